@@ -1,0 +1,12 @@
+#include "crypto.h"
+
+#include "error.h"
+
+#include <sodium.h>
+
+int cts_crypto_init(void)
+{
+	if (sodium_init() < 0)
+		return cts_error_set(CTS_ECRYPTO, "initialisation de libsodium impossible");
+	return 0;
+}

@@ -1,0 +1,97 @@
+/*
+ * The ctsnode command line: shared context, option parsing, output and
+ * exit codes. Only the CLI prints or exits.
+ *
+ * Exit codes (documented in docs/CLI.md and `ctsnode --help`):
+ *   0  success
+ *   1  findings, or input refused (invalid data, bad signature, wrong passphrase)
+ *   2  usage error (unknown command or option, missing argument)
+ *   3  internal or I/O failure (disk, database, git)
+ *   4  remote unreachable: the work is sealed and kept locally, the push is queued
+ *   5  the node is busy (another ctsnode process holds it)
+ */
+#ifndef CTS_CLI_H
+#define CTS_CLI_H
+
+#include "node.h"
+
+#include <jansson.h>
+#include <stdio.h>
+
+enum { EXIT_OK = 0, EXIT_FINDINGS = 1, EXIT_USAGE = 2, EXIT_INTERNAL = 3, EXIT_QUEUED = 4, EXIT_BUSY = 5 };
+
+typedef struct {
+	const char *home_flag; /* --home */
+	int json;              /* --json */
+	const char *prog;      /* "ctsnode member add", for messages */
+} cli_ctx;
+
+typedef enum { OPT_STR, OPT_FLAG, OPT_INT } cli_opt_kind;
+
+typedef struct {
+	const char *name; /* without the leading "--" */
+	cli_opt_kind kind;
+	void *dest;       /* const char **, int *, long long * */
+	int required;
+} cli_opt;
+
+typedef struct {
+	const char *name;
+	int (*run)(cli_ctx *c, int argc, char **argv);
+	const char *summary; /* one line, French */
+} cli_cmd;
+
+/* Parse argv[0..argc) against opts; positionals are collected into
+ * pos[0..*npos) (at most max_pos). --help prints `help` and returns -1
+ * with *exit_code = 0; errors print a usage message, *exit_code = 2. */
+int cli_parse(cli_ctx *c, int argc, char **argv, const cli_opt *opts, const char *help,
+	      char **pos, int max_pos, int *npos, int *exit_code);
+
+/* Dispatch argv[0] among cmds (a sub-command table). */
+int cli_dispatch(cli_ctx *c, const char *group, const cli_cmd *cmds, int argc, char **argv);
+
+/* Print the current library error and map its code to an exit code. */
+int cli_fail(cli_ctx *c, int rc);
+
+/* Print a usage error (French) and return EXIT_USAGE. */
+int cli_usage(cli_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Open the node of --home / CTSNODE_HOME. Prints the error on failure and
+ * returns the exit code (0 on success). */
+int cli_open_node(cli_ctx *c, cts_node **out);
+
+/* Print a JSON value (indented, UTF-8) on stdout followed by "\n". */
+void cli_print_json(const json_t *v);
+
+/* o[key] as a string, "" when absent or not a string (for printing). */
+const char *cli_str(const json_t *o, const char *key);
+
+/* Exit code for a library error code. */
+int cli_exit_code(int rc);
+
+/* The commands. */
+int cmd_init(cli_ctx *c, int argc, char **argv);
+int cmd_region(cli_ctx *c, int argc, char **argv);
+int cmd_key(cli_ctx *c, int argc, char **argv);
+int cmd_member(cli_ctx *c, int argc, char **argv);
+int cmd_meeting(cli_ctx *c, int argc, char **argv);
+int cmd_attendance(cli_ctx *c, int argc, char **argv);
+int cmd_opinion(cli_ctx *c, int argc, char **argv);
+int cmd_contribution(cli_ctx *c, int argc, char **argv);
+int cmd_status(cli_ctx *c, int argc, char **argv);
+int cmd_region_init(cli_ctx *c, int argc, char **argv);
+int cmd_seal(cli_ctx *c, int argc, char **argv);
+int cmd_import(cli_ctx *c, int argc, char **argv);
+int cmd_rebuild(cli_ctx *c, int argc, char **argv);
+int cmd_conflicts(cli_ctx *c, int argc, char **argv);
+int cmd_sync(cli_ctx *c, int argc, char **argv);
+int cmd_region_pull(cli_ctx *c, int argc, char **argv);
+
+/* Load the node key, asking for the passphrase if it is encrypted.
+ * Returns 0 or an exit code (error printed). *out: cts_key_free. */
+struct cts_key;
+int cli_load_key(cli_ctx *c, cts_node *n, struct cts_key **out);
+/* Seal pending operations (no-op when none). 0 or an exit code. */
+int cli_seal(cli_ctx *c, cts_node *n, int *sealed);
+
+#endif

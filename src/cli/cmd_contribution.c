@@ -1,0 +1,76 @@
+/* ctsnode contribution add | list */
+#include "cli.h"
+
+#include "contribution.h"
+
+static const char add_help[] =
+	"Usage : ctsnode [--home DOSSIER] contribution add --theme THEME --title TITRE --text TEXTE [--meeting ID]\n"
+	"\n"
+	"Enregistre une contribution (proposition) transmise à la CRSA.\n"
+	"Thèmes de départ : segur-pilier-1 à segur-pilier-4 ; la région peut en publier d'autres.\n";
+
+static const char list_help[] =
+	"Usage : ctsnode [--home DOSSIER] contribution list [--territory CODE] [--json]\n";
+
+static int contribution_add(cli_ctx *c, int argc, char **argv)
+{
+	cts_contribution_fields f = { 0 };
+	const cli_opt opts[] = {
+		{ "theme", OPT_STR, &f.theme, 1 }, { "title", OPT_STR, &f.title, 1 },
+		{ "text", OPT_STR, &f.text, 1 },   { "meeting", OPT_STR, &f.meeting, 0 },
+		{ NULL, 0, NULL, 0 },
+	};
+	cts_node *n;
+	char id[37], *pos[1];
+	int npos, ec, rc;
+
+	if (cli_parse(c, argc, argv, opts, add_help, pos, 0, &npos, &ec) < 0)
+		return ec;
+	if ((ec = cli_open_node(c, &n)) != 0)
+		return ec;
+	rc = cts_contribution_add(n, &f, id);
+	cts_node_free(n);
+	if (rc < 0)
+		return cli_fail(c, rc);
+	printf("%s\n", id);
+	return EXIT_OK;
+}
+
+static int contribution_list(cli_ctx *c, int argc, char **argv)
+{
+	const char *territory = NULL;
+	const cli_opt opts[] = { { "territory", OPT_STR, &territory, 0 }, { NULL, 0, NULL, 0 } };
+	cts_node *n;
+	json_t *arr = NULL, *o;
+	char *pos[1];
+	size_t i;
+	int npos, ec, rc;
+
+	if (cli_parse(c, argc, argv, opts, list_help, pos, 0, &npos, &ec) < 0)
+		return ec;
+	if ((ec = cli_open_node(c, &n)) != 0)
+		return ec;
+	rc = cts_contribution_list(n, territory ? territory : (n->role == CTS_ROLE_TERRITORY ? n->territory : NULL), &arr);
+	cts_node_free(n);
+	if (rc < 0)
+		return cli_fail(c, rc);
+	if (c->json) {
+		cli_print_json(arr);
+	} else {
+		json_array_foreach(arr, i, o)
+			printf("%s  %-16s %s\n", cli_str(o, "id"), cli_str(o, "theme"), cli_str(o, "title"));
+		printf("%zu contribution(s).\n", json_array_size(arr));
+	}
+	json_decref(arr);
+	return EXIT_OK;
+}
+
+int cmd_contribution(cli_ctx *c, int argc, char **argv)
+{
+	static const cli_cmd cmds[] = {
+		{ "add", contribution_add, "enregistrer une contribution" },
+		{ "list", contribution_list, "lister les contributions" },
+		{ NULL, NULL, NULL },
+	};
+	return cli_dispatch(c, "contribution", cmds, argc, argv);
+}

@@ -1,0 +1,81 @@
+/* ctsnode opinion add | list */
+#include "cli.h"
+
+#include "opinion.h"
+
+static const char add_help[] =
+	"Usage : ctsnode [--home DOSSIER] opinion add --meeting ID --subject OBJET --for N --against N --abstain N\n"
+	"                --outcome favorable|defavorable|reserve\n"
+	"\n"
+	"Enregistre un avis rendu en réunion, avec ses votes (pour, contre, abstentions).\n";
+
+static const char list_help[] =
+	"Usage : ctsnode [--home DOSSIER] opinion list [--territory CODE] [--json]\n";
+
+static int opinion_add(cli_ctx *c, int argc, char **argv)
+{
+	cts_opinion_fields f = { 0 };
+	const cli_opt opts[] = {
+		{ "meeting", OPT_STR, &f.meeting, 1 },       { "subject", OPT_STR, &f.subject, 1 },
+		{ "for", OPT_INT, &f.votes_for, 1 },         { "against", OPT_INT, &f.votes_against, 1 },
+		{ "abstain", OPT_INT, &f.votes_abstain, 1 }, { "outcome", OPT_STR, &f.outcome, 1 },
+		{ NULL, 0, NULL, 0 },
+	};
+	cts_node *n;
+	char id[37], *pos[1];
+	int npos, ec, rc;
+
+	if (cli_parse(c, argc, argv, opts, add_help, pos, 0, &npos, &ec) < 0)
+		return ec;
+	if ((ec = cli_open_node(c, &n)) != 0)
+		return ec;
+	rc = cts_opinion_add(n, &f, id);
+	cts_node_free(n);
+	if (rc < 0)
+		return cli_fail(c, rc);
+	printf("%s\n", id);
+	return EXIT_OK;
+}
+
+static int opinion_list(cli_ctx *c, int argc, char **argv)
+{
+	const char *territory = NULL;
+	const cli_opt opts[] = { { "territory", OPT_STR, &territory, 0 }, { NULL, 0, NULL, 0 } };
+	cts_node *n;
+	json_t *arr = NULL, *o;
+	char *pos[1];
+	size_t i;
+	int npos, ec, rc;
+
+	if (cli_parse(c, argc, argv, opts, list_help, pos, 0, &npos, &ec) < 0)
+		return ec;
+	if ((ec = cli_open_node(c, &n)) != 0)
+		return ec;
+	rc = cts_opinion_list(n, territory ? territory : (n->role == CTS_ROLE_TERRITORY ? n->territory : NULL), &arr);
+	cts_node_free(n);
+	if (rc < 0)
+		return cli_fail(c, rc);
+	if (c->json) {
+		cli_print_json(arr);
+	} else {
+		json_array_foreach(arr, i, o)
+			printf("%s  %s  %-11s pour %lld, contre %lld, abstention %lld  %s\n", cli_str(o, "id"),
+			       cli_str(o, "date"), cli_str(o, "outcome"),
+			       (long long)json_integer_value(json_object_get(o, "votes_for")),
+			       (long long)json_integer_value(json_object_get(o, "votes_against")),
+			       (long long)json_integer_value(json_object_get(o, "votes_abstain")), cli_str(o, "subject"));
+		printf("%zu avis.\n", json_array_size(arr));
+	}
+	json_decref(arr);
+	return EXIT_OK;
+}
+
+int cmd_opinion(cli_ctx *c, int argc, char **argv)
+{
+	static const cli_cmd cmds[] = {
+		{ "add", opinion_add, "enregistrer un avis" },
+		{ "list", opinion_list, "lister les avis" },
+		{ NULL, NULL, NULL },
+	};
+	return cli_dispatch(c, "opinion", cmds, argc, argv);
+}

@@ -1,0 +1,85 @@
+/* ctsnode status */
+#include "cli.h"
+
+#include "record.h"
+
+#include <stdlib.h>
+
+static const char help[] =
+	"Usage : ctsnode [--home DOSSIER] status [--json]\n"
+	"\n"
+	"Montre l'état du nœud : opérations saisies et pas encore scellées, dernier changeset,\n"
+	"empreinte du contenu, envoi en attente, et les changesets reçus mais en attente,\n"
+	"retenus ou refusés, avec leur raison.\n";
+
+static int inbox_json(cts_node *n, const char *state, json_t **out)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((rc = cts_store_stmt(n->store, &s, "SELECT node, seq, reason FROM inbox WHERE state = ? ORDER BY node, seq")) < 0)
+		return rc;
+	sqlite3_bind_text(s, 1, state, -1, SQLITE_STATIC);
+	return cts_store_rows_json(n->store, s, out);
+}
+
+int cmd_status(cli_ctx *c, int argc, char **argv)
+{
+	static const char *const states[] = { "pending", "held", "refused" };
+	static const char *const labels[] = { "en attente", "retenu(s)", "refusé(s)" };
+	cts_node *n;
+	json_t *lists[3] = { 0 }, *o = NULL;
+	char *pos[1], digest[65];
+	int64_t pending = 0, last_seq = 0, pushed = 0;
+	int npos, ec, rc;
+
+	if (cli_parse(c, argc, argv, NULL, help, pos, 0, &npos, &ec) < 0)
+		return ec;
+	if ((ec = cli_open_node(c, &n)) != 0)
+		return ec;
+	if ((rc = cts_record_pending_ops(n->store, &pending)) < 0 ||
+	    (rc = cts_store_meta_get_int(n->store, "last_seq", &last_seq, 0)) < 0 ||
+	    (rc = cts_store_meta_get_int(n->store, "pushed_seq", &pushed, 0)) < 0 ||
+	    (rc = cts_record_digest(n->store, digest)) < 0)
+		goto fail;
+	for (int i = 0; i < 3; i++)
+		if ((rc = inbox_json(n, states[i], &lists[i])) < 0)
+			goto fail;
+	o = json_pack("{s:s, s:s, s:s, s:I, s:I, s:s, s:b, s:O, s:O, s:O}", "node", n->id, "territory", n->territory,
+		      "role", n->role == CTS_ROLE_AUTHORITY ? "authority" : "territory", "pending_ops", (json_int_t)pending,
+		      "last_seq", (json_int_t)last_seq, "content_digest", digest, "queued_push",
+		      n->remote != NULL && pushed < last_seq, "pending", lists[0], "held", lists[1], "refused", lists[2]);
+	if (n->remote)
+		json_object_set_new(o, "remote", json_string(n->remote));
+	if (c->json) {
+		cli_print_json(o);
+	} else {
+		printf("Nœud %s (%s %s)\n", n->id, n->role == CTS_ROLE_AUTHORITY ? "région" : "territoire", n->territory);
+		printf("Opérations non scellées : %lld\n", (long long)pending);
+		printf("Dernier changeset : %lld\n", (long long)last_seq);
+		printf("Empreinte du contenu : %s\n", digest);
+		if (n->remote)
+			printf("Dépôt régional : %s%s\n", n->remote,
+			       pushed < last_seq ? " (envoi en attente)" : "");
+		for (int i = 0; i < 3; i++) {
+			size_t k;
+			json_t *e;
+			if (json_array_size(lists[i]) == 0)
+				continue;
+			printf("Changesets %s : %zu\n", labels[i], json_array_size(lists[i]));
+			json_array_foreach(lists[i], k, e)
+				printf("  %s n°%lld : %s\n", cli_str(e, "node"),
+				       (long long)json_integer_value(json_object_get(e, "seq")), cli_str(e, "reason"));
+		}
+	}
+	json_decref(o);
+	for (int i = 0; i < 3; i++)
+		json_decref(lists[i]);
+	cts_node_free(n);
+	return EXIT_OK;
+fail:
+	for (int i = 0; i < 3; i++)
+		json_decref(lists[i]);
+	cts_node_free(n);
+	return cli_fail(c, rc);
+}

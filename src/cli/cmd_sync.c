@@ -1,0 +1,216 @@
+/* ctsnode seal | import | rebuild: the signed history on this node. */
+#include "cli.h"
+
+#include "error.h"
+#include "importer.h"
+#include "journal.h"
+#include "key.h"
+#include "passphrase.h"
+#include "record.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+int cli_load_key(cli_ctx *c, cts_node *n, cts_key **out)
+{
+	char *path = cts_node_path(n, "node.key"), *pass = NULL;
+	int enc = 0, rc;
+
+	*out = NULL;
+	if (!path)
+		return cli_fail(c, cts_error_set(CTS_ENOMEM, "mémoire insuffisante"));
+	if ((rc = cts_key_file_is_encrypted(path, &enc)) == 0 && enc)
+		rc = cts_passphrase_get(&pass, "Phrase de passe du nœud : ", 0);
+	if (rc == 0)
+		rc = cts_key_load(out, path, pass);
+	cts_passphrase_free(pass);
+	free(path);
+	return rc < 0 ? cli_fail(c, rc) : 0;
+}
+
+int cli_seal(cli_ctx *c, cts_node *n, int *sealed)
+{
+	int64_t pending = 0;
+	cts_key *key = NULL;
+	int rc, ec;
+
+	*sealed = 0;
+	if ((rc = cts_record_pending_ops(n->store, &pending)) < 0)
+		return cli_fail(c, rc);
+	if (pending == 0)
+		return 0;
+	if ((ec = cli_load_key(c, n, &key)) != 0)
+		return ec;
+	rc = cts_journal_seal(n, key, sealed);
+	cts_key_free(key);
+	return rc < 0 ? cli_fail(c, rc) : 0;
+}
+
+int cli_print_import(cli_ctx *c, const cts_import_stats *st);
+
+int cli_print_import(cli_ctx *c, const cts_import_stats *st)
+{
+	size_t i;
+	json_t *e;
+
+	if (c->json)
+		return 0;
+	printf("%d changeset(s) appliqué(s)", st->accepted);
+	if (st->duplicates)
+		printf(", %d déjà connu(s)", st->duplicates);
+	printf(".\n");
+	if (st->rebuilt)
+		printf("La vue locale a été reconstruite (révocation ou bifurcation détectée).\n");
+	json_array_foreach(st->events, i, e) {
+		const char *state = cli_str(e, "state");
+		printf("  %s %s n°%lld : %s\n",
+		       strcmp(state, "refused") == 0 ? "REFUSÉ" : strcmp(state, "held") == 0 ? "retenu" : "en attente",
+		       cli_str(e, "node"), (long long)json_integer_value(json_object_get(e, "seq")), cli_str(e, "reason"));
+	}
+	return 0;
+}
+
+static int has_refusals(const cts_import_stats *st)
+{
+	size_t i;
+	json_t *e;
+
+	json_array_foreach(st->events, i, e)
+		if (strcmp(cli_str(e, "state"), "refused") == 0)
+			return 1;
+	return 0;
+}
+
+static const char seal_help[] =
+	"Usage : ctsnode [--home DOSSIER] seal\n"
+	"\n"
+	"Scelle les opérations saisies dans le prochain changeset signé du nœud, sans réseau.\n"
+	"(sync le fait aussi avant d'envoyer.)\n";
+
+static int cmd_seal_run(cli_ctx *c, int argc, char **argv)
+{
+	cts_node *n;
+	char *pos[1];
+	int npos, ec, sealed = 0;
+	int64_t last = 0;
+
+	if (cli_parse(c, argc, argv, NULL, seal_help, pos, 0, &npos, &ec) < 0)
+		return ec;
+	if ((ec = cli_open_node(c, &n)) != 0)
+		return ec;
+	if ((ec = cli_seal(c, n, &sealed)) != 0) {
+		cts_node_free(n);
+		return ec;
+	}
+	cts_store_meta_get_int(n->store, "last_seq", &last, 0);
+	if (c->json) {
+		json_t *o = json_pack("{s:i, s:I}", "sealed", sealed, "last_seq", (json_int_t)last);
+		cli_print_json(o);
+		json_decref(o);
+	} else if (sealed) {
+		printf("%d changeset(s) scellé(s) et signé(s) ; dernier : n°%lld.\n", sealed, (long long)last);
+	} else {
+		printf("Rien à sceller.\n");
+	}
+	cts_node_free(n);
+	return EXIT_OK;
+}
+
+static const char import_help[] =
+	"Usage : ctsnode [--home DOSSIER] import DOSSIER [--json]\n"
+	"\n"
+	"Importe les changesets signés trouvés dans DOSSIER/changesets/<nœud>/<numéro>.json (+ .sig) :\n"
+	"vérifie signature, forme canonique, chaîne, inscription et droits, puis applique.\n"
+	"Les changesets en attente, retenus ou refusés sont gardés avec leur raison (ctsnode status).\n"
+	"Code de sortie 1 si un changeset est refusé.\n";
+
+static int import_run(cli_ctx *c, int argc, char **argv)
+{
+	cts_import_stats st = { 0 };
+	cts_node *n;
+	char *pos[1];
+	int npos, ec, rc, sealed;
+
+	if (cli_parse(c, argc, argv, NULL, import_help, pos, 1, &npos, &ec) < 0)
+		return ec;
+	if (npos != 1)
+		return cli_usage(c, "le dossier à importer est attendu");
+	if ((ec = cli_open_node(c, &n)) != 0)
+		return ec;
+	/* Local edits are sealed first: their causal context is what we had
+	 * seen when they were made. */
+	if ((ec = cli_seal(c, n, &sealed)) != 0) {
+		cts_node_free(n);
+		return ec;
+	}
+	if ((rc = cts_import_dir(n, pos[0], &st)) < 0 || (rc = cts_import_process(n, &st)) < 0) {
+		cts_import_stats_dispose(&st);
+		cts_node_free(n);
+		return cli_fail(c, rc);
+	}
+	if (c->json) {
+		json_t *o = json_pack("{s:i, s:i, s:i, s:b, s:o}", "offered", st.offered, "accepted", st.accepted,
+				      "duplicates", st.duplicates, "rebuilt", st.rebuilt, "events",
+				      st.events ? json_incref(st.events) : json_array());
+		cli_print_json(o);
+		json_decref(o);
+	} else {
+		cli_print_import(c, &st);
+	}
+	ec = has_refusals(&st) ? EXIT_FINDINGS : EXIT_OK;
+	cts_import_stats_dispose(&st);
+	cts_node_free(n);
+	return ec;
+}
+
+static const char rebuild_help[] =
+	"Usage : ctsnode [--home DOSSIER] rebuild\n"
+	"\n"
+	"Efface la vue locale (SQLite) et la reconstruit en rejouant tout l'historique signé,\n"
+	"vérifié à nouveau. L'empreinte du contenu (status) est la même avant et après.\n";
+
+static int rebuild_run(cli_ctx *c, int argc, char **argv)
+{
+	cts_import_stats st = { 0 };
+	cts_node *n;
+	char *pos[1], before[65], after[65];
+	int npos, ec, rc;
+
+	if (cli_parse(c, argc, argv, NULL, rebuild_help, pos, 0, &npos, &ec) < 0)
+		return ec;
+	if ((ec = cli_open_node(c, &n)) != 0)
+		return ec;
+	if ((rc = cts_record_digest(n->store, before)) < 0 || (rc = cts_import_rebuild(n, &st)) < 0 ||
+	    (rc = cts_record_digest(n->store, after)) < 0) {
+		cts_import_stats_dispose(&st);
+		cts_node_free(n);
+		return cli_fail(c, rc);
+	}
+	if (c->json) {
+		json_t *o = json_pack("{s:s, s:s, s:i, s:b}", "digest_before", before, "content_digest", after,
+				      "accepted", st.accepted, "same", strcmp(before, after) == 0);
+		cli_print_json(o);
+		json_decref(o);
+	} else {
+		printf("Vue reconstruite : %d changeset(s) rejoué(s).\nEmpreinte du contenu : %s (%s)\n", st.accepted, after,
+		       strcmp(before, after) == 0 ? "inchangée" : "CHANGÉE : voir ctsnode status");
+	}
+	cts_import_stats_dispose(&st);
+	cts_node_free(n);
+	return EXIT_OK;
+}
+
+int cmd_seal(cli_ctx *c, int argc, char **argv)
+{
+	return cmd_seal_run(c, argc, argv);
+}
+
+int cmd_import(cli_ctx *c, int argc, char **argv)
+{
+	return import_run(c, argc, argv);
+}
+
+int cmd_rebuild(cli_ctx *c, int argc, char **argv)
+{
+	return rebuild_run(c, argc, argv);
+}

@@ -1,0 +1,91 @@
+/* ctsnode: entry point, global options and the command table. */
+#include "cli.h"
+
+#include "crypto.h"
+#include "error.h"
+
+#include <locale.h>
+#include <stdio.h>
+#include <string.h>
+
+static const cli_cmd commands[] = {
+	{ "init", cmd_init, "créer le nœud d'un territoire (clé, base locale)" },
+	{ "region", cmd_region, "nœud régional : init, enroll, revoke, pull, publish" },
+	{ "key", cmd_key, "afficher la clé publique du nœud" },
+	{ "member", cmd_member, "membres du conseil : add, list, update, remove" },
+	{ "meeting", cmd_meeting, "réunions : add, list" },
+	{ "attendance", cmd_attendance, "présences : import d'une feuille, list" },
+	{ "opinion", cmd_opinion, "avis rendus : add, list" },
+	{ "contribution", cmd_contribution, "contributions : add, list" },
+	{ "sync", cmd_sync, "sceller, envoyer au dépôt régional, récupérer et importer" },
+	{ "seal", cmd_seal, "sceller et signer les opérations saisies (sans réseau)" },
+	{ "import", cmd_import, "importer les changesets signés d'un dossier" },
+	{ "rebuild", cmd_rebuild, "reconstruire la vue locale depuis l'historique signé" },
+	{ "conflicts", cmd_conflicts, "modifications concurrentes à examiner" },
+	{ "status", cmd_status, "état du nœud : opérations en attente, historique, refus" },
+	{ NULL, NULL, NULL },
+};
+
+static void usage(FILE *out)
+{
+	fputs("Usage : ctsnode [--home DOSSIER] [--json] COMMANDE [OPTIONS]\n"
+	      "\n"
+	      "ctsnode tient les registres d'un conseil territorial de santé (membres, réunions,\n"
+	      "présences, avis, contributions), scelle chaque modification dans un changeset signé\n"
+	      "et le synchronise avec le nœud régional par un dépôt git.\n"
+	      "\n"
+	      "Commandes :\n",
+	      out);
+	for (int i = 0; commands[i].name; i++)
+		fprintf(out, "  %-14s %s\n", commands[i].name, commands[i].summary);
+	fputs("\n"
+	      "Options générales :\n"
+	      "  --home DOSSIER  dossier du nœud (défaut : $CTSNODE_HOME, sinon ~/.local/share/ctsnode)\n"
+	      "  --json          sortie lisible par un programme\n"
+	      "  --help          cette aide (aussi après chaque commande)\n"
+	      "  --version       version du programme\n"
+	      "\n"
+	      "Phrase de passe : demandée au clavier, ou variable CTSNODE_PASSPHRASE pour les scripts.\n"
+	      "\n"
+	      "Codes de sortie : 0 succès ; 1 constats ou saisie refusée ; 2 erreur d'utilisation ;\n"
+	      "3 erreur interne ou d'entrée-sortie ; 4 dépôt injoignable (travail gardé, envoi en\n"
+	      "attente) ; 5 nœud occupé par un autre processus ctsnode.\n",
+	      out);
+}
+
+int main(int argc, char **argv)
+{
+	cli_ctx c = { .prog = "ctsnode" };
+	int i = 1;
+
+	setlocale(LC_ALL, "");
+	if (cts_crypto_init() < 0) {
+		fprintf(stderr, "ctsnode : erreur : initialisation de libsodium impossible\n");
+		return EXIT_INTERNAL;
+	}
+	for (; i < argc && strncmp(argv[i], "--", 2) == 0; i++) {
+		if (strcmp(argv[i], "--help") == 0) {
+			usage(stdout);
+			return EXIT_OK;
+		} else if (strcmp(argv[i], "--version") == 0) {
+			printf("ctsnode %s\n", CTS_VERSION);
+			return EXIT_OK;
+		} else if (strcmp(argv[i], "--json") == 0) {
+			c.json = 1;
+		} else if (strcmp(argv[i], "--home") == 0 && i + 1 < argc) {
+			c.home_flag = argv[++i];
+		} else if (strncmp(argv[i], "--home=", 7) == 0) {
+			c.home_flag = argv[i] + 7;
+		} else if (strcmp(argv[i], "--home") == 0) {
+			return cli_usage(&c, "l'option --home attend un dossier");
+		} else {
+			return cli_usage(&c, "option inconnue « %s »", argv[i]);
+		}
+	}
+	if (i >= argc) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	c.prog = "ctsnode";
+	return cli_dispatch(&c, "", commands, argc - i, argv + i);
+}

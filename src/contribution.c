@@ -1,0 +1,70 @@
+#include "contribution.h"
+
+#include "error.h"
+#include "meeting.h"
+#include "record.h"
+#include "tables.h"
+#include "text.h"
+
+#include <string.h>
+
+int cts_theme_known(cts_node *n, const char *code)
+{
+	sqlite3_stmt *s;
+	int found;
+
+	if (!code)
+		return 0;
+	if (cts_code_index(cts_builtin_themes, code) >= 0)
+		return 1;
+	if (cts_store_stmt(n->store, &s, "SELECT 1 FROM theme WHERE code = ?") < 0)
+		return 0;
+	sqlite3_bind_text(s, 1, code, -1, SQLITE_TRANSIENT);
+	found = sqlite3_step(s) == SQLITE_ROW;
+	sqlite3_reset(s);
+	return found;
+}
+
+int cts_contribution_add(cts_node *n, const cts_contribution_fields *f, char id_out[37])
+{
+	json_t *set;
+	char id[37];
+	int rc;
+
+	if (n->role != CTS_ROLE_TERRITORY)
+		return cts_error_set(CTS_EINVAL, "les contributions sont saisies sur le nœud du territoire");
+	if (!cts_theme_known(n, f->theme))
+		return cts_error_set(CTS_EINVAL, "thème inconnu « %.64s » : segur-pilier-1 à segur-pilier-4, ou un thème publié par la région",
+				     f->theme ? f->theme : "");
+	if (!f->title || !*f->title || !f->text || !*f->text)
+		return cts_error_set(CTS_EINVAL, "le titre (--title) et le texte (--text) sont obligatoires");
+	if (strlen(f->title) > 400 || strlen(f->text) > 65536)
+		return cts_error_set(CTS_ELIMIT, "titre (400) ou texte (65536 caractères) trop long");
+	if (!cts_text_utf8_valid(f->title, strlen(f->title)) || !cts_text_utf8_valid(f->text, strlen(f->text)))
+		return cts_error_set(CTS_EINVAL, "titre ou texte : UTF-8 invalide");
+	if (f->meeting && (rc = cts_meeting_check(n, NULL, f->meeting)) < 0)
+		return rc;
+	cts_record_new_id(id);
+	set = json_pack("{s:s, s:s, s:s}", "theme", f->theme, "title", f->title, "text", f->text);
+	if (f->meeting)
+		json_object_set_new(set, "meeting", json_string(f->meeting));
+	rc = cts_record_put(n->store, "contribution", id, set);
+	json_decref(set);
+	if (rc == 0 && id_out)
+		memcpy(id_out, id, 37);
+	return rc;
+}
+
+int cts_contribution_list(cts_node *n, const char *territory, json_t **out)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((rc = cts_store_stmt(n->store, &s,
+				 "SELECT territory, id, theme, title, text, meeting FROM contribution"
+				 " WHERE ?1 IS NULL OR territory = ?1 ORDER BY territory, theme, title, id")) < 0)
+		return rc;
+	if (territory)
+		sqlite3_bind_text(s, 1, territory, -1, SQLITE_TRANSIENT);
+	return cts_store_rows_json(n->store, s, out);
+}

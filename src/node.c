@@ -1,0 +1,340 @@
+#include "node.h"
+
+#include "error.h"
+#include "key.h"
+#include "record.h"
+#include "tables.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+char *cts_node_path(const cts_node *n, const char *rel)
+{
+	size_t len = strlen(n->home) + strlen(rel) + 2;
+	char *p = malloc(len);
+
+	if (p)
+		snprintf(p, len, "%s/%s", n->home, rel);
+	return p;
+}
+
+int cts_mkdirs(const char *path)
+{
+	char buf[4096];
+	size_t len = strlen(path);
+
+	if (len == 0 || len >= sizeof(buf))
+		return cts_error_set(CTS_EINVAL, "chemin invalide « %.200s »", path);
+	memcpy(buf, path, len + 1);
+	for (size_t i = 1; i <= len; i++) {
+		if (buf[i] == '/' || buf[i] == '\0') {
+			char c = buf[i];
+			buf[i] = '\0';
+			if (mkdir(buf, 0700) != 0 && errno != EEXIST)
+				return cts_error_set(CTS_EIO, "impossible de créer le dossier %s : %s", buf, strerror(errno));
+			buf[i] = c;
+		}
+	}
+	return 0;
+}
+
+int cts_write_file_atomic(const char *path, const void *data, size_t len, int mode)
+{
+	char tmp[4200], dir[4200];
+	const unsigned char *p = data;
+	int fd, dfd;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof(tmp))
+		return cts_error_set(CTS_EINVAL, "chemin trop long : %.200s", path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, mode);
+	if (fd < 0)
+		return cts_error_set(CTS_EIO, "impossible d'écrire %s : %s", path, strerror(errno));
+	while (len > 0) {
+		ssize_t w = write(fd, p, len);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			int e = errno;
+			close(fd);
+			unlink(tmp);
+			return cts_error_set(CTS_EIO, "impossible d'écrire %s : %s", path,
+					     e == ENOSPC ? "disque plein" : strerror(e));
+		}
+		p += w;
+		len -= (size_t)w;
+	}
+	if (fsync(fd) != 0 || close(fd) != 0) {
+		int e = errno;
+		unlink(tmp);
+		return cts_error_set(CTS_EIO, "impossible d'écrire %s : %s", path, strerror(e));
+	}
+	if (rename(tmp, path) != 0) {
+		int e = errno;
+		unlink(tmp);
+		return cts_error_set(CTS_EIO, "impossible de renommer %s : %s", path, strerror(e));
+	}
+	snprintf(dir, sizeof(dir), "%s", path);
+	dfd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd >= 0) {
+		fsync(dfd);
+		close(dfd);
+	}
+	return 0;
+}
+
+int cts_read_file(const char *path, size_t max, char **data, size_t *len)
+{
+	struct stat sb;
+	char *buf;
+	size_t got = 0;
+	int fd;
+
+	*data = NULL;
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return cts_error_set(CTS_ENOTFOUND, "fichier introuvable : %s", path);
+		return cts_error_set(CTS_EIO, "impossible de lire %s : %s", path, strerror(errno));
+	}
+	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+		close(fd);
+		return cts_error_set(CTS_EINVAL, "%s n'est pas un fichier ordinaire", path);
+	}
+	if ((size_t)sb.st_size > max) {
+		close(fd);
+		return cts_error_set(CTS_ELIMIT, "%s est trop gros (%lld octets, maximum %zu)", path,
+				     (long long)sb.st_size, max);
+	}
+	buf = malloc((size_t)sb.st_size + 1);
+	if (!buf) {
+		close(fd);
+		return cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
+	}
+	while (got < (size_t)sb.st_size) {
+		ssize_t r = read(fd, buf + got, (size_t)sb.st_size - got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		got += (size_t)r;
+	}
+	close(fd);
+	if (got != (size_t)sb.st_size) {
+		free(buf);
+		return cts_error_set(CTS_EIO, "lecture incomplète de %s", path);
+	}
+	buf[got] = '\0';
+	*data = buf;
+	if (len)
+		*len = got;
+	return 0;
+}
+
+int cts_node_home_resolve(char **out, const char *flag)
+{
+	const char *env = getenv("CTSNODE_HOME"), *xdg = getenv("XDG_DATA_HOME"), *home = getenv("HOME");
+	char buf[4096];
+
+	if (flag && *flag)
+		snprintf(buf, sizeof(buf), "%s", flag);
+	else if (env && *env)
+		snprintf(buf, sizeof(buf), "%s", env);
+	else if (xdg && *xdg)
+		snprintf(buf, sizeof(buf), "%s/ctsnode", xdg);
+	else if (home && *home)
+		snprintf(buf, sizeof(buf), "%s/.local/share/ctsnode", home);
+	else
+		return cts_error_set(CTS_EINVAL, "impossible de déterminer le dossier du nœud : utilisez --home ou CTSNODE_HOME");
+	*out = strdup(buf);
+	return *out ? 0 : cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
+}
+
+void cts_node_free(cts_node *n)
+{
+	if (!n)
+		return;
+	cts_store_free(n->store);
+	free(n->home);
+	free(n->id);
+	free(n->territory);
+	free(n->authority_key);
+	free(n->remote);
+	free(n);
+}
+
+static int load_identity(cts_node *n)
+{
+	char *role = NULL;
+	int rc;
+
+	if ((rc = cts_store_meta_get(n->store, "node", &n->id)) < 0 ||
+	    (rc = cts_store_meta_get(n->store, "territory", &n->territory)) < 0 ||
+	    (rc = cts_store_meta_get(n->store, "role", &role)) < 0 ||
+	    (rc = cts_store_meta_get(n->store, "authority_key", &n->authority_key)) < 0) {
+		if (rc == CTS_ENOTFOUND)
+			rc = cts_error_set(CTS_EDB, "la base du nœud %s est incomplète (initialisation interrompue ?)", n->home);
+		free(role);
+		return rc;
+	}
+	n->role = strcmp(role, "authority") == 0 ? CTS_ROLE_AUTHORITY : CTS_ROLE_TERRITORY;
+	free(role);
+	rc = cts_store_meta_get(n->store, "remote", &n->remote);
+	return rc == CTS_ENOTFOUND ? 0 : rc;
+}
+
+int cts_node_open(cts_node **out, const char *home)
+{
+	cts_node *n;
+	char *db = NULL;
+	struct stat sb;
+	int rc;
+
+	*out = NULL;
+	if (!(n = calloc(1, sizeof(*n))) || !(n->home = strdup(home))) {
+		free(n);
+		return cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
+	}
+	if (!(db = cts_node_path(n, "node.db"))) {
+		rc = cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
+		goto fail;
+	}
+	if (stat(db, &sb) != 0) {
+		rc = cts_error_set(CTS_ENOTFOUND,
+				   "aucun nœud dans %s : créez-le avec « ctsnode init » (ou « ctsnode region init »), ou indiquez le bon dossier avec --home",
+				   home);
+		goto fail;
+	}
+	if ((rc = cts_store_open(&n->store, db, 0)) < 0 || (rc = load_identity(n)) < 0)
+		goto fail;
+	free(db);
+	*out = n;
+	return 0;
+fail:
+	free(db);
+	cts_node_free(n);
+	return rc;
+}
+
+int cts_node_set_remote(cts_node *n, const char *url)
+{
+	int rc = cts_store_meta_set(n->store, "remote", url);
+
+	if (rc == 0) {
+		free(n->remote);
+		n->remote = strdup(url);
+	}
+	return rc;
+}
+
+/* The authority's first operations: its own registry entry, its
+ * territory entry and the built-in themes. */
+static int seed_authority(cts_node *n, const char *pubkey)
+{
+	char rid[37], name[160];
+	json_t *set;
+	int rc;
+
+	snprintf(name, sizeof(name), "registry:%s", n->id);
+	cts_record_derived_id(rid, name);
+	set = json_pack("{s:s, s:s, s:s, s:s}", "node", n->id, "territory_code", n->territory,
+			"role", "authority", "key", pubkey);
+	rc = cts_record_put(n->store, "registry", rid, set);
+	json_decref(set);
+	for (int i = 0; rc == 0 && cts_builtin_themes[i]; i++) {
+		snprintf(name, sizeof(name), "theme:%s", cts_builtin_themes[i]);
+		cts_record_derived_id(rid, name);
+		set = json_pack("{s:s, s:s}", "code", cts_builtin_themes[i], "label", cts_builtin_theme_labels[i]);
+		rc = cts_record_put(n->store, "theme", rid, set);
+		json_decref(set);
+	}
+	return rc;
+}
+
+int cts_node_create(cts_node **out, const char *home, const cts_node_params *p)
+{
+	cts_node *n = NULL;
+	cts_key *key = NULL;
+	char *db = NULL, *keypath = NULL, *publine = NULL;
+	struct stat sb;
+	int rc;
+
+	*out = NULL;
+	if (!cts_valid_node_id(p->node_id))
+		return cts_error_set(CTS_EINVAL, "identifiant de nœud invalide « %.80s » : 3 à 64 caractères parmi a-z, 0-9 et -", p->node_id);
+	if (!cts_valid_territory(p->territory))
+		return cts_error_set(CTS_EINVAL, "code de %s invalide « %.80s » : 2 à 64 caractères parmi a-z, 0-9 et -",
+				     p->role == CTS_ROLE_AUTHORITY ? "région" : "territoire", p->territory);
+	if (p->role == CTS_ROLE_TERRITORY) {
+		unsigned char pk[32];
+		if (!p->authority_key || (rc = cts_key_parse_public_line(pk, p->authority_key)) < 0)
+			return cts_error_set(CTS_EINVAL, "clé de l'autorité invalide : une ligne « ssh-ed25519 AAAA... » est attendue (ctsnode key show sur le nœud régional)");
+	}
+	if ((rc = cts_mkdirs(home)) < 0)
+		return rc;
+	if (!(n = calloc(1, sizeof(*n))) || !(n->home = strdup(home))) {
+		free(n);
+		return cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
+	}
+	db = cts_node_path(n, "node.db");
+	keypath = cts_node_path(n, "node.key");
+	if (!db || !keypath) {
+		rc = cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
+		goto cleanup;
+	}
+	if (stat(db, &sb) == 0 || stat(keypath, &sb) == 0) {
+		rc = cts_error_set(CTS_EEXISTS, "un nœud existe déjà dans %s : rien n'a été modifié", home);
+		goto cleanup;
+	}
+	if ((rc = cts_key_generate(&key)) < 0 || (rc = cts_key_public_line(&publine, cts_key_public(key), NULL)) < 0 ||
+	    (rc = cts_key_save(key, keypath, p->passphrase)) < 0)
+		goto cleanup;
+	if ((rc = cts_store_open(&n->store, db, 1)) < 0)
+		goto cleanup_files;
+	if ((rc = cts_store_begin(n->store)) < 0)
+		goto cleanup_files;
+	if ((rc = cts_store_meta_set(n->store, "node", p->node_id)) < 0 ||
+	    (rc = cts_store_meta_set(n->store, "territory", p->territory)) < 0 ||
+	    (rc = cts_store_meta_set(n->store, "role", p->role == CTS_ROLE_AUTHORITY ? "authority" : "territory")) < 0 ||
+	    (rc = cts_store_meta_set(n->store, "authority_key",
+				     p->role == CTS_ROLE_AUTHORITY ? publine : p->authority_key)) < 0 ||
+	    (rc = cts_store_meta_set(n->store, "public_key", publine)) < 0 ||
+	    (p->role == CTS_ROLE_AUTHORITY && (rc = cts_store_meta_set(n->store, "authority_node", p->node_id)) < 0) ||
+	    (rc = cts_store_meta_set_int(n->store, "last_seq", 0)) < 0 ||
+	    (p->remote && (rc = cts_store_meta_set(n->store, "remote", p->remote)) < 0) ||
+	    (rc = load_identity(n)) < 0 ||
+	    (p->role == CTS_ROLE_AUTHORITY && (rc = seed_authority(n, publine)) < 0)) {
+		cts_store_rollback(n->store);
+		goto cleanup_files;
+	}
+	if ((rc = cts_store_commit(n->store)) < 0)
+		goto cleanup_files;
+	*out = n;
+	n = NULL;
+	goto cleanup;
+cleanup_files:
+	/* Leave nothing half-made behind: the next init must work. */
+	cts_store_free(n->store);
+	n->store = NULL;
+	unlink(db);
+	{
+		char extra[4200];
+		snprintf(extra, sizeof(extra), "%s-wal", db);
+		unlink(extra);
+		snprintf(extra, sizeof(extra), "%s-shm", db);
+		unlink(extra);
+	}
+	unlink(keypath);
+cleanup:
+	cts_key_free(key);
+	free(publine);
+	free(db);
+	free(keypath);
+	cts_node_free(n);
+	return rc;
+}

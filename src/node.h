@@ -1,0 +1,65 @@
+/*
+ * A node home: where it is, what it holds (database, key, changeset
+ * files, local git clone), creation (`init`, `region init`) and opening.
+ *
+ *   HOME/node.db                     SQLite view + journal (store.h)
+ *   HOME/node.key                    Ed25519 key, encrypted at rest (key.h)
+ *   HOME/changesets/<node>/<seq>.json[.sig]   accepted signed history
+ *   HOME/repo.git                    bare clone of the regional repository
+ */
+#ifndef CTS_NODE_H
+#define CTS_NODE_H
+
+#include "store.h"
+
+typedef enum { CTS_ROLE_TERRITORY = 0, CTS_ROLE_AUTHORITY = 1 } cts_role;
+
+typedef struct {
+	char *home;
+	cts_store *store;
+	char *id;            /* node id */
+	char *territory;     /* territory code (region code for the authority) */
+	cts_role role;
+	char *authority_key; /* pinned "ssh-ed25519 AAAA..." of the authority */
+	char *remote;        /* regional repository URL, may be NULL */
+} cts_node;
+
+typedef struct {
+	const char *node_id;
+	const char *territory;     /* territory code, or region code */
+	cts_role role;
+	const char *authority_key; /* territory nodes: the pinned key line */
+	const char *remote;        /* optional */
+	const char *passphrase;    /* NULL: unencrypted key (demos, tests) */
+} cts_node_params;
+
+/* The home directory: `flag` if given, else $CTSNODE_HOME, else
+ * $XDG_DATA_HOME/ctsnode, else ~/.local/share/ctsnode. *out malloc'd. */
+int cts_node_home_resolve(char **out, const char *flag);
+
+/* Create a node in `home` (created 0700 if missing; refused if it already
+ * holds a node). The authority also seeds its registry entry and the
+ * built-in themes as its first pending operations. *out: cts_node_free. */
+int cts_node_create(cts_node **out, const char *home, const cts_node_params *p);
+
+/* Open an existing node. CTS_ENOTFOUND with a hint when there is none. */
+int cts_node_open(cts_node **out, const char *home);
+void cts_node_free(cts_node *n);
+
+/* home + "/" + rel, malloc'd (NULL on allocation failure). */
+char *cts_node_path(const cts_node *n, const char *rel);
+
+/* Change the remote URL (meta). */
+int cts_node_set_remote(cts_node *n, const char *url);
+
+/* mkdir -p with mode 0700. */
+int cts_mkdirs(const char *path);
+
+/* Write a file atomically: temp name, fsync, rename, fsync dir. */
+int cts_write_file_atomic(const char *path, const void *data, size_t len, int mode);
+
+/* Read a whole regular file (no symlink), at most max bytes. *data malloc'd
+ * and NUL-terminated; CTS_ENOTFOUND if absent, CTS_ELIMIT if larger. */
+int cts_read_file(const char *path, size_t max, char **data, size_t *len);
+
+#endif

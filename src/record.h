@@ -1,0 +1,60 @@
+/*
+ * The replicated record engine: last-writer-wins per field, record-level
+ * tombstones, materialisation into the SQL tables, conflict detection, the
+ * local change journal and the content digest.  Both local writes and
+ * imported changesets go through cts_record_apply_*; local writes add a
+ * journal entry in the same transaction.
+ */
+#ifndef CTS_RECORD_H
+#define CTS_RECORD_H
+
+#include "store.h"
+#include "tables.h"
+
+#include <jansson.h>
+#include <stdint.h>
+
+/* Who wrote an operation. */
+typedef struct {
+	const char *node;      /* signer node id */
+	const char *territory; /* envelope territory: the records' territory */
+	int64_t seq;           /* changeset carrying the op */
+	uint64_t hlc;          /* the op's HLC */
+	const json_t *seen;    /* the changeset's `seen` object; NULL = local write */
+} cts_stamp;
+
+/* Check a `set` object against the table definition: known fields,
+ * types (text/int/bool or null), text sizes. CTS_EINVAL with the field. */
+int cts_record_check_set(const cts_table_def *t, const json_t *set);
+
+/* Apply a put / del (inside a transaction): LWW per field by (hlc, node),
+ * tombstones, conflicts (imports only), then re-materialise the record. */
+int cts_record_apply_put(cts_store *st, const cts_table_def *t, const cts_stamp *w,
+			 const char *rid, const json_t *set);
+int cts_record_apply_del(cts_store *st, const cts_table_def *t, const cts_stamp *w,
+			 const char *rid);
+
+/* Local writes by this node (node id, territory and next seq from meta):
+ * a new HLC, the apply above, and a journal entry, atomically (own
+ * savepoint). `set` is borrowed. */
+int cts_record_put(cts_store *st, const char *table, const char *rid, const json_t *set);
+int cts_record_del(cts_store *st, const char *table, const char *rid);
+
+/* A new random record id (UUID v4 text) into buf[37]. */
+int cts_record_new_id(char buf[37]);
+/* A deterministic record id derived from a name (SHA-256, UUID-shaped,
+ * version nibble 8) into buf[37]: registry entries, themes, attendance. */
+void cts_record_derived_id(char buf[37], const char *name);
+
+/* Number of journal operations not yet sealed. */
+int cts_record_pending_ops(cts_store *st, int64_t *out);
+
+/* Lowercase hex SHA-256 over the canonical dump of all live records
+ * (docs/FORMAT.md, "content digest") into hex[65]. */
+int cts_record_digest(cts_store *st, char hex[65]);
+
+/* Drop all materialised and replicated state (fstate, tomb, conflicts,
+ * domain tables, accepted changesets): the first step of `rebuild`. */
+int cts_record_clear_all(cts_store *st);
+
+#endif

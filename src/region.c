@@ -1,0 +1,225 @@
+#include "region.h"
+
+#include "error.h"
+#include "importer.h"
+#include "key.h"
+#include "record.h"
+#include "tables.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static int require_authority(cts_node *n)
+{
+	if (n->role != CTS_ROLE_AUTHORITY)
+		return cts_error_set(CTS_EINVAL, "seul le nœud régional (autorité) gère le registre des nœuds");
+	return 0;
+}
+
+int cts_region_enroll(cts_node *n, const char *node, const char *territory, const char *key_line, int *already)
+{
+	unsigned char pk[32];
+	cts_registry_entry cur;
+	char rid[37], name[128], *canon = NULL;
+	sqlite3_stmt *s;
+	json_t *set = NULL;
+	int rc;
+
+	*already = 0;
+	if ((rc = require_authority(n)) < 0)
+		return rc;
+	if (!cts_valid_node_id(node))
+		return cts_error_set(CTS_EINVAL, "identifiant de nœud invalide « %.80s »", node);
+	if (!cts_valid_territory(territory))
+		return cts_error_set(CTS_EINVAL, "code de territoire invalide « %.80s »", territory);
+	if (strcmp(territory, n->territory) == 0)
+		return cts_error_set(CTS_EINVAL, "« %s » est le code de la région, pas d'un territoire", territory);
+	if ((rc = cts_key_parse_public_line(pk, key_line)) < 0)
+		return cts_error_prefix(rc, "clé de %s : ", node);
+	if ((rc = cts_key_public_line(&canon, pk, NULL)) < 0)
+		return rc;
+	rc = cts_registry_get(n, node, &cur);
+	if (rc == 0) {
+		int same = strcmp(cur.key, canon) == 0 && strcmp(cur.territory, territory) == 0;
+		cts_registry_entry_dispose(&cur);
+		free(canon);
+		if (!same)
+			return cts_error_set(CTS_EEXISTS, "le nœud %s est déjà inscrit avec une autre clé ou un autre territoire : "
+							  "inscrivez un nouvel identifiant et révoquez l'ancien", node);
+		*already = 1;
+		return 0;
+	}
+	if (rc != CTS_ENOTFOUND) {
+		free(canon);
+		return rc;
+	}
+	/* One key, one node. */
+	if ((rc = cts_store_stmt(n->store, &s, "SELECT node FROM registry WHERE key = ?")) < 0) {
+		free(canon);
+		return rc;
+	}
+	sqlite3_bind_text(s, 1, canon, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		rc = cts_error_set(CTS_EEXISTS, "cette clé est déjà celle du nœud %s", (const char *)sqlite3_column_text(s, 0));
+		sqlite3_reset(s);
+		free(canon);
+		return rc;
+	}
+	sqlite3_reset(s);
+	if ((rc = cts_store_begin(n->store)) < 0) {
+		free(canon);
+		return rc;
+	}
+	snprintf(name, sizeof(name), "registry:%s", node);
+	cts_record_derived_id(rid, name);
+	set = json_pack("{s:s, s:s, s:s, s:s}", "node", node, "territory_code", territory, "role", "territory", "key", canon);
+	rc = cts_record_put(n->store, "registry", rid, set);
+	json_decref(set);
+	if (rc == 0) {
+		/* The territory itself, once. */
+		snprintf(name, sizeof(name), "territory:%s", territory);
+		cts_record_derived_id(rid, name);
+		if ((rc = cts_store_stmt(n->store, &s, "SELECT 1 FROM territory WHERE id = ?")) == 0) {
+			sqlite3_bind_text(s, 1, rid, -1, SQLITE_STATIC);
+			int exists = sqlite3_step(s) == SQLITE_ROW;
+			sqlite3_reset(s);
+			if (!exists) {
+				set = json_pack("{s:s, s:s}", "code", territory, "name", territory);
+				rc = cts_record_put(n->store, "territory", rid, set);
+				json_decref(set);
+			}
+		}
+	}
+	free(canon);
+	if (rc == 0)
+		return cts_store_commit(n->store);
+	cts_store_rollback(n->store);
+	return rc;
+}
+
+int cts_region_revoke(cts_node *n, const char *node, int64_t after_seq)
+{
+	cts_registry_entry cur;
+	char rid[37], name[128];
+	json_t *set;
+	int rc;
+
+	if ((rc = require_authority(n)) < 0)
+		return rc;
+	if (after_seq < 0)
+		return cts_error_set(CTS_EINVAL, "--after-seq attend un numéro positif ou nul");
+	if ((rc = cts_registry_get(n, node, &cur)) == CTS_ENOTFOUND)
+		return cts_error_set(CTS_ENOTFOUND, "le nœud %.64s n'est pas inscrit", node);
+	if (rc < 0)
+		return rc;
+	if (strcmp(cur.role, "authority") == 0) {
+		cts_registry_entry_dispose(&cur);
+		return cts_error_set(CTS_EINVAL, "l'autorité ne se révoque pas elle-même");
+	}
+	if (cur.revoked_after >= 0 && after_seq >= cur.revoked_after) {
+		int64_t was = cur.revoked_after;
+		cts_registry_entry_dispose(&cur);
+		return cts_error_set(CTS_EEXISTS, "le nœud %s est déjà révoqué après le changeset n°%lld", node, (long long)was);
+	}
+	cts_registry_entry_dispose(&cur);
+	snprintf(name, sizeof(name), "registry:%s", node);
+	cts_record_derived_id(rid, name);
+	set = json_pack("{s:I}", "revoked_after", (json_int_t)after_seq);
+	rc = cts_record_put(n->store, "registry", rid, set);
+	json_decref(set);
+	return rc;
+}
+
+typedef struct {
+	char *buf;
+	size_t len, cap;
+} sbuf;
+
+static int sb_add(sbuf *b, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (b->len + n + 1 > b->cap) {
+		size_t cap = (b->cap ? b->cap * 2 : 1024) + n;
+		char *p = realloc(b->buf, cap);
+		if (!p)
+			return cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
+		b->buf = p;
+		b->cap = cap;
+	}
+	memcpy(b->buf + b->len, s, n + 1);
+	b->len += n;
+	return 0;
+}
+
+int cts_region_allowed_signers(cts_node *n, char **out)
+{
+	sqlite3_stmt *s;
+	sbuf b = { 0 };
+	int rc;
+
+	*out = NULL;
+	/* valid-before: the time of the revocation op (its HLC), so stock
+	 * tools still accept the node's earlier work with -Overify-time. */
+	if ((rc = cts_store_stmt(n->store, &s,
+				 "SELECT r.node, r.key, r.revoked_after, f.hlc FROM registry r LEFT JOIN fstate f"
+				 " ON f.tbl = 'registry' AND f.territory = r.territory AND f.rid = r.id AND f.field = 'revoked_after'"
+				 " WHERE r.node IS NOT NULL AND r.key IS NOT NULL ORDER BY r.node")) < 0)
+		return rc;
+	sb_add(&b, "");
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		char line[512], vb[64] = "";
+		if (sqlite3_column_type(s, 2) != SQLITE_NULL) {
+			time_t t = (time_t)(((uint64_t)sqlite3_column_int64(s, 3) >> 16) / 1000);
+			struct tm tm;
+			gmtime_r(&t, &tm);
+			strftime(vb, sizeof(vb), ",valid-before=\"%Y%m%d%H%M%SZ\"", &tm);
+		}
+		snprintf(line, sizeof(line), "%s namespaces=\"git,cts-changeset\"%s %s\n", (const char *)sqlite3_column_text(s, 0),
+			 vb, (const char *)sqlite3_column_text(s, 1));
+		if ((rc = sb_add(&b, line)) < 0)
+			break;
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE) {
+		free(b.buf);
+		return rc < 0 ? rc : cts_store_error(n->store, "lecture du registre");
+	}
+	*out = b.buf;
+	return 0;
+}
+
+int cts_region_registry_text(cts_node *n, char **out)
+{
+	sqlite3_stmt *s;
+	sbuf b = { 0 };
+	int rc;
+
+	*out = NULL;
+	if ((rc = cts_store_stmt(n->store, &s, "SELECT node, territory_code, role, revoked_after, key FROM registry"
+					       " WHERE node IS NOT NULL ORDER BY role, territory_code, node")) < 0)
+		return rc;
+	sb_add(&b, "# Registre des nœuds\n\n"
+		   "Ce fichier est une copie lisible du registre signé par l'autorité régionale.\n\n"
+		   "| nœud | territoire | rôle | révocation | clé |\n|---|---|---|---|---|\n");
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		char line[768], rev[64] = "—";
+		if (sqlite3_column_type(s, 3) != SQLITE_NULL)
+			snprintf(rev, sizeof(rev), "après le n°%lld", (long long)sqlite3_column_int64(s, 3));
+		snprintf(line, sizeof(line), "| %s | %s | %s | %s | `%s` |\n", (const char *)sqlite3_column_text(s, 0),
+			 (const char *)sqlite3_column_text(s, 1),
+			 strcmp((const char *)sqlite3_column_text(s, 2), "authority") == 0 ? "autorité" : "territoire", rev,
+			 (const char *)sqlite3_column_text(s, 4));
+		if ((rc = sb_add(&b, line)) < 0)
+			break;
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE) {
+		free(b.buf);
+		return rc < 0 ? rc : cts_store_error(n->store, "lecture du registre");
+	}
+	*out = b.buf;
+	return 0;
+}

@@ -1,0 +1,24 @@
+/* The authority's registry commands (SPEC §5): enrolment, revocation, and
+ * the allowed_signers file derived from the registry. */
+#ifndef CTS_REGION_H
+#define CTS_REGION_H
+
+#include "node.h"
+
+/* Enrol `node` for `territory` with its public key line. Enrolling the
+ * same node again with the same key and territory is a no-op (*already =
+ * 1); a different key or territory is refused. */
+int cts_region_enroll(cts_node *n, const char *node, const char *territory, const char *key_line, int *already);
+
+/* Revoke `node`: its changesets after `after_seq` are refused everywhere. */
+int cts_region_revoke(cts_node *n, const char *node, int64_t after_seq);
+
+/* The OpenSSH allowed_signers text for every enrolled key (principal =
+ * node id, namespaces="git,cts-changeset", valid-before for revoked keys),
+ * sorted by node id. *out malloc'd. */
+int cts_region_allowed_signers(cts_node *n, char **out);
+
+/* Readable registry (Markdown, French). *out malloc'd. */
+int cts_region_registry_text(cts_node *n, char **out);
+
+#endif

@@ -1,0 +1,325 @@
+#include "store.h"
+
+#include "error.h"
+#include "schema.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define STMT_CACHE_MAX 128
+
+struct cts_stmt_cache {
+	size_t n;
+	const char *sql[STMT_CACHE_MAX];
+	sqlite3_stmt *stmt[STMT_CACHE_MAX];
+};
+
+int cts_store_error(cts_store *st, const char *what)
+{
+	int rc = sqlite3_errcode(st->db);
+
+	if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
+		return cts_error_set(CTS_EBUSY,
+				     "%s : la base est utilisée par un autre processus ctsnode, réessayez dans un instant",
+				     what);
+	if (rc == SQLITE_FULL)
+		return cts_error_set(CTS_EIO, "%s : disque plein (%s)", what, sqlite3_errmsg(st->db));
+	if (rc == SQLITE_READONLY || rc == SQLITE_CANTOPEN || rc == SQLITE_IOERR)
+		return cts_error_set(CTS_EIO, "%s : %s", what, sqlite3_errmsg(st->db));
+	return cts_error_set(CTS_EDB, "%s : %s", what, sqlite3_errmsg(st->db));
+}
+
+int cts_store_schema_version(void)
+{
+	return cts_migration_count ? cts_migrations[cts_migration_count - 1].version : 0;
+}
+
+int cts_store_exec(cts_store *st, const char *sql)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		int rc = cts_store_error(st, "requête SQL");
+		sqlite3_free(msg);
+		return rc;
+	}
+	return 0;
+}
+
+static int migrate(cts_store *st)
+{
+	sqlite3_stmt *s = NULL;
+	int version = 0, rc;
+
+	if (sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &s, NULL) != SQLITE_OK)
+		return cts_store_error(st, "lecture de la version du schéma");
+	if (sqlite3_step(s) == SQLITE_ROW)
+		version = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+
+	if (version > cts_store_schema_version())
+		return cts_error_set(CTS_EVERSION,
+				     "cette base a été créée par une version plus récente de ctsnode (schéma %d, cette version connaît le schéma %d) : mettez ctsnode à jour",
+				     version, cts_store_schema_version());
+
+	for (int i = 0; i < cts_migration_count; i++) {
+		char pragma[64];
+		const struct cts_migration *m = &cts_migrations[i];
+
+		if (m->version <= version)
+			continue;
+		if ((rc = cts_store_exec(st, "BEGIN IMMEDIATE")) < 0)
+			return rc;
+		snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d", m->version);
+		if ((rc = cts_store_exec(st, m->sql)) < 0 || (rc = cts_store_exec(st, pragma)) < 0) {
+			cts_error_prefix(rc, "migration %s : ", m->name);
+			sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+			return rc;
+		}
+		if ((rc = cts_store_exec(st, "COMMIT")) < 0)
+			return rc;
+	}
+	return 0;
+}
+
+int cts_store_open(cts_store **out, const char *path, int create)
+{
+	cts_store *st;
+	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW | (create ? SQLITE_OPEN_CREATE : 0);
+	int rc;
+
+	*out = NULL;
+	st = calloc(1, sizeof(*st));
+	if (!st || !(st->cache = calloc(1, sizeof(*st->cache)))) {
+		free(st);
+		return cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
+	}
+	st->clock = cts_clock_now_ms;
+	if (sqlite3_open_v2(path, &st->db, flags, NULL) != SQLITE_OK) {
+		rc = cts_error_set(CTS_EIO, "impossible d'ouvrir la base %s : %s", path,
+				   st->db ? sqlite3_errmsg(st->db) : "mémoire insuffisante");
+		cts_store_free(st);
+		return rc;
+	}
+	sqlite3_extended_result_codes(st->db, 0);
+	sqlite3_busy_timeout(st->db, 10000);
+	if ((rc = cts_store_exec(st, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
+				     " PRAGMA foreign_keys = ON; PRAGMA trusted_schema = OFF;")) < 0 ||
+	    (rc = migrate(st)) < 0) {
+		cts_error_prefix(rc, "base %s : ", path);
+		cts_store_free(st);
+		return rc;
+	}
+	*out = st;
+	return 0;
+}
+
+void cts_store_free(cts_store *st)
+{
+	if (!st)
+		return;
+	if (st->cache) {
+		for (size_t i = 0; i < st->cache->n; i++)
+			sqlite3_finalize(st->cache->stmt[i]);
+		free(st->cache);
+	}
+	sqlite3_close(st->db);
+	free(st);
+}
+
+int cts_store_stmt(cts_store *st, sqlite3_stmt **out, const char *sql)
+{
+	struct cts_stmt_cache *c = st->cache;
+	sqlite3_stmt *s = NULL;
+
+	for (size_t i = 0; i < c->n; i++) {
+		if (c->sql[i] == sql || strcmp(c->sql[i], sql) == 0) {
+			sqlite3_reset(c->stmt[i]);
+			sqlite3_clear_bindings(c->stmt[i]);
+			*out = c->stmt[i];
+			return 0;
+		}
+	}
+	if (sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s, NULL) != SQLITE_OK)
+		return cts_store_error(st, "préparation de requête");
+	if (c->n == STMT_CACHE_MAX) {
+		/* Cache full: evict the oldest entry. */
+		sqlite3_finalize(c->stmt[0]);
+		memmove(&c->sql[0], &c->sql[1], (STMT_CACHE_MAX - 1) * sizeof(c->sql[0]));
+		memmove(&c->stmt[0], &c->stmt[1], (STMT_CACHE_MAX - 1) * sizeof(c->stmt[0]));
+		c->n--;
+	}
+	c->sql[c->n] = sqlite3_sql(s); /* owned by the statement: stable */
+	c->stmt[c->n++] = s;
+	*out = s;
+	return 0;
+}
+
+int cts_store_begin(cts_store *st)
+{
+	char sql[48];
+	int rc;
+
+	if (st->depth == 0)
+		rc = cts_store_exec(st, "BEGIN IMMEDIATE");
+	else {
+		snprintf(sql, sizeof(sql), "SAVEPOINT sp%d", st->depth);
+		rc = cts_store_exec(st, sql);
+	}
+	if (rc == 0)
+		st->depth++;
+	return rc;
+}
+
+int cts_store_commit(cts_store *st)
+{
+	char sql[48];
+	int rc;
+
+	if (st->depth <= 0)
+		return cts_error_set(CTS_ERR, "validation sans transaction ouverte");
+	if (st->depth == 1)
+		rc = cts_store_exec(st, "COMMIT");
+	else {
+		snprintf(sql, sizeof(sql), "RELEASE sp%d", st->depth - 1);
+		rc = cts_store_exec(st, sql);
+	}
+	if (rc == 0)
+		st->depth--;
+	return rc;
+}
+
+void cts_store_rollback(cts_store *st)
+{
+	char sql[80];
+
+	if (st->depth <= 0)
+		return;
+	if (st->depth == 1)
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	else {
+		snprintf(sql, sizeof(sql), "ROLLBACK TO sp%d; RELEASE sp%d", st->depth - 1, st->depth - 1);
+		sqlite3_exec(st->db, sql, NULL, NULL, NULL);
+	}
+	st->depth--;
+}
+
+int cts_store_meta_get(cts_store *st, const char *key, char **out)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	*out = NULL;
+	if ((rc = cts_store_stmt(st, &s, "SELECT value FROM meta WHERE key = ?")) < 0)
+		return rc;
+	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*out = strdup((const char *)sqlite3_column_text(s, 0));
+		sqlite3_reset(s);
+		return *out ? 0 : cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE)
+		return cts_store_error(st, "lecture de l'état du nœud");
+	return CTS_ENOTFOUND;
+}
+
+int cts_store_meta_set(cts_store *st, const char *key, const char *value)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((rc = cts_store_stmt(st, &s, "INSERT INTO meta(key, value) VALUES (?, ?) "
+					 "ON CONFLICT(key) DO UPDATE SET value = excluded.value")) < 0)
+		return rc;
+	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, value, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? 0 : cts_store_error(st, "écriture de l'état du nœud");
+}
+
+int cts_store_meta_get_int(cts_store *st, const char *key, int64_t *out, int64_t dflt)
+{
+	char *v = NULL, *end;
+	int rc = cts_store_meta_get(st, key, &v);
+
+	if (rc == CTS_ENOTFOUND) {
+		*out = dflt;
+		return 0;
+	}
+	if (rc < 0)
+		return rc;
+	*out = strtoll(v, &end, 10);
+	rc = *end ? cts_error_set(CTS_EDB, "valeur « %s » corrompue dans la base", key) : 0;
+	free(v);
+	return rc;
+}
+
+int cts_store_meta_set_int(cts_store *st, const char *key, int64_t value)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%lld", (long long)value);
+	return cts_store_meta_set(st, key, buf);
+}
+
+int cts_store_hlc_next(cts_store *st, uint64_t *out)
+{
+	int64_t last;
+	int rc;
+
+	if ((rc = cts_store_meta_get_int(st, "hlc", &last, 0)) < 0)
+		return rc;
+	*out = cts_hlc_next((uint64_t)last, st->clock(st->clock_ctx));
+	return cts_store_meta_set_int(st, "hlc", (int64_t)*out);
+}
+
+int cts_store_hlc_observe(cts_store *st, uint64_t remote)
+{
+	int64_t last;
+	int rc;
+
+	if ((rc = cts_store_meta_get_int(st, "hlc", &last, 0)) < 0)
+		return rc;
+	if (remote <= (uint64_t)last)
+		return 0;
+	return cts_store_meta_set_int(st, "hlc", (int64_t)cts_hlc_recv((uint64_t)last, remote));
+}
+
+int cts_store_rows_json(cts_store *st, sqlite3_stmt *s, json_t **out)
+{
+	json_t *arr = json_array();
+	int rc, ncol = sqlite3_column_count(s);
+
+	*out = NULL;
+	if (!arr)
+		return cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		json_t *o = json_object();
+		for (int i = 0; i < ncol; i++) {
+			json_t *v;
+			switch (sqlite3_column_type(s, i)) {
+			case SQLITE_INTEGER:
+				v = json_integer(sqlite3_column_int64(s, i));
+				break;
+			case SQLITE_TEXT:
+				v = json_stringn((const char *)sqlite3_column_text(s, i), (size_t)sqlite3_column_bytes(s, i));
+				break;
+			default:
+				v = json_null();
+			}
+			json_object_set_new(o, sqlite3_column_name(s, i), v);
+		}
+		json_array_append_new(arr, o);
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE) {
+		json_decref(arr);
+		return cts_store_error(st, "lecture de la base");
+	}
+	*out = arr;
+	return 0;
+}

@@ -1,0 +1,65 @@
+/*
+ * The node's SQLite database: opening, migrations, transactions, small
+ * key/value state (`meta`) and the node's hybrid logical clock.
+ */
+#ifndef CTS_STORE_H
+#define CTS_STORE_H
+
+#include "hlc.h"
+
+#include <jansson.h>
+#include <sqlite3.h>
+#include <stdint.h>
+
+typedef struct cts_store cts_store;
+
+struct cts_store {
+	sqlite3 *db;
+	cts_clock_fn clock; /* wall clock, injectable (tests) */
+	void *clock_ctx;
+	int depth;          /* transaction nesting (savepoints inside) */
+	struct cts_stmt_cache *cache;
+};
+
+/* Open (create = 1: create if missing) the database at `path`, apply the
+ * embedded migrations, set WAL, foreign keys and the busy timeout.
+ * A database written by a newer schema is refused with CTS_EVERSION.
+ * *out is released with cts_store_free(). */
+int cts_store_open(cts_store **out, const char *path, int create);
+void cts_store_free(cts_store *st);
+
+/* Highest schema version this build knows. */
+int cts_store_schema_version(void);
+
+/* Transactions: begin takes the write lock at once (BEGIN IMMEDIATE);
+ * nested calls use savepoints. rollback undoes the innermost level. */
+int cts_store_begin(cts_store *st);
+int cts_store_commit(cts_store *st);
+void cts_store_rollback(cts_store *st);
+
+/* A prepared statement for `sql`, cached for the life of the store,
+ * reset and with its bindings cleared. Borrowed: do not finalize. */
+int cts_store_stmt(cts_store *st, sqlite3_stmt **out, const char *sql);
+
+/* Run SQL without results (may hold several statements). */
+int cts_store_exec(cts_store *st, const char *sql);
+
+/* Record the current SQLite error as a cts error: "<what> : <sqlite msg>". */
+int cts_store_error(cts_store *st, const char *what);
+
+/* Step a bound statement to the end and collect the rows as a new JSON
+ * array of objects keyed by column name (text, integer or null). */
+int cts_store_rows_json(cts_store *st, sqlite3_stmt *s, json_t **out);
+
+/* meta key/value. get: *out malloc'd, CTS_ENOTFOUND if absent. */
+int cts_store_meta_get(cts_store *st, const char *key, char **out);
+int cts_store_meta_set(cts_store *st, const char *key, const char *value);
+int cts_store_meta_get_int(cts_store *st, const char *key, int64_t *out, int64_t dflt);
+int cts_store_meta_set_int(cts_store *st, const char *key, int64_t value);
+
+/* Next local HLC, persisted (call inside a transaction). */
+int cts_store_hlc_next(cts_store *st, uint64_t *out);
+/* Advance the clock past a received HLC (inside a transaction). */
+int cts_store_hlc_observe(cts_store *st, uint64_t remote);
+
+#endif

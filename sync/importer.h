@@ -1,0 +1,53 @@
+/*
+ * Import and merge (SPEC §5, §6): received changesets go to the inbox,
+ * then each is verified (canonical bytes, SSHSIG for the signer's enrolled
+ * key, chain, territory and table authorisation, clock) and applied in one
+ * transaction, or kept with its reason as pending (unknown signer, gap),
+ * held (HLC too far ahead) or refused (bad signature, fork, unauthorised).
+ * Nothing is dropped: the bytes stay in the inbox.
+ */
+#ifndef CTS_IMPORTER_H
+#define CTS_IMPORTER_H
+
+#include "node.h"
+
+#include <jansson.h>
+
+typedef struct {
+	int offered;    /* changesets looked at */
+	int duplicates; /* already applied, identical */
+	int accepted;   /* applied by this run */
+	int rebuilt;    /* 1 if the view had to be replayed (revocation, fork) */
+	json_t *events; /* array of {"node","seq","state","reason"} (owned); may be NULL */
+} cts_import_stats;
+
+void cts_import_stats_dispose(cts_import_stats *st);
+
+/* Queue one received changeset (file bytes and armored signature) found
+ * as (node, seq). Identical to an applied one: counted as duplicate. */
+int cts_import_offer(cts_node *n, const char *node, int64_t seq, const char *json, size_t json_len,
+		     const char *sig, size_t sig_len, cts_import_stats *st);
+
+/* Offer every DIR/changesets/<node>/<seq>.json (+ .sig) found. */
+int cts_import_dir(cts_node *n, const char *dir, cts_import_stats *st);
+
+/* Evaluate the inbox until nothing more applies. */
+int cts_import_process(cts_node *n, cts_import_stats *st);
+
+/* Drop the materialised view and replay every changeset this node holds
+ * (its history and its inbox), verifying everything again. Refused while
+ * local operations are not sealed. */
+int cts_import_rebuild(cts_node *n, cts_import_stats *st);
+
+/* Registry entry of a node as this node knows it. Strings malloc'd.
+ * CTS_ENOTFOUND if not enrolled. revoked_after = -1 when not revoked. */
+typedef struct {
+	char *key;       /* "ssh-ed25519 AAAA..." */
+	char *territory; /* territory code */
+	char *role;      /* "authority" | "territory" */
+	int64_t revoked_after;
+} cts_registry_entry;
+int cts_registry_get(cts_node *n, const char *node, cts_registry_entry *out);
+void cts_registry_entry_dispose(cts_registry_entry *e);
+
+#endif

@@ -1,0 +1,274 @@
+#include "journal.h"
+
+#include "changeset.h"
+#include "error.h"
+#include "hlc.h"
+#include "sshsig.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+int cts_history_write(cts_node *n, const char *node, int64_t seq, const char *json, size_t json_len,
+		      const char *sig, size_t sig_len)
+{
+	char rel[128], *path = NULL, sigpath[4300], *old = NULL;
+	size_t old_len = 0;
+	int rc;
+
+	cts_changeset_path(rel, sizeof(rel), node, seq);
+	if (!(path = cts_node_path(n, rel)))
+		return cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
+	snprintf(sigpath, sizeof(sigpath), "%s.sig", path);
+	{
+		char dir[4300];
+		snprintf(dir, sizeof(dir), "%s", path);
+		*strrchr(dir, '/') = '\0';
+		if ((rc = cts_mkdirs(dir)) < 0)
+			goto cleanup;
+	}
+	if (cts_read_file(path, CTS_CHANGESET_MAX_BYTES, &old, &old_len) == 0 && old_len == json_len &&
+	    memcmp(old, json, json_len) == 0) {
+		free(old);
+		old = NULL;
+		if (cts_read_file(sigpath, CTS_SIG_MAX_BYTES, &old, &old_len) == 0 && old_len == sig_len &&
+		    memcmp(old, sig, sig_len) == 0) {
+			rc = 0;
+			goto cleanup;
+		}
+	}
+	cts_error_clear();
+	if ((rc = cts_write_file_atomic(path, json, json_len, 0644)) < 0)
+		goto cleanup;
+	rc = cts_write_file_atomic(sigpath, sig, sig_len, 0644);
+cleanup:
+	free(old);
+	free(path);
+	return rc;
+}
+
+int cts_history_read(const char *dir, const char *node, int64_t seq, char **json, size_t *json_len,
+		     char **sig, size_t *sig_len)
+{
+	char rel[128], path[4300];
+	int rc;
+
+	*json = *sig = NULL;
+	cts_changeset_path(rel, sizeof(rel), node, seq);
+	snprintf(path, sizeof(path), "%s/%s", dir, rel);
+	if ((rc = cts_read_file(path, CTS_CHANGESET_MAX_BYTES, json, json_len)) < 0)
+		return rc;
+	snprintf(path, sizeof(path), "%s/%s.sig", dir, rel);
+	if ((rc = cts_read_file(path, CTS_SIG_MAX_BYTES, sig, sig_len)) < 0) {
+		free(*json);
+		*json = NULL;
+	}
+	return rc;
+}
+
+static void format_time(uint64_t ms, char buf[32])
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* seen: highest seq applied of every other node. */
+static int build_seen(cts_node *n, json_t **out)
+{
+	sqlite3_stmt *s;
+	json_t *seen = json_object();
+	int rc;
+
+	*out = NULL;
+	if ((rc = cts_store_stmt(n->store, &s, "SELECT node, max(seq) FROM changeset WHERE node <> ? GROUP BY node")) < 0) {
+		json_decref(seen);
+		return rc;
+	}
+	sqlite3_bind_text(s, 1, n->id, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		json_object_set_new(seen, (const char *)sqlite3_column_text(s, 0), json_integer(sqlite3_column_int64(s, 1)));
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE) {
+		json_decref(seen);
+		return cts_store_error(n->store, "lecture du contexte causal");
+	}
+	*out = seen;
+	return 0;
+}
+
+/* Ops of the next changeset: up to CTS_CHANGESET_MAX_OPS pending entries. */
+static int build_ops(cts_node *n, json_t **out, int64_t *last_id)
+{
+	sqlite3_stmt *s;
+	json_t *ops = json_array();
+	int rc;
+
+	*out = NULL;
+	if ((rc = cts_store_stmt(n->store, &s, "SELECT id, hlc, op, tbl, rid, set_json FROM journal"
+					       " WHERE sealed_seq IS NULL ORDER BY id LIMIT ?")) < 0) {
+		json_decref(ops);
+		return rc;
+	}
+	sqlite3_bind_int(s, 1, CTS_CHANGESET_MAX_OPS);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		char hlc[17];
+		json_t *op;
+
+		cts_hlc_format((uint64_t)sqlite3_column_int64(s, 1), hlc);
+		op = json_pack("{s:s, s:s, s:s, s:s}", "hlc", hlc, "op", (const char *)sqlite3_column_text(s, 2),
+			       "table", (const char *)sqlite3_column_text(s, 3), "id", (const char *)sqlite3_column_text(s, 4));
+		if (sqlite3_column_type(s, 5) == SQLITE_TEXT) {
+			json_error_t err;
+			json_t *set = json_loads((const char *)sqlite3_column_text(s, 5), 0, &err);
+			if (!set) {
+				json_decref(op);
+				sqlite3_reset(s);
+				json_decref(ops);
+				return cts_error_set(CTS_EDB, "journal corrompu (opération %lld)", (long long)sqlite3_column_int64(s, 0));
+			}
+			json_object_set_new(op, "set", set);
+		}
+		json_array_append_new(ops, op);
+		*last_id = sqlite3_column_int64(s, 0);
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE) {
+		json_decref(ops);
+		return cts_store_error(n->store, "lecture du journal");
+	}
+	*out = ops;
+	return 0;
+}
+
+static int record_sealed(cts_node *n, const cts_changeset *cs, int64_t last_id)
+{
+	sqlite3_stmt *s;
+	const char *other;
+	json_t *v;
+	int rc;
+
+	if ((rc = cts_store_stmt(n->store, &s, "INSERT INTO changeset (node, seq, id, territory, prev, time, hlc_max, nops, applied)"
+					       " VALUES (?, ?, ?, ?, ?, ?, ?, ?, (SELECT count(*) FROM changeset))")) < 0)
+		return rc;
+	sqlite3_bind_text(s, 1, cs->node, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, cs->seq);
+	sqlite3_bind_text(s, 3, cs->id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, cs->territory, -1, SQLITE_STATIC);
+	if (cs->prev)
+		sqlite3_bind_text(s, 5, cs->prev, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 6, cs->time, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 7, (sqlite3_int64)cs->hlc_max);
+	sqlite3_bind_int64(s, 8, (sqlite3_int64)json_array_size(cs->ops));
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE)
+		return cts_store_error(n->store, "enregistrement du changeset");
+	json_object_foreach(cs->seen, other, v) {
+		if ((rc = cts_store_stmt(n->store, &s, "INSERT INTO changeset_seen (node, seq, other, oseq) VALUES (?, ?, ?, ?)")) < 0)
+			return rc;
+		sqlite3_bind_text(s, 1, cs->node, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 2, cs->seq);
+		sqlite3_bind_text(s, 3, other, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 4, json_integer_value(v));
+		rc = sqlite3_step(s);
+		sqlite3_reset(s);
+		if (rc != SQLITE_DONE)
+			return cts_store_error(n->store, "enregistrement du contexte causal");
+	}
+	/* The ops' state rows carry the seq that really holds them. */
+	static const char *const fix[] = {
+		"UPDATE fstate SET seq = ?1 WHERE node = ?2 AND hlc BETWEEN ?3 AND ?4",
+		"UPDATE tomb SET seq = ?1 WHERE node = ?2 AND hlc BETWEEN ?3 AND ?4",
+		"UPDATE journal SET sealed_seq = ?1 WHERE sealed_seq IS NULL AND id <= ?5",
+	};
+	for (int i = 0; i < 3; i++) {
+		if ((rc = cts_store_stmt(n->store, &s, fix[i])) < 0)
+			return rc;
+		sqlite3_bind_int64(s, 1, cs->seq);
+		if (i < 2) {
+			sqlite3_bind_text(s, 2, cs->node, -1, SQLITE_STATIC);
+			sqlite3_bind_int64(s, 3, (sqlite3_int64)cs->hlc_min);
+			sqlite3_bind_int64(s, 4, (sqlite3_int64)cs->hlc_max);
+		} else {
+			sqlite3_bind_int64(s, 5, last_id);
+		}
+		rc = sqlite3_step(s);
+		sqlite3_reset(s);
+		if (rc != SQLITE_DONE)
+			return cts_store_error(n->store, "marquage du journal");
+	}
+	return cts_store_meta_set_int(n->store, "last_seq", cs->seq);
+}
+
+static int seal_one(cts_node *n, const cts_key *key, int *made)
+{
+	cts_changeset *cs = NULL;
+	json_t *ops = NULL, *seen = NULL;
+	char *prev = NULL, *sig = NULL, timebuf[32];
+	size_t sig_len = 0;
+	int64_t last_seq, last_id = 0;
+	sqlite3_stmt *s;
+	int rc;
+
+	*made = 0;
+	if ((rc = cts_store_begin(n->store)) < 0)
+		return rc;
+	if ((rc = build_ops(n, &ops, &last_id)) < 0)
+		goto cleanup;
+	if (json_array_size(ops) == 0)
+		goto cleanup;
+	if ((rc = cts_store_meta_get_int(n->store, "last_seq", &last_seq, 0)) < 0 || (rc = build_seen(n, &seen)) < 0)
+		goto cleanup;
+	if (last_seq > 0) {
+		if ((rc = cts_store_stmt(n->store, &s, "SELECT id FROM changeset WHERE node = ? AND seq = ?")) < 0)
+			goto cleanup;
+		sqlite3_bind_text(s, 1, n->id, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 2, last_seq);
+		if (sqlite3_step(s) == SQLITE_ROW)
+			prev = strdup((const char *)sqlite3_column_text(s, 0));
+		sqlite3_reset(s);
+		if (!prev) {
+			rc = cts_error_set(CTS_EDB, "changeset n°%lld de ce nœud introuvable dans la base : lancez « ctsnode rebuild »",
+					   (long long)last_seq);
+			goto cleanup;
+		}
+	}
+	format_time(n->store->clock(n->store->clock_ctx), timebuf);
+	if ((rc = cts_changeset_build(&cs, n->id, n->territory, last_seq + 1, prev, timebuf, seen, ops)) < 0 ||
+	    (rc = cts_sshsig_sign(&sig, &sig_len, key, CTS_SIG_NAMESPACE, (const unsigned char *)cs->bytes, cs->len)) < 0 ||
+	    (rc = cts_history_write(n, n->id, cs->seq, cs->bytes, cs->len, sig, sig_len)) < 0 ||
+	    (rc = record_sealed(n, cs, last_id)) < 0)
+		goto cleanup;
+	*made = 1;
+cleanup:
+	if (rc == 0)
+		rc = cts_store_commit(n->store);
+	if (rc < 0) {
+		cts_store_rollback(n->store);
+		cts_error_prefix(rc, "scellement : ");
+	}
+	cts_changeset_free(cs);
+	json_decref(ops);
+	json_decref(seen);
+	free(prev);
+	free(sig);
+	return rc;
+}
+
+int cts_journal_seal(cts_node *n, const cts_key *key, int *sealed)
+{
+	int made, rc, count = 0;
+
+	do {
+		if ((rc = seal_one(n, key, &made)) < 0)
+			break;
+		count += made;
+	} while (made);
+	if (sealed)
+		*sealed = count;
+	return rc;
+}

@@ -1,0 +1,578 @@
+#include "sync.h"
+
+#include "changeset.h"
+#include "error.h"
+#include "gitrepo.h"
+#include "journal.h"
+#include "record.h"
+#include "region.h"
+#include "sshsig.h"
+#include "tables.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define COMMIT_MAX_CHANGESETS 500
+#define LOOSE_OBJECTS_THRESHOLD 2000
+
+void cts_sync_result_dispose(cts_sync_result *r)
+{
+	if (!r)
+		return;
+	cts_import_stats_dispose(&r->import);
+	json_decref(r->findings);
+	r->findings = NULL;
+}
+
+static void finding(cts_sync_result *r, const char *node, int64_t seq, const char *reason)
+{
+	if (!r->findings)
+		r->findings = json_array();
+	json_array_append_new(r->findings, json_pack("{s:s, s:I, s:s}", "node", node, "seq", (json_int_t)seq, "reason", reason));
+}
+
+static int git_sign(char **armored, size_t *len, const char *payload, size_t plen, void *ctx)
+{
+	return cts_sshsig_sign(armored, len, (const cts_key *)ctx, "git", (const unsigned char *)payload, plen);
+}
+
+static const char *local_path_of(const char *url)
+{
+	if (strncmp(url, "file://", 7) == 0)
+		return url + 7;
+	if (strstr(url, "://") || (strchr(url, ':') && !strchr(url, '/')))
+		return NULL;
+	if (strchr(url, ':') && strchr(url, ':') < strchr(url, '/'))
+		return NULL; /* scp-like user@host:path */
+	return url;
+}
+
+int cts_sync_create_remote(const char *url)
+{
+	const char *path = local_path_of(url);
+	struct stat sb;
+
+	if (!path || stat(path, &sb) == 0)
+		return 0;
+	return cts_gitrepo_create_bare(path);
+}
+
+static int open_repo(cts_node *n, const char *url, cts_gitrepo **repo)
+{
+	char *path;
+	const char *remote = url ? url : n->remote;
+	int rc;
+
+	*repo = NULL;
+	if (!remote)
+		return cts_error_set(CTS_EINVAL, "aucun dépôt régional configuré : indiquez --remote URL (il sera retenu)");
+	if (url && (!n->remote || strcmp(url, n->remote) != 0) && (rc = cts_node_set_remote(n, url)) < 0)
+		return rc;
+	if ((rc = cts_git_init()) < 0)
+		return rc;
+	if (!(path = cts_node_path(n, "repo.git")))
+		return cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
+	rc = cts_gitrepo_open(repo, path);
+	free(path);
+	if (rc == 0 && (rc = cts_gitrepo_set_remote(*repo, remote)) < 0) {
+		cts_gitrepo_free(*repo);
+		*repo = NULL;
+	}
+	return rc;
+}
+
+static void branch_ref(char *buf, size_t size, const char *node, int remote)
+{
+	snprintf(buf, size, remote ? "refs/remotes/origin/nodes/%s" : "refs/heads/nodes/%s", node);
+}
+
+/* Is changeset `seq` of `node` in the tree of `commit`? */
+static int tree_has(cts_gitrepo *repo, const git_oid *commit, const char *node, int64_t seq)
+{
+	char path[128];
+	unsigned char *data = NULL;
+	size_t len;
+	int rc;
+
+	cts_changeset_path(path, sizeof(path), node, seq);
+	rc = cts_gitrepo_read_file(repo, commit, path, CTS_CHANGESET_MAX_BYTES, &data, &len);
+	free(data);
+	if (rc == CTS_ENOTFOUND) {
+		cts_error_clear();
+		return 0;
+	}
+	return rc < 0 ? rc : 1;
+}
+
+/* Commit our sealed changesets that the local branch does not have yet. */
+static int commit_own(cts_node *n, cts_gitrepo *repo, const cts_key *key, int *committed)
+{
+	char ref[128];
+	git_oid tip;
+	int64_t last_seq, have = 0;
+	int rc, has_tip;
+
+	*committed = 0;
+	if ((rc = cts_store_meta_get_int(n->store, "last_seq", &last_seq, 0)) < 0)
+		return rc;
+	branch_ref(ref, sizeof(ref), n->id, 0);
+	rc = cts_gitrepo_ref_oid(repo, ref, &tip);
+	if (rc < 0 && rc != CTS_ENOTFOUND)
+		return rc;
+	has_tip = rc == 0;
+	cts_error_clear();
+	if (has_tip) {
+		for (int64_t s = last_seq; s >= 1; s--) {
+			if ((rc = tree_has(repo, &tip, n->id, s)) < 0)
+				return rc;
+			if (rc == 1) {
+				have = s;
+				break;
+			}
+		}
+	}
+	while (have < last_seq) {
+		int64_t upto = have + COMMIT_MAX_CHANGESETS < last_seq ? have + COMMIT_MAX_CHANGESETS : last_seq;
+		size_t count = (size_t)(upto - have) * 2, k = 0;
+		cts_git_file *files = calloc(count, sizeof(*files));
+		char **bufs = calloc(count, sizeof(char *)), **paths = calloc(count, sizeof(char *));
+		char msg[256];
+
+		if (!files || !bufs || !paths) {
+			free(files);
+			free(bufs);
+			free(paths);
+			return cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
+		}
+		rc = 0;
+		for (int64_t s = have + 1; s <= upto && rc == 0; s++) {
+			char *json = NULL, *sig = NULL, p[128];
+			size_t jl, sl;
+			if ((rc = cts_history_read(n->home, n->id, s, &json, &jl, &sig, &sl)) < 0)
+				break;
+			cts_changeset_path(p, sizeof(p), n->id, s);
+			paths[k] = strdup(p);
+			bufs[k] = json;
+			files[k] = (cts_git_file){ paths[k], (const unsigned char *)json, jl };
+			k++;
+			snprintf(p + strlen(p), sizeof(p) - strlen(p), ".sig");
+			paths[k] = strdup(p);
+			bufs[k] = sig;
+			files[k] = (cts_git_file){ paths[k], (const unsigned char *)sig, sl };
+			k++;
+		}
+		if (rc == 0) {
+			if (upto == have + 1)
+				snprintf(msg, sizeof(msg), "%s : changeset %lld\n", n->id, (long long)upto);
+			else
+				snprintf(msg, sizeof(msg), "%s : changesets %lld à %lld\n", n->id, (long long)have + 1, (long long)upto);
+			rc = cts_gitrepo_commit_files(repo, ref, files, k, 0, msg, n->id, "ctsnode@invalid",
+						      (int64_t)(n->store->clock(n->store->clock_ctx) / 1000), git_sign,
+						      (void *)key, NULL);
+		}
+		for (size_t i = 0; i < k; i++) {
+			free(bufs[i]);
+			free(paths[i]);
+		}
+		free(files);
+		free(bufs);
+		free(paths);
+		if (rc < 0)
+			return rc;
+		*committed += (int)(upto - have);
+		have = upto;
+	}
+	return 0;
+}
+
+/* Our branch on the remote must be an ancestor of ours: nobody else
+ * writes it, and it is never rewritten. */
+static int check_own_branch(cts_node *n, cts_gitrepo *repo)
+{
+	char lref[128], rref[128];
+	git_oid local, remote;
+	int rc;
+
+	branch_ref(lref, sizeof(lref), n->id, 0);
+	branch_ref(rref, sizeof(rref), n->id, 1);
+	if ((rc = cts_gitrepo_ref_oid(repo, rref, &remote)) == CTS_ENOTFOUND) {
+		cts_error_clear();
+		return 0;
+	}
+	if (rc < 0)
+		return rc;
+	if ((rc = cts_gitrepo_ref_oid(repo, lref, &local)) == 0 && cts_gitrepo_is_ancestor(repo, &remote, &local) == 1)
+		return 0;
+	return cts_error_set(CTS_EREJECT,
+			     "la branche nodes/%s du dépôt régional contient des commits que ce poste n'a pas écrits "
+			     "(historique réécrit, ou un autre poste utilise le même identifiant). Rien n'a été envoyé ni "
+			     "modifié ici : prévenez le coordinateur régional.",
+			     n->id);
+}
+
+typedef struct {
+	cts_node *n;
+	cts_gitrepo *repo;
+	cts_sync_result *r;
+	const git_oid *tip;
+	const char *node;
+	int rc;
+} walk_ctx;
+
+static int offer_entry(const char *name, const git_oid *blob, size_t size, unsigned filemode, void *vctx)
+{
+	walk_ctx *w = vctx;
+	char path[160], sigpath[170];
+	unsigned char *json = NULL, *sig = NULL;
+	size_t jl, sl;
+	int64_t seq, last = 0;
+	sqlite3_stmt *s;
+	int rc;
+
+	(void)blob;
+	(void)filemode;
+	if (strlen(name) > 4 && strcmp(name + strlen(name) - 4, ".sig") == 0)
+		return 0;
+	if (cts_changeset_parse_name(name, &seq) < 0) {
+		finding(w->r, w->node, 0, cts_error_message());
+		cts_error_clear();
+		return 0;
+	}
+	if (size > CTS_CHANGESET_MAX_BYTES) {
+		finding(w->r, w->node, seq, "changeset trop gros : ignoré");
+		return 0;
+	}
+	/* Already applied: skip the read. */
+	if (cts_store_stmt(w->n->store, &s, "SELECT coalesce(max(seq), 0) FROM changeset WHERE node = ?") == 0) {
+		sqlite3_bind_text(s, 1, w->node, -1, SQLITE_STATIC);
+		if (sqlite3_step(s) == SQLITE_ROW)
+			last = sqlite3_column_int64(s, 0);
+		sqlite3_reset(s);
+	}
+	if (seq <= last)
+		return 0; /* applied already; rewrites are caught by check_branch and by the audit */
+	snprintf(path, sizeof(path), "changesets/%s/%s", w->node, name);
+	snprintf(sigpath, sizeof(sigpath), "%s.sig", path);
+	if ((rc = cts_gitrepo_read_file(w->repo, w->tip, path, CTS_CHANGESET_MAX_BYTES, &json, &jl)) < 0) {
+		finding(w->r, w->node, seq, cts_error_message());
+		cts_error_clear();
+		return 0;
+	}
+	if ((rc = cts_gitrepo_read_file(w->repo, w->tip, sigpath, CTS_SIG_MAX_BYTES, &sig, &sl)) < 0) {
+		finding(w->r, w->node, seq, "signature absente du dépôt");
+		cts_error_clear();
+		free(json);
+		return 0;
+	}
+	rc = cts_import_offer(w->n, w->node, seq, (const char *)json, jl, (const char *)sig, sl, &w->r->import);
+	free(json);
+	free(sig);
+	if (rc < 0) {
+		w->rc = rc;
+		return 1;
+	}
+	return 0;
+}
+
+/* A node branch must only fast-forward from what we saw last time, and
+ * keep every changeset the authority checkpointed. */
+static int check_branch(cts_node *n, cts_gitrepo *repo, const char *node, const git_oid *tip, cts_sync_result *r)
+{
+	char key[128], *seen_hex = NULL, hex[GIT_OID_HEXSZ + 1];
+	git_oid seen;
+	sqlite3_stmt *s;
+	int rc, ok = 1;
+
+	snprintf(key, sizeof(key), "branch_head:%s", node);
+	rc = cts_store_meta_get(n->store, key, &seen_hex);
+	if (rc == 0 && git_oid_fromstr(&seen, seen_hex) == 0 && cts_gitrepo_is_ancestor(repo, &seen, tip) != 1) {
+		char msg[256];
+		snprintf(msg, sizeof(msg), "branche nodes/%s réécrite : elle ne prolonge plus le commit %.12s déjà vu", node, seen_hex);
+		finding(r, node, 0, msg);
+		ok = 0;
+	}
+	cts_error_clear();
+	free(seen_hex);
+	/* Checkpointed changesets must still be there, with the same id. */
+	if (cts_store_stmt(n->store, &s, "SELECT seq, changeset FROM checkpoint WHERE node = ?") == 0) {
+		sqlite3_bind_text(s, 1, node, -1, SQLITE_STATIC);
+		while (sqlite3_step(s) == SQLITE_ROW) {
+			int64_t seq = sqlite3_column_int64(s, 0);
+			const char *cid = (const char *)sqlite3_column_text(s, 1);
+			char path[128], id[65] = "";
+			unsigned char *data = NULL;
+			size_t len;
+			cts_changeset_path(path, sizeof(path), node, seq);
+			if (cts_gitrepo_read_file(repo, tip, path, CTS_CHANGESET_MAX_BYTES, &data, &len) == 0)
+				cts_changeset_hash((const char *)data, len, id);
+			free(data);
+			cts_error_clear();
+			if (!cid || strcmp(id, cid) != 0) {
+				char msg[256];
+				snprintf(msg, sizeof(msg), "réécriture : le changeset n°%lld certifié par le point de contrôle de la région %s",
+					 (long long)seq, id[0] ? "a changé" : "a disparu");
+				finding(r, node, seq, msg);
+				ok = 0;
+			}
+		}
+		sqlite3_reset(s);
+	}
+	if (ok) {
+		git_oid_tostr(hex, sizeof(hex), tip);
+		return cts_store_meta_set(n->store, key, hex);
+	}
+	return 0;
+}
+
+typedef struct {
+	cts_node *n;
+	cts_gitrepo *repo;
+	cts_sync_result *r;
+	int rc;
+} refs_ctx;
+
+static int import_branch(const char *ref, const git_oid *oid, void *vctx)
+{
+	refs_ctx *c = vctx;
+	const char *node = ref + strlen("refs/remotes/origin/nodes/");
+	char dir[128];
+	walk_ctx w = { c->n, c->repo, c->r, oid, node, 0 };
+	int rc;
+
+	if (!cts_valid_node_id(node)) {
+		finding(c->r, node, 0, "branche de nœud au nom invalide : ignorée");
+		return 0;
+	}
+	if ((rc = check_branch(c->n, c->repo, node, oid, c->r)) < 0) {
+		c->rc = rc;
+		return 1;
+	}
+	snprintf(dir, sizeof(dir), "changesets/%s", node);
+	rc = cts_gitrepo_list_dir(c->repo, oid, dir, 2 * 1000000, offer_entry, &w);
+	if (w.rc < 0) {
+		c->rc = w.rc;
+		return 1;
+	}
+	if (rc < 0) {
+		finding(c->r, node, 0, cts_error_message());
+		cts_error_clear();
+	}
+	return 0;
+}
+
+static int import_all(cts_node *n, cts_gitrepo *repo, cts_sync_result *r)
+{
+	refs_ctx c = { n, repo, r, 0 };
+	int rc;
+
+	if ((rc = cts_store_begin(n->store)) < 0)
+		return rc;
+	rc = cts_gitrepo_refs_foreach(repo, "refs/remotes/origin/nodes/*", import_branch, &c);
+	if (c.rc < 0)
+		rc = c.rc;
+	if (rc < 0) {
+		cts_store_rollback(n->store);
+		return rc;
+	}
+	if ((rc = cts_store_commit(n->store)) < 0)
+		return rc;
+	return cts_import_process(n, &r->import);
+}
+
+static int push_refs(cts_node *n, cts_gitrepo *repo, int with_region, cts_sync_result *r)
+{
+	char ref[128];
+	const char *refs[2] = { ref, "refs/heads/region" };
+	git_oid tip;
+	int64_t last_seq;
+	int rc;
+
+	branch_ref(ref, sizeof(ref), n->id, 0);
+	if (cts_gitrepo_ref_oid(repo, ref, &tip) == CTS_ENOTFOUND) {
+		cts_error_clear();
+		if (!with_region)
+			return 0;
+		refs[0] = "refs/heads/region";
+		rc = cts_gitrepo_push(repo, refs, 1);
+	} else {
+		rc = cts_gitrepo_push(repo, refs, with_region ? 2 : 1);
+	}
+	if (rc == CTS_ENET) {
+		r->queued = 1;
+		return rc;
+	}
+	if (rc < 0)
+		return rc;
+	r->pushed = 1;
+	if ((rc = cts_store_meta_get_int(n->store, "last_seq", &last_seq, 0)) < 0)
+		return rc;
+	return cts_store_meta_set_int(n->store, "pushed_seq", last_seq);
+}
+
+/* Region branch: allowed_signers and the readable registry, when changed. */
+static int publish_region(cts_node *n, cts_gitrepo *repo, const cts_key *key)
+{
+	char *signers = NULL, *registry = NULL;
+	unsigned char *old = NULL;
+	size_t old_len = 0;
+	git_oid tip;
+	int rc, has_tip, same = 0;
+
+	if ((rc = cts_region_allowed_signers(n, &signers)) < 0 || (rc = cts_region_registry_text(n, &registry)) < 0)
+		goto cleanup;
+	rc = cts_gitrepo_ref_oid(repo, "refs/heads/region", &tip);
+	has_tip = rc == 0;
+	cts_error_clear();
+	if (has_tip && cts_gitrepo_read_file(repo, &tip, "allowed_signers", 1 << 20, &old, &old_len) == 0 &&
+	    old_len == strlen(signers) && memcmp(old, signers, old_len) == 0) {
+		free(old);
+		old = NULL;
+		if (cts_gitrepo_read_file(repo, &tip, "registry.md", 1 << 20, &old, &old_len) == 0 &&
+		    old_len == strlen(registry) && memcmp(old, registry, old_len) == 0)
+			same = 1;
+	}
+	cts_error_clear();
+	rc = 0;
+	if (!same) {
+		cts_git_file files[2] = {
+			{ "allowed_signers", (const unsigned char *)signers, strlen(signers) },
+			{ "registry.md", (const unsigned char *)registry, strlen(registry) },
+		};
+		rc = cts_gitrepo_commit_files(repo, "refs/heads/region", files, 2, 1, "région : registre et allowed_signers\n",
+					      n->id, "ctsnode@invalid", (int64_t)(n->store->clock(n->store->clock_ctx) / 1000),
+					      git_sign, (void *)key, NULL);
+	}
+cleanup:
+	free(old);
+	free(signers);
+	free(registry);
+	return rc;
+}
+
+/* Adopt the remote region branch if it moved ahead (another authority
+ * device is not supported: the region branch has one writer). */
+static int sync_common(cts_node *n, const cts_key *key, const char *url, cts_sync_result *r, int region)
+{
+	cts_gitrepo *repo = NULL;
+	int rc, fetch_rc;
+
+	memset(r, 0, sizeof(*r));
+	if (url && (rc = cts_sync_create_remote(url)) < 0)
+		return rc;
+	if ((rc = open_repo(n, url, &repo)) < 0)
+		return rc;
+	fetch_rc = cts_gitrepo_fetch(repo);
+	if (fetch_rc < 0 && fetch_rc != CTS_ENET)
+		goto out_rc_fetch;
+	if (fetch_rc == 0 && (rc = check_own_branch(n, repo)) < 0)
+		goto out;
+	if (fetch_rc == 0) {
+		if ((rc = import_all(n, repo, r)) < 0)
+			goto out;
+		if (region) {
+			/* Sign the heads we accepted, then seal that. */
+			if ((rc = cts_store_begin(n->store)) < 0)
+				goto out;
+			rc = 0;
+			{
+				sqlite3_stmt *s;
+				json_t *rows = NULL, *row;
+				size_t i;
+				if ((rc = cts_store_stmt(n->store, &s,
+							 "SELECT c.node, c.seq, c.id FROM changeset c WHERE c.node <> ?1 AND c.seq ="
+							 " (SELECT max(seq) FROM changeset WHERE node = c.node) AND NOT EXISTS"
+							 " (SELECT 1 FROM checkpoint k WHERE k.node = c.node AND k.seq = c.seq AND k.changeset = c.id)"
+							 " ORDER BY c.node")) == 0) {
+					sqlite3_bind_text(s, 1, n->id, -1, SQLITE_STATIC);
+					rc = cts_store_rows_json(n->store, s, &rows);
+				}
+				json_array_foreach(rows, i, row) {
+					char rid[37], name[96];
+					json_t *set;
+					if (rc < 0)
+						break;
+					snprintf(name, sizeof(name), "checkpoint:%s", json_string_value(json_object_get(row, "node")));
+					cts_record_derived_id(rid, name);
+					set = json_pack("{s:O, s:O, s:O}", "node", json_object_get(row, "node"), "seq",
+							json_object_get(row, "seq"), "changeset", json_object_get(row, "id"));
+					rc = cts_record_put(n->store, "checkpoint", rid, set);
+					json_decref(set);
+					r->checkpointed++;
+				}
+				json_decref(rows);
+			}
+			if (rc == 0)
+				rc = cts_store_commit(n->store);
+			else
+				cts_store_rollback(n->store);
+			if (rc < 0 || (rc = cts_journal_seal(n, key, NULL)) < 0)
+				goto out;
+		}
+	}
+	if ((rc = commit_own(n, repo, key, &r->committed)) < 0)
+		goto out;
+	if (region && (rc = publish_region(n, repo, key)) < 0)
+		goto out;
+	if (fetch_rc == CTS_ENET) {
+		r->queued = 1;
+		rc = cts_error_set(CTS_ENET, "dépôt régional injoignable (%s) : le travail est scellé et gardé sur ce poste, "
+					     "il sera envoyé au prochain sync",
+				   url ? url : n->remote);
+		goto out;
+	}
+	rc = push_refs(n, repo, region, r);
+	if (rc == CTS_ENET)
+		cts_error_set(CTS_ENET, "dépôt régional injoignable : le travail est scellé et gardé sur ce poste, il sera envoyé au prochain sync");
+	if (rc == 0)
+		cts_gitrepo_maintain(repo, LOOSE_OBJECTS_THRESHOLD);
+out:
+	cts_gitrepo_free(repo);
+	return rc;
+out_rc_fetch:
+	rc = fetch_rc;
+	goto out;
+}
+
+int cts_sync_node(cts_node *n, const cts_key *key, const char *url, cts_sync_result *r)
+{
+	return sync_common(n, key, url, r, n->role == CTS_ROLE_AUTHORITY);
+}
+
+int cts_sync_region_pull(cts_node *n, const cts_key *key, const char *url, cts_sync_result *r)
+{
+	if (n->role != CTS_ROLE_AUTHORITY)
+		return cts_error_set(CTS_EINVAL, "region pull se lance sur le nœud régional ; un territoire utilise « ctsnode sync »");
+	return sync_common(n, key, url, r, 1);
+}
+
+int cts_sync_region_publish_files(cts_node *n, const cts_key *key, const char *const *paths,
+				  const unsigned char *const *data, const size_t *lens, size_t count, const char *message)
+{
+	cts_gitrepo *repo = NULL;
+	cts_git_file *files;
+	cts_sync_result r = { 0 };
+	int rc;
+
+	if (n->role != CTS_ROLE_AUTHORITY)
+		return cts_error_set(CTS_EINVAL, "seul le nœud régional publie sur la branche region");
+	if ((rc = open_repo(n, NULL, &repo)) < 0)
+		return rc;
+	if (!(files = calloc(count ? count : 1, sizeof(*files)))) {
+		cts_gitrepo_free(repo);
+		return cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
+	}
+	for (size_t i = 0; i < count; i++)
+		files[i] = (cts_git_file){ paths[i], data[i], lens[i] };
+	rc = cts_gitrepo_fetch(repo);
+	if (rc == 0)
+		rc = cts_gitrepo_commit_files(repo, "refs/heads/region", files, count, 1, message, n->id, "ctsnode@invalid",
+					      (int64_t)(n->store->clock(n->store->clock_ctx) / 1000), git_sign, (void *)key, NULL);
+	if (rc == 0)
+		rc = push_refs(n, repo, 1, &r);
+	free(files);
+	cts_sync_result_dispose(&r);
+	cts_gitrepo_free(repo);
+	return rc;
+}

@@ -1,0 +1,12 @@
+# One ctest case per canonical-JSON vector.
+file(GLOB jcs_valid CONFIGURE_DEPENDS ${CTS_TEST_DATA}/jcs/valid/*.in.json)
+foreach(f ${jcs_valid})
+  get_filename_component(n ${f} NAME)
+  string(REPLACE ".in.json" "" n ${n})
+  add_test(NAME jcs_valid_${n} COMMAND test_jcs valid ${n})
+endforeach()
+file(GLOB jcs_invalid CONFIGURE_DEPENDS ${CTS_TEST_DATA}/jcs/invalid/*.json)
+foreach(f ${jcs_invalid})
+  get_filename_component(n ${f} NAME)
+  add_test(NAME jcs_invalid_${n} COMMAND test_jcs invalid ${n})
+endforeach()

@@ -1,0 +1,20 @@
+/* Small helpers shared by the unit tests. */
+#ifndef CTS_TESTUTIL_H
+#define CTS_TESTUTIL_H
+
+#include <stddef.h>
+
+/* Read a whole file into a NUL-terminated malloc'd buffer; *len gets the
+ * byte count. Returns NULL on failure. Caller frees. */
+char *tu_read_file(const char *path, size_t *len);
+
+/* Make a fresh temporary directory; returns a malloc'd path. */
+char *tu_tmpdir(void);
+
+/* Remove a directory tree (rm -rf). */
+void tu_rmtree(const char *path);
+
+/* Path join into a malloc'd string: "a/b". */
+char *tu_path(const char *a, const char *b);
+
+#endif

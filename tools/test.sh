@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Builds ctsnode and runs the whole test suite twice: a normal build with
+# -Wall -Wextra -Werror, then a build under AddressSanitizer and
+# UndefinedBehaviorSanitizer. Installs missing Debian packages first.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+tools/deps.sh
+
+jobs=$(nproc 2>/dev/null || echo 2)
+run_suite() {
+	local dir=$1; shift
+	cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
+	cmake --build "$dir" -j"$jobs"
+	ctest --test-dir "$dir" --output-on-failure -j"$jobs"
+}
+
+echo "== Construction et tests (-Wall -Wextra -Werror)"
+run_suite build/release -DCTS_WERROR=ON
+echo "== Construction et tests sous AddressSanitizer + UndefinedBehaviorSanitizer"
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	run_suite build/asan -DCTS_WERROR=ON -DCTS_SANITIZE=ON
