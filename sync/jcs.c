@@ -249,8 +249,7 @@ static int parse_number(parser *p, json_t **out)
 	}
 	if (p->pos < p->len && (p->s[p->pos] == '.' || p->s[p->pos] == 'e' || p->s[p->pos] == 'E'))
 		return perr(p, "nombre décimal ou exposant interdit (entiers seulement)");
-	if (neg && v == 0)
-		return perr(p, "« -0 » interdit");
+	/* "-0" is the integer 0 (its canonical form is "0"). */
 	*out = json_integer(neg ? -(json_int_t)v : (json_int_t)v);
 	return *out ? 0 : cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
 }

@@ -16,8 +16,8 @@
 
 /* Parse `len` bytes strictly. *out is a new reference (json_decref).
  * Refused (CTS_EINVAL, or CTS_ELIMIT for size/depth), with the byte offset
- * in the message: floats and exponents, integers beyond 2^53, leading
- * zeros, "-0", duplicate keys, non-ASCII keys, lone surrogates, invalid or
+ * in the message ("-0" is read as 0, whose canonical form is "0"): floats and exponents, integers beyond 2^53, leading
+ * zeros, duplicate keys, non-ASCII keys, lone surrogates, invalid or
  * overlong UTF-8, control characters in strings, trailing garbage,
  * truncation, nesting deeper than CTS_JCS_MAX_DEPTH. */
 int cts_jcs_parse(json_t **out, const char *buf, size_t len);

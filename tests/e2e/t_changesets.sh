@@ -94,7 +94,9 @@ craft() { # NODE TERRITORY SEQ OPS_JSON OUTDIR [extra args]
 }
 uuid=0b6a3c1e-1111-4c1e-9a51-00000000abcd
 now_hlc=$(printf '%012x0000' "$(($(date +%s) * 1000))")
-put_member() { printf '{"hlc":"%s","op":"put","table":"member","id":"%s","set":{"last_name":"%s"}}' "$now_hlc" "$uuid" "$1"; }
+# put_member NAME [ID]: each scenario uses its own record id, so that
+# winners of one scenario do not mask another's.
+put_member() { printf '{"hlc":"%s","op":"put","table":"member","id":"%s","set":{"last_name":"%s"}}' "$now_hlc" "${2:-$uuid}" "$1"; }
 
 # (a) a territory node writes the registry (authority data): refused as a whole.
 hostile evil-a rouen-elbeuf
@@ -147,8 +149,9 @@ pass "horloge en avance de plus de 24 h : retenu puis appliqué"
 # (e) fork: two different changesets with one (node, seq) are both refused,
 # even when one of them had already been applied.
 hostile evil-e rouen-elbeuf
-craft evil-e rouen-elbeuf 1 "[$(put_member UN)]" "$T/in-e1"
-craft evil-e rouen-elbeuf 1 "[$(put_member DEUX)]" "$T/in-e2"
+uuid_e=0b6a3c1e-1111-4c1e-9a51-00000000eeee
+craft evil-e rouen-elbeuf 1 "[$(put_member UN $uuid_e)]" "$T/in-e1"
+craft evil-e rouen-elbeuf 1 "[$(put_member DEUX $uuid_e)]" "$T/in-e2"
 cts "$A" import "$T/in-e1" >/dev/null
 assert_eq "$(cts "$A" member list --json | jq '[.[] | select(.last_name == "UN")] | length')" 1 "première version appliquée"
 expect_status 1 "$CTSNODE" --home "$A" import "$T/in-e2"
@@ -159,9 +162,10 @@ pass "bifurcation : les deux refusées et signalées"
 
 # (f) atomicity: a changeset whose last op is invalid leaves no trace.
 hostile evil-f rouen-elbeuf
-printf '[%s,{"hlc":"%s","op":"put","table":"member","id":"%s","set":{"shoe_size":42}}]' "$(put_member ATOME)" "$now_hlc" "$uuid" >"$T/bad.json"
-printf '{"node":"evil-f","ops":%s,"prev":null,"seen":{},"seq":1,"territory":"rouen-elbeuf","time":"2026-01-01T00:00:00Z","v":1}\n' \
-	"$(jq -c . "$T/bad.json")" >"$T/bad-cs.json"
+printf '[%s,{"hlc":"%s","op":"put","table":"member","id":"%s","set":{"shoe_size":42}}]' "$(put_member ATOME 0b6a3c1e-1111-4c1e-9a51-00000000ffff)" "$now_hlc" "$uuid" >"$T/bad.json"
+# canonical bytes (jq -cS sorts keys, compact) so that only the op is wrong
+jq -cS --argjson ops "$(cat "$T/bad.json")" -n \
+	'{v:1,node:"evil-f",territory:"rouen-elbeuf",seq:1,prev:null,time:"2026-01-01T00:00:00Z",seen:{},ops:$ops}' >"$T/bad-cs.json"
 "$CTS_CRAFT" --key "$T/evil-f/node.key" --node evil-f --seq 1 --raw "$T/bad-cs.json" --out "$T/in-f" >/dev/null
 expect_status 1 "$CTSNODE" --home "$A" import "$T/in-f"
 assert_contains "$(cts "$A" status --json | jq -r '.refused[] | select(.node == "evil-f") | .reason')" "shoe_size"
@@ -170,7 +174,7 @@ pass "dernière opération invalide : aucune trace"
 
 # (g) non-canonical but validly signed JSON: refused.
 hostile evil-g rouen-elbeuf
-printf '{"v":1,"node":"evil-g","territory":"rouen-elbeuf","seq":1,"prev":null,"time":"2026-01-01T00:00:00Z","seen":{},"ops":[%s]}\n' "$(put_member NONCANON)" >"$T/nc.json"
+printf '{"v":1,"node":"evil-g","territory":"rouen-elbeuf","seq":1,"prev":null,"time":"2026-01-01T00:00:00Z","seen":{},"ops":[%s]}\n' "$(put_member NONCANON 0b6a3c1e-1111-4c1e-9a51-000000009999)" >"$T/nc.json"
 "$CTS_CRAFT" --key "$T/evil-g/node.key" --node evil-g --seq 1 --raw "$T/nc.json" --out "$T/in-g" >/dev/null
 expect_status 1 "$CTSNODE" --home "$A" import "$T/in-g"
 assert_contains "$(cts "$A" status --json | jq -r '.refused[] | select(.node == "evil-g") | .reason')" "canonique"

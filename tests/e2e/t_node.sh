@@ -25,7 +25,7 @@ pass "pas de phrase de passe : refus clair"
 # A second init on the same home is refused and changes nothing.
 cts "$T/t2" init --territory rouen-elbeuf --node re-2 --authority-key "$authority" --no-passphrase >/dev/null
 before=$(sha256sum "$T/t2/node.key")
-expect_status 1 "$CTSNODE" --home "$T/t2" init --territory x --node y-1 --authority-key "$authority" --no-passphrase
+expect_status 1 "$CTSNODE" --home "$T/t2" init --territory le-havre --node lh-1 --authority-key "$authority" --no-passphrase
 assert_contains "$ERR" "existe déjà"
 assert_eq "$(sha256sum "$T/t2/node.key")" "$before" "clé après un second init"
 expect_status 1 "$CTSNODE" --home "$T/t3" init --territory "Rouen Elbeuf" --node re-3 --authority-key "$authority" --no-passphrase
