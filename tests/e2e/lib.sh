@@ -75,3 +75,23 @@ drop_changeset() { # HOME NODE SEQ DEST
 	mkdir -p "$4/changesets/$2"
 	cp "$1/$rel" "$1/$rel.sig" "$4/changesets/$2/"
 }
+
+# A free TCP port on 127.0.0.1 (nothing answers on it).
+free_port() {
+	local p i
+	for i in $(seq 1 50); do
+		p=$((20000 + RANDOM % 40000))
+		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return 0; fi
+	done
+	fail "aucun port libre"
+}
+
+# wait_port PORT: until something listens (bounded: 10 s)
+wait_port() {
+	local i
+	for i in $(seq 1 100); do
+		(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+		sleep 0.1
+	done
+	fail "le serveur n'écoute pas sur le port $1"
+}
