@@ -459,7 +459,10 @@ static int sync_common(cts_node *n, const cts_key *key, const char *url, cts_syn
 	int rc, fetch_rc;
 
 	memset(r, 0, sizeof(*r));
-	if (url && (rc = cts_sync_create_remote(url)) < 0)
+	/* Only the authority creates the regional repository, and only when
+	 * told where: a missing path on a territory laptop is an unplugged
+	 * USB stick, i.e. offline. */
+	if (region && url && (rc = cts_sync_create_remote(url)) < 0)
 		return rc;
 	if ((rc = open_repo(n, url, &repo)) < 0)
 		return rc;

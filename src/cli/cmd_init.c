@@ -4,6 +4,7 @@
 #include "error.h"
 #include "key.h"
 #include "passphrase.h"
+#include "sync.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -25,7 +26,8 @@ static const char region_init_help[] =
 	"Usage : ctsnode [--home DOSSIER] region init --region CODE --node NOEUD [--remote URL] [--no-passphrase]\n"
 	"\n"
 	"Crée le nœud régional (l'autorité) : sa clé, sa base, son inscription au registre\n"
-	"et les thèmes de départ (piliers du Ségur).\n";
+	"et les thèmes de départ (piliers du Ségur). Avec --remote CHEMIN, crée aussi le dépôt\n"
+	"régional (dépôt git nu, par exemple sur une clé USB) s'il n'existe pas.\n";
 
 int cli_create_node(cli_ctx *c, const cts_node_params *p_in, int no_passphrase)
 {
@@ -43,7 +45,10 @@ int cli_create_node(cli_ctx *c, const cts_node_params *p_in, int no_passphrase)
 	p.passphrase = pass;
 	rc = cts_node_create(&n, home, &p);
 	cts_passphrase_free(pass);
+	if (rc == 0 && n->role == CTS_ROLE_AUTHORITY && p.remote && (rc = cts_sync_create_remote(p.remote)) < 0)
+		cts_error_prefix(rc, "nœud créé, mais le dépôt régional %s n'a pas pu être créé : ", p.remote);
 	if (rc < 0) {
+		cts_node_free(n);
 		free(home);
 		return cli_fail(c, rc);
 	}
