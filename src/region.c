@@ -4,6 +4,7 @@
 #include "importer.h"
 #include "key.h"
 #include "record.h"
+#include "strbuf.h"
 #include "tables.h"
 
 #include <stdio.h>
@@ -132,32 +133,10 @@ int cts_region_revoke(cts_node *n, const char *node, int64_t after_seq)
 	return rc;
 }
 
-typedef struct {
-	char *buf;
-	size_t len, cap;
-} sbuf;
-
-static int sb_add(sbuf *b, const char *s)
-{
-	size_t n = strlen(s);
-
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = (b->cap ? b->cap * 2 : 1024) + n;
-		char *p = realloc(b->buf, cap);
-		if (!p)
-			return cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
-		b->buf = p;
-		b->cap = cap;
-	}
-	memcpy(b->buf + b->len, s, n + 1);
-	b->len += n;
-	return 0;
-}
-
 int cts_region_allowed_signers(cts_node *n, char **out)
 {
 	sqlite3_stmt *s;
-	sbuf b = { 0 };
+	cts_strbuf b = { 0 };
 	int rc;
 
 	*out = NULL;
@@ -168,7 +147,6 @@ int cts_region_allowed_signers(cts_node *n, char **out)
 				 " ON f.tbl = 'registry' AND f.territory = r.territory AND f.rid = r.id AND f.field = 'revoked_after'"
 				 " WHERE r.node IS NOT NULL AND r.key IS NOT NULL ORDER BY r.node")) < 0)
 		return rc;
-	sb_add(&b, "");
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		char line[512], vb[64] = "";
 		if (sqlite3_column_type(s, 2) != SQLITE_NULL) {
@@ -179,29 +157,27 @@ int cts_region_allowed_signers(cts_node *n, char **out)
 		}
 		snprintf(line, sizeof(line), "%s namespaces=\"git,cts-changeset\"%s %s\n", (const char *)sqlite3_column_text(s, 0),
 			 vb, (const char *)sqlite3_column_text(s, 1));
-		if ((rc = sb_add(&b, line)) < 0)
-			break;
+		cts_strbuf_add(&b, line);
 	}
 	sqlite3_reset(s);
 	if (rc != SQLITE_DONE) {
-		free(b.buf);
-		return rc < 0 ? rc : cts_store_error(n->store, "lecture du registre");
+		cts_strbuf_dispose(&b);
+		return cts_store_error(n->store, "lecture du registre");
 	}
-	*out = b.buf;
-	return 0;
+	return cts_strbuf_take(&b, out, NULL);
 }
 
 int cts_region_registry_text(cts_node *n, char **out)
 {
 	sqlite3_stmt *s;
-	sbuf b = { 0 };
+	cts_strbuf b = { 0 };
 	int rc;
 
 	*out = NULL;
 	if ((rc = cts_store_stmt(n->store, &s, "SELECT node, territory_code, role, revoked_after, key FROM registry"
 					       " WHERE node IS NOT NULL ORDER BY role, territory_code, node")) < 0)
 		return rc;
-	sb_add(&b, "# Registre des nœuds\n\n"
+	cts_strbuf_add(&b, "# Registre des nœuds\n\n"
 		   "Ce fichier est une copie lisible du registre signé par l'autorité régionale.\n\n"
 		   "| nœud | territoire | rôle | révocation | clé |\n|---|---|---|---|---|\n");
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
@@ -212,14 +188,12 @@ int cts_region_registry_text(cts_node *n, char **out)
 			 (const char *)sqlite3_column_text(s, 1),
 			 strcmp((const char *)sqlite3_column_text(s, 2), "authority") == 0 ? "autorité" : "territoire", rev,
 			 (const char *)sqlite3_column_text(s, 4));
-		if ((rc = sb_add(&b, line)) < 0)
-			break;
+		cts_strbuf_add(&b, line);
 	}
 	sqlite3_reset(s);
 	if (rc != SQLITE_DONE) {
-		free(b.buf);
-		return rc < 0 ? rc : cts_store_error(n->store, "lecture du registre");
+		cts_strbuf_dispose(&b);
+		return cts_store_error(n->store, "lecture du registre");
 	}
-	*out = b.buf;
-	return 0;
+	return cts_strbuf_take(&b, out, NULL);
 }

@@ -86,6 +86,8 @@ int cmd_rebuild(cli_ctx *c, int argc, char **argv);
 int cmd_conflicts(cli_ctx *c, int argc, char **argv);
 int cmd_sync(cli_ctx *c, int argc, char **argv);
 int cmd_region_pull(cli_ctx *c, int argc, char **argv);
+int cmd_report(cli_ctx *c, int argc, char **argv);
+int cmd_region_publish(cli_ctx *c, int argc, char **argv);
 
 /* Load the node key, asking for the passphrase if it is encrypted.
  * Returns 0 or an exit code (error printed). *out: cts_key_free. */

@@ -98,6 +98,7 @@ int cmd_region(cli_ctx *c, int argc, char **argv)
 		{ "init", cmd_region_init, "créer le nœud régional (autorité)" },
 		{ "enroll", region_enroll, "inscrire le poste d'un territoire" },
 		{ "pull", cmd_region_pull, "importer tous les postes, signer un point de contrôle, publier" },
+		{ "publish", cmd_region_publish, "publier le rapport régional de l'année, signé" },
 		{ "revoke", region_revoke, "révoquer un poste après un numéro de changeset" },
 		{ "allowed-signers", region_signers, "afficher le fichier allowed_signers du registre" },
 		{ NULL, NULL, NULL },

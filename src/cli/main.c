@@ -22,6 +22,7 @@ static const cli_cmd commands[] = {
 	{ "import", cmd_import, "importer les changesets signés d'un dossier" },
 	{ "rebuild", cmd_rebuild, "reconstruire la vue locale depuis l'historique signé" },
 	{ "conflicts", cmd_conflicts, "modifications concurrentes à examiner" },
+	{ "report", cmd_report, "rapport d'activité (md, html, csv, json)" },
 	{ "status", cmd_status, "état du nœud : opérations en attente, historique, refus" },
 	{ NULL, NULL, NULL },
 };

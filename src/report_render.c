@@ -1,0 +1,564 @@
+/* Rendering of a built report (report.h): Markdown, HTML, CSV, JSON. */
+#include "report.h"
+
+#include "error.h"
+#include "strbuf.h"
+#include "tables.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static json_int_t geti(const json_t *o, const char *k)
+{
+	return json_integer_value(json_object_get(o, k));
+}
+
+static const char *gets_(const json_t *o, const char *k)
+{
+	const char *s = json_string_value(json_object_get(o, k));
+	return s ? s : "";
+}
+
+/* "82,8" (decimal comma) or "—" when there is no rate. */
+static void fmt_rate(char *buf, size_t size, const json_t *v)
+{
+	if (!json_is_number(v)) {
+		snprintf(buf, size, "—");
+		return;
+	}
+	snprintf(buf, size, "%.1f", json_number_value(v));
+	char *dot = strchr(buf, '.');
+	if (dot)
+		*dot = ',';
+}
+
+static const char *label(const char *const *codes, const char *const *labels, const char *code)
+{
+	int i = cts_code_index(codes, code);
+	return i >= 0 ? labels[i] : code;
+}
+
+static const char *outcome_label(const char *o)
+{
+	if (strcmp(o, "favorable") == 0)
+		return "favorable";
+	if (strcmp(o, "defavorable") == 0)
+		return "défavorable";
+	if (strcmp(o, "reserve") == 0)
+		return "réservé";
+	return o;
+}
+
+static const char *check_label(const char *kind)
+{
+	if (strcmp(kind, "votes_exceed_present") == 0)
+		return "Votes supérieurs aux présents";
+	if (strcmp(kind, "meeting_without_attendance") == 0)
+		return "Réunion sans feuille de présence";
+	if (strcmp(kind, "opinion_without_quorum") == 0)
+		return "Avis rendu sans quorum";
+	if (strcmp(kind, "member_past_mandate") == 0)
+		return "Membre siégeant après la fin de son mandat";
+	if (strcmp(kind, "unknown_theme") == 0)
+		return "Contribution au thème inconnu";
+	return kind;
+}
+
+/* ---- escaping ---- */
+
+static void md_text(cts_strbuf *b, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '|' || *s == '\\' || *s == '*' || *s == '_' || *s == '`' || *s == '<')
+			cts_strbuf_add(b, "\\");
+		if (*s == '\n' || *s == '\r')
+			cts_strbuf_add(b, " ");
+		else
+			cts_strbuf_addn(b, s, 1);
+	}
+}
+
+static void html_text(cts_strbuf *b, const char *s)
+{
+	for (; *s; s++) {
+		switch (*s) {
+		case '<': cts_strbuf_add(b, "&lt;"); break;
+		case '>': cts_strbuf_add(b, "&gt;"); break;
+		case '&': cts_strbuf_add(b, "&amp;"); break;
+		case '"': cts_strbuf_add(b, "&quot;"); break;
+		case '\'': cts_strbuf_add(b, "&#39;"); break;
+		default: cts_strbuf_addn(b, s, 1);
+		}
+	}
+}
+
+static void csv_field(cts_strbuf *b, const char *s)
+{
+	/* Quote when needed; neutralise spreadsheet formulas. */
+	int quote = strpbrk(s, ";\"\r\n") != NULL;
+	if (quote)
+		cts_strbuf_add(b, "\"");
+	if (*s == '=' || *s == '+' || *s == '-' || *s == '@')
+		cts_strbuf_add(b, "'");
+	for (; *s; s++) {
+		if (*s == '"')
+			cts_strbuf_add(b, "\"");
+		cts_strbuf_addn(b, s, 1);
+	}
+	if (quote)
+		cts_strbuf_add(b, "\"");
+}
+
+/* ---- Markdown ---- */
+
+static void md_scope(cts_strbuf *b, const json_t *t, int region)
+{
+	char r[32];
+	const char *k;
+	json_t *v;
+
+	fmt_rate(r, sizeof(r), json_object_get(t, "attendance_rate"));
+	cts_strbuf_add(b, "| Indicateur | Valeur |\n|---|---:|\n");
+	if (region)
+		cts_strbuf_addf(b, "| Conseils territoriaux | %lld |\n", (long long)geti(t, "territories"));
+	cts_strbuf_addf(b, "| Réunions | %lld |\n| Sièges convoqués (cumul des réunions) | %lld |\n"
+			   "| Présents | %lld |\n| Excusés | %lld |\n| Absents | %lld |\n| Taux de présence | %s %% |\n"
+			   "| Invités (dont ARS) | %lld (%lld) |\n| Réunions avec quorum | %lld |\n| Avis rendus | %lld |\n\n",
+			(long long)geti(t, "meetings"), (long long)geti(t, "members"), (long long)geti(t, "present"),
+			(long long)geti(t, "excused"), (long long)geti(t, "absent"), r, (long long)geti(t, "guests"),
+			(long long)geti(t, "ars"), (long long)geti(t, "quorum_reached"), (long long)geti(t, "opinions"));
+	cts_strbuf_add(b, "| Collège | Titulaires | Suppléants | Convoqués | Présents | Excusés | Absents | Taux |\n"
+			  "|---|---:|---:|---:|---:|---:|---:|---:|\n");
+	json_object_foreach(json_object_get(t, "by_college"), k, v) {
+		json_t *roll = json_object_get(json_object_get(t, "roll"), k);
+		fmt_rate(r, sizeof(r), json_object_get(v, "attendance_rate"));
+		cts_strbuf_addf(b, "| %s | %lld | %lld | %lld | %lld | %lld | %lld | %s %% |\n",
+				label(cts_colleges, cts_college_labels, k), (long long)geti(roll, "titulaires"),
+				(long long)geti(roll, "suppleants"), (long long)geti(v, "members"), (long long)geti(v, "present"),
+				(long long)geti(v, "excused"), (long long)geti(v, "absent"), r);
+	}
+	cts_strbuf_add(b, "\n| Instance | Réunions |\n|---|---:|\n");
+	json_object_foreach(json_object_get(t, "meetings_by_body"), k, v)
+		cts_strbuf_addf(b, "| %s | %lld |\n", label(cts_bodies, cts_body_labels, k), (long long)json_integer_value(v));
+	cts_strbuf_addf(b, "\nAvis : %lld favorable(s), %lld défavorable(s), %lld réservé(s).\n\n",
+			(long long)geti(json_object_get(t, "opinions_by_outcome"), "favorable"),
+			(long long)geti(json_object_get(t, "opinions_by_outcome"), "defavorable"),
+			(long long)geti(json_object_get(t, "opinions_by_outcome"), "reserve"));
+	if (json_object_size(json_object_get(t, "contributions_by_theme"))) {
+		cts_strbuf_add(b, "| Thème | Contributions |\n|---|---:|\n");
+		json_object_foreach(json_object_get(t, "contributions_by_theme"), k, v) {
+			cts_strbuf_add(b, "| ");
+			md_text(b, label(cts_builtin_themes, cts_builtin_theme_labels, k));
+			cts_strbuf_addf(b, " | %lld |\n", (long long)json_integer_value(v));
+		}
+		cts_strbuf_add(b, "\n");
+	}
+}
+
+static void render_md(const json_t *rep, cts_strbuf *b)
+{
+	const json_t *terrs = json_object_get(rep, "territories"), *t, *m;
+	size_t i, j;
+	const char *k;
+	json_t *v;
+
+	cts_strbuf_addf(b, "# %s\n\n", gets_(rep, "title"));
+	cts_strbuf_addf(b, "Période : du %s au %s. Périmètre : %s.\n\n", gets_(json_object_get(rep, "period"), "from"),
+			gets_(json_object_get(rep, "period"), "to"), gets_(rep, "scope"));
+	if (json_object_get(rep, "generated_at"))
+		cts_strbuf_addf(b, "Produit le %s.\n\n", gets_(rep, "generated_at"));
+	cts_strbuf_add(b, "## Chiffres clés de la région\n\n");
+	md_scope(b, json_object_get(rep, "region"), 1);
+	json_array_foreach(terrs, i, t) {
+		cts_strbuf_add(b, "## Territoire : ");
+		md_text(b, gets_(t, "name"));
+		cts_strbuf_addf(b, " (%s)\n\n", gets_(t, "code"));
+		md_scope(b, t, 0);
+		if (json_array_size(json_object_get(t, "meeting_list"))) {
+			cts_strbuf_add(b, "| Date | Instance | Titre | Convoqués | Présents | Excusés | Absents | Invités | Quorum |\n"
+					  "|---|---|---|---:|---:|---:|---:|---:|---|\n");
+			json_array_foreach(json_object_get(t, "meeting_list"), j, m) {
+				cts_strbuf_addf(b, "| %s | %s | ", gets_(m, "date"), label(cts_bodies, cts_body_labels, gets_(m, "body")));
+				md_text(b, gets_(m, "title"));
+				cts_strbuf_addf(b, " | %lld | %lld | %lld | %lld | %lld | %s |\n", (long long)geti(m, "members"),
+						(long long)geti(m, "present"), (long long)geti(m, "excused"), (long long)geti(m, "absent"),
+						(long long)geti(m, "guests"),
+						json_is_true(json_object_get(json_object_get(m, "quorum"), "reached")) ? "atteint" : "non atteint");
+			}
+			cts_strbuf_add(b, "\n");
+		}
+		if (json_array_size(json_object_get(t, "opinion_list"))) {
+			cts_strbuf_add(b, "| Date | Avis | Pour | Contre | Abstentions | Sens |\n|---|---|---:|---:|---:|---|\n");
+			json_array_foreach(json_object_get(t, "opinion_list"), j, m) {
+				cts_strbuf_addf(b, "| %s | ", gets_(m, "date"));
+				md_text(b, gets_(m, "subject"));
+				cts_strbuf_addf(b, " | %lld | %lld | %lld | %s |\n", (long long)geti(m, "votes_for"),
+						(long long)geti(m, "votes_against"), (long long)geti(m, "votes_abstain"),
+						outcome_label(gets_(m, "outcome")));
+			}
+			cts_strbuf_add(b, "\n");
+		}
+	}
+	cts_strbuf_add(b, "## Contrôles\n\n");
+	if (json_array_size(json_object_get(rep, "checks")) == 0)
+		cts_strbuf_add(b, "Aucune anomalie relevée.\n\n");
+	json_array_foreach(json_object_get(rep, "checks"), i, t) {
+		cts_strbuf_addf(b, "- **%s** (%s) : ", check_label(gets_(t, "kind")), gets_(t, "territory"));
+		md_text(b, gets_(t, "detail"));
+		cts_strbuf_add(b, "\n");
+	}
+	cts_strbuf_addf(b, "\n## Règle de quorum\n\n%s.\n\n", gets_(rep, "quorum_rule"));
+	cts_strbuf_add(b, "## Historique de référence\n\nCe rapport est calculé à partir de l'historique signé suivant ; "
+			  "n'importe qui peut le recalculer (ctsnode audit --check-report).\n\n| Nœud | N° | Identifiant |\n|---|---:|---|\n");
+	json_object_foreach(json_object_get(rep, "heads"), k, v)
+		cts_strbuf_addf(b, "| %s | %lld | `%s` |\n", k, (long long)geti(v, "seq"), gets_(v, "id"));
+}
+
+/* ---- HTML ---- */
+
+static void svg_bars(cts_strbuf *b, const char *title, const char *const *names, const double *values, size_t n,
+		     double max, const char *unit)
+{
+	int h = 28 * (int)n + 40;
+
+	cts_strbuf_addf(b, "<figure><svg class=\"chart\" role=\"img\" viewBox=\"0 0 640 %d\" width=\"640\" height=\"%d\""
+			   " xmlns=\"http://www.w3.org/2000/svg\"><title>",
+			h, h);
+	html_text(b, title);
+	cts_strbuf_add(b, "</title>");
+	for (size_t i = 0; i < n; i++) {
+		double w = max > 0 ? values[i] / max * 330.0 : 0;
+		int y = 10 + 28 * (int)i;
+		char val[32];
+		snprintf(val, sizeof(val), "%.1f", values[i]);
+		if (strchr(val, '.'))
+			*strchr(val, '.') = ',';
+		if (strlen(val) > 2 && strcmp(val + strlen(val) - 2, ",0") == 0)
+			val[strlen(val) - 2] = '\0';
+		cts_strbuf_addf(b, "<text x=\"230\" y=\"%d\" text-anchor=\"end\">", y + 15);
+		html_text(b, names[i]);
+		cts_strbuf_addf(b, "</text><rect class=\"bar\" x=\"240\" y=\"%d\" width=\"%.1f\" height=\"20\"/>"
+				   "<text x=\"%.1f\" y=\"%d\">%s%s</text>",
+				y, w, 246 + w, y + 15, val, unit);
+	}
+	cts_strbuf_add(b, "</svg><figcaption>");
+	html_text(b, title);
+	cts_strbuf_add(b, "</figcaption></figure>\n");
+}
+
+static void html_scope(cts_strbuf *b, const json_t *t, int region)
+{
+	char r[32];
+	const char *k;
+	json_t *v;
+	const char *names[16];
+	double vals[16];
+	size_t n = 0;
+
+	fmt_rate(r, sizeof(r), json_object_get(t, "attendance_rate"));
+	cts_strbuf_add(b, "<table class=\"kpi\"><tbody>");
+	if (region)
+		cts_strbuf_addf(b, "<tr><th>Conseils territoriaux</th><td>%lld</td></tr>", (long long)geti(t, "territories"));
+	cts_strbuf_addf(b, "<tr><th>Réunions</th><td>%lld</td></tr><tr><th>Sièges convoqués</th><td>%lld</td></tr>"
+			   "<tr><th>Présents</th><td>%lld</td></tr><tr><th>Excusés</th><td>%lld</td></tr>"
+			   "<tr><th>Absents</th><td>%lld</td></tr><tr><th>Taux de présence</th><td>%s %%</td></tr>"
+			   "<tr><th>Invités (dont ARS)</th><td>%lld (%lld)</td></tr><tr><th>Réunions avec quorum</th><td>%lld</td></tr>"
+			   "<tr><th>Avis rendus</th><td>%lld</td></tr></tbody></table>\n",
+			(long long)geti(t, "meetings"), (long long)geti(t, "members"), (long long)geti(t, "present"),
+			(long long)geti(t, "excused"), (long long)geti(t, "absent"), r, (long long)geti(t, "guests"),
+			(long long)geti(t, "ars"), (long long)geti(t, "quorum_reached"), (long long)geti(t, "opinions"));
+	cts_strbuf_add(b, "<table><thead><tr><th>Collège</th><th>Titulaires</th><th>Suppléants</th><th>Convoqués</th>"
+			  "<th>Présents</th><th>Excusés</th><th>Absents</th><th>Taux</th></tr></thead><tbody>");
+	json_object_foreach(json_object_get(t, "by_college"), k, v) {
+		json_t *roll = json_object_get(json_object_get(t, "roll"), k);
+		fmt_rate(r, sizeof(r), json_object_get(v, "attendance_rate"));
+		cts_strbuf_add(b, "<tr><td>");
+		html_text(b, label(cts_colleges, cts_college_labels, k));
+		cts_strbuf_addf(b, "</td><td>%lld</td><td>%lld</td><td>%lld</td><td>%lld</td><td>%lld</td><td>%lld</td><td>%s %%</td></tr>",
+				(long long)geti(roll, "titulaires"), (long long)geti(roll, "suppleants"),
+				(long long)geti(v, "members"), (long long)geti(v, "present"), (long long)geti(v, "excused"),
+				(long long)geti(v, "absent"), r);
+		if (n < 16) {
+			names[n] = label(cts_colleges, cts_college_labels, k);
+			vals[n++] = json_is_number(json_object_get(v, "attendance_rate")) ? json_number_value(json_object_get(v, "attendance_rate")) : 0;
+		}
+	}
+	cts_strbuf_add(b, "</tbody></table>\n");
+	svg_bars(b, "Taux de présence par collège (%)", names, vals, n, 100.0, " %");
+	n = 0;
+	double max = 0;
+	json_object_foreach(json_object_get(t, "contributions_by_theme"), k, v) {
+		if (n < 16) {
+			names[n] = label(cts_builtin_themes, cts_builtin_theme_labels, k);
+			vals[n] = (double)json_integer_value(v);
+			if (vals[n] > max)
+				max = vals[n];
+			n++;
+		}
+	}
+	if (n)
+		svg_bars(b, "Contributions par thème", names, vals, n, max, "");
+}
+
+static void render_html(const json_t *rep, cts_strbuf *b)
+{
+	const json_t *t, *m;
+	size_t i, j;
+	const char *k;
+	json_t *v;
+
+	cts_strbuf_add(b, "<!DOCTYPE html>\n<html lang=\"fr\"><head><meta charset=\"utf-8\">"
+			  "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>");
+	html_text(b, gets_(rep, "title"));
+	cts_strbuf_add(b, "</title><style>\n"
+			  "body{font-family:\"DejaVu Sans\",Arial,sans-serif;margin:2em auto;max-width:60em;color:#1b1b1b;line-height:1.4}\n"
+			  "h1{color:#000091;font-size:1.6em}h2{color:#000091;border-bottom:2px solid #000091;margin-top:2em}\n"
+			  "table{border-collapse:collapse;margin:1em 0;width:100%}th,td{border:1px solid #bbb;padding:.3em .5em;text-align:left}\n"
+			  "td{font-variant-numeric:tabular-nums}thead th{background:#e3e3fd}table.kpi{width:auto}table.kpi th{background:#f5f5fe}\n"
+			  "svg.chart text{font-size:13px;fill:#1b1b1b}svg.chart .bar{fill:#000091}figure{margin:1em 0}\n"
+			  "figcaption{font-size:.9em;color:#555}.checks li{margin:.2em 0}code{font-size:.85em;word-break:break-all}\n"
+			  "@media print{body{margin:0;max-width:none}h2{page-break-after:avoid}table,figure{page-break-inside:avoid}}\n"
+			  "</style></head><body>\n<h1>");
+	html_text(b, gets_(rep, "title"));
+	cts_strbuf_add(b, "</h1>\n<p>Période : du ");
+	html_text(b, gets_(json_object_get(rep, "period"), "from"));
+	cts_strbuf_add(b, " au ");
+	html_text(b, gets_(json_object_get(rep, "period"), "to"));
+	cts_strbuf_add(b, ". Périmètre : ");
+	html_text(b, gets_(rep, "scope"));
+	cts_strbuf_add(b, ".</p>\n<h2>Chiffres clés de la région</h2>\n");
+	html_scope(b, json_object_get(rep, "region"), 1);
+	json_array_foreach(json_object_get(rep, "territories"), i, t) {
+		cts_strbuf_add(b, "<h2>Territoire : ");
+		html_text(b, gets_(t, "name"));
+		cts_strbuf_add(b, "</h2>\n");
+		html_scope(b, t, 0);
+		if (json_array_size(json_object_get(t, "meeting_list"))) {
+			cts_strbuf_add(b, "<table><thead><tr><th>Date</th><th>Instance</th><th>Titre</th><th>Convoqués</th>"
+					  "<th>Présents</th><th>Excusés</th><th>Absents</th><th>Invités</th><th>Quorum</th></tr></thead><tbody>");
+			json_array_foreach(json_object_get(t, "meeting_list"), j, m) {
+				cts_strbuf_addf(b, "<tr><td>%s</td><td>", gets_(m, "date"));
+				html_text(b, label(cts_bodies, cts_body_labels, gets_(m, "body")));
+				cts_strbuf_add(b, "</td><td>");
+				html_text(b, gets_(m, "title"));
+				cts_strbuf_addf(b, "</td><td>%lld</td><td>%lld</td><td>%lld</td><td>%lld</td><td>%lld</td><td>%s</td></tr>",
+						(long long)geti(m, "members"), (long long)geti(m, "present"), (long long)geti(m, "excused"),
+						(long long)geti(m, "absent"), (long long)geti(m, "guests"),
+						json_is_true(json_object_get(json_object_get(m, "quorum"), "reached")) ? "atteint" : "non atteint");
+			}
+			cts_strbuf_add(b, "</tbody></table>\n");
+		}
+		if (json_array_size(json_object_get(t, "opinion_list"))) {
+			cts_strbuf_add(b, "<table><thead><tr><th>Date</th><th>Avis</th><th>Pour</th><th>Contre</th><th>Abstentions</th>"
+					  "<th>Sens</th></tr></thead><tbody>");
+			json_array_foreach(json_object_get(t, "opinion_list"), j, m) {
+				cts_strbuf_addf(b, "<tr><td>%s</td><td>", gets_(m, "date"));
+				html_text(b, gets_(m, "subject"));
+				cts_strbuf_addf(b, "</td><td>%lld</td><td>%lld</td><td>%lld</td><td>%s</td></tr>",
+						(long long)geti(m, "votes_for"), (long long)geti(m, "votes_against"),
+						(long long)geti(m, "votes_abstain"), outcome_label(gets_(m, "outcome")));
+			}
+			cts_strbuf_add(b, "</tbody></table>\n");
+		}
+	}
+	cts_strbuf_add(b, "<h2>Contrôles</h2>\n<ul class=\"checks\">");
+	if (json_array_size(json_object_get(rep, "checks")) == 0)
+		cts_strbuf_add(b, "<li>Aucune anomalie relevée.</li>");
+	json_array_foreach(json_object_get(rep, "checks"), i, t) {
+		cts_strbuf_addf(b, "<li><strong>%s</strong> (", check_label(gets_(t, "kind")));
+		html_text(b, gets_(t, "territory"));
+		cts_strbuf_add(b, ") : ");
+		html_text(b, gets_(t, "detail"));
+		cts_strbuf_add(b, "</li>");
+	}
+	cts_strbuf_add(b, "</ul>\n<h2>Règle de quorum</h2>\n<p>");
+	html_text(b, gets_(rep, "quorum_rule"));
+	cts_strbuf_add(b, ".</p>\n<h2>Historique de référence</h2>\n<table><thead><tr><th>Nœud</th><th>N°</th><th>Identifiant</th>"
+			  "</tr></thead><tbody>");
+	json_object_foreach(json_object_get(rep, "heads"), k, v) {
+		cts_strbuf_add(b, "<tr><td>");
+		html_text(b, k);
+		cts_strbuf_addf(b, "</td><td>%lld</td><td><code>%s</code></td></tr>", (long long)geti(v, "seq"), gets_(v, "id"));
+	}
+	cts_strbuf_add(b, "</tbody></table>\n</body></html>\n");
+}
+
+/* ---- CSV (French Excel: UTF-8 BOM, ';', decimal comma, CRLF) ---- */
+
+static void csv_row(cts_strbuf *b, const char *const *cells, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			cts_strbuf_add(b, ";");
+		csv_field(b, cells[i]);
+	}
+	cts_strbuf_add(b, "\r\n");
+}
+
+static void render_csv(const json_t *rep, cts_strbuf *b)
+{
+	const json_t *region = json_object_get(rep, "region"), *t, *m;
+	const json_t *terrs = json_object_get(rep, "territories");
+	size_t i, j;
+	char c[12][64];
+	const char *cells[12];
+	const char *k;
+	json_t *v;
+
+	for (int x = 0; x < 12; x++)
+		cells[x] = c[x];
+	cts_strbuf_add(b, "\xef\xbb\xbf");
+	{
+		const char *h[] = { "Rapport", gets_(rep, "title") };
+		csv_row(b, h, 2);
+		const char *p[] = { "Période", gets_(json_object_get(rep, "period"), "from"), gets_(json_object_get(rep, "period"), "to") };
+		csv_row(b, p, 3);
+	}
+	cts_strbuf_add(b, "\r\nSynthèse\r\n");
+	{
+		const char *h[] = { "Territoire", "Réunions", "Sièges convoqués", "Présents", "Excusés", "Absents", "Invités",
+				    "dont ARS", "Taux de présence (%)", "Réunions avec quorum", "Avis" };
+		csv_row(b, h, 11);
+	}
+	for (i = 0; i <= json_array_size(terrs); i++) {
+		t = i < json_array_size(terrs) ? json_array_get(terrs, i) : region;
+		snprintf(c[0], 64, "%s", i < json_array_size(terrs) ? gets_(t, "code") : "Région");
+		snprintf(c[1], 64, "%lld", (long long)geti(t, "meetings"));
+		snprintf(c[2], 64, "%lld", (long long)geti(t, "members"));
+		snprintf(c[3], 64, "%lld", (long long)geti(t, "present"));
+		snprintf(c[4], 64, "%lld", (long long)geti(t, "excused"));
+		snprintf(c[5], 64, "%lld", (long long)geti(t, "absent"));
+		snprintf(c[6], 64, "%lld", (long long)geti(t, "guests"));
+		snprintf(c[7], 64, "%lld", (long long)geti(t, "ars"));
+		fmt_rate(c[8], 64, json_object_get(t, "attendance_rate"));
+		if (strcmp(c[8], "—") == 0)
+			c[8][0] = '\0';
+		snprintf(c[9], 64, "%lld", (long long)geti(t, "quorum_reached"));
+		snprintf(c[10], 64, "%lld", (long long)geti(t, "opinions"));
+		csv_row(b, cells, 11);
+	}
+	cts_strbuf_add(b, "\r\nPrésence par collège\r\n");
+	{
+		const char *h[] = { "Territoire", "Collège", "Convoqués", "Présents", "Excusés", "Absents", "Taux de présence (%)" };
+		csv_row(b, h, 7);
+	}
+	for (i = 0; i <= json_array_size(terrs); i++) {
+		t = i < json_array_size(terrs) ? json_array_get(terrs, i) : region;
+		json_object_foreach(json_object_get(t, "by_college"), k, v) {
+			snprintf(c[0], 64, "%s", i < json_array_size(terrs) ? gets_(t, "code") : "Région");
+			snprintf(c[1], 64, "%s", k);
+			snprintf(c[2], 64, "%lld", (long long)geti(v, "members"));
+			snprintf(c[3], 64, "%lld", (long long)geti(v, "present"));
+			snprintf(c[4], 64, "%lld", (long long)geti(v, "excused"));
+			snprintf(c[5], 64, "%lld", (long long)geti(v, "absent"));
+			fmt_rate(c[6], 64, json_object_get(v, "attendance_rate"));
+			if (strcmp(c[6], "—") == 0)
+				c[6][0] = '\0';
+			csv_row(b, cells, 7);
+		}
+	}
+	cts_strbuf_add(b, "\r\nRéunions\r\n");
+	{
+		const char *h[] = { "Territoire", "Date", "Instance", "Titre", "Convoqués", "Présents", "Excusés", "Absents",
+				    "Invités", "Quorum" };
+		csv_row(b, h, 10);
+	}
+	json_array_foreach(terrs, i, t) {
+		json_array_foreach(json_object_get(t, "meeting_list"), j, m) {
+			const char *row[10];
+			char n[6][32];
+			snprintf(n[0], 32, "%lld", (long long)geti(m, "members"));
+			snprintf(n[1], 32, "%lld", (long long)geti(m, "present"));
+			snprintf(n[2], 32, "%lld", (long long)geti(m, "excused"));
+			snprintf(n[3], 32, "%lld", (long long)geti(m, "absent"));
+			snprintf(n[4], 32, "%lld", (long long)geti(m, "guests"));
+			row[0] = gets_(t, "code");
+			row[1] = gets_(m, "date");
+			row[2] = gets_(m, "body");
+			row[3] = gets_(m, "title");
+			row[4] = n[0]; row[5] = n[1]; row[6] = n[2]; row[7] = n[3]; row[8] = n[4];
+			row[9] = json_is_true(json_object_get(json_object_get(m, "quorum"), "reached")) ? "atteint" : "non atteint";
+			csv_row(b, row, 10);
+		}
+	}
+	cts_strbuf_add(b, "\r\nAvis\r\n");
+	{
+		const char *h[] = { "Territoire", "Date", "Objet", "Pour", "Contre", "Abstentions", "Sens" };
+		csv_row(b, h, 7);
+	}
+	json_array_foreach(terrs, i, t) {
+		json_array_foreach(json_object_get(t, "opinion_list"), j, m) {
+			const char *row[7];
+			char n[3][32];
+			snprintf(n[0], 32, "%lld", (long long)geti(m, "votes_for"));
+			snprintf(n[1], 32, "%lld", (long long)geti(m, "votes_against"));
+			snprintf(n[2], 32, "%lld", (long long)geti(m, "votes_abstain"));
+			row[0] = gets_(t, "code"); row[1] = gets_(m, "date"); row[2] = gets_(m, "subject");
+			row[3] = n[0]; row[4] = n[1]; row[5] = n[2]; row[6] = outcome_label(gets_(m, "outcome"));
+			csv_row(b, row, 7);
+		}
+	}
+	cts_strbuf_add(b, "\r\nContributions par thème\r\n");
+	{
+		const char *h[] = { "Territoire", "Thème", "Contributions" };
+		csv_row(b, h, 3);
+	}
+	for (i = 0; i <= json_array_size(terrs); i++) {
+		t = i < json_array_size(terrs) ? json_array_get(terrs, i) : region;
+		json_object_foreach(json_object_get(t, "contributions_by_theme"), k, v) {
+			char n[32];
+			const char *row[3] = { i < json_array_size(terrs) ? gets_(t, "code") : "Région", k, n };
+			snprintf(n, sizeof(n), "%lld", (long long)json_integer_value(v));
+			csv_row(b, row, 3);
+		}
+	}
+	cts_strbuf_add(b, "\r\nContrôles\r\n");
+	{
+		const char *h[] = { "Territoire", "Contrôle", "Détail" };
+		csv_row(b, h, 3);
+	}
+	json_array_foreach(json_object_get(rep, "checks"), i, t) {
+		const char *row[3] = { gets_(t, "territory"), check_label(gets_(t, "kind")), gets_(t, "detail") };
+		csv_row(b, row, 3);
+	}
+	cts_strbuf_add(b, "\r\nHistorique de référence\r\n");
+	{
+		const char *h[] = { "Nœud", "N°", "Identifiant" };
+		csv_row(b, h, 3);
+	}
+	json_object_foreach(json_object_get(rep, "heads"), k, v) {
+		char n[32];
+		const char *row[3] = { k, n, gets_(v, "id") };
+		snprintf(n, sizeof(n), "%lld", (long long)geti(v, "seq"));
+		csv_row(b, row, 3);
+	}
+}
+
+int cts_report_render(const json_t *report, cts_report_format fmt, char **out, size_t *len)
+{
+	cts_strbuf b = { 0 };
+
+	*out = NULL;
+	switch (fmt) {
+	case CTS_REPORT_JSON: {
+		char *s = json_dumps(report, JSON_INDENT(2) | JSON_SORT_KEYS | JSON_REAL_PRECISION(6));
+		if (!s)
+			return cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
+		cts_strbuf_add(&b, s);
+		cts_strbuf_add(&b, "\n");
+		free(s);
+		break;
+	}
+	case CTS_REPORT_MD:
+		render_md(report, &b);
+		break;
+	case CTS_REPORT_HTML:
+		render_html(report, &b);
+		break;
+	case CTS_REPORT_CSV:
+		render_csv(report, &b);
+		break;
+	}
+	return cts_strbuf_take(&b, out, len);
+}

@@ -1,0 +1,83 @@
+#include "strbuf.h"
+
+#include "error.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void cts_strbuf_addn(cts_strbuf *b, const char *s, size_t n)
+{
+	if (b->oom)
+		return;
+	if (b->len + n + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 1024;
+		while (cap < b->len + n + 1)
+			cap *= 2;
+		char *p = realloc(b->ptr, cap);
+		if (!p) {
+			b->oom = 1;
+			return;
+		}
+		b->ptr = p;
+		b->cap = cap;
+	}
+	memcpy(b->ptr + b->len, s, n);
+	b->len += n;
+	b->ptr[b->len] = '\0';
+}
+
+void cts_strbuf_add(cts_strbuf *b, const char *s)
+{
+	cts_strbuf_addn(b, s, strlen(s));
+}
+
+void cts_strbuf_addf(cts_strbuf *b, const char *fmt, ...)
+{
+	char small[512], *big = NULL;
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(small, sizeof(small), fmt, ap);
+	va_end(ap);
+	if (n < 0) {
+		b->oom = 1;
+		return;
+	}
+	if ((size_t)n < sizeof(small)) {
+		cts_strbuf_addn(b, small, (size_t)n);
+		return;
+	}
+	if (!(big = malloc((size_t)n + 1))) {
+		b->oom = 1;
+		return;
+	}
+	va_start(ap, fmt);
+	vsnprintf(big, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	cts_strbuf_addn(b, big, (size_t)n);
+	free(big);
+}
+
+int cts_strbuf_take(cts_strbuf *b, char **out, size_t *len)
+{
+	if (b->oom) {
+		cts_strbuf_dispose(b);
+		return cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
+	}
+	if (!b->ptr)
+		cts_strbuf_add(b, "");
+	*out = b->ptr;
+	if (len)
+		*len = b->len;
+	memset(b, 0, sizeof(*b));
+	return *out ? 0 : cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
+}
+
+void cts_strbuf_dispose(cts_strbuf *b)
+{
+	free(b->ptr);
+	memset(b, 0, sizeof(*b));
+}

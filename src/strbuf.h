@@ -1,0 +1,20 @@
+/* A growable string buffer for text output (reports, registry files). */
+#ifndef CTS_STRBUF_H
+#define CTS_STRBUF_H
+
+#include <stddef.h>
+
+typedef struct {
+	char *ptr;  /* NUL-terminated once anything was added; owned */
+	size_t len, cap;
+	int oom;    /* an allocation failed: the content is incomplete */
+} cts_strbuf;
+
+void cts_strbuf_add(cts_strbuf *b, const char *s);
+void cts_strbuf_addn(cts_strbuf *b, const char *s, size_t n);
+void cts_strbuf_addf(cts_strbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Hand the text over (*out malloc'd) or report CTS_ENOMEM; the buffer is emptied. */
+int cts_strbuf_take(cts_strbuf *b, char **out, size_t *len);
+void cts_strbuf_dispose(cts_strbuf *b);
+
+#endif
