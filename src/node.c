@@ -1,5 +1,6 @@
 #include "node.h"
 
+#include "crashpoint.h"
 #include "error.h"
 #include "key.h"
 #include "record.h"
@@ -11,7 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 char *cts_node_path(const cts_node *n, const char *rel)
@@ -69,6 +72,7 @@ int cts_write_file_atomic(const char *path, const void *data, size_t len, int mo
 		p += w;
 		len -= (size_t)w;
 	}
+	cts_crashpoint();
 	if (fsync(fd) != 0 || close(fd) != 0) {
 		int e = errno;
 		unlink(tmp);
@@ -79,6 +83,7 @@ int cts_write_file_atomic(const char *path, const void *data, size_t len, int mo
 		unlink(tmp);
 		return cts_error_set(CTS_EIO, "impossible de renommer %s : %s", path, strerror(e));
 	}
+	cts_crashpoint();
 	snprintf(dir, sizeof(dir), "%s", path);
 	dfd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd >= 0) {
@@ -160,6 +165,8 @@ void cts_node_free(cts_node *n)
 	if (!n)
 		return;
 	cts_store_free(n->store);
+	if (n->lock_fd >= 0)
+		close(n->lock_fd); /* releases the flock */
 	free(n->home);
 	free(n->id);
 	free(n->territory);
@@ -188,7 +195,37 @@ static int load_identity(cts_node *n)
 	return rc == CTS_ENOTFOUND ? 0 : rc;
 }
 
+static int take_lock(cts_node *n, int wait_ms)
+{
+	char *path = cts_node_path(n, "lock");
+	struct timespec pause = { 0, 50 * 1000 * 1000 };
+	int waited = 0;
+
+	if (!path)
+		return cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
+	n->lock_fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	free(path);
+	if (n->lock_fd < 0)
+		return cts_error_set(CTS_EIO, "impossible de verrouiller le nœud %s : %s", n->home, strerror(errno));
+	while (flock(n->lock_fd, LOCK_EX | LOCK_NB) != 0) {
+		if (errno != EWOULDBLOCK && errno != EINTR)
+			return cts_error_set(CTS_EIO, "impossible de verrouiller le nœud %s : %s", n->home, strerror(errno));
+		if (waited >= wait_ms)
+			return cts_error_set(CTS_EBUSY,
+					     "le nœud %s est occupé par une autre commande ctsnode (synchronisation en cours ?) : "
+					     "réessayez quand elle sera terminée", n->home);
+		nanosleep(&pause, NULL);
+		waited += 50;
+	}
+	return 0;
+}
+
 int cts_node_open(cts_node **out, const char *home)
+{
+	return cts_node_open_wait(out, home, 120 * 1000);
+}
+
+int cts_node_open_wait(cts_node **out, const char *home, int wait_ms)
 {
 	cts_node *n;
 	char *db = NULL;
@@ -200,6 +237,7 @@ int cts_node_open(cts_node **out, const char *home)
 		free(n);
 		return cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
 	}
+	n->lock_fd = -1;
 	if (!(db = cts_node_path(n, "node.db"))) {
 		rc = cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
 		goto fail;
@@ -210,7 +248,8 @@ int cts_node_open(cts_node **out, const char *home)
 				   home);
 		goto fail;
 	}
-	if ((rc = cts_store_open(&n->store, db, 0)) < 0 || (rc = load_identity(n)) < 0)
+	if ((rc = take_lock(n, wait_ms)) < 0 || (rc = cts_store_open(&n->store, db, 0)) < 0 ||
+	    (rc = load_identity(n)) < 0)
 		goto fail;
 	free(db);
 	*out = n;
@@ -281,6 +320,7 @@ int cts_node_create(cts_node **out, const char *home, const cts_node_params *p)
 		free(n);
 		return cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
 	}
+	n->lock_fd = -1;
 	db = cts_node_path(n, "node.db");
 	keypath = cts_node_path(n, "node.key");
 	if (!db || !keypath) {

@@ -22,6 +22,7 @@ typedef struct {
 	cts_role role;
 	char *authority_key; /* pinned "ssh-ed25519 AAAA..." of the authority */
 	char *remote;        /* regional repository URL, may be NULL */
+	int lock_fd;         /* HOME/lock, held for the life of the node (-1: none) */
 } cts_node;
 
 typedef struct {
@@ -42,8 +43,12 @@ int cts_node_home_resolve(char **out, const char *flag);
  * built-in themes as its first pending operations. *out: cts_node_free. */
 int cts_node_create(cts_node **out, const char *home, const cts_node_params *p);
 
-/* Open an existing node. CTS_ENOTFOUND with a hint when there is none. */
+/* Open an existing node. CTS_ENOTFOUND with a hint when there is none.
+ * The node is locked (HOME/lock, flock) so that two ctsnode processes
+ * never work on one home at once: a second one waits up to wait_ms, then
+ * fails with CTS_EBUSY and a clear message. */
 int cts_node_open(cts_node **out, const char *home);
+int cts_node_open_wait(cts_node **out, const char *home, int wait_ms);
 void cts_node_free(cts_node *n);
 
 /* home + "/" + rel, malloc'd (NULL on allocation failure). */

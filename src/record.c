@@ -1,5 +1,6 @@
 #include "record.h"
 
+#include "crashpoint.h"
 #include "error.h"
 #include "jcs.h"
 
@@ -272,6 +273,7 @@ int cts_record_apply_put(cts_store *st, const cts_table_def *t, const cts_stamp 
 	json_t *value;
 	int rc;
 
+	cts_crashpoint();
 	json_object_foreach((json_t *)set, field, value) {
 		int incoming_wins = 1;
 

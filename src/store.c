@@ -1,6 +1,7 @@
 #include "store.h"
 
 #include "error.h"
+#include "crashpoint.h"
 #include "schema.h"
 
 #include <stdio.h>
@@ -179,8 +180,11 @@ int cts_store_commit(cts_store *st)
 
 	if (st->depth <= 0)
 		return cts_error_set(CTS_ERR, "validation sans transaction ouverte");
-	if (st->depth == 1)
+	if (st->depth == 1) {
+		cts_crashpoint();
 		rc = cts_store_exec(st, "COMMIT");
+		cts_crashpoint();
+	}
 	else {
 		snprintf(sql, sizeof(sql), "RELEASE sp%d", st->depth - 1);
 		rc = cts_store_exec(st, sql);

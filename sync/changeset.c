@@ -208,14 +208,8 @@ int cts_changeset_parse(cts_changeset **out, const char *bytes, size_t len)
 		return cts_error_set(CTS_EINVAL, "un changeset se termine par un unique saut de ligne");
 	if (!(cs = calloc(1, sizeof(*cs))))
 		return cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
-	if ((rc = cts_jcs_parse(&cs->root, bytes, len - 1)) < 0)
-		goto fail;
-	rc = cts_jcs_is_canonical(bytes, len - 1);
-	if (rc == 0) {
-		rc = cts_error_set(CTS_EINVAL, "le JSON n'est pas sous forme canonique (RFC 8785)");
-		goto fail;
-	}
-	if (rc < 0)
+	/* One parse that also refuses non-canonical bytes (with the offset). */
+	if ((rc = cts_jcs_parse_canonical(&cs->root, bytes, len - 1)) < 0)
 		goto fail;
 	if ((rc = validate(cs)) < 0)
 		goto fail;
