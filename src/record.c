@@ -420,6 +420,7 @@ static int local_write(cts_store *st, const char *table, const char *rid, const 
 	} else if ((rc = cts_record_apply_del(st, t, &w, rid)) < 0) {
 		goto cleanup;
 	}
+	cts_crashpoint(); /* data written, journal entry not yet */
 	if ((rc = cts_store_stmt(st, &s, "INSERT INTO journal (hlc, op, tbl, rid, set_json) VALUES (?, ?, ?, ?, ?)")) < 0)
 		goto cleanup;
 	sqlite3_bind_int64(s, 1, (sqlite3_int64)w.hlc);

@@ -171,7 +171,13 @@ int cli_open_node(cli_ctx *c, cts_node **out)
 	*out = NULL;
 	if ((rc = cts_node_home_resolve(&home, c->home_flag)) < 0)
 		return cli_fail(c, rc);
-	rc = cts_node_open(out, home);
+	{
+		/* How long to wait for another ctsnode command on the same
+		 * node (CTSNODE_LOCK_TIMEOUT seconds, default 120). */
+		const char *w = getenv("CTSNODE_LOCK_TIMEOUT");
+		int wait_ms = w && *w ? atoi(w) * 1000 : 120 * 1000;
+		rc = cts_node_open_wait(out, home, wait_ms < 0 ? 0 : wait_ms);
+	}
 	free(home);
 	return rc < 0 ? cli_fail(c, rc) : 0;
 }
