@@ -1,14 +1,21 @@
+/*
+ * Canonical JSON (RFC 8785) for the changeset value domain: a strict,
+ * depth-limited recursive-descent parser that builds jansson values, and a
+ * serialiser with its own growable buffer (json_dumps is not canonical).
+ */
 #include "jcs.h"
 
 #include "error.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 /* ---- UTF-8 ---- */
 
-/* Length of the valid UTF-8 sequence at s (1..4), or 0 if invalid. */
+/* Length (1..4) of the valid UTF-8 sequence at s, or 0 if it is invalid
+ * (overlong, surrogate, above U+10FFFF, stray continuation, truncated). */
 static size_t utf8_seq(const unsigned char *s, size_t avail)
 {
 	unsigned char c = s[0];
@@ -23,19 +30,20 @@ static size_t utf8_seq(const unsigned char *s, size_t avail)
 		if (c == 0xe0 && s[1] < 0xa0)
 			return 0; /* overlong */
 		if (c == 0xed && s[1] >= 0xa0)
-			return 0; /* surrogate */
+			return 0; /* UTF-16 surrogate */
 		return 3;
 	}
 	if (c >= 0xf0 && c <= 0xf4) {
-		if (avail < 4 || (s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80 || (s[3] & 0xc0) != 0x80)
+		if (avail < 4 || (s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80 ||
+		    (s[3] & 0xc0) != 0x80)
 			return 0;
 		if (c == 0xf0 && s[1] < 0x90)
 			return 0; /* overlong */
 		if (c == 0xf4 && s[1] >= 0x90)
-			return 0; /* > U+10FFFF */
+			return 0; /* above U+10FFFF */
 		return 4;
 	}
-	return 0;
+	return 0; /* 0x80..0xc1 (continuation, overlong lead), 0xf5..0xff */
 }
 
 int cts_utf8_valid(const char *s, size_t len)
@@ -44,6 +52,10 @@ int cts_utf8_valid(const char *s, size_t len)
 	size_t i = 0;
 
 	while (i < len) {
+		if (p[i] < 0x80) {
+			i++;
+			continue;
+		}
 		size_t n = utf8_seq(p + i, len - i);
 		if (!n)
 			return 0;
@@ -52,7 +64,7 @@ int cts_utf8_valid(const char *s, size_t len)
 	return 1;
 }
 
-/* ---- growable buffer ---- */
+/* ---- growable buffer (always NUL-terminated once allocated) ---- */
 
 typedef struct {
 	char *p;
@@ -64,10 +76,15 @@ static void put(buf_t *b, const char *s, size_t n)
 {
 	if (b->oom)
 		return;
-	if (b->len + n + 1 > b->cap) {
+	if (n >= b->cap - b->len || !b->p) {
 		size_t cap = b->cap ? b->cap : 256;
-		while (cap < b->len + n + 1)
+		while (cap - b->len <= n) {
+			if (cap > SIZE_MAX / 2) {
+				b->oom = 1;
+				return;
+			}
 			cap *= 2;
+		}
 		char *q = realloc(b->p, cap);
 		if (!q) {
 			b->oom = 1;
@@ -76,14 +93,25 @@ static void put(buf_t *b, const char *s, size_t n)
 		b->p = q;
 		b->cap = cap;
 	}
-	memcpy(b->p + b->len, s, n);
+	if (n)
+		memcpy(b->p + b->len, s, n);
 	b->len += n;
 	b->p[b->len] = '\0';
 }
 
 static void putc1(buf_t *b, char c)
 {
+	if (!b->oom && b->p && b->len + 1 < b->cap) {
+		b->p[b->len++] = c;
+		b->p[b->len] = '\0';
+		return;
+	}
 	put(b, &c, 1);
+}
+
+static int oom(void)
+{
+	return cts_error_set(CTS_ENOMEM, "mémoire insuffisante pour le JSON canonique");
 }
 
 /* ---- parser ---- */
@@ -91,12 +119,31 @@ static void putc1(buf_t *b, char c)
 typedef struct {
 	const unsigned char *s;
 	size_t len, pos;
-	buf_t scratch;
+	buf_t scratch; /* unescaped text of the current string, when it had escapes */
 } parser;
 
-static int perr(parser *p, const char *what)
+static int perr_at(size_t off, const char *what)
 {
-	return cts_error_set(CTS_EINVAL, "JSON invalide à l'octet %zu : %s", p->pos, what);
+	return cts_error_set(CTS_EINVAL, "JSON invalide à l'octet %zu : %s", off, what);
+}
+
+static int perr(const parser *p, const char *what)
+{
+	return perr_at(p->pos, what);
+}
+
+/* "valeur inattendue" naming the byte found (or the end of the text). */
+static int perr_found(const parser *p, const char *what)
+{
+	if (p->pos >= p->len)
+		return cts_error_set(CTS_EINVAL, "JSON invalide à l'octet %zu : %s, fin du texte",
+		                     p->pos, what);
+	unsigned char c = p->s[p->pos];
+	if (c > 0x20 && c < 0x7f)
+		return cts_error_set(CTS_EINVAL, "JSON invalide à l'octet %zu : %s, « %c » trouvé",
+		                     p->pos, what, c);
+	return cts_error_set(CTS_EINVAL, "JSON invalide à l'octet %zu : %s, octet 0x%02x trouvé",
+	                     p->pos, what, c);
 }
 
 static void skip_ws(parser *p)
@@ -109,14 +156,20 @@ static void skip_ws(parser *p)
 	}
 }
 
+static int is_digit(unsigned char c)
+{
+	return c >= '0' && c <= '9';
+}
+
 static int parse_value(parser *p, json_t **out, int depth);
 
-static int hex4(parser *p, unsigned *out)
+/* Four hex digits at p->pos (after "\u"); esc is the offset of the backslash. */
+static int hex4(parser *p, size_t esc, unsigned *out)
 {
 	unsigned v = 0;
 
 	if (p->len - p->pos < 4)
-		return perr(p, "échappement \\u tronqué");
+		return perr_at(esc, "échappement \\u tronqué");
 	for (int i = 0; i < 4; i++) {
 		unsigned char c = p->s[p->pos + (size_t)i];
 		v <<= 4;
@@ -127,7 +180,7 @@ static int hex4(parser *p, unsigned *out)
 		else if (c >= 'A' && c <= 'F')
 			v |= (unsigned)(c - 'A' + 10);
 		else
-			return perr(p, "échappement \\u invalide");
+			return perr_at(esc, "échappement \\u sans quatre chiffres hexadécimaux");
 	}
 	p->pos += 4;
 	*out = v;
@@ -158,70 +211,120 @@ static void put_utf8(buf_t *b, unsigned cp)
 	}
 }
 
-/* Parse a string (p->pos at the opening quote) into p->scratch. */
-static int parse_string(parser *p)
+/* One escape sequence at p->pos (the backslash), appended to p->scratch. */
+static int parse_escape(parser *p)
 {
 	buf_t *b = &p->scratch;
+	size_t esc = p->pos;
+	unsigned cp, lo;
+	int rc;
 
-	b->len = 0;
-	put(b, "", 0);
-	p->pos++;
+	if (p->len - p->pos < 2)
+		return perr_at(esc, "échappement tronqué");
+	unsigned char c = p->s[p->pos + 1];
+	p->pos += 2;
+	switch (c) {
+	case '"':
+		putc1(b, '"');
+		return 0;
+	case '\\':
+		putc1(b, '\\');
+		return 0;
+	case '/':
+		putc1(b, '/');
+		return 0;
+	case 'b':
+		putc1(b, '\b');
+		return 0;
+	case 'f':
+		putc1(b, '\f');
+		return 0;
+	case 'n':
+		putc1(b, '\n');
+		return 0;
+	case 'r':
+		putc1(b, '\r');
+		return 0;
+	case 't':
+		putc1(b, '\t');
+		return 0;
+	case 'u':
+		break;
+	default:
+		return perr_at(esc,
+		               "échappement inconnu (seuls \\\" \\\\ \\/ \\b \\f \\n \\r \\t \\u)");
+	}
+	if ((rc = hex4(p, esc, &cp)) < 0)
+		return rc;
+	if (cp >= 0xdc00 && cp <= 0xdfff)
+		return perr_at(esc, "demi-codet UTF-16 bas sans demi-codet haut avant lui");
+	if (cp >= 0xd800 && cp <= 0xdbff) {
+		size_t esc2 = p->pos;
+		if (p->len - p->pos < 2 || p->s[p->pos] != '\\' || p->s[p->pos + 1] != 'u')
+			return perr_at(esc, "demi-codet UTF-16 haut non suivi d'un demi-codet bas");
+		p->pos += 2;
+		if ((rc = hex4(p, esc2, &lo)) < 0)
+			return rc;
+		if (lo < 0xdc00 || lo > 0xdfff)
+			return perr_at(esc, "demi-codet UTF-16 haut non suivi d'un demi-codet bas");
+		cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+	}
+	put_utf8(b, cp);
+	return 0;
+}
+
+/* A string at p->pos (the opening quote). On success (*str, *n) is its
+ * unescaped value: a pointer into the input when the string had no escape
+ * (*scratch = 0), else into p->scratch (*scratch = 1, valid until the next
+ * string). Not NUL-terminated in the first case. */
+static int parse_string(parser *p, const char **str, size_t *n, int *scratch)
+{
+	const unsigned char *s = p->s;
+	size_t open = p->pos, run;
+	int escaped = 0, rc;
+
+	run = ++p->pos;
 	for (;;) {
 		if (p->pos >= p->len)
-			return perr(p, "chaîne non terminée");
-		unsigned char c = p->s[p->pos];
-		if (c == '"') {
-			p->pos++;
+			return perr_at(open, "chaîne non terminée");
+		unsigned char c = s[p->pos];
+		if (c == '"')
 			break;
+		if (c >= 0x20 && c < 0x80 && c != '\\') {
+			p->pos++;
+			continue;
+		}
+		if (c == '\\') {
+			if (!escaped) {
+				p->scratch.len = 0;
+				escaped = 1;
+			}
+			put(&p->scratch, (const char *)s + run, p->pos - run);
+			if ((rc = parse_escape(p)) < 0)
+				return rc;
+			run = p->pos;
+			continue;
 		}
 		if (c < 0x20)
 			return perr(p, "caractère de contrôle non échappé dans une chaîne");
-		if (c == '\\') {
-			if (++p->pos >= p->len)
-				return perr(p, "échappement tronqué");
-			c = p->s[p->pos++];
-			switch (c) {
-			case '"': putc1(b, '"'); break;
-			case '\\': putc1(b, '\\'); break;
-			case '/': putc1(b, '/'); break;
-			case 'b': putc1(b, '\b'); break;
-			case 'f': putc1(b, '\f'); break;
-			case 'n': putc1(b, '\n'); break;
-			case 'r': putc1(b, '\r'); break;
-			case 't': putc1(b, '\t'); break;
-			case 'u': {
-				unsigned cp, lo;
-				int rc;
-				if ((rc = hex4(p, &cp)) < 0)
-					return rc;
-				if (cp >= 0xdc00 && cp <= 0xdfff)
-					return perr(p, "demi-codet UTF-16 isolé");
-				if (cp >= 0xd800 && cp <= 0xdbff) {
-					if (p->len - p->pos < 6 || p->s[p->pos] != '\\' || p->s[p->pos + 1] != 'u')
-						return perr(p, "demi-codet UTF-16 isolé");
-					p->pos += 2;
-					if ((rc = hex4(p, &lo)) < 0)
-						return rc;
-					if (lo < 0xdc00 || lo > 0xdfff)
-						return perr(p, "demi-codet UTF-16 isolé");
-					cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
-				}
-				put_utf8(b, cp);
-				break;
-			}
-			default:
-				return perr(p, "échappement inconnu");
-			}
-			continue;
-		}
-		size_t n = utf8_seq(p->s + p->pos, p->len - p->pos);
-		if (!n)
-			return perr(p, "UTF-8 invalide");
-		put(b, (const char *)p->s + p->pos, n);
-		p->pos += n;
+		size_t k = utf8_seq(s + p->pos, p->len - p->pos);
+		if (!k)
+			return perr(p, "UTF-8 invalide (séquence mal formée, trop longue, "
+			               "demi-codet ou au-delà de U+10FFFF)");
+		p->pos += k;
 	}
-	if (b->oom)
-		return cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
+	if (escaped) {
+		put(&p->scratch, (const char *)s + run, p->pos - run);
+		if (p->scratch.oom)
+			return oom();
+		*str = p->scratch.p;
+		*n = p->scratch.len;
+	} else {
+		*str = (const char *)s + run;
+		*n = p->pos - run;
+	}
+	*scratch = escaped;
+	p->pos++; /* closing quote */
 	return 0;
 }
 
@@ -235,41 +338,41 @@ static int parse_number(parser *p, json_t **out)
 		neg = 1;
 		p->pos++;
 	}
-	if (p->pos >= p->len || p->s[p->pos] < '0' || p->s[p->pos] > '9')
-		return perr(p, "nombre invalide");
-	if (p->s[p->pos] == '0' && p->pos + 1 < p->len && p->s[p->pos + 1] >= '0' && p->s[p->pos + 1] <= '9')
-		return perr(p, "zéro non significatif");
-	while (p->pos < p->len && p->s[p->pos] >= '0' && p->s[p->pos] <= '9') {
+	if (p->pos >= p->len || !is_digit(p->s[p->pos]))
+		return perr_found(p, "chiffre attendu");
+	if (p->s[p->pos] == '0' && p->pos + 1 < p->len && is_digit(p->s[p->pos + 1]))
+		return perr(p, "zéro non significatif en tête de nombre");
+	while (p->pos < p->len && is_digit(p->s[p->pos])) {
 		v = v * 10 + (uint64_t)(p->s[p->pos] - '0');
-		if (v > (uint64_t)CTS_JCS_MAX_INT) {
-			p->pos = start;
-			return perr(p, "entier hors de l'intervalle ±2^53");
-		}
+		if (v > (uint64_t)CTS_JCS_MAX_INT)
+			return perr_at(start, "entier hors de l'intervalle [-2^53, 2^53]");
 		p->pos++;
 	}
 	if (p->pos < p->len && (p->s[p->pos] == '.' || p->s[p->pos] == 'e' || p->s[p->pos] == 'E'))
 		return perr(p, "nombre décimal ou exposant interdit (entiers seulement)");
-	/* "-0" is the integer 0 (its canonical form is "0"). */
+	/* "-0" is the integer 0 (canonical form "0"). */
 	*out = json_integer(neg ? -(json_int_t)v : (json_int_t)v);
-	return *out ? 0 : cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
+	return *out ? 0 : oom();
 }
 
-static int literal(parser *p, const char *word, json_t *v, json_t **out)
+static int literal(parser *p, const char *word, size_t n, json_t *v, json_t **out)
 {
-	size_t n = strlen(word);
-
 	if (p->len - p->pos < n || memcmp(p->s + p->pos, word, n) != 0)
-		return perr(p, "valeur inattendue");
+		return perr(p, "littéral mal écrit (« true », « false » ou « null » attendu)");
 	p->pos += n;
 	*out = v;
 	return 0;
 }
 
+/* An object at p->pos ('{'); depth counts it. */
 static int parse_object(parser *p, json_t **out, int depth)
 {
 	json_t *obj = json_object();
+	char small[64], *heap = NULL;
 	int rc;
 
+	if (!obj)
+		return oom();
 	p->pos++;
 	skip_ws(p);
 	if (p->pos < p->len && p->s[p->pos] == '}') {
@@ -279,72 +382,88 @@ static int parse_object(parser *p, json_t **out, int depth)
 	}
 	for (;;) {
 		json_t *v = NULL;
-		char *key;
+		const char *key;
+		size_t klen, kpos;
+		int in_scratch;
 
 		skip_ws(p);
 		if (p->pos >= p->len || p->s[p->pos] != '"') {
-			rc = perr(p, "clé attendue");
+			rc = perr_found(p, "clé d'objet (chaîne) attendue");
 			goto fail;
 		}
-		if ((rc = parse_string(p)) < 0)
+		kpos = p->pos;
+		if ((rc = parse_string(p, &key, &klen, &in_scratch)) < 0)
 			goto fail;
-		for (size_t i = 0; i < p->scratch.len; i++) {
-			unsigned char c = (unsigned char)p->scratch.p[i];
+		for (size_t i = 0; i < klen; i++) {
+			unsigned char c = (unsigned char)key[i];
 			if (c >= 0x80 || c == 0) {
-				rc = perr(p, "clé non ASCII");
+				rc = perr_at(kpos, c ? "clé d'objet non ASCII"
+				                     : "clé d'objet contenant U+0000");
 				goto fail;
 			}
 		}
-		if (json_object_get(obj, p->scratch.p)) {
-			rc = perr(p, "clé en double");
+		if (json_object_getn(obj, key, klen)) {
+			rc = perr_at(kpos, "clé d'objet en double");
 			goto fail;
 		}
-		key = strdup(p->scratch.p);
-		if (!key) {
-			rc = cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
-			goto fail;
+		if (in_scratch) {
+			/* The value's strings will reuse the scratch buffer. */
+			if (klen < sizeof(small)) {
+				memcpy(small, key, klen);
+				key = small;
+			} else {
+				heap = malloc(klen);
+				if (!heap) {
+					rc = oom();
+					goto fail;
+				}
+				memcpy(heap, key, klen);
+				key = heap;
+			}
 		}
 		skip_ws(p);
 		if (p->pos >= p->len || p->s[p->pos] != ':') {
-			free(key);
-			rc = perr(p, "« : » attendu");
+			rc = perr_found(p, "« : » attendu après la clé");
 			goto fail;
 		}
 		p->pos++;
-		if ((rc = parse_value(p, &v, depth + 1)) < 0) {
-			free(key);
+		if ((rc = parse_value(p, &v, depth)) < 0)
+			goto fail;
+		/* Steals v, even on failure. */
+		if (json_object_setn_new_nocheck(obj, key, klen, v) < 0) {
+			rc = oom();
 			goto fail;
 		}
-		json_object_set_new_nocheck(obj, key, v);
-		free(key);
+		free(heap);
+		heap = NULL;
 		skip_ws(p);
-		if (p->pos >= p->len) {
-			rc = perr(p, "objet non terminé");
-			goto fail;
-		}
-		if (p->s[p->pos] == ',') {
+		if (p->pos < p->len && p->s[p->pos] == ',') {
 			p->pos++;
 			continue;
 		}
-		if (p->s[p->pos] == '}') {
+		if (p->pos < p->len && p->s[p->pos] == '}') {
 			p->pos++;
 			break;
 		}
-		rc = perr(p, "« , » ou « } » attendu");
+		rc = perr_found(p, "« , » ou « } » attendu dans l'objet");
 		goto fail;
 	}
 	*out = obj;
 	return 0;
 fail:
+	free(heap);
 	json_decref(obj);
 	return rc;
 }
 
+/* An array at p->pos ('['); depth counts it. */
 static int parse_array(parser *p, json_t **out, int depth)
 {
 	json_t *arr = json_array();
 	int rc;
 
+	if (!arr)
+		return oom();
 	p->pos++;
 	skip_ws(p);
 	if (p->pos < p->len && p->s[p->pos] == ']') {
@@ -354,23 +473,22 @@ static int parse_array(parser *p, json_t **out, int depth)
 	}
 	for (;;) {
 		json_t *v = NULL;
-		if ((rc = parse_value(p, &v, depth + 1)) < 0)
+		if ((rc = parse_value(p, &v, depth)) < 0)
 			goto fail;
-		json_array_append_new(arr, v);
-		skip_ws(p);
-		if (p->pos >= p->len) {
-			rc = perr(p, "tableau non terminé");
+		if (json_array_append_new(arr, v) < 0) { /* steals v */
+			rc = oom();
 			goto fail;
 		}
-		if (p->s[p->pos] == ',') {
+		skip_ws(p);
+		if (p->pos < p->len && p->s[p->pos] == ',') {
 			p->pos++;
 			continue;
 		}
-		if (p->s[p->pos] == ']') {
+		if (p->pos < p->len && p->s[p->pos] == ']') {
 			p->pos++;
 			break;
 		}
-		rc = perr(p, "« , » ou « ] » attendu");
+		rc = perr_found(p, "« , » ou « ] » attendu dans le tableau");
 		goto fail;
 	}
 	*out = arr;
@@ -380,54 +498,63 @@ fail:
 	return rc;
 }
 
+/* depth: number of arrays/objects enclosing this value. */
 static int parse_value(parser *p, json_t **out, int depth)
 {
+	const char *str;
+	size_t n;
+	int rc, in_scratch;
+
 	*out = NULL;
-	if (depth > CTS_JCS_MAX_DEPTH)
-		return cts_error_set(CTS_ELIMIT, "JSON trop imbriqué (plus de %d niveaux) à l'octet %zu", CTS_JCS_MAX_DEPTH, p->pos);
 	skip_ws(p);
 	if (p->pos >= p->len)
-		return perr(p, "texte tronqué");
+		return perr(p, "texte tronqué, valeur attendue");
 	switch (p->s[p->pos]) {
 	case '{':
-		return parse_object(p, out, depth);
 	case '[':
-		return parse_array(p, out, depth);
-	case '"': {
-		int rc = parse_string(p);
-		if (rc < 0)
+		if (depth >= CTS_JCS_MAX_DEPTH)
+			return cts_error_set(CTS_ELIMIT,
+			                     "JSON trop imbriqué à l'octet %zu : plus de %d "
+			                     "tableaux ou objets emboîtés",
+			                     p->pos, CTS_JCS_MAX_DEPTH);
+		return p->s[p->pos] == '{' ? parse_object(p, out, depth + 1)
+		                           : parse_array(p, out, depth + 1);
+	case '"':
+		if ((rc = parse_string(p, &str, &n, &in_scratch)) < 0)
 			return rc;
-		*out = json_stringn_nocheck(p->scratch.p, p->scratch.len);
-		return *out ? 0 : cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
-	}
+		*out = json_stringn_nocheck(str, n);
+		return *out ? 0 : oom();
 	case 't':
-		return literal(p, "true", json_true(), out);
+		return literal(p, "true", 4, json_true(), out);
 	case 'f':
-		return literal(p, "false", json_false(), out);
+		return literal(p, "false", 5, json_false(), out);
 	case 'n':
-		return literal(p, "null", json_null(), out);
+		return literal(p, "null", 4, json_null(), out);
 	default:
-		if (p->s[p->pos] == '-' || (p->s[p->pos] >= '0' && p->s[p->pos] <= '9'))
+		if (p->s[p->pos] == '-' || is_digit(p->s[p->pos]))
 			return parse_number(p, out);
-		return perr(p, "valeur inattendue");
+		return perr_found(p, "valeur attendue");
 	}
 }
 
 int cts_jcs_parse(json_t **out, const char *buf, size_t len)
 {
-	parser p = { (const unsigned char *)buf, len, 0, { 0 } };
+	parser p = {(const unsigned char *)buf, len, 0, {0}};
 	int rc;
 
 	*out = NULL;
 	if (len > CTS_JCS_MAX_BYTES)
-		return cts_error_set(CTS_ELIMIT, "JSON trop gros (%zu octets, maximum %u)", len, CTS_JCS_MAX_BYTES);
-	rc = parse_value(&p, out, 1);
+		return cts_error_set(CTS_ELIMIT, "JSON trop volumineux : %zu octets (maximum %u)",
+		                     len, CTS_JCS_MAX_BYTES);
+	if (!buf && len)
+		return cts_error_set(CTS_ERR, "cts_jcs_parse : tampon NULL");
+	rc = parse_value(&p, out, 0);
 	if (rc == 0) {
 		skip_ws(&p);
 		if (p.pos != len) {
 			json_decref(*out);
 			*out = NULL;
-			rc = perr(&p, "contenu après la fin du JSON");
+			rc = perr_found(&p, "contenu après la fin de la valeur JSON");
 		}
 	}
 	free(p.scratch.p);
@@ -435,6 +562,45 @@ int cts_jcs_parse(json_t **out, const char *buf, size_t len)
 }
 
 /* ---- serialiser ---- */
+
+typedef struct {
+	const char *key; /* NULL: array element */
+	size_t klen, idx;
+} seg_t;
+
+typedef struct {
+	buf_t b;
+	int depth;                         /* containers open */
+	seg_t path[CTS_JCS_MAX_DEPTH + 1]; /* path[i]: member of container i */
+} dumper;
+
+typedef struct {
+	const char *key;
+	size_t klen;
+	json_t *val;
+} member_t;
+
+/* Refuse with the path of the offending value, e.g. "/ops/0/set/nom". */
+static int derr(const dumper *d, int code, const char *what)
+{
+	char path[256];
+	size_t o = 0;
+
+	path[0] = '\0';
+	for (int i = 0; i < d->depth && o < sizeof(path) - 1; i++) {
+		const seg_t *s = &d->path[i];
+		int w;
+		if (s->key)
+			w = snprintf(path + o, sizeof(path) - o, "/%.*s",
+			             (int)(s->klen > 40 ? 40 : s->klen), s->key);
+		else
+			w = snprintf(path + o, sizeof(path) - o, "/%zu", s->idx);
+		if (w < 0)
+			break;
+		o += (size_t)w;
+	}
+	return cts_error_set(code, "JSON non sérialisable en « %s » : %s", o ? path : "/", what);
+}
 
 static void dump_string(buf_t *b, const char *s, size_t n)
 {
@@ -444,7 +610,7 @@ static void dump_string(buf_t *b, const char *s, size_t n)
 	putc1(b, '"');
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
-		const char *esc = NULL;
+		const char *esc;
 		char u[6];
 
 		if (c >= 0x20 && c != '"' && c != '\\')
@@ -452,16 +618,34 @@ static void dump_string(buf_t *b, const char *s, size_t n)
 		put(b, s + run, i - run);
 		run = i + 1;
 		switch (c) {
-		case '"': esc = "\\\""; break;
-		case '\\': esc = "\\\\"; break;
-		case '\b': esc = "\\b"; break;
-		case '\t': esc = "\\t"; break;
-		case '\n': esc = "\\n"; break;
-		case '\f': esc = "\\f"; break;
-		case '\r': esc = "\\r"; break;
+		case '"':
+			esc = "\\\"";
+			break;
+		case '\\':
+			esc = "\\\\";
+			break;
+		case '\b':
+			esc = "\\b";
+			break;
+		case '\t':
+			esc = "\\t";
+			break;
+		case '\n':
+			esc = "\\n";
+			break;
+		case '\f':
+			esc = "\\f";
+			break;
+		case '\r':
+			esc = "\\r";
+			break;
 		default:
-			u[0] = '\\'; u[1] = 'u'; u[2] = '0'; u[3] = '0';
-			u[4] = hex[c >> 4]; u[5] = hex[c & 0xf];
+			u[0] = '\\';
+			u[1] = 'u';
+			u[2] = '0';
+			u[3] = '0';
+			u[4] = hex[c >> 4];
+			u[5] = hex[c & 0xf];
 			put(b, u, 6);
 			continue;
 		}
@@ -471,128 +655,217 @@ static void dump_string(buf_t *b, const char *s, size_t n)
 	putc1(b, '"');
 }
 
-static int key_cmp(const void *a, const void *b)
+static int member_cmp(const void *a, const void *b)
 {
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
+	const member_t *x = a, *y = b;
+	size_t n = x->klen < y->klen ? x->klen : y->klen;
+	int c = memcmp(x->key, y->key, n);
+
+	if (c)
+		return c;
+	return x->klen < y->klen ? -1 : x->klen > y->klen;
 }
 
-static int dump_value(buf_t *b, const json_t *v, int depth)
+static int dump_value(dumper *d, const json_t *v);
+
+static int dump_object(dumper *d, const json_t *v)
 {
-	char num[32];
-	int rc;
+	size_t n = json_object_size(v), i = 0, klen;
+	member_t *m;
+	const char *k;
+	json_t *x;
+	int rc = 0;
 
-	if (depth > CTS_JCS_MAX_DEPTH)
-		return cts_error_set(CTS_ELIMIT, "JSON trop imbriqué (plus de %d niveaux)", CTS_JCS_MAX_DEPTH);
-	switch (json_typeof(v)) {
-	case JSON_OBJECT: {
-		size_t n = json_object_size(v), i = 0;
-		const char **keys = malloc((n ? n : 1) * sizeof(*keys));
-		const char *k;
-		json_t *x;
-
-		if (!keys)
-			return cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
-		json_object_foreach((json_t *)v, k, x) {
-			for (const char *c = k; *c; c++)
-				if ((unsigned char)*c >= 0x80) {
-					free(keys);
-					return cts_error_set(CTS_EINVAL, "clé non ASCII « %.40s »", k);
-				}
-			keys[i++] = k;
-		}
-		qsort(keys, n, sizeof(*keys), key_cmp);
-		putc1(b, '{');
-		for (i = 0; i < n; i++) {
-			if (i)
-				putc1(b, ',');
-			dump_string(b, keys[i], strlen(keys[i]));
-			putc1(b, ':');
-			if ((rc = dump_value(b, json_object_get(v, keys[i]), depth + 1)) < 0) {
-				free(keys);
-				return rc;
+	if (n == 0) {
+		put(&d->b, "{}", 2);
+		return 0;
+	}
+	m = malloc(n * sizeof(*m));
+	if (!m)
+		return oom();
+	json_object_keylen_foreach((json_t *)v, k, klen, x)
+	{
+		if (i == n)
+			break;
+		for (size_t j = 0; j < klen; j++) {
+			unsigned char c = (unsigned char)k[j];
+			if (c >= 0x80 || c == 0) {
+				d->path[d->depth] = (seg_t){k, j, 0};
+				d->depth++;
+				rc = derr(d, CTS_EINVAL,
+				          c ? "clé d'objet non ASCII"
+				            : "clé d'objet contenant U+0000");
+				d->depth--;
+				goto out;
 			}
 		}
-		putc1(b, '}');
-		free(keys);
-		return 0;
+		m[i++] = (member_t){k, klen, x};
 	}
-	case JSON_ARRAY: {
-		size_t i;
-		json_t *x;
-		putc1(b, '[');
-		json_array_foreach(v, i, x) {
-			if (i)
-				putc1(b, ',');
-			if ((rc = dump_value(b, x, depth + 1)) < 0)
-				return rc;
+	n = i;
+	qsort(m, n, sizeof(*m), member_cmp);
+	putc1(&d->b, '{');
+	d->depth++;
+	for (i = 0; i < n; i++) {
+		if (i)
+			putc1(&d->b, ',');
+		dump_string(&d->b, m[i].key, m[i].klen);
+		putc1(&d->b, ':');
+		d->path[d->depth - 1] = (seg_t){m[i].key, m[i].klen, 0};
+		if ((rc = dump_value(d, m[i].val)) < 0)
+			break;
+	}
+	d->depth--;
+	putc1(&d->b, '}');
+out:
+	free(m);
+	return rc;
+}
+
+static int dump_array(dumper *d, const json_t *v)
+{
+	size_t i, n = json_array_size(v);
+	int rc;
+
+	putc1(&d->b, '[');
+	d->depth++;
+	for (i = 0; i < n; i++) {
+		if (i)
+			putc1(&d->b, ',');
+		d->path[d->depth - 1] = (seg_t){NULL, 0, i};
+		if ((rc = dump_value(d, json_array_get(v, i))) < 0) {
+			d->depth--;
+			return rc;
 		}
-		putc1(b, ']');
-		return 0;
 	}
+	d->depth--;
+	putc1(&d->b, ']');
+	return 0;
+}
+
+static int dump_value(dumper *d, const json_t *v)
+{
+	char num[32];
+
+	if (!v)
+		return derr(d, CTS_EINVAL, "valeur absente (NULL)");
+	switch (json_typeof(v)) {
+	case JSON_OBJECT:
+	case JSON_ARRAY:
+		if (d->depth >= CTS_JCS_MAX_DEPTH) {
+			char what[80];
+			snprintf(what, sizeof(what), "plus de %d tableaux ou objets emboîtés",
+			         CTS_JCS_MAX_DEPTH);
+			return derr(d, CTS_ELIMIT, what);
+		}
+		return json_is_object(v) ? dump_object(d, v) : dump_array(d, v);
 	case JSON_STRING:
 		if (!cts_utf8_valid(json_string_value(v), json_string_length(v)))
-			return cts_error_set(CTS_EINVAL, "chaîne UTF-8 invalide");
-		dump_string(b, json_string_value(v), json_string_length(v));
+			return derr(d, CTS_EINVAL, "chaîne en UTF-8 invalide");
+		dump_string(&d->b, json_string_value(v), json_string_length(v));
 		return 0;
 	case JSON_INTEGER: {
 		json_int_t n = json_integer_value(v);
 		if (n > CTS_JCS_MAX_INT || n < -CTS_JCS_MAX_INT)
-			return cts_error_set(CTS_EINVAL, "entier hors de l'intervalle ±2^53");
+			return derr(d, CTS_EINVAL, "entier hors de l'intervalle [-2^53, 2^53]");
 		int w = snprintf(num, sizeof(num), "%lld", (long long)n);
-		put(b, num, (size_t)w);
+		put(&d->b, num, (size_t)w);
 		return 0;
 	}
 	case JSON_TRUE:
-		put(b, "true", 4);
+		put(&d->b, "true", 4);
 		return 0;
 	case JSON_FALSE:
-		put(b, "false", 5);
+		put(&d->b, "false", 5);
 		return 0;
 	case JSON_NULL:
-		put(b, "null", 4);
+		put(&d->b, "null", 4);
 		return 0;
-	default:
-		return cts_error_set(CTS_EINVAL, "nombre décimal interdit (entiers seulement)");
+	case JSON_REAL:
+		return derr(d, CTS_EINVAL, "nombre décimal interdit (entiers seulement)");
 	}
+	return derr(d, CTS_ERR, "type jansson inconnu");
 }
 
 int cts_jcs_dump(char **out, size_t *len, const json_t *value)
 {
-	buf_t b = { 0 };
+	dumper d;
 	int rc;
 
 	*out = NULL;
 	if (len)
 		*len = 0;
-	put(&b, "", 0);
-	if ((rc = dump_value(&b, value, 1)) < 0) {
-		free(b.p);
+	memset(&d, 0, sizeof(d));
+	put(&d.b, "", 0);
+	if ((rc = dump_value(&d, value)) < 0) {
+		free(d.b.p);
 		return rc;
 	}
-	if (b.oom) {
-		free(b.p);
-		return cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
+	if (d.b.oom) {
+		free(d.b.p);
+		return oom();
 	}
-	*out = b.p;
+	*out = d.b.p;
 	if (len)
-		*len = b.len;
+		*len = d.b.len;
+	return 0;
+}
+
+/* Parse, dump and compare. Returns <0 (error set by the parse or the dump),
+ * 1 if canonical, 0 if not with *diff the first differing offset. *out
+ * receives the value when out is not NULL, else it is released. */
+static int canon_check(json_t **out, const char *buf, size_t len, size_t *diff)
+{
+	json_t *v = NULL;
+	char *c = NULL;
+	size_t clen = 0, i = 0, n;
+	int rc;
+
+	if (out)
+		*out = NULL;
+	if ((rc = cts_jcs_parse(&v, buf, len)) < 0)
+		return rc;
+	if ((rc = cts_jcs_dump(&c, &clen, v)) < 0) {
+		json_decref(v);
+		return rc;
+	}
+	n = clen < len ? clen : len;
+	if (clen == len && memcmp(c, buf, len) == 0) {
+		rc = 1;
+	} else {
+		while (i < n && c[i] == buf[i])
+			i++;
+		*diff = i;
+		rc = 0;
+	}
+	free(c);
+	if (out)
+		*out = v;
+	else
+		json_decref(v);
+	return rc;
+}
+
+int cts_jcs_parse_canonical(json_t **out, const char *buf, size_t len)
+{
+	size_t diff = 0;
+	int rc = canon_check(out, buf, len, &diff);
+
+	if (rc < 0)
+		return rc;
+	if (rc == 0) {
+		json_decref(*out);
+		*out = NULL;
+		return cts_error_set(CTS_EINVAL,
+		                     "JSON non canonique à l'octet %zu : la forme canonique "
+		                     "(RFC 8785) diffère à partir de cet octet",
+		                     diff);
+	}
 	return 0;
 }
 
 int cts_jcs_is_canonical(const char *buf, size_t len)
 {
-	json_t *v = NULL;
-	char *c = NULL;
-	size_t clen = 0;
-	int rc;
+	size_t diff;
 
-	if ((rc = cts_jcs_parse(&v, buf, len)) < 0)
-		return rc;
-	rc = cts_jcs_dump(&c, &clen, v);
-	json_decref(v);
-	if (rc < 0)
-		return rc;
-	rc = clen == len && memcmp(c, buf, len) == 0;
-	free(c);
-	return rc;
+	return canon_check(NULL, buf, len, &diff);
 }
