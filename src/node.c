@@ -55,6 +55,17 @@ int cts_write_file_atomic(const char *path, const void *data, size_t len, int mo
 
 	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof(tmp))
 		return cts_error_set(CTS_EINVAL, "chemin trop long : %.200s", path);
+	{
+		/* Test hook (docs/ROBUSTNESS.md): CTSNODE_TEST_ENOSPC_AT=N makes
+		 * the N-th file write of the process fail as on a full disk. */
+		static long target = -1, count;
+		if (target < 0) {
+			const char *v = getenv("CTSNODE_TEST_ENOSPC_AT");
+			target = v && *v ? atol(v) : 0;
+		}
+		if (target > 0 && ++count >= target)
+			return cts_error_set(CTS_EIO, "impossible d'écrire %s : disque plein", path);
+	}
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, mode);
 	if (fd < 0)
 		return cts_error_set(CTS_EIO, "impossible d'écrire %s : %s", path, strerror(errno));

@@ -84,6 +84,19 @@ static int migrate(cts_store *st)
 	return 0;
 }
 
+/* Test hook (docs/ROBUSTNESS.md): CTSNODE_TEST_MAX_PAGES=N caps the
+ * database at N pages, so that a write beyond it fails as on a full disk. */
+static int test_disk_limit(cts_store *st)
+{
+	const char *v = getenv("CTSNODE_TEST_MAX_PAGES");
+	char sql[64];
+
+	if (!v || !*v)
+		return 0;
+	snprintf(sql, sizeof(sql), "PRAGMA max_page_count = %ld", atol(v));
+	return cts_store_exec(st, sql);
+}
+
 int cts_store_open(cts_store **out, const char *path, int create)
 {
 	cts_store *st;
@@ -107,7 +120,7 @@ int cts_store_open(cts_store **out, const char *path, int create)
 	sqlite3_busy_timeout(st->db, 10000);
 	if ((rc = cts_store_exec(st, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
 				     " PRAGMA foreign_keys = ON; PRAGMA trusted_schema = OFF;")) < 0 ||
-	    (rc = migrate(st)) < 0) {
+	    (rc = migrate(st)) < 0 || (rc = test_disk_limit(st)) < 0) {
 		cts_error_prefix(rc, "base %s : ", path);
 		cts_store_free(st);
 		return rc;
