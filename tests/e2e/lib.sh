@@ -18,6 +18,20 @@ trap _cleanup EXIT
 on_exit() { _cleanup_hooks+=("$1"); }
 
 fail() { echo "ÉCHEC : $*" >&2; exit 1; }
+
+# CTS_VALGRIND=1: every ctsnode run of the test goes through valgrind
+# memcheck (tools/valgrind-e2e.sh); any memory error or definite leak
+# makes the command exit 99, which fails the test.
+if [ -n "${CTS_VALGRIND:-}" ]; then
+	_real=$CTSNODE
+	cat >"$T/.ctsnode-valgrind" <<VG
+#!/bin/sh
+exec valgrind --quiet --error-exitcode=99 --leak-check=full --show-leak-kinds=definite \\
+	--errors-for-leak-kinds=definite --suppressions="$(dirname "${BASH_SOURCE[0]}")/../valgrind.supp" "$_real" "\$@"
+VG
+	chmod +x "$T/.ctsnode-valgrind"
+	CTSNODE="$T/.ctsnode-valgrind"
+fi
 pass() { echo "ok - $*"; }
 
 # cts HOME args...: run ctsnode on a home
