@@ -293,44 +293,6 @@ static int check_registry_op(cts_node *n, json_t *op, char *why, size_t whylen)
 	return 0;
 }
 
-static int record_applied(cts_node *n, const cts_changeset *cs)
-{
-	sqlite3_stmt *s;
-	const char *other;
-	json_t *v;
-	int rc;
-
-	if ((rc = cts_store_stmt(n->store, &s, "INSERT INTO changeset (node, seq, id, territory, prev, time, hlc_max, nops, applied)"
-					       " VALUES (?, ?, ?, ?, ?, ?, ?, ?, (SELECT count(*) FROM changeset))")) < 0)
-		return rc;
-	sqlite3_bind_text(s, 1, cs->node, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, cs->seq);
-	sqlite3_bind_text(s, 3, cs->id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 4, cs->territory, -1, SQLITE_STATIC);
-	if (cs->prev)
-		sqlite3_bind_text(s, 5, cs->prev, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 6, cs->time, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 7, (sqlite3_int64)cs->hlc_max);
-	sqlite3_bind_int64(s, 8, (sqlite3_int64)json_array_size(cs->ops));
-	rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE)
-		return cts_store_error(n->store, "enregistrement du changeset");
-	json_object_foreach(cs->seen, other, v) {
-		if ((rc = cts_store_stmt(n->store, &s, "INSERT INTO changeset_seen (node, seq, other, oseq) VALUES (?, ?, ?, ?)")) < 0)
-			return rc;
-		sqlite3_bind_text(s, 1, cs->node, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(s, 2, cs->seq);
-		sqlite3_bind_text(s, 3, other, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(s, 4, json_integer_value(v));
-		rc = sqlite3_step(s);
-		sqlite3_reset(s);
-		if (rc != SQLITE_DONE)
-			return cts_store_error(n->store, "enregistrement du contexte causal");
-	}
-	return 0;
-}
-
 /* After an authority changeset: has a revocation cut off changesets that
  * were already applied? Then the view must be replayed. */
 static int revocation_cuts(cts_node *n, int *cut)
@@ -527,7 +489,7 @@ static verdict evaluate(cts_node *n, const char *node, int64_t seq, const char *
 		v = refuse(e, "", cts_error_message());
 		goto out;
 	}
-	if ((rc = apply_ops(n, cs)) < 0 || (rc = record_applied(n, cs)) < 0 ||
+	if ((rc = apply_ops(n, cs)) < 0 || (rc = cts_history_record(n, cs)) < 0 ||
 	    (rc = cts_store_hlc_observe(n->store, cs->hlc_max)) < 0 ||
 	    (strcmp(role, "authority") == 0 && !is_self && !pinned_node &&
 	     (rc = cts_store_meta_set(n->store, "authority_node", node)) < 0) ||

@@ -144,7 +144,7 @@ static int build_ops(cts_node *n, json_t **out, int64_t *last_id)
 	return 0;
 }
 
-static int record_sealed(cts_node *n, const cts_changeset *cs, int64_t last_id)
+int cts_history_record(cts_node *n, const cts_changeset *cs)
 {
 	sqlite3_stmt *s;
 	const char *other;
@@ -179,6 +179,16 @@ static int record_sealed(cts_node *n, const cts_changeset *cs, int64_t last_id)
 		if (rc != SQLITE_DONE)
 			return cts_store_error(n->store, "enregistrement du contexte causal");
 	}
+	return 0;
+}
+
+static int record_sealed(cts_node *n, const cts_changeset *cs, int64_t last_id)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((rc = cts_history_record(n, cs)) < 0)
+		return rc;
 	/* The ops' state rows carry the seq that really holds them. */
 	static const char *const fix[] = {
 		"UPDATE fstate SET seq = ?1 WHERE node = ?2 AND hlc BETWEEN ?3 AND ?4",

@@ -12,6 +12,7 @@
 #ifndef CTS_JOURNAL_H
 #define CTS_JOURNAL_H
 
+#include "changeset.h"
 #include "key.h"
 #include "node.h"
 
@@ -24,6 +25,10 @@ int cts_journal_seal(cts_node *n, const cts_key *key, int *sealed);
  * Existing identical files are kept. */
 int cts_history_write(cts_node *n, const char *node, int64_t seq, const char *json, size_t json_len,
 		      const char *sig, size_t sig_len);
+
+/* Record an applied changeset (own or imported) and its causal context
+ * in the database (inside the caller's transaction). */
+int cts_history_record(cts_node *n, const cts_changeset *cs);
 
 /* Read the files of (node, seq) from a directory holding a changesets/
  * tree. *json and *sig malloc'd. CTS_ENOTFOUND if absent. */

@@ -199,3 +199,33 @@ const char *cli_str(const json_t *o, const char *key)
 
 	return v ? v : "";
 }
+
+int cli_list(cli_ctx *c, int argc, char **argv, const char *help, cli_list_fn list,
+	     void (*print_row)(const json_t *row), const char *noun)
+{
+	const char *territory = NULL;
+	const cli_opt opts[] = { { "territory", OPT_STR, &territory, 0 }, { NULL, 0, NULL, 0 } };
+	cts_node *n;
+	json_t *arr = NULL, *row;
+	char *pos[1];
+	size_t i;
+	int npos, ec, rc;
+
+	if (cli_parse(c, argc, argv, opts, help, pos, 0, &npos, &ec) < 0)
+		return ec;
+	if ((ec = cli_open_node(c, &n)) != 0)
+		return ec;
+	rc = list(n, territory ? territory : (n->role == CTS_ROLE_TERRITORY ? n->territory : NULL), &arr);
+	cts_node_free(n);
+	if (rc < 0)
+		return cli_fail(c, rc);
+	if (c->json) {
+		cli_print_json(arr);
+	} else {
+		json_array_foreach(arr, i, row)
+			print_row(row);
+		printf("%zu %s.\n", json_array_size(arr), noun);
+	}
+	json_decref(arr);
+	return EXIT_OK;
+}

@@ -63,6 +63,14 @@ int cli_open_node(cli_ctx *c, cts_node **out);
 /* Print a JSON value (indented, UTF-8) on stdout followed by "\n". */
 void cli_print_json(const json_t *v);
 
+/* A listing command: parses --territory (default: the node's own
+ * territory on a territory node, all on the regional node), calls list(),
+ * prints the JSON array with --json, else one print_row() per element and
+ * "<count> <noun>." Returns the exit code. */
+typedef int (*cli_list_fn)(cts_node *n, const char *territory, json_t **out);
+int cli_list(cli_ctx *c, int argc, char **argv, const char *help, cli_list_fn list,
+	     void (*print_row)(const json_t *row), const char *noun);
+
 /* o[key] as a string, "" when absent or not a string (for printing). */
 const char *cli_str(const json_t *o, const char *key);
 
@@ -88,6 +96,7 @@ int cmd_sync(cli_ctx *c, int argc, char **argv);
 int cmd_region_pull(cli_ctx *c, int argc, char **argv);
 int cmd_report(cli_ctx *c, int argc, char **argv);
 int cmd_region_publish(cli_ctx *c, int argc, char **argv);
+int cmd_audit(cli_ctx *c, int argc, char **argv);
 
 /* Load the node key, asking for the passphrase if it is encrypted.
  * Returns 0 or an exit code (error printed). *out: cts_key_free. */

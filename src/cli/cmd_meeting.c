@@ -39,34 +39,15 @@ static int meeting_add(cli_ctx *c, int argc, char **argv)
 	return EXIT_OK;
 }
 
+static void meeting_list_row(const json_t *o)
+{
+	printf("%s  %s  %-14s %-8s %s\n", cli_str(o, "id"), cli_str(o, "date"), cli_str(o, "body"), cli_str(o, "status"),
+	       cli_str(o, "title"));
+}
+
 static int meeting_list(cli_ctx *c, int argc, char **argv)
 {
-	const char *territory = NULL;
-	const cli_opt opts[] = { { "territory", OPT_STR, &territory, 0 }, { NULL, 0, NULL, 0 } };
-	cts_node *n;
-	json_t *arr = NULL, *m;
-	char *pos[1];
-	size_t i;
-	int npos, ec, rc;
-
-	if (cli_parse(c, argc, argv, opts, list_help, pos, 0, &npos, &ec) < 0)
-		return ec;
-	if ((ec = cli_open_node(c, &n)) != 0)
-		return ec;
-	rc = cts_meeting_list(n, territory ? territory : (n->role == CTS_ROLE_TERRITORY ? n->territory : NULL), &arr);
-	cts_node_free(n);
-	if (rc < 0)
-		return cli_fail(c, rc);
-	if (c->json) {
-		cli_print_json(arr);
-	} else {
-		json_array_foreach(arr, i, m)
-			printf("%s  %s  %-14s %-8s %s\n", cli_str(m, "id"), cli_str(m, "date"), cli_str(m, "body"),
-			       cli_str(m, "status"), cli_str(m, "title"));
-		printf("%zu réunion(s).\n", json_array_size(arr));
-	}
-	json_decref(arr);
-	return EXIT_OK;
+	return cli_list(c, argc, argv, list_help, cts_meeting_list, meeting_list_row, "réunion(s)");
 }
 
 int cmd_meeting(cli_ctx *c, int argc, char **argv)

@@ -109,36 +109,15 @@ static int member_remove(cli_ctx *c, int argc, char **argv)
 	return EXIT_OK;
 }
 
+static void member_list_row(const json_t *o)
+{
+	printf("%s  %-24s %-20s %-21s %-10s %s\n", cli_str(o, "id"), cli_str(o, "last_name"), cli_str(o, "first_name"),
+	       cli_str(o, "college"), cli_str(o, "seat"), cli_str(o, "organisation"));
+}
+
 static int member_list(cli_ctx *c, int argc, char **argv)
 {
-	const char *territory = NULL;
-	const cli_opt opts[] = { { "territory", OPT_STR, &territory, 0 }, { NULL, 0, NULL, 0 } };
-	cts_node *n;
-	json_t *arr = NULL, *m;
-	char *pos[1];
-	size_t i;
-	int npos, ec, rc;
-
-	if (cli_parse(c, argc, argv, opts, list_help, pos, 0, &npos, &ec) < 0)
-		return ec;
-	if ((ec = cli_open_node(c, &n)) != 0)
-		return ec;
-	rc = cts_member_list(n, territory ? territory : (n->role == CTS_ROLE_TERRITORY ? n->territory : NULL), &arr);
-	cts_node_free(n);
-	if (rc < 0)
-		return cli_fail(c, rc);
-	if (c->json) {
-		cli_print_json(arr);
-	} else {
-		json_array_foreach(arr, i, m) {
-			printf("%s  %-24s %-20s %-21s %-10s %s\n", cli_str(m, "id"), cli_str(m, "last_name"),
-			       cli_str(m, "first_name"), cli_str(m, "college"), cli_str(m, "seat"),
-			       cli_str(m, "organisation"));
-		}
-		printf("%zu membre(s).\n", json_array_size(arr));
-	}
-	json_decref(arr);
-	return EXIT_OK;
+	return cli_list(c, argc, argv, list_help, cts_member_list, member_list_row, "membre(s)");
 }
 
 int cmd_member(cli_ctx *c, int argc, char **argv)

@@ -37,37 +37,17 @@ static int opinion_add(cli_ctx *c, int argc, char **argv)
 	return EXIT_OK;
 }
 
+static void opinion_list_row(const json_t *o)
+{
+	printf("%s  %s  %-11s pour %lld, contre %lld, abstention %lld  %s\n", cli_str(o, "id"), cli_str(o, "date"),
+	       cli_str(o, "outcome"), (long long)json_integer_value(json_object_get(o, "votes_for")),
+	       (long long)json_integer_value(json_object_get(o, "votes_against")),
+	       (long long)json_integer_value(json_object_get(o, "votes_abstain")), cli_str(o, "subject"));
+}
+
 static int opinion_list(cli_ctx *c, int argc, char **argv)
 {
-	const char *territory = NULL;
-	const cli_opt opts[] = { { "territory", OPT_STR, &territory, 0 }, { NULL, 0, NULL, 0 } };
-	cts_node *n;
-	json_t *arr = NULL, *o;
-	char *pos[1];
-	size_t i;
-	int npos, ec, rc;
-
-	if (cli_parse(c, argc, argv, opts, list_help, pos, 0, &npos, &ec) < 0)
-		return ec;
-	if ((ec = cli_open_node(c, &n)) != 0)
-		return ec;
-	rc = cts_opinion_list(n, territory ? territory : (n->role == CTS_ROLE_TERRITORY ? n->territory : NULL), &arr);
-	cts_node_free(n);
-	if (rc < 0)
-		return cli_fail(c, rc);
-	if (c->json) {
-		cli_print_json(arr);
-	} else {
-		json_array_foreach(arr, i, o)
-			printf("%s  %s  %-11s pour %lld, contre %lld, abstention %lld  %s\n", cli_str(o, "id"),
-			       cli_str(o, "date"), cli_str(o, "outcome"),
-			       (long long)json_integer_value(json_object_get(o, "votes_for")),
-			       (long long)json_integer_value(json_object_get(o, "votes_against")),
-			       (long long)json_integer_value(json_object_get(o, "votes_abstain")), cli_str(o, "subject"));
-		printf("%zu avis.\n", json_array_size(arr));
-	}
-	json_decref(arr);
-	return EXIT_OK;
+	return cli_list(c, argc, argv, list_help, cts_opinion_list, opinion_list_row, "avis");
 }
 
 int cmd_opinion(cli_ctx *c, int argc, char **argv)
