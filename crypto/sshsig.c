@@ -8,76 +8,61 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define BEGIN "-----BEGIN SSH SIGNATURE-----\n"
-#define END "-----END SSH SIGNATURE-----\n"
-#define LINE 70
-#define NS_MAX 64
+#define ARMOR_BEGIN "-----BEGIN SSH SIGNATURE-----\n"
+#define ARMOR_END "-----END SSH SIGNATURE-----\n"
+#define ARMOR_LINE 70
+#define MAGIC "SSHSIG"
+#define MAGIC_LEN 6
+#define SIG_VERSION 1
+#define KEY_TYPE "ssh-ed25519"
+#define HASH_ALG "sha512"
 
-/* The SSHSIG "signed data": MAGIC, ns, reserved, hash alg, H(msg). */
-static size_t signed_data(unsigned char *out, const char *ns, const unsigned char *msg, size_t msg_len)
+#define STR(n) (4 + (n))
+/* Wire sizes: public key blob, signature blob, whole SSHSIG blob we write,
+ * the signed data, the largest blob an accepted armor can hold. */
+#define PUB_BLOB_LEN (STR(11) + STR(CTS_KEY_PUBLIC_BYTES))
+#define SIG_BLOB_LEN (STR(11) + STR(CTS_KEY_SIGNATURE_BYTES))
+#define BLOB_SIGN_MAX                                                                              \
+	(MAGIC_LEN + 4 + STR(PUB_BLOB_LEN) + STR(CTS_SSHSIG_NS_MAX) + STR(0) + STR(6) +            \
+	 STR(SIG_BLOB_LEN))
+#define SIGNED_MAX                                                                                 \
+	(MAGIC_LEN + STR(CTS_SSHSIG_NS_MAX) + STR(0) + STR(6) + STR(crypto_hash_sha512_BYTES))
+#define BLOB_MAX (CTS_SSHSIG_MAX_ARMOR / 4 * 3)
+
+/* ---- SSH wire encoding ---- */
+
+typedef struct {
+	unsigned char *p;
+	size_t cap, len;
+} writer;
+
+static void w_bytes(writer *w, const void *s, size_t n)
 {
-	unsigned char h[crypto_hash_sha512_BYTES];
-	size_t n = 0;
-
-	crypto_hash_sha512(h, msg, msg_len);
-	memcpy(out, "SSHSIG", 6);
-	n = 6;
-	n += cts_ssh_put_string(out + n, ns, strlen(ns));
-	n += cts_ssh_put_string(out + n, "", 0);
-	n += cts_ssh_put_string(out + n, "sha512", 6);
-	n += cts_ssh_put_string(out + n, h, sizeof(h));
-	return n;
+	/* Sizes are fixed by the callers' buffers; an overflow is a bug. */
+	if (w->cap - w->len < n) {
+		w->len = w->cap + 1;
+		return;
+	}
+	memcpy(w->p + w->len, s, n);
+	w->len += n;
 }
 
-int cts_sshsig_sign(char **armored, size_t *armored_len, const cts_key *key, const char *ns,
-		    const unsigned char *msg, size_t msg_len)
+static void w_u32(writer *w, uint32_t v)
 {
-	unsigned char data[6 + 4 + NS_MAX + 4 + 4 + 6 + 4 + 64], sig[64], blob[512], pub[51], sigw[83];
-	char b64[sodium_base64_ENCODED_LEN(512, sodium_base64_VARIANT_ORIGINAL)];
-	size_t n, dn, b64len, outcap, o = 0;
-	char *out;
+	unsigned char b[4] = {(unsigned char)(v >> 24), (unsigned char)(v >> 16),
+	                      (unsigned char)(v >> 8), (unsigned char)v};
+	w_bytes(w, b, 4);
+}
 
-	*armored = NULL;
-	if (!ns || !*ns || strlen(ns) > NS_MAX)
-		return cts_error_set(CTS_EINVAL, "espace de noms de signature invalide");
-	if (cts_crypto_init() < 0)
-		return CTS_ECRYPTO;
-	dn = signed_data(data, ns, msg, msg_len);
-	crypto_sign_detached(sig, NULL, data, dn, cts_key_secret(key));
+static void w_string(writer *w, const void *s, size_t n)
+{
+	w_u32(w, (uint32_t)n);
+	w_bytes(w, s, n);
+}
 
-	n = cts_ssh_put_string(pub, "ssh-ed25519", 11);
-	cts_ssh_put_string(pub + n, cts_key_public(key), 32);
-	n = cts_ssh_put_string(sigw, "ssh-ed25519", 11);
-	cts_ssh_put_string(sigw + n, sig, 64);
-
-	memcpy(blob, "SSHSIG", 6);
-	n = 6;
-	blob[n++] = 0; blob[n++] = 0; blob[n++] = 0; blob[n++] = 1;
-	n += cts_ssh_put_string(blob + n, pub, sizeof(pub));
-	n += cts_ssh_put_string(blob + n, ns, strlen(ns));
-	n += cts_ssh_put_string(blob + n, "", 0);
-	n += cts_ssh_put_string(blob + n, "sha512", 6);
-	n += cts_ssh_put_string(blob + n, sigw, sizeof(sigw));
-
-	sodium_bin2base64(b64, sizeof(b64), blob, n, sodium_base64_VARIANT_ORIGINAL);
-	b64len = strlen(b64);
-	outcap = strlen(BEGIN) + b64len + b64len / LINE + 2 + strlen(END) + 1;
-	if (!(out = malloc(outcap)))
-		return cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
-	memcpy(out, BEGIN, strlen(BEGIN));
-	o = strlen(BEGIN);
-	for (size_t i = 0; i < b64len; i += LINE) {
-		size_t l = b64len - i < LINE ? b64len - i : LINE;
-		memcpy(out + o, b64 + i, l);
-		o += l;
-		out[o++] = '\n';
-	}
-	memcpy(out + o, END, strlen(END) + 1);
-	o += strlen(END);
-	*armored = out;
-	if (armored_len)
-		*armored_len = o;
-	return 0;
+static int w_ok(const writer *w)
+{
+	return w->len <= w->cap;
 }
 
 typedef struct {
@@ -85,21 +70,21 @@ typedef struct {
 	size_t len, pos;
 } reader;
 
-static int rd_u32(reader *r, uint32_t *v)
+static int r_u32(reader *r, uint32_t *v)
 {
 	if (r->len - r->pos < 4)
 		return -1;
-	*v = (uint32_t)r->p[r->pos] << 24 | (uint32_t)r->p[r->pos + 1] << 16 | (uint32_t)r->p[r->pos + 2] << 8 |
-	     r->p[r->pos + 3];
+	*v = (uint32_t)r->p[r->pos] << 24 | (uint32_t)r->p[r->pos + 1] << 16 |
+	     (uint32_t)r->p[r->pos + 2] << 8 | (uint32_t)r->p[r->pos + 3];
 	r->pos += 4;
 	return 0;
 }
 
-static int rd_string(reader *r, const unsigned char **s, size_t *len)
+static int r_string(reader *r, const unsigned char **s, size_t *len)
 {
 	uint32_t n;
 
-	if (rd_u32(r, &n) < 0 || r->len - r->pos < n)
+	if (r_u32(r, &n) < 0 || r->len - r->pos < n)
 		return -1;
 	*s = r->p + r->pos;
 	*len = n;
@@ -107,88 +92,273 @@ static int rd_string(reader *r, const unsigned char **s, size_t *len)
 	return 0;
 }
 
-static int str_is(const unsigned char *s, size_t len, const char *want)
+static int is_str(const unsigned char *s, size_t len, const char *want)
 {
 	return len == strlen(want) && memcmp(s, want, len) == 0;
 }
 
-/* Strict armor: exact header and footer lines, base64 lines of 70
- * (the last one shorter), nothing else. */
-static int unarmor(const char *a, size_t alen, unsigned char *blob, size_t cap, size_t *blen)
+/* Untrusted bytes made safe for a message: printable ASCII, else '?'. */
+static void printable(char *out, size_t cap, const unsigned char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len && i + 1 < cap; i++)
+		out[i] = (s[i] >= 0x20 && s[i] < 0x7f) ? (char)s[i] : '?';
+	out[i] = '\0';
+}
+
+static int ns_valid(const char *ns)
+{
+	size_t n;
+
+	if (!ns)
+		return 0;
+	n = strlen(ns);
+	if (n == 0 || n > CTS_SSHSIG_NS_MAX)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (ns[i] <= 0x20 || ns[i] >= 0x7f)
+			return 0;
+	return 1;
+}
+
+/* The data the Ed25519 signature covers. */
+static int signed_data(writer *w, const char *ns, const unsigned char *msg, size_t msg_len)
+{
+	unsigned char h[crypto_hash_sha512_BYTES];
+	static const unsigned char empty[1];
+
+	crypto_hash_sha512(h, msg ? msg : empty, msg_len);
+	w_bytes(w, MAGIC, MAGIC_LEN);
+	w_string(w, ns, strlen(ns));
+	w_string(w, "", 0);
+	w_string(w, HASH_ALG, strlen(HASH_ALG));
+	w_string(w, h, sizeof(h));
+	sodium_memzero(h, sizeof(h));
+	return w_ok(w) ? 0 : cts_error_set(CTS_ERR, "SSHSIG : tampon trop petit");
+}
+
+/* ---- signing ---- */
+
+int cts_sshsig_sign(char **armored, size_t *armored_len, const cts_key *key, const char *ns,
+                    const unsigned char *msg, size_t msg_len)
+{
+	unsigned char data[SIGNED_MAX], sig[CTS_KEY_SIGNATURE_BYTES], pub[PUB_BLOB_LEN],
+	    sigb[SIG_BLOB_LEN], blob[BLOB_SIGN_MAX];
+	char b64[sodium_base64_ENCODED_LEN(BLOB_SIGN_MAX, sodium_base64_VARIANT_ORIGINAL)];
+	writer wd = {data, sizeof(data), 0}, wp = {pub, sizeof(pub), 0},
+	       ws = {sigb, sizeof(sigb), 0}, wb = {blob, sizeof(blob), 0};
+	size_t b64len, cap, o;
+	char *out;
+	int rc;
+
+	if (!armored || !key || (!msg && msg_len))
+		return cts_error_set(CTS_ERR, "cts_sshsig_sign : argument manquant");
+	*armored = NULL;
+	if (armored_len)
+		*armored_len = 0;
+	if (!ns_valid(ns))
+		return cts_error_set(
+		    CTS_EINVAL,
+		    "espace de noms de signature invalide (1 à %d caractères ASCII "
+		    "visibles)",
+		    CTS_SSHSIG_NS_MAX);
+	if ((rc = cts_crypto_init()) < 0)
+		return rc;
+	if ((rc = signed_data(&wd, ns, msg, msg_len)) < 0)
+		return rc;
+	if ((rc = cts_key_sign(key, sig, data, wd.len)) < 0)
+		return rc;
+
+	w_string(&wp, KEY_TYPE, strlen(KEY_TYPE));
+	w_string(&wp, cts_key_public(key), CTS_KEY_PUBLIC_BYTES);
+	w_string(&ws, KEY_TYPE, strlen(KEY_TYPE));
+	w_string(&ws, sig, sizeof(sig));
+	w_bytes(&wb, MAGIC, MAGIC_LEN);
+	w_u32(&wb, SIG_VERSION);
+	w_string(&wb, pub, wp.len);
+	w_string(&wb, ns, strlen(ns));
+	w_string(&wb, "", 0);
+	w_string(&wb, HASH_ALG, strlen(HASH_ALG));
+	w_string(&wb, sigb, ws.len);
+	if (!w_ok(&wp) || !w_ok(&ws) || !w_ok(&wb))
+		return cts_error_set(CTS_ERR, "SSHSIG : tampon trop petit");
+
+	sodium_bin2base64(b64, sizeof(b64), blob, wb.len, sodium_base64_VARIANT_ORIGINAL);
+	b64len = strlen(b64);
+	/* one "\n" per line of base64 */
+	cap = strlen(ARMOR_BEGIN) + b64len + (b64len + ARMOR_LINE - 1) / ARMOR_LINE +
+	      strlen(ARMOR_END) + 1;
+	if (!(out = malloc(cap)))
+		return cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
+	o = strlen(ARMOR_BEGIN);
+	memcpy(out, ARMOR_BEGIN, o);
+	for (size_t i = 0; i < b64len; i += ARMOR_LINE) {
+		size_t l = b64len - i < ARMOR_LINE ? b64len - i : ARMOR_LINE;
+		memcpy(out + o, b64 + i, l);
+		o += l;
+		out[o++] = '\n';
+	}
+	memcpy(out + o, ARMOR_END, strlen(ARMOR_END) + 1);
+	o += strlen(ARMOR_END);
+	*armored = out;
+	if (armored_len)
+		*armored_len = o;
+	return 0;
+}
+
+/* ---- verification ---- */
+
+/* Strict armor: the exact header line, base64 lines of 70 characters (the
+ * last one 1..70), the exact footer line, nothing before or after. The
+ * decoded blob goes to blob (BLOB_MAX bytes). */
+static int unarmor(const char *a, size_t alen, unsigned char *blob, size_t *blen)
 {
 	char b64[CTS_SSHSIG_MAX_ARMOR];
-	size_t hl = strlen(BEGIN), fl = strlen(END), o = 0, i;
+	size_t hl = strlen(ARMOR_BEGIN), fl = strlen(ARMOR_END), o = 0, i, end;
+	int line = 0, rc;
 
 	if (alen > CTS_SSHSIG_MAX_ARMOR)
-		return cts_error_set(CTS_ELIMIT, "signature trop grosse");
-	if (alen < hl + fl || memcmp(a, BEGIN, hl) != 0)
-		return cts_error_set(CTS_EINVAL, "signature mal formée : en-tête « BEGIN SSH SIGNATURE » absent");
-	if (memcmp(a + alen - fl, END, fl) != 0)
-		return cts_error_set(CTS_EINVAL, "signature mal formée ou tronquée : ligne « END SSH SIGNATURE » absente");
-	i = hl;
-	while (i < alen - fl) {
-		const char *nl = memchr(a + i, '\n', alen - fl - i);
+		return cts_error_set(CTS_ELIMIT,
+		                     "signature SSH trop grosse (%zu octets, %d au plus)", alen,
+		                     CTS_SSHSIG_MAX_ARMOR);
+	if (alen < hl || memcmp(a, ARMOR_BEGIN, hl) != 0)
+		return cts_error_set(CTS_EINVAL,
+		                     "signature SSH mal formée : la première ligne doit être "
+		                     "« -----BEGIN SSH SIGNATURE----- »");
+	if (alen < hl + fl || memcmp(a + alen - fl, ARMOR_END, fl) != 0)
+		return cts_error_set(
+		    CTS_EINVAL, "signature SSH tronquée ou mal formée : la dernière ligne doit "
+		                "être « -----END SSH SIGNATURE----- »");
+	end = alen - fl;
+	if (end == hl)
+		return cts_error_set(CTS_EINVAL, "signature SSH mal formée : aucune donnée base64");
+	for (i = hl; i < end;) {
+		const char *nl = memchr(a + i, '\n', end - i);
 		size_t l;
+
+		line++;
 		if (!nl)
-			return cts_error_set(CTS_EINVAL, "signature mal formée : ligne non terminée");
+			return cts_error_set(
+			    CTS_EINVAL, "signature SSH mal formée : ligne base64 %d non terminée",
+			    line);
 		l = (size_t)(nl - (a + i));
-		if (l == 0 || l > LINE || (l < LINE && nl + 1 != a + alen - fl))
-			return cts_error_set(CTS_EINVAL, "signature mal formée : lignes base64 de 70 caractères attendues");
+		if (l == 0 || l > ARMOR_LINE || (l < ARMOR_LINE && (size_t)(nl + 1 - a) != end))
+			return cts_error_set(CTS_EINVAL,
+			                     "signature SSH mal formée : ligne base64 %d de %zu "
+			                     "caractères (70 attendus, la dernière de 1 à 70)",
+			                     line, l);
 		memcpy(b64 + o, a + i, l);
 		o += l;
 		i += l + 1;
 	}
-	if (sodium_base642bin(blob, cap, b64, o, NULL, blen, NULL, sodium_base64_VARIANT_ORIGINAL) != 0)
-		return cts_error_set(CTS_EINVAL, "signature mal formée : base64 invalide");
+	/* Standard alphabet, exact padding, nothing ignored, zero trailing bits. */
+	if ((rc = cts_crypto_base64_decode(blob, BLOB_MAX, blen, b64, o)) < 0)
+		return cts_error_prefix(rc, "signature SSH mal formée : ");
 	return 0;
 }
 
-int cts_sshsig_verify(const char *armored, size_t armored_len, const unsigned char *expected_pk, const char *ns,
-		      const unsigned char *msg, size_t msg_len, unsigned char signer_pk_out[32])
+int cts_sshsig_verify(const char *armored, size_t armored_len, const unsigned char *expected_pk,
+                      const char *ns, const unsigned char *msg, size_t msg_len,
+                      unsigned char signer_pk_out[32])
 {
-	unsigned char blob[CTS_SSHSIG_MAX_ARMOR], data[6 + 4 + NS_MAX + 4 + 4 + 6 + 4 + 64];
-	const unsigned char *pub, *sns, *res, *hash, *sigw, *t, *k, *s;
-	size_t blen = 0, publ, snsl, resl, hashl, sigwl, tl, kl, sl, dn;
+	unsigned char blob[BLOB_MAX], data[SIGNED_MAX];
+	const unsigned char *pub, *sns, *res, *hash, *sigw, *t, *pk, *s;
+	size_t blen = 0, publ, snsl, resl, hashl, sigwl, tl, pkl, sl;
+	writer wd = {data, sizeof(data), 0};
+	char shown[CTS_SSHSIG_NS_MAX + 1];
 	reader r, pr, sr;
 	uint32_t version;
 	int rc;
 
-	if (cts_crypto_init() < 0)
-		return CTS_ECRYPTO;
-	if (!ns || strlen(ns) > NS_MAX)
-		return cts_error_set(CTS_EINVAL, "espace de noms de signature invalide");
-	if ((rc = unarmor(armored, armored_len, blob, sizeof(blob), &blen)) < 0)
+	if (!msg && msg_len)
+		return cts_error_set(CTS_ERR, "cts_sshsig_verify : argument manquant");
+	if (!ns_valid(ns))
+		return cts_error_set(
+		    CTS_EINVAL,
+		    "espace de noms de signature invalide (1 à %d caractères ASCII "
+		    "visibles)",
+		    CTS_SSHSIG_NS_MAX);
+	if (!armored)
+		return cts_error_set(CTS_EINVAL, "signature SSH absente");
+	if ((rc = cts_crypto_init()) < 0)
 		return rc;
-	r = (reader){ blob, blen, 0 };
-	if (blen < 6 || memcmp(blob, "SSHSIG", 6) != 0)
-		return cts_error_set(CTS_EINVAL, "signature mal formée : préambule SSHSIG absent");
-	r.pos = 6;
-	if (rd_u32(&r, &version) < 0 || version != 1)
-		return cts_error_set(CTS_EINVAL, "signature SSHSIG de version non prise en charge");
-	if (rd_string(&r, &pub, &publ) < 0 || rd_string(&r, &sns, &snsl) < 0 || rd_string(&r, &res, &resl) < 0 ||
-	    rd_string(&r, &hash, &hashl) < 0 || rd_string(&r, &sigw, &sigwl) < 0 || r.pos != r.len)
-		return cts_error_set(CTS_EINVAL, "signature mal formée : structure SSHSIG invalide");
-	pr = (reader){ pub, publ, 0 };
-	if (rd_string(&pr, &t, &tl) < 0 || !str_is(t, tl, "ssh-ed25519") || rd_string(&pr, &k, &kl) < 0 || kl != 32 ||
-	    pr.pos != pr.len)
-		return cts_error_set(CTS_EINVAL, "signature mal formée : clé ssh-ed25519 attendue");
-	if (signer_pk_out)
-		memcpy(signer_pk_out, k, 32);
+	if ((rc = unarmor(armored, armored_len, blob, &blen)) < 0)
+		return rc;
+
+	/* The blob: every field is parsed before any is judged. */
+	r = (reader){blob, blen, 0};
+	if (blen < MAGIC_LEN || memcmp(blob, MAGIC, MAGIC_LEN) != 0)
+		return cts_error_set(CTS_EINVAL,
+		                     "signature SSH mal formée : préambule « SSHSIG » absent");
+	r.pos = MAGIC_LEN;
+	if (r_u32(&r, &version) < 0)
+		return cts_error_set(CTS_EINVAL, "signature SSH mal formée : version absente");
+	if (version != SIG_VERSION)
+		return cts_error_set(CTS_EINVAL,
+		                     "signature SSH de version %u non prise en charge (version 1 "
+		                     "attendue)",
+		                     (unsigned)version);
+	if (r_string(&r, &pub, &publ) < 0 || r_string(&r, &sns, &snsl) < 0 ||
+	    r_string(&r, &res, &resl) < 0 || r_string(&r, &hash, &hashl) < 0 ||
+	    r_string(&r, &sigw, &sigwl) < 0)
+		return cts_error_set(CTS_EINVAL,
+		                     "signature SSH mal formée : structure SSHSIG incomplète");
+	if (r.pos != r.len)
+		return cts_error_set(
+		    CTS_EINVAL, "signature SSH mal formée : %zu octets en trop après la signature",
+		    r.len - r.pos);
+
+	pr = (reader){pub, publ, 0};
+	if (r_string(&pr, &t, &tl) < 0)
+		return cts_error_set(CTS_EINVAL,
+		                     "signature SSH mal formée : clé publique illisible");
+	if (!is_str(t, tl, KEY_TYPE)) {
+		printable(shown, sizeof(shown), t, tl);
+		return cts_error_set(CTS_EINVAL,
+		                     "signature SSH : clé publique de type « %s » non acceptée "
+		                     "(ssh-ed25519 attendu)",
+		                     shown);
+	}
+	if (r_string(&pr, &pk, &pkl) < 0 || pkl != CTS_KEY_PUBLIC_BYTES || pr.pos != pr.len)
+		return cts_error_set(
+		    CTS_EINVAL, "signature SSH mal formée : clé ssh-ed25519 de 32 octets attendue");
 	if (resl != 0)
-		return cts_error_set(CTS_EINVAL, "signature mal formée : champ réservé non vide");
-	if (!str_is(hash, hashl, "sha512"))
-		return cts_error_set(CTS_EINVAL, "signature mal formée : algorithme de hachage sha512 attendu");
-	sr = (reader){ sigw, sigwl, 0 };
-	if (rd_string(&sr, &t, &tl) < 0 || !str_is(t, tl, "ssh-ed25519") || rd_string(&sr, &s, &sl) < 0 || sl != 64 ||
-	    sr.pos != sr.len)
-		return cts_error_set(CTS_EINVAL, "signature mal formée : signature ssh-ed25519 attendue");
-	if (!str_is(sns, snsl, ns))
-		return cts_error_set(CTS_ECRYPTO, "signature faite pour un autre usage (espace de noms « %.*s », attendu « %s »)",
-				     (int)(snsl > NS_MAX ? NS_MAX : snsl), (const char *)sns, ns);
-	if (expected_pk && sodium_memcmp(expected_pk, k, 32) != 0)
-		return cts_error_set(CTS_ECRYPTO, "signature faite avec une autre clé que celle du nœud");
-	dn = signed_data(data, ns, msg, msg_len);
-	if (crypto_sign_verify_detached(s, data, dn, k) != 0)
-		return cts_error_set(CTS_ECRYPTO, "la signature ne correspond pas au contenu");
+		return cts_error_set(CTS_EINVAL,
+		                     "signature SSH mal formée : champ réservé non vide");
+	if (!is_str(hash, hashl, HASH_ALG)) {
+		printable(shown, sizeof(shown), hash, hashl);
+		return cts_error_set(CTS_EINVAL,
+		                     "signature SSH : algorithme de hachage « %s » non accepté "
+		                     "(sha512 attendu)",
+		                     shown);
+	}
+	sr = (reader){sigw, sigwl, 0};
+	if (r_string(&sr, &t, &tl) < 0 || !is_str(t, tl, KEY_TYPE) || r_string(&sr, &s, &sl) < 0 ||
+	    sl != CTS_KEY_SIGNATURE_BYTES || sr.pos != sr.len)
+		return cts_error_set(
+		    CTS_EINVAL, "signature SSH mal formée : signature ssh-ed25519 de 64 octets "
+		                "attendue");
+	if (signer_pk_out)
+		memcpy(signer_pk_out, pk, CTS_KEY_PUBLIC_BYTES);
+
+	/* Judgement. */
+	if (!is_str(sns, snsl, ns)) {
+		printable(shown, sizeof(shown), sns, snsl);
+		return cts_error_set(
+		    CTS_ECRYPTO,
+		    "signature SSH faite pour un autre usage : espace de noms « %s%s », "
+		    "« %s » attendu",
+		    shown, snsl > CTS_SSHSIG_NS_MAX ? "..." : "", ns);
+	}
+	if (expected_pk && sodium_memcmp(expected_pk, pk, CTS_KEY_PUBLIC_BYTES) != 0)
+		return cts_error_set(CTS_ECRYPTO,
+		                     "signature SSH faite avec une autre clé que la clé attendue");
+	if ((rc = signed_data(&wd, ns, msg, msg_len)) < 0)
+		return rc;
+	if (crypto_sign_verify_detached(s, data, wd.len, pk) != 0)
+		return cts_error_set(CTS_ECRYPTO,
+		                     "signature SSH invalide : elle ne correspond pas au contenu "
+		                     "(contenu modifié, signature altérée ou clé refusée)");
 	return 0;
 }

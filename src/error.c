@@ -9,6 +9,49 @@
 static _Thread_local char message[CTS_ERROR_MAX];
 static _Thread_local int last_code;
 
+/* Messages quote names and values from untrusted input (file names in a
+ * repository, sheet cells): keep them printable, valid UTF-8 so that they
+ * can go into JSON output and terminals. Invalid bytes and control
+ * characters become '?'; a sequence cut by truncation is dropped. */
+static void sanitise(char *m)
+{
+	unsigned char *p = (unsigned char *)m;
+	size_t i = 0, len = strlen(m);
+
+	while (i < len) {
+		unsigned char c = p[i];
+		size_t n = 0;
+		if (c < 0x80) {
+			if (c < 0x20 || c == 0x7f)
+				p[i] = '?';
+			i++;
+			continue;
+		}
+		if (c >= 0xc2 && c <= 0xdf)
+			n = 2;
+		else if (c >= 0xe0 && c <= 0xef)
+			n = 3;
+		else if (c >= 0xf0 && c <= 0xf4)
+			n = 4;
+		int ok = n > 0 && i + n <= len;
+		for (size_t k = 1; ok && k < n; k++)
+			ok = (p[i + k] & 0xc0) == 0x80;
+		if (ok && n == 3 && ((c == 0xe0 && p[i + 1] < 0xa0) || (c == 0xed && p[i + 1] >= 0xa0)))
+			ok = 0; /* overlong, surrogate */
+		if (ok && n == 4 && ((c == 0xf0 && p[i + 1] < 0x90) || (c == 0xf4 && p[i + 1] >= 0x90)))
+			ok = 0; /* overlong, > U+10FFFF */
+		if (!ok) {
+			if (n && i + n > len && len + 1 >= CTS_ERROR_MAX) {
+				p[i] = '\0'; /* cut by truncation */
+				return;
+			}
+			p[i++] = '?';
+			continue;
+		}
+		i += n;
+	}
+}
+
 int cts_error_set(int code, const char *fmt, ...)
 {
 	va_list ap;
@@ -16,6 +59,7 @@ int cts_error_set(int code, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(message, sizeof(message), fmt, ap);
 	va_end(ap);
+	sanitise(message);
 	last_code = code;
 	return code;
 }
@@ -35,6 +79,7 @@ int cts_error_prefix(int code, const char *fmt, ...)
 	size_t olen = strnlen(old, sizeof(message) - plen - 1);
 	memcpy(message + plen, old, olen);
 	message[plen + olen] = '\0';
+	sanitise(message);
 	if (last_code == CTS_OK)
 		last_code = code;
 	return code;

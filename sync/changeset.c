@@ -50,6 +50,15 @@ int cts_changeset_parse_name(const char *name, int64_t *seq)
 	return 0;
 }
 
+/* The string value of v when it is a string without embedded NUL (which
+ * would let "abc\u0000anything" pass the C-string checks), else NULL. */
+static const char *text_of(const json_t *v)
+{
+	const char *s = json_string_value(v);
+
+	return s && strlen(s) == json_string_length(v) ? s : NULL;
+}
+
 static int valid_hex64(const char *s)
 {
 	if (!s || strlen(s) != 64)
@@ -96,7 +105,7 @@ static int validate_op(cts_changeset *cs, size_t i, json_t *op)
 
 	if (!json_is_object(op))
 		return cts_error_set(CTS_EINVAL, "opération %zu : objet attendu", i + 1);
-	kind = json_string_value(json_object_get(op, "op"));
+	kind = text_of(json_object_get(op, "op"));
 	if (!kind || (strcmp(kind, "put") != 0 && strcmp(kind, "del") != 0))
 		return cts_error_set(CTS_EINVAL, "opération %zu : « op » doit valoir put ou del", i + 1);
 	expected = strcmp(kind, "put") == 0 ? 5 : 4;
@@ -108,13 +117,13 @@ static int validate_op(cts_changeset *cs, size_t i, json_t *op)
 	if (json_object_size(op) != expected)
 		return cts_error_set(CTS_EINVAL, "opération %zu : membres manquants (hlc, op, table, id%s)", i + 1,
 				     expected == 5 ? ", set" : "");
-	hlc_s = json_string_value(json_object_get(op, "hlc"));
+	hlc_s = text_of(json_object_get(op, "hlc"));
 	if ((rc = cts_hlc_parse(&hlc, hlc_s)) < 0)
 		return cts_error_prefix(rc, "opération %zu : ", i + 1);
-	table = json_string_value(json_object_get(op, "table"));
+	table = text_of(json_object_get(op, "table"));
 	if (!table || !(t = cts_table_find(table)))
 		return cts_error_set(CTS_EINVAL, "opération %zu : table inconnue « %.40s »", i + 1, table ? table : "");
-	rid = json_string_value(json_object_get(op, "id"));
+	rid = text_of(json_object_get(op, "id"));
 	if (!cts_valid_uuid(rid))
 		return cts_error_set(CTS_EINVAL, "opération %zu : identifiant d'enregistrement invalide", i + 1);
 	if (expected == 5) {
@@ -151,10 +160,10 @@ static int validate(cts_changeset *cs)
 	v = json_object_get(r, "v");
 	if (!json_is_integer(v) || json_integer_value(v) != 1)
 		return cts_error_set(CTS_EINVAL, "version de format non prise en charge (v = 1 attendu)");
-	cs->node = json_string_value(json_object_get(r, "node"));
+	cs->node = text_of(json_object_get(r, "node"));
 	if (!cts_valid_node_id(cs->node))
 		return cts_error_set(CTS_EINVAL, "identifiant de nœud invalide dans l'enveloppe");
-	cs->territory = json_string_value(json_object_get(r, "territory"));
+	cs->territory = text_of(json_object_get(r, "territory"));
 	if (!cts_valid_territory(cs->territory))
 		return cts_error_set(CTS_EINVAL, "code de territoire invalide dans l'enveloppe");
 	v = json_object_get(r, "seq");
@@ -167,11 +176,11 @@ static int validate(cts_changeset *cs)
 			return cts_error_set(CTS_EINVAL, "« prev » doit être null pour le changeset n°1");
 		cs->prev = NULL;
 	} else {
-		cs->prev = json_string_value(prev);
+		cs->prev = text_of(prev);
 		if (!valid_hex64(cs->prev))
 			return cts_error_set(CTS_EINVAL, "« prev » doit être l'empreinte SHA-256 du changeset précédent");
 	}
-	cs->time = json_string_value(json_object_get(r, "time"));
+	cs->time = text_of(json_object_get(r, "time"));
 	if (!valid_time(cs->time))
 		return cts_error_set(CTS_EINVAL, "« time » doit être une date RFC 3339 en UTC (…Z)");
 	cs->seen = json_object_get(r, "seen");

@@ -1,38 +1,86 @@
 #include "gitrepo.h"
 
+#include "crashpoint.h"
 #include "error.h"
-#include "node.h"
+
+#include <git2/sys/odb_backend.h>
 
 #include <dirent.h>
-#include <sodium.h>
 #include <errno.h>
+#include <pthread.h>
+#include <pwd.h>
+#include <sodium.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 struct cts_gitrepo {
 	git_repository *repo;
 	char *path;
+	int bare_only; /* opened with git_repository_open_bare */
 };
+
+/* Unreachable loose objects younger than this are kept by maintain(). */
+#define LOOSE_GRACE_SECONDS 3600
+/* Authentication attempts per SSH connection. */
+#define SSH_MAX_TRIES 3
+#define KNOWN_HOSTS_MAX_LINES 100000
 
 /* Translate the last libgit2 error, keeping its message. */
 static int git_fail(int code, const char *what)
 {
 	const git_error *e = git_error_last();
-	return cts_error_set(code, "%s : %s", what, e && e->message ? e->message : "erreur git");
+
+	return cts_error_set(code, "%s : %s", what,
+	                     e && e->message ? e->message : "erreur git inconnue");
+}
+
+static int oom(void)
+{
+	return cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
+}
+
+/* snprintf that may truncate (messages, hints): never fails. */
+static void fmt_trunc(char *buf, size_t size, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void fmt_trunc(char *buf, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, size, fmt, ap);
+	va_end(ap);
+}
+
+/* ---- initialisation and opening ---- */
+
+static pthread_once_t init_once = PTHREAD_ONCE_INIT;
+static int init_rc;
+static char init_msg[512];
+
+static void do_init(void)
+{
+	const git_error *e;
+
+	if (git_libgit2_init() < 0 || git_libgit2_opts(GIT_OPT_SET_OWNER_VALIDATION, 0) < 0 ||
+	    git_libgit2_opts(GIT_OPT_ENABLE_FSYNC_GITDIR, 1) < 0) {
+		e = git_error_last();
+		snprintf(init_msg, sizeof(init_msg), "%s",
+		         e && e->message ? e->message : "erreur inconnue");
+		init_rc = CTS_EGIT;
+	}
 }
 
 int cts_git_init(void)
 {
-	static int done;
-
-	if (!done) {
-		if (git_libgit2_init() < 0)
-			return git_fail(CTS_EGIT, "initialisation de libgit2");
-		done = 1;
-	}
+	pthread_once(&init_once, do_init);
+	if (init_rc < 0)
+		return cts_error_set(init_rc, "initialisation de libgit2 : %s", init_msg);
 	return 0;
 }
 
@@ -50,17 +98,61 @@ void cts_gitrepo_free(cts_gitrepo *repo)
 	free(repo);
 }
 
-static int wrap(cts_gitrepo **out, git_repository *r, const char *path)
+static int wrap(cts_gitrepo **out, git_repository *r, const char *path, int bare_only)
 {
 	cts_gitrepo *g = calloc(1, sizeof(*g));
 
 	if (!g || !(g->path = strdup(path))) {
 		free(g);
 		git_repository_free(r);
-		return cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
+		return oom();
 	}
 	g->repo = r;
+	g->bare_only = bare_only;
 	*out = g;
+	return 0;
+}
+
+/* 1 if path is a directory with entries, 0 if absent or empty. */
+static int dir_has_entries(const char *path)
+{
+	DIR *d = opendir(path);
+	struct dirent *de;
+	int found = 0;
+
+	if (!d)
+		return 0;
+	while (!found && (de = readdir(d)))
+		found = strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0;
+	closedir(d);
+	return found;
+}
+
+/* Open the bare repository at path, creating it if there is none. */
+static int open_or_create(git_repository **out, const char *path)
+{
+	git_repository_init_options o;
+	struct stat sb;
+	int rc;
+
+	*out = NULL;
+	rc = git_repository_open_bare(out, path);
+	if (rc == 0)
+		return 0;
+	if (rc != GIT_ENOTFOUND)
+		return git_fail(CTS_EGIT, "ouverture du dépôt git");
+	if (stat(path, &sb) == 0 && (!S_ISDIR(sb.st_mode) || dir_has_entries(path)))
+		return cts_error_set(CTS_EEXISTS,
+		                     "%s existe déjà et n'est pas un dépôt git : rien n'a été créé",
+		                     path);
+	git_error_clear();
+	git_repository_init_options_init(&o, GIT_REPOSITORY_INIT_OPTIONS_VERSION);
+	o.flags =
+	    GIT_REPOSITORY_INIT_BARE | GIT_REPOSITORY_INIT_MKPATH | GIT_REPOSITORY_INIT_NO_REINIT;
+	if (git_repository_init_ext(out, path, &o) < 0) {
+		rc = git_fail(CTS_EGIT, "création du dépôt git");
+		return cts_error_prefix(rc, "%s : ", path);
+	}
 	return 0;
 }
 
@@ -71,16 +163,9 @@ int cts_gitrepo_create_bare(const char *path)
 
 	if ((rc = cts_git_init()) < 0)
 		return rc;
-	if (git_repository_open_bare(&r, path) == 0) {
-		git_repository_free(r);
-		return 0;
-	}
-	if ((rc = cts_mkdirs(path)) < 0)
-		return rc;
-	if (git_repository_init(&r, path, 1) < 0)
-		return git_fail(CTS_EGIT, "création du dépôt");
+	rc = open_or_create(&r, path);
 	git_repository_free(r);
-	return 0;
+	return rc;
 }
 
 int cts_gitrepo_open(cts_gitrepo **out, const char *path)
@@ -91,13 +176,9 @@ int cts_gitrepo_open(cts_gitrepo **out, const char *path)
 	*out = NULL;
 	if ((rc = cts_git_init()) < 0)
 		return rc;
-	if (git_repository_open_bare(&r, path) < 0) {
-		if ((rc = cts_gitrepo_create_bare(path)) < 0)
-			return rc;
-		if (git_repository_open_bare(&r, path) < 0)
-			return git_fail(CTS_EGIT, "ouverture du dépôt local");
-	}
-	return wrap(out, r, path);
+	if ((rc = open_or_create(&r, path)) < 0)
+		return rc;
+	return wrap(out, r, path, 1);
 }
 
 int cts_gitrepo_open_existing(cts_gitrepo **out, const char *path)
@@ -108,79 +189,230 @@ int cts_gitrepo_open_existing(cts_gitrepo **out, const char *path)
 	*out = NULL;
 	if ((rc = cts_git_init()) < 0)
 		return rc;
-	if (git_repository_open_ext(&r, path, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL) < 0)
-		return git_fail(CTS_ENOTFOUND, "ouverture du dépôt");
-	return wrap(out, r, path);
+	rc = git_repository_open_ext(&r, path, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL);
+	if (rc == GIT_ENOTFOUND)
+		return cts_error_set(CTS_ENOTFOUND, "aucun dépôt git à %s", path);
+	if (rc < 0) {
+		rc = git_fail(CTS_EGIT, "ouverture du dépôt git");
+		return cts_error_prefix(rc, "%s : ", path);
+	}
+	return wrap(out, r, path, 0);
 }
+
+static int reopen(cts_gitrepo *repo)
+{
+	git_repository *r = NULL;
+	int rc;
+
+	if (repo->bare_only)
+		rc = git_repository_open_bare(&r, repo->path);
+	else
+		rc = git_repository_open_ext(&r, repo->path, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL);
+	if (rc < 0)
+		return git_fail(CTS_EGIT, "réouverture du dépôt git");
+	git_repository_free(repo->repo);
+	repo->repo = r;
+	return 0;
+}
+
+#define ORIGIN_FETCHSPEC "+refs/heads/*:refs/remotes/origin/*"
 
 int cts_gitrepo_set_remote(cts_gitrepo *repo, const char *url)
 {
 	git_remote *rem = NULL;
+	int rc;
 
-	if (git_remote_lookup(&rem, repo->repo, "origin") == 0) {
-		int same = strcmp(git_remote_url(rem), url) == 0;
+	if (!url || !*url || strpbrk(url, "\n\r"))
+		return cts_error_set(CTS_EINVAL, "adresse du dépôt régional vide ou invalide");
+	rc = git_remote_lookup(&rem, repo->repo, "origin");
+	if (rc == 0) {
+		const char *cur = git_remote_url(rem);
+		int same = cur && strcmp(cur, url) == 0;
 		git_remote_free(rem);
 		if (same)
 			return 0;
 		if (git_remote_set_url(repo->repo, "origin", url) < 0)
-			return git_fail(CTS_EGIT, "configuration du dépôt distant");
+			return git_fail(CTS_EINVAL, "adresse du dépôt régional refusée");
 		return 0;
 	}
-	if (git_remote_create_with_fetchspec(&rem, repo->repo, "origin", url, "+refs/heads/*:refs/remotes/origin/*") < 0)
-		return git_fail(CTS_EINVAL, "adresse du dépôt régional invalide");
+	if (rc != GIT_ENOTFOUND)
+		return git_fail(CTS_EGIT, "lecture de la configuration du dépôt distant");
+	if (git_remote_create_with_fetchspec(&rem, repo->repo, "origin", url, ORIGIN_FETCHSPEC) < 0)
+		return git_fail(CTS_EINVAL, "adresse du dépôt régional refusée");
 	git_remote_free(rem);
 	return 0;
 }
 
 /* ---- commits ---- */
 
-int cts_gitrepo_commit_files(cts_gitrepo *repo, const char *ref, const cts_git_file *files, size_t n,
-			     int allow_replace, const char *message, const char *name, const char *email, int64_t when,
-			     cts_git_sign_fn sign, void *sign_ctx, git_oid *out_oid)
+static int valid_refname(const char *ref)
+{
+	int valid = 0;
+
+	return ref && strncmp(ref, "refs/", 5) == 0 &&
+	       git_reference_name_is_valid(&valid, ref) == 0 && valid;
+}
+
+/* A path to add: '/'-separated components, none empty, ".", ".." or
+ * ".git", each at most 255 bytes. */
+static int valid_path(const char *p)
+{
+	size_t total = strlen(p);
+
+	if (total == 0 || total > 4096)
+		return 0;
+	for (;;) {
+		const char *e = strchr(p, '/');
+		size_t l = e ? (size_t)(e - p) : strlen(p);
+		if (l == 0 || l > 255 || (l == 1 && p[0] == '.') ||
+		    (l == 2 && p[0] == '.' && p[1] == '.') ||
+		    (l == 4 && strncasecmp(p, ".git", 4) == 0))
+			return 0;
+		if (!e)
+			return 1;
+		p = e + 1;
+	}
+}
+
+static int cmp_path(const void *a, const void *b)
+{
+	return strcmp(((const cts_git_file *const *)a)[0]->path,
+	              ((const cts_git_file *const *)b)[0]->path);
+}
+
+/* Check the files against each other and against the base tree. */
+static int check_files(git_tree *base, const char *ref, const cts_git_file *files, size_t n,
+                       int allow_replace)
+{
+	const cts_git_file **sorted;
+	int rc = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (!files[i].path || !valid_path(files[i].path))
+			return cts_error_set(CTS_EINVAL,
+			                     "chemin de fichier invalide pour le dépôt : « %s »",
+			                     files[i].path ? files[i].path : "(nul)");
+		if (!files[i].data && files[i].len)
+			return cts_error_set(CTS_EINVAL, "%s : contenu absent", files[i].path);
+	}
+	if (!(sorted = malloc(n * sizeof(*sorted))))
+		return oom();
+	for (size_t i = 0; i < n; i++)
+		sorted[i] = &files[i];
+	qsort(sorted, n, sizeof(*sorted), cmp_path);
+	for (size_t i = 1; i < n; i++)
+		if (strcmp(sorted[i - 1]->path, sorted[i]->path) == 0) {
+			rc = cts_error_set(CTS_EINVAL, "%s figure deux fois dans le même commit",
+			                   sorted[i]->path);
+			goto out;
+		}
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		const char *path = files[i].path;
+		git_tree_entry *e = NULL;
+		char prefix[4097];
+		/* Every parent must be a directory (or absent). */
+		for (const char *s = strchr(path, '/'); s && rc == 0; s = strchr(s + 1, '/')) {
+			memcpy(prefix, path, (size_t)(s - path));
+			prefix[s - path] = '\0';
+			if (git_tree_entry_bypath(&e, base, prefix) == 0) {
+				if (git_tree_entry_type(e) != GIT_OBJECT_TREE)
+					rc = cts_error_set(CTS_EINVAL,
+					                   "%s : %s est un fichier sur la branche "
+					                   "%s, pas un dossier",
+					                   path, prefix, ref);
+				git_tree_entry_free(e);
+				e = NULL;
+			}
+		}
+		if (rc == 0 && git_tree_entry_bypath(&e, base, path) == 0) {
+			if (!allow_replace)
+				rc = cts_error_set(CTS_EINVAL,
+				                   "%s existe déjà sur la branche %s : un fichier "
+				                   "publié n'est jamais modifié",
+				                   path, ref);
+			else if (git_tree_entry_type(e) != GIT_OBJECT_BLOB)
+				rc = cts_error_set(
+				    CTS_EINVAL,
+				    "%s est un dossier sur la branche %s : il n'est pas remplacé",
+				    path, ref);
+			git_tree_entry_free(e);
+		}
+		git_error_clear();
+	}
+out:
+	free(sorted);
+	return rc;
+}
+
+/* git's empty tree: libgit2 knows it without it being stored, so that a
+ * first commit leaves no unreachable object behind. */
+#define EMPTY_TREE "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
+
+static int empty_tree(git_repository *r, git_tree **out)
+{
+	git_treebuilder *tb = NULL;
+	git_oid oid;
+	int rc = 0;
+
+	if (git_oid_fromstr(&oid, EMPTY_TREE) == 0 && git_tree_lookup(out, r, &oid) == 0)
+		return 0;
+	git_error_clear();
+	if (git_treebuilder_new(&tb, r, NULL) < 0 || git_treebuilder_write(&oid, tb) < 0 ||
+	    git_tree_lookup(out, r, &oid) < 0)
+		rc = git_fail(CTS_EGIT, "création d'un arbre git vide");
+	git_treebuilder_free(tb);
+	return rc;
+}
+
+int cts_gitrepo_commit_files(cts_gitrepo *repo, const char *ref, const cts_git_file *files,
+                             size_t n, int allow_replace, const char *message, const char *name,
+                             const char *email, int64_t when, cts_git_sign_fn sign, void *sign_ctx,
+                             git_oid *out_oid)
 {
 	git_oid tip, tree_oid, commit_oid;
 	git_commit *parent = NULL;
 	git_tree *base = NULL, *tree = NULL;
 	git_tree_update *ups = NULL;
 	git_signature *sig = NULL;
-	git_buf payload = { 0 };
+	git_buf payload = {0};
 	git_reference *newref = NULL;
-	char *armored = NULL;
+	char *armored = NULL, *sigz = NULL;
 	size_t alen = 0;
-	int rc = 0, has_tip;
+	int rc, has_tip;
 
-	has_tip = git_reference_name_to_id(&tip, repo->repo, ref) == 0;
+	if (!valid_refname(ref))
+		return cts_error_set(CTS_EINVAL, "nom de branche git invalide : « %s »",
+		                     ref ? ref : "(nul)");
+	if (n == 0 || !files)
+		return cts_error_set(CTS_EINVAL, "commit sur %s : aucun fichier à ajouter", ref);
+	if (!message || !name || !email || !sign)
+		return cts_error_set(CTS_EINVAL,
+		                     "commit sur %s : message, auteur ou signataire manquant", ref);
+	rc = git_reference_name_to_id(&tip, repo->repo, ref);
+	if (rc < 0 && rc != GIT_ENOTFOUND)
+		return git_fail(CTS_EGIT, "lecture de la branche");
+	has_tip = rc == 0;
+	git_error_clear();
 	if (has_tip) {
-		if (git_commit_lookup(&parent, repo->repo, &tip) < 0 || git_commit_tree(&base, parent) < 0) {
-			rc = git_fail(CTS_EGIT, "lecture de la branche");
+		if (git_commit_lookup(&parent, repo->repo, &tip) < 0 ||
+		    git_commit_tree(&base, parent) < 0) {
+			rc = git_fail(CTS_EGIT, "lecture du dernier commit de la branche");
 			goto cleanup;
 		}
-	} else {
-		git_treebuilder *tb = NULL;
-		git_oid empty;
-		if (git_treebuilder_new(&tb, repo->repo, NULL) < 0 || git_treebuilder_write(&empty, tb) < 0 ||
-		    git_tree_lookup(&base, repo->repo, &empty) < 0) {
-			git_treebuilder_free(tb);
-			rc = git_fail(CTS_EGIT, "création d'un arbre vide");
-			goto cleanup;
-		}
-		git_treebuilder_free(tb);
+	} else if ((rc = empty_tree(repo->repo, &base)) < 0) {
+		goto cleanup;
 	}
-	if (!(ups = calloc(n ? n : 1, sizeof(*ups)))) {
-		rc = cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
+	if ((rc = check_files(base, ref, files, n, allow_replace)) < 0)
+		goto cleanup;
+	if (!(ups = calloc(n, sizeof(*ups)))) {
+		rc = oom();
 		goto cleanup;
 	}
 	for (size_t i = 0; i < n; i++) {
-		git_tree_entry *e = NULL;
-		if (!allow_replace && git_tree_entry_bypath(&e, base, files[i].path) == 0) {
-			git_tree_entry_free(e);
-			rc = cts_error_set(CTS_EINVAL, "%s existe déjà sur la branche %s : un fichier publié n'est jamais modifié",
-					   files[i].path, ref);
-			goto cleanup;
-		}
-		git_error_clear();
-		if (git_blob_create_from_buffer(&ups[i].id, repo->repo, files[i].data, files[i].len) < 0) {
-			rc = git_fail(CTS_EGIT, "écriture d'un objet git");
+		if (git_blob_create_from_buffer(&ups[i].id, repo->repo,
+		                                files[i].data ? files[i].data : (const void *)"",
+		                                files[i].len) < 0) {
+			rc = git_fail(CTS_EGIT, "écriture d'un fichier dans le dépôt");
 			goto cleanup;
 		}
 		ups[i].action = GIT_TREE_UPDATE_UPSERT;
@@ -193,32 +425,66 @@ int cts_gitrepo_commit_files(cts_gitrepo *repo, const char *ref, const cts_git_f
 		goto cleanup;
 	}
 	if (git_signature_new(&sig, name, email, (git_time_t)when, 0) < 0) {
-		rc = git_fail(CTS_EGIT, "signature de commit");
+		rc = git_fail(CTS_EINVAL, "auteur du commit invalide");
 		goto cleanup;
 	}
 	{
-		const git_commit *parents[1] = { parent };
-		if (git_commit_create_buffer(&payload, repo->repo, sig, sig, NULL, message, tree, has_tip ? 1 : 0, parents) < 0) {
+		const git_commit *parents[1] = {parent};
+		if (git_commit_create_buffer(&payload, repo->repo, sig, sig, NULL, message, tree,
+		                             has_tip ? 1 : 0, parents) < 0) {
 			rc = git_fail(CTS_EGIT, "préparation du commit");
 			goto cleanup;
 		}
 	}
-	if ((rc = sign(&armored, &alen, payload.ptr, payload.size, sign_ctx)) < 0)
+	cts_error_clear();
+	if ((rc = sign(&armored, &alen, payload.ptr, payload.size, sign_ctx)) < 0) {
+		if (cts_error_message()[0] == '\0')
+			cts_error_set(rc, "échec de la signature");
+		cts_error_prefix(rc, "signature du commit sur %s : ", ref);
 		goto cleanup;
-	/* libgit2 indents every newline of the header value: drop the final
-	 * one to get git's exact bytes. */
+	}
+	if (!armored || alen == 0 || memchr(armored, '\0', alen) ||
+	    strncmp(armored, "-----BEGIN SSH SIGNATURE-----", alen < 29 ? alen : 29) != 0 ||
+	    alen < 29) {
+		rc = cts_error_set(
+		    CTS_ECRYPTO,
+		    "signature du commit sur %s : le signataire n'a pas rendu une signature SSH",
+		    ref);
+		goto cleanup;
+	}
+	/* libgit2 indents every newline of the header value: without the
+	 * final newline the stored header is exactly what git writes. */
 	while (alen > 0 && armored[alen - 1] == '\n')
-		armored[--alen] = '\0';
-	if (git_commit_create_with_signature(&commit_oid, repo->repo, payload.ptr, armored, "gpgsig") < 0) {
+		alen--;
+	if (!(sigz = malloc(alen + 1))) {
+		rc = oom();
+		goto cleanup;
+	}
+	memcpy(sigz, armored, alen);
+	sigz[alen] = '\0';
+	if (git_commit_create_with_signature(&commit_oid, repo->repo, payload.ptr, sigz, "gpgsig") <
+	    0) {
 		rc = git_fail(CTS_EGIT, "écriture du commit signé");
 		goto cleanup;
 	}
+	/* Compare-and-swap: the ref must still be where the commit was built. */
+	cts_crashpoint();
 	if (has_tip)
-		rc = git_reference_create_matching(&newref, repo->repo, ref, &commit_oid, 1, &tip, "ctsnode commit");
+		rc = git_reference_create_matching(&newref, repo->repo, ref, &commit_oid, 1, &tip,
+		                                   "ctsnode: commit");
 	else
-		rc = git_reference_create(&newref, repo->repo, ref, &commit_oid, 0, "ctsnode commit");
+		rc = git_reference_create(&newref, repo->repo, ref, &commit_oid, 0,
+		                          "ctsnode: commit");
+	if (rc == GIT_EMODIFIED || rc == GIT_EEXISTS || rc == GIT_ENOTFOUND || rc == GIT_ELOCKED) {
+		rc = cts_error_set(CTS_EBUSY,
+		                   "la branche %s a été modifiée par un autre processus pendant "
+		                   "l'écriture du commit : "
+		                   "commit abandonné, la branche n'a pas été touchée (%s)",
+		                   ref, git_error_last() ? git_error_last()->message : "");
+		goto cleanup;
+	}
 	if (rc < 0) {
-		rc = git_fail(CTS_EBUSY, "la branche a bougé pendant l'écriture (autre processus ?) ; rien n'a été modifié");
+		rc = git_fail(CTS_EGIT, "mise à jour de la branche");
 		goto cleanup;
 	}
 	rc = 0;
@@ -226,6 +492,7 @@ int cts_gitrepo_commit_files(cts_gitrepo *repo, const char *ref, const cts_git_f
 		git_oid_cpy(out_oid, &commit_oid);
 cleanup:
 	git_reference_free(newref);
+	free(sigz);
 	free(armored);
 	git_buf_dispose(&payload);
 	git_signature_free(sig);
@@ -236,217 +503,782 @@ cleanup:
 	return rc;
 }
 
-/* ---- transport ---- */
+/* ---- SSH: credentials ---- */
 
 typedef struct {
-	int cred_tries;
-	char rejected[512];
+	const char *url;     /* of the remote: gives the port for host keys */
+	int cred_step;       /* next credential source to try */
+	int cred_tries;      /* credentials handed out on this connection */
+	int auth_failed;     /* all credential sources were refused */
+	char tried[600];     /* what was tried, for the error message */
+	char cert_msg[1400]; /* why the host key was refused */
+	char rejected[600];  /* first ref the remote refused, with its status */
 } cb_state;
 
-static int credentials(git_credential **out, const char *url, const char *user_from_url, unsigned int allowed,
-		       void *payload)
+static void state_reset(cb_state *st, const char *url)
+{
+	memset(st, 0, sizeof(*st));
+	st->url = url;
+}
+
+static const char *local_user(void)
+{
+	const char *u = getenv("USER");
+	struct passwd *pw;
+
+	if (u && *u)
+		return u;
+	if ((u = getenv("LOGNAME")) && *u)
+		return u;
+	pw = getpwuid(geteuid());
+	return pw && pw->pw_name ? pw->pw_name : "git";
+}
+
+static void tried_add(cb_state *st, const char *what)
+{
+	size_t l = strlen(st->tried);
+
+	snprintf(st->tried + l, sizeof(st->tried) - l, "%s%s", l ? ", " : "", what);
+}
+
+static int credentials(git_credential **out, const char *url, const char *user_from_url,
+                       unsigned int allowed, void *payload)
 {
 	cb_state *st = payload;
-	const char *user = user_from_url ? user_from_url : getenv("USER");
-	const char *key = getenv("CTSNODE_SSH_KEY");
-	char pub[4300], def[4200];
+	const char *user = user_from_url && *user_from_url ? user_from_url : local_user();
+	const char *envkey = getenv("CTSNODE_SSH_KEY");
+	const char *home = getenv("HOME");
+	char priv[4096], pub[4200];
 
 	(void)url;
-	if (++st->cred_tries > 3)
+	if (allowed == GIT_CREDENTIAL_USERNAME)
+		return git_credential_username_new(out, user);
+	if (!(allowed & GIT_CREDENTIAL_SSH_KEY)) {
+		st->auth_failed = 1;
+		git_error_set_str(GIT_ERROR_SSH,
+		                  "le serveur n'accepte pas l'authentification SSH par clé");
 		return GIT_EAUTH;
-	if (!(allowed & GIT_CREDENTIAL_SSH_KEY))
-		return GIT_PASSTHROUGH;
-	if (!user)
-		user = "git";
-	if (key && *key) {
-		snprintf(pub, sizeof(pub), "%s.pub", key);
-		return git_credential_ssh_key_new(out, user, pub, key, NULL);
 	}
-	if (st->cred_tries == 1 && getenv("SSH_AUTH_SOCK"))
-		return git_credential_ssh_key_from_agent(out, user);
-	if (getenv("HOME")) {
-		snprintf(def, sizeof(def), "%s/.ssh/id_ed25519", getenv("HOME"));
-		snprintf(pub, sizeof(pub), "%s.pub", def);
-		return git_credential_ssh_key_new(out, user, pub, def, NULL);
+	while (st->cred_tries < SSH_MAX_TRIES) {
+		int step = st->cred_step++;
+		const char *keyfile = NULL;
+		if (envkey && *envkey) {
+			if (step > 0)
+				break; /* an explicit key is the only one tried */
+			keyfile = envkey;
+		} else if (step == 0) {
+			if (!getenv("SSH_AUTH_SOCK"))
+				continue;
+			st->cred_tries++;
+			tried_add(st, "agent SSH");
+			return git_credential_ssh_key_from_agent(out, user);
+		} else if (step == 1 && home) {
+			snprintf(priv, sizeof(priv), "%s/.ssh/id_ed25519", home);
+			if (access(priv, R_OK) != 0)
+				continue;
+			keyfile = priv;
+		} else {
+			break;
+		}
+		snprintf(pub, sizeof(pub), "%s.pub", keyfile);
+		st->cred_tries++;
+		{
+			char what[4300];
+			snprintf(what, sizeof(what), "clé %s", keyfile);
+			tried_add(st, what);
+		}
+		return git_credential_ssh_key_new(out, user, access(pub, R_OK) == 0 ? pub : NULL,
+		                                  keyfile, NULL);
 	}
-	return GIT_PASSTHROUGH;
+	st->auth_failed = 1;
+	{
+		char msg[1200];
+		snprintf(msg, sizeof(msg),
+		         "authentification SSH refusée pour l'utilisateur %s (essayé : %s) ; "
+		         "indiquez une clé autorisée "
+		         "sur le serveur avec CTSNODE_SSH_KEY",
+		         user,
+		         st->tried[0]
+		             ? st->tried
+		             : "aucune clé : ni CTSNODE_SSH_KEY, ni agent, ni ~/.ssh/id_ed25519");
+		git_error_set_str(GIT_ERROR_SSH, msg);
+	}
+	return GIT_EAUTH;
 }
 
-/* SSH host keys are checked against CTSNODE_SSH_KNOWN_HOSTS or
- * ~/.ssh/known_hosts (plain "host" or "[host]:port" entries). */
-static int certificate_check(git_cert *cert, int valid, const char *host, void *payload)
-{
-	const git_cert_hostkey *hk = (const git_cert_hostkey *)cert;
-	const char *file = getenv("CTSNODE_SSH_KNOWN_HOSTS");
-	char path[4200], line[8192];
-	FILE *f;
-	int ok = 0;
+/* ---- SSH: host keys (known_hosts) ---- */
 
-	(void)payload;
-	if (cert->cert_type != GIT_CERT_HOSTKEY_LIBSSH2)
-		return valid ? 0 : GIT_ECERTIFICATE;
-	if (!(hk->type & GIT_CERT_SSH_RAW) || !hk->hostkey || hk->hostkey_len == 0)
-		return GIT_ECERTIFICATE;
-	if (!file) {
-		if (!getenv("HOME"))
-			return GIT_ECERTIFICATE;
-		snprintf(path, sizeof(path), "%s/.ssh/known_hosts", getenv("HOME"));
-		file = path;
-	}
-	if (!(f = fopen(file, "r"))) {
-		git_error_set_str(GIT_ERROR_SSH, "clé d'hôte inconnue : aucun fichier known_hosts");
-		return GIT_ECERTIFICATE;
-	}
-	while (!ok && fgets(line, sizeof(line), f)) {
-		char *hosts = strtok(line, " \t\n"), *type = strtok(NULL, " \t\n"), *b64 = strtok(NULL, " \t\n");
-		unsigned char blob[4096];
-		size_t blen = 0;
-		if (!hosts || !type || !b64 || hosts[0] == '#')
-			continue;
-		int match = 0;
-		for (char *h = strtok(hosts, ","); h; h = strtok(NULL, ",")) {
-			char bare[512];
-			snprintf(bare, sizeof(bare), "%s", h);
-			if (bare[0] == '[') {
-				char *e = strchr(bare, ']');
-				if (e)
-					*e = '\0';
-				memmove(bare, bare + 1, strlen(bare));
-			}
-			if (strcmp(bare, host) == 0)
-				match = 1;
+/* SHA-1, only to match OpenSSH's hashed known_hosts host names
+ * (HMAC-SHA1); not used for any security decision beyond that lookup. */
+typedef struct {
+	uint32_t h[5];
+	uint64_t len;
+	unsigned char buf[64];
+	size_t n;
+} sha1_ctx;
+
+static uint32_t rol(uint32_t x, int s)
+{
+	return (x << s) | (x >> (32 - s));
+}
+
+static void sha1_block(uint32_t h[5], const unsigned char *p)
+{
+	uint32_t w[80], a = h[0], b = h[1], c = h[2], d = h[3], e = h[4];
+
+	for (int i = 0; i < 16; i++)
+		w[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 |
+		       (uint32_t)p[4 * i + 2] << 8 | p[4 * i + 3];
+	for (int i = 16; i < 80; i++)
+		w[i] = rol(w[i - 3] ^ w[i - 8] ^ w[i - 14] ^ w[i - 16], 1);
+	for (int i = 0; i < 80; i++) {
+		uint32_t f, k, t;
+		if (i < 20) {
+			f = (b & c) | (~b & d);
+			k = 0x5A827999;
+		} else if (i < 40) {
+			f = b ^ c ^ d;
+			k = 0x6ED9EBA1;
+		} else if (i < 60) {
+			f = (b & c) | (b & d) | (c & d);
+			k = 0x8F1BBCDC;
+		} else {
+			f = b ^ c ^ d;
+			k = 0xCA62C1D6;
 		}
-		if (!match)
-			continue;
-		if (sodium_base642bin(blob, sizeof(blob), b64, strlen(b64), NULL, &blen, NULL, sodium_base64_VARIANT_ORIGINAL) == 0 &&
-		    blen == hk->hostkey_len &&
-		    memcmp(blob, hk->hostkey, blen) == 0)
-			ok = 1;
+		t = rol(a, 5) + f + e + k + w[i];
+		e = d;
+		d = c;
+		c = rol(b, 30);
+		b = a;
+		a = t;
 	}
-	fclose(f);
-	if (!ok) {
-		git_error_set_str(GIT_ERROR_SSH, "clé d'hôte SSH inconnue ou différente : ajoutez la clé du serveur au fichier "
-						 "known_hosts (ou CTSNODE_SSH_KNOWN_HOSTS) après l'avoir vérifiée");
-		return GIT_ECERTIFICATE;
+	h[0] += a;
+	h[1] += b;
+	h[2] += c;
+	h[3] += d;
+	h[4] += e;
+}
+
+static void sha1_init(sha1_ctx *c)
+{
+	static const uint32_t iv[5] = {0x67452301, 0xEFCDAB89, 0x98BADCFE, 0x10325476, 0xC3D2E1F0};
+
+	memcpy(c->h, iv, sizeof(iv));
+	c->len = 0;
+	c->n = 0;
+}
+
+static void sha1_update(sha1_ctx *c, const unsigned char *p, size_t len)
+{
+	c->len += len;
+	while (len > 0) {
+		size_t take = 64 - c->n < len ? 64 - c->n : len;
+		memcpy(c->buf + c->n, p, take);
+		c->n += take;
+		p += take;
+		len -= take;
+		if (c->n == 64) {
+			sha1_block(c->h, c->buf);
+			c->n = 0;
+		}
 	}
+}
+
+static void sha1_final(sha1_ctx *c, unsigned char out[20])
+{
+	uint64_t bits = c->len * 8;
+	unsigned char pad = 0x80, zero = 0, lenb[8];
+
+	sha1_update(c, &pad, 1);
+	while (c->n != 56)
+		sha1_update(c, &zero, 1);
+	for (int i = 0; i < 8; i++)
+		lenb[i] = (unsigned char)(bits >> (56 - 8 * i));
+	sha1_update(c, lenb, 8);
+	for (int i = 0; i < 5; i++) {
+		out[4 * i] = (unsigned char)(c->h[i] >> 24);
+		out[4 * i + 1] = (unsigned char)(c->h[i] >> 16);
+		out[4 * i + 2] = (unsigned char)(c->h[i] >> 8);
+		out[4 * i + 3] = (unsigned char)c->h[i];
+	}
+}
+
+static void hmac_sha1(const unsigned char *key, size_t klen, const char *msg, unsigned char out[20])
+{
+	unsigned char k[64] = {0}, ipad[64], opad[64], inner[20];
+	sha1_ctx c;
+
+	if (klen > 64) {
+		sha1_init(&c);
+		sha1_update(&c, key, klen);
+		sha1_final(&c, k);
+	} else {
+		memcpy(k, key, klen);
+	}
+	for (int i = 0; i < 64; i++) {
+		ipad[i] = k[i] ^ 0x36;
+		opad[i] = k[i] ^ 0x5c;
+	}
+	sha1_init(&c);
+	sha1_update(&c, ipad, 64);
+	sha1_update(&c, (const unsigned char *)msg, strlen(msg));
+	sha1_final(&c, inner);
+	sha1_init(&c);
+	sha1_update(&c, opad, 64);
+	sha1_update(&c, inner, 20);
+	sha1_final(&c, out);
+}
+
+static int b64_decode(unsigned char *out, size_t cap, const char *b64, size_t *len)
+{
+	return sodium_base642bin(out, cap, b64, strlen(b64), NULL, len, NULL,
+	                         sodium_base64_VARIANT_ORIGINAL);
+}
+
+/* "|1|salt|hash" against a host name. */
+static int hashed_match(const char *pattern, const char *name)
+{
+	char salt64[128], hash64[128];
+	unsigned char salt[64], hash[64], mac[20];
+	size_t slen, hlen;
+	const char *bar = strchr(pattern + 3, '|');
+
+	if (!bar || (size_t)(bar - (pattern + 3)) >= sizeof(salt64) ||
+	    strlen(bar + 1) >= sizeof(hash64))
+		return 0;
+	memcpy(salt64, pattern + 3, (size_t)(bar - (pattern + 3)));
+	salt64[bar - (pattern + 3)] = '\0';
+	snprintf(hash64, sizeof(hash64), "%s", bar + 1);
+	if (b64_decode(salt, sizeof(salt), salt64, &slen) != 0 ||
+	    b64_decode(hash, sizeof(hash), hash64, &hlen) != 0 || hlen != 20)
+		return 0;
+	hmac_sha1(salt, slen, name, mac);
+	return sodium_memcmp(mac, hash, 20) == 0;
+}
+
+/* OpenSSH host patterns: '*' and '?' only ('[' is literal, as in
+ * "[host]:port"). Iterative, with single-star backtracking. */
+static int glob_match(const char *p, const char *s)
+{
+	const char *star = NULL, *retry = NULL;
+
+	while (*s) {
+		if (*p == '*') {
+			star = p++;
+			retry = s;
+		} else if (*p == '?' || *p == *s) {
+			p++;
+			s++;
+		} else if (star) {
+			p = star + 1;
+			s = ++retry;
+		} else {
+			return 0;
+		}
+	}
+	while (*p == '*')
+		p++;
+	return *p == '\0';
+}
+
+/* Does the comma-separated host list match one of names[]? */
+static int hosts_match(char *list, const char *const *names, size_t nnames)
+{
+	int match = 0;
+	char *save = NULL;
+
+	for (char *p = strtok_r(list, ",", &save); p; p = strtok_r(NULL, ",", &save)) {
+		int neg = p[0] == '!', hit = 0, hashed;
+		if (neg)
+			p++;
+		hashed = strncmp(p, "|1|", 3) == 0;
+		if (!hashed) /* host names compare case-insensitively; names[] are lowercase */
+			for (char *c = p; *c; c++)
+				if (*c >= 'A' && *c <= 'Z')
+					*c = (char)(*c - 'A' + 'a');
+		for (size_t i = 0; i < nnames && !hit; i++)
+			hit = hashed ? hashed_match(p, names[i]) : glob_match(p, names[i]);
+		if (hit && neg)
+			return 0; /* an explicit exclusion wins */
+		match |= hit;
+	}
+	return match;
+}
+
+/* The port of an ssh URL (22 when absent or scp-like). */
+static int url_port(const char *url)
+{
+	const char *p = url ? strstr(url, "://") : NULL, *end, *h, *at, *colon = NULL;
+	long port = 0;
+
+	if (!p)
+		return 22;
+	p += 3;
+	end = p + strcspn(p, "/");
+	h = p;
+	for (at = p; at < end; at++)
+		if (*at == '@')
+			h = at + 1;
+	if (*h == '[') {
+		const char *close = memchr(h, ']', (size_t)(end - h));
+		if (close && close + 1 < end && close[1] == ':')
+			colon = close + 1;
+	} else {
+		colon = memchr(h, ':', (size_t)(end - h));
+	}
+	if (!colon || colon + 1 >= end)
+		return 22;
+	for (const char *d = colon + 1; d < end; d++) {
+		if (*d < '0' || *d > '9' || port > 65535)
+			return 22;
+		port = port * 10 + (*d - '0');
+	}
+	return port > 0 && port <= 65535 ? (int)port : 22;
+}
+
+static const char *key_type_name(git_cert_ssh_raw_type_t t)
+{
+	switch (t) {
+	case GIT_CERT_SSH_RAW_TYPE_RSA:
+		return "ssh-rsa";
+	case GIT_CERT_SSH_RAW_TYPE_DSS:
+		return "ssh-dss";
+	case GIT_CERT_SSH_RAW_TYPE_KEY_ECDSA_256:
+		return "ecdsa-sha2-nistp256";
+	case GIT_CERT_SSH_RAW_TYPE_KEY_ECDSA_384:
+		return "ecdsa-sha2-nistp384";
+	case GIT_CERT_SSH_RAW_TYPE_KEY_ECDSA_521:
+		return "ecdsa-sha2-nistp521";
+	case GIT_CERT_SSH_RAW_TYPE_KEY_ED25519:
+		return "ssh-ed25519";
+	default:
+		return "type inconnu";
+	}
+}
+
+/* Is the key in base64 the server's? SHA-256 of the key blob when libgit2
+ * gives it, the raw blob otherwise. */
+static int key_matches(const git_cert_hostkey *hk, const char *b64)
+{
+	unsigned char blob[8192], sha[crypto_hash_sha256_BYTES];
+	size_t blen = 0;
+
+	if (b64_decode(blob, sizeof(blob), b64, &blen) != 0 || blen == 0)
+		return 0;
+	if (hk->type & GIT_CERT_SSH_SHA256) {
+		crypto_hash_sha256(sha, blob, blen);
+		return sodium_memcmp(sha, hk->hash_sha256, sizeof(sha)) == 0;
+	}
+	if (hk->type & GIT_CERT_SSH_RAW)
+		return blen == hk->hostkey_len && sodium_memcmp(blob, hk->hostkey, blen) == 0;
 	return 0;
 }
+
+enum { KH_NONE, KH_MISMATCH, KH_MATCH, KH_REVOKED };
+
+static int known_hosts_lookup(FILE *f, const git_cert_hostkey *hk, const char *const *names,
+                              size_t nnames)
+{
+	char line[8192];
+	int result = KH_NONE, skipping = 0;
+	size_t lines = 0;
+
+	while (fgets(line, sizeof(line), f) && lines++ < KNOWN_HOSTS_MAX_LINES) {
+		size_t l = strlen(line);
+		int long_line = l > 0 && line[l - 1] != '\n' && !feof(f);
+		char *save = NULL, *tok, *hosts, *b64;
+		int revoked = 0;
+		if (skipping || long_line) { /* ignore over-long lines whole */
+			skipping = long_line;
+			continue;
+		}
+		tok = strtok_r(line, " \t\r\n", &save);
+		if (!tok || tok[0] == '#')
+			continue;
+		if (tok[0] == '@') {
+			if (strcmp(tok, "@revoked") != 0)
+				continue; /* @cert-authority: not supported */
+			revoked = 1;
+			tok = strtok_r(NULL, " \t\r\n", &save);
+		}
+		hosts = tok;
+		if (!hosts || !strtok_r(NULL, " \t\r\n", &save) ||
+		    !(b64 = strtok_r(NULL, " \t\r\n", &save)))
+			continue;
+		if (!hosts_match(hosts, names, nnames))
+			continue;
+		if (key_matches(hk, b64)) {
+			if (revoked)
+				return KH_REVOKED;
+			result = KH_MATCH;
+		} else if (!revoked && result == KH_NONE) {
+			result = KH_MISMATCH;
+		}
+	}
+	return result;
+}
+
+static int certificate_check(git_cert *cert, int valid, const char *host, void *payload)
+{
+	cb_state *st = payload;
+	const git_cert_hostkey *hk = (const git_cert_hostkey *)cert;
+	const char *file = getenv("CTSNODE_SSH_KNOWN_HOSTS"), *home = getenv("HOME");
+	char path[4200], name1[600], name2[600], fp[128] = "empreinte indisponible", hint[700];
+	const char *names[2] = {name1, name2};
+	int port = url_port(st->url), result = KH_NONE;
+	FILE *f;
+
+	(void)valid;
+	if (cert->cert_type != GIT_CERT_HOSTKEY_LIBSSH2)
+		return GIT_PASSTHROUGH; /* TLS: libgit2's own validation */
+	if (!host || strlen(host) > 500)
+		host = "?";
+	snprintf(name1, sizeof(name1), port == 22 ? "%s" : "[%s]:%d", host, port);
+	snprintf(name2, sizeof(name2), "[%s]:22", host);
+	for (char *c = name1; *c; c++)
+		if (*c >= 'A' && *c <= 'Z')
+			*c = (char)(*c - 'A' + 'a');
+	for (char *c = name2; *c; c++)
+		if (*c >= 'A' && *c <= 'Z')
+			*c = (char)(*c - 'A' + 'a');
+	if (!file || !*file) {
+		snprintf(path, sizeof(path), "%s/.ssh/known_hosts", home ? home : "");
+		file = path;
+	}
+	if (hk->type & GIT_CERT_SSH_SHA256) {
+		char b64[64];
+		sodium_bin2base64(b64, sizeof(b64), hk->hash_sha256, sizeof(hk->hash_sha256),
+		                  sodium_base64_VARIANT_ORIGINAL_NO_PADDING);
+		snprintf(fp, sizeof(fp), "SHA256:%s", b64);
+	}
+	if ((f = fopen(file, "r"))) {
+		result = known_hosts_lookup(f, hk, names, port == 22 ? 2 : 1);
+		fclose(f);
+	}
+	if (result == KH_MATCH)
+		return 0;
+	if (port == 22)
+		fmt_trunc(hint, sizeof(hint), "ssh-keyscan %s >> %s", host, file);
+	else
+		fmt_trunc(hint, sizeof(hint), "ssh-keyscan -p %d %s >> %s", port, host, file);
+	if (result == KH_REVOKED)
+		fmt_trunc(st->cert_msg, sizeof(st->cert_msg),
+		          "clé d'hôte SSH de %s révoquée dans %s (%s %s) : connexion refusée",
+		          name1, file, key_type_name(hk->raw_type), fp);
+	else if (result == KH_MISMATCH)
+		fmt_trunc(
+		    st->cert_msg, sizeof(st->cert_msg),
+		    "la clé d'hôte SSH de %s ne correspond pas à celle de %s (reçue : %s %s) : "
+		    "connexion refusée "
+		    "(serveur usurpé ?). Si le serveur a vraiment changé de clé, vérifiez la "
+		    "nouvelle empreinte "
+		    "auprès de son administrateur et remplacez la ligne de %s dans ce fichier",
+		    name1, file, key_type_name(hk->raw_type), fp, name1);
+	else
+		fmt_trunc(st->cert_msg, sizeof(st->cert_msg),
+		          "clé d'hôte SSH inconnue pour %s (%s %s) : connexion refusée. Vérifiez "
+		          "cette empreinte auprès "
+		          "de l'administrateur du serveur, puis ajoutez la clé à %s (variable "
+		          "CTSNODE_SSH_KNOWN_HOSTS ou "
+		          "~/.ssh/known_hosts), par exemple : %s",
+		          name1, key_type_name(hk->raw_type), fp, file, hint);
+	git_error_set_str(GIT_ERROR_SSH, st->cert_msg);
+	return GIT_ECERTIFICATE;
+}
+
+/* ---- transport ---- */
 
 static int update_reference(const char *refname, const char *status, void *payload)
 {
 	cb_state *st = payload;
 
 	if (status && !st->rejected[0])
-		snprintf(st->rejected, sizeof(st->rejected), "%s : %s", refname, status);
+		snprintf(st->rejected, sizeof(st->rejected), "%s (%s)", refname, status);
 	return 0;
 }
 
 static void set_callbacks(git_remote_callbacks *cb, cb_state *st)
 {
+	git_remote_init_callbacks(cb, GIT_REMOTE_CALLBACKS_VERSION);
 	cb->credentials = credentials;
 	cb->certificate_check = certificate_check;
 	cb->push_update_reference = update_reference;
 	cb->payload = st;
 }
 
-/* Unreachable remote, or another failure? */
-static int transport_fail(int git_rc, const char *what)
+/* The path of a local remote (a path or file:// URL), else NULL. */
+static const char *local_path(const char *url)
+{
+	const char *colon = strchr(url, ':'), *slash = strchr(url, '/');
+
+	if (strncmp(url, "file://", 7) == 0)
+		return url + 7;
+	if (strstr(url, "://"))
+		return NULL;
+	if (colon && (!slash || colon < slash))
+		return NULL; /* scp-like user@host:path */
+	return url;
+}
+
+/* Translate a transport failure. Host key and authentication problems
+ * are configuration errors (CTS_EGIT); failing to reach the remote or to
+ * find the repository there, or losing the connection, is CTS_ENET. */
+static int transport_fail(int git_rc, const cb_state *st, const char *what, const char *url)
 {
 	const git_error *e = git_error_last();
-	const char *m = e && e->message ? e->message : "";
+	const char *m = e && e->message ? e->message : "erreur inconnue";
+	int klass = e ? e->klass : GIT_ERROR_NONE;
 
+	if (git_rc == GIT_ECERTIFICATE || st->cert_msg[0])
+		return cts_error_set(CTS_EGIT, "%s (%s) : %s", what, url,
+		                     st->cert_msg[0] ? st->cert_msg : m);
+	if (git_rc == GIT_EAUTH || st->auth_failed ||
+	    (klass == GIT_ERROR_SSH &&
+	     (strstr(m, "uthenticat") || strstr(m, "ublic key") || strstr(m, "rivate key"))))
+		return cts_error_set(CTS_EGIT, "%s (%s) : accès refusé par le serveur : %s", what,
+		                     url, m);
 	if (git_rc == GIT_ENONFASTFORWARD)
-		return cts_error_set(CTS_EREJECT, "%s refusé : la branche du dépôt n'est pas un ancêtre de la nôtre (%s)", what, m);
-	if (git_rc == GIT_ECERTIFICATE || git_rc == GIT_EAUTH || strstr(m, "uthenticat") || strstr(m, "clé d'hôte"))
-		return cts_error_set(CTS_EGIT, "%s : accès refusé par le serveur : %s", what, m);
-	if ((e && (e->klass == GIT_ERROR_NET || e->klass == GIT_ERROR_OS || e->klass == GIT_ERROR_SSH)) ||
-	    strstr(m, "could not find repository") || strstr(m, "failed to resolve path") || strstr(m, "connect") ||
-	    strstr(m, "not found") || strstr(m, "No such file"))
-		return cts_error_set(CTS_ENET, "%s : dépôt régional injoignable (%s)", what, m);
-	return cts_error_set(CTS_EGIT, "%s : %s", what, m);
+		return cts_error_set(CTS_EREJECT, "%s (%s) refusé : %s", what, url, m);
+	{
+		/* A local path that is not there: most likely an unplugged stick. */
+		const char *local = local_path(url);
+		struct stat sb;
+		if (local && stat(local, &sb) != 0)
+			return cts_error_set(
+			    CTS_ENET,
+			    "dépôt régional injoignable : %s n'existe pas (clé USB "
+			    "débranchée ou disque non monté ?)",
+			    local);
+		if (!local &&
+		    (strstr(m, "unsupported URL protocol") || strstr(m, "unknown scheme")))
+			return cts_error_set(CTS_EINVAL,
+			                     "adresse du dépôt régional non prise en charge : %s "
+			                     "(chemin, file://, git://, ssh:// ou https://)",
+			                     url);
+	}
+	if (git_rc == GIT_EINVALIDSPEC || klass == GIT_ERROR_INVALID || klass == GIT_ERROR_CONFIG ||
+	    klass == GIT_ERROR_NOMEMORY || klass == GIT_ERROR_ODB || klass == GIT_ERROR_INDEXER)
+		return cts_error_set(CTS_EGIT, "%s (%s) : %s", what, url, m);
+	return cts_error_set(CTS_ENET, "dépôt régional injoignable (%s) : %s : %s", url, what, m);
+}
+
+static int lookup_origin(cts_gitrepo *repo, git_remote **rem)
+{
+	int rc = git_remote_lookup(rem, repo->repo, "origin");
+
+	if (rc == GIT_ENOTFOUND)
+		return cts_error_set(CTS_EINVAL,
+		                     "aucun dépôt régional configuré (remote « origin » absent)");
+	return rc < 0 ? git_fail(CTS_EGIT, "lecture du dépôt distant") : 0;
+}
+
+static const git_remote_head *find_head(const git_remote_head **heads, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(heads[i]->name, name) == 0)
+			return heads[i];
+	return NULL;
+}
+
+/* After a push: read the remote refs back. Only a positive mismatch is
+ * reported; if the remote cannot be read again the push status stands. */
+static int verify_pushed(cts_gitrepo *repo, const char *const *refs, const git_oid *local, size_t n)
+{
+	git_remote *rem = NULL;
+	git_remote_callbacks cbs;
+	const git_remote_head **heads;
+	size_t nheads;
+	cb_state st;
+	int rc = 0;
+
+	if (git_remote_lookup(&rem, repo->repo, "origin") < 0) {
+		git_error_clear();
+		return 0;
+	}
+	state_reset(&st, git_remote_url(rem));
+	set_callbacks(&cbs, &st);
+	if (git_remote_connect(rem, GIT_DIRECTION_FETCH, &cbs, NULL, NULL) < 0 ||
+	    git_remote_ls(&heads, &nheads, rem) < 0) {
+		git_error_clear();
+		goto out;
+	}
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		const git_remote_head *h = find_head(heads, nheads, refs[i]);
+		if (h && (git_oid_equal(&h->oid, &local[i]) ||
+		          cts_gitrepo_is_ancestor(repo, &local[i], &h->oid) == 1))
+			continue;
+		rc = cts_error_set(CTS_EREJECT,
+		                   "envoi de %s : le dépôt régional ne l'a pas enregistré (il %s) "
+		                   "; rien n'a été modifié ici",
+		                   refs[i], h ? "porte un autre commit" : "n'a pas cette branche");
+	}
+	git_remote_disconnect(rem);
+out:
+	git_remote_free(rem);
+	return rc;
 }
 
 int cts_gitrepo_push(cts_gitrepo *repo, const char *const *refs, size_t n)
 {
 	git_push_options opts;
 	git_remote *rem = NULL;
-	char **specs = calloc(n ? n : 1, sizeof(char *));
-	git_strarray arr = { specs, n };
-	cb_state st = { 0 };
+	git_remote_callbacks cbs;
+	const git_remote_head **heads;
+	size_t nheads;
+	char **specs = NULL;
+	git_oid *local = NULL;
+	git_strarray arr;
+	cb_state st;
+	const char *url;
 	int rc = 0;
 
-	if (!specs)
-		return cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
-	git_push_options_init(&opts, GIT_PUSH_OPTIONS_VERSION);
+	if (n == 0)
+		return 0;
+	if (!(specs = calloc(n, sizeof(*specs))) || !(local = calloc(n, sizeof(*local)))) {
+		rc = oom();
+		goto cleanup;
+	}
 	for (size_t i = 0; i < n; i++) {
-		size_t l = 2 * strlen(refs[i]) + 2;
+		size_t l;
+		if (!valid_refname(refs[i])) {
+			rc = cts_error_set(CTS_EINVAL, "envoi : nom de branche invalide « %s »",
+			                   refs[i] ? refs[i] : "(nul)");
+			goto cleanup;
+		}
+		if ((rc = cts_gitrepo_ref_oid(repo, refs[i], &local[i])) < 0)
+			goto cleanup;
+		l = 2 * strlen(refs[i]) + 2;
 		if (!(specs[i] = malloc(l))) {
-			rc = cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
+			rc = oom();
 			goto cleanup;
 		}
 		snprintf(specs[i], l, "%s:%s", refs[i], refs[i]);
 	}
-	if (git_remote_lookup(&rem, repo->repo, "origin") < 0) {
-		rc = cts_error_set(CTS_EINVAL, "aucun dépôt régional configuré");
+	if ((rc = lookup_origin(repo, &rem)) < 0)
+		goto cleanup;
+	url = git_remote_url(rem);
+	state_reset(&st, url);
+	set_callbacks(&cbs, &st);
+	git_error_clear();
+	if ((rc = git_remote_connect(rem, GIT_DIRECTION_PUSH, &cbs, NULL, NULL)) < 0) {
+		rc = transport_fail(rc, &st, "envoi", url);
 		goto cleanup;
 	}
-	set_callbacks(&opts.callbacks, &st);
-	git_error_clear();
-	if ((rc = git_remote_push(rem, &arr, &opts)) < 0) {
-		rc = transport_fail(rc, "envoi");
+	if ((rc = git_remote_ls(&heads, &nheads, rem)) < 0) {
+		rc = transport_fail(rc, &st, "envoi", url);
+		goto cleanup;
+	}
+	/* Never forced: each remote ref must be absent or behind ours. */
+	for (size_t i = 0; i < n; i++) {
+		const git_remote_head *h = find_head(heads, nheads, refs[i]);
+		char hex[GIT_OID_HEXSZ + 1];
+		if (!h || cts_gitrepo_is_ancestor(repo, &h->oid, &local[i]) == 1)
+			continue;
+		git_oid_tostr(hex, sizeof(hex), &h->oid);
+		rc = cts_error_set(CTS_EREJECT,
+		                   "envoi de %s refusé : sur le dépôt régional cette branche porte "
+		                   "le commit %.12s, qui "
+		                   "n'est pas un ancêtre du nôtre (branche réécrite ou écrite par "
+		                   "un autre) ; rien n'a été "
+		                   "envoyé ni modifié",
+		                   refs[i], hex);
+		goto cleanup;
+	}
+	git_push_options_init(&opts, GIT_PUSH_OPTIONS_VERSION);
+	opts.callbacks = cbs;
+	arr.strings = specs;
+	arr.count = n;
+	state_reset(&st, url);
+	cts_crashpoint();
+	rc = git_remote_push(rem, &arr, &opts);
+	cts_crashpoint();
+	if (rc < 0) {
+		rc = transport_fail(rc, &st, "envoi", url);
 		goto cleanup;
 	}
 	if (st.rejected[0]) {
-		rc = cts_error_set(CTS_EREJECT, "envoi refusé par le dépôt régional : %s", st.rejected);
+		rc = cts_error_set(
+		    CTS_EREJECT,
+		    "envoi refusé par le dépôt régional : %s ; rien n'a été modifié ici",
+		    st.rejected);
 		goto cleanup;
 	}
-	rc = 0;
+	rc = verify_pushed(repo, refs, local, n);
 cleanup:
 	git_remote_free(rem);
-	for (size_t i = 0; i < n; i++)
-		free(specs[i]);
+	if (specs)
+		for (size_t i = 0; i < n; i++)
+			free(specs[i]);
 	free(specs);
+	free(local);
 	return rc;
 }
 
 int cts_gitrepo_fetch(cts_gitrepo *repo)
 {
 	git_fetch_options opts;
+	git_remote_callbacks cbs;
 	git_remote *rem = NULL;
-	cb_state st = { 0 };
+	char spec[] = ORIGIN_FETCHSPEC;
+	char *specs[1] = {spec};
+	git_strarray arr = {specs, 1};
+	cb_state st;
+	const char *url;
 	int rc;
 
-	git_fetch_options_init(&opts, GIT_FETCH_OPTIONS_VERSION);
-	if (git_remote_lookup(&rem, repo->repo, "origin") < 0)
-		return cts_error_set(CTS_EINVAL, "aucun dépôt régional configuré");
-	set_callbacks(&opts.callbacks, &st);
-	opts.prune = GIT_FETCH_PRUNE;
-	opts.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
+	if ((rc = lookup_origin(repo, &rem)) < 0)
+		return rc;
+	url = git_remote_url(rem);
+	state_reset(&st, url);
+	set_callbacks(&cbs, &st);
 	git_error_clear();
-	rc = git_remote_fetch(rem, NULL, &opts, "ctsnode fetch");
-	if (rc < 0)
-		rc = transport_fail(rc, "récupération");
+	if ((rc = git_remote_connect(rem, GIT_DIRECTION_FETCH, &cbs, NULL, NULL)) < 0) {
+		rc = transport_fail(rc, &st, "récupération", url);
+		goto cleanup;
+	}
+	git_fetch_options_init(&opts, GIT_FETCH_OPTIONS_VERSION);
+	opts.callbacks = cbs;
+	opts.prune = GIT_FETCH_PRUNE;
+	opts.update_fetchhead = 0;
+	opts.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
+	state_reset(&st, url);
+	if ((rc = git_remote_fetch(rem, &arr, &opts, "ctsnode: fetch")) < 0)
+		rc = transport_fail(rc, &st, "récupération", url);
+	cts_crashpoint();
+cleanup:
 	git_remote_free(rem);
 	return rc;
 }
 
-/* ---- refs and reading ---- */
+/* ---- refs ---- */
 
 int cts_gitrepo_ref_oid(cts_gitrepo *repo, const char *ref, git_oid *out)
 {
 	int rc = git_reference_name_to_id(out, repo->repo, ref);
 
-	if (rc == GIT_ENOTFOUND)
+	if (rc == GIT_ENOTFOUND) {
+		git_error_clear();
 		return cts_error_set(CTS_ENOTFOUND, "référence %s absente", ref);
-	return rc < 0 ? git_fail(CTS_EGIT, "lecture d'une référence") : 0;
+	}
+	if (rc == GIT_EINVALIDSPEC)
+		return cts_error_set(CTS_EINVAL, "nom de référence invalide : « %s »", ref);
+	if (rc < 0)
+		return cts_error_prefix(git_fail(CTS_EGIT, "lecture d'une référence"),
+		                        "%s : ", ref);
+	return 0;
 }
 
 int cts_gitrepo_ref_set(cts_gitrepo *repo, const char *ref, const git_oid *oid)
 {
 	git_reference *r = NULL;
 
-	if (git_reference_create(&r, repo->repo, ref, oid, 1, "ctsnode") < 0)
-		return git_fail(CTS_EGIT, "écriture d'une référence");
+	if (!valid_refname(ref))
+		return cts_error_set(CTS_EINVAL, "nom de référence invalide : « %s »",
+		                     ref ? ref : "(nul)");
+	if (git_reference_create(&r, repo->repo, ref, oid, 1, "ctsnode: set") < 0)
+		return cts_error_prefix(git_fail(CTS_EGIT, "écriture d'une référence"),
+		                        "%s : ", ref);
 	git_reference_free(r);
 	return 0;
 }
@@ -455,112 +1287,165 @@ typedef struct {
 	git_repository *repo;
 	int (*cb)(const char *ref, const git_oid *oid, void *ctx);
 	void *ctx;
-	int stopped;
+	int ret; /* the callback's nonzero return */
 } glob_ctx;
 
 static int glob_cb(const char *name, void *payload)
 {
 	glob_ctx *g = payload;
+	git_reference *r = NULL;
 	git_oid oid;
+	int direct;
 
-	if (git_reference_name_to_id(&oid, g->repo, name) < 0)
-		return 0; /* symbolic or broken: skip */
-	if (g->cb(name, &oid, g->ctx)) {
-		g->stopped = 1;
-		return 1;
+	if (git_reference_lookup(&r, g->repo, name) < 0) {
+		git_error_clear();
+		return 0;
 	}
-	return 0;
+	direct = git_reference_type(r) == GIT_REFERENCE_DIRECT;
+	if (direct)
+		git_oid_cpy(&oid, git_reference_target(r));
+	git_reference_free(r);
+	if (!direct)
+		return 0;
+	g->ret = g->cb(name, &oid, g->ctx);
+	return g->ret ? 1 : 0;
 }
 
 int cts_gitrepo_refs_foreach(cts_gitrepo *repo, const char *glob,
-			     int (*cb)(const char *ref, const git_oid *oid, void *ctx), void *ctx)
+                             int (*cb)(const char *ref, const git_oid *oid, void *ctx), void *ctx)
 {
-	glob_ctx g = { repo->repo, cb, ctx, 0 };
+	glob_ctx g = {repo->repo, cb, ctx, 0};
 	int rc = git_reference_foreach_glob(repo->repo, glob, glob_cb, &g);
 
-	if (rc < 0 && !g.stopped)
+	if (g.ret)
+		return g.ret < 0 ? g.ret : 0;
+	if (rc < 0)
 		return git_fail(CTS_EGIT, "parcours des références");
 	return 0;
 }
 
 int cts_gitrepo_is_ancestor(cts_gitrepo *repo, const git_oid *ancestor, const git_oid *descendant)
 {
+	int rc;
+
 	if (git_oid_equal(ancestor, descendant))
 		return 1;
-	return git_graph_descendant_of(repo->repo, descendant, ancestor) == 1;
+	rc = git_graph_descendant_of(repo->repo, descendant, ancestor);
+	if (rc < 0)
+		git_error_clear();
+	return rc == 1;
 }
+
+/* ---- reading ---- */
 
 static int commit_tree(cts_gitrepo *repo, const git_oid *commit, git_tree **tree)
 {
 	git_commit *c = NULL;
+	char hex[GIT_OID_HEXSZ + 1];
 	int rc;
 
-	if (git_commit_lookup(&c, repo->repo, commit) < 0)
-		return git_fail(CTS_EINVAL, "commit illisible");
+	*tree = NULL;
+	if (git_commit_lookup(&c, repo->repo, commit) < 0) {
+		git_oid_tostr(hex, sizeof(hex), commit);
+		return cts_error_prefix(git_fail(CTS_EGIT, "commit illisible"),
+		                        "commit %.12s : ", hex);
+	}
 	rc = git_commit_tree(tree, c);
 	git_commit_free(c);
-	return rc < 0 ? git_fail(CTS_EINVAL, "arbre du commit illisible") : 0;
+	if (rc < 0) {
+		git_oid_tostr(hex, sizeof(hex), commit);
+		return cts_error_prefix(git_fail(CTS_EGIT, "arbre illisible"),
+		                        "commit %.12s : ", hex);
+	}
+	return 0;
+}
+
+/* Size and type of an object without loading it. */
+static int object_header(cts_gitrepo *repo, const git_oid *oid, size_t *size, git_object_t *type)
+{
+	git_odb *odb = NULL;
+	int rc;
+
+	if (git_repository_odb(&odb, repo->repo) < 0)
+		return git_fail(CTS_EGIT, "base d'objets git");
+	rc = git_odb_read_header(size, type, odb, oid);
+	git_odb_free(odb);
+	return rc < 0 ? git_fail(CTS_EGIT, "objet git illisible") : 0;
 }
 
 static int blob_size(cts_gitrepo *repo, const git_oid *oid, size_t *size)
 {
-	git_odb *odb = NULL;
 	git_object_t type;
-	size_t len;
 	int rc;
 
-	if (git_repository_odb(&odb, repo->repo) < 0)
-		return git_fail(CTS_EGIT, "base d'objets");
-	rc = git_odb_read_header(&len, &type, odb, oid);
-	git_odb_free(odb);
-	if (rc < 0)
-		return git_fail(CTS_EINVAL, "objet illisible");
+	if ((rc = object_header(repo, oid, size, &type)) < 0)
+		return rc;
 	if (type != GIT_OBJECT_BLOB)
-		return cts_error_set(CTS_EINVAL, "objet de type inattendu");
-	*size = len;
+		return cts_error_set(CTS_EINVAL, "objet git de type inattendu (fichier attendu)");
 	return 0;
 }
 
-int cts_gitrepo_read_file(cts_gitrepo *repo, const git_oid *commit, const char *path, size_t max_size,
-			  unsigned char **data, size_t *len)
+int cts_gitrepo_read_file(cts_gitrepo *repo, const git_oid *commit, const char *path,
+                          size_t max_size, unsigned char **data, size_t *len)
 {
 	git_tree *tree = NULL;
 	git_tree_entry *e = NULL;
 	git_blob *blob = NULL;
+	git_filemode_t mode;
 	size_t size;
 	int rc;
 
 	*data = NULL;
+	*len = 0;
+	if (!path || !*path)
+		return cts_error_set(CTS_EINVAL, "lecture dans le dépôt : chemin vide");
 	if ((rc = commit_tree(repo, commit, &tree)) < 0)
 		return rc;
-	if (git_tree_entry_bypath(&e, tree, path) < 0) {
-		git_tree_free(tree);
+	rc = git_tree_entry_bypath(&e, tree, path);
+	if (rc == GIT_ENOTFOUND) {
 		git_error_clear();
-		return cts_error_set(CTS_ENOTFOUND, "%s absent du dépôt", path);
-	}
-	if (git_tree_entry_type(e) != GIT_OBJECT_BLOB || (git_tree_entry_filemode(e) != GIT_FILEMODE_BLOB &&
-							   git_tree_entry_filemode(e) != GIT_FILEMODE_BLOB_EXECUTABLE)) {
-		rc = cts_error_set(CTS_EINVAL, "%s n'est pas un fichier ordinaire (lien ou sous-module refusé)", path);
+		rc = cts_error_set(CTS_ENOTFOUND, "%s absent du dépôt", path);
 		goto cleanup;
 	}
-	if ((rc = blob_size(repo, git_tree_entry_id(e), &size)) < 0)
+	if (rc < 0) {
+		rc = cts_error_prefix(git_fail(CTS_EGIT, "lecture de l'arbre"), "%s : ", path);
 		goto cleanup;
+	}
+	mode = git_tree_entry_filemode(e);
+	if (git_tree_entry_type(e) != GIT_OBJECT_BLOB ||
+	    (mode != GIT_FILEMODE_BLOB && mode != GIT_FILEMODE_BLOB_EXECUTABLE)) {
+		rc = cts_error_set(
+		    CTS_EINVAL,
+		    "%s n'est pas un fichier ordinaire dans le dépôt (mode %06o refusé)", path,
+		    (unsigned)mode);
+		goto cleanup;
+	}
+	if ((rc = blob_size(repo, git_tree_entry_id(e), &size)) < 0) {
+		cts_error_prefix(rc, "%s : ", path);
+		goto cleanup;
+	}
 	if (size > max_size) {
-		rc = cts_error_set(CTS_ELIMIT, "%s est trop gros (%zu octets, maximum %zu)", path, size, max_size);
+		rc = cts_error_set(CTS_ELIMIT, "%s est trop gros (%zu octets, maximum %zu)", path,
+		                   size, max_size);
 		goto cleanup;
 	}
 	if (git_blob_lookup(&blob, repo->repo, git_tree_entry_id(e)) < 0) {
-		rc = git_fail(CTS_EINVAL, "lecture d'un fichier du dépôt");
+		rc = cts_error_prefix(git_fail(CTS_EGIT, "lecture d'un fichier du dépôt"),
+		                      "%s : ", path);
 		goto cleanup;
 	}
-	size = (size_t)git_blob_rawsize(blob);
+	if ((size_t)git_blob_rawsize(blob) != size) {
+		rc = cts_error_set(CTS_EGIT, "%s : taille incohérente dans la base d'objets", path);
+		goto cleanup;
+	}
 	if (!(*data = malloc(size + 1))) {
-		rc = cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
+		rc = oom();
 		goto cleanup;
 	}
 	memcpy(*data, git_blob_rawcontent(blob), size);
 	(*data)[size] = 0;
 	*len = size;
+	rc = 0;
 cleanup:
 	git_blob_free(blob);
 	git_tree_entry_free(e);
@@ -568,47 +1453,104 @@ cleanup:
 	return rc;
 }
 
-int cts_gitrepo_list_dir(cts_gitrepo *repo, const git_oid *commit, const char *dir, size_t max_entries,
-			 int (*cb)(const char *name, const git_oid *oid, size_t size, unsigned filemode, void *ctx),
-			 void *ctx)
+static int valid_entry_name(const char *name)
+{
+	size_t l = name ? strlen(name) : 0;
+
+	return l > 0 && l <= 255 && !strchr(name, '/') && strcmp(name, ".") != 0 &&
+	       strcmp(name, "..") != 0;
+}
+
+/* Largest tree object that can hold max_entries valid entries: mode (6),
+ * space, name (255), NUL, oid (20). */
+#define TREE_ENTRY_MAX_BYTES 283
+
+int cts_gitrepo_list_dir(cts_gitrepo *repo, const git_oid *commit, const char *dir,
+                         size_t max_entries,
+                         int (*cb)(const char *name, const git_oid *oid, size_t size,
+                                   unsigned filemode, void *ctx),
+                         void *ctx)
 {
 	git_tree *tree = NULL, *sub = NULL;
 	git_tree_entry *e = NULL;
-	size_t count;
+	const git_oid *sub_oid;
+	const char *where = dir && *dir ? dir : "/";
+	git_object_t type;
+	size_t count, osize;
 	int rc;
 
 	if ((rc = commit_tree(repo, commit, &tree)) < 0)
 		return rc;
-	if (git_tree_entry_bypath(&e, tree, dir) < 0) {
-		git_error_clear();
-		git_tree_free(tree);
-		return 0;
+	if (dir && *dir) {
+		rc = git_tree_entry_bypath(&e, tree, dir);
+		if (rc == GIT_ENOTFOUND) {
+			git_error_clear();
+			rc = 0;
+			goto cleanup;
+		}
+		if (rc < 0) {
+			rc = cts_error_prefix(git_fail(CTS_EGIT, "lecture de l'arbre"),
+			                      "%s : ", dir);
+			goto cleanup;
+		}
+		if (git_tree_entry_type(e) != GIT_OBJECT_TREE ||
+		    git_tree_entry_filemode(e) != GIT_FILEMODE_TREE) {
+			rc =
+			    cts_error_set(CTS_EINVAL, "%s n'est pas un dossier dans le dépôt", dir);
+			goto cleanup;
+		}
+		sub_oid = git_tree_entry_id(e);
+	} else {
+		sub_oid = git_tree_id(tree);
 	}
-	if (git_tree_entry_type(e) != GIT_OBJECT_TREE) {
-		rc = cts_error_set(CTS_EINVAL, "%s n'est pas un dossier dans le dépôt", dir);
+	/* Bound the tree object before parsing it. */
+	if ((rc = object_header(repo, sub_oid, &osize, &type)) < 0)
+		goto cleanup;
+	if (type != GIT_OBJECT_TREE) {
+		rc = cts_error_set(CTS_EINVAL, "%s n'est pas un dossier dans le dépôt", where);
 		goto cleanup;
 	}
-	if (git_tree_lookup(&sub, repo->repo, git_tree_entry_id(e)) < 0) {
-		rc = git_fail(CTS_EINVAL, "dossier illisible");
+	if (max_entries < ((size_t)-1) / TREE_ENTRY_MAX_BYTES &&
+	    osize > max_entries * TREE_ENTRY_MAX_BYTES) {
+		rc = cts_error_set(CTS_ELIMIT, "%s contient trop d'entrées (maximum %zu)", where,
+		                   max_entries);
+		goto cleanup;
+	}
+	if (git_tree_lookup(&sub, repo->repo, sub_oid) < 0) {
+		rc = cts_error_prefix(git_fail(CTS_EGIT, "dossier illisible"), "%s : ", where);
 		goto cleanup;
 	}
 	count = git_tree_entrycount(sub);
 	if (count > max_entries) {
-		rc = cts_error_set(CTS_ELIMIT, "%s contient trop d'entrées (%zu, maximum %zu)", dir, count, max_entries);
+		rc = cts_error_set(CTS_ELIMIT, "%s contient trop d'entrées (%zu, maximum %zu)",
+		                   where, count, max_entries);
 		goto cleanup;
 	}
 	for (size_t i = 0; i < count; i++) {
-		const git_tree_entry *x = git_tree_entry_byindex(sub, i);
-		const char *name = git_tree_entry_name(x);
-		size_t size = 0;
-		if (!name || !*name || strlen(name) > 255 || strchr(name, '/') || strcmp(name, ".") == 0 || strcmp(name, "..") == 0) {
-			rc = cts_error_set(CTS_EINVAL, "%s : nom d'entrée invalide", dir);
+		const char *name = git_tree_entry_name(git_tree_entry_byindex(sub, i));
+		if (!valid_entry_name(name)) {
+			char shown[64];
+			snprintf(shown, sizeof(shown), "%s", name ? name : "");
+			rc = cts_error_set(
+			    CTS_EINVAL, "%s : entrée au nom invalide « %s%s » dans le dépôt", where,
+			    shown, name && strlen(name) >= sizeof(shown) ? "…" : "");
 			goto cleanup;
 		}
-		if (git_tree_entry_type(x) == GIT_OBJECT_BLOB && (rc = blob_size(repo, git_tree_entry_id(x), &size)) < 0)
+	}
+	for (size_t i = 0; i < count; i++) {
+		const git_tree_entry *x = git_tree_entry_byindex(sub, i);
+		size_t size = 0;
+		int ret;
+		if (git_tree_entry_type(x) == GIT_OBJECT_BLOB &&
+		    (rc = blob_size(repo, git_tree_entry_id(x), &size)) < 0) {
+			cts_error_prefix(rc, "%s/%s : ", where, git_tree_entry_name(x));
 			goto cleanup;
-		if (cb(name, git_tree_entry_id(x), size, (unsigned)git_tree_entry_filemode(x), ctx))
-			break;
+		}
+		if ((ret = cb(git_tree_entry_name(x), git_tree_entry_id(x), size,
+		              (unsigned)git_tree_entry_filemode(x), ctx))) {
+			rc = ret < 0 ? ret : 0;
+			goto cleanup;
+		}
 	}
 	rc = 0;
 cleanup:
@@ -619,60 +1561,113 @@ cleanup:
 }
 
 int cts_gitrepo_walk(cts_gitrepo *repo, const git_oid *tip, const git_oid *stop, size_t max_commits,
-		     int (*cb)(const git_oid *commit, void *ctx), void *ctx)
+                     int (*cb)(const git_oid *commit, void *ctx), void *ctx)
 {
 	git_revwalk *w = NULL;
-	git_oid oid;
-	size_t count = 0;
+	git_oid oid, *list = NULL;
+	size_t count = 0, cap = 0;
 	int rc = 0;
 
-	if (git_revwalk_new(&w, repo->repo) < 0 || git_revwalk_sorting(w, GIT_SORT_TOPOLOGICAL | GIT_SORT_REVERSE) < 0 ||
-	    git_revwalk_push(w, tip) < 0 || (stop && git_revwalk_hide(w, stop) < 0)) {
-		git_revwalk_free(w);
-		return git_fail(CTS_EINVAL, "parcours de l'historique");
+	if (git_revwalk_new(&w, repo->repo) < 0 ||
+	    git_revwalk_sorting(w, GIT_SORT_TOPOLOGICAL) < 0 || git_revwalk_push(w, tip) < 0 ||
+	    (stop && git_revwalk_hide(w, stop) < 0)) {
+		rc = git_fail(CTS_EGIT, "parcours de l'historique");
+		goto cleanup;
 	}
+	/* Newest first: collect (bounded), then hand them out reversed. */
 	while ((rc = git_revwalk_next(&oid, w)) == 0) {
-		if (++count > max_commits) {
-			git_revwalk_free(w);
-			return cts_error_set(CTS_ELIMIT, "historique trop long (plus de %zu commits)", max_commits);
+		if (count >= max_commits) {
+			rc = cts_error_set(CTS_ELIMIT, "historique trop long (plus de %zu commits)",
+			                   max_commits);
+			goto cleanup;
 		}
-		if (cb(&oid, ctx))
-			break;
+		if (count == cap) {
+			size_t ncap = cap ? 2 * cap : 64;
+			git_oid *nl = realloc(list, ncap * sizeof(*nl));
+			if (!nl) {
+				rc = oom();
+				goto cleanup;
+			}
+			list = nl;
+			cap = ncap;
+		}
+		git_oid_cpy(&list[count++], &oid);
 	}
+	if (rc != GIT_ITEROVER) {
+		rc = git_fail(CTS_EGIT, "parcours de l'historique");
+		goto cleanup;
+	}
+	git_error_clear();
+	rc = 0;
+	for (size_t i = count; i-- > 0;) {
+		int ret = cb(&list[i], ctx);
+		if (ret) {
+			rc = ret < 0 ? ret : 0;
+			break;
+		}
+	}
+cleanup:
+	free(list);
 	git_revwalk_free(w);
-	return rc < 0 && rc != GIT_ITEROVER ? git_fail(CTS_EINVAL, "parcours de l'historique") : 0;
+	return rc;
 }
 
 int cts_gitrepo_commit_raw(cts_gitrepo *repo, const git_oid *commit, char **data, size_t *len)
 {
 	git_odb *odb = NULL;
 	git_odb_object *obj = NULL;
-	int rc = 0;
+	git_object_t type;
+	size_t size;
+	int rc;
 
 	*data = NULL;
+	*len = 0;
+	if ((rc = object_header(repo, commit, &size, &type)) < 0)
+		return rc;
+	if (type != GIT_OBJECT_COMMIT)
+		return cts_error_set(CTS_EINVAL, "l'objet git n'est pas un commit");
+	if (size > CTS_GIT_COMMIT_MAX)
+		return cts_error_set(CTS_ELIMIT, "commit trop gros (%zu octets, maximum %zu)", size,
+		                     CTS_GIT_COMMIT_MAX);
 	if (git_repository_odb(&odb, repo->repo) < 0 || git_odb_read(&obj, odb, commit) < 0) {
-		git_odb_free(odb);
-		return git_fail(CTS_EINVAL, "commit illisible");
+		rc = git_fail(CTS_EGIT, "commit illisible");
+		goto cleanup;
 	}
-	if (git_odb_object_type(obj) != GIT_OBJECT_COMMIT) {
-		rc = cts_error_set(CTS_EINVAL, "l'objet n'est pas un commit");
-	} else if (!(*data = malloc(git_odb_object_size(obj) + 1))) {
-		rc = cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
-	} else {
-		*len = git_odb_object_size(obj);
-		memcpy(*data, git_odb_object_data(obj), *len);
-		(*data)[*len] = '\0';
+	size = git_odb_object_size(obj);
+	if (git_odb_object_type(obj) != GIT_OBJECT_COMMIT || size > CTS_GIT_COMMIT_MAX) {
+		rc = cts_error_set(CTS_EGIT, "commit incohérent dans la base d'objets");
+		goto cleanup;
 	}
+	if (!(*data = malloc(size + 1))) {
+		rc = oom();
+		goto cleanup;
+	}
+	memcpy(*data, git_odb_object_data(obj), size);
+	(*data)[size] = '\0';
+	*len = size;
+cleanup:
 	git_odb_object_free(obj);
 	git_odb_free(odb);
 	return rc;
 }
 
-static size_t count_loose(const char *objdir, int remove_them)
+/* ---- maintenance ---- */
+
+static int is_hex(const char *s, size_t n)
 {
-	size_t count = 0;
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return 0;
+	return s[n] == '\0';
+}
+
+/* For each loose object: cb(path, oid). Returns the count. */
+static size_t foreach_loose(const char *objdir,
+                            void (*cb)(const char *path, const git_oid *oid, void *ctx), void *ctx)
+{
 	DIR *d = opendir(objdir);
 	struct dirent *de;
+	size_t count = 0;
 
 	if (!d)
 		return 0;
@@ -680,52 +1675,178 @@ static size_t count_loose(const char *objdir, int remove_them)
 		char sub[4200];
 		DIR *s;
 		struct dirent *fe;
-		if (strlen(de->d_name) != 2 || !strchr("0123456789abcdef", de->d_name[0]) ||
-		    !strchr("0123456789abcdef", de->d_name[1]))
+		if (!is_hex(de->d_name, 2))
 			continue;
 		snprintf(sub, sizeof(sub), "%s/%s", objdir, de->d_name);
 		if (!(s = opendir(sub)))
 			continue;
 		while ((fe = readdir(s))) {
-			if (fe->d_name[0] == '.')
+			char hex[GIT_OID_HEXSZ + 1], f[4300];
+			git_oid oid;
+			if (!is_hex(fe->d_name, GIT_OID_HEXSZ - 2))
 				continue;
 			count++;
-			if (remove_them) {
-				char f[4500];
-				snprintf(f, sizeof(f), "%s/%s", sub, fe->d_name);
-				unlink(f);
-			}
+			if (!cb)
+				continue;
+			memcpy(hex, de->d_name, 2);
+			memcpy(hex + 2, fe->d_name, GIT_OID_HEXSZ - 2);
+			hex[GIT_OID_HEXSZ] = '\0';
+			if (snprintf(f, sizeof(f), "%s/%s", sub, fe->d_name) < (int)sizeof(f) &&
+			    git_oid_fromstr(&oid, hex) == 0)
+				cb(f, &oid, ctx);
 		}
 		closedir(s);
-		if (remove_them)
-			rmdir(sub);
+		if (cb)
+			rmdir(sub); /* fails harmlessly when not empty */
 	}
 	closedir(d);
 	return count;
 }
 
+static int objects_dir(cts_gitrepo *repo, char *out, size_t size)
+{
+	git_buf b = {0};
+
+	if (git_repository_item_path(&b, repo->repo, GIT_REPOSITORY_ITEM_OBJECTS) < 0)
+		return git_fail(CTS_EGIT, "dossier des objets git");
+	snprintf(out, size, "%s", b.ptr);
+	git_buf_dispose(&b);
+	/* no trailing slash */
+	for (size_t l = strlen(out); l > 1 && out[l - 1] == '/'; l--)
+		out[l - 1] = '\0';
+	return 0;
+}
+
+size_t cts_gitrepo_loose_count(cts_gitrepo *repo)
+{
+	char objdir[4096];
+
+	if (objects_dir(repo, objdir, sizeof(objdir)) < 0) {
+		cts_error_clear();
+		return 0;
+	}
+	return foreach_loose(objdir, NULL, NULL);
+}
+
+typedef struct {
+	git_odb *pack; /* only the new pack */
+	time_t now;
+} prune_ctx;
+
+static void prune_loose(const char *path, const git_oid *oid, void *vctx)
+{
+	prune_ctx *p = vctx;
+	struct stat sb;
+
+	if (git_odb_exists(p->pack, oid) ||
+	    (lstat(path, &sb) == 0 && sb.st_mtime + LOOSE_GRACE_SECONDS < p->now))
+		unlink(path);
+}
+
+typedef struct {
+	git_repository *repo;
+	git_revwalk *walk;
+	git_packbuilder *pb;
+	int rc;
+} pack_refs_ctx;
+
+/* Commits go through the walk; a ref to anything else is packed with
+ * what it references. */
+static int pack_ref(git_reference *ref, void *payload)
+{
+	pack_refs_ctx *c = payload;
+	git_object *obj = NULL;
+
+	if (git_reference_type(ref) == GIT_REFERENCE_DIRECT &&
+	    git_object_lookup(&obj, c->repo, git_reference_target(ref), GIT_OBJECT_ANY) == 0) {
+		if (git_object_type(obj) == GIT_OBJECT_COMMIT)
+			c->rc = git_revwalk_push(c->walk, git_object_id(obj));
+		else
+			c->rc = git_packbuilder_insert_recur(c->pb, git_object_id(obj), NULL);
+	}
+	git_object_free(obj);
+	git_reference_free(ref);
+	return c->rc < 0 ? c->rc : 0;
+}
+
+static void remove_old_packs(const char *packdir, const char *keep_name)
+{
+	DIR *d = opendir(packdir);
+	struct dirent *de;
+	static const char *const exts[] = {".idx", ".pack", ".rev", ".bitmap", ".mtimes"};
+
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		size_t l = strlen(de->d_name);
+		char base[4200], f[4300];
+		struct stat sb;
+		if (l < 10 || strncmp(de->d_name, "pack-", 5) != 0 ||
+		    strcmp(de->d_name + l - 5, ".pack") != 0)
+			continue;
+		if (strncmp(de->d_name + 5, keep_name, l - 10) == 0 && strlen(keep_name) == l - 10)
+			continue;
+		if (l - 5 >= sizeof(base) ||
+		    snprintf(base, sizeof(base), "%s/%.*s", packdir, (int)(l - 5), de->d_name) >=
+		        (int)sizeof(base))
+			continue;
+		if (snprintf(f, sizeof(f), "%s.keep", base) >= (int)sizeof(f) || stat(f, &sb) == 0)
+			continue;
+		/* The index first, so that no reader sees an index without its pack. */
+		for (size_t i = 0; i < sizeof(exts) / sizeof(exts[0]); i++) {
+			if (snprintf(f, sizeof(f), "%s%s", base, exts[i]) < (int)sizeof(f))
+				unlink(f);
+		}
+	}
+	closedir(d);
+}
+
 int cts_gitrepo_maintain(cts_gitrepo *repo, size_t threshold)
 {
-	char objdir[4200];
+	char objdir[4096], packdir[4200], idx[4400];
 	git_packbuilder *pb = NULL;
 	git_revwalk *w = NULL;
-	git_odb *odb = NULL;
-	int rc = 0;
+	git_odb *podb = NULL;
+	git_odb_backend *be = NULL;
+	pack_refs_ctx pc;
+	prune_ctx pr;
+	const char *name;
+	int rc;
 
-	snprintf(objdir, sizeof(objdir), "%s/objects", git_repository_path(repo->repo));
-	if (count_loose(objdir, 0) <= threshold)
+	if ((rc = objects_dir(repo, objdir, sizeof(objdir))) < 0)
+		return rc;
+	if (foreach_loose(objdir, NULL, NULL) <= threshold)
 		return 0;
-	if (git_packbuilder_new(&pb, repo->repo) < 0 || git_revwalk_new(&w, repo->repo) < 0 ||
-	    git_revwalk_push_glob(w, "refs/*") < 0 || git_packbuilder_insert_walk(pb, w) < 0 ||
-	    git_packbuilder_write(pb, NULL, 0, NULL, NULL) < 0) {
-		rc = git_fail(CTS_EGIT, "compactage du dépôt local");
+	if (git_packbuilder_new(&pb, repo->repo) < 0 || git_revwalk_new(&w, repo->repo) < 0) {
+		rc = git_fail(CTS_EGIT, "compactage du dépôt");
 		goto cleanup;
 	}
-	count_loose(objdir, 1);
-	if (git_repository_odb(&odb, repo->repo) == 0)
-		git_odb_refresh(odb);
+	pc = (pack_refs_ctx){repo->repo, w, pb, 0};
+	if (git_reference_foreach(repo->repo, pack_ref, &pc) < 0 || pc.rc < 0 ||
+	    git_packbuilder_insert_walk(pb, w) < 0 ||
+	    git_packbuilder_write(pb, NULL, 0, NULL, NULL) < 0 ||
+	    !(name = git_packbuilder_name(pb))) {
+		rc = git_fail(CTS_EGIT, "compactage du dépôt");
+		goto cleanup;
+	}
+	snprintf(packdir, sizeof(packdir), "%s/pack", objdir);
+	snprintf(idx, sizeof(idx), "%s/pack-%s.idx", packdir, name);
+	if (git_odb_new(&podb) < 0 || git_odb_backend_one_pack(&be, idx) < 0) {
+		rc = git_fail(CTS_EGIT, "lecture du nouveau paquet");
+		goto cleanup;
+	}
+	if (git_odb_add_backend(podb, be, 1) < 0) {
+		be->free(be);
+		rc = git_fail(CTS_EGIT, "lecture du nouveau paquet");
+		goto cleanup;
+	}
+	pr.pack = podb;
+	pr.now = time(NULL);
+	foreach_loose(objdir, prune_loose, &pr);
+	remove_old_packs(packdir, name);
+	rc = reopen(repo);
 cleanup:
-	git_odb_free(odb);
+	git_odb_free(podb);
 	git_revwalk_free(w);
 	git_packbuilder_free(pb);
 	return rc;

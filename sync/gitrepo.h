@@ -2,7 +2,25 @@
  * The libgit2 layer: a bare repository (the node's local clone, or the
  * regional repository opened by the audit), signed commits that only add
  * files, push/fetch to any remote (path, file://, git://, ssh://), and
- * bounded reading of trees and blobs. It knows nothing of changesets.
+ * bounded reading of trees and blobs. It knows nothing of changesets: it
+ * moves files and refs. Nothing is ever checked out.
+ *
+ * SSH transport (ssh://user@host:port/path or user@host:path):
+ *  - client key, in order: $CTSNODE_SSH_KEY (private key file, public key
+ *    at the same path + ".pub"), else the ssh-agent ($SSH_AUTH_SOCK), else
+ *    ~/.ssh/id_ed25519; at most 3 authentication attempts per connection;
+ *  - host key: must be listed for the host (and port) in the file named by
+ *    $CTSNODE_SSH_KNOWN_HOSTS, else ~/.ssh/known_hosts (OpenSSH format:
+ *    "host", "[host]:port", comma lists, '*'/'?' patterns, '!' negation,
+ *    hashed "|1|salt|hash" entries, @revoked; @cert-authority lines are
+ *    ignored). An unknown or changed host key is refused (CTS_EGIT).
+ *
+ * Error codes of the transport functions: CTS_ENET when the remote cannot
+ * be reached (connection refused, unknown host name, missing path or
+ * repository, connection lost): the caller keeps the work locally;
+ * CTS_EREJECT when the remote refuses an update (non-fast-forward, hook);
+ * CTS_EGIT for anything else, including refused host keys and failed SSH
+ * authentication (a configuration problem that retrying will not fix).
  */
 #ifndef CTS_GITREPO_H
 #define CTS_GITREPO_H
@@ -14,79 +32,135 @@
 typedef struct cts_gitrepo cts_gitrepo;
 
 /* Produce the armored SSH signature (namespace "git") of a commit
- * payload; *armored malloc'd. */
-typedef int (*cts_git_sign_fn)(char **armored, size_t *armored_len, const char *payload, size_t payload_len,
-			       void *ctx);
+ * payload, as `ssh-keygen -Y sign -n git` writes it; *armored malloc'd
+ * (freed by the caller with free()). Returns 0 or a negative cts_error
+ * after cts_error_set(). */
+typedef int (*cts_git_sign_fn)(char **armored, size_t *armored_len, const char *payload,
+                               size_t payload_len, void *ctx);
 
+/* One file to add: `path` relative to the tree root, components separated
+ * by '/' (no empty, ".", ".." or ".git" component). Borrowed. */
 typedef struct {
 	const char *path;
 	const unsigned char *data;
 	size_t len;
 } cts_git_file;
 
-/* git_libgit2_init once. */
+/* Largest commit object cts_gitrepo_commit_raw() returns (CTS_ELIMIT). */
+#define CTS_GIT_COMMIT_MAX ((size_t)1 << 20)
+
+/* Initialise libgit2 once per process (later calls do nothing). Also:
+ * owner validation off (a regional repository on a USB stick or copied for
+ * an audit is often owned by another user; libgit2 runs no hook or command
+ * from a repository's config), fsync of objects and refs on (a USB stick
+ * may be pulled out right after a sync). */
 int cts_git_init(void);
 
-/* Open the bare repository at path, creating it if absent. */
+/* Open the bare repository at path, creating it (and its parents) if
+ * absent. An existing path that is not an openable repository is refused,
+ * never re-initialised. *out is released with cts_gitrepo_free(). */
 int cts_gitrepo_open(cts_gitrepo **out, const char *path);
-/* Open an existing repository (bare or not); nothing is created. */
+/* Open an existing repository (bare or with a work tree, no parent
+ * search); nothing is created. CTS_ENOTFOUND if there is none at path. */
 int cts_gitrepo_open_existing(cts_gitrepo **out, const char *path);
-void cts_gitrepo_free(cts_gitrepo *repo);
-git_repository *cts_gitrepo_raw(cts_gitrepo *repo); /* borrowed */
+void cts_gitrepo_free(cts_gitrepo *repo); /* accepts NULL */
+/* The libgit2 handle. Borrowed; invalidated by cts_gitrepo_maintain(). */
+git_repository *cts_gitrepo_raw(cts_gitrepo *repo);
 
 /* Create a bare repository at path (parents too) unless one exists. */
 int cts_gitrepo_create_bare(const char *path);
 
-/* Set (create or update) the URL of remote "origin". */
+/* Set (create or update) the URL of remote "origin": a local path,
+ * file://, git://, ssh://user@host:port/path, https://. */
 int cts_gitrepo_set_remote(cts_gitrepo *repo, const char *url);
 
-/* Append a signed commit to local branch `ref` whose tree is the tip's
- * tree plus `files`. Replacing an existing path is refused (CTS_EINVAL)
- * unless allow_replace. The ref moves by compare-and-swap from the tip it
- * started from. out_oid may be NULL. */
-int cts_gitrepo_commit_files(cts_gitrepo *repo, const char *ref, const cts_git_file *files, size_t n,
-			     int allow_replace, const char *message, const char *name, const char *email, int64_t when,
-			     cts_git_sign_fn sign, void *sign_ctx, git_oid *out_oid);
+/* Append a signed commit to local branch `ref` (e.g.
+ * "refs/heads/nodes/rouen-1") whose tree is the tip's tree plus `files`
+ * (parent directories created as needed). A path that already exists is
+ * refused (CTS_EINVAL, nothing written to the ref) unless allow_replace;
+ * a directory is never replaced; the same path twice is refused.
+ * author = committer = name <email> at `when` (Unix seconds, UTC). The
+ * commit carries a "gpgsig" header with the signature sign() makes of the
+ * commit payload, so that `git verify-commit` accepts it.
+ * The ref moves by compare-and-swap from the tip the commit was built on:
+ * if another writer moved (or created) it meanwhile, CTS_EBUSY and the ref
+ * keeps the other writer's value. out_oid (may be NULL) gets the commit. */
+int cts_gitrepo_commit_files(cts_gitrepo *repo, const char *ref, const cts_git_file *files,
+                             size_t n, int allow_replace, const char *message, const char *name,
+                             const char *email, int64_t when, cts_git_sign_fn sign, void *sign_ctx,
+                             git_oid *out_oid);
 
-/* Push refs ("refs/heads/x" -> same name) to origin, never forced.
- * CTS_ENET: unreachable; CTS_EREJECT: refused (non-fast-forward). */
+/* Push local refs ("refs/heads/x" -> same name on origin), never forced.
+ * Before sending, each remote ref must be absent or an ancestor of ours
+ * (else CTS_EREJECT naming the ref); the remote's per-ref status is
+ * checked, and afterwards the remote refs are read back: a ref that did
+ * not land is CTS_EREJECT. Remote-tracking refs refs/remotes/origin/...
+ * follow a successful push. Local refs are never changed. */
 int cts_gitrepo_push(cts_gitrepo *repo, const char *const *refs, size_t n);
 
-/* Fetch every branch of origin into refs/remotes/origin/ (forced, with
- * prune: callers compare old and new heads). CTS_ENET: unreachable. */
+/* Fetch every branch refs/heads/B of origin into refs/remotes/origin/B
+ * (forced refspec "+refs/heads/STAR:refs/remotes/origin/STAR": callers
+ * compare old and new heads to detect rewrites) and prune the ones the
+ * remote deleted. No tags. */
 int cts_gitrepo_fetch(cts_gitrepo *repo);
 
-int cts_gitrepo_ref_oid(cts_gitrepo *repo, const char *ref, git_oid *out); /* CTS_ENOTFOUND */
+/* Resolve a ref (direct or symbolic) to its oid; CTS_ENOTFOUND if absent. */
+int cts_gitrepo_ref_oid(cts_gitrepo *repo, const char *ref, git_oid *out);
+/* Create or move a ref to oid unconditionally (the object must exist). */
 int cts_gitrepo_ref_set(cts_gitrepo *repo, const char *ref, const git_oid *oid);
+/* Refs matching a glob (e.g. "refs/remotes/origin/nodes/" followed by
+ * '*'; '*' also matches '/'), each with the oid it points to (symbolic refs are
+ * skipped). cb's nonzero return stops the walk: a negative value is
+ * returned as is, a positive one makes the walk return 0. */
 int cts_gitrepo_refs_foreach(cts_gitrepo *repo, const char *glob,
-			     int (*cb)(const char *ref, const git_oid *oid, void *ctx), void *ctx);
+                             int (*cb)(const char *ref, const git_oid *oid, void *ctx), void *ctx);
 
-/* 1 if ancestor is an ancestor of (or equal to) descendant, else 0. */
+/* 1 if ancestor is an ancestor of (or equal to) descendant, else 0
+ * (also 0 when either commit is missing or unreadable). */
 int cts_gitrepo_is_ancestor(cts_gitrepo *repo, const git_oid *ancestor, const git_oid *descendant);
 
-/* The blob at `path` in commit's tree. Refuses non-blobs, symlinks and
- * blobs over max_size (CTS_ELIMIT). CTS_ENOTFOUND if absent. *data malloc'd. */
-int cts_gitrepo_read_file(cts_gitrepo *repo, const git_oid *commit, const char *path, size_t max_size,
-			  unsigned char **data, size_t *len);
+/* The blob at `path` in commit's tree. Refuses (CTS_EINVAL) trees,
+ * symlinks and submodules; CTS_ELIMIT if larger than max_size (checked
+ * before loading); CTS_ENOTFOUND if absent. *data is malloc'd with a
+ * trailing NUL not counted in *len. */
+int cts_gitrepo_read_file(cts_gitrepo *repo, const git_oid *commit, const char *path,
+                          size_t max_size, unsigned char **data, size_t *len);
 
-/* Entries of directory `dir` in commit's tree, in name order. Entry names
- * are validated (no '/', NUL, "." or "..", at most 255 bytes): a bad name
- * refuses the walk (CTS_EINVAL). At most max_entries (CTS_ELIMIT). A
- * missing dir has no entries. The callback stops the walk by returning
- * nonzero. */
-int cts_gitrepo_list_dir(cts_gitrepo *repo, const git_oid *commit, const char *dir, size_t max_entries,
-			 int (*cb)(const char *name, const git_oid *oid, size_t size, unsigned filemode, void *ctx),
-			 void *ctx);
+/* Entries of directory `dir` ("" or NULL: the root) in commit's tree, not
+ * recursive, in git's tree order (byte order of names for files). Every
+ * entry name is checked first (no '/', not empty, "." or "..", at most
+ * 255 bytes): a bad name refuses the whole walk (CTS_EINVAL naming it),
+ * before any callback. More than max_entries entries: CTS_ELIMIT. A
+ * missing dir has no entries (returns 0); a dir that is a file is
+ * CTS_EINVAL. Each entry comes with its oid, filemode (GIT_FILEMODE_*;
+ * callers refuse what they do not expect) and size (blobs; 0 otherwise).
+ * cb's nonzero return stops the walk as for cts_gitrepo_refs_foreach(). */
+int cts_gitrepo_list_dir(cts_gitrepo *repo, const git_oid *commit, const char *dir,
+                         size_t max_entries,
+                         int (*cb)(const char *name, const git_oid *oid, size_t size,
+                                   unsigned filemode, void *ctx),
+                         void *ctx);
 
-/* Commits from tip back to (excluding) stop (NULL: root), oldest first. */
+/* Commits reachable from tip and not from stop (NULL: down to the root),
+ * oldest first (parents before children). More than max_commits:
+ * CTS_ELIMIT before any callback. cb's nonzero return stops the walk as
+ * for cts_gitrepo_refs_foreach(). */
 int cts_gitrepo_walk(cts_gitrepo *repo, const git_oid *tip, const git_oid *stop, size_t max_commits,
-		     int (*cb)(const git_oid *commit, void *ctx), void *ctx);
+                     int (*cb)(const git_oid *commit, void *ctx), void *ctx);
 
-/* Raw commit object bytes as git stores them. *data malloc'd. */
+/* Raw commit object bytes as git stores them (headers, gpgsig included,
+ * then the message), for signature checks. At most CTS_GIT_COMMIT_MAX
+ * bytes (CTS_ELIMIT). *data malloc'd with a trailing NUL not counted. */
 int cts_gitrepo_commit_raw(cts_gitrepo *repo, const git_oid *commit, char **data, size_t *len);
 
-/* Pack all reachable objects and drop loose ones when there are more
- * than `threshold` loose objects. */
+/* When there are more than `threshold` loose objects: write every object
+ * reachable from refs/ into one new pack, delete the older packs (except
+ * .keep ones), the loose objects now packed and the unreachable loose
+ * objects older than one hour, then reopen the repository. A single
+ * writer is assumed (the node lock). */
 int cts_gitrepo_maintain(cts_gitrepo *repo, size_t threshold);
+
+/* Number of loose objects (for tests and status). */
+size_t cts_gitrepo_loose_count(cts_gitrepo *repo);
 
 #endif

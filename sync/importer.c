@@ -571,6 +571,8 @@ static int process_once(cts_node *n, cts_import_stats *st, int *progress, int *n
 		memcpy(sig, sqlite3_column_blob(s, 1), sl);
 		sqlite3_reset(s);
 
+		if (st && st->progress && (i % 64 == 0 || i + 1 == json_array_size(rows)))
+			st->progress(i + 1, json_array_size(rows), st->progress_ctx);
 		v = evaluate(n, node, seq, id, json, jl, sig, sl, &e);
 		free(json);
 		free(sig);

@@ -19,6 +19,10 @@ typedef struct {
 	int accepted;   /* applied by this run */
 	int rebuilt;    /* 1 if the view had to be replayed (revocation, fork) */
 	json_t *events; /* array of {"node","seq","state","reason"} (owned); may be NULL */
+	/* Optional progress report: called as changesets are evaluated
+	 * (done of total in the current pass). */
+	void (*progress)(size_t done, size_t total, void *ctx);
+	void *progress_ctx;
 } cts_import_stats;
 
 void cts_import_stats_dispose(cts_import_stats *st);

@@ -458,7 +458,10 @@ static int sync_common(cts_node *n, const cts_key *key, const char *url, cts_syn
 	cts_gitrepo *repo = NULL;
 	int rc, fetch_rc;
 
+	void (*progress)(size_t, size_t, void *) = r->import.progress;
+
 	memset(r, 0, sizeof(*r));
+	r->import.progress = progress;
 	/* Only the authority creates the regional repository, and only when
 	 * told where: a missing path on a territory laptop is an unplugged
 	 * USB stick, i.e. offline. */

@@ -3,6 +3,7 @@
 #include "error.h"
 
 #include <stdarg.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -228,4 +229,20 @@ int cli_list(cli_ctx *c, int argc, char **argv, const char *help, cli_list_fn li
 	}
 	json_decref(arr);
 	return EXIT_OK;
+}
+
+int cli_progress_wanted(void)
+{
+	return isatty(STDERR_FILENO);
+}
+
+void cli_progress(size_t done, size_t total, void *ctx)
+{
+	(void)ctx;
+	if (total < 64)
+		return;
+	fprintf(stderr, "\rVérification et import : %zu / %zu changesets", done, total);
+	if (done == total)
+		fputs("\n", stderr);
+	fflush(stderr);
 }

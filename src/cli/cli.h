@@ -98,6 +98,10 @@ int cmd_report(cli_ctx *c, int argc, char **argv);
 int cmd_region_publish(cli_ctx *c, int argc, char **argv);
 int cmd_audit(cli_ctx *c, int argc, char **argv);
 
+/* Progress on stderr when it is a terminal (long imports). */
+void cli_progress(size_t done, size_t total, void *ctx);
+int cli_progress_wanted(void);
+
 /* Load the node key, asking for the passphrase if it is encrypted.
  * Returns 0 or an exit code (error printed). *out: cts_key_free. */
 struct cts_key;

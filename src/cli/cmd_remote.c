@@ -53,6 +53,8 @@ static int run(cli_ctx *c, int argc, char **argv, int region)
 		cts_node_free(n);
 		return ec;
 	}
+	if (cli_progress_wanted())
+		r.import.progress = cli_progress;
 	rc = region ? cts_sync_region_pull(n, key, url, &r) : cts_sync_node(n, key, url, &r);
 	cts_key_free(key);
 	if (c->json) {

@@ -143,6 +143,8 @@ static int import_run(cli_ctx *c, int argc, char **argv)
 		cts_node_free(n);
 		return ec;
 	}
+	if (cli_progress_wanted())
+		st.progress = cli_progress;
 	if ((rc = cts_import_dir(n, pos[0], &st)) < 0 || (rc = cts_import_process(n, &st)) < 0) {
 		cts_import_stats_dispose(&st);
 		cts_node_free(n);
@@ -180,6 +182,8 @@ static int rebuild_run(cli_ctx *c, int argc, char **argv)
 		return ec;
 	if ((ec = cli_open_node(c, &n)) != 0)
 		return ec;
+	if (cli_progress_wanted())
+		st.progress = cli_progress;
 	if ((rc = cts_record_digest(n->store, before)) < 0 || (rc = cts_import_rebuild(n, &st)) < 0 ||
 	    (rc = cts_record_digest(n->store, after)) < 0) {
 		cts_import_stats_dispose(&st);

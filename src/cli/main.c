@@ -23,6 +23,7 @@ static const cli_cmd commands[] = {
 	{ "rebuild", cmd_rebuild, "reconstruire la vue locale depuis l'historique signé" },
 	{ "conflicts", cmd_conflicts, "modifications concurrentes à examiner" },
 	{ "report", cmd_report, "rapport d'activité (md, html, csv, json)" },
+	{ "audit", cmd_audit, "vérifier tout l'historique d'un dépôt régional (sans nœud local)" },
 	{ "status", cmd_status, "état du nœud : opérations en attente, historique, refus" },
 	{ NULL, NULL, NULL },
 };

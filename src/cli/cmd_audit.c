@@ -1,0 +1,194 @@
+/* ctsnode audit */
+#include "cli.h"
+
+#include "audit.h"
+#include "error.h"
+#include "key.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char help[] =
+    "Usage : ctsnode audit DÉPÔT [--json] [--state FICHIER] [--check-report FICHIER]\n"
+    "                      [--authority-key \"ssh-ed25519 AAAA...\"]\n"
+    "\n"
+    "Vérifie tout l'historique publié d'un dépôt régional, sans nœud local (--home inutile) :\n"
+    "DÉPÔT est un chemin (dépôt nu, clé USB, clone) ou une adresse (file://, git://, ssh://,\n"
+    "https://), copiée dans un dossier temporaire effacé ensuite.\n"
+    "\n"
+    "Le registre est rejoué depuis la chaîne signée de l'autorité, puis chaque branche nodes/…\n"
+    "est contrôlée : octets canoniques et signature de chaque changeset pour la clé inscrite,\n"
+    "chaîne continue (prev), aucune bifurcation, commits signés par le nœud propriétaire et\n"
+    "n'ajoutant que ses fichiers, inscription (territoire, rôle, révocation), règles d'écriture,\n"
+    "horloges, allowed_signers de la branche region, points de contrôle de l'autorité.\n"
+    "\n"
+    "  --json                 rapport lisible par un programme\n"
+    "  --state FICHIER        têtes vérifiées lors de l'audit précédent : les branches doivent\n"
+    "                         les prolonger ; le fichier est mis à jour si l'audit est sans "
+    "constat\n"
+    "  --check-report FICHIER recalcule un rapport « ctsnode report --format json » à partir de\n"
+    "                         l'historique qu'il cite et dit s'il correspond\n"
+    "  --authority-key CLÉ    clé de l'autorité obtenue par ailleurs (sinon : celle qui s'inscrit\n"
+    "                         elle-même dans son premier changeset)\n"
+    "\n"
+    "Codes de sortie : 0 aucun constat ; 1 constats ; 2 erreur d'utilisation ;\n"
+    "3 dépôt ou fichier illisible, erreur d'entrée-sortie.\n"
+    "Méthode et commandes pour vérifier sans ctsnode : docs/AUDIT.md.\n";
+
+static void show_progress(const char *phase, size_t done, void *ctx)
+{
+	(void)ctx;
+	if (done)
+		fprintf(stderr, "\r\033[Kaudit : %zu %s…", done, phase);
+	else
+		fprintf(stderr, "\r\033[Kaudit : %s…", phase);
+	fflush(stderr);
+}
+
+/* Print s left-aligned in `width` columns (UTF-8 characters, not bytes). */
+static void cell(const char *s, int width)
+{
+	int n = 0;
+
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		if ((*p & 0xC0) != 0x80)
+			n++;
+	fputs(s, stdout);
+	for (; n < width; n++)
+		fputc(' ', stdout);
+}
+
+static const char *role_label(const char *role)
+{
+	if (!role)
+		return "non inscrit";
+	return strcmp(role, "authority") == 0 ? "autorité" : "territoire";
+}
+
+static void print_human(const json_t *r)
+{
+	const json_t *nodes = json_object_get(r, "nodes"),
+	             *findings = json_object_get(r, "findings"), *v;
+	const char *node;
+	size_t i, total = (size_t)json_integer_value(json_object_get(r, "findings_total"));
+
+	printf("Audit du dépôt %s\n", cli_str(r, "repository"));
+	if (json_is_string(json_object_get(r, "authority")))
+		printf("Autorité : %s (région %s)\n", cli_str(r, "authority"),
+		       cli_str(r, "region"));
+	else
+		printf("Autorité : introuvable\n");
+	printf("%lld commits et %lld changesets lus, %lld point(s) de contrôle de l'autorité.\n\n",
+	       (long long)json_integer_value(json_object_get(r, "commits")),
+	       (long long)json_integer_value(json_object_get(r, "changesets")),
+	       (long long)json_integer_value(json_object_get(r, "checkpoints")));
+	cell("Nœud", 28);
+	cell(" Rôle", 13);
+	cell(" Territoire", 20);
+	printf("%11s %9s %9s\n", "Changesets", "Vérifiés", "Constats");
+	json_object_foreach((json_t *)nodes, node, v)
+	{
+		const char *terr = json_string_value(json_object_get(v, "territory"));
+		json_t *rev = json_object_get(v, "revoked_after");
+		cell(node, 28);
+		fputc(' ', stdout);
+		cell(role_label(json_string_value(json_object_get(v, "role"))), 12);
+		fputc(' ', stdout);
+		cell(terr ? terr : "—", 19);
+		printf("%11lld %8lld %9lld",
+		       (long long)json_integer_value(json_object_get(v, "changesets")),
+		       (long long)json_integer_value(json_object_get(v, "verified")),
+		       (long long)json_integer_value(json_object_get(v, "findings")));
+		if (json_is_integer(rev))
+			printf("  (révoqué après le n°%lld)", (long long)json_integer_value(rev));
+		fputc('\n', stdout);
+	}
+	if (json_is_object(json_object_get(r, "state"))) {
+		const json_t *s = json_object_get(r, "state");
+		printf("\nÉtat d'audit %s : %lld branche(s) vérifiée(s) la fois précédente ; %s.\n",
+		       cli_str(s, "path"),
+		       (long long)json_integer_value(json_object_get(s, "previous_refs")),
+		       json_is_true(json_object_get(s, "written"))
+		           ? "nouvel état enregistré"
+		           : "état inchangé (il n'est mis à jour que sans constat)");
+	}
+	if (json_is_object(json_object_get(r, "report_check"))) {
+		const json_t *c = json_object_get(r, "report_check");
+		printf("\nRapport %s : %s\n", cli_str(c, "file"),
+		       json_is_true(json_object_get(c, "ok"))
+		           ? "recalculé à l'identique depuis l'historique qu'il cite."
+		           : "NE correspond PAS à l'historique (voir les constats).");
+	}
+	if (total == 0) {
+		printf(
+		    "\nAucun constat : l'historique publié est authentique, complet et intact.\n");
+		return;
+	}
+	printf("\n%zu constat(s) :\n", total);
+	json_array_foreach((json_t *)findings, i, v)
+	{
+		json_t *seq = json_object_get(v, "seq");
+		const char *commit = json_string_value(json_object_get(v, "commit"));
+		const char *file = json_string_value(json_object_get(v, "file"));
+		const char *n = json_string_value(json_object_get(v, "node"));
+		printf("\n  [%s]", cli_str(v, "kind"));
+		if (n)
+			printf(" nœud %s", n);
+		if (json_is_integer(seq))
+			printf(", n°%lld", (long long)json_integer_value(seq));
+		if (commit)
+			printf(", commit %.12s", commit);
+		if (file)
+			printf(", fichier %s", file);
+		printf("\n    %s\n", cli_str(v, "detail"));
+	}
+	if (json_array_size(findings) < total)
+		printf("\n  … et %zu autre(s) constat(s) non détaillé(s).\n",
+		       total - json_array_size(findings));
+}
+
+int cmd_audit(cli_ctx *c, int argc, char **argv)
+{
+	cts_audit_options o = {0};
+	const cli_opt opts[] = {
+	    {"state", OPT_STR, &o.state_path, 0},
+	    {"check-report", OPT_STR, &o.check_report, 0},
+	    {"authority-key", OPT_STR, &o.authority_key, 0},
+	    {NULL, 0, NULL, 0},
+	};
+	char *pos[1];
+	json_t *r = NULL;
+	int npos, ec, rc, tty = isatty(STDERR_FILENO);
+
+	if (cli_parse(c, argc, argv, opts, help, pos, 1, &npos, &ec) < 0)
+		return ec;
+	if (npos != 1)
+		return cli_usage(c, "indiquez le dépôt à auditer (chemin ou adresse)");
+	if (o.authority_key) {
+		unsigned char pk[32];
+		if (cts_key_parse_public_line(pk, o.authority_key) < 0)
+			return cli_usage(c, "--authority-key attend une ligne « ssh-ed25519 "
+			                    "AAAA... » (ctsnode key show sur le "
+			                    "nœud régional)");
+	}
+	if (tty) {
+		o.progress = show_progress;
+		o.progress_every = 200;
+	}
+	rc = cts_audit_run(pos[0], &o, &r);
+	if (tty)
+		fputs("\r\033[K", stderr);
+	if (rc < 0) {
+		fprintf(stderr, "ctsnode : erreur : %s\n",
+		        *cts_error_message() ? cts_error_message() : cts_error_name(rc));
+		return EXIT_INTERNAL;
+	}
+	if (c->json)
+		cli_print_json(r);
+	else
+		print_human(r);
+	ec = json_is_true(json_object_get(r, "ok")) ? EXIT_OK : EXIT_FINDINGS;
+	json_decref(r);
+	return ec;
+}
