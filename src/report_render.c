@@ -217,30 +217,59 @@ static void render_md(const json_t *rep, cts_strbuf *b)
 
 /* ---- HTML ---- */
 
+/* A chart label: the part before " : " (e.g. "Ségur pilier 3"), at most
+ * 40 characters, cut on a UTF-8 character boundary. */
+static void chart_label(char *out, size_t size, const char *name)
+{
+	const char *colon = strstr(name, " : ");
+	size_t len = colon ? (size_t)(colon - name) : strlen(name), chars = 0, i = 0;
+
+	while (i < len && i + 4 < size) {
+		size_t n = 1;
+		unsigned char c = (unsigned char)name[i];
+		if (c >= 0xf0)
+			n = 4;
+		else if (c >= 0xe0)
+			n = 3;
+		else if (c >= 0xc0)
+			n = 2;
+		if (chars == 40 || i + n > len) {
+			memcpy(out + i, "\xe2\x80\xa6", 3); /* … */
+			i += 3;
+			break;
+		}
+		memcpy(out + i, name + i, n);
+		i += n;
+		chars++;
+	}
+	out[i < size ? i : size - 1] = '\0';
+}
+
 static void svg_bars(cts_strbuf *b, const char *title, const char *const *names, const double *values, size_t n,
 		     double max, const char *unit)
 {
-	int h = 28 * (int)n + 40;
+	int h = 26 * (int)n + 12;
 
-	cts_strbuf_addf(b, "<figure><svg class=\"chart\" role=\"img\" viewBox=\"0 0 640 %d\" width=\"640\" height=\"%d\""
+	cts_strbuf_addf(b, "<figure><svg class=\"chart\" role=\"img\" viewBox=\"0 0 720 %d\" width=\"720\" height=\"%d\""
 			   " xmlns=\"http://www.w3.org/2000/svg\"><title>",
 			h, h);
 	html_text(b, title);
 	cts_strbuf_add(b, "</title>");
 	for (size_t i = 0; i < n; i++) {
-		double w = max > 0 ? values[i] / max * 330.0 : 0;
-		int y = 10 + 28 * (int)i;
-		char val[32];
+		double w = max > 0 ? values[i] / max * 300.0 : 0;
+		int y = 6 + 26 * (int)i;
+		char val[32], lab[200];
 		snprintf(val, sizeof(val), "%.1f", values[i]);
 		if (strchr(val, '.'))
 			*strchr(val, '.') = ',';
 		if (strlen(val) > 2 && strcmp(val + strlen(val) - 2, ",0") == 0)
 			val[strlen(val) - 2] = '\0';
-		cts_strbuf_addf(b, "<text x=\"230\" y=\"%d\" text-anchor=\"end\">", y + 15);
-		html_text(b, names[i]);
-		cts_strbuf_addf(b, "</text><rect class=\"bar\" x=\"240\" y=\"%d\" width=\"%.1f\" height=\"20\"/>"
+		chart_label(lab, sizeof(lab), names[i]);
+		cts_strbuf_addf(b, "<text x=\"330\" y=\"%d\" text-anchor=\"end\">", y + 15);
+		html_text(b, lab);
+		cts_strbuf_addf(b, "</text><rect class=\"bar\" x=\"340\" y=\"%d\" width=\"%.1f\" height=\"20\"/>"
 				   "<text x=\"%.1f\" y=\"%d\">%s%s</text>",
-				y, w, 246 + w, y + 15, val, unit);
+				y, w, 346 + w, y + 15, val, unit);
 	}
 	cts_strbuf_add(b, "</svg><figcaption>");
 	html_text(b, title);
@@ -315,7 +344,7 @@ static void render_html(const json_t *rep, cts_strbuf *b)
 			  "body{font-family:\"DejaVu Sans\",Arial,sans-serif;margin:2em auto;max-width:60em;color:#1b1b1b;line-height:1.4}\n"
 			  "h1{color:#000091;font-size:1.6em}h2{color:#000091;border-bottom:2px solid #000091;margin-top:2em}\n"
 			  "table{border-collapse:collapse;margin:1em 0;width:100%}th,td{border:1px solid #bbb;padding:.3em .5em;text-align:left}\n"
-			  "td{font-variant-numeric:tabular-nums}thead th{background:#e3e3fd}table.kpi{width:auto}table.kpi th{background:#f5f5fe}\n"
+			  "td{font-variant-numeric:tabular-nums}td:last-child{white-space:nowrap}thead th{background:#e3e3fd}table.kpi{width:auto}table.kpi th{background:#f5f5fe}\n"
 			  "svg.chart text{font-size:13px;fill:#1b1b1b}svg.chart .bar{fill:#000091}figure{margin:1em 0}\n"
 			  "figcaption{font-size:.9em;color:#555}.checks li{margin:.2em 0}code{font-size:.85em;word-break:break-all}\n"
 			  "@media print{body{margin:0;max-width:none}h2{page-break-after:avoid}table,figure{page-break-inside:avoid}}\n"
