@@ -49,6 +49,11 @@ int cts_mkdirs(const char *path)
 
 int cts_write_file_atomic(const char *path, const void *data, size_t len, int mode)
 {
+	return cts_write_file_replace(path, data, len, mode, 1);
+}
+
+int cts_write_file_replace(const char *path, const void *data, size_t len, int mode, int durable)
+{
 	char tmp[4200], dir[4200];
 	const unsigned char *p = data;
 	int fd, dfd;
@@ -84,7 +89,7 @@ int cts_write_file_atomic(const char *path, const void *data, size_t len, int mo
 		len -= (size_t)w;
 	}
 	cts_crashpoint();
-	if (fsync(fd) != 0 || close(fd) != 0) {
+	if ((durable && fsync(fd) != 0) || close(fd) != 0) {
 		int e = errno;
 		unlink(tmp);
 		return cts_error_set(CTS_EIO, "impossible d'écrire %s : %s", path, strerror(e));
@@ -95,6 +100,8 @@ int cts_write_file_atomic(const char *path, const void *data, size_t len, int mo
 		return cts_error_set(CTS_EIO, "impossible de renommer %s : %s", path, strerror(e));
 	}
 	cts_crashpoint();
+	if (!durable)
+		return 0;
 	snprintf(dir, sizeof(dir), "%s", path);
 	dfd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd >= 0) {

@@ -63,6 +63,12 @@ int cts_mkdirs(const char *path);
 /* Write a file atomically: temp name, fsync, rename, fsync dir. */
 int cts_write_file_atomic(const char *path, const void *data, size_t len, int mode);
 
+/* The same with durable = 0: temp name, rename, no fsync. The file is
+ * complete or absent for every other process at once, but not on the disk
+ * until a later sync (syncfs): for batches that sync once before their
+ * commit (the importer). */
+int cts_write_file_replace(const char *path, const void *data, size_t len, int mode, int durable);
+
 /* Read a whole regular file (no symlink), at most max bytes. *data malloc'd
  * and NUL-terminated; CTS_ENOTFOUND if absent, CTS_ELIMIT if larger. */
 int cts_read_file(const char *path, size_t max, char **data, size_t *len);

@@ -5,6 +5,7 @@
 #include "hlc.h"
 #include "journal.h"
 #include "key.h"
+#include "precheck.h"
 #include "record.h"
 #include "sshsig.h"
 #include "tables.h"
@@ -16,6 +17,11 @@
 
 #define IMPORT_MAX_NODES 4096
 #define IMPORT_MAX_PER_NODE 10000000
+/* Changesets are evaluated in batches: one transaction and one flush of
+ * the history files per batch, signatures checked on every core. A batch
+ * holds at most this many changesets and this many bytes of them. */
+#define IMPORT_BATCH 512
+#define IMPORT_BATCH_BYTES (1024 * 1024)
 
 typedef enum { EV_ACCEPT, EV_PENDING, EV_HELD, EV_REFUSED, EV_DUPLICATE } verdict;
 
@@ -199,6 +205,7 @@ int cts_import_offer(cts_node *n, const char *node, int64_t seq, const char *jso
 typedef struct {
 	char reason[600];
 	int need_rebuild;
+	int wrote; /* history files written, to be flushed before the commit */
 } eval_ctx;
 
 static verdict refuse(eval_ctx *e, const char *what, const char *detail)
@@ -331,12 +338,29 @@ static int apply_ops(cts_node *n, const cts_changeset *cs)
 	return 0;
 }
 
+/* Verify sig over json with pk, reusing the pre-check when it used the
+ * same key. *why: the reason of a refusal. */
+static int verify_sig(cts_precheck *pre, const unsigned char pk[32], const char *sig, size_t sig_len, const char *json,
+		      size_t json_len, const char **why)
+{
+	int rc;
+
+	if (pre->have_pk && memcmp(pre->pk, pk, 32) == 0) {
+		*why = pre->sig_error ? pre->sig_error : "mémoire insuffisante";
+		return pre->sig_rc;
+	}
+	rc = cts_sshsig_verify(sig, sig_len, pk, CTS_SIG_NAMESPACE, (const unsigned char *)json, json_len, NULL);
+	*why = cts_error_message();
+	return rc;
+}
+
 static verdict evaluate(cts_node *n, const char *node, int64_t seq, const char *id, const char *json, size_t json_len,
-			const char *sig, size_t sig_len, eval_ctx *e)
+			const char *sig, size_t sig_len, cts_precheck *pre, eval_ctx *e)
 {
 	cts_changeset *cs = NULL;
 	cts_registry_entry reg = { 0 };
-	unsigned char pk[32], signer[32];
+	unsigned char pk[32];
+	const char *sigwhy;
 	char have[65], *pinned_node = NULL;
 	const char *role;
 	int64_t last;
@@ -345,10 +369,12 @@ static verdict evaluate(cts_node *n, const char *node, int64_t seq, const char *
 	sqlite3_stmt *s;
 
 	e->reason[0] = '\0';
-	if (cts_changeset_parse(&cs, json, json_len) < 0) {
-		v = refuse(e, "format invalide : ", cts_error_message());
+	if (!pre->cs) {
+		v = refuse(e, "format invalide : ", pre->parse_error ? pre->parse_error : "mémoire insuffisante");
 		goto out;
 	}
+	cs = pre->cs;
+	pre->cs = NULL;
 	if (strcmp(cs->node, node) != 0 || cs->seq != seq) {
 		v = refuse(e, "le contenu (nœud, numéro) ne correspond pas à l'emplacement du fichier", NULL);
 		goto out;
@@ -386,7 +412,7 @@ static verdict evaluate(cts_node *n, const char *node, int64_t seq, const char *
 		cts_store_meta_get(n->store, "authority_node", &pinned_node);
 		if ((!pinned_node || strcmp(pinned_node, node) == 0) && n->authority_key &&
 		    cts_key_parse_public_line(pk, n->authority_key) == 0 &&
-		    cts_sshsig_verify(sig, sig_len, pk, CTS_SIG_NAMESPACE, (const unsigned char *)json, json_len, NULL) == 0) {
+		    verify_sig(pre, pk, sig, sig_len, json, json_len, &sigwhy) == 0) {
 			reg.key = strdup(n->authority_key);
 			reg.territory = strdup(cs->territory);
 			reg.role = strdup("authority");
@@ -405,8 +431,8 @@ static verdict evaluate(cts_node *n, const char *node, int64_t seq, const char *
 		v = refuse(e, "clé inscrite invalide", NULL);
 		goto out;
 	}
-	if (cts_sshsig_verify(sig, sig_len, pk, CTS_SIG_NAMESPACE, (const unsigned char *)json, json_len, signer) < 0) {
-		v = refuse(e, "signature invalide : ", cts_error_message());
+	if (verify_sig(pre, pk, sig, sig_len, json, json_len, &sigwhy) < 0) {
+		v = refuse(e, "signature invalide : ", sigwhy);
 		goto out;
 	}
 	if (reg.revoked_after >= 0 && seq > reg.revoked_after) {
@@ -493,7 +519,7 @@ static verdict evaluate(cts_node *n, const char *node, int64_t seq, const char *
 	    (rc = cts_store_hlc_observe(n->store, cs->hlc_max)) < 0 ||
 	    (strcmp(role, "authority") == 0 && !is_self && !pinned_node &&
 	     (rc = cts_store_meta_set(n->store, "authority_node", node)) < 0) ||
-	    (!is_self && (rc = cts_history_write(n, node, seq, json, json_len, sig, sig_len)) < 0)) {
+	    (!is_self && (e->wrote = 1, rc = cts_history_write_deferred(n, node, seq, json, json_len, sig, sig_len)) < 0)) {
 		cts_store_rollback(n->store);
 		if (rc == CTS_EIO || rc == CTS_EDB || rc == CTS_EBUSY || rc == CTS_ENOMEM) {
 			/* Our failure, not the changeset's: keep it pending. */
@@ -523,64 +549,163 @@ out:
 	return v;
 }
 
-static int process_once(cts_node *n, cts_import_stats *st, int *progress, int *need_rebuild, int final_pass)
+/* One received changeset of a batch. */
+typedef struct {
+	char node[65];
+	int64_t seq;
+	char id[65];
+	char *json, *sig;
+	size_t json_len, sig_len;
+} batch_row;
+
+typedef struct {
+	batch_row rows[IMPORT_BATCH];
+	cts_precheck pre[IMPORT_BATCH];
+	size_t n;
+	/* The key expected for the last node looked up. */
+	char key_node[65];
+	int key_ok;
+	unsigned char key[32];
+} batch;
+
+static void batch_clear(batch *b)
+{
+	for (size_t i = 0; i < b->n; i++) {
+		free(b->rows[i].json);
+		free(b->rows[i].sig);
+		cts_precheck_dispose(&b->pre[i]);
+	}
+	b->n = 0;
+}
+
+/* Load the next batch of pending or held changesets after (node, seq, id):
+ * of node `only` if given, else of every node but `skip`, in (node, seq, id)
+ * order. */
+static int batch_load(cts_node *n, batch *b, const char *only, const char *skip, const batch_row *after)
 {
 	sqlite3_stmt *s;
-	json_t *rows = NULL, *row;
-	size_t i;
+	size_t bytes = 0;
 	int rc;
 
-	*progress = 0;
-	/* Load keys only; bodies are read one at a time. */
-	/* The authority's chain first: the registry decides everything else. */
-	if ((rc = cts_store_stmt(n->store, &s, "SELECT node, seq, id FROM inbox WHERE state IN ('pending', 'held')"
-					       " ORDER BY node IS NOT (SELECT value FROM meta WHERE key = 'authority_node'),"
-					       " node, seq, id")) < 0 ||
-	    (rc = cts_store_rows_json(n->store, s, &rows)) < 0)
+	batch_clear(b);
+	if (only)
+		rc = cts_store_stmt(n->store, &s, "SELECT node, seq, id, body, sig FROM inbox"
+						  " WHERE state IN ('pending', 'held') AND node = ?1 AND (seq, id) > (?3, ?4)"
+						  " ORDER BY seq, id LIMIT ?5");
+	else
+		rc = cts_store_stmt(n->store, &s, "SELECT node, seq, id, body, sig FROM inbox"
+						  " WHERE state IN ('pending', 'held') AND node IS NOT ?2"
+						  " AND (node, seq, id) > (?6, ?3, ?4) ORDER BY node, seq, id LIMIT ?5");
+	if (rc < 0)
 		return rc;
-	json_array_foreach(rows, i, row) {
-		const char *node = json_string_value(json_object_get(row, "node"));
-		const char *id = json_string_value(json_object_get(row, "id"));
-		int64_t seq = json_integer_value(json_object_get(row, "seq"));
-		char *json = NULL, *sig = NULL;
-		size_t jl = 0, sl = 0;
+	if (only)
+		sqlite3_bind_text(s, 1, only, -1, SQLITE_STATIC);
+	else {
+		sqlite3_bind_text(s, 2, skip, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 6, after ? after->node : "", -1, SQLITE_STATIC);
+	}
+	sqlite3_bind_int64(s, 3, after ? after->seq : 0);
+	sqlite3_bind_text(s, 4, after ? after->id : "", -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 5, IMPORT_BATCH);
+	while (b->n < IMPORT_BATCH && bytes < IMPORT_BATCH_BYTES && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		batch_row *r = &b->rows[b->n];
+		const char *node = (const char *)sqlite3_column_text(s, 0), *id = (const char *)sqlite3_column_text(s, 2);
+
+		memset(r, 0, sizeof(*r));
+		memset(&b->pre[b->n], 0, sizeof(b->pre[b->n]));
+		snprintf(r->node, sizeof(r->node), "%s", node ? node : "");
+		snprintf(r->id, sizeof(r->id), "%s", id ? id : "");
+		r->seq = sqlite3_column_int64(s, 1);
+		r->json_len = (size_t)sqlite3_column_bytes(s, 3);
+		r->sig_len = (size_t)sqlite3_column_bytes(s, 4);
+		r->json = malloc(r->json_len + 1);
+		r->sig = malloc(r->sig_len + 1);
+		b->n++;
+		if (!r->json || !r->sig) {
+			sqlite3_reset(s);
+			return cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
+		}
+		if (r->json_len)
+			memcpy(r->json, sqlite3_column_blob(s, 3), r->json_len);
+		if (r->sig_len)
+			memcpy(r->sig, sqlite3_column_blob(s, 4), r->sig_len);
+		r->json[r->json_len] = r->sig[r->sig_len] = '\0';
+		bytes += r->json_len + r->sig_len;
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return cts_store_error(n->store, "lecture de la file des changesets reçus");
+	return 0;
+}
+
+/* The key evaluate() will most likely verify node's signatures with, as
+ * the registry stands now. 0 and *pk, or -1 if none is known. */
+static int expected_key(cts_node *n, const char *node, unsigned char pk[32])
+{
+	cts_registry_entry reg;
+	char *line = NULL, *pinned = NULL;
+	int rc = -1;
+
+	if (strcmp(node, n->id) == 0) {
+		if (cts_store_meta_get(n->store, "public_key", &line) == 0 && line && cts_key_parse_public_line(pk, line) == 0)
+			rc = 0;
+		free(line);
+	} else if (cts_registry_get(n, node, &reg) == 0) {
+		rc = cts_key_parse_public_line(pk, reg.key) == 0 ? 0 : -1;
+		cts_registry_entry_dispose(&reg);
+	} else if (n->authority_key) {
+		cts_store_meta_get(n->store, "authority_node", &pinned);
+		if ((!pinned || strcmp(pinned, node) == 0) && cts_key_parse_public_line(pk, n->authority_key) == 0)
+			rc = 0;
+		free(pinned);
+	}
+	cts_error_clear();
+	return rc;
+}
+
+/* Parse and verify the batch on every core. */
+static void batch_precheck(cts_node *n, batch *b)
+{
+	for (size_t i = 0; i < b->n; i++) {
+		cts_precheck *p = &b->pre[i];
+		if (strcmp(b->key_node, b->rows[i].node) != 0) {
+			snprintf(b->key_node, sizeof(b->key_node), "%s", b->rows[i].node);
+			b->key_ok = expected_key(n, b->rows[i].node, b->key) == 0;
+		}
+		p->json = b->rows[i].json;
+		p->json_len = b->rows[i].json_len;
+		p->sig = b->rows[i].sig;
+		p->sig_len = b->rows[i].sig_len;
+		p->have_pk = b->key_ok;
+		memcpy(p->pk, b->key, sizeof(p->pk));
+	}
+	cts_precheck_run(b->pre, b->n, cts_precheck_threads());
+	b->key_node[0] = '\0'; /* the registry may change while the batch applies */
+}
+
+/* Evaluate a loaded batch in one transaction. */
+static int batch_apply(cts_node *n, batch *b, cts_import_stats *st, size_t *done, size_t total, int *progress,
+		       int *need_rebuild, int final_pass)
+{
+	int rc, wrote = 0;
+
+	if ((rc = cts_store_begin(n->store)) < 0)
+		return rc;
+	for (size_t i = 0; i < b->n; i++) {
+		batch_row *r = &b->rows[i];
 		eval_ctx e = { .need_rebuild = 0 };
 		verdict v;
 
-		if ((rc = cts_store_stmt(n->store, &s, "SELECT body, sig FROM inbox WHERE node = ? AND seq = ? AND id = ?")) < 0)
-			break;
-		sqlite3_bind_text(s, 1, node, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(s, 2, seq);
-		sqlite3_bind_text(s, 3, id, -1, SQLITE_STATIC);
-		if (sqlite3_step(s) != SQLITE_ROW) {
-			sqlite3_reset(s);
-			continue;
-		}
-		jl = (size_t)sqlite3_column_bytes(s, 0);
-		sl = (size_t)sqlite3_column_bytes(s, 1);
-		json = malloc(jl + 1);
-		sig = malloc(sl + 1);
-		if (!json || !sig) {
-			sqlite3_reset(s);
-			free(json);
-			free(sig);
-			rc = cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
-			break;
-		}
-		memcpy(json, sqlite3_column_blob(s, 0), jl);
-		memcpy(sig, sqlite3_column_blob(s, 1), sl);
-		sqlite3_reset(s);
-
-		if (st && st->progress && (i % 64 == 0 || i + 1 == json_array_size(rows)))
-			st->progress(i + 1, json_array_size(rows), st->progress_ctx);
-		v = evaluate(n, node, seq, id, json, jl, sig, sl, &e);
-		free(json);
-		free(sig);
+		++*done;
+		if (st && st->progress && (*done % 64 == 0 || *done == total))
+			st->progress(*done, total, st->progress_ctx);
+		v = evaluate(n, r->node, r->seq, r->id, r->json, r->json_len, r->sig, r->sig_len, &b->pre[i], &e);
+		wrote |= e.wrote;
 		if (e.need_rebuild)
 			*need_rebuild = 1;
 		if (v == EV_ACCEPT || v == EV_DUPLICATE) {
-			if ((rc = inbox_del(n, node, seq, id)) < 0)
-				break;
+			if ((rc = inbox_del(n, r->node, r->seq, r->id)) < 0)
+				goto fail;
 			if (v == EV_ACCEPT) {
 				*progress = 1;
 				if (st)
@@ -590,12 +715,75 @@ static int process_once(cts_node *n, cts_import_stats *st, int *progress, int *n
 			}
 			continue;
 		}
-		if ((rc = inbox_set(n, node, seq, id, state_names[v], e.reason)) < 0)
-			break;
+		if ((rc = inbox_set(n, r->node, r->seq, r->id, state_names[v], e.reason)) < 0)
+			goto fail;
 		if (final_pass || v == EV_REFUSED)
-			add_event(st, node, seq, v, e.reason);
+			add_event(st, r->node, r->seq, v, e.reason);
 	}
-	json_decref(rows);
+	/* The files the batch wrote reach the disk before the commit that
+	 * says they are applied. */
+	if ((wrote && (rc = cts_history_sync(n)) < 0) || (rc = cts_store_commit(n->store)) < 0)
+		goto fail;
+	return 0;
+fail:
+	cts_store_rollback(n->store);
+	return rc;
+}
+
+static int pending_count(cts_node *n, size_t *out)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	*out = 0;
+	if ((rc = cts_store_stmt(n->store, &s, "SELECT count(*) FROM inbox WHERE state IN ('pending', 'held')")) < 0)
+		return rc;
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		*out = (size_t)sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	return rc == SQLITE_ROW ? 0 : cts_store_error(n->store, "lecture de la file des changesets reçus");
+}
+
+/* One pass over the inbox: the authority's chain first (the registry
+ * decides everything else), then every other node in (node, seq) order. */
+static int process_once(cts_node *n, cts_import_stats *st, int *progress, int *need_rebuild, int final_pass)
+{
+	batch *b;
+	batch_row last;
+	char *authority = NULL;
+	size_t done = 0, total;
+	int rc;
+
+	*progress = 0;
+	if ((rc = pending_count(n, &total)) < 0 || total == 0)
+		return rc;
+	if (!(b = calloc(1, sizeof(*b))))
+		return cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
+	if ((rc = cts_store_meta_get(n->store, "authority_node", &authority)) == CTS_ENOTFOUND) {
+		cts_error_clear();
+		rc = 0;
+	} else if (rc < 0) {
+		goto out;
+	}
+	for (int pass = authority ? 0 : 1; pass < 2; pass++) {
+		int first = 1;
+		for (;;) {
+			if ((rc = batch_load(n, b, pass == 0 ? authority : NULL, authority, first ? NULL : &last)) < 0)
+				goto out;
+			if (b->n == 0)
+				break;
+			first = 0;
+			last = b->rows[b->n - 1];
+			last.json = last.sig = NULL;
+			batch_precheck(n, b);
+			if ((rc = batch_apply(n, b, st, &done, total, progress, need_rebuild, final_pass)) < 0)
+				goto out;
+		}
+	}
+out:
+	batch_clear(b);
+	free(b);
+	free(authority);
 	return rc;
 }
 

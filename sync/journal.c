@@ -1,3 +1,4 @@
+#define _GNU_SOURCE /* syncfs */
 #include "journal.h"
 
 #include "changeset.h"
@@ -5,13 +6,16 @@
 #include "hlc.h"
 #include "sshsig.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
-int cts_history_write(cts_node *n, const char *node, int64_t seq, const char *json, size_t json_len,
-		      const char *sig, size_t sig_len)
+static int history_write(cts_node *n, const char *node, int64_t seq, const char *json, size_t json_len,
+			 const char *sig, size_t sig_len, int durable)
 {
 	char rel[128], *path = NULL, sigpath[4300], *old = NULL;
 	size_t old_len = 0;
@@ -39,12 +43,47 @@ int cts_history_write(cts_node *n, const char *node, int64_t seq, const char *js
 		}
 	}
 	cts_error_clear();
-	if ((rc = cts_write_file_atomic(path, json, json_len, 0644)) < 0)
+	if ((rc = cts_write_file_replace(path, json, json_len, 0644, durable)) < 0)
 		goto cleanup;
-	rc = cts_write_file_atomic(sigpath, sig, sig_len, 0644);
+	rc = cts_write_file_replace(sigpath, sig, sig_len, 0644, durable);
 cleanup:
 	free(old);
 	free(path);
+	return rc;
+}
+
+int cts_history_write(cts_node *n, const char *node, int64_t seq, const char *json, size_t json_len,
+		      const char *sig, size_t sig_len)
+{
+	return history_write(n, node, seq, json, json_len, sig, sig_len, 1);
+}
+
+int cts_history_write_deferred(cts_node *n, const char *node, int64_t seq, const char *json, size_t json_len,
+			       const char *sig, size_t sig_len)
+{
+	return history_write(n, node, seq, json, json_len, sig, sig_len, 0);
+}
+
+int cts_history_sync(cts_node *n)
+{
+	char *dir = cts_node_path(n, "changesets");
+	int fd, rc = 0;
+
+	if (!dir)
+		return cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT) {
+		free(dir);
+		return 0; /* nothing was written */
+	}
+	/* One flush of the file system holding the history, instead of two
+	 * fsyncs per file (and per directory). */
+	if (fd < 0 || syncfs(fd) != 0)
+		rc = cts_error_set(CTS_EIO, "impossible d'écrire l'historique sur le disque (%s) : %s", dir,
+				   errno == ENOSPC ? "disque plein" : strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	free(dir);
 	return rc;
 }
 

@@ -26,6 +26,15 @@ int cts_journal_seal(cts_node *n, const cts_key *key, int *sealed);
 int cts_history_write(cts_node *n, const char *node, int64_t seq, const char *json, size_t json_len,
 		      const char *sig, size_t sig_len);
 
+/* The same without waiting for the disk; the caller calls
+ * cts_history_sync() once, after the last file and before committing
+ * anything that refers to them. */
+int cts_history_write_deferred(cts_node *n, const char *node, int64_t seq, const char *json, size_t json_len,
+			       const char *sig, size_t sig_len);
+
+/* Flush the file system holding HOME/changesets/ (syncfs). */
+int cts_history_sync(cts_node *n);
+
 /* Record an applied changeset (own or imported) and its causal context
  * in the database (inside the caller's transaction). */
 int cts_history_record(cts_node *n, const cts_changeset *cs);
