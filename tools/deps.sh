@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages ctsnode needs to build and test, when
-# missing (uses sudo when not root). Idempotent.
+# missing (uses sudo when not root). Idempotent. Extra package names given
+# as arguments are installed too (tools/test.sh adds clang for fuzzing).
 set -euo pipefail
 
 pkgs=(build-essential cmake pkg-config
       libsqlite3-dev libgit2-dev libsodium-dev libjansson-dev libcmocka-dev
-      git openssh-client openssh-server jq chromium python3)
+      git openssh-client openssh-server jq chromium python3 "$@")
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

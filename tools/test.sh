@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Builds ctsnode and runs the whole test suite twice: a normal build with
 # -Wall -Wextra -Werror, then a build under AddressSanitizer and
-# UndefinedBehaviorSanitizer. Installs missing Debian packages first.
+# UndefinedBehaviorSanitizer; then runs every libFuzzer target briefly
+# (FUZZ_SECONDS, default 60 s each, two at a time) so the harnesses cannot
+# rot. Installs missing Debian packages first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-tools/deps.sh
+tools/deps.sh clang libclang-rt-14-dev
 
 jobs=$(nproc 2>/dev/null || echo 2)
 run_suite() {
@@ -23,3 +25,5 @@ echo "== Construction et tests sous AddressSanitizer + UndefinedBehaviorSanitize
 CTS_CRASH_STRIDE=4 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	LSAN_OPTIONS=suppressions="$(pwd)/tests/lsan.supp":print_suppressions=0 \
 	run_suite build/asan -DCTS_WERROR=ON -DCTS_SANITIZE=ON
+echo "== Fuzzing bref de chaque cible (tools/fuzz.sh)"
+FUZZ_SECONDS=${FUZZ_SECONDS:-60} FUZZ_PARALLEL=2 tools/fuzz.sh
