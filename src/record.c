@@ -46,10 +46,11 @@ int cts_record_check_set(const cts_table_def *t, const json_t *set)
 	return 0;
 }
 
+/* The value must outlive the statement's next step (bound static). */
 static void bind_json(sqlite3_stmt *s, int i, const json_t *v)
 {
 	if (json_is_string(v))
-		sqlite3_bind_text(s, i, json_string_value(v), (int)json_string_length(v), SQLITE_TRANSIENT);
+		sqlite3_bind_text(s, i, json_string_value(v), (int)json_string_length(v), SQLITE_STATIC);
 	else if (json_is_integer(v))
 		sqlite3_bind_int64(s, i, json_integer_value(v));
 	else if (json_is_true(v))
@@ -103,69 +104,243 @@ static int64_t stamp_seen(const cts_stamp *w, const char *other)
 	return json_integer_value(v);
 }
 
-static int rematerialise(cts_store *st, const cts_table_def *t, const char *territory, const char *rid)
+/* The replicated state of one record as read before (put) or after (del)
+ * an operation: its field states, its tombstone and its open conflicts. */
+#define REC_MAX_FIELDS 32
+
+/* Statement slots (store.h): 2 per table for the view, then one
+ * multi-row fstate write per row count. */
+#define SLOT_FSTATE 24
+#define SLOT_FSTATE_MAX (64 - SLOT_FSTATE - 1)
+
+typedef struct {
+	int present;          /* a row in fstate */
+	sqlite3_value *value; /* its value (copy) */
+	uint64_t hlc;
+	const char *node;     /* in rec_state.strings, or the writer's (after a write) */
+	int64_t seq;
+	const json_t *nv;     /* value written by this operation, or NULL */
+} field_state;
+
+typedef struct {
+	int64_t id;
+	size_t field;
+	const char *win_node, *lose_node;
+	int64_t win_seq, lose_seq;
+} open_conflict;
+
+typedef struct {
+	field_state f[REC_MAX_FIELDS];
+	int has_tomb;
+	int64_t tomb_hlc;
+	const char *tomb_node;
+	open_conflict *conf;
+	size_t nconf, capconf;
+	char *strings; /* node ids, NUL-separated */
+	size_t nstr, capstr;
+} rec_state;
+
+static void rec_state_dispose(rec_state *r)
 {
-	char sql[1024];
-	sqlite3_stmt *s, *ins;
-	sqlite3_value *vals[32] = { 0 };
-	int rc, any = 0;
-	size_t off;
+	for (size_t i = 0; i < REC_MAX_FIELDS; i++)
+		sqlite3_value_free(r->f[i].value);
+	free(r->conf);
+	free(r->strings);
+}
 
-	snprintf(sql, sizeof(sql), "DELETE FROM %s WHERE territory = ? AND id = ?", t->name);
-	if ((rc = cts_store_stmt(st, &s, sql)) < 0)
-		return rc;
-	sqlite3_bind_text(s, 1, territory, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, rid, -1, SQLITE_STATIC);
-	if (sqlite3_step(s) != SQLITE_DONE)
-		return cts_store_error(st, "mise à jour de la vue");
+/* Offset of a copy of `s` in r->strings (pointers are fixed up after the
+ * load, since the buffer may move). */
+static int rec_str(rec_state *r, const unsigned char *s, size_t *off)
+{
+	size_t n = strlen((const char *)(s ? s : (const unsigned char *)"")) + 1;
 
+	if (r->nstr + n > r->capstr) {
+		size_t cap = r->capstr ? r->capstr * 2 : 512;
+		char *p;
+		while (cap < r->nstr + n)
+			cap *= 2;
+		if (!(p = realloc(r->strings, cap)))
+			return cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
+		r->strings = p;
+		r->capstr = cap;
+	}
+	memcpy(r->strings + r->nstr, s ? (const char *)s : "", n);
+	*off = r->nstr;
+	r->nstr += n;
+	return 0;
+}
+
+static size_t field_index(const cts_table_def *t, const char *name)
+{
+	for (size_t i = 0; i < t->nfields; i++)
+		if (strcmp(t->fields[i].name, name) == 0)
+			return i;
+	return (size_t)-1;
+}
+
+/* One statement reads the record's field states, tombstone and open
+ * conflicts (all three by primary key / unique index prefix). */
+static int load_state(cts_store *st, const cts_table_def *t, const char *territory, const char *rid, rec_state *r)
+{
+	sqlite3_stmt *s;
+	size_t node_off[REC_MAX_FIELDS], tomb_off = 0, *conf_off = NULL;
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	if (t->nfields > REC_MAX_FIELDS)
+		return cts_error_set(CTS_ERR, "table %s : trop de champs", t->name);
 	if ((rc = cts_store_stmt(st, &s,
-				 "SELECT f.field, f.value FROM fstate f WHERE f.tbl = ?1 AND f.territory = ?2 AND f.rid = ?3"
-				 " AND NOT EXISTS (SELECT 1 FROM tomb t WHERE t.tbl = ?1 AND t.territory = ?2 AND t.rid = ?3"
-				 " AND (t.hlc > f.hlc OR (t.hlc = f.hlc AND t.node > f.node)))")) < 0)
+				 "SELECT 0, field, value, hlc, node, seq, NULL FROM fstate"
+				 " WHERE tbl = ?1 AND territory = ?2 AND rid = ?3"
+				 " UNION ALL SELECT 1, NULL, NULL, hlc, node, seq, NULL FROM tomb"
+				 " WHERE tbl = ?1 AND territory = ?2 AND rid = ?3"
+				 " UNION ALL SELECT 2, field, id, win_seq, win_node, lose_seq, lose_node FROM conflict"
+				 " WHERE tbl = ?1 AND territory = ?2 AND rid = ?3 AND resolved_by IS NULL")) < 0)
 		return rc;
 	sqlite3_bind_text(s, 1, t->name, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, territory, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 3, rid, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		const char *field = (const char *)sqlite3_column_text(s, 0);
-		for (size_t i = 0; i < t->nfields && i < 32; i++) {
-			if (strcmp(t->fields[i].name, field) == 0) {
-				sqlite3_value_free(vals[i]);
-				vals[i] = sqlite3_value_dup(sqlite3_column_value(s, 1));
-				any = 1;
+		int kind = sqlite3_column_int(s, 0);
+		size_t i = kind == 1 ? 0 : field_index(t, (const char *)sqlite3_column_text(s, 1));
+
+		if (kind == 0 && i < t->nfields) {
+			field_state *f = &r->f[i];
+			f->present = 1;
+			if (!(f->value = sqlite3_value_dup(sqlite3_column_value(s, 2)))) {
+				rc = cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
+				goto fail;
 			}
+			f->hlc = (uint64_t)sqlite3_column_int64(s, 3);
+			f->seq = sqlite3_column_int64(s, 5);
+			if ((rc = rec_str(r, sqlite3_column_text(s, 4), &node_off[i])) < 0)
+				goto fail;
+		} else if (kind == 1) {
+			r->has_tomb = 1;
+			r->tomb_hlc = sqlite3_column_int64(s, 3);
+			if ((rc = rec_str(r, sqlite3_column_text(s, 4), &tomb_off)) < 0)
+				goto fail;
+		} else if (kind == 2 && i < t->nfields) {
+			open_conflict *c;
+			if (r->nconf == r->capconf) {
+				size_t cap = r->capconf ? r->capconf * 2 : 8;
+				open_conflict *p = realloc(r->conf, cap * sizeof(*p));
+				size_t *po = realloc(conf_off, cap * 2 * sizeof(*po));
+				if (p)
+					r->conf = p;
+				if (po)
+					conf_off = po;
+				if (!p || !po) {
+					rc = cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
+					goto fail;
+				}
+				r->capconf = cap;
+			}
+			c = &r->conf[r->nconf];
+			c->id = sqlite3_column_int64(s, 2);
+			c->field = i;
+			c->win_seq = sqlite3_column_int64(s, 3);
+			c->lose_seq = sqlite3_column_int64(s, 5);
+			if ((rc = rec_str(r, sqlite3_column_text(s, 4), &conf_off[2 * r->nconf])) < 0 ||
+			    (rc = rec_str(r, sqlite3_column_text(s, 6), &conf_off[2 * r->nconf + 1])) < 0)
+				goto fail;
+			r->nconf++;
 		}
 	}
-	sqlite3_reset(s);
 	if (rc != SQLITE_DONE) {
 		rc = cts_store_error(st, "lecture de l'état des champs");
-		goto cleanup;
+		goto fail;
 	}
-	rc = 0;
-	if (!any)
-		goto cleanup; /* deleted, or nothing visible */
+	sqlite3_reset(s);
+	for (size_t i = 0; i < t->nfields; i++)
+		if (r->f[i].present)
+			r->f[i].node = r->strings + node_off[i];
+	if (r->has_tomb)
+		r->tomb_node = r->strings + tomb_off;
+	for (size_t k = 0; k < r->nconf; k++) {
+		r->conf[k].win_node = r->strings + conf_off[2 * k];
+		r->conf[k].lose_node = r->strings + conf_off[2 * k + 1];
+	}
+	free(conf_off);
+	return 0;
+fail:
+	sqlite3_reset(s);
+	free(conf_off);
+	rec_state_dispose(r);
+	memset(r, 0, sizeof(*r));
+	return rc;
+}
 
-	off = (size_t)snprintf(sql, sizeof(sql), "INSERT INTO %s (territory, id", t->name);
-	for (size_t i = 0; i < t->nfields; i++)
-		off += (size_t)snprintf(sql + off, sizeof(sql) - off, ", %s", t->fields[i].name);
-	off += (size_t)snprintf(sql + off, sizeof(sql) - off, ") VALUES (?, ?");
-	for (size_t i = 0; i < t->nfields; i++)
-		off += (size_t)snprintf(sql + off, sizeof(sql) - off, ", ?");
-	snprintf(sql + off, sizeof(sql) - off, ")");
-	if ((rc = cts_store_stmt(st, &ins, sql)) < 0)
-		goto cleanup;
-	sqlite3_bind_text(ins, 1, territory, -1, SQLITE_STATIC);
-	sqlite3_bind_text(ins, 2, rid, -1, SQLITE_STATIC);
+/* The materialised row from the record's state: its visible fields (not
+ * older than the tombstone, as the digest sees them), or no row at all. */
+static int materialise(cts_store *st, const cts_table_def *t, const char *territory, const char *rid,
+		       const rec_state *r)
+{
+	sqlite3_stmt *s;
+	int visible[REC_MAX_FIELDS], any = 0, rc;
+	unsigned ti = (unsigned)(t - cts_tables);
+
+	if (ti >= cts_table_count || 2 * ti + 1 >= SLOT_FSTATE)
+		return cts_error_set(CTS_ERR, "table %s inconnue", t->name);
 	for (size_t i = 0; i < t->nfields; i++) {
-		if (vals[i])
-			sqlite3_bind_value(ins, (int)i + 3, vals[i]);
+		const field_state *f = &r->f[i];
+		int64_t h = (int64_t)f->hlc; /* compared as SQLite integers are */
+		visible[i] = f->present && !(r->has_tomb && (r->tomb_hlc > h ||
+							      (r->tomb_hlc == h && strcmp(r->tomb_node, f->node) > 0)));
+		any |= visible[i];
 	}
-	rc = sqlite3_step(ins) == SQLITE_DONE ? 0 : cts_store_error(st, "mise à jour de la vue");
-	sqlite3_reset(ins);
-cleanup:
-	for (size_t i = 0; i < 32; i++)
-		sqlite3_value_free(vals[i]);
+	if (!any) {
+		if ((rc = cts_store_stmt_slot(st, CTS_SLOT_RECORD + 2 * ti, &s, NULL)) == 1) {
+			char sql[128];
+			snprintf(sql, sizeof(sql), "DELETE FROM %s WHERE territory = ? AND id = ?", t->name);
+			rc = cts_store_stmt_slot(st, CTS_SLOT_RECORD + 2 * ti, &s, sql);
+		}
+		if (rc < 0)
+			return rc;
+		sqlite3_bind_text(s, 1, territory, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 2, rid, -1, SQLITE_STATIC);
+		rc = sqlite3_step(s);
+		sqlite3_reset(s);
+		return rc == SQLITE_DONE ? 0 : cts_store_error(st, "mise à jour de la vue");
+	}
+	if ((rc = cts_store_stmt_slot(st, CTS_SLOT_RECORD + 2 * ti + 1, &s, NULL)) == 1) {
+		char sql[1024];
+		size_t off = (size_t)snprintf(sql, sizeof(sql), "INSERT OR REPLACE INTO %s (territory, id", t->name);
+		for (size_t i = 0; i < t->nfields; i++)
+			off += (size_t)snprintf(sql + off, sizeof(sql) - off, ", %s", t->fields[i].name);
+		off += (size_t)snprintf(sql + off, sizeof(sql) - off, ") VALUES (?, ?");
+		for (size_t i = 0; i < t->nfields; i++)
+			off += (size_t)snprintf(sql + off, sizeof(sql) - off, ", ?");
+		snprintf(sql + off, sizeof(sql) - off, ")");
+		rc = cts_store_stmt_slot(st, CTS_SLOT_RECORD + 2 * ti + 1, &s, sql);
+	}
+	if (rc < 0)
+		return rc;
+	sqlite3_bind_text(s, 1, territory, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, rid, -1, SQLITE_STATIC);
+	for (size_t i = 0; i < t->nfields; i++) {
+		if (!visible[i])
+			continue;
+		if (r->f[i].nv)
+			bind_json(s, (int)i + 3, r->f[i].nv);
+		else
+			sqlite3_bind_value(s, (int)i + 3, r->f[i].value);
+	}
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? 0 : cts_store_error(st, "mise à jour de la vue");
+}
+
+/* Re-materialise a record from what the database holds. */
+static int rematerialise(cts_store *st, const cts_table_def *t, const char *territory, const char *rid)
+{
+	rec_state r;
+	int rc;
+
+	if ((rc = load_state(st, t, territory, rid, &r)) < 0)
+		return rc;
+	rc = materialise(st, t, territory, rid, &r);
+	rec_state_dispose(&r);
 	return rc;
 }
 
@@ -212,11 +387,10 @@ static int resolve_conflicts(cts_store *st, const cts_table_def *t, const cts_st
 }
 
 static int record_conflict(cts_store *st, const cts_table_def *t, const cts_stamp *w, const char *rid,
-			   const char *field, const json_t *value, sqlite3_stmt *old, int incoming_wins)
+			   const char *field, const json_t *value, const field_state *old, int incoming_wins)
 {
 	sqlite3_stmt *s;
 	int rc;
-	/* old columns: 0 value, 1 hlc, 2 node, 3 seq */
 	int ov = 1, oh = 2, on = 3, os = 4; /* bind positions for the old side */
 	int nv = 5, nh = 6, nn = 7, ns = 8;
 
@@ -228,10 +402,10 @@ static int record_conflict(cts_store *st, const cts_table_def *t, const cts_stam
 		ov = 5; oh = 6; on = 7; os = 8;
 		nv = 1; nh = 2; nn = 3; ns = 4;
 	}
-	sqlite3_bind_value(s, ov, sqlite3_column_value(old, 0));
-	sqlite3_bind_int64(s, oh, sqlite3_column_int64(old, 1));
-	sqlite3_bind_value(s, on, sqlite3_column_value(old, 2));
-	sqlite3_bind_int64(s, os, sqlite3_column_int64(old, 3));
+	sqlite3_bind_value(s, ov, old->value);
+	sqlite3_bind_int64(s, oh, (sqlite3_int64)old->hlc);
+	sqlite3_bind_text(s, on, old->node, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, os, old->seq);
 	bind_json(s, nv, value);
 	sqlite3_bind_int64(s, nh, (sqlite3_int64)w->hlc);
 	sqlite3_bind_text(s, nn, w->node, -1, SQLITE_STATIC);
@@ -265,75 +439,134 @@ static int same_value(sqlite3_value *sv, const json_t *v)
 	}
 }
 
+/* Does the writer know the changeset (node, seq)? A local write knows
+ * everything. */
+static int writer_knows(const cts_stamp *w, const char *node, int64_t seq)
+{
+	return !w->seen ? 1 : stamp_seen(w, node) >= seq || (strcmp(node, w->node) == 0 && seq <= w->seq);
+}
+
+/* resolve_conflicts() for one field, on the conflicts open before the
+ * operation (a conflict recorded by this very operation has a side the
+ * writer does not know, so it is never resolved by it). */
+static int resolve_loaded(cts_store *st, const cts_stamp *w, const rec_state *r, size_t field)
+{
+	sqlite3_stmt *u;
+	char by[96];
+	int rc;
+
+	for (size_t k = 0; k < r->nconf; k++) {
+		const open_conflict *c = &r->conf[k];
+
+		if (c->field != field || !writer_knows(w, c->win_node, c->win_seq) ||
+		    !writer_knows(w, c->lose_node, c->lose_seq))
+			continue;
+		if ((rc = cts_store_stmt(st, &u, "UPDATE conflict SET resolved_by = ? WHERE id = ?")) < 0)
+			return rc;
+		snprintf(by, sizeof(by), "%s:%lld", w->node, (long long)w->seq);
+		sqlite3_bind_text(u, 1, by, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(u, 2, c->id);
+		rc = sqlite3_step(u);
+		sqlite3_reset(u);
+		if (rc != SQLITE_DONE)
+			return cts_store_error(st, "résolution de conflit");
+	}
+	return 0;
+}
+
+/* Write the winning fields `win[0..n-1]` of the record into fstate, in
+ * one statement (fields are distinct, so the order does not matter). */
+static int write_fields(cts_store *st, const cts_table_def *t, const cts_stamp *w, const char *rid,
+			const rec_state *r, const size_t *win, size_t n)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (n == 0)
+		return 0;
+	if (n > SLOT_FSTATE_MAX)
+		return cts_error_set(CTS_ERR, "table %s : trop de champs", t->name);
+	if ((rc = cts_store_stmt_slot(st, CTS_SLOT_RECORD + SLOT_FSTATE + (unsigned)n, &s, NULL)) == 1) {
+		char sql[2048];
+		size_t off = (size_t)snprintf(sql, sizeof(sql), "INSERT OR REPLACE INTO fstate"
+					      " (tbl, territory, rid, field, value, hlc, node, seq) VALUES");
+		for (size_t k = 0; k < n; k++)
+			off += (size_t)snprintf(sql + off, sizeof(sql) - off, "%s(?1, ?2, ?3, ?%zu, ?%zu, ?4, ?5, ?6)",
+						k ? ", " : " ", 7 + 2 * k, 8 + 2 * k);
+		rc = cts_store_stmt_slot(st, CTS_SLOT_RECORD + SLOT_FSTATE + (unsigned)n, &s, sql);
+	}
+	if (rc < 0)
+		return rc;
+	sqlite3_bind_text(s, 1, t->name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, w->territory, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, rid, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 4, (sqlite3_int64)w->hlc);
+	sqlite3_bind_text(s, 5, w->node, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 6, w->seq);
+	for (size_t k = 0; k < n; k++) {
+		sqlite3_bind_text(s, 7 + 2 * (int)k, t->fields[win[k]].name, -1, SQLITE_STATIC);
+		bind_json(s, 8 + 2 * (int)k, r->f[win[k]].nv);
+	}
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? 0 : cts_store_error(st, "écriture de l'état des champs");
+}
+
 int cts_record_apply_put(cts_store *st, const cts_table_def *t, const cts_stamp *w,
 			 const char *rid, const json_t *set)
 {
-	sqlite3_stmt *get, *put;
+	rec_state r;
+	size_t win[REC_MAX_FIELDS], nwin = 0;
 	const char *field;
 	json_t *value;
 	int rc;
 
 	cts_crashpoint();
+	if ((rc = load_state(st, t, w->territory, rid, &r)) < 0)
+		return rc;
+	/* LWW per field against the state before the op; concurrent writes
+	 * of a field are recorded as conflicts. */
 	json_object_foreach((json_t *)set, field, value) {
+		size_t i = field_index(t, field);
+		field_state *f;
 		int incoming_wins = 1;
 
-		if ((rc = cts_store_stmt(st, &get, "SELECT value, hlc, node, seq FROM fstate"
-						   " WHERE tbl = ? AND territory = ? AND rid = ? AND field = ?")) < 0)
-			return rc;
-		sqlite3_bind_text(get, 1, t->name, -1, SQLITE_STATIC);
-		sqlite3_bind_text(get, 2, w->territory, -1, SQLITE_STATIC);
-		sqlite3_bind_text(get, 3, rid, -1, SQLITE_STATIC);
-		sqlite3_bind_text(get, 4, field, -1, SQLITE_STATIC);
-		rc = sqlite3_step(get);
-		if (rc == SQLITE_ROW) {
-			uint64_t eh = (uint64_t)sqlite3_column_int64(get, 1);
-			const char *en = (const char *)sqlite3_column_text(get, 2);
-			int64_t es = sqlite3_column_int64(get, 3);
-
-			if (eh == w->hlc && strcmp(en, w->node) == 0) {
-				sqlite3_reset(get);
-				continue; /* the same op again: idempotent */
-			}
-			incoming_wins = stamp_gt(w->hlc, w->node, eh, en);
-			if (w->seen && strcmp(en, w->node) != 0 && !same_value(sqlite3_column_value(get, 0), value)) {
-				int64_t existing_saw;
-				if ((rc = seen_of(st, en, es, w->node, &existing_saw)) < 0) {
-					sqlite3_reset(get);
-					return rc;
-				}
-				if (stamp_seen(w, en) < es && existing_saw < w->seq &&
-				    (rc = record_conflict(st, t, w, rid, field, value, get, incoming_wins)) < 0) {
-					sqlite3_reset(get);
-					return rc;
-				}
-			}
-		} else if (rc != SQLITE_DONE) {
-			sqlite3_reset(get);
-			return cts_store_error(st, "lecture de l'état des champs");
+		if (i >= t->nfields) {
+			rc = cts_error_set(CTS_EINVAL, "table %s : champ inconnu « %.64s »", t->name, field);
+			goto out;
 		}
-		sqlite3_reset(get);
+		f = &r.f[i];
+		if (f->present) {
+			if (f->hlc == w->hlc && strcmp(f->node, w->node) == 0)
+				continue; /* the same op again: idempotent */
+			incoming_wins = stamp_gt(w->hlc, w->node, f->hlc, f->node);
+			if (w->seen && strcmp(f->node, w->node) != 0 && !same_value(f->value, value)) {
+				int64_t existing_saw;
+				if ((rc = seen_of(st, f->node, f->seq, w->node, &existing_saw)) < 0)
+					goto out;
+				if (stamp_seen(w, f->node) < f->seq && existing_saw < w->seq &&
+				    (rc = record_conflict(st, t, w, rid, field, value, f, incoming_wins)) < 0)
+					goto out;
+			}
+		}
 		if (!incoming_wins)
 			continue;
-		if ((rc = cts_store_stmt(st, &put, "INSERT INTO fstate (tbl, territory, rid, field, value, hlc, node, seq)"
-						   " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (tbl, territory, rid, field) DO UPDATE"
-						   " SET value = excluded.value, hlc = excluded.hlc, node = excluded.node, seq = excluded.seq")) < 0)
-			return rc;
-		sqlite3_bind_text(put, 1, t->name, -1, SQLITE_STATIC);
-		sqlite3_bind_text(put, 2, w->territory, -1, SQLITE_STATIC);
-		sqlite3_bind_text(put, 3, rid, -1, SQLITE_STATIC);
-		sqlite3_bind_text(put, 4, field, -1, SQLITE_STATIC);
-		bind_json(put, 5, value);
-		sqlite3_bind_int64(put, 6, (sqlite3_int64)w->hlc);
-		sqlite3_bind_text(put, 7, w->node, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(put, 8, w->seq);
-		rc = sqlite3_step(put);
-		sqlite3_reset(put);
-		if (rc != SQLITE_DONE)
-			return cts_store_error(st, "écriture de l'état des champs");
-		if ((rc = resolve_conflicts(st, t, w, rid, field)) < 0)
-			return rc;
+		f->present = 1;
+		f->nv = value;
+		f->hlc = w->hlc;
+		f->node = w->node;
+		f->seq = w->seq;
+		win[nwin++] = i;
 	}
-	return rematerialise(st, t, w->territory, rid);
+	if ((rc = write_fields(st, t, w, rid, &r, win, nwin)) < 0)
+		goto out;
+	for (size_t k = 0; k < nwin; k++)
+		if ((rc = resolve_loaded(st, w, &r, win[k])) < 0)
+			goto out;
+	rc = materialise(st, t, w->territory, rid, &r);
+out:
+	rec_state_dispose(&r);
+	return rc;
 }
 
 int cts_record_apply_del(cts_store *st, const cts_table_def *t, const cts_stamp *w, const char *rid)

@@ -12,8 +12,10 @@
 
 struct cts_stmt_cache {
 	size_t n;
+	const char *key[STMT_CACHE_MAX]; /* the caller's pointer, a hint only */
 	const char *sql[STMT_CACHE_MAX];
 	sqlite3_stmt *stmt[STMT_CACHE_MAX];
+	sqlite3_stmt *slot[CTS_STMT_SLOTS];
 };
 
 int cts_store_error(cts_store *st, const char *what)
@@ -136,10 +138,18 @@ void cts_store_free(cts_store *st)
 	if (st->cache) {
 		for (size_t i = 0; i < st->cache->n; i++)
 			sqlite3_finalize(st->cache->stmt[i]);
+		for (size_t i = 0; i < CTS_STMT_SLOTS; i++)
+			sqlite3_finalize(st->cache->slot[i]);
 		free(st->cache);
 	}
 	sqlite3_close(st->db);
 	free(st);
+}
+
+static void stmt_ready(sqlite3_stmt *s)
+{
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
 }
 
 int cts_store_stmt(cts_store *st, sqlite3_stmt **out, const char *sql)
@@ -147,10 +157,20 @@ int cts_store_stmt(cts_store *st, sqlite3_stmt **out, const char *sql)
 	struct cts_stmt_cache *c = st->cache;
 	sqlite3_stmt *s = NULL;
 
+	/* Callers mostly pass string literals: look for the same pointer
+	 * first (confirmed by the text, since a caller's buffer may be
+	 * reused for another statement), then compare texts. */
 	for (size_t i = 0; i < c->n; i++) {
-		if (c->sql[i] == sql || strcmp(c->sql[i], sql) == 0) {
-			sqlite3_reset(c->stmt[i]);
-			sqlite3_clear_bindings(c->stmt[i]);
+		if (c->key[i] == sql && strcmp(c->sql[i], sql) == 0) {
+			stmt_ready(c->stmt[i]);
+			*out = c->stmt[i];
+			return 0;
+		}
+	}
+	for (size_t i = 0; i < c->n; i++) {
+		if (strcmp(c->sql[i], sql) == 0) {
+			c->key[i] = sql;
+			stmt_ready(c->stmt[i]);
 			*out = c->stmt[i];
 			return 0;
 		}
@@ -160,13 +180,35 @@ int cts_store_stmt(cts_store *st, sqlite3_stmt **out, const char *sql)
 	if (c->n == STMT_CACHE_MAX) {
 		/* Cache full: evict the oldest entry. */
 		sqlite3_finalize(c->stmt[0]);
+		memmove(&c->key[0], &c->key[1], (STMT_CACHE_MAX - 1) * sizeof(c->key[0]));
 		memmove(&c->sql[0], &c->sql[1], (STMT_CACHE_MAX - 1) * sizeof(c->sql[0]));
 		memmove(&c->stmt[0], &c->stmt[1], (STMT_CACHE_MAX - 1) * sizeof(c->stmt[0]));
 		c->n--;
 	}
+	c->key[c->n] = sql;
 	c->sql[c->n] = sqlite3_sql(s); /* owned by the statement: stable */
 	c->stmt[c->n++] = s;
 	*out = s;
+	return 0;
+}
+
+int cts_store_stmt_slot(cts_store *st, unsigned slot, sqlite3_stmt **out, const char *sql)
+{
+	struct cts_stmt_cache *c = st->cache;
+
+	*out = NULL;
+	if (slot >= CTS_STMT_SLOTS)
+		return cts_error_set(CTS_ERR, "emplacement de requête %u hors limites", slot);
+	if (c->slot[slot]) {
+		stmt_ready(c->slot[slot]);
+		*out = c->slot[slot];
+		return 0;
+	}
+	if (!sql)
+		return 1;
+	if (sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &c->slot[slot], NULL) != SQLITE_OK)
+		return cts_store_error(st, "préparation de requête");
+	*out = c->slot[slot];
 	return 0;
 }
 

@@ -41,6 +41,16 @@ void cts_store_rollback(cts_store *st);
  * reset and with its bindings cleared. Borrowed: do not finalize. */
 int cts_store_stmt(cts_store *st, sqlite3_stmt **out, const char *sql);
 
+/* Numbered statement slots, for statements whose text is built at run
+ * time (per table): cheaper than looking the text up. With the slot
+ * empty, sql == NULL returns 1 (the caller builds the text and calls
+ * again), otherwise `sql` is prepared into the slot. Slots are assigned
+ * by their users (see CTS_SLOT_* below). Borrowed, reset, bindings
+ * cleared, as cts_store_stmt. */
+#define CTS_STMT_SLOTS 64
+#define CTS_SLOT_RECORD 0 /* src/record.c: 0 .. 63 */
+int cts_store_stmt_slot(cts_store *st, unsigned slot, sqlite3_stmt **out, const char *sql);
+
 /* Run SQL without results (may hold several statements). */
 int cts_store_exec(cts_store *st, const char *sql);
 
