@@ -92,6 +92,8 @@ int cts_registry_get(cts_node *n, const char *node, cts_registry_entry *out)
 
 /* ---- inbox ---- */
 
+/* Queue a changeset; one refused with another signature gets a new chance
+ * with this one (a repaired .sig file). */
 static int inbox_put(cts_node *n, const char *node, int64_t seq, const char *id, const char *state, const char *reason,
 		     const char *json, size_t json_len, const char *sig, size_t sig_len)
 {
@@ -99,7 +101,9 @@ static int inbox_put(cts_node *n, const char *node, int64_t seq, const char *id,
 	int rc;
 
 	if ((rc = cts_store_stmt(n->store, &s, "INSERT INTO inbox (node, seq, id, state, reason, body, sig) VALUES (?, ?, ?, ?, ?, ?, ?)"
-					       " ON CONFLICT (node, seq, id) DO NOTHING")) < 0)
+					       " ON CONFLICT (node, seq, id) DO UPDATE SET state = excluded.state,"
+					       " reason = excluded.reason, sig = excluded.sig"
+					       " WHERE inbox.state = 'refused' AND inbox.sig IS NOT excluded.sig")) < 0)
 		return rc;
 	sqlite3_bind_text(s, 1, node, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 2, seq);
