@@ -14,6 +14,7 @@
 #include "tables.h"
 
 #include <dirent.h>
+#include <pthread.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -198,6 +199,9 @@ typedef struct {
 	json_t *checkpoints; /* array of {node, seq, changeset, by_seq} */
 	json_t *cp_seen;     /* dedup key -> true */
 	json_t *variants;    /* "node/seq" -> {blob hex: {"branch", "commit"}} */
+	json_t *cp_wanted;   /* "node/seq" certified by a checkpoint -> true (after the authority) */
+	json_t *cp_ids;      /* blob hex of such a changeset -> its id (check_checkpoints) */
+	struct vpool_s *pool; /* changeset verification workers */
 	char authority[65];
 	char authority_key[128];
 	unsigned char authority_pk[32];
@@ -322,8 +326,11 @@ static const git_oid *commit_of(branch *b, const char *path, git_oid *buf)
 	return b ? &b->tip : NULL;
 }
 
-/* Read a blob by id, refusing anything larger than max. *data malloc'd. */
-static int read_blob(audit *a, const git_oid *oid, size_t max, char **data, size_t *len)
+/* Read a blob by id, refusing anything larger than max. *data malloc'd.
+ * known_size: the blob's size when its header was already read (a blob
+ * listed by cts_gitrepo_list_dir), else NULL. */
+static int read_blob(audit *a, const git_oid *oid, const size_t *known_size, size_t max,
+                     char **data, size_t *len)
 {
 	git_odb *odb = NULL;
 	git_object_t type;
@@ -332,12 +339,17 @@ static int read_blob(audit *a, const git_oid *oid, size_t max, char **data, size
 	int rc;
 
 	*data = NULL;
-	if (git_repository_odb(&odb, cts_gitrepo_raw(a->repo)) < 0)
-		return cts_error_set(CTS_EGIT, "base d'objets illisible");
-	rc = git_odb_read_header(&size, &type, odb, oid);
-	git_odb_free(odb);
-	if (rc < 0 || type != GIT_OBJECT_BLOB)
-		return cts_error_set(CTS_EINVAL, "objet illisible ou qui n'est pas un fichier");
+	if (known_size) {
+		size = *known_size;
+	} else {
+		if (git_repository_odb(&odb, cts_gitrepo_raw(a->repo)) < 0)
+			return cts_error_set(CTS_EGIT, "base d'objets illisible");
+		rc = git_odb_read_header(&size, &type, odb, oid);
+		git_odb_free(odb);
+		if (rc < 0 || type != GIT_OBJECT_BLOB)
+			return cts_error_set(CTS_EINVAL,
+			                     "objet illisible ou qui n'est pas un fichier");
+	}
 	if (size > max)
 		return cts_error_set(CTS_ELIMIT, "fichier trop gros (%zu octets, maximum %zu)",
 		                     size, max);
@@ -1233,6 +1245,240 @@ static int in_fork(audit *a, const char *node, int64_t seq)
 	return json_object_size(json_object_get(a->variants, key)) > 1;
 }
 
+/* ---- changeset verification: a small pool of workers ----
+ *
+ * The costly part of a changeset (SHA-256, strict canonical parse, the
+ * Ed25519 verification of its SSHSIG) depends only on its bytes and on the
+ * key it must be signed with. The main thread reads the blobs (libgit2
+ * objects stay on the main thread), queues them in chain order, and the
+ * workers do that part; the main thread then finishes each changeset in
+ * chain order (findings, registry, chain), so the verdict and its order are
+ * those of a sequential audit. The window is bounded in jobs and in bytes,
+ * so memory stays flat whatever the size of the repository. */
+
+#define POOL_MAX_WORKERS 8
+#define WINDOW_JOBS 64
+#define WINDOW_BYTES (4u * 1024 * 1024) /* bytes of changesets in flight (one job at least) */
+
+enum { JOB_FREE, JOB_QUEUED, JOB_RUNNING, JOB_DONE };
+enum { BAD_TOO_LARGE, BAD_NON_CANONICAL, BAD_INVALID };
+
+typedef struct {
+	int state;
+	/* Set by the main thread. */
+	const tip_entry *t;
+	char *json, *sig; /* NULL when missing or unreadable */
+	size_t jl, sl;
+	int json_rc, sig_rc; /* read results */
+	char json_msg[DETAIL_MAX], sig_msg[DETAIL_MAX];
+	unsigned char pk[32];
+	int have_key;
+	/* Set by the worker. */
+	char id[65];
+	cts_changeset *cs; /* NULL when the parse failed */
+	int parse_rc, bad_kind, sig_ok;
+	char parse_msg[400];
+	int vrc; /* signature verification (parsed changeset with key and signature) */
+	char vmsg[400];
+	unsigned char signer[32];
+} vjob;
+
+typedef struct vpool_s {
+	pthread_mutex_t mu;
+	pthread_cond_t work_cv, done_cv;
+	pthread_t th[POOL_MAX_WORKERS];
+	int nth;
+	int quit;
+	vjob *jobs; /* WINDOW_JOBS slots, ring */
+	size_t head, take, tail; /* submitted, next to take, next to finish */
+	size_t inflight_bytes;
+} vpool;
+
+/* The part of a changeset's verification that needs only its bytes and key. */
+static void job_work(vjob *j)
+{
+	if (j->json_rc < 0)
+		return;
+	j->parse_rc = cts_changeset_parse(&j->cs, j->json, j->jl);
+	if (j->parse_rc < 0) {
+		json_t *probe = NULL;
+
+		snprintf(j->parse_msg, sizeof(j->parse_msg), "%s", cts_error_message());
+		cts_changeset_hash(j->json, j->jl, j->id);
+		j->sig_ok = j->have_key && j->sig &&
+		            cts_sshsig_verify(j->sig, j->sl, j->pk, CTS_SIG_NAMESPACE,
+		                              (const unsigned char *)j->json, j->jl, NULL) == 0;
+		cts_error_clear();
+		if (j->parse_rc == CTS_ELIMIT)
+			j->bad_kind = BAD_TOO_LARGE;
+		else if (cts_jcs_parse(&probe, j->json, j->jl) == 0 &&
+		         !(j->jl >= 2 && j->json[j->jl - 1] == '\n' &&
+		           cts_jcs_is_canonical(j->json, j->jl - 1) == 1))
+			j->bad_kind = BAD_NON_CANONICAL;
+		else
+			j->bad_kind = BAD_INVALID;
+		json_decref(probe);
+		cts_error_clear();
+	} else {
+		memcpy(j->id, j->cs->id, sizeof(j->id)); /* SHA-256 of the same bytes */
+		if (j->have_key && j->sig) {
+			j->vrc = cts_sshsig_verify(j->sig, j->sl, j->pk, CTS_SIG_NAMESPACE,
+			                           (const unsigned char *)j->json, j->jl, j->signer);
+			if (j->vrc < 0) {
+				snprintf(j->vmsg, sizeof(j->vmsg), "%s", cts_error_message());
+				cts_error_clear();
+			}
+		}
+	}
+	/* The parsed changeset keeps its own copy of the bytes. */
+	free(j->json);
+	free(j->sig);
+	j->json = j->sig = NULL;
+}
+
+static void *pool_main(void *vp)
+{
+	vpool *p = vp;
+
+	pthread_mutex_lock(&p->mu);
+	for (;;) {
+		vjob *j;
+		if (p->take < p->tail)
+			p->take = p->tail; /* the main thread did those itself */
+		while (!p->quit && p->take < p->head &&
+		       p->jobs[p->take % WINDOW_JOBS].state != JOB_QUEUED)
+			p->take++;
+		if (p->quit)
+			break;
+		if (p->take == p->head) {
+			pthread_cond_wait(&p->work_cv, &p->mu);
+			continue;
+		}
+		j = &p->jobs[p->take++ % WINDOW_JOBS];
+		j->state = JOB_RUNNING;
+		pthread_mutex_unlock(&p->mu);
+		job_work(j);
+		pthread_mutex_lock(&p->mu);
+		j->state = JOB_DONE;
+		pthread_cond_broadcast(&p->done_cv);
+	}
+	pthread_mutex_unlock(&p->mu);
+	return NULL;
+}
+
+/* Workers: one per online processor (at most POOL_MAX_WORKERS); none on a
+ * single processor (the main thread then does everything). 0 or CTS_ENOMEM. */
+static int pool_start(vpool *p)
+{
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	int want = ncpu > 1 ? (int)(ncpu < POOL_MAX_WORKERS ? ncpu : POOL_MAX_WORKERS) : 0;
+
+	memset(p, 0, sizeof(*p));
+	if (!(p->jobs = calloc(WINDOW_JOBS, sizeof(*p->jobs))))
+		return cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
+	pthread_mutex_init(&p->mu, NULL);
+	pthread_cond_init(&p->work_cv, NULL);
+	pthread_cond_init(&p->done_cv, NULL);
+	for (int i = 0; i < want; i++) {
+		if (pthread_create(&p->th[p->nth], NULL, pool_main, p) != 0)
+			break; /* fewer workers; the main thread finishes what is left */
+		p->nth++;
+	}
+	return 0;
+}
+
+static void job_release(vjob *j)
+{
+	cts_changeset_free(j->cs);
+	free(j->json);
+	free(j->sig);
+	memset(j, 0, sizeof(*j));
+}
+
+static void pool_stop(vpool *p)
+{
+	if (!p->jobs)
+		return;
+	pthread_mutex_lock(&p->mu);
+	p->quit = 1;
+	pthread_cond_broadcast(&p->work_cv);
+	pthread_mutex_unlock(&p->mu);
+	for (int i = 0; i < p->nth; i++)
+		pthread_join(p->th[i], NULL);
+	for (size_t i = 0; i < WINDOW_JOBS; i++)
+		job_release(&p->jobs[i]);
+	pthread_mutex_destroy(&p->mu);
+	pthread_cond_destroy(&p->work_cv);
+	pthread_cond_destroy(&p->done_cv);
+	free(p->jobs);
+	memset(p, 0, sizeof(*p));
+}
+
+/* Room for one more job? (Called by the main thread, the only submitter.) */
+static int pool_has_room(vpool *p)
+{
+	size_t bytes;
+
+	pthread_mutex_lock(&p->mu);
+	bytes = p->inflight_bytes;
+	pthread_mutex_unlock(&p->mu);
+	return p->head - p->tail < WINDOW_JOBS && (p->head == p->tail || bytes < WINDOW_BYTES);
+}
+
+/* The next free slot (the caller fills it, then pool_submit). */
+static vjob *pool_slot(vpool *p)
+{
+	return &p->jobs[p->head % WINDOW_JOBS];
+}
+
+static void pool_submit(vpool *p)
+{
+	vjob *j = &p->jobs[p->head % WINDOW_JOBS];
+
+	pthread_mutex_lock(&p->mu);
+	j->state = JOB_QUEUED;
+	p->inflight_bytes += j->jl + j->sl;
+	p->head++;
+	pthread_cond_signal(&p->work_cv);
+	pthread_mutex_unlock(&p->mu);
+}
+
+/* The oldest job, done (by a worker, or here when no worker took it yet). */
+static vjob *pool_wait_oldest(vpool *p)
+{
+	vjob *j = &p->jobs[p->tail % WINDOW_JOBS];
+
+	pthread_mutex_lock(&p->mu);
+	for (;;) {
+		if (j->state == JOB_DONE)
+			break;
+		if (j->state == JOB_QUEUED) {
+			j->state = JOB_RUNNING;
+			pthread_mutex_unlock(&p->mu);
+			job_work(j);
+			pthread_mutex_lock(&p->mu);
+			j->state = JOB_DONE;
+			break;
+		}
+		pthread_cond_wait(&p->done_cv, &p->mu);
+	}
+	pthread_mutex_unlock(&p->mu);
+	return j;
+}
+
+/* Release the oldest job (after pool_wait_oldest). */
+static void pool_retire(vpool *p)
+{
+	vjob *j = &p->jobs[p->tail % WINDOW_JOBS];
+	size_t bytes = j->jl + j->sl;
+
+	job_release(j);
+	pthread_mutex_lock(&p->mu);
+	p->inflight_bytes -= bytes;
+	p->tail++;
+	pthread_mutex_unlock(&p->mu);
+}
+
 typedef struct {
 	audit *a;
 	branch *b;
@@ -1242,87 +1488,101 @@ typedef struct {
 	int applying;                 /* still applying (no failure yet) */
 } chain_ctx;
 
-/* Verify one changeset; 1 if it passes every check. *id gets its hash. */
-static int check_changeset(chain_ctx *cc, const tip_entry *t, const char *prev_id, int prev_known,
+/* Main thread, before the work: read the blobs, choose the key. The key is
+ * the one the registry gives at this point of the replay (the registry only
+ * changes while the authority's chain is applied, which is done one
+ * changeset at a time). */
+static void job_prepare(chain_ctx *cc, const tip_entry *t, vjob *j)
+{
+	audit *a = cc->a;
+	json_t *reg;
+	int rc;
+
+	memset(j, 0, sizeof(*j));
+	j->t = t;
+	/* cts_gitrepo_list_dir read the header of every blob it listed. */
+	if ((rc = read_blob(a, &t->json, &t->json_size, CTS_CHANGESET_MAX_BYTES, &j->json,
+	                    &j->jl)) < 0) {
+		j->json_rc = rc;
+		snprintf(j->json_msg, sizeof(j->json_msg), "%s", cts_error_message());
+		cts_error_clear();
+		j->jl = 0;
+		return;
+	}
+	if (t->has_sig &&
+	    (rc = read_blob(a, &t->sig, &t->sig_size, CTS_SIG_MAX_BYTES, &j->sig, &j->sl)) < 0) {
+		j->sig_rc = rc;
+		snprintf(j->sig_msg, sizeof(j->sig_msg), "%s", cts_error_message());
+		cts_error_clear();
+		j->sl = 0;
+	}
+	reg = reg_get(a, cc->node);
+	if (cc->seq1_pk && t->seq == 1) {
+		memcpy(j->pk, cc->seq1_pk, 32);
+		j->have_key = 1;
+	} else if (reg && reg_pk(reg, j->pk) == 0) {
+		j->have_key = 1;
+	}
+}
+
+/* Main thread, after the work, in chain order: every finding of one
+ * changeset; 1 if it passes every check. *id gets its hash. */
+static int check_changeset(chain_ctx *cc, vjob *j, const char *prev_id, int prev_known,
                            char id[65])
 {
 	audit *a = cc->a;
 	branch *b = cc->b;
 	const char *node = cc->node;
+	const tip_entry *t = j->t;
 	char path[160], spath[168], why[400];
 	const git_oid *cmt;
 	git_oid cbuf;
-	char *json = NULL, *sig = NULL;
-	size_t jl = 0, sl = 0;
-	cts_changeset *cs = NULL;
+	cts_changeset *cs = j->cs;
 	json_t *reg;
-	unsigned char pk[32], signer[32];
-	int ok = 1, have_key = 0, rc;
+	const unsigned char *pk = j->pk;
+	int ok = 1, have_key = j->have_key;
 	int64_t seq = t->seq;
 
 	id[0] = '\0';
 	changeset_path(path, sizeof(path), node, seq, 0);
 	changeset_path(spath, sizeof(spath), node, seq, 1);
 	cmt = commit_of(b, path, &cbuf);
-	if ((rc = read_blob(a, &t->json, CTS_CHANGESET_MAX_BYTES, &json, &jl)) < 0) {
-		if (rc == CTS_ENOMEM)
+	if (j->json_rc < 0) {
+		if (j->json_rc == CTS_ENOMEM)
 			a->oom = 1;
-		finding(a, rc == CTS_ELIMIT ? "too_large" : "unreadable_history", node, seq, cmt,
-		        path, b->name, "%s", cts_error_message());
-		cts_error_clear();
+		finding(a, j->json_rc == CTS_ELIMIT ? "too_large" : "unreadable_history", node,
+		        seq, cmt, path, b->name, "%s", j->json_msg);
 		return 0;
 	}
-	cts_changeset_hash(json, jl, id);
+	memcpy(id, j->id, 65);
 	if (!t->has_sig) {
 		finding(a, "missing_signature", node, seq, cmt, spath, b->name,
 		        "changeset n°%lld sans fichier de signature", (long long)seq);
 		ok = 0;
-	} else if ((rc = read_blob(a, &t->sig, CTS_SIG_MAX_BYTES, &sig, &sl)) < 0) {
-		if (rc == CTS_ENOMEM)
+	} else if (j->sig_rc < 0) {
+		if (j->sig_rc == CTS_ENOMEM)
 			a->oom = 1;
-		finding(a, rc == CTS_ELIMIT ? "too_large" : "unreadable_history", node, seq,
-		        commit_of(b, spath, &cbuf), spath, b->name, "signature : %s",
-		        cts_error_message());
-		cts_error_clear();
+		finding(a, j->sig_rc == CTS_ELIMIT ? "too_large" : "unreadable_history", node,
+		        seq, commit_of(b, spath, &cbuf), spath, b->name, "signature : %s",
+		        j->sig_msg);
 		ok = 0;
 	}
-	/* Whose key? */
 	reg = reg_get(a, node);
-	if (cc->seq1_pk && seq == 1) {
-		memcpy(pk, cc->seq1_pk, 32);
-		have_key = 1;
-	} else if (reg && reg_pk(reg, pk) == 0) {
-		have_key = 1;
-	}
-	if ((rc = cts_changeset_parse(&cs, json, jl)) < 0) {
-		json_t *probe = NULL;
-		char msg[400];
-		int sig_ok;
-
-		snprintf(msg, sizeof(msg), "%s", cts_error_message());
-		sig_ok = have_key && sig &&
-		         cts_sshsig_verify(sig, sl, pk, CTS_SIG_NAMESPACE,
-		                           (const unsigned char *)json, jl, NULL) == 0;
-		cts_error_clear();
-		if (rc == CTS_ELIMIT) {
-			finding(a, "too_large", node, seq, cmt, path, b->name, "%s", msg);
-		} else if (cts_jcs_parse(&probe, json, jl) == 0 &&
-		           !(jl >= 2 && json[jl - 1] == '\n' &&
-		             cts_jcs_is_canonical(json, jl - 1) == 1)) {
+	if (!cs) {
+		if (j->bad_kind == BAD_TOO_LARGE) {
+			finding(a, "too_large", node, seq, cmt, path, b->name, "%s", j->parse_msg);
+		} else if (j->bad_kind == BAD_NON_CANONICAL) {
 			finding(
 			    a, "non_canonical", node, seq, cmt, path, b->name,
 			    "le fichier n'est pas sous forme canonique (RFC 8785 suivi d'un seul "
 			    "saut de ligne)%s",
-			    sig_ok ? " alors que sa signature est valide : il est refusé quand même"
-			           : "");
+			    j->sig_ok ? " alors que sa signature est valide : il est refusé quand même"
+			              : "");
 		} else {
 			finding(a, "invalid_changeset", node, seq, cmt, path, b->name,
-			        "changeset invalide : %s", msg);
+			        "changeset invalide : %s", j->parse_msg);
 		}
-		json_decref(probe);
-		cts_error_clear();
-		ok = 0;
-		goto out;
+		return 0;
 	}
 	if (strcmp(cs->node, node) != 0 || cs->seq != seq) {
 		finding(a, "misplaced_changeset", node, seq, cmt, path, b->name,
@@ -1333,19 +1593,14 @@ static int check_changeset(chain_ctx *cc, const tip_entry *t, const char *prev_i
 	/* Signature for the enrolled key. */
 	if (!have_key) {
 		ok = 0; /* unknown_signer is reported once per branch */
-	} else if (sig) {
-		rc = cts_sshsig_verify(sig, sl, pk, CTS_SIG_NAMESPACE, (const unsigned char *)json,
-		                       jl, signer);
-		if (rc < 0) {
-			char msg[400];
+	} else if (t->has_sig && j->sig_rc == 0) {
+		if (j->vrc < 0) {
 			const char *who = NULL;
-			snprintf(msg, sizeof(msg), "%s", cts_error_message());
-			cts_error_clear();
-			if (rc == CTS_ECRYPTO && memcmp(signer, pk, 32) != 0)
-				who = node_of_key(a, signer);
+			if (j->vrc == CTS_ECRYPTO && memcmp(j->signer, pk, 32) != 0)
+				who = node_of_key(a, j->signer);
 			finding(a, "bad_signature", node, seq, cmt, spath, b->name,
 			        "la signature ne vérifie pas avec la clé inscrite de %s : %s%s%s",
-			        node, msg, who ? " (signé avec la clé du nœud " : "",
+			        node, j->vmsg, who ? " (signé avec la clé du nœud " : "",
 			        who ? who : "");
 			ok = 0;
 		}
@@ -1463,11 +1718,23 @@ static int check_changeset(chain_ctx *cc, const tip_entry *t, const char *prev_i
 			}
 		}
 	}
-out:
-	cts_changeset_free(cs);
-	free(json);
-	free(sig);
 	return ok;
+}
+
+/* Checkpointed changesets of the other chains: blob id -> changeset id, so
+ * that check_checkpoints does not read and hash them again. */
+static void remember_checkpointed(audit *a, const char *node, const tip_entry *t, const char *id)
+{
+	char key[96], hex[GIT_OID_HEXSZ + 1];
+
+	if (!a->cp_wanted || !id[0])
+		return;
+	snprintf(key, sizeof(key), "%s/%lld", node, (long long)t->seq);
+	if (!json_object_get(a->cp_wanted, key))
+		return;
+	oid_hex(hex, &t->json);
+	if (json_object_set_new(a->cp_ids, hex, json_string(id)) < 0)
+		a->oom = 1;
 }
 
 static int verify_chain(audit *a, branch *b, int apply, const unsigned char *seq1_pk)
@@ -1476,6 +1743,8 @@ static int verify_chain(audit *a, branch *b, int apply, const unsigned char *seq
 	char dir[128], prev_id[65] = "", path[160];
 	int64_t expected = 1, verified = 0, count = 0, prev_seq = 0;
 	chain_ctx cc = {a, b, b->node, apply, seq1_pk, apply};
+	vpool *p = a->pool;
+	size_t next = 0; /* next entry to queue */
 	int rc;
 
 	snprintf(dir, sizeof(dir), "changesets/%s", b->node);
@@ -1497,6 +1766,7 @@ static int verify_chain(audit *a, branch *b, int apply, const unsigned char *seq
 		tip_entry *t = &l.v[i];
 		char id[65];
 		int prev_known;
+		vjob *j;
 
 		if (i > 0 && t->seq == l.v[i - 1].seq)
 			continue; /* a malformed tree listing one name twice */
@@ -1528,18 +1798,39 @@ static int verify_chain(audit *a, branch *b, int apply, const unsigned char *seq
 			cc.applying = 0;
 			continue;
 		}
+		/* Queue this changeset and the next ones (in chain order). The
+		 * authority's chain changes the registry as it goes: one at a time. */
+		if (next <= i)
+			next = i; /* the window is empty: nothing past i is queued */
+		while (next < l.n && (next == i || (!apply && pool_has_room(p)))) {
+			tip_entry *u = &l.v[next];
+			if (!(next > 0 && u->seq == l.v[next - 1].seq) && u->has_json) {
+				job_prepare(&cc, u, pool_slot(p));
+				pool_submit(p);
+			}
+			next++;
+		}
+		j = pool_wait_oldest(p);
 		/* `prev` is checked against the previous changeset when it is there
 		 * and readable; otherwise its absence is the finding. */
 		prev_known = t->seq == prev_seq + 1 && prev_id[0];
 		count++;
-		if (check_changeset(&cc, t, prev_id, prev_known, id))
+		if (check_changeset(&cc, j, prev_id, prev_known, id))
 			verified++;
+		pool_retire(p);
+		if (!apply)
+			remember_checkpointed(a, b->node, t, id);
 		snprintf(prev_id, sizeof(prev_id), "%s", id);
 		prev_seq = t->seq;
 		a->changesets_seen++;
 		progress(a, "changesets vérifiés", 0);
 		if (a->oom)
 			break;
+	}
+	/* Jobs queued past an early stop. */
+	while (p->tail < p->head) {
+		pool_wait_oldest(p);
+		pool_retire(p);
 	}
 	summary_add(a, b->node, "changesets", count);
 	summary_add(a, b->node, "verified", verified);
@@ -1554,6 +1845,16 @@ static int verify_chain(audit *a, branch *b, int apply, const unsigned char *seq
 
 /* Does nodes/<id>'s changeset n°1 enrol its own node as authority, signed
  * by the key it enrols? Then *key gets that key line. */
+static int contains(const unsigned char *s, size_t n, const char *word)
+{
+	size_t w = strlen(word);
+
+	for (size_t i = 0; i + w <= n; i++)
+		if (s[i] == (unsigned char)word[0] && memcmp(s + i, word, w) == 0)
+			return 1;
+	return 0;
+}
+
 static int authority_candidate(audit *a, branch *b, char key[128], unsigned char pk[32],
                                char terr[65])
 {
@@ -1567,8 +1868,11 @@ static int authority_candidate(audit *a, branch *b, char key[128], unsigned char
 
 	changeset_path(path, sizeof(path), b->node, 1, 0);
 	changeset_path(spath, sizeof(spath), b->node, 1, 1);
+	/* A candidate's (canonical) changeset spells the role "authority" as
+	 * such: the others need no parse. */
 	if (cts_gitrepo_read_file(a->repo, &b->tip, path, CTS_CHANGESET_MAX_BYTES, &json, &jl) <
 	        0 ||
+	    !contains(json, jl, "\"authority\"") ||
 	    cts_gitrepo_read_file(a->repo, &b->tip, spath, CTS_SIG_MAX_BYTES, &sig, &sl) < 0 ||
 	    cts_changeset_parse(&cs, (const char *)json, jl) < 0 ||
 	    strcmp(cs->node, b->node) != 0 || cs->seq != 1)
@@ -1885,6 +2189,56 @@ out:
 
 /* ---- checkpoints ---- */
 
+/* After the authority's chain: which (node, seq) its checkpoints certify. */
+static int want_checkpointed(audit *a)
+{
+	size_t i;
+	json_t *cp;
+
+	if (!(a->cp_wanted = json_object()) || !(a->cp_ids = json_object()))
+		return cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
+	json_array_foreach(a->checkpoints, i, cp)
+	{
+		char key[96];
+		snprintf(key, sizeof(key), "%.64s/%lld",
+		         json_string_value(json_object_get(cp, "node")),
+		         (long long)json_integer_value(json_object_get(cp, "seq")));
+		if (json_object_set_new(a->cp_wanted, key, json_true()) < 0)
+			return cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
+	}
+	return 0;
+}
+
+/* The id of the changeset file at path on b's tip when its chain already
+ * hashed that very blob (what cts_gitrepo_read_file would read: a regular
+ * file of at most CTS_CHANGESET_MAX_BYTES, as read_blob checked). 1 if so. */
+static int known_id(audit *a, branch *b, const char *path, char id[65])
+{
+	git_commit *c = NULL;
+	git_tree *tree = NULL;
+	git_tree_entry *e = NULL;
+	const char *v = NULL;
+	char hex[GIT_OID_HEXSZ + 1];
+
+	if (!a->cp_ids || json_object_size(a->cp_ids) == 0)
+		return 0;
+	if (git_commit_lookup(&c, cts_gitrepo_raw(a->repo), &b->tip) == 0 &&
+	    git_commit_tree(&tree, c) == 0 && git_tree_entry_bypath(&e, tree, path) == 0 &&
+	    git_tree_entry_type(e) == GIT_OBJECT_BLOB &&
+	    (git_tree_entry_filemode(e) == GIT_FILEMODE_BLOB ||
+	     git_tree_entry_filemode(e) == GIT_FILEMODE_BLOB_EXECUTABLE)) {
+		oid_hex(hex, git_tree_entry_id(e));
+		v = json_string_value(json_object_get(a->cp_ids, hex));
+		if (v)
+			snprintf(id, 65, "%s", v);
+	}
+	git_error_clear();
+	git_tree_entry_free(e);
+	git_tree_free(tree);
+	git_commit_free(c);
+	return v != NULL;
+}
+
 static void check_checkpoints(audit *a)
 {
 	size_t i;
@@ -1906,8 +2260,10 @@ static void check_checkpoints(audit *a)
 		if (seq < 1 || !cts_valid_node_id(node))
 			continue;
 		changeset_path(path, sizeof(path), node, seq, 0);
-		if (b && cts_gitrepo_read_file(a->repo, &b->tip, path, CTS_CHANGESET_MAX_BYTES,
-		                               &data, &len) == 0)
+		if (b && known_id(a, b, path, id))
+			; /* hashed when its chain was verified */
+		else if (b && cts_gitrepo_read_file(a->repo, &b->tip, path,
+		                                    CTS_CHANGESET_MAX_BYTES, &data, &len) == 0)
 			cts_changeset_hash((const char *)data, len, id);
 		cts_error_clear();
 		free(data);
@@ -2380,6 +2736,12 @@ static void audit_dispose(audit *a)
 	json_decref(a->checkpoints);
 	json_decref(a->cp_seen);
 	json_decref(a->variants);
+	json_decref(a->cp_wanted);
+	json_decref(a->cp_ids);
+	if (a->pool) {
+		pool_stop(a->pool);
+		free(a->pool);
+	}
 	cts_gitrepo_free(a->repo);
 }
 
@@ -2458,7 +2820,18 @@ int cts_audit_run(const char *path_or_url, const cts_audit_options *opt, json_t 
 	if ((rc = find_authority(&a)) < 0)
 		goto cleanup;
 	auth = a.authority[0] ? node_branch(&a, a.authority) : NULL;
+	if (!(a.pool = malloc(sizeof(*a.pool)))) {
+		rc = cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
+		goto cleanup;
+	}
+	if ((rc = pool_start(a.pool)) < 0) {
+		free(a.pool);
+		a.pool = NULL;
+		goto cleanup;
+	}
 	if (auth && (rc = verify_chain(&a, auth, 1, a.authority_pk)) < 0)
+		goto cleanup;
+	if ((rc = want_checkpointed(&a)) < 0)
 		goto cleanup;
 	/* 3. Every other node branch against that registry. */
 	for (size_t i = 0; i < a.nbr; i++) {
@@ -2487,6 +2860,9 @@ int cts_audit_run(const char *path_or_url, const cts_audit_options *opt, json_t 
 			goto cleanup;
 	}
 	progress(&a, "changesets vérifiés", 1);
+	pool_stop(a.pool); /* no thread is left running past the chains */
+	free(a.pool);
+	a.pool = NULL;
 	/* 4. Commit signatures: nodes by their own key, region by the authority. */
 	for (size_t i = 0; i < a.nbr; i++) {
 		branch *b = &a.br[i];
