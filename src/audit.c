@@ -1,5 +1,7 @@
 #include "audit.h"
 
+#include "auditmap.h"
+
 #include "changeset.h"
 #include "error.h"
 #include "gitrepo.h"
@@ -174,7 +176,8 @@ typedef struct {
 	git_oid *commits; /* oldest first */
 	size_t ncommits, cap;
 	int walk_failed;
-	json_t *introduced; /* own file path -> hex of the commit that last wrote it */
+	int index;          /* in audit.br: its key in the audit map */
+	cts_auditmap *map;  /* the audit's: which commit last wrote each own file */
 } branch;
 
 typedef struct {
@@ -198,7 +201,7 @@ typedef struct {
 	json_t *cp_state;    /* checkpoint record id -> merged fields */
 	json_t *checkpoints; /* array of {node, seq, changeset, by_seq} */
 	json_t *cp_seen;     /* dedup key -> true */
-	json_t *variants;    /* "node/seq" -> {blob hex: {"branch", "commit"}} */
+	cts_auditmap *map;   /* versions of every changeset (forks), commits of files */
 	json_t *cp_wanted;   /* "node/seq" certified by a checkpoint -> true (after the authority) */
 	json_t *cp_ids;      /* blob hex of such a changeset -> its id (check_checkpoints) */
 	struct vpool_s *pool; /* changeset verification workers */
@@ -311,19 +314,15 @@ static branch *node_branch(audit *a, const char *node)
 	return find_branch(a, name);
 }
 
-static const char *introduced_by(branch *b, const char *path)
-{
-	return b && b->introduced ? json_string_value(json_object_get(b->introduced, path)) : NULL;
-}
-
 /* The commit that wrote `path` on branch b, or b's tip. */
 static const git_oid *commit_of(branch *b, const char *path, git_oid *buf)
 {
-	const char *hex = introduced_by(b, path);
-
-	if (hex && git_oid_fromstr(buf, hex) == 0)
+	if (!b)
+		return NULL;
+	if (cts_auditmap_get_introduced(b->map, b->index, path, buf->id) == 1)
 		return buf;
-	return b ? &b->tip : NULL;
+	cts_error_clear();
+	return &b->tip;
 }
 
 /* Read a blob by id, refusing anything larger than max. *data malloc'd.
@@ -401,9 +400,9 @@ static int collect_ref(const char *ref, const git_oid *oid, void *vctx)
 	}
 	b = &a->br[a->nbr];
 	memset(b, 0, sizeof(*b));
-	if (!(b->name = strdup(name)) || !(b->introduced = json_object())) {
-		free(b->name);
-		json_decref(b->introduced);
+	b->index = (int)a->nbr;
+	b->map = a->map;
+	if (!(b->name = strdup(name))) {
 		c->rc = cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
 		return 1;
 	}
@@ -559,23 +558,13 @@ static int parse_file_name(const char *name, int64_t *seq, int *is_sig)
 static void add_variant(audit *a, const char *node, int64_t seq, const git_oid *blob,
                         const char *branch_name, const git_oid *commit)
 {
-	char key[96], bhex[GIT_OID_HEXSZ + 1], chex[GIT_OID_HEXSZ + 1];
-	json_t *m;
+	if (cts_auditmap_add_version(a->map, node, seq, blob->id, branch_name, commit->id) < 0)
+		a->oom = 1;
+}
 
-	snprintf(key, sizeof(key), "%s/%012lld", node, (long long)seq);
-	oid_hex(bhex, blob);
-	oid_hex(chex, commit);
-	if (!(m = json_object_get(a->variants, key))) {
-		m = json_object();
-		if (!m || json_object_set_new(a->variants, key, m) < 0) {
-			a->oom = 1;
-			return;
-		}
-	}
-	if (json_object_get(m, bhex) || json_object_size(m) >= 16)
-		return;
-	if (json_object_set_new(m, bhex,
-	                        json_pack("{s:s, s:s}", "branch", branch_name, "commit", chex)) < 0)
+static void set_introduced(audit *a, branch *b, const char *path, const git_oid *commit)
+{
+	if (cts_auditmap_set_introduced(a->map, b->index, path, commit->id) < 0)
 		a->oom = 1;
 }
 
@@ -616,9 +605,8 @@ static void on_change(diff_ctx *d, int what, const char *path, const git_tree_en
 		else
 			finding(a, "modified_file", b->node, 0, d->commit, path, b->name,
 			        "le commit modifie %s, hors des changesets du nœud", path);
-		if (named && strcmp(x, b->node) == 0 &&
-		    json_object_set_new(b->introduced, path, json_string(hex)) < 0)
-			a->oom = 1;
+		if (named && strcmp(x, b->node) == 0)
+			set_introduced(a, b, path, d->commit);
 		return;
 	default:
 		break;
@@ -652,8 +640,7 @@ static void on_change(diff_ctx *d, int what, const char *path, const git_tree_en
 		                                               : "type inconnu");
 		return;
 	}
-	if (json_object_set_new(b->introduced, path, json_string(hex)) < 0)
-		a->oom = 1;
+	set_introduced(a, b, path, d->commit);
 }
 
 /* Git's tree order: trees compare as if their name ended with '/'. */
@@ -1239,10 +1226,13 @@ static int tip_entry_cmp(const void *x, const void *y)
 
 static int in_fork(audit *a, const char *node, int64_t seq)
 {
-	char key[96];
+	size_t n = 0;
 
-	snprintf(key, sizeof(key), "%s/%012lld", node, (long long)seq);
-	return json_object_size(json_object_get(a->variants, key)) > 1;
+	if (cts_auditmap_count_versions(a->map, node, seq, &n) < 0) {
+		cts_error_clear();
+		a->oom = 1;
+	}
+	return n > 1;
 }
 
 /* ---- changeset verification: a small pool of workers ----
@@ -2288,44 +2278,37 @@ static void check_checkpoints(audit *a)
 
 /* ---- forks ---- */
 
+static int report_fork(void *ctx, const char *node, int64_t seq, const cts_auditmap_version *v, size_t n)
+{
+	audit *a = ctx;
+	char path[160], list[DETAIL_MAX / 2] = "";
+	git_oid c;
+
+	if (n < 2)
+		return 0;
+	for (size_t k = 0; k < n; k++) {
+		char bhex[GIT_OID_HEXSZ + 1], chex[GIT_OID_HEXSZ + 1];
+		git_oid o;
+		memcpy(o.id, v[k].blob, 20);
+		oid_hex(bhex, &o);
+		memcpy(o.id, v[k].commit, 20);
+		oid_hex(chex, &o);
+		snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%.12s (branche %s, commit %.12s)",
+		         k ? ", " : "", bhex, v[k].branch, chex);
+	}
+	memcpy(c.id, v[n - 1].commit, 20);
+	changeset_path(path, sizeof(path), node, seq, 0);
+	finding(a, "fork", node, seq, &c, path, v[n - 1].branch,
+	        "bifurcation : %zu versions différentes du changeset n°%lld de %s dans le "
+	        "dépôt : %s",
+	        n, (long long)seq, node, list);
+	return 0;
+}
+
 static void report_forks(audit *a)
 {
-	const char *key;
-	json_t *m;
-
-	json_object_foreach(a->variants, key, m)
-	{
-		char node[65], path[160], list[DETAIL_MAX / 2] = "";
-		const char *slash = strrchr(key, '/'), *bhex;
-		int64_t seq;
-		json_t *where, *last = NULL;
-		git_oid c;
-		size_t k = 0;
-
-		if (json_object_size(m) < 2 || !slash || (size_t)(slash - key) >= sizeof(node))
-			continue;
-		memcpy(node, key, (size_t)(slash - key));
-		node[slash - key] = '\0';
-		seq = strtoll(slash + 1, NULL, 10);
-		json_object_foreach(m, bhex, where)
-		{
-			snprintf(list + strlen(list), sizeof(list) - strlen(list),
-			         "%s%.12s (branche %s, commit %.12s)", k++ ? ", " : "", bhex,
-			         json_string_value(json_object_get(where, "branch")),
-			         json_string_value(json_object_get(where, "commit")));
-			last = where;
-		}
-		changeset_path(path, sizeof(path), node, seq, 0);
-		finding(a, "fork", node, seq,
-		        last && git_oid_fromstr(
-		                    &c, json_string_value(json_object_get(last, "commit"))) == 0
-		            ? &c
-		            : NULL,
-		        path, last ? json_string_value(json_object_get(last, "branch")) : NULL,
-		        "bifurcation : %zu versions différentes du changeset n°%lld de %s dans le "
-		        "dépôt : %s",
-		        json_object_size(m), (long long)seq, node, list);
-	}
+	if (cts_auditmap_each_fork(a->map, report_fork, a) < 0)
+		a->oom = 1;
 }
 
 /* ---- --state ---- */
@@ -2725,7 +2708,6 @@ static void audit_dispose(audit *a)
 	for (size_t i = 0; i < a->nbr; i++) {
 		free(a->br[i].name);
 		free(a->br[i].commits);
-		json_decref(a->br[i].introduced);
 	}
 	free(a->br);
 	json_decref(a->findings);
@@ -2735,7 +2717,7 @@ static void audit_dispose(audit *a)
 	json_decref(a->cp_state);
 	json_decref(a->checkpoints);
 	json_decref(a->cp_seen);
-	json_decref(a->variants);
+	cts_auditmap_free(a->map);
 	json_decref(a->cp_wanted);
 	json_decref(a->cp_ids);
 	if (a->pool) {
@@ -2765,13 +2747,14 @@ int cts_audit_run(const char *path_or_url, const cts_audit_options *opt, json_t 
 	a.cp_state = json_object();
 	a.checkpoints = json_array();
 	a.cp_seen = json_object();
-	a.variants = json_object();
 	others = json_array();
 	if (!a.findings || !a.nodes || !a.registry || !a.reg_by_rid || !a.cp_state ||
-	    !a.checkpoints || !a.cp_seen || !a.variants || !others) {
+	    !a.checkpoints || !a.cp_seen || !others) {
 		rc = cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
 		goto cleanup;
 	}
+	if ((rc = cts_auditmap_open(&a.map)) < 0)
+		goto cleanup;
 	if (!path_or_url || !*path_or_url) {
 		rc = cts_error_set(CTS_EINVAL, "dépôt à auditer non indiqué");
 		goto cleanup;
