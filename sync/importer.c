@@ -667,9 +667,10 @@ static int expected_key(cts_node *n, const char *node, unsigned char pk[32])
 	return rc;
 }
 
-/* Parse and verify the batch on every core. */
-static void batch_precheck(cts_node *n, batch *b)
+/* Choose the key each changeset of the batch is pre-checked with. */
+static void batch_keys(cts_node *n, batch *b)
 {
+	b->key_node[0] = '\0'; /* the registry may have changed since the last batch */
 	for (size_t i = 0; i < b->n; i++) {
 		cts_precheck *p = &b->pre[i];
 		if (strcmp(b->key_node, b->rows[i].node) != 0) {
@@ -683,8 +684,6 @@ static void batch_precheck(cts_node *n, batch *b)
 		p->have_pk = b->key_ok;
 		memcpy(p->pk, b->key, sizeof(p->pk));
 	}
-	cts_precheck_run(b->pre, b->n, cts_precheck_threads());
-	b->key_node[0] = '\0'; /* the registry may change while the batch applies */
 }
 
 /* Evaluate a loaded batch in one transaction. */
@@ -749,20 +748,27 @@ static int pending_count(cts_node *n, size_t *out)
 }
 
 /* One pass over the inbox: the authority's chain first (the registry
- * decides everything else), then every other node in (node, seq) order. */
+ * decides everything else), then every other node in (node, seq) order.
+ * Batch k is applied by this thread while batch k+1 is pre-checked by the
+ * other cores; this thread joins them once it is done. */
 static int process_once(cts_node *n, cts_import_stats *st, int *progress, int *need_rebuild, int final_pass)
 {
-	batch *b;
+	batch *cur, *next, *tmp;
 	batch_row last;
 	char *authority = NULL;
 	size_t done = 0, total;
-	int rc;
+	int rc, threads = cts_precheck_threads();
+	cts_precheck_job job;
 
 	*progress = 0;
 	if ((rc = pending_count(n, &total)) < 0 || total == 0)
 		return rc;
-	if (!(b = calloc(1, sizeof(*b))))
-		return cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
+	cur = calloc(1, sizeof(*cur));
+	next = calloc(1, sizeof(*next));
+	if (!cur || !next) {
+		rc = cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
+		goto out;
+	}
 	if ((rc = cts_store_meta_get(n->store, "authority_node", &authority)) == CTS_ENOTFOUND) {
 		cts_error_clear();
 		rc = 0;
@@ -770,23 +776,34 @@ static int process_once(cts_node *n, cts_import_stats *st, int *progress, int *n
 		goto out;
 	}
 	for (int pass = authority ? 0 : 1; pass < 2; pass++) {
-		int first = 1;
-		for (;;) {
-			if ((rc = batch_load(n, b, pass == 0 ? authority : NULL, authority, first ? NULL : &last)) < 0)
-				goto out;
-			if (b->n == 0)
-				break;
-			first = 0;
-			last = b->rows[b->n - 1];
+		const char *only = pass == 0 ? authority : NULL;
+		if ((rc = batch_load(n, cur, only, authority, NULL)) < 0)
+			goto out;
+		batch_keys(n, cur);
+		cts_precheck_run(cur->pre, cur->n, threads);
+		while (cur->n > 0) {
+			last = cur->rows[cur->n - 1];
 			last.json = last.sig = NULL;
-			batch_precheck(n, b);
-			if ((rc = batch_apply(n, b, st, &done, total, progress, need_rebuild, final_pass)) < 0)
+			if ((rc = batch_load(n, next, only, authority, &last)) < 0)
 				goto out;
+			batch_keys(n, next);
+			cts_precheck_start(&job, next->pre, next->n, threads - 1);
+			rc = batch_apply(n, cur, st, &done, total, progress, need_rebuild, final_pass);
+			cts_precheck_finish(&job);
+			if (rc < 0)
+				goto out;
+			tmp = cur;
+			cur = next;
+			next = tmp;
 		}
 	}
 out:
-	batch_clear(b);
-	free(b);
+	if (cur)
+		batch_clear(cur);
+	if (next)
+		batch_clear(next);
+	free(cur);
+	free(next);
 	free(authority);
 	return rc;
 }

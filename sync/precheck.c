@@ -3,13 +3,10 @@
 #include "error.h"
 #include "sshsig.h"
 
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#define PRECHECK_MAX_THREADS 64
 
 int cts_precheck_threads(void)
 {
@@ -18,7 +15,7 @@ int cts_precheck_threads(void)
 
 	if (v && *v) {
 		n = strtol(v, NULL, 10);
-		if (n >= 1 && n <= PRECHECK_MAX_THREADS)
+		if (n >= 1 && n <= CTS_PRECHECK_MAX_THREADS)
 			return (int)n;
 	}
 	n = sysconf(_SC_NPROCESSORS_ONLN);
@@ -42,15 +39,9 @@ static void check_one(cts_precheck *it)
 		it->sig_error = strdup(cts_error_message());
 }
 
-typedef struct {
-	cts_precheck *items;
-	size_t n;
-	atomic_size_t next;
-} job;
-
 static void *worker(void *arg)
 {
-	job *j = arg;
+	cts_precheck_job *j = arg;
 
 	for (;;) {
 		size_t i = atomic_fetch_add(&j->next, 1);
@@ -61,24 +52,36 @@ static void *worker(void *arg)
 	return NULL;
 }
 
-void cts_precheck_run(cts_precheck *items, size_t n, int threads)
+void cts_precheck_start(cts_precheck_job *j, cts_precheck *items, size_t n, int threads)
 {
-	pthread_t tid[PRECHECK_MAX_THREADS];
-	int started = 0;
-	job j = { .items = items, .n = n };
-
-	atomic_init(&j.next, 0);
-	if (threads > PRECHECK_MAX_THREADS)
-		threads = PRECHECK_MAX_THREADS;
+	j->items = items;
+	j->n = n;
+	j->started = 0;
+	atomic_init(&j->next, 0);
+	if (threads > CTS_PRECHECK_MAX_THREADS)
+		threads = CTS_PRECHECK_MAX_THREADS;
 	if ((size_t)threads > n)
 		threads = (int)n;
 	/* A thread that cannot start only means fewer threads. */
-	for (int t = 1; t < threads; t++)
-		if (pthread_create(&tid[started], NULL, worker, &j) == 0)
-			started++;
-	worker(&j);
-	for (int t = 0; t < started; t++)
-		pthread_join(tid[t], NULL);
+	for (int t = 0; t < threads; t++)
+		if (pthread_create(&j->tid[j->started], NULL, worker, j) == 0)
+			j->started++;
+}
+
+void cts_precheck_finish(cts_precheck_job *j)
+{
+	worker(j);
+	for (int t = 0; t < j->started; t++)
+		pthread_join(j->tid[t], NULL);
+	j->started = 0;
+}
+
+void cts_precheck_run(cts_precheck *items, size_t n, int threads)
+{
+	cts_precheck_job j;
+
+	cts_precheck_start(&j, items, n, threads - 1);
+	cts_precheck_finish(&j);
 }
 
 void cts_precheck_dispose(cts_precheck *it)

@@ -16,6 +16,8 @@
 
 #include "changeset.h"
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stddef.h>
 
 typedef struct {
@@ -40,6 +42,22 @@ int cts_precheck_threads(void);
 /* Run the pre-check of items[0..n) on `threads` threads (the caller's
  * included). Never fails: failures are recorded in each item. */
 void cts_precheck_run(cts_precheck *items, size_t n, int threads);
+
+/* The same in two steps, so the caller can do other work meanwhile (the
+ * importer applies one batch while the next is checked): start() hands
+ * the items to up to `threads` background threads (0: none); finish()
+ * makes the caller check what is left, then waits for the threads. Every
+ * started job must be finished before its items are touched. */
+#define CTS_PRECHECK_MAX_THREADS 64
+typedef struct {
+	cts_precheck *items;
+	size_t n;
+	atomic_size_t next;
+	pthread_t tid[CTS_PRECHECK_MAX_THREADS];
+	int started;
+} cts_precheck_job;
+void cts_precheck_start(cts_precheck_job *job, cts_precheck *items, size_t n, int threads);
+void cts_precheck_finish(cts_precheck_job *job);
 
 /* Free what an item owns (cs, messages) and clear its outputs. */
 void cts_precheck_dispose(cts_precheck *item);
