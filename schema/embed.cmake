@@ -1,4 +1,5 @@
 # Turns schema/NNN_name.sql files into a C array of migrations.
+string(REPLACE "|" ";" FILES "${FILES}")
 set(out "/* Generated from the schema SQL files by schema/embed.cmake. Do not edit. */\n#include \"schema.h\"\n\n")
 set(entries "")
 set(n 0)

@@ -191,7 +191,7 @@ int cts_history_record(cts_node *n, const cts_changeset *cs)
 	int rc;
 
 	if ((rc = cts_store_stmt(n->store, &s, "INSERT INTO changeset (node, seq, id, territory, prev, time, hlc_max, nops, applied)"
-					       " VALUES (?, ?, ?, ?, ?, ?, ?, ?, (SELECT count(*) FROM changeset))")) < 0)
+					       " VALUES (?, ?, ?, ?, ?, ?, ?, ?, (SELECT coalesce(max(applied), -1) + 1 FROM changeset))")) < 0)
 		return rc;
 	sqlite3_bind_text(s, 1, cs->node, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 2, cs->seq);
@@ -221,6 +221,34 @@ int cts_history_record(cts_node *n, const cts_changeset *cs)
 	return 0;
 }
 
+static int rc_error(cts_node *n, const char *what)
+{
+	(void)n;
+	return cts_error_set(CTS_ERR, "%s : opération mal formée", what);
+}
+
+/* Set seq = cs->seq on one state row (field NULL: a tombstone). */
+static int mark_row(cts_node *n, const char *sql, const cts_changeset *cs, const char *tbl, const char *rid,
+		    const char *field, uint64_t hlc)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((rc = cts_store_stmt(n->store, &s, sql)) < 0)
+		return rc;
+	sqlite3_bind_int64(s, 1, cs->seq);
+	sqlite3_bind_text(s, 2, tbl, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, cs->territory, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, rid, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 5, cs->node, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 6, (sqlite3_int64)hlc);
+	if (field)
+		sqlite3_bind_text(s, 7, field, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? 0 : cts_store_error(n->store, "marquage du journal");
+}
+
 static int record_sealed(cts_node *n, const cts_changeset *cs, int64_t last_id)
 {
 	sqlite3_stmt *s;
@@ -228,28 +256,44 @@ static int record_sealed(cts_node *n, const cts_changeset *cs, int64_t last_id)
 
 	if ((rc = cts_history_record(n, cs)) < 0)
 		return rc;
-	/* The ops' state rows carry the seq that really holds them. */
-	static const char *const fix[] = {
-		"UPDATE fstate SET seq = ?1 WHERE node = ?2 AND hlc BETWEEN ?3 AND ?4",
-		"UPDATE tomb SET seq = ?1 WHERE node = ?2 AND hlc BETWEEN ?3 AND ?4",
-		"UPDATE journal SET sealed_seq = ?1 WHERE sealed_seq IS NULL AND id <= ?5",
-	};
-	for (int i = 0; i < 3; i++) {
-		if ((rc = cts_store_stmt(n->store, &s, fix[i])) < 0)
-			return rc;
-		sqlite3_bind_int64(s, 1, cs->seq);
-		if (i < 2) {
-			sqlite3_bind_text(s, 2, cs->node, -1, SQLITE_STATIC);
-			sqlite3_bind_int64(s, 3, (sqlite3_int64)cs->hlc_min);
-			sqlite3_bind_int64(s, 4, (sqlite3_int64)cs->hlc_max);
-		} else {
-			sqlite3_bind_int64(s, 5, last_id);
+	/* The ops' state rows carry the seq that really holds them: each row
+	 * is found by its key (a scan by node and hlc range would read the
+	 * whole state of a large node at every seal). A row a later local
+	 * write took over has another hlc and is left alone. */
+	{
+		size_t i;
+		json_t *op;
+		json_array_foreach(cs->ops, i, op) {
+			const char *tbl = json_string_value(json_object_get(op, "table"));
+			const char *rid = json_string_value(json_object_get(op, "id"));
+			json_t *set = json_object_get(op, "set");
+			uint64_t hlc = 0;
+			const char *field;
+			json_t *v;
+
+			if (cts_hlc_parse(&hlc, json_string_value(json_object_get(op, "hlc"))) < 0)
+				return rc_error(n, "marquage du journal");
+			if (!set) {
+				if ((rc = mark_row(n, "UPDATE tomb SET seq = ?1 WHERE tbl = ?2 AND territory = ?3 AND rid = ?4"
+						      " AND node = ?5 AND hlc = ?6", cs, tbl, rid, NULL, hlc)) < 0)
+					return rc;
+				continue;
+			}
+			json_object_foreach(set, field, v) {
+				if ((rc = mark_row(n, "UPDATE fstate SET seq = ?1 WHERE tbl = ?2 AND territory = ?3 AND rid = ?4"
+						      " AND node = ?5 AND hlc = ?6 AND field = ?7", cs, tbl, rid, field, hlc)) < 0)
+					return rc;
+			}
 		}
-		rc = sqlite3_step(s);
-		sqlite3_reset(s);
-		if (rc != SQLITE_DONE)
-			return cts_store_error(n->store, "marquage du journal");
 	}
+	if ((rc = cts_store_stmt(n->store, &s, "UPDATE journal SET sealed_seq = ?1 WHERE sealed_seq IS NULL AND id <= ?2")) < 0)
+		return rc;
+	sqlite3_bind_int64(s, 1, cs->seq);
+	sqlite3_bind_int64(s, 2, last_id);
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE)
+		return cts_store_error(n->store, "marquage du journal");
 	return cts_store_meta_set_int(n->store, "last_seq", cs->seq);
 }
 
