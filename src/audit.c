@@ -10,6 +10,7 @@
 #include "jcs.h"
 #include "key.h"
 #include "node.h"
+#include "precheck.h"
 #include "record.h"
 #include "report.h"
 #include "sshsig.h"
@@ -1356,12 +1357,12 @@ static void *pool_main(void *vp)
 	return NULL;
 }
 
-/* Workers: one per online processor (at most POOL_MAX_WORKERS); none on a
+/* Workers: one per processor (cts_precheck_threads(), at most POOL_MAX_WORKERS); none on a
  * single processor (the main thread then does everything). 0 or CTS_ENOMEM. */
 static int pool_start(vpool *p)
 {
-	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-	int want = ncpu > 1 ? (int)(ncpu < POOL_MAX_WORKERS ? ncpu : POOL_MAX_WORKERS) : 0;
+	int ncpu = cts_precheck_threads(); /* processors, or CTSNODE_THREADS */
+	int want = ncpu > 1 ? (ncpu < POOL_MAX_WORKERS ? ncpu : POOL_MAX_WORKERS) : 0;
 
 	memset(p, 0, sizeof(*p));
 	if (!(p->jobs = calloc(WINDOW_JOBS, sizeof(*p->jobs))))
