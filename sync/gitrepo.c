@@ -1119,6 +1119,113 @@ out:
 	return rc;
 }
 
+#define HEADS_PREFIX "refs/heads/"
+#define TRACKING_PREFIX "refs/remotes/origin/"
+
+/* The remote-tracking name of a branch "refs/heads/B" into buf
+ * ("refs/remotes/origin/B"); 0, or -1 if not a branch or too long. */
+static int tracking_name(char *buf, size_t size, const char *ref)
+{
+	size_t hl = strlen(HEADS_PREFIX);
+
+	if (strncmp(ref, HEADS_PREFIX, hl) != 0 || !ref[hl])
+		return -1;
+	if (strlen(TRACKING_PREFIX) + strlen(ref + hl) + 1 > size)
+		return -1;
+	snprintf(buf, size, "%s%s", TRACKING_PREFIX, ref + hl);
+	return 0;
+}
+
+/* 1 if the local ref `name` is a direct ref to oid, else 0. */
+static int direct_ref_is(git_repository *r, const char *name, const git_oid *oid)
+{
+	git_reference *ref = NULL;
+	int same;
+
+	if (git_reference_lookup(&ref, r, name) < 0) {
+		git_error_clear();
+		return 0;
+	}
+	same = git_reference_type(ref) == GIT_REFERENCE_DIRECT &&
+	       git_oid_equal(git_reference_target(ref), oid);
+	git_reference_free(ref);
+	return same;
+}
+
+/* 1 when the remote-tracking refs already are exactly what fetching the
+ * advertised `heads` would leave: for every refs/heads/B a direct
+ * refs/remotes/origin/B at the same oid, whose object is here, and
+ * nothing else under refs/remotes/origin/ (nothing to prune). A fetch
+ * would then download and write nothing. Anything unusual (duplicate or
+ * odd names, symbolic tracking refs, errors): 0, and the caller fetches
+ * as usual. */
+static int tracking_up_to_date(git_repository *r, const git_remote_head **heads, size_t nheads)
+{
+	git_reference_iterator *it = NULL;
+	git_reference *ref = NULL;
+	git_odb *odb = NULL;
+	size_t branches = 0, local = 0;
+	char name[512];
+	int rc, same = 1;
+
+	if (git_repository_odb(&odb, r) < 0) {
+		git_error_clear();
+		return 0;
+	}
+	for (size_t i = 0; i < nheads && same; i++) {
+		if (strncmp(heads[i]->name, HEADS_PREFIX, strlen(HEADS_PREFIX)) != 0)
+			continue;
+		branches++;
+		same = tracking_name(name, sizeof(name), heads[i]->name) == 0 &&
+		       direct_ref_is(r, name, &heads[i]->oid) &&
+		       git_odb_exists(odb, &heads[i]->oid);
+	}
+	git_odb_free(odb);
+	if (!same)
+		return 0;
+	if (git_reference_iterator_glob_new(&it, r, TRACKING_PREFIX "*") < 0) {
+		git_error_clear();
+		return 0;
+	}
+	while ((rc = git_reference_next(&ref, it)) == 0) {
+		local++;
+		git_reference_free(ref);
+		ref = NULL;
+	}
+	git_reference_iterator_free(it);
+	if (rc != GIT_ITEROVER) {
+		git_error_clear();
+		return 0;
+	}
+	git_error_clear();
+	return local == branches;
+}
+
+/* Every ref of the push is already on the remote: nothing to send. The
+ * remote-tracking refs are brought in line as a push would. */
+static int push_nothing_to_send(cts_gitrepo *repo, const char *const *refs, const git_oid *local,
+                                size_t n, const git_remote_head **heads, size_t nheads)
+{
+	char name[512];
+
+	for (size_t i = 0; i < n; i++) {
+		const git_remote_head *h = find_head(heads, nheads, refs[i]);
+		if (!h || !git_oid_equal(&h->oid, &local[i]))
+			return 0;
+	}
+	for (size_t i = 0; i < n; i++) {
+		git_reference *r = NULL;
+		if (tracking_name(name, sizeof(name), refs[i]) < 0 ||
+		    direct_ref_is(repo->repo, name, &local[i]))
+			continue;
+		if (git_reference_create(&r, repo->repo, name, &local[i], 1, "ctsnode: push") < 0)
+			return cts_error_prefix(git_fail(CTS_EGIT, "écriture d'une référence"),
+			                        "%s : ", name);
+		git_reference_free(r);
+	}
+	return 1;
+}
+
 int cts_gitrepo_push(cts_gitrepo *repo, const char *const *refs, size_t n)
 {
 	git_push_options opts;
@@ -1185,6 +1292,13 @@ int cts_gitrepo_push(cts_gitrepo *repo, const char *const *refs, size_t n)
 		                   refs[i], hex);
 		goto cleanup;
 	}
+	/* A no-op push would still send an empty pack (written and fsynced
+	 * on the remote) and take the remote's ref locks: skip it. */
+	if ((rc = push_nothing_to_send(repo, refs, local, n, heads, nheads)) != 0) {
+		if (rc > 0)
+			rc = 0;
+		goto cleanup;
+	}
 	git_push_options_init(&opts, GIT_PUSH_OPTIONS_VERSION);
 	opts.callbacks = cbs;
 	arr.strings = specs;
@@ -1236,6 +1350,21 @@ int cts_gitrepo_fetch(cts_gitrepo *repo)
 	if ((rc = git_remote_connect(rem, GIT_DIRECTION_FETCH, &cbs, NULL, NULL)) < 0) {
 		rc = transport_fail(rc, &st, "récupération", url);
 		goto cleanup;
+	}
+	/* Nothing new on the remote: the advertised branches are what we
+	 * track already. Skip the negotiation and the ref updates. */
+	{
+		const git_remote_head **heads;
+		size_t nheads;
+		if ((rc = git_remote_ls(&heads, &nheads, rem)) < 0) {
+			rc = transport_fail(rc, &st, "récupération", url);
+			goto cleanup;
+		}
+		if (tracking_up_to_date(repo->repo, heads, nheads)) {
+			rc = 0;
+			cts_crashpoint();
+			goto cleanup;
+		}
 	}
 	git_fetch_options_init(&opts, GIT_FETCH_OPTIONS_VERSION);
 	opts.callbacks = cbs;
@@ -1471,6 +1600,15 @@ int cts_gitrepo_list_dir(cts_gitrepo *repo, const git_oid *commit, const char *d
                                    unsigned filemode, void *ctx),
                          void *ctx)
 {
+	return cts_gitrepo_list_dir_filtered(repo, commit, dir, max_entries, NULL, cb, ctx);
+}
+
+int cts_gitrepo_list_dir_filtered(cts_gitrepo *repo, const git_oid *commit, const char *dir,
+                                  size_t max_entries, int (*skip)(const char *name, void *ctx),
+                                  int (*cb)(const char *name, const git_oid *oid, size_t size,
+                                            unsigned filemode, void *ctx),
+                                  void *ctx)
+{
 	git_tree *tree = NULL, *sub = NULL;
 	git_tree_entry *e = NULL;
 	const git_oid *sub_oid;
@@ -1541,6 +1679,8 @@ int cts_gitrepo_list_dir(cts_gitrepo *repo, const git_oid *commit, const char *d
 		const git_tree_entry *x = git_tree_entry_byindex(sub, i);
 		size_t size = 0;
 		int ret;
+		if (skip && skip(git_tree_entry_name(x), ctx))
+			continue;
 		if (git_tree_entry_type(x) == GIT_OBJECT_BLOB &&
 		    (rc = blob_size(repo, git_tree_entry_id(x), &size)) < 0) {
 			cts_error_prefix(rc, "%s/%s : ", where, git_tree_entry_name(x));

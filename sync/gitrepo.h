@@ -95,13 +95,17 @@ int cts_gitrepo_commit_files(cts_gitrepo *repo, const char *ref, const cts_git_f
  * (else CTS_EREJECT naming the ref); the remote's per-ref status is
  * checked, and afterwards the remote refs are read back: a ref that did
  * not land is CTS_EREJECT. Remote-tracking refs refs/remotes/origin/...
- * follow a successful push. Local refs are never changed. */
+ * follow a successful push. Local refs are never changed. When the
+ * remote already has every ref at our commit, nothing is sent (no empty
+ * pack, no remote ref lock) and it is a success. */
 int cts_gitrepo_push(cts_gitrepo *repo, const char *const *refs, size_t n);
 
 /* Fetch every branch refs/heads/B of origin into refs/remotes/origin/B
  * (forced refspec "+refs/heads/STAR:refs/remotes/origin/STAR": callers
  * compare old and new heads to detect rewrites) and prune the ones the
- * remote deleted. No tags. */
+ * remote deleted. No tags. When the remote-tracking refs already match
+ * the advertised branches exactly (same commits, present here, nothing to
+ * prune), nothing is negotiated nor written. */
 int cts_gitrepo_fetch(cts_gitrepo *repo);
 
 /* Resolve a ref (direct or symbolic) to its oid; CTS_ENOTFOUND if absent. */
@@ -140,6 +144,16 @@ int cts_gitrepo_list_dir(cts_gitrepo *repo, const git_oid *commit, const char *d
                          int (*cb)(const char *name, const git_oid *oid, size_t size,
                                    unsigned filemode, void *ctx),
                          void *ctx);
+
+/* As cts_gitrepo_list_dir() (same name checks over every entry, same
+ * bounds), except that the entries for which skip(name, ctx) returns
+ * nonzero are passed over: their object is not looked at and cb is not
+ * called for them. skip may be NULL. */
+int cts_gitrepo_list_dir_filtered(cts_gitrepo *repo, const git_oid *commit, const char *dir,
+                                  size_t max_entries, int (*skip)(const char *name, void *ctx),
+                                  int (*cb)(const char *name, const git_oid *oid, size_t size,
+                                            unsigned filemode, void *ctx),
+                                  void *ctx);
 
 /* Commits reachable from tip and not from stop (NULL: down to the root),
  * oldest first (parents before children). More than max_commits:

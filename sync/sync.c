@@ -218,8 +218,30 @@ typedef struct {
 	cts_sync_result *r;
 	const git_oid *tip;
 	const char *node;
+	int64_t last; /* highest seq of node applied here, read once per branch */
 	int rc;
 } walk_ctx;
+
+/* Entries of changesets already applied here (the .json and its .sig)
+ * are not offered again: passed over without reading anything. */
+static int applied_entry(const char *name, void *vctx)
+{
+	walk_ctx *w = vctx;
+	char base[18];
+	size_t l = strlen(name);
+	int64_t seq;
+	int ok;
+
+	if (l == 21 && strcmp(name + 17, ".sig") == 0)
+		l = 17;
+	if (l != 17)
+		return 0;
+	memcpy(base, name, 17);
+	base[17] = '\0';
+	ok = cts_changeset_parse_name(base, &seq) == 0;
+	cts_error_clear();
+	return ok && seq <= w->last;
+}
 
 static int offer_entry(const char *name, const git_oid *blob, size_t size, unsigned filemode, void *vctx)
 {
@@ -227,8 +249,7 @@ static int offer_entry(const char *name, const git_oid *blob, size_t size, unsig
 	char path[160], sigpath[170];
 	unsigned char *json = NULL, *sig = NULL;
 	size_t jl, sl;
-	int64_t seq, last = 0;
-	sqlite3_stmt *s;
+	int64_t seq;
 	int rc;
 
 	(void)blob;
@@ -245,13 +266,7 @@ static int offer_entry(const char *name, const git_oid *blob, size_t size, unsig
 		return 0;
 	}
 	/* Already applied: skip the read. */
-	if (cts_store_stmt(w->n->store, &s, "SELECT coalesce(max(seq), 0) FROM changeset WHERE node = ?") == 0) {
-		sqlite3_bind_text(s, 1, w->node, -1, SQLITE_STATIC);
-		if (sqlite3_step(s) == SQLITE_ROW)
-			last = sqlite3_column_int64(s, 0);
-		sqlite3_reset(s);
-	}
-	if (seq <= last)
+	if (seq <= w->last)
 		return 0; /* applied already; rewrites are caught by check_branch and by the audit */
 	snprintf(path, sizeof(path), "changesets/%s/%s", w->node, name);
 	snprintf(sigpath, sizeof(sigpath), "%s.sig", path);
@@ -283,7 +298,7 @@ static int check_branch(cts_node *n, cts_gitrepo *repo, const char *node, const 
 	char key[128], *seen_hex = NULL, hex[GIT_OID_HEXSZ + 1];
 	git_oid seen;
 	sqlite3_stmt *s;
-	int rc, ok = 1;
+	int rc, ok = 1, same;
 
 	snprintf(key, sizeof(key), "branch_head:%s", node);
 	rc = cts_store_meta_get(n->store, key, &seen_hex);
@@ -294,6 +309,7 @@ static int check_branch(cts_node *n, cts_gitrepo *repo, const char *node, const 
 		ok = 0;
 	}
 	cts_error_clear();
+	same = seen_hex && git_oid_fromstr(&seen, seen_hex) == 0 && git_oid_equal(&seen, tip);
 	free(seen_hex);
 	/* Checkpointed changesets must still be there, with the same id. */
 	if (cts_store_stmt(n->store, &s, "SELECT seq, changeset FROM checkpoint WHERE node = ?") == 0) {
@@ -319,7 +335,7 @@ static int check_branch(cts_node *n, cts_gitrepo *repo, const char *node, const 
 		}
 		sqlite3_reset(s);
 	}
-	if (ok) {
+	if (ok && !same) {
 		git_oid_tostr(hex, sizeof(hex), tip);
 		return cts_store_meta_set(n->store, key, hex);
 	}
@@ -333,24 +349,146 @@ typedef struct {
 	int rc;
 } refs_ctx;
 
+/* What import_branch() saw of a branch: its tip and the checkpoints of
+ * its node ("<tip hex>" then " <seq>:<changeset id>" per checkpoint).
+ * NULL if it cannot be read (the branch is then walked). malloc'd. */
+static char *branch_fingerprint(cts_node *n, const char *node, const git_oid *tip)
+{
+	char hex[GIT_OID_HEXSZ + 1], *out;
+	size_t len, cap = 256;
+	sqlite3_stmt *s;
+	int rc;
+
+	if (!(out = malloc(cap)))
+		return NULL;
+	git_oid_tostr(hex, sizeof(hex), tip);
+	len = (size_t)snprintf(out, cap, "%s", hex);
+	if (cts_store_stmt(n->store, &s, "SELECT seq, changeset FROM checkpoint WHERE node = ? ORDER BY seq, changeset") < 0) {
+		cts_error_clear();
+		free(out);
+		return NULL;
+	}
+	sqlite3_bind_text(s, 1, node, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *cid = (const char *)sqlite3_column_text(s, 1);
+		char item[128];
+		size_t il = (size_t)snprintf(item, sizeof(item), " %lld:%.80s", (long long)sqlite3_column_int64(s, 0),
+					     cid ? cid : "-");
+		if (len + il + 1 > cap) {
+			char *grown = cap < 65536 ? realloc(out, cap * 2) : NULL;
+			if (!grown)
+				break;
+			out = grown;
+			cap *= 2;
+		}
+		memcpy(out + len, item, il + 1);
+		len += il;
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE) {
+		free(out);
+		return NULL;
+	}
+	return out;
+}
+
+/* 1 if meta `key` holds exactly `value` (NULL: 0). */
+static int meta_is(cts_node *n, const char *key, const char *value)
+{
+	char *v = NULL;
+	int same = value && cts_store_meta_get(n->store, key, &v) == 0 && strcmp(v, value) == 0;
+
+	free(v);
+	cts_error_clear();
+	return same;
+}
+
+/* Two markers spare the work on branches that did not change:
+ * - branch_checked:<node>, the fingerprint (tip and checkpoints) of the
+ *   last check_branch() that found nothing: the same check on the same
+ *   tip against the same checkpoints would pass again;
+ * - branch_offered:<node>, "<tip> <last>" of the last walk that found
+ *   nothing to report, last being the node's highest applied seq then:
+ *   every changeset of that tip beyond `last` was offered. The walk is
+ *   spared only while the tip is the same, the node's applied seq has not
+ *   gone below `last` (a revocation or a fork can lower it) and the inbox
+ *   holds nothing of the node (pending, held or refused: offering again
+ *   may matter to those). Then every changeset offered was applied (the
+ *   importer deletes an inbox row only once it is applied; a rebuild puts
+ *   applied changesets back into the inbox), and walking again would
+ *   offer nothing.
+ * Both are written in the import's transaction, with what they stand for. */
 static int import_branch(const char *ref, const git_oid *oid, void *vctx)
 {
 	refs_ctx *c = vctx;
 	const char *node = ref + strlen("refs/remotes/origin/nodes/");
-	char dir[128];
-	walk_ctx w = { c->n, c->repo, c->r, oid, node, 0 };
+	char dir[128], ckey[128], okey[128], tip[GIT_OID_HEXSZ + 1], *fp = NULL;
+	walk_ctx w = { c->n, c->repo, c->r, oid, node, 0, 0 };
+	size_t findings = json_array_size(c->r->findings);
+	sqlite3_stmt *s;
 	int rc;
 
 	if (!cts_valid_node_id(node)) {
 		finding(c->r, node, 0, "branche de nœud au nom invalide : ignorée");
 		return 0;
 	}
-	if ((rc = check_branch(c->n, c->repo, node, oid, c->r)) < 0) {
+	snprintf(ckey, sizeof(ckey), "branch_checked:%s", node);
+	snprintf(okey, sizeof(okey), "branch_offered:%s", node);
+	git_oid_tostr(tip, sizeof(tip), oid);
+	fp = branch_fingerprint(c->n, node, oid);
+	if (!meta_is(c->n, ckey, fp)) {
+		if ((rc = check_branch(c->n, c->repo, node, oid, c->r)) < 0) {
+			free(fp);
+			c->rc = rc;
+			return 1;
+		}
+		if (fp && json_array_size(c->r->findings) == findings && (rc = cts_store_meta_set(c->n->store, ckey, fp)) < 0) {
+			free(fp);
+			c->rc = rc;
+			return 1;
+		}
+	}
+	free(fp);
+	if ((rc = cts_store_stmt(c->n->store, &s, "SELECT coalesce(max(seq), 0) FROM changeset WHERE node = ?")) < 0) {
 		c->rc = rc;
 		return 1;
 	}
+	sqlite3_bind_text(s, 1, node, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		w.last = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW) {
+		c->rc = cts_store_error(c->n->store, "lecture de l'historique");
+		return 1;
+	}
+	{
+		char *v = NULL, seen[GIT_OID_HEXSZ + 1];
+		long long then;
+		int skip = cts_store_meta_get(c->n->store, okey, &v) == 0 &&
+			   sscanf(v, "%40s %lld", seen, &then) == 2 && strcmp(seen, tip) == 0 && w.last >= then;
+		free(v);
+		cts_error_clear();
+		if (skip) {
+			if ((rc = cts_store_stmt(c->n->store, &s, "SELECT 1 FROM inbox WHERE node = ? LIMIT 1")) < 0) {
+				c->rc = rc;
+				return 1;
+			}
+			sqlite3_bind_text(s, 1, node, -1, SQLITE_STATIC);
+			rc = sqlite3_step(s);
+			sqlite3_reset(s);
+			if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+				c->rc = cts_store_error(c->n->store, "lecture de la file des changesets reçus");
+				return 1;
+			}
+			skip = rc == SQLITE_DONE;
+		}
+		if (skip)
+			return 0;
+	}
+	findings = json_array_size(c->r->findings);
 	snprintf(dir, sizeof(dir), "changesets/%s", node);
-	rc = cts_gitrepo_list_dir(c->repo, oid, dir, 2 * 1000000, offer_entry, &w);
+	rc = cts_gitrepo_list_dir_filtered(c->repo, oid, dir, 2 * 1000000, applied_entry, offer_entry, &w);
 	if (w.rc < 0) {
 		c->rc = w.rc;
 		return 1;
@@ -358,6 +496,14 @@ static int import_branch(const char *ref, const git_oid *oid, void *vctx)
 	if (rc < 0) {
 		finding(c->r, node, 0, cts_error_message());
 		cts_error_clear();
+	}
+	if (json_array_size(c->r->findings) == findings) {
+		char v[GIT_OID_HEXSZ + 32];
+		snprintf(v, sizeof(v), "%s %lld", tip, (long long)w.last);
+		if (!meta_is(c->n, okey, v) && (rc = cts_store_meta_set(c->n->store, okey, v)) < 0) {
+			c->rc = rc;
+			return 1;
+		}
 	}
 	return 0;
 }
@@ -386,7 +532,7 @@ static int push_refs(cts_node *n, cts_gitrepo *repo, int with_region, cts_sync_r
 	char ref[128];
 	const char *refs[2] = { ref, "refs/heads/region" };
 	git_oid tip;
-	int64_t last_seq;
+	int64_t last_seq, pushed_seq;
 	int rc;
 
 	branch_ref(ref, sizeof(ref), n->id, 0);
@@ -406,9 +552,10 @@ static int push_refs(cts_node *n, cts_gitrepo *repo, int with_region, cts_sync_r
 	if (rc < 0)
 		return rc;
 	r->pushed = 1;
-	if ((rc = cts_store_meta_get_int(n->store, "last_seq", &last_seq, 0)) < 0)
+	if ((rc = cts_store_meta_get_int(n->store, "last_seq", &last_seq, 0)) < 0 ||
+	    (rc = cts_store_meta_get_int(n->store, "pushed_seq", &pushed_seq, -1)) < 0)
 		return rc;
-	return cts_store_meta_set_int(n->store, "pushed_seq", last_seq);
+	return pushed_seq == last_seq ? 0 : cts_store_meta_set_int(n->store, "pushed_seq", last_seq);
 }
 
 /* Region branch: allowed_signers and the readable registry, when changed. */
