@@ -68,7 +68,10 @@ static void do_init(void)
 	const git_error *e;
 
 	if (git_libgit2_init() < 0 || git_libgit2_opts(GIT_OPT_SET_OWNER_VALIDATION, 0) < 0 ||
-	    git_libgit2_opts(GIT_OPT_ENABLE_FSYNC_GITDIR, 1) < 0) {
+	    git_libgit2_opts(GIT_OPT_ENABLE_FSYNC_GITDIR, 1) < 0 ||
+	    /* libgit2 keeps parsed trees and commits up to 256 MiB by default:
+	     * a long history would grow every sync and audit that much. */
+	    git_libgit2_opts(GIT_OPT_SET_CACHE_MAX_SIZE, (ssize_t)16 * 1024 * 1024) < 0) {
 		e = git_error_last();
 		snprintf(init_msg, sizeof(init_msg), "%s",
 		         e && e->message ? e->message : "erreur inconnue");
