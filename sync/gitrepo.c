@@ -70,8 +70,12 @@ static void do_init(void)
 	if (git_libgit2_init() < 0 || git_libgit2_opts(GIT_OPT_SET_OWNER_VALIDATION, 0) < 0 ||
 	    git_libgit2_opts(GIT_OPT_ENABLE_FSYNC_GITDIR, 1) < 0 ||
 	    /* libgit2 keeps parsed trees and commits up to 256 MiB by default:
-	     * a long history would grow every sync and audit that much. */
-	    git_libgit2_opts(GIT_OPT_SET_CACHE_MAX_SIZE, (ssize_t)16 * 1024 * 1024) < 0) {
+	     * a long history would grow every sync and audit that much. But it
+	     * caches no tree over 4 KiB, and a node's directory of changesets
+	     * is one big tree read again for every file taken from it: keep
+	     * trees up to 8 MiB (a directory of about 100 000 files). */
+	    git_libgit2_opts(GIT_OPT_SET_CACHE_MAX_SIZE, (ssize_t)24 * 1024 * 1024) < 0 ||
+	    git_libgit2_opts(GIT_OPT_SET_CACHE_OBJECT_LIMIT, GIT_OBJECT_TREE, (size_t)8 * 1024 * 1024) < 0) {
 		e = git_error_last();
 		snprintf(init_msg, sizeof(init_msg), "%s",
 		         e && e->message ? e->message : "erreur inconnue");
