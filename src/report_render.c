@@ -67,29 +67,42 @@ static const char *check_label(const char *kind)
 
 /* ---- escaping ---- */
 
+/* The escapers copy the runs of plain characters in one piece. */
 static void md_text(cts_strbuf *b, const char *s)
 {
-	for (; *s; s++) {
-		if (*s == '|' || *s == '\\' || *s == '*' || *s == '_' || *s == '`' || *s == '<')
-			cts_strbuf_add(b, "\\");
-		if (*s == '\n' || *s == '\r')
-			cts_strbuf_add(b, " ");
-		else
-			cts_strbuf_addn(b, s, 1);
+	while (*s) {
+		size_t run = strcspn(s, "|\\*_`<\n\r");
+		if (run)
+			cts_strbuf_addn(b, s, run);
+		s += run;
+		if (!*s)
+			break;
+		if (*s == '\n' || *s == '\r') {
+			cts_strbuf_addn(b, " ", 1);
+		} else {
+			char esc[2] = { '\\', *s };
+			cts_strbuf_addn(b, esc, 2);
+		}
+		s++;
 	}
 }
 
 static void html_text(cts_strbuf *b, const char *s)
 {
-	for (; *s; s++) {
+	while (*s) {
+		size_t run = strcspn(s, "<>&\"'");
+		if (run)
+			cts_strbuf_addn(b, s, run);
+		s += run;
 		switch (*s) {
+		case '\0': return;
 		case '<': cts_strbuf_add(b, "&lt;"); break;
 		case '>': cts_strbuf_add(b, "&gt;"); break;
 		case '&': cts_strbuf_add(b, "&amp;"); break;
 		case '"': cts_strbuf_add(b, "&quot;"); break;
-		case '\'': cts_strbuf_add(b, "&#39;"); break;
-		default: cts_strbuf_addn(b, s, 1);
+		default: cts_strbuf_add(b, "&#39;"); break;
 		}
+		s++;
 	}
 }
 
@@ -101,10 +114,15 @@ static void csv_field(cts_strbuf *b, const char *s)
 		cts_strbuf_add(b, "\"");
 	if (*s == '=' || *s == '+' || *s == '-' || *s == '@')
 		cts_strbuf_add(b, "'");
-	for (; *s; s++) {
-		if (*s == '"')
-			cts_strbuf_add(b, "\"");
-		cts_strbuf_addn(b, s, 1);
+	while (*s) {
+		size_t run = strcspn(s, "\"");
+		if (run)
+			cts_strbuf_addn(b, s, run);
+		s += run;
+		if (!*s)
+			break;
+		cts_strbuf_addn(b, "\"\"", 2);
+		s++;
 	}
 	if (quote)
 		cts_strbuf_add(b, "\"");
