@@ -666,7 +666,7 @@ static int contributions(cts_node *n, const cts_report_params *p, const char *co
 	struct ctally c = { 0 };
 	struct strs dated = { 0 }, dangling = { 0 };
 	sqlite3_stmt *s;
-	int rc, generic = 0;
+	int rc;
 	char *prev = NULL;
 
 	if ((rc = stmt3(n, &s, "SELECT DISTINCT code FROM theme WHERE code IS NOT NULL", NULL, NULL, NULL)) < 0)
@@ -699,31 +699,29 @@ static int contributions(cts_node *n, const cts_report_params *p, const char *co
 	}
 
 	/* Dated by their first write: the meetings named that are missing or undated. */
-	if ((rc = stmt3(n, &s, "SELECT id FROM meeting WHERE territory = ?1 AND date IS NOT NULL", code, NULL, NULL)) < 0)
+	if ((rc = stmt3(n, &s, "SELECT id FROM meeting WHERE territory = ?1 AND date IS NOT NULL ORDER BY id", code, NULL,
+			NULL)) < 0)
 		goto out;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (!col_text(s, 0))
-			generic = 1;
-		else if ((rc = strs_add(&dated, col_text(s, 0))) < 0)
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		if (col_text(s, 0) && (rc = strs_add(&dated, col_text(s, 0))) < 0)
 			break;
-	}
 	sqlite3_reset(s);
 	if (rc != SQLITE_DONE) {
 		rc = rc < 0 ? rc : cts_store_error(n->store, "lecture des réunions");
 		goto out;
 	}
-	qsort(dated.v, dated.n, sizeof(char *), str_cmp);
+	for (size_t i = 1; i < dated.n; i++) /* primary key order: sorted already, unless */
+		if (strcmp(dated.v[i - 1], dated.v[i]) > 0) {
+			qsort(dated.v, dated.n, sizeof(char *), str_cmp);
+			break;
+		}
 	if ((rc = stmt3(n, &s, "SELECT meeting FROM contribution INDEXED BY contribution_meeting"
 			       " WHERE territory = ?1 AND meeting IS NOT NULL",
 			code, NULL, NULL)) < 0)
 		goto out;
-	while (!generic && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		const char *mid = col_text(s, 0);
-		if (!mid) {
-			generic = 1; /* not text: compared by SQLite below */
-			break;
-		}
-		if (prev && strcmp(prev, mid) == 0)
+		if (!mid || (prev && strcmp(prev, mid) == 0))
 			continue;
 		free(prev);
 		if (!(prev = strdup(mid))) {
@@ -734,25 +732,17 @@ static int contributions(cts_node *n, const cts_report_params *p, const char *co
 			break;
 	}
 	sqlite3_reset(s);
-	if (!generic && rc != SQLITE_DONE) {
+	if (rc != SQLITE_DONE) {
 		rc = rc < 0 ? rc : cts_store_error(n->store, "lecture des contributions");
 		goto out;
 	}
-	if (generic) {
-		/* A value that is not text: let SQLite compare them all. */
-		if ((rc = undated_rows(n, p, code, &c, FIRST_WRITE_ROWS " WHERE c.territory = ?1 AND (c.meeting IS NULL"
-						       " OR NOT EXISTS (SELECT 1 FROM meeting m WHERE m.territory = c.territory"
-						       " AND m.id = c.meeting AND m.date IS NOT NULL))", NULL)) < 0)
-			goto out;
-	} else {
+	if ((rc = undated_rows(n, p, code, &c, FIRST_WRITE_ROWS " INDEXED BY contribution_meeting"
+					       " WHERE c.territory = ?1 AND c.meeting IS NULL", NULL)) < 0)
+		goto out;
+	for (size_t i = 0; i < dangling.n; i++)
 		if ((rc = undated_rows(n, p, code, &c, FIRST_WRITE_ROWS " INDEXED BY contribution_meeting"
-						       " WHERE c.territory = ?1 AND c.meeting IS NULL", NULL)) < 0)
+						       " WHERE c.territory = ?1 AND c.meeting = ?2", dangling.v[i])) < 0)
 			goto out;
-		for (size_t i = 0; i < dangling.n; i++)
-			if ((rc = undated_rows(n, p, code, &c, FIRST_WRITE_ROWS " INDEXED BY contribution_meeting"
-							       " WHERE c.territory = ?1 AND c.meeting = ?2", dangling.v[i])) < 0)
-				goto out;
-	}
 
 	/* By theme, in theme order (the order of the report's list). */
 	qsort(c.themes.v, c.themes.n, sizeof(char *), str_cmp);
