@@ -311,7 +311,8 @@ static int load_meetings(cts_node *n, const cts_report_params *p, const char *co
 		t->by_id[i].id = json_string_value(t->m[i].id);
 		t->by_id[i].m = &t->m[i];
 	}
-	qsort(t->by_id, t->n, sizeof(*t->by_id), by_id_cmp);
+	if (t->n > 1)
+		qsort(t->by_id, t->n, sizeof(*t->by_id), by_id_cmp);
 	return 0;
 }
 
@@ -376,7 +377,8 @@ static int load_members(cts_node *n, const char *code, struct memtab *t)
 		return cts_store_error(n->store, "lecture des membres");
 	/* Already in id order (primary key); sorted again so the lookup does
 	 * not depend on the collation of the column. */
-	qsort(t->m, t->n, sizeof(*t->m), mem_cmp);
+	if (t->n > 1)
+		qsort(t->m, t->n, sizeof(*t->m), mem_cmp);
 	return 0;
 oom:
 	sqlite3_reset(s);
@@ -679,7 +681,8 @@ static int contributions(cts_node *n, const cts_report_params *p, const char *co
 		rc = rc < 0 ? rc : cts_store_error(n->store, "lecture des thèmes");
 		goto out;
 	}
-	qsort(c.known.v, c.known.n, sizeof(char *), str_cmp);
+	if (c.known.n > 1)
+		qsort(c.known.v, c.known.n, sizeof(char *), str_cmp);
 
 	/* Dated by a meeting of the period (whatever its status). */
 	if ((rc = stmt3(n, &s, "SELECT c.id, c.theme FROM meeting m CROSS JOIN contribution c INDEXED BY contribution_meeting"
@@ -745,7 +748,8 @@ static int contributions(cts_node *n, const cts_report_params *p, const char *co
 			goto out;
 
 	/* By theme, in theme order (the order of the report's list). */
-	qsort(c.themes.v, c.themes.n, sizeof(char *), str_cmp);
+	if (c.themes.n > 1)
+		qsort(c.themes.v, c.themes.n, sizeof(char *), str_cmp);
 	{
 		json_t *by_theme = json_object_get(t, "contributions_by_theme");
 		for (size_t i = 0, j; i < c.themes.n; i = j) {
