@@ -75,7 +75,12 @@ static void do_init(void)
 	     * is one big tree read again for every file taken from it: keep
 	     * trees up to 8 MiB (a directory of about 100 000 files). */
 	    git_libgit2_opts(GIT_OPT_SET_CACHE_MAX_SIZE, (ssize_t)24 * 1024 * 1024) < 0 ||
-	    git_libgit2_opts(GIT_OPT_SET_CACHE_OBJECT_LIMIT, GIT_OBJECT_TREE, (size_t)8 * 1024 * 1024) < 0) {
+	    git_libgit2_opts(GIT_OPT_SET_CACHE_OBJECT_LIMIT, GIT_OBJECT_TREE, (size_t)8 * 1024 * 1024) < 0 ||
+	    /* Pack files are read through mmap'd windows, 1 GiB each and up to
+	     * 8 GiB in all by default: reading a whole history would map (and
+	     * count in our memory) the whole pack. Small windows, 32 MiB in all. */
+	    git_libgit2_opts(GIT_OPT_SET_MWINDOW_SIZE, (size_t)4 * 1024 * 1024) < 0 ||
+	    git_libgit2_opts(GIT_OPT_SET_MWINDOW_MAPPED_LIMIT, (size_t)32 * 1024 * 1024) < 0) {
 		e = git_error_last();
 		snprintf(init_msg, sizeof(init_msg), "%s",
 		         e && e->message ? e->message : "erreur inconnue");
