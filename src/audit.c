@@ -1249,7 +1249,7 @@ static int in_fork(audit *a, const char *node, int64_t seq)
 
 #define POOL_MAX_WORKERS 8
 #define WINDOW_JOBS 64
-#define WINDOW_BYTES (4u * 1024 * 1024) /* bytes of changesets in flight (one job at least) */
+#define WINDOW_BYTES (2u * 1024 * 1024) /* bytes of changesets in flight (one job at least) */
 
 enum { JOB_FREE, JOB_QUEUED, JOB_RUNNING, JOB_DONE };
 enum { BAD_TOO_LARGE, BAD_NON_CANONICAL, BAD_INVALID };

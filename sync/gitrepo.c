@@ -78,9 +78,9 @@ static void do_init(void)
 	    git_libgit2_opts(GIT_OPT_SET_CACHE_OBJECT_LIMIT, GIT_OBJECT_TREE, (size_t)8 * 1024 * 1024) < 0 ||
 	    /* Pack files are read through mmap'd windows, 1 GiB each and up to
 	     * 8 GiB in all by default: reading a whole history would map (and
-	     * count in our memory) the whole pack. Small windows, 32 MiB in all. */
-	    git_libgit2_opts(GIT_OPT_SET_MWINDOW_SIZE, (size_t)4 * 1024 * 1024) < 0 ||
-	    git_libgit2_opts(GIT_OPT_SET_MWINDOW_MAPPED_LIMIT, (size_t)32 * 1024 * 1024) < 0) {
+	     * count in our memory) the whole pack. Small windows, 8 MiB in all. */
+	    git_libgit2_opts(GIT_OPT_SET_MWINDOW_SIZE, (size_t)1024 * 1024) < 0 ||
+	    git_libgit2_opts(GIT_OPT_SET_MWINDOW_MAPPED_LIMIT, (size_t)8 * 1024 * 1024) < 0) {
 		e = git_error_last();
 		snprintf(init_msg, sizeof(init_msg), "%s",
 		         e && e->message ? e->message : "erreur inconnue");
