@@ -1024,9 +1024,7 @@ static int check_registry_op(audit *a, json_t *op, char *why, size_t whylen)
 	const char *key = json_string_value(json_object_get(set, "key"));
 	const char *terr = json_string_value(json_object_get(set, "territory_code"));
 	const char *role = json_string_value(json_object_get(set, "role"));
-	json_t *ra = json_object_get(set, "revoked_after"), *cur;
-	unsigned char pk[32];
-	char expect[37], buf[128];
+	json_t *cur;
 
 	if (strcmp(kind, "del") == 0) {
 		snprintf(why, whylen,
@@ -1043,32 +1041,8 @@ static int check_registry_op(audit *a, json_t *op, char *why, size_t whylen)
 		         rid);
 		return -1;
 	}
-	snprintf(buf, sizeof(buf), "registry:%.64s", node);
-	cts_record_derived_id(expect, buf);
-	if (!cts_valid_node_id(node) || strcmp(expect, rid) != 0) {
-		snprintf(
-		    why, whylen,
-		    "registre : l'identifiant de l'inscription ne correspond pas au nœud %.64s",
-		    node);
+	if (cts_registry_check_entry(node, rid, set, why, whylen) < 0)
 		return -1;
-	}
-	if (key && cts_key_parse_public_line(pk, key) < 0) {
-		cts_error_clear();
-		snprintf(why, whylen, "registre : clé invalide pour %.64s", node);
-		return -1;
-	}
-	if (terr && !cts_valid_territory(terr)) {
-		snprintf(why, whylen, "registre : territoire invalide pour %.64s", node);
-		return -1;
-	}
-	if (role && strcmp(role, "authority") != 0 && strcmp(role, "territory") != 0) {
-		snprintf(why, whylen, "registre : rôle inconnu pour %.64s", node);
-		return -1;
-	}
-	if (ra && !json_is_null(ra) && json_integer_value(ra) < 0) {
-		snprintf(why, whylen, "registre : révocation invalide pour %.64s", node);
-		return -1;
-	}
 	if ((cur = reg_get(a, node))) {
 		if ((key && strcmp(key, json_string_value(json_object_get(cur, "key"))) != 0) ||
 		    (terr &&

@@ -218,6 +218,41 @@ static verdict refuse(eval_ctx *e, const char *what, const char *detail)
 	return EV_REFUSED;
 }
 
+int cts_registry_check_entry(const char *node, const char *rid, json_t *set, char *why, size_t whylen)
+{
+	const char *key = json_string_value(json_object_get(set, "key"));
+	const char *terr = json_string_value(json_object_get(set, "territory_code"));
+	const char *role = json_string_value(json_object_get(set, "role"));
+	json_t *ra = json_object_get(set, "revoked_after");
+	unsigned char pk[32];
+	char expect[37], buf[128];
+
+	snprintf(buf, sizeof(buf), "registry:%.64s", node);
+	cts_record_derived_id(expect, buf);
+	if (!cts_valid_node_id(node) || !rid || strcmp(expect, rid) != 0) {
+		snprintf(why, whylen, "registre : l'identifiant de l'inscription ne correspond pas au nœud %.64s", node);
+		return -1;
+	}
+	if (key && cts_key_parse_public_line(pk, key) < 0) {
+		cts_error_clear();
+		snprintf(why, whylen, "registre : clé invalide pour %.64s", node);
+		return -1;
+	}
+	if (terr && !cts_valid_territory(terr)) {
+		snprintf(why, whylen, "registre : territoire invalide pour %.64s", node);
+		return -1;
+	}
+	if (role && strcmp(role, "authority") != 0 && strcmp(role, "territory") != 0) {
+		snprintf(why, whylen, "registre : rôle inconnu pour %.64s", node);
+		return -1;
+	}
+	if (ra && !json_is_null(ra) && json_integer_value(ra) < 0) {
+		snprintf(why, whylen, "registre : révocation invalide pour %.64s", node);
+		return -1;
+	}
+	return 0;
+}
+
 /* Authority-only checks on registry operations. */
 static int check_registry_op(cts_node *n, json_t *op, char *why, size_t whylen)
 {
@@ -228,8 +263,7 @@ static int check_registry_op(cts_node *n, json_t *op, char *why, size_t whylen)
 	const char *key = json_string_value(json_object_get(set, "key"));
 	const char *terr = json_string_value(json_object_get(set, "territory_code"));
 	const char *role = json_string_value(json_object_get(set, "role"));
-	unsigned char pk[32];
-	char expect[37], name[96];
+	char name[96];
 	cts_registry_entry cur;
 	sqlite3_stmt *s;
 	int rc;
@@ -256,32 +290,8 @@ static int check_registry_op(cts_node *n, json_t *op, char *why, size_t whylen)
 		sqlite3_reset(s);
 		node = name;
 	}
-	{
-		char buf[128];
-		snprintf(buf, sizeof(buf), "registry:%.64s", node);
-		cts_record_derived_id(expect, buf);
-	}
-	if (!cts_valid_node_id(node) || strcmp(expect, rid) != 0) {
-		snprintf(why, whylen, "registre : l'identifiant de l'inscription ne correspond pas au nœud %.64s", node);
+	if (cts_registry_check_entry(node, rid, set, why, whylen) < 0)
 		return -1;
-	}
-	if (key && cts_key_parse_public_line(pk, key) < 0) {
-		snprintf(why, whylen, "registre : clé invalide pour %.64s", node);
-		return -1;
-	}
-	if (terr && !cts_valid_territory(terr)) {
-		snprintf(why, whylen, "registre : territoire invalide pour %.64s", node);
-		return -1;
-	}
-	if (role && strcmp(role, "authority") != 0 && strcmp(role, "territory") != 0) {
-		snprintf(why, whylen, "registre : rôle inconnu pour %.64s", node);
-		return -1;
-	}
-	if (json_object_get(set, "revoked_after") && !json_is_null(json_object_get(set, "revoked_after")) &&
-	    json_integer_value(json_object_get(set, "revoked_after")) < 0) {
-		snprintf(why, whylen, "registre : révocation invalide pour %.64s", node);
-		return -1;
-	}
 	rc = cts_registry_get(n, node, &cur);
 	if (rc == 0) {
 		int changed = (key && strcmp(key, cur.key) != 0) || (terr && strcmp(terr, cur.territory) != 0) ||

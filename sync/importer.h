@@ -54,4 +54,10 @@ typedef struct {
 int cts_registry_get(cts_node *n, const char *node, cts_registry_entry *out);
 void cts_registry_entry_dispose(cts_registry_entry *e);
 
+/* Checks of one registry op's fields that need no registry: the record id
+ * is the one derived from the node, and key, territory, role and
+ * revoked_after (those present) are well formed. -1 with why filled.
+ * Shared by the importer and the audit. */
+int cts_registry_check_entry(const char *node, const char *rid, json_t *set, char *why, size_t whylen);
+
 #endif

@@ -44,37 +44,13 @@ static unsigned rnd(unsigned n)
 
 static cts_node *make(const char *name, const char *terr, cts_role role, const char *authority_key)
 {
-	char home[512];
-	cts_node *n = NULL;
-	cts_node_params p = { .node_id = name, .territory = terr, .role = role, .authority_key = authority_key };
-
-	snprintf(home, sizeof(home), "%s/%s", root, name);
-	if (cts_node_create(&n, home, &p) < 0)
-		fail_msg("création de %s : %s", name, cts_error_message());
-	return n;
-}
-
-static cts_key *key_of(cts_node *n)
-{
-	char *path = cts_node_path(n, "node.key");
-	cts_key *k = NULL;
-	assert_int_equal(cts_key_load(&k, path, NULL), 0);
-	free(path);
-	return k;
-}
-
-static void seal(cts_node *n)
-{
-	cts_key *k = key_of(n);
-	if (cts_journal_seal(n, k, NULL) < 0)
-		fail_msg("scellement %s : %s", n->id, cts_error_message());
-	cts_key_free(k);
+	return tu_node(root, name, terr, role, authority_key);
 }
 
 static void exchange(cts_node *to, cts_node *from)
 {
 	cts_import_stats st = { 0 };
-	seal(to);
+	tu_seal(to);
 	if (cts_import_dir(to, from->home, &st) < 0 || cts_import_process(to, &st) < 0)
 		fail_msg("import %s <- %s : %s", to->id, from->id, cts_error_message());
 	assert_null(st.events); /* nothing pending, held or refused */
@@ -154,7 +130,7 @@ static void test_convergence(void **state)
 		assert_int_equal(cts_region_enroll(region, n[i]->id, n[i]->territory, line, &already), 0);
 		free(line);
 	}
-	seal(region);
+	tu_seal(region);
 	for (int i = 0; i < NODES; i++)
 		exchange(n[i], region);
 	for (int i = 0; i < 6; i++)
@@ -173,14 +149,14 @@ static void test_convergence(void **state)
 					edit(n[i], ids_b, 4);
 			}
 			if (rnd(2))
-				seal(n[i]);
+				tu_seal(n[i]);
 		}
 		int a = (int)rnd(NODES), b = (int)rnd(NODES);
 		if (a != b)
 			exchange(n[a], n[b]);
 	}
 	for (int i = 0; i < NODES; i++)
-		seal(n[i]);
+		tu_seal(n[i]);
 
 	/* The union, imported in many orders and batchings by fresh nodes. */
 	cts_node *all[NODES + 1] = { region, n[0], n[1], n[2] };

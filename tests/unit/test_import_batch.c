@@ -36,26 +36,7 @@ static char *root;
 
 static cts_node *make(const char *name, const char *terr, cts_role role, const char *authority_key)
 {
-	char home[512];
-	cts_node *n = NULL;
-	cts_node_params p = { .node_id = name, .territory = terr, .role = role, .authority_key = authority_key };
-
-	snprintf(home, sizeof(home), "%s/%s", root, name);
-	if (cts_node_create(&n, home, &p) < 0)
-		fail_msg("création de %s : %s", name, cts_error_message());
-	return n;
-}
-
-static void seal(cts_node *n)
-{
-	char *path = cts_node_path(n, "node.key");
-	cts_key *k = NULL;
-
-	assert_int_equal(cts_key_load(&k, path, NULL), 0);
-	if (cts_journal_seal(n, k, NULL) < 0)
-		fail_msg("scellement %s : %s", n->id, cts_error_message());
-	cts_key_free(k);
-	free(path);
+	return tu_node(root, name, terr, role, authority_key);
 }
 
 /* One member per changeset. */
@@ -69,7 +50,7 @@ static void chain(cts_node *n, int count)
 		set = json_pack("{s:s, s:s}", "last_name", name, "college", "usagers");
 		assert_int_equal(cts_record_put(n->store, "member", rid, set), 0);
 		json_decref(set);
-		seal(n);
+		tu_seal(n);
 	}
 }
 
@@ -137,7 +118,7 @@ static void test_batches(void **state)
 	assert_int_equal(cts_store_meta_get(b->store, "public_key", &line), 0);
 	assert_int_equal(cts_region_enroll(region, b->id, b->territory, line, &already), 0);
 	free(line);
-	seal(region);
+	tu_seal(region);
 	chain(a, CHAIN_A);
 	chain(b, CHAIN_B);
 

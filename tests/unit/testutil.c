@@ -1,5 +1,9 @@
 #include "testutil.h"
 
+#include "error.h"
+#include "journal.h"
+#include "key.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,4 +61,32 @@ char *tu_path(const char *a, const char *b)
 	if (p)
 		snprintf(p, n, "%s/%s", a, b);
 	return p;
+}
+
+cts_node *tu_node(const char *root, const char *name, const char *territory, cts_role role,
+		  const char *authority_key)
+{
+	char home[512];
+	cts_node *n = NULL;
+	cts_node_params p = { .node_id = name, .territory = territory, .role = role, .authority_key = authority_key };
+
+	snprintf(home, sizeof(home), "%s/%s", root, name);
+	if (cts_node_create(&n, home, &p) < 0) {
+		fprintf(stderr, "création de %s : %s\n", name, cts_error_message());
+		abort();
+	}
+	return n;
+}
+
+void tu_seal(cts_node *n)
+{
+	char *path = cts_node_path(n, "node.key");
+	cts_key *k = NULL;
+
+	if (!path || cts_key_load(&k, path, NULL) < 0 || cts_journal_seal(n, k, NULL) < 0) {
+		fprintf(stderr, "scellement de %s : %s\n", n->id, cts_error_message());
+		abort();
+	}
+	cts_key_free(k);
+	free(path);
 }

@@ -2,6 +2,8 @@
 #ifndef CTS_TESTUTIL_H
 #define CTS_TESTUTIL_H
 
+#include "node.h"
+
 #include <stddef.h>
 
 /* Read a whole file into a NUL-terminated malloc'd buffer; *len gets the
@@ -16,5 +18,13 @@ void tu_rmtree(const char *path);
 
 /* Path join into a malloc'd string: "a/b". */
 char *tu_path(const char *a, const char *b);
+
+/* Create node `name` under root (no passphrase); on failure print the
+ * error and abort, which fails the test. */
+cts_node *tu_node(const char *root, const char *name, const char *territory, cts_role role,
+		  const char *authority_key);
+
+/* Seal n's pending operations with its own key; abort on failure. */
+void tu_seal(cts_node *n);
 
 #endif
