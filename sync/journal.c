@@ -221,12 +221,6 @@ int cts_history_record(cts_node *n, const cts_changeset *cs)
 	return 0;
 }
 
-static int rc_error(cts_node *n, const char *what)
-{
-	(void)n;
-	return cts_error_set(CTS_ERR, "%s : opération mal formée", what);
-}
-
 /* Set seq = cs->seq on one state row (field NULL: a tombstone). */
 static int mark_row(cts_node *n, const char *sql, const cts_changeset *cs, const char *tbl, const char *rid,
 		    const char *field, uint64_t hlc)
@@ -272,7 +266,7 @@ static int record_sealed(cts_node *n, const cts_changeset *cs, int64_t last_id)
 			json_t *v;
 
 			if (cts_hlc_parse(&hlc, json_string_value(json_object_get(op, "hlc"))) < 0)
-				return rc_error(n, "marquage du journal");
+				return cts_error_set(CTS_ERR, "marquage du journal : opération mal formée");
 			if (!set) {
 				if ((rc = mark_row(n, "UPDATE tomb SET seq = ?1 WHERE tbl = ?2 AND territory = ?3 AND rid = ?4"
 						      " AND node = ?5 AND hlc = ?6", cs, tbl, rid, NULL, hlc)) < 0)
