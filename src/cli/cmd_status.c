@@ -1,6 +1,7 @@
 /* ctsnode status */
 #include "cli.h"
 
+#include "incident.h"
 #include "record.h"
 
 #include <stdlib.h>
@@ -10,7 +11,8 @@ static const char help[] =
 	"\n"
 	"Montre l'état du nœud : opérations saisies et pas encore scellées, dernier changeset,\n"
 	"empreinte du contenu, envoi en attente, et les changesets reçus mais en attente,\n"
-	"retenus ou refusés, avec leur raison.\n";
+	"retenus ou refusés, avec leur raison, et les incidents constatés (branche réécrite,\n"
+	"bifurcation, commit étranger...).\n";
 
 static int inbox_json(cts_node *n, const char *state, json_t **out)
 {
@@ -28,7 +30,7 @@ int cmd_status(cli_ctx *c, int argc, char **argv)
 	static const char *const states[] = { "pending", "held", "refused" };
 	static const char *const labels[] = { "en attente", "retenu(s)", "refusé(s)" };
 	cts_node *n;
-	json_t *lists[3] = { 0 }, *o = NULL;
+	json_t *lists[3] = { 0 }, *incidents = NULL, *o = NULL;
 	char *pos[1], digest[65];
 	int64_t pending = 0, last_seq = 0, pushed = 0;
 	int npos, ec, rc;
@@ -45,12 +47,15 @@ int cmd_status(cli_ctx *c, int argc, char **argv)
 	for (int i = 0; i < 3; i++)
 		if ((rc = inbox_json(n, states[i], &lists[i])) < 0)
 			goto fail;
+	if ((rc = cts_incident_list(n->store, &incidents)) < 0)
+		goto fail;
 	o = json_pack("{s:s, s:s, s:s, s:I, s:I, s:s, s:b, s:O, s:O, s:O}", "node", n->id, "territory", n->territory,
 		      "role", n->role == CTS_ROLE_AUTHORITY ? "authority" : "territory", "pending_ops", (json_int_t)pending,
 		      "last_seq", (json_int_t)last_seq, "content_digest", digest, "queued_push",
 		      n->remote != NULL && pushed < last_seq, "pending", lists[0], "held", lists[1], "refused", lists[2]);
 	if (n->remote)
 		json_object_set_new(o, "remote", json_string(n->remote));
+	json_object_set(o, "incidents", incidents);
 	if (c->json) {
 		cli_print_json(o);
 	} else {
@@ -71,13 +76,27 @@ int cmd_status(cli_ctx *c, int argc, char **argv)
 				printf("  %s n°%lld : %s\n", cli_str(e, "node"),
 				       (long long)json_integer_value(json_object_get(e, "seq")), cli_str(e, "reason"));
 		}
+		if (json_array_size(incidents) > 0) {
+			size_t k;
+			json_t *e;
+			printf("Incidents constatés : %zu\n", json_array_size(incidents));
+			json_array_foreach(incidents, k, e) {
+				json_int_t seq = json_integer_value(json_object_get(e, "seq"));
+				printf("  %.10s %s", cli_str(e, "date"), cli_str(e, "node"));
+				if (seq > 0)
+					printf(" n°%lld", (long long)seq);
+				printf(" : %s\n", cli_str(e, "detail"));
+			}
+		}
 	}
 	json_decref(o);
+	json_decref(incidents);
 	for (int i = 0; i < 3; i++)
 		json_decref(lists[i]);
 	cts_node_free(n);
 	return EXIT_OK;
 fail:
+	json_decref(incidents);
 	for (int i = 0; i < 3; i++)
 		json_decref(lists[i]);
 	cts_node_free(n);

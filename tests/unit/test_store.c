@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include "error.h"
+#include "incident.h"
 #include "record.h"
 #include "store.h"
 #include "testutil.h"
@@ -173,6 +174,46 @@ static void test_check_set(void **state)
 	json_decref(bad_field);
 }
 
+/* Incidents: one row per distinct observation, counted again when seen
+ * again, listed oldest first with their date from the store clock. */
+static uint64_t fixed_clock(void *ctx)
+{
+	return *(uint64_t *)ctx;
+}
+
+static void test_incidents(void **state)
+{
+	fixture *f = *state;
+	uint64_t now = 1749945600000ull; /* 2025-06-15T00:00:00Z */
+	json_t *list = NULL, *e;
+	int64_t n = -1;
+
+	f->st->clock = fixed_clock;
+	f->st->clock_ctx = &now;
+	assert_int_equal(cts_incident_add(f->st, "branch_rewritten", "lh-sec", 3, "branche réécrite"), 0);
+	now += 3600000;
+	assert_int_equal(cts_incident_add(f->st, "branch_rewritten", "lh-sec", 3, "branche réécrite"), 0);
+	assert_int_equal(cts_incident_add(f->st, "fork", "re-sec", 2, "deux versions"), 0);
+	assert_int_equal(cts_incident_count(f->st, &n), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(cts_incident_list(f->st, &list), 0);
+	assert_int_equal(json_array_size(list), 2);
+	e = json_array_get(list, 0);
+	assert_string_equal(json_string_value(json_object_get(e, "kind")), "branch_rewritten");
+	assert_string_equal(json_string_value(json_object_get(e, "node")), "lh-sec");
+	assert_int_equal(json_integer_value(json_object_get(e, "seq")), 3);
+	assert_int_equal(json_integer_value(json_object_get(e, "count")), 2);
+	assert_string_equal(json_string_value(json_object_get(e, "date")), "2025-06-15T00:00:00Z");
+	assert_string_equal(json_string_value(json_object_get(e, "last_seen")), "2025-06-15T01:00:00Z");
+	json_decref(list);
+	/* Inside a transaction that is rolled back, nothing stays. */
+	assert_int_equal(cts_store_begin(f->st), 0);
+	assert_int_equal(cts_incident_add(f->st, "fork", "x-sec", 1, "d"), 0);
+	cts_store_rollback(f->st);
+	assert_int_equal(cts_incident_count(f->st, &n), 0);
+	assert_int_equal(n, 2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -182,6 +223,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_failure_half_way_leaves_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lww_and_tombstone, setup, teardown),
 		cmocka_unit_test(test_check_set),
+		cmocka_unit_test_setup_teardown(test_incidents, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

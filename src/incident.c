@@ -1,0 +1,72 @@
+#include "incident.h"
+
+#include "error.h"
+
+#include <time.h>
+
+static void format_date(uint64_t ms, char buf[32])
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+int cts_incident_add(cts_store *st, const char *kind, const char *node, int64_t seq, const char *detail)
+{
+	sqlite3_stmt *s;
+	char date[32];
+	int rc;
+
+	format_date(st->clock(st->clock_ctx), date);
+	if ((rc = cts_store_begin(st)) < 0)
+		return rc;
+	if ((rc = cts_store_stmt(st, &s,
+				 "INSERT INTO incident(kind, node, seq, detail, first_seen, last_seen) VALUES (?1, ?2, ?3, ?4, ?5, ?5)"
+				 " ON CONFLICT (kind, node, seq, detail) DO UPDATE SET last_seen = ?5, count = count + 1")) < 0)
+		goto fail;
+	sqlite3_bind_text(s, 1, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, node ? node : "", -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, seq);
+	sqlite3_bind_text(s, 4, detail ? detail : "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 5, date, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) != SQLITE_DONE) {
+		rc = cts_store_error(st, "enregistrement d'un incident");
+		sqlite3_reset(s);
+		goto fail;
+	}
+	sqlite3_reset(s);
+	return cts_store_commit(st);
+fail:
+	cts_store_rollback(st);
+	return rc;
+}
+
+int cts_incident_list(cts_store *st, json_t **out)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	*out = NULL;
+	if ((rc = cts_store_stmt(st, &s,
+				 "SELECT kind, node, seq, detail, first_seen AS date, last_seen, count FROM incident ORDER BY id")) < 0)
+		return rc;
+	return cts_store_rows_json(st, s, out);
+}
+
+int cts_incident_count(cts_store *st, int64_t *out)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	*out = 0;
+	if ((rc = cts_store_stmt(st, &s, "SELECT count(*) FROM incident")) < 0)
+		return rc;
+	if (sqlite3_step(s) == SQLITE_ROW)
+		*out = sqlite3_column_int64(s, 0);
+	else
+		rc = cts_store_error(st, "lecture des incidents");
+	sqlite3_reset(s);
+	return rc;
+}
