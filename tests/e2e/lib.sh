@@ -90,6 +90,25 @@ drop_changeset() { # HOME NODE SEQ DEST
 	cp "$1/$rel" "$1/$rel.sig" "$4/changesets/$2/"
 }
 
+# ed25519_line HEX: "ssh-ed25519 AAAA..." carrying the 32 bytes HEX as the
+# key, whatever they are (tests of keys that must be refused).
+ed25519_line() {
+	python3 -c 'import base64, struct, sys
+s = lambda b: struct.pack(">I", len(b)) + b
+print("ssh-ed25519 " + base64.b64encode(s(b"ssh-ed25519") + s(bytes.fromhex(sys.argv[1]))).decode())' "$1"
+}
+ZERO_KEY_HEX=0000000000000000000000000000000000000000000000000000000000000000
+IDENTITY_KEY_HEX=0100000000000000000000000000000000000000000000000000000000000000
+
+# derived_id NAME: the record id ctsnode derives from NAME (registry:<node>,
+# theme:<code> ...): SHA-256 shaped as a UUID, version nibble 8.
+derived_id() {
+	python3 -c 'import hashlib, sys
+b = bytearray(hashlib.sha256(sys.argv[1].encode()).digest()[:16])
+b[6] = (b[6] & 0x0f) | 0x80; b[8] = (b[8] & 0x3f) | 0x80
+h = b.hex(); print("-".join((h[:8], h[8:12], h[12:16], h[16:20], h[20:])))' "$1"
+}
+
 # A free TCP port on 127.0.0.1 (nothing answers on it).
 free_port() {
 	local p i

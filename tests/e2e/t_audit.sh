@@ -334,6 +334,19 @@ for spec in "member|{\"last_name\":\"X\",\"first_name\":\"Y\",\"college\":\"evil
 	verdict $n "valeur contraire aux règles : $what" invalid_value dp-secretariat 4 "$R"
 	n=$((n + 1))
 done
+# The authority's own key enrols the identity point as a node's key (with
+# it, R = identity and S = 0 would "sign" anything for stock tools).
+R=$(fresh 23); X="$T/cases/23/files"
+rseq=$(git --git-dir="$R" ls-tree --name-only nodes/region-normandie changesets/region-normandie/ | grep -c '\.json$')
+extract "$R" nodes/region-normandie region-normandie "$rseq" "$X"
+printf '[{"hlc":"%s","op":"put","table":"registry","id":"%s","set":{"node":"forge-1","territory_code":"dieppe","role":"territory","key":"%s"}}]' \
+	"$(hlc_of "$NOW_MS")" "$(derived_id registry:forge-1)" "$(ed25519_line $IDENTITY_KEY_HEX)" >"$X/ops.json"
+"$CTS_CRAFT" --key "$T/region/node.key" --node region-normandie --territory normandie --seq $((rseq + 1)) \
+	--prev-from "$X/$(seqfile region-normandie "$rseq")" --time "$(date -u +%Y-%m-%dT%H:%M:%SZ)" --ops "$X/ops.json" --out "$X" >/dev/null
+commit_paths "$R" nodes/region-normandie "$X" "$(seqfile region-normandie $((rseq + 1)))" "$(seqfile region-normandie $((rseq + 1))).sig"
+verdict 23 "l'autorité inscrit le point identité comme clé" invalid_value region-normandie $((rseq + 1)) "$R"
+assert_contains "$(jq -r '.findings[] | select(.kind == "invalid_value") | .detail' "$T/cases/23.json")" "ordre faible"
+
 assert_contains "$(jq -r '.findings[] | select(.kind == "invalid_value") | .detail' "$T/cases/20.json")" \
 	"opération 1 : table meeting, champ date : la date de la réunion « 2020-13-45 »"
 
