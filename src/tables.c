@@ -77,8 +77,8 @@ const char *const cts_builtin_theme_labels[] = {
 	"Ségur pilier 4 : fédérer les acteurs de la santé dans les territoires", NULL };
 const char *const cts_seats[] = { "titulaire", "suppleant", NULL };
 const char *const cts_seat_labels[] = { "Titulaire", "Suppléant", NULL };
-const char *const cts_meeting_statuses[] = { "prevue", "tenue", "annulee", NULL };
-const char *const cts_meeting_status_labels[] = { "Prévue", "Tenue", "Annulée", NULL };
+const char *const cts_meeting_statuses[] = { "prevue", "tenue", "approuvee", "annulee", NULL };
+const char *const cts_meeting_status_labels[] = { "Prévue", "Tenue", "Approuvée", "Annulée", NULL };
 const char *const cts_outcomes[] = { "favorable", "defavorable", "reserve", NULL };
 const char *const cts_outcome_labels[] = { "Favorable", "Défavorable", "Réservé", NULL };
 const char *const cts_attendance_statuses[] = { "present", "excused", "absent", NULL };
