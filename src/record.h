@@ -40,6 +40,11 @@ int cts_record_apply_del(cts_store *st, const cts_table_def *t, const cts_stamp 
 int cts_record_put(cts_store *st, const char *table, const char *rid, const json_t *set);
 int cts_record_del(cts_store *st, const char *table, const char *rid);
 
+/* Apply again this node's operations not yet sealed (journal), as the
+ * local writes they were: after a replay of the signed history (rebuild),
+ * so that nothing typed is lost from the view. Inside a transaction. */
+int cts_record_replay_unsealed(cts_store *st);
+
 /* A new random record id (UUID v4 text) into buf[37]. */
 int cts_record_new_id(char buf[37]);
 /* A deterministic record id derived from a name (SHA-256, UUID-shaped,
