@@ -109,3 +109,54 @@ wait_port() {
 	done
 	fail "le serveur n'écoute pas sur le port $1"
 }
+
+# openssh_key HOME OUT: the node's (unencrypted) key as an OpenSSH private
+# key file, so that stock ssh-keygen -Y sign and git commit -S can sign
+# as that node (a stolen key, in the attack scenarios).
+openssh_key() {
+	python3 - "$1/node.key" "$2" <<'PY'
+import base64, os, struct, sys
+f = dict(l.split(' ', 1) for l in open(sys.argv[1]).read().splitlines()[1:])
+seed = bytes.fromhex(f['seed'])
+blob = base64.b64decode(f['public'].split()[1])
+def s(b): return struct.pack('>I', len(b)) + b
+priv = struct.pack('>II', 7, 7) + s(b'ssh-ed25519') + s(blob[-32:]) + s(seed + blob[-32:]) + s(b'ctsnode')
+priv += bytes(range(1, 1 + (-len(priv)) % 8))
+data = b'openssh-key-v1\0' + s(b'none') + s(b'none') + s(b'') + struct.pack('>I', 1) + s(blob) + s(priv)
+b64 = base64.b64encode(data).decode()
+text = '-----BEGIN OPENSSH PRIVATE KEY-----\n' + '\n'.join(b64[i:i + 70] for i in range(0, len(b64), 70)) + '\n-----END OPENSSH PRIVATE KEY-----\n'
+fd = os.open(sys.argv[2], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+os.write(fd, text.encode())
+os.close(fd)
+PY
+}
+
+# signed_commit REPO PARENT KEYFILE NODE SRCDIR REL...: a commit (printed)
+# whose tree is PARENT's (a commit, or "" for none) plus the files REL
+# taken from SRCDIR/REL, signed in git's SSH format with KEYFILE by stock
+# git. The ref is left alone.
+signed_commit() {
+	local repo=$1 parent=$2 keyf=$3 node=$4 src=$5 idx="$T/.idx" blob tree rel
+	shift 5
+	rm -f "$idx"
+	[ -z "$parent" ] || GIT_INDEX_FILE="$idx" git --git-dir="$repo" read-tree "$parent"
+	for rel in "$@"; do
+		blob=$(git --git-dir="$repo" hash-object -w "$src/$rel")
+		GIT_INDEX_FILE="$idx" git --git-dir="$repo" update-index --add --cacheinfo "100644,$blob,$rel"
+	done
+	tree=$(GIT_INDEX_FILE="$idx" git --git-dir="$repo" write-tree)
+	git --git-dir="$repo" -c gpg.format=ssh -c user.signingkey="$keyf" -c user.name="$node" \
+		-c user.email=ctsnode@invalid commit-tree -S "$tree" ${parent:+-p "$parent"} -m "$node : changeset"
+}
+
+# canonical_changeset OUT NODE TERRITORY SEQ PREV_FILE|"" SEEN_JSON OPS_JSON:
+# a changeset file written with jq alone (sorted keys, compact: RFC 8785
+# for this value domain), prev = sha256sum of PREV_FILE.
+canonical_changeset() {
+	local prev=null
+	[ -z "$5" ] || prev="\"$(sha256sum <"$5" | cut -d' ' -f1)\""
+	mkdir -p "$(dirname "$1")"
+	jq -cS -n --arg node "$2" --arg terr "$3" --argjson seq "$4" --argjson prev "$prev" \
+		--argjson seen "$6" --argjson ops "$7" --arg time "$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
+		'{v: 1, node: $node, territory: $terr, seq: $seq, prev: $prev, time: $time, seen: $seen, ops: $ops}' >"$1"
+}
