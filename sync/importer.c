@@ -1308,6 +1308,10 @@ static int rebuild_locked(cts_node *n, cts_import_stats *st)
 	 * it learns nothing more (each round learns at least one fork). */
 	for (int round = 0; round < 1000; round++) {
 		need_rebuild = 0;
+		if (st) { /* every changeset is evaluated again: report each once */
+			json_decref(st->events);
+			st->events = NULL;
+		}
 		if ((rc = cts_record_clear_all(n->store)) < 0 || (rc = process_all(n, st, &need_rebuild)) < 0)
 			goto cleanup;
 		if (!need_rebuild)

@@ -160,3 +160,19 @@ canonical_changeset() {
 		--argjson seen "$6" --argjson ops "$7" --arg time "$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
 		'{v: 1, node: $node, territory: $terr, seq: $seq, prev: $prev, time: $time, seen: $seen, ops: $ops}' >"$1"
 }
+
+# fork_op NODE SEQ FILE_A SIG_A FILE_B SIG_B: a one-op JSON array putting a
+# fork record (docs/FORMAT.md) of NODE n°SEQ with the two versions, in
+# this order, as jq writes it (needs CTS_CRAFT for the derived id).
+fork_op() {
+	jq -cn --arg node "$1" --argjson seq "$2" --arg rid "$("$CTS_CRAFT" --derived-id "fork:$1:$2")" \
+		--arg hlc "$(printf '%012x0000' "$(($(date +%s) * 1000))")" \
+		--arg ia "$(sha256sum <"$3" | cut -d' ' -f1)" --arg ib "$(sha256sum <"$5" | cut -d' ' -f1)" \
+		--rawfile ba "$3" --rawfile sa "$4" --rawfile bb "$5" --rawfile sb "$6" \
+		'[{hlc: $hlc, op: "put", table: "fork", id: $rid, set: {node: $node, seq: $seq,
+		   id_a: $ia, id_b: $ib, sig_a: $sa, sig_b: $sb, body_a: $ba, body_b: $bb}}]'
+}
+# id_order FILE_A FILE_B: "FILE_A FILE_B" or "FILE_B FILE_A", lower id first
+id_order() {
+	if [[ "$(sha256sum <"$1")" < "$(sha256sum <"$2")" ]]; then echo "$1 $2"; else echo "$2 $1"; fi
+}

@@ -32,6 +32,10 @@ for i in 1 2 3; do # dieppe: three changesets, one per sync
 done
 expect_status 0 "$CTSNODE" --home "$T/region" region pull # checkpoints every head
 for h in re lh dp; do expect_status 0 "$CTSNODE" --home "$T/$h" sync; done
+# re keeps working: its n°2 witnesses (`seen`) the heads it had imported,
+# the authority's checkpoint among them.
+cts "$T/re" member add --last-name TEMOIN --first-name Paul --organisation "CH Rouen" --college etat >/dev/null
+expect_status 0 "$CTSNODE" --home "$T/re" sync
 assert_eq "$(git --git-dir="$REPO" ls-tree --name-only "nodes/dp-secretariat" changesets/dp-secretariat/ | grep -c '\.json$')" 3 \
 	"changesets de dp-secretariat"
 
@@ -48,6 +52,11 @@ for n in region-normandie re-secretariat lh-secretariat dp-secretariat; do
 	assert_eq "$(jq --arg n "$n" '.nodes[$n].findings' <<<"$J")" 0 "constats de $n"
 done
 assert_eq "$(jq '.nodes["dp-secretariat"].changesets' <<<"$J")" 3 "changesets de dp"
+assert_eq "$(jq -r .completeness <<<"$J")" witnessed "complétude relative aux témoins"
+for n in region-normandie re-secretariat lh-secretariat dp-secretariat; do
+	[ "$(jq --arg n "$n" '.nodes[$n].head_id | test("^[0-9a-f]{64}$")' <<<"$J")" = true ] || fail "empreinte de tête de $n"
+done
+AUTH_HEAD="region-normandie=$(jq -r '.nodes["region-normandie"] | "\(.last_seq):\(.head_id)"' <<<"$J")"
 [ "$(jq .checkpoints <<<"$J")" -ge 3 ] || fail "points de contrôle de l'autorité non lus"
 pass "dépôt propre : aucun constat, résumé par nœud, code 0"
 
@@ -313,6 +322,64 @@ cts "$X" seal >/dev/null
 commit_paths "$R" nodes/region-pirate "$X" "$(seqfile region-pirate 1)" "$(seqfile region-pirate 1).sig"
 verdict 17 "un second nœud se déclare autorité" several_authorities region-normandie 1 "$R"
 assert_eq "$(jq -r .authority "$T/cases/17.json")" region-normandie "autorité retenue (signataire de la branche region)"
+
+# 18. The issue's repro: dp wound back one commit and the authority wound
+# back past the checkpoint that certified dp n°3; re n°2 saw both.
+R=$(fresh 18)
+K=$(git --git-dir="$R" cat-file blob "nodes/re-secretariat:$(seqfile re-secretariat 2)" | jq '.seen["region-normandie"]')
+git --git-dir="$R" update-ref refs/heads/nodes/dp-secretariat nodes/dp-secretariat~1
+c=$(git --git-dir="$R" log --format=%H -1 nodes/region-normandie -- "$(seqfile region-normandie "$K")")
+git --git-dir="$R" update-ref refs/heads/nodes/region-normandie "$c~1"
+verdict 18 "branches raccourcies sous un témoin (« seen »)" truncated_branch dp-secretariat 3 "$R"
+
+# 19. A `seen` naming a number that never existed.
+R=$(fresh 19); X="$T/cases/19/files"
+extract "$R" nodes/dp-secretariat dp-secretariat 3 "$X"
+member_ops "$X/ops.json" "$(hlc_of "$NOW_MS")" MENTEUR
+"$CTS_CRAFT" --key "$DPKEY" --node dp-secretariat --territory dieppe --seq 4 --prev-from "$X/$(seqfile dp-secretariat 3)" \
+	--time "$(date -u +%Y-%m-%dT%H:%M:%SZ)" --seen '{"lh-secretariat": 999999}' --ops "$X/ops.json" --out "$X" >/dev/null
+commit_paths "$R" nodes/dp-secretariat "$X" "$(seqfile dp-secretariat 4)" "$(seqfile dp-secretariat 4).sig"
+verdict 19 "« seen » vers un n° qui n'a jamais existé" truncated_branch lh-secretariat 999999 "$R"
+
+# 20. Every territory branch deleted, the authority and the region branch
+# back to their first commit: consistent, only pinned heads catch it.
+R=$(fresh 20)
+for n in re-secretariat lh-secretariat dp-secretariat; do git --git-dir="$R" update-ref -d "refs/heads/nodes/$n"; done
+for b in nodes/region-normandie region; do
+	git --git-dir="$R" update-ref "refs/heads/$b" "$(git --git-dir="$R" rev-list --max-parents=0 "$b")"
+done
+expect_status 0 "$CTSNODE" audit "$R" --json
+assert_eq "$(jq -r .completeness <<<"$OUT")" witnessed "sans tête imposée, rien ne se voit (et le verdict le dit)"
+AUTH_SEQ=${AUTH_HEAD#*=}
+verdict 20 "historique ramené au début (--expect-head)" truncated_branch region-normandie "${AUTH_SEQ%%:*}" "$R" \
+	--expect-head "$AUTH_HEAD"
+
+# 21. A fork known only from a fork record: dp n°4 has two validly signed
+# versions, one on dp's branch, the other only inside re's record of it.
+R=$(fresh 21); X="$T/cases/21/files"
+extract "$R" nodes/dp-secretariat dp-secretariat 3 "$X"
+extract "$R" nodes/re-secretariat re-secretariat 2 "$X"
+for v in UN DEUX; do
+	member_ops "$X/ops.json" "$(hlc_of "$NOW_MS")" "$v"
+	"$CTS_CRAFT" --key "$DPKEY" --node dp-secretariat --territory dieppe --seq 4 --prev-from "$X/$(seqfile dp-secretariat 3)" \
+		--time "$(date -u +%Y-%m-%dT%H:%M:%SZ)" --ops "$X/ops.json" --out "$X/$v" >/dev/null
+done
+read -r lo hi <<<"$(id_order "$X/UN/$(seqfile dp-secretariat 4)" "$X/DEUX/$(seqfile dp-secretariat 4)")"
+fork_op dp-secretariat 4 "$lo" "$lo.sig" "$hi" "$hi.sig" >"$X/fork.json"
+"$CTS_CRAFT" --key "$T/re/node.key" --node re-secretariat --territory rouen-elbeuf --seq 3 \
+	--prev-from "$X/$(seqfile re-secretariat 2)" --time "$(date -u +%Y-%m-%dT%H:%M:%SZ)" --ops "$X/fork.json" --out "$X" >/dev/null
+commit_paths "$R" nodes/dp-secretariat "$X/UN" "$(seqfile dp-secretariat 4)" "$(seqfile dp-secretariat 4).sig"
+commit_paths "$R" nodes/re-secretariat "$X" "$(seqfile re-secretariat 3)" "$(seqfile re-secretariat 3).sig"
+verdict 21 "bifurcation connue par une preuve seulement" fork dp-secretariat 4 "$R"
+
+# 22. An invalid fork record (a version with the other's signature).
+R=$(fresh 22); X="$T/cases/22/files"
+cp -a "$T/cases/21/files/." "$X"
+fork_op dp-secretariat 4 "$lo" "$hi.sig" "$hi" "$hi.sig" >"$X/fork.json"
+"$CTS_CRAFT" --key "$T/re/node.key" --node re-secretariat --territory rouen-elbeuf --seq 3 \
+	--prev-from "$X/$(seqfile re-secretariat 2)" --time "$(date -u +%Y-%m-%dT%H:%M:%SZ)" --ops "$X/fork.json" --out "$X" >/dev/null
+commit_paths "$R" nodes/re-secretariat "$X" "$(seqfile re-secretariat 3)" "$(seqfile re-secretariat 3).sig"
+verdict 22 "preuve de bifurcation invalide" bad_fork_evidence re-secretariat 3 "$R"
 
 echo
 echo "$(pad cas 4)$(pad falsification 58)$(pad "type attendu" 23)$(pad verdict 10)types relevés"
