@@ -126,6 +126,17 @@ assert_contains "$(jq -r '.findings[] | select(.kind == "fork") | .detail' "$T/a
 assert_eq "$(jq -c '[.findings[].kind] | unique' "$T/audit1.json")" '["fork"]' "seul constat"
 pass "la région apprend la bifurcation par la preuve, tous les nœuds convergent, l'audit la relève"
 
+# The forked node itself (its branch now refused by the repository) learns
+# of it from the region's record, by folder, and stops sealing, saying why.
+"$CTSNODE" --home "$T/dp" import "$T/region" >/dev/null 2>&1 || true
+assert_eq "$(cts "$T/dp" status --json | jq '[.incidents[] | select(.kind == "fork" and .node == "dp-secretariat")] | length')" 1 \
+	"dp apprend sa propre bifurcation"
+add dp APRES
+expect_status 1 "$CTSNODE" --home "$T/dp" seal
+assert_contains "$ERR" "a signé deux versions différentes de son changeset n°2"
+assert_contains "$ERR" "nouvel identifiant"
+pass "le poste bifurqué cesse de sceller et dit quoi faire"
+
 # ---- 2. A fork after a checkpoint: the first version does not stay ----
 add lh CERTIFIE
 sync_ok lh
