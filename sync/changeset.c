@@ -59,7 +59,7 @@ static const char *text_of(const json_t *v)
 	return s && strlen(s) == json_string_length(v) ? s : NULL;
 }
 
-static int valid_hex64(const char *s)
+int cts_changeset_valid_id(const char *s)
 {
 	if (!s || strlen(s) != 64)
 		return 0;
@@ -177,7 +177,7 @@ static int validate(cts_changeset *cs)
 		cs->prev = NULL;
 	} else {
 		cs->prev = text_of(prev);
-		if (!valid_hex64(cs->prev))
+		if (!cts_changeset_valid_id(cs->prev))
 			return cts_error_set(CTS_EINVAL, "« prev » doit être l'empreinte SHA-256 du changeset précédent");
 	}
 	cs->time = text_of(json_object_get(r, "time"));

@@ -75,16 +75,6 @@ void cts_fork_evidence_target(const json_t *op, const char **node, int64_t *seq)
 	*seq = json_integer_value(json_object_get(set, "seq"));
 }
 
-static int is_id(const char *s)
-{
-	if (!s || strlen(s) != 64)
-		return 0;
-	for (int i = 0; i < 64; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
-			return 0;
-	return 1;
-}
-
 /* One version: id and signature present, and its body, when carried, is
  * the signed changeset (node, seq) with that id. */
 static int check_version(cts_fork_version *v, const json_t *set, const char *which, const char *node, int64_t seq,
@@ -102,7 +92,7 @@ static int check_version(cts_fork_version *v, const json_t *set, const char *whi
 	snprintf(key, sizeof(key), "body_%s", which);
 	body = json_object_get(set, key);
 	memset(v, 0, sizeof(*v));
-	if (!is_id(json_string_value(id)) || !json_string_value(sig)) {
+	if (!cts_changeset_valid_id(json_string_value(id)) || !json_string_value(sig)) {
 		snprintf(why, whylen, "version %s : empreinte ou signature absente", which);
 		return -1;
 	}
@@ -169,7 +159,7 @@ int cts_fork_evidence_check(const json_t *op, const unsigned char *pk, cts_fork_
 	}
 	ida = json_string_value(json_object_get(set, "id_a"));
 	idb = json_string_value(json_object_get(set, "id_b"));
-	if (is_id(ida) && is_id(idb) && strcmp(ida, idb) >= 0) {
+	if (cts_changeset_valid_id(ida) && cts_changeset_valid_id(idb) && strcmp(ida, idb) >= 0) {
 		snprintf(why, whylen, strcmp(ida, idb) == 0 ? "les deux versions sont identiques : ce n'est pas une bifurcation"
 							  : "versions dans le désordre (id_a doit précéder id_b)");
 		return -1;

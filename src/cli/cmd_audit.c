@@ -79,8 +79,9 @@ static void print_verdict_ok(const json_t *r)
 	const char *node;
 
 	if (strcmp(cli_str(r, "completeness"), "pinned") == 0) {
-		printf("\nAucun constat : l'historique publié est authentique et intact, et complet jusqu'aux\n"
-		       "têtes imposées (--state, --expect-head) et au-delà, jusqu'aux dernières têtes vues.\n");
+		printf("\nAucun constat : l'historique publié est authentique et intact, et complet au moins\n"
+		       "jusqu'aux têtes imposées (--state, --expect-head) et aux dernières têtes que les nœuds\n"
+		       "ont vues.\n");
 	} else {
 		printf("\nAucun constat : l'historique publié est authentique et intact. Il est complet par\n"
 		       "rapport aux dernières têtes que les nœuds ont vues (témoins : « seen » des changesets,\n"

@@ -131,22 +131,54 @@ os.close(fd)
 PY
 }
 
-# signed_commit REPO PARENT KEYFILE NODE SRCDIR REL...: a commit (printed)
-# whose tree is PARENT's (a commit, or "" for none) plus the files REL
-# taken from SRCDIR/REL, signed in git's SSH format with KEYFILE by stock
-# git. The ref is left alone.
-signed_commit() {
-	local repo=$1 parent=$2 keyf=$3 node=$4 src=$5 idx="$T/.idx" blob tree rel
-	shift 5
+# tree_with REPO PARENT SRCDIR REL...: a tree (printed) holding PARENT's
+# files (a commit, or "" for none) plus the files REL from SRCDIR/REL.
+tree_with() {
+	local repo=$1 parent=$2 src=$3 idx="$T/.idx" blob rel
+	shift 3
 	rm -f "$idx"
 	[ -z "$parent" ] || GIT_INDEX_FILE="$idx" git --git-dir="$repo" read-tree "$parent"
 	for rel in "$@"; do
 		blob=$(git --git-dir="$repo" hash-object -w "$src/$rel")
 		GIT_INDEX_FILE="$idx" git --git-dir="$repo" update-index --add --cacheinfo "100644,$blob,$rel"
 	done
-	tree=$(GIT_INDEX_FILE="$idx" git --git-dir="$repo" write-tree)
+	GIT_INDEX_FILE="$idx" git --git-dir="$repo" write-tree
+}
+
+# signed_commit REPO PARENT KEYFILE NODE SRCDIR REL...: a commit (printed)
+# of tree_with REPO PARENT SRCDIR REL..., signed in git's SSH format with
+# KEYFILE by stock git. The ref is left alone.
+signed_commit() {
+	local repo=$1 parent=$2 keyf=$3 node=$4 tree
+	shift 4
+	tree=$(tree_with "$repo" "$parent" "$@")
 	git --git-dir="$repo" -c gpg.format=ssh -c user.signingkey="$keyf" -c user.name="$node" \
 		-c user.email=ctsnode@invalid commit-tree -S "$tree" ${parent:+-p "$parent"} -m "$node : changeset"
+}
+
+# enroll_territories REGION_HOME SPEC...: for each SPEC "DIR:TERRITORY:NODE",
+# a territory node in $T/DIR, enrolled by the region.
+enroll_territories() {
+	local region=$1 spec h terr node key
+	shift
+	for spec in "$@"; do
+		IFS=: read -r h terr node <<<"$spec"
+		make_territory "$T/$h" "$terr" "$node" "$region"
+		key=$(cts "$T/$h" key show | awk '{print $1" "$2}')
+		cts "$region" region enroll --node "$node" --territory "$terr" --key "$key" >/dev/null
+	done
+}
+
+# rewind_to_origin REPO AUTHORITY NODE...: the branches of NODE... deleted,
+# the authority's branch and the region branch back to their first commit:
+# a whole repository wound back to a consistent past.
+rewind_to_origin() {
+	local repo=$1 auth=$2 n b
+	shift 2
+	for n in "$@"; do git --git-dir="$repo" update-ref -d "refs/heads/nodes/$n"; done
+	for b in "nodes/$auth" region; do
+		git --git-dir="$repo" update-ref "refs/heads/$b" "$(git --git-dir="$repo" rev-list --max-parents=0 "$b")"
+	done
 }
 
 # canonical_changeset OUT NODE TERRITORY SEQ PREV_FILE|"" SEEN_JSON OPS_JSON:

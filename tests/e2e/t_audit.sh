@@ -13,11 +13,7 @@ seqfile() { printf 'changesets/%s/%012d.json' "$1" "$2"; }
 
 # ---- A clean demo: a region, three territories, synced through a bare repo ----
 make_region "$T/region" normandie region-normandie
-for spec in re:rouen-elbeuf:re-secretariat lh:le-havre:lh-secretariat dp:dieppe:dp-secretariat; do
-	IFS=: read -r h terr node <<<"$spec"
-	make_territory "$T/$h" "$terr" "$node" "$T/region"
-	cts "$T/region" region enroll --node "$node" --territory "$terr" --key "$(key "$T/$h")" >/dev/null
-done
+enroll_territories "$T/region" re:rouen-elbeuf:re-secretariat lh:le-havre:lh-secretariat dp:dieppe:dp-secretariat
 expect_status 0 "$CTSNODE" --home "$T/region" region pull --remote "$REPO"
 m=$(cts "$T/re" meeting add --body pleniere --date 2020-06-16 --title "Plénière")
 cts "$T/re" attendance import --meeting "$m" "$A/rouen-elbeuf.csv" --create-missing >/dev/null
@@ -85,16 +81,10 @@ fresh() { rm -rf "$T/cases/$1"; mkdir -p "$T/cases/$1"; cp -a "$REPO" "$T/cases/
 # commit_paths REPO BRANCH SRCDIR REL...: one unsigned commit on BRANCH (created
 # if absent) adding or replacing files REL taken from SRCDIR/REL.
 commit_paths() {
-	local repo=$1 br=$2 src=$3 base idx="$T/idx" blob tree commit rel
+	local repo=$1 br=$2 src=$3 base tree commit
 	shift 3
-	rm -f "$idx"
 	base=$(git --git-dir="$repo" rev-parse -q --verify "refs/heads/$br" || true)
-	[ -z "$base" ] || GIT_INDEX_FILE="$idx" git --git-dir="$repo" read-tree "$base"
-	for rel in "$@"; do
-		blob=$(git --git-dir="$repo" hash-object -w "$src/$rel")
-		GIT_INDEX_FILE="$idx" git --git-dir="$repo" update-index --add --cacheinfo "100644,$blob,$rel"
-	done
-	tree=$(GIT_INDEX_FILE="$idx" git --git-dir="$repo" write-tree)
+	tree=$(tree_with "$repo" "$base" "$src" "$@")
 	commit=$(git --git-dir="$repo" -c user.name=x -c user.email=x@invalid commit-tree "$tree" ${base:+-p "$base"} -m falsification)
 	git --git-dir="$repo" update-ref "refs/heads/$br" "$commit"
 }
@@ -344,10 +334,7 @@ verdict 19 "« seen » vers un n° qui n'a jamais existé" truncated_branch lh-s
 # 20. Every territory branch deleted, the authority and the region branch
 # back to their first commit: consistent, only pinned heads catch it.
 R=$(fresh 20)
-for n in re-secretariat lh-secretariat dp-secretariat; do git --git-dir="$R" update-ref -d "refs/heads/nodes/$n"; done
-for b in nodes/region-normandie region; do
-	git --git-dir="$R" update-ref "refs/heads/$b" "$(git --git-dir="$R" rev-list --max-parents=0 "$b")"
-done
+rewind_to_origin "$R" region-normandie re-secretariat lh-secretariat dp-secretariat
 expect_status 0 "$CTSNODE" audit "$R" --json
 assert_eq "$(jq -r .completeness <<<"$OUT")" witnessed "sans tête imposée, rien ne se voit (et le verdict le dit)"
 AUTH_SEQ=${AUTH_HEAD#*=}

@@ -14,7 +14,6 @@
 . "$CTS_E2E_LIB"
 : "${CTS_CRAFT:?CTS_CRAFT must point to the cts_craft test tool}"
 REPO="$T/region.git"
-key() { cts "$1" key show | awk '{print $1" "$2}'; }
 seqfile() { printf 'changesets/%s/%012d.json' "$1" "$2"; }
 add() { cts "$T/$1" member add --last-name "$2" --first-name X --organisation Y --college etat >/dev/null; }
 sync_ok() { expect_status 0 "$CTSNODE" --home "$T/$1" sync ${2:+--remote "$2"}; }
@@ -47,12 +46,8 @@ second_version() {
 }
 
 make_region "$T/region" normandie region-normandie
-for spec in re:rouen-elbeuf:re-secretariat lh:le-havre:lh-secretariat dp:dieppe:dp-secretariat \
-	e1:dieppe:evil-1 e2:dieppe:evil-2 e3:dieppe:evil-3; do
-	IFS=: read -r h terr node <<<"$spec"
-	make_territory "$T/$h" "$terr" "$node" "$T/region"
-	cts "$T/region" region enroll --node "$node" --territory "$terr" --key "$(key "$T/$h")" >/dev/null
-done
+enroll_territories "$T/region" re:rouen-elbeuf:re-secretariat lh:le-havre:lh-secretariat dp:dieppe:dp-secretariat \
+	e1:dieppe:evil-1 e2:dieppe:evil-2 e3:dieppe:evil-3
 expect_status 0 "$CTSNODE" --home "$T/region" region pull --remote "$REPO"
 for h in re lh dp; do add "$h" "PREMIER-$h"; sync_ok "$h" "$REPO"; done
 expect_status 0 "$CTSNODE" --home "$T/region" region pull

@@ -8,7 +8,6 @@
 # Attacks are built with stock git plumbing, ssh-keygen and jq.
 . "$CTS_E2E_LIB"
 REPO="$T/region.git"
-key() { cts "$1" key show | awk '{print $1" "$2}'; }
 seqfile() { printf 'changesets/%s/%012d.json' "$1" "$2"; }
 add() { cts "$T/$1" member add --last-name "$2" --first-name X --organisation Y --college etat >/dev/null; }
 sync_ok() { expect_status 0 "$CTSNODE" --home "$T/$1" sync --remote "$2"; }
@@ -18,11 +17,7 @@ findings() { jq --arg k "$1" --arg n "$2" --argjson s "$3" '[.findings[] | selec
 
 # ---- A region, three territories, witnesses of each other ----
 make_region "$T/region" normandie region-normandie
-for spec in re:rouen-elbeuf:re-secretariat lh:le-havre:lh-secretariat dp:dieppe:dp-secretariat; do
-	IFS=: read -r h terr node <<<"$spec"
-	make_territory "$T/$h" "$terr" "$node" "$T/region"
-	cts "$T/region" region enroll --node "$node" --territory "$terr" --key "$(key "$T/$h")" >/dev/null
-done
+enroll_territories "$T/region" re:rouen-elbeuf:re-secretariat lh:le-havre:lh-secretariat dp:dieppe:dp-secretariat
 expect_status 0 "$CTSNODE" --home "$T/region" region pull --remote "$REPO"
 for h in re lh; do add "$h" "NOM-$h"; sync_ok "$h" "$REPO"; done
 for i in 1 2 3; do add dp "DP$i"; sync_ok dp "$REPO"; done
@@ -72,10 +67,7 @@ pass "branches de dp et de l'autorité raccourcies : truncated_branch, témoin n
 # audit cannot see it; pinned heads do ----
 R="$T/b.git"
 cp -a "$REPO" "$R"
-for n in re-secretariat lh-secretariat dp-secretariat; do git --git-dir="$R" update-ref -d "refs/heads/nodes/$n"; done
-for b in nodes/region-normandie region; do
-	git --git-dir="$R" update-ref "refs/heads/$b" "$(git --git-dir="$R" rev-list --max-parents=0 "$b")"
-done
+rewind_to_origin "$R" region-normandie re-secretariat lh-secretariat dp-secretariat
 expect_status 0 "$CTSNODE" audit "$R" --json
 assert_eq "$(jq -r .completeness <<<"$OUT")" witnessed "complétude relative aux témoins"
 expect_status 0 "$CTSNODE" audit "$R"
@@ -131,11 +123,7 @@ pass "« seen » vers un n° qui n'a jamais existé : constat d'audit, en attent
 # wound back before the region pulls it ----
 REPO2="$T/region2.git"
 make_region "$T/r2" normandie region-b
-for spec in ta:rouen-elbeuf:ta-1 tb:le-havre:tb-1 tc:dieppe:tc-1; do
-	IFS=: read -r h terr node <<<"$spec"
-	make_territory "$T/$h" "$terr" "$node" "$T/r2"
-	cts "$T/r2" region enroll --node "$node" --territory "$terr" --key "$(key "$T/$h")" >/dev/null
-done
+enroll_territories "$T/r2" ta:rouen-elbeuf:ta-1 tb:le-havre:tb-1 tc:dieppe:tc-1
 expect_status 0 "$CTSNODE" --home "$T/r2" region pull --remote "$REPO2"
 for i in 1 2; do add tb "TB$i"; sync_ok tb "$REPO2"; done
 sync_ok ta "$REPO2"

@@ -117,19 +117,18 @@ static int collect(cts_node **nodes, int count, item **out)
 	return total;
 }
 
-static void test_convergence(void **state)
+/* A region and its three nodes, enrolled, with the shared record ids. */
+static cts_node *setup(cts_node *n[NODES], char **auth, char ids_a[6][37], char ids_b[4][37])
 {
-	(void)state;
-	cts_node *region, *n[NODES];
-	char *auth = NULL, ids_a[6][37], ids_b[4][37], digest[65], ref[65] = "";
+	cts_node *region;
 	int already;
 
 	root = tu_tmpdir();
 	region = make("region-x", "normandie", CTS_ROLE_AUTHORITY, NULL);
-	assert_int_equal(cts_store_meta_get(region->store, "public_key", &auth), 0);
-	n[0] = make("ta-1", "ta", CTS_ROLE_TERRITORY, auth);
-	n[1] = make("ta-2", "ta", CTS_ROLE_TERRITORY, auth);
-	n[2] = make("tb-1", "tb", CTS_ROLE_TERRITORY, auth);
+	assert_int_equal(cts_store_meta_get(region->store, "public_key", auth), 0);
+	n[0] = make("ta-1", "ta", CTS_ROLE_TERRITORY, *auth);
+	n[1] = make("ta-2", "ta", CTS_ROLE_TERRITORY, *auth);
+	n[2] = make("tb-1", "tb", CTS_ROLE_TERRITORY, *auth);
 	for (int i = 0; i < NODES; i++) {
 		char *line = NULL;
 		assert_int_equal(cts_store_meta_get(n[i]->store, "public_key", &line), 0);
@@ -143,6 +142,16 @@ static void test_convergence(void **state)
 		cts_record_new_id(ids_a[i]);
 	for (int i = 0; i < 4; i++)
 		cts_record_new_id(ids_b[i]);
+	return region;
+}
+
+static void test_convergence(void **state)
+{
+	(void)state;
+	cts_node *region, *n[NODES];
+	char *auth = NULL, ids_a[6][37], ids_b[4][37], digest[65], ref[65] = "";
+
+	region = setup(n, &auth, ids_a, ids_b);
 
 	/* Rounds of concurrent edits and partial exchanges. */
 	for (int r = 0; r < ROUNDS; r++) {
@@ -346,29 +355,11 @@ static void test_convergence_forks(void **state)
 	(void)state;
 	cts_node *region, *n[NODES], *twin;
 	char *auth = NULL, ids_a[6][37], ids_b[4][37], forked[3][37], digest[65], ref[65] = "", *twin_home, cmd[1200];
-	int already, count, nrest = 0, trial = 0;
+	int count, nrest = 0, trial = 0;
 	int64_t s;
 	item *items = NULL, *rest, crit[CRIT];
 
-	root = tu_tmpdir();
-	region = make("region-x", "normandie", CTS_ROLE_AUTHORITY, NULL);
-	assert_int_equal(cts_store_meta_get(region->store, "public_key", &auth), 0);
-	n[0] = make("ta-1", "ta", CTS_ROLE_TERRITORY, auth);
-	n[1] = make("ta-2", "ta", CTS_ROLE_TERRITORY, auth);
-	n[2] = make("tb-1", "tb", CTS_ROLE_TERRITORY, auth);
-	for (int i = 0; i < NODES; i++) {
-		char *line = NULL;
-		assert_int_equal(cts_store_meta_get(n[i]->store, "public_key", &line), 0);
-		assert_int_equal(cts_region_enroll(region, n[i]->id, n[i]->territory, line, &already), 0);
-		free(line);
-	}
-	tu_seal(region);
-	for (int i = 0; i < NODES; i++)
-		exchange(n[i], region);
-	for (int i = 0; i < 6; i++)
-		cts_record_new_id(ids_a[i]);
-	for (int i = 0; i < 4; i++)
-		cts_record_new_id(ids_b[i]);
+	region = setup(n, &auth, ids_a, ids_b);
 	for (int r = 0; r < 4; r++) {
 		for (int i = 0; i < NODES; i++) {
 			edit(n[i], i < 2 ? ids_a : ids_b, i < 2 ? 6 : 4);
