@@ -142,3 +142,18 @@ expect_status 1 "$CTSNODE" audit "$REPO2" --json
 assert_eq "$(jq '[.findings[] | select(.kind == "truncated_branch" and .node == "tb-1" and .seq == 2)] | length' <<<"$OUT")" 1 \
 	"constat d'audit"
 pass "branche raccourcie sous un témoin : en attente et incident à l'import, constat à l'audit"
+
+# ---- 5. A report published on the region branch (signed by the
+# authority) names the heads it was computed from: a witness too ----
+expect_status 0 "$CTSNODE" --home "$T/r2" region publish --year 2026
+rep=$(git --git-dir="$REPO2" show region:reports/2026/rapport.json)
+hs=$(jq '.heads["region-b"].seq' <<<"$rep")
+[ "$hs" -ge 2 ] || fail "le rapport ne cite pas la tête de l'autorité"
+R="$T/d.git"
+cp -a "$REPO2" "$R"
+c=$(git --git-dir="$R" log --format=%H -1 nodes/region-b -- "$(seqfile region-b "$hs")")
+git --git-dir="$R" update-ref refs/heads/nodes/region-b "$c~1"
+expect_status 1 "$CTSNODE" audit "$R" --json
+assert_contains "$(jq -r --argjson s "$hs" '.findings[] | select(.kind == "truncated_branch" and .node == "region-b" and .seq == $s) | .detail' <<<"$OUT")" \
+	"rapport publié reports/2026/rapport.json"
+pass "rapport publié : ses têtes sont des témoins signés par l'autorité"
