@@ -373,7 +373,11 @@ static void test_convergence_forks(void **state)
 	cts_node_free(n[2]);
 	snprintf(cmd, sizeof(cmd), "cp -a '%s/tb-1' '%s'", root, twin_home);
 	assert_int_equal(system(cmd), 0);
-	assert_int_equal(cts_node_open(&n[2], tu_path(root, "tb-1")), 0);
+	{
+		char *home = tu_path(root, "tb-1");
+		assert_int_equal(cts_node_open(&n[2], home), 0);
+		free(home);
+	}
 	assert_int_equal(cts_node_open(&twin, twin_home), 0);
 	for (int k = 0; k < 3; k++)
 		cts_record_new_id(forked[k]);
