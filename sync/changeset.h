@@ -52,9 +52,6 @@ void cts_changeset_path(char *buf, size_t size, const char *node, int64_t seq);
 /* Parse a file name "<12 digits>.json" → seq (>= 1). 0 ok, CTS_EINVAL otherwise. */
 int cts_changeset_parse_name(const char *name, int64_t *seq);
 
-/* 1 if s is a changeset id: 64 lowercase hex digits. */
-int cts_changeset_valid_id(const char *s);
-
 /* SHA-256 hex of bytes into id[65]. */
 void cts_changeset_hash(const char *bytes, size_t len, char id[65]);
 

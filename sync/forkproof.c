@@ -92,7 +92,7 @@ static int check_version(cts_fork_version *v, const json_t *set, const char *whi
 	snprintf(key, sizeof(key), "body_%s", which);
 	body = json_object_get(set, key);
 	memset(v, 0, sizeof(*v));
-	if (!cts_changeset_valid_id(json_string_value(id)) || !json_string_value(sig)) {
+	if (!cts_valid_hex64(json_string_value(id)) || !json_string_value(sig)) {
 		snprintf(why, whylen, "version %s : empreinte ou signature absente", which);
 		return -1;
 	}
@@ -159,7 +159,7 @@ int cts_fork_evidence_check(const json_t *op, const unsigned char *pk, cts_fork_
 	}
 	ida = json_string_value(json_object_get(set, "id_a"));
 	idb = json_string_value(json_object_get(set, "id_b"));
-	if (cts_changeset_valid_id(ida) && cts_changeset_valid_id(idb) && strcmp(ida, idb) >= 0) {
+	if (cts_valid_hex64(ida) && cts_valid_hex64(idb) && strcmp(ida, idb) >= 0) {
 		snprintf(why, whylen, strcmp(ida, idb) == 0 ? "les deux versions sont identiques : ce n'est pas une bifurcation"
 							  : "versions dans le désordre (id_a doit précéder id_b)");
 		return -1;

@@ -313,37 +313,60 @@ commit_paths "$R" nodes/region-pirate "$X" "$(seqfile region-pirate 1)" "$(seqfi
 verdict 17 "un second nœud se déclare autorité" several_authorities region-normandie 1 "$R"
 assert_eq "$(jq -r .authority "$T/cases/17.json")" region-normandie "autorité retenue (signataire de la branche region)"
 
-# 18. The issue's repro: dp wound back one commit and the authority wound
+# Values that break the domain rules (src/rules.c), in changesets validly
+# signed by an enrolled node: college, body, date, votes.
+mid=0b6a3c1e-3333-4c1e-9a51-000000000001
+n=18
+for spec in "member|{\"last_name\":\"X\",\"first_name\":\"Y\",\"college\":\"evil-college\",\"seat\":\"titulaire\"}|collège evil-college" \
+	"meeting|{\"body\":\"evil-body\",\"date\":\"2020-06-16\",\"title\":\"T\",\"status\":\"tenue\"}|instance evil-body" \
+	"meeting|{\"body\":\"bureau\",\"date\":\"2020-13-45\",\"title\":\"T\",\"status\":\"tenue\"}|date 2020-13-45" \
+	"opinion|{\"meeting\":\"$mid\",\"subject\":\"A\",\"votes_for\":-5,\"votes_against\":0,\"votes_abstain\":0,\"outcome\":\"favorable\"}|voix pour -5" \
+	"opinion|{\"meeting\":\"$mid\",\"subject\":\"A\",\"votes_for\":1,\"votes_against\":9007199254740992,\"votes_abstain\":0,\"outcome\":\"favorable\"}|voix contre 2^53"; do
+	IFS='|' read -r table set what <<<"$spec"
+	R=$(fresh $n); X="$T/cases/$n/files"
+	extract "$R" nodes/dp-secretariat dp-secretariat 3 "$X"
+	printf '[{"hlc":"%s","op":"put","table":"%s","id":"%s","set":%s}]' "$(hlc_of "$NOW_MS")" "$table" \
+		"$(cat /proc/sys/kernel/random/uuid)" "$set" >"$X/ops.json"
+	"$CTS_CRAFT" --key "$DPKEY" --node dp-secretariat --territory dieppe --seq 4 --prev-from "$X/$(seqfile dp-secretariat 3)" \
+		--time "$(date -u +%Y-%m-%dT%H:%M:%SZ)" --ops "$X/ops.json" --out "$X" >/dev/null
+	commit_paths "$R" nodes/dp-secretariat "$X" "$(seqfile dp-secretariat 4)" "$(seqfile dp-secretariat 4).sig"
+	verdict $n "valeur contraire aux règles : $what" invalid_value dp-secretariat 4 "$R"
+	n=$((n + 1))
+done
+assert_contains "$(jq -r '.findings[] | select(.kind == "invalid_value") | .detail' "$T/cases/20.json")" \
+	"opération 1 : table meeting, champ date : la date de la réunion « 2020-13-45 »"
+
+# 23. The issue's repro: dp wound back one commit and the authority wound
 # back past the checkpoint that certified dp n°3; re n°2 saw both.
-R=$(fresh 18)
+R=$(fresh 23)
 K=$(git --git-dir="$R" cat-file blob "nodes/re-secretariat:$(seqfile re-secretariat 2)" | jq '.seen["region-normandie"]')
 git --git-dir="$R" update-ref refs/heads/nodes/dp-secretariat nodes/dp-secretariat~1
 c=$(git --git-dir="$R" log --format=%H -1 nodes/region-normandie -- "$(seqfile region-normandie "$K")")
 git --git-dir="$R" update-ref refs/heads/nodes/region-normandie "$c~1"
-verdict 18 "branches raccourcies sous un témoin (« seen »)" truncated_branch dp-secretariat 3 "$R"
+verdict 23 "branches raccourcies sous un témoin (« seen »)" truncated_branch dp-secretariat 3 "$R"
 
-# 19. A `seen` naming a number that never existed.
-R=$(fresh 19); X="$T/cases/19/files"
+# 24. A `seen` naming a number that never existed.
+R=$(fresh 24); X="$T/cases/24/files"
 extract "$R" nodes/dp-secretariat dp-secretariat 3 "$X"
 member_ops "$X/ops.json" "$(hlc_of "$NOW_MS")" MENTEUR
 "$CTS_CRAFT" --key "$DPKEY" --node dp-secretariat --territory dieppe --seq 4 --prev-from "$X/$(seqfile dp-secretariat 3)" \
 	--time "$(date -u +%Y-%m-%dT%H:%M:%SZ)" --seen '{"lh-secretariat": 999999}' --ops "$X/ops.json" --out "$X" >/dev/null
 commit_paths "$R" nodes/dp-secretariat "$X" "$(seqfile dp-secretariat 4)" "$(seqfile dp-secretariat 4).sig"
-verdict 19 "« seen » vers un n° qui n'a jamais existé" truncated_branch lh-secretariat 999999 "$R"
+verdict 24 "« seen » vers un n° qui n'a jamais existé" truncated_branch lh-secretariat 999999 "$R"
 
-# 20. Every territory branch deleted, the authority and the region branch
+# 25. Every territory branch deleted, the authority and the region branch
 # back to their first commit: consistent, only pinned heads catch it.
-R=$(fresh 20)
+R=$(fresh 25)
 rewind_to_origin "$R" region-normandie re-secretariat lh-secretariat dp-secretariat
 expect_status 0 "$CTSNODE" audit "$R" --json
 assert_eq "$(jq -r .completeness <<<"$OUT")" witnessed "sans tête imposée, rien ne se voit (et le verdict le dit)"
 AUTH_SEQ=${AUTH_HEAD#*=}
-verdict 20 "historique ramené au début (--expect-head)" truncated_branch region-normandie "${AUTH_SEQ%%:*}" "$R" \
+verdict 25 "historique ramené au début (--expect-head)" truncated_branch region-normandie "${AUTH_SEQ%%:*}" "$R" \
 	--expect-head "$AUTH_HEAD"
 
-# 21. A fork known only from a fork record: dp n°4 has two validly signed
+# 26. A fork known only from a fork record: dp n°4 has two validly signed
 # versions, one on dp's branch, the other only inside re's record of it.
-R=$(fresh 21); X="$T/cases/21/files"
+R=$(fresh 26); X="$T/cases/26/files"
 extract "$R" nodes/dp-secretariat dp-secretariat 3 "$X"
 extract "$R" nodes/re-secretariat re-secretariat 2 "$X"
 for v in UN DEUX; do
@@ -357,16 +380,16 @@ fork_op dp-secretariat 4 "$lo" "$lo.sig" "$hi" "$hi.sig" >"$X/fork.json"
 	--prev-from "$X/$(seqfile re-secretariat 2)" --time "$(date -u +%Y-%m-%dT%H:%M:%SZ)" --ops "$X/fork.json" --out "$X" >/dev/null
 commit_paths "$R" nodes/dp-secretariat "$X/UN" "$(seqfile dp-secretariat 4)" "$(seqfile dp-secretariat 4).sig"
 commit_paths "$R" nodes/re-secretariat "$X" "$(seqfile re-secretariat 3)" "$(seqfile re-secretariat 3).sig"
-verdict 21 "bifurcation connue par une preuve seulement" fork dp-secretariat 4 "$R"
+verdict 26 "bifurcation connue par une preuve seulement" fork dp-secretariat 4 "$R"
 
-# 22. An invalid fork record (a version with the other's signature).
-R=$(fresh 22); X="$T/cases/22/files"
-cp -a "$T/cases/21/files/." "$X"
+# 27. An invalid fork record (a version with the other's signature).
+R=$(fresh 27); X="$T/cases/27/files"
+cp -a "$T/cases/26/files/." "$X"
 fork_op dp-secretariat 4 "$lo" "$hi.sig" "$hi" "$hi.sig" >"$X/fork.json"
 "$CTS_CRAFT" --key "$T/re/node.key" --node re-secretariat --territory rouen-elbeuf --seq 3 \
 	--prev-from "$X/$(seqfile re-secretariat 2)" --time "$(date -u +%Y-%m-%dT%H:%M:%SZ)" --ops "$X/fork.json" --out "$X" >/dev/null
 commit_paths "$R" nodes/re-secretariat "$X" "$(seqfile re-secretariat 3)" "$(seqfile re-secretariat 3).sig"
-verdict 22 "preuve de bifurcation invalide" bad_fork_evidence re-secretariat 3 "$R"
+verdict 27 "preuve de bifurcation invalide" bad_fork_evidence re-secretariat 3 "$R"
 
 echo
 echo "$(pad cas 4)$(pad falsification 58)$(pad "type attendu" 23)$(pad verdict 10)types relevés"
