@@ -62,25 +62,6 @@ expect_status 2 sh "$AUDIT" "$REPO"
 pass "outils standard : dépôt propre accepté (nœud révoqué compris), têtes affichées puis vérifiées"
 
 # ---- Stock-tool helpers for the attacks ----
-# openssh_key CTSNODE_KEY_FILE OUT: the unencrypted ctsnode key as an OpenSSH
-# private key file (openssh-key-v1, no passphrase), for ssh-keygen -Y sign and git -S.
-openssh_key() {
-	python3 - "$1" "$2" <<'PY'
-import base64, os, struct, sys
-s = lambda b: struct.pack(">I", len(b)) + b
-f = dict(l.split(" ", 1) for l in open(sys.argv[1]).read().splitlines()[1:])
-seed = bytes.fromhex(f["seed"])
-pk = base64.b64decode(f["public"].split()[1])[-32:]
-pub = s(b"ssh-ed25519") + s(pk)
-priv = struct.pack(">II", 7, 7) + s(b"ssh-ed25519") + s(pk) + s(seed + pk) + s(b"")
-priv += bytes(range(1, 1 + (-len(priv)) % 8))
-blob = b"openssh-key-v1\0" + s(b"none") + s(b"none") + s(b"") + struct.pack(">I", 1) + s(pub) + s(priv)
-b = base64.b64encode(blob).decode()
-fd = os.open(sys.argv[2], os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-os.write(fd, ("-----BEGIN OPENSSH PRIVATE KEY-----\n" + "\n".join(b[i:i + 70] for i in range(0, len(b), 70))
-              + "\n-----END OPENSSH PRIVATE KEY-----\n").encode())
-PY
-}
 # forged_sig NAMESPACE: an SSHSIG "signature" with the identity point as key,
 # R = identity and S = 0. Made without any private key; it does not even
 # depend on the message.
@@ -98,45 +79,21 @@ for i in range(0, len(b), 70):
 print("-----END SSH SIGNATURE-----")
 PY
 }
-# changeset OUT NODE TERRITORY SEQ PREV TIME LAST_NAME: a canonical changeset
-# (RFC 8785 for this value domain) adding one member.
-changeset() {
-	python3 - "$@" <<'PY'
-import json, sys, uuid
-out, node, terr, seq, prev, time, name = sys.argv[1:]
-ms = 1592301600000
-o = {"v": 1, "node": node, "territory": terr, "seq": int(seq), "prev": None if prev == "null" else prev,
-     "time": time, "seen": {}, "ops": [{"hlc": "%012x0000" % ms, "op": "put", "table": "member",
-     "id": str(uuid.uuid4()), "set": {"last_name": name, "first_name": "X", "college": "etat", "seat": "titulaire"}}]}
-open(out, "wb").write(json.dumps(o, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode() + b"\n")
-PY
+# member_changeset OUT NODE TERRITORY SEQ PREV_FILE|"" [TIME]: a canonical
+# changeset (lib.sh canonical_changeset) adding one member; TIME back-dates it.
+member_changeset() {
+	local ops
+	ops=$(printf '[{"hlc":"%012x0000","op":"put","table":"member","id":"%s","set":{"last_name":"%s","first_name":"X","college":"etat","seat":"titulaire"}}]' \
+		1592301600000 "$(cat /proc/sys/kernel/random/uuid)" "${2^^}")
+	canonical_changeset "$1" "$2" "$3" "$4" "$5" '{}' "$ops"
+	[ -z "${6:-}" ] || { jq -cS --arg t "$6" '.time = $t' "$1" >"$1.tmp" && mv "$1.tmp" "$1"; }
 }
-# put_files REPO BRANCH SRCDIR REL...: the tree of BRANCH (empty if absent)
-# with files REL taken from SRCDIR/REL; prints the tree id.
-put_files() {
-	local repo=$1 br=$2 src=$3 idx="$T/idx" rel blob
-	shift 3
-	rm -f "$idx"
-	if git --git-dir="$repo" rev-parse -q --verify "refs/heads/$br" >/dev/null; then
-		GIT_INDEX_FILE="$idx" git --git-dir="$repo" read-tree "refs/heads/$br"
-	fi
-	for rel in "$@"; do
-		blob=$(git --git-dir="$repo" hash-object -w "$src/$rel")
-		GIT_INDEX_FILE="$idx" git --git-dir="$repo" update-index --add --cacheinfo "100644,$blob,$rel"
-	done
-	GIT_INDEX_FILE="$idx" git --git-dir="$repo" write-tree
-}
-# commit_signed REPO BRANCH SSH_KEY SRCDIR REL...: a commit of those files on
-# BRANCH signed with SSH_KEY by git itself (gpg.format=ssh, commit-tree -S).
-# GIT_COMMITTER_DATE / GIT_AUTHOR_DATE from the environment are honoured.
-commit_signed() {
-	local repo=$1 br=$2 sk=$3 src=$4 tree parent c
-	shift 4
-	tree=$(put_files "$repo" "$br" "$src" "$@")
+# publish REPO BRANCH KEYFILE NODE SRCDIR REL...: a commit of those files on
+# BRANCH, signed with KEYFILE by stock git (lib.sh signed_commit).
+publish() {
+	local repo=$1 br=$2 parent
 	parent=$(git --git-dir="$repo" rev-parse -q --verify "refs/heads/$br" || true)
-	c=$(git --git-dir="$repo" -c gpg.format=ssh -c user.signingkey="$sk" -c user.name=x -c user.email=x@invalid \
-		commit-tree -S "$tree" ${parent:+-p "$parent"} -m "changesets")
-	git --git-dir="$repo" update-ref "refs/heads/$br" "$c"
+	git --git-dir="$repo" update-ref "refs/heads/$br" "$(signed_commit "$repo" "$parent" "${@:3}")"
 }
 # only_failure OUTPUT WANT: the script failed on exactly one check, this one
 # (every other check passed, so the script before this fix passed the attack).
@@ -173,11 +130,11 @@ R="$T/intrus.git"; cp -a "$REPO" "$R"; X="$T/intrus"; mkdir -p "$X/changesets/in
 ssh-keygen -q -t ed25519 -N '' -C intrus -f "$T/intrus.key"
 git --git-dir="$R" show region:allowed_signers >"$X/allowed_signers"
 printf 'intrus namespaces="git,cts-changeset" %s\n' "$(cut -d' ' -f1,2 "$T/intrus.key.pub")" >>"$X/allowed_signers"
-commit_signed "$R" region "$T/intrus.key" "$X" allowed_signers
+publish "$R" region "$T/intrus.key" intrus "$X" allowed_signers
 cs="changesets/intrus/000000000001.json"
-changeset "$X/$cs" intrus rouen-elbeuf 1 null 2026-01-01T00:00:00Z INTRUS
+member_changeset "$X/$cs" intrus rouen-elbeuf 1 ""
 ssh-keygen -q -Y sign -f "$T/intrus.key" -n cts-changeset "$X/$cs"
-commit_signed "$R" nodes/intrus "$T/intrus.key" "$X" "$cs" "$cs.sig"
+publish "$R" nodes/intrus "$T/intrus.key" intrus "$X" "$cs" "$cs.sig"
 ssh-keygen -Y verify -f "$X/allowed_signers" -I intrus -n cts-changeset -s "$X/$cs.sig" <"$X/$cs" >/dev/null 2>&1 ||
 	fail "le changeset de l'intrus devrait vérifier avec son allowed_signers"
 expect_status 1 sh "$AUDIT" "$R" "$AUTH"
@@ -189,15 +146,15 @@ pass "outils standard : allowed_signers modifié par un commit que l'autorité n
 # after n°2; its n°3 says 2020 in `time` and in its commit dates, which
 # valid-before accepts ----
 R="$T/revoque.git"; cp -a "$REPO" "$R"; X="$T/revoque"; mkdir -p "$X/changesets/lh-secretariat"
-openssh_key "$T/lh/node.key" "$T/lh.ssh"
-p2=$(git --git-dir="$R" cat-file blob "nodes/lh-secretariat:changesets/lh-secretariat/000000000002.json" | sha256sum | cut -d' ' -f1)
+openssh_key "$T/lh" "$T/lh.ssh"
+git --git-dir="$R" cat-file blob "nodes/lh-secretariat:changesets/lh-secretariat/000000000002.json" >"$X/prev.json"
 git --git-dir="$R" cat-file -e "nodes/lh-secretariat:changesets/lh-secretariat/000000000003.json" 2>/dev/null &&
 	fail "lh a déjà un n°3"
 cs="changesets/lh-secretariat/000000000003.json"
-changeset "$X/$cs" lh-secretariat le-havre 3 "$p2" 2020-01-15T10:00:00Z APRES-REVOCATION
+member_changeset "$X/$cs" lh-secretariat le-havre 3 "$X/prev.json" 2020-01-15T10:00:00Z
 ssh-keygen -q -Y sign -f "$T/lh.ssh" -n cts-changeset "$X/$cs"
 GIT_COMMITTER_DATE="2020-01-15T10:00:00Z" GIT_AUTHOR_DATE="2020-01-15T10:00:00Z" \
-	commit_signed "$R" nodes/lh-secretariat "$T/lh.ssh" "$X" "$cs" "$cs.sig"
+	publish "$R" nodes/lh-secretariat "$T/lh.ssh" lh-secretariat "$X" "$cs" "$cs.sig"
 expect_status 1 sh "$AUDIT" "$R" "$AUTH"
 only_failure "$OUT" "n°3 de lh-secretariat, révoqué après le n°2"
 expect_status 1 "$CTSNODE" audit "$R" --json
@@ -208,14 +165,14 @@ pass "outils standard : changeset d'une clé révoquée antidaté, refusé par s
 # an allowed_signers with the identity point for node "forge"; forge's
 # commit and changeset carry R = identity, S = 0, made without any key ----
 R="$T/forge.git"; cp -a "$REPO" "$R"; X="$T/forge"; mkdir -p "$X/changesets/forge"
-openssh_key "$T/region/node.key" "$T/region.ssh"
+openssh_key "$T/region" "$T/region.ssh"
 git --git-dir="$R" show region:allowed_signers >"$X/allowed_signers"
 printf 'forge namespaces="git,cts-changeset" %s\n' "$(ed25519_line $IDENTITY_KEY_HEX)" >>"$X/allowed_signers"
-commit_signed "$R" region "$T/region.ssh" "$X" allowed_signers
+publish "$R" region "$T/region.ssh" region-normandie "$X" allowed_signers
 cs="changesets/forge/000000000001.json"
-changeset "$X/$cs" forge dieppe 1 null 2026-01-01T00:00:00Z FORGE
+member_changeset "$X/$cs" forge dieppe 1 ""
 forged_sig cts-changeset >"$X/$cs.sig"
-tree=$(put_files "$R" nodes/forge "$X" "$cs" "$cs.sig")
+tree=$(tree_with "$R" "" "$X" "$cs" "$cs.sig")
 forged_commit=$({
 	printf 'tree %s\nauthor forge <x@invalid> 1767225600 +0000\ncommitter forge <x@invalid> 1767225600 +0000\n' "$tree"
 	forged_sig git | sed '1s/^/gpgsig /; 2,$s/^/ /'

@@ -234,7 +234,7 @@ done
 assert_eq "$(cts "$R" status --json | jq .pending_ops)" 0 "opérations écrites par les inscriptions refusées"
 # The authority's own key signs an enrolment of the identity key.
 seq=$(( $(cts "$R" status --json | jq .last_seq) + 1 ))
-rid=$(derived_id registry:forge-1)
+rid=$("$CTS_CRAFT" --derived-id registry:forge-1)
 craft_ops="[{\"hlc\":\"$now_hlc\",\"op\":\"put\",\"table\":\"registry\",\"id\":\"$rid\",\"set\":{\"node\":\"forge-1\",\"territory_code\":\"rouen-elbeuf\",\"role\":\"territory\",\"key\":\"$(ed25519_line $IDENTITY_KEY_HEX)\"}}]"
 printf '%s' "$craft_ops" >"$T/ops.json"
 "$CTS_CRAFT" --key "$R/node.key" --node region-normandie --territory normandie --seq "$seq" \
