@@ -203,7 +203,10 @@ static int load_identity(cts_node *n)
 	    (rc = cts_store_meta_get(n->store, "role", &role)) < 0 ||
 	    (rc = cts_store_meta_get(n->store, "authority_key", &n->authority_key)) < 0) {
 		if (rc == CTS_ENOTFOUND)
-			rc = cts_error_set(CTS_EDB, "la base du nœud %s est incomplète (initialisation interrompue ?)", n->home);
+			rc = cts_error_set(CTS_EDB,
+					   "la base du nœud %s est incomplète ou endommagée (identité du nœud absente) : "
+					   "reconstruisez-la depuis l'historique signé avec « ctsnode rebuild »",
+					   n->home);
 		free(role);
 		return rc;
 	}
@@ -213,7 +216,10 @@ static int load_identity(cts_node *n)
 	return rc == CTS_ENOTFOUND ? 0 : rc;
 }
 
-static int take_lock(cts_node *n, int wait_ms)
+/* A read-only home is shared with a reader's lock on an existing lock
+ * file (a writer elsewhere waits for it), and with no lock at all when
+ * there is none: nothing can write there. */
+static int take_lock(cts_node *n, int wait_ms, int readonly)
 {
 	char *path = cts_node_path(n, "lock");
 	struct timespec pause = { 0, 50 * 1000 * 1000 };
@@ -221,11 +227,17 @@ static int take_lock(cts_node *n, int wait_ms)
 
 	if (!path)
 		return cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
-	n->lock_fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (readonly)
+		n->lock_fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	else
+		n->lock_fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	free(path);
+	if (n->lock_fd < 0 && readonly)
+		return 0;
 	if (n->lock_fd < 0)
-		return cts_error_set(CTS_EIO, "impossible de verrouiller le nœud %s : %s", n->home, strerror(errno));
-	while (flock(n->lock_fd, LOCK_EX | LOCK_NB) != 0) {
+		return cts_error_set(CTS_EIO, "impossible de verrouiller le nœud %s : %s", n->home,
+				     errno == ENOSPC ? CTS_STORE_DISK_FULL : strerror(errno));
+	while (flock(n->lock_fd, (readonly ? LOCK_SH : LOCK_EX) | LOCK_NB) != 0) {
 		if (errno != EWOULDBLOCK && errno != EINTR)
 			return cts_error_set(CTS_EIO, "impossible de verrouiller le nœud %s : %s", n->home, strerror(errno));
 		if (waited >= wait_ms)
@@ -238,6 +250,25 @@ static int take_lock(cts_node *n, int wait_ms)
 	return 0;
 }
 
+/* 1 if the file home/name exists (whatever it is). */
+static int home_has(const char *home, const char *name)
+{
+	char path[4200];
+	struct stat sb;
+
+	snprintf(path, sizeof(path), "%s/%s", home, name);
+	return lstat(path, &sb) == 0;
+}
+
+/* The home cannot be written by this process (access(2) rules: a
+ * read-only mount, or permissions; root writes anyway on a writable
+ * file system). */
+static int home_readonly(const char *home, const char *db)
+{
+	return (access(home, W_OK) != 0 && (errno == EACCES || errno == EROFS || errno == EPERM)) ||
+	       (access(db, W_OK) != 0 && (errno == EACCES || errno == EROFS || errno == EPERM));
+}
+
 int cts_node_open(cts_node **out, const char *home)
 {
 	return cts_node_open_wait(out, home, 120 * 1000);
@@ -248,7 +279,7 @@ int cts_node_open_wait(cts_node **out, const char *home, int wait_ms)
 	cts_node *n;
 	char *db = NULL;
 	struct stat sb;
-	int rc;
+	int rc, readonly;
 
 	*out = NULL;
 	if (!(n = calloc(1, sizeof(*n))) || !(n->home = strdup(home))) {
@@ -261,12 +292,21 @@ int cts_node_open_wait(cts_node **out, const char *home, int wait_ms)
 		goto fail;
 	}
 	if (stat(db, &sb) != 0) {
-		rc = cts_error_set(CTS_ENOTFOUND,
-				   "aucun nœud dans %s : créez-le avec « ctsnode init » (ou « ctsnode region init »), ou indiquez le bon dossier avec --home",
-				   home);
+		if (home_has(home, "node.key"))
+			rc = cts_error_set(CTS_ENOTFOUND,
+					   "la base du nœud (node.db) manque dans %s, mais sa clé est là : reconstruisez la base "
+					   "depuis l'historique signé avec « ctsnode rebuild »",
+					   home);
+		else
+			rc = cts_error_set(CTS_ENOTFOUND,
+					   "aucun nœud dans %s : créez-le avec « ctsnode init » (ou « ctsnode region init »), ou "
+					   "indiquez le bon dossier avec --home",
+					   home);
 		goto fail;
 	}
-	if ((rc = take_lock(n, wait_ms)) < 0 || (rc = cts_store_open(&n->store, db, 0)) < 0 ||
+	readonly = home_readonly(home, db);
+	if ((rc = take_lock(n, wait_ms, readonly)) < 0 ||
+	    (rc = readonly ? cts_store_open_readonly(&n->store, db) : cts_store_open(&n->store, db, 0)) < 0 ||
 	    (rc = load_identity(n)) < 0)
 		goto fail;
 	free(db);
@@ -346,7 +386,10 @@ int cts_node_create(cts_node **out, const char *home, const cts_node_params *p)
 		goto cleanup;
 	}
 	if (stat(db, &sb) == 0 || stat(keypath, &sb) == 0) {
-		rc = cts_error_set(CTS_EEXISTS, "un nœud existe déjà dans %s : rien n'a été modifié", home);
+		rc = cts_error_set(CTS_EEXISTS,
+				   "un nœud existe déjà dans %s (%s) : rien n'a été modifié. Si sa base est perdue ou "
+				   "endommagée, reconstruisez-la avec « ctsnode rebuild »",
+				   home, stat(db, &sb) == 0 ? "node.db" : "sa clé node.key");
 		goto cleanup;
 	}
 	if ((rc = cts_key_generate(&key)) < 0 || (rc = cts_key_public_line(&publine, cts_key_public(key), NULL)) < 0 ||

@@ -19,6 +19,11 @@ int cli_load_key(cli_ctx *c, cts_node *n, cts_key **out)
 	*out = NULL;
 	if (!path)
 		return cli_fail(c, cts_error_set(CTS_ENOMEM, "mémoire insuffisante"));
+	if (n->store->readonly) {
+		/* The key only serves to sign, i.e. to write. */
+		free(path);
+		return cli_fail(c, cts_error_set(CTS_EIO, "%s", CTS_STORE_READ_ONLY));
+	}
 	if ((rc = cts_key_file_is_encrypted(path, &enc)) == 0 && enc)
 		rc = cts_passphrase_get(&pass, "Phrase de passe du nœud : ", 0);
 	if (rc == 0)
