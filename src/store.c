@@ -283,15 +283,50 @@ int cts_store_open_readonly(cts_store **out, const char *path)
 	return store_open(out, path, OPEN_RO);
 }
 
-int cts_store_probe(const char *path)
+/* Read-only connection to the database file at path (no -shm written
+ * when it can be avoided is not needed here: the home is writable). */
+static int open_probe(const char *path, sqlite3 **db)
+{
+	char *uri = file_uri(path, "mode=ro");
+	int rc;
+
+	*db = NULL;
+	if (!uri)
+		return SQLITE_NOMEM;
+	rc = sqlite3_open_v2(uri, db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOFOLLOW, NULL);
+	free(uri);
+	if (*db)
+		sqlite3_extended_result_codes(*db, 0);
+	return rc;
+}
+
+/* The meta keys that are all present, as a count. */
+static int meta_present(sqlite3 *db, const char *const *keys, int *missing)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = sqlite3_prepare_v2(db, "SELECT count(*) FROM meta WHERE key = ?1 AND value <> ''", -1, &s, NULL);
+
+	*missing = 0;
+	for (size_t i = 0; rc == SQLITE_OK && keys && keys[i]; i++) {
+		sqlite3_bind_text(s, 1, keys[i], -1, SQLITE_STATIC);
+		if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+			*missing += sqlite3_column_int(s, 0) == 0;
+			rc = SQLITE_OK;
+		}
+		sqlite3_reset(s);
+	}
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int cts_store_probe(const char *path, const char *const *meta_keys)
 {
 	sqlite3 *db = NULL;
 	sqlite3_stmt *s = NULL;
-	char *uri = file_uri(path, "mode=ro"), bad[200] = "";
-	int rc = SQLITE_NOMEM, code;
+	char bad[200] = "";
+	int rc, code, missing = 0;
 
-	if (uri && (rc = sqlite3_open_v2(uri, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOFOLLOW, NULL)) ==
-		       SQLITE_OK &&
+	if ((rc = open_probe(path, &db)) == SQLITE_OK &&
 	    (rc = sqlite3_prepare_v2(db, "PRAGMA quick_check(1)", -1, &s, NULL)) == SQLITE_OK &&
 	    (rc = sqlite3_step(s)) == SQLITE_ROW) {
 		const char *v = (const char *)sqlite3_column_text(s, 0);
@@ -299,9 +334,11 @@ int cts_store_probe(const char *path)
 			snprintf(bad, sizeof(bad), "contrôle d'intégrité : %.150s", v);
 		rc = SQLITE_OK;
 	}
-	free(uri);
+	sqlite3_finalize(s);
+	if (rc == SQLITE_OK && !bad[0] && (rc = meta_present(db, meta_keys, &missing)) == SQLITE_OK && missing)
+		snprintf(bad, sizeof(bad), "identité du nœud absente");
 	code = db ? sqlite3_errcode(db) : rc;
-	if (bad[0] || (rc != SQLITE_OK && (code == SQLITE_CORRUPT || code == SQLITE_NOTADB)))
+	if (bad[0] || (rc != SQLITE_OK && (code == SQLITE_CORRUPT || code == SQLITE_NOTADB || code == SQLITE_ERROR)))
 		rc = cts_error_set(CTS_EDB, "base %s endommagée (%s)", path, bad[0] ? bad : sqlite3_errmsg(db));
 	else if (rc == SQLITE_OK)
 		rc = 0;
@@ -313,9 +350,22 @@ int cts_store_probe(const char *path)
 		rc = cts_error_set(CTS_EBUSY, "base %s occupée par un autre processus", path);
 	else
 		rc = cts_error_set(CTS_EIO, "base %s illisible : %s", path, sqlite3_errmsg(db));
-	sqlite3_finalize(s);
 	sqlite3_close(db);
 	return rc;
+}
+
+int64_t cts_store_peek_int(const char *path, const char *sql)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *s = NULL;
+	int64_t v = -1;
+
+	if (open_probe(path, &db) == SQLITE_OK && sqlite3_prepare_v2(db, sql, -1, &s, NULL) == SQLITE_OK &&
+	    sqlite3_step(s) == SQLITE_ROW && sqlite3_column_type(s, 0) == SQLITE_INTEGER)
+		v = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	return v;
 }
 
 void cts_store_free(cts_store *st)

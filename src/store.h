@@ -37,10 +37,17 @@ void cts_store_free(cts_store *st);
 int cts_store_open_readonly(cts_store **out, const char *path);
 
 /* Check the database file at path without changing it: 0 if SQLite opens
- * it and PRAGMA quick_check says "ok"; CTS_EDB if it is damaged (not a
- * database, malformed, failed check); other codes (CTS_EIO, CTS_EBUSY,
- * CTS_ENOMEM) when it could not be checked. */
-int cts_store_probe(const char *path);
+ * it, PRAGMA quick_check says "ok" and every key of meta_keys (NULL-ended
+ * list, may be NULL) has a non-empty value in `meta`; CTS_EDB (message
+ * "base ... endommagée (why)") if it is damaged: not a database,
+ * malformed, failed check, missing table or keys; other codes (CTS_EIO,
+ * CTS_EBUSY, CTS_ENOMEM) when it could not be checked. */
+int cts_store_probe(const char *path, const char *const *meta_keys);
+
+/* One integer read from the database file at path by a read-only query
+ * (e.g. a count), or -1 if it cannot be read: to salvage a figure from a
+ * damaged database. */
+int64_t cts_store_peek_int(const char *path, const char *sql);
 
 /* Message fragments (French) shared by every layer that reports these
  * conditions. */
