@@ -1,5 +1,6 @@
 #include "gitnet.h"
 
+#include "crypto.h"
 #include "error.h"
 #include "node.h"
 
@@ -58,11 +59,14 @@ static int token_clean(char *buf, size_t *len, const char *where)
 /* Read at most TOKEN_READ_MAX bytes of fd into sodium memory. */
 static int token_read_fd(char **out, size_t *len, int fd, const char *where)
 {
-	char *buf = sodium_malloc(TOKEN_READ_MAX + 2);
+	char *buf;
 	size_t n = 0;
+	int rc;
 
 	*out = NULL;
-	if (!buf)
+	if ((rc = cts_crypto_init()) < 0)
+		return rc;
+	if (!(buf = sodium_malloc(TOKEN_READ_MAX + 2)))
 		return cts_error_set(CTS_ENOMEM, "mémoire protégée insuffisante pour le jeton");
 	for (;;) {
 		ssize_t r = read(fd, buf + n, TOKEN_READ_MAX + 1 - n);
@@ -102,6 +106,8 @@ static int token_from_env(char **out, const char *value)
 
 	if (len > TOKEN_READ_MAX)
 		return cts_error_set(CTS_EINVAL, "CTSNODE_GIT_TOKEN : trop long pour être un jeton");
+	if ((rc = cts_crypto_init()) < 0)
+		return rc;
 	if (!(buf = sodium_malloc(len + 1)))
 		return cts_error_set(CTS_ENOMEM, "mémoire protégée insuffisante pour le jeton");
 	memcpy(buf, value, len + 1);
@@ -674,6 +680,8 @@ int cts_gitnet_cert_describe(cts_gitnet_cert *out, const unsigned char *der_byte
 	int san;
 
 	memset(out, 0, sizeof(*out));
+	if (cts_crypto_init() < 0)
+		return CTS_ECRYPTO;
 	crypto_hash_sha256(sha, der_bytes, len);
 	for (size_t i = 0; i < sizeof(sha); i++) /* "AB:CD:...": 3 * 32 - 1 characters */
 		snprintf(out->fingerprint + (i ? 3 * i - 1 : 0), 4, "%s%02X", i ? ":" : "", sha[i]);
