@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <dirent.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -745,6 +746,7 @@ struct cts_gitnet_watch {
 	int seconds, stop, expired;
 	unsigned long *before; /* inodes of the sockets open at the start */
 	size_t nbefore, capbefore;
+	sigset_t old_mask;     /* of the exchange's thread, before SIGPIPE was blocked */
 };
 
 /* The inode of fd if it is a socket ("socket:[123]"), else 0. */
@@ -843,9 +845,16 @@ int cts_gitnet_watch_start(cts_gitnet_watch **out)
 	pthread_condattr_t ca;
 	int ok;
 
+	sigset_t pipe_set;
+
 	*out = NULL;
 	if (!w)
 		return cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
+	/* A connection the server (or the watchdog) closed while we write to
+	 * it must be an error, not SIGPIPE killing the process. */
+	sigemptyset(&pipe_set);
+	sigaddset(&pipe_set, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &pipe_set, &w->old_mask);
 	w->seconds = cts_gitnet_timeout_seconds();
 	clock_gettime(CLOCK_MONOTONIC, &w->last);
 	scan_sockets(w, 0);
@@ -863,6 +872,7 @@ int cts_gitnet_watch_start(cts_gitnet_watch **out)
 		ok = 0;
 	}
 	if (!ok) {
+		pthread_sigmask(SIG_SETMASK, &w->old_mask, NULL);
 		free(w->before);
 		free(w);
 		return cts_error_set(CTS_ERR, "surveillance du réseau impossible");
@@ -902,6 +912,17 @@ void cts_gitnet_watch_stop(cts_gitnet_watch *w)
 	pthread_cond_signal(&w->cv);
 	pthread_mutex_unlock(&w->mu);
 	pthread_join(w->thread, NULL);
+	/* SIGPIPEs raised by the exchange are dropped before the thread's
+	 * mask comes back (unless it blocked SIGPIPE itself). */
+	if (!sigismember(&w->old_mask, SIGPIPE)) {
+		sigset_t pipe_set;
+		struct timespec zero = {0, 0};
+		sigemptyset(&pipe_set);
+		sigaddset(&pipe_set, SIGPIPE);
+		while (sigtimedwait(&pipe_set, NULL, &zero) == SIGPIPE)
+			;
+	}
+	pthread_sigmask(SIG_SETMASK, &w->old_mask, NULL);
 	pthread_cond_destroy(&w->cv);
 	pthread_mutex_destroy(&w->mu);
 	free(w->before);

@@ -100,7 +100,9 @@ int cts_gitnet_timeout_seconds(void);
  * opened since the watch started, again every second until stopped, so
  * that the blocked connect, read or write fails instead of waiting
  * forever (libssh2 retries interrupted calls: a signal would not do).
- * One exchange at a time per process. *out: cts_gitnet_watch_stop(). */
+ * SIGPIPE is blocked in the calling thread meanwhile (a closed connection
+ * is an error, not a kill) and dropped at the stop, which the same thread
+ * calls. One exchange at a time per process. *out: cts_gitnet_watch_stop(). */
 typedef struct cts_gitnet_watch cts_gitnet_watch;
 int cts_gitnet_watch_start(cts_gitnet_watch **out);
 void cts_gitnet_watch_touch(cts_gitnet_watch *w);   /* progress; NULL: nothing */
