@@ -4,6 +4,7 @@
 #include "error.h"
 #include "node.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -636,15 +637,22 @@ static int san_names(der v, cts_gitnet_cert *out, const char *host)
 	if (der_next(&v, &tag, &seq) < 0 || tag != 0x30)
 		return -1;
 	while (seq.len > 0) {
+		char ip[INET6_ADDRSTRLEN + 4] = "IP ";
 		if (der_next(&seq, &tag, &gn) < 0)
 			return -1;
-		if (tag != 0x82) /* [2] dNSName */
+		/* [7] iPAddress: shown, never matched (mbedTLS 2.28 does not) */
+		if (tag == 0x87 && (gn.len == 4 || gn.len == 16) &&
+		    inet_ntop(gn.len == 4 ? AF_INET : AF_INET6, gn.p, ip + 3, sizeof(ip) - 3)) {
+			gn.p = (const unsigned char *)ip;
+			gn.len = strlen(ip);
+		} else if (tag != 0x82) { /* [2] dNSName */
 			continue;
+		} else if (host && host_matches((const char *)gn.p, gn.len, host)) {
+			out->name_matches = 1;
+		}
 		if (out->names[0] && strlen(out->names) + 2 < sizeof(out->names))
 			strcat(out->names, ", ");
 		append_text(out->names, sizeof(out->names), gn.p, gn.len, 0);
-		if (host && host_matches((const char *)gn.p, gn.len, host))
-			out->name_matches = 1;
 	}
 	return 0;
 }

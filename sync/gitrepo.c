@@ -6,6 +6,7 @@
 
 #include <git2/sys/odb_backend.h>
 
+#include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
 #include <pthread.h>
@@ -1096,9 +1097,13 @@ static int tls_certificate_check(const git_cert_x509 *x, int valid, const char *
 		day_text(day, sizeof(day), c.not_before);
 		fmt_trunc(reason, sizeof(reason), "il n'est valable qu'à partir du %s", day);
 	} else if (!c.name_matches) {
+		unsigned char ip[16];
 		fmt_trunc(reason, sizeof(reason), "il est établi pour « %.300s », pas pour « %s »",
 		          c.names, h);
-		hint = "vérifiez l'adresse du dépôt régional (--remote)";
+		hint = inet_pton(AF_INET, h, ip) == 1 || inet_pton(AF_INET6, h, ip) == 1
+		           ? "un certificat n'est vérifié que pour un nom de serveur : écrivez ce nom, "
+		             "pas son adresse IP, dans l'adresse du dépôt régional (--remote)"
+		           : "vérifiez l'adresse du dépôt régional (--remote)";
 	} else {
 		fmt_trunc(reason, sizeof(reason),
 		          "il n'est pas signé par une autorité de certification reconnue "
