@@ -84,6 +84,9 @@ assert_contains "$ERR" "ctsnode remote token --file"
 run 2 "$CTSNODE" --home "$T/a" sync --remote "https://oauth2:$TOKEN@localhost:$HTTPS_PORT/region2.git"
 assert_contains "$ERR" "contient un mot de passe ou un jeton"
 assert_eq "$(cts "$T/a" remote show --json | jq -r .remote)" "$U" "adresse retenue inchangée"
+run 2 "$CTSNODE" --home "$T/d" init --territory dieppe --node dp-portable --authority-key "$(cts "$T/r" key show | awk '{print $1" "$2}')" \
+	--remote "https://oauth2:$TOKEN@localhost:$HTTPS_PORT/region2.git" --no-passphrase
+[ ! -e "$T/d" ] || fail "nœud créé avec un jeton dans l'adresse"
 pass "jeton refusé : « jeton refusé par le serveur », code 2, travail gardé puis livré ; jeton absent ou dans l'adresse : refus clair"
 
 # 4. Certificates: an unknown CA, another host name, the system store.
