@@ -1081,16 +1081,18 @@ static int tls_certificate_check(const git_cert_x509 *x, int valid, const char *
 	char reason[800], day[32], h[256];
 	const char *hint;
 	time_t now = time(NULL);
+	int readable;
 
 	if (valid)
 		return 0;
 	snprintf(h, sizeof(h), "%s", host && strlen(host) < sizeof(h) ? host : "?");
-	if (cts_gitnet_cert_describe(&c, x->data, x->len, h) < 0) {
-		snprintf(c.subject, sizeof(c.subject), "illisible");
-		cts_error_clear();
-	}
+	readable = cts_gitnet_cert_describe(&c, x->data, x->len, h) == 0;
+	cts_error_clear();
 	hint = "prévenez l'administrateur du serveur git";
-	if (c.not_after && now > c.not_after) {
+	if (!readable) {
+		snprintf(c.subject, sizeof(c.subject), "illisible");
+		fmt_trunc(reason, sizeof(reason), "il est illisible");
+	} else if (c.not_after && now > c.not_after) {
 		day_text(day, sizeof(day), c.not_after);
 		fmt_trunc(reason, sizeof(reason), "il a expiré le %s", day);
 	} else if (c.not_before && now < c.not_before) {
