@@ -2,42 +2,31 @@
 
 #include "error.h"
 #include "record.h"
+#include "rules.h"
 #include "tables.h"
-#include "text.h"
 
 #include <string.h>
 
-static const char *const statuses[] = { "prevue", "tenue", "annulee", NULL };
-
 int cts_meeting_add(cts_node *n, const cts_meeting_fields *f, char id_out[37])
 {
-	const char *status = f->status ? f->status : "tenue";
 	json_t *set;
 	char id[37];
 	int rc;
 
 	if (n->role != CTS_ROLE_TERRITORY)
 		return cts_error_set(CTS_EINVAL, "les réunions sont saisies sur le nœud du territoire");
-	if (!f->body || cts_code_index(cts_bodies, f->body) < 0)
-		return cts_error_set(CTS_EINVAL, "instance inconnue « %.60s » : pleniere, bureau, sante-mentale ou usagers",
-				     f->body ? f->body : "");
-	if (!f->date || !cts_valid_date(f->date))
-		return cts_error_set(CTS_EINVAL, "date invalide « %.40s » : format AAAA-MM-JJ (par exemple 2020-06-16)",
-				     f->date ? f->date : "");
-	if (!f->title || !*f->title)
-		return cts_error_set(CTS_EINVAL, "le titre (--title) est obligatoire");
-	if (strlen(f->title) > 400 || (f->place && strlen(f->place) > 400))
-		return cts_error_set(CTS_ELIMIT, "titre ou lieu trop long (400 caractères au plus)");
-	if (!cts_text_utf8_valid(f->title, strlen(f->title)) ||
-	    (f->place && !cts_text_utf8_valid(f->place, strlen(f->place))))
-		return cts_error_set(CTS_EINVAL, "titre ou lieu : texte UTF-8 invalide");
-	if (cts_code_index(statuses, status) < 0)
-		return cts_error_set(CTS_EINVAL, "statut inconnu « %.40s » : prevue, tenue ou annulee", status);
-	cts_record_new_id(id);
-	set = json_pack("{s:s, s:s, s:s, s:s}", "body", f->body, "date", f->date, "title", f->title, "status", status);
+	if (!(set = json_object()))
+		return cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
+	json_object_set_new(set, "body", cts_record_text(f->body));
+	json_object_set_new(set, "date", cts_record_text(f->date));
+	json_object_set_new(set, "title", cts_record_text(f->title));
+	json_object_set_new(set, "status", cts_record_text(f->status ? f->status : "tenue"));
 	if (f->place && *f->place)
-		json_object_set_new(set, "place", json_string(f->place));
-	rc = cts_record_put(n->store, "meeting", id, set);
+		json_object_set_new(set, "place", cts_record_text(f->place));
+	if ((rc = cts_rules_check_new("meeting", set, NULL)) == 0) {
+		cts_record_new_id(id);
+		rc = cts_record_put(n->store, "meeting", id, set);
+	}
 	json_decref(set);
 	if (rc == 0 && id_out)
 		memcpy(id_out, id, 37);
