@@ -377,9 +377,12 @@ const char *cts_gitnet_proxy_describe(const char *proxy, const char *url, char *
 	}
 	if (!p)
 		return NULL;
-	/* Never show credentials of the proxy. */
-	a = url_authority(p, &end);
-	if (a && memchr(a, '@', (size_t)(end - a))) {
+	/* Never show credentials of the proxy (with or without a scheme). */
+	if (!(a = url_authority(p, &end))) {
+		a = p;
+		end = p + strcspn(p, "/");
+	}
+	if (memchr(a, '@', (size_t)(end - a))) {
 		const char *at = a;
 		for (const char *q = a; q < end; q++)
 			if (*q == '@')

@@ -219,6 +219,9 @@ static void test_url_and_proxy(void **state)
 	assert_string_equal(cts_gitnet_proxy_describe(NULL, "https://depot.region.test/r", buf,
 	                                              sizeof(buf)),
 	                    "http://envproxy:3128");
+	setenv("https_proxy", "user:pw@bare-proxy:3128", 1);
+	assert_string_equal(cts_gitnet_proxy_describe(NULL, "https://h/r", buf, sizeof(buf)),
+	                    "bare-proxy:3128");
 	setenv("no_proxy", "localhost, .region.test", 1);
 	assert_null(cts_gitnet_proxy_describe("auto", "https://depot.region.test/r", buf,
 	                                      sizeof(buf)));
