@@ -53,6 +53,40 @@ int cts_meeting_check(cts_node *n, const char *territory, const char *id)
 	return cts_store_error(n->store, "recherche d'une réunion");
 }
 
+int cts_meeting_require(cts_node *n, const char *id, cts_meeting_use use, const char **status_out)
+{
+	sqlite3_stmt *s;
+	const char *status = NULL;
+	int idx, rc;
+
+	if ((rc = cts_meeting_check(n, NULL, id)) < 0)
+		return rc;
+	if ((rc = cts_store_stmt(n->store, &s, "SELECT status FROM meeting WHERE territory = ? AND id = ?")) < 0)
+		return rc;
+	sqlite3_bind_text(s, 1, n->territory, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 2, id, -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_type(s, 0) == SQLITE_TEXT)
+		idx = cts_code_index(cts_meeting_statuses, (const char *)sqlite3_column_text(s, 0));
+	else
+		idx = cts_code_index(cts_meeting_statuses, "tenue"); /* no status written: held */
+	sqlite3_reset(s);
+	if (idx >= 0)
+		status = cts_meeting_statuses[idx];
+	if (status && strcmp(status, "approuvee") == 0)
+		return cts_error_set(CTS_EINVAL,
+				     "le compte rendu de cette réunion est approuvé : elle est verrouillée"
+				     " (pour la corriger : ctsnode meeting reopen %.8s --reason \"pourquoi\")", id);
+	if (status && strcmp(status, "annulee") == 0 && use != CTS_MEETING_EDIT)
+		return cts_error_set(CTS_EINVAL, "cette réunion est annulée : elle ne reçoit ni présences, ni avis, ni contributions");
+	if (status && strcmp(status, "prevue") == 0 && use == CTS_MEETING_ATTENDANCE)
+		return cts_error_set(CTS_EINVAL,
+				     "cette réunion est prévue, pas encore tenue : les présences se saisissent une fois"
+				     " la réunion tenue (ctsnode meeting update %.8s --status tenue)", id);
+	if (status_out)
+		*status_out = status;
+	return 0;
+}
+
 int cts_meeting_list(cts_node *n, const char *territory, json_t **out)
 {
 	sqlite3_stmt *s;

@@ -44,8 +44,17 @@ static const cts_field_def theme_fields[] = {
 static const cts_field_def checkpoint_fields[] = {
 	F("node", CTS_FT_TEXT, 64), F("seq", CTS_FT_INT, 0), F("changeset", CTS_FT_TEXT, 64),
 };
+/* Fork evidence (sync/forkproof.h): a body is a whole changeset file
+ * (CTS_CHANGESET_MAX_BYTES), a signature an armored SSHSIG (CTS_SIG_MAX_BYTES). */
+static const cts_field_def fork_fields[] = {
+	F("node", CTS_FT_TEXT, 64),       F("seq", CTS_FT_INT, 0),
+	F("id_a", CTS_FT_TEXT, 64),       F("id_b", CTS_FT_TEXT, 64),
+	F("sig_a", CTS_FT_TEXT, 8192),    F("sig_b", CTS_FT_TEXT, 8192),
+	F("body_a", CTS_FT_TEXT, 8388608), F("body_b", CTS_FT_TEXT, 8388608),
+};
 
-/* Order matters: it is the order of the content digest. */
+/* Order matters: it is the order of the content digest (evidence tables,
+ * written by any node, are not part of it: see cts_record_digest). */
 const cts_table_def cts_tables[] = {
 	{ "registry", CTS_WRITER_AUTHORITY, ARR(registry_fields) },
 	{ "territory", CTS_WRITER_AUTHORITY, ARR(territory_fields) },
@@ -56,6 +65,7 @@ const cts_table_def cts_tables[] = {
 	{ "attendance", CTS_WRITER_TERRITORY, ARR(attendance_fields) },
 	{ "opinion", CTS_WRITER_TERRITORY, ARR(opinion_fields) },
 	{ "contribution", CTS_WRITER_TERRITORY, ARR(contribution_fields) },
+	{ "fork", CTS_WRITER_ANY, ARR(fork_fields) },
 };
 const size_t cts_table_count = sizeof(cts_tables) / sizeof(cts_tables[0]);
 
@@ -77,8 +87,8 @@ const char *const cts_builtin_theme_labels[] = {
 	"Ségur pilier 4 : fédérer les acteurs de la santé dans les territoires", NULL };
 const char *const cts_seats[] = { "titulaire", "suppleant", NULL };
 const char *const cts_seat_labels[] = { "Titulaire", "Suppléant", NULL };
-const char *const cts_meeting_statuses[] = { "prevue", "tenue", "annulee", NULL };
-const char *const cts_meeting_status_labels[] = { "Prévue", "Tenue", "Annulée", NULL };
+const char *const cts_meeting_statuses[] = { "prevue", "tenue", "approuvee", "annulee", NULL };
+const char *const cts_meeting_status_labels[] = { "Prévue", "Tenue", "Approuvée", "Annulée", NULL };
 const char *const cts_outcomes[] = { "favorable", "defavorable", "reserve", NULL };
 const char *const cts_outcome_labels[] = { "Favorable", "Défavorable", "Réservé", NULL };
 const char *const cts_attendance_statuses[] = { "present", "excused", "absent", NULL };

@@ -19,7 +19,8 @@ typedef struct {
 
 typedef enum {
 	CTS_WRITER_TERRITORY, /* written by territory nodes, for their own territory */
-	CTS_WRITER_AUTHORITY  /* reference data and registry: the authority only */
+	CTS_WRITER_AUTHORITY, /* reference data and registry: the authority only */
+	CTS_WRITER_ANY        /* evidence (forks): any node, in its own territory; not content */
 } cts_writer;
 
 typedef struct {
@@ -47,7 +48,7 @@ extern const char *const cts_builtin_themes[]; /* segur-pilier-1 .. 4 */
 extern const char *const cts_builtin_theme_labels[];
 extern const char *const cts_seats[];          /* titulaire, suppleant */
 extern const char *const cts_seat_labels[];
-extern const char *const cts_meeting_statuses[]; /* prevue, tenue, annulee */
+extern const char *const cts_meeting_statuses[]; /* prevue, tenue, approuvee, annulee */
 extern const char *const cts_meeting_status_labels[];
 extern const char *const cts_outcomes[];       /* favorable, defavorable, reserve */
 extern const char *const cts_outcome_labels[];
