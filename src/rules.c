@@ -359,3 +359,14 @@ void cts_rules_describe(const cts_rule_violation *why, char *buf, size_t size)
 	else
 		snprintf(buf, size, "table %s : %s", why->table, why->message);
 }
+
+int cts_rules_check_date_window(const char *label, const char *date, const char *latest, const char *latest_words)
+{
+	if (strcmp(date, CTS_RULES_FIRST_DATE) < 0)
+		return cts_error_set(CTS_EINVAL,
+				     "%s (%s) précède la création des conseils territoriaux de santé (loi du 26 janvier 2016) :"
+				     " vérifiez l'année", label, date);
+	if (latest && strcmp(date, latest) > 0)
+		return cts_error_set(CTS_EINVAL, "%s (%s) tombe %s : vérifiez l'année", label, date, latest_words);
+	return 0;
+}

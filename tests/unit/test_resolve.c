@@ -184,7 +184,7 @@ static void test_removed_members_and_territories(void **state)
 	char id[37];
 
 	(void)state;
-	assert_int_equal(cts_member_remove(n, geslin), 0);
+	assert_int_equal(cts_member_remove(n, geslin, NULL), 0);
 	refused(CTS_REF_MEMBER, "GESLIN-LE BRAS Annie", 0, CTS_ENOTFOUND, NULL);
 	resolves(CTS_REF_MEMBER, "GESLIN-LE BRAS Annie", CTS_RESOLVE_REMOVED, geslin);
 	resolves(CTS_REF_MEMBER, geslin, CTS_RESOLVE_REMOVED, geslin);
