@@ -1,6 +1,7 @@
 #include "change.h"
 
 #include "error.h"
+#include "meeting.h"
 #include "record.h"
 #include "rules.h"
 #include "strbuf.h"
@@ -155,8 +156,17 @@ int cts_change_current(cts_node *n, const char *table, const char *id, json_t **
 	if ((rc = cts_store_rows_json(n->store, s, &rows)) < 0)
 		return rc;
 	if (!(row = json_array_get(rows, 0))) {
+		static const struct {
+			const char *table, *none;
+		} nouns[] = { { "member", "aucun membre" }, { "meeting", "aucune réunion" }, { "opinion", "aucun avis" },
+			      { "contribution", "aucune contribution" } };
+		const char *none = "aucun enregistrement";
+		for (size_t i = 0; i < sizeof(nouns) / sizeof(nouns[0]); i++)
+			if (strcmp(nouns[i].table, table) == 0)
+				none = nouns[i].none;
 		json_decref(rows);
-		return cts_error_set(CTS_ENOTFOUND, "aucun enregistrement %s d'identifiant %.40s dans ce territoire", table, id);
+		return cts_error_set(CTS_ENOTFOUND, "%s d'identifiant « %.40s » dans ce territoire (ctsnode %s list)", none, id,
+				     t->name);
 	}
 	*out = json_incref(row);
 	json_decref(rows);
@@ -206,9 +216,14 @@ int cts_change_name(cts_node *n, const char *table, const json_t *row, char **ou
 	return cts_strbuf_take(&b, out, NULL);
 }
 
-/* Same value? Absent and null are the same. */
-static int same(const json_t *a, const json_t *b)
+/* Does the record's value `a` of field (table, field) equal `b`? Absent
+ * and null are the same, and a status without value is its default. */
+static int same(const char *table, const char *field, const json_t *a, const json_t *b)
 {
+	const char *dflt = default_code(table, field);
+
+	if ((!a || json_is_null(a)) && dflt && json_is_string(b))
+		return strcmp(json_string_value(b), dflt) == 0;
 	if (!a || json_is_null(a))
 		return !b || json_is_null(b);
 	return b && json_equal((json_t *)a, (json_t *)b);
@@ -232,7 +247,7 @@ int cts_change_put(cts_node *n, const char *table, const char *id, const json_t 
 		goto done;
 	json_object_foreach((json_t *)want, field, v) {
 		json_t *old = json_object_get(row, field);
-		cts_strbuf *b = same(old, v) ? &kept : &diff;
+		cts_strbuf *b = same(table, field, old, v) ? &kept : &diff;
 		cts_strbuf_addf(b, "%s%s ", b->len ? ", " : "", field_name(table, field));
 		if (b == &kept) {
 			cts_strbuf_add(b, "déjà ");
@@ -257,12 +272,8 @@ int cts_change_put(cts_node *n, const char *table, const char *id, const json_t 
 	if ((rc = cts_record_put(n->store, table, id, set)) == 0)
 		rc = cts_change_say(out, 1, "%s : %s.", name, diff.ptr);
 done:
-	if (rc == 0)
-		rc = cts_store_commit(n->store);
-	if (rc < 0) {
-		cts_store_rollback(n->store);
+	if ((rc = cts_change_end(n, rc)) < 0)
 		cts_change_dispose(out);
-	}
 	free(name);
 	json_decref(row);
 	json_decref(set);
@@ -304,4 +315,48 @@ int cts_change_input_date(cts_node *n, const char *label, const char *typed, int
 	else
 		snprintf(words, sizeof(words), "plus de %d ans après aujourd'hui", max_years);
 	return cts_rules_check_date_window(label, out, latest, words);
+}
+
+int cts_change_attached_status(cts_node *n, const char *table, const char *id, const char *status, int use,
+			       cts_change *out)
+{
+	json_t *row = NULL, *set = json_pack("{s:s}", "status", status);
+	const char *meeting;
+	int rc;
+
+	if (!set)
+		return cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
+	if ((rc = cts_store_begin(n->store)) < 0) {
+		json_decref(set);
+		return rc;
+	}
+	if ((rc = cts_change_current(n, table, id, &row)) == 0) {
+		meeting = json_string_value(json_object_get(row, "meeting"));
+		if (!meeting || (rc = cts_meeting_require(n, meeting, (cts_meeting_use)use, NULL)) == 0)
+			rc = cts_change_put(n, table, id, set, out);
+	}
+	json_decref(set);
+	json_decref(row);
+	return cts_change_end(n, rc);
+}
+
+int cts_change_end(cts_node *n, int rc)
+{
+	if (rc == 0)
+		return cts_store_commit(n->store);
+	cts_store_rollback(n->store);
+	return rc;
+}
+
+int cts_change_require_meetings(cts_node *n, const json_t *set, const json_t *row)
+{
+	const char *was = json_string_value(json_object_get(row, "meeting"));
+	const char *to = json_string_value(json_object_get(set, "meeting"));
+	int rc;
+
+	if (was && (rc = cts_meeting_require(n, was, CTS_MEETING_ATTACH, NULL)) < 0)
+		return rc;
+	if (to && (!was || strcmp(to, was) != 0))
+		return cts_meeting_require(n, to, CTS_MEETING_ATTACH, NULL);
+	return 0;
 }

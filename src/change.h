@@ -24,8 +24,8 @@ typedef struct {
 void cts_change_dispose(cts_change *c);
 
 /* The current values of record (table, id) of this node's territory as a
- * new JSON object (field → value, null when unset); CTS_ENOTFOUND when
- * there is no such live record. */
+ * new JSON object (field → value, null when unset); CTS_ENOTFOUND, with a
+ * French message saying where to look, when there is no such live record. */
 int cts_change_current(cts_node *n, const char *table, const char *id, json_t **out);
 
 /* How messages name a record, from its values (`row` as
@@ -40,6 +40,21 @@ int cts_change_name(cts_node *n, const char *table, const json_t *row, char **ou
  * "Rien à changer : <name> : <field> déjà <value>." with nothing written.
  * The record must exist (CTS_ENOTFOUND). Values must pass the rules. */
 int cts_change_put(cts_node *n, const char *table, const char *id, const json_t *want, cts_change *out);
+
+/* Set the status of an opinion or contribution (`table`) to `status`,
+ * when the meeting it hangs on (if any) allows `use` (a cts_meeting_use
+ * of meeting.h): one put, or nothing when it already has it (a record
+ * without status has the default one: rendu, transmise). */
+int cts_change_attached_status(cts_node *n, const char *table, const char *id, const char *status, int use,
+			       cts_change *out);
+
+/* The meeting a record hangs on (row's "meeting", row may be NULL) and
+ * the one `set` moves it to accept it (CTS_MEETING_ATTACH). */
+int cts_change_require_meetings(cts_node *n, const json_t *set, const json_t *row);
+
+/* End the transaction a write began: commit when rc is 0 (returning the
+ * commit's result), else roll back and return rc. */
+int cts_change_end(cts_node *n, int rc);
 
 /* out->line = a copy of the formatted text, out->changed = changed
  * (out may be NULL: nothing done). 0 or CTS_ENOMEM. */

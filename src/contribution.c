@@ -26,14 +26,6 @@ int cts_theme_known(cts_node *n, const char *code)
 	return found;
 }
 
-/* Commit or roll back the transaction of a write ending with rc. */
-static int finish(cts_node *n, int rc)
-{
-	if (rc == 0)
-		return cts_store_commit(n->store);
-	cts_store_rollback(n->store);
-	return rc;
-}
 
 /* The typed fields as values to write ("" clears the optional ones),
  * with the rules of every value and the theme known. */
@@ -69,21 +61,6 @@ static int fields_to_set(cts_node *n, const cts_contribution_fields *f, json_t *
 	return 0;
 }
 
-/* The meeting the contribution hangs on (and the one it moves to)
- * accepts it. */
-static int check_meeting(cts_node *n, const json_t *set, const json_t *row)
-{
-	const char *was = json_string_value(json_object_get(row, "meeting"));
-	const char *to = json_string_value(json_object_get(set, "meeting"));
-	int rc;
-
-	if (was && (rc = cts_meeting_require(n, was, CTS_MEETING_ATTACH, NULL)) < 0)
-		return rc;
-	if (to && (!was || strcmp(to, was) != 0))
-		return cts_meeting_require(n, to, CTS_MEETING_ATTACH, NULL);
-	return 0;
-}
-
 int cts_contribution_add(cts_node *n, const cts_contribution_fields *f, char id_out[37])
 {
 	cts_contribution_fields g = *f;
@@ -100,26 +77,15 @@ int cts_contribution_add(cts_node *n, const cts_contribution_fields *f, char id_
 	if ((rc = fields_to_set(n, &g, &set)) < 0)
 		return rc;
 	if ((rc = cts_rules_check_new("contribution", set, NULL)) == 0 && (rc = cts_store_begin(n->store)) == 0) {
-		if ((rc = check_meeting(n, set, NULL)) == 0) {
+		if ((rc = cts_change_require_meetings(n, set, NULL)) == 0) {
 			cts_record_new_id(id);
 			rc = cts_record_put(n->store, "contribution", id, set);
 		}
-		rc = finish(n, rc);
+		rc = cts_change_end(n, rc);
 	}
 	json_decref(set);
 	if (rc == 0 && id_out)
 		memcpy(id_out, id, 37);
-	return rc;
-}
-
-/* The live contribution `id` of this node's territory. */
-static int current(cts_node *n, const char *id, json_t **row)
-{
-	int rc = cts_change_current(n, "contribution", id, row);
-
-	if (rc == CTS_ENOTFOUND)
-		rc = cts_error_set(CTS_ENOTFOUND, "aucune contribution d'identifiant « %.40s » dans ce territoire"
-						  " (ctsnode contribution list)", id);
 	return rc;
 }
 
@@ -133,52 +99,23 @@ int cts_contribution_update(cts_node *n, const char *id, const cts_contribution_
 	if (json_object_size(set) == 0)
 		rc = cts_error_set(CTS_EINVAL, "rien à modifier : indiquez au moins un champ (--theme, --title, --text, --meeting, --date)");
 	else if ((rc = cts_store_begin(n->store)) == 0) {
-		if ((rc = current(n, id, &row)) == 0 && (rc = check_meeting(n, set, row)) == 0)
+		if ((rc = cts_change_current(n, "contribution", id, &row)) == 0 && (rc = cts_change_require_meetings(n, set, row)) == 0)
 			rc = cts_change_put(n, "contribution", id, set, out);
-		rc = finish(n, rc);
+		rc = cts_change_end(n, rc);
 	}
 	json_decref(set);
 	json_decref(row);
 	return rc;
 }
 
-/* Status of a contribution; withdrawing also works on a cancelled meeting. */
-static int set_status(cts_node *n, const char *id, const char *status, cts_meeting_use use, cts_change *out)
-{
-	json_t *row = NULL, *set = json_pack("{s:s}", "status", status);
-	int rc;
-
-	if (!set)
-		return cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
-	if ((rc = cts_store_begin(n->store)) < 0) {
-		json_decref(set);
-		return rc;
-	}
-	if ((rc = current(n, id, &row)) == 0) {
-		const char *was = json_string_value(json_object_get(row, "status"));
-		const char *meeting = json_string_value(json_object_get(row, "meeting"));
-		if (!was && strcmp(status, "transmise") == 0) { /* never withdrawn */
-			char *name = NULL;
-			if ((rc = cts_change_name(n, "contribution", row, &name)) == 0)
-				rc = cts_change_say(out, 0, "Rien à changer : %s n'est pas retirée.", name);
-			free(name);
-		} else if (!meeting || (rc = cts_meeting_require(n, meeting, use, NULL)) == 0) {
-			rc = cts_change_put(n, "contribution", id, set, out);
-		}
-	}
-	json_decref(set);
-	json_decref(row);
-	return finish(n, rc);
-}
-
 int cts_contribution_withdraw(cts_node *n, const char *id, cts_change *out)
 {
-	return set_status(n, id, "retiree", CTS_MEETING_EDIT, out);
+	return cts_change_attached_status(n, "contribution", id, "retiree", CTS_MEETING_EDIT, out);
 }
 
 int cts_contribution_restore(cts_node *n, const char *id, cts_change *out)
 {
-	return set_status(n, id, "transmise", CTS_MEETING_ATTACH, out);
+	return cts_change_attached_status(n, "contribution", id, "transmise", CTS_MEETING_ATTACH, out);
 }
 
 int cts_contribution_list(cts_node *n, const char *territory, json_t **out)

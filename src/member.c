@@ -150,14 +150,6 @@ static int check_name_free(cts_node *n, const char *self, const json_t *set, con
 	return 0;
 }
 
-/* Commit or roll back the transaction of a write ending with rc. */
-static int finish(cts_node *n, int rc)
-{
-	if (rc == 0)
-		return cts_store_commit(n->store);
-	cts_store_rollback(n->store);
-	return rc;
-}
 
 int cts_member_add(cts_node *n, const cts_member_fields *f, char id_out[37])
 {
@@ -180,19 +172,8 @@ int cts_member_add(cts_node *n, const cts_member_fields *f, char id_out[37])
 	if ((rc = check_name_free(n, NULL, set, NULL)) == 0)
 		rc = cts_record_put(n->store, "member", id, set);
 	json_decref(set);
-	if ((rc = finish(n, rc)) == 0 && id_out)
+	if ((rc = cts_change_end(n, rc)) == 0 && id_out)
 		memcpy(id_out, id, 37);
-	return rc;
-}
-
-/* The live member `id` of this node's territory. */
-static int current(cts_node *n, const char *id, json_t **row)
-{
-	int rc = cts_change_current(n, "member", id, row);
-
-	if (rc == CTS_ENOTFOUND)
-		rc = cts_error_set(CTS_ENOTFOUND, "aucun membre d'identifiant « %.40s » dans ce territoire (ctsnode member list)",
-				   id);
 	return rc;
 }
 
@@ -211,12 +192,12 @@ int cts_member_update(cts_node *n, const char *id, const cts_member_fields *f, c
 		json_decref(set);
 		return rc;
 	}
-	if ((rc = current(n, id, &row)) == 0 && (rc = check_mandate(set, row)) == 0 &&
+	if ((rc = cts_change_current(n, "member", id, &row)) == 0 && (rc = check_mandate(set, row)) == 0 &&
 	    (rc = check_name_free(n, id, set, row)) == 0)
 		rc = cts_change_put(n, "member", id, set, out);
 	json_decref(set);
 	json_decref(row);
-	return finish(n, rc);
+	return cts_change_end(n, rc);
 }
 
 int cts_member_remove(cts_node *n, const char *id, cts_change *out)
@@ -227,19 +208,19 @@ int cts_member_remove(cts_node *n, const char *id, cts_change *out)
 
 	if ((rc = cts_store_begin(n->store)) < 0)
 		return rc;
-	if ((rc = current(n, id, &row)) == 0 && (rc = cts_change_name(n, "member", row, &name)) == 0 &&
+	if ((rc = cts_change_current(n, "member", id, &row)) == 0 && (rc = cts_change_name(n, "member", row, &name)) == 0 &&
 	    (rc = cts_record_del(n->store, "member", id)) == 0)
 		rc = cts_change_say(out, 1,
 				    "%s retiré de la liste (l'historique le garde ; pour le rétablir : ctsnode member restore %.8s).",
 				    name, id);
 	free(name);
 	json_decref(row);
-	return finish(n, rc);
+	return cts_change_end(n, rc);
 }
 
 /* Every value the engine holds for member `id`, visible or hidden by its
- * tombstone (null ones left out), as a new object; *hidden: how many are
- * hidden. */
+ * tombstone (null ones left out), as a new object; *hidden: how many
+ * (not null) are hidden: the member is removed when there is one. */
 static int last_values(cts_node *n, const char *id, json_t **out, int *hidden)
 {
 	sqlite3_stmt *s;
@@ -251,7 +232,8 @@ static int last_values(cts_node *n, const char *id, json_t **out, int *hidden)
 	if (!set)
 		return cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
 	if ((rc = cts_store_stmt(n->store, &s,
-				 "SELECT f.field, f.value, t.rid IS NOT NULL AND (t.hlc > f.hlc OR (t.hlc = f.hlc AND t.node > f.node))"
+				 "SELECT f.field, f.value, t.rid IS NOT NULL AND f.value IS NOT NULL"
+				 " AND (t.hlc > f.hlc OR (t.hlc = f.hlc AND t.node > f.node))"
 				 " FROM fstate f LEFT JOIN tomb t ON t.tbl = f.tbl AND t.territory = f.territory AND t.rid = f.rid"
 				 " WHERE f.tbl = 'member' AND f.territory = ? AND f.rid = ?")) < 0) {
 		json_decref(set);
@@ -302,7 +284,7 @@ int cts_member_restore(cts_node *n, const char *id, cts_change *out)
 done:
 	free(name);
 	json_decref(set);
-	return finish(n, rc);
+	return cts_change_end(n, rc);
 }
 
 int cts_member_list(cts_node *n, const char *territory, json_t **out)
@@ -334,7 +316,7 @@ int cts_member_list_removed(cts_node *n, const char *territory, json_t **out)
 				 LAST("mandate_start") "," LAST("mandate_end") " FROM tomb t JOIN fstate f"
 				 " ON f.tbl = t.tbl AND f.territory = t.territory AND f.rid = t.rid"
 				 " WHERE t.tbl = 'member' AND (?1 IS NULL OR t.territory = ?1) GROUP BY t.territory, t.rid"
-				 " HAVING sum(t.hlc > f.hlc OR (t.hlc = f.hlc AND t.node > f.node)) > 0"
+				 " HAVING sum(f.value IS NOT NULL AND (t.hlc > f.hlc OR (t.hlc = f.hlc AND t.node > f.node))) > 0"
 				 " ORDER BY t.territory, 3 COLLATE NOCASE, 4 COLLATE NOCASE, t.rid")) < 0)
 		return rc;
 	if (territory)

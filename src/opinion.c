@@ -44,14 +44,6 @@ const char *cts_opinion_contradiction(long long votes_for, long long votes_again
 	return NULL;
 }
 
-/* Commit or roll back the transaction of a write ending with rc. */
-static int finish(cts_node *n, int rc)
-{
-	if (rc == 0)
-		return cts_store_commit(n->store);
-	cts_store_rollback(n->store);
-	return rc;
-}
 
 static long long count_of(const json_t *set, const json_t *row, const char *key)
 {
@@ -69,9 +61,7 @@ static int check_meeting(cts_node *n, const json_t *set, const json_t *row)
 	long long votes;
 	int rc;
 
-	if (was && (rc = cts_meeting_require(n, was, CTS_MEETING_ATTACH, NULL)) < 0)
-		return rc;
-	if (to && (!was || strcmp(to, was) != 0) && (rc = cts_meeting_require(n, to, CTS_MEETING_ATTACH, NULL)) < 0)
+	if ((rc = cts_change_require_meetings(n, set, row)) < 0)
 		return rc;
 	votes = count_of(set, row, "votes_for") + count_of(set, row, "votes_against") + count_of(set, row, "votes_abstain");
 	return check_votes(n, to ? to : was, votes);
@@ -102,18 +92,8 @@ int cts_opinion_add(cts_node *n, const cts_opinion_fields *f, char id_out[37])
 		rc = cts_record_put(n->store, "opinion", id, set);
 	}
 	json_decref(set);
-	if ((rc = finish(n, rc)) == 0 && id_out)
+	if ((rc = cts_change_end(n, rc)) == 0 && id_out)
 		memcpy(id_out, id, 37);
-	return rc;
-}
-
-/* The live opinion `id` of this node's territory. */
-static int current(cts_node *n, const char *id, json_t **row)
-{
-	int rc = cts_change_current(n, "opinion", id, row);
-
-	if (rc == CTS_ENOTFOUND)
-		rc = cts_error_set(CTS_ENOTFOUND, "aucun avis d'identifiant « %.40s » dans ce territoire (ctsnode opinion list)", id);
 	return rc;
 }
 
@@ -141,53 +121,23 @@ int cts_opinion_update(cts_node *n, const char *id, const cts_opinion_fields *f,
 	else
 		rc = cts_rules_check_set("opinion", set, NULL);
 	if (rc == 0 && (rc = cts_store_begin(n->store)) == 0) {
-		if ((rc = current(n, id, &row)) == 0 && (rc = check_meeting(n, set, row)) == 0)
+		if ((rc = cts_change_current(n, "opinion", id, &row)) == 0 && (rc = check_meeting(n, set, row)) == 0)
 			rc = cts_change_put(n, "opinion", id, set, out);
-		rc = finish(n, rc);
+		rc = cts_change_end(n, rc);
 	}
 	json_decref(set);
 	json_decref(row);
 	return rc;
 }
 
-/* Status of an opinion; withdrawing also works on a cancelled meeting. */
-static int set_status(cts_node *n, const char *id, const char *status, cts_meeting_use use, cts_change *out)
-{
-	json_t *row = NULL, *set = json_pack("{s:s}", "status", status);
-	const char *meeting;
-	int rc;
-
-	if (!set)
-		return cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
-	if ((rc = cts_store_begin(n->store)) < 0) {
-		json_decref(set);
-		return rc;
-	}
-	if ((rc = current(n, id, &row)) == 0) {
-		const char *was = json_string_value(json_object_get(row, "status"));
-		meeting = json_string_value(json_object_get(row, "meeting"));
-		if (!was && strcmp(status, "rendu") == 0) { /* never withdrawn */
-			char *name = NULL;
-			if ((rc = cts_change_name(n, "opinion", row, &name)) == 0)
-				rc = cts_change_say(out, 0, "Rien à changer : %s n'est pas retiré.", name);
-			free(name);
-		} else if (!meeting || (rc = cts_meeting_require(n, meeting, use, NULL)) == 0) {
-			rc = cts_change_put(n, "opinion", id, set, out);
-		}
-	}
-	json_decref(set);
-	json_decref(row);
-	return finish(n, rc);
-}
-
 int cts_opinion_withdraw(cts_node *n, const char *id, cts_change *out)
 {
-	return set_status(n, id, "retire", CTS_MEETING_EDIT, out);
+	return cts_change_attached_status(n, "opinion", id, "retire", CTS_MEETING_EDIT, out);
 }
 
 int cts_opinion_restore(cts_node *n, const char *id, cts_change *out)
 {
-	return set_status(n, id, "rendu", CTS_MEETING_ATTACH, out);
+	return cts_change_attached_status(n, "opinion", id, "rendu", CTS_MEETING_ATTACH, out);
 }
 
 int cts_opinion_list(cts_node *n, const char *territory, json_t **out)

@@ -25,7 +25,8 @@ static const char *const live_sql[] = {
 	[CTS_REF_CONTRIBUTION] = "SELECT id, title, theme, status, NULL FROM contribution WHERE territory = ?1" ID_RANGE("id"),
 };
 
-/* Removed members: a tombstone hides some of their last known values. */
+/* Removed members: a tombstone hides some of their last known values
+ * (member.c, last_values). */
 #define REMOVED_FIELD(f)                                                                                  \
 	"(SELECT value FROM fstate f WHERE f.tbl = 'member' AND f.territory = t.territory AND f.rid = t.rid" \
 	" AND f.field = '" f "')"
@@ -33,7 +34,7 @@ static const char removed_sql[] =
 	"SELECT t.rid, " REMOVED_FIELD("last_name") ", " REMOVED_FIELD("first_name") ", " REMOVED_FIELD("college")
 	", NULL FROM tomb t WHERE t.tbl = 'member' AND t.territory = ?1" ID_RANGE("t.rid")
 	" AND EXISTS (SELECT 1 FROM fstate f WHERE f.tbl = 'member' AND f.territory = t.territory AND f.rid = t.rid"
-	" AND (t.hlc > f.hlc OR (t.hlc = f.hlc AND t.node > f.node)))";
+	" AND f.value IS NOT NULL AND (t.hlc > f.hlc OR (t.hlc = f.hlc AND t.node > f.node)))";
 
 static const struct {
 	const char *none;    /* "aucune réunion" */
