@@ -5,7 +5,8 @@
  * Exit codes (documented in docs/CLI.md and `ctsnode --help`):
  *   0  success
  *   1  findings, or input refused (invalid data, bad signature, wrong passphrase)
- *   2  usage error (unknown command or option, missing argument)
+ *   2  usage error (unknown command or option, missing argument), or a record
+ *      reference that names several records (CTS_EAMBIGUOUS)
  *   3  internal or I/O failure (disk, database, git)
  *   4  remote unreachable: the work is sealed and kept locally, the push is queued
  *   5  the node is busy (another ctsnode process holds it)

@@ -49,9 +49,9 @@ static void usage(FILE *out)
 	      "\n"
 	      "Phrase de passe : demandée au clavier, ou variable CTSNODE_PASSPHRASE pour les scripts.\n"
 	      "\n"
-	      "Codes de sortie : 0 succès ; 1 constats ou saisie refusée ; 2 erreur d'utilisation ;\n"
-	      "3 erreur interne ou d'entrée-sortie ; 4 dépôt injoignable (travail gardé, envoi en\n"
-	      "attente) ; 5 nœud occupé par un autre processus ctsnode.\n",
+	      "Codes de sortie : 0 succès ; 1 constats ou saisie refusée ; 2 erreur d'utilisation ou\n"
+	      "désignation ambiguë ; 3 erreur interne ou d'entrée-sortie ; 4 dépôt injoignable (travail\n"
+	      "gardé, envoi en attente) ; 5 nœud occupé par un autre processus ctsnode.\n",
 	      out);
 }
 
