@@ -292,8 +292,10 @@ static int offer_entry(const char *name, const git_oid *blob, size_t size, unsig
 }
 
 /* A node branch must only fast-forward from what we saw last time, and
- * keep every changeset the authority checkpointed. */
-static int check_branch(cts_node *n, cts_gitrepo *repo, const char *node, const git_oid *tip, cts_sync_result *r)
+ * keep every changeset the authority checkpointed. *rewritten = 1 when it
+ * does not (left alone otherwise). */
+static int check_branch(cts_node *n, cts_gitrepo *repo, const char *node, const git_oid *tip, cts_sync_result *r,
+			int *rewritten)
 {
 	char key[128], *seen_hex = NULL, hex[GIT_OID_HEXSZ + 1];
 	git_oid seen;
@@ -307,6 +309,7 @@ static int check_branch(cts_node *n, cts_gitrepo *repo, const char *node, const 
 		snprintf(msg, sizeof(msg), "branche nodes/%s réécrite : elle ne prolonge plus le commit %.12s déjà vu", node, seen_hex);
 		finding(r, node, 0, msg);
 		ok = 0;
+		*rewritten = 1;
 	}
 	cts_error_clear();
 	same = seen_hex && git_oid_fromstr(&seen, seen_hex) == 0 && git_oid_equal(&seen, tip);
@@ -331,6 +334,7 @@ static int check_branch(cts_node *n, cts_gitrepo *repo, const char *node, const 
 					 (long long)seq, id[0] ? "a changé" : "a disparu");
 				finding(r, node, seq, msg);
 				ok = 0;
+				*rewritten = 1;
 			}
 		}
 		sqlite3_reset(s);
@@ -348,6 +352,22 @@ typedef struct {
 	cts_sync_result *r;
 	int rc;
 } refs_ctx;
+
+/* Is changeset (node, seq) on node's fetched branch? (cts_import_stats.published) */
+static int branch_published(const char *node, int64_t seq, void *ctx)
+{
+	char ref[128];
+	git_oid tip;
+	int rc;
+
+	branch_ref(ref, sizeof(ref), node, 1);
+	if ((rc = cts_gitrepo_ref_oid(ctx, ref, &tip)) == 0)
+		rc = tree_has(ctx, &tip, node, seq);
+	else if (rc == CTS_ENOTFOUND)
+		rc = 0;
+	cts_error_clear();
+	return rc;
+}
 
 /* What import_branch() saw of a branch: its tip and the checkpoints of
  * its node ("<tip hex>" then " <seq>:<changeset id>" per checkpoint).
@@ -422,11 +442,11 @@ static int import_branch(const char *ref, const git_oid *oid, void *vctx)
 {
 	refs_ctx *c = vctx;
 	const char *node = ref + strlen("refs/remotes/origin/nodes/");
-	char dir[128], ckey[128], okey[128], tip[GIT_OID_HEXSZ + 1], *fp = NULL;
+	char dir[128], ckey[128], okey[128], fkey[128], tip[GIT_OID_HEXSZ + 1], *fp = NULL;
 	walk_ctx w = { c->n, c->repo, c->r, oid, node, 0, 0 };
 	size_t findings = json_array_size(c->r->findings);
 	sqlite3_stmt *s;
-	int rc;
+	int rc, rewritten = 0, full = 0;
 
 	if (!cts_valid_node_id(node)) {
 		finding(c->r, node, 0, "branche de nœud au nom invalide : ignorée");
@@ -434,10 +454,11 @@ static int import_branch(const char *ref, const git_oid *oid, void *vctx)
 	}
 	snprintf(ckey, sizeof(ckey), "branch_checked:%s", node);
 	snprintf(okey, sizeof(okey), "branch_offered:%s", node);
+	snprintf(fkey, sizeof(fkey), "branch_fullwalk:%s", node);
 	git_oid_tostr(tip, sizeof(tip), oid);
 	fp = branch_fingerprint(c->n, node, oid);
 	if (!meta_is(c->n, ckey, fp)) {
-		if ((rc = check_branch(c->n, c->repo, node, oid, c->r)) < 0) {
+		if ((rc = check_branch(c->n, c->repo, node, oid, c->r, &rewritten)) < 0) {
 			free(fp);
 			c->rc = rc;
 			return 1;
@@ -462,7 +483,17 @@ static int import_branch(const char *ref, const git_oid *oid, void *vctx)
 		c->rc = cts_store_error(c->n->store, "lecture de l'historique");
 		return 1;
 	}
-	{
+	/* A rewritten branch may carry another version of a changeset applied
+	 * here: offer all of it once per tip, so that a fork is seen. */
+	if (rewritten && !meta_is(c->n, fkey, tip)) {
+		full = 1;
+		w.last = 0;
+		if ((rc = cts_store_meta_set(c->n->store, fkey, tip)) < 0) {
+			c->rc = rc;
+			return 1;
+		}
+	}
+	if (!full) {
 		char *v = NULL, seen[GIT_OID_HEXSZ + 1];
 		long long then;
 		int skip = cts_store_meta_get(c->n->store, okey, &v) == 0 &&
@@ -616,6 +647,8 @@ static int sync_common(cts_node *n, const cts_key *key, const char *url, cts_syn
 		return rc;
 	if ((rc = open_repo(n, url, &repo)) < 0)
 		return rc;
+	r->import.published = branch_published;
+	r->import.published_ctx = repo;
 	fetch_rc = cts_gitrepo_fetch(repo);
 	if (fetch_rc < 0 && fetch_rc != CTS_ENET)
 		goto out_rc_fetch;
@@ -623,6 +656,9 @@ static int sync_common(cts_node *n, const cts_key *key, const char *url, cts_syn
 		goto out;
 	if (fetch_rc == 0) {
 		if ((rc = import_all(n, repo, r)) < 0)
+			goto out;
+		/* Forks this node recorded are published with this sync. */
+		if (!region && r->import.evidence > 0 && (rc = cts_journal_seal(n, key, NULL)) < 0)
 			goto out;
 		if (region) {
 			/* Sign the heads we accepted, then seal that. */

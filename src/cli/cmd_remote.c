@@ -63,6 +63,8 @@ static int run(cli_ctx *c, int argc, char **argv, int region)
 				      r.checkpointed, "accepted", r.import.accepted, "duplicates", r.import.duplicates,
 				      "events", r.import.events ? json_incref(r.import.events) : json_array(),
 				      "findings", r.findings ? json_incref(r.findings) : json_array());
+		json_object_set_new(o, "forks", json_integer(r.import.forks));
+		json_object_set_new(o, "fork_records", json_integer(r.import.evidence));
 		if (rc < 0)
 			json_object_set_new(o, "error", json_string(cts_error_message()));
 		cli_print_json(o);

@@ -61,6 +61,11 @@ int cli_print_import(cli_ctx *c, const cts_import_stats *st)
 	printf(".\n");
 	if (st->rebuilt)
 		printf("La vue locale a été reconstruite (révocation ou bifurcation détectée).\n");
+	if (st->forks)
+		printf("%d bifurcation(s) constatée(s) : un nœud a signé deux versions d'un même changeset ; les deux\n"
+		       "et tous ses changesets suivants sont refusés (ctsnode status, incidents).\n", st->forks);
+	if (st->evidence)
+		printf("%d preuve(s) de bifurcation enregistrée(s) par ce poste : elles partent avec le sync.\n", st->evidence);
 	json_array_foreach(st->events, i, e) {
 		const char *state = cli_str(e, "state");
 		printf("  %s %s n°%lld : %s\n",
@@ -154,6 +159,8 @@ static int import_run(cli_ctx *c, int argc, char **argv)
 		json_t *o = json_pack("{s:i, s:i, s:i, s:b, s:o}", "offered", st.offered, "accepted", st.accepted,
 				      "duplicates", st.duplicates, "rebuilt", st.rebuilt, "events",
 				      st.events ? json_incref(st.events) : json_array());
+		json_object_set_new(o, "forks", json_integer(st.forks));
+		json_object_set_new(o, "fork_records", json_integer(st.evidence));
 		cli_print_json(o);
 		json_decref(o);
 	} else {
