@@ -10,11 +10,7 @@ A="$CTS_TEST_DATA/attendance"
 REPO="$T/region.git"
 
 cts "$T/region" region init --region normandie --node region-normandie --remote "$REPO" --no-passphrase >/dev/null
-for p in a:re-poste-a b:re-poste-b; do
-	IFS=: read -r h node <<<"$p"
-	make_territory "$T/$h" rouen-elbeuf "$node" "$T/region"
-	cts "$T/region" region enroll --node "$node" --territory rouen-elbeuf --key "$(cts "$T/$h" key show | awk '{print $1" "$2}')" >/dev/null
-done
+enroll_territories "$T/region" a:rouen-elbeuf:re-poste-a b:rouen-elbeuf:re-poste-b
 cts "$T/region" region pull >/dev/null
 syncall() { # both devices, the region (which signs a checkpoint), both devices again
 	cts "$T/a" sync >/dev/null; cts "$T/b" sync >/dev/null; cts "$T/a" sync >/dev/null

@@ -34,17 +34,10 @@ static uint64_t fixed_clock(void *ctx)
 
 static int setup(void **state)
 {
-	cts_node *region;
-	char *auth = NULL;
-
 	(void)state;
 	root = tu_tmpdir();
-	region = tu_node(root, "region-x", "normandie", CTS_ROLE_AUTHORITY, NULL);
-	assert_int_equal(cts_store_meta_get(region->store, "public_key", &auth), 0);
-	n = tu_node(root, "ta-1", "ta", CTS_ROLE_TERRITORY, auth);
+	n = tu_territory_node(root, "ta-1", "ta");
 	n->store->clock = fixed_clock;
-	free(auth);
-	cts_node_free(region);
 	return 0;
 }
 

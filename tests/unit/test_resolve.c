@@ -42,15 +42,8 @@ static void add_meeting(const char *body, const char *date, const char *title, c
 static int setup(void **state)
 {
 	(void)state;
-	cts_node *region;
-	char *auth = NULL;
-
 	root = tu_tmpdir();
-	region = tu_node(root, "region-x", "normandie", CTS_ROLE_AUTHORITY, NULL);
-	assert_int_equal(cts_store_meta_get(region->store, "public_key", &auth), 0);
-	n = tu_node(root, "ta-1", "ta", CTS_ROLE_TERRITORY, auth);
-	free(auth);
-	cts_node_free(region);
+	n = tu_territory_node(root, "ta-1", "ta");
 	add_member("ALBY", "Jérôme", "professionnels", alby);
 	add_member("ALBY", "Marie", "usagers", alby2);
 	add_member("GESLIN-LE BRAS", "Annie", "usagers", geslin);
