@@ -283,33 +283,37 @@ static void print_cell(const char *cell, size_t width, int last)
 		fputc(' ', stdout);
 }
 
+/* Two passes over the rows (widths, then lines): the cells of one row at
+ * a time in memory, whatever the length of the listing. */
 static void print_table(const json_t *rows, const cli_listing *l)
 {
 	size_t n = json_array_size(rows), width[CLI_MAX_COLS] = { 0 };
-	cli_cells *cells = calloc(n ? n : 1, sizeof(*cells));
+	cli_cells *cells = malloc(sizeof(*cells));
 
 	if (!cells)
 		return;
 	for (size_t k = 0; k < l->ncols; k++)
 		width[k] = cts_text_width(l->headers[k]);
-	for (size_t i = 0; i < n; i++) {
-		l->cells(json_array_get(rows, i), cells[i], 0);
-		for (size_t k = 0; k < l->ncols; k++) {
-			size_t w;
-			one_line(cells[i][k]);
-			if ((w = cts_text_width(cells[i][k])) > width[k])
-				width[k] = w;
+	for (int pass = 0; pass < 2; pass++) {
+		if (pass == 1 && n) {
+			for (size_t k = 0; k < l->ncols; k++)
+				print_cell(l->headers[k], width[k], k + 1 == l->ncols);
+			fputc('\n', stdout);
 		}
-	}
-	if (n) {
-		for (size_t k = 0; k < l->ncols; k++)
-			print_cell(l->headers[k], width[k], k + 1 == l->ncols);
-		fputc('\n', stdout);
-	}
-	for (size_t i = 0; i < n; i++) {
-		for (size_t k = 0; k < l->ncols; k++)
-			print_cell(cells[i][k], width[k], k + 1 == l->ncols);
-		fputc('\n', stdout);
+		for (size_t i = 0; i < n; i++) {
+			memset(cells, 0, sizeof(*cells));
+			l->cells(json_array_get(rows, i), *cells, 0);
+			for (size_t k = 0; k < l->ncols; k++) {
+				size_t w;
+				one_line((*cells)[k]);
+				if (pass == 1)
+					print_cell((*cells)[k], width[k], k + 1 == l->ncols);
+				else if ((w = cts_text_width((*cells)[k])) > width[k])
+					width[k] = w;
+			}
+			if (pass == 1)
+				fputc('\n', stdout);
+		}
 	}
 	free(cells);
 }
