@@ -248,7 +248,28 @@ static void one_line(char *cell)
 			*cell = ' ';
 }
 
-static void print_csv(const json_t *rows, const cli_listing *l)
+/* The cells of one row, after its territory when terr. */
+static void row_cells(const cli_listing *l, const json_t *row, cli_cells *cells, int full, int terr)
+{
+	memset(cells, 0, sizeof(*cells));
+	l->cells(row, *cells + (terr ? 1 : 0), full);
+	if (terr)
+		snprintf((*cells)[0], CLI_CELL, "%s", cli_str(row, "territory"));
+}
+
+/* The headers, after "Territoire" when terr; their count. */
+static size_t headers(const cli_listing *l, const char **h, int terr)
+{
+	size_t n = 0;
+
+	if (terr)
+		h[n++] = "Territoire";
+	for (size_t k = 0; k < l->ncols && n < CLI_MAX_COLS; k++)
+		h[n++] = l->headers[k];
+	return n;
+}
+
+static void print_csv(const json_t *rows, const cli_listing *l, int terr)
 {
 	cts_strbuf b = { 0 };
 	cli_cells *cells = malloc(sizeof(*cells));
@@ -258,14 +279,15 @@ static void print_csv(const json_t *rows, const cli_listing *l)
 
 	if (!cells)
 		return;
+	size_t ncols = headers(l, v, terr);
+
 	cts_csv_bom(&b);
-	cts_csv_row(&b, l->headers, l->ncols);
+	cts_csv_row(&b, v, ncols);
 	json_array_foreach(rows, i, row) {
-		memset(cells, 0, sizeof(*cells));
-		l->cells(row, *cells, 1);
-		for (size_t k = 0; k < l->ncols; k++)
+		row_cells(l, row, cells, 1, terr);
+		for (size_t k = 0; k < ncols; k++)
 			v[k] = (*cells)[k];
-		cts_csv_row(&b, v, l->ncols);
+		cts_csv_row(&b, v, ncols);
 	}
 	if (b.ptr)
 		fwrite(b.ptr, 1, b.len, stdout);
@@ -285,29 +307,30 @@ static void print_cell(const char *cell, size_t width, int last)
 
 /* Two passes over the rows (widths, then lines): the cells of one row at
  * a time in memory, whatever the length of the listing. */
-static void print_table(const json_t *rows, const cli_listing *l)
+static void print_table(const json_t *rows, const cli_listing *l, int terr)
 {
-	size_t n = json_array_size(rows), width[CLI_MAX_COLS] = { 0 };
+	size_t n = json_array_size(rows), width[CLI_MAX_COLS] = { 0 }, ncols;
 	cli_cells *cells = malloc(sizeof(*cells));
+	const char *h[CLI_MAX_COLS];
 
 	if (!cells)
 		return;
-	for (size_t k = 0; k < l->ncols; k++)
-		width[k] = cts_text_width(l->headers[k]);
+	ncols = headers(l, h, terr);
+	for (size_t k = 0; k < ncols; k++)
+		width[k] = cts_text_width(h[k]);
 	for (int pass = 0; pass < 2; pass++) {
 		if (pass == 1 && n) {
-			for (size_t k = 0; k < l->ncols; k++)
-				print_cell(l->headers[k], width[k], k + 1 == l->ncols);
+			for (size_t k = 0; k < ncols; k++)
+				print_cell(h[k], width[k], k + 1 == ncols);
 			fputc('\n', stdout);
 		}
 		for (size_t i = 0; i < n; i++) {
-			memset(cells, 0, sizeof(*cells));
-			l->cells(json_array_get(rows, i), *cells, 0);
-			for (size_t k = 0; k < l->ncols; k++) {
+			row_cells(l, json_array_get(rows, i), cells, 0, terr);
+			for (size_t k = 0; k < ncols; k++) {
 				size_t w;
 				one_line((*cells)[k]);
 				if (pass == 1)
-					print_cell((*cells)[k], width[k], k + 1 == l->ncols);
+					print_cell((*cells)[k], width[k], k + 1 == ncols);
 				else if ((w = cts_text_width((*cells)[k])) > width[k])
 					width[k] = w;
 			}
@@ -323,9 +346,9 @@ void cli_print_rows(cli_ctx *c, const json_t *rows, const cli_listing *l, int cs
 	if (c->json) {
 		cli_print_json(rows);
 	} else if (csv) {
-		print_csv(rows, l);
+		print_csv(rows, l, c->all_territories);
 	} else {
-		print_table(rows, l);
+		print_table(rows, l, c->all_territories);
 		printf("%zu %s.\n", json_array_size(rows), l->noun);
 	}
 }
@@ -367,6 +390,7 @@ int cli_list(cli_ctx *c, int argc, char **argv, const cli_listing *l)
 		return ec;
 	if (!territory && n->role == CTS_ROLE_TERRITORY)
 		territory = n->territory;
+	c->all_territories = !territory;
 	rc = (removed ? l->list_removed : l->list)(n, territory, &arr);
 	cts_node_free(n);
 	if (rc < 0)

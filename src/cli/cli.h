@@ -27,6 +27,7 @@ typedef struct {
 	const char *home_flag; /* --home */
 	int json;              /* --json */
 	const char *prog;      /* "ctsnode member add", for messages */
+	int all_territories;   /* listings: rows of every territory (a territory column) */
 } cli_ctx;
 
 typedef enum { OPT_STR, OPT_FLAG, OPT_INT, OPT_LIST } cli_opt_kind;
@@ -104,7 +105,8 @@ typedef struct {
 int cli_list(cli_ctx *c, int argc, char **argv, const cli_listing *l);
 
 /* Print rows (a JSON array of the library) as the listing says: JSON with
- * c->json, CSV when csv, else aligned columns and "<count> <noun>." */
+ * c->json, CSV when csv, else aligned columns and "<count> <noun>."; a
+ * first column "Territoire" with c->all_territories. */
 void cli_print_rows(cli_ctx *c, const json_t *rows, const cli_listing *l, int csv);
 
 /* Parse a --format value of a listing: 0 text, 1 csv (2 json sets c->json);
