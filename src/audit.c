@@ -3,6 +3,7 @@
 #include "auditmap.h"
 
 #include "changeset.h"
+#include "commitsig.h"
 #include "error.h"
 #include "forkproof.h"
 #include "gitrepo.h"
@@ -840,70 +841,6 @@ static int walk_branch(audit *a, branch *b)
 
 /* ---- commit signatures ---- */
 
-/* Split a raw commit as git does: headers end at the first empty line; a
- * header line starting with a space continues the previous header. The
- * payload is the commit without any gpgsig* header (and continuations);
- * the signature is the value of the "gpgsig" header, continuation lines
- * without their leading space, each line ended by "\n". */
-static int split_commit(const char *raw, size_t len, char **payload, size_t *plen, char **sig,
-                        size_t *slen, int *nsig)
-{
-	size_t pos = 0, pl = 0, sl = 0;
-	int in_sig = 0, in_gpg = 0;
-	char *p = malloc(len + 1), *s = malloc(len + 2);
-
-	*payload = *sig = NULL;
-	*nsig = 0;
-	if (!p || !s) {
-		free(p);
-		free(s);
-		return cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
-	}
-	while (pos < len) {
-		const char *line = raw + pos, *nl = memchr(line, '\n', len - pos);
-		size_t ll = nl ? (size_t)(nl - line) + 1 : len - pos;
-
-		if (ll == 1 && line[0] == '\n')
-			break; /* end of headers */
-		if (line[0] == ' ') {
-			if (in_gpg) {
-				if (in_sig) {
-					memcpy(s + sl, line + 1, ll - 1);
-					sl += ll - 1;
-					if (!nl)
-						s[sl++] = '\n';
-				}
-			} else {
-				memcpy(p + pl, line, ll);
-				pl += ll;
-			}
-		} else {
-			in_gpg = strncmp(line, "gpgsig", 6) == 0;
-			in_sig = in_gpg && ll > 7 && line[6] == ' ';
-			if (in_sig) {
-				(*nsig)++;
-				memcpy(s + sl, line + 7, ll - 7);
-				sl += ll - 7;
-				if (!nl)
-					s[sl++] = '\n';
-			} else if (!in_gpg) {
-				memcpy(p + pl, line, ll);
-				pl += ll;
-			}
-		}
-		pos += ll;
-	}
-	memcpy(p + pl, raw + pos, len - pos);
-	pl += len - pos;
-	p[pl] = '\0';
-	s[sl] = '\0';
-	*payload = p;
-	*plen = pl;
-	*sig = s;
-	*slen = sl;
-	return 0;
-}
-
 /* The enrolled node whose key is pk, or NULL. Borrowed. */
 static const char *node_of_key(audit *a, const unsigned char pk[32])
 {
@@ -947,7 +884,7 @@ static void check_commit_signature(audit *a, branch *b, const git_oid *commit, c
 		return;
 	}
 	if ((rc = cts_gitrepo_commit_raw(a->repo, commit, &raw, &size)) < 0 ||
-	    (rc = split_commit(raw, size, &payload, &plen, &sig, &slen, &nsig)) < 0) {
+	    (rc = cts_commit_split(raw, size, &payload, &plen, &sig, &slen, &nsig)) < 0) {
 		if (rc == CTS_ENOMEM)
 			a->oom = 1;
 		else
@@ -2027,7 +1964,7 @@ static int region_signed_by(audit *a, const unsigned char pk[32])
 
 	if (!r || cts_gitrepo_commit_raw(a->repo, &r->tip, &raw, &len) < 0 ||
 	    len > COMMIT_MAX_BYTES ||
-	    split_commit(raw, len, &payload, &plen, &sig, &slen, &nsig) < 0)
+	    cts_commit_split(raw, len, &payload, &plen, &sig, &slen, &nsig) < 0)
 		goto out;
 	yes = nsig == 1 && cts_sshsig_verify(sig, slen, pk, "git", (const unsigned char *)payload,
 	                                     plen, signer) == 0;

@@ -6,6 +6,8 @@
  *   HOME/node.key                    Ed25519 key, encrypted at rest (key.h)
  *   HOME/changesets/<node>/<seq>.json[.sig]   accepted signed history
  *   HOME/repo.git                    bare clone of the regional repository
+ *   HOME/git-token                   token of an HTTPS regional repository (0600,
+ *                                    optional; sync/gitnet.h)
  */
 #ifndef CTS_NODE_H
 #define CTS_NODE_H
@@ -51,11 +53,31 @@ int cts_node_open(cts_node **out, const char *home);
 int cts_node_open_wait(cts_node **out, const char *home, int wait_ms);
 void cts_node_free(cts_node *n);
 
+/* Rebuilding a lost or damaged database (sync/recover.h):
+ * - cts_node_lock_home: a handle holding only the home's lock (store and
+ *   identity unset), refused on a home this process cannot write;
+ * - cts_node_set_aside_db: rename node.db, node.db-wal and node.db-shm
+ *   (those present) to node.db.damaged-<UTC time>[-k][-wal|-shm], never
+ *   deleting anything; *moved_to (malloc'd) is the new name of node.db's
+ *   group, NULL when there was nothing to move;
+ * - cts_node_restore: create node.db (none may exist) with the identity p
+ *   (passphrase unused) and the node's public key line, and load it. */
+int cts_node_lock_home(cts_node **out, const char *home, int wait_ms);
+int cts_node_set_aside_db(cts_node *n, char **moved_to);
+int cts_node_restore(cts_node *n, const cts_node_params *p, const char *public_key_line);
+
 /* home + "/" + rel, malloc'd (NULL on allocation failure). */
 char *cts_node_path(const cts_node *n, const char *rel);
 
 /* Change the remote URL (meta). */
 int cts_node_set_remote(cts_node *n, const char *url);
+
+/* The proxy setting remembered for the remote (meta "proxy"): *out is
+ * NULL when none was given (the environment's proxy applies), else
+ * "direct", "auto" or a URL (sync/gitnet.h); malloc'd. */
+int cts_node_proxy(cts_node *n, char **out);
+/* Remember it (checked by the caller with cts_gitnet_proxy_check()). */
+int cts_node_set_proxy(cts_node *n, const char *proxy);
 
 /* mkdir -p with mode 0700. */
 int cts_mkdirs(const char *path);
