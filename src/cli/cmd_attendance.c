@@ -4,7 +4,9 @@
 #include "attendance.h"
 #include "error.h"
 #include "sheet.h"
+#include "tables.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,9 +22,10 @@ static const char import_help[] =
 	"  --dry-run         montrer ce qui serait fait, sans rien enregistrer\n";
 
 static const char list_help[] =
-	"Usage : ctsnode [--home DOSSIER] attendance list --meeting ID [--json]\n"
+	"Usage : ctsnode [--home DOSSIER] attendance list --meeting REUNION [--format texte|csv|json] [--json]\n"
 	"\n"
-	"Liste les présences d'une réunion : membres (present, excused, absent) puis invités.\n";
+	"Liste les présences d'une réunion : membres (Présent, Excusé, Absent) puis invités.\n"
+	"REUNION : son identifiant (ou ses 4 premiers caractères au moins), ou sa date.\n";
 
 static void print_summary(const cts_attendance_result *r, int dry_run)
 {
@@ -93,32 +96,43 @@ static int attendance_import(cli_ctx *c, int argc, char **argv)
 	return EXIT_OK;
 }
 
+static const char *const list_headers[] = { "Nom", "Prénom", "Collège", "Présence", "Structure" };
+
+static void list_cells(const json_t *a, cli_cells v, int full)
+{
+	(void)full;
+	snprintf(v[0], CLI_CELL, "%s", cli_str(a, "last_name"));
+	snprintf(v[1], CLI_CELL, "%s", cli_str(a, "first_name"));
+	cli_cell_code(v[2], cts_attendance_colleges, cts_attendance_college_labels, cli_str(a, "college"));
+	cli_cell_code(v[3], cts_attendance_statuses, cts_attendance_status_labels, cli_str(a, "status"));
+	snprintf(v[4], CLI_CELL, "%s", cli_str(a, "organisation"));
+}
+
 static int attendance_list(cli_ctx *c, int argc, char **argv)
 {
-	const char *meeting = NULL;
-	const cli_opt opts[] = { { "meeting", OPT_STR, &meeting, 1 }, { NULL, 0, NULL, 0 } };
+	static const cli_listing l = { list_help, NULL, NULL, list_headers, 5, list_cells, "ligne(s)" };
+	const char *meeting = NULL, *format = NULL;
+	const cli_opt opts[] = { { "meeting", OPT_STR, &meeting, 1 }, { "format", OPT_STR, &format, 0 }, { NULL, 0, NULL, 0 } };
 	cts_node *n;
-	json_t *arr = NULL, *a;
-	char *pos[1];
-	size_t i;
-	int npos, ec, rc;
+	json_t *arr = NULL;
+	char *pos[1], mid[37];
+	int npos, ec, rc, csv;
 
 	if (cli_parse(c, argc, argv, opts, list_help, pos, 0, &npos, &ec) < 0)
 		return ec;
+	if ((csv = cli_list_format(c, format)) < 0)
+		return EXIT_USAGE;
 	if ((ec = cli_open_node(c, &n)) != 0)
 		return ec;
-	rc = cts_attendance_list(n, meeting, &arr);
+	if ((ec = cli_resolve(c, n, CTS_REF_MEETING, meeting, 0, mid)) != 0) {
+		cts_node_free(n);
+		return ec;
+	}
+	rc = cts_attendance_list(n, mid, &arr);
 	cts_node_free(n);
 	if (rc < 0)
 		return cli_fail(c, rc);
-	if (c->json) {
-		cli_print_json(arr);
-	} else {
-		json_array_foreach(arr, i, a)
-			printf("%-24s %-20s %-21s %-8s %s\n", cli_str(a, "last_name"), cli_str(a, "first_name"),
-			       cli_str(a, "college"), cli_str(a, "status"), cli_str(a, "organisation"));
-		printf("%zu ligne(s).\n", json_array_size(arr));
-	}
+	cli_print_rows(c, arr, &l, csv);
 	json_decref(arr);
 	return EXIT_OK;
 }
