@@ -90,3 +90,21 @@ void tu_seal(cts_node *n)
 	cts_key_free(k);
 	free(path);
 }
+
+cts_node *tu_territory(const char *root, const char *name, const char *territory)
+{
+	char region_name[128];
+	char *auth = NULL;
+	cts_node *region, *n;
+
+	snprintf(region_name, sizeof(region_name), "%s-region", name);
+	region = tu_node(root, region_name, "region", CTS_ROLE_AUTHORITY, NULL);
+	if (cts_store_meta_get(region->store, "public_key", &auth) < 0) {
+		fprintf(stderr, "clé de %s : %s\n", region_name, cts_error_message());
+		abort();
+	}
+	n = tu_node(root, name, territory, CTS_ROLE_TERRITORY, auth);
+	free(auth);
+	cts_node_free(region);
+	return n;
+}
