@@ -24,6 +24,8 @@ int cli_exit_code(int rc)
 		return EXIT_QUEUED;
 	case CTS_EBUSY:
 		return EXIT_BUSY;
+	case CTS_EAMBIGUOUS:
+		return EXIT_USAGE;
 	default:
 		return EXIT_INTERNAL;
 	}
@@ -180,6 +182,13 @@ int cli_open_node(cli_ctx *c, cts_node **out)
 		rc = cts_node_open_wait(out, home, wait_ms < 0 ? 0 : wait_ms);
 	}
 	free(home);
+	return rc < 0 ? cli_fail(c, rc) : 0;
+}
+
+int cli_resolve(cli_ctx *c, cts_node *n, cts_ref_kind kind, const char *ref, unsigned flags, char id_out[37])
+{
+	int rc = cts_resolve(n, kind, NULL, ref, flags, id_out);
+
 	return rc < 0 ? cli_fail(c, rc) : 0;
 }
 

@@ -14,6 +14,7 @@
 #define CTS_CLI_H
 
 #include "node.h"
+#include "resolve.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -59,6 +60,11 @@ int cli_usage(cli_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2,
 /* Open the node of --home / CTSNODE_HOME. Prints the error on failure and
  * returns the exit code (0 on success). */
 int cli_open_node(cli_ctx *c, cts_node **out);
+
+/* The id of the record of this node's territory that `ref` names (full
+ * id, prefix of at least 4 characters, name, date...: resolve.h) into
+ * id_out. 0, or the error printed and its exit code (2 when ambiguous). */
+int cli_resolve(cli_ctx *c, cts_node *n, cts_ref_kind kind, const char *ref, unsigned flags, char id_out[37]);
 
 /* Print a JSON value (indented, UTF-8) on stdout followed by "\n". */
 void cli_print_json(const json_t *v);

@@ -70,7 +70,7 @@ static int member_update(cli_ctx *c, int argc, char **argv)
 	cts_member_fields f = { 0 };
 	const cli_opt opts[] = { MEMBER_OPTS(f, 0), { NULL, 0, NULL, 0 } };
 	cts_node *n;
-	char *pos[1];
+	char *pos[1], id[37];
 	int npos, ec, rc;
 
 	if (cli_parse(c, argc, argv, opts, update_help, pos, 1, &npos, &ec) < 0)
@@ -79,7 +79,11 @@ static int member_update(cli_ctx *c, int argc, char **argv)
 		return cli_usage(c, "l'identifiant du membre est attendu (ctsnode member list)");
 	if ((ec = cli_open_node(c, &n)) != 0)
 		return ec;
-	rc = cts_member_update(n, pos[0], &f);
+	if ((ec = cli_resolve(c, n, CTS_REF_MEMBER, pos[0], 0, id)) != 0) {
+		cts_node_free(n);
+		return ec;
+	}
+	rc = cts_member_update(n, id, &f);
 	cts_node_free(n);
 	if (rc < 0)
 		return cli_fail(c, rc);
@@ -91,7 +95,7 @@ static int member_update(cli_ctx *c, int argc, char **argv)
 static int member_remove(cli_ctx *c, int argc, char **argv)
 {
 	cts_node *n;
-	char *pos[1];
+	char *pos[1], id[37];
 	int npos, ec, rc;
 
 	if (cli_parse(c, argc, argv, NULL, remove_help, pos, 1, &npos, &ec) < 0)
@@ -100,7 +104,11 @@ static int member_remove(cli_ctx *c, int argc, char **argv)
 		return cli_usage(c, "l'identifiant du membre est attendu (ctsnode member list)");
 	if ((ec = cli_open_node(c, &n)) != 0)
 		return ec;
-	rc = cts_member_remove(n, pos[0]);
+	if ((ec = cli_resolve(c, n, CTS_REF_MEMBER, pos[0], 0, id)) != 0) {
+		cts_node_free(n);
+		return ec;
+	}
+	rc = cts_member_remove(n, id);
 	cts_node_free(n);
 	if (rc < 0)
 		return cli_fail(c, rc);

@@ -22,13 +22,20 @@ static int opinion_add(cli_ctx *c, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	cts_node *n;
-	char id[37], *pos[1];
+	char id[37], mid[37], *pos[1];
 	int npos, ec, rc;
 
 	if (cli_parse(c, argc, argv, opts, add_help, pos, 0, &npos, &ec) < 0)
 		return ec;
 	if ((ec = cli_open_node(c, &n)) != 0)
 		return ec;
+	if (f.meeting) {
+		if ((ec = cli_resolve(c, n, CTS_REF_MEETING, f.meeting, 0, mid)) != 0) {
+			cts_node_free(n);
+			return ec;
+		}
+		f.meeting = mid;
+	}
 	rc = cts_opinion_add(n, &f, id);
 	cts_node_free(n);
 	if (rc < 0)
