@@ -36,15 +36,6 @@ const char *cts_att_college_label(const char *code)
 	return label_of(cts_attendance_colleges, cts_attendance_college_labels, code);
 }
 
-/* "16/06/2020" from "2020-06-16" (the text itself when not of that shape). */
-void cts_att_date_fr(char out[11], const char *iso)
-{
-	if (strlen(iso) == 10 && iso[4] == '-' && iso[7] == '-')
-		snprintf(out, 11, "%.2s/%.2s/%.4s", iso + 8, iso + 5, iso);
-	else
-		snprintf(out, 11, "%s", iso);
-}
-
 /* The record id of one person's attendance at a meeting: a member by id, a
  * guest by folded name. A sheet import and `attendance set` of the same
  * member address the same record. */
@@ -222,7 +213,7 @@ static int one_load(cts_node *n, const char *meeting, const char *member, one_pe
 	    (rc = cts_att_records(n, meeting, &p->recs)) < 0)
 		return rc;
 	p->rec = cts_att_find(p->recs, p->rid);
-	cts_att_date_fr(p->dfr, out->date);
+	cts_text_date_fr(p->dfr, sizeof(p->dfr), out->date);
 	cts_att_person(p->who, sizeof(p->who), json_string_value(json_object_get(p->member, "last_name")),
 	       json_string_value(json_object_get(p->member, "first_name")) ?
 	           json_string_value(json_object_get(p->member, "first_name")) : "");

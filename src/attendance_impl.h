@@ -15,9 +15,6 @@
 const char *cts_att_status_label(const char *code);
 const char *cts_att_college_label(const char *code);
 
-/* "16/06/2020" from "2020-06-16" (the text itself when not of that shape). */
-void cts_att_date_fr(char out[11], const char *iso);
-
 /* The record id of one person's attendance at a meeting: a member by id
  * (member_id non-NULL), else a guest by folded last and first name. A sheet
  * import and `attendance set` of the same member address the same record. */

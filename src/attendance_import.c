@@ -466,7 +466,7 @@ static int plan_missing(plan *pl, const char *meeting, const char *date, const e
 	char who[600], dfr[11];
 	int rc;
 
-	cts_att_date_fr(dfr, date);
+	cts_text_date_fr(dfr, sizeof(dfr), date);
 	for (size_t i = 0; i < roll->count; i++) {
 		const cts_roll_member *m = &roll->members[i];
 		int on_sheet = 0;

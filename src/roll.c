@@ -408,77 +408,24 @@ static void add_candidate(cts_strbuf *b, const cts_roll *roll, size_t i, const c
 	                m->first_name, m->id);
 }
 
-static int resolve_fail(cts_strbuf *b, int code)
-{
-	char *msg = NULL;
-	int rc = cts_strbuf_take(b, &msg, NULL);
-
-	if (rc < 0)
-		return rc;
-	rc = cts_error_set(code, "%s", msg);
-	free(msg);
-	return rc;
-}
-
-/* Members whose id starts with text (4 hex digits or more). */
-static size_t by_prefix(const cts_roll *roll, const char *text, size_t *first)
-{
-	size_t len = strlen(text), hits = 0;
-
-	if (len < 4 || len > 36 || strspn(text, "0123456789abcdef-") != len)
-		return 0;
-	for (size_t i = 0; i < roll->count; i++)
-		if (strncmp(roll->members[i].id, text, len) == 0 && hits++ == 0)
-			*first = i;
-	return hits;
-}
-
-int cts_roll_resolve(const cts_roll *roll, const char *text, char id_out[37], int *ambiguous)
+int cts_roll_refuse_unknown(const cts_roll *roll, const char *text)
 {
 	cts_strbuf b = {0};
 	cts_roll_match m;
-	size_t first = 0, hits;
+	char *msg = NULL;
 	int rc;
 
-	*ambiguous = 0;
-	id_out[0] = '\0';
-	if ((hits = by_prefix(roll, text, &first)) == 1) {
-		memcpy(id_out, roll->members[first].id, 37);
-		return 0;
-	}
-	if (hits > 1) {
-		*ambiguous = 1;
-		cts_strbuf_addf(&b, "« %s » désigne plusieurs membres :", text);
-		for (size_t i = 0, k = 0; i < roll->count; i++)
-			if (strncmp(roll->members[i].id, text, strlen(text)) == 0)
-				add_candidate(&b, roll, i, k++ ? ", " : " ");
-		cts_strbuf_add(&b, " ; donnez plus de caractères de l'identifiant");
-		return resolve_fail(&b, CTS_EINVAL);
-	}
 	if ((rc = cts_roll_match_name(roll, text, &m)) < 0)
 		return rc;
-	if (m.exact_count == 1) {
-		memcpy(id_out, roll->members[m.exact].id, 37);
-		return 0;
-	}
-	if (m.exact_count > 1) {
-		*ambiguous = 1;
-		cts_strbuf_addf(&b, "plusieurs membres s'appellent « %s » :", text);
-		char *key = NULL;
-		if ((rc = cts_text_fold(&key, text)) < 0)
-			return rc;
-		for (size_t i = 0, k = 0; i < roll->count; i++)
-			if (name_fits(&roll->members[i], key))
-				add_candidate(&b, roll, i, k++ ? ", " : " ");
-		free(key);
-		cts_strbuf_add(&b, " ; donnez l'identifiant (ou son début) de la personne voulue");
-		return resolve_fail(&b, CTS_EINVAL);
-	}
-	cts_strbuf_addf(&b, "aucun membre « %s » dans la liste de ce territoire", text);
+	cts_strbuf_addf(&b, "aucun membre « %.200s » dans la liste de ce territoire", text);
 	for (size_t k = 0; k < m.near_count; k++)
 		add_candidate(&b, roll, m.near[k], k == 0 ? " ; vouliez-vous dire " : " ou ");
 	cts_strbuf_add(&b, m.near_count ? " ?" : " (ctsnode member list)");
-	return resolve_fail(&b, CTS_ENOTFOUND);
+	if ((rc = cts_strbuf_take(&b, &msg, NULL)) < 0)
+		return rc;
+	rc = cts_error_set(CTS_ENOTFOUND, "%s", msg);
+	free(msg);
+	return rc;
 }
 
 int cts_roll_in_mandate(const cts_roll_member *m, const char *date)

@@ -65,13 +65,11 @@ int cts_roll_match_person(const cts_roll *roll, const char *last, const char *fi
  * whose last name alone is the text. */
 int cts_roll_match_name(const cts_roll *roll, const char *name, cts_roll_match *m);
 
-/* The member of the roll `text` names: an id, a unique prefix of an id (4
- * characters at least), or "NOM Prénom" / "Prénom NOM" (folded, exact).
- * 0 with id_out; CTS_ENOTFOUND with a French message naming the near
- * members ("vouliez-vous dire ... ?") when there are; CTS_EINVAL with
- * *ambiguous = 1 and the candidates named when several members fit
- * (homonyms, a short prefix). */
-int cts_roll_resolve(const cts_roll *roll, const char *text, char id_out[37], int *ambiguous);
+/* The refusal of `text` naming no member of the roll (after the resolver,
+ * resolve.h, found none): CTS_ENOTFOUND with a French message naming the
+ * near members with their short ids ("vouliez-vous dire GESLIN Annie
+ * (1a2b3c4d) ?"), or pointing to the member list when there are none. */
+int cts_roll_refuse_unknown(const cts_roll *roll, const char *text);
 
 /* Edit distance (optimal string alignment: insertions, deletions,
  * substitutions, transpositions of neighbours) between the code points of

@@ -12,14 +12,15 @@
 #include <string.h>
 
 static const char import_help[] =
-	"Usage : ctsnode [--home DOSSIER] attendance import --meeting ID FEUILLE.csv [--create-missing]\n"
+	"Usage : ctsnode [--home DOSSIER] attendance import --meeting RÉUNION FEUILLE.csv [--create-missing]\n"
 	"                [--absent-missing] [--replace] [--dry-run]\n"
 	"\n"
 	"Importe la feuille de présence d'une réunion (colonnes NOM;Prénom;Structure;Collège;Présent;Excusé,\n"
 	"séparateur ; , ou tabulation — UTF-8 ou Windows-1252 comme l'enregistre Excel). Une marque (X, oui,\n"
 	"1, ✓) note la présence ou l'excuse ; une ligne sans marque est un membre absent. Les collèges invite\n"
 	"et ars sont des invités, pas des membres. Un classeur .xlsx, .ods ou .xls est refusé : enregistrez-le\n"
-	"d'abord au format CSV. Tout ou rien : une feuille refusée ne modifie rien.\n"
+	"d'abord au format CSV. Tout ou rien : une feuille refusée ne modifie rien. RÉUNION est l'identifiant\n"
+	"de la réunion (ou son début, 4 caractères au moins) ou sa date (16/06/2020).\n"
 	"\n"
 	"Chaque ligne est rapprochée de la liste des membres (majuscules, accents et traits d'union ignorés).\n"
 	"Un nom proche d'un membre (une ou deux lettres de différence) est refusé avec une suggestion, jamais\n"
@@ -37,17 +38,19 @@ static const char list_help[] =
 	"Liste les présences d'une réunion : membres (present, excused, absent) puis invités.\n";
 
 static const char set_help[] =
-	"Usage : ctsnode [--home DOSSIER] attendance set --meeting ID --member MEMBRE --status present|excused|absent\n"
+	"Usage : ctsnode [--home DOSSIER] attendance set --meeting RÉUNION --member MEMBRE --status present|excused|absent\n"
 	"\n"
-	"Corrige la présence d'une personne à une réunion (ou l'ajoute si elle n'y figure pas). MEMBRE est\n"
-	"l'identifiant du membre (ou son début, 4 caractères au moins) ou son nom : \"NOM Prénom\".\n"
+	"Corrige la présence d'une personne à une réunion (ou l'ajoute si elle n'y figure pas). RÉUNION est\n"
+	"l'identifiant de la réunion (ou son début, 4 caractères au moins) ou sa date (16/06/2020) ; MEMBRE\n"
+	"l'identifiant du membre (ou son début) ou son nom : \"NOM Prénom\".\n"
 	"Les valeurs françaises présent, excusé, absent sont acceptées aussi.\n";
 
 static const char remove_help[] =
-	"Usage : ctsnode [--home DOSSIER] attendance remove --meeting ID --member MEMBRE\n"
+	"Usage : ctsnode [--home DOSSIER] attendance remove --meeting RÉUNION --member MEMBRE\n"
 	"\n"
-	"Retire une personne des présences d'une réunion. MEMBRE est l'identifiant du membre (ou son\n"
-	"début, 4 caractères au moins) ou son nom : \"NOM Prénom\".\n";
+	"Retire une personne des présences d'une réunion. RÉUNION est l'identifiant de la réunion (ou son\n"
+	"début, 4 caractères au moins) ou sa date ; MEMBRE l'identifiant du membre (ou son début) ou son\n"
+	"nom : \"NOM Prénom\".\n";
 
 /* ---- import ---- */
 
@@ -136,7 +139,7 @@ static int attendance_import(cli_ctx *c, int argc, char **argv)
 	};
 	cts_attendance_result *r = NULL;
 	cts_node *n;
-	char *pos[1], *buf = NULL;
+	char *pos[1], *buf = NULL, mid[37];
 	size_t len = 0;
 
 	if (cli_parse(c, argc, argv, opts, import_help, pos, 1, &npos, &ec) < 0)
@@ -149,7 +152,12 @@ static int attendance_import(cli_ctx *c, int argc, char **argv)
 		free(buf);
 		return ec;
 	}
-	rc = cts_attendance_import_sheet(n, meeting, buf, len, &opt, &r);
+	if ((ec = cli_resolve(c, n, CTS_REF_MEETING, meeting, 0, mid)) != 0) {
+		free(buf);
+		cts_node_free(n);
+		return ec;
+	}
+	rc = cts_attendance_import_sheet(n, mid, buf, len, &opt, &r);
 	free(buf);
 	cts_node_free(n);
 	if (c->json && r) {
@@ -200,24 +208,19 @@ static int attendance_list(cli_ctx *c, int argc, char **argv)
 
 /* ---- one person ---- */
 
-/* The member id --member names (an id, its beginning, or "NOM Prénom").
- * 0, or the exit code (message printed). */
+/* The member id --member names (resolve.h: an id, its beginning, "NOM
+ * Prénom"...); a name that is nobody's is refused with the near members of
+ * the roll suggested. 0, or the exit code (message printed). */
 static int resolve_member(cli_ctx *c, cts_node *n, const char *text, char id[37])
 {
 	cts_roll *roll = NULL;
-	int ambiguous = 0, rc;
+	int rc = cts_resolve_member(n, text, id);
 
-	if (cts_valid_uuid(text)) {
-		snprintf(id, 37, "%s", text);
-		return 0;
-	}
+	if (rc != CTS_ENOTFOUND)
+		return rc < 0 ? cli_fail(c, rc) : 0;
 	if ((rc = cts_roll_load(n, NULL, &roll)) == 0)
-		rc = cts_roll_resolve(roll, text, id, &ambiguous);
+		rc = cts_roll_refuse_unknown(roll, text);
 	cts_roll_free(roll);
-	if (rc == 0)
-		return 0;
-	if (ambiguous)
-		return cli_usage(c, "%s", cts_error_message());
 	return cli_fail(c, rc);
 }
 
@@ -252,7 +255,7 @@ static int one_person(cli_ctx *c, int argc, char **argv, int set)
 	};
 	cts_attendance_change ch;
 	cts_node *n;
-	char *pos[1], id[37];
+	char *pos[1], id[37], mid[37];
 	int npos, ec, rc;
 
 	if (cli_parse(c, argc, argv, set ? opts : (const cli_opt[]){ opts[0], opts[1], opts[3] },
@@ -260,17 +263,18 @@ static int one_person(cli_ctx *c, int argc, char **argv, int set)
 		return ec;
 	if ((ec = cli_open_node(c, &n)) != 0)
 		return ec;
-	if ((ec = resolve_member(c, n, member, id)) != 0) {
+	if ((ec = cli_resolve(c, n, CTS_REF_MEETING, meeting, 0, mid)) != 0 ||
+	    (ec = resolve_member(c, n, member, id)) != 0) {
 		cts_node_free(n);
 		return ec;
 	}
-	rc = set ? cts_attendance_set(n, meeting, id, status_code(status), &ch)
-		 : cts_attendance_remove(n, meeting, id, &ch);
+	rc = set ? cts_attendance_set(n, mid, id, status_code(status), &ch)
+		 : cts_attendance_remove(n, mid, id, &ch);
 	cts_node_free(n);
 	if (rc < 0)
 		return cli_fail(c, rc);
 	if (c->json) {
-		json_t *o = json_pack("{s:s, s:s, s:b, s:s?, s:s?, s:s, s:s}", "meeting", meeting, "member", id,
+		json_t *o = json_pack("{s:s, s:s, s:b, s:s?, s:s?, s:s, s:s}", "meeting", mid, "member", id,
 				      "changed", ch.changed, "before", ch.before, "after", ch.after, "date", ch.date,
 				      "message", ch.message);
 		cli_print_json(o);

@@ -27,9 +27,10 @@ assert_eq "$OUT" "FUSEAU Alain : Excusé → Présent (réunion du 17/06/2020)."
 assert_eq "$(cts "$T/a" status --json | jq .pending_ops)" "$((ops + 1))" "une opération"
 assert_eq "$(status_of "$T/a" FUSEAU)" present "FUSEAU présent"
 assert_eq "$(cts "$T/a" attendance list --meeting "$m" --json | jq length)" 28 "même enregistrement que la feuille"
-# The same again (French spelling, other order): nothing written.
+# The same again (the meeting by its date, French spelling, other order):
+# nothing written.
 before=$(cts "$T/a" status --json)
-expect_status 0 "$CTSNODE" --home "$T/a" attendance set --meeting "$m" --member "alain fuseau" --status Présent
+expect_status 0 "$CTSNODE" --home "$T/a" attendance set --meeting 17/06/2020 --member "alain fuseau" --status Présent
 assert_contains "$OUT" "est déjà noté Présent (réunion du 17/06/2020) : rien n'a changé"
 assert_eq "$(cts "$T/a" status --json)" "$before" "rien d'écrit"
 # By id prefix, with --json.
