@@ -40,7 +40,7 @@ const char *cts_att_college_label(const char *code)
  * guest by folded name. A sheet import and `attendance set` of the same
  * member address the same record. */
 int cts_att_rid(char rid[37], const char *meeting, const char *member_id, const char *last,
-                          const char *first)
+                const char *first)
 {
 	char *fl = NULL, *ff = NULL, *key = NULL;
 	size_t len;
@@ -78,7 +78,8 @@ int cts_att_meeting_date(cts_node *n, const char *meeting, char date[11])
 	int rc;
 
 	date[0] = '\0';
-	if ((rc = cts_store_stmt(n->store, &s, "SELECT date FROM meeting WHERE territory = ? AND id = ?")) < 0)
+	if ((rc = cts_store_stmt(n->store, &s,
+	                         "SELECT date FROM meeting WHERE territory = ? AND id = ?")) < 0)
 		return rc;
 	sqlite3_bind_text(s, 1, n->territory, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, meeting, -1, SQLITE_STATIC);
@@ -96,9 +97,10 @@ int cts_att_records(cts_node *n, const char *meeting, json_t **out)
 	sqlite3_stmt *s;
 	int rc;
 
-	if ((rc = cts_store_stmt(n->store, &s,
-	                         "SELECT id, meeting, member, last_name, first_name, organisation, college,"
-	                         " status FROM attendance WHERE territory = ? AND meeting = ? ORDER BY id")) < 0)
+	if ((rc = cts_store_stmt(
+	         n->store, &s,
+	         "SELECT id, meeting, member, last_name, first_name, organisation, college,"
+	         " status FROM attendance WHERE territory = ? AND meeting = ? ORDER BY id")) < 0)
 		return rc;
 	sqlite3_bind_text(s, 1, n->territory, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, meeting, -1, SQLITE_STATIC);
@@ -117,7 +119,8 @@ const json_t *cts_att_find(const json_t *rows, const char *rid)
 	size_t i;
 	json_t *row;
 
-	json_array_foreach(rows, i, row) {
+	json_array_foreach(rows, i, row)
+	{
 		const char *id = json_string_value(json_object_get(row, "id"));
 		if (id && strcmp(id, rid) == 0)
 			return row;
@@ -135,18 +138,20 @@ int cts_attendance_list(cts_node *n, const char *meeting, json_t **out)
 	*out = NULL;
 	if ((rc = cts_meeting_check(n, NULL, meeting)) < 0)
 		return rc;
-	if ((rc = cts_store_stmt(n->store, &s,
-				 "SELECT last_name, first_name, organisation, college, status, member, id,"
-				 " (member IS NULL) AS guest FROM attendance WHERE territory = ? AND meeting = ?"
-				 " ORDER BY (member IS NULL), college, last_name COLLATE NOCASE, first_name COLLATE NOCASE")) < 0)
+	if ((rc = cts_store_stmt(
+	         n->store, &s,
+	         "SELECT last_name, first_name, organisation, college, status, member, id,"
+	         " (member IS NULL) AS guest FROM attendance WHERE territory = ? AND meeting = ?"
+	         " ORDER BY (member IS NULL), college, last_name COLLATE NOCASE, first_name "
+	         "COLLATE NOCASE")) < 0)
 		return rc;
 	sqlite3_bind_text(s, 1, n->territory, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, meeting, -1, SQLITE_STATIC);
 	if ((rc = cts_store_rows_json(n->store, s, out)) < 0)
 		return rc;
 	/* guest as a JSON boolean */
-	json_array_foreach(*out, i, row)
-		json_object_set_new(row, "guest", json_boolean(json_integer_value(json_object_get(row, "guest"))));
+	json_array_foreach(*out, i, row) json_object_set_new(
+	    row, "guest", json_boolean(json_integer_value(json_object_get(row, "guest"))));
 	return 0;
 }
 
@@ -161,11 +166,13 @@ static int roll_member(cts_node *n, const char *id, json_t **out)
 
 	*out = NULL;
 	if (!id || !cts_valid_uuid(id))
-		return cts_error_set(CTS_EINVAL, "identifiant de membre invalide « %.40s » (ctsnode member list)",
-		                     id ? id : "");
-	if ((rc = cts_store_stmt(n->store, &s,
-	                         "SELECT id, last_name, first_name, organisation, college FROM member"
-	                         " WHERE territory = ? AND id = ?")) < 0)
+		return cts_error_set(
+		    CTS_EINVAL, "identifiant de membre invalide « %.40s » (ctsnode member list)",
+		    id ? id : "");
+	if ((rc = cts_store_stmt(
+	         n->store, &s,
+	         "SELECT id, last_name, first_name, organisation, college FROM member"
+	         " WHERE territory = ? AND id = ?")) < 0)
 		return rc;
 	sqlite3_bind_text(s, 1, n->territory, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, id, -1, SQLITE_STATIC);
@@ -175,7 +182,8 @@ static int roll_member(cts_node *n, const char *id, json_t **out)
 		json_decref(rows);
 		return cts_error_set(CTS_ENOTFOUND,
 		                     "aucun membre d'identifiant %s dans la liste de ce territoire "
-		                     "(ctsnode member list)", id);
+		                     "(ctsnode member list)",
+		                     id);
 	}
 	*out = json_incref(json_array_get(rows, 0));
 	json_decref(rows);
@@ -184,9 +192,9 @@ static int roll_member(cts_node *n, const char *id, json_t **out)
 
 /* The checks and reads of a one-person change: meeting, member, record. */
 typedef struct {
-	json_t *member;   /* the roll's row */
+	json_t *member;    /* the roll's row */
 	const json_t *rec; /* the existing attendance row, NULL if none */
-	json_t *recs;     /* the meeting's rows (owns rec) */
+	json_t *recs;      /* the meeting's rows (owns rec) */
 	char rid[37];
 	char who[600];
 	char dfr[11];
@@ -206,17 +214,21 @@ static int one_load(cts_node *n, const char *meeting, const char *member, one_pe
 	memset(p, 0, sizeof(*p));
 	memset(out, 0, sizeof(*out));
 	if (n->role != CTS_ROLE_TERRITORY)
-		return cts_error_set(CTS_EINVAL, "les présences sont saisies sur le nœud du territoire");
+		return cts_error_set(CTS_EINVAL,
+		                     "les présences sont saisies sur le nœud du territoire");
 	if ((rc = cts_meeting_require(n, meeting, CTS_MEETING_ATTENDANCE, NULL)) < 0 ||
-	    (rc = cts_att_meeting_date(n, meeting, out->date)) < 0 || (rc = roll_member(n, member, &p->member)) < 0 ||
+	    (rc = cts_att_meeting_date(n, meeting, out->date)) < 0 ||
+	    (rc = roll_member(n, member, &p->member)) < 0 ||
 	    (rc = cts_att_rid(p->rid, meeting, member, NULL, NULL)) < 0 ||
 	    (rc = cts_att_records(n, meeting, &p->recs)) < 0)
 		return rc;
 	p->rec = cts_att_find(p->recs, p->rid);
 	cts_text_date_fr(p->dfr, sizeof(p->dfr), out->date);
-	cts_att_person(p->who, sizeof(p->who), json_string_value(json_object_get(p->member, "last_name")),
-	       json_string_value(json_object_get(p->member, "first_name")) ?
-	           json_string_value(json_object_get(p->member, "first_name")) : "");
+	cts_att_person(p->who, sizeof(p->who),
+	               json_string_value(json_object_get(p->member, "last_name")),
+	               json_string_value(json_object_get(p->member, "first_name"))
+	                   ? json_string_value(json_object_get(p->member, "first_name"))
+	                   : "");
 	if (p->rec) {
 		const char *st = json_string_value(json_object_get(p->rec, "status"));
 		int i = st ? cts_code_index(cts_attendance_statuses, st) : -1;
@@ -226,7 +238,7 @@ static int one_load(cts_node *n, const char *meeting, const char *member, one_pe
 }
 
 int cts_attendance_set(cts_node *n, const char *meeting, const char *member, const char *status,
-		       cts_attendance_change *out)
+                       cts_attendance_change *out)
 {
 	one_person p;
 	json_t *set = NULL;
@@ -242,7 +254,8 @@ int cts_attendance_set(cts_node *n, const char *meeting, const char *member, con
 	if ((rc = cts_rules_check_set("attendance", set, NULL)) < 0)
 		goto done;
 	if ((i = cts_code_index(cts_attendance_statuses, status)) < 0) {
-		rc = cts_error_set(CTS_EINVAL, "présence inconnue « %.40s » : present, excused ou absent",
+		rc = cts_error_set(CTS_EINVAL,
+		                   "présence inconnue « %.40s » : present, excused ou absent",
 		                   status ? status : "");
 		goto done;
 	}
@@ -267,7 +280,8 @@ int cts_attendance_set(cts_node *n, const char *meeting, const char *member, con
 		goto done;
 	out->changed = 1;
 	snprintf(out->message, sizeof(out->message), "%s : %s → %s (réunion du %s)", p.who,
-	         out->before ? cts_att_status_label(out->before) : "non noté", cts_att_status_label(out->after), p.dfr);
+	         out->before ? cts_att_status_label(out->before) : "non noté",
+	         cts_att_status_label(out->after), p.dfr);
 done:
 	json_decref(set);
 	one_dispose(&p);
@@ -275,7 +289,7 @@ done:
 }
 
 int cts_attendance_remove(cts_node *n, const char *meeting, const char *member,
-			  cts_attendance_change *out)
+                          cts_attendance_change *out)
 {
 	one_person p;
 	int rc;
@@ -284,15 +298,16 @@ int cts_attendance_remove(cts_node *n, const char *meeting, const char *member,
 		goto done;
 	if (!p.rec) {
 		snprintf(out->message, sizeof(out->message),
-		         "%s n'a pas de présence notée pour la réunion du %s : rien n'a changé", p.who,
-		         p.dfr);
+		         "%s n'a pas de présence notée pour la réunion du %s : rien n'a changé",
+		         p.who, p.dfr);
 		goto done;
 	}
 	if ((rc = cts_record_del(n->store, "attendance", p.rid)) < 0)
 		goto done;
 	out->changed = 1;
-	snprintf(out->message, sizeof(out->message), "%s : %s → retiré des présences (réunion du %s)",
-	         p.who, out->before ? cts_att_status_label(out->before) : "noté", p.dfr);
+	snprintf(out->message, sizeof(out->message),
+	         "%s : %s → retiré des présences (réunion du %s)", p.who,
+	         out->before ? cts_att_status_label(out->before) : "noté", p.dfr);
 done:
 	one_dispose(&p);
 	return rc;

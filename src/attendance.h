@@ -24,14 +24,14 @@ typedef enum {
 
 typedef struct {
 	cts_attendance_note_kind kind;
-	const char *code;  /* static: near_match, unknown, college, member_and_guest,
-	                      guest_in_roll, missing */
-	int blocking;      /* 1: this note alone refuses the import */
-	unsigned line;     /* line of the sheet, 0 for a member missing from it */
+	const char *code;    /* static: near_match, unknown, college, member_and_guest,
+	                        guest_in_roll, missing */
+	int blocking;        /* 1: this note alone refuses the import */
+	unsigned line;       /* line of the sheet, 0 for a member missing from it */
 	unsigned other_line; /* the other line of member_and_guest, else 0 */
-	char member[37];   /* member of the roll concerned or suggested, "" if none */
-	char *member_name; /* its "NOM Prénom", NULL if none */
-	char *message;     /* one French line; begins "ligne N : " when line != 0 */
+	char member[37];     /* member of the roll concerned or suggested, "" if none */
+	char *member_name;   /* its "NOM Prénom", NULL if none */
+	char *message;       /* one French line; begins "ligne N : " when line != 0 */
 } cts_attendance_note;
 
 typedef struct {
@@ -52,9 +52,9 @@ typedef struct {
 	int unchanged; /* the meeting already has exactly this attendance: nothing written */
 	cts_attendance_note *notes; /* in line order, missing members last; owned */
 	size_t note_count;
-	json_t *rows;  /* new array: one object per sheet row: line, last_name, first_name,
-	                  college, status, action, member (id or null), notes (the row's
-	                  notes, as cts_attendance_notes_json writes them) */
+	json_t *rows; /* new array: one object per sheet row: line, last_name, first_name,
+	                 college, status, action, member (id or null), notes (the row's
+	                 notes, as cts_attendance_notes_json writes them) */
 } cts_attendance_result;
 
 typedef struct {
@@ -81,11 +81,11 @@ typedef struct {
  * above that concern rows or the existing attendance (not on a sheet that
  * does not parse); free with cts_attendance_result_free. */
 int cts_attendance_import_sheet(cts_node *n, const char *meeting, const char *buf, size_t len,
-				const cts_attendance_options *opt, cts_attendance_result **out);
+                                const cts_attendance_options *opt, cts_attendance_result **out);
 
 /* cts_attendance_import_sheet without absent_missing nor replace. */
 int cts_attendance_import(cts_node *n, const char *meeting, const char *buf, size_t len,
-			  int create_missing, int dry_run, cts_attendance_result **out);
+                          int create_missing, int dry_run, cts_attendance_result **out);
 void cts_attendance_result_free(cts_attendance_result *r);
 
 /* The notes of a result as a new JSON array of objects: line, other_line,
@@ -98,12 +98,12 @@ int cts_attendance_list(cts_node *n, const char *meeting, json_t **out);
 
 /* What a one-person change did. */
 typedef struct {
-	int changed;          /* 0: nothing was written */
-	const char *before;   /* status code before (static), NULL when none */
-	const char *after;    /* status code after (static), NULL when removed or none */
-	char date[11];        /* the meeting's date, YYYY-MM-DD */
-	char message[1024];   /* one French line: "GESLIN Annie : Absent → Excusé
-	                         (réunion du 16/06/2020)" */
+	int changed;        /* 0: nothing was written */
+	const char *before; /* status code before (static), NULL when none */
+	const char *after;  /* status code after (static), NULL when removed or none */
+	char date[11];      /* the meeting's date, YYYY-MM-DD */
+	char message[1024]; /* one French line: "GESLIN Annie : Absent → Excusé
+	                       (réunion du 16/06/2020)" */
 } cts_attendance_change;
 
 /* Set member `member`'s (an id of this territory's roll) attendance at
@@ -112,11 +112,11 @@ typedef struct {
  * the status when the record exists, or the whole record under the roll's
  * names and college. The same status again writes nothing. */
 int cts_attendance_set(cts_node *n, const char *meeting, const char *member, const char *status,
-		       cts_attendance_change *out);
+                       cts_attendance_change *out);
 
 /* Remove member `member`'s attendance at `meeting`: one journaled del;
  * nothing written when there is none. */
 int cts_attendance_remove(cts_node *n, const char *meeting, const char *member,
-			  cts_attendance_change *out);
+                          cts_attendance_change *out);
 
 #endif

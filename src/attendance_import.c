@@ -6,7 +6,6 @@
 #include "member.h"
 #include "record.h"
 #include "roll.h"
-#include "rules.h"
 #include "sheet.h"
 #include "strbuf.h"
 #include "tables.h"
@@ -20,8 +19,8 @@
 #define OOM() CTS_ATT_OOM()
 
 /* Fields of an attendance record, in the table's order. */
-static const char *const att_fields[] = {"meeting", "member",  "last_name", "first_name",
-                                         "organisation", "college", "status", NULL};
+static const char *const att_fields[] = {"meeting",      "member",  "last_name", "first_name",
+                                         "organisation", "college", "status",    NULL};
 
 static const char *mark_status(cts_mark m)
 {
@@ -52,10 +51,10 @@ void cts_attendance_result_free(cts_attendance_result *r)
 
 static json_t *note_json(const cts_attendance_note *no)
 {
-	return json_pack("{s:i, s:i, s:s, s:b, s:s, s:s?, s:s?}", "line", (int)no->line, "other_line",
-	                 (int)no->other_line, "kind", no->code, "blocking", no->blocking, "message",
-	                 no->message, "member", no->member[0] ? no->member : NULL, "member_name",
-	                 no->member_name);
+	return json_pack("{s:i, s:i, s:s, s:b, s:s, s:s?, s:s?}", "line", (int)no->line,
+	                 "other_line", (int)no->other_line, "kind", no->code, "blocking",
+	                 no->blocking, "message", no->message, "member",
+	                 no->member[0] ? no->member : NULL, "member_name", no->member_name);
 }
 
 json_t *cts_attendance_notes_json(const cts_attendance_result *r)
@@ -67,8 +66,8 @@ json_t *cts_attendance_notes_json(const cts_attendance_result *r)
 	return a;
 }
 
-static const char *const note_codes[] = {"near_match", "unknown", "college", "member_and_guest",
-                                         "guest_in_roll", "missing"};
+static const char *const note_codes[] = {"near_match",       "unknown",       "college",
+                                         "member_and_guest", "guest_in_roll", "missing"};
 
 /* Add a note; the message is formatted (French, one line). */
 __attribute__((format(printf, 6, 7))) static int
@@ -100,8 +99,8 @@ add_note(cts_attendance_result *res, cts_attendance_note_kind kind, unsigned lin
 		snprintf(no->member, sizeof(no->member), "%s", who->id);
 		if (!(no->member_name = malloc(len)))
 			return OOM();
-		snprintf(no->member_name, len, "%s%s%s", who->last_name, who->first_name[0] ? " " : "",
-		         who->first_name);
+		snprintf(no->member_name, len, "%s%s%s", who->last_name,
+		         who->first_name[0] ? " " : "", who->first_name);
 	}
 	if (!no->blocking && kind != CTS_ATT_MISSING)
 		res->warnings++;
@@ -112,12 +111,12 @@ add_note(cts_attendance_result *res, cts_attendance_note_kind kind, unsigned lin
 /* What the import does with one row of the sheet. */
 typedef struct {
 	const cts_sheet_row *row;
-	char *key;            /* folded "last\x1ffirst", for duplicates */
-	int skip;             /* a guest row merged into its member row */
-	long roll;            /* roll index of a member row matched exactly, else -1 */
-	cts_mark mark;        /* after merging a guest row */
-	char member[37];      /* member id (roll or created), "" for guests */
-	const char *action;   /* membre, membre créé, proche, inconnu, invite, doublon */
+	char *key;          /* folded "last\x1ffirst", for duplicates */
+	int skip;           /* a guest row merged into its member row */
+	long roll;          /* roll index of a member row matched exactly, else -1 */
+	cts_mark mark;      /* after merging a guest row */
+	char member[37];    /* member id (roll or created), "" for guests */
+	const char *action; /* membre, membre créé, proche, inconnu, invite, doublon */
 } entry;
 
 static int fold_keys(entry *e, size_t count)
@@ -154,27 +153,30 @@ static int merge_duplicates(entry *e, size_t count, cts_attendance_result *res)
 			if (e[j].skip || strcmp(e[i].key, e[j].key) != 0)
 				continue;
 			if (e[i].row->guest == e[j].row->guest)
-				return cts_error_set(CTS_EINVAL,
-				                     "ligne %u : %s figure déjà à la ligne %u de la feuille "
-				                     "(%s deux fois) ; ne gardez qu'une ligne",
-				                     e[i].row->line,
-				                     cts_att_person(who, sizeof(who), e[i].row->last_name,
-				                            e[i].row->first_name),
-				                     e[j].row->line, e[i].row->guest ? "invité" : "membre");
+				return cts_error_set(
+				    CTS_EINVAL,
+				    "ligne %u : %s figure déjà à la ligne %u de la feuille "
+				    "(%s deux fois) ; ne gardez qu'une ligne",
+				    e[i].row->line,
+				    cts_att_person(who, sizeof(who), e[i].row->last_name,
+				                   e[i].row->first_name),
+				    e[j].row->line, e[i].row->guest ? "invité" : "membre");
 			m = e[i].row->guest ? &e[j] : &e[i];
 			g = e[i].row->guest ? &e[i] : &e[j];
 			if (mark_rank(g->row->mark) > mark_rank(m->mark))
 				m->mark = g->row->mark;
 			g->skip = 1;
 			g->action = "doublon";
-			if ((rc = add_note(res, CTS_ATT_MEMBER_GUEST, g->row->line, m->row->line, NULL,
-			                   "ligne %u : %s figure comme membre (ligne %u) et comme invité "
-			                   "(ligne %u) : compté une seule fois, comme membre (%s) ; la "
-			                   "ligne %u est ignorée",
-			                   g->row->line,
-			                   cts_att_person(who, sizeof(who), m->row->last_name, m->row->first_name),
-			                   m->row->line, g->row->line, cts_att_status_label(mark_status(m->mark)),
-			                   g->row->line)) < 0)
+			if ((rc = add_note(
+			         res, CTS_ATT_MEMBER_GUEST, g->row->line, m->row->line, NULL,
+			         "ligne %u : %s figure comme membre (ligne %u) et comme invité "
+			         "(ligne %u) : compté une seule fois, comme membre (%s) ; la "
+			         "ligne %u est ignorée",
+			         g->row->line,
+			         cts_att_person(who, sizeof(who), m->row->last_name,
+			                        m->row->first_name),
+			         m->row->line, g->row->line,
+			         cts_att_status_label(mark_status(m->mark)), g->row->line)) < 0)
 				return rc;
 		}
 	}
@@ -194,17 +196,25 @@ static int match_member_row(entry *e, const cts_roll *roll, int create_missing,
 	if ((rc = cts_roll_match_person(roll, r->last_name, r->first_name, &m)) < 0)
 		return cts_error_prefix(rc, "ligne %u : ", r->line);
 	cts_att_person(who, sizeof(who), r->last_name, r->first_name);
+	if (m.exact_count > 1)
+		return cts_error_set(
+		    CTS_EINVAL,
+		    "ligne %u : %zu membres de la liste s'appellent %s : la feuille ne "
+		    "permet pas de savoir lequel était là ; gardez-en un seul dans la liste "
+		    "(ctsnode member list, puis member remove) avant d'importer",
+		    r->line, m.exact_count, who);
 	if (m.exact >= 0) {
 		const cts_roll_member *rm = &roll->members[m.exact];
 		e->roll = m.exact;
 		e->action = "membre";
 		snprintf(e->member, sizeof(e->member), "%s", rm->id);
 		if (strcmp(rm->college, r->college) != 0)
-			return add_note(res, CTS_ATT_COLLEGE, r->line, 0, rm,
-			                "ligne %u : %s est en « %s » sur la feuille mais en « %s » dans la "
-			                "liste des membres : présence comptée en « %s »",
-			                r->line, who, cts_att_college_label(r->college), cts_att_college_label(rm->college),
-			                cts_att_college_label(rm->college));
+			return add_note(
+			    res, CTS_ATT_COLLEGE, r->line, 0, rm,
+			    "ligne %u : %s est en « %s » sur la feuille mais en « %s » dans la "
+			    "liste des membres : présence comptée en « %s »",
+			    r->line, who, cts_att_college_label(r->college),
+			    cts_att_college_label(rm->college), cts_att_college_label(rm->college));
 		return 0;
 	}
 	if (m.near_count > 0) {
@@ -213,8 +223,9 @@ static int match_member_row(entry *e, const cts_roll *roll, int create_missing,
 		char nb[600];
 		for (size_t k = 1; k < m.near_count; k++) {
 			const cts_roll_member *o = &roll->members[m.near[k]];
-			int w = snprintf(alt + used, sizeof(alt) - used, " ou %s",
-			                 cts_att_person(nb, sizeof(nb), o->last_name, o->first_name));
+			int w =
+			    snprintf(alt + used, sizeof(alt) - used, " ou %s",
+			             cts_att_person(nb, sizeof(nb), o->last_name, o->first_name));
 			if (w > 0 && (size_t)w < sizeof(alt) - used)
 				used += (size_t)w;
 		}
@@ -222,7 +233,8 @@ static int match_member_row(entry *e, const cts_roll *roll, int create_missing,
 		e->action = "proche";
 		return add_note(res, CTS_ATT_NEAR, r->line, 0, best,
 		                "ligne %u : %s — vouliez-vous dire %s%s ?", r->line, who,
-		                cts_att_person(nb, sizeof(nb), best->last_name, best->first_name), alt);
+		                cts_att_person(nb, sizeof(nb), best->last_name, best->first_name),
+		                alt);
 	}
 	res->unknown++;
 	if (create_missing) {
@@ -248,11 +260,12 @@ static int match_guest_row(entry *e, const cts_roll *roll, cts_attendance_result
 	if (m.exact < 0)
 		return 0;
 	e->roll = m.exact;
-	return add_note(res, CTS_ATT_GUEST_IN_ROLL, r->line, 0, &roll->members[m.exact],
-	                "ligne %u : %s, membre de la liste (%s), figure seulement parmi les invités : "
-	                "compté comme invité ; s'il siégeait, mettez son collège sur la feuille",
-	                r->line, cts_att_person(who, sizeof(who), r->last_name, r->first_name),
-	                cts_att_college_label(roll->members[m.exact].college));
+	return add_note(
+	    res, CTS_ATT_GUEST_IN_ROLL, r->line, 0, &roll->members[m.exact],
+	    "ligne %u : %s, membre de la liste (%s), figure seulement parmi les invités : "
+	    "compté comme invité ; s'il siégeait, mettez son collège sur la feuille",
+	    r->line, cts_att_person(who, sizeof(who), r->last_name, r->first_name),
+	    cts_att_college_label(roll->members[m.exact].college));
 }
 
 static void count_row(cts_attendance_result *res, const entry *e)
@@ -349,13 +362,16 @@ static int refuse_rows(const cts_attendance_result *res, int create_missing)
 		}
 		cts_strbuf_addf(&b, "%s %s", listed++ ? " ;" : "", res->notes[i].message);
 	}
-	cts_strbuf_add(&b, b.len && b.ptr[b.len - 1] == '?' ? " Rien n'a été importé." : ". Rien n'a été importé.");
+	cts_strbuf_add(&b, b.len && b.ptr[b.len - 1] == '?' ? " Rien n'a été importé."
+	                                                    : ". Rien n'a été importé.");
 	if (res->near)
-		cts_strbuf_add(&b, " Corrigez l'orthographe sur la feuille ; si c'est bien une autre "
-		                   "personne, ajoutez-la d'abord (ctsnode member add).");
+		cts_strbuf_add(&b,
+		               " Corrigez l'orthographe sur la feuille ; si c'est bien une autre "
+		               "personne, ajoutez-la d'abord (ctsnode member add).");
 	if (!create_missing && res->unknown)
-		cts_strbuf_add(&b, " Ajoutez les personnes inconnues (ctsnode member add) ou relancez "
-		                   "avec --create-missing pour les créer.");
+		cts_strbuf_add(&b,
+		               " Ajoutez les personnes inconnues (ctsnode member add) ou relancez "
+		               "avec --create-missing pour les créer.");
 	if ((rc = cts_strbuf_take(&b, &msg, NULL)) < 0)
 		return rc;
 	rc = cts_error_set(CTS_EINVAL, "%s", msg);
@@ -421,8 +437,10 @@ static int create_members(cts_node *n, entry *e, size_t count, cts_attendance_re
 		const cts_sheet_row *r = e[i].row;
 		if (e[i].skip || r->guest || strcmp(e[i].action, "membre créé") != 0)
 			continue;
-		cts_member_fields f = {.last_name = r->last_name, .first_name = r->first_name,
-		                       .organisation = r->organisation, .college = r->college,
+		cts_member_fields f = {.last_name = r->last_name,
+		                       .first_name = r->first_name,
+		                       .organisation = r->organisation,
+		                       .college = r->college,
 		                       .seat = "titulaire"};
 		if ((rc = cts_member_add(n, &f, e[i].member)) < 0)
 			return cts_error_prefix(rc, "ligne %u : ", r->line);
@@ -433,7 +451,8 @@ static int create_members(cts_node *n, entry *e, size_t count, cts_attendance_re
 
 /* One record per row kept: a member under the roll's names and college
  * (the row's organisation when it gives one), a guest as written. */
-static int plan_rows(plan *pl, const char *meeting, const entry *e, size_t count, const cts_roll *roll)
+static int plan_rows(plan *pl, const char *meeting, const entry *e, size_t count,
+                     const cts_roll *roll)
 {
 	int rc = 0;
 
@@ -442,13 +461,13 @@ static int plan_rows(plan *pl, const char *meeting, const entry *e, size_t count
 		if (e[i].skip)
 			continue;
 		if (r->guest) {
-			rc = plan_add(pl, meeting, NULL, r->last_name, r->first_name, r->organisation,
-			              r->college, r->mark);
+			rc = plan_add(pl, meeting, NULL, r->last_name, r->first_name,
+			              r->organisation, r->college, r->mark);
 		} else if (e[i].roll >= 0) {
 			const cts_roll_member *m = &roll->members[e[i].roll];
 			rc = plan_add(pl, meeting, m->id, m->last_name, m->first_name,
-			              r->organisation[0] ? r->organisation : m->organisation, m->college,
-			              e[i].mark);
+			              r->organisation[0] ? r->organisation : m->organisation,
+			              m->college, e[i].mark);
 		} else {
 			rc = plan_add(pl, meeting, e[i].member, r->last_name, r->first_name,
 			              r->organisation, r->college, e[i].mark);
@@ -459,8 +478,8 @@ static int plan_rows(plan *pl, const char *meeting, const entry *e, size_t count
 
 /* Titular members of the roll whose mandate covers the date and who are on
  * no row of the sheet: named, and recorded absent with absent_missing. */
-static int plan_missing(plan *pl, const char *meeting, const char *date, const entry *e, size_t count,
-                        const cts_roll *roll, const cts_attendance_options *opt,
+static int plan_missing(plan *pl, const char *meeting, const char *date, const entry *e,
+                        size_t count, const cts_roll *roll, const cts_attendance_options *opt,
                         cts_attendance_result *res)
 {
 	char who[600], dfr[11];
@@ -475,11 +494,12 @@ static int plan_missing(plan *pl, const char *meeting, const char *date, const e
 		if (on_sheet || strcmp(m->seat, "suppleant") == 0 || !cts_roll_in_mandate(m, date))
 			continue;
 		res->missing++;
-		if ((rc = add_note(res, CTS_ATT_MISSING, 0, 0, m,
-		                   "%s (%s), membre titulaire en mandat le %s, n'est pas sur la feuille%s",
-		                   cts_att_person(who, sizeof(who), m->last_name, m->first_name),
-		                   cts_att_college_label(m->college), dfr,
-		                   opt->absent_missing ? " : noté absent" : "")) < 0)
+		if ((rc = add_note(
+		         res, CTS_ATT_MISSING, 0, 0, m,
+		         "%s (%s), membre titulaire en mandat le %s, n'est pas sur la feuille%s",
+		         cts_att_person(who, sizeof(who), m->last_name, m->first_name),
+		         cts_att_college_label(m->college), dfr,
+		         opt->absent_missing ? " : noté absent" : "")) < 0)
 			return rc;
 		if (!opt->absent_missing)
 			continue;
@@ -520,7 +540,8 @@ static void count_before(cts_attendance_result *res, const json_t *rows)
 	size_t i;
 	json_t *row;
 
-	json_array_foreach(rows, i, row) {
+	json_array_foreach(rows, i, row)
+	{
 		const char *st = json_string_value(json_object_get(row, "status"));
 		if (!json_string_value(json_object_get(row, "member"))) {
 			res->before.guests++;
@@ -554,7 +575,8 @@ static int count_changes(cts_attendance_result *res, const plan *pl, const json_
 		res->changed += json_object_size(d) > 0;
 		json_decref(d);
 	}
-	json_array_foreach(rows, i, row) {
+	json_array_foreach(rows, i, row)
+	{
 		const char *id = json_string_value(json_object_get(row, "id"));
 		int kept = 0;
 		for (size_t k = 0; k < pl->n && !kept; k++)
@@ -594,7 +616,8 @@ static int write_plan(cts_node *n, const plan *pl, const json_t *rows)
 			rc = cts_record_put(n->store, "attendance", pl->p[k].rid, d);
 		json_decref(d);
 	}
-	json_array_foreach(rows, i, row) {
+	json_array_foreach(rows, i, row)
+	{
 		const char *id = json_string_value(json_object_get(row, "id"));
 		int kept = 0;
 		if (rc < 0)
@@ -646,7 +669,7 @@ done:
 }
 
 int cts_attendance_import_sheet(cts_node *n, const char *meeting, const char *buf, size_t len,
-				const cts_attendance_options *opt, cts_attendance_result **out)
+                                const cts_attendance_options *opt, cts_attendance_result **out)
 {
 	cts_attendance_result *res = NULL;
 	cts_sheet *sh = NULL;
@@ -661,9 +684,11 @@ int cts_attendance_import_sheet(cts_node *n, const char *meeting, const char *bu
 	if (!opt)
 		opt = &defaults;
 	if (n->role != CTS_ROLE_TERRITORY)
-		return cts_error_set(CTS_EINVAL, "les présences sont saisies sur le nœud du territoire");
+		return cts_error_set(CTS_EINVAL,
+		                     "les présences sont saisies sur le nœud du territoire");
 	if ((rc = cts_meeting_require(n, meeting, CTS_MEETING_ATTENDANCE, NULL)) < 0 ||
-	    (rc = cts_att_meeting_date(n, meeting, date)) < 0 || (rc = cts_sheet_parse(&sh, buf, len)) < 0)
+	    (rc = cts_att_meeting_date(n, meeting, date)) < 0 ||
+	    (rc = cts_sheet_parse(&sh, buf, len)) < 0)
 		return rc;
 	if (!(res = calloc(1, sizeof(*res))) || !(res->rows = json_array()) ||
 	    !(e = calloc(sh->count, sizeof(*e)))) {
@@ -675,7 +700,8 @@ int cts_attendance_import_sheet(cts_node *n, const char *meeting, const char *bu
 		e[i].roll = -1;
 		e[i].mark = sh->rows[i].mark;
 	}
-	if ((rc = cts_roll_load(n, NULL, &roll)) < 0 || (rc = classify(e, sh->count, roll, opt, res)) < 0)
+	if ((rc = cts_roll_load(n, NULL, &roll)) < 0 ||
+	    (rc = classify(e, sh->count, roll, opt, res)) < 0)
 		goto cleanup;
 	keep = 1;
 	if (res->near > 0 || (res->unknown > 0 && !opt->create_missing)) {
@@ -709,7 +735,7 @@ cleanup:
 }
 
 int cts_attendance_import(cts_node *n, const char *meeting, const char *buf, size_t len,
-			  int create_missing, int dry_run, cts_attendance_result **out)
+                          int create_missing, int dry_run, cts_attendance_result **out)
 {
 	cts_attendance_options opt = {.create_missing = create_missing, .dry_run = dry_run};
 	return cts_attendance_import_sheet(n, meeting, buf, len, &opt, out);

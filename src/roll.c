@@ -110,11 +110,11 @@ int cts_roll_load(cts_node *n, const char *territory, cts_roll **out)
 	*out = NULL;
 	if (!roll)
 		return cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
-	if ((rc = cts_store_stmt(n->store, &s,
-	                         "SELECT id, last_name, first_name, organisation, college, seat,"
-	                         " mandate_start, mandate_end FROM member WHERE territory = ?"
-	                         " ORDER BY last_name COLLATE NOCASE, first_name COLLATE NOCASE, id")) <
-	    0) {
+	if ((rc = cts_store_stmt(
+	         n->store, &s,
+	         "SELECT id, last_name, first_name, organisation, college, seat,"
+	         " mandate_start, mandate_end FROM member WHERE territory = ?"
+	         " ORDER BY last_name COLLATE NOCASE, first_name COLLATE NOCASE, id")) < 0) {
 		free(roll);
 		return rc;
 	}
@@ -259,14 +259,17 @@ static void add_near(cts_roll_match *m, size_t idx, unsigned d)
 		if (m->near[i] == idx) {
 			if (d >= m->dist[i])
 				return;
-			memmove(&m->near[i], &m->near[i + 1], (m->near_count - i - 1) * sizeof(size_t));
-			memmove(&m->dist[i], &m->dist[i + 1], (m->near_count - i - 1) * sizeof(unsigned));
+			memmove(&m->near[i], &m->near[i + 1],
+			        (m->near_count - i - 1) * sizeof(size_t));
+			memmove(&m->dist[i], &m->dist[i + 1],
+			        (m->near_count - i - 1) * sizeof(unsigned));
 			m->near_count--;
 			pos = m->near_count;
 			break;
 		}
 	}
-	while (pos > 0 && (d < m->dist[pos - 1] || (d == m->dist[pos - 1] && idx < m->near[pos - 1])))
+	while (pos > 0 &&
+	       (d < m->dist[pos - 1] || (d == m->dist[pos - 1] && idx < m->near[pos - 1])))
 		pos--;
 	if (pos >= CTS_ROLL_MAX_NEAR)
 		return;
@@ -358,8 +361,8 @@ static int name_fits(const cts_roll_member *r, const char *key)
 
 	if (strcmp(r->key, key) == 0)
 		return 1;
-	return strlen(key) == ll + lf + 1 && strncmp(key, r->fold_first, lf) == 0 && key[lf] == ' ' &&
-	       strcmp(key + lf + 1, r->fold_last) == 0;
+	return strlen(key) == ll + lf + 1 && strncmp(key, r->fold_first, lf) == 0 &&
+	       key[lf] == ' ' && strcmp(key + lf + 1, r->fold_last) == 0;
 }
 
 int cts_roll_match_name(const cts_roll *roll, const char *name, cts_roll_match *m)

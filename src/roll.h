@@ -18,9 +18,9 @@
 
 typedef struct {
 	char id[37];
-	char *last_name, *first_name; /* as recorded ("" when empty) */
-	char *organisation, *college; /* "" when empty */
-	char *seat;                   /* "titulaire" or "suppleant" ("titulaire" when unset) */
+	char *last_name, *first_name;      /* as recorded ("" when empty) */
+	char *organisation, *college;      /* "" when empty */
+	char *seat;                        /* "titulaire" or "suppleant" ("titulaire" when unset) */
 	char *mandate_start, *mandate_end; /* YYYY-MM-DD, "" when open */
 	char *fold_last, *fold_first;      /* cts_text_fold of the names */
 	char *key;                         /* fold_last " " fold_first */
@@ -32,8 +32,8 @@ typedef struct {
 } cts_roll;
 
 typedef struct {
-	long exact;          /* index of the (first) member with these folded names, -1 if none */
-	size_t exact_count;  /* members with these folded names (homonyms: more than one) */
+	long exact;         /* index of the (first) member with these folded names, -1 if none */
+	size_t exact_count; /* members with these folded names (homonyms: more than one) */
 	size_t near[CTS_ROLL_MAX_NEAR]; /* indexes of near members when no exact one */
 	unsigned dist[CTS_ROLL_MAX_NEAR];
 	size_t near_count;

@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
 #include <cmocka.h>
 
 #include "attendance.h"
@@ -61,7 +62,8 @@ static char *data(const char *name, size_t *len)
 
 static void meeting(cts_node *n, const char *date, const char *status, char id[37])
 {
-	cts_meeting_fields f = {.body = "pleniere", .date = date, .title = "Plénière", .status = status};
+	cts_meeting_fields f = {
+	    .body = "pleniere", .date = date, .title = "Plénière", .status = status};
 	if (cts_meeting_add(n, &f, id) < 0)
 		fail_msg("meeting: %s", cts_error_message());
 }
@@ -69,8 +71,12 @@ static void meeting(cts_node *n, const char *date, const char *status, char id[3
 static void member(cts_node *n, const char *last, const char *first, const char *college,
                    const char *seat, const char *start, const char *end, char id[37])
 {
-	cts_member_fields f = {.last_name = last, .first_name = first, .organisation = "X",
-	                       .college = college, .seat = seat, .mandate_start = start,
+	cts_member_fields f = {.last_name = last,
+	                       .first_name = first,
+	                       .organisation = "X",
+	                       .college = college,
+	                       .seat = seat,
+	                       .mandate_start = start,
 	                       .mandate_end = end};
 	if (cts_member_add(n, &f, id) < 0)
 		fail_msg("member %s: %s", last, cts_error_message());
@@ -111,12 +117,14 @@ static cts_attendance_result *import_ok(cts_node *n, const char *m, const char *
 	assert_non_null(r);
 	return r;
 }
-#define IMPORT_OK(n, m, lit, ...) import_ok(n, m, lit, sizeof(lit) - 1, (cts_attendance_options){__VA_ARGS__})
+#define IMPORT_OK(n, m, lit, ...)                                                                  \
+	import_ok(n, m, lit, sizeof(lit) - 1, (cts_attendance_options){__VA_ARGS__})
 
 /* The import must be refused with CTS_EINVAL, the message holding needle,
  * and nothing written. Returns the result (may be NULL). */
-static cts_attendance_result *import_refused(cts_node *n, const char *m, const char *buf, size_t len,
-                                             cts_attendance_options opt, const char *needle)
+static cts_attendance_result *import_refused(cts_node *n, const char *m, const char *buf,
+                                             size_t len, cts_attendance_options opt,
+                                             const char *needle)
 {
 	cts_attendance_result *r = NULL;
 	snapshot before = snap(n);
@@ -141,7 +149,11 @@ static const json_t *row_of(const json_t *list, const char *last)
 {
 	size_t i;
 	json_t *row;
-	json_array_foreach(list, i, row) if (strcmp(json_string_value(json_object_get(row, "last_name")), last) == 0) return row;
+	json_array_foreach(list, i, row)
+	{
+		if (strcmp(json_string_value(json_object_get(row, "last_name")), last) == 0)
+			return row;
+	}
 	return NULL;
 }
 
@@ -150,7 +162,8 @@ static const char *status_of(cts_node *n, const char *m, const char *last)
 	static char buf[16];
 	json_t *l = listing(n, m);
 	const json_t *row = row_of(l, last);
-	snprintf(buf, sizeof(buf), "%s", row ? json_string_value(json_object_get(row, "status")) : "-");
+	snprintf(buf, sizeof(buf), "%s",
+	         row ? json_string_value(json_object_get(row, "status")) : "-");
 	json_decref(l);
 	return buf;
 }
@@ -221,8 +234,10 @@ static void test_near_refused(void **state)
 	                                   "DUPONT;Jean;CH;professionnels;X;\n";
 	/* With and without --create-missing: a near name is never created. */
 	for (int create = 0; create <= 1; create++) {
-		r = import_refused(n, m, sheet, sizeof(sheet) - 1, (cts_attendance_options){.create_missing = create},
-		                   "ligne 3 : CASSADEI François — vouliez-vous dire CASADEI François ?");
+		r = import_refused(
+		    n, m, sheet, sizeof(sheet) - 1,
+		    (cts_attendance_options){.create_missing = create},
+		    "ligne 3 : CASSADEI François — vouliez-vous dire CASADEI François ?");
 		assert_non_null(r);
 		assert_int_equal(r->near, 1);
 		assert_int_equal(r->unknown, 1);
@@ -244,9 +259,10 @@ static void test_near_refused(void **state)
 		json_t *row = json_array_get(r->rows, 1);
 		assert_string_equal(json_string_value(json_object_get(row, "action")), "proche");
 		assert_int_equal(json_array_size(json_object_get(row, "notes")), 1);
-		assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(row, "notes"), 0),
-		                                                      "member")),
-		                    casadei);
+		assert_string_equal(
+		    json_string_value(json_object_get(
+		        json_array_get(json_object_get(row, "notes"), 0), "member")),
+		    casadei);
 		cts_attendance_result_free(r);
 	}
 	json_t *l = listing(n, m);
@@ -268,10 +284,11 @@ static void test_member_and_guest(void **state)
 	member(n, "ALBY", "Jérôme", "professionnels", NULL, NULL, NULL, NULL);
 	meeting(n, "2020-06-16", NULL, m);
 	/* The member row has no mark, the guest row says present: present. */
-	r = IMPORT_OK(n, m, HEADER "ALBY;Jérôme;La Boussole;professionnels;X;\n"
-	                           "GESLIN;Annie;UDAF 76;usagers;;\n"
-	                           "DENION;Yvan;ARS;ars;X;\n"
-	                           "Geslin;ANNIE;Ville de Rouen;invite;X;\n");
+	r = IMPORT_OK(n, m,
+	              HEADER "ALBY;Jérôme;La Boussole;professionnels;X;\n"
+	                     "GESLIN;Annie;UDAF 76;usagers;;\n"
+	                     "DENION;Yvan;ARS;ars;X;\n"
+	                     "Geslin;ANNIE;Ville de Rouen;invite;X;\n");
 	assert_int_equal(r->warnings, 1);
 	assert_int_equal(r->note_count, 1);
 	assert_int_equal(r->notes[0].kind, CTS_ATT_MEMBER_GUEST);
@@ -295,14 +312,26 @@ static void test_member_and_guest(void **state)
 	json_decref(l);
 
 	/* Twice as a member (or twice as a guest) stays an error. */
-	static const char twice[] = HEADER "GESLIN;Annie;UDAF;usagers;X;\nALBY;Jérôme;A;professionnels;X;\n"
-	                                   "geslin;annie;UDAF;usagers;;X\n";
+	static const char twice[] =
+	    HEADER "GESLIN;Annie;UDAF;usagers;X;\nALBY;Jérôme;A;professionnels;X;\n"
+	           "geslin;annie;UDAF;usagers;;X\n";
 	r = import_refused(n, m, twice, sizeof(twice) - 1, (cts_attendance_options){.replace = 1},
 	                   "ligne 4 : geslin annie figure déjà à la ligne 2");
 	assert_null(r);
 	static const char guests[] = HEADER "DENION;Yvan;ARS;ars;X;\nDenion;Yvan;ARS;invite;X;\n";
 	r = import_refused(n, m, guests, sizeof(guests) - 1, (cts_attendance_options){.replace = 1},
 	                   "ligne 3 : Denion Yvan figure déjà à la ligne 2");
+	assert_null(r);
+	/* Two members of the roll with the same name (each added on another
+	 * device): the sheet cannot say which one was there. */
+	json_t *set = json_pack("{s:s, s:s, s:s, s:s}", "last_name", "Geslin", "first_name",
+	                        "ANNIE", "organisation", "CCAS", "college", "usagers");
+	assert_int_equal(
+	    cts_record_put(n->store, "member", "bbbb1111-0000-4000-8000-000000000003", set), 0);
+	json_decref(set);
+	static const char one[] = HEADER "GESLIN;Annie;UDAF;usagers;X;\n";
+	r = import_refused(n, m, one, sizeof(one) - 1, (cts_attendance_options){.replace = 1},
+	                   "ligne 2 : 2 membres de la liste s'appellent GESLIN Annie");
 	assert_null(r);
 	cts_node_free(n);
 }
@@ -319,13 +348,15 @@ static void test_college_and_guest_in_roll(void **state)
 	member(n, "LARCHER", "Nathalie", "professionnels", NULL, NULL, NULL, larcher);
 	member(n, "FOUSSE", "Brigitte", "usagers", NULL, NULL, NULL, NULL);
 	meeting(n, "2020-06-17", NULL, m);
-	r = IMPORT_OK(n, m, HEADER "larcher;nathalie;HAD;Usagers;X;\n"
-	                           "FOUSSE;Brigitte;UNAFAM;invite;X;\n");
+	r = IMPORT_OK(n, m,
+	              HEADER "larcher;nathalie;HAD;Usagers;X;\n"
+	                     "FOUSSE;Brigitte;UNAFAM;invite;X;\n");
 	assert_int_equal(r->warnings, 2);
 	assert_int_equal(r->notes[0].kind, CTS_ATT_COLLEGE);
 	assert_int_equal(r->notes[0].line, 2);
 	assert_string_equal(r->notes[0].member, larcher);
-	assert_non_null(strstr(r->notes[0].message, "ligne 2 : larcher nathalie est en « Usagers »"));
+	assert_non_null(
+	    strstr(r->notes[0].message, "ligne 2 : larcher nathalie est en « Usagers »"));
 	assert_non_null(strstr(r->notes[0].message, "« Professionnels et offreurs »"));
 	assert_int_equal(r->notes[1].kind, CTS_ATT_GUEST_IN_ROLL);
 	assert_int_equal(r->notes[1].line, 3);
@@ -376,7 +407,8 @@ static void test_missing_members(void **state)
 	cts_attendance_result_free(r);
 
 	int64_t before = ops(n);
-	r = import_ok(n, m, sheet, sizeof(sheet) - 1, (cts_attendance_options){.absent_missing = 1});
+	r = import_ok(n, m, sheet, sizeof(sheet) - 1,
+	              (cts_attendance_options){.absent_missing = 1});
 	assert_int_equal(r->missing, 2);
 	assert_int_equal(r->members, 3);
 	assert_int_equal(r->absent, 2);
@@ -399,17 +431,21 @@ static void test_existing_and_replace(void **state)
 	char m[37];
 
 	meeting(n, "2020-06-17", NULL, m);
-	r = IMPORT_OK(n, m, HEADER "ALBY;Jérôme;A;professionnels;X;\nGESLIN;Annie;U;usagers;;X\n"
-	                           "MOREAU;Paul;E;etat;X;\nDENION;Yvan;ARS;ars;X;\n",
+	r = IMPORT_OK(n, m,
+	              HEADER "ALBY;Jérôme;A;professionnels;X;\nGESLIN;Annie;U;usagers;;X\n"
+	                     "MOREAU;Paul;E;etat;X;\nDENION;Yvan;ARS;ars;X;\n",
 	              .create_missing = 1);
 	cts_attendance_result_free(r);
 	/* One mark changed, one guest gone, one guest added. */
-	static const char v2[] = HEADER "ALBY;Jérôme;A;professionnels;X;\nGESLIN;Annie;U;usagers;X;\n"
-	                                "MOREAU;Paul;E;etat;X;\nBEGUE;Florence;CH;invite;X;\n";
-	r = import_refused(n, m, v2, sizeof(v2) - 1, (cts_attendance_options){0},
-	                   "déjà des présences (3 membre(s) : 2 présent(s), 1 excusé(s), 0 absent(s) ; "
-	                   "1 invité(s))");
-	assert_non_null(strstr(cts_error_message(), "1 ligne(s) ajoutée(s), 1 modifiée(s), 1 retirée(s)"));
+	static const char v2[] =
+	    HEADER "ALBY;Jérôme;A;professionnels;X;\nGESLIN;Annie;U;usagers;X;\n"
+	           "MOREAU;Paul;E;etat;X;\nBEGUE;Florence;CH;invite;X;\n";
+	r = import_refused(
+	    n, m, v2, sizeof(v2) - 1, (cts_attendance_options){0},
+	    "déjà des présences (3 membre(s) : 2 présent(s), 1 excusé(s), 0 absent(s) ; "
+	    "1 invité(s))");
+	assert_non_null(
+	    strstr(cts_error_message(), "1 ligne(s) ajoutée(s), 1 modifiée(s), 1 retirée(s)"));
 	assert_non_null(strstr(cts_error_message(), "--replace"));
 	assert_non_null(r);
 	assert_int_equal(r->before.members, 3);
@@ -420,7 +456,8 @@ static void test_existing_and_replace(void **state)
 	cts_attendance_result_free(r);
 	/* --dry-run --replace: the same figures, nothing written. */
 	snapshot s = snap(n);
-	r = import_ok(n, m, v2, sizeof(v2) - 1, (cts_attendance_options){.replace = 1, .dry_run = 1});
+	r = import_ok(n, m, v2, sizeof(v2) - 1,
+	              (cts_attendance_options){.replace = 1, .dry_run = 1});
 	assert_int_equal(r->added + r->changed + r->removed, 3);
 	cts_attendance_result_free(r);
 	unchanged(n, &s);
@@ -462,7 +499,8 @@ static void test_set_remove(void **state)
 	assert_int_equal(ops(n), s.ops + 1);
 	json_t *l = listing(n, m);
 	assert_int_equal(json_array_size(l), 1);
-	assert_string_equal(json_string_value(json_object_get(json_array_get(l, 0), "status")), "excused");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(l, 0), "status")),
+	                    "excused");
 	json_decref(l);
 	/* The same again: nothing written. */
 	s = snap(n);
@@ -472,7 +510,8 @@ static void test_set_remove(void **state)
 	unchanged(n, &s);
 	/* Re-importing the sheet now sees one change (refused without --replace). */
 	static const char same[] = HEADER "geslin;annie;UDAF;usagers;;\n";
-	r = import_refused(n, m, same, sizeof(same) - 1, (cts_attendance_options){0}, "1 modifiée(s)");
+	r = import_refused(n, m, same, sizeof(same) - 1, (cts_attendance_options){0},
+	                   "1 modifiée(s)");
 	cts_attendance_result_free(r);
 	/* A member not on the sheet: the whole record, under the roll's names. */
 	assert_int_equal(cts_attendance_set(n, m, moreau, "present", &ch), 0);
@@ -500,14 +539,16 @@ static void test_set_remove(void **state)
 	assert_int_equal(cts_attendance_set(n, m, moreau, "absent", &ch), 0);
 	assert_string_equal(status_of(n, m, "MOREAU"), "absent");
 	l = listing(n, m);
-	assert_string_equal(json_string_value(json_object_get(row_of(l, "MOREAU"), "first_name")), "Paul");
+	assert_string_equal(json_string_value(json_object_get(row_of(l, "MOREAU"), "first_name")),
+	                    "Paul");
 	json_decref(l);
 	/* Refusals write nothing. */
 	s = snap(n);
 	assert_int_equal(cts_attendance_set(n, m, geslin, "maybe", &ch), CTS_EINVAL);
 	assert_int_equal(cts_attendance_set(n, m, geslin, NULL, &ch), CTS_EINVAL);
-	assert_int_equal(cts_attendance_set(n, m, "00000000-0000-4000-8000-000000000000", "present", &ch),
-	                 CTS_ENOTFOUND);
+	assert_int_equal(
+	    cts_attendance_set(n, m, "00000000-0000-4000-8000-000000000000", "present", &ch),
+	    CTS_ENOTFOUND);
 	assert_int_equal(cts_attendance_set(n, m, "GESLIN", "present", &ch), CTS_EINVAL);
 	assert_int_equal(cts_attendance_set(n, moreau, geslin, "present", &ch), CTS_ENOTFOUND);
 	unchanged(n, &s);
@@ -529,8 +570,9 @@ static void test_meeting_status(void **state)
 	for (int i = 0; i < 3; i++) {
 		meeting(n, "2020-06-16", statuses[i], m);
 		snapshot s = snap(n);
-		cts_attendance_result *r = import_refused(n, m, sheet, sizeof(sheet) - 1,
-		                                          (cts_attendance_options){.replace = 1}, needles[i]);
+		cts_attendance_result *r =
+		    import_refused(n, m, sheet, sizeof(sheet) - 1,
+		                   (cts_attendance_options){.replace = 1}, needles[i]);
 		assert_null(r);
 		assert_int_equal(cts_attendance_set(n, m, geslin, "present", &ch), CTS_EINVAL);
 		assert_int_equal(cts_attendance_remove(n, m, geslin, &ch), CTS_EINVAL);

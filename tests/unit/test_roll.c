@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
 #include <cmocka.h>
 
 #include "error.h"
@@ -41,7 +42,9 @@ static void put_member(const char *id, const char *last, const char *first, cons
 
 static void add(const char *last, const char *first)
 {
-	cts_member_fields f = {.last_name = last, .first_name = first, .organisation = "X",
+	cts_member_fields f = {.last_name = last,
+	                       .first_name = first,
+	                       .organisation = "X",
 	                       .college = "professionnels"};
 	if (cts_member_add(node, &f, NULL) < 0)
 		fail_msg("member add %s: %s", last, cts_error_message());
@@ -96,7 +99,8 @@ static void test_load(void **state)
 	assert_string_equal(g->seat, "titulaire");
 	assert_string_equal(p->seat, "suppleant");
 	assert_string_equal(p->mandate_start, "");
-	assert_string_equal(by_name("BOUCHER-LE BRAS", "Anne-Marie")->key, "boucher le bras anne marie");
+	assert_string_equal(by_name("BOUCHER-LE BRAS", "Anne-Marie")->key,
+	                    "boucher le bras anne marie");
 	assert_string_equal(by_name("CASADEI", "François")->seat, "titulaire");
 }
 
@@ -104,14 +108,14 @@ static void test_distance(void **state)
 {
 	(void)state;
 	assert_int_equal(cts_roll_distance("casadei", "casadei", 2), 0);
-	assert_int_equal(cts_roll_distance("cassadei", "casadei", 2), 1);   /* one added */
-	assert_int_equal(cts_roll_distance("casdei", "casadei", 2), 1);     /* one dropped */
-	assert_int_equal(cts_roll_distance("casodei", "casadei", 2), 1);    /* one changed */
-	assert_int_equal(cts_roll_distance("casaedi", "casadei", 2), 1);    /* neighbours swapped */
+	assert_int_equal(cts_roll_distance("cassadei", "casadei", 2), 1); /* one added */
+	assert_int_equal(cts_roll_distance("casdei", "casadei", 2), 1);   /* one dropped */
+	assert_int_equal(cts_roll_distance("casodei", "casadei", 2), 1);  /* one changed */
+	assert_int_equal(cts_roll_distance("casaedi", "casadei", 2), 1);  /* neighbours swapped */
 	assert_int_equal(cts_roll_distance("cassadie", "casadei", 2), 2);
 	assert_int_equal(cts_roll_distance("kitten", "sitting", 3), 3);
-	assert_int_equal(cts_roll_distance("kitten", "sitting", 2), 3);    /* bound + 1 */
-	assert_int_equal(cts_roll_distance("abcdef", "ab", 2), 3);         /* lengths too far */
+	assert_int_equal(cts_roll_distance("kitten", "sitting", 2), 3); /* bound + 1 */
+	assert_int_equal(cts_roll_distance("abcdef", "ab", 2), 3);      /* lengths too far */
 	assert_int_equal(cts_roll_distance("", "ab", 2), 2);
 	assert_int_equal(cts_roll_distance("", "", 0), 0);
 	/* Code points, not bytes: é against e is one edit. */
@@ -161,7 +165,8 @@ static void expect_near(const char *last, const char *first, const char *want_la
 	if (m.near_count == 0)
 		fail_msg("%s %s: no near match", last, first);
 	if (&roll->members[m.near[0]] != by_name(want_last, want_first) || m.dist[0] != dist)
-		fail_msg("%s %s: nearest %s at %u", last, first, roll->members[m.near[0]].key, m.dist[0]);
+		fail_msg("%s %s: nearest %s at %u", last, first, roll->members[m.near[0]].key,
+		         m.dist[0]);
 }
 
 static void expect_none(const char *last, const char *first)
@@ -281,8 +286,9 @@ static void test_mandate(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_load),    cmocka_unit_test(test_distance), cmocka_unit_test(test_exact),
-	    cmocka_unit_test(test_near),    cmocka_unit_test(test_name),     cmocka_unit_test(test_refuse_unknown),
+	    cmocka_unit_test(test_load),    cmocka_unit_test(test_distance),
+	    cmocka_unit_test(test_exact),   cmocka_unit_test(test_near),
+	    cmocka_unit_test(test_name),    cmocka_unit_test(test_refuse_unknown),
 	    cmocka_unit_test(test_mandate),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
