@@ -66,8 +66,8 @@ typedef struct {
 
 /* Import a sheet (bytes) as the attendance of `meeting` (a meeting of this
  * territory that may take attendance: cts_meeting_require). Rows are matched
- * to the roll by folded name; a member row is recorded under the roll's
- * names and college. Refused (CTS_EINVAL, nothing written):
+ * to the roll by folded name; a member row is recorded with the names and
+ * organisation the sheet gives, under the roll's college. Refused (CTS_EINVAL, nothing written):
  *  - a sheet cts_sheet_parse refuses; the same person twice as a member
  *    (or twice as a guest);
  *  - member rows close to a member of the roll (a suggestion each), and

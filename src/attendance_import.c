@@ -449,8 +449,8 @@ static int create_members(cts_node *n, entry *e, size_t count, cts_attendance_re
 	return 0;
 }
 
-/* One record per row kept: a member under the roll's names and college
- * (the row's organisation when it gives one), a guest as written. */
+/* One record per row kept, names and organisation as the sheet writes them
+ * (as imports always did); a member under the roll's college. */
 static int plan_rows(plan *pl, const char *meeting, const entry *e, size_t count,
                      const cts_roll *roll)
 {
@@ -465,9 +465,8 @@ static int plan_rows(plan *pl, const char *meeting, const entry *e, size_t count
 			              r->organisation, r->college, r->mark);
 		} else if (e[i].roll >= 0) {
 			const cts_roll_member *m = &roll->members[e[i].roll];
-			rc = plan_add(pl, meeting, m->id, m->last_name, m->first_name,
-			              r->organisation[0] ? r->organisation : m->organisation,
-			              m->college, e[i].mark);
+			rc = plan_add(pl, meeting, m->id, r->last_name, r->first_name,
+			              r->organisation, m->college, e[i].mark);
 		} else {
 			rc = plan_add(pl, meeting, e[i].member, r->last_name, r->first_name,
 			              r->organisation, r->college, e[i].mark);

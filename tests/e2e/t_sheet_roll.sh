@@ -92,7 +92,7 @@ expect_status 0 "$CTSNODE" --home "$h" attendance import --meeting "$m3" "$T/bur
 assert_contains "$OUT" "15 membre(s) titulaire(s) en mandat absent(s) de la feuille, noté(s) absent(s)"
 L=$(cts "$h" attendance list --meeting "$m3" --json)
 assert_eq "$(jq length <<<"$L")" 17 "2 de la feuille + 15 absents"
-assert_eq "$(jq -r '.[] | select(.last_name == "LARCHER") | .college' <<<"$L")" professionnels "collège de la liste"
+assert_eq "$(jq -r '.[] | select(.last_name == "Larcher") | .college' <<<"$L")" professionnels "collège de la liste"
 assert_eq "$(jq '[.[] | select(.status == "absent")] | length' <<<"$L")" 15 "absents notés"
 assert_eq "$(jq '[.[] | select(.last_name == "NICOLI")] | length' <<<"$L")" 0 "mandat terminé : pas noté"
 pass "collège de la liste, membres manquants nommés et notés absents sur demande"
