@@ -31,7 +31,8 @@ typedef enum {
 	CTS_EBUSY = -13,     /* another process holds the node */
 	CTS_EREJECT = -14,   /* remote refused (non-fast-forward, rewritten branch) */
 	CTS_ELIMIT = -15,    /* input exceeds a size/count/depth limit */
-	/* -16 is taken by the remote access work (CTS_EACCESS) */
+	CTS_EACCESS = -16,   /* the remote refused us, or we refused it: token, certificate,
+	                        host key (a setting to fix; retrying will not help) */
 	CTS_EAMBIGUOUS = -17 /* what a person typed names several records (resolve.h) */
 } cts_error;
 

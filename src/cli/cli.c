@@ -24,6 +24,7 @@ int cli_exit_code(int rc)
 		return EXIT_QUEUED;
 	case CTS_EBUSY:
 		return EXIT_BUSY;
+	case CTS_EACCESS:
 	case CTS_EAMBIGUOUS:
 		return EXIT_USAGE;
 	default:
