@@ -160,6 +160,8 @@ static int refuse(cts_rule_violation *v, int code, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(v->message, sizeof(v->message), fmt, ap);
 	va_end(ap);
+	/* A message cut short by its buffer ends on a whole character. */
+	v->message[cts_text_utf8_valid_prefix(v->message, strlen(v->message))] = '\0';
 	return code;
 }
 
