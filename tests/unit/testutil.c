@@ -108,3 +108,4 @@ void tu_seal(cts_node *n)
 	cts_key_free(k);
 	free(path);
 }
+
