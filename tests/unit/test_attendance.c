@@ -63,7 +63,7 @@ static char *data(const char *name, size_t *len)
 static void meeting(cts_node *n, const char *date, const char *status, char id[37])
 {
 	cts_meeting_fields f = {
-	    .body = "pleniere", .date = date, .title = "Plénière", .status = status};
+	    .body = "pleniere", .date = date, .title = "Plénière", .status = status, .again = 1};
 	if (cts_meeting_add(n, &f, id) < 0)
 		fail_msg("meeting: %s", cts_error_message());
 }
@@ -388,7 +388,7 @@ static void test_missing_members(void **state)
 	member(n, "GESLIN", "Annie", "usagers", "titulaire", "2019-01-01", "2022-12-31", NULL);
 	member(n, "MOREAU", "Paul", "etat", NULL, NULL, NULL, NULL);
 	member(n, "PETIT", "Luc", "etat", "suppleant", NULL, NULL, NULL);
-	member(n, "ROBERT", "Léa", "usagers", "titulaire", "2016-01-01", "2019-12-31", NULL);
+	member(n, "ROBERT", "Léa", "usagers", "titulaire", "2017-01-01", "2019-12-31", NULL);
 	member(n, "THOMAS", "Eve", "usagers", "titulaire", "2020-07-01", NULL, NULL);
 	meeting(n, "2020-06-16", NULL, m);
 	static const char sheet[] = HEADER "ALBY;Jérôme;A;professionnels;X;\n";
