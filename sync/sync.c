@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/stat.h>
 
 #define COMMIT_MAX_CHANGESETS 500
@@ -598,6 +599,23 @@ cleanup:
 	return rc;
 }
 
+/* The time of this successful exchange (meta "last_sync", RFC 3339 UTC). */
+static int record_last_sync(cts_node *n)
+{
+	time_t t = (time_t)(n->store->clock(n->store->clock_ctx) / 1000);
+	char when[32];
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return cts_store_meta_set(n->store, "last_sync", when);
+}
+
+int cts_sync_last(cts_node *n, char **out)
+{
+	return cts_store_meta_get(n->store, "last_sync", out);
+}
+
 /* Adopt the remote region branch if it moved ahead (another authority
  * device is not supported: the region branch has one writer). */
 static int sync_common(cts_node *n, const cts_key *key, const char *url, cts_sync_result *r, int region)
@@ -678,6 +696,8 @@ static int sync_common(cts_node *n, const cts_key *key, const char *url, cts_syn
 	rc = push_refs(n, repo, region, r);
 	if (rc == CTS_ENET)
 		cts_error_set(CTS_ENET, "dépôt régional injoignable : le travail est scellé et gardé sur ce poste, il sera envoyé au prochain sync");
+	if (rc == 0)
+		rc = record_last_sync(n);
 	if (rc == 0)
 		cts_gitrepo_maintain(repo, LOOSE_OBJECTS_THRESHOLD);
 out:
