@@ -624,9 +624,11 @@ static int sync_common(cts_node *n, const cts_key *key, const char *url, cts_syn
 	int rc, fetch_rc;
 
 	void (*progress)(size_t, size_t, void *) = r->import.progress;
+	void *progress_ctx = r->import.progress_ctx;
 
 	memset(r, 0, sizeof(*r));
 	r->import.progress = progress;
+	r->import.progress_ctx = progress_ctx;
 	/* Only the authority creates the regional repository, and only when
 	 * told where: a missing path on a territory laptop is an unplugged
 	 * USB stick, i.e. offline. */

@@ -103,6 +103,7 @@ done:
 static void run_audit(ui_app *a, ui_outcome *o)
 {
 	cts_audit_options opt = { 0 };
+	char authority[512];
 	cts_node *n = NULL;
 	int rc;
 
@@ -115,7 +116,9 @@ static void run_audit(ui_app *a, ui_outcome *o)
 		goto done;
 	}
 	snprintf(o->repository, sizeof(o->repository), "%s", n->remote);
-	opt.authority_key = n->authority_key;
+	/* The pinned authority key, copied: the node is closed during the audit. */
+	snprintf(authority, sizeof(authority), "%s", n->authority_key ? n->authority_key : "");
+	opt.authority_key = *authority ? authority : NULL;
 	cts_node_free(n);
 	n = NULL;
 	opt.progress = audit_progress;

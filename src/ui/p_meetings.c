@@ -42,8 +42,10 @@ static void year_links(ui_req *r, const json_t *list, const char *year)
 		return;
 	H("<nav aria-label=\"Années\" class=\"years\"><ul>");
 	for (size_t k = ny; k-- > 0;)
-		H("<li><a href=\"/reunions?year=%s\"%s>%s</a></li>", years[k], strcmp(years[k], year) == 0 ? " aria-current=\"page\"" : "",
-		  years[k]);
+		if (strcmp(years[k], year) == 0)
+			H("<li><a href=\"/reunions?year=%s\" aria-current=\"page\">%s</a></li>", years[k], years[k]);
+		else
+			H("<li><a href=\"/reunions?year=%s\">%s</a></li>", years[k], years[k]);
 	H("</ul></nav>");
 }
 
@@ -244,8 +246,10 @@ static void upload_form(ui_req *r, const char *id, const ui_fs *fs)
 		  err ? " has-error" : "");
 		if (err)
 			H("<p class=\"error-msg\" id=\"f-sheet-err\"><span class=\"visually-hidden\">Erreur : </span>%s</p>", err);
-		H("<input type=\"file\" id=\"f-sheet\" name=\"sheet\" accept=\".csv,.txt,text/csv\" aria-required=\"true\"%s></div>",
-		  err ? " aria-invalid=\"true\" aria-describedby=\"f-sheet-err\"" : "");
+		H("<input type=\"file\" id=\"f-sheet\" name=\"sheet\" accept=\".csv,.txt,text/csv\" aria-required=\"true\"");
+		if (err)
+			H(" aria-invalid=\"true\" aria-describedby=\"f-sheet-err\"");
+		H("></div>");
 	}
 	ui_checkbox(r, fs, "create_missing", "Ajouter à la liste des membres les personnes inconnues", 0,
 		    "Sans cette case, une personne de la feuille qui n'est pas dans la liste des membres arrête l'import.");
@@ -331,8 +335,9 @@ static void preview_rows(ui_req *r, const json_t *rows)
 	json_array_foreach(rows, i, row) {
 		const char *action = ui_str(row, "action");
 		int guest = strcmp(action, "invite") == 0;
-		H("<tr%s><td>%lld</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>",
-		  strcmp(action, "inconnu") == 0 ? " class=\"bad\"" : "", ui_int(row, "line"), ui_str(row, "last_name"),
+		H(strcmp(action, "inconnu") == 0 ? "<tr class=\"bad\">" : "<tr>");
+		H("<td>%lld</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>",
+		  ui_int(row, "line"), ui_str(row, "last_name"),
 		  ui_str(row, "first_name"), ui_college_label(ui_str(row, "college")),
 		  guest ? "Invité" : ui_attendance_label(ui_str(row, "status")),
 		  guest                               ? "invité, noté à part"

@@ -148,8 +148,11 @@ void ui_fail_page(ui_req *r, int rc, const char *title)
 
 void ui_form_begin(ui_req *r, const char *action, int multipart, const char *cls)
 {
-	H("<form method=\"post\" action=\"%s\" novalidate class=\"%s\"%s>", action, cls ? cls : "form",
-	  multipart ? " enctype=\"multipart/form-data\"" : "");
+	if (multipart)
+		H("<form method=\"post\" action=\"%s\" novalidate class=\"%s\" enctype=\"multipart/form-data\">", action,
+		  cls ? cls : "form");
+	else
+		H("<form method=\"post\" action=\"%s\" novalidate class=\"%s\">", action, cls ? cls : "form");
 	ui_csrf_field(r);
 }
 

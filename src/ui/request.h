@@ -60,9 +60,10 @@ int ui_cookie_get(const char *header, const char *name, char *out, size_t outlen
  * another site resolved to 127.0.0.1 sends its own name). */
 int ui_host_ok(const char *host, unsigned port);
 
-/* 1 if an Origin header (NULL: none, as from scripts) is this server:
- * "http://127.0.0.1:PORT" or "http://localhost:PORT"; "null" and any
- * other origin give 0. */
+/* 0 if an Origin header names another origin than this server
+ * ("http://127.0.0.1:PORT" or "http://localhost:PORT"), else 1. No header
+ * (scripts) and "null" give 1: browsers send "null" for every form posted
+ * from a page with Referrer-Policy: no-referrer, ours included. */
 int ui_origin_ok(const char *origin, unsigned port);
 
 /* Constant-time comparison of two NUL-terminated secrets: 1 if equal. */
