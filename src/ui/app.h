@@ -182,7 +182,7 @@ typedef struct {
  * tie it to one of `fields`; the status says why (503 busy, 400, 409, 500). */
 void ui_fs_refuse(ui_req *r, ui_fs *fs, int rc, const char *const *fields);
 
-enum { UI_F_REQUIRED = 1, UI_F_TEXTAREA = 2, UI_F_WIDE = 4 };
+enum { UI_F_REQUIRED = 1, UI_F_TEXTAREA = 2, UI_F_WIDE = 4, UI_F_SHORT = 8 };
 
 void ui_page_begin(ui_req *r, const char *title, const char *nav);
 void ui_page_end(ui_req *r);

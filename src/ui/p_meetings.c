@@ -365,7 +365,7 @@ static void preview_page(ui_req *r, const json_t *m, const cts_attendance_result
 	if (res) {
 		H("<p class=\"counts\">%s%ld membre(s) : %ld présent(s), %ld excusé(s), %ld absent(s) ; %ld invité(s) "
 		  "(dont %ld de l'ARS)",
-		  error ? "" : "Si vous confirmez : ", res->members, res->present, res->excused, res->absent, res->guests, res->ars);
+		  error ? "La feuille compte " : "Si vous confirmez : ", res->members, res->present, res->excused, res->absent, res->guests, res->ars);
 		if (res->created)
 			H(" ; %ld membre(s) ajouté(s) à la liste", res->created);
 		H(".</p>");

@@ -106,10 +106,10 @@ static void opinion_form(ui_req *r, const ui_fs *fs)
 		       ui_arg(r, "meeting"), NULL, UI_F_REQUIRED | UI_F_WIDE);
 	ui_input(r, fs, "subject", "Objet de l'avis", "text", NULL,
 		 "Par exemple : Diagnostic territorial partagé en santé mentale.", UI_F_REQUIRED | UI_F_WIDE);
-	H("<fieldset class=\"field votes\"><legend>Votes (obligatoire)</legend><div class=\"cols\">");
-	ui_input(r, fs, "for", "Pour", "number", NULL, NULL, UI_F_REQUIRED);
-	ui_input(r, fs, "against", "Contre", "number", NULL, NULL, UI_F_REQUIRED);
-	ui_input(r, fs, "abstain", "Abstentions", "number", NULL, NULL, UI_F_REQUIRED);
+	H("<fieldset class=\"field votes\"><legend>Votes <span class=\"req\">(obligatoire)</span></legend><div class=\"cols\">");
+	ui_input(r, fs, "for", "Pour", "number", NULL, NULL, 0);
+	ui_input(r, fs, "against", "Contre", "number", NULL, NULL, 0);
+	ui_input(r, fs, "abstain", "Abstentions", "number", NULL, NULL, 0);
 	H("</div></fieldset>");
 	ui_radios(r, fs, "outcome", "Sens de l'avis", outcomes, outcome_labels, NULL, UI_F_REQUIRED);
 	H("<div class=\"buttons\">");

@@ -58,7 +58,7 @@ static void nodes_page(ui_req *r, const json_t *nodes, const ui_fs *fs)
 	  "prochaine réception.</p>");
 	ui_form_begin(r, "/territoires", 0, "form");
 	ui_input(r, fs, "key", "Clé du poste", NULL, NULL, "La ligne complète : ssh-ed25519 AAAA… identifiant-du-poste",
-		 UI_F_REQUIRED | UI_F_TEXTAREA | UI_F_WIDE);
+		 UI_F_REQUIRED | UI_F_TEXTAREA | UI_F_WIDE | UI_F_SHORT);
 	H("<div class=\"cols\">");
 	ui_input(r, fs, "node", "Identifiant du poste", "text", NULL,
 		 "Par exemple le-havre-secretariat ; laissé vide, il est pris à la fin de la clé.", 0);

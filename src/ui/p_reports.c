@@ -20,7 +20,8 @@ typedef struct {
 	int year;
 	const char *territory; /* NULL: the whole region */
 	char q[160];           /* "year=2020&territory=le-havre" */
-	const char *error;     /* a bad year */
+	const char *error;     /* a bad year or territory */
+	const char *field;     /* which */
 } choice;
 
 /* The latest year with a meeting, else this year. */
@@ -58,12 +59,12 @@ static void read_choice(ui_req *r, choice *c)
 	else if (*t && cts_valid_territory(t))
 		c->territory = t;
 	else if (*t)
-		c->error = "code de territoire invalide : choisissez un territoire dans la liste";
+		c->error = "code de territoire invalide : choisissez un territoire dans la liste", c->field = "territory";
 	if (*y && !c->error) {
 		errno = 0;
 		v = strtol(y, &end, 10);
 		if (*end || errno || v < 2000 || v > 2100)
-			c->error = "année invalide : indiquez une année sur quatre chiffres, par exemple 2020";
+			c->error = "année invalide : indiquez une année sur quatre chiffres, par exemple 2020", c->field = "year";
 		else
 			c->year = (int)v;
 	}
@@ -90,7 +91,7 @@ static void territory_label(ui_html *h, const json_t *row)
 
 static void choice_form(ui_req *r, const choice *c)
 {
-	ui_fs fs = { .error = c->error, .field = c->error ? "year" : NULL };
+	ui_fs fs = { .error = c->error, .field = c->field };
 	json_t *nodes = NULL, *terr = json_array(), *row;
 	char y[8];
 	size_t i;

@@ -116,12 +116,13 @@ void ui_sync_outcome(ui_req *r, const ui_outcome *o, int hl)
 		H("<p class=\"state ok\"><strong>%s réussie.</strong></p><ul class=\"facts\">",
 		  o->kind == UI_JOB_PULL ? "Réception" : "Synchronisation");
 		if (o->committed || o->sealed)
-			H("<li>Envoyé : %d modification(s) signée(s) déposée(s) sur le dépôt régional.</li>",
+			H("<li>Envoyé : %d lot(s) de modifications signé(s), déposé(s) sur le dépôt régional.</li>",
 			  o->committed ? o->committed : o->sealed);
 		else
 			H("<li>Envoyé : rien de nouveau à envoyer.</li>");
 		if (o->accepted)
-			H("<li>Reçu : %d changeset(s) d'autres postes appliqué(s).</li>", o->accepted);
+			H("<li>Reçu : %d lot(s) de modifications d'autres postes ou de la région, vérifié(s) et appliqué(s).</li>",
+			  o->accepted);
 		else
 			H("<li>Reçu : rien de nouveau.</li>");
 		if (o->checkpointed)

@@ -186,7 +186,7 @@ void ui_error_summary(ui_req *r, const ui_fs *fs, const char *first_field)
 	if (!fs->error)
 		return;
 	H("<div class=\"error-summary\" role=\"alert\" tabindex=\"-1\" autofocus id=\"erreurs\" "
-	  "aria-labelledby=\"erreurs-titre\"><h2 id=\"erreurs-titre\">Rien n'a été enregistré : corrigez la saisie</h2><ul><li>");
+	  "aria-labelledby=\"erreurs-titre\"><h2 id=\"erreurs-titre\">Rien n'a été enregistré</h2><ul><li>");
 	if (target)
 		H("<a href=\"#f-%s\">%s</a>", target, fs->error);
 	else
@@ -317,7 +317,10 @@ void ui_input(ui_req *r, const ui_fs *fs, const char *name, const char *label, c
 
 	field_head(r, name, label, hint, err, flags);
 	if (flags & UI_F_TEXTAREA) {
-		H("<textarea rows=\"6\"");
+		if (flags & UI_F_SHORT)
+			H("<textarea rows=\"3\" class=\"short\"");
+		else
+			H("<textarea rows=\"6\"");
 		control_attrs(r, name, hint, err, flags);
 		H(">%s</textarea></div>", v);
 		return;
@@ -401,7 +404,10 @@ void ui_radios(ui_req *r, const ui_fs *fs, const char *name, const char *legend,
 	H("<fieldset class=\"field radios%s\"", err ? " has-error" : "");
 	if (err)
 		H(" aria-describedby=\"f-%s-err\"", name);
-	H("><legend>%s%s</legend>", legend, (flags & UI_F_REQUIRED) ? " (obligatoire)" : "");
+	H("><legend>%s", legend);
+	if (flags & UI_F_REQUIRED)
+		H(" <span class=\"req\">(obligatoire)</span>");
+	H("</legend>");
 	if (err)
 		H("<p class=\"error-msg\" id=\"f-%s-err\"><span class=\"visually-hidden\">Erreur : </span>%s</p>", name, err);
 	for (size_t i = 0; codes[i]; i++) {

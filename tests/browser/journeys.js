@@ -8,6 +8,7 @@
  *   DATA      tests/data             REPO     the bare regional repository
  *   REGION    the regional node      PASS     passphrase of the territory keys
  *   T1, T2    two territory nodes (le-havre, rouen-elbeuf), not yet enrolled
+ *   DIEPPE    a territory node with one conflict to trench
  *
  * Pass 1 is done with the mouse (T1, Le Havre, the Windows-1252 sheet),
  * pass 2 with the keyboard alone (T2, Rouen-Elbeuf); the coordinator
@@ -32,7 +33,7 @@ const passes = [
 		member: { last: 'CASADEI', first: 'François', org: 'URPS Infirmiers', college: 'professionnels' },
 		meeting: { body: 'pleniere', date: '2020-06-17', title: 'Consultation Ségur de la santé', place: 'Le Havre' },
 		counts: { members: 18, present: 15, excused: 3, absent: 0, guests: 10 },
-		widths: [1280, 1024],
+		widths: [1280, 1024], tour: true,
 	},
 	{
 		mode: 'keyboard', home: env.T2, territory: 'rouen-elbeuf', node: 'rouen-elbeuf-secretariat',
@@ -141,6 +142,9 @@ async function secretary(browser, p) {
 	assert(ops.length === 1 && ops[0].votes_for === 12 && ops[0].votes_abstain === 3 && ops[0].outcome === 'favorable',
 		'avis absent de opinion list --json');
 
+	if (p.tour)
+		await tour(d, p, mid);
+
 	/* Synchroniser: the passphrase is asked (wrong, then right). */
 	await d.go('header form[action="/synchroniser"] button');
 	await d.check('phrase-de-passe');
@@ -169,6 +173,79 @@ async function secretary(browser, p) {
 	await d.check('verrouille');
 	await d.expectText('Phrase de passe oubliée');
 	assert(!(await d.page.$('header form[action="/verrouiller"]')), 'toujours déverrouillé');
+	await d.page.close();
+	await lib.stopUi(ui);
+	return d.visited.length;
+}
+
+/* The other pages of a territory: lists, a contribution, a member edited
+ * then another removed, the territory's report. */
+async function tour(d, p, mid) {
+	await d.go('nav a[href="/avis"]');
+	await d.check('avis');
+	await d.expectText('Projet territorial de santé mentale');
+	await d.go('nav a[href="/contributions"]');
+	await d.check('contributions');
+	await d.go('a[href="/contributions/nouvelle"]');
+	await d.check('contribution-nouvelle');
+	await d.choose('#f-theme', 'segur-pilier-1');
+	await d.fill('#f-title', 'Attractivité des métiers');
+	await d.fill('#f-text', 'Logements pour les internes et les soignants.');
+	await d.choose('#f-meeting', mid);
+	await d.go('form.form button[type=submit]');
+	await d.check('contributions-apres-ajout');
+	const cons = cliJson(p.home, ['contribution', 'list']);
+	assert(cons.length === 1 && cons[0].theme === 'segur-pilier-1' && cons[0].meeting === mid, 'contribution list --json');
+
+	await d.go('nav a[href="/membres"]');
+	const m = cliJson(p.home, ['member', 'list']).find((x) => x.last_name === p.member.last);
+	await d.go(`a[href="/membres/${m.id}"]`);
+	await d.check('membre-modifier');
+	await d.fill('#f-role', 'Président');
+	await d.go('form.form button[type=submit]');
+	await d.check('membres-apres-modification');
+	assert(cliJson(p.home, ['member', 'list']).find((x) => x.id === m.id).role === 'Président', 'rôle non modifié');
+	await d.go('a[href="/membres/nouveau"]');
+	await d.fill('#f-last_name', 'DURAND');
+	await d.fill('#f-first_name', 'Claire');
+	await d.choose('#f-college', 'usagers');
+	await d.go('form.form button[type=submit]');
+	const durand = cliJson(p.home, ['member', 'list']).find((x) => x.last_name === 'DURAND');
+	await d.go(`a[href="/membres/${durand.id}"]`);
+	await d.go(`a[href="/membres/${durand.id}/retirer"]`);
+	await d.check('membre-retirer');
+	await d.go('form.form button[type=submit]');
+	await d.check('membres-apres-retrait');
+	await d.expectText('Claire DURAND a été retiré(e)');
+	assert(!cliJson(p.home, ['member', 'list']).some((x) => x.last_name === 'DURAND'), 'membre toujours listé');
+
+	await d.go('nav a[href="/rapports"]');
+	await d.check('rapports-du-territoire');
+	await d.expectText(`Chiffres clés 2020 — ${p.territory}`);
+	await d.go('nav a[href="/reunions"]');
+	await d.check('reunions-par-annee');
+	await d.expectText(p.meeting.title);
+}
+
+/* A conflict between two devices of one territory, trenched in the page. */
+async function conflict(browser) {
+	const ui = await lib.startUi(CTS, env.DIEPPE);
+	const d = new lib.Driver(browser, { mode: 'mouse', shots: env.SHOTS, prefix: 'conflit', widths: [1280, 1024] });
+	const before = cliJson(env.DIEPPE, ['conflicts']);
+	await d.open(ui.url);
+	await d.check('tableau-de-bord');
+	await d.go('a[href="/conflits"]');
+	await d.check('conflits');
+	await d.expectText('le membre GESLIN Annie');
+	await d.expectText(before[0].win_value);
+	await d.expectText(before[0].lose_value);
+	await d.expectText('écrite par le poste');
+	await d.radio('keep', 'ecartee');
+	await d.go('form[action^="/conflits/"] button');
+	await d.check('conflits-apres');
+	await d.expectText('Aucun conflit à trancher');
+	assert(cliJson(env.DIEPPE, ['conflicts']).length === 0, 'conflit toujours ouvert');
+	assert(cliJson(env.DIEPPE, ['member', 'list'])[0].organisation === before[0].lose_value, 'valeur choisie non appliquée');
 	await d.page.close();
 	await lib.stopUi(ui);
 	return d.visited.length;
@@ -242,6 +319,9 @@ async function coordinator(browser, p) {
 	return d.visited.length;
 }
 
+const t0 = Date.now();
+const elapsed = () => `${((Date.now() - t0) / 1000).toFixed(1)} s`;
+
 (async () => {
 	fs.mkdirSync(env.SHOTS, { recursive: true });
 	const browser = await lib.launch();
@@ -249,10 +329,12 @@ async function coordinator(browser, p) {
 	try {
 		for (const p of passes) {
 			pages += await secretary(browser, p);
-			console.log(`ok - parcours de la secrétaire (${p.mode === 'keyboard' ? 'clavier seul' : 'souris'}, ${p.territory})`);
+			console.log(`ok - parcours de la secrétaire (${p.mode === 'keyboard' ? 'clavier seul' : 'souris'}, ${p.territory}) ${elapsed()}`);
 			pages += await coordinator(browser, p);
-			console.log(`ok - parcours du coordinateur (${p.mode === 'keyboard' ? 'clavier seul' : 'souris'}, ${p.territory})`);
+			console.log(`ok - parcours du coordinateur (${p.mode === 'keyboard' ? 'clavier seul' : 'souris'}, ${p.territory}) ${elapsed()}`);
 		}
+		pages += await conflict(browser);
+		console.log(`ok - conflit tranché dans la page ${elapsed()}`);
 	} finally {
 		await lib.closeBrowser(browser);
 	}
