@@ -19,6 +19,7 @@
 #define UI_TIMEOUT_S 60                /* an idle connection is closed */
 #define UI_MULTIPART_MAX (CTS_SHEET_MAX_BYTES + 64 * 1024)
 #define UI_POST_BUFFER (16 * 1024)
+#define UI_DISCARD_MAX (64u * 1024 * 1024) /* body read past the limit before closing */
 
 struct cts_ui_server {
 	struct MHD_Daemon *d;
@@ -185,8 +186,17 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 	conn *k = *con_cls;
 
 	(void)version;
-	if (!k)
-		return first_call(c, method, con_cls);
+	if (!k) {
+		if (first_call(c, method, con_cls) != MHD_YES)
+			return MHD_NO;
+		k = *con_cls;
+		if (k->body_error != CTS_ELIMIT)
+			return MHD_YES;
+		/* Declared too big: answered before any byte of the body is read
+		 * (no "100 Continue"), then the connection is closed. */
+		k->answered = 1;
+		return respond(s, c, url, method, k);
+	}
 	if (*upload_data_size) {
 		size_t n = *upload_data_size;
 		*upload_data_size = 0;
@@ -199,11 +209,11 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 			else if (k->pp && MHD_post_process(k->pp, upload_data, n) != MHD_YES)
 				k->body_error = ui_form_error(k->form) == CTS_ELIMIT ? CTS_ELIMIT : CTS_EINVAL;
 		}
-		if (k->body_error == CTS_ELIMIT) {
-			/* Answer at once rather than reading the rest of a huge body. */
-			k->answered = 1;
-			return respond(s, c, url, method, k);
-		}
+		/* libmicrohttpd cannot answer in the middle of a body: the rest
+		 * of a too big one (sent without its length) is read and dropped,
+		 * up to a bound past which the connection is simply closed. */
+		if (k->body_error == CTS_ELIMIT && k->received > k->limit + UI_DISCARD_MAX)
+			return MHD_NO;
 		return MHD_YES;
 	}
 	if (k->answered)
