@@ -111,16 +111,14 @@ static int read_identity(ui_app *a, int wait_ms)
 	return rc;
 }
 
-int ui_app_new(ui_app **out, const char *home, int wait_ms)
+static ui_app *app_alloc(const char *home)
 {
 	ui_app *a = calloc(1, sizeof(*a));
 	const char *idle = getenv("CTSNODE_TEST_UI_IDLE_S");
-	int rc;
 
-	*out = NULL;
 	if (!a || !(a->home = strdup(home))) {
 		free(a);
-		return cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
+		return NULL;
 	}
 	pthread_mutex_init(&a->mx, NULL);
 	pthread_mutex_init(&a->job.mx, NULL);
@@ -129,9 +127,39 @@ int ui_app_new(ui_app **out, const char *home, int wait_ms)
 	a->pass_idle_s = idle && atoi(idle) > 0 ? atoi(idle) : UI_PASS_IDLE_S;
 	a->node_wait_ms = UI_NODE_WAIT_MS;
 	hex_random(a->token);
+	return a;
+}
+
+int ui_app_new(ui_app **out, const char *home, int wait_ms)
+{
+	ui_app *a = app_alloc(home);
+	int rc;
+
+	*out = NULL;
+	if (!a)
+		return cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
 	if ((rc = read_identity(a, wait_ms)) < 0) {
 		ui_app_free(a);
 		return rc;
+	}
+	*out = a;
+	return 0;
+}
+
+int ui_app_new_offline(ui_app **out, const char *home, cts_role role, const char *node_id, const char *territory)
+{
+	ui_app *a = app_alloc(home);
+
+	*out = NULL;
+	if (!a)
+		return cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
+	a->role = role;
+	a->node_id = strdup(node_id);
+	a->territory = strdup(territory);
+	a->public_key = strdup("ssh-ed25519 AAAA");
+	if (!a->node_id || !a->territory || !a->public_key) {
+		ui_app_free(a);
+		return cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
 	}
 	*out = a;
 	return 0;

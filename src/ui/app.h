@@ -134,6 +134,9 @@ struct ui_req {
  * to wait_ms for its lock) and makes the launch token. *out: ui_app_free. */
 int ui_app_new(ui_app **out, const char *home, int wait_ms);
 void ui_app_free(ui_app *a);
+/* An app whose node identity is given rather than read at start (the
+ * fuzz target): requests that need the node still open `home`. */
+int ui_app_new_offline(ui_app **out, const char *home, cts_role role, const char *node_id, const char *territory);
 /* The port the server listens on (known once it is bound). */
 void ui_app_set_port(ui_app *a, unsigned port);
 /* Housekeeping, about every second: forget idle passphrases and sessions. */
