@@ -13,6 +13,7 @@
 #include "precheck.h"
 #include "record.h"
 #include "report.h"
+#include "rules.h"
 #include "sshsig.h"
 #include "tables.h"
 
@@ -1490,6 +1491,21 @@ static void job_prepare(chain_ctx *cc, const tip_entry *t, vjob *j)
 	}
 }
 
+/* The domain rules (rules.h) of a put's values, as the importer applies
+ * them; 0 with why (may be NULL) filled if one is refused. */
+static int values_ok(json_t *op, char *why, size_t whylen)
+{
+	cts_rule_violation rv;
+
+	if (cts_rules_check_set(json_string_value(json_object_get(op, "table")),
+	                        json_object_get(op, "set"), &rv) == 0)
+		return 1;
+	cts_error_clear();
+	if (why)
+		cts_rules_describe(&rv, why, whylen);
+	return 0;
+}
+
 /* Main thread, after the work, in chain order: every finding of one
  * changeset; 1 if it passes every check. *id gets its hash. */
 static int check_changeset(chain_ctx *cc, vjob *j, const char *prev_id, int prev_known,
@@ -1606,7 +1622,8 @@ static int check_changeset(chain_ctx *cc, vjob *j, const char *prev_id, int prev
 		                   : cc->seq1_pk ? "authority"
 		                                 : NULL;
 		int authority = role && strcmp(role, "authority") == 0, bad_tables = 0,
-		    first_bad = -1, bad_reg = 0;
+		    first_bad = -1, bad_reg = 0, bad_values = 0, first_value = 0;
+		char value_why[400] = "";
 		uint64_t time_ms = 0, worst = 0;
 		size_t i;
 		json_t *op;
@@ -1624,6 +1641,10 @@ static int check_changeset(chain_ctx *cc, vjob *j, const char *prev_id, int prev
 				if (bad_tables++ == 0)
 					first_bad = (int)i;
 			}
+			if (td && json_object_get(op, "set") &&
+			    !values_ok(op, bad_values ? NULL : value_why, sizeof(value_why)) &&
+			    bad_values++ == 0)
+				first_value = (int)i + 1;
 			if (authority && td && strcmp(td->name, "registry") == 0 && !bad_reg &&
 			    check_registry_op(a, op, why, sizeof(why)) < 0)
 				bad_reg = (int)i + 1;
@@ -1645,6 +1666,13 @@ static int check_changeset(chain_ctx *cc, vjob *j, const char *prev_id, int prev
 			    authority
 			        ? "l'autorité n'écrit que le registre et les données de référence"
 			        : "un territoire n'écrit que les tables des territoires");
+			ok = 0;
+		}
+		if (bad_values) {
+			finding(a, "invalid_value", node, seq, cmt, path, b->name,
+			        "opération %d : %s (%d opération(s) refusée(s) par les règles des "
+			        "valeurs)",
+			        first_value, value_why, bad_values);
 			ok = 0;
 		}
 		if (bad_reg) {

@@ -3,8 +3,8 @@
 #include "error.h"
 #include "meeting.h"
 #include "record.h"
+#include "rules.h"
 #include "tables.h"
-#include "text.h"
 
 #include <string.h>
 
@@ -33,22 +33,22 @@ int cts_contribution_add(cts_node *n, const cts_contribution_fields *f, char id_
 
 	if (n->role != CTS_ROLE_TERRITORY)
 		return cts_error_set(CTS_EINVAL, "les contributions sont saisies sur le nœud du territoire");
-	if (!cts_theme_known(n, f->theme))
-		return cts_error_set(CTS_EINVAL, "thème inconnu « %.64s » : segur-pilier-1 à segur-pilier-4, ou un thème publié par la région",
-				     f->theme ? f->theme : "");
-	if (!f->title || !*f->title || !f->text || !*f->text)
-		return cts_error_set(CTS_EINVAL, "le titre (--title) et le texte (--text) sont obligatoires");
-	if (strlen(f->title) > 400 || strlen(f->text) > 65536)
-		return cts_error_set(CTS_ELIMIT, "titre (400) ou texte (65536 caractères) trop long");
-	if (!cts_text_utf8_valid(f->title, strlen(f->title)) || !cts_text_utf8_valid(f->text, strlen(f->text)))
-		return cts_error_set(CTS_EINVAL, "titre ou texte : UTF-8 invalide");
-	if (f->meeting && (rc = cts_meeting_check(n, NULL, f->meeting)) < 0)
-		return rc;
-	cts_record_new_id(id);
-	set = json_pack("{s:s, s:s, s:s}", "theme", f->theme, "title", f->title, "text", f->text);
+	if (!(set = json_object()))
+		return cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
+	json_object_set_new(set, "theme", cts_record_text(f->theme));
+	json_object_set_new(set, "title", cts_record_text(f->title));
+	json_object_set_new(set, "text", cts_record_text(f->text));
 	if (f->meeting)
-		json_object_set_new(set, "meeting", json_string(f->meeting));
-	rc = cts_record_put(n->store, "contribution", id, set);
+		json_object_set_new(set, "meeting", cts_record_text(f->meeting));
+	if ((rc = cts_rules_check_new("contribution", set, NULL)) == 0 && !cts_theme_known(n, f->theme))
+		rc = cts_error_set(CTS_EINVAL, "thème inconnu « %.64s » : segur-pilier-1 à segur-pilier-4, ou un thème publié par la région",
+				   f->theme);
+	if (rc == 0 && f->meeting)
+		rc = cts_meeting_check(n, NULL, f->meeting);
+	if (rc == 0) {
+		cts_record_new_id(id);
+		rc = cts_record_put(n->store, "contribution", id, set);
+	}
 	json_decref(set);
 	if (rc == 0 && id_out)
 		memcpy(id_out, id, 37);

@@ -2,6 +2,7 @@
 
 #include "error.h"
 #include "record.h"
+#include "rules.h"
 #include "tables.h"
 #include "text.h"
 
@@ -9,47 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int check_text(const char *what, const char *v, size_t max, int required)
-{
-	if (!v || !*v)
-		return required ? cts_error_set(CTS_EINVAL, "%s est obligatoire", what) : 0;
-	if (strlen(v) > max)
-		return cts_error_set(CTS_ELIMIT, "%s est trop long (%zu caractères au plus)", what, max);
-	if (!cts_text_utf8_valid(v, strlen(v)))
-		return cts_error_set(CTS_EINVAL, "%s n'est pas un texte UTF-8 valide", what);
-	return 0;
-}
-
-static int validate(const cts_member_fields *f, int creating)
-{
-	int rc;
-
-	if ((rc = check_text("le nom (--last-name)", f->last_name, 200, creating)) < 0 ||
-	    (rc = check_text("le prénom (--first-name)", f->first_name, 200, creating)) < 0 ||
-	    (rc = check_text("la structure (--organisation)", f->organisation, 400, 0)) < 0 ||
-	    (rc = check_text("le rôle (--role)", f->role, 200, 0)) < 0)
-		return rc;
-	if (creating && !f->college)
-		return cts_error_set(CTS_EINVAL, "le collège (--college) est obligatoire : professionnels, usagers, collectivites, etat ou personnes-qualifiees");
-	if (f->college && cts_code_index(cts_colleges, f->college) < 0)
-		return cts_error_set(CTS_EINVAL, "collège inconnu « %.60s » : professionnels, usagers, collectivites, etat ou personnes-qualifiees", f->college);
-	if (f->seat && strcmp(f->seat, "titulaire") != 0 && strcmp(f->seat, "suppleant") != 0)
-		return cts_error_set(CTS_EINVAL, "siège inconnu « %.60s » : titulaire ou suppleant", f->seat);
-	if (f->mandate_start && *f->mandate_start && !cts_valid_date(f->mandate_start))
-		return cts_error_set(CTS_EINVAL, "date de début de mandat invalide « %.40s » : format AAAA-MM-JJ", f->mandate_start);
-	if (f->mandate_end && *f->mandate_end && !cts_valid_date(f->mandate_end))
-		return cts_error_set(CTS_EINVAL, "date de fin de mandat invalide « %.40s » : format AAAA-MM-JJ", f->mandate_end);
-	if (f->mandate_start && f->mandate_end && *f->mandate_start && *f->mandate_end &&
-	    strcmp(f->mandate_end, f->mandate_start) < 0)
-		return cts_error_set(CTS_EINVAL, "la fin de mandat (%s) précède son début (%s)", f->mandate_end, f->mandate_start);
-	return 0;
-}
-
 static void set_opt(json_t *set, const char *key, const char *v)
 {
 	if (!v)
 		return;
-	json_object_set_new(set, key, *v ? json_string(v) : json_null());
+	json_object_set_new(set, key, cts_record_text(*v ? v : NULL));
 }
 
 static json_t *fields_to_set(const cts_member_fields *f)
@@ -65,6 +30,20 @@ static json_t *fields_to_set(const cts_member_fields *f)
 	set_opt(set, "mandate_start", f->mandate_start);
 	set_opt(set, "mandate_end", f->mandate_end);
 	return set;
+}
+
+/* The domain rules (rules.h) of the set, and the mandate's order when both
+ * ends are given. */
+static int validate(const json_t *set, const cts_member_fields *f, int creating)
+{
+	int rc = creating ? cts_rules_check_new("member", set, NULL) : cts_rules_check_set("member", set, NULL);
+
+	if (rc < 0)
+		return rc;
+	if (f->mandate_start && f->mandate_end && *f->mandate_start && *f->mandate_end &&
+	    strcmp(f->mandate_end, f->mandate_start) < 0)
+		return cts_error_set(CTS_EINVAL, "la fin de mandat (%s) précède son début (%s)", f->mandate_end, f->mandate_start);
+	return 0;
 }
 
 int cts_member_find(cts_node *n, const char *territory, const char *last_name,
@@ -118,10 +97,12 @@ int cts_member_add(cts_node *n, const cts_member_fields *f, char id_out[37])
 		return cts_error_set(CTS_EINVAL, "le nœud régional ne tient pas de liste de membres : utilisez un nœud de territoire");
 	if (!g.seat)
 		g.seat = "titulaire";
-	if ((rc = validate(&g, 1)) < 0)
+	if (!(set = fields_to_set(&g)))
+		return cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
+	if ((rc = validate(set, &g, 1)) < 0 || (rc = cts_store_begin(n->store)) < 0) {
+		json_decref(set);
 		return rc;
-	if ((rc = cts_store_begin(n->store)) < 0)
-		return rc;
+	}
 	if ((rc = cts_member_find(n, NULL, g.last_name, g.first_name, existing)) < 0)
 		goto cleanup;
 	if (existing[0]) {
@@ -129,11 +110,6 @@ int cts_member_add(cts_node *n, const cts_member_fields *f, char id_out[37])
 		goto cleanup;
 	}
 	cts_record_new_id(id);
-	set = fields_to_set(&g);
-	if (!set) {
-		rc = cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
-		goto cleanup;
-	}
 	rc = cts_record_put(n->store, "member", id, set);
 cleanup:
 	json_decref(set);
@@ -169,16 +145,14 @@ int cts_member_update(cts_node *n, const char *id, const cts_member_fields *f)
 	json_t *set;
 	int rc;
 
-	if ((rc = validate(f, 0)) < 0 || (rc = member_exists(n, id)) < 0)
+	if ((rc = member_exists(n, id)) < 0)
 		return rc;
-	if ((f->last_name && !*f->last_name) || (f->first_name && !*f->first_name) || (f->college && !*f->college))
-		return cts_error_set(CTS_EINVAL, "le nom, le prénom et le collège ne peuvent pas être vidés");
-	set = fields_to_set(f);
-	if (json_object_size(set) == 0) {
-		json_decref(set);
-		return cts_error_set(CTS_EINVAL, "rien à modifier : indiquez au moins un champ");
-	}
-	rc = cts_record_put(n->store, "member", id, set);
+	if (!(set = fields_to_set(f)))
+		return cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
+	if (json_object_size(set) == 0)
+		rc = cts_error_set(CTS_EINVAL, "rien à modifier : indiquez au moins un champ");
+	else if ((rc = validate(set, f, 0)) == 0)
+		rc = cts_record_put(n->store, "member", id, set);
 	json_decref(set);
 	return rc;
 }

@@ -3,33 +3,18 @@
 #include "error.h"
 #include "meeting.h"
 #include "record.h"
+#include "rules.h"
 #include "tables.h"
-#include "text.h"
 
 #include <string.h>
 
-static const char *const outcomes[] = { "favorable", "defavorable", "reserve", NULL };
-
-int cts_opinion_add(cts_node *n, const cts_opinion_fields *f, char id_out[37])
+/* Votes of a meeting whose attendance is recorded: not more than the members present. */
+static int check_votes(cts_node *n, const cts_opinion_fields *f)
 {
 	sqlite3_stmt *s;
 	long long present = 0, recorded = 0;
-	json_t *set;
-	char id[37];
 	int rc;
 
-	if ((rc = cts_meeting_check(n, NULL, f->meeting)) < 0)
-		return rc;
-	if (!f->subject || !*f->subject)
-		return cts_error_set(CTS_EINVAL, "l'objet de l'avis (--subject) est obligatoire");
-	if (strlen(f->subject) > 1000 || !cts_text_utf8_valid(f->subject, strlen(f->subject)))
-		return cts_error_set(CTS_EINVAL, "objet de l'avis trop long ou non UTF-8");
-	if (f->votes_for < 0 || f->votes_against < 0 || f->votes_abstain < 0 ||
-	    f->votes_for > 10000 || f->votes_against > 10000 || f->votes_abstain > 10000)
-		return cts_error_set(CTS_EINVAL, "nombre de voix invalide : des entiers positifs sont attendus");
-	if (!f->outcome || cts_code_index(outcomes, f->outcome) < 0)
-		return cts_error_set(CTS_EINVAL, "sens de l'avis inconnu « %.40s » : favorable, defavorable ou reserve",
-				     f->outcome ? f->outcome : "");
 	if ((rc = cts_store_stmt(n->store, &s,
 				 "SELECT count(*), coalesce(sum(status = 'present'), 0) FROM attendance"
 				 " WHERE territory = ? AND meeting = ? AND member IS NOT NULL")) < 0)
@@ -44,10 +29,30 @@ int cts_opinion_add(cts_node *n, const cts_opinion_fields *f, char id_out[37])
 	if (recorded > 0 && f->votes_for + f->votes_against + f->votes_abstain > present)
 		return cts_error_set(CTS_EINVAL, "%lld voix exprimées pour %lld membres présents à cette réunion : vérifiez les votes",
 				     f->votes_for + f->votes_against + f->votes_abstain, present);
+	return 0;
+}
+
+int cts_opinion_add(cts_node *n, const cts_opinion_fields *f, char id_out[37])
+{
+	json_t *set;
+	char id[37];
+	int rc;
+
+	if ((rc = cts_meeting_check(n, NULL, f->meeting)) < 0)
+		return rc;
+	if (!(set = json_object()))
+		return cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
+	json_object_set_new(set, "meeting", cts_record_text(f->meeting));
+	json_object_set_new(set, "subject", cts_record_text(f->subject));
+	json_object_set_new(set, "votes_for", json_integer(f->votes_for));
+	json_object_set_new(set, "votes_against", json_integer(f->votes_against));
+	json_object_set_new(set, "votes_abstain", json_integer(f->votes_abstain));
+	json_object_set_new(set, "outcome", cts_record_text(f->outcome));
+	if ((rc = cts_rules_check_new("opinion", set, NULL)) < 0 || (rc = check_votes(n, f)) < 0) {
+		json_decref(set);
+		return rc;
+	}
 	cts_record_new_id(id);
-	set = json_pack("{s:s, s:s, s:I, s:I, s:I, s:s}", "meeting", f->meeting, "subject", f->subject,
-			"votes_for", (json_int_t)f->votes_for, "votes_against", (json_int_t)f->votes_against,
-			"votes_abstain", (json_int_t)f->votes_abstain, "outcome", f->outcome);
 	rc = cts_record_put(n->store, "opinion", id, set);
 	json_decref(set);
 	if (rc == 0 && id_out)

@@ -3,6 +3,7 @@
 #include "crashpoint.h"
 #include "error.h"
 #include "jcs.h"
+#include "rules.h"
 
 #include <sodium.h>
 #include <stdio.h>
@@ -44,6 +45,11 @@ int cts_record_check_set(const cts_table_def *t, const json_t *set)
 		}
 	}
 	return 0;
+}
+
+json_t *cts_record_text(const char *s)
+{
+	return s ? json_string_nocheck(s) : json_null();
 }
 
 /* The value must outlive the statement's next step (bound static). */
@@ -638,7 +644,7 @@ static int local_write(cts_store *st, const char *table, const char *rid, const 
 	}
 	if (!cts_valid_uuid(rid))
 		return cts_error_set(CTS_EINVAL, "identifiant d'enregistrement invalide « %.40s »", rid);
-	if (set && (rc = cts_record_check_set(t, set)) < 0)
+	if (set && ((rc = cts_record_check_set(t, set)) < 0 || (rc = cts_rules_check_set(table, set, NULL)) < 0))
 		return rc;
 	if ((rc = cts_store_begin(st)) < 0)
 		return rc;

@@ -36,9 +36,15 @@ int cts_record_apply_del(cts_store *st, const cts_table_def *t, const cts_stamp 
 
 /* Local writes by this node (node id, territory and next seq from meta):
  * a new HLC, the apply above, and a journal entry, atomically (own
- * savepoint). `set` is borrowed. */
+ * savepoint). A put's values must pass the domain rules (rules.h), as
+ * every importer will require. `set` is borrowed. */
 int cts_record_put(cts_store *st, const char *table, const char *rid, const json_t *set);
 int cts_record_del(cts_store *st, const char *table, const char *rid);
+
+/* A JSON string of s as it is, without jansson's UTF-8 check (so that the
+ * rules of rules.h refuse invalid text with a message naming the field);
+ * NULL s gives JSON null. New reference (NULL only when out of memory). */
+json_t *cts_record_text(const char *s);
 
 /* A new random record id (UUID v4 text) into buf[37]. */
 int cts_record_new_id(char buf[37]);

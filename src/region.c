@@ -4,6 +4,7 @@
 #include "importer.h"
 #include "key.h"
 #include "record.h"
+#include "rules.h"
 #include "strbuf.h"
 #include "tables.h"
 
@@ -19,6 +20,24 @@ static int require_authority(cts_node *n)
 	return 0;
 }
 
+/* The domain rules (rules.h) of the registry entry to write: node id,
+ * territory code and a usable key. */
+static int check_entry(const char *node, const char *territory, const char *key_line)
+{
+	json_t *set = json_object();
+	int rc;
+
+	if (!set)
+		return cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
+	json_object_set_new(set, "node", cts_record_text(node));
+	json_object_set_new(set, "territory_code", cts_record_text(territory));
+	json_object_set_new(set, "role", json_string("territory"));
+	json_object_set_new(set, "key", cts_record_text(key_line));
+	rc = cts_rules_check_new("registry", set, NULL);
+	json_decref(set);
+	return rc;
+}
+
 int cts_region_enroll(cts_node *n, const char *node, const char *territory, const char *key_line, int *already)
 {
 	unsigned char pk[32];
@@ -31,15 +50,11 @@ int cts_region_enroll(cts_node *n, const char *node, const char *territory, cons
 	*already = 0;
 	if ((rc = require_authority(n)) < 0)
 		return rc;
-	if (!cts_valid_node_id(node))
-		return cts_error_set(CTS_EINVAL, "identifiant de nœud invalide « %.80s »", node);
-	if (!cts_valid_territory(territory))
-		return cts_error_set(CTS_EINVAL, "code de territoire invalide « %.80s »", territory);
+	if ((rc = check_entry(node, territory, key_line)) < 0)
+		return rc;
 	if (strcmp(territory, n->territory) == 0)
 		return cts_error_set(CTS_EINVAL, "« %s » est le code de la région, pas d'un territoire", territory);
-	if ((rc = cts_key_parse_public_line(pk, key_line)) < 0)
-		return cts_error_prefix(rc, "clé de %s : ", node);
-	if ((rc = cts_key_public_line(&canon, pk, NULL)) < 0)
+	if ((rc = cts_key_parse_public_line(pk, key_line)) < 0 || (rc = cts_key_public_line(&canon, pk, NULL)) < 0)
 		return rc;
 	rc = cts_registry_get(n, node, &cur);
 	if (rc == 0) {

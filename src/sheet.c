@@ -195,6 +195,12 @@ static int read_record(reader *r, record *rec, const record *hdr)
 			}
 		}
 		fb[fl] = '\0';
+		/* A cell typed on several lines (Alt+Entrée) is one value: line
+		 * breaks, tabs and other control characters become spaces (names
+		 * and structures are one line of text, src/rules.c). */
+		for (size_t i = 0; i < fl; i++)
+			if ((unsigned char)fb[i] < 0x20 || fb[i] == 0x7f)
+				fb[i] = ' ';
 		/* Fields split at ASCII bytes only, so each is valid UTF-8. */
 		if ((rc = cts_text_trim(&rec->f[rec->n], fb)) < 0)
 			return cts_error_prefix(rc, "ligne %u : ", fline);

@@ -43,10 +43,12 @@ typedef struct {
  *   named columns are ignored; a missing or doubled column → CTS_EINVAL
  *   naming it. A data line with non-empty fields beyond the header's width
  *   (an unquoted separator inside a value) → CTS_EINVAL.
- * RFC 4180 quoting ("" escapes, separators and newlines inside quotes; CRLF
- *   inside quotes becomes LF); an unterminated quote → CTS_EINVAL naming the
- *   line where the field started; text after a closing quote → CTS_EINVAL.
- * Every field is trimmed (cts_text_trim); lines whose fields are all empty
+ * RFC 4180 quoting ("" escapes, separators and newlines inside quotes); an
+ *   unterminated quote → CTS_EINVAL naming the line where the field started;
+ *   text after a closing quote → CTS_EINVAL.
+ * Every field is one line: its control characters (line breaks of a cell
+ *   typed on several lines, tabs) become spaces; then it is trimmed
+ *   (cts_text_trim); lines whose fields are all empty
  *   are skipped.
  * Marks: "X"/"x" = marked, empty = not marked, anything else → CTS_EINVAL;
  *   both marks → CTS_EINVAL. Present → PRESENT, excused → EXCUSED, neither

@@ -75,6 +75,21 @@ const char *const cts_builtin_theme_labels[] = {
 	"Ségur pilier 2 : définir une nouvelle politique d'investissement et de financement",
 	"Ségur pilier 3 : simplifier les organisations et le quotidien des équipes",
 	"Ségur pilier 4 : fédérer les acteurs de la santé dans les territoires", NULL };
+const char *const cts_seats[] = { "titulaire", "suppleant", NULL };
+const char *const cts_seat_labels[] = { "Titulaire", "Suppléant", NULL };
+const char *const cts_meeting_statuses[] = { "prevue", "tenue", "approuvee", "annulee", NULL };
+const char *const cts_meeting_status_labels[] = { "Prévue", "Tenue", "Approuvée", "Annulée", NULL };
+const char *const cts_outcomes[] = { "favorable", "defavorable", "reserve", NULL };
+const char *const cts_outcome_labels[] = { "Favorable", "Défavorable", "Réservé", NULL };
+const char *const cts_attendance_statuses[] = { "present", "excused", "absent", NULL };
+const char *const cts_attendance_status_labels[] = { "Présent", "Excusé", "Absent", NULL };
+const char *const cts_attendance_colleges[] = { "professionnels", "usagers", "collectivites", "etat",
+						"personnes-qualifiees", "invite", "ars", NULL };
+const char *const cts_attendance_college_labels[] = {
+	"Professionnels et offreurs", "Usagers", "Collectivités territoriales",
+	"État et organismes de sécurité sociale", "Personnalités qualifiées", "Invité", "ARS", NULL };
+const char *const cts_roles[] = { "authority", "territory", NULL };
+const char *const cts_role_labels[] = { "Autorité", "Territoire", NULL };
 
 const cts_table_def *cts_table_find(const char *name)
 {
@@ -124,6 +139,21 @@ int cts_valid_node_id(const char *s)
 int cts_valid_territory(const char *s)
 {
 	return valid_ident(s, 2, 64);
+}
+
+int cts_valid_code(const char *s)
+{
+	return valid_ident(s, 2, 64);
+}
+
+int cts_valid_hex64(const char *s)
+{
+	if (!s || strlen(s) != 64)
+		return 0;
+	for (int i = 0; i < 64; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return 0;
+	return 1;
 }
 
 int cts_valid_uuid(const char *s)

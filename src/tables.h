@@ -45,6 +45,20 @@ extern const char *const cts_bodies[];         /* pleniere, bureau, ... */
 extern const char *const cts_body_labels[];
 extern const char *const cts_builtin_themes[]; /* segur-pilier-1 .. 4 */
 extern const char *const cts_builtin_theme_labels[];
+extern const char *const cts_seats[];          /* titulaire, suppleant */
+extern const char *const cts_seat_labels[];
+extern const char *const cts_meeting_statuses[]; /* prevue, tenue, approuvee, annulee */
+extern const char *const cts_meeting_status_labels[];
+extern const char *const cts_outcomes[];       /* favorable, defavorable, reserve */
+extern const char *const cts_outcome_labels[];
+extern const char *const cts_attendance_statuses[]; /* present, excused, absent */
+extern const char *const cts_attendance_status_labels[];
+/* College of an attendance row: the five colleges, then invite and ars
+ * (guests: invited persons and ARS staff). */
+extern const char *const cts_attendance_colleges[];
+extern const char *const cts_attendance_college_labels[];
+extern const char *const cts_roles[];          /* authority, territory (registry) */
+extern const char *const cts_role_labels[];
 
 /* Index of `code` in a NULL-terminated list, or -1. */
 int cts_code_index(const char *const *list, const char *code);
@@ -54,5 +68,7 @@ int cts_valid_node_id(const char *s);   /* [a-z0-9-]{3,64} */
 int cts_valid_territory(const char *s); /* [a-z0-9-]{2,64} */
 int cts_valid_uuid(const char *s);      /* lowercase 8-4-4-4-12 hex */
 int cts_valid_date(const char *s);      /* YYYY-MM-DD, a real calendar date */
+int cts_valid_code(const char *s);      /* a reference code (theme): [a-z0-9-]{2,64} */
+int cts_valid_hex64(const char *s);     /* 64 lowercase hex digits (SHA-256) */
 
 #endif

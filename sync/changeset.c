@@ -59,16 +59,6 @@ static const char *text_of(const json_t *v)
 	return s && strlen(s) == json_string_length(v) ? s : NULL;
 }
 
-static int valid_hex64(const char *s)
-{
-	if (!s || strlen(s) != 64)
-		return 0;
-	for (int i = 0; i < 64; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
-			return 0;
-	return 1;
-}
-
 /* RFC 3339 UTC with Z: YYYY-MM-DDTHH:MM:SS[.fraction]Z */
 static int valid_time(const char *s)
 {
@@ -177,7 +167,7 @@ static int validate(cts_changeset *cs)
 		cs->prev = NULL;
 	} else {
 		cs->prev = text_of(prev);
-		if (!valid_hex64(cs->prev))
+		if (!cts_valid_hex64(cs->prev))
 			return cts_error_set(CTS_EINVAL, "« prev » doit être l'empreinte SHA-256 du changeset précédent");
 	}
 	cs->time = text_of(json_object_get(r, "time"));

@@ -7,6 +7,7 @@
 #include "key.h"
 #include "precheck.h"
 #include "record.h"
+#include "rules.h"
 #include "sshsig.h"
 #include "tables.h"
 
@@ -220,11 +221,7 @@ static verdict refuse(eval_ctx *e, const char *what, const char *detail)
 
 int cts_registry_check_entry(const char *node, const char *rid, json_t *set, char *why, size_t whylen)
 {
-	const char *key = json_string_value(json_object_get(set, "key"));
-	const char *terr = json_string_value(json_object_get(set, "territory_code"));
-	const char *role = json_string_value(json_object_get(set, "role"));
-	json_t *ra = json_object_get(set, "revoked_after");
-	unsigned char pk[32];
+	cts_rule_violation rv;
 	char expect[37], buf[128];
 
 	snprintf(buf, sizeof(buf), "registry:%.64s", node);
@@ -233,21 +230,9 @@ int cts_registry_check_entry(const char *node, const char *rid, json_t *set, cha
 		snprintf(why, whylen, "registre : l'identifiant de l'inscription ne correspond pas au nœud %.64s", node);
 		return -1;
 	}
-	if (key && cts_key_parse_public_line(pk, key) < 0) {
+	if (cts_rules_check_set("registry", set, &rv) < 0) {
 		cts_error_clear();
-		snprintf(why, whylen, "registre : clé invalide pour %.64s", node);
-		return -1;
-	}
-	if (terr && !cts_valid_territory(terr)) {
-		snprintf(why, whylen, "registre : territoire invalide pour %.64s", node);
-		return -1;
-	}
-	if (role && strcmp(role, "authority") != 0 && strcmp(role, "territory") != 0) {
-		snprintf(why, whylen, "registre : rôle inconnu pour %.64s", node);
-		return -1;
-	}
-	if (ra && !json_is_null(ra) && json_integer_value(ra) < 0) {
-		snprintf(why, whylen, "registre : révocation invalide pour %.64s", node);
+		snprintf(why, whylen, "registre, inscription de %.64s : %s", node, rv.message);
 		return -1;
 	}
 	return 0;
@@ -311,6 +296,18 @@ static int check_registry_op(cts_node *n, json_t *op, char *why, size_t whylen)
 		snprintf(why, whylen, "%s", cts_error_message());
 		return -1;
 	}
+	return 0;
+}
+
+/* The domain rules (rules.h) of a put's values; 0 with why filled if one is refused. */
+static int rules_ok(json_t *op, char *why, size_t whylen)
+{
+	cts_rule_violation rv;
+
+	if (cts_rules_check_set(json_string_value(json_object_get(op, "table")), json_object_get(op, "set"), &rv) == 0)
+		return 1;
+	cts_error_clear();
+	cts_rules_describe(&rv, why, whylen);
 	return 0;
 }
 
@@ -503,6 +500,11 @@ static verdict evaluate(cts_node *n, const char *node, int64_t seq, const char *
 				snprintf(e->reason, sizeof(e->reason),
 					 "opération %zu : un nœud de territoire n'a pas le droit d'écrire la table %s (réservée à la région)",
 					 i + 1, t->name);
+				v = EV_REFUSED;
+				goto out;
+			}
+			if (json_object_get(op, "set") && !rules_ok(op, why, sizeof(why))) {
+				snprintf(e->reason, sizeof(e->reason), "opération %zu : %s", i + 1, why);
 				v = EV_REFUSED;
 				goto out;
 			}

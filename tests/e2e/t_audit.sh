@@ -314,6 +314,29 @@ commit_paths "$R" nodes/region-pirate "$X" "$(seqfile region-pirate 1)" "$(seqfi
 verdict 17 "un second nœud se déclare autorité" several_authorities region-normandie 1 "$R"
 assert_eq "$(jq -r .authority "$T/cases/17.json")" region-normandie "autorité retenue (signataire de la branche region)"
 
+# Values that break the domain rules (src/rules.c), in changesets validly
+# signed by an enrolled node: college, body, date, votes.
+mid=0b6a3c1e-3333-4c1e-9a51-000000000001
+n=18
+for spec in "member|{\"last_name\":\"X\",\"first_name\":\"Y\",\"college\":\"evil-college\",\"seat\":\"titulaire\"}|collège evil-college" \
+	"meeting|{\"body\":\"evil-body\",\"date\":\"2020-06-16\",\"title\":\"T\",\"status\":\"tenue\"}|instance evil-body" \
+	"meeting|{\"body\":\"bureau\",\"date\":\"2020-13-45\",\"title\":\"T\",\"status\":\"tenue\"}|date 2020-13-45" \
+	"opinion|{\"meeting\":\"$mid\",\"subject\":\"A\",\"votes_for\":-5,\"votes_against\":0,\"votes_abstain\":0,\"outcome\":\"favorable\"}|voix pour -5" \
+	"opinion|{\"meeting\":\"$mid\",\"subject\":\"A\",\"votes_for\":1,\"votes_against\":9007199254740992,\"votes_abstain\":0,\"outcome\":\"favorable\"}|voix contre 2^53"; do
+	IFS='|' read -r table set what <<<"$spec"
+	R=$(fresh $n); X="$T/cases/$n/files"
+	extract "$R" nodes/dp-secretariat dp-secretariat 3 "$X"
+	printf '[{"hlc":"%s","op":"put","table":"%s","id":"%s","set":%s}]' "$(hlc_of "$NOW_MS")" "$table" \
+		"$(cat /proc/sys/kernel/random/uuid)" "$set" >"$X/ops.json"
+	"$CTS_CRAFT" --key "$DPKEY" --node dp-secretariat --territory dieppe --seq 4 --prev-from "$X/$(seqfile dp-secretariat 3)" \
+		--time "$(date -u +%Y-%m-%dT%H:%M:%SZ)" --ops "$X/ops.json" --out "$X" >/dev/null
+	commit_paths "$R" nodes/dp-secretariat "$X" "$(seqfile dp-secretariat 4)" "$(seqfile dp-secretariat 4).sig"
+	verdict $n "valeur contraire aux règles : $what" invalid_value dp-secretariat 4 "$R"
+	n=$((n + 1))
+done
+assert_contains "$(jq -r '.findings[] | select(.kind == "invalid_value") | .detail' "$T/cases/20.json")" \
+	"opération 1 : table meeting, champ date : la date de la réunion « 2020-13-45 »"
+
 echo
 echo "$(pad cas 4)$(pad falsification 58)$(pad "type attendu" 23)$(pad verdict 10)types relevés"
 missed=0

@@ -180,6 +180,45 @@ expect_status 1 "$CTSNODE" --home "$A" import "$T/in-g"
 assert_contains "$(cts "$A" status --json | jq -r '.refused[] | select(.node == "evil-g") | .reason')" "canonique"
 pass "JSON non canonique (signature valide) : refusé"
 
+# (h) domain values (src/rules.c): a changeset signed by an enrolled node
+# whose values break the rules is refused as a whole by a territory node and
+# by the region, the reason naming operation, table, field and value.
+meeting_ops() { # ID SET_JSON
+	printf '[%s,{"hlc":"%s","op":"put","table":"meeting","id":"%s","set":%s}]' \
+		"$(put_member "AVANT-$1" "0b6a3c1e-2222-4c1e-9a51-0000000000$1")" "$now_hlc" "0b6a3c1e-3333-4c1e-9a51-0000000000$1" "$2"
+}
+opinion_set() { # FOR AGAINST
+	printf '{"meeting":"0b6a3c1e-3333-4c1e-9a51-000000000001","subject":"Avis","votes_for":%s,"votes_against":%s,"votes_abstain":0,"outcome":"favorable"}' "$1" "$2"
+}
+i=0
+while IFS='|' read -r table set want; do
+	i=$((i + 1))
+	hostile "evil-h$i" rouen-elbeuf
+	if [ "$table" = meeting ]; then ops=$(meeting_ops "0$i" "$set"); else
+		ops="[$(put_member "AVANT-0$i" "0b6a3c1e-2222-4c1e-9a51-00000000000$i"),{\"hlc\":\"$now_hlc\",\"op\":\"put\",\"table\":\"$table\",\"id\":\"0b6a3c1e-4444-4c1e-9a51-00000000000$i\",\"set\":$set}]"
+	fi
+	craft "evil-h$i" rouen-elbeuf 1 "$ops" "$T/in-h$i"
+	for h in "$A" "$R"; do
+		expect_status 1 "$CTSNODE" --home "$h" import "$T/in-h$i"
+		reason=$(cts "$h" status --json | jq -r --arg n "evil-h$i" '.refused[] | select(.node == $n) | .reason')
+		assert_contains "$reason" "opération 2 : $want"
+		assert_eq "$(cts "$h" member list --territory rouen-elbeuf --json 2>/dev/null | jq --arg n "AVANT-0$i" '[.[] | select(.last_name == $n)] | length')" 0 \
+			"opération 1 du changeset refusé appliquée chez $h"
+	done
+done <<EOF_CASES
+member|{"last_name":"X","first_name":"Y","college":"evil-college","seat":"titulaire"}|table member, champ college : collège inconnu « evil-college »
+meeting|{"body":"evil-body","date":"2020-06-16","title":"T","status":"tenue"}|table meeting, champ body : instance inconnue « evil-body »
+meeting|{"body":"bureau","date":"2020-13-45","title":"T","status":"tenue"}|table meeting, champ date : la date de la réunion « 2020-13-45 »
+opinion|$(opinion_set -5 0)|table opinion, champ votes_for : le nombre de voix pour : -5
+opinion|$(opinion_set 1 9007199254740992)|table opinion, champ votes_against : le nombre de voix contre : 9007199254740992
+EOF_CASES
+# The same kinds of operations with acceptable values still apply.
+hostile evil-h6 rouen-elbeuf
+craft evil-h6 rouen-elbeuf 1 "$(meeting_ops 06 '{"body":"bureau","date":"2020-02-29","title":"Bureau","status":"tenue"}')" "$T/in-h6"
+expect_status 0 "$CTSNODE" --home "$A" import "$T/in-h6"
+assert_eq "$(cts "$A" meeting list --territory rouen-elbeuf --json | jq '[.[] | select(.date == "2020-02-29")] | length')" 1 "réunion valable appliquée"
+pass "valeurs contraires aux règles (collège, instance, date, voix) : refusées en entier par un territoire et par la région, raison nommée"
+
 # Rebuild gives the same digest.
 before=$(cts "$A" status --json | jq -r .content_digest)
 expect_status 0 "$CTSNODE" --home "$A" rebuild --json

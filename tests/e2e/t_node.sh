@@ -63,6 +63,25 @@ expect_status 1 "$CTSNODE" --home "$n" opinion add --meeting "$m" --subject S --
 assert_contains "$ERR" "membres présents"
 expect_status 0 "$CTSNODE" --home "$n" opinion add --meeting "$m" --subject "Diagnostic territorial en santé mentale" --for 1 --against 0 --abstain 0 --outcome favorable
 assert_eq "$(cts "$n" opinion list --json | jq length)" 1 "avis enregistrés"
+# The domain rules (src/rules.c) the importers apply, at input too; nothing written.
+ops=$(cts "$n" status --json | jq .pending_ops)
+expect_status 1 "$CTSNODE" --home "$n" member add --last-name $'DUPONT\nX' --first-name A --organisation O --college etat
+assert_contains "$ERR" "le nom contient un caractère de contrôle"
+expect_status 1 "$CTSNODE" --home "$n" member add --last-name "  " --first-name A --organisation O --college etat
+assert_contains "$ERR" "le nom est obligatoire"
+expect_status 1 "$CTSNODE" --home "$n" meeting add --body bureau --date 2020-13-45 --title T
+assert_contains "$ERR" "« 2020-13-45 » n'est pas une date réelle"
+expect_status 1 "$CTSNODE" --home "$n" opinion add --meeting "$m" --subject S --for 0 --against 10001 --abstain 0 --outcome favorable
+assert_contains "$ERR" "10001"
+expect_status 1 "$CTSNODE" --home "$n" contribution add --theme "Pilier 1" --title T --text X
+assert_contains "$ERR" "le thème « Pilier 1 »"
+assert_eq "$(cts "$n" status --json | jq .pending_ops)" "$ops" "opérations écrites par des saisies refusées"
+# A sheet cell typed on two lines is one line of text.
+printf 'NOM;Prénom;Structure;Collège;Présent;Excusé\nLEFEVRE;Elise;"UDAF\r\nSeine-Maritime";usagers;X;\nMARTIN;Paul;CH;professionnels;;X\n' >"$T/s2.csv"
+m2=$(cts "$n" meeting add --body pleniere --date 2020-06-30 --title "Plénière")
+expect_status 0 "$CTSNODE" --home "$n" attendance import --meeting "$m2" "$T/s2.csv"
+assert_eq "$(cts "$n" attendance list --meeting "$m2" --json | jq -r '.[] | select(.last_name == "LEFEVRE") | .organisation')" \
+	"UDAF Seine-Maritime" "structure sur deux lignes"
 pass "validation des saisies"
 
 # The journal: every write waits to be sealed; status shows it.
