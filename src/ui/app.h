@@ -182,8 +182,9 @@ typedef struct {
 } ui_fs;
 
 /* The library refused (rc): keep what was typed, copy its message and
- * tie it to one of `fields`; the status says why (503 busy, 400, 409, 500). */
-void ui_fs_refuse(ui_req *r, ui_fs *fs, int rc, const char *const *fields);
+ * tie it to one of `fields` (form field names; `table`: the record whose
+ * rules, rules.h, name them); the status says why (503 busy, 400, 409, 500). */
+void ui_fs_refuse(ui_req *r, ui_fs *fs, int rc, const char *table, const char *const *fields);
 
 enum { UI_F_REQUIRED = 1, UI_F_TEXTAREA = 2, UI_F_WIDE = 4, UI_F_SHORT = 8 };
 
@@ -204,7 +205,7 @@ void ui_csrf_field(ui_req *r);
 /* The error summary at the top of a form, with a link to the field. */
 void ui_error_summary(ui_req *r, const ui_fs *fs, const char *first_field);
 /* Which of `fields` (NULL-terminated) a library message is about, or NULL. */
-const char *ui_error_field(const char *msg, const char *const *fields);
+const char *ui_error_field(const char *msg, const char *table, const char *const *fields);
 /* The value to show in a field: what was typed, else dflt. */
 const char *ui_fs_value(const ui_fs *fs, const char *name, const char *dflt);
 void ui_input(ui_req *r, const ui_fs *fs, const char *name, const char *label, const char *type, const char *dflt,

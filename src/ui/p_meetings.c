@@ -134,7 +134,7 @@ void ui_post_meeting_add(ui_req *r)
 	if (f.status && !*f.status)
 		f.status = NULL;
 	if ((rc = ui_open(r)) < 0 || (rc = cts_meeting_add(r->node, &f, id)) < 0) {
-		ui_fs_refuse(r, &fs, rc, meeting_fields);
+		ui_fs_refuse(r, &fs, rc, "meeting", meeting_fields);
 		meeting_form(r, &fs);
 		return;
 	}

@@ -14,8 +14,6 @@
 
 static const char *const member_fields[] = { "last_name", "first_name", "organisation", "college", "seat",
 					     "role", "mandate_start", "mandate_end", NULL };
-static const char *const seats[] = { "titulaire", "suppleant", NULL };
-static const char *const seat_labels[] = { "Titulaire", "Suppléant", NULL };
 
 /* The member `id` of this territory from the roll (new reference), or NULL. */
 static json_t *find_member(const json_t *roll, const char *id)
@@ -165,7 +163,7 @@ static void member_form(ui_req *r, const char *title, const char *action, const 
 	ui_input(r, fs, "organisation", "Structure", "text", ui_str(m, "organisation"),
 		 "L'organisme que le membre représente.", UI_F_WIDE);
 	ui_select(r, fs, "college", "Collège", cts_colleges, cts_college_labels, ui_str(m, "college"), NULL, UI_F_REQUIRED);
-	ui_radios(r, fs, "seat", "Siège", seats, seat_labels, m ? ui_str(m, "seat") : "titulaire", 0);
+	ui_radios(r, fs, "seat", "Siège", cts_seats, cts_seat_labels, m ? ui_str(m, "seat") : "titulaire", 0);
 	ui_input(r, fs, "role", "Rôle", "text", ui_str(m, "role"), "Par exemple : président, vice-présidente.", 0);
 	H("<div class=\"cols\">");
 	ui_input(r, fs, "mandate_start", "Début de mandat", "date", ui_str(m, "mandate_start"), NULL, 0);
@@ -209,7 +207,7 @@ void ui_post_member_add(ui_req *r)
 	if (f.college && !*f.college)
 		f.college = NULL; /* "— choisir —": the library says it is required */
 	if ((rc = ui_open(r)) < 0 || (rc = cts_member_add(r->node, &f, id)) < 0) {
-		ui_fs_refuse(r, &fs, rc, member_fields);
+		ui_fs_refuse(r, &fs, rc, "member", member_fields);
 		member_form(r, "Ajouter un membre", "/membres", NULL, &fs);
 		return;
 	}
@@ -275,7 +273,7 @@ void ui_post_member_update(ui_req *r)
 	}
 	snprintf(action, sizeof(action), "/membres/%s", r->param);
 	if ((rc = ui_open(r)) == CTS_EBUSY) {
-		ui_fs_refuse(r, &fs, rc, member_fields);
+		ui_fs_refuse(r, &fs, rc, "member", member_fields);
 		member_form(r, "Modifier un membre", action, NULL, &fs);
 		return;
 	}
@@ -295,7 +293,7 @@ void ui_post_member_update(ui_req *r)
 		ui_flash(r, "Rien n'a changé : rien n'a été enregistré.");
 		ui_redirect(r, "/membres");
 	} else if ((rc = cts_member_update(r->node, r->param, &f)) < 0) {
-		ui_fs_refuse(r, &fs, rc, member_fields);
+		ui_fs_refuse(r, &fs, rc, "member", member_fields);
 		snprintf(title, sizeof(title), "Modifier %s %s", ui_str(m, "last_name"), ui_str(m, "first_name"));
 		member_form(r, title, action, m, &fs);
 	} else {

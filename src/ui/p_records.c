@@ -5,6 +5,7 @@
 #include "error.h"
 #include "meeting.h"
 #include "opinion.h"
+#include "tables.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -15,8 +16,6 @@
 
 static const char *const opinion_fields[] = { "meeting", "subject", "for", "against", "abstain", "outcome", NULL };
 static const char *const contribution_fields[] = { "theme", "title", "text", "meeting", NULL };
-static const char *const outcomes[] = { "favorable", "defavorable", "reserve", NULL };
-static const char *const outcome_labels[] = { "Favorable", "Défavorable", "Réservé", NULL };
 
 static void meeting_label(ui_html *h, const json_t *m)
 {
@@ -111,7 +110,7 @@ static void opinion_form(ui_req *r, const ui_fs *fs)
 	ui_input(r, fs, "against", "Contre", "number", NULL, NULL, 0);
 	ui_input(r, fs, "abstain", "Abstentions", "number", NULL, NULL, 0);
 	H("</div></fieldset>");
-	ui_radios(r, fs, "outcome", "Sens de l'avis", outcomes, outcome_labels, NULL, UI_F_REQUIRED);
+	ui_radios(r, fs, "outcome", "Sens de l'avis", cts_outcomes, cts_outcome_labels, NULL, UI_F_REQUIRED);
 	H("<div class=\"buttons\">");
 	ui_button(r, "Enregistrer l'avis", NULL);
 	H("<a class=\"button secondary\" href=\"/avis\">Annuler</a></div>");
@@ -168,7 +167,7 @@ void ui_post_opinion_add(ui_req *r)
 		return;
 	}
 	if ((rc = ui_open(r)) < 0 || (rc = cts_opinion_add(r->node, &f, id)) < 0) {
-		ui_fs_refuse(r, &fs, rc, opinion_fields);
+		ui_fs_refuse(r, &fs, rc, "opinion", opinion_fields);
 		opinion_form(r, &fs);
 		return;
 	}
@@ -265,7 +264,7 @@ void ui_post_contribution_add(ui_req *r)
 	if (f.meeting && !*f.meeting)
 		f.meeting = NULL;
 	if ((rc = ui_open(r)) < 0 || (rc = cts_contribution_add(r->node, &f, id)) < 0) {
-		ui_fs_refuse(r, &fs, rc, contribution_fields);
+		ui_fs_refuse(r, &fs, rc, "contribution", contribution_fields);
 		contribution_form(r, &fs);
 		return;
 	}

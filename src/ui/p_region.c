@@ -125,7 +125,7 @@ void ui_post_node_enroll(ui_req *r)
 		node = guessed;
 	}
 	if ((rc = ui_open(r)) < 0 || (rc = cts_region_enroll(r->node, node, terr, line, &already)) < 0) {
-		ui_fs_refuse(r, &fs, rc, enroll_fields);
+		ui_fs_refuse(r, &fs, rc, "registry", enroll_fields);
 		if (!*node && !fs.busy) {
 			snprintf(fs.msg, sizeof(fs.msg), "l'identifiant du poste est obligatoire (la clé collée ne le contient pas)");
 			fs.field = "node";
@@ -233,7 +233,7 @@ void ui_post_node_revoke(ui_req *r)
 		r->status = 400;
 		revoke_page(r, o, &fs);
 	} else if ((rc = cts_region_revoke(r->node, r->param, after)) < 0) {
-		ui_fs_refuse(r, &fs, rc, fields);
+		ui_fs_refuse(r, &fs, rc, "registry", fields);
 		if (!fs.field)
 			fs.field = "after_seq";
 		revoke_page(r, o, &fs);

@@ -2,6 +2,7 @@
 #include "app.h"
 
 #include "error.h"
+#include "rules.h"
 #include "tables.h"
 
 #include <stdio.h>
@@ -194,7 +195,20 @@ void ui_error_summary(ui_req *r, const ui_fs *fs, const char *first_field)
 	H("</li></ul></div>");
 }
 
-const char *ui_error_field(const char *msg, const char *const *fields)
+/* 1 if msg starts with the rule's label of `field` as a whole word
+ * ("le nom est obligatoire", not "le nombre de voix"). */
+static int starts_with_label(const char *msg, const char *table, const char *field)
+{
+	const cts_field_rule *rule = cts_rules_find(table, field);
+	size_t n;
+
+	if (!rule || !rule->label)
+		return 0;
+	n = strlen(rule->label);
+	return strncmp(msg, rule->label, n) == 0 && (msg[n] == ' ' || msg[n] == '\0' || msg[n] == ':');
+}
+
+const char *ui_error_field(const char *msg, const char *table, const char *const *fields)
 {
 	static const struct {
 		const char *word, *field;
@@ -216,6 +230,19 @@ const char *ui_error_field(const char *msg, const char *const *fields)
 
 	if (!msg)
 		return NULL;
+	/* The domain rule's label the message starts with (rules.h). Form
+	 * fields are named like the CLI options, some records' fields not. */
+	static const char *const alias[][2] = { { "for", "votes_for" },       { "against", "votes_against" },
+						{ "abstain", "votes_abstain" }, { "territory", "territory_code" },
+						{ "after_seq", "revoked_after" } };
+	for (size_t i = 0; table && fields[i]; i++) {
+		const char *f = fields[i];
+		for (size_t a = 0; a < sizeof(alias) / sizeof(alias[0]); a++)
+			if (strcmp(f, alias[a][0]) == 0)
+				f = alias[a][1];
+		if (starts_with_label(msg, table, f))
+			return fields[i];
+	}
 	/* The CLI option named in the message: "(--last-name)". */
 	for (size_t i = 0; fields[i]; i++) {
 		size_t k = 0;
@@ -237,7 +264,7 @@ const char *ui_error_field(const char *msg, const char *const *fields)
 	return NULL;
 }
 
-void ui_fs_refuse(ui_req *r, ui_fs *fs, int rc, const char *const *fields)
+void ui_fs_refuse(ui_req *r, ui_fs *fs, int rc, const char *table, const char *const *fields)
 {
 	fs->values = r->form;
 	if (rc == CTS_EBUSY) {
@@ -247,7 +274,7 @@ void ui_fs_refuse(ui_req *r, ui_fs *fs, int rc, const char *const *fields)
 	}
 	snprintf(fs->msg, sizeof(fs->msg), "%s", *cts_error_message() ? cts_error_message() : cts_error_name(rc));
 	fs->error = fs->msg;
-	fs->field = ui_error_field(fs->error, fields);
+	fs->field = ui_error_field(fs->error, table, fields);
 	switch (rc) {
 	case CTS_EEXISTS:
 		r->status = 409;
@@ -450,12 +477,7 @@ static const char *label_of(const char *const *codes, const char *const *labels,
 
 const char *ui_college_label(const char *code)
 {
-	static const char *const extra[] = { "invite", "ars", NULL };
-	static const char *const extra_labels[] = { "Invité", "ARS", NULL };
-
-	if (code && cts_code_index(extra, code) >= 0)
-		return label_of(extra, extra_labels, code);
-	return label_of(cts_colleges, cts_college_labels, code);
+	return label_of(cts_attendance_colleges, cts_attendance_college_labels, code);
 }
 
 const char *ui_body_label(const char *code)
@@ -465,26 +487,17 @@ const char *ui_body_label(const char *code)
 
 const char *ui_meeting_status_label(const char *code)
 {
-	static const char *const codes[] = { "prevue", "tenue", "approuvee", "annulee", NULL };
-	static const char *const labels[] = { "Prévue", "Tenue", "Approuvée", "Annulée", NULL };
-
-	return label_of(codes, labels, code);
+	return label_of(cts_meeting_statuses, cts_meeting_status_labels, code);
 }
 
 const char *ui_attendance_label(const char *code)
 {
-	static const char *const codes[] = { "present", "excused", "absent", NULL };
-	static const char *const labels[] = { "Présent", "Excusé", "Absent", NULL };
-
-	return label_of(codes, labels, code);
+	return label_of(cts_attendance_statuses, cts_attendance_status_labels, code);
 }
 
 const char *ui_outcome_label(const char *code)
 {
-	static const char *const codes[] = { "favorable", "defavorable", "reserve", NULL };
-	static const char *const labels[] = { "Favorable", "Défavorable", "Réservé", NULL };
-
-	return label_of(codes, labels, code);
+	return label_of(cts_outcomes, cts_outcome_labels, code);
 }
 
 const char *ui_date_fr(const char *iso, char buf[11])
