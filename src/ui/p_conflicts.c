@@ -8,6 +8,7 @@
 #include "opinion.h"
 #include "contribution.h"
 #include "record.h"
+#include "rules.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -20,20 +21,12 @@ typedef struct {
 	json_t *members, *meetings, *opinions, *contributions;
 } lookups;
 
-static const char *field_label(const char *f)
+/* "la structure", from the domain rules (rules.h). */
+static const char *field_label(const char *table, const char *f)
 {
-	static const char *const names[] = { "last_name", "first_name", "organisation", "college", "seat", "role",
-					     "mandate_start", "mandate_end", "body", "date", "title", "place", "status",
-					     "subject", "votes_for", "votes_against", "votes_abstain", "outcome",
-					     "theme", "text", "meeting", "member", NULL };
-	static const char *const labels[] = { "Nom", "Prénom", "Structure", "Collège", "Siège", "Rôle",
-					      "Début de mandat", "Fin de mandat", "Instance", "Date", "Titre", "Lieu",
-					      "Statut", "Objet", "Voix pour", "Voix contre", "Abstentions", "Sens de l'avis",
-					      "Thème", "Texte", "Réunion", "Membre", NULL };
-	for (size_t i = 0; names[i]; i++)
-		if (strcmp(names[i], f) == 0)
-			return labels[i];
-	return f;
+	const cts_field_rule *rule = cts_rules_find(table, f);
+
+	return rule && rule->label ? rule->label : f;
 }
 
 static const json_t *by_id(const json_t *list, const char *id)
@@ -47,24 +40,24 @@ static const json_t *by_id(const json_t *list, const char *id)
 	return NULL;
 }
 
-/* "Membre DUPONT Jean", "Réunion du 16/06/2020 « ... »" ... */
+/* "du membre DUPONT Jean", "de la réunion du 16/06/2020 « ... »" ... */
 static void record_label(ui_req *r, const lookups *lk, const char *table, const char *id)
 {
 	const json_t *o;
 	char d[11];
 
 	if (strcmp(table, "member") == 0 && (o = by_id(lk->members, id)))
-		H("le membre %s %s", ui_str(o, "last_name"), ui_str(o, "first_name"));
+		H("du membre %s %s", ui_str(o, "last_name"), ui_str(o, "first_name"));
 	else if (strcmp(table, "meeting") == 0 && (o = by_id(lk->meetings, id)))
-		H("la réunion du %s « %s »", ui_date_fr(ui_str(o, "date"), d), ui_str(o, "title"));
+		H("de la réunion du %s « %s »", ui_date_fr(ui_str(o, "date"), d), ui_str(o, "title"));
 	else if (strcmp(table, "opinion") == 0 && (o = by_id(lk->opinions, id)))
-		H("l'avis « %s »", ui_str(o, "subject"));
+		H("de l'avis « %s »", ui_str(o, "subject"));
 	else if (strcmp(table, "contribution") == 0 && (o = by_id(lk->contributions, id)))
-		H("la contribution « %s »", ui_str(o, "title"));
+		H("de la contribution « %s »", ui_str(o, "title"));
 	else if (strcmp(table, "attendance") == 0)
-		H("une présence (fiche %.8s)", id);
+		H("d'une présence (fiche %.8s)", id);
 	else
-		H("l'enregistrement %s %.8s", table, id);
+		H("de l'enregistrement %s %.8s", table, id);
 }
 
 static void value(ui_req *r, const char *field, const json_t *v)
@@ -112,8 +105,8 @@ static void conflict_card(ui_req *r, const lookups *lk, const json_t *c)
 	const char *field = ui_str(c, "field");
 	char action[160];
 
-	H("<section class=\"card conflict\" aria-labelledby=\"c-%lld\"><h2 id=\"c-%lld\">Conflit n°%lld : %s de ", id, id, id,
-	  field_label(field));
+	H("<section class=\"card conflict\" aria-labelledby=\"c-%lld\"><h2 id=\"c-%lld\">Conflit n°%lld : %s ", id, id, id,
+	  field_label(ui_str(c, "table"), field));
 	record_label(r, lk, ui_str(c, "table"), ui_str(c, "record"));
 	H("</h2><p>Deux postes ont modifié ce champ sans avoir vu la modification de l'autre. La valeur retenue "
 	  "s'applique en attendant ; l'autre est gardée ici jusqu'à votre choix.</p><div class=\"sides\">"
@@ -135,10 +128,14 @@ static void conflict_card(ui_req *r, const lookups *lk, const json_t *c)
 	ui_form_begin(r, action, 0, "form");
 	H("<fieldset class=\"field radios\"><legend>Valeur à garder pour le conflit n°%lld</legend>"
 	  "<div class=\"radio\"><input type=\"radio\" id=\"keep-%lld-w\" name=\"keep\" value=\"retenue\" checked>"
-	  "<label for=\"keep-%lld-w\">la valeur retenue</label></div>"
-	  "<div class=\"radio\"><input type=\"radio\" id=\"keep-%lld-l\" name=\"keep\" value=\"ecartee\">"
-	  "<label for=\"keep-%lld-l\">l'autre valeur</label></div></fieldset>",
-	  id, id, id, id, id);
+	  "<label for=\"keep-%lld-w\">la valeur retenue (",
+	  id, id, id);
+	value(r, field, json_object_get(c, "win_value"));
+	H(")</label></div><div class=\"radio\"><input type=\"radio\" id=\"keep-%lld-l\" name=\"keep\" value=\"ecartee\">"
+	  "<label for=\"keep-%lld-l\">l'autre valeur (",
+	  id, id);
+	value(r, field, json_object_get(c, "lose_value"));
+	H(")</label></div></fieldset>");
 	ui_button(r, "Trancher", NULL);
 	ui_form_end(r);
 	H("</section>");

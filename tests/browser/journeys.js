@@ -236,7 +236,7 @@ async function conflict(browser) {
 	await d.check('tableau-de-bord');
 	await d.go('a[href="/conflits"]');
 	await d.check('conflits');
-	await d.expectText('le membre GESLIN Annie');
+	await d.expectText('la structure du membre GESLIN Annie');
 	await d.expectText(before[0].win_value);
 	await d.expectText(before[0].lose_value);
 	await d.expectText('écrite par le poste');

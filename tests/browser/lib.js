@@ -17,6 +17,17 @@ const puppeteer = require('puppeteer-core');
 
 const axeSource = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 
+/* Every `ctsnode ui` started here is stopped when the test ends, even on
+ * a failure. */
+const running = new Set();
+process.on('exit', () => {
+	for (const p of running) {
+		try {
+			p.kill('SIGKILL');
+		} catch (e) { /* already gone */ }
+	}
+});
+
 function fail(msg) {
 	throw new Error(msg);
 }
@@ -53,6 +64,8 @@ function startUi(ctsnode, home, env) {
 			stdio: ['ignore', 'pipe', 'pipe'],
 		});
 		let out = '', err = '', done = false;
+		running.add(proc);
+		proc.on('exit', () => running.delete(proc));
 		proc.stdout.on('data', (d) => {
 			out += d;
 			const nl = out.indexOf('\n');
