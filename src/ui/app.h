@@ -236,6 +236,9 @@ const char *ui_date_fr(const char *iso, char buf[11]);
 /* RFC 3339 UTC -> "16/06/2020 à 14:05" local time into buf[32]. */
 const char *ui_time_fr(const char *rfc3339, char buf[32]);
 const char *ui_epoch_fr(time_t t, char buf[32]);
+/* The first element of a JSON array whose string member `key` is `value`
+ * (borrowed), or NULL. */
+const json_t *ui_find(const json_t *list, const char *key, const char *value);
 /* o[key] as a string ("" when absent or not a string), as an integer. */
 const char *ui_str(const json_t *o, const char *key);
 long long ui_int(const json_t *o, const char *key);
@@ -297,6 +300,9 @@ void ui_start_signed_job(ui_req *r, ui_job_kind kind, const char *then);
 int ui_job_progress(ui_req *r, unsigned kinds);
 /* The outcome of the last sync / pull in plain words. */
 void ui_sync_outcome(ui_req *r, const ui_outcome *o, int heading_level);
+/* The progress of a running sync or pull, else the last outcome and a
+ * button posting to `action`. */
+void ui_sync_panel(ui_req *r, int heading_level, const char *action, const char *button);
 /* A copy of the last outcome of that kind (taken under the job lock;
  * dispose with ui_outcome_dispose). */
 void ui_outcome_copy(ui_app *a, ui_job_kind kind, ui_outcome *out);

@@ -29,30 +29,19 @@ static const char *field_label(const char *table, const char *f)
 	return rule && rule->label ? rule->label : f;
 }
 
-static const json_t *by_id(const json_t *list, const char *id)
-{
-	size_t i;
-	json_t *o;
-
-	json_array_foreach(list, i, o)
-		if (strcmp(ui_str(o, "id"), id) == 0)
-			return o;
-	return NULL;
-}
-
 /* "du membre DUPONT Jean", "de la réunion du 16/06/2020 « ... »" ... */
 static void record_label(ui_req *r, const lookups *lk, const char *table, const char *id)
 {
 	const json_t *o;
 	char d[11];
 
-	if (strcmp(table, "member") == 0 && (o = by_id(lk->members, id)))
+	if (strcmp(table, "member") == 0 && (o = ui_find(lk->members, "id", id)))
 		H("du membre %s %s", ui_str(o, "last_name"), ui_str(o, "first_name"));
-	else if (strcmp(table, "meeting") == 0 && (o = by_id(lk->meetings, id)))
+	else if (strcmp(table, "meeting") == 0 && (o = ui_find(lk->meetings, "id", id)))
 		H("de la réunion du %s « %s »", ui_date_fr(ui_str(o, "date"), d), ui_str(o, "title"));
-	else if (strcmp(table, "opinion") == 0 && (o = by_id(lk->opinions, id)))
+	else if (strcmp(table, "opinion") == 0 && (o = ui_find(lk->opinions, "id", id)))
 		H("de l'avis « %s »", ui_str(o, "subject"));
-	else if (strcmp(table, "contribution") == 0 && (o = by_id(lk->contributions, id)))
+	else if (strcmp(table, "contribution") == 0 && (o = ui_find(lk->contributions, "id", id)))
 		H("de la contribution « %s »", ui_str(o, "title"));
 	else if (strcmp(table, "attendance") == 0)
 		H("d'une présence (fiche %.8s)", id);

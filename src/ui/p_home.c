@@ -85,7 +85,6 @@ static void sync_section(ui_req *r, const facts *f)
 {
 	char when[32];
 	long long unsent = f->last_seq - f->pushed_seq;
-	ui_outcome o;
 
 	H("<section class=\"card\" aria-labelledby=\"h-sync\"><h2 id=\"h-sync\">Échanges avec la région</h2><dl class=\"facts\">"
 	  "<dt>Dernière synchronisation réussie</dt><dd>%s</dd><dt>Dépôt régional</dt><dd>%s</dd>"
@@ -98,14 +97,7 @@ static void sync_section(ui_req *r, const facts *f)
 	else
 		H("%lld changeset(s) scellé(s) pas encore envoyé(s)", unsent);
 	H("</dd></dl>");
-	if (!ui_job_progress(r, 1u << UI_JOB_SYNC | 1u << UI_JOB_PULL)) {
-		ui_outcome_copy(r->app, UI_JOB_SYNC, &o);
-		ui_sync_outcome(r, &o, 3);
-		ui_outcome_dispose(&o);
-		ui_form_begin(r, "/synchroniser", 0, "form");
-		ui_button(r, "Synchroniser maintenant", NULL);
-		ui_form_end(r);
-	}
+	ui_sync_panel(r, 3, "/synchroniser", "Synchroniser maintenant");
 	H("</section>");
 }
 

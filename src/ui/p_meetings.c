@@ -145,17 +145,6 @@ void ui_post_meeting_add(ui_req *r)
 
 /* ---- a meeting's page ---- */
 
-static json_t *find_by_id(const json_t *list, const char *id)
-{
-	size_t i;
-	json_t *m;
-
-	json_array_foreach(list, i, m)
-		if (strcmp(ui_str(m, "id"), id) == 0)
-			return json_incref(m);
-	return NULL;
-}
-
 /* The meeting of the route (new reference) or a failure page. */
 static json_t *load_meeting(ui_req *r)
 {
@@ -170,7 +159,7 @@ static json_t *load_meeting(ui_req *r)
 		ui_fail_page(r, rc, "Réunion");
 		return NULL;
 	}
-	m = find_by_id(list, r->param);
+	m = json_incref((json_t *)ui_find(list, "id", r->param));
 	json_decref(list);
 	if (!m)
 		ui_error_page(r, 404, "Réunion introuvable", "Cette réunion n'existe pas dans ce territoire.");

@@ -15,18 +15,6 @@
 static const char *const member_fields[] = { "last_name", "first_name", "organisation", "college", "seat",
 					     "role", "mandate_start", "mandate_end", NULL };
 
-/* The member `id` of this territory from the roll (new reference), or NULL. */
-static json_t *find_member(const json_t *roll, const char *id)
-{
-	size_t i;
-	json_t *m;
-
-	json_array_foreach(roll, i, m)
-		if (strcmp(ui_str(m, "id"), id) == 0)
-			return json_incref(m);
-	return NULL;
-}
-
 static void mandate(ui_req *r, const json_t *m)
 {
 	char a[11], b[11];
@@ -230,7 +218,7 @@ static int load(ui_req *r, json_t **m)
 		ui_fail_page(r, rc, "Membre");
 		return -1;
 	}
-	*m = find_member(roll, r->param);
+	*m = json_incref((json_t *)ui_find(roll, "id", r->param));
 	json_decref(roll);
 	if (!*m) {
 		ui_error_page(r, 404, "Membre introuvable", "Ce membre n'est pas (ou plus) dans la liste de ce territoire.");

@@ -29,17 +29,6 @@ static void theme_label(ui_html *h, const json_t *t)
 	ui_html_f(h, "%s", ui_str(t, "label"));
 }
 
-static const json_t *find(const json_t *list, const char *key, const char *v)
-{
-	size_t i;
-	json_t *o;
-
-	json_array_foreach(list, i, o)
-		if (strcmp(ui_str(o, key), v) == 0)
-			return o;
-	return NULL;
-}
-
 /* Meetings, newest first, for a select (new reference; empty when busy). */
 static json_t *meetings_newest_first(ui_req *r)
 {
@@ -79,7 +68,7 @@ void ui_page_opinions(ui_req *r)
 		  "<th scope=\"col\">Abstentions</th></tr></thead><tbody>",
 		  json_array_size(list));
 		json_array_foreach(list, i, o) {
-			const json_t *m = find(meetings, "id", ui_str(o, "meeting"));
+			const json_t *m = ui_find(meetings, "id", ui_str(o, "meeting"));
 			H("<tr><td><a href=\"/reunions/%s\">%s %s</a></td><td>%s</td><td>%s</td><td>%lld</td><td>%lld</td>"
 			  "<td>%lld</td></tr>",
 			  ui_str(o, "meeting"), ui_date_fr(ui_str(o, "date"), d), m ? ui_body_label(ui_str(m, "body")) : "",
@@ -199,7 +188,7 @@ void ui_page_contributions(ui_req *r)
 		  "<th scope=\"col\">Titre</th><th scope=\"col\">Texte</th><th scope=\"col\">Réunion</th></tr></thead><tbody>",
 		  json_array_size(list));
 		json_array_foreach(list, i, c) {
-			const json_t *t = find(themes, "code", ui_str(c, "theme"));
+			const json_t *t = ui_find(themes, "code", ui_str(c, "theme"));
 			H("<tr><td>%s</td><td>%s</td><td class=\"text\">%s</td><td>", t ? ui_str(t, "label") : ui_str(c, "theme"),
 			  ui_str(c, "title"), ui_str(c, "text"));
 			if (*ui_str(c, "meeting"))

@@ -144,17 +144,6 @@ void ui_post_node_enroll(ui_req *r)
 	ui_redirect(r, "/territoires");
 }
 
-static const json_t *find_node(const json_t *nodes, const char *id)
-{
-	size_t i;
-	json_t *o;
-
-	json_array_foreach(nodes, i, o)
-		if (strcmp(ui_str(o, "node"), id) == 0)
-			return o;
-	return NULL;
-}
-
 static void revoke_page(ui_req *r, const json_t *o, const ui_fs *fs)
 {
 	char title[120], action[120], last[24];
@@ -193,7 +182,7 @@ static const json_t *load_node(ui_req *r, json_t **nodes)
 		ui_fail_page(r, rc, "Révoquer un poste");
 		return NULL;
 	}
-	if (!(o = find_node(*nodes, r->param)))
+	if (!(o = ui_find(*nodes, "node", r->param)))
 		ui_error_page(r, 404, "Poste introuvable", "Ce poste n'est pas inscrit au registre.");
 	return o;
 }
@@ -250,21 +239,12 @@ void ui_post_node_revoke(ui_req *r)
 
 void ui_page_reception(ui_req *r)
 {
-	ui_outcome o;
-
 	r->refresh = ui_job_running(r->app);
 	ui_page_begin(r, "Réception", "reception");
 	H("<p>La réception récupère dans le dépôt régional (%s) le travail de tous les postes, le vérifie (signatures, "
 	  "inscriptions, droits), l'importe, signe un point de contrôle et publie le registre.</p>",
 	  r->app->remote ? r->app->remote : "aucun dépôt configuré");
-	if (!ui_job_progress(r, 1u << UI_JOB_SYNC | 1u << UI_JOB_PULL)) {
-		ui_outcome_copy(r->app, UI_JOB_PULL, &o);
-		ui_sync_outcome(r, &o, 2);
-		ui_outcome_dispose(&o);
-		ui_form_begin(r, "/reception", 0, "form");
-		ui_button(r, "Recevoir maintenant", NULL);
-		ui_form_end(r);
-	}
+	ui_sync_panel(r, 2, "/reception", "Recevoir maintenant");
 	ui_page_end(r);
 }
 

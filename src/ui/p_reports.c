@@ -157,21 +157,29 @@ static void figures(ui_req *r, const json_t *rep, const choice *c)
 	H("</section>");
 }
 
-void ui_page_reports(ui_req *r)
+/* The node, the choice of the page and, when it is valid, the report;
+ * -1 after a failure page. */
+static int load(ui_req *r, choice *c, json_t **rep)
 {
-	json_t *rep = NULL;
-	choice c;
 	int rc;
 
-	if ((rc = ui_open(r)) < 0) {
-		ui_fail_page(r, rc, "Rapports");
-		return;
+	*rep = NULL;
+	if ((rc = ui_open(r)) == 0) {
+		read_choice(r, c);
+		if (c->error || (rc = build(r, c, rep)) == 0)
+			return 0;
 	}
-	read_choice(r, &c);
-	if (!c.error && (rc = build(r, &c, &rep)) < 0) {
-		ui_fail_page(r, rc, "Rapports");
+	ui_fail_page(r, rc, "Rapports");
+	return -1;
+}
+
+void ui_page_reports(ui_req *r)
+{
+	json_t *rep;
+	choice c;
+
+	if (load(r, &c, &rep) < 0)
 		return;
-	}
 	r->errors_in_page = c.error != NULL;
 	if (c.error)
 		r->status = 400;
@@ -197,20 +205,17 @@ static void render(ui_req *r, cts_report_format fmt, int download)
 	static const char *const ext[] = { "json", "md", "html", "csv" };
 	static const char *const types[] = { "application/json; charset=utf-8", "text/markdown; charset=utf-8",
 					     "text/html; charset=utf-8", "text/csv; charset=utf-8" };
-	json_t *rep = NULL;
+	json_t *rep;
 	choice c;
 	int rc;
 
-	if ((rc = ui_open(r)) < 0) {
-		ui_fail_page(r, rc, "Rapports");
+	if (load(r, &c, &rep) < 0)
 		return;
-	}
-	read_choice(r, &c);
 	if (c.error) {
 		ui_error_page(r, 400, "Rapports", c.error);
 		return;
 	}
-	if ((rc = build(r, &c, &rep)) < 0 || (rc = cts_report_render(rep, fmt, &r->body, &r->body_len)) < 0) {
+	if ((rc = cts_report_render(rep, fmt, &r->body, &r->body_len)) < 0) {
 		json_decref(rep);
 		ui_fail_page(r, rc, "Rapports");
 		return;

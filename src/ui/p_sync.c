@@ -139,6 +139,20 @@ void ui_sync_outcome(ui_req *r, const ui_outcome *o, int hl)
 	H("</section>");
 }
 
+void ui_sync_panel(ui_req *r, int hl, const char *action, const char *button)
+{
+	ui_outcome o;
+
+	if (ui_job_progress(r, 1u << UI_JOB_SYNC | 1u << UI_JOB_PULL))
+		return;
+	ui_outcome_copy(r->app, UI_JOB_SYNC, &o);
+	ui_sync_outcome(r, &o, hl);
+	ui_outcome_dispose(&o);
+	ui_form_begin(r, action, 0, "form");
+	ui_button(r, button, NULL);
+	ui_form_end(r);
+}
+
 void ui_page_sync(ui_req *r)
 {
 	ui_outcome o;

@@ -533,6 +533,17 @@ const char *ui_time_fr(const char *rfc3339, char buf[32])
 	return ui_epoch_fr(timegm(&tm), buf);
 }
 
+const json_t *ui_find(const json_t *list, const char *key, const char *value)
+{
+	const json_t *o;
+	size_t i;
+
+	json_array_foreach(list, i, o)
+		if (strcmp(ui_str(o, key), value) == 0)
+			return o;
+	return NULL;
+}
+
 const char *ui_str(const json_t *o, const char *key)
 {
 	const char *v = json_string_value(json_object_get(o, key));
