@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
@@ -71,6 +72,11 @@ int cmd_ui(cli_ctx *c, int argc, char **argv)
 		return cli_usage(c, "--port attend un numéro de 0 à 65535");
 	if ((rc = cts_node_home_resolve(&home, c->home_flag)) < 0)
 		return cli_fail(c, rc);
+	/* Each connection has its own thread, hence its own malloc arena: keep
+	 * the freed memory of one page for the next instead of giving it back
+	 * to the system and faulting it in again (measured: a third of the
+	 * time of a page went there). The peak stays what one page needs. */
+	mallopt(M_TRIM_THRESHOLD, 64 * 1024 * 1024);
 	/* Every thread (the server's too) leaves SIGINT/SIGTERM to this one. */
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);

@@ -17,7 +17,7 @@ cmake -S . -B build/release -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build/release -j2 --target ctsnode >/dev/null
 bin="$root/build/release/ctsnode"
 W=$(mktemp -d /tmp/ctsnode-bench-ui-XXXXXX)
-[ "$keep" = --keep ] || trap 'kill "${UI:-0}" 2>/dev/null || true; rm -rf "$W"' EXIT
+trap 'kill "${UI:-0}" 2>/dev/null || true; [ "$keep" = --keep ] || rm -rf "$W"' EXIT
 export CTSNODE_KDF_FAST=1
 cts() { "$bin" --home "$W/t" "$@"; }
 
@@ -65,7 +65,6 @@ for year in $(seq 2015 2024); do
 done
 meeting=$(cts --json meeting list | jq -r '.[-1].id')
 member=$(cts --json member list | jq -r '.[0].id')
-counts=$(cts --json status | jq -r .last_seq)
 records="$(cts --json member list | jq length) membres, $(cts --json meeting list | jq length) réunions, $(cts --json opinion list | jq length) avis, $(cts --json contribution list | jq length) contributions"
 echo "Territoire prêt : $records" >&2
 
@@ -90,7 +89,6 @@ mkdir -p "$root/build/bench"
 	echo
 	echo "| page | octets | médiane | pire |"
 	echo "|---|---|---|---|"
-	worst_all=0
 	for p in "${pages[@]}"; do
 		times=()
 		for i in $(seq 1 30); do
@@ -116,7 +114,8 @@ mkdir -p "$root/build/bench"
 		printf 'url = "%s%s"\noutput = "/dev/null"\n' "$base" "${pages[$((i % ${#pages[@]}))]}" >>"$W/batch"
 	done
 	for n in $(seq 1 10); do
-		curl -s -b "$W/jar" -K "$W/batch"
+		ok=$(curl -s -b "$W/jar" -K "$W/batch" -w '%{http_code}\n' | grep -c '^200$')
+		[ "$ok" -eq 1000 ] || echo "(lot $n : $ok réponses 200 sur 1000)" >&2
 		echo "| $((n * 1000)) | $(rss) |"
 	done
 } | tee "$out"
