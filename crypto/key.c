@@ -686,31 +686,49 @@ static int parse_key_file(key_file *kf, unsigned char *seed, const char *text, s
 	return 0;
 }
 
-int cts_key_file_is_encrypted(const char *path, int *encrypted)
+/* Parse the key file at path without decrypting it. */
+static int inspect_key_file(const char *path, key_file *kf)
 {
 	unsigned char *seed = NULL;
 	char *text = NULL;
-	key_file kf;
 	size_t len = 0;
+	int rc;
+
+	if ((rc = cts_crypto_init()) < 0)
+		return rc;
+	if ((rc = read_key_file(path, &text, &len)) < 0)
+		return rc;
+	if (!(seed = sodium_malloc(CTS_KEY_SEED_BYTES)))
+		rc = cts_error_set(CTS_ENOMEM, "mémoire protégée insuffisante");
+	else
+		rc = parse_key_file(kf, seed, text, len, path);
+	sodium_free(seed);
+	sodium_free(text);
+	return rc;
+}
+
+int cts_key_file_is_encrypted(const char *path, int *encrypted)
+{
+	key_file kf;
 	int rc;
 
 	if (!path || !encrypted)
 		return cts_error_set(CTS_ERR, "cts_key_file_is_encrypted : argument manquant");
 	*encrypted = 0;
-	if ((rc = cts_crypto_init()) < 0)
-		return rc;
-	if ((rc = read_key_file(path, &text, &len)) < 0)
-		return rc;
-	if (!(seed = sodium_malloc(CTS_KEY_SEED_BYTES))) {
-		rc = cts_error_set(CTS_ENOMEM, "mémoire protégée insuffisante");
-		goto cleanup;
-	}
-	if ((rc = parse_key_file(&kf, seed, text, len, path)) < 0)
-		goto cleanup;
-	*encrypted = kf.encrypted;
-cleanup:
-	sodium_free(seed);
-	sodium_free(text);
+	if ((rc = inspect_key_file(path, &kf)) == 0)
+		*encrypted = kf.encrypted;
+	return rc;
+}
+
+int cts_key_file_public(const char *path, unsigned char pk[32])
+{
+	key_file kf;
+	int rc;
+
+	if (!path || !pk)
+		return cts_error_set(CTS_ERR, "cts_key_file_public : argument manquant");
+	if ((rc = inspect_key_file(path, &kf)) == 0)
+		memcpy(pk, kf.pk, sizeof(kf.pk));
 	return rc;
 }
 

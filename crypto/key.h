@@ -84,6 +84,11 @@ int cts_key_load(cts_key **out, const char *path, const char *passphrase);
  * the same file checks and errors as cts_key_load. */
 int cts_key_file_is_encrypted(const char *path, int *encrypted);
 
+/* The public key recorded in the key file at path (its "public" line),
+ * read without the passphrase; the same file checks and errors as
+ * cts_key_load. The seed is not checked against it (cts_key_load does). */
+int cts_key_file_public(const char *path, unsigned char pk[32]);
+
 /* The OpenSSH public key line "ssh-ed25519 AAAA...[ comment]" (base64 of
  * the wire blob string "ssh-ed25519" + string pk), without newline.
  * comment may be NULL; it must not contain control characters (CTS_EINVAL).

@@ -3,7 +3,9 @@
 #include "auditmap.h"
 
 #include "changeset.h"
+#include "commitsig.h"
 #include "error.h"
+#include "forkproof.h"
 #include "gitrepo.h"
 #include "hlc.h"
 #include "importer.h"
@@ -206,6 +208,8 @@ typedef struct {
 	cts_auditmap *map;   /* versions of every changeset (forks), commits of files */
 	json_t *cp_wanted;   /* "node/seq" certified by a checkpoint -> true (after the authority) */
 	json_t *cp_ids;      /* blob hex of such a changeset -> its id (check_checkpoints) */
+	json_t *witness;     /* node -> {"seq", "by", "by_seq"}: highest seq some accepted changeset saw */
+	json_t *unverified;  /* [{"node", "seq", "by", "by_seq"}]: fork records not carrying both bodies */
 	struct vpool_s *pool; /* changeset verification workers */
 	char authority[65];
 	char authority_key[128];
@@ -227,8 +231,8 @@ static json_t *node_summary(audit *a, const char *node)
 		return NULL;
 	if ((s = json_object_get(a->nodes, node)))
 		return s;
-	s = json_pack("{s:i, s:i, s:i, s:n, s:n, s:i, s:n, s:i, s:n}", "changesets", 0, "verified",
-	              0, "findings", 0, "territory", "role", "last_seq", 0, "head", "commits", 0,
+	s = json_pack("{s:i, s:i, s:i, s:n, s:n, s:i, s:n, s:n, s:i, s:n}", "changesets", 0, "verified",
+	              0, "findings", 0, "territory", "role", "last_seq", 0, "head", "head_id", "commits", 0,
 	              "revoked_after");
 	if (!s || json_object_set_new(a->nodes, node, s) < 0) {
 		a->oom = 1;
@@ -837,70 +841,6 @@ static int walk_branch(audit *a, branch *b)
 
 /* ---- commit signatures ---- */
 
-/* Split a raw commit as git does: headers end at the first empty line; a
- * header line starting with a space continues the previous header. The
- * payload is the commit without any gpgsig* header (and continuations);
- * the signature is the value of the "gpgsig" header, continuation lines
- * without their leading space, each line ended by "\n". */
-static int split_commit(const char *raw, size_t len, char **payload, size_t *plen, char **sig,
-                        size_t *slen, int *nsig)
-{
-	size_t pos = 0, pl = 0, sl = 0;
-	int in_sig = 0, in_gpg = 0;
-	char *p = malloc(len + 1), *s = malloc(len + 2);
-
-	*payload = *sig = NULL;
-	*nsig = 0;
-	if (!p || !s) {
-		free(p);
-		free(s);
-		return cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
-	}
-	while (pos < len) {
-		const char *line = raw + pos, *nl = memchr(line, '\n', len - pos);
-		size_t ll = nl ? (size_t)(nl - line) + 1 : len - pos;
-
-		if (ll == 1 && line[0] == '\n')
-			break; /* end of headers */
-		if (line[0] == ' ') {
-			if (in_gpg) {
-				if (in_sig) {
-					memcpy(s + sl, line + 1, ll - 1);
-					sl += ll - 1;
-					if (!nl)
-						s[sl++] = '\n';
-				}
-			} else {
-				memcpy(p + pl, line, ll);
-				pl += ll;
-			}
-		} else {
-			in_gpg = strncmp(line, "gpgsig", 6) == 0;
-			in_sig = in_gpg && ll > 7 && line[6] == ' ';
-			if (in_sig) {
-				(*nsig)++;
-				memcpy(s + sl, line + 7, ll - 7);
-				sl += ll - 7;
-				if (!nl)
-					s[sl++] = '\n';
-			} else if (!in_gpg) {
-				memcpy(p + pl, line, ll);
-				pl += ll;
-			}
-		}
-		pos += ll;
-	}
-	memcpy(p + pl, raw + pos, len - pos);
-	pl += len - pos;
-	p[pl] = '\0';
-	s[sl] = '\0';
-	*payload = p;
-	*plen = pl;
-	*sig = s;
-	*slen = sl;
-	return 0;
-}
-
 /* The enrolled node whose key is pk, or NULL. Borrowed. */
 static const char *node_of_key(audit *a, const unsigned char pk[32])
 {
@@ -944,7 +884,7 @@ static void check_commit_signature(audit *a, branch *b, const git_oid *commit, c
 		return;
 	}
 	if ((rc = cts_gitrepo_commit_raw(a->repo, commit, &raw, &size)) < 0 ||
-	    (rc = split_commit(raw, size, &payload, &plen, &sig, &slen, &nsig)) < 0) {
+	    (rc = cts_commit_split(raw, size, &payload, &plen, &sig, &slen, &nsig)) < 0) {
 		if (rc == CTS_ENOMEM)
 			a->oom = 1;
 		else
@@ -1209,6 +1149,109 @@ static int in_fork(audit *a, const char *node, int64_t seq)
 		a->oom = 1;
 	}
 	return n > 1;
+}
+
+/* ---- witnesses and fork evidence ---- */
+
+/* An accepted changeset's `seen`: the highest seq of each node it saw,
+ * checked against the branches once every chain is read. */
+static void note_witnesses(audit *a, const char *by, int64_t by_seq, json_t *seen)
+{
+	const char *node;
+	json_t *v;
+
+	json_object_foreach(seen, node, v)
+	{
+		json_t *w = json_object_get(a->witness, node);
+		int64_t s = json_integer_value(v);
+
+		if (w && json_integer_value(json_object_get(w, "seq")) >= s)
+			continue;
+		if (!w && json_object_size(a->witness) >= 2 * CTS_AUDIT_MAX_BRANCHES) {
+			if (!node_branch(a, node)) /* no room: judged now */
+				finding(a, "truncated_branch", node, s, NULL, NULL, NULL,
+				        "%s n°%lld dit avoir vu (« seen ») le changeset n°%lld de %s, qui n'a "
+				        "pas de branche dans le dépôt : branche supprimée ou « seen » mensonger",
+				        by, (long long)by_seq, (long long)s, node);
+			continue;
+		}
+		if (json_object_set_new(a->witness, node,
+		                        json_pack("{s:I, s:s, s:I}", "seq", (json_int_t)s, "by", by,
+		                                  "by_seq", (json_int_t)by_seq)) < 0)
+			a->oom = 1;
+	}
+}
+
+/* The key a node signs with, per the replayed registry (the authority's
+ * own key before its enrolment is replayed). 0 and pk, or -1. */
+static int key_of(audit *a, const char *node, unsigned char pk[32])
+{
+	json_t *e = reg_get(a, node);
+
+	if (e && reg_pk(e, pk) == 0)
+		return 0;
+	if (a->authority[0] && strcmp(node, a->authority) == 0) {
+		memcpy(pk, a->authority_pk, 32);
+		return 0;
+	}
+	return -1;
+}
+
+/* Fork records carried by an authenticated changeset (sync/forkproof.h):
+ * each must be valid for the forked node's key (else a finding against
+ * its writer); the versions they carry count as versions of that
+ * changeset (a fork is reported even when one is gone from the branches).
+ * 1 if every record is valid. */
+static int check_evidence(audit *a, branch *b, const cts_changeset *cs, const git_oid *cmt,
+                          const char *path)
+{
+	size_t i;
+	json_t *op;
+	int ok = 1;
+
+	json_array_foreach(cs->ops, i, op)
+	{
+		cts_fork_version v[2];
+		const char *node;
+		int64_t seq;
+		unsigned char pk[32];
+		char why[400], label[128];
+		int rc;
+
+		if (strcmp(json_string_value(json_object_get(op, "table")), "fork") != 0)
+			continue;
+		cts_fork_evidence_target(op, &node, &seq);
+		rc = cts_fork_evidence_check(
+		    op, node && cts_valid_node_id(node) && key_of(a, node, pk) == 0 ? pk : NULL, v, why,
+		    sizeof(why));
+		if (rc != 0) {
+			finding(a, "bad_fork_evidence", cs->node, cs->seq, cmt, path, b->name,
+			        "opération %zu : preuve de bifurcation invalide : %s", i + 1,
+			        rc == 1 ? "le nœud n'est pas inscrit, sa signature ne peut pas être vérifiée"
+			                : why);
+			ok = 0;
+			continue;
+		}
+		snprintf(label, sizeof(label), "%.80s, recopiée dans le n°%lld", b->name,
+		         (long long)cs->seq);
+		for (int k = 0; k < 2; k++) {
+			git_oid blob;
+			if (!v[k].body)
+				continue;
+			if (git_odb_hash(&blob, v[k].body, v[k].body_len, GIT_OBJECT_BLOB) < 0) {
+				a->oom = 1;
+				continue;
+			}
+			add_variant(a, node, seq, &blob, label, cmt);
+		}
+		if ((!v[0].body || !v[1].body) &&
+		    json_array_append_new(a->unverified,
+		                          json_pack("{s:s, s:I, s:s, s:I}", "node", node, "seq",
+		                                    (json_int_t)seq, "by", cs->node, "by_seq",
+		                                    (json_int_t)cs->seq)) < 0)
+			a->oom = 1;
+	}
+	return ok;
 }
 
 /* ---- changeset verification: a small pool of workers ----
@@ -1586,6 +1629,9 @@ static int check_changeset(chain_ctx *cc, vjob *j, const char *prev_id, int prev
 			ok = 0;
 		}
 	}
+	if (have_key && t->has_sig && j->sig_rc == 0 && j->vrc == 0 &&
+	    !check_evidence(a, b, cs, cmt, path))
+		ok = 0;
 	/* Chain. */
 	if (seq > 1 && prev_known && cs->prev && strcmp(cs->prev, prev_id) != 0) {
 		finding(a, "broken_chain", node, seq, cmt, path, b->name,
@@ -1635,7 +1681,7 @@ static int check_changeset(chain_ctx *cc, vjob *j, const char *prev_id, int prev
 			const cts_table_def *td =
 			    cts_table_find(json_string_value(json_object_get(op, "table")));
 			uint64_t hlc = 0;
-			if (role && td &&
+			if (role && td && td->writer != CTS_WRITER_ANY &&
 			    ((authority && td->writer != CTS_WRITER_AUTHORITY) ||
 			     (!authority && td->writer != CTS_WRITER_TERRITORY))) {
 				if (bad_tables++ == 0)
@@ -1690,6 +1736,8 @@ static int check_changeset(chain_ctx *cc, vjob *j, const char *prev_id, int prev
 	}
 	if (in_fork(a, node, seq))
 		ok = 0;
+	if (ok)
+		note_witnesses(a, node, seq, cs->seen);
 	/* The authority's replay: the registry grows only from valid changesets, in order. */
 	if (cc->apply && cc->applying) {
 		if (!ok) {
@@ -1830,6 +1878,8 @@ static int verify_chain(audit *a, branch *b, int apply, const unsigned char *seq
 	if (l.n > 0)
 		json_object_set_new(node_summary(a, b->node), "last_seq",
 		                    json_integer((json_int_t)l.v[l.n - 1].seq));
+	if (l.n > 0 && prev_seq == l.v[l.n - 1].seq && prev_id[0])
+		json_object_set_new(node_summary(a, b->node), "head_id", json_string(prev_id));
 	free(l.v);
 	return a->oom ? cts_error_set(CTS_ENOMEM, "mémoire insuffisante") : 0;
 }
@@ -1914,7 +1964,7 @@ static int region_signed_by(audit *a, const unsigned char pk[32])
 
 	if (!r || cts_gitrepo_commit_raw(a->repo, &r->tip, &raw, &len) < 0 ||
 	    len > COMMIT_MAX_BYTES ||
-	    split_commit(raw, len, &payload, &plen, &sig, &slen, &nsig) < 0)
+	    cts_commit_split(raw, len, &payload, &plen, &sig, &slen, &nsig) < 0)
 		goto out;
 	yes = nsig == 1 && cts_sshsig_verify(sig, slen, pk, "git", (const unsigned char *)payload,
 	                                     plen, signer) == 0;
@@ -2276,6 +2326,185 @@ static void check_checkpoints(audit *a)
 			        : id[0] ? "la branche actuelle en porte un autre"
 			                : "il a disparu de la branche");
 		}
+	}
+}
+
+/* ---- completeness: heads others say existed ---- */
+
+/* `who` says node had changeset seq (with that id, when id is given): the
+ * node's branch must still hold it. `why` names the possible causes. */
+static void check_head(audit *a, const char *node, int64_t seq, const char *id, const char *who,
+                       const char *why)
+{
+	branch *b = cts_valid_node_id(node) ? node_branch(a, node) : NULL;
+	json_t *sm = b ? json_object_get(a->nodes, node) : NULL;
+	int64_t head = sm ? json_integer_value(json_object_get(sm, "last_seq")) : 0;
+	char path[160], got[65] = "", where[160];
+	unsigned char *data = NULL;
+	size_t len;
+	git_oid cbuf;
+
+	if (seq < 1)
+		return;
+	changeset_path(path, sizeof(path), cts_valid_node_id(node) ? node : "?", seq, 0);
+	if (head < seq) {
+		if (b)
+			snprintf(where, sizeof(where), "la branche %s s'arrête au n°%lld", b->name,
+			         (long long)head);
+		else
+			snprintf(where, sizeof(where), "il n'a pas de branche dans le dépôt");
+		finding(a, "truncated_branch", node, seq, b ? &b->tip : NULL, path, b ? b->name : NULL,
+		        "%s le changeset n°%lld de %s, mais %s : %s", who, (long long)seq, node, where,
+		        why);
+		return;
+	}
+	if (!id)
+		return;
+	if (cts_gitrepo_read_file(a->repo, &b->tip, path, CTS_CHANGESET_MAX_BYTES, &data, &len) == 0)
+		cts_changeset_hash((const char *)data, len, got);
+	cts_error_clear();
+	free(data);
+	if (strcmp(got, id) != 0)
+		finding(a, "rewritten_branch", node, seq, commit_of(b, path, &cbuf), path, b->name,
+		        "%s le changeset n°%lld de %s d'empreinte %.12s…, mais la branche %s %s : "
+		        "historique réécrit",
+		        who, (long long)seq, node, id, b->name,
+		        got[0] ? "en porte un autre" : "ne le contient plus");
+}
+
+/* Every accepted changeset is a witness of what its author had seen. */
+static void check_witnesses(audit *a)
+{
+	const char *node;
+	json_t *w;
+
+	json_object_foreach(a->witness, node, w)
+	{
+		char who[160];
+		snprintf(who, sizeof(who), "%s n°%lld dit avoir vu (« seen »)",
+		         json_string_value(json_object_get(w, "by")),
+		         (long long)json_integer_value(json_object_get(w, "by_seq")));
+		check_head(a, node, json_integer_value(json_object_get(w, "seq")), NULL, who,
+		           "branche tronquée, changesets pas encore publiés, ou « seen » mensonger");
+	}
+}
+
+/* Reports published on the region branch (signed by the authority) name
+ * the heads they were computed from: witnesses too. */
+static void check_published_reports(audit *a)
+{
+	branch *r = find_branch(a, "region");
+	git_repository *raw = cts_gitrepo_raw(a->repo);
+	git_commit *c = NULL;
+	git_tree *tree = NULL, *reports = NULL;
+	git_tree_entry *e = NULL;
+	size_t n;
+
+	if (!r || git_commit_lookup(&c, raw, &r->tip) < 0 || git_commit_tree(&tree, c) < 0 ||
+	    git_tree_entry_bypath(&e, tree, "reports") < 0 || git_tree_entry_type(e) != GIT_OBJECT_TREE ||
+	    git_tree_lookup(&reports, raw, git_tree_entry_id(e)) < 0)
+		goto out;
+	n = git_tree_entrycount(reports);
+	for (size_t i = 0; i < n && i < 1000; i++) {
+		const git_tree_entry *y = git_tree_entry_byindex(reports, i);
+		char path[PATH_MAX_AUDIT], who[PATH_MAX_AUDIT + 96];
+		unsigned char *data = NULL;
+		size_t len;
+		json_t *rep, *heads, *h;
+		const char *node;
+
+		if (git_tree_entry_type(y) != GIT_OBJECT_TREE)
+			continue;
+		snprintf(path, sizeof(path), "reports/%.200s/rapport.json", git_tree_entry_name(y));
+		if (cts_gitrepo_read_file(a->repo, &r->tip, path, CTS_AUDIT_MAX_REPORT_BYTES, &data, &len) < 0) {
+			cts_error_clear();
+			continue;
+		}
+		rep = json_loadb((const char *)data, len, JSON_REJECT_DUPLICATES, NULL);
+		free(data);
+		heads = json_object_get(rep, "heads");
+		snprintf(who, sizeof(who), "le rapport publié %s (branche region) cite", path);
+		sanitize(who);
+		json_object_foreach(heads, node, h)
+		{
+			json_t *seq = json_object_get(h, "seq");
+			const char *id = json_string_value(json_object_get(h, "id"));
+			if (json_is_integer(seq) && is_hex(id, 64))
+				check_head(a, node, json_integer_value(seq), id, who,
+				           "branche tronquée après la publication du rapport");
+		}
+		json_decref(rep);
+	}
+out:
+	git_error_clear();
+	git_tree_entry_free(e);
+	git_tree_free(reports);
+	git_tree_free(tree);
+	git_commit_free(c);
+}
+
+int cts_audit_parse_head(const char *arg, char node[65], int64_t *seq, char id[65])
+{
+	const char *eq = arg ? strchr(arg, '=') : NULL, *colon = eq ? strchr(eq, ':') : NULL;
+	char *end;
+	long long v;
+
+	if (!eq || !colon || eq - arg > 64)
+		goto bad;
+	memcpy(node, arg, (size_t)(eq - arg));
+	node[eq - arg] = '\0';
+	v = strtoll(eq + 1, &end, 10);
+	if (!cts_valid_node_id(node) || end != colon || v < 1 || !is_hex(colon + 1, 64))
+		goto bad;
+	*seq = v;
+	snprintf(id, 65, "%s", colon + 1);
+	return 0;
+bad:
+	return cts_error_set(CTS_EINVAL,
+	                     "tête attendue « %.100s » : NŒUD=N°:EMPREINTE attendu (empreinte SHA-256 "
+	                     "du changeset, 64 chiffres hexadécimaux)",
+	                     arg ? arg : "");
+}
+
+/* --expect-head: heads the auditor kept from an earlier audit. */
+static void check_expected_heads(audit *a)
+{
+	for (size_t i = 0; i < a->opt->n_expect_heads; i++) {
+		char node[65], id[65];
+		int64_t seq;
+		if (cts_audit_parse_head(a->opt->expect_heads[i], node, &seq, id) < 0) {
+			cts_error_clear();
+			continue; /* checked by cts_audit_run */
+		}
+		check_head(a, node, seq, id, "la tête imposée (--expect-head) est",
+		           "branche tronquée depuis l'audit qui a relevé cette tête");
+	}
+}
+
+/* Fork records that could not carry both versions (too big): the fork is
+ * proven only if both versions are somewhere in the repository. */
+static void check_unverified_forks(audit *a)
+{
+	size_t i;
+	json_t *u;
+
+	json_array_foreach(a->unverified, i, u)
+	{
+		const char *node = json_string_value(json_object_get(u, "node"));
+		int64_t seq = json_integer_value(json_object_get(u, "seq"));
+		size_t n = 0;
+		if (cts_auditmap_count_versions(a->map, node, seq, &n) < 0) {
+			cts_error_clear();
+			a->oom = 1;
+		}
+		if (n < 2)
+			finding(a, "unverified_fork", node, seq, NULL, NULL, NULL,
+			        "%s n°%lld signale une bifurcation du changeset n°%lld de %s sans "
+			        "pouvoir en recopier les deux versions (trop grosses), et le dépôt n'en "
+			        "contient pas deux : bifurcation invérifiable ici",
+			        json_string_value(json_object_get(u, "by")),
+			        (long long)json_integer_value(json_object_get(u, "by_seq")),
+			        (long long)seq, node);
 	}
 }
 
@@ -2723,6 +2952,8 @@ static void audit_dispose(audit *a)
 	cts_auditmap_free(a->map);
 	json_decref(a->cp_wanted);
 	json_decref(a->cp_ids);
+	json_decref(a->witness);
+	json_decref(a->unverified);
 	if (a->pool) {
 		pool_stop(a->pool);
 		free(a->pool);
@@ -2750,9 +2981,11 @@ int cts_audit_run(const char *path_or_url, const cts_audit_options *opt, json_t 
 	a.cp_state = json_object();
 	a.checkpoints = json_array();
 	a.cp_seen = json_object();
+	a.witness = json_object();
+	a.unverified = json_array();
 	others = json_array();
 	if (!a.findings || !a.nodes || !a.registry || !a.reg_by_rid || !a.cp_state ||
-	    !a.checkpoints || !a.cp_seen || !others) {
+	    !a.checkpoints || !a.cp_seen || !a.witness || !a.unverified || !others) {
 		rc = cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
 		goto cleanup;
 	}
@@ -2761,6 +2994,12 @@ int cts_audit_run(const char *path_or_url, const cts_audit_options *opt, json_t 
 	if (!path_or_url || !*path_or_url) {
 		rc = cts_error_set(CTS_EINVAL, "dépôt à auditer non indiqué");
 		goto cleanup;
+	}
+	for (size_t i = 0; i < a.opt->n_expect_heads; i++) {
+		char node[65], id[65];
+		int64_t seq;
+		if ((rc = cts_audit_parse_head(a.opt->expect_heads[i], node, &seq, id)) < 0)
+			goto cleanup;
 	}
 	/* The repository: opened read-only, or cloned into a temporary directory. */
 	if (cts_audit_is_url(path_or_url)) {
@@ -2863,12 +3102,18 @@ int cts_audit_run(const char *path_or_url, const cts_audit_options *opt, json_t 
 				                       a.authority_pk);
 		}
 	}
-	/* 5. Forks, allowed_signers, checkpoints. */
+	/* 5. Forks, allowed_signers, checkpoints, then completeness: every head
+	 * a signed witness (or the auditor) says existed is still there. */
 	report_forks(&a);
+	check_unverified_forks(&a);
 	if (a.authority[0]) {
 		check_allowed_signers(&a);
 		check_checkpoints(&a);
 	}
+	check_witnesses(&a);
+	if (a.authority[0])
+		check_published_reports(&a);
+	check_expected_heads(&a);
 	if (a.oom) {
 		rc = cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
 		goto cleanup;
@@ -2893,6 +3138,12 @@ int cts_audit_run(const char *path_or_url, const cts_audit_options *opt, json_t 
 		rc = cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
 		goto cleanup;
 	}
+	/* What the verdict proves about completeness (docs/AUDIT.md). */
+	json_object_set_new(out, "completeness",
+	                    json_string(a.opt->n_expect_heads > 0 ||
+	                                        json_integer_value(json_object_get(state_info, "previous_refs")) > 0
+	                                    ? "pinned"
+	                                    : "witnessed"));
 	if (state_info)
 		json_object_set(out, "state", state_info);
 	if (report_info)

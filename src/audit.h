@@ -7,8 +7,12 @@
  * the repository, signed commits by the branch owner that only add that
  * owner's files, enrolment (territory, role, revocation), write rules,
  * HLC sanity, the region branch's allowed_signers, the authority's
- * checkpoints; optionally the heads remembered from a previous audit
- * (--state) and a published JSON report (--check-report).
+ * checkpoints, fork records; completeness against every head a signed
+ * witness names (the `seen` of accepted changesets, reports published on
+ * the region branch); optionally the heads remembered from a previous
+ * audit (--state, --expect-head) and a published JSON report
+ * (--check-report). Without pinned heads, completeness is relative to
+ * the newest heads the nodes witnessed ("completeness": "witnessed").
  *
  * The verdict is data: a JSON report whose `findings` each name a stable
  * English `kind` (see docs/AUDIT.md), the node, seq, commit and file when
@@ -21,6 +25,7 @@
 
 #include <jansson.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* Bounds on what a repository may make the audit read. */
 #define CTS_AUDIT_MAX_BRANCHES 10000
@@ -43,6 +48,8 @@ typedef struct {
 	const char *state_path;    /* --state FILE: heads verified last time; NULL: none */
 	const char *check_report;  /* --check-report FILE: JSON report to recompute; NULL: none */
 	const char *authority_key; /* optional pinned "ssh-ed25519 AAAA..." of the authority */
+	const char *const *expect_heads; /* --expect-head "NODE=SEQ:ID", heads kept from an earlier audit */
+	size_t n_expect_heads;
 	cts_audit_progress_fn progress;
 	void *progress_ctx;
 	size_t progress_every; /* 0: default (500) */
@@ -55,7 +62,8 @@ typedef struct {
  * json_decref) shaped as
  *   {"ok": bool, "repository": s, "authority": s|null, "region": s|null,
  *    "nodes": {id: {"changesets", "verified", "findings", "territory",
- *                   "role", "last_seq", "head", "commits", "revoked_after"}},
+ *                   "role", "last_seq", "head", "head_id", "commits", "revoked_after"}},
+ *    "completeness": "witnessed" | "pinned" (--state with a previous state, --expect-head),
  *    "findings": [{"kind", "node", "seq", "commit", "file", "branch", "detail"}],
  *    "findings_total": n, "commits": n, "changesets": n,
  *    "state": {...} (with --state), "report_check": {...} (with --check-report)}
@@ -66,6 +74,10 @@ typedef struct {
  * unreachable), CTS_EINVAL (unreadable state or report file), CTS_EIO,
  * CTS_EGIT, CTS_ENOMEM. *report is NULL on error. */
 int cts_audit_run(const char *path_or_url, const cts_audit_options *opt, json_t **report);
+
+/* Parse an expected head "NODE=SEQ:ID" (ID: the changeset's 64 hex
+ * SHA-256). 0, or CTS_EINVAL with a French message. */
+int cts_audit_parse_head(const char *arg, char node[65], int64_t *seq, char id[65]);
 
 /* 1 if the argument designates a remote to clone rather than a local path. */
 int cts_audit_is_url(const char *path_or_url);

@@ -203,7 +203,10 @@ static int load_identity(cts_node *n)
 	    (rc = cts_store_meta_get(n->store, "role", &role)) < 0 ||
 	    (rc = cts_store_meta_get(n->store, "authority_key", &n->authority_key)) < 0) {
 		if (rc == CTS_ENOTFOUND)
-			rc = cts_error_set(CTS_EDB, "la base du nœud %s est incomplète (initialisation interrompue ?)", n->home);
+			rc = cts_error_set(CTS_EDB,
+					   "la base du nœud %s est incomplète ou endommagée (identité du nœud absente) : "
+					   "reconstruisez-la depuis l'historique signé avec « ctsnode rebuild »",
+					   n->home);
 		free(role);
 		return rc;
 	}
@@ -213,7 +216,10 @@ static int load_identity(cts_node *n)
 	return rc == CTS_ENOTFOUND ? 0 : rc;
 }
 
-static int take_lock(cts_node *n, int wait_ms)
+/* A read-only home is shared with a reader's lock on an existing lock
+ * file (a writer elsewhere waits for it), and with no lock at all when
+ * there is none: nothing can write there. */
+static int take_lock(cts_node *n, int wait_ms, int readonly)
 {
 	char *path = cts_node_path(n, "lock");
 	struct timespec pause = { 0, 50 * 1000 * 1000 };
@@ -221,11 +227,17 @@ static int take_lock(cts_node *n, int wait_ms)
 
 	if (!path)
 		return cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
-	n->lock_fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (readonly)
+		n->lock_fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	else
+		n->lock_fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	free(path);
+	if (n->lock_fd < 0 && readonly)
+		return 0;
 	if (n->lock_fd < 0)
-		return cts_error_set(CTS_EIO, "impossible de verrouiller le nœud %s : %s", n->home, strerror(errno));
-	while (flock(n->lock_fd, LOCK_EX | LOCK_NB) != 0) {
+		return cts_error_set(CTS_EIO, "impossible de verrouiller le nœud %s : %s", n->home,
+				     errno == ENOSPC ? CTS_STORE_DISK_FULL : strerror(errno));
+	while (flock(n->lock_fd, (readonly ? LOCK_SH : LOCK_EX) | LOCK_NB) != 0) {
 		if (errno != EWOULDBLOCK && errno != EINTR)
 			return cts_error_set(CTS_EIO, "impossible de verrouiller le nœud %s : %s", n->home, strerror(errno));
 		if (waited >= wait_ms)
@@ -238,6 +250,25 @@ static int take_lock(cts_node *n, int wait_ms)
 	return 0;
 }
 
+/* 1 if the file home/name exists (whatever it is). */
+static int home_has(const char *home, const char *name)
+{
+	char path[4200];
+	struct stat sb;
+
+	snprintf(path, sizeof(path), "%s/%s", home, name);
+	return lstat(path, &sb) == 0;
+}
+
+/* The home cannot be written by this process (access(2) rules: a
+ * read-only mount, or permissions; root writes anyway on a writable
+ * file system). */
+static int home_readonly(const char *home, const char *db)
+{
+	return (access(home, W_OK) != 0 && (errno == EACCES || errno == EROFS || errno == EPERM)) ||
+	       (access(db, W_OK) != 0 && (errno == EACCES || errno == EROFS || errno == EPERM));
+}
+
 int cts_node_open(cts_node **out, const char *home)
 {
 	return cts_node_open_wait(out, home, 120 * 1000);
@@ -248,7 +279,7 @@ int cts_node_open_wait(cts_node **out, const char *home, int wait_ms)
 	cts_node *n;
 	char *db = NULL;
 	struct stat sb;
-	int rc;
+	int rc, readonly;
 
 	*out = NULL;
 	if (!(n = calloc(1, sizeof(*n))) || !(n->home = strdup(home))) {
@@ -261,12 +292,21 @@ int cts_node_open_wait(cts_node **out, const char *home, int wait_ms)
 		goto fail;
 	}
 	if (stat(db, &sb) != 0) {
-		rc = cts_error_set(CTS_ENOTFOUND,
-				   "aucun nœud dans %s : créez-le avec « ctsnode init » (ou « ctsnode region init »), ou indiquez le bon dossier avec --home",
-				   home);
+		if (home_has(home, "node.key"))
+			rc = cts_error_set(CTS_ENOTFOUND,
+					   "la base du nœud (node.db) manque dans %s, mais sa clé est là : reconstruisez la base "
+					   "depuis l'historique signé avec « ctsnode rebuild »",
+					   home);
+		else
+			rc = cts_error_set(CTS_ENOTFOUND,
+					   "aucun nœud dans %s : créez-le avec « ctsnode init » (ou « ctsnode region init »), ou "
+					   "indiquez le bon dossier avec --home",
+					   home);
 		goto fail;
 	}
-	if ((rc = take_lock(n, wait_ms)) < 0 || (rc = cts_store_open(&n->store, db, 0)) < 0 ||
+	readonly = home_readonly(home, db);
+	if ((rc = take_lock(n, wait_ms, readonly)) < 0 ||
+	    (rc = readonly ? cts_store_open_readonly(&n->store, db) : cts_store_open(&n->store, db, 0)) < 0 ||
 	    (rc = load_identity(n)) < 0)
 		goto fail;
 	free(db);
@@ -313,6 +353,137 @@ static int seed_authority(cts_node *n, const char *pubkey)
 	return rc;
 }
 
+/* Remove a database this process has just created (and its -wal, -shm). */
+static void unlink_db(const char *db)
+{
+	char extra[4200];
+
+	unlink(db);
+	snprintf(extra, sizeof(extra), "%s-wal", db);
+	unlink(extra);
+	snprintf(extra, sizeof(extra), "%s-shm", db);
+	unlink(extra);
+}
+
+/* Create HOME/node.db for n (which holds the home's lock) with the
+ * identity p and the node's public key line; seed: the authority's first
+ * operations (a new node only). On failure nothing is left behind. */
+static int new_store(cts_node *n, const cts_node_params *p, const char *publine, int seed)
+{
+	char *db = cts_node_path(n, "node.db");
+	int rc;
+
+	if (!db)
+		return cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
+	if ((rc = cts_store_open(&n->store, db, 1)) < 0)
+		goto fail;
+	if ((rc = cts_store_begin(n->store)) < 0)
+		goto fail;
+	if ((rc = cts_store_meta_set(n->store, "node", p->node_id)) < 0 ||
+	    (rc = cts_store_meta_set(n->store, "territory", p->territory)) < 0 ||
+	    (rc = cts_store_meta_set(n->store, "role", p->role == CTS_ROLE_AUTHORITY ? "authority" : "territory")) < 0 ||
+	    (rc = cts_store_meta_set(n->store, "authority_key",
+				     p->role == CTS_ROLE_AUTHORITY ? publine : p->authority_key)) < 0 ||
+	    (rc = cts_store_meta_set(n->store, "public_key", publine)) < 0 ||
+	    (p->role == CTS_ROLE_AUTHORITY && (rc = cts_store_meta_set(n->store, "authority_node", p->node_id)) < 0) ||
+	    (rc = cts_store_meta_set_int(n->store, "last_seq", 0)) < 0 ||
+	    (p->remote && (rc = cts_store_meta_set(n->store, "remote", p->remote)) < 0) ||
+	    (rc = load_identity(n)) < 0 || (seed && p->role == CTS_ROLE_AUTHORITY && (rc = seed_authority(n, publine)) < 0)) {
+		cts_store_rollback(n->store);
+		goto fail;
+	}
+	if ((rc = cts_store_commit(n->store)) < 0)
+		goto fail;
+	free(db);
+	return 0;
+fail:
+	cts_store_free(n->store);
+	n->store = NULL;
+	unlink_db(db);
+	free(db);
+	return rc;
+}
+
+int cts_node_lock_home(cts_node **out, const char *home, int wait_ms)
+{
+	cts_node *n;
+	int rc;
+
+	*out = NULL;
+	if (!(n = calloc(1, sizeof(*n))) || !(n->home = strdup(home))) {
+		free(n);
+		return cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
+	}
+	n->lock_fd = -1;
+	if (access(home, W_OK) != 0) {
+		rc = errno == ENOENT ? cts_error_set(CTS_ENOTFOUND, "aucun dossier de nœud %s", home)
+				     : cts_error_set(CTS_EIO, "%s : %s", home, CTS_STORE_READ_ONLY);
+		cts_node_free(n);
+		return rc;
+	}
+	if ((rc = take_lock(n, wait_ms, 0)) < 0) {
+		cts_node_free(n);
+		return rc;
+	}
+	*out = n;
+	return 0;
+}
+
+int cts_node_set_aside_db(cts_node *n, char **moved_to)
+{
+	static const char *const suffix[] = { "", "-wal", "-shm" };
+	char stamp[32], base[4200], from[4300], to[4300];
+	time_t t = (time_t)(cts_clock_now_ms(NULL) / 1000);
+	struct tm tm;
+	struct stat sb;
+	int moved = 0;
+
+	*moved_to = NULL;
+	gmtime_r(&t, &tm);
+	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
+	snprintf(base, sizeof(base), "%s/node.db.damaged-%s", n->home, stamp);
+	for (int k = 2; lstat(base, &sb) == 0 && k < 1000; k++)
+		snprintf(base, sizeof(base), "%s/node.db.damaged-%s-%d", n->home, stamp, k);
+	for (size_t i = 0; i < 3; i++) {
+		snprintf(from, sizeof(from), "%s/node.db%s", n->home, suffix[i]);
+		snprintf(to, sizeof(to), "%s%s", base, suffix[i]);
+		if (lstat(from, &sb) != 0)
+			continue;
+		if (lstat(to, &sb) == 0 || rename(from, to) != 0)
+			return cts_error_set(CTS_EIO, "impossible de mettre de côté %s (vers %s) : %s ; rien n'a été effacé", from,
+					     to, lstat(to, &sb) == 0 ? "le fichier existe déjà" : strerror(errno));
+		moved = 1;
+	}
+	if (moved) {
+		int dfd = open(n->home, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (dfd >= 0) {
+			fsync(dfd);
+			close(dfd);
+		}
+		if (!(*moved_to = strdup(base)))
+			return cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
+	}
+	return 0;
+}
+
+int cts_node_restore(cts_node *n, const cts_node_params *p, const char *public_key_line)
+{
+	char *db = cts_node_path(n, "node.db");
+	struct stat sb;
+	int exists;
+
+	if (!db)
+		return cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
+	exists = lstat(db, &sb) == 0;
+	free(db);
+	if (exists)
+		return cts_error_set(CTS_EEXISTS, "une base node.db existe déjà dans %s : elle n'est pas remplacée", n->home);
+	if (!cts_valid_node_id(p->node_id) || !cts_valid_territory(p->territory))
+		return cts_error_set(CTS_EINVAL, "identité du nœud invalide (« %.64s », territoire « %.64s »)",
+				     p->node_id ? p->node_id : "", p->territory ? p->territory : "");
+	return new_store(n, p, public_key_line, 0);
+}
+
 int cts_node_create(cts_node **out, const char *home, const cts_node_params *p)
 {
 	cts_node *n = NULL;
@@ -346,48 +517,21 @@ int cts_node_create(cts_node **out, const char *home, const cts_node_params *p)
 		goto cleanup;
 	}
 	if (stat(db, &sb) == 0 || stat(keypath, &sb) == 0) {
-		rc = cts_error_set(CTS_EEXISTS, "un nœud existe déjà dans %s : rien n'a été modifié", home);
+		rc = cts_error_set(CTS_EEXISTS,
+				   "un nœud existe déjà dans %s (%s) : rien n'a été modifié. Si sa base est perdue ou "
+				   "endommagée, reconstruisez-la avec « ctsnode rebuild »",
+				   home, stat(db, &sb) == 0 ? "node.db" : "sa clé node.key");
 		goto cleanup;
 	}
 	if ((rc = cts_key_generate(&key)) < 0 || (rc = cts_key_public_line(&publine, cts_key_public(key), NULL)) < 0 ||
 	    (rc = cts_key_save(key, keypath, p->passphrase)) < 0)
 		goto cleanup;
-	if ((rc = cts_store_open(&n->store, db, 1)) < 0)
-		goto cleanup_files;
-	if ((rc = cts_store_begin(n->store)) < 0)
-		goto cleanup_files;
-	if ((rc = cts_store_meta_set(n->store, "node", p->node_id)) < 0 ||
-	    (rc = cts_store_meta_set(n->store, "territory", p->territory)) < 0 ||
-	    (rc = cts_store_meta_set(n->store, "role", p->role == CTS_ROLE_AUTHORITY ? "authority" : "territory")) < 0 ||
-	    (rc = cts_store_meta_set(n->store, "authority_key",
-				     p->role == CTS_ROLE_AUTHORITY ? publine : p->authority_key)) < 0 ||
-	    (rc = cts_store_meta_set(n->store, "public_key", publine)) < 0 ||
-	    (p->role == CTS_ROLE_AUTHORITY && (rc = cts_store_meta_set(n->store, "authority_node", p->node_id)) < 0) ||
-	    (rc = cts_store_meta_set_int(n->store, "last_seq", 0)) < 0 ||
-	    (p->remote && (rc = cts_store_meta_set(n->store, "remote", p->remote)) < 0) ||
-	    (rc = load_identity(n)) < 0 ||
-	    (p->role == CTS_ROLE_AUTHORITY && (rc = seed_authority(n, publine)) < 0)) {
-		cts_store_rollback(n->store);
-		goto cleanup_files;
+	if ((rc = new_store(n, p, publine, 1)) < 0) {
+		unlink(keypath); /* leave nothing half-made behind: the next init must work */
+		goto cleanup;
 	}
-	if ((rc = cts_store_commit(n->store)) < 0)
-		goto cleanup_files;
 	*out = n;
 	n = NULL;
-	goto cleanup;
-cleanup_files:
-	/* Leave nothing half-made behind: the next init must work. */
-	cts_store_free(n->store);
-	n->store = NULL;
-	unlink(db);
-	{
-		char extra[4200];
-		snprintf(extra, sizeof(extra), "%s-wal", db);
-		unlink(extra);
-		snprintf(extra, sizeof(extra), "%s-shm", db);
-		unlink(extra);
-	}
-	unlink(keypath);
 cleanup:
 	cts_key_free(key);
 	free(publine);

@@ -51,6 +51,19 @@ int cts_node_open(cts_node **out, const char *home);
 int cts_node_open_wait(cts_node **out, const char *home, int wait_ms);
 void cts_node_free(cts_node *n);
 
+/* Rebuilding a lost or damaged database (sync/recover.h):
+ * - cts_node_lock_home: a handle holding only the home's lock (store and
+ *   identity unset), refused on a home this process cannot write;
+ * - cts_node_set_aside_db: rename node.db, node.db-wal and node.db-shm
+ *   (those present) to node.db.damaged-<UTC time>[-k][-wal|-shm], never
+ *   deleting anything; *moved_to (malloc'd) is the new name of node.db's
+ *   group, NULL when there was nothing to move;
+ * - cts_node_restore: create node.db (none may exist) with the identity p
+ *   (passphrase unused) and the node's public key line, and load it. */
+int cts_node_lock_home(cts_node **out, const char *home, int wait_ms);
+int cts_node_set_aside_db(cts_node *n, char **moved_to);
+int cts_node_restore(cts_node *n, const cts_node_params *p, const char *public_key_line);
+
 /* home + "/" + rel, malloc'd (NULL on allocation failure). */
 char *cts_node_path(const cts_node *n, const char *rel);
 

@@ -638,7 +638,7 @@ static int local_write(cts_store *st, const char *table, const char *rid, const 
 			return rc;
 		authority = role && strcmp(role, "authority") == 0;
 		free(role);
-		if (authority != (t->writer == CTS_WRITER_AUTHORITY))
+		if (t->writer != CTS_WRITER_ANY && authority != (t->writer == CTS_WRITER_AUTHORITY))
 			return cts_error_set(CTS_EINVAL, authority ? "le nœud régional n'écrit pas la table %s des territoires"
 								   : "la table %s est réservée au nœud régional", table);
 	}
@@ -692,6 +692,47 @@ int cts_record_put(cts_store *st, const char *table, const char *rid, const json
 int cts_record_del(cts_store *st, const char *table, const char *rid)
 {
 	return local_write(st, table, rid, NULL);
+}
+
+int cts_record_replay_unsealed(cts_store *st)
+{
+	char *node = NULL, *territory = NULL;
+	cts_stamp w = { 0 };
+	json_t *rows = NULL, *row;
+	sqlite3_stmt *s;
+	size_t i;
+	int rc;
+
+	if ((rc = self_stamp(st, &node, &territory, &w.seq)) < 0)
+		return rc;
+	w.node = node;
+	w.territory = territory;
+	if ((rc = cts_store_stmt(st, &s, "SELECT id, hlc, tbl, rid, set_json FROM journal"
+					 " WHERE sealed_seq IS NULL ORDER BY id")) < 0 ||
+	    (rc = cts_store_rows_json(st, s, &rows)) < 0)
+		goto out;
+	json_array_foreach(rows, i, row) {
+		const cts_table_def *t = cts_table_find(json_string_value(json_object_get(row, "tbl")));
+		const char *rid = json_string_value(json_object_get(row, "rid"));
+		const char *text = json_string_value(json_object_get(row, "set_json"));
+		json_t *set = NULL;
+
+		w.hlc = (uint64_t)json_integer_value(json_object_get(row, "hlc"));
+		if (!t || !rid || (text && !(set = json_loads(text, 0, NULL)))) {
+			rc = cts_error_set(CTS_EDB, "journal corrompu (opération %lld)",
+					   (long long)json_integer_value(json_object_get(row, "id")));
+			goto out;
+		}
+		rc = set ? cts_record_apply_put(st, t, &w, rid, set) : cts_record_apply_del(st, t, &w, rid);
+		json_decref(set);
+		if (rc < 0)
+			goto out;
+	}
+out:
+	json_decref(rows);
+	free(node);
+	free(territory);
+	return rc;
 }
 
 int cts_record_new_id(char buf[37])
@@ -759,6 +800,11 @@ int cts_record_digest(cts_store *st, char hex[65])
 	for (size_t i = 0; i < cts_table_count && rc == 0; i++) {
 		const cts_table_def *t = &cts_tables[i];
 
+		/* Evidence (forks) is not content: which nodes record a fork
+		 * depends on who saw both versions first; the data it refuses is
+		 * what the digest shows. */
+		if (t->writer == CTS_WRITER_ANY)
+			continue;
 		if ((rc = cts_store_stmt(st, &s,
 					 "SELECT f.territory, f.rid, f.field, f.value FROM fstate f WHERE f.tbl = ?1"
 					 " AND NOT EXISTS (SELECT 1 FROM tomb t WHERE t.tbl = ?1 AND t.territory = f.territory"

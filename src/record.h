@@ -41,6 +41,11 @@ int cts_record_apply_del(cts_store *st, const cts_table_def *t, const cts_stamp 
 int cts_record_put(cts_store *st, const char *table, const char *rid, const json_t *set);
 int cts_record_del(cts_store *st, const char *table, const char *rid);
 
+/* Apply again this node's operations not yet sealed (journal), as the
+ * local writes they were: after a replay of the signed history (rebuild),
+ * so that nothing typed is lost from the view. Inside a transaction. */
+int cts_record_replay_unsealed(cts_store *st);
+
 /* A JSON string of s as it is, without jansson's UTF-8 check (so that the
  * rules of rules.h refuse invalid text with a message naming the field);
  * NULL s gives JSON null. New reference (NULL only when out of memory). */

@@ -81,6 +81,17 @@ static const cts_field_rule rules[] = {
 	R("checkpoint", "node", CTS_RULE_NODE, REQ, "le nœud"),
 	SEQ("checkpoint", "seq", 1, REQ, "le numéro de changeset"),
 	R("checkpoint", "changeset", CTS_RULE_HEX64, REQ, "l'empreinte du changeset"),
+
+	/* Fork records (sync/forkproof.h): what the versions say is checked
+	 * there, with the forked node's key. */
+	R("fork", "node", CTS_RULE_NODE, REQ, "le nœud bifurqué"),
+	SEQ("fork", "seq", 1, REQ, "le numéro du changeset bifurqué"),
+	R("fork", "id_a", CTS_RULE_HEX64, REQ, "l'empreinte de la version a"),
+	R("fork", "id_b", CTS_RULE_HEX64, REQ, "l'empreinte de la version b"),
+	R("fork", "sig_a", CTS_RULE_DATA, REQ, "la signature de la version a"),
+	R("fork", "sig_b", CTS_RULE_DATA, REQ, "la signature de la version b"),
+	R("fork", "body_a", CTS_RULE_DATA, OPT, "la version a"),
+	R("fork", "body_b", CTS_RULE_DATA, OPT, "la version b"),
 };
 
 const cts_field_rule *cts_rules_find(const char *table, const char *field)
@@ -223,6 +234,11 @@ static int check_string(const cts_field_rule *r, const cts_field_def *def, const
 	excerpt(v->value, sizeof(v->value), s, len);
 	if (r->kind == CTS_RULE_LINE || r->kind == CTS_RULE_TEXT)
 		return check_text(r, def, s, len, v);
+	if (r->kind == CTS_RULE_DATA)
+		return len <= def->max_len && strlen(s) == len && cts_text_utf8_valid(s, len) && (len > 0 || !r->required)
+			       ? 0
+			       : refuse(v, CTS_EINVAL, "%s n'est pas un texte valable (UTF-8 sans caractère nul attendu)",
+					r->label);
 	if (len > def->max_len || strlen(s) != len)
 		return refuse(v, CTS_EINVAL, "%s « %s » n'est pas valable (trop long ou caractère nul)", r->label,
 			      v->value);

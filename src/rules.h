@@ -37,7 +37,8 @@ typedef enum {
 	CTS_RULE_REFCODE, /* territory or theme code [a-z0-9-]{2,64} */
 	CTS_RULE_HEX64,   /* changeset id: 64 lowercase hex digits */
 	CTS_RULE_KEY,     /* "ssh-ed25519 AAAA..." line of a usable key */
-	CTS_RULE_BOOL     /* true or false */
+	CTS_RULE_BOOL,    /* true or false */
+	CTS_RULE_DATA     /* opaque UTF-8 text without NUL (fork records: whole changeset files) */
 } cts_rule_kind;
 
 /* A closed list of codes: codes and labels NULL-terminated (tables.h);

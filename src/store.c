@@ -4,9 +4,13 @@
 #include "crashpoint.h"
 #include "schema.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #define STMT_CACHE_MAX 128
 
@@ -18,6 +22,14 @@ struct cts_stmt_cache {
 	sqlite3_stmt *slot[CTS_STMT_SLOTS];
 };
 
+/* SQLite ran out of space: SQLITE_FULL, or an I/O error (extending the
+ * -shm file, creating a file) whose system errno is ENOSPC. */
+static int is_disk_full(sqlite3 *db, int rc)
+{
+	return rc == SQLITE_FULL ||
+	       ((rc == SQLITE_IOERR || rc == SQLITE_CANTOPEN) && sqlite3_system_errno(db) == ENOSPC);
+}
+
 int cts_store_error(cts_store *st, const char *what)
 {
 	int rc = sqlite3_errcode(st->db);
@@ -26,9 +38,13 @@ int cts_store_error(cts_store *st, const char *what)
 		return cts_error_set(CTS_EBUSY,
 				     "%s : la base est utilisée par un autre processus ctsnode, réessayez dans un instant",
 				     what);
-	if (rc == SQLITE_FULL)
-		return cts_error_set(CTS_EIO, "%s : disque plein (%s)", what, sqlite3_errmsg(st->db));
-	if (rc == SQLITE_READONLY || rc == SQLITE_CANTOPEN || rc == SQLITE_IOERR)
+	if (is_disk_full(st->db, rc))
+		return cts_error_set(CTS_EIO, "%s : " CTS_STORE_DISK_FULL, what);
+	if (rc == SQLITE_READONLY || (st->readonly && rc == SQLITE_CANTOPEN))
+		return cts_error_set(CTS_EIO, "%s : " CTS_STORE_READ_ONLY, what);
+	if (rc == SQLITE_CORRUPT || rc == SQLITE_NOTADB)
+		return cts_error_set(CTS_EDB, "%s : " CTS_STORE_DAMAGED " (%s)", what, sqlite3_errmsg(st->db));
+	if (rc == SQLITE_CANTOPEN || rc == SQLITE_IOERR)
 		return cts_error_set(CTS_EIO, "%s : %s", what, sqlite3_errmsg(st->db));
 	return cts_error_set(CTS_EDB, "%s : %s", what, sqlite3_errmsg(st->db));
 }
@@ -65,6 +81,11 @@ static int migrate(cts_store *st)
 		return cts_error_set(CTS_EVERSION,
 				     "cette base a été créée par une version plus récente de ctsnode (schéma %d, cette version connaît le schéma %d) : mettez ctsnode à jour",
 				     version, cts_store_schema_version());
+	if (st->readonly && version < cts_store_schema_version())
+		return cts_error_set(CTS_EIO,
+				     "cette base vient d'une version antérieure de ctsnode (schéma %d) et doit être mise à jour, "
+				     "mais le dossier du nœud est en lecture seule : copiez-le dans un dossier modifiable pour le consulter",
+				     version);
 
 	for (int i = 0; i < cts_migration_count; i++) {
 		char pragma[64];
@@ -99,11 +120,112 @@ static int test_disk_limit(cts_store *st)
 	return cts_store_exec(st, sql);
 }
 
-int cts_store_open(cts_store **out, const char *path, int create)
+/* Test hook (docs/ROBUSTNESS.md): CTSNODE_TEST_ENOSPC_SQLITE=1 makes
+ * every write SQLite does to its files (database, -wal, -shm) fail with
+ * ENOSPC, through the unix VFS's system-call table, as on a disk with no
+ * free block left: SQLite's own error paths run as they would. */
+static ssize_t full_write(int fd, const void *buf, size_t n)
+{
+	(void)fd, (void)buf, (void)n;
+	errno = ENOSPC;
+	return -1;
+}
+
+static ssize_t full_pwrite(int fd, const void *buf, size_t n, off_t off)
+{
+	(void)off;
+	return full_write(fd, buf, n);
+}
+
+static int full_fallocate(int fd, off_t off, off_t len)
+{
+	(void)fd, (void)off, (void)len;
+	return ENOSPC; /* posix_fallocate returns the error */
+}
+
+static void test_disk_full(void)
+{
+	static int done;
+	const char *v = getenv("CTSNODE_TEST_ENOSPC_SQLITE");
+	sqlite3_vfs *vfs;
+
+	if (done || !v || strcmp(v, "1") != 0 || !(vfs = sqlite3_vfs_find(NULL)) || vfs->iVersion < 3 ||
+	    !vfs->xSetSystemCall)
+		return;
+	done = 1;
+	vfs->xSetSystemCall(vfs, "write", (sqlite3_syscall_ptr)full_write);
+	vfs->xSetSystemCall(vfs, "pwrite", (sqlite3_syscall_ptr)full_pwrite);
+	vfs->xSetSystemCall(vfs, "pwrite64", (sqlite3_syscall_ptr)full_pwrite);
+	vfs->xSetSystemCall(vfs, "fallocate", (sqlite3_syscall_ptr)full_fallocate);
+}
+
+/* A new database file is made here, mode 0600, before SQLite sees it:
+ * SQLite creates the -wal and -shm files with the mode of the database.
+ * An existing one that others may read is tightened. */
+static int private_file(const char *path, int create)
+{
+	struct stat sb;
+	int fd;
+
+	if (create) {
+		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (fd >= 0)
+			return close(fd) == 0 ? 0 : cts_error_set(CTS_EIO, "impossible de créer la base %s : %s", path, strerror(errno));
+		if (errno != EEXIST)
+			return cts_error_set(CTS_EIO, "impossible de créer la base %s : %s", path,
+					     errno == ENOSPC ? CTS_STORE_DISK_FULL : strerror(errno));
+	}
+	if (lstat(path, &sb) == 0 && S_ISREG(sb.st_mode) && (sb.st_mode & 077) && sb.st_uid == geteuid())
+		chmod(path, 0600);
+	return 0;
+}
+
+/* "file:" URI of path for sqlite3_open_v2 (SQLITE_OPEN_URI), with
+ * `query` appended; malloc'd. */
+static char *file_uri(const char *path, const char *query)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t len = strlen(path), k = 0;
+	char *u = malloc(5 + 3 * len + strlen(query) + 2);
+
+	if (!u)
+		return NULL;
+	memcpy(u, "file:", 5);
+	k = 5;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)path[i];
+		if (c <= 0x20 || c >= 0x7f || c == '%' || c == '?' || c == '#') {
+			u[k++] = '%';
+			u[k++] = hex[c >> 4];
+			u[k++] = hex[c & 15];
+		} else {
+			u[k++] = (char)c;
+		}
+	}
+	u[k++] = '?';
+	strcpy(u + k, query);
+	return u;
+}
+
+/* A read-only database is opened "immutable" (no lock, no -shm) unless a
+ * -wal file holds transactions not yet in the database: those need the
+ * -shm, which SQLite can then read without writing it. */
+static char *readonly_uri(const char *path)
+{
+	char wal[4200];
+	struct stat sb;
+
+	snprintf(wal, sizeof(wal), "%s-wal", path);
+	return file_uri(path, stat(wal, &sb) == 0 && sb.st_size > 0 ? "mode=ro" : "mode=ro&immutable=1");
+}
+
+typedef enum { OPEN_RW, OPEN_CREATE, OPEN_RO } open_mode;
+
+static int store_open(cts_store **out, const char *path, open_mode mode)
 {
 	cts_store *st;
-	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW | (create ? SQLITE_OPEN_CREATE : 0);
-	int rc;
+	char *uri = NULL;
+	int flags = SQLITE_OPEN_NOFOLLOW, rc;
 
 	*out = NULL;
 	st = calloc(1, sizeof(*st));
@@ -112,23 +234,138 @@ int cts_store_open(cts_store **out, const char *path, int create)
 		return cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
 	}
 	st->clock = cts_clock_now_ms;
-	if (sqlite3_open_v2(path, &st->db, flags, NULL) != SQLITE_OK) {
-		rc = cts_error_set(CTS_EIO, "impossible d'ouvrir la base %s : %s", path,
-				   st->db ? sqlite3_errmsg(st->db) : "mémoire insuffisante");
+	st->readonly = mode == OPEN_RO;
+	test_disk_full();
+	if (mode == OPEN_RO) {
+		flags |= SQLITE_OPEN_READONLY | SQLITE_OPEN_URI;
+		if (!(uri = readonly_uri(path))) {
+			cts_store_free(st);
+			return cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
+		}
+	} else {
+		flags |= SQLITE_OPEN_READWRITE | (mode == OPEN_CREATE ? SQLITE_OPEN_CREATE : 0);
+		if ((rc = private_file(path, mode == OPEN_CREATE)) < 0) {
+			cts_store_free(st);
+			return rc;
+		}
+	}
+	rc = sqlite3_open_v2(uri ? uri : path, &st->db, flags, NULL);
+	free(uri);
+	if (rc != SQLITE_OK) {
+		rc = st->db ? cts_store_error(st, "ouverture") : cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
+		cts_error_prefix(rc, "impossible d'ouvrir la base %s : ", path);
 		cts_store_free(st);
 		return rc;
 	}
 	sqlite3_extended_result_codes(st->db, 0);
 	sqlite3_busy_timeout(st->db, 10000);
-	if ((rc = cts_store_exec(st, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
-				     " PRAGMA foreign_keys = ON; PRAGMA trusted_schema = OFF;")) < 0 ||
-	    (rc = migrate(st)) < 0 || (rc = test_disk_limit(st)) < 0) {
+	if (mode == OPEN_RO)
+		rc = cts_store_exec(st, "PRAGMA query_only = ON; PRAGMA trusted_schema = OFF;");
+	else
+		rc = cts_store_exec(st, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
+					" PRAGMA foreign_keys = ON; PRAGMA trusted_schema = OFF;");
+	if (rc < 0 || (rc = migrate(st)) < 0 || (mode != OPEN_RO && (rc = test_disk_limit(st)) < 0)) {
 		cts_error_prefix(rc, "base %s : ", path);
 		cts_store_free(st);
 		return rc;
 	}
 	*out = st;
 	return 0;
+}
+
+int cts_store_open(cts_store **out, const char *path, int create)
+{
+	return store_open(out, path, create ? OPEN_CREATE : OPEN_RW);
+}
+
+int cts_store_open_readonly(cts_store **out, const char *path)
+{
+	return store_open(out, path, OPEN_RO);
+}
+
+/* Read-only connection to the database file at path (no -shm written
+ * when it can be avoided is not needed here: the home is writable). */
+static int open_probe(const char *path, sqlite3 **db)
+{
+	char *uri = file_uri(path, "mode=ro");
+	int rc;
+
+	*db = NULL;
+	if (!uri)
+		return SQLITE_NOMEM;
+	rc = sqlite3_open_v2(uri, db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOFOLLOW, NULL);
+	free(uri);
+	if (*db)
+		sqlite3_extended_result_codes(*db, 0);
+	return rc;
+}
+
+/* The meta keys that are all present, as a count. */
+static int meta_present(sqlite3 *db, const char *const *keys, int *missing)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = sqlite3_prepare_v2(db, "SELECT count(*) FROM meta WHERE key = ?1 AND value <> ''", -1, &s, NULL);
+
+	*missing = 0;
+	for (size_t i = 0; rc == SQLITE_OK && keys && keys[i]; i++) {
+		sqlite3_bind_text(s, 1, keys[i], -1, SQLITE_STATIC);
+		if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+			*missing += sqlite3_column_int(s, 0) == 0;
+			rc = SQLITE_OK;
+		}
+		sqlite3_reset(s);
+	}
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int cts_store_probe(const char *path, const char *const *meta_keys)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *s = NULL;
+	char bad[200] = "";
+	int rc, code, missing = 0;
+
+	if ((rc = open_probe(path, &db)) == SQLITE_OK &&
+	    (rc = sqlite3_prepare_v2(db, "PRAGMA quick_check(1)", -1, &s, NULL)) == SQLITE_OK &&
+	    (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *v = (const char *)sqlite3_column_text(s, 0);
+		if (v && strcmp(v, "ok") != 0)
+			snprintf(bad, sizeof(bad), "contrôle d'intégrité : %.150s", v);
+		rc = SQLITE_OK;
+	}
+	sqlite3_finalize(s);
+	if (rc == SQLITE_OK && !bad[0] && (rc = meta_present(db, meta_keys, &missing)) == SQLITE_OK && missing)
+		snprintf(bad, sizeof(bad), "identité du nœud absente");
+	code = db ? sqlite3_errcode(db) : rc;
+	if (bad[0] || (rc != SQLITE_OK && (code == SQLITE_CORRUPT || code == SQLITE_NOTADB || code == SQLITE_ERROR)))
+		rc = cts_error_set(CTS_EDB, "base %s endommagée (%s)", path, bad[0] ? bad : sqlite3_errmsg(db));
+	else if (rc == SQLITE_OK)
+		rc = 0;
+	else if (!db || rc == SQLITE_NOMEM)
+		rc = cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
+	else if (is_disk_full(db, code))
+		rc = cts_error_set(CTS_EIO, "base %s : " CTS_STORE_DISK_FULL, path);
+	else if (code == SQLITE_BUSY || code == SQLITE_LOCKED)
+		rc = cts_error_set(CTS_EBUSY, "base %s occupée par un autre processus", path);
+	else
+		rc = cts_error_set(CTS_EIO, "base %s illisible : %s", path, sqlite3_errmsg(db));
+	sqlite3_close(db);
+	return rc;
+}
+
+int64_t cts_store_peek_int(const char *path, const char *sql)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *s = NULL;
+	int64_t v = -1;
+
+	if (open_probe(path, &db) == SQLITE_OK && sqlite3_prepare_v2(db, sql, -1, &s, NULL) == SQLITE_OK &&
+	    sqlite3_step(s) == SQLITE_ROW && sqlite3_column_type(s, 0) == SQLITE_INTEGER)
+		v = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	return v;
 }
 
 void cts_store_free(cts_store *st)
@@ -217,6 +454,8 @@ int cts_store_begin(cts_store *st)
 	char sql[48];
 	int rc;
 
+	if (st->readonly)
+		return cts_error_set(CTS_EIO, "%s", CTS_STORE_READ_ONLY);
 	if (st->depth == 0)
 		rc = cts_store_exec(st, "BEGIN IMMEDIATE");
 	else {

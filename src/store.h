@@ -18,6 +18,7 @@ struct cts_store {
 	cts_clock_fn clock; /* wall clock, injectable (tests) */
 	void *clock_ctx;
 	int depth;          /* transaction nesting (savepoints inside) */
+	int readonly;       /* opened with cts_store_open_readonly() */
 	struct cts_stmt_cache *cache;
 };
 
@@ -27,6 +28,36 @@ struct cts_store {
  * *out is released with cts_store_free(). */
 int cts_store_open(cts_store **out, const char *path, int create);
 void cts_store_free(cts_store *st);
+
+/* Open an existing database without writing anything (an archived home,
+ * a read-only medium): no migration (the schema must be this build's),
+ * no lock, and no -shm file when no -wal file holds pending transactions
+ * (SQLite's "immutable" mode). Every write then fails with CTS_EIO and
+ * CTS_STORE_READ_ONLY in the message. *out: cts_store_free(). */
+int cts_store_open_readonly(cts_store **out, const char *path);
+
+/* Check the database file at path without changing it: 0 if SQLite opens
+ * it, PRAGMA quick_check says "ok" and every key of meta_keys (NULL-ended
+ * list, may be NULL) has a non-empty value in `meta`; CTS_EDB (message
+ * "base ... endommagée (why)") if it is damaged: not a database,
+ * malformed, failed check, missing table or keys; other codes (CTS_EIO,
+ * CTS_EBUSY, CTS_ENOMEM) when it could not be checked. */
+int cts_store_probe(const char *path, const char *const *meta_keys);
+
+/* One integer read from the database file at path by a read-only query
+ * (e.g. a count), or -1 if it cannot be read: to salvage a figure from a
+ * damaged database. */
+int64_t cts_store_peek_int(const char *path, const char *sql);
+
+/* Message fragments (French) shared by every layer that reports these
+ * conditions. */
+#define CTS_STORE_DISK_FULL "disque plein : libérez de la place sur le disque, puis relancez la commande"
+#define CTS_STORE_READ_ONLY                                                                                      \
+	"le dossier du nœud est en lecture seule (copie archivée, support protégé) : il peut être consulté "     \
+	"(status, listes, report) mais pas modifié"
+#define CTS_STORE_DAMAGED                                                                                        \
+	"la base du nœud est endommagée : reconstruisez-la depuis l'historique signé avec « ctsnode rebuild » " \
+	"(l'ancienne base est mise de côté, jamais effacée)"
 
 /* Highest schema version this build knows. */
 int cts_store_schema_version(void);

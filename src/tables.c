@@ -44,8 +44,17 @@ static const cts_field_def theme_fields[] = {
 static const cts_field_def checkpoint_fields[] = {
 	F("node", CTS_FT_TEXT, 64), F("seq", CTS_FT_INT, 0), F("changeset", CTS_FT_TEXT, 64),
 };
+/* Fork evidence (sync/forkproof.h): a body is a whole changeset file
+ * (CTS_CHANGESET_MAX_BYTES), a signature an armored SSHSIG (CTS_SIG_MAX_BYTES). */
+static const cts_field_def fork_fields[] = {
+	F("node", CTS_FT_TEXT, 64),       F("seq", CTS_FT_INT, 0),
+	F("id_a", CTS_FT_TEXT, 64),       F("id_b", CTS_FT_TEXT, 64),
+	F("sig_a", CTS_FT_TEXT, 8192),    F("sig_b", CTS_FT_TEXT, 8192),
+	F("body_a", CTS_FT_TEXT, 8388608), F("body_b", CTS_FT_TEXT, 8388608),
+};
 
-/* Order matters: it is the order of the content digest. */
+/* Order matters: it is the order of the content digest (evidence tables,
+ * written by any node, are not part of it: see cts_record_digest). */
 const cts_table_def cts_tables[] = {
 	{ "registry", CTS_WRITER_AUTHORITY, ARR(registry_fields) },
 	{ "territory", CTS_WRITER_AUTHORITY, ARR(territory_fields) },
@@ -56,6 +65,7 @@ const cts_table_def cts_tables[] = {
 	{ "attendance", CTS_WRITER_TERRITORY, ARR(attendance_fields) },
 	{ "opinion", CTS_WRITER_TERRITORY, ARR(opinion_fields) },
 	{ "contribution", CTS_WRITER_TERRITORY, ARR(contribution_fields) },
+	{ "fork", CTS_WRITER_ANY, ARR(fork_fields) },
 };
 const size_t cts_table_count = sizeof(cts_tables) / sizeof(cts_tables[0]);
 

@@ -19,7 +19,8 @@ typedef struct {
 
 typedef enum {
 	CTS_WRITER_TERRITORY, /* written by territory nodes, for their own territory */
-	CTS_WRITER_AUTHORITY  /* reference data and registry: the authority only */
+	CTS_WRITER_AUTHORITY, /* reference data and registry: the authority only */
+	CTS_WRITER_ANY        /* evidence (forks): any node, in its own territory; not content */
 } cts_writer;
 
 typedef struct {

@@ -2,7 +2,9 @@
 
 #include "changeset.h"
 #include "error.h"
+#include "forkproof.h"
 #include "hlc.h"
+#include "incident.h"
 #include "journal.h"
 #include "key.h"
 #include "precheck.h"
@@ -210,7 +212,10 @@ int cts_import_offer(cts_node *n, const char *node, int64_t seq, const char *jso
 typedef struct {
 	char reason[600];
 	int need_rebuild;
-	int wrote; /* history files written, to be flushed before the commit */
+	int wrote;      /* history files written, to be flushed before the commit */
+	int relayed;    /* versions copied from fork evidence into the inbox: another pass */
+	int final_pass; /* the last pass of a run: incidents are recorded */
+	cts_import_stats *st;
 } eval_ctx;
 
 static verdict refuse(eval_ctx *e, const char *what, const char *detail)
@@ -365,19 +370,440 @@ static int verify_sig(cts_precheck *pre, const unsigned char pk[32], const char 
 	return rc;
 }
 
+/* ---- forks (SPEC §6, sync/forkproof.h) ---- */
+
+static int expected_key(cts_node *n, const char *node, unsigned char pk[32]);
+
+/* The lowest forked seq of node this node knows of, 0 if none. */
+static int fork_cut(cts_node *n, const char *node, int64_t *from)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	*from = 0;
+	if ((rc = cts_store_stmt(n->store, &s, "SELECT min(seq) FROM fork_known WHERE node = ?")) < 0)
+		return rc;
+	sqlite3_bind_text(s, 1, node, -1, SQLITE_STATIC);
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW && sqlite3_column_type(s, 0) == SQLITE_INTEGER)
+		*from = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	return rc == SQLITE_ROW ? 0 : cts_store_error(n->store, "lecture des bifurcations");
+}
+
+/* A fork of (node, seq) is proven by versions x and y (both verified with
+ * node's key, bodies present): remember it (once), report it, and replay
+ * the view if something it cuts off was already applied. */
+static int fork_learn(cts_node *n, const char *node, int64_t seq, const cts_fork_version *x, const cts_fork_version *y,
+		      eval_ctx *e)
+{
+	const cts_fork_version *a = strcmp(x->id, y->id) < 0 ? x : y, *b = a == x ? y : x;
+	char detail[300];
+	sqlite3_stmt *s;
+	int64_t last;
+	int rc;
+
+	if ((rc = cts_store_stmt(n->store, &s, "INSERT INTO fork_known (node, seq, id_a, id_b, body_a, sig_a, body_b, sig_b,"
+					       " first_seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))"
+					       " ON CONFLICT (node, seq) DO NOTHING")) < 0)
+		return rc;
+	sqlite3_bind_text(s, 1, node, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, seq);
+	sqlite3_bind_text(s, 3, a->id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, b->id, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 5, a->body, (int)a->body_len, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 6, a->sig, (int)a->sig_len, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 7, b->body, (int)b->body_len, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 8, b->sig, (int)b->sig_len, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE)
+		return cts_store_error(n->store, "enregistrement d'une bifurcation");
+	if (sqlite3_changes(n->store->db) == 0)
+		return 0; /* known already */
+	if (e->st)
+		e->st->forks++;
+	snprintf(detail, sizeof(detail), "deux versions signées du changeset n°%lld de %s : %.12s… et %.12s…", (long long)seq,
+		 node, a->id, b->id);
+	if ((rc = cts_incident_add(n->store, "fork", node, seq, detail)) < 0 || (rc = last_applied(n, node, &last)) < 0)
+		return rc;
+	if (last >= seq)
+		e->need_rebuild = 1;
+	return 0;
+}
+
+/* Another version of (node, seq) than `self`, verified with pk, that this
+ * node holds (applied, or in the inbox in any state): a fork. */
+static int fork_find_local(cts_node *n, const cts_fork_version *self, const char *node, int64_t seq,
+			   const unsigned char pk[32], eval_ctx *e)
+{
+	char have[65];
+	sqlite3_stmt *s;
+	json_t *rows = NULL, *row;
+	size_t i;
+	int rc;
+
+	if ((rc = applied_id(n, node, seq, have)) < 0)
+		return rc;
+	if (have[0] && strcmp(have, self->id) != 0) {
+		cts_fork_version o = { .body = NULL };
+		char *json = NULL, *sig = NULL;
+		/* Applied: verified then; its files are in the history. */
+		if ((rc = cts_history_read(n->home, node, seq, &json, &o.body_len, &sig, &o.sig_len)) < 0)
+			return cts_error_prefix(rc, "bifurcation de %s n°%lld : ", node, (long long)seq);
+		memcpy(o.id, have, sizeof(o.id));
+		o.body = json;
+		o.sig = sig;
+		rc = fork_learn(n, node, seq, self, &o, e);
+		free(json);
+		free(sig);
+		return rc;
+	}
+	if ((rc = cts_store_stmt(n->store, &s, "SELECT id, CAST(body AS TEXT) AS body, CAST(sig AS TEXT) AS sig FROM inbox"
+					       " WHERE node = ? AND seq = ? AND id <> ? ORDER BY id")) < 0)
+		return rc;
+	sqlite3_bind_text(s, 1, node, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, seq);
+	sqlite3_bind_text(s, 3, self->id, -1, SQLITE_STATIC);
+	if ((rc = cts_store_rows_json(n->store, s, &rows)) < 0)
+		return rc;
+	json_array_foreach(rows, i, row) {
+		json_t *body = json_object_get(row, "body"), *sig = json_object_get(row, "sig");
+		cts_fork_version o = { .body = json_string_value(body), .body_len = json_string_length(body),
+				       .sig = json_string_value(sig), .sig_len = json_string_length(sig) };
+		cts_changeset *cs = NULL;
+		int valid;
+
+		if (!o.body || !o.sig)
+			continue;
+		valid = cts_changeset_parse(&cs, o.body, o.body_len) == 0 && strcmp(cs->node, node) == 0 && cs->seq == seq &&
+			cts_sshsig_verify(o.sig, o.sig_len, pk, CTS_SIG_NAMESPACE, (const unsigned char *)o.body, o.body_len,
+					  NULL) == 0;
+		cts_changeset_free(cs);
+		cts_error_clear();
+		if (!valid)
+			continue; /* not a version signed by node: no fork */
+		snprintf(o.id, sizeof(o.id), "%s", json_string_value(json_object_get(row, "id")));
+		rc = fork_learn(n, node, seq, self, &o, e);
+		break;
+	}
+	json_decref(rows);
+	return rc;
+}
+
+/* A version carried by fork evidence becomes a received changeset like
+ * any other (unless it is the one applied here). */
+static int relay_version(cts_node *n, const char *node, int64_t seq, const cts_fork_version *v, eval_ctx *e)
+{
+	char have[65];
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((rc = applied_id(n, node, seq, have)) < 0 || strcmp(have, v->id) == 0)
+		return rc;
+	if ((rc = cts_store_stmt(n->store, &s, "INSERT INTO inbox (node, seq, id, state, reason, body, sig)"
+					       " VALUES (?, ?, ?, 'pending', 'recopié d''une preuve de bifurcation', ?, ?)"
+					       " ON CONFLICT (node, seq, id) DO NOTHING")) < 0)
+		return rc;
+	sqlite3_bind_text(s, 1, node, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, seq);
+	sqlite3_bind_text(s, 3, v->id, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 4, v->body, (int)v->body_len, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 5, v->sig, (int)v->sig_len, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE)
+		return cts_store_error(n->store, "mise en file d'une version recopiée");
+	if (sqlite3_changes(n->store->db) > 0)
+		e->relayed = 1;
+	return 0;
+}
+
+/* Fork evidence carried by an authenticated changeset: every record must
+ * be valid (else the changeset is refused) and checkable (else it waits
+ * for the forked node's enrolment); the versions it carries are then
+ * received like any changeset, and a complete pair proves the fork.
+ * EV_ACCEPT: go on with the other checks. */
+static verdict take_evidence(cts_node *n, const cts_changeset *cs, eval_ctx *e)
+{
+	size_t i;
+	json_t *op;
+	cts_fork_version v[2];
+	char why[400];
+
+	for (int learn = 0; learn < 2; learn++) {
+		json_array_foreach(cs->ops, i, op) {
+			const char *node;
+			int64_t seq;
+			unsigned char pk[32];
+			int known, rc;
+
+			if (strcmp(json_string_value(json_object_get(op, "table")), "fork") != 0)
+				continue;
+			cts_fork_evidence_target(op, &node, &seq);
+			known = node && cts_valid_node_id(node) && expected_key(n, node, pk) == 0;
+			rc = cts_fork_evidence_check(op, known ? pk : NULL, v, why, sizeof(why));
+			if (rc < 0) {
+				snprintf(e->reason, sizeof(e->reason), "preuve de bifurcation invalide (opération %zu) : %s", i + 1, why);
+				return EV_REFUSED;
+			}
+			if (rc == 1) {
+				snprintf(e->reason, sizeof(e->reason),
+					 "en attente de l'inscription de %s pour vérifier sa bifurcation (opération %zu)", node, i + 1);
+				return EV_PENDING;
+			}
+			if (!learn)
+				continue;
+			for (int k = 0; k < 2; k++)
+				if (v[k].body && relay_version(n, node, seq, &v[k], e) < 0)
+					return refuse(e, "", cts_error_message());
+			if (v[0].body && v[1].body && fork_learn(n, node, seq, &v[0], &v[1], e) < 0)
+				return refuse(e, "", cts_error_message());
+		}
+	}
+	return EV_ACCEPT;
+}
+
+/* ---- witnesses ---- */
+
+/* Does this node hold changeset (node, seq): applied, or received in any
+ * state (pending, held, refused: a refused changeset still existed)? */
+static int holds(cts_node *n, const char *node, int64_t seq, int *yes)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	*yes = 0;
+	if ((rc = cts_store_stmt(n->store, &s, "SELECT EXISTS (SELECT 1 FROM changeset WHERE node = ?1 AND seq = ?2)"
+					       " OR EXISTS (SELECT 1 FROM inbox WHERE node = ?1 AND seq = ?2)")) < 0)
+		return rc;
+	sqlite3_bind_text(s, 1, node, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, seq);
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		*yes = sqlite3_column_int(s, 0);
+	sqlite3_reset(s);
+	return rc == SQLITE_ROW ? 0 : cts_store_error(n->store, "lecture de l'historique");
+}
+
+/* Whose branches this node reads: every node's today. (A territory device
+ * that reads only its territory and the authority must not wait for
+ * changesets it never fetches: restrict this then.) */
+static int reads_node(cts_node *n, const char *node)
+{
+	(void)n;
+	(void)node;
+	return 1;
+}
+
+/* Every node the changeset's author says it had seen (`seen`) is a
+ * witness: a changeset it names that this node does not hold makes the
+ * changeset wait (never applied silently over a truncated history); when
+ * the fetched branch is known to end before it, the evidence is kept as
+ * an incident. EV_ACCEPT: go on. */
+static verdict check_seen(cts_node *n, const cts_changeset *cs, eval_ctx *e)
+{
+	const char *other;
+	json_t *v;
+
+	json_object_foreach(cs->seen, other, v) {
+		int64_t s = json_integer_value(v);
+		int yes = 0;
+
+		if (!reads_node(n, other))
+			continue;
+		if (holds(n, other, s, &yes) < 0)
+			return refuse(e, "", cts_error_message());
+		if (yes)
+			continue;
+		snprintf(e->reason, sizeof(e->reason),
+			 "en attente du changeset n°%lld de %s, que %s dit avoir déjà reçu (« seen ») : pas encore publié, "
+			 "branche de %s tronquée ou « seen » mensonger",
+			 (long long)s, other, cs->node, other);
+		if (e->final_pass && e->st && e->st->published && e->st->published(other, s, e->st->published_ctx) == 0) {
+			char detail[400];
+			snprintf(detail, sizeof(detail),
+				 "la branche nodes/%s s'arrête avant le changeset n°%lld que %s n°%lld dit avoir vu : "
+				 "branche tronquée ou « seen » mensonger",
+				 other, (long long)s, cs->node, (long long)cs->seq);
+			if (cts_incident_add(n->store, "truncated_branch", other, s, detail) < 0)
+				return refuse(e, "", cts_error_message());
+		}
+		return EV_PENDING;
+	}
+	return EV_ACCEPT;
+}
+
+/* Who signs for node: its registry entry, or our own key, or the pinned
+ * authority key (not enrolled yet). EV_ACCEPT with reg and pk filled. */
+static verdict signer_of(cts_node *n, const char *node, const cts_changeset *cs, const char *json, size_t json_len,
+			 const char *sig, size_t sig_len, cts_precheck *pre, cts_registry_entry *reg,
+			 unsigned char pk[32], char **pinned_node, eval_ctx *e)
+{
+	const char *sigwhy;
+	int rc;
+
+	if (strcmp(node, n->id) == 0) {
+		char *line = NULL;
+		rc = cts_store_meta_get(n->store, "public_key", &line);
+		reg->key = line;
+		reg->territory = strdup(n->territory);
+		reg->role = strdup(n->role == CTS_ROLE_AUTHORITY ? "authority" : "territory");
+		reg->revoked_after = -1;
+		if (rc < 0 || !reg->territory || !reg->role)
+			return refuse(e, "clé du nœud illisible", NULL);
+	} else if ((rc = cts_registry_get(n, node, reg)) == CTS_ENOTFOUND) {
+		/* Not enrolled. The authority is recognised by its pinned key. */
+		cts_store_meta_get(n->store, "authority_node", pinned_node);
+		if ((!*pinned_node || strcmp(*pinned_node, node) == 0) && n->authority_key &&
+		    cts_key_parse_public_line(pk, n->authority_key) == 0 &&
+		    verify_sig(pre, pk, sig, sig_len, json, json_len, &sigwhy) == 0) {
+			reg->key = strdup(n->authority_key);
+			reg->territory = strdup(cs->territory);
+			reg->role = strdup("authority");
+			reg->revoked_after = -1;
+		} else {
+			snprintf(e->reason, sizeof(e->reason), "nœud « %s » pas encore inscrit par la région", node);
+			return EV_PENDING;
+		}
+	} else if (rc < 0) {
+		return refuse(e, "", cts_error_message());
+	}
+	if (cts_key_parse_public_line(pk, reg->key) < 0)
+		return refuse(e, "clé inscrite invalide", NULL);
+	if (verify_sig(pre, pk, sig, sig_len, json, json_len, &sigwhy) < 0)
+		return refuse(e, "signature invalide : ", sigwhy);
+	return EV_ACCEPT;
+}
+
+/* Is node's chain forked at or before seq (here, or proven by a second
+ * version this node holds)? EV_ACCEPT: no. */
+static verdict check_fork(cts_node *n, const cts_changeset *cs, const unsigned char pk[32], const char *sig,
+			  size_t sig_len, eval_ctx *e)
+{
+	cts_fork_version self = { .body = cs->bytes, .body_len = cs->len, .sig = sig, .sig_len = sig_len };
+	int64_t from;
+
+	memcpy(self.id, cs->id, sizeof(self.id));
+	if (fork_find_local(n, &self, cs->node, cs->seq, pk, e) < 0 || fork_cut(n, cs->node, &from) < 0)
+		return refuse(e, "", cts_error_message());
+	if (from == 0 || from > cs->seq)
+		return EV_ACCEPT;
+	if (from == cs->seq)
+		snprintf(e->reason, sizeof(e->reason),
+			 "bifurcation : %s a signé deux changesets différents portant ce numéro (les deux sont refusés)",
+			 cs->node);
+	else
+		snprintf(e->reason, sizeof(e->reason),
+			 "bifurcation de %s au n°%lld : ce changeset et tous les suivants de sa chaîne sont refusés",
+			 cs->node, (long long)from);
+	return EV_REFUSED;
+}
+
+/* Chain: in seq order, `prev` verified; a gap waits. EV_ACCEPT: next. */
+static verdict check_chain(cts_node *n, const cts_changeset *cs, const char *id, eval_ctx *e)
+{
+	char have[65];
+	int64_t last;
+
+	if (last_applied(n, cs->node, &last) < 0)
+		return refuse(e, "", cts_error_message());
+	if (cs->seq <= last) {
+		if (applied_id(n, cs->node, cs->seq, have) == 0 && strcmp(have, id) == 0)
+			return EV_DUPLICATE;
+		/* A second version found above; kept as a safety net. */
+		e->need_rebuild = 1;
+		return refuse(e, "bifurcation : un autre changeset porte déjà ce numéro", NULL);
+	}
+	if (cs->seq > last + 1) {
+		snprintf(e->reason, sizeof(e->reason), "en attente du changeset n°%lld de %s (trou dans la chaîne)",
+			 (long long)(last + 1), cs->node);
+		return EV_PENDING;
+	}
+	if (cs->seq > 1 && (applied_id(n, cs->node, cs->seq - 1, have) < 0 || !cs->prev || strcmp(have, cs->prev) != 0))
+		return refuse(e, "chaîne rompue : « prev » ne désigne pas le changeset précédent", NULL);
+	return EV_ACCEPT;
+}
+
+/* Authorisation of every op. EV_ACCEPT: all allowed. */
+static verdict check_rights(cts_node *n, const cts_changeset *cs, const char *role, eval_ctx *e)
+{
+	size_t i;
+	json_t *op;
+	int authority = strcmp(role, "authority") == 0;
+
+	json_array_foreach(cs->ops, i, op) {
+		const cts_table_def *t = cts_table_find(json_string_value(json_object_get(op, "table")));
+		char why[400];
+		if (json_object_get(op, "set") && !rules_ok(op, why, sizeof(why))) {
+			snprintf(e->reason, sizeof(e->reason), "opération %zu : %s", i + 1, why);
+			return EV_REFUSED;
+		}
+		if (t->writer == CTS_WRITER_ANY)
+			continue; /* evidence: checked by take_evidence */
+		if (authority && t->writer != CTS_WRITER_AUTHORITY) {
+			snprintf(e->reason, sizeof(e->reason), "opération %zu : l'autorité n'écrit pas la table %s des territoires",
+				 i + 1, t->name);
+			return EV_REFUSED;
+		}
+		if (!authority && t->writer != CTS_WRITER_TERRITORY) {
+			snprintf(e->reason, sizeof(e->reason),
+				 "opération %zu : un nœud de territoire n'a pas le droit d'écrire la table %s (réservée à la région)",
+				 i + 1, t->name);
+			return EV_REFUSED;
+		}
+		if (authority && strcmp(t->name, "registry") == 0 && check_registry_op(n, op, why, sizeof(why)) < 0) {
+			snprintf(e->reason, sizeof(e->reason), "opération %zu : %s", i + 1, why);
+			return EV_REFUSED;
+		}
+	}
+	return EV_ACCEPT;
+}
+
+/* Apply, all or nothing. */
+static verdict apply_changeset(cts_node *n, const cts_changeset *cs, const char *role, int pinned, const char *json,
+			       size_t json_len, const char *sig, size_t sig_len, eval_ctx *e)
+{
+	int rc, is_self = strcmp(cs->node, n->id) == 0;
+
+	if ((rc = cts_store_begin(n->store)) < 0)
+		return refuse(e, "", cts_error_message());
+	if ((rc = apply_ops(n, cs)) < 0 || (rc = cts_history_record(n, cs)) < 0 ||
+	    (rc = cts_store_hlc_observe(n->store, cs->hlc_max)) < 0 ||
+	    (strcmp(role, "authority") == 0 && !is_self && !pinned &&
+	     (rc = cts_store_meta_set(n->store, "authority_node", cs->node)) < 0) ||
+	    (!is_self && (e->wrote = 1, rc = cts_history_write_deferred(n, cs->node, cs->seq, json, json_len, sig, sig_len)) < 0)) {
+		cts_store_rollback(n->store);
+		if (rc == CTS_EIO || rc == CTS_EDB || rc == CTS_EBUSY || rc == CTS_ENOMEM) {
+			/* Our failure, not the changeset's: keep it pending. */
+			snprintf(e->reason, sizeof(e->reason), "non appliqué (erreur locale) : %s", cts_error_message());
+			return EV_PENDING;
+		}
+		return refuse(e, "", cts_error_message());
+	}
+	if ((rc = cts_store_commit(n->store)) < 0) {
+		cts_store_rollback(n->store);
+		snprintf(e->reason, sizeof(e->reason), "non appliqué (erreur locale) : %s", cts_error_message());
+		return EV_PENDING;
+	}
+	if (strcmp(role, "authority") == 0) {
+		int cut = 0;
+		if (revocation_cuts(n, &cut) == 0 && cut)
+			e->need_rebuild = 1;
+	}
+	return EV_ACCEPT;
+}
+
+/* The checks, in this order: format and place; signer and signature; fork
+ * evidence carried (before anything that depends on the order things
+ * arrived in, so that every node learns the same forks); forks of this
+ * chain; revocation and territory; chain; rights; clock; witnesses. */
 static verdict evaluate(cts_node *n, const char *node, int64_t seq, const char *id, const char *json, size_t json_len,
 			const char *sig, size_t sig_len, cts_precheck *pre, eval_ctx *e)
 {
 	cts_changeset *cs = NULL;
 	cts_registry_entry reg = { 0 };
 	unsigned char pk[32];
-	const char *sigwhy;
-	char have[65], *pinned_node = NULL;
-	const char *role;
-	int64_t last;
-	verdict v = EV_REFUSED;
-	int rc, is_self = strcmp(node, n->id) == 0;
-	sqlite3_stmt *s;
+	char *pinned_node = NULL;
+	verdict v;
 
 	e->reason[0] = '\0';
 	if (!pre->cs) {
@@ -390,62 +816,9 @@ static verdict evaluate(cts_node *n, const char *node, int64_t seq, const char *
 		v = refuse(e, "le contenu (nœud, numéro) ne correspond pas à l'emplacement du fichier", NULL);
 		goto out;
 	}
-	/* Fork: two different changesets for one (node, seq). */
-	if (cts_store_stmt(n->store, &s, "SELECT count(*) FROM (SELECT id FROM inbox WHERE node = ?1 AND seq = ?2"
-					 " UNION SELECT id FROM changeset WHERE node = ?1 AND seq = ?2)") == 0) {
-		int64_t ids = 0;
-		sqlite3_bind_text(s, 1, node, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(s, 2, seq);
-		if (sqlite3_step(s) == SQLITE_ROW)
-			ids = sqlite3_column_int64(s, 0);
-		sqlite3_reset(s);
-		if (ids > 1) {
-			if (applied_id(n, node, seq, have) == 0 && have[0])
-				e->need_rebuild = 1;
-			v = refuse(e, "bifurcation : deux changesets différents portent ce numéro (preuve de réécriture)", NULL);
-			goto out;
-		}
-	}
-	/* Who signs for this node? */
-	if (is_self) {
-		char *line = NULL;
-		rc = cts_store_meta_get(n->store, "public_key", &line);
-		reg.key = line;
-		reg.territory = strdup(n->territory);
-		reg.role = strdup(n->role == CTS_ROLE_AUTHORITY ? "authority" : "territory");
-		reg.revoked_after = -1;
-		if (rc < 0 || !reg.territory || !reg.role) {
-			v = refuse(e, "clé du nœud illisible", NULL);
-			goto out;
-		}
-	} else if ((rc = cts_registry_get(n, node, &reg)) == CTS_ENOTFOUND) {
-		/* Not enrolled. The authority is recognised by its pinned key. */
-		cts_store_meta_get(n->store, "authority_node", &pinned_node);
-		if ((!pinned_node || strcmp(pinned_node, node) == 0) && n->authority_key &&
-		    cts_key_parse_public_line(pk, n->authority_key) == 0 &&
-		    verify_sig(pre, pk, sig, sig_len, json, json_len, &sigwhy) == 0) {
-			reg.key = strdup(n->authority_key);
-			reg.territory = strdup(cs->territory);
-			reg.role = strdup("authority");
-			reg.revoked_after = -1;
-		} else {
-			snprintf(e->reason, sizeof(e->reason), "nœud « %s » pas encore inscrit par la région", node);
-			v = EV_PENDING;
-			goto out;
-		}
-	} else if (rc < 0) {
-		v = refuse(e, "", cts_error_message());
+	if ((v = signer_of(n, node, cs, json, json_len, sig, sig_len, pre, &reg, pk, &pinned_node, e)) != EV_ACCEPT ||
+	    (v = take_evidence(n, cs, e)) != EV_ACCEPT || (v = check_fork(n, cs, pk, sig, sig_len, e)) != EV_ACCEPT)
 		goto out;
-	}
-	role = reg.role;
-	if (cts_key_parse_public_line(pk, reg.key) < 0) {
-		v = refuse(e, "clé inscrite invalide", NULL);
-		goto out;
-	}
-	if (verify_sig(pre, pk, sig, sig_len, json, json_len, &sigwhy) < 0) {
-		v = refuse(e, "signature invalide : ", sigwhy);
-		goto out;
-	}
 	if (reg.revoked_after >= 0 && seq > reg.revoked_after) {
 		char num[32];
 		snprintf(num, sizeof(num), "%lld", (long long)reg.revoked_after);
@@ -456,65 +829,8 @@ static verdict evaluate(cts_node *n, const char *node, int64_t seq, const char *
 		v = refuse(e, "territoire différent de celui de l'inscription : ", cs->territory);
 		goto out;
 	}
-	/* Chain. */
-	if (last_applied(n, node, &last) < 0) {
-		v = refuse(e, "", cts_error_message());
+	if ((v = check_chain(n, cs, id, e)) != EV_ACCEPT || (v = check_rights(n, cs, reg.role, e)) != EV_ACCEPT)
 		goto out;
-	}
-	if (seq <= last) {
-		if (applied_id(n, node, seq, have) == 0 && strcmp(have, id) == 0) {
-			v = EV_DUPLICATE;
-			goto out;
-		}
-		v = refuse(e, "bifurcation : un autre changeset porte déjà ce numéro", NULL);
-		e->need_rebuild = 1;
-		goto out;
-	}
-	if (seq > last + 1) {
-		snprintf(e->reason, sizeof(e->reason), "en attente du changeset n°%lld de %s (trou dans la chaîne)",
-			 (long long)(last + 1), node);
-		v = EV_PENDING;
-		goto out;
-	}
-	if (seq > 1) {
-		if (applied_id(n, node, seq - 1, have) < 0 || !cs->prev || strcmp(have, cs->prev) != 0) {
-			v = refuse(e, "chaîne rompue : « prev » ne désigne pas le changeset précédent", NULL);
-			goto out;
-		}
-	}
-	/* Authorisation of every op. */
-	{
-		size_t i;
-		json_t *op;
-		int authority = strcmp(role, "authority") == 0;
-		json_array_foreach(cs->ops, i, op) {
-			const cts_table_def *t = cts_table_find(json_string_value(json_object_get(op, "table")));
-			char why[400];
-			if (authority && t->writer != CTS_WRITER_AUTHORITY) {
-				snprintf(e->reason, sizeof(e->reason), "opération %zu : l'autorité n'écrit pas la table %s des territoires",
-					 i + 1, t->name);
-				v = EV_REFUSED;
-				goto out;
-			}
-			if (!authority && t->writer != CTS_WRITER_TERRITORY) {
-				snprintf(e->reason, sizeof(e->reason),
-					 "opération %zu : un nœud de territoire n'a pas le droit d'écrire la table %s (réservée à la région)",
-					 i + 1, t->name);
-				v = EV_REFUSED;
-				goto out;
-			}
-			if (json_object_get(op, "set") && !rules_ok(op, why, sizeof(why))) {
-				snprintf(e->reason, sizeof(e->reason), "opération %zu : %s", i + 1, why);
-				v = EV_REFUSED;
-				goto out;
-			}
-			if (authority && strcmp(t->name, "registry") == 0 && check_registry_op(n, op, why, sizeof(why)) < 0) {
-				snprintf(e->reason, sizeof(e->reason), "opération %zu : %s", i + 1, why);
-				v = EV_REFUSED;
-				goto out;
-			}
-		}
-	}
 	/* Clock safety. */
 	{
 		uint64_t now = n->store->clock(n->store->clock_ctx);
@@ -526,38 +842,9 @@ static verdict evaluate(cts_node *n, const char *node, int64_t seq, const char *
 			goto out;
 		}
 	}
-	/* Apply, all or nothing. */
-	if ((rc = cts_store_begin(n->store)) < 0) {
-		v = refuse(e, "", cts_error_message());
+	if ((v = check_seen(n, cs, e)) != EV_ACCEPT)
 		goto out;
-	}
-	if ((rc = apply_ops(n, cs)) < 0 || (rc = cts_history_record(n, cs)) < 0 ||
-	    (rc = cts_store_hlc_observe(n->store, cs->hlc_max)) < 0 ||
-	    (strcmp(role, "authority") == 0 && !is_self && !pinned_node &&
-	     (rc = cts_store_meta_set(n->store, "authority_node", node)) < 0) ||
-	    (!is_self && (e->wrote = 1, rc = cts_history_write_deferred(n, node, seq, json, json_len, sig, sig_len)) < 0)) {
-		cts_store_rollback(n->store);
-		if (rc == CTS_EIO || rc == CTS_EDB || rc == CTS_EBUSY || rc == CTS_ENOMEM) {
-			/* Our failure, not the changeset's: keep it pending. */
-			snprintf(e->reason, sizeof(e->reason), "non appliqué (erreur locale) : %s", cts_error_message());
-			v = EV_PENDING;
-		} else {
-			v = refuse(e, "", cts_error_message());
-		}
-		goto out;
-	}
-	if ((rc = cts_store_commit(n->store)) < 0) {
-		cts_store_rollback(n->store);
-		snprintf(e->reason, sizeof(e->reason), "non appliqué (erreur locale) : %s", cts_error_message());
-		v = EV_PENDING;
-		goto out;
-	}
-	if (strcmp(role, "authority") == 0) {
-		int cut = 0;
-		if (revocation_cuts(n, &cut) == 0 && cut)
-			e->need_rebuild = 1;
-	}
-	v = EV_ACCEPT;
+	v = apply_changeset(n, cs, reg.role, pinned_node != NULL, json, json_len, sig, sig_len, e);
 out:
 	cts_registry_entry_dispose(&reg);
 	cts_changeset_free(cs);
@@ -708,7 +995,7 @@ static int batch_apply(cts_node *n, batch *b, cts_import_stats *st, size_t *done
 		return rc;
 	for (size_t i = 0; i < b->n; i++) {
 		batch_row *r = &b->rows[i];
-		eval_ctx e = { .need_rebuild = 0 };
+		eval_ctx e = { .final_pass = final_pass, .st = st };
 		verdict v;
 
 		++*done;
@@ -718,6 +1005,8 @@ static int batch_apply(cts_node *n, batch *b, cts_import_stats *st, size_t *done
 		wrote |= e.wrote;
 		if (e.need_rebuild)
 			*need_rebuild = 1;
+		if (e.relayed)
+			*progress = 1; /* versions copied from fork evidence: evaluate them too */
 		if (v == EV_ACCEPT || v == EV_DUPLICATE) {
 			if ((rc = inbox_del(n, r->node, r->seq, r->id)) < 0)
 				goto fail;
@@ -822,21 +1111,95 @@ out:
 
 static int rebuild_locked(cts_node *n, cts_import_stats *st);
 
-int cts_import_process(cts_node *n, cts_import_stats *st)
+/* Passes over the inbox until nothing more applies. */
+static int process_all(cts_node *n, cts_import_stats *st, int *need_rebuild)
 {
-	int progress, need_rebuild = 0, rc, passes = 0;
+	int progress, rc, passes = 0;
 
 	do {
-		if ((rc = process_once(n, st, &progress, &need_rebuild, 0)) < 0)
+		if ((rc = process_once(n, st, &progress, need_rebuild, 0)) < 0)
 			return rc;
 	} while (progress && ++passes < 100000);
+	return 0;
+}
+
+/* Record, as this node's own signed change (sealed at the next seal or
+ * sync), the forks it has proven that nobody has recorded yet: a
+ * territory node when no record of the fork exists at all, the authority
+ * when it has none of its own (it re-records what territory nodes found,
+ * so that devices reading only the authority learn it too). Nobody records
+ * twice, so records do not echo. The node's own forks are not recorded by
+ * itself. */
+static int write_evidence(cts_node *n, cts_import_stats *st)
+{
+	sqlite3_stmt *s;
+	json_t *rows = NULL, *row;
+	size_t i;
+	int rc;
+
+	if ((rc = cts_store_stmt(n->store, &s,
+				 "SELECT k.node, k.seq, k.id_a, CAST(k.body_a AS TEXT) AS body_a, CAST(k.sig_a AS TEXT) AS sig_a,"
+				 " k.id_b, CAST(k.body_b AS TEXT) AS body_b, CAST(k.sig_b AS TEXT) AS sig_b FROM fork_known k"
+				 " WHERE k.node <> ?1 AND NOT EXISTS (SELECT 1 FROM fork f WHERE f.node = k.node AND f.seq = k.seq"
+				 " AND (?2 = 0 OR f.territory = ?3)) ORDER BY k.node, k.seq")) < 0)
+		return rc;
+	sqlite3_bind_text(s, 1, n->id, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 2, n->role == CTS_ROLE_AUTHORITY);
+	sqlite3_bind_text(s, 3, n->territory, -1, SQLITE_STATIC);
+	if ((rc = cts_store_rows_json(n->store, s, &rows)) < 0)
+		return rc;
+	json_array_foreach(rows, i, row) {
+		cts_fork_version v[2];
+		const char *node = json_string_value(json_object_get(row, "node"));
+		int64_t seq = json_integer_value(json_object_get(row, "seq"));
+		char rid[37];
+		json_t *set = NULL;
+
+		for (int k = 0; k < 2; k++) {
+			char f[8];
+			json_t *b, *g;
+			snprintf(f, sizeof(f), "id_%c", "ab"[k]);
+			snprintf(v[k].id, sizeof(v[k].id), "%s", json_string_value(json_object_get(row, f)));
+			snprintf(f, sizeof(f), "body_%c", "ab"[k]);
+			b = json_object_get(row, f);
+			snprintf(f, sizeof(f), "sig_%c", "ab"[k]);
+			g = json_object_get(row, f);
+			v[k].body = json_string_value(b);
+			v[k].body_len = json_string_length(b);
+			v[k].sig = json_string_value(g);
+			v[k].sig_len = json_string_length(g);
+		}
+		cts_fork_record_id(rid, node, seq);
+		if ((rc = cts_fork_evidence_build(&set, node, seq, &v[0], &v[1])) < 0 ||
+		    (rc = cts_record_put(n->store, "fork", rid, set)) < 0) {
+			json_decref(set);
+			cts_error_prefix(rc, "preuve de la bifurcation de %s n°%lld : ", node, (long long)seq);
+			break;
+		}
+		json_decref(set);
+		if (st)
+			st->evidence++;
+	}
+	json_decref(rows);
+	return rc;
+}
+
+int cts_import_process(cts_node *n, cts_import_stats *st)
+{
+	int progress, need_rebuild = 0, rc;
+
+	if ((rc = process_all(n, st, &need_rebuild)) < 0)
+		return rc;
+	/* Report what is still waiting, once, with its final reason. */
+	if (!need_rebuild && (rc = process_once(n, st, &progress, &need_rebuild, 1)) < 0)
+		return rc;
 	if (need_rebuild) {
 		if (st)
 			st->rebuilt = 1;
-		return rebuild_locked(n, st);
+		if ((rc = rebuild_locked(n, st)) < 0)
+			return rc;
 	}
-	/* Report what is still waiting, once, with its final reason. */
-	return process_once(n, st, &progress, &need_rebuild, 1);
+	return write_evidence(n, st);
 }
 
 int cts_import_dir(cts_node *n, const char *dir, cts_import_stats *st)
@@ -900,19 +1263,17 @@ int cts_import_dir(cts_node *n, const char *dir, cts_import_stats *st)
 	return rc;
 }
 
-static int rebuild_locked(cts_node *n, cts_import_stats *st)
+/* Every applied changeset goes back to the inbox, from its files. */
+static int requeue_applied(cts_node *n)
 {
 	json_t *rows = NULL, *row;
 	sqlite3_stmt *s;
 	size_t i;
-	int rc, progress, need_rebuild = 0;
+	int rc;
 
-	if ((rc = cts_store_begin(n->store)) < 0)
-		return rc;
-	/* Every applied changeset goes back to the inbox, from its files. */
 	if ((rc = cts_store_stmt(n->store, &s, "SELECT node, seq FROM changeset ORDER BY node, seq")) < 0 ||
 	    (rc = cts_store_rows_json(n->store, s, &rows)) < 0)
-		goto cleanup;
+		return rc;
 	json_array_foreach(rows, i, row) {
 		const char *node = json_string_value(json_object_get(row, "node"));
 		int64_t seq = json_integer_value(json_object_get(row, "seq"));
@@ -921,25 +1282,50 @@ static int rebuild_locked(cts_node *n, cts_import_stats *st)
 
 		if ((rc = cts_history_read(n->home, node, seq, &json, &jl, &sig, &sl)) < 0) {
 			cts_error_prefix(rc, "reconstruction : ");
-			goto cleanup;
+			break;
 		}
 		cts_changeset_hash(json, jl, id);
 		rc = inbox_put(n, node, seq, id, "pending", "reconstruction", json, jl, sig, sl);
 		free(json);
 		free(sig);
 		if (rc < 0)
+			break;
+	}
+	json_decref(rows);
+	return rc;
+}
+
+static int rebuild_locked(cts_node *n, cts_import_stats *st)
+{
+	int rc, progress, need_rebuild = 0;
+
+	if ((rc = cts_store_begin(n->store)) < 0)
+		return rc;
+	if ((rc = requeue_applied(n)) < 0 ||
+	    (rc = cts_store_exec(n->store, "UPDATE inbox SET state = 'pending', reason = 'reconstruction'")) < 0)
+		goto cleanup;
+	/* A fork learned during the replay (from versions it had not compared
+	 * yet) may cut off something the replay applied: replay again, until
+	 * it learns nothing more (each round learns at least one fork). */
+	for (int round = 0; round < 1000; round++) {
+		need_rebuild = 0;
+		if (st) { /* every changeset is evaluated again: report each once */
+			json_decref(st->events);
+			st->events = NULL;
+		}
+		if ((rc = cts_record_clear_all(n->store)) < 0 || (rc = process_all(n, st, &need_rebuild)) < 0)
+			goto cleanup;
+		if (!need_rebuild)
+			break;
+		if ((rc = requeue_applied(n)) < 0 ||
+		    (rc = cts_store_exec(n->store, "UPDATE inbox SET state = 'pending', reason = 'reconstruction'")) < 0)
 			goto cleanup;
 	}
-	if ((rc = cts_store_exec(n->store, "UPDATE inbox SET state = 'pending', reason = 'reconstruction'")) < 0 ||
-	    (rc = cts_record_clear_all(n->store)) < 0)
+	if ((rc = process_once(n, st, &progress, &need_rebuild, 1)) < 0)
 		goto cleanup;
-	do {
-		if ((rc = process_once(n, st, &progress, &need_rebuild, 0)) < 0)
-			goto cleanup;
-	} while (progress);
-	rc = process_once(n, st, &progress, &need_rebuild, 1);
+	/* What was typed here and not sealed yet is part of the view too. */
+	rc = cts_record_replay_unsealed(n->store);
 cleanup:
-	json_decref(rows);
 	if (rc == 0)
 		rc = cts_store_commit(n->store);
 	else
@@ -949,17 +1335,13 @@ cleanup:
 
 int cts_import_rebuild(cts_node *n, cts_import_stats *st)
 {
-	int64_t pending;
 	int rc;
 
-	if ((rc = cts_record_pending_ops(n->store, &pending)) < 0)
-		return rc;
-	if (pending > 0)
-		return cts_error_set(CTS_EINVAL, "%lld opération(s) saisie(s) ne sont pas encore scellées : lancez d'abord « ctsnode seal » (ou sync)",
-				     (long long)pending);
 	if (st)
 		st->rebuilt = 1;
-	return rebuild_locked(n, st);
+	if ((rc = rebuild_locked(n, st)) < 0)
+		return rc;
+	return write_evidence(n, st);
 }
 
 int cts_import_inbox(cts_node *n, const char *state, json_t **out)

@@ -139,11 +139,18 @@ static int build_seen(cts_node *n, json_t **out)
 	return 0;
 }
 
-/* Ops of the next changeset: up to CTS_CHANGESET_MAX_OPS pending entries. */
+/* Bytes of operations a sealed changeset carries at most (the rest of
+ * the pending ones go into the next): room is left under
+ * CTS_CHANGESET_MAX_BYTES for the envelope and `seen`. */
+#define SEAL_MAX_OP_BYTES (CTS_CHANGESET_MAX_BYTES - 1024 * 1024)
+
+/* Ops of the next changeset: up to CTS_CHANGESET_MAX_OPS pending entries,
+ * and SEAL_MAX_OP_BYTES (one op at least). */
 static int build_ops(cts_node *n, json_t **out, int64_t *last_id)
 {
 	sqlite3_stmt *s;
 	json_t *ops = json_array();
+	size_t bytes = 0;
 	int rc;
 
 	*out = NULL;
@@ -156,7 +163,13 @@ static int build_ops(cts_node *n, json_t **out, int64_t *last_id)
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		char hlc[17];
 		json_t *op;
+		size_t size = (size_t)sqlite3_column_bytes(s, 5) + 200; /* the set, and the op around it */
 
+		if (json_array_size(ops) > 0 && bytes + size > SEAL_MAX_OP_BYTES) {
+			rc = SQLITE_DONE;
+			break;
+		}
+		bytes += size;
 		cts_hlc_format((uint64_t)sqlite3_column_int64(s, 1), hlc);
 		op = json_pack("{s:s, s:s, s:s, s:s}", "hlc", hlc, "op", (const char *)sqlite3_column_text(s, 2),
 			       "table", (const char *)sqlite3_column_text(s, 3), "id", (const char *)sqlite3_column_text(s, 4));
@@ -291,6 +304,33 @@ static int record_sealed(cts_node *n, const cts_changeset *cs, int64_t last_id)
 	return cts_store_meta_set_int(n->store, "last_seq", cs->seq);
 }
 
+/* A node whose own chain is known to be forked (two versions of one of
+ * its changesets, e.g. a restored backup that sealed again) must not go
+ * on: everything it seals from there is refused by every importer. */
+static int check_not_forked(cts_node *n)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((rc = cts_store_stmt(n->store, &s, "SELECT min(seq) FROM fork_known WHERE node = ?")) < 0)
+		return rc;
+	sqlite3_bind_text(s, 1, n->id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW && sqlite3_column_type(s, 0) == SQLITE_INTEGER) {
+		long long seq = sqlite3_column_int64(s, 0);
+		sqlite3_reset(s);
+		return cts_error_set(CTS_EINVAL,
+				     "ce poste (%s) a signé deux versions différentes de son changeset n°%lld (copie du poste, "
+				     "ou sauvegarde restaurée qui a continué à écrire ?) : ce changeset et tous les suivants sont "
+				     "refusés partout. Les saisies restent ici, mais ce poste ne peut plus publier sous cet "
+				     "identifiant : demandez au coordinateur régional d'inscrire un nouvel identifiant "
+				     "(ctsnode init) et de révoquer celui-ci",
+				     n->id, seq);
+	}
+	sqlite3_reset(s);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : cts_store_error(n->store, "lecture des bifurcations");
+}
+
 static int seal_one(cts_node *n, const cts_key *key, int *made)
 {
 	cts_changeset *cs = NULL;
@@ -308,7 +348,8 @@ static int seal_one(cts_node *n, const cts_key *key, int *made)
 		goto cleanup;
 	if (json_array_size(ops) == 0)
 		goto cleanup;
-	if ((rc = cts_store_meta_get_int(n->store, "last_seq", &last_seq, 0)) < 0 || (rc = build_seen(n, &seen)) < 0)
+	if ((rc = check_not_forked(n)) < 0 ||
+	    (rc = cts_store_meta_get_int(n->store, "last_seq", &last_seq, 0)) < 0 || (rc = build_seen(n, &seen)) < 0)
 		goto cleanup;
 	if (last_seq > 0) {
 		if ((rc = cts_store_stmt(n->store, &s, "SELECT id FROM changeset WHERE node = ? AND seq = ?")) < 0)

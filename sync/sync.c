@@ -1,8 +1,10 @@
 #include "sync.h"
 
+#include "branchcheck.h"
 #include "changeset.h"
 #include "error.h"
 #include "gitrepo.h"
+#include "incident.h"
 #include "journal.h"
 #include "record.h"
 #include "region.h"
@@ -25,13 +27,36 @@ void cts_sync_result_dispose(cts_sync_result *r)
 	cts_import_stats_dispose(&r->import);
 	json_decref(r->findings);
 	r->findings = NULL;
+	json_decref(r->blocked);
+	r->blocked = NULL;
 }
 
-static void finding(cts_sync_result *r, const char *node, int64_t seq, const char *reason)
+/* Evidence seen on the repository: kept in r->findings (printed by the
+ * CLI) and recorded as incidents at the end of the sync (record_incidents). */
+static void finding(cts_sync_result *r, const char *kind, const char *node, int64_t seq, const char *reason)
 {
 	if (!r->findings)
 		r->findings = json_array();
-	json_array_append_new(r->findings, json_pack("{s:s, s:I, s:s}", "node", node, "seq", (json_int_t)seq, "reason", reason));
+	json_array_append_new(r->findings, json_pack("{s:s, s:s, s:I, s:s}", "kind", kind, "node", node, "seq",
+						     (json_int_t)seq, "reason", reason));
+}
+
+/* Every finding of this sync becomes an incident (status, status --json),
+ * outside the import's transactions so that none is lost with a rollback. */
+static int record_incidents(cts_node *n, const cts_sync_result *r)
+{
+	size_t i;
+	json_t *f;
+	int rc;
+
+	json_array_foreach(r->findings, i, f) {
+		if ((rc = cts_incident_add(n->store, json_string_value(json_object_get(f, "kind")),
+					   json_string_value(json_object_get(f, "node")),
+					   json_integer_value(json_object_get(f, "seq")),
+					   json_string_value(json_object_get(f, "reason")))) < 0)
+			return cts_error_prefix(rc, "sync : ");
+	}
+	return 0;
 }
 
 static int git_sign(char **armored, size_t *len, const char *payload, size_t plen, void *ctx)
@@ -188,29 +213,87 @@ static int commit_own(cts_node *n, cts_gitrepo *repo, const cts_key *key, int *c
 	return 0;
 }
 
-/* Our branch on the remote must be an ancestor of ours: nobody else
- * writes it, and it is never rewritten. */
-static int check_own_branch(cts_node *n, cts_gitrepo *repo)
-{
-	char lref[128], rref[128];
-	git_oid local, remote;
-	int rc;
+/* The node enrolled with key pk (registry), for messages. */
+typedef struct {
+	cts_node *n;
+	cts_sync_result *r;
+	char name[65];
+	const char *node; /* the branch's node, for commit evidence */
+} evidence_ctx;
 
-	branch_ref(lref, sizeof(lref), n->id, 0);
-	branch_ref(rref, sizeof(rref), n->id, 1);
-	if ((rc = cts_gitrepo_ref_oid(repo, rref, &remote)) == CTS_ENOTFOUND) {
+static const char *node_of_key(const unsigned char pk[32], void *vctx)
+{
+	evidence_ctx *e = vctx;
+	sqlite3_stmt *s;
+	const char *found = NULL;
+
+	if (cts_store_stmt(e->n->store, &s, "SELECT node, key FROM registry") < 0) {
+		cts_error_clear();
+		return NULL;
+	}
+	while (!found && sqlite3_step(s) == SQLITE_ROW) {
+		unsigned char k[32];
+		const char *key = (const char *)sqlite3_column_text(s, 1), *node = (const char *)sqlite3_column_text(s, 0);
+		if (node && key && cts_key_parse_public_line(k, key) == 0 && memcmp(k, pk, 32) == 0) {
+			snprintf(e->name, sizeof(e->name), "%s", node);
+			found = e->name;
+		}
+	}
+	sqlite3_reset(s);
+	cts_error_clear();
+	return found;
+}
+
+/* Branch `branch` ("nodes/<id>" or "region") is written by this node
+ * only: its remote copy must be absent, or an ancestor of (or equal to)
+ * the local branch. Otherwise the remote holds commits this node did not
+ * write (another node's commit, a rewrite): it is not pushed this time,
+ * the rest of the sync goes on, and the evidence ("foreign_commit", with
+ * the first such commit) is recorded. 1 if blocked, 0 if not. */
+static int remote_foreign(cts_node *n, cts_gitrepo *repo, const char *branch, cts_sync_result *r)
+{
+	char lref[160], rref[160], what[400], msg[700], hex[GIT_OID_HEXSZ + 1];
+	evidence_ctx e = { n, r, "", n->id };
+	cts_branchcheck_cb cb = { node_of_key, NULL, &e };
+	git_oid local, remote, first;
+	int has_local;
+
+	snprintf(lref, sizeof(lref), "refs/heads/%s", branch);
+	snprintf(rref, sizeof(rref), "refs/remotes/origin/%s", branch);
+	if (cts_gitrepo_ref_oid(repo, rref, &remote) < 0) {
 		cts_error_clear();
 		return 0;
 	}
-	if (rc < 0)
-		return rc;
-	if ((rc = cts_gitrepo_ref_oid(repo, lref, &local)) == 0 && cts_gitrepo_is_ancestor(repo, &remote, &local) == 1)
+	has_local = cts_gitrepo_ref_oid(repo, lref, &local) == 0;
+	cts_error_clear();
+	if (has_local && cts_gitrepo_is_ancestor(repo, &remote, &local) == 1)
 		return 0;
-	return cts_error_set(CTS_EREJECT,
-			     "la branche nodes/%s du dépôt régional contient des commits que ce poste n'a pas écrits "
-			     "(historique réécrit, ou un autre poste utilise le même identifiant). Rien n'a été envoyé ni "
-			     "modifié ici : prévenez le coordinateur régional.",
-			     n->id);
+	if (cts_branchcheck_first_new(repo, &remote, has_local ? &local : NULL, &first) < 0)
+		git_oid_cpy(&first, &remote);
+	cts_error_clear();
+	cts_branchcheck_describe(repo, &first, &cb, what, sizeof(what));
+	snprintf(msg, sizeof(msg),
+		 "la branche %s du dépôt régional porte le commit %s, que ce nœud n'a pas écrit : rien n'est envoyé sur "
+		 "cette branche tant qu'elle n'est pas remise en état",
+		 branch, what);
+	finding(r, "foreign_commit", n->id, 0, msg);
+	if (!r->blocked)
+		r->blocked = json_array();
+	git_oid_tostr(hex, sizeof(hex), &first);
+	json_array_append_new(r->blocked, json_pack("{s:s, s:s, s:s}", "branch", branch, "commit", hex, "detail", msg));
+	return 1;
+}
+
+/* 1 if branch ("nodes/x", "region") was found blocked by this sync. */
+static int is_blocked(const cts_sync_result *r, const char *branch)
+{
+	size_t i;
+	json_t *b;
+
+	json_array_foreach(r->blocked, i, b)
+		if (strcmp(json_string_value(json_object_get(b, "branch")), branch) == 0)
+			return 1;
+	return 0;
 }
 
 typedef struct {
@@ -258,12 +341,15 @@ static int offer_entry(const char *name, const git_oid *blob, size_t size, unsig
 	if (strlen(name) > 4 && strcmp(name + strlen(name) - 4, ".sig") == 0)
 		return 0;
 	if (cts_changeset_parse_name(name, &seq) < 0) {
-		finding(w->r, w->node, 0, cts_error_message());
+		finding(w->r, "bad_file_name", w->node, 0, cts_error_message());
 		cts_error_clear();
 		return 0;
 	}
 	if (size > CTS_CHANGESET_MAX_BYTES) {
-		finding(w->r, w->node, seq, "changeset trop gros : ignoré");
+		char msg[160];
+		snprintf(msg, sizeof(msg), "changeset trop gros (%zu octets, maximum %u) : ignoré", size,
+			 (unsigned)CTS_CHANGESET_MAX_BYTES);
+		finding(w->r, "oversized_changeset", w->node, seq, msg);
 		return 0;
 	}
 	/* Already applied: skip the read. */
@@ -272,12 +358,13 @@ static int offer_entry(const char *name, const git_oid *blob, size_t size, unsig
 	snprintf(path, sizeof(path), "changesets/%s/%s", w->node, name);
 	snprintf(sigpath, sizeof(sigpath), "%s.sig", path);
 	if ((rc = cts_gitrepo_read_file(w->repo, w->tip, path, CTS_CHANGESET_MAX_BYTES, &json, &jl)) < 0) {
-		finding(w->r, w->node, seq, cts_error_message());
+		finding(w->r, rc == CTS_ELIMIT ? "oversized_changeset" : "unreadable_file", w->node, seq, cts_error_message());
 		cts_error_clear();
 		return 0;
 	}
 	if ((rc = cts_gitrepo_read_file(w->repo, w->tip, sigpath, CTS_SIG_MAX_BYTES, &sig, &sl)) < 0) {
-		finding(w->r, w->node, seq, "signature absente du dépôt");
+		finding(w->r, rc == CTS_ELIMIT ? "oversized_changeset" : "missing_signature", w->node, seq,
+			rc == CTS_ELIMIT ? cts_error_message() : "signature absente du dépôt : changeset ignoré");
 		cts_error_clear();
 		free(json);
 		return 0;
@@ -293,8 +380,10 @@ static int offer_entry(const char *name, const git_oid *blob, size_t size, unsig
 }
 
 /* A node branch must only fast-forward from what we saw last time, and
- * keep every changeset the authority checkpointed. */
-static int check_branch(cts_node *n, cts_gitrepo *repo, const char *node, const git_oid *tip, cts_sync_result *r)
+ * keep every changeset the authority checkpointed. *rewritten = 1 when it
+ * does not (left alone otherwise). */
+static int check_branch(cts_node *n, cts_gitrepo *repo, const char *node, const git_oid *tip, cts_sync_result *r,
+			int *rewritten)
 {
 	char key[128], *seen_hex = NULL, hex[GIT_OID_HEXSZ + 1];
 	git_oid seen;
@@ -306,8 +395,9 @@ static int check_branch(cts_node *n, cts_gitrepo *repo, const char *node, const 
 	if (rc == 0 && git_oid_fromstr(&seen, seen_hex) == 0 && cts_gitrepo_is_ancestor(repo, &seen, tip) != 1) {
 		char msg[256];
 		snprintf(msg, sizeof(msg), "branche nodes/%s réécrite : elle ne prolonge plus le commit %.12s déjà vu", node, seen_hex);
-		finding(r, node, 0, msg);
+		finding(r, "branch_rewritten", node, 0, msg);
 		ok = 0;
+		*rewritten = 1;
 	}
 	cts_error_clear();
 	same = seen_hex && git_oid_fromstr(&seen, seen_hex) == 0 && git_oid_equal(&seen, tip);
@@ -330,8 +420,9 @@ static int check_branch(cts_node *n, cts_gitrepo *repo, const char *node, const 
 				char msg[256];
 				snprintf(msg, sizeof(msg), "réécriture : le changeset n°%lld certifié par le point de contrôle de la région %s",
 					 (long long)seq, id[0] ? "a changé" : "a disparu");
-				finding(r, node, seq, msg);
+				finding(r, "checkpoint_violation", node, seq, msg);
 				ok = 0;
+				*rewritten = 1;
 			}
 		}
 		sqlite3_reset(s);
@@ -349,6 +440,22 @@ typedef struct {
 	cts_sync_result *r;
 	int rc;
 } refs_ctx;
+
+/* Is changeset (node, seq) on node's fetched branch? (cts_import_stats.published) */
+static int branch_published(const char *node, int64_t seq, void *ctx)
+{
+	char ref[128];
+	git_oid tip;
+	int rc;
+
+	branch_ref(ref, sizeof(ref), node, 1);
+	if ((rc = cts_gitrepo_ref_oid(ctx, ref, &tip)) == 0)
+		rc = tree_has(ctx, &tip, node, seq);
+	else if (rc == CTS_ENOTFOUND)
+		rc = 0;
+	cts_error_clear();
+	return rc;
+}
 
 /* What import_branch() saw of a branch: its tip and the checkpoints of
  * its node ("<tip hex>" then " <seq>:<changeset id>" per checkpoint).
@@ -423,22 +530,25 @@ static int import_branch(const char *ref, const git_oid *oid, void *vctx)
 {
 	refs_ctx *c = vctx;
 	const char *node = ref + strlen("refs/remotes/origin/nodes/");
-	char dir[128], ckey[128], okey[128], tip[GIT_OID_HEXSZ + 1], *fp = NULL;
+	char dir[128], ckey[128], okey[128], fkey[128], tip[GIT_OID_HEXSZ + 1], *fp = NULL;
 	walk_ctx w = { c->n, c->repo, c->r, oid, node, 0, 0 };
 	size_t findings = json_array_size(c->r->findings);
 	sqlite3_stmt *s;
-	int rc;
+	int rc, rewritten = 0, full = 0;
 
 	if (!cts_valid_node_id(node)) {
-		finding(c->r, node, 0, "branche de nœud au nom invalide : ignorée");
+		finding(c->r, "bad_branch_name", node, 0, "branche de nœud au nom invalide : ignorée");
 		return 0;
 	}
+	if (strcmp(node, c->n->id) == 0 && is_blocked(c->r, ref + strlen("refs/remotes/origin/")))
+		return 0; /* what others wrote on our branch is not ours to import */
 	snprintf(ckey, sizeof(ckey), "branch_checked:%s", node);
 	snprintf(okey, sizeof(okey), "branch_offered:%s", node);
+	snprintf(fkey, sizeof(fkey), "branch_fullwalk:%s", node);
 	git_oid_tostr(tip, sizeof(tip), oid);
 	fp = branch_fingerprint(c->n, node, oid);
 	if (!meta_is(c->n, ckey, fp)) {
-		if ((rc = check_branch(c->n, c->repo, node, oid, c->r)) < 0) {
+		if ((rc = check_branch(c->n, c->repo, node, oid, c->r, &rewritten)) < 0) {
 			free(fp);
 			c->rc = rc;
 			return 1;
@@ -463,7 +573,17 @@ static int import_branch(const char *ref, const git_oid *oid, void *vctx)
 		c->rc = cts_store_error(c->n->store, "lecture de l'historique");
 		return 1;
 	}
-	{
+	/* A rewritten branch may carry another version of a changeset applied
+	 * here: offer all of it once per tip, so that a fork is seen. */
+	if (rewritten && !meta_is(c->n, fkey, tip)) {
+		full = 1;
+		w.last = 0;
+		if ((rc = cts_store_meta_set(c->n->store, fkey, tip)) < 0) {
+			c->rc = rc;
+			return 1;
+		}
+	}
+	if (!full) {
 		char *v = NULL, seen[GIT_OID_HEXSZ + 1];
 		long long then;
 		int skip = cts_store_meta_get(c->n->store, okey, &v) == 0 &&
@@ -495,7 +615,7 @@ static int import_branch(const char *ref, const git_oid *oid, void *vctx)
 		return 1;
 	}
 	if (rc < 0) {
-		finding(c->r, node, 0, cts_error_message());
+		finding(c->r, "unreadable_history", node, 0, cts_error_message());
 		cts_error_clear();
 	}
 	if (json_array_size(c->r->findings) == findings) {
@@ -528,24 +648,28 @@ static int import_all(cts_node *n, cts_gitrepo *repo, cts_sync_result *r)
 	return cts_import_process(n, &r->import);
 }
 
+/* Push our node branch and, for the authority, the region branch, except
+ * a branch this sync found blocked (remote_foreign). */
 static int push_refs(cts_node *n, cts_gitrepo *repo, int with_region, cts_sync_result *r)
 {
-	char ref[128];
-	const char *refs[2] = { ref, "refs/heads/region" };
+	char ref[128], own[96];
+	const char *refs[2];
 	git_oid tip;
 	int64_t last_seq, pushed_seq;
-	int rc;
+	size_t k = 0;
+	int rc, own_ok;
 
 	branch_ref(ref, sizeof(ref), n->id, 0);
-	if (cts_gitrepo_ref_oid(repo, ref, &tip) == CTS_ENOTFOUND) {
-		cts_error_clear();
-		if (!with_region)
-			return 0;
-		refs[0] = "refs/heads/region";
-		rc = cts_gitrepo_push(repo, refs, 1);
-	} else {
-		rc = cts_gitrepo_push(repo, refs, with_region ? 2 : 1);
-	}
+	snprintf(own, sizeof(own), "nodes/%s", n->id);
+	own_ok = !is_blocked(r, own) && cts_gitrepo_ref_oid(repo, ref, &tip) == 0;
+	cts_error_clear();
+	if (own_ok)
+		refs[k++] = ref;
+	if (with_region && !is_blocked(r, "region"))
+		refs[k++] = "refs/heads/region";
+	if (k == 0)
+		return 0;
+	rc = cts_gitrepo_push(repo, refs, k);
 	if (rc == CTS_ENET) {
 		r->queued = 1;
 		return rc;
@@ -553,6 +677,8 @@ static int push_refs(cts_node *n, cts_gitrepo *repo, int with_region, cts_sync_r
 	if (rc < 0)
 		return rc;
 	r->pushed = 1;
+	if (!own_ok)
+		return 0;
 	if ((rc = cts_store_meta_get_int(n->store, "last_seq", &last_seq, 0)) < 0 ||
 	    (rc = cts_store_meta_get_int(n->store, "pushed_seq", &pushed_seq, -1)) < 0)
 		return rc;
@@ -616,8 +742,168 @@ int cts_sync_last(cts_node *n, char **out)
 	return cts_store_meta_get(n->store, "last_sync", out);
 }
 
-/* Adopt the remote region branch if it moved ahead (another authority
- * device is not supported: the region branch has one writer). */
+/* Authority: sign, as an ordinary op of its own chain, the heads it has
+ * accepted (a checkpoint), then seal that. */
+static int sign_checkpoints(cts_node *n, const cts_key *key, cts_sync_result *r)
+{
+	sqlite3_stmt *s;
+	json_t *rows = NULL, *row;
+	size_t i;
+	int rc;
+
+	if ((rc = cts_store_begin(n->store)) < 0)
+		return rc;
+	if ((rc = cts_store_stmt(n->store, &s,
+				 "SELECT c.node, c.seq, c.id FROM changeset c WHERE c.node <> ?1 AND c.seq ="
+				 " (SELECT max(seq) FROM changeset WHERE node = c.node) AND NOT EXISTS"
+				 " (SELECT 1 FROM checkpoint k WHERE k.node = c.node AND k.seq = c.seq AND k.changeset = c.id)"
+				 " ORDER BY c.node")) == 0) {
+		sqlite3_bind_text(s, 1, n->id, -1, SQLITE_STATIC);
+		rc = cts_store_rows_json(n->store, s, &rows);
+	}
+	json_array_foreach(rows, i, row) {
+		char rid[37], name[96];
+		json_t *set;
+		if (rc < 0)
+			break;
+		snprintf(name, sizeof(name), "checkpoint:%s", json_string_value(json_object_get(row, "node")));
+		cts_record_derived_id(rid, name);
+		set = json_pack("{s:O, s:O, s:O}", "node", json_object_get(row, "node"), "seq", json_object_get(row, "seq"),
+				"changeset", json_object_get(row, "id"));
+		rc = cts_record_put(n->store, "checkpoint", rid, set);
+		json_decref(set);
+		r->checkpointed++;
+	}
+	json_decref(rows);
+	if (rc == 0)
+		rc = cts_store_commit(n->store);
+	else
+		cts_store_rollback(n->store);
+	return rc < 0 ? rc : cts_journal_seal(n, key, NULL);
+}
+
+/* The key the commits of node's branch must be signed with: the
+ * registry's, else the pinned authority key for the authority. -1 when
+ * not known yet (the node is not enrolled here: checked once it is). */
+static int branch_key(cts_node *n, const char *node, unsigned char pk[32])
+{
+	cts_registry_entry reg;
+	char *auth = NULL;
+	int rc = -1;
+
+	if (cts_registry_get(n, node, &reg) == 0) {
+		rc = cts_key_parse_public_line(pk, reg.key) == 0 ? 0 : -1;
+		cts_registry_entry_dispose(&reg);
+	} else if (n->authority_key && cts_store_meta_get(n->store, "authority_node", &auth) == 0 && strcmp(auth, node) == 0) {
+		rc = cts_key_parse_public_line(pk, n->authority_key) == 0 ? 0 : -1;
+	}
+	free(auth);
+	cts_error_clear();
+	return rc;
+}
+
+static void commit_evidence(const char *kind, const char *detail, void *vctx)
+{
+	evidence_ctx *e = vctx;
+
+	finding(e->r, kind, e->node, 0, detail);
+}
+
+/* The commits a node branch gained since the last check (meta
+ * commits_checked:<node>): signed by the node's key, adding nothing
+ * outside its folder. Each commit is reported once. */
+static int check_commits(const char *ref, const git_oid *tip, void *vctx)
+{
+	refs_ctx *c = vctx;
+	const char *node = ref + strlen("refs/remotes/origin/nodes/");
+	char key[128], hex[GIT_OID_HEXSZ + 1], *seen = NULL;
+	evidence_ctx e = { c->n, c->r, "", node };
+	cts_branchcheck_cb cb = { node_of_key, commit_evidence, &e };
+	unsigned char pk[32];
+	git_object *obj = NULL;
+	git_oid since;
+	int rc, has_since;
+
+	if (!cts_valid_node_id(node) || strcmp(node, c->n->id) == 0 || branch_key(c->n, node, pk) < 0)
+		return 0;
+	snprintf(key, sizeof(key), "commits_checked:%s", node);
+	git_oid_tostr(hex, sizeof(hex), tip);
+	has_since = cts_store_meta_get(c->n->store, key, &seen) == 0 && git_oid_fromstr(&since, seen) == 0 &&
+		    git_object_lookup(&obj, cts_gitrepo_raw(c->repo), &since, GIT_OBJECT_COMMIT) == 0;
+	git_object_free(obj);
+	git_error_clear();
+	cts_error_clear();
+	if (seen && strcmp(seen, hex) == 0) {
+		free(seen);
+		return 0;
+	}
+	free(seen);
+	if ((rc = cts_branchcheck_commits(c->repo, node, tip, has_since ? &since : NULL, pk, &cb)) < 0) {
+		finding(c->r, "unreadable_history", node, 0, cts_error_message());
+		cts_error_clear();
+		return 0;
+	}
+	if ((rc = cts_store_meta_set(c->n->store, key, hex)) < 0) {
+		c->rc = rc;
+		return 1;
+	}
+	return 0;
+}
+
+/* A node branch this node had seen (meta branch_head:<node>) that the
+ * remote no longer has: deleted, whereas a node branch only grows. */
+static int check_deleted(cts_node *n, cts_gitrepo *repo, cts_sync_result *r)
+{
+	sqlite3_stmt *s;
+	json_t *rows = NULL, *row;
+	size_t i;
+	int rc;
+
+	if ((rc = cts_store_stmt(n->store, &s, "SELECT substr(key, 13) AS node, value FROM meta WHERE key LIKE 'branch_head:%'"
+					       " ORDER BY key")) < 0 ||
+	    (rc = cts_store_rows_json(n->store, s, &rows)) < 0)
+		return rc;
+	json_array_foreach(rows, i, row) {
+		const char *node = json_string_value(json_object_get(row, "node"));
+		char ref[160], msg[300];
+		git_oid oid;
+		if (!node || !cts_valid_node_id(node))
+			continue;
+		snprintf(ref, sizeof(ref), "refs/remotes/origin/nodes/%s", node);
+		if (cts_gitrepo_ref_oid(repo, ref, &oid) == 0)
+			continue;
+		cts_error_clear();
+		snprintf(msg, sizeof(msg),
+			 "la branche nodes/%s a disparu du dépôt régional (elle portait le commit %.12s) : une branche de nœud "
+			 "ne fait que grandir",
+			 node, json_string_value(json_object_get(row, "value")));
+		finding(r, "branch_deleted", node, 0, msg);
+	}
+	json_decref(rows);
+	return 0;
+}
+
+/* What can be checked and imported once the remote has been fetched. */
+static int after_fetch(cts_node *n, cts_gitrepo *repo, const cts_key *key, cts_sync_result *r, int region)
+{
+	char own[96];
+	refs_ctx c = { n, repo, r, 0 };
+	int rc;
+
+	snprintf(own, sizeof(own), "nodes/%s", n->id);
+	remote_foreign(n, repo, own, r);
+	if (region)
+		remote_foreign(n, repo, "region", r);
+	if ((rc = check_deleted(n, repo, r)) < 0 || (rc = import_all(n, repo, r)) < 0)
+		return rc;
+	/* Forks this node recorded are published with this sync. */
+	if (!region && r->import.evidence > 0 && (rc = cts_journal_seal(n, key, NULL)) < 0)
+		return rc;
+	if ((rc = cts_gitrepo_refs_foreach(repo, "refs/remotes/origin/nodes/*", check_commits, &c)) < 0 || c.rc < 0)
+		return c.rc < 0 ? c.rc : rc;
+	return region ? sign_checkpoints(n, key, r) : 0;
+}
+
 static int sync_common(cts_node *n, const cts_key *key, const char *url, cts_sync_result *r, int region)
 {
 	cts_gitrepo *repo = NULL;
@@ -636,54 +922,15 @@ static int sync_common(cts_node *n, const cts_key *key, const char *url, cts_syn
 		return rc;
 	if ((rc = open_repo(n, url, &repo)) < 0)
 		return rc;
+	r->import.published = branch_published;
+	r->import.published_ctx = repo;
 	fetch_rc = cts_gitrepo_fetch(repo);
-	if (fetch_rc < 0 && fetch_rc != CTS_ENET)
-		goto out_rc_fetch;
-	if (fetch_rc == 0 && (rc = check_own_branch(n, repo)) < 0)
+	if (fetch_rc < 0 && fetch_rc != CTS_ENET) {
+		rc = fetch_rc;
 		goto out;
-	if (fetch_rc == 0) {
-		if ((rc = import_all(n, repo, r)) < 0)
-			goto out;
-		if (region) {
-			/* Sign the heads we accepted, then seal that. */
-			if ((rc = cts_store_begin(n->store)) < 0)
-				goto out;
-			rc = 0;
-			{
-				sqlite3_stmt *s;
-				json_t *rows = NULL, *row;
-				size_t i;
-				if ((rc = cts_store_stmt(n->store, &s,
-							 "SELECT c.node, c.seq, c.id FROM changeset c WHERE c.node <> ?1 AND c.seq ="
-							 " (SELECT max(seq) FROM changeset WHERE node = c.node) AND NOT EXISTS"
-							 " (SELECT 1 FROM checkpoint k WHERE k.node = c.node AND k.seq = c.seq AND k.changeset = c.id)"
-							 " ORDER BY c.node")) == 0) {
-					sqlite3_bind_text(s, 1, n->id, -1, SQLITE_STATIC);
-					rc = cts_store_rows_json(n->store, s, &rows);
-				}
-				json_array_foreach(rows, i, row) {
-					char rid[37], name[96];
-					json_t *set;
-					if (rc < 0)
-						break;
-					snprintf(name, sizeof(name), "checkpoint:%s", json_string_value(json_object_get(row, "node")));
-					cts_record_derived_id(rid, name);
-					set = json_pack("{s:O, s:O, s:O}", "node", json_object_get(row, "node"), "seq",
-							json_object_get(row, "seq"), "changeset", json_object_get(row, "id"));
-					rc = cts_record_put(n->store, "checkpoint", rid, set);
-					json_decref(set);
-					r->checkpointed++;
-				}
-				json_decref(rows);
-			}
-			if (rc == 0)
-				rc = cts_store_commit(n->store);
-			else
-				cts_store_rollback(n->store);
-			if (rc < 0 || (rc = cts_journal_seal(n, key, NULL)) < 0)
-				goto out;
-		}
 	}
+	if (fetch_rc == 0 && (rc = after_fetch(n, repo, key, r, region)) < 0)
+		goto out;
 	if ((rc = commit_own(n, repo, key, &r->committed)) < 0)
 		goto out;
 	if (region && (rc = publish_region(n, repo, key)) < 0)
@@ -698,16 +945,19 @@ static int sync_common(cts_node *n, const cts_key *key, const char *url, cts_syn
 	rc = push_refs(n, repo, region, r);
 	if (rc == CTS_ENET)
 		cts_error_set(CTS_ENET, "dépôt régional injoignable : le travail est scellé et gardé sur ce poste, il sera envoyé au prochain sync");
-	if (rc == 0)
+	if (rc == 0 && json_array_size(r->blocked) == 0)
 		rc = record_last_sync(n);
 	if (rc == 0)
 		cts_gitrepo_maintain(repo, LOOSE_OBJECTS_THRESHOLD);
 out:
 	cts_gitrepo_free(repo);
+	{
+		/* Evidence is kept whatever became of the rest. */
+		int irc = record_incidents(n, r);
+		if (rc == 0 && irc < 0)
+			rc = irc;
+	}
 	return rc;
-out_rc_fetch:
-	rc = fetch_rc;
-	goto out;
 }
 
 int cts_sync_node(cts_node *n, const cts_key *key, const char *url, cts_sync_result *r)
@@ -741,6 +991,12 @@ int cts_sync_region_publish_files(cts_node *n, const cts_key *key, const char *c
 	for (size_t i = 0; i < count; i++)
 		files[i] = (cts_git_file){ paths[i], data[i], lens[i] };
 	rc = cts_gitrepo_fetch(repo);
+	if (rc == 0 && remote_foreign(n, repo, "region", &r)) {
+		rc = record_incidents(n, &r);
+		if (rc == 0)
+			rc = cts_error_set(CTS_EREJECT, "%s. Rien n'a été publié (incident « foreign_commit » dans ctsnode status)",
+					   json_string_value(json_object_get(json_array_get(r.blocked, 0), "detail")));
+	}
 	if (rc == 0)
 		rc = cts_gitrepo_commit_files(repo, "refs/heads/region", files, count, 1, message, n->id, "ctsnode@invalid",
 					      (int64_t)(n->store->clock(n->store->clock_ctx) / 1000), git_sign, (void *)key, NULL);

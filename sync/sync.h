@@ -19,7 +19,12 @@ typedef struct {
 	int queued;            /* 1 if the remote was unreachable: work kept locally */
 	int checkpointed;      /* authority: heads signed */
 	cts_import_stats import;
-	json_t *findings;      /* array of {"node","seq","reason"}: rewrites etc. (owned) */
+	json_t *findings;      /* array of {"kind","node","seq","reason"}: evidence seen on the
+	                          repository (rewrites, foreign or unsigned commits, oversized
+	                          changesets...), each also recorded as an incident (owned) */
+	json_t *blocked;       /* array of {"branch","commit","detail"}: branches of this node
+	                          ("nodes/<id>", "region") the remote holds commits of that this
+	                          node did not write; not pushed this time (owned) */
 } cts_sync_result;
 
 void cts_sync_result_dispose(cts_sync_result *r);
@@ -28,11 +33,14 @@ void cts_sync_result_dispose(cts_sync_result *r);
  * (a local path or file:// URL; other URLs are left alone). */
 int cts_sync_create_remote(const char *url);
 
-/* Node sync: commit sealed changesets, fetch, check our branch, push,
- * import. `url` overrides the node's remote (and is remembered).
+/* Node sync: fetch, check, import, commit sealed changesets, push.
+ * `url` overrides the node's remote (and is remembered).
  * Returns CTS_ENET when the remote was unreachable (r->queued = 1: the
- * work is committed locally), CTS_EREJECT when our branch was rewritten
- * or written by someone else on the remote (nothing changed locally). */
+ * work is committed locally). A branch of ours that the remote holds
+ * commits of we did not write (another node's commit, a rewrite) does not
+ * stop the sync: everything else is fetched, checked, imported and
+ * pushed, that branch is not pushed (r->blocked) and the evidence is
+ * recorded (r->findings, incidents); the return is then 0. */
 int cts_sync_node(cts_node *n, const cts_key *key, const char *url, cts_sync_result *r);
 
 /* Authority: fetch and import every node branch, sign a checkpoint of the
@@ -40,11 +48,14 @@ int cts_sync_node(cts_node *n, const cts_key *key, const char *url, cts_sync_res
 int cts_sync_region_pull(cts_node *n, const cts_key *key, const char *url, cts_sync_result *r);
 
 /* When this node last exchanged with the regional repository without
- * error (sync or region pull that fetched, imported and pushed), as
+ * error (sync or region pull that fetched, imported and pushed all of
+ * its branches), as
  * RFC 3339 UTC text. *out malloc'd; CTS_ENOTFOUND if never. */
 int cts_sync_last(cts_node *n, char **out);
 
-/* Commit files onto the region branch (authority), e.g. reports; signed. */
+/* Commit files onto the region branch (authority), e.g. reports; signed.
+ * CTS_EREJECT (incident recorded, nothing committed) when the remote
+ * region branch holds commits the authority did not write. */
 int cts_sync_region_publish_files(cts_node *n, const cts_key *key, const char *const *paths,
 				  const unsigned char *const *data, const size_t *lens, size_t count,
 				  const char *message);

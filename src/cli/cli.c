@@ -87,7 +87,7 @@ int cli_parse(cli_ctx *c, int argc, char **argv, const cli_opt *opts, const char
 				*exit_code = cli_usage(c, "option inconnue « %s »", a);
 				return -1;
 			}
-			if (seen[k]) {
+			if (seen[k] && opts[k].kind != OPT_LIST) {
 				free(seen);
 				*exit_code = cli_usage(c, "l'option --%s est donnée deux fois", opts[k].name);
 				return -1;
@@ -110,6 +110,15 @@ int cli_parse(cli_ctx *c, int argc, char **argv, const cli_opt *opts, const char
 			}
 			if (opts[k].kind == OPT_STR) {
 				*(const char **)opts[k].dest = val;
+			} else if (opts[k].kind == OPT_LIST) {
+				cli_strlist *l = opts[k].dest;
+				if (l->n >= CLI_LIST_MAX) {
+					free(seen);
+					*exit_code = cli_usage(c, "l'option --%s est donnée trop de fois (%d au plus)",
+							       opts[k].name, CLI_LIST_MAX);
+					return -1;
+				}
+				l->v[l->n++] = val;
 			} else {
 				char *end;
 				long long v = strtoll(val, &end, 10);

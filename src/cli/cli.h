@@ -26,12 +26,19 @@ typedef struct {
 	const char *prog;      /* "ctsnode member add", for messages */
 } cli_ctx;
 
-typedef enum { OPT_STR, OPT_FLAG, OPT_INT } cli_opt_kind;
+typedef enum { OPT_STR, OPT_FLAG, OPT_INT, OPT_LIST } cli_opt_kind;
+
+/* A repeatable option's values (OPT_LIST), in order. */
+#define CLI_LIST_MAX 256
+typedef struct {
+	const char *v[CLI_LIST_MAX];
+	size_t n;
+} cli_strlist;
 
 typedef struct {
 	const char *name; /* without the leading "--" */
 	cli_opt_kind kind;
-	void *dest;       /* const char **, int *, long long * */
+	void *dest;       /* const char **, int *, long long *, cli_strlist * */
 	int required;
 } cli_opt;
 

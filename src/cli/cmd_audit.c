@@ -10,8 +10,8 @@
 #include <unistd.h>
 
 static const char help[] =
-    "Usage : ctsnode audit DÉPÔT [--json] [--state FICHIER] [--check-report FICHIER]\n"
-    "                      [--authority-key \"ssh-ed25519 AAAA...\"]\n"
+    "Usage : ctsnode audit DÉPÔT [--json] [--state FICHIER] [--expect-head NŒUD=N°:EMPREINTE]...\n"
+    "                      [--check-report FICHIER] [--authority-key \"ssh-ed25519 AAAA...\"]\n"
     "\n"
     "Vérifie tout l'historique publié d'un dépôt régional, sans nœud local (--home inutile) :\n"
     "DÉPÔT est un chemin (dépôt nu, clé USB, clone) ou une adresse (file://, git://, ssh://,\n"
@@ -21,12 +21,18 @@ static const char help[] =
     "est contrôlée : octets canoniques et signature de chaque changeset pour la clé inscrite,\n"
     "chaîne continue (prev), aucune bifurcation, commits signés par le nœud propriétaire et\n"
     "n'ajoutant que ses fichiers, inscription (territoire, rôle, révocation), règles d'écriture,\n"
-    "horloges, allowed_signers de la branche region, points de contrôle de l'autorité.\n"
+    "horloges, allowed_signers de la branche region, points de contrôle de l'autorité, preuves de\n"
+    "bifurcation. L'historique doit contenir chaque changeset qu'un témoin signé dit avoir vu\n"
+    "(« seen » des changesets, rapports publiés) ; sans têtes imposées, l'audit ne peut pas voir\n"
+    "que les changesets les plus récents, que personne n'a encore vus, ont été retirés.\n"
     "\n"
     "  --json                 rapport lisible par un programme\n"
     "  --state FICHIER        têtes vérifiées lors de l'audit précédent : les branches doivent\n"
     "                         les prolonger ; le fichier est mis à jour si l'audit est sans "
     "constat\n"
+    "  --expect-head NŒUD=N°:EMPREINTE\n"
+    "                         tête relevée lors d'un audit précédent (répétable) : la branche du\n"
+    "                         nœud doit toujours contenir ce changeset\n"
     "  --check-report FICHIER recalcule un rapport « ctsnode report --format json » à partir de\n"
     "                         l'historique qu'il cite et dit s'il correspond\n"
     "  --authority-key CLÉ    clé de l'autorité obtenue par ailleurs (sinon : celle qui s'inscrit\n"
@@ -64,6 +70,34 @@ static const char *role_label(const char *role)
 	if (!role)
 		return "non inscrit";
 	return strcmp(role, "authority") == 0 ? "autorité" : "territoire";
+}
+
+/* The clean verdict says what it proves, and the heads to keep. */
+static void print_verdict_ok(const json_t *r)
+{
+	const json_t *nodes = json_object_get(r, "nodes"), *v;
+	const char *node;
+
+	if (strcmp(cli_str(r, "completeness"), "pinned") == 0) {
+		printf("\nAucun constat : l'historique publié est authentique et intact, et complet au moins\n"
+		       "jusqu'aux têtes imposées (--state, --expect-head) et aux dernières têtes que les nœuds\n"
+		       "ont vues.\n");
+	} else {
+		printf("\nAucun constat : l'historique publié est authentique et intact. Il est complet par\n"
+		       "rapport aux dernières têtes que les nœuds ont vues (témoins : « seen » des changesets,\n"
+		       "points de contrôle et rapports publiés de l'autorité). Les changesets les plus récents\n"
+		       "que personne n'a encore vus pourraient en avoir été retirés sans laisser de trace :\n"
+		       "pour le prouver à l'audit suivant, gardez les têtes ci-dessous et repassez-les avec\n"
+		       "--expect-head (ou gardez un fichier --state).\n");
+	}
+	printf("\nTêtes vérifiées :\n");
+	json_object_foreach((json_t *)nodes, node, v)
+	{
+		const char *id = json_string_value(json_object_get(v, "head_id"));
+		if (id)
+			printf("  --expect-head %s=%lld:%s\n", node,
+			       (long long)json_integer_value(json_object_get(v, "last_seq")), id);
+	}
 }
 
 static void print_human(const json_t *r)
@@ -121,8 +155,7 @@ static void print_human(const json_t *r)
 		           : "NE correspond PAS à l'historique (voir les constats).");
 	}
 	if (total == 0) {
-		printf(
-		    "\nAucun constat : l'historique publié est authentique, complet et intact.\n");
+		print_verdict_ok(r);
 		return;
 	}
 	printf("\n%zu constat(s) :\n", total);
@@ -151,8 +184,10 @@ static void print_human(const json_t *r)
 int cmd_audit(cli_ctx *c, int argc, char **argv)
 {
 	cts_audit_options o = {0};
+	cli_strlist heads = {0};
 	const cli_opt opts[] = {
 	    {"state", OPT_STR, &o.state_path, 0},
+	    {"expect-head", OPT_LIST, &heads, 0},
 	    {"check-report", OPT_STR, &o.check_report, 0},
 	    {"authority-key", OPT_STR, &o.authority_key, 0},
 	    {NULL, 0, NULL, 0},
@@ -172,6 +207,14 @@ int cmd_audit(cli_ctx *c, int argc, char **argv)
 			                    "AAAA... » (ctsnode key show sur le "
 			                    "nœud régional)");
 	}
+	for (size_t i = 0; i < heads.n; i++) {
+		char node[65], id[65];
+		int64_t seq;
+		if (cts_audit_parse_head(heads.v[i], node, &seq, id) < 0)
+			return cli_usage(c, "--expect-head : %s", cts_error_message());
+	}
+	o.expect_heads = heads.v;
+	o.n_expect_heads = heads.n;
 	if (tty) {
 		o.progress = show_progress;
 		o.progress_every = 200;

@@ -13,7 +13,13 @@ static const char sync_help[] =
 	"régional, envoie, puis récupère et importe le travail des autres postes et de la région.\n"
 	"Sans réseau, le travail est scellé et gardé sur le poste : le prochain sync l'enverra\n"
 	"(code de sortie 4). URL : chemin (clé USB), file://, git://, ssh://utilisateur@hôte:port/chemin.\n"
-	"--remote change le dépôt retenu pour ce poste.\n";
+	"--remote change le dépôt retenu pour ce poste.\n"
+	"\n"
+	"Code de sortie 1 quand quelque chose est constaté : changeset refusé, branche réécrite, commit non\n"
+	"signé ou d'un autre nœud, fichier hors de son dossier... (chaque constat devient un incident de\n"
+	"ctsnode status), ou branche du poste bloquée : si la branche du poste dans le dépôt régional porte un\n"
+	"commit que ce poste n'a pas écrit, rien n'y est envoyé, mais tout le reste est fait (récupération,\n"
+	"import) et le travail reste gardé sur le poste jusqu'à ce que la branche soit remise en état.\n";
 
 static const char pull_help[] =
 	"Usage : ctsnode [--home DOSSIER] region pull [--remote URL] [--json]\n"
@@ -33,6 +39,63 @@ static int has_refusal(const json_t *events)
 		if (strcmp(cli_str(e, "state"), "refused") == 0)
 			return 1;
 	return 0;
+}
+
+/* A branch of this node the remote holds commits of that it did not
+ * write: what happened, what was done anyway, what to do next. */
+static void print_blocked(const cts_node *n, const json_t *b)
+{
+	const char *branch = cli_str(b, "branch");
+
+	printf("BLOQUÉ : %s.\n", cli_str(b, "detail"));
+	if (strcmp(branch, "region") == 0) {
+		printf("  Le reste a été fait (récupération, import, point de contrôle, envoi de la branche nodes/%s).\n"
+		       "  Prochaine étape : voyez qui a écrit ce commit (git log region dans le dépôt régional), remettez la\n"
+		       "  branche region sur le dernier commit du nœud régional, puis relancez ctsnode region pull.\n",
+		       n->id);
+	} else {
+		printf("  Le reste de la synchronisation a été fait (récupération et import du travail des autres).\n"
+		       "  Vos saisies sont scellées et gardées sur ce poste ; elles seront envoyées quand la branche sera réparée.\n"
+		       "  Prochaine étape : prévenez le coordinateur régional (incident « foreign_commit » dans ctsnode status) ;\n"
+		       "  il remettra la branche %s sur le dernier commit de ce poste, puis relancez ctsnode sync.\n",
+		       branch);
+	}
+}
+
+/* A finding that is a blocked branch, printed as such (print_blocked). */
+static int is_blocked_detail(const cts_sync_result *r, const char *reason)
+{
+	size_t i;
+	json_t *b;
+
+	json_array_foreach(r->blocked, i, b)
+		if (strcmp(cli_str(b, "detail"), reason) == 0)
+			return 1;
+	return 0;
+}
+
+static void print_summary(cli_ctx *c, const cts_node *n, const cts_sync_result *r, int rc, int sealed)
+{
+	size_t i;
+	json_t *f;
+
+	if (sealed)
+		printf("%d changeset(s) scellé(s) et signé(s).\n", sealed);
+	if (r->committed)
+		printf("%d changeset(s) déposé(s) sur la branche du poste.\n", r->committed);
+	if (rc != CTS_ENET && rc != CTS_EREJECT)
+		cli_print_import(c, &r->import);
+	if (r->checkpointed)
+		printf("Point de contrôle signé pour %d nœud(s).\n", r->checkpointed);
+	if (r->pushed)
+		printf("Envoyé au dépôt régional%s.\n", json_array_size(r->blocked) ? " (sauf la branche bloquée)" : "");
+	json_array_foreach(r->findings, i, f)
+		if (!is_blocked_detail(r, cli_str(f, "reason")))
+			printf("  CONSTAT %s : %s\n", cli_str(f, "node"), cli_str(f, "reason"));
+	json_array_foreach(r->blocked, i, f)
+		print_blocked(n, f);
+	if (json_array_size(r->findings))
+		printf("Constats enregistrés comme incidents : voir ctsnode status.\n");
 }
 
 static int run(cli_ctx *c, int argc, char **argv, int region)
@@ -58,32 +121,20 @@ static int run(cli_ctx *c, int argc, char **argv, int region)
 	rc = region ? cts_sync_region_pull(n, key, url, &r) : cts_sync_node(n, key, url, &r);
 	cts_key_free(key);
 	if (c->json) {
-		json_t *o = json_pack("{s:b, s:i, s:i, s:b, s:b, s:i, s:i, s:i, s:o, s:o}", "ok", rc == 0, "sealed", sealed,
+		json_t *o = json_pack("{s:b, s:i, s:i, s:b, s:b, s:i, s:i, s:i, s:o, s:o, s:o}", "ok", rc == 0, "sealed", sealed,
 				      "committed", r.committed, "pushed", r.pushed, "queued_push", r.queued, "checkpointed",
 				      r.checkpointed, "accepted", r.import.accepted, "duplicates", r.import.duplicates,
 				      "events", r.import.events ? json_incref(r.import.events) : json_array(),
-				      "findings", r.findings ? json_incref(r.findings) : json_array());
+				      "findings", r.findings ? json_incref(r.findings) : json_array(),
+				      "blocked", r.blocked ? json_incref(r.blocked) : json_array());
+		json_object_set_new(o, "forks", json_integer(r.import.forks));
+		json_object_set_new(o, "fork_records", json_integer(r.import.evidence));
 		if (rc < 0)
 			json_object_set_new(o, "error", json_string(cts_error_message()));
 		cli_print_json(o);
 		json_decref(o);
 	} else {
-		if (sealed)
-			printf("%d changeset(s) scellé(s) et signé(s).\n", sealed);
-		if (r.committed)
-			printf("%d changeset(s) déposé(s) sur la branche du poste.\n", r.committed);
-		if (rc != CTS_ENET && rc != CTS_EREJECT)
-			cli_print_import(c, &r.import);
-		if (r.checkpointed)
-			printf("Point de contrôle signé pour %d nœud(s).\n", r.checkpointed);
-		if (r.pushed)
-			printf("Envoyé au dépôt régional.\n");
-		{
-			size_t i;
-			json_t *f;
-			json_array_foreach(r.findings, i, f)
-				printf("  CONSTAT %s : %s\n", cli_str(f, "node"), cli_str(f, "reason"));
-		}
+		print_summary(c, n, &r, rc, sealed);
 	}
 	cts_node_free(n);
 	if (rc < 0) {
@@ -95,7 +146,9 @@ static int run(cli_ctx *c, int argc, char **argv, int region)
 		cts_sync_result_dispose(&r);
 		return cli_fail(c, rc);
 	}
-	ec = (has_refusal(r.import.events) || json_array_size(r.findings) > 0) ? EXIT_FINDINGS : EXIT_OK;
+	ec = (has_refusal(r.import.events) || json_array_size(r.findings) > 0 || json_array_size(r.blocked) > 0)
+		     ? EXIT_FINDINGS
+		     : EXIT_OK;
 	cts_sync_result_dispose(&r);
 	return ec;
 }

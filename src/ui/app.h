@@ -62,6 +62,8 @@ typedef struct {
 	int sealed, committed, pushed, queued, checkpointed, accepted, duplicates, rebuilt;
 	json_t *events;      /* import events (owned) */
 	json_t *findings;    /* sync findings (owned) */
+	json_t *blocked;     /* branches of this node not pushed (owned) */
+	int forks;           /* forks learned */
 	json_t *audit;       /* audit report (owned) */
 	char repository[512];
 } ui_outcome;

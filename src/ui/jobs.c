@@ -25,6 +25,7 @@ void ui_outcome_dispose(ui_outcome *o)
 {
 	json_decref(o->events);
 	json_decref(o->findings);
+	json_decref(o->blocked);
 	json_decref(o->audit);
 	memset(o, 0, sizeof(*o));
 }
@@ -89,6 +90,8 @@ static void run_sync(ui_app *a, ui_outcome *o)
 	o->rebuilt = res.import.rebuilt;
 	o->events = res.import.events ? json_incref(res.import.events) : json_array();
 	o->findings = res.findings ? json_incref(res.findings) : json_array();
+	o->blocked = res.blocked ? json_incref(res.blocked) : json_array();
+	o->forks = res.import.forks;
 	if (n->remote)
 		snprintf(o->repository, sizeof(o->repository), "%s", n->remote);
 done:

@@ -21,6 +21,7 @@ void ui_outcome_copy(ui_app *a, ui_job_kind kind, ui_outcome *out)
 	*out = *src;
 	out->events = json_deep_copy(src->events);
 	out->findings = json_deep_copy(src->findings);
+	out->blocked = json_deep_copy(src->blocked);
 	out->audit = json_deep_copy(src->audit);
 	pthread_mutex_unlock(&a->job.mx);
 }
@@ -113,8 +114,13 @@ void ui_sync_outcome(ui_req *r, const ui_outcome *o, int hl)
 		H("<p class=\"state bad\"><strong>La %s n'a pas abouti.</strong></p><p>%s</p>",
 		  o->kind == UI_JOB_PULL ? "réception" : "synchronisation", o->message);
 	} else {
-		H("<p class=\"state ok\"><strong>%s réussie.</strong></p><ul class=\"facts\">",
-		  o->kind == UI_JOB_PULL ? "Réception" : "Synchronisation");
+		if (json_array_size(o->blocked))
+			H("<p class=\"state bad\"><strong>%s faite, mais une branche de ce poste n'a pas pu être envoyée.</strong>"
+			  "</p><ul class=\"facts\">",
+			  o->kind == UI_JOB_PULL ? "Réception" : "Synchronisation");
+		else
+			H("<p class=\"state ok\"><strong>%s réussie.</strong></p><ul class=\"facts\">",
+			  o->kind == UI_JOB_PULL ? "Réception" : "Synchronisation");
 		if (o->committed || o->sealed)
 			H("<li>Envoyé : %d lot(s) de modifications signé(s), déposé(s) sur le dépôt régional.</li>",
 			  o->committed ? o->committed : o->sealed);
@@ -127,6 +133,16 @@ void ui_sync_outcome(ui_req *r, const ui_outcome *o, int hl)
 			H("<li>Reçu : rien de nouveau.</li>");
 		if (o->checkpointed)
 			H("<li>Point de contrôle signé pour %d poste(s).</li>", o->checkpointed);
+		if (json_array_size(o->blocked)) {
+			size_t i;
+			json_t *b;
+			json_array_foreach(o->blocked, i, b)
+				H("<li class=\"bad\">Envoi bloqué (branche %s) : %s</li>", ui_str(b, "branch"), ui_str(b, "detail"));
+		}
+		if (o->forks)
+			H("<li class=\"bad\">%d bifurcation(s) constatée(s) : deux versions signées d'un même changeset, "
+			  "gardées comme preuve.</li>",
+			  o->forks);
 		if (refused)
 			H("<li class=\"bad\">Refusé : %zu changeset(s) (détail ci-dessous).</li>", refused);
 		else

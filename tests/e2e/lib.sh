@@ -109,3 +109,102 @@ wait_port() {
 	done
 	fail "le serveur n'écoute pas sur le port $1"
 }
+
+# openssh_key HOME OUT: the node's (unencrypted) key as an OpenSSH private
+# key file, so that stock ssh-keygen -Y sign and git commit -S can sign
+# as that node (a stolen key, in the attack scenarios).
+openssh_key() {
+	python3 - "$1/node.key" "$2" <<'PY'
+import base64, os, struct, sys
+f = dict(l.split(' ', 1) for l in open(sys.argv[1]).read().splitlines()[1:])
+seed = bytes.fromhex(f['seed'])
+blob = base64.b64decode(f['public'].split()[1])
+def s(b): return struct.pack('>I', len(b)) + b
+priv = struct.pack('>II', 7, 7) + s(b'ssh-ed25519') + s(blob[-32:]) + s(seed + blob[-32:]) + s(b'ctsnode')
+priv += bytes(range(1, 1 + (-len(priv)) % 8))
+data = b'openssh-key-v1\0' + s(b'none') + s(b'none') + s(b'') + struct.pack('>I', 1) + s(blob) + s(priv)
+b64 = base64.b64encode(data).decode()
+text = '-----BEGIN OPENSSH PRIVATE KEY-----\n' + '\n'.join(b64[i:i + 70] for i in range(0, len(b64), 70)) + '\n-----END OPENSSH PRIVATE KEY-----\n'
+fd = os.open(sys.argv[2], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+os.write(fd, text.encode())
+os.close(fd)
+PY
+}
+
+# tree_with REPO PARENT SRCDIR REL...: a tree (printed) holding PARENT's
+# files (a commit, or "" for none) plus the files REL from SRCDIR/REL.
+tree_with() {
+	local repo=$1 parent=$2 src=$3 idx="$T/.idx" blob rel
+	shift 3
+	rm -f "$idx"
+	[ -z "$parent" ] || GIT_INDEX_FILE="$idx" git --git-dir="$repo" read-tree "$parent"
+	for rel in "$@"; do
+		blob=$(git --git-dir="$repo" hash-object -w "$src/$rel")
+		GIT_INDEX_FILE="$idx" git --git-dir="$repo" update-index --add --cacheinfo "100644,$blob,$rel"
+	done
+	GIT_INDEX_FILE="$idx" git --git-dir="$repo" write-tree
+}
+
+# signed_commit REPO PARENT KEYFILE NODE SRCDIR REL...: a commit (printed)
+# of tree_with REPO PARENT SRCDIR REL..., signed in git's SSH format with
+# KEYFILE by stock git. The ref is left alone.
+signed_commit() {
+	local repo=$1 parent=$2 keyf=$3 node=$4 tree
+	shift 4
+	tree=$(tree_with "$repo" "$parent" "$@")
+	git --git-dir="$repo" -c gpg.format=ssh -c user.signingkey="$keyf" -c user.name="$node" \
+		-c user.email=ctsnode@invalid commit-tree -S "$tree" ${parent:+-p "$parent"} -m "$node : changeset"
+}
+
+# enroll_territories REGION_HOME SPEC...: for each SPEC "DIR:TERRITORY:NODE",
+# a territory node in $T/DIR, enrolled by the region.
+enroll_territories() {
+	local region=$1 spec h terr node key
+	shift
+	for spec in "$@"; do
+		IFS=: read -r h terr node <<<"$spec"
+		make_territory "$T/$h" "$terr" "$node" "$region"
+		key=$(cts "$T/$h" key show | awk '{print $1" "$2}')
+		cts "$region" region enroll --node "$node" --territory "$terr" --key "$key" >/dev/null
+	done
+}
+
+# rewind_to_origin REPO AUTHORITY NODE...: the branches of NODE... deleted,
+# the authority's branch and the region branch back to their first commit:
+# a whole repository wound back to a consistent past.
+rewind_to_origin() {
+	local repo=$1 auth=$2 n b
+	shift 2
+	for n in "$@"; do git --git-dir="$repo" update-ref -d "refs/heads/nodes/$n"; done
+	for b in "nodes/$auth" region; do
+		git --git-dir="$repo" update-ref "refs/heads/$b" "$(git --git-dir="$repo" rev-list --max-parents=0 "$b")"
+	done
+}
+
+# canonical_changeset OUT NODE TERRITORY SEQ PREV_FILE|"" SEEN_JSON OPS_JSON:
+# a changeset file written with jq alone (sorted keys, compact: RFC 8785
+# for this value domain), prev = sha256sum of PREV_FILE.
+canonical_changeset() {
+	local prev=null
+	[ -z "$5" ] || prev="\"$(sha256sum <"$5" | cut -d' ' -f1)\""
+	mkdir -p "$(dirname "$1")"
+	jq -cS -n --arg node "$2" --arg terr "$3" --argjson seq "$4" --argjson prev "$prev" \
+		--argjson seen "$6" --argjson ops "$7" --arg time "$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
+		'{v: 1, node: $node, territory: $terr, seq: $seq, prev: $prev, time: $time, seen: $seen, ops: $ops}' >"$1"
+}
+
+# fork_op NODE SEQ FILE_A SIG_A FILE_B SIG_B: a one-op JSON array putting a
+# fork record (docs/FORMAT.md) of NODE n°SEQ with the two versions, in
+# this order, as jq writes it (needs CTS_CRAFT for the derived id).
+fork_op() {
+	jq -cn --arg node "$1" --argjson seq "$2" --arg rid "$("$CTS_CRAFT" --derived-id "fork:$1:$2")" \
+		--arg hlc "$(printf '%012x0000' "$(($(date +%s) * 1000))")" \
+		--arg ia "$(sha256sum <"$3" | cut -d' ' -f1)" --arg ib "$(sha256sum <"$5" | cut -d' ' -f1)" \
+		--rawfile ba "$3" --rawfile sa "$4" --rawfile bb "$5" --rawfile sb "$6" \
+		'[{hlc: $hlc, op: "put", table: "fork", id: $rid, set: {node: $node, seq: $seq,
+		   id_a: $ia, id_b: $ib, sig_a: $sa, sig_b: $sb, body_a: $ba, body_b: $bb}}]'
+}
+# id_order FILE_A FILE_B: "FILE_A FILE_B" or "FILE_B FILE_A", lower id first
+id_order() {
+	if [[ "$(sha256sum <"$1")" < "$(sha256sum <"$2")" ]]; then echo "$1 $2"; else echo "$2 $1"; fi
+}

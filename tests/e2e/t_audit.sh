@@ -13,11 +13,7 @@ seqfile() { printf 'changesets/%s/%012d.json' "$1" "$2"; }
 
 # ---- A clean demo: a region, three territories, synced through a bare repo ----
 make_region "$T/region" normandie region-normandie
-for spec in re:rouen-elbeuf:re-secretariat lh:le-havre:lh-secretariat dp:dieppe:dp-secretariat; do
-	IFS=: read -r h terr node <<<"$spec"
-	make_territory "$T/$h" "$terr" "$node" "$T/region"
-	cts "$T/region" region enroll --node "$node" --territory "$terr" --key "$(key "$T/$h")" >/dev/null
-done
+enroll_territories "$T/region" re:rouen-elbeuf:re-secretariat lh:le-havre:lh-secretariat dp:dieppe:dp-secretariat
 expect_status 0 "$CTSNODE" --home "$T/region" region pull --remote "$REPO"
 m=$(cts "$T/re" meeting add --body pleniere --date 2020-06-16 --title "Plénière")
 cts "$T/re" attendance import --meeting "$m" "$A/rouen-elbeuf.csv" --create-missing >/dev/null
@@ -32,6 +28,10 @@ for i in 1 2 3; do # dieppe: three changesets, one per sync
 done
 expect_status 0 "$CTSNODE" --home "$T/region" region pull # checkpoints every head
 for h in re lh dp; do expect_status 0 "$CTSNODE" --home "$T/$h" sync; done
+# re keeps working: its n°2 witnesses (`seen`) the heads it had imported,
+# the authority's checkpoint among them.
+cts "$T/re" member add --last-name TEMOIN --first-name Paul --organisation "CH Rouen" --college etat >/dev/null
+expect_status 0 "$CTSNODE" --home "$T/re" sync
 assert_eq "$(git --git-dir="$REPO" ls-tree --name-only "nodes/dp-secretariat" changesets/dp-secretariat/ | grep -c '\.json$')" 3 \
 	"changesets de dp-secretariat"
 
@@ -48,6 +48,11 @@ for n in region-normandie re-secretariat lh-secretariat dp-secretariat; do
 	assert_eq "$(jq --arg n "$n" '.nodes[$n].findings' <<<"$J")" 0 "constats de $n"
 done
 assert_eq "$(jq '.nodes["dp-secretariat"].changesets' <<<"$J")" 3 "changesets de dp"
+assert_eq "$(jq -r .completeness <<<"$J")" witnessed "complétude relative aux témoins"
+for n in region-normandie re-secretariat lh-secretariat dp-secretariat; do
+	[ "$(jq --arg n "$n" '.nodes[$n].head_id | test("^[0-9a-f]{64}$")' <<<"$J")" = true ] || fail "empreinte de tête de $n"
+done
+AUTH_HEAD="region-normandie=$(jq -r '.nodes["region-normandie"] | "\(.last_seq):\(.head_id)"' <<<"$J")"
 [ "$(jq .checkpoints <<<"$J")" -ge 3 ] || fail "points de contrôle de l'autorité non lus"
 pass "dépôt propre : aucun constat, résumé par nœud, code 0"
 
@@ -76,16 +81,10 @@ fresh() { rm -rf "$T/cases/$1"; mkdir -p "$T/cases/$1"; cp -a "$REPO" "$T/cases/
 # commit_paths REPO BRANCH SRCDIR REL...: one unsigned commit on BRANCH (created
 # if absent) adding or replacing files REL taken from SRCDIR/REL.
 commit_paths() {
-	local repo=$1 br=$2 src=$3 base idx="$T/idx" blob tree commit rel
+	local repo=$1 br=$2 src=$3 base tree commit
 	shift 3
-	rm -f "$idx"
 	base=$(git --git-dir="$repo" rev-parse -q --verify "refs/heads/$br" || true)
-	[ -z "$base" ] || GIT_INDEX_FILE="$idx" git --git-dir="$repo" read-tree "$base"
-	for rel in "$@"; do
-		blob=$(git --git-dir="$repo" hash-object -w "$src/$rel")
-		GIT_INDEX_FILE="$idx" git --git-dir="$repo" update-index --add --cacheinfo "100644,$blob,$rel"
-	done
-	tree=$(GIT_INDEX_FILE="$idx" git --git-dir="$repo" write-tree)
+	tree=$(tree_with "$repo" "$base" "$src" "$@")
 	commit=$(git --git-dir="$repo" -c user.name=x -c user.email=x@invalid commit-tree "$tree" ${base:+-p "$base"} -m falsification)
 	git --git-dir="$repo" update-ref "refs/heads/$br" "$commit"
 }
@@ -336,6 +335,61 @@ for spec in "member|{\"last_name\":\"X\",\"first_name\":\"Y\",\"college\":\"evil
 done
 assert_contains "$(jq -r '.findings[] | select(.kind == "invalid_value") | .detail' "$T/cases/20.json")" \
 	"opération 1 : table meeting, champ date : la date de la réunion « 2020-13-45 »"
+
+# 23. The issue's repro: dp wound back one commit and the authority wound
+# back past the checkpoint that certified dp n°3; re n°2 saw both.
+R=$(fresh 23)
+K=$(git --git-dir="$R" cat-file blob "nodes/re-secretariat:$(seqfile re-secretariat 2)" | jq '.seen["region-normandie"]')
+git --git-dir="$R" update-ref refs/heads/nodes/dp-secretariat nodes/dp-secretariat~1
+c=$(git --git-dir="$R" log --format=%H -1 nodes/region-normandie -- "$(seqfile region-normandie "$K")")
+git --git-dir="$R" update-ref refs/heads/nodes/region-normandie "$c~1"
+verdict 23 "branches raccourcies sous un témoin (« seen »)" truncated_branch dp-secretariat 3 "$R"
+
+# 24. A `seen` naming a number that never existed.
+R=$(fresh 24); X="$T/cases/24/files"
+extract "$R" nodes/dp-secretariat dp-secretariat 3 "$X"
+member_ops "$X/ops.json" "$(hlc_of "$NOW_MS")" MENTEUR
+"$CTS_CRAFT" --key "$DPKEY" --node dp-secretariat --territory dieppe --seq 4 --prev-from "$X/$(seqfile dp-secretariat 3)" \
+	--time "$(date -u +%Y-%m-%dT%H:%M:%SZ)" --seen '{"lh-secretariat": 999999}' --ops "$X/ops.json" --out "$X" >/dev/null
+commit_paths "$R" nodes/dp-secretariat "$X" "$(seqfile dp-secretariat 4)" "$(seqfile dp-secretariat 4).sig"
+verdict 24 "« seen » vers un n° qui n'a jamais existé" truncated_branch lh-secretariat 999999 "$R"
+
+# 25. Every territory branch deleted, the authority and the region branch
+# back to their first commit: consistent, only pinned heads catch it.
+R=$(fresh 25)
+rewind_to_origin "$R" region-normandie re-secretariat lh-secretariat dp-secretariat
+expect_status 0 "$CTSNODE" audit "$R" --json
+assert_eq "$(jq -r .completeness <<<"$OUT")" witnessed "sans tête imposée, rien ne se voit (et le verdict le dit)"
+AUTH_SEQ=${AUTH_HEAD#*=}
+verdict 25 "historique ramené au début (--expect-head)" truncated_branch region-normandie "${AUTH_SEQ%%:*}" "$R" \
+	--expect-head "$AUTH_HEAD"
+
+# 26. A fork known only from a fork record: dp n°4 has two validly signed
+# versions, one on dp's branch, the other only inside re's record of it.
+R=$(fresh 26); X="$T/cases/26/files"
+extract "$R" nodes/dp-secretariat dp-secretariat 3 "$X"
+extract "$R" nodes/re-secretariat re-secretariat 2 "$X"
+for v in UN DEUX; do
+	member_ops "$X/ops.json" "$(hlc_of "$NOW_MS")" "$v"
+	"$CTS_CRAFT" --key "$DPKEY" --node dp-secretariat --territory dieppe --seq 4 --prev-from "$X/$(seqfile dp-secretariat 3)" \
+		--time "$(date -u +%Y-%m-%dT%H:%M:%SZ)" --ops "$X/ops.json" --out "$X/$v" >/dev/null
+done
+read -r lo hi <<<"$(id_order "$X/UN/$(seqfile dp-secretariat 4)" "$X/DEUX/$(seqfile dp-secretariat 4)")"
+fork_op dp-secretariat 4 "$lo" "$lo.sig" "$hi" "$hi.sig" >"$X/fork.json"
+"$CTS_CRAFT" --key "$T/re/node.key" --node re-secretariat --territory rouen-elbeuf --seq 3 \
+	--prev-from "$X/$(seqfile re-secretariat 2)" --time "$(date -u +%Y-%m-%dT%H:%M:%SZ)" --ops "$X/fork.json" --out "$X" >/dev/null
+commit_paths "$R" nodes/dp-secretariat "$X/UN" "$(seqfile dp-secretariat 4)" "$(seqfile dp-secretariat 4).sig"
+commit_paths "$R" nodes/re-secretariat "$X" "$(seqfile re-secretariat 3)" "$(seqfile re-secretariat 3).sig"
+verdict 26 "bifurcation connue par une preuve seulement" fork dp-secretariat 4 "$R"
+
+# 27. An invalid fork record (a version with the other's signature).
+R=$(fresh 27); X="$T/cases/27/files"
+cp -a "$T/cases/26/files/." "$X"
+fork_op dp-secretariat 4 "$lo" "$hi.sig" "$hi" "$hi.sig" >"$X/fork.json"
+"$CTS_CRAFT" --key "$T/re/node.key" --node re-secretariat --territory rouen-elbeuf --seq 3 \
+	--prev-from "$X/$(seqfile re-secretariat 2)" --time "$(date -u +%Y-%m-%dT%H:%M:%SZ)" --ops "$X/fork.json" --out "$X" >/dev/null
+commit_paths "$R" nodes/re-secretariat "$X" "$(seqfile re-secretariat 3)" "$(seqfile re-secretariat 3).sig"
+verdict 27 "preuve de bifurcation invalide" bad_fork_evidence re-secretariat 3 "$R"
 
 echo
 echo "$(pad cas 4)$(pad falsification 58)$(pad "type attendu" 23)$(pad verdict 10)types relevés"

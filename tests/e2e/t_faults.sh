@@ -45,3 +45,18 @@ assert_eq "$(cts "$T/region" status --json | jq '[.pending[] | select(.node == "
 expect_status 0 "$CTSNODE" --home "$T/region" region pull
 assert_eq "$(cts "$T/region" member list --territory rouen-elbeuf --json | jq length)" 29 "appliqué au pull suivant"
 pass "disque plein à l'import régional : gardé en attente, appliqué ensuite"
+
+# A disk so full that SQLite cannot even extend its -shm file: even status
+# cannot open the database. The message says "disque plein" (the file
+# system's ENOSPC), not SQLite's "disk I/O error". Injected through
+# SQLite's own system-call table (CTSNODE_TEST_ENOSPC_SQLITE).
+before=$(cts "$T/re" status --json | jq -c '[.content_digest, .pending_ops, .last_seq]')
+for cmd in status "member list" sync; do
+	# shellcheck disable=SC2086
+	CTSNODE_TEST_ENOSPC_SQLITE=1 expect_status 3 "$CTSNODE" --home "$T/re" $cmd
+	assert_contains "$ERR" "disque plein"
+	assert_contains "$ERR" "libérez de la place"
+	case "$ERR" in *"disk I/O error"*) fail "message technique de SQLite : $ERR" ;; esac
+done
+assert_eq "$(cts "$T/re" status --json | jq -c '[.content_digest, .pending_ops, .last_seq]')" "$before" "rien de perdu"
+pass "disque plein au point que status ne peut rien écrire : « disque plein », rien de perdu"

@@ -124,7 +124,9 @@ rewritten=$(git --git-dir="$REPO" -c user.name=x -c user.email=x commit-tree "no
 git --git-dir="$REPO" update-ref refs/heads/nodes/re-portable "$rewritten"
 cts "$T/re2" member add --last-name APRES --first-name Reecriture --organisation X --college etat >/dev/null
 expect_status 1 "$CTSNODE" --home "$T/re2" sync
-assert_contains "$ERR" "Rien n'a été envoyé"
+assert_contains "$OUT" "BLOQUÉ : la branche nodes/re-portable"
+assert_contains "$OUT" "rien n'est envoyé"
+assert_eq "$(cts "$T/re2" status --json | jq '[.incidents[] | select(.kind == "foreign_commit")] | length')" 1 "incident"
 expect_status 1 "$CTSNODE" --home "$T/region" region pull
 assert_contains "$OUT" "réécri"
 pass "branche réécrite : refus clair au poste, constat à la région"

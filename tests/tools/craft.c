@@ -8,6 +8,8 @@
  *             --ops OPS.json --out DIR
  *   cts_craft --key HOME/node.key --node N --seq S --raw FILE --out DIR
  *             (signs FILE's bytes as they are: non-canonical cases)
+ *   cts_craft --derived-id NAME
+ *             (prints the record id derived from NAME, e.g. "fork:<node>:<seq>")
  *
  * The key must be unencrypted (tests use --no-passphrase).
  */
@@ -17,6 +19,7 @@
 #include "journal.h"
 #include "key.h"
 #include "node.h"
+#include "record.h"
 #include "sshsig.h"
 
 #include <jansson.h>
@@ -51,6 +54,12 @@ int main(int argc, char **argv)
 	cts_key *key = NULL;
 	long long seq;
 
+	if (argc == 3 && strcmp(argv[1], "--derived-id") == 0) {
+		char rid[37];
+		cts_record_derived_id(rid, argv[2]);
+		printf("%s\n", rid);
+		return 0;
+	}
 	if (!keyp || !node || !seq_s || !out || (!ops_p && !raw_p)) {
 		fprintf(stderr, "usage: see tests/tools/craft.c\n");
 		return 2;

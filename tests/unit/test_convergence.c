@@ -5,6 +5,12 @@
  * The union of their changesets, imported by fresh nodes in many random
  * orders and batchings, always gives the same content digest; importing
  * twice changes nothing; the three nodes themselves end on that digest.
+ *
+ * With forks (test_convergence_forks): one node's key signs two versions
+ * of one changeset, a node that saw both records the fork; the union,
+ * with the versions, the rest of the forked chain and the fork record
+ * seen in every order (and with the first version known only from the
+ * record), always gives the same digest, without either version.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -111,19 +117,18 @@ static int collect(cts_node **nodes, int count, item **out)
 	return total;
 }
 
-static void test_convergence(void **state)
+/* A region and its three nodes, enrolled, with the shared record ids. */
+static cts_node *setup(cts_node *n[NODES], char **auth, char ids_a[6][37], char ids_b[4][37])
 {
-	(void)state;
-	cts_node *region, *n[NODES];
-	char *auth = NULL, ids_a[6][37], ids_b[4][37], digest[65], ref[65] = "";
+	cts_node *region;
 	int already;
 
 	root = tu_tmpdir();
 	region = make("region-x", "normandie", CTS_ROLE_AUTHORITY, NULL);
-	assert_int_equal(cts_store_meta_get(region->store, "public_key", &auth), 0);
-	n[0] = make("ta-1", "ta", CTS_ROLE_TERRITORY, auth);
-	n[1] = make("ta-2", "ta", CTS_ROLE_TERRITORY, auth);
-	n[2] = make("tb-1", "tb", CTS_ROLE_TERRITORY, auth);
+	assert_int_equal(cts_store_meta_get(region->store, "public_key", auth), 0);
+	n[0] = make("ta-1", "ta", CTS_ROLE_TERRITORY, *auth);
+	n[1] = make("ta-2", "ta", CTS_ROLE_TERRITORY, *auth);
+	n[2] = make("tb-1", "tb", CTS_ROLE_TERRITORY, *auth);
 	for (int i = 0; i < NODES; i++) {
 		char *line = NULL;
 		assert_int_equal(cts_store_meta_get(n[i]->store, "public_key", &line), 0);
@@ -137,6 +142,16 @@ static void test_convergence(void **state)
 		cts_record_new_id(ids_a[i]);
 	for (int i = 0; i < 4; i++)
 		cts_record_new_id(ids_b[i]);
+	return region;
+}
+
+static void test_convergence(void **state)
+{
+	(void)state;
+	cts_node *region, *n[NODES];
+	char *auth = NULL, ids_a[6][37], ids_b[4][37], digest[65], ref[65] = "";
+
+	region = setup(n, &auth, ids_a, ids_b);
 
 	/* Rounds of concurrent edits and partial exchanges. */
 	for (int r = 0; r < ROUNDS; r++) {
@@ -238,10 +253,243 @@ static void test_convergence(void **state)
 	free(root);
 }
 
+/* ---- forks seen in every order ---- */
+
+#define CRIT 4 /* v1 n°s, v1 n°s+1, v2 n°s, the fork record */
+
+static void exchange_any(cts_node *to, cts_node *from)
+{
+	cts_import_stats st = { 0 };
+	tu_seal(to);
+	if (cts_import_dir(to, from->home, &st) < 0 || cts_import_process(to, &st) < 0)
+		fail_msg("import %s <- %s : %s", to->id, from->id, cts_error_message());
+	cts_import_stats_dispose(&st);
+}
+
+static void put_member(cts_node *n, const char *rid, const char *name)
+{
+	json_t *set = json_pack("{s:s, s:s}", "last_name", name, "college", "etat");
+	if (cts_record_put(n->store, "member", rid, set) < 0)
+		fail_msg("écriture : %s", cts_error_message());
+	json_decref(set);
+}
+
+static int count_sql(cts_node *n, const char *sql, const char *arg)
+{
+	sqlite3_stmt *s;
+	int c;
+
+	assert_int_equal(sqlite3_prepare_v2(n->store->db, sql, -1, &s, NULL), SQLITE_OK);
+	if (arg)
+		sqlite3_bind_text(s, 1, arg, -1, SQLITE_STATIC);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	c = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	return c;
+}
+
+static void read_item(item *it, const char *home, const char *node, int64_t seq)
+{
+	snprintf(it->node, sizeof(it->node), "%s", node);
+	it->seq = seq;
+	assert_int_equal(cts_history_read(home, node, seq, &it->json, &it->jl, &it->sig, &it->sl), 0);
+}
+
+/* A fresh node imports `rest` (shuffled) with the critical items inserted,
+ * in the order `perm`, at random places; random batches. Its digest. */
+static void import_order(const char *auth, int trial, item *rest, int nrest, item *crit, const int *perm, int ncrit,
+			 char digest[65], char forked_rids[3][37])
+{
+	char name[32];
+	cts_node *f;
+	cts_import_stats st = { 0 };
+	int total = nrest + ncrit, next = 0, *at = calloc((size_t)total, sizeof(int)), *slot = calloc((size_t)total, sizeof(int));
+
+	snprintf(name, sizeof(name), "fresh-fork-%d", trial);
+	f = make(name, "tc", CTS_ROLE_TERRITORY, auth);
+	for (int i = nrest - 1; i > 0; i--) {
+		int j = (int)rnd((unsigned)i + 1);
+		item tmp = rest[i];
+		rest[i] = rest[j];
+		rest[j] = tmp;
+	}
+	/* Choose ncrit distinct positions among total, in increasing order. */
+	for (int k = 0; k < total; k++)
+		slot[k] = -1;
+	for (int c = 0; c < ncrit; c++) {
+		int p;
+		do
+			p = (int)rnd((unsigned)total);
+		while (slot[p] != -1);
+		slot[p] = 0;
+	}
+	for (int k = 0, c = 0, r = 0; k < total; k++)
+		at[k] = slot[k] == 0 ? -(1 + perm[c++]) : r++;
+	while (next < total) {
+		int batch = 1 + (int)rnd(6);
+		for (int b = 0; b < batch && next < total; b++, next++) {
+			item *it = at[next] < 0 ? &crit[-at[next] - 1] : &rest[at[next]];
+			assert_int_equal(cts_import_offer(f, it->node, it->seq, it->json, it->jl, it->sig, it->sl, &st), 0);
+		}
+		assert_int_equal(cts_import_process(f, &st), 0);
+	}
+	assert_int_equal(cts_record_digest(f->store, digest), 0);
+	/* Neither version nor what follows the fork is applied; the fork is known. */
+	for (int k = 0; k < 3; k++)
+		assert_int_equal(count_sql(f, "SELECT count(*) FROM member WHERE id = ?", forked_rids[k]), 0);
+	assert_int_equal(count_sql(f, "SELECT count(*) FROM fork_known WHERE node = ?", "tb-1"), 1);
+	if (trial % 7 == 0) { /* rebuild replays to the same digest */
+		char again[65];
+		assert_int_equal(cts_import_rebuild(f, &st), 0);
+		assert_int_equal(cts_record_digest(f->store, again), 0);
+		assert_string_equal(again, digest);
+	}
+	cts_import_stats_dispose(&st);
+	cts_node_free(f);
+	free(at);
+	free(slot);
+}
+
+static void test_convergence_forks(void **state)
+{
+	(void)state;
+	cts_node *region, *n[NODES], *twin;
+	char *auth = NULL, ids_a[6][37], ids_b[4][37], forked[3][37], digest[65], ref[65] = "", *twin_home, cmd[1200];
+	int count, nrest = 0, trial = 0;
+	int64_t s;
+	item *items = NULL, *rest, crit[CRIT];
+
+	region = setup(n, &auth, ids_a, ids_b);
+	for (int r = 0; r < 4; r++) {
+		for (int i = 0; i < NODES; i++) {
+			edit(n[i], i < 2 ? ids_a : ids_b, i < 2 ? 6 : 4);
+			tu_seal(n[i]);
+		}
+		exchange(n[(r + 1) % NODES], n[r % NODES]);
+	}
+	/* tb-1's key signs two versions of its next changeset: its home is
+	 * copied (a restored backup), each copy writes its own n°s. */
+	twin_home = tu_path(root, "tb-1-twin");
+	cts_node_free(n[2]);
+	snprintf(cmd, sizeof(cmd), "cp -a '%s/tb-1' '%s'", root, twin_home);
+	assert_int_equal(system(cmd), 0);
+	{
+		char *home = tu_path(root, "tb-1");
+		assert_int_equal(cts_node_open(&n[2], home), 0);
+		free(home);
+	}
+	assert_int_equal(cts_node_open(&twin, twin_home), 0);
+	for (int k = 0; k < 3; k++)
+		cts_record_new_id(forked[k]);
+	put_member(n[2], forked[0], "VERSION-UN");
+	tu_seal(n[2]);
+	put_member(twin, forked[1], "VERSION-DEUX");
+	tu_seal(twin);
+	put_member(n[2], forked[2], "APRES");
+	tu_seal(n[2]);
+	assert_int_equal(cts_store_meta_get_int(n[2]->store, "last_seq", &s, 0), 0);
+	s--; /* the forked seq */
+	/* ta-1 sees both versions and records the fork in its next changeset. */
+	exchange(n[0], n[2]);
+	exchange_any(n[0], twin);
+	assert_int_equal(count_sql(n[0], "SELECT count(*) FROM fork WHERE node = ?", "tb-1"), 1);
+	tu_seal(n[0]);
+	for (int i = 0; i < 2; i++)
+		exchange_any(n[i], n[(i + 1) % 2]);
+
+	/* The union: everything but the critical items, which go in every order. */
+	{
+		cts_node *all[NODES + 1] = { region, n[0], n[1], n[2] };
+		count = collect(all, NODES + 1, &items);
+		rest = calloc((size_t)count, sizeof(*rest));
+		memset(crit, 0, sizeof(crit));
+		for (int i = 0; i < count; i++) {
+			int c = strcmp(items[i].node, "tb-1") == 0 && items[i].seq == s ? 0
+				: strcmp(items[i].node, "tb-1") == 0 && items[i].seq == s + 1 ? 1
+				: strstr(items[i].json, "\"table\":\"fork\"") ? 3
+										 : -1;
+			if (c >= 0)
+				crit[c] = items[i];
+			else
+				rest[nrest++] = items[i];
+		}
+		read_item(&crit[2], twin_home, "tb-1", s);
+		assert_non_null(crit[0].json);
+		assert_non_null(crit[1].json);
+		assert_non_null(crit[3].json);
+		assert_string_equal(crit[3].node, "ta-1");
+	}
+	/* Every order of the four, then every order of three with the first
+	 * version known only from the fork record. */
+	for (int variant = 0; variant < 2; variant++) {
+		int nc = variant == 0 ? CRIT : CRIT - 1, nperm = variant == 0 ? 24 : 6;
+		item sub[CRIT];
+		for (int c = 0, k = 0; c < CRIT; c++)
+			if (!(variant == 1 && c == 0))
+				sub[k++] = crit[c];
+		for (int p = 0; p < nperm; p++) {
+			int perm[CRIT], used[CRIT] = { 0 }, code = p;
+			for (int k = 0; k < nc; k++) { /* the p-th permutation (factorial base) */
+				int f = 1, pick;
+				for (int m = 2; m < nc - k; m++)
+					f *= m;
+				pick = code / f;
+				code %= f;
+				for (int m = 0; m < nc; m++)
+					if (!used[m] && pick-- == 0) {
+						perm[k] = m;
+						used[m] = 1;
+						break;
+					}
+			}
+			import_order(auth, trial++, rest, nrest, sub, perm, nc, digest, forked);
+			if (!ref[0])
+				memcpy(ref, digest, 65);
+			assert_string_equal(digest, ref);
+		}
+	}
+	/* The nodes that were not forked converge too once they saw everything. */
+	{
+		cts_node *peers[] = { region, n[0], n[1], n[2], twin };
+		for (int round = 0; round < 2; round++)
+			for (int i = 0; i < 2; i++)
+				for (int j = 0; j < 5; j++)
+					if (peers[j] != n[i])
+						exchange_any(n[i], peers[j]);
+		for (int j = 1; j < 5; j++)
+			exchange_any(region, peers[j]);
+		for (int i = 0; i < 2; i++)
+			exchange_any(n[i], region);
+		assert_int_equal(cts_record_digest(region->store, digest), 0);
+		assert_string_equal(digest, ref);
+		for (int i = 0; i < 2; i++) {
+			assert_int_equal(cts_record_digest(n[i]->store, digest), 0);
+			assert_string_equal(digest, ref);
+		}
+	}
+	for (int i = 0; i < count; i++) {
+		free(items[i].json);
+		free(items[i].sig);
+	}
+	free(crit[2].json);
+	free(crit[2].sig);
+	free(items);
+	free(rest);
+	for (int i = 0; i < NODES; i++)
+		cts_node_free(n[i]);
+	cts_node_free(twin);
+	cts_node_free(region);
+	free(twin_home);
+	free(auth);
+	tu_rmtree(root);
+	free(root);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_convergence),
+		cmocka_unit_test(test_convergence_forks),
 	};
 	assert_int_equal(cts_crypto_init(), 0);
 	return cmocka_run_group_tests(tests, NULL, NULL);
