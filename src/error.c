@@ -119,6 +119,7 @@ const char *cts_error_name(int code)
 	case CTS_EBUSY: return "nœud occupé";
 	case CTS_EREJECT: return "refusé par le dépôt";
 	case CTS_ELIMIT: return "limite dépassée";
+	case CTS_EACCESS: return "accès au dépôt refusé";
 	default: return "erreur interne";
 	}
 }

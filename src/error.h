@@ -30,7 +30,9 @@ typedef enum {
 	CTS_EVERSION = -12,  /* data written by a newer version */
 	CTS_EBUSY = -13,     /* another process holds the node */
 	CTS_EREJECT = -14,   /* remote refused (non-fast-forward, rewritten branch) */
-	CTS_ELIMIT = -15     /* input exceeds a size/count/depth limit */
+	CTS_ELIMIT = -15,    /* input exceeds a size/count/depth limit */
+	CTS_EACCESS = -16    /* the remote refused us, or we refused it: token, certificate,
+	                        host key (a setting to fix; retrying will not help) */
 } cts_error;
 
 /* Record `code` with a printf-style message; returns `code`. */

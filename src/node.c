@@ -329,6 +329,23 @@ int cts_node_set_remote(cts_node *n, const char *url)
 	return rc;
 }
 
+int cts_node_proxy(cts_node *n, char **out)
+{
+	int rc = cts_store_meta_get(n->store, "proxy", out);
+
+	if (rc == CTS_ENOTFOUND) {
+		cts_error_clear();
+		*out = NULL;
+		return 0;
+	}
+	return rc;
+}
+
+int cts_node_set_proxy(cts_node *n, const char *proxy)
+{
+	return cts_store_meta_set(n->store, "proxy", proxy);
+}
+
 /* The authority's first operations: its own registry entry, its
  * territory entry and the built-in themes. */
 static int seed_authority(cts_node *n, const char *pubkey)

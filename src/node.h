@@ -6,6 +6,8 @@
  *   HOME/node.key                    Ed25519 key, encrypted at rest (key.h)
  *   HOME/changesets/<node>/<seq>.json[.sig]   accepted signed history
  *   HOME/repo.git                    bare clone of the regional repository
+ *   HOME/git-token                   token of an HTTPS regional repository (0600,
+ *                                    optional; sync/gitnet.h)
  */
 #ifndef CTS_NODE_H
 #define CTS_NODE_H
@@ -69,6 +71,13 @@ char *cts_node_path(const cts_node *n, const char *rel);
 
 /* Change the remote URL (meta). */
 int cts_node_set_remote(cts_node *n, const char *url);
+
+/* The proxy setting remembered for the remote (meta "proxy"): *out is
+ * NULL when none was given (the environment's proxy applies), else
+ * "direct", "auto" or a URL (sync/gitnet.h); malloc'd. */
+int cts_node_proxy(cts_node *n, char **out);
+/* Remember it (checked by the caller with cts_gitnet_proxy_check()). */
+int cts_node_set_proxy(cts_node *n, const char *proxy);
 
 /* mkdir -p with mode 0700. */
 int cts_mkdirs(const char *path);

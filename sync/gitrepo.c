@@ -2,9 +2,11 @@
 
 #include "crashpoint.h"
 #include "error.h"
+#include "gitnet.h"
 
 #include <git2/sys/odb_backend.h>
 
+#include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
 #include <pthread.h>
@@ -22,7 +24,11 @@
 struct cts_gitrepo {
 	git_repository *repo;
 	char *path;
-	int bare_only; /* opened with git_repository_open_bare */
+	int bare_only;    /* opened with git_repository_open_bare */
+	char *token_file; /* cts_gitrepo_set_net(), may be NULL */
+	char *proxy;      /* idem: NULL = the environment */
+	char *token;      /* loaded when a server first asks (sodium memory) */
+	int token_loaded;
 };
 
 /* Unreachable loose objects younger than this are kept by maintain(). */
@@ -107,7 +113,31 @@ void cts_gitrepo_free(cts_gitrepo *repo)
 		return;
 	git_repository_free(repo->repo);
 	free(repo->path);
+	free(repo->token_file);
+	free(repo->proxy);
+	cts_gitnet_token_free(repo->token);
 	free(repo);
+}
+
+int cts_gitrepo_set_net(cts_gitrepo *repo, const char *token_file, const char *proxy)
+{
+	char *tf = NULL, *px = NULL;
+	int rc;
+
+	if ((rc = cts_gitnet_proxy_check(proxy)) < 0)
+		return rc;
+	if ((token_file && !(tf = strdup(token_file))) || (proxy && !(px = strdup(proxy)))) {
+		free(tf);
+		return oom();
+	}
+	free(repo->token_file);
+	free(repo->proxy);
+	repo->token_file = tf;
+	repo->proxy = px;
+	cts_gitnet_token_free(repo->token);
+	repo->token = NULL;
+	repo->token_loaded = 0;
+	return 0;
 }
 
 static int wrap(cts_gitrepo **out, git_repository *r, const char *path, int bare_only)
@@ -236,6 +266,8 @@ int cts_gitrepo_set_remote(cts_gitrepo *repo, const char *url)
 
 	if (!url || !*url || strpbrk(url, "\n\r"))
 		return cts_error_set(CTS_EINVAL, "adresse du dépôt régional vide ou invalide");
+	if ((rc = cts_gitnet_url_check(url)) < 0)
+		return rc;
 	rc = git_remote_lookup(&rem, repo->repo, "origin");
 	if (rc == 0) {
 		const char *cur = git_remote_url(rem);
@@ -518,19 +550,47 @@ cleanup:
 /* ---- SSH: credentials ---- */
 
 typedef struct {
-	const char *url;     /* of the remote: gives the port for host keys */
-	int cred_step;       /* next credential source to try */
-	int cred_tries;      /* credentials handed out on this connection */
-	int auth_failed;     /* all credential sources were refused */
-	char tried[600];     /* what was tried, for the error message */
-	char cert_msg[1400]; /* why the host key was refused */
-	char rejected[600];  /* first ref the remote refused, with its status */
+	const char *url;          /* of the remote: gives the port for host keys */
+	cts_gitrepo *repo;        /* its token settings */
+	cts_gitnet_watch *watch;  /* no-progress watchdog (network remotes) */
+	int cred_step;            /* next credential source to try */
+	int cred_tries;           /* credentials handed out on this connection */
+	int auth_failed;          /* all credential sources were refused */
+	int token_sent;           /* the HTTPS token was handed out on this connection */
+	int access_rc;            /* a cts_error for access_msg (HTTPS credentials) */
+	char tried[600];          /* what was tried, for the error message */
+	char cert_msg[1400];      /* why the host key or certificate was refused */
+	char access_msg[1400];    /* why no credential was given */
+	char rejected[600];       /* first ref the remote refused, with its status */
+	char proxy[600];          /* proxy of the exchange, for messages ("" if none) */
 } cb_state;
 
+/* Forget what happened on the previous connection (the remote, its
+ * settings and the watchdog stay). */
 static void state_reset(cb_state *st, const char *url)
 {
+	cts_gitrepo *repo = st->repo;
+	cts_gitnet_watch *watch = st->watch;
+	char proxy[sizeof(st->proxy)];
+
+	memcpy(proxy, st->proxy, sizeof(proxy));
 	memset(st, 0, sizeof(*st));
 	st->url = url;
+	st->repo = repo;
+	st->watch = watch;
+	memcpy(st->proxy, proxy, sizeof(proxy));
+}
+
+/* Every callback is progress; an expired watchdog stops the exchange at
+ * the first callback it reaches. */
+static int progress_tick(cb_state *st)
+{
+	if (cts_gitnet_watch_expired(st->watch)) {
+		git_error_set_str(GIT_ERROR_NET, "délai d'attente dépassé");
+		return GIT_EUSER;
+	}
+	cts_gitnet_watch_touch(st->watch);
+	return 0;
 }
 
 static const char *local_user(void)
@@ -553,6 +613,73 @@ static void tried_add(cb_state *st, const char *what)
 	snprintf(st->tried + l, sizeof(st->tried) - l, "%s%s", l ? ", " : "", what);
 }
 
+static int is_http_url(const char *url)
+{
+	return url && (strncasecmp(url, "https://", 8) == 0 || strncasecmp(url, "http://", 7) == 0);
+}
+
+/* Refuse to give credentials, saying why (the token is never in it). */
+static int deny(cb_state *st, int code, const char *msg)
+{
+	st->access_rc = code;
+	snprintf(st->access_msg, sizeof(st->access_msg), "%s", msg);
+	git_error_set_str(GIT_ERROR_HTTP, msg);
+	return GIT_EAUTH;
+}
+
+static const char token_hint[] =
+    "Enregistrez le jeton fourni par l'administrateur du serveur git avec « ctsnode remote "
+    "token --file FICHIER » (ou la variable CTSNODE_GIT_TOKEN)";
+
+/* HTTP basic authentication with the token, once per connection: asked
+ * again, the server refused it. */
+static int http_credentials(git_credential **out, const char *url, const char *user_from_url,
+                            unsigned int allowed, cb_state *st)
+{
+	cts_gitrepo *repo = st->repo;
+	const char *user = cts_gitnet_token_user(user_from_url);
+	char msg[1400];
+	int rc;
+
+	if (!(allowed & GIT_CREDENTIAL_USERPASS_PLAINTEXT))
+		return deny(st, CTS_EACCESS,
+		            "le serveur demande une authentification que ctsnode ne sait pas donner "
+		            "(seul un jeton en authentification HTTP « Basic » est pris en charge)");
+	if (st->token_sent) {
+		snprintf(msg, sizeof(msg),
+		         "jeton refusé par le serveur (utilisateur « %.100s ») : il est erroné, "
+		         "expiré ou sans droit sur ce dépôt. %s ; le travail reste gardé sur ce "
+		         "poste",
+		         user, token_hint);
+		return deny(st, CTS_EACCESS, msg);
+	}
+	if (strncasecmp(url, "https://", 8) != 0)
+		return deny(st, CTS_EACCESS,
+		            "le serveur demande un jeton sur une adresse http:// non chiffrée : le "
+		            "jeton n'est envoyé qu'en https://");
+	if (repo && !repo->token_loaded) {
+		if ((rc = cts_gitnet_token_load(&repo->token, repo->token_file)) < 0) {
+			rc = deny(st, rc, cts_error_message());
+			cts_error_clear();
+			return rc;
+		}
+		repo->token_loaded = 1;
+	} else if (!repo) {
+		return deny(st, CTS_EACCESS, "le serveur demande un jeton");
+	}
+	if (!repo->token) {
+		snprintf(msg, sizeof(msg),
+		         "le dépôt régional demande une authentification et aucun jeton n'est "
+		         "configuré. %s",
+		         token_hint);
+		return deny(st, CTS_EACCESS, msg);
+	}
+	if (strchr(user, ':') || strlen(user) > 256)
+		return deny(st, CTS_EACCESS, "CTSNODE_GIT_USER : nom d'utilisateur invalide");
+	st->token_sent = 1;
+	return git_credential_userpass_plaintext_new(out, user, repo->token);
+}
+
 static int credentials(git_credential **out, const char *url, const char *user_from_url,
                        unsigned int allowed, void *payload)
 {
@@ -562,7 +689,10 @@ static int credentials(git_credential **out, const char *url, const char *user_f
 	const char *home = getenv("HOME");
 	char priv[4096], pub[4200];
 
-	(void)url;
+	if (progress_tick(st) < 0)
+		return GIT_EUSER;
+	if (is_http_url(url))
+		return http_credentials(out, url, user_from_url, allowed, st);
 	if (allowed == GIT_CREDENTIAL_USERNAME)
 		return git_credential_username_new(out, user);
 	if (!(allowed & GIT_CREDENTIAL_SSH_KEY)) {
@@ -931,6 +1061,70 @@ static int known_hosts_lookup(FILE *f, const git_cert_hostkey *hk, const char *c
 	return result;
 }
 
+static void day_text(char *buf, size_t size, int64_t t)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (t && gmtime_r(&tt, &tm))
+		strftime(buf, size, "%Y-%m-%d", &tm);
+	else
+		snprintf(buf, size, "?");
+}
+
+/* A TLS certificate libgit2 (mbedTLS) found invalid is refused, with what
+ * it is; a valid one is accepted as is. */
+static int tls_certificate_check(const git_cert_x509 *x, int valid, const char *host,
+                                 cb_state *st)
+{
+	cts_gitnet_cert c;
+	char reason[800], day[32], h[256];
+	const char *hint;
+	time_t now = time(NULL);
+	int readable;
+
+	if (valid)
+		return 0;
+	snprintf(h, sizeof(h), "%s", host && strlen(host) < sizeof(h) ? host : "?");
+	readable = cts_gitnet_cert_describe(&c, x->data, x->len, h) == 0;
+	cts_error_clear();
+	hint = "prévenez l'administrateur du serveur git";
+	if (!readable) {
+		snprintf(c.subject, sizeof(c.subject), "illisible");
+		fmt_trunc(reason, sizeof(reason), "il est illisible");
+	} else if (c.not_after && now > c.not_after) {
+		day_text(day, sizeof(day), c.not_after);
+		fmt_trunc(reason, sizeof(reason), "il a expiré le %s", day);
+	} else if (c.not_before && now < c.not_before) {
+		day_text(day, sizeof(day), c.not_before);
+		fmt_trunc(reason, sizeof(reason), "il n'est valable qu'à partir du %s", day);
+	} else if (!c.name_matches) {
+		unsigned char ip[16];
+		fmt_trunc(reason, sizeof(reason), "il est établi pour « %.300s », pas pour « %s »",
+		          c.names, h);
+		hint = inet_pton(AF_INET, h, ip) == 1 || inet_pton(AF_INET6, h, ip) == 1
+		           ? "un certificat n'est vérifié que pour un nom de serveur : écrivez ce nom, "
+		             "pas son adresse IP, dans l'adresse du dépôt régional (--remote)"
+		           : "vérifiez l'adresse du dépôt régional (--remote)";
+	} else {
+		fmt_trunc(reason, sizeof(reason),
+		          "il n'est pas signé par une autorité de certification reconnue "
+		          "(magasin du système%s)",
+		          getenv("CTSNODE_CA_FILE") && *getenv("CTSNODE_CA_FILE")
+		              ? " et CTSNODE_CA_FILE"
+		              : "");
+		hint = "si c'est bien le serveur de votre organisation, vérifiez cette empreinte "
+		       "auprès de son service informatique, puis indiquez le fichier de son "
+		       "autorité de certification avec la variable CTSNODE_CA_FILE";
+	}
+	fmt_trunc(st->cert_msg, sizeof(st->cert_msg),
+	          "certificat du serveur %s refusé (empreinte SHA-256 %s) : %s. Certificat : "
+	          "%.200s ; émis par : %.200s. Connexion refusée, rien n'a été envoyé : %s",
+	          h, c.fingerprint, reason, c.subject, c.issuer[0] ? c.issuer : "?", hint);
+	git_error_set_str(GIT_ERROR_SSL, st->cert_msg);
+	return GIT_ECERTIFICATE;
+}
+
 static int certificate_check(git_cert *cert, int valid, const char *host, void *payload)
 {
 	cb_state *st = payload;
@@ -941,9 +1135,12 @@ static int certificate_check(git_cert *cert, int valid, const char *host, void *
 	int port = url_port(st->url), result = KH_NONE;
 	FILE *f;
 
-	(void)valid;
+	if (progress_tick(st) < 0)
+		return GIT_EUSER;
+	if (cert->cert_type == GIT_CERT_X509)
+		return tls_certificate_check((const git_cert_x509 *)cert, valid, host, st);
 	if (cert->cert_type != GIT_CERT_HOSTKEY_LIBSSH2)
-		return GIT_PASSTHROUGH; /* TLS: libgit2's own validation */
+		return valid ? 0 : GIT_ECERTIFICATE; /* never accepted silently */
 	if (!host || strlen(host) > 500)
 		host = "?";
 	snprintf(name1, sizeof(name1), port == 22 ? "%s" : "[%s]:%d", host, port);
@@ -1010,12 +1207,46 @@ static int update_reference(const char *refname, const char *status, void *paylo
 	return 0;
 }
 
+static int on_sideband(const char *str, int len, void *payload)
+{
+	(void)str;
+	(void)len;
+	return progress_tick(payload);
+}
+
+static int on_transfer(const git_indexer_progress *stats, void *payload)
+{
+	(void)stats;
+	return progress_tick(payload);
+}
+
+static int on_pack(int stage, uint32_t current, uint32_t total, void *payload)
+{
+	(void)stage;
+	(void)current;
+	(void)total;
+	return progress_tick(payload);
+}
+
+static int on_push_transfer(unsigned int current, unsigned int total, size_t bytes,
+                            void *payload)
+{
+	(void)current;
+	(void)total;
+	(void)bytes;
+	return progress_tick(payload);
+}
+
 static void set_callbacks(git_remote_callbacks *cb, cb_state *st)
 {
 	git_remote_init_callbacks(cb, GIT_REMOTE_CALLBACKS_VERSION);
 	cb->credentials = credentials;
 	cb->certificate_check = certificate_check;
 	cb->push_update_reference = update_reference;
+	cb->sideband_progress = on_sideband;
+	cb->transfer_progress = on_transfer;
+	cb->pack_progress = on_pack;
+	cb->push_transfer_progress = on_push_transfer;
 	cb->payload = st;
 }
 
@@ -1033,23 +1264,56 @@ static const char *local_path(const char *url)
 	return url;
 }
 
-/* Translate a transport failure. Host key and authentication problems
- * are configuration errors (CTS_EGIT); failing to reach the remote or to
- * find the repository there, or losing the connection, is CTS_ENET. */
+/* The HTTP status in a libgit2 message ("... status code: 403"), or 0. */
+static int http_status(const char *m)
+{
+	const char *p = strstr(m, "status code: ");
+
+	if (!p)
+		p = strstr(m, "unexpected status: ");
+	if (!p)
+		return 0;
+	return atoi(strchr(p, ':') + 2);
+}
+
+/* Translate a transport failure. Host keys, certificates, tokens and
+ * authentication are settings to fix (CTS_EACCESS); failing to reach the
+ * remote or to find the repository there, losing the connection or
+ * getting no answer for the timeout, is CTS_ENET. */
 static int transport_fail(int git_rc, const cb_state *st, const char *what, const char *url)
 {
 	const git_error *e = git_error_last();
 	const char *m = e && e->message ? e->message : "erreur inconnue";
-	int klass = e ? e->klass : GIT_ERROR_NONE;
+	int klass = e ? e->klass : GIT_ERROR_NONE, status = http_status(m);
+	char via[700] = "";
 
+	if (st->proxy[0])
+		fmt_trunc(via, sizeof(via), ", par le proxy %s", st->proxy);
+	if (cts_gitnet_watch_expired(st->watch))
+		return cts_error_set(CTS_ENET,
+		                     "dépôt régional injoignable (%s%s) : %s : aucune réponse depuis "
+		                     "%d s, échange abandonné",
+		                     url, via, what, cts_gitnet_timeout_seconds());
+	if (st->access_rc)
+		return cts_error_set(st->access_rc, "%s (%s) : %s", what, url, st->access_msg);
 	if (git_rc == GIT_ECERTIFICATE || st->cert_msg[0])
-		return cts_error_set(CTS_EGIT, "%s (%s) : %s", what, url,
+		return cts_error_set(CTS_EACCESS, "%s (%s) : %s", what, url,
 		                     st->cert_msg[0] ? st->cert_msg : m);
-	if (git_rc == GIT_EAUTH || st->auth_failed ||
+	if (git_rc == GIT_EAUTH || st->auth_failed || status == 401 ||
 	    (klass == GIT_ERROR_SSH &&
 	     (strstr(m, "uthenticat") || strstr(m, "ublic key") || strstr(m, "rivate key"))))
-		return cts_error_set(CTS_EGIT, "%s (%s) : accès refusé par le serveur : %s", what,
+		return cts_error_set(CTS_EACCESS, "%s (%s) : accès refusé par le serveur : %s", what,
 		                     url, m);
+	if (status && strstr(m, "proxy"))
+		return cts_error_set(CTS_ENET,
+		                     "dépôt régional injoignable (%s%s) : %s : le proxy ne peut pas y "
+		                     "conduire (réponse HTTP %d)",
+		                     url, via, what, status);
+	if (status == 403)
+		return cts_error_set(CTS_EACCESS,
+		                     "%s (%s) : accès interdit par le serveur (HTTP 403) : le jeton n'a "
+		                     "pas les droits nécessaires sur ce dépôt",
+		                     what, url);
 	if (git_rc == GIT_ENONFASTFORWARD)
 		return cts_error_set(CTS_EREJECT, "%s (%s) refusé : %s", what, url, m);
 	{
@@ -1072,7 +1336,8 @@ static int transport_fail(int git_rc, const cb_state *st, const char *what, cons
 	if (git_rc == GIT_EINVALIDSPEC || klass == GIT_ERROR_INVALID || klass == GIT_ERROR_CONFIG ||
 	    klass == GIT_ERROR_NOMEMORY || klass == GIT_ERROR_ODB || klass == GIT_ERROR_INDEXER)
 		return cts_error_set(CTS_EGIT, "%s (%s) : %s", what, url, m);
-	return cts_error_set(CTS_ENET, "dépôt régional injoignable (%s) : %s : %s", url, what, m);
+	return cts_error_set(CTS_ENET, "dépôt régional injoignable (%s%s) : %s : %s", url, via, what,
+	                     m);
 }
 
 static int lookup_origin(cts_gitrepo *repo, git_remote **rem)
@@ -1083,6 +1348,62 @@ static int lookup_origin(cts_gitrepo *repo, git_remote **rem)
 		return cts_error_set(CTS_EINVAL,
 		                     "aucun dépôt régional configuré (remote « origin » absent)");
 	return rc < 0 ? git_fail(CTS_EGIT, "lecture du dépôt distant") : 0;
+}
+
+/* One exchange with origin: the remote, its callbacks, proxy and
+ * certificate store, and the no-progress watchdog of network remotes. */
+typedef struct {
+	git_remote *rem;
+	const char *url;
+	git_remote_callbacks cbs;
+	git_proxy_options proxy;
+	cb_state st;
+} session;
+
+static void session_close(session *s)
+{
+	cts_gitnet_watch_stop(s->st.watch);
+	s->st.watch = NULL;
+	git_remote_free(s->rem);
+	s->rem = NULL;
+}
+
+static int session_open(session *s, cts_gitrepo *repo)
+{
+	int rc;
+
+	memset(s, 0, sizeof(*s));
+	if ((rc = lookup_origin(repo, &s->rem)) < 0)
+		return rc;
+	s->url = git_remote_url(s->rem);
+	s->st.repo = repo;
+	state_reset(&s->st, s->url);
+	set_callbacks(&s->cbs, &s->st);
+	cts_gitnet_proxy_options(&s->proxy, repo->proxy);
+	if (!cts_gitnet_proxy_describe(repo->proxy, s->url, s->st.proxy, sizeof(s->st.proxy)))
+		s->st.proxy[0] = '\0';
+	if (strncasecmp(s->url, "https://", 8) == 0 && (rc = cts_gitnet_tls_prepare()) < 0)
+		goto fail;
+	if (!local_path(s->url) && (rc = cts_gitnet_watch_start(&s->st.watch)) < 0)
+		goto fail;
+	return 0;
+fail:
+	session_close(s);
+	return rc;
+}
+
+/* Connect, with redirections kept on the same server (the token is never
+ * sent to another host). */
+static int session_connect(session *s, git_direction dir)
+{
+	git_remote_connect_options o;
+
+	git_remote_connect_options_init(&o, GIT_REMOTE_CONNECT_OPTIONS_VERSION);
+	o.callbacks = s->cbs;
+	o.proxy_opts = s->proxy;
+	o.follow_redirects = GIT_REMOTE_REDIRECT_NONE;
+	git_error_clear();
+	return git_remote_connect_ext(s->rem, dir, &o);
 }
 
 static const git_remote_head *find_head(const git_remote_head **heads, size_t n, const char *name)
@@ -1097,21 +1418,17 @@ static const git_remote_head *find_head(const git_remote_head **heads, size_t n,
  * reported; if the remote cannot be read again the push status stands. */
 static int verify_pushed(cts_gitrepo *repo, const char *const *refs, const git_oid *local, size_t n)
 {
-	git_remote *rem = NULL;
-	git_remote_callbacks cbs;
 	const git_remote_head **heads;
 	size_t nheads;
-	cb_state st;
+	session s;
 	int rc = 0;
 
-	if (git_remote_lookup(&rem, repo->repo, "origin") < 0) {
-		git_error_clear();
+	if (session_open(&s, repo) < 0) {
+		cts_error_clear();
 		return 0;
 	}
-	state_reset(&st, git_remote_url(rem));
-	set_callbacks(&cbs, &st);
-	if (git_remote_connect(rem, GIT_DIRECTION_FETCH, &cbs, NULL, NULL) < 0 ||
-	    git_remote_ls(&heads, &nheads, rem) < 0) {
+	if (session_connect(&s, GIT_DIRECTION_FETCH) < 0 ||
+	    git_remote_ls(&heads, &nheads, s.rem) < 0) {
 		git_error_clear();
 		goto out;
 	}
@@ -1125,9 +1442,9 @@ static int verify_pushed(cts_gitrepo *repo, const char *const *refs, const git_o
 		                   "; rien n'a été modifié ici",
 		                   refs[i], h ? "porte un autre commit" : "n'a pas cette branche");
 	}
-	git_remote_disconnect(rem);
+	git_remote_disconnect(s.rem);
 out:
-	git_remote_free(rem);
+	session_close(&s);
 	return rc;
 }
 
@@ -1241,15 +1558,12 @@ static int push_nothing_to_send(cts_gitrepo *repo, const char *const *refs, cons
 int cts_gitrepo_push(cts_gitrepo *repo, const char *const *refs, size_t n)
 {
 	git_push_options opts;
-	git_remote *rem = NULL;
-	git_remote_callbacks cbs;
 	const git_remote_head **heads;
 	size_t nheads;
 	char **specs = NULL;
 	git_oid *local = NULL;
 	git_strarray arr;
-	cb_state st;
-	const char *url;
+	session s = {0};
 	int rc = 0;
 
 	if (n == 0)
@@ -1274,18 +1588,11 @@ int cts_gitrepo_push(cts_gitrepo *repo, const char *const *refs, size_t n)
 		}
 		snprintf(specs[i], l, "%s:%s", refs[i], refs[i]);
 	}
-	if ((rc = lookup_origin(repo, &rem)) < 0)
+	if ((rc = session_open(&s, repo)) < 0)
 		goto cleanup;
-	url = git_remote_url(rem);
-	state_reset(&st, url);
-	set_callbacks(&cbs, &st);
-	git_error_clear();
-	if ((rc = git_remote_connect(rem, GIT_DIRECTION_PUSH, &cbs, NULL, NULL)) < 0) {
-		rc = transport_fail(rc, &st, "envoi", url);
-		goto cleanup;
-	}
-	if ((rc = git_remote_ls(&heads, &nheads, rem)) < 0) {
-		rc = transport_fail(rc, &st, "envoi", url);
+	if ((rc = session_connect(&s, GIT_DIRECTION_PUSH)) < 0 ||
+	    (rc = git_remote_ls(&heads, &nheads, s.rem)) < 0) {
+		rc = transport_fail(rc, &s.st, "envoi", s.url);
 		goto cleanup;
 	}
 	/* Never forced: each remote ref must be absent or behind ours. */
@@ -1312,27 +1619,30 @@ int cts_gitrepo_push(cts_gitrepo *repo, const char *const *refs, size_t n)
 		goto cleanup;
 	}
 	git_push_options_init(&opts, GIT_PUSH_OPTIONS_VERSION);
-	opts.callbacks = cbs;
+	opts.callbacks = s.cbs;
+	opts.proxy_opts = s.proxy;
+	opts.follow_redirects = GIT_REMOTE_REDIRECT_NONE;
 	arr.strings = specs;
 	arr.count = n;
-	state_reset(&st, url);
+	state_reset(&s.st, s.url);
 	cts_crashpoint();
-	rc = git_remote_push(rem, &arr, &opts);
+	rc = git_remote_push(s.rem, &arr, &opts);
 	cts_crashpoint();
 	if (rc < 0) {
-		rc = transport_fail(rc, &st, "envoi", url);
+		rc = transport_fail(rc, &s.st, "envoi", s.url);
 		goto cleanup;
 	}
-	if (st.rejected[0]) {
+	if (s.st.rejected[0]) {
 		rc = cts_error_set(
 		    CTS_EREJECT,
 		    "envoi refusé par le dépôt régional : %s ; rien n'a été modifié ici",
-		    st.rejected);
+		    s.st.rejected);
 		goto cleanup;
 	}
+	session_close(&s);
 	rc = verify_pushed(repo, refs, local, n);
 cleanup:
-	git_remote_free(rem);
+	session_close(&s);
 	if (specs)
 		for (size_t i = 0; i < n; i++)
 			free(specs[i]);
@@ -1344,23 +1654,16 @@ cleanup:
 int cts_gitrepo_fetch(cts_gitrepo *repo)
 {
 	git_fetch_options opts;
-	git_remote_callbacks cbs;
-	git_remote *rem = NULL;
 	char spec[] = ORIGIN_FETCHSPEC;
 	char *specs[1] = {spec};
 	git_strarray arr = {specs, 1};
-	cb_state st;
-	const char *url;
+	session s;
 	int rc;
 
-	if ((rc = lookup_origin(repo, &rem)) < 0)
+	if ((rc = session_open(&s, repo)) < 0)
 		return rc;
-	url = git_remote_url(rem);
-	state_reset(&st, url);
-	set_callbacks(&cbs, &st);
-	git_error_clear();
-	if ((rc = git_remote_connect(rem, GIT_DIRECTION_FETCH, &cbs, NULL, NULL)) < 0) {
-		rc = transport_fail(rc, &st, "récupération", url);
+	if ((rc = session_connect(&s, GIT_DIRECTION_FETCH)) < 0) {
+		rc = transport_fail(rc, &s.st, "récupération", s.url);
 		goto cleanup;
 	}
 	/* Nothing new on the remote: the advertised branches are what we
@@ -1368,8 +1671,8 @@ int cts_gitrepo_fetch(cts_gitrepo *repo)
 	{
 		const git_remote_head **heads;
 		size_t nheads;
-		if ((rc = git_remote_ls(&heads, &nheads, rem)) < 0) {
-			rc = transport_fail(rc, &st, "récupération", url);
+		if ((rc = git_remote_ls(&heads, &nheads, s.rem)) < 0) {
+			rc = transport_fail(rc, &s.st, "récupération", s.url);
 			goto cleanup;
 		}
 		if (tracking_up_to_date(repo->repo, heads, nheads)) {
@@ -1379,16 +1682,18 @@ int cts_gitrepo_fetch(cts_gitrepo *repo)
 		}
 	}
 	git_fetch_options_init(&opts, GIT_FETCH_OPTIONS_VERSION);
-	opts.callbacks = cbs;
+	opts.callbacks = s.cbs;
+	opts.proxy_opts = s.proxy;
+	opts.follow_redirects = GIT_REMOTE_REDIRECT_NONE;
 	opts.prune = GIT_FETCH_PRUNE;
 	opts.update_fetchhead = 0;
 	opts.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
-	state_reset(&st, url);
-	if ((rc = git_remote_fetch(rem, &arr, &opts, "ctsnode: fetch")) < 0)
-		rc = transport_fail(rc, &st, "récupération", url);
+	state_reset(&s.st, s.url);
+	if ((rc = git_remote_fetch(s.rem, &arr, &opts, "ctsnode: fetch")) < 0)
+		rc = transport_fail(rc, &s.st, "récupération", s.url);
 	cts_crashpoint();
 cleanup:
-	git_remote_free(rem);
+	session_close(&s);
 	return rc;
 }
 

@@ -1,7 +1,7 @@
 /*
  * The libgit2 layer: a bare repository (the node's local clone, or the
  * regional repository opened by the audit), signed commits that only add
- * files, push/fetch to any remote (path, file://, git://, ssh://), and
+ * files, push/fetch to any remote (path, file://, git://, ssh://, https://), and
  * bounded reading of trees and blobs. It knows nothing of changesets: it
  * moves files and refs. Nothing is ever checked out.
  *
@@ -15,12 +15,27 @@
  *    hashed "|1|salt|hash" entries, @revoked; @cert-authority lines are
  *    ignored). An unknown or changed host key is refused (CTS_EGIT).
  *
+ * HTTPS transport (https://host/path, GitLab, Gitea...; sync/gitnet.h):
+ *  - a token sent as HTTP basic authentication, once per connection (asked
+ *    again, the server refused it), only over https:// and only to the
+ *    remote's host (redirections to another host are refused); never in
+ *    the URL (refused by cts_gitrepo_set_remote), a message or a log;
+ *  - the proxy of cts_gitrepo_set_net(), else the environment's;
+ *  - the certificate must verify against the system's CA store plus
+ *    $CTSNODE_CA_FILE; an invalid one is refused with its subject,
+ *    issuer and SHA-256 fingerprint.
+ *
+ * Network remotes (not paths or file://) are watched: an exchange that
+ * makes no progress for cts_gitnet_timeout_seconds() is abandoned.
+ *
  * Error codes of the transport functions: CTS_ENET when the remote cannot
- * be reached (connection refused, unknown host name, missing path or
- * repository, connection lost): the caller keeps the work locally;
- * CTS_EREJECT when the remote refuses an update (non-fast-forward, hook);
- * CTS_EGIT for anything else, including refused host keys and failed SSH
- * authentication (a configuration problem that retrying will not fix).
+ * be reached (connection refused, unknown host name, proxy unreachable,
+ * missing path or repository, connection lost, no progress for the
+ * timeout): the caller keeps the work locally; CTS_EREJECT when the
+ * remote refuses an update (non-fast-forward, hook); CTS_EACCESS for
+ * refused host keys or certificates, refused or missing tokens and failed
+ * SSH authentication (a setting to fix: retrying will not help); CTS_EGIT
+ * for anything else.
  */
 #ifndef CTS_GITREPO_H
 #define CTS_GITREPO_H
@@ -71,8 +86,17 @@ git_repository *cts_gitrepo_raw(cts_gitrepo *repo);
 int cts_gitrepo_create_bare(const char *path);
 
 /* Set (create or update) the URL of remote "origin": a local path,
- * file://, git://, ssh://user@host:port/path, https://. */
+ * file://, git://, ssh://user@host:port/path, https://. A URL carrying a
+ * password or token is refused (CTS_EINVAL). */
 int cts_gitrepo_set_remote(cts_gitrepo *repo, const char *url);
+
+/* Network settings of this repository's exchanges (copied): the token
+ * file used when an HTTPS server asks for credentials and
+ * $CTSNODE_GIT_TOKEN is not set (NULL: none), and the proxy setting
+ * ("direct", a URL, or NULL/"auto" for the environment; checked with
+ * cts_gitnet_proxy_check()). Without this call: no token file, the
+ * environment's proxy. */
+int cts_gitrepo_set_net(cts_gitrepo *repo, const char *token_file, const char *proxy);
 
 /* Append a signed commit to local branch `ref` (e.g.
  * "refs/heads/nodes/rouen-1") whose tree is the tip's tree plus `files`

@@ -3,6 +3,7 @@
 #include "branchcheck.h"
 #include "changeset.h"
 #include "error.h"
+#include "gitnet.h"
 #include "gitrepo.h"
 #include "incident.h"
 #include "journal.h"
@@ -85,6 +86,21 @@ int cts_sync_create_remote(const char *url)
 	return cts_gitrepo_create_bare(path);
 }
 
+/* The node's token file and remembered proxy (sync/gitnet.h). */
+static int set_net(cts_node *n, cts_gitrepo *repo)
+{
+	char *token_file = cts_node_path(n, CTS_GITNET_TOKEN_FILE), *proxy = NULL;
+	int rc;
+
+	if (!token_file)
+		return cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
+	if ((rc = cts_node_proxy(n, &proxy)) == 0)
+		rc = cts_gitrepo_set_net(repo, token_file, proxy);
+	free(proxy);
+	free(token_file);
+	return rc;
+}
+
 static int open_repo(cts_node *n, const char *url, cts_gitrepo **repo)
 {
 	char *path;
@@ -94,6 +110,8 @@ static int open_repo(cts_node *n, const char *url, cts_gitrepo **repo)
 	*repo = NULL;
 	if (!remote)
 		return cts_error_set(CTS_EINVAL, "aucun dépôt régional configuré : indiquez --remote URL (il sera retenu)");
+	if ((rc = cts_gitnet_url_check(remote)) < 0)
+		return rc;
 	if (url && (!n->remote || strcmp(url, n->remote) != 0) && (rc = cts_node_set_remote(n, url)) < 0)
 		return rc;
 	if ((rc = cts_git_init()) < 0)
@@ -102,7 +120,9 @@ static int open_repo(cts_node *n, const char *url, cts_gitrepo **repo)
 		return cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
 	rc = cts_gitrepo_open(repo, path);
 	free(path);
-	if (rc == 0 && (rc = cts_gitrepo_set_remote(*repo, remote)) < 0) {
+	if (rc == 0 && (rc = cts_gitrepo_set_remote(*repo, remote)) == 0)
+		rc = set_net(n, *repo);
+	if (rc < 0) {
 		cts_gitrepo_free(*repo);
 		*repo = NULL;
 	}
@@ -907,6 +927,7 @@ static int after_fetch(cts_node *n, cts_gitrepo *repo, const cts_key *key, cts_s
 static int sync_common(cts_node *n, const cts_key *key, const char *url, cts_sync_result *r, int region)
 {
 	cts_gitrepo *repo = NULL;
+	char offline[1024] = "";
 	int rc, fetch_rc;
 
 	void (*progress)(size_t, size_t, void *) = r->import.progress;
@@ -925,6 +946,9 @@ static int sync_common(cts_node *n, const cts_key *key, const char *url, cts_syn
 	r->import.published = branch_published;
 	r->import.published_ctx = repo;
 	fetch_rc = cts_gitrepo_fetch(repo);
+	/* Why the remote is out of reach (proxy, timeout...), said at the end. */
+	if (fetch_rc == CTS_ENET)
+		snprintf(offline, sizeof(offline), "%s", cts_error_message());
 	if (fetch_rc < 0 && fetch_rc != CTS_ENET) {
 		rc = fetch_rc;
 		goto out;
@@ -937,14 +961,16 @@ static int sync_common(cts_node *n, const cts_key *key, const char *url, cts_syn
 		goto out;
 	if (fetch_rc == CTS_ENET) {
 		r->queued = 1;
-		rc = cts_error_set(CTS_ENET, "dépôt régional injoignable (%s) : le travail est scellé et gardé sur ce poste, "
-					     "il sera envoyé au prochain sync",
-				   url ? url : n->remote);
+		rc = cts_error_set(CTS_ENET, "%s ; le travail est scellé et gardé sur ce poste, il sera envoyé au prochain sync",
+				   offline);
 		goto out;
 	}
 	rc = push_refs(n, repo, region, r);
-	if (rc == CTS_ENET)
-		cts_error_set(CTS_ENET, "dépôt régional injoignable : le travail est scellé et gardé sur ce poste, il sera envoyé au prochain sync");
+	if (rc == CTS_ENET) {
+		snprintf(offline, sizeof(offline), "%s", cts_error_message());
+		cts_error_set(CTS_ENET, "%s ; le travail est scellé et gardé sur ce poste, il sera envoyé au prochain sync",
+			      offline);
+	}
 	if (rc == 0 && json_array_size(r->blocked) == 0)
 		rc = record_last_sync(n);
 	if (rc == 0)

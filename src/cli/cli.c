@@ -24,6 +24,8 @@ int cli_exit_code(int rc)
 		return EXIT_QUEUED;
 	case CTS_EBUSY:
 		return EXIT_BUSY;
+	case CTS_EACCESS:
+		return EXIT_USAGE;
 	default:
 		return EXIT_INTERNAL;
 	}

@@ -5,7 +5,8 @@
  * Exit codes (documented in docs/CLI.md and `ctsnode --help`):
  *   0  success
  *   1  findings, or input refused (invalid data, bad signature, wrong passphrase)
- *   2  usage error (unknown command or option, missing argument)
+ *   2  usage error (unknown command or option, missing argument), or a remote
+ *      access setting to fix (token refused, unknown certificate or host key)
  *   3  internal or I/O failure (disk, database, git)
  *   4  remote unreachable: the work is sealed and kept locally, the push is queued
  *   5  the node is busy (another ctsnode process holds it)
@@ -104,6 +105,7 @@ int cmd_region_pull(cli_ctx *c, int argc, char **argv);
 int cmd_report(cli_ctx *c, int argc, char **argv);
 int cmd_region_publish(cli_ctx *c, int argc, char **argv);
 int cmd_audit(cli_ctx *c, int argc, char **argv);
+int cmd_remote_settings(cli_ctx *c, int argc, char **argv);
 int cmd_ui(cli_ctx *c, int argc, char **argv);
 
 /* Progress on stderr when it is a terminal (long imports). */

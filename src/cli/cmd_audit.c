@@ -38,8 +38,12 @@ static const char help[] =
     "  --authority-key CLÉ    clé de l'autorité obtenue par ailleurs (sinon : celle qui s'inscrit\n"
     "                         elle-même dans son premier changeset)\n"
     "\n"
-    "Codes de sortie : 0 aucun constat ; 1 constats ; 2 erreur d'utilisation ;\n"
-    "3 dépôt ou fichier illisible, erreur d'entrée-sortie.\n"
+    "Adresse https:// : jeton dans CTSNODE_GIT_TOKEN, proxy de https_proxy, autorité de\n"
+    "certification de l'organisation dans CTSNODE_CA_FILE (voir ctsnode remote token --help).\n"
+    "\n"
+    "Codes de sortie : 0 aucun constat ; 1 constats ; 2 erreur d'utilisation, ou accès au\n"
+    "dépôt refusé (jeton, certificat, clé d'hôte) ; 3 dépôt ou fichier illisible, erreur\n"
+    "d'entrée-sortie.\n"
     "Méthode et commandes pour vérifier sans ctsnode : docs/AUDIT.md.\n";
 
 static void show_progress(const char *phase, size_t done, void *ctx)
@@ -225,7 +229,7 @@ int cmd_audit(cli_ctx *c, int argc, char **argv)
 	if (rc < 0) {
 		fprintf(stderr, "ctsnode : erreur : %s\n",
 		        *cts_error_message() ? cts_error_message() : cts_error_name(rc));
-		return EXIT_INTERNAL;
+		return rc == CTS_EACCESS ? EXIT_USAGE : EXIT_INTERNAL;
 	}
 	if (c->json)
 		cli_print_json(r);

@@ -2,6 +2,7 @@
 #include "cli.h"
 
 #include "error.h"
+#include "gitnet.h"
 #include "key.h"
 #include "passphrase.h"
 #include "sync.h"
@@ -19,7 +20,7 @@ static const char init_help[] =
 	"  --territory CODE       code du territoire (a-z, 0-9, -), par exemple rouen-elbeuf\n"
 	"  --node NOEUD           identifiant de ce poste, par exemple rouen-elbeuf-secretariat\n"
 	"  --authority-key CLE    clé publique du nœud régional (ctsnode key show sur ce nœud)\n"
-	"  --remote URL           dépôt git régional (chemin, file://, git://, ssh://)\n"
+	"  --remote URL           dépôt git régional (chemin, file://, git://, ssh://, https://)\n"
 	"  --no-passphrase        clé non chiffrée (démonstrations et tests uniquement)\n";
 
 static const char region_init_help[] =
@@ -36,6 +37,8 @@ int cli_create_node(cli_ctx *c, const cts_node_params *p_in, int no_passphrase)
 	char *home = NULL, *pass = NULL, *line = NULL;
 	int rc;
 
+	if (p.remote && cts_gitnet_url_check(p.remote) < 0)
+		return cli_usage(c, "%s", cts_error_message());
 	if ((rc = cts_node_home_resolve(&home, c->home_flag)) < 0)
 		return cli_fail(c, rc);
 	if (!no_passphrase && (rc = cts_passphrase_get(&pass, "Phrase de passe du nouveau nœud : ", 1)) < 0) {

@@ -2,31 +2,36 @@
 #include "cli.h"
 
 #include "error.h"
+#include "gitnet.h"
 #include "sync.h"
 
 #include <string.h>
 
 static const char sync_help[] =
-	"Usage : ctsnode [--home DOSSIER] sync [--remote URL] [--json]\n"
+	"Usage : ctsnode [--home DOSSIER] sync [--remote URL] [--proxy URL|direct|auto] [--json]\n"
 	"\n"
 	"Scelle et signe les opérations saisies, les dépose sur la branche du poste dans le dépôt\n"
 	"régional, envoie, puis récupère et importe le travail des autres postes et de la région.\n"
 	"Sans réseau, le travail est scellé et gardé sur le poste : le prochain sync l'enverra\n"
-	"(code de sortie 4). URL : chemin (clé USB), file://, git://, ssh://utilisateur@hôte:port/chemin.\n"
-	"--remote change le dépôt retenu pour ce poste.\n"
+	"(code de sortie 4). URL : chemin (clé USB), file://, git://, ssh://utilisateur@hôte:port/chemin,\n"
+	"https://hôte/chemin (jeton : « ctsnode remote token --file FICHIER »).\n"
+	"--remote change le dépôt retenu pour ce poste ; --proxy le proxy retenu pour l'atteindre\n"
+	"(http://hôte:port ; « direct » : aucun ; « auto » : celui de https_proxy / no_proxy).\n"
 	"\n"
 	"Code de sortie 1 quand quelque chose est constaté : changeset refusé, branche réécrite, commit non\n"
 	"signé ou d'un autre nœud, fichier hors de son dossier... (chaque constat devient un incident de\n"
 	"ctsnode status), ou branche du poste bloquée : si la branche du poste dans le dépôt régional porte un\n"
 	"commit que ce poste n'a pas écrit, rien n'y est envoyé, mais tout le reste est fait (récupération,\n"
-	"import) et le travail reste gardé sur le poste jusqu'à ce que la branche soit remise en état.\n";
+	"import) et le travail reste gardé sur le poste jusqu'à ce que la branche soit remise en état.\n"
+	"Code de sortie 2 si le serveur refuse le jeton ou si son certificat n'est pas reconnu.\n";
 
 static const char pull_help[] =
-	"Usage : ctsnode [--home DOSSIER] region pull [--remote URL] [--json]\n"
+	"Usage : ctsnode [--home DOSSIER] region pull [--remote URL] [--proxy URL|direct|auto] [--json]\n"
 	"\n"
 	"Nœud régional : récupère et importe les branches de tous les postes, signe un point de\n"
 	"contrôle des têtes acceptées, publie la branche region (allowed_signers, registre) et envoie.\n"
-	"Un dépôt local qui n'existe pas encore est créé (dépôt nu).\n";
+	"Un dépôt local qui n'existe pas encore est créé (dépôt nu). --remote et --proxy sont\n"
+	"retenus comme pour sync.\n";
 
 int cli_print_import(cli_ctx *c, const cts_import_stats *st);
 
@@ -83,7 +88,7 @@ static void print_summary(cli_ctx *c, const cts_node *n, const cts_sync_result *
 		printf("%d changeset(s) scellé(s) et signé(s).\n", sealed);
 	if (r->committed)
 		printf("%d changeset(s) déposé(s) sur la branche du poste.\n", r->committed);
-	if (rc != CTS_ENET && rc != CTS_EREJECT)
+	if (rc != CTS_ENET && rc != CTS_EREJECT && rc != CTS_EACCESS)
 		cli_print_import(c, &r->import);
 	if (r->checkpointed)
 		printf("Point de contrôle signé pour %d nœud(s).\n", r->checkpointed);
@@ -100,8 +105,8 @@ static void print_summary(cli_ctx *c, const cts_node *n, const cts_sync_result *
 
 static int run(cli_ctx *c, int argc, char **argv, int region)
 {
-	const char *url = NULL;
-	const cli_opt opts[] = { { "remote", OPT_STR, &url, 0 }, { NULL, 0, NULL, 0 } };
+	const char *url = NULL, *proxy = NULL;
+	const cli_opt opts[] = { { "remote", OPT_STR, &url, 0 }, { "proxy", OPT_STR, &proxy, 0 }, { NULL, 0, NULL, 0 } };
 	cts_sync_result r = { 0 };
 	cts_node *n;
 	struct cts_key *key = NULL;
@@ -110,8 +115,14 @@ static int run(cli_ctx *c, int argc, char **argv, int region)
 
 	if (cli_parse(c, argc, argv, opts, region ? pull_help : sync_help, pos, 0, &npos, &ec) < 0)
 		return ec;
+	if ((url && cts_gitnet_url_check(url) < 0) || (proxy && (!*proxy || cts_gitnet_proxy_check(proxy) < 0)))
+		return cli_usage(c, "%s", *cts_error_message() ? cts_error_message() : "--proxy attend une adresse");
 	if ((ec = cli_open_node(c, &n)) != 0)
 		return ec;
+	if (proxy && (rc = cts_node_set_proxy(n, proxy)) < 0) {
+		cts_node_free(n);
+		return cli_fail(c, rc);
+	}
 	if ((ec = cli_seal(c, n, &sealed)) != 0 || (ec = cli_load_key(c, n, &key)) != 0) {
 		cts_node_free(n);
 		return ec;

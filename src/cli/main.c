@@ -18,6 +18,7 @@ static const cli_cmd commands[] = {
 	{ "opinion", cmd_opinion, "avis rendus : add, list" },
 	{ "contribution", cmd_contribution, "contributions : add, list" },
 	{ "sync", cmd_sync, "sceller, envoyer au dépôt régional, récupérer et importer" },
+	{ "remote", cmd_remote_settings, "accès au dépôt régional : show, token (jeton https)" },
 	{ "seal", cmd_seal, "sceller et signer les opérations saisies (sans réseau)" },
 	{ "import", cmd_import, "importer les changesets signés d'un dossier" },
 	{ "rebuild", cmd_rebuild, "reconstruire la vue locale depuis l'historique signé" },
@@ -50,7 +51,8 @@ static void usage(FILE *out)
 	      "\n"
 	      "Phrase de passe : demandée au clavier, ou variable CTSNODE_PASSPHRASE pour les scripts.\n"
 	      "\n"
-	      "Codes de sortie : 0 succès ; 1 constats ou saisie refusée ; 2 erreur d'utilisation ;\n"
+	      "Codes de sortie : 0 succès ; 1 constats ou saisie refusée ; 2 erreur d'utilisation,\n"
+	      "ou accès au dépôt refusé (jeton, certificat, clé d'hôte : un réglage à corriger) ;\n"
 	      "3 erreur interne ou d'entrée-sortie ; 4 dépôt injoignable (travail gardé, envoi en\n"
 	      "attente) ; 5 nœud occupé par un autre processus ctsnode.\n",
 	      out);

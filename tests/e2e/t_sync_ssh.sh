@@ -45,6 +45,6 @@ pass "synchronisation par ssh:// (sshd sur 127.0.0.1:$port, clé)"
 # An unknown host key is refused with a clear message, nothing is sent.
 printf '[127.0.0.1]:%s %s\n' "$port" "$(cut -d' ' -f1,2 "$S/client_key.pub")" >"$S/wrong_known_hosts"
 make_region "$T/r2" normandie region-deux
-CTSNODE_SSH_KNOWN_HOSTS="$S/wrong_known_hosts" expect_status 3 "$CTSNODE" --home "$T/r2" region pull --remote "$url"
+CTSNODE_SSH_KNOWN_HOSTS="$S/wrong_known_hosts" expect_status 2 "$CTSNODE" --home "$T/r2" region pull --remote "$url"
 assert_contains "$ERR" "clé d'hôte"
 pass "clé d'hôte inconnue : refus clair"

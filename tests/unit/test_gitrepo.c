@@ -1223,16 +1223,16 @@ static void test_ssh(void **state)
 		assert_non_null(f = fopen(bad, "w"));
 		fprintf(f, "[127.0.0.1]:%d %s\n", port, clientpub);
 		fclose(f);
-		assert_int_equal(cts_gitrepo_push(r, &ref, 1), CTS_EGIT);
+		assert_int_equal(cts_gitrepo_push(r, &ref, 1), CTS_EACCESS);
 		assert_contains(cts_error_message(), "clé d'hôte");
 		assert_contains(cts_error_message(), "ne correspond pas");
-		assert_int_equal(cts_gitrepo_fetch(r), CTS_EGIT);
+		assert_int_equal(cts_gitrepo_fetch(r), CTS_EACCESS);
 		assert_contains(cts_error_message(), "clé d'hôte");
 
 		assert_non_null(f = fopen(bad, "w"));
 		fprintf(f, "[127.0.0.1]:%d %s\n127.0.0.1 %s\n", other, hostpub, hostpub);
 		fclose(f);
-		assert_int_equal(cts_gitrepo_push(r, &ref, 1), CTS_EGIT);
+		assert_int_equal(cts_gitrepo_push(r, &ref, 1), CTS_EACCESS);
 		assert_contains(cts_error_message(), "clé d'hôte SSH inconnue");
 		{
 			char hint[128];
@@ -1242,14 +1242,14 @@ static void test_ssh(void **state)
 		assert_contains(cts_error_message(), "SHA256:");
 
 		unlink(bad);
-		assert_int_equal(cts_gitrepo_push(r, &ref, 1), CTS_EGIT);
+		assert_int_equal(cts_gitrepo_push(r, &ref, 1), CTS_EACCESS);
 		assert_contains(cts_error_message(), "clé d'hôte SSH inconnue");
 
 		/* A revoked key. */
 		assert_non_null(f = fopen(bad, "w"));
 		fprintf(f, "[127.0.0.1]:%d %s\n@revoked * %s\n", port, hostpub, hostpub);
 		fclose(f);
-		assert_int_equal(cts_gitrepo_push(r, &ref, 1), CTS_EGIT);
+		assert_int_equal(cts_gitrepo_push(r, &ref, 1), CTS_EACCESS);
 		assert_contains(cts_error_message(), "révoquée");
 		out = sh_ok(
 		    "git --git-dir='%s' for-each-ref --format='%%(refname)' refs/heads/nodes", bp);
@@ -1264,7 +1264,7 @@ static void test_ssh(void **state)
 			time_t t0 = time(NULL);
 			free(sh_ok("ssh-keygen -q -t ed25519 -N '' -f '%s'", stranger));
 			setenv("CTSNODE_SSH_KEY", stranger, 1);
-			assert_int_equal(cts_gitrepo_fetch(r), CTS_EGIT);
+			assert_int_equal(cts_gitrepo_fetch(r), CTS_EACCESS);
 			assert_contains(cts_error_message(), "authentification");
 			assert_true(time(NULL) - t0 < 10);
 			setenv("CTSNODE_SSH_KEY", client, 1);
