@@ -95,11 +95,20 @@ int cts_key_file_public(const char *path, unsigned char pk[32]);
  * *out: malloc'd, release with free(). */
 int cts_key_public_line(char **out, const unsigned char pk[32], const char *comment);
 
+/* 1 if pk is a public key a signature can be trusted from: a canonical
+ * encoding of a point of the prime-order subgroup
+ * (crypto_core_ed25519_is_valid_point), and none of the 8 small-order
+ * points or their non-canonical encodings (checked explicitly: the
+ * all-zero key, the identity 01 00..00, ...). 0 otherwise. Never fails. */
+int cts_key_public_usable(const unsigned char pk[32]);
+
 /* Parse "ssh-ed25519 AAAA...[ comment][\n]" into pk. Strict: the type
  * "ssh-ed25519", one space, canonical padded base64 of exactly the blob
  * string "ssh-ed25519" + string of 32 bytes, then nothing, or one space and
- * a comment (ignored, no control characters), and at most one final "\n".
- * CTS_EINVAL otherwise (pk untouched). */
+ * a comment (ignored, no control characters), and at most one final "\n";
+ * the key must be usable (cts_key_public_usable). CTS_EINVAL otherwise (pk
+ * untouched). Every key the program accepts (init, enrol, registry import,
+ * audit, key file) goes through here. */
 int cts_key_parse_public_line(unsigned char pk[32], const char *line);
 
 #endif

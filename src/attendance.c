@@ -1,259 +1,314 @@
 #include "attendance.h"
+#include "attendance_impl.h"
 
 #include "error.h"
 #include "meeting.h"
 #include "member.h"
 #include "record.h"
+#include "roll.h"
+#include "rules.h"
 #include "sheet.h"
+#include "strbuf.h"
+#include "tables.h"
 #include "text.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static const char *mark_status(cts_mark m)
+#define OOM() CTS_ATT_OOM()
+
+/* French label of a code of `codes` (tables.h), the code itself if unknown. */
+static const char *label_of(const char *const *codes, const char *const *labels, const char *code)
 {
-	return m == CTS_MARK_PRESENT ? "present" : m == CTS_MARK_EXCUSED ? "excused" : "absent";
+	int i = code ? cts_code_index(codes, code) : -1;
+	return i >= 0 ? labels[i] : code ? code : "";
 }
 
-void cts_attendance_result_free(cts_attendance_result *r)
+const char *cts_att_status_label(const char *code)
 {
-	if (!r)
-		return;
-	json_decref(r->rows);
-	free(r);
+	return label_of(cts_attendance_statuses, cts_attendance_status_labels, code);
 }
 
-/* Two rows naming the same person would silently overwrite each other. */
-static int check_duplicates(const cts_sheet *sh)
+const char *cts_att_college_label(const char *code)
 {
-	char **keys = calloc(sh->count ? sh->count : 1, sizeof(char *));
+	return label_of(cts_attendance_colleges, cts_attendance_college_labels, code);
+}
+
+/* The record id of one person's attendance at a meeting: a member by id, a
+ * guest by folded name. A sheet import and `attendance set` of the same
+ * member address the same record. */
+int cts_att_rid(char rid[37], const char *meeting, const char *member_id, const char *last,
+                const char *first)
+{
+	char *fl = NULL, *ff = NULL, *key = NULL;
+	size_t len;
 	int rc = 0;
 
-	if (!keys)
-		return cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
-	for (size_t i = 0; i < sh->count && rc == 0; i++) {
-		char *l = NULL, *f = NULL;
-		size_t len;
-		if ((rc = cts_text_fold(&l, sh->rows[i].last_name)) < 0 || (rc = cts_text_fold(&f, sh->rows[i].first_name)) < 0) {
-			free(l);
-			free(f);
-			break;
-		}
-		len = strlen(l) + strlen(f) + 2;
-		keys[i] = malloc(len);
-		if (keys[i])
-			snprintf(keys[i], len, "%s\x1f%s", l, f);
-		free(l);
-		free(f);
-		if (!keys[i]) {
-			rc = cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
-			break;
-		}
-		for (size_t j = 0; j < i; j++) {
-			if (strcmp(keys[i], keys[j]) == 0) {
-				rc = cts_error_set(CTS_EINVAL, "ligne %u : %s %s figure déjà à la ligne %u de la feuille",
-						   sh->rows[i].line, sh->rows[i].first_name, sh->rows[i].last_name,
-						   sh->rows[j].line);
-				break;
-			}
-		}
-	}
-	for (size_t i = 0; i < sh->count; i++)
-		free(keys[i]);
-	free(keys);
-	return rc;
-}
-
-static int put_attendance(cts_node *n, const char *meeting, const cts_sheet_row *r, const char *member_id,
-			  json_t *kept)
-{
-	char key[600], rid[37], *fl = NULL, *ff = NULL;
-	json_t *set;
-	int rc;
-
 	if (member_id) {
-		snprintf(key, sizeof(key), "attendance:%s:member:%s", meeting, member_id);
-	} else {
-		if ((rc = cts_text_fold(&fl, r->last_name)) < 0 || (rc = cts_text_fold(&ff, r->first_name)) < 0) {
-			free(fl);
-			return rc;
-		}
-		snprintf(key, sizeof(key), "attendance:%s:guest:%s:%s", meeting, fl, ff);
-		free(fl);
-		free(ff);
+		char k[128];
+		snprintf(k, sizeof(k), "attendance:%s:member:%s", meeting, member_id);
+		cts_record_derived_id(rid, k);
+		return 0;
 	}
+	if ((rc = cts_text_fold(&fl, last)) < 0 || (rc = cts_text_fold(&ff, first)) < 0)
+		goto done;
+	/* The historical key was cut at 599 bytes: keep it so, ids must not move. */
+	len = strlen(meeting) + strlen(fl) + strlen(ff) + 32;
+	if (!(key = malloc(len))) {
+		rc = OOM();
+		goto done;
+	}
+	snprintf(key, len, "attendance:%s:guest:%s:%s", meeting, fl, ff);
+	if (strlen(key) > 599)
+		key[599] = '\0';
 	cts_record_derived_id(rid, key);
-	set = json_pack("{s:s, s:s?, s:s, s:s, s:s, s:s, s:s}", "meeting", meeting, "member", member_id,
-			"last_name", r->last_name, "first_name", r->first_name,
-			"organisation", r->organisation ? r->organisation : "", "college", r->college,
-			"status", mark_status(r->mark));
-	if (!set)
-		return cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
-	if (!member_id)
-		json_object_set_new(set, "member", json_null());
-	rc = cts_record_put(n->store, "attendance", rid, set);
-	json_decref(set);
-	if (rc == 0)
-		json_object_set_new(kept, rid, json_true());
+done:
+	free(fl);
+	free(ff);
+	free(key);
 	return rc;
 }
 
-/* Remove earlier attendance rows of the meeting that the sheet no longer has. */
-static int drop_stale(cts_node *n, const char *meeting, json_t *kept)
+/* The date of a meeting of this territory into date[11]. */
+int cts_att_meeting_date(cts_node *n, const char *meeting, char date[11])
 {
-	json_t *rows = NULL, *row;
 	sqlite3_stmt *s;
-	size_t i;
 	int rc;
 
-	if ((rc = cts_store_stmt(n->store, &s, "SELECT id FROM attendance WHERE territory = ? AND meeting = ?")) < 0)
+	date[0] = '\0';
+	if ((rc = cts_store_stmt(n->store, &s,
+	                         "SELECT date FROM meeting WHERE territory = ? AND id = ?")) < 0)
 		return rc;
 	sqlite3_bind_text(s, 1, n->territory, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, meeting, -1, SQLITE_STATIC);
-	if ((rc = cts_store_rows_json(n->store, s, &rows)) < 0)
-		return rc;
-	json_array_foreach(rows, i, row) {
-		const char *id = json_string_value(json_object_get(row, "id"));
-		if (id && !json_object_get(kept, id) && (rc = cts_record_del(n->store, "attendance", id)) < 0)
-			break;
-	}
-	json_decref(rows);
-	return rc;
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW && sqlite3_column_text(s, 0))
+		snprintf(date, 11, "%s", (const char *)sqlite3_column_text(s, 0));
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return cts_store_error(n->store, "lecture d'une réunion");
+	return 0;
 }
 
-int cts_attendance_import(cts_node *n, const char *meeting, const char *buf, size_t len,
-			  int create_missing, int dry_run, cts_attendance_result **out)
+/* The attendance records of a meeting, each with id and the fields above. */
+int cts_att_records(cts_node *n, const char *meeting, json_t **out)
 {
-	cts_attendance_result *res = NULL;
-	cts_sheet *sh = NULL;
-	json_t *kept = NULL;
-	char unknown_list[1024] = "";
-	size_t ulen = 0;
-	int rc, in_tx = 0;
+	sqlite3_stmt *s;
+	int rc;
 
-	if (out)
-		*out = NULL;
-	if (n->role != CTS_ROLE_TERRITORY)
-		return cts_error_set(CTS_EINVAL, "les présences sont saisies sur le nœud du territoire");
-	if ((rc = cts_meeting_check(n, NULL, meeting)) < 0)
+	if ((rc = cts_store_stmt(
+	         n->store, &s,
+	         "SELECT id, meeting, member, last_name, first_name, organisation, college,"
+	         " status FROM attendance WHERE territory = ? AND meeting = ? ORDER BY id")) < 0)
 		return rc;
-	if ((rc = cts_sheet_parse(&sh, buf, len)) < 0)
-		return rc;
-	if ((rc = check_duplicates(sh)) < 0)
-		goto cleanup;
-	if (!(res = calloc(1, sizeof(*res))) || !(res->rows = json_array()) || !(kept = json_object())) {
-		rc = cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
-		goto cleanup;
-	}
-	if ((rc = cts_store_begin(n->store)) < 0)
-		goto cleanup;
-	in_tx = 1;
-	for (size_t i = 0; i < sh->count; i++) {
-		const cts_sheet_row *r = &sh->rows[i];
-		char mid[37] = "";
-		const char *action = "invite";
+	sqlite3_bind_text(s, 1, n->territory, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, meeting, -1, SQLITE_STATIC);
+	return cts_store_rows_json(n->store, s, out);
+}
 
-		if (!r->guest) {
-			res->members++;
-			if ((rc = cts_member_find(n, NULL, r->last_name, r->first_name, mid)) < 0)
-				goto cleanup;
-			action = "membre";
-			if (!mid[0]) {
-				res->unknown++;
-				if (!create_missing) {
-					int w = snprintf(unknown_list + ulen, sizeof(unknown_list) - ulen,
-							 "%s ligne %u : %s %s", ulen ? ";" : "", r->line, r->first_name, r->last_name);
-					if (w > 0 && (size_t)w < sizeof(unknown_list) - ulen)
-						ulen += (size_t)w;
-					action = "inconnu";
-				} else {
-					cts_member_fields f = { .last_name = r->last_name, .first_name = r->first_name,
-								.organisation = r->organisation, .college = r->college,
-								.seat = "titulaire" };
-					if ((rc = cts_member_add(n, &f, mid)) < 0) {
-						cts_error_prefix(rc, "ligne %u : ", r->line);
-						goto cleanup;
-					}
-					res->created++;
-					action = "membre créé";
-				}
-			}
-			if (r->mark == CTS_MARK_PRESENT)
-				res->present++;
-			else if (r->mark == CTS_MARK_EXCUSED)
-				res->excused++;
-			else
-				res->absent++;
-		} else {
-			res->guests++;
-			if (strcmp(r->college, "ars") == 0)
-				res->ars++;
-			else
-				res->invited++;
-		}
-		json_array_append_new(res->rows, json_pack("{s:i, s:s, s:s, s:s, s:s, s:s}", "line", (int)r->line,
-							   "last_name", r->last_name, "first_name", r->first_name,
-							   "college", r->college, "status", mark_status(r->mark),
-							   "action", action));
-		if ((mid[0] || r->guest) && (rc = put_attendance(n, meeting, r, r->guest ? NULL : mid, kept)) < 0) {
-			cts_error_prefix(rc, "ligne %u : ", r->line);
-			goto cleanup;
-		}
+/* "NOM Prénom" of a row or member into buf. */
+const char *cts_att_person(char *buf, size_t n, const char *last, const char *first)
+{
+	snprintf(buf, n, "%s%s%s", last, first[0] ? " " : "", first);
+	return buf;
+}
+
+const json_t *cts_att_find(const json_t *rows, const char *rid)
+{
+	size_t i;
+	json_t *row;
+
+	json_array_foreach(rows, i, row)
+	{
+		const char *id = json_string_value(json_object_get(row, "id"));
+		if (id && strcmp(id, rid) == 0)
+			return row;
 	}
-	if (res->unknown > 0 && !create_missing) {
-		rc = cts_error_set(CTS_EINVAL,
-				   "%ld personne(s) de la feuille ne figurent pas parmi les membres :%s%s. Rien n'a été importé. "
-				   "Ajoutez-les (ctsnode member add) ou relancez avec --create-missing pour les créer.",
-				   res->unknown, unknown_list, ulen >= sizeof(unknown_list) - 64 ? "…" : "");
-		goto cleanup;
-	}
-	if ((rc = drop_stale(n, meeting, kept)) < 0)
-		goto cleanup;
-	if (dry_run) {
-		cts_store_rollback(n->store);
-		in_tx = 0;
-	} else {
-		if ((rc = cts_store_commit(n->store)) < 0)
-			goto cleanup;
-		in_tx = 0;
-	}
-cleanup:
-	if (in_tx)
-		cts_store_rollback(n->store);
-	if (out && res && (rc == 0 || res->unknown > 0)) {
-		*out = res;
-		res = NULL;
-	}
-	cts_attendance_result_free(res);
-	json_decref(kept);
-	cts_sheet_free(sh);
-	return rc;
+	return NULL;
 }
 
 int cts_attendance_list(cts_node *n, const char *meeting, json_t **out)
 {
 	sqlite3_stmt *s;
+	size_t i;
+	json_t *row;
 	int rc;
 
 	*out = NULL;
 	if ((rc = cts_meeting_check(n, NULL, meeting)) < 0)
 		return rc;
-	if ((rc = cts_store_stmt(n->store, &s,
-				 "SELECT last_name, first_name, organisation, college, status, member, id,"
-				 " (member IS NULL) AS guest FROM attendance WHERE territory = ? AND meeting = ?"
-				 " ORDER BY (member IS NULL), college, last_name COLLATE NOCASE, first_name COLLATE NOCASE")) < 0)
+	if ((rc = cts_store_stmt(
+	         n->store, &s,
+	         "SELECT last_name, first_name, organisation, college, status, member, id,"
+	         " (member IS NULL) AS guest FROM attendance WHERE territory = ? AND meeting = ?"
+	         " ORDER BY (member IS NULL), college, last_name COLLATE NOCASE, first_name "
+	         "COLLATE NOCASE")) < 0)
 		return rc;
 	sqlite3_bind_text(s, 1, n->territory, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, meeting, -1, SQLITE_STATIC);
 	if ((rc = cts_store_rows_json(n->store, s, out)) < 0)
 		return rc;
 	/* guest as a JSON boolean */
-	{
-		size_t i;
-		json_t *row;
-		json_array_foreach(*out, i, row)
-			json_object_set_new(row, "guest", json_boolean(json_integer_value(json_object_get(row, "guest"))));
+	json_array_foreach(*out, i, row) json_object_set_new(
+	    row, "guest", json_boolean(json_integer_value(json_object_get(row, "guest"))));
+	return 0;
+}
+
+/* ---- one person ---- */
+
+/* The member `id` of this territory's roll (names, organisation, college). */
+static int roll_member(cts_node *n, const char *id, json_t **out)
+{
+	sqlite3_stmt *s;
+	json_t *rows = NULL;
+	int rc;
+
+	*out = NULL;
+	if (!id || !cts_valid_uuid(id))
+		return cts_error_set(
+		    CTS_EINVAL, "identifiant de membre invalide « %.40s » (ctsnode member list)",
+		    id ? id : "");
+	if ((rc = cts_store_stmt(
+	         n->store, &s,
+	         "SELECT id, last_name, first_name, organisation, college FROM member"
+	         " WHERE territory = ? AND id = ?")) < 0)
+		return rc;
+	sqlite3_bind_text(s, 1, n->territory, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, id, -1, SQLITE_STATIC);
+	if ((rc = cts_store_rows_json(n->store, s, &rows)) < 0)
+		return rc;
+	if (json_array_size(rows) == 0) {
+		json_decref(rows);
+		return cts_error_set(CTS_ENOTFOUND,
+		                     "aucun membre d'identifiant %s dans la liste de ce territoire "
+		                     "(ctsnode member list)",
+		                     id);
+	}
+	*out = json_incref(json_array_get(rows, 0));
+	json_decref(rows);
+	return 0;
+}
+
+/* The checks and reads of a one-person change: meeting, member, record. */
+typedef struct {
+	json_t *member;    /* the roll's row */
+	const json_t *rec; /* the existing attendance row, NULL if none */
+	json_t *recs;      /* the meeting's rows (owns rec) */
+	char rid[37];
+	char who[600];
+	char dfr[11];
+} one_person;
+
+static void one_dispose(one_person *p)
+{
+	json_decref(p->member);
+	json_decref(p->recs);
+}
+
+static int one_load(cts_node *n, const char *meeting, const char *member, one_person *p,
+                    cts_attendance_change *out)
+{
+	int rc;
+
+	memset(p, 0, sizeof(*p));
+	memset(out, 0, sizeof(*out));
+	if (n->role != CTS_ROLE_TERRITORY)
+		return cts_error_set(CTS_EINVAL,
+		                     "les présences sont saisies sur le nœud du territoire");
+	if ((rc = cts_meeting_require(n, meeting, CTS_MEETING_ATTENDANCE, NULL)) < 0 ||
+	    (rc = cts_att_meeting_date(n, meeting, out->date)) < 0 ||
+	    (rc = roll_member(n, member, &p->member)) < 0 ||
+	    (rc = cts_att_rid(p->rid, meeting, member, NULL, NULL)) < 0 ||
+	    (rc = cts_att_records(n, meeting, &p->recs)) < 0)
+		return rc;
+	p->rec = cts_att_find(p->recs, p->rid);
+	cts_text_date_fr(p->dfr, sizeof(p->dfr), out->date);
+	cts_att_person(p->who, sizeof(p->who),
+	               json_string_value(json_object_get(p->member, "last_name")),
+	               json_string_value(json_object_get(p->member, "first_name"))
+	                   ? json_string_value(json_object_get(p->member, "first_name"))
+	                   : "");
+	if (p->rec) {
+		const char *st = json_string_value(json_object_get(p->rec, "status"));
+		int i = st ? cts_code_index(cts_attendance_statuses, st) : -1;
+		out->before = i >= 0 ? cts_attendance_statuses[i] : NULL;
 	}
 	return 0;
+}
+
+int cts_attendance_set(cts_node *n, const char *meeting, const char *member, const char *status,
+                       cts_attendance_change *out)
+{
+	one_person p;
+	json_t *set = NULL;
+	int rc, i;
+
+	if ((rc = one_load(n, meeting, member, &p, out)) < 0)
+		goto done;
+	if (!(set = json_object())) {
+		rc = OOM();
+		goto done;
+	}
+	json_object_set_new(set, "status", cts_record_text(status));
+	if ((rc = cts_rules_check_set("attendance", set, NULL)) < 0)
+		goto done;
+	if ((i = cts_code_index(cts_attendance_statuses, status)) < 0) {
+		rc = cts_error_set(CTS_EINVAL,
+		                   "présence inconnue « %.40s » : present, excused ou absent",
+		                   status ? status : "");
+		goto done;
+	}
+	out->after = cts_attendance_statuses[i];
+	if (out->before && strcmp(out->before, out->after) == 0) {
+		snprintf(out->message, sizeof(out->message),
+		         "%s est déjà noté %s (réunion du %s) : rien n'a changé", p.who,
+		         cts_att_status_label(out->after), p.dfr);
+		goto done;
+	}
+	if (!p.rec) {
+		/* A new (or removed) record: written whole, as a sheet import would. */
+		json_t *m = p.member;
+		json_object_set_new(set, "meeting", cts_record_text(meeting));
+		json_object_set_new(set, "member", cts_record_text(member));
+		json_object_set(set, "last_name", json_object_get(m, "last_name"));
+		json_object_set(set, "first_name", json_object_get(m, "first_name"));
+		json_object_set(set, "organisation", json_object_get(m, "organisation"));
+		json_object_set(set, "college", json_object_get(m, "college"));
+	}
+	if ((rc = cts_record_put(n->store, "attendance", p.rid, set)) < 0)
+		goto done;
+	out->changed = 1;
+	snprintf(out->message, sizeof(out->message), "%s : %s → %s (réunion du %s)", p.who,
+	         out->before ? cts_att_status_label(out->before) : "non noté",
+	         cts_att_status_label(out->after), p.dfr);
+done:
+	json_decref(set);
+	one_dispose(&p);
+	return rc;
+}
+
+int cts_attendance_remove(cts_node *n, const char *meeting, const char *member,
+                          cts_attendance_change *out)
+{
+	one_person p;
+	int rc;
+
+	if ((rc = one_load(n, meeting, member, &p, out)) < 0)
+		goto done;
+	if (!p.rec) {
+		snprintf(out->message, sizeof(out->message),
+		         "%s n'a pas de présence notée pour la réunion du %s : rien n'a changé",
+		         p.who, p.dfr);
+		goto done;
+	}
+	if ((rc = cts_record_del(n->store, "attendance", p.rid)) < 0)
+		goto done;
+	out->changed = 1;
+	snprintf(out->message, sizeof(out->message),
+	         "%s : %s → retiré des présences (réunion du %s)", p.who,
+	         out->before ? cts_att_status_label(out->before) : "noté", p.dfr);
+done:
+	one_dispose(&p);
+	return rc;
 }

@@ -6,6 +6,7 @@
 #include "rules.h"
 #include "tables.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 int cts_theme_known(cts_node *n, const char *code)
@@ -25,34 +26,96 @@ int cts_theme_known(cts_node *n, const char *code)
 	return found;
 }
 
+
+/* The typed fields as values to write ("" clears the optional ones),
+ * with the rules of every value and the theme known. */
+static int fields_to_set(cts_node *n, const cts_contribution_fields *f, json_t **out)
+{
+	json_t *set = json_object();
+	char iso[11];
+	int rc = 0;
+
+	*out = NULL;
+	if (!set)
+		return cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
+	if (f->theme)
+		json_object_set_new(set, "theme", cts_record_text(f->theme));
+	if (f->title)
+		json_object_set_new(set, "title", cts_record_text(f->title));
+	if (f->text)
+		json_object_set_new(set, "text", cts_record_text(f->text));
+	if (f->meeting)
+		json_object_set_new(set, "meeting", cts_record_text(*f->meeting ? f->meeting : NULL));
+	if (f->date && *f->date && (rc = cts_change_input_date(n, "la date de réception", f->date, 0, iso)) == 0)
+		json_object_set_new(set, "date", json_string(iso));
+	else if (f->date && !*f->date)
+		json_object_set_new(set, "date", json_null());
+	if (rc == 0 && (rc = cts_rules_check_set("contribution", set, NULL)) == 0 && f->theme && !cts_theme_known(n, f->theme))
+		rc = cts_error_set(CTS_EINVAL, "thème inconnu « %.64s » : segur-pilier-1 à segur-pilier-4, ou un thème publié par la région",
+				   f->theme);
+	if (rc < 0) {
+		json_decref(set);
+		return rc;
+	}
+	*out = set;
+	return 0;
+}
+
 int cts_contribution_add(cts_node *n, const cts_contribution_fields *f, char id_out[37])
 {
-	json_t *set;
+	cts_contribution_fields g = *f;
+	json_t *set = NULL;
 	char id[37];
 	int rc;
 
 	if (n->role != CTS_ROLE_TERRITORY)
 		return cts_error_set(CTS_EINVAL, "les contributions sont saisies sur le nœud du territoire");
-	if (!(set = json_object()))
-		return cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
-	json_object_set_new(set, "theme", cts_record_text(f->theme));
-	json_object_set_new(set, "title", cts_record_text(f->title));
-	json_object_set_new(set, "text", cts_record_text(f->text));
-	if (f->meeting)
-		json_object_set_new(set, "meeting", cts_record_text(f->meeting));
-	if ((rc = cts_rules_check_new("contribution", set, NULL)) == 0 && !cts_theme_known(n, f->theme))
-		rc = cts_error_set(CTS_EINVAL, "thème inconnu « %.64s » : segur-pilier-1 à segur-pilier-4, ou un thème publié par la région",
-				   f->theme);
-	if (rc == 0 && f->meeting)
-		rc = cts_meeting_check(n, NULL, f->meeting);
-	if (rc == 0) {
-		cts_record_new_id(id);
-		rc = cts_record_put(n->store, "contribution", id, set);
+	if (g.meeting && !*g.meeting)
+		g.meeting = NULL;
+	if (g.date && !*g.date)
+		g.date = NULL;
+	if ((rc = fields_to_set(n, &g, &set)) < 0)
+		return rc;
+	if ((rc = cts_rules_check_new("contribution", set, NULL)) == 0 && (rc = cts_store_begin(n->store)) == 0) {
+		if ((rc = cts_change_require_meetings(n, set, NULL)) == 0) {
+			cts_record_new_id(id);
+			rc = cts_record_put(n->store, "contribution", id, set);
+		}
+		rc = cts_change_end(n, rc);
 	}
 	json_decref(set);
 	if (rc == 0 && id_out)
 		memcpy(id_out, id, 37);
 	return rc;
+}
+
+int cts_contribution_update(cts_node *n, const char *id, const cts_contribution_fields *f, cts_change *out)
+{
+	json_t *set = NULL, *row = NULL;
+	int rc;
+
+	if ((rc = fields_to_set(n, f, &set)) < 0)
+		return rc;
+	if (json_object_size(set) == 0)
+		rc = cts_error_set(CTS_EINVAL, "rien à modifier : indiquez au moins un champ (--theme, --title, --text, --meeting, --date)");
+	else if ((rc = cts_store_begin(n->store)) == 0) {
+		if ((rc = cts_change_current(n, "contribution", id, &row)) == 0 && (rc = cts_change_require_meetings(n, set, row)) == 0)
+			rc = cts_change_put(n, "contribution", id, set, out);
+		rc = cts_change_end(n, rc);
+	}
+	json_decref(set);
+	json_decref(row);
+	return rc;
+}
+
+int cts_contribution_withdraw(cts_node *n, const char *id, cts_change *out)
+{
+	return cts_change_attached_status(n, "contribution", id, "retiree", CTS_MEETING_EDIT, out);
+}
+
+int cts_contribution_restore(cts_node *n, const char *id, cts_change *out)
+{
+	return cts_change_attached_status(n, "contribution", id, "transmise", CTS_MEETING_ATTACH, out);
 }
 
 int cts_contribution_list(cts_node *n, const char *territory, json_t **out)
@@ -61,7 +124,7 @@ int cts_contribution_list(cts_node *n, const char *territory, json_t **out)
 	int rc;
 
 	if ((rc = cts_store_stmt(n->store, &s,
-				 "SELECT territory, id, theme, title, text, meeting FROM contribution"
+				 "SELECT territory, id, theme, title, text, meeting, date, status FROM contribution"
 				 " WHERE ?1 IS NULL OR territory = ?1 ORDER BY territory, theme, title, id")) < 0)
 		return rc;
 	if (territory)

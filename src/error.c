@@ -120,6 +120,7 @@ const char *cts_error_name(int code)
 	case CTS_EREJECT: return "refusé par le dépôt";
 	case CTS_ELIMIT: return "limite dépassée";
 	case CTS_EACCESS: return "accès au dépôt refusé";
+	case CTS_EAMBIGUOUS: return "désignation ambiguë";
 	default: return "erreur interne";
 	}
 }

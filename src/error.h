@@ -31,8 +31,9 @@ typedef enum {
 	CTS_EBUSY = -13,     /* another process holds the node */
 	CTS_EREJECT = -14,   /* remote refused (non-fast-forward, rewritten branch) */
 	CTS_ELIMIT = -15,    /* input exceeds a size/count/depth limit */
-	CTS_EACCESS = -16    /* the remote refused us, or we refused it: token, certificate,
+	CTS_EACCESS = -16,   /* the remote refused us, or we refused it: token, certificate,
 	                        host key (a setting to fix; retrying will not help) */
+	CTS_EAMBIGUOUS = -17 /* what a person typed names several records (resolve.h) */
 } cts_error;
 
 /* Record `code` with a printf-style message; returns `code`. */

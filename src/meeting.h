@@ -2,20 +2,52 @@
 #ifndef CTS_MEETING_H
 #define CTS_MEETING_H
 
+#include "change.h"
 #include "node.h"
 
 #include <jansson.h>
 
 typedef struct {
 	const char *body;   /* one of cts_bodies */
-	const char *date;   /* YYYY-MM-DD */
+	const char *date;   /* YYYY-MM-DD, or DD/MM/YYYY as people type it */
 	const char *title;
 	const char *place;  /* optional */
-	const char *status; /* prevue | tenue | annulee (default tenue) */
+	const char *status; /* prevue | tenue | approuvee | annulee (add: tenue, or
+			     * prevue when the date is after today) */
+	int again;          /* input option, not a field: accept a second meeting
+			     * of the same body on the same date */
 } cts_meeting_fields;
 
-/* Add a meeting of this node's territory; id_out gets its id. */
+/* Add a meeting of this node's territory; id_out gets its id. Input
+ * checks: the date lies between the creation of the CTS (2016-01-26) and
+ * one year after today; a meeting after today cannot be held (tenue,
+ * approuvee); another meeting of the same body on the same date (not
+ * cancelled) refuses it (CTS_EEXISTS, naming it) unless f->again. */
 int cts_meeting_add(cts_node *n, const cts_meeting_fields *f, char id_out[37]);
+
+/* Change the given (non-NULL) fields of meeting `id` ("" clears the
+ * place), with the checks of add. A status goes through the rules of
+ * approve / cancel / restore below. Refused on an approved meeting
+ * (reopen it first). out (may be NULL) says what changed; nothing to
+ * change writes nothing. */
+int cts_meeting_update(cts_node *n, const char *id, const cts_meeting_fields *f, cts_change *out);
+
+/* The status lifecycle: prevue -> tenue -> approuvee (minutes approved:
+ * the meeting and what hangs on it are locked), or annulee (kept, out of
+ * every count of the reports).
+ *  - approve: a held meeting (tenue) becomes approuvee;
+ *  - reopen: an approved meeting goes back to tenue; `reason` (required,
+ *    one line) is recorded in its reopen_reason field;
+ *  - cancel: a planned or held meeting becomes annulee (an approved one
+ *    must be reopened first);
+ *  - restore: a cancelled meeting comes back as tenue (prevue when its
+ *    date is after today).
+ * Each is one journaled put; asking for the status the meeting already
+ * has writes nothing and says so in out. */
+int cts_meeting_approve(cts_node *n, const char *id, cts_change *out);
+int cts_meeting_reopen(cts_node *n, const char *id, const char *reason, cts_change *out);
+int cts_meeting_cancel(cts_node *n, const char *id, cts_change *out);
+int cts_meeting_restore(cts_node *n, const char *id, cts_change *out);
 
 /* 0 if meeting `id` exists in `territory` (NULL: this node's), else
  * CTS_ENOTFOUND with a French message. */
@@ -42,7 +74,8 @@ typedef enum {
  * (static string) on success. */
 int cts_meeting_require(cts_node *n, const char *id, cts_meeting_use use, const char **status_out);
 
-/* Meetings (NULL territory: this node's), by date, as a new JSON array. */
+/* Meetings (NULL territory: every territory), by date, as a new JSON
+ * array: territory, id, body, date, title, place, status, reopen_reason. */
 int cts_meeting_list(cts_node *n, const char *territory, json_t **out);
 
 #endif

@@ -517,8 +517,10 @@ int cts_node_create(cts_node **out, const char *home, const cts_node_params *p)
 				     p->role == CTS_ROLE_AUTHORITY ? "région" : "territoire", p->territory);
 	if (p->role == CTS_ROLE_TERRITORY) {
 		unsigned char pk[32];
-		if (!p->authority_key || (rc = cts_key_parse_public_line(pk, p->authority_key)) < 0)
+		if (!p->authority_key)
 			return cts_error_set(CTS_EINVAL, "clé de l'autorité invalide : une ligne « ssh-ed25519 AAAA... » est attendue (ctsnode key show sur le nœud régional)");
+		if ((rc = cts_key_parse_public_line(pk, p->authority_key)) < 0)
+			return cts_error_prefix(rc, "clé de l'autorité (ctsnode key show sur le nœud régional) : ");
 	}
 	if ((rc = cts_mkdirs(home)) < 0)
 		return rc;

@@ -1,6 +1,7 @@
 #include "report.h"
 
 #include "error.h"
+#include "opinion.h"
 #include "tables.h"
 
 #include <math.h>
@@ -194,6 +195,7 @@ struct late {
 /* One meeting of the period, with its attendance counted. */
 struct mrow {
 	json_t *id, *date, *body, *title; /* values of the meeting row */
+	int approved;                     /* status approuvee */
 	json_int_t rows;                  /* attendance rows, guests included */
 	json_int_t cnt[4];                /* members, present, excused, absent */
 	json_int_t guests, invited, ars, seats, present_tit, present_sup;
@@ -266,7 +268,7 @@ static void mtab_free(struct mtab *t)
  * territory each, driven by meeting_date, attendance_meeting and
  * opinion_meeting, schema 3). */
 #define PERIOD_MEETINGS                                                                                         \
-	" m.territory = ?1 AND m.date BETWEEN ?2 AND ?3 AND coalesce(m.status, 'tenue') <> 'annulee'"
+	" m.territory = ?1 AND m.date BETWEEN ?2 AND ?3 AND coalesce(m.status, 'tenue') IN ('tenue', 'approuvee')"
 
 static int load_meetings(cts_node *n, const cts_report_params *p, const char *code, struct mtab *t)
 {
@@ -274,7 +276,7 @@ static int load_meetings(cts_node *n, const cts_report_params *p, const char *co
 	size_t cap = 0;
 	int rc;
 
-	if ((rc = stmt3(n, &s, "SELECT m.id, m.date, m.body, m.title FROM meeting m WHERE" PERIOD_MEETINGS
+	if ((rc = stmt3(n, &s, "SELECT m.id, m.date, m.body, m.title, m.status = 'approuvee' FROM meeting m WHERE" PERIOD_MEETINGS
 			       " ORDER BY m.date, m.body, m.title, m.id",
 			code, p->from, p->to)) < 0)
 		return rc;
@@ -295,6 +297,7 @@ static int load_meetings(cts_node *n, const cts_report_params *p, const char *co
 		m->date = col_json(s, 1);
 		m->body = col_json(s, 2);
 		m->title = col_json(s, 3);
+		m->approved = sqlite3_column_int(s, 4);
 		m->opinions = json_array();
 		t->n++;
 		if (!json_is_string(m->id) || !json_is_string(m->date) || !m->body || !m->title || !m->opinions) {
@@ -492,7 +495,8 @@ static int load_opinions(cts_node *n, const cts_report_params *p, const char *co
 	if ((rc = stmt3(n, &s, "SELECT m.id, o.id, o.subject, o.votes_for, o.votes_against, o.votes_abstain, o.outcome"
 			       " FROM meeting m CROSS JOIN opinion o INDEXED BY opinion_meeting"
 			       " ON o.territory = m.territory AND o.meeting = m.id"
-			       " WHERE" PERIOD_MEETINGS " ORDER BY m.date, m.id, o.subject, o.id",
+			       " WHERE" PERIOD_MEETINGS " AND coalesce(o.status, 'rendu') <> 'retire'"
+			       " ORDER BY m.date, m.id, o.subject, o.id",
 			code, p->from, p->to)) < 0)
 		return rc;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
@@ -633,7 +637,13 @@ static int tally(cts_node *n, const char *code, struct ctally *c, const char *id
  * is not there or has no date), selected by `where`, ?2 bound to `meeting`. */
 #define FIRST_WRITE_ROWS                                                                                        \
 	"SELECT c.id, c.theme, c.title, (SELECT date(min(f.hlc >> 16) / 1000, 'unixepoch') FROM fstate f"     \
-	" WHERE f.tbl = 'contribution' AND f.territory = c.territory AND f.rid = c.id) FROM contribution c"
+	" WHERE f.tbl = 'contribution' AND f.territory = c.territory AND f.rid = c.id) FROM contribution c"     \
+	" INDEXED BY contribution_meeting"
+
+/* Contributions counted: not withdrawn. Dated by their meeting or first
+ * write: no received date. */
+#define COUNTED " AND coalesce(c.status, 'transmise') <> 'retiree'"
+#define UNDATED " AND c.date IS NULL" COUNTED
 
 static int undated_rows(cts_node *n, const cts_report_params *p, const char *code, struct ctally *c, const char *sql,
 			const char *meeting)
@@ -684,10 +694,26 @@ static int contributions(cts_node *n, const cts_report_params *p, const char *co
 	if (c.known.n > 1)
 		qsort(c.known.v, c.known.n, sizeof(char *), str_cmp);
 
-	/* Dated by a meeting of the period (whatever its status). */
+	/* Dated by the day they were received. */
+	if ((rc = stmt3(n, &s, "SELECT c.id, c.theme, c.title FROM contribution c INDEXED BY contribution_date"
+			       " WHERE c.territory = ?1 AND c.date BETWEEN ?2 AND ?3" COUNTED,
+			code, p->from, p->to)) < 0)
+		goto out;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *id = col_text(s, 0), *theme = col_text(s, 1);
+		if (id && theme && (rc = tally(n, code, &c, id, theme, 1, col_text(s, 2))) < 0)
+			break;
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE) {
+		rc = rc < 0 ? rc : cts_store_error(n->store, "lecture des contributions");
+		goto out;
+	}
+
+	/* Else by a meeting of the period (whatever its status). */
 	if ((rc = stmt3(n, &s, "SELECT c.id, c.theme FROM meeting m CROSS JOIN contribution c INDEXED BY contribution_meeting"
 			       " ON c.territory = m.territory AND c.meeting = m.id"
-			       " WHERE m.territory = ?1 AND m.date BETWEEN ?2 AND ?3",
+			       " WHERE m.territory = ?1 AND m.date BETWEEN ?2 AND ?3" UNDATED,
 			code, p->from, p->to)) < 0)
 		goto out;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
@@ -739,12 +765,12 @@ static int contributions(cts_node *n, const cts_report_params *p, const char *co
 		rc = rc < 0 ? rc : cts_store_error(n->store, "lecture des contributions");
 		goto out;
 	}
-	if ((rc = undated_rows(n, p, code, &c, FIRST_WRITE_ROWS " INDEXED BY contribution_meeting"
-					       " WHERE c.territory = ?1 AND c.meeting IS NULL", NULL)) < 0)
+	if ((rc = undated_rows(n, p, code, &c, FIRST_WRITE_ROWS " WHERE c.territory = ?1 AND c.meeting IS NULL" UNDATED,
+			       NULL)) < 0)
 		goto out;
 	for (size_t i = 0; i < dangling.n; i++)
-		if ((rc = undated_rows(n, p, code, &c, FIRST_WRITE_ROWS " INDEXED BY contribution_meeting"
-						       " WHERE c.territory = ?1 AND c.meeting = ?2", dangling.v[i])) < 0)
+		if ((rc = undated_rows(n, p, code, &c, FIRST_WRITE_ROWS " WHERE c.territory = ?1 AND c.meeting = ?2" UNDATED,
+				       dangling.v[i])) < 0)
 			goto out;
 
 	/* By theme, in theme order (the order of the report's list). */
@@ -780,6 +806,34 @@ out:
 	strs_free(&dated);
 	strs_free(&dangling);
 	return rc;
+}
+
+/* The period's meetings that are not counted, listed apart: cancelled
+ * ones (cancelled_meetings) and planned ones not yet held
+ * (planned_meetings), each member present only when not empty, so that
+ * the report of a history without them does not change. */
+static int uncounted_meetings(cts_node *n, const cts_report_params *p, const char *code, json_t *t)
+{
+	static const char *const status[2] = { "annulee", "prevue" };
+	static const char *const key[2] = { "cancelled_meetings", "planned_meetings" };
+	json_t *rows = NULL;
+	sqlite3_stmt *s;
+	int rc;
+
+	for (int k = 0; k < 2; k++) {
+		if ((rc = stmt3(n, &s, "SELECT id, date, body, title FROM meeting WHERE territory = ?1 AND date BETWEEN ?2 AND ?3"
+				       " AND status = ?4 ORDER BY date, body, title, id", code, p->from, p->to)) < 0)
+			return rc;
+		sqlite3_bind_text(s, 4, status[k], -1, SQLITE_STATIC);
+		if ((rc = cts_store_rows_json(n->store, s, &rows)) < 0)
+			return rc;
+		if (json_array_size(rows))
+			json_object_set_new(t, key[k], rows);
+		else
+			json_decref(rows);
+		rows = NULL;
+	}
+	return 0;
 }
 
 static int territory_report(cts_node *n, const cts_report_params *p, const char *code, json_t *t, json_t *checks)
@@ -843,6 +897,8 @@ static int territory_report(cts_node *n, const cts_report_params *p, const char 
 		json_object_set_nocheck(mm, "date", m->date);
 		json_object_set_nocheck(mm, "body", m->body);
 		json_object_set_nocheck(mm, "title", m->title);
+		if (m->approved) /* only then: reports of histories without approvals do not change */
+			json_object_set_new_nocheck(mm, "approved", json_true());
 		for (int x = 0; x < 4; x++)
 			set_int(mm, cnt_keys[x], m->cnt[x]);
 		set_int(mm, "guests", m->guests);
@@ -886,6 +942,14 @@ static int territory_report(cts_node *n, const cts_report_params *p, const char 
 					 (long long)m->cnt[1]);
 				add_check(checks, "votes_exceed_present", tcode, detail);
 			}
+			const char *why = cts_opinion_contradiction(geti(o, "votes_for"), geti(o, "votes_against"),
+								    json_string_value(json_object_get(o, "outcome")));
+			if (why) {
+				snprintf(detail, sizeof(detail), "avis « %.200s » du %s : %s (%lld pour, %lld contre)",
+					 json_string_value(json_object_get(o, "subject")), date, why,
+					 (long long)geti(o, "votes_for"), (long long)geti(o, "votes_against"));
+				add_check(checks, "outcome_contradicts_votes", tcode, detail);
+			}
 			if (!reached) {
 				snprintf(detail, sizeof(detail), "avis « %.200s » rendu le %s sans quorum",
 					 json_string_value(json_object_get(o, "subject")), date);
@@ -912,7 +976,7 @@ static int territory_report(cts_node *n, const cts_report_params *p, const char 
 		json_object_set_new(to, "excused", json_integer(tcol[k][2]));
 		json_object_set_new(to, "absent", json_integer(tcol[k][3]));
 	}
-	if ((rc = contributions(n, p, code, tcode, t, checks)) < 0)
+	if ((rc = contributions(n, p, code, tcode, t, checks)) < 0 || (rc = uncounted_meetings(n, p, code, t)) < 0)
 		goto cleanup;
 	json_object_set_new(t, "meeting_list", list);
 	list = NULL;

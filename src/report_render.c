@@ -1,6 +1,7 @@
 /* Rendering of a built report (report.h): Markdown, HTML, CSV, JSON. */
 #include "report.h"
 
+#include "csvout.h"
 #include "error.h"
 #include "strbuf.h"
 #include "tables.h"
@@ -62,6 +63,8 @@ static const char *check_label(const char *kind)
 		return "Membre siégeant après la fin de son mandat";
 	if (strcmp(kind, "unknown_theme") == 0)
 		return "Contribution au thème inconnu";
+	if (strcmp(kind, "outcome_contradicts_votes") == 0)
+		return "Sens de l'avis contraire aux votes";
 	return kind;
 }
 
@@ -106,26 +109,24 @@ static void html_text(cts_strbuf *b, const char *s)
 	}
 }
 
-static void csv_field(cts_strbuf *b, const char *s)
+/* What follows the title of an approved meeting. */
+static const char *approved_mark(const json_t *m)
 {
-	/* Quote when needed; neutralise spreadsheet formulas. */
-	int quote = strpbrk(s, ";\"\r\n") != NULL;
-	if (quote)
-		cts_strbuf_add(b, "\"");
-	if (*s == '=' || *s == '+' || *s == '-' || *s == '@')
-		cts_strbuf_add(b, "'");
-	while (*s) {
-		size_t run = strcspn(s, "\"");
-		if (run)
-			cts_strbuf_addn(b, s, run);
-		s += run;
-		if (!*s)
-			break;
-		cts_strbuf_addn(b, "\"\"", 2);
-		s++;
-	}
-	if (quote)
-		cts_strbuf_add(b, "\"");
+	return json_is_true(json_object_get(m, "approved")) ? " (compte rendu approuvé)" : "";
+}
+
+/* The meetings of a territory that are not counted (report.c): each
+ * list, with the status it stands for. */
+static const struct {
+	const char *key, *label;
+} uncounted[] = { { "cancelled_meetings", "annulée" }, { "planned_meetings", "prévue, pas encore tenue" } };
+
+static int has_uncounted(const json_t *t)
+{
+	for (size_t k = 0; k < 2; k++)
+		if (json_array_size(json_object_get(t, uncounted[k].key)))
+			return 1;
+	return 0;
 }
 
 /* ---- Markdown ---- */
@@ -199,11 +200,22 @@ static void render_md(const json_t *rep, cts_strbuf *b)
 			json_array_foreach(json_object_get(t, "meeting_list"), j, m) {
 				cts_strbuf_addf(b, "| %s | %s | ", gets_(m, "date"), label(cts_bodies, cts_body_labels, gets_(m, "body")));
 				md_text(b, gets_(m, "title"));
+				cts_strbuf_add(b, approved_mark(m));
 				cts_strbuf_addf(b, " | %lld | %lld | %lld | %lld | %lld | %s |\n", (long long)geti(m, "members"),
 						(long long)geti(m, "present"), (long long)geti(m, "excused"), (long long)geti(m, "absent"),
 						(long long)geti(m, "guests"),
 						json_is_true(json_object_get(json_object_get(m, "quorum"), "reached")) ? "atteint" : "non atteint");
 			}
+			cts_strbuf_add(b, "\n");
+		}
+		if (has_uncounted(t)) {
+			cts_strbuf_add(b, "Réunions non comptées :\n\n");
+			for (size_t u = 0; u < 2; u++)
+				json_array_foreach(json_object_get(t, uncounted[u].key), j, m) {
+					cts_strbuf_addf(b, "- %s, %s : ", gets_(m, "date"), label(cts_bodies, cts_body_labels, gets_(m, "body")));
+					md_text(b, gets_(m, "title"));
+					cts_strbuf_addf(b, " (%s)\n", uncounted[u].label);
+				}
 			cts_strbuf_add(b, "\n");
 		}
 		if (json_array_size(json_object_get(t, "opinion_list"))) {
@@ -389,12 +401,27 @@ static void render_html(const json_t *rep, cts_strbuf *b)
 				html_text(b, label(cts_bodies, cts_body_labels, gets_(m, "body")));
 				cts_strbuf_add(b, "</td><td>");
 				html_text(b, gets_(m, "title"));
+				cts_strbuf_add(b, approved_mark(m));
 				cts_strbuf_addf(b, "</td><td>%lld</td><td>%lld</td><td>%lld</td><td>%lld</td><td>%lld</td><td>%s</td></tr>",
 						(long long)geti(m, "members"), (long long)geti(m, "present"), (long long)geti(m, "excused"),
 						(long long)geti(m, "absent"), (long long)geti(m, "guests"),
 						json_is_true(json_object_get(json_object_get(m, "quorum"), "reached")) ? "atteint" : "non atteint");
 			}
 			cts_strbuf_add(b, "</tbody></table>\n");
+		}
+		if (has_uncounted(t)) {
+			cts_strbuf_add(b, "<p>Réunions non comptées :</p><ul>");
+			for (size_t u = 0; u < 2; u++)
+				json_array_foreach(json_object_get(t, uncounted[u].key), j, m) {
+					cts_strbuf_add(b, "<li>");
+					html_text(b, gets_(m, "date"));
+					cts_strbuf_add(b, ", ");
+					html_text(b, label(cts_bodies, cts_body_labels, gets_(m, "body")));
+					cts_strbuf_add(b, " : ");
+					html_text(b, gets_(m, "title"));
+					cts_strbuf_addf(b, " (%s)</li>", uncounted[u].label);
+				}
+			cts_strbuf_add(b, "</ul>\n");
 		}
 		if (json_array_size(json_object_get(t, "opinion_list"))) {
 			cts_strbuf_add(b, "<table><thead><tr><th>Date</th><th>Avis</th><th>Pour</th><th>Contre</th><th>Abstentions</th>"
@@ -433,16 +460,6 @@ static void render_html(const json_t *rep, cts_strbuf *b)
 
 /* ---- CSV (French Excel: UTF-8 BOM, ';', decimal comma, CRLF) ---- */
 
-static void csv_row(cts_strbuf *b, const char *const *cells, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		if (i)
-			cts_strbuf_add(b, ";");
-		csv_field(b, cells[i]);
-	}
-	cts_strbuf_add(b, "\r\n");
-}
-
 static void render_csv(const json_t *rep, cts_strbuf *b)
 {
 	const json_t *region = json_object_get(rep, "region"), *t, *m;
@@ -455,18 +472,18 @@ static void render_csv(const json_t *rep, cts_strbuf *b)
 
 	for (int x = 0; x < 12; x++)
 		cells[x] = c[x];
-	cts_strbuf_add(b, "\xef\xbb\xbf");
+	cts_csv_bom(b);
 	{
 		const char *h[] = { "Rapport", gets_(rep, "title") };
-		csv_row(b, h, 2);
+		cts_csv_row(b, h, 2);
 		const char *p[] = { "Période", gets_(json_object_get(rep, "period"), "from"), gets_(json_object_get(rep, "period"), "to") };
-		csv_row(b, p, 3);
+		cts_csv_row(b, p, 3);
 	}
 	cts_strbuf_add(b, "\r\nSynthèse\r\n");
 	{
 		const char *h[] = { "Territoire", "Réunions", "Sièges convoqués", "Présents", "Excusés", "Absents", "Invités",
 				    "dont ARS", "Taux de présence (%)", "Réunions avec quorum", "Avis" };
-		csv_row(b, h, 11);
+		cts_csv_row(b, h, 11);
 	}
 	for (i = 0; i <= json_array_size(terrs); i++) {
 		t = i < json_array_size(terrs) ? json_array_get(terrs, i) : region;
@@ -483,12 +500,12 @@ static void render_csv(const json_t *rep, cts_strbuf *b)
 			c[8][0] = '\0';
 		snprintf(c[9], 64, "%lld", (long long)geti(t, "quorum_reached"));
 		snprintf(c[10], 64, "%lld", (long long)geti(t, "opinions"));
-		csv_row(b, cells, 11);
+		cts_csv_row(b, cells, 11);
 	}
 	cts_strbuf_add(b, "\r\nPrésence par collège\r\n");
 	{
 		const char *h[] = { "Territoire", "Collège", "Convoqués", "Présents", "Excusés", "Absents", "Taux de présence (%)" };
-		csv_row(b, h, 7);
+		cts_csv_row(b, h, 7);
 	}
 	for (i = 0; i <= json_array_size(terrs); i++) {
 		t = i < json_array_size(terrs) ? json_array_get(terrs, i) : region;
@@ -502,14 +519,14 @@ static void render_csv(const json_t *rep, cts_strbuf *b)
 			fmt_rate(c[6], 64, json_object_get(v, "attendance_rate"));
 			if (strcmp(c[6], "—") == 0)
 				c[6][0] = '\0';
-			csv_row(b, cells, 7);
+			cts_csv_row(b, cells, 7);
 		}
 	}
 	cts_strbuf_add(b, "\r\nRéunions\r\n");
 	{
 		const char *h[] = { "Territoire", "Date", "Instance", "Titre", "Convoqués", "Présents", "Excusés", "Absents",
 				    "Invités", "Quorum" };
-		csv_row(b, h, 10);
+		cts_csv_row(b, h, 10);
 	}
 	json_array_foreach(terrs, i, t) {
 		json_array_foreach(json_object_get(t, "meeting_list"), j, m) {
@@ -523,16 +540,35 @@ static void render_csv(const json_t *rep, cts_strbuf *b)
 			row[0] = gets_(t, "code");
 			row[1] = gets_(m, "date");
 			row[2] = gets_(m, "body");
-			row[3] = gets_(m, "title");
+			char title[1100];
+			snprintf(title, sizeof(title), "%s%s", gets_(m, "title"), approved_mark(m));
+			row[3] = title;
 			row[4] = n[0]; row[5] = n[1]; row[6] = n[2]; row[7] = n[3]; row[8] = n[4];
 			row[9] = json_is_true(json_object_get(json_object_get(m, "quorum"), "reached")) ? "atteint" : "non atteint";
-			csv_row(b, row, 10);
+			cts_csv_row(b, row, 10);
 		}
+	}
+	{
+		int any = 0;
+		json_array_foreach(terrs, i, t)
+			any |= has_uncounted(t);
+		if (any) {
+			const char *h[] = { "Territoire", "Date", "Instance", "Titre", "Statut" };
+			cts_strbuf_add(b, "\r\nRéunions non comptées\r\n");
+			cts_csv_row(b, h, 5);
+		}
+		json_array_foreach(terrs, i, t)
+			for (size_t u = 0; u < 2; u++)
+				json_array_foreach(json_object_get(t, uncounted[u].key), j, m) {
+					const char *row[5] = { gets_(t, "code"), gets_(m, "date"), gets_(m, "body"),
+							       gets_(m, "title"), uncounted[u].label };
+					cts_csv_row(b, row, 5);
+				}
 	}
 	cts_strbuf_add(b, "\r\nAvis\r\n");
 	{
 		const char *h[] = { "Territoire", "Date", "Objet", "Pour", "Contre", "Abstentions", "Sens" };
-		csv_row(b, h, 7);
+		cts_csv_row(b, h, 7);
 	}
 	json_array_foreach(terrs, i, t) {
 		json_array_foreach(json_object_get(t, "opinion_list"), j, m) {
@@ -543,13 +579,13 @@ static void render_csv(const json_t *rep, cts_strbuf *b)
 			snprintf(n[2], 32, "%lld", (long long)geti(m, "votes_abstain"));
 			row[0] = gets_(t, "code"); row[1] = gets_(m, "date"); row[2] = gets_(m, "subject");
 			row[3] = n[0]; row[4] = n[1]; row[5] = n[2]; row[6] = outcome_label(gets_(m, "outcome"));
-			csv_row(b, row, 7);
+			cts_csv_row(b, row, 7);
 		}
 	}
 	cts_strbuf_add(b, "\r\nContributions par thème\r\n");
 	{
 		const char *h[] = { "Territoire", "Thème", "Contributions" };
-		csv_row(b, h, 3);
+		cts_csv_row(b, h, 3);
 	}
 	for (i = 0; i <= json_array_size(terrs); i++) {
 		t = i < json_array_size(terrs) ? json_array_get(terrs, i) : region;
@@ -557,28 +593,28 @@ static void render_csv(const json_t *rep, cts_strbuf *b)
 			char n[32];
 			const char *row[3] = { i < json_array_size(terrs) ? gets_(t, "code") : "Région", k, n };
 			snprintf(n, sizeof(n), "%lld", (long long)json_integer_value(v));
-			csv_row(b, row, 3);
+			cts_csv_row(b, row, 3);
 		}
 	}
 	cts_strbuf_add(b, "\r\nContrôles\r\n");
 	{
 		const char *h[] = { "Territoire", "Contrôle", "Détail" };
-		csv_row(b, h, 3);
+		cts_csv_row(b, h, 3);
 	}
 	json_array_foreach(json_object_get(rep, "checks"), i, t) {
 		const char *row[3] = { gets_(t, "territory"), check_label(gets_(t, "kind")), gets_(t, "detail") };
-		csv_row(b, row, 3);
+		cts_csv_row(b, row, 3);
 	}
 	cts_strbuf_add(b, "\r\nHistorique de référence\r\n");
 	{
 		const char *h[] = { "Nœud", "N°", "Identifiant" };
-		csv_row(b, h, 3);
+		cts_csv_row(b, h, 3);
 	}
 	json_object_foreach(json_object_get(rep, "heads"), k, v) {
 		char n[32];
 		const char *row[3] = { k, n, gets_(v, "id") };
 		snprintf(n, sizeof(n), "%lld", (long long)geti(v, "seq"));
-		csv_row(b, row, 3);
+		cts_csv_row(b, row, 3);
 	}
 }
 

@@ -18,6 +18,10 @@ static const cts_codeset meeting_statuses = { cts_meeting_statuses, cts_meeting_
 					      "statut de réunion inconnu" };
 static const cts_codeset att_statuses = { cts_attendance_statuses, cts_attendance_status_labels,
 					  "présence inconnue" };
+static const cts_codeset opinion_statuses = { cts_opinion_statuses, cts_opinion_status_labels,
+					      "état d'avis inconnu" };
+static const cts_codeset contribution_statuses = { cts_contribution_statuses, cts_contribution_status_labels,
+						   "état de contribution inconnu" };
 static const cts_codeset outcomes = { cts_outcomes, cts_outcome_labels, "sens de l'avis inconnu" };
 static const cts_codeset roles = { cts_roles, cts_role_labels, "rôle inconnu" };
 
@@ -43,6 +47,7 @@ static const cts_field_rule rules[] = {
 	R("meeting", "title", CTS_RULE_LINE, REQ, "le titre de la réunion"),
 	R("meeting", "place", CTS_RULE_LINE, OPT, "le lieu de la réunion"),
 	CODE("meeting", "status", meeting_statuses, REQ, "le statut de la réunion"),
+	R("meeting", "reopen_reason", CTS_RULE_LINE, OPT, "le motif de réouverture"),
 
 	R("attendance", "meeting", CTS_RULE_UUID, REQ, "la réunion"),
 	R("attendance", "member", CTS_RULE_UUID, OPT, "le membre"),
@@ -58,6 +63,7 @@ static const cts_field_rule rules[] = {
 	R("opinion", "votes_against", CTS_RULE_COUNT, REQ, "le nombre de voix contre"),
 	R("opinion", "votes_abstain", CTS_RULE_COUNT, REQ, "le nombre d'abstentions"),
 	CODE("opinion", "outcome", outcomes, REQ, "le sens de l'avis"),
+	CODE("opinion", "status", opinion_statuses, OPT, "l'état de l'avis"),
 
 	/* Theme: well formed only; whether the authority published it is
 	 * reference data, checked at input and flagged by the reports. */
@@ -65,6 +71,8 @@ static const cts_field_rule rules[] = {
 	R("contribution", "title", CTS_RULE_LINE, REQ, "le titre de la contribution"),
 	R("contribution", "text", CTS_RULE_TEXT, REQ, "le texte de la contribution"),
 	R("contribution", "meeting", CTS_RULE_UUID, OPT, "la réunion"),
+	R("contribution", "date", CTS_RULE_DATE, OPT, "la date de réception"),
+	CODE("contribution", "status", contribution_statuses, OPT, "l'état de la contribution"),
 
 	R("registry", "node", CTS_RULE_NODE, REQ, "le nœud"),
 	R("registry", "territory_code", CTS_RULE_REFCODE, REQ, "le territoire"),
@@ -152,6 +160,8 @@ static int refuse(cts_rule_violation *v, int code, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(v->message, sizeof(v->message), fmt, ap);
 	va_end(ap);
+	/* A message cut short by its buffer ends on a whole character. */
+	v->message[cts_text_utf8_valid_prefix(v->message, strlen(v->message))] = '\0';
 	return code;
 }
 
@@ -366,4 +376,15 @@ void cts_rules_describe(const cts_rule_violation *why, char *buf, size_t size)
 		snprintf(buf, size, "table %s, champ %s : %s", why->table, why->field, why->message);
 	else
 		snprintf(buf, size, "table %s : %s", why->table, why->message);
+}
+
+int cts_rules_check_date_window(const char *label, const char *date, const char *latest, const char *latest_words)
+{
+	if (strcmp(date, CTS_RULES_FIRST_DATE) < 0)
+		return cts_error_set(CTS_EINVAL,
+				     "%s (%s) précède la création des conseils territoriaux de santé (loi du 26 janvier 2016) :"
+				     " vérifiez l'année", label, date);
+	if (latest && strcmp(date, latest) > 0)
+		return cts_error_set(CTS_EINVAL, "%s (%s) tombe %s : vérifiez l'année", label, date, latest_words);
+	return 0;
 }

@@ -81,6 +81,18 @@ int cts_rules_check_set(const char *table, const json_t *set, cts_rule_violation
 /* cts_rules_check_set for a new record: every required field present too. */
 int cts_rules_check_new(const char *table, const json_t *set, cts_rule_violation *why);
 
+/* Input checks of dates against the calendar (local writes only: an
+ * importer never refuses a history for its dates, since "today" differs
+ * between nodes). CTS were created by the law of 26 January 2016. */
+#define CTS_RULES_FIRST_DATE "2016-01-26"
+
+/* 0 if `date` (YYYY-MM-DD, already checked by the rules) lies between
+ * CTS_RULES_FIRST_DATE and `latest` (YYYY-MM-DD) inclusive, else
+ * CTS_EINVAL with a French message naming `label` ("la date de la
+ * réunion") and saying what to check; `latest_words` says what `latest`
+ * is ("plus d'un an après aujourd'hui", "après aujourd'hui"). */
+int cts_rules_check_date_window(const char *label, const char *date, const char *latest, const char *latest_words);
+
 /* One line naming table, field, value and rule, for importers and audits:
  * "table member, champ college : collège inconnu « evil » : professionnels, ...". */
 void cts_rules_describe(const cts_rule_violation *why, char *buf, size_t size);

@@ -143,7 +143,7 @@ static int read_record(reader *r, record *rec, const record *hdr)
 		if (rec->n == CTS_SHEET_MAX_COLUMNS)
 			return cts_error_set(CTS_ELIMIT, "ligne %u : plus de %u colonnes",
 			                     rec->line, (unsigned)CTS_SHEET_MAX_COLUMNS);
-		while (q < r->end && (*q == ' ' || *q == '\t'))
+		while (q < r->end && *q != r->sep && (*q == ' ' || *q == '\t'))
 			q++;
 		if (q < r->end && *q == '"') {
 			r->p = q + 1;
@@ -174,7 +174,8 @@ static int read_record(reader *r, record *rec, const record *hdr)
 					goto too_long;
 				fb[fl++] = c;
 			}
-			while (r->p < r->end && (*r->p == ' ' || *r->p == '\t' || *r->p == '\r'))
+			while (r->p < r->end && *r->p != r->sep &&
+			       (*r->p == ' ' || *r->p == '\t' || *r->p == '\r'))
 				r->p++;
 			if (r->p < r->end && *r->p != r->sep && *r->p != '\n')
 				return cts_error_set(
@@ -291,7 +292,7 @@ static int header_error(const header *h)
 		    CTS_EINVAL,
 		    "ligne %u : en-tête non reconnu (première valeur « %s ») ; "
 		    "la première ligne de la feuille doit nommer les colonnes " EXPECTED_HEADER
-		    " (séparateur « ; » ou « , »)",
+		    " (séparateur « ; », « , » ou tabulation)",
 		    h->names.line, clip(c0, h->names.n ? h->names.f[0] : ""));
 	for (int c = 0; c < COL_COUNT; c++) {
 		if (h->idx[c] >= 0)
@@ -308,44 +309,61 @@ static int header_error(const header *h)
 	    missing > 1 ? "absentes" : "absente");
 }
 
-/* Find the header and its separator; on success *chosen is h1 or h2. */
-static int find_header(const char *text, size_t len, header *h1, header *h2, header **chosen)
+/* Find the header and its separator (';', tab, then ','): the first
+ * reading that names all six columns once. On success *chosen is one of
+ * h[0..3). Otherwise the error of the reading that found most columns. */
+static int find_header(const char *text, size_t len, header h[3], header **chosen)
 {
-	int rc1, rc2;
+	static const char seps[3] = {';', '\t', ','};
+	int rc[3], best = -1;
 
-	rc1 = read_header(text, len, ';', h1);
-	if (rc1 == 0 && h1->found == COL_COUNT && h1->dup_col < 0) {
-		*chosen = h1;
-		return 0;
+	for (int i = 0; i < 3; i++) {
+		rc[i] = read_header(text, len, seps[i], &h[i]);
+		if (rc[i] == 0 && h[i].found == COL_COUNT && h[i].dup_col < 0) {
+			*chosen = &h[i];
+			return 0;
+		}
+		if (rc[i] == 0 && (best < 0 || h[i].found > h[best].found))
+			best = i;
 	}
-	rc2 = read_header(text, len, ',', h2);
-	if (rc2 == 0 && h2->found == COL_COUNT && h2->dup_col < 0) {
-		*chosen = h2;
-		return 0;
-	}
-	if (rc1 == 0 && (rc2 < 0 || h1->found >= h2->found))
-		return header_error(h1);
-	if (rc2 == 0)
-		return header_error(h2);
-	/* Neither separator gives a readable header: report the ';' reading. */
-	return read_header(text, len, ';', h1);
+	if (best >= 0)
+		return header_error(&h[best]);
+	/* No separator gives a readable header: report the ';' reading. */
+	return read_header(text, len, ';', &h[0]);
 }
+
+/* "« ; »" or "tabulation", for messages. */
+static const char *sep_name(char sep)
+{
+	return sep == '\t' ? "tabulation" : sep == ',' ? "« , »" : "« ; »";
+}
+
+/* Folded cell values that mark a column, and those that leave it unmarked. */
+static const char *const marks_yes[] = {"x", "oui", "o", "1", "\xe2\x9c\x93" /* ✓ */,
+                                        "\xe2\x9c\x94" /* ✔ */, NULL};
+static const char *const marks_no[] = {"", "non", "0", NULL};
 
 static int parse_mark(const char *v, unsigned line, int col, int *marked)
 {
-	char c[CLIP_SIZE];
+	char c[CLIP_SIZE], *key = NULL;
+	int rc;
 
-	if (!v[0]) {
-		*marked = 0;
+	if ((rc = cts_text_fold(&key, v)) < 0)
+		return cts_error_prefix(rc, "ligne %u : ", line);
+	*marked = -1;
+	for (int i = 0; marks_yes[i] && *marked < 0; i++)
+		if (strcmp(key, marks_yes[i]) == 0)
+			*marked = 1;
+	for (int i = 0; marks_no[i] && *marked < 0; i++)
+		if (strcmp(key, marks_no[i]) == 0)
+			*marked = 0;
+	free(key);
+	if (*marked >= 0)
 		return 0;
-	}
-	if ((v[0] == 'X' || v[0] == 'x') && !v[1]) {
-		*marked = 1;
-		return 0;
-	}
+	*marked = 0;
 	return cts_error_set(CTS_EINVAL,
 	                     "ligne %u : valeur « %s » inattendue dans la colonne « %s » "
-	                     "(mettez X ou laissez la case vide)",
+	                     "(mettez X, oui ou 1, ou laissez la case vide)",
 	                     line, clip(c, v), col_names[col]);
 }
 
@@ -445,6 +463,84 @@ static unsigned line_of(const char *buf, size_t off)
 	return line;
 }
 
+/* 1 if needle[0..nlen) occurs in buf[0..len). */
+static int contains(const char *buf, size_t len, const char *needle, size_t nlen)
+{
+	for (size_t i = 0; nlen <= len && i <= len - nlen; i++)
+		if (buf[i] == needle[0] && memcmp(buf + i, needle, nlen) == 0)
+			return 1;
+	return 0;
+}
+#define CONTAINS(buf, len, lit) contains(buf, len, lit, sizeof(lit) - 1)
+
+#define EXCEL_TO_CSV                                                                               \
+	"ouvrez-le dans Excel, puis Fichier > Enregistrer sous > type « CSV (séparateur : "          \
+	"point-virgule) (*.csv) », et importez le fichier .csv obtenu"
+#define CALC_TO_CSV                                                                                \
+	"ouvrez-le dans LibreOffice Calc, puis Fichier > Enregistrer sous > type « Texte CSV "       \
+	"(.csv) » avec le séparateur de champ « ; », et importez le fichier .csv obtenu"
+
+/* A zip file: an OpenDocument file (its first entry is "mimetype", stored,
+ * holding the media type), an Office Open XML one ([Content_Types].xml;
+ * entry names are stored in clear in the local and central headers), or
+ * another archive. */
+static int refuse_zip(const char *buf, size_t len)
+{
+	static const char odf[] = "application/vnd.oasis.opendocument.";
+
+	if (len >= 38 + sizeof(odf) - 1 && memcmp(buf + 30, "mimetype", 8) == 0 &&
+	    memcmp(buf + 38, odf, sizeof(odf) - 1) == 0) {
+		const char *type = buf + 38 + sizeof(odf) - 1;
+		size_t rest = len - (38 + sizeof(odf) - 1);
+
+		if (rest >= 11 && memcmp(type, "spreadsheet", 11) == 0)
+			return cts_error_set(CTS_EINVAL,
+			                     "ce fichier est un classeur LibreOffice Calc (.ods), "
+			                     "pas une feuille CSV : " CALC_TO_CSV);
+		return cts_error_set(CTS_EINVAL,
+		                     "ce fichier est un document LibreOffice (OpenDocument) qui "
+		                     "n'est pas un tableur : la feuille de présence doit être un "
+		                     "fichier CSV ; " CALC_TO_CSV);
+	}
+	if (CONTAINS(buf, len, "[Content_Types].xml") && CONTAINS(buf, len, "xl/"))
+		return cts_error_set(CTS_EINVAL, "ce fichier est un classeur Excel (.xlsx), pas "
+		                                 "une feuille CSV : " EXCEL_TO_CSV);
+	if (CONTAINS(buf, len, "[Content_Types].xml"))
+		return cts_error_set(CTS_EINVAL,
+		                     "ce fichier est un document Microsoft Office (Word ou "
+		                     "PowerPoint) qui n'est pas un tableur : la feuille de présence "
+		                     "doit être un fichier CSV enregistré depuis Excel ou LibreOffice "
+		                     "Calc");
+	return cts_error_set(CTS_EINVAL, "ce fichier est une archive compressée (zip), pas une "
+	                                 "feuille CSV : extrayez-en la feuille, ou enregistrez le "
+	                                 "classeur au format CSV (séparateur : point-virgule)");
+}
+
+/* Files that are not text at all, recognised by their first bytes, with
+ * what to do instead: spreadsheets saved as .xlsx/.ods/.xls, PDF. */
+static int refuse_binary(const char *buf, size_t len)
+{
+	if (len >= 4 && memcmp(buf, "PK\3\4", 4) == 0)
+		return refuse_zip(buf, len);
+	if (len >= 8 && memcmp(buf, "\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1", 8) == 0) {
+		/* OLE2 compound file: its directory names the streams in UTF-16LE. */
+		if (CONTAINS(buf, len, "W\0o\0r\0k\0b\0o\0o\0k\0") || CONTAINS(buf, len, "B\0o\0o\0k\0"))
+			return cts_error_set(CTS_EINVAL,
+			                     "ce fichier est un classeur Excel 97-2003 (.xls), "
+			                     "pas une feuille CSV : " EXCEL_TO_CSV);
+		return cts_error_set(CTS_EINVAL,
+		                     "ce fichier est un ancien document Microsoft Office (.doc, "
+		                     ".xls ou .ppt), pas une feuille CSV : s'il s'agit d'un classeur, "
+		                     EXCEL_TO_CSV);
+	}
+	if (len >= 5 && memcmp(buf, "%PDF-", 5) == 0)
+		return cts_error_set(CTS_EINVAL,
+		                     "ce fichier est un PDF, pas une feuille CSV : importez la "
+		                     "feuille de calcul d'où il vient, enregistrée au format CSV "
+		                     "(séparateur : point-virgule)");
+	return 0;
+}
+
 /* Decide the encoding; *text is buf (after a BOM) or a malloc'd UTF-8 copy
  * stored in *owned. */
 static int decode_sheet(const char *buf, size_t len, const char **text, size_t *tlen, char **owned,
@@ -528,7 +624,7 @@ void cts_sheet_free(cts_sheet *sheet)
 int cts_sheet_parse(cts_sheet **out, const char *buf, size_t len)
 {
 	cts_sheet *sh = NULL;
-	header *h1 = NULL, *h2 = NULL, *h = NULL;
+	header *hs = NULL, *h = NULL;
 	record *rec = NULL;
 	char *owned = NULL;
 	const char *text = NULL;
@@ -547,16 +643,16 @@ int cts_sheet_parse(cts_sheet **out, const char *buf, size_t len)
 	if (!buf)
 		buf = "";
 	sh = calloc(1, sizeof(*sh));
-	h1 = calloc(1, sizeof(*h1));
-	h2 = calloc(1, sizeof(*h2));
+	hs = calloc(3, sizeof(*hs));
 	rec = calloc(1, sizeof(*rec));
-	if (!sh || !h1 || !h2 || !rec) {
+	if (!sh || !hs || !rec) {
 		rc = cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
 		goto cleanup;
 	}
-	if ((rc = decode_sheet(buf, len, &text, &tlen, &owned, sh)) < 0)
+	if ((rc = refuse_binary(buf, len)) < 0 ||
+	    (rc = decode_sheet(buf, len, &text, &tlen, &owned, sh)) < 0)
 		goto cleanup;
-	if ((rc = find_header(text, tlen, h1, h2, &h)) < 0)
+	if ((rc = find_header(text, tlen, hs, &h)) < 0)
 		goto cleanup;
 	sh->separator = h->after.sep;
 	r = h->after;
@@ -568,9 +664,10 @@ int cts_sheet_parse(cts_sheet **out, const char *buf, size_t len)
 				rc = cts_error_set(
 				    CTS_EINVAL,
 				    "ligne %u : %zu valeurs pour %zu colonnes d'en-tête "
-				    "(valeur en trop « %s ») ; une valeur contenant « %c » "
-				    "doit être entre guillemets",
-				    rec->line, rec->n, h->names.n, clip(c, rec->f[i]), r.sep);
+				    "(valeur en trop « %s ») ; une valeur contenant le "
+				    "séparateur (%s) doit être entre guillemets",
+				    rec->line, rec->n, h->names.n, clip(c, rec->f[i]),
+				    sep_name(r.sep));
 				goto cleanup;
 			}
 		}
@@ -613,13 +710,10 @@ int cts_sheet_parse(cts_sheet **out, const char *buf, size_t len)
 cleanup:
 	if (rec)
 		record_clear(rec);
-	if (h1)
-		record_clear(&h1->names);
-	if (h2)
-		record_clear(&h2->names);
+	for (int i = 0; hs && i < 3; i++)
+		record_clear(&hs[i].names);
 	free(rec);
-	free(h1);
-	free(h2);
+	free(hs);
 	free(owned);
 	cts_sheet_free(sh);
 	return rc;

@@ -28,17 +28,23 @@ typedef struct {
 	cts_sheet_row *rows; /* in file order; every string owned by the sheet */
 	size_t count;
 	char encoding[16]; /* "utf-8" or "windows-1252" */
-	char separator;    /* ';' or ',' */
+	char separator;    /* ';', '\t' or ',' */
 } cts_sheet;
 
 /* Parse a whole sheet buf[0..len) (need not be NUL-terminated).
+ * Not a text file: a spreadsheet saved as .xlsx or .ods (zip "PK\3\4"
+ *   with an Office Open XML [Content_Types].xml or an OpenDocument
+ *   "mimetype" entry), .xls (OLE2 "D0 CF 11 E0 ..."), another zip, or a
+ *   PDF, recognised by its first bytes → CTS_EINVAL saying what the file
+ *   is, which program saves it (Excel, LibreOffice Calc) and how to save it
+ *   as CSV from there.
  * Encoding: optional UTF-8 BOM; UTF-8, or — only when the bytes are not
  *   valid UTF-8 and there is no BOM — Windows-1252 (French Excel). Bytes
  *   that are neither (one of the 5 undefined Windows-1252 bytes, or invalid
  *   UTF-8 after a BOM), NUL bytes (UTF-16 ...) → CTS_EINVAL "encodage non
  *   reconnu" naming the line(s).
  * Lines end with LF or CRLF. The header is the first non-blank line; its
- *   separator (';' or ',') is the one that yields all six columns, matched
+ *   separator (';', tab, then ',') is the first that yields all six columns, matched
  *   with cts_text_fold (case and accents ignored), in any order; other
  *   named columns are ignored; a missing or doubled column → CTS_EINVAL
  *   naming it. A data line with non-empty fields beyond the header's width
@@ -50,7 +56,8 @@ typedef struct {
  *   typed on several lines, tabs) become spaces; then it is trimmed
  *   (cts_text_trim); lines whose fields are all empty
  *   are skipped.
- * Marks: "X"/"x" = marked, empty = not marked, anything else → CTS_EINVAL;
+ * Marks (case and accents ignored): "X", "oui", "o", "1", "✓", "✔" =
+ *   marked; empty, "non", "0" = not marked; anything else → CTS_EINVAL;
  *   both marks → CTS_EINVAL. Present → PRESENT, excused → EXCUSED, neither
  *   → ABSENT (guests included).
  * College: the codes above or their usual French spellings (folded);

@@ -13,7 +13,7 @@ static const cts_field_def member_fields[] = {
 };
 static const cts_field_def meeting_fields[] = {
 	F("body", CTS_FT_TEXT, 40),   F("date", CTS_FT_TEXT, 10),   F("title", CTS_FT_TEXT, 400),
-	F("place", CTS_FT_TEXT, 400), F("status", CTS_FT_TEXT, 20),
+	F("place", CTS_FT_TEXT, 400), F("status", CTS_FT_TEXT, 20),   F("reopen_reason", CTS_FT_TEXT, 400),
 };
 static const cts_field_def attendance_fields[] = {
 	F("meeting", CTS_FT_TEXT, 36),       F("member", CTS_FT_TEXT, 36),
@@ -25,10 +25,12 @@ static const cts_field_def opinion_fields[] = {
 	F("meeting", CTS_FT_TEXT, 36),     F("subject", CTS_FT_TEXT, 1000),
 	F("votes_for", CTS_FT_INT, 0),     F("votes_against", CTS_FT_INT, 0),
 	F("votes_abstain", CTS_FT_INT, 0), F("outcome", CTS_FT_TEXT, 20),
+	F("status", CTS_FT_TEXT, 20),
 };
 static const cts_field_def contribution_fields[] = {
 	F("theme", CTS_FT_TEXT, 64), F("title", CTS_FT_TEXT, 400),
 	F("text", CTS_FT_TEXT, 65536), F("meeting", CTS_FT_TEXT, 36),
+	F("date", CTS_FT_TEXT, 10),  F("status", CTS_FT_TEXT, 20),
 };
 static const cts_field_def registry_fields[] = {
 	F("node", CTS_FT_TEXT, 64), F("territory_code", CTS_FT_TEXT, 64),
@@ -91,6 +93,10 @@ const char *const cts_meeting_statuses[] = { "prevue", "tenue", "approuvee", "an
 const char *const cts_meeting_status_labels[] = { "Prévue", "Tenue", "Approuvée", "Annulée", NULL };
 const char *const cts_outcomes[] = { "favorable", "defavorable", "reserve", NULL };
 const char *const cts_outcome_labels[] = { "Favorable", "Défavorable", "Réservé", NULL };
+const char *const cts_opinion_statuses[] = { "rendu", "retire", NULL };
+const char *const cts_opinion_status_labels[] = { "Rendu", "Retiré", NULL };
+const char *const cts_contribution_statuses[] = { "transmise", "retiree", NULL };
+const char *const cts_contribution_status_labels[] = { "Transmise", "Retirée", NULL };
 const char *const cts_attendance_statuses[] = { "present", "excused", "absent", NULL };
 const char *const cts_attendance_status_labels[] = { "Présent", "Excusé", "Absent", NULL };
 const char *const cts_attendance_colleges[] = { "professionnels", "usagers", "collectivites", "etat",

@@ -52,6 +52,11 @@ extern const char *const cts_meeting_statuses[]; /* prevue, tenue, approuvee, an
 extern const char *const cts_meeting_status_labels[];
 extern const char *const cts_outcomes[];       /* favorable, defavorable, reserve */
 extern const char *const cts_outcome_labels[];
+/* Opinions and contributions: withdrawn or not (no value: not). */
+extern const char *const cts_opinion_statuses[];      /* rendu, retire */
+extern const char *const cts_opinion_status_labels[];
+extern const char *const cts_contribution_statuses[]; /* transmise, retiree */
+extern const char *const cts_contribution_status_labels[];
 extern const char *const cts_attendance_statuses[]; /* present, excused, absent */
 extern const char *const cts_attendance_status_labels[];
 /* College of an attendance row: the five colleges, then invite and ars

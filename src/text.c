@@ -1,8 +1,10 @@
 #include "text.h"
 
 #include "error.h"
+#include "tables.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -348,5 +350,123 @@ int cts_text_trim(char **out, const char *utf8)
 	memcpy(buf, utf8 + b, e - b);
 	buf[e - b] = '\0';
 	*out = buf;
+	return 0;
+}
+
+/* Zero-width code points for display: combining marks, zero-width
+ * characters, soft hyphen, controls. */
+static int zero_width(uint32_t cp)
+{
+	return cp < 0x20 || (cp >= 0x7F && cp < 0xA0) || cp == 0xAD || (cp >= 0x0300 && cp <= 0x036F) ||
+	       (cp >= 0x0483 && cp <= 0x0489) || (cp >= 0x1AB0 && cp <= 0x1AFF) ||
+	       (cp >= 0x1DC0 && cp <= 0x1DFF) || (cp >= 0x200B && cp <= 0x200F) ||
+	       (cp >= 0x2028 && cp <= 0x202E) || (cp >= 0x2060 && cp <= 0x2064) ||
+	       (cp >= 0x20D0 && cp <= 0x20FF) || (cp >= 0xFE00 && cp <= 0xFE0F) ||
+	       (cp >= 0xFE20 && cp <= 0xFE2F) || cp == 0xFEFF;
+}
+
+/* East Asian wide and fullwidth code points (two columns). */
+static int double_width(uint32_t cp)
+{
+	return (cp >= 0x1100 && cp <= 0x115F) || (cp >= 0x2E80 && cp <= 0xA4CF && cp != 0x303F) ||
+	       (cp >= 0xAC00 && cp <= 0xD7A3) || (cp >= 0xF900 && cp <= 0xFAFF) ||
+	       (cp >= 0xFE30 && cp <= 0xFE4F) || (cp >= 0xFF00 && cp <= 0xFF60) ||
+	       (cp >= 0xFFE0 && cp <= 0xFFE6) || (cp >= 0x1F300 && cp <= 0x1F64F) ||
+	       (cp >= 0x1F900 && cp <= 0x1F9FF) || (cp >= 0x20000 && cp <= 0x3FFFD);
+}
+
+/* Width of the character at s (n bytes available) and its length. */
+static size_t char_width(const unsigned char *s, size_t n, size_t *w)
+{
+	uint32_t cp;
+	size_t k = seq_len(s, n);
+
+	if (k == 0) {
+		*w = 1;
+		return 1;
+	}
+	decode(s, &cp);
+	*w = zero_width(cp) ? 0 : double_width(cp) ? 2 : 1;
+	return k;
+}
+
+size_t cts_text_width(const char *utf8)
+{
+	const unsigned char *s = (const unsigned char *)utf8;
+	size_t len = utf8 ? strlen(utf8) : 0, i = 0, cols = 0;
+
+	while (i < len) {
+		size_t w;
+		i += char_width(s + i, len - i, &w);
+		cols += w;
+	}
+	return cols;
+}
+
+size_t cts_text_width_prefix(const char *utf8, size_t cols)
+{
+	const unsigned char *s = (const unsigned char *)utf8;
+	size_t len = utf8 ? strlen(utf8) : 0, i = 0, used = 0;
+
+	while (i < len) {
+		size_t w, k = char_width(s + i, len - i, &w);
+		if (used + w > cols)
+			break;
+		used += w;
+		i += k;
+	}
+	return i;
+}
+
+char *cts_text_date_fr(char *out, size_t size, const char *iso)
+{
+	if (!size)
+		return out;
+	if (iso && cts_valid_date(iso))
+		snprintf(out, size, "%.2s/%.2s/%.4s", iso + 8, iso + 5, iso);
+	else
+		snprintf(out, size, "%s", iso ? iso : "");
+	return out;
+}
+
+/* Up to `max` digits at *s as a number; the count of digits read (0: none). */
+static int read_number(const char **s, int max, int *out)
+{
+	int n = 0, v = 0;
+
+	while (n < max && **s >= '0' && **s <= '9') {
+		v = v * 10 + (**s - '0');
+		(*s)++;
+		n++;
+	}
+	*out = v;
+	return n;
+}
+
+int cts_text_date_parse(const char *s, char out[11])
+{
+	int a, b, c, na, nb, nc;
+	char sep, buf[40];
+
+	out[0] = '\0';
+	if (!s)
+		return CTS_EINVAL;
+	if ((na = read_number(&s, 4, &a)) == 0 || !(*s == '-' || *s == '/' || *s == '.'))
+		return CTS_EINVAL;
+	sep = *s++;
+	if ((nb = read_number(&s, 2, &b)) == 0 || *s != sep)
+		return CTS_EINVAL;
+	s++;
+	if ((nc = read_number(&s, 4, &c)) == 0 || *s)
+		return CTS_EINVAL;
+	if (na == 4 && sep == '-' && nb == 2 && nc == 2)
+		snprintf(buf, sizeof(buf), "%04d-%02d-%02d", a, b, c); /* ISO */
+	else if (na <= 2 && nc == 4)
+		snprintf(buf, sizeof(buf), "%04d-%02d-%02d", c, b, a); /* day first */
+	else
+		return CTS_EINVAL;
+	if (!cts_valid_date(buf))
+		return CTS_EINVAL;
+	memcpy(out, buf, 11);
 	return 0;
 }

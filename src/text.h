@@ -43,4 +43,27 @@ int cts_text_fold(char **out, const char *utf8);
  * free()); NULL on error. */
 int cts_text_trim(char **out, const char *utf8);
 
+/* Display width of UTF-8 text in terminal columns, for aligned listings:
+ * combining marks (U+0300–U+036F and the other combining blocks), zero-width
+ * characters, soft hyphen and control characters count 0; East Asian wide and
+ * fullwidth characters count 2; everything else 1. A byte that is not part of
+ * a valid UTF-8 sequence counts 1. NULL counts 0. Never fails. */
+size_t cts_text_width(const char *utf8);
+
+/* Largest prefix of utf8 (whole characters) whose display width is at most
+ * `cols`: its length in bytes. */
+size_t cts_text_width_prefix(const char *utf8, size_t cols);
+
+/* "16/06/2020" from the ISO date "2020-06-16" into out (size bytes); a
+ * value that is not a YYYY-MM-DD date is copied as it is (cut to fit).
+ * Returns out. */
+char *cts_text_date_fr(char *out, size_t size, const char *iso);
+
+/* A date as people type it — "2020-06-16", "16/06/2020" or "16/6/2020"
+ * (also with '.' or '-' between day, month and year) — as the ISO date
+ * "2020-06-16" into out[11]. 0, or CTS_EINVAL (no message set: callers say
+ * what the date was for) when it is not a real calendar date in one of
+ * these forms. */
+int cts_text_date_parse(const char *s, char out[11]);
+
 #endif

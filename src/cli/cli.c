@@ -1,8 +1,12 @@
 #include "cli.h"
 
+#include "csvout.h"
 #include "error.h"
+#include "tables.h"
+#include "text.h"
 
 #include <stdarg.h>
+#include <stdio.h>
 #include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +29,7 @@ int cli_exit_code(int rc)
 	case CTS_EBUSY:
 		return EXIT_BUSY;
 	case CTS_EACCESS:
+	case CTS_EAMBIGUOUS:
 		return EXIT_USAGE;
 	default:
 		return EXIT_INTERNAL;
@@ -194,6 +199,13 @@ int cli_open_node(cli_ctx *c, cts_node **out)
 	return rc < 0 ? cli_fail(c, rc) : 0;
 }
 
+int cli_resolve(cli_ctx *c, cts_node *n, cts_ref_kind kind, const char *ref, unsigned flags, char id_out[37])
+{
+	int rc = cts_resolve(n, kind, NULL, ref, flags, id_out);
+
+	return rc < 0 ? cli_fail(c, rc) : 0;
+}
+
 void cli_print_json(const json_t *v)
 {
 	char *s = json_dumps(v, JSON_INDENT(2) | JSON_ENCODE_ANY);
@@ -212,33 +224,208 @@ const char *cli_str(const json_t *o, const char *key)
 	return v ? v : "";
 }
 
-int cli_list(cli_ctx *c, int argc, char **argv, const char *help, cli_list_fn list,
-	     void (*print_row)(const json_t *row), const char *noun)
+void cli_cell_code(char *cell, const char *const *codes, const char *const *labels, const char *code)
 {
-	const char *territory = NULL;
-	const cli_opt opts[] = { { "territory", OPT_STR, &territory, 0 }, { NULL, 0, NULL, 0 } };
-	cts_node *n;
-	json_t *arr = NULL, *row;
-	char *pos[1];
-	size_t i;
-	int npos, ec, rc;
+	int i = cts_code_index(codes, code);
 
-	if (cli_parse(c, argc, argv, opts, help, pos, 0, &npos, &ec) < 0)
+	snprintf(cell, CLI_CELL, "%s", i >= 0 ? labels[i] : code ? code : "");
+}
+
+void cli_cell_date(char *cell, const char *iso)
+{
+	cts_text_date_fr(cell, CLI_CELL, iso);
+}
+
+void cli_cell_id(char *cell, const char *id, int full)
+{
+	snprintf(cell, CLI_CELL, full ? "%s" : "%.8s", id ? id : "");
+}
+
+/* Cells on one line: newlines and tabs of multi-line texts become spaces. */
+static void one_line(char *cell)
+{
+	for (; *cell; cell++)
+		if (*cell == '\n' || *cell == '\r' || *cell == '\t')
+			*cell = ' ';
+}
+
+/* The cells of one row, after its territory when terr. */
+static void row_cells(const cli_listing *l, const json_t *row, cli_cells *cells, int full, int terr)
+{
+	memset(cells, 0, sizeof(*cells));
+	l->cells(row, *cells + (terr ? 1 : 0), full);
+	if (terr)
+		snprintf((*cells)[0], CLI_CELL, "%s", cli_str(row, "territory"));
+}
+
+/* The headers, after "Territoire" when terr; their count. */
+static size_t headers(const cli_listing *l, const char **h, int terr)
+{
+	size_t n = 0;
+
+	if (terr)
+		h[n++] = "Territoire";
+	for (size_t k = 0; k < l->ncols && n < CLI_MAX_COLS; k++)
+		h[n++] = l->headers[k];
+	return n;
+}
+
+static void print_csv(const json_t *rows, const cli_listing *l, int terr)
+{
+	cts_strbuf b = { 0 };
+	cli_cells *cells = malloc(sizeof(*cells));
+	const char *v[CLI_MAX_COLS];
+	size_t i;
+	json_t *row;
+
+	if (!cells)
+		return;
+	size_t ncols = headers(l, v, terr);
+
+	cts_csv_bom(&b);
+	cts_csv_row(&b, v, ncols);
+	json_array_foreach(rows, i, row) {
+		row_cells(l, row, cells, 1, terr);
+		for (size_t k = 0; k < ncols; k++)
+			v[k] = (*cells)[k];
+		cts_csv_row(&b, v, ncols);
+	}
+	if (b.ptr)
+		fwrite(b.ptr, 1, b.len, stdout);
+	cts_strbuf_dispose(&b);
+	free(cells);
+}
+
+/* Padding of `cell` to `width` columns (the last column is not padded). */
+static void print_cell(const char *cell, size_t width, int last)
+{
+	fputs(cell, stdout);
+	if (last)
+		return;
+	for (size_t w = cts_text_width(cell); w < width + 2; w++)
+		fputc(' ', stdout);
+}
+
+/* Two passes over the rows (widths, then lines): the cells of one row at
+ * a time in memory, whatever the length of the listing. */
+static void print_table(const json_t *rows, const cli_listing *l, int terr)
+{
+	size_t n = json_array_size(rows), width[CLI_MAX_COLS] = { 0 }, ncols;
+	cli_cells *cells = malloc(sizeof(*cells));
+	const char *h[CLI_MAX_COLS];
+
+	if (!cells)
+		return;
+	ncols = headers(l, h, terr);
+	for (size_t k = 0; k < ncols; k++)
+		width[k] = cts_text_width(h[k]);
+	for (int pass = 0; pass < 2; pass++) {
+		if (pass == 1 && n) {
+			for (size_t k = 0; k < ncols; k++)
+				print_cell(h[k], width[k], k + 1 == ncols);
+			fputc('\n', stdout);
+		}
+		for (size_t i = 0; i < n; i++) {
+			row_cells(l, json_array_get(rows, i), cells, 0, terr);
+			for (size_t k = 0; k < ncols; k++) {
+				size_t w;
+				one_line((*cells)[k]);
+				if (pass == 1)
+					print_cell((*cells)[k], width[k], k + 1 == ncols);
+				else if ((w = cts_text_width((*cells)[k])) > width[k])
+					width[k] = w;
+			}
+			if (pass == 1)
+				fputc('\n', stdout);
+		}
+	}
+	free(cells);
+}
+
+void cli_print_rows(cli_ctx *c, const json_t *rows, const cli_listing *l, int csv)
+{
+	if (c->json) {
+		cli_print_json(rows);
+	} else if (csv) {
+		print_csv(rows, l, c->all_territories);
+	} else {
+		print_table(rows, l, c->all_territories);
+		printf("%zu %s.\n", json_array_size(rows), l->noun);
+	}
+}
+
+int cli_list_format(cli_ctx *c, const char *format)
+{
+	if (!format || strcmp(format, "texte") == 0 || strcmp(format, "text") == 0)
+		return 0;
+	if (strcmp(format, "csv") == 0)
+		return 1;
+	if (strcmp(format, "json") == 0) {
+		c->json = 1;
+		return 0;
+	}
+	cli_usage(c, "format inconnu « %s » : texte, csv ou json", format);
+	return -1;
+}
+
+int cli_list(cli_ctx *c, int argc, char **argv, const cli_listing *l)
+{
+	const char *territory = NULL, *format = NULL;
+	int removed = 0;
+	cli_opt opts[] = { { "territory", OPT_STR, &territory, 0 },
+			   { "format", OPT_STR, &format, 0 },
+			   { "removed", OPT_FLAG, &removed, 0 },
+			   { NULL, 0, NULL, 0 } };
+	cts_node *n;
+	json_t *arr = NULL;
+	char *pos[1];
+	int npos, ec, rc, csv;
+
+	if (!l->list_removed)
+		opts[2].name = NULL;
+	if (cli_parse(c, argc, argv, opts, l->help, pos, 0, &npos, &ec) < 0)
 		return ec;
+	if ((csv = cli_list_format(c, format)) < 0)
+		return EXIT_USAGE;
 	if ((ec = cli_open_node(c, &n)) != 0)
 		return ec;
-	rc = list(n, territory ? territory : (n->role == CTS_ROLE_TERRITORY ? n->territory : NULL), &arr);
+	if (!territory && n->role == CTS_ROLE_TERRITORY)
+		territory = n->territory;
+	c->all_territories = !territory;
+	rc = (removed ? l->list_removed : l->list)(n, territory, &arr);
+	cts_node_free(n);
+	if (rc < 0)
+		return cli_fail(c, rc);
+	cli_print_rows(c, arr, l, csv);
+	json_decref(arr);
+	return EXIT_OK;
+}
+
+int cli_change(cli_ctx *c, cts_ref_kind kind, unsigned flags, const char *ref, cli_change_fn fn, void *arg)
+{
+	cts_change ch = { 0 };
+	cts_node *n;
+	char id[37];
+	int ec, rc;
+
+	if ((ec = cli_open_node(c, &n)) != 0)
+		return ec;
+	if ((ec = cli_resolve(c, n, kind, ref, flags, id)) != 0) {
+		cts_node_free(n);
+		return ec;
+	}
+	rc = fn(n, id, arg, &ch);
 	cts_node_free(n);
 	if (rc < 0)
 		return cli_fail(c, rc);
 	if (c->json) {
-		cli_print_json(arr);
-	} else {
-		json_array_foreach(arr, i, row)
-			print_row(row);
-		printf("%zu %s.\n", json_array_size(arr), noun);
+		json_t *o = json_pack("{s:s, s:b, s:s?}", "id", id, "changed", ch.changed, "message", ch.line);
+		cli_print_json(o);
+		json_decref(o);
+	} else if (ch.line) {
+		printf("%s\n", ch.line);
 	}
-	json_decref(arr);
+	cts_change_dispose(&ch);
 	return EXIT_OK;
 }
 

@@ -5,8 +5,9 @@
  * Exit codes (documented in docs/CLI.md and `ctsnode --help`):
  *   0  success
  *   1  findings, or input refused (invalid data, bad signature, wrong passphrase)
- *   2  usage error (unknown command or option, missing argument), or a remote
- *      access setting to fix (token refused, unknown certificate or host key)
+ *   2  usage error (unknown command or option, missing argument), a remote
+ *      access setting to fix (token refused, unknown certificate or host key),
+ *      or a record reference that names several records (CTS_EAMBIGUOUS)
  *   3  internal or I/O failure (disk, database, git)
  *   4  remote unreachable: the work is sealed and kept locally, the push is queued
  *   5  the node is busy (another ctsnode process holds it)
@@ -14,7 +15,9 @@
 #ifndef CTS_CLI_H
 #define CTS_CLI_H
 
+#include "change.h"
 #include "node.h"
+#include "resolve.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -25,6 +28,7 @@ typedef struct {
 	const char *home_flag; /* --home */
 	int json;              /* --json */
 	const char *prog;      /* "ctsnode member add", for messages */
+	int all_territories;   /* listings: rows of every territory (a territory column) */
 } cli_ctx;
 
 typedef enum { OPT_STR, OPT_FLAG, OPT_INT, OPT_LIST } cli_opt_kind;
@@ -68,16 +72,59 @@ int cli_usage(cli_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2,
  * returns the exit code (0 on success). */
 int cli_open_node(cli_ctx *c, cts_node **out);
 
+/* The id of the record of this node's territory that `ref` names (full
+ * id, prefix of at least 4 characters, name, date...: resolve.h) into
+ * id_out. 0, or the error printed and its exit code (2 when ambiguous). */
+int cli_resolve(cli_ctx *c, cts_node *n, cts_ref_kind kind, const char *ref, unsigned flags, char id_out[37]);
+
 /* Print a JSON value (indented, UTF-8) on stdout followed by "\n". */
 void cli_print_json(const json_t *v);
 
+/* Listings: one row of cells per record, read as French (labels, dates
+ * DD/MM/YYYY, 8-character ids), printed in columns aligned by display
+ * width, or as the French-Excel CSV of the reports (--format csv; full
+ * ids), or as the JSON array of the library (--json: codes, ISO dates). */
+#define CLI_MAX_COLS 12
+#define CLI_CELL 512
+typedef char cli_cells[CLI_MAX_COLS][CLI_CELL];
+
+typedef struct {
+	const char *help;
+	int (*list)(cts_node *n, const char *territory, json_t **out);
+	int (*list_removed)(cts_node *n, const char *territory, json_t **out); /* --removed; may be NULL */
+	const char *const *headers; /* French column headers */
+	size_t ncols;
+	/* Fill the cells of one row; full: whole ids (CSV). */
+	void (*cells)(const json_t *row, cli_cells out, int full);
+	const char *noun; /* "réunion(s)" */
+} cli_listing;
+
 /* A listing command: parses --territory (default: the node's own
- * territory on a territory node, all on the regional node), calls list(),
- * prints the JSON array with --json, else one print_row() per element and
- * "<count> <noun>." Returns the exit code. */
-typedef int (*cli_list_fn)(cts_node *n, const char *territory, json_t **out);
-int cli_list(cli_ctx *c, int argc, char **argv, const char *help, cli_list_fn list,
-	     void (*print_row)(const json_t *row), const char *noun);
+ * territory on a territory node, all on the regional node), --format
+ * texte|csv|json and --removed when the listing has it, calls the list
+ * function and prints. Returns the exit code. */
+int cli_list(cli_ctx *c, int argc, char **argv, const cli_listing *l);
+
+/* Print rows (a JSON array of the library) as the listing says: JSON with
+ * c->json, CSV when csv, else aligned columns and "<count> <noun>."; a
+ * first column "Territoire" with c->all_territories. */
+void cli_print_rows(cli_ctx *c, const json_t *rows, const cli_listing *l, int csv);
+
+/* Parse a --format value of a listing: 0 text, 1 csv (2 json sets c->json);
+ * -1 after printing a usage error. */
+int cli_list_format(cli_ctx *c, const char *format);
+
+/* Cell helpers: the label of a code (the code itself when unknown, "" for
+ * none); a date as DD/MM/YYYY; an id cut to 8 characters unless full. */
+void cli_cell_code(char *cell, const char *const *codes, const char *const *labels, const char *code);
+void cli_cell_date(char *cell, const char *iso);
+void cli_cell_id(char *cell, const char *id, int full);
+
+/* A correction command: opens the node, resolves `ref` (kind, flags:
+ * resolve.h), calls fn(n, id, arg, &change) and prints its French line
+ * (with --json: {"id", "changed", "message"}). Returns the exit code. */
+typedef int (*cli_change_fn)(cts_node *n, const char *id, void *arg, cts_change *out);
+int cli_change(cli_ctx *c, cts_ref_kind kind, unsigned flags, const char *ref, cli_change_fn fn, void *arg);
 
 /* o[key] as a string, "" when absent or not a string (for printing). */
 const char *cli_str(const json_t *o, const char *key);

@@ -1,34 +1,73 @@
-/* ctsnode contribution add | list */
+/* ctsnode contribution add | list | update | withdraw | restore */
 #include "cli.h"
 
 #include "contribution.h"
+#include "tables.h"
+
+#include <stdio.h>
 
 static const char add_help[] =
-	"Usage : ctsnode [--home DOSSIER] contribution add --theme THEME --title TITRE --text TEXTE [--meeting ID]\n"
+	"Usage : ctsnode [--home DOSSIER] contribution add --theme THEME --title TITRE --text TEXTE [--meeting REUNION]\n"
+	"                [--date DATE]\n"
 	"\n"
 	"Enregistre une contribution (proposition) transmise à la CRSA.\n"
-	"Thèmes de départ : segur-pilier-1 à segur-pilier-4 ; la région peut en publier d'autres.\n";
+	"Thèmes de départ : segur-pilier-1 à segur-pilier-4 ; la région peut en publier d'autres.\n"
+	"  --date  le jour où la contribution a été reçue (AAAA-MM-JJ ou JJ/MM/AAAA) : le rapport la date\n"
+	"          par ce jour, sinon par sa réunion, sinon par le jour de sa saisie.\n";
 
 static const char list_help[] =
-	"Usage : ctsnode [--home DOSSIER] contribution list [--territory CODE] [--json]\n";
+	"Usage : ctsnode [--home DOSSIER] contribution list [--territory CODE] [--format texte|csv|json] [--json]\n";
+
+static const char update_help[] =
+	"Usage : ctsnode [--home DOSSIER] contribution update CONTRIBUTION [--theme THEME] [--title TITRE] [--text TEXTE]\n"
+	"                [--meeting REUNION] [--date DATE]\n"
+	"\n"
+	"Corrige les champs donnés d'une contribution (--meeting \"\" ou --date \"\" les effacent).\n"
+	"CONTRIBUTION : son identifiant (4 caractères au moins) ou son titre.\n";
+
+static const char withdraw_help[] =
+	"Usage : ctsnode [--home DOSSIER] contribution withdraw CONTRIBUTION\n"
+	"\n"
+	"Retire une contribution saisie par erreur : elle reste dans l'historique et la liste (Retirée),\n"
+	"hors des rapports.\n";
+
+static const char restore_help[] =
+	"Usage : ctsnode [--home DOSSIER] contribution restore CONTRIBUTION\n"
+	"\n"
+	"Rétablit une contribution retirée.\n";
+
+#define CONTRIBUTION_OPTS(f, req)                                                                  \
+	{ "theme", OPT_STR, &(f).theme, req }, { "title", OPT_STR, &(f).title, req },              \
+	{ "text", OPT_STR, &(f).text, req },   { "meeting", OPT_STR, &(f).meeting, 0 },            \
+	{ "date", OPT_STR, &(f).date, 0 }
+
+/* --meeting as typed, resolved into mid ("" kept: it detaches). */
+static int resolve_meeting(cts_node *n, cts_contribution_fields *f, char mid[37])
+{
+	int rc;
+
+	if (!f->meeting || !*f->meeting)
+		return 0;
+	if ((rc = cts_resolve_meeting(n, f->meeting, mid)) < 0)
+		return rc;
+	f->meeting = mid;
+	return 0;
+}
 
 static int contribution_add(cli_ctx *c, int argc, char **argv)
 {
 	cts_contribution_fields f = { 0 };
-	const cli_opt opts[] = {
-		{ "theme", OPT_STR, &f.theme, 1 }, { "title", OPT_STR, &f.title, 1 },
-		{ "text", OPT_STR, &f.text, 1 },   { "meeting", OPT_STR, &f.meeting, 0 },
-		{ NULL, 0, NULL, 0 },
-	};
+	const cli_opt opts[] = { CONTRIBUTION_OPTS(f, 1), { NULL, 0, NULL, 0 } };
 	cts_node *n;
-	char id[37], *pos[1];
+	char id[37], mid[37], *pos[1];
 	int npos, ec, rc;
 
 	if (cli_parse(c, argc, argv, opts, add_help, pos, 0, &npos, &ec) < 0)
 		return ec;
 	if ((ec = cli_open_node(c, &n)) != 0)
 		return ec;
-	rc = cts_contribution_add(n, &f, id);
+	if ((rc = resolve_meeting(n, &f, mid)) == 0)
+		rc = cts_contribution_add(n, &f, id);
 	cts_node_free(n);
 	if (rc < 0)
 		return cli_fail(c, rc);
@@ -36,14 +75,79 @@ static int contribution_add(cli_ctx *c, int argc, char **argv)
 	return EXIT_OK;
 }
 
-static void contribution_list_row(const json_t *o)
+typedef struct {
+	cts_contribution_fields *f;
+	int (*op)(cts_node *n, const char *id, cts_change *out);
+} contribution_arg;
+
+static int do_update(cts_node *n, const char *id, void *arg, cts_change *out)
 {
-	printf("%s  %-16s %s\n", cli_str(o, "id"), cli_str(o, "theme"), cli_str(o, "title"));
+	cts_contribution_fields g = *((contribution_arg *)arg)->f;
+	char mid[37];
+	int rc;
+
+	if ((rc = resolve_meeting(n, &g, mid)) < 0)
+		return rc;
+	return cts_contribution_update(n, id, &g, out);
+}
+
+static int do_status(cts_node *n, const char *id, void *arg, cts_change *out)
+{
+	return ((contribution_arg *)arg)->op(n, id, out);
+}
+
+static int contribution_change(cli_ctx *c, int argc, char **argv, const cli_opt *opts, const char *help,
+			       cli_change_fn fn, contribution_arg *arg)
+{
+	char *pos[1];
+	int npos, ec;
+
+	if (cli_parse(c, argc, argv, opts, help, pos, 1, &npos, &ec) < 0)
+		return ec;
+	if (npos != 1)
+		return cli_usage(c, "la contribution est attendue : son identifiant ou son titre (ctsnode contribution list)");
+	return cli_change(c, CTS_REF_CONTRIBUTION, 0, pos[0], fn, arg);
+}
+
+static int contribution_update(cli_ctx *c, int argc, char **argv)
+{
+	cts_contribution_fields f = { 0 };
+	const cli_opt opts[] = { CONTRIBUTION_OPTS(f, 0), { NULL, 0, NULL, 0 } };
+	contribution_arg a = { .f = &f };
+
+	return contribution_change(c, argc, argv, opts, update_help, do_update, &a);
+}
+
+static int contribution_withdraw(cli_ctx *c, int argc, char **argv)
+{
+	contribution_arg a = { .op = cts_contribution_withdraw };
+	return contribution_change(c, argc, argv, NULL, withdraw_help, do_status, &a);
+}
+
+static int contribution_restore(cli_ctx *c, int argc, char **argv)
+{
+	contribution_arg a = { .op = cts_contribution_restore };
+	return contribution_change(c, argc, argv, NULL, restore_help, do_status, &a);
+}
+
+static const char *const list_headers[] = { "Id", "Reçue le", "Réunion", "Thème", "État", "Titre" };
+
+static void list_cells(const json_t *o, cli_cells v, int full)
+{
+	cli_cell_id(v[0], cli_str(o, "id"), full);
+	cli_cell_date(v[1], cli_str(o, "date"));
+	cli_cell_id(v[2], cli_str(o, "meeting"), full);
+	snprintf(v[3], CLI_CELL, "%s", cli_str(o, "theme"));
+	cli_cell_code(v[4], cts_contribution_statuses, cts_contribution_status_labels,
+		      *cli_str(o, "status") ? cli_str(o, "status") : "transmise");
+	snprintf(v[5], CLI_CELL, "%s", cli_str(o, "title"));
 }
 
 static int contribution_list(cli_ctx *c, int argc, char **argv)
 {
-	return cli_list(c, argc, argv, list_help, cts_contribution_list, contribution_list_row, "contribution(s)");
+	static const cli_listing l = { list_help, cts_contribution_list, NULL, list_headers, 6, list_cells,
+				       "contribution(s)" };
+	return cli_list(c, argc, argv, &l);
 }
 
 int cmd_contribution(cli_ctx *c, int argc, char **argv)
@@ -51,6 +155,9 @@ int cmd_contribution(cli_ctx *c, int argc, char **argv)
 	static const cli_cmd cmds[] = {
 		{ "add", contribution_add, "enregistrer une contribution" },
 		{ "list", contribution_list, "lister les contributions" },
+		{ "update", contribution_update, "corriger une contribution (thème, titre, texte, réunion, date)" },
+		{ "withdraw", contribution_withdraw, "retirer une contribution saisie par erreur" },
+		{ "restore", contribution_restore, "rétablir une contribution retirée" },
 		{ NULL, NULL, NULL },
 	};
 	return cli_dispatch(c, "contribution", cmds, argc, argv);

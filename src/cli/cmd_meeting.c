@@ -1,27 +1,63 @@
-/* ctsnode meeting add | list */
+/* ctsnode meeting add | list | update | approve | reopen | cancel | restore */
 #include "cli.h"
 
 #include "meeting.h"
+#include "tables.h"
+
+#include <stdio.h>
 
 static const char add_help[] =
-	"Usage : ctsnode [--home DOSSIER] meeting add --body INSTANCE --date AAAA-MM-JJ --title TITRE\n"
-	"                [--place LIEU] [--status prevue|tenue|annulee]\n"
+	"Usage : ctsnode [--home DOSSIER] meeting add --body INSTANCE --date DATE --title TITRE\n"
+	"                [--place LIEU] [--status prevue|tenue|approuvee|annulee] [--again]\n"
 	"\n"
 	"Enregistre une réunion et affiche son identifiant (seul sur la sortie).\n"
-	"Instances : pleniere, bureau, sante-mentale, usagers. Statut par défaut : tenue.\n";
+	"Instances : pleniere, bureau, sante-mentale, usagers. Date : AAAA-MM-JJ ou JJ/MM/AAAA, entre le\n"
+	"26/01/2016 (création des CTS) et un an après aujourd'hui. Statut par défaut : tenue (prevue pour\n"
+	"une date à venir). Une réunion de la même instance le même jour est refusée, sauf --again.\n";
 
 static const char list_help[] =
-	"Usage : ctsnode [--home DOSSIER] meeting list [--territory CODE] [--json]\n"
+	"Usage : ctsnode [--home DOSSIER] meeting list [--territory CODE] [--format texte|csv|json] [--json]\n"
 	"\n"
-	"Liste les réunions par date.\n";
+	"Liste les réunions par date, avec leur statut (Prévue, Tenue, Approuvée, Annulée).\n";
+
+static const char update_help[] =
+	"Usage : ctsnode [--home DOSSIER] meeting update REUNION [--date DATE] [--title TITRE] [--body INSTANCE]\n"
+	"                [--place LIEU] [--status prevue|tenue|annulee] [--again]\n"
+	"\n"
+	"Corrige les champs donnés d'une réunion (--place \"\" efface le lieu). Une réunion approuvée est\n"
+	"verrouillée : rouvrez-la d'abord (meeting reopen).\n"
+	"REUNION : son identifiant (ou ses 4 premiers caractères au moins), ou sa date quand elle est seule ce jour-là.\n";
+
+static const char approve_help[] =
+	"Usage : ctsnode [--home DOSSIER] meeting approve REUNION\n"
+	"\n"
+	"Le compte rendu de la réunion est approuvé : la réunion, ses présences, avis et contributions sont\n"
+	"verrouillés (meeting reopen pour corriger).\n";
+
+static const char reopen_help[] =
+	"Usage : ctsnode [--home DOSSIER] meeting reopen REUNION --reason MOTIF\n"
+	"\n"
+	"Rouvre une réunion approuvée pour la corriger ; le motif est enregistré dans l'historique.\n";
+
+static const char cancel_help[] =
+	"Usage : ctsnode [--home DOSSIER] meeting cancel REUNION\n"
+	"\n"
+	"Annule une réunion (saisie en double, ou qui n'a pas eu lieu) : elle reste dans l'historique et les\n"
+	"listes, mais n'est comptée dans aucun rapport. meeting restore la rétablit.\n";
+
+static const char restore_help[] =
+	"Usage : ctsnode [--home DOSSIER] meeting restore REUNION\n"
+	"\n"
+	"Rétablit une réunion annulée (statut tenue, ou prevue si sa date est à venir).\n";
 
 static int meeting_add(cli_ctx *c, int argc, char **argv)
 {
 	cts_meeting_fields f = { 0 };
 	const cli_opt opts[] = {
-		{ "body", OPT_STR, &f.body, 1 },   { "date", OPT_STR, &f.date, 1 },
-		{ "title", OPT_STR, &f.title, 1 }, { "place", OPT_STR, &f.place, 0 },
-		{ "status", OPT_STR, &f.status, 0 }, { NULL, 0, NULL, 0 },
+		{ "body", OPT_STR, &f.body, 1 },     { "date", OPT_STR, &f.date, 1 },
+		{ "title", OPT_STR, &f.title, 1 },   { "place", OPT_STR, &f.place, 0 },
+		{ "status", OPT_STR, &f.status, 0 }, { "again", OPT_FLAG, &f.again, 0 },
+		{ NULL, 0, NULL, 0 },
 	};
 	cts_node *n;
 	char id[37], *pos[1];
@@ -39,15 +75,98 @@ static int meeting_add(cli_ctx *c, int argc, char **argv)
 	return EXIT_OK;
 }
 
-static void meeting_list_row(const json_t *o)
+typedef struct {
+	const cts_meeting_fields *f;
+	const char *reason;
+	int (*op)(cts_node *n, const char *id, cts_change *out);
+} meeting_arg;
+
+static int do_update(cts_node *n, const char *id, void *arg, cts_change *out)
 {
-	printf("%s  %s  %-14s %-8s %s\n", cli_str(o, "id"), cli_str(o, "date"), cli_str(o, "body"), cli_str(o, "status"),
-	       cli_str(o, "title"));
+	return cts_meeting_update(n, id, ((meeting_arg *)arg)->f, out);
+}
+
+static int do_reopen(cts_node *n, const char *id, void *arg, cts_change *out)
+{
+	return cts_meeting_reopen(n, id, ((meeting_arg *)arg)->reason, out);
+}
+
+static int do_status(cts_node *n, const char *id, void *arg, cts_change *out)
+{
+	return ((meeting_arg *)arg)->op(n, id, out);
+}
+
+/* REUNION [options] then the change. */
+static int meeting_change(cli_ctx *c, int argc, char **argv, const cli_opt *opts, const char *help, cli_change_fn fn,
+			  meeting_arg *arg)
+{
+	char *pos[1];
+	int npos, ec;
+
+	if (cli_parse(c, argc, argv, opts, help, pos, 1, &npos, &ec) < 0)
+		return ec;
+	if (npos != 1)
+		return cli_usage(c, "la réunion est attendue : son identifiant ou sa date (ctsnode meeting list)");
+	return cli_change(c, CTS_REF_MEETING, 0, pos[0], fn, arg);
+}
+
+static int meeting_update(cli_ctx *c, int argc, char **argv)
+{
+	cts_meeting_fields f = { 0 };
+	const cli_opt opts[] = {
+		{ "body", OPT_STR, &f.body, 0 },     { "date", OPT_STR, &f.date, 0 },
+		{ "title", OPT_STR, &f.title, 0 },   { "place", OPT_STR, &f.place, 0 },
+		{ "status", OPT_STR, &f.status, 0 }, { "again", OPT_FLAG, &f.again, 0 },
+		{ NULL, 0, NULL, 0 },
+	};
+	meeting_arg a = { .f = &f };
+
+	return meeting_change(c, argc, argv, opts, update_help, do_update, &a);
+}
+
+static int meeting_reopen(cli_ctx *c, int argc, char **argv)
+{
+	meeting_arg a = { 0 };
+	const cli_opt opts[] = { { "reason", OPT_STR, &a.reason, 1 }, { NULL, 0, NULL, 0 } };
+
+	return meeting_change(c, argc, argv, opts, reopen_help, do_reopen, &a);
+}
+
+static int meeting_approve(cli_ctx *c, int argc, char **argv)
+{
+	meeting_arg a = { .op = cts_meeting_approve };
+	return meeting_change(c, argc, argv, NULL, approve_help, do_status, &a);
+}
+
+static int meeting_cancel(cli_ctx *c, int argc, char **argv)
+{
+	meeting_arg a = { .op = cts_meeting_cancel };
+	return meeting_change(c, argc, argv, NULL, cancel_help, do_status, &a);
+}
+
+static int meeting_restore(cli_ctx *c, int argc, char **argv)
+{
+	meeting_arg a = { .op = cts_meeting_restore };
+	return meeting_change(c, argc, argv, NULL, restore_help, do_status, &a);
+}
+
+static const char *const list_headers[] = { "Id", "Date", "Instance", "Statut", "Lieu", "Titre" };
+
+static void list_cells(const json_t *o, cli_cells v, int full)
+{
+	cli_cell_id(v[0], cli_str(o, "id"), full);
+	cli_cell_date(v[1], cli_str(o, "date"));
+	cli_cell_code(v[2], cts_bodies, cts_body_labels, cli_str(o, "body"));
+	cli_cell_code(v[3], cts_meeting_statuses, cts_meeting_status_labels,
+		      *cli_str(o, "status") ? cli_str(o, "status") : "tenue");
+	snprintf(v[4], CLI_CELL, "%s", cli_str(o, "place"));
+	snprintf(v[5], CLI_CELL, "%s", cli_str(o, "title"));
 }
 
 static int meeting_list(cli_ctx *c, int argc, char **argv)
 {
-	return cli_list(c, argc, argv, list_help, cts_meeting_list, meeting_list_row, "réunion(s)");
+	static const cli_listing l = { list_help, cts_meeting_list, NULL, list_headers, 6, list_cells, "réunion(s)" };
+	return cli_list(c, argc, argv, &l);
 }
 
 int cmd_meeting(cli_ctx *c, int argc, char **argv)
@@ -55,6 +174,11 @@ int cmd_meeting(cli_ctx *c, int argc, char **argv)
 	static const cli_cmd cmds[] = {
 		{ "add", meeting_add, "enregistrer une réunion" },
 		{ "list", meeting_list, "lister les réunions" },
+		{ "update", meeting_update, "corriger une réunion (date, titre, instance, lieu, statut)" },
+		{ "approve", meeting_approve, "compte rendu approuvé : verrouiller la réunion" },
+		{ "reopen", meeting_reopen, "rouvrir une réunion approuvée, avec le motif" },
+		{ "cancel", meeting_cancel, "annuler une réunion (gardée, comptée nulle part)" },
+		{ "restore", meeting_restore, "rétablir une réunion annulée" },
 		{ NULL, NULL, NULL },
 	};
 	return cli_dispatch(c, "meeting", cmds, argc, argv);

@@ -1,34 +1,47 @@
-/* ctsnode member add | list | update | remove */
+/* ctsnode member add | list | update | remove | restore */
 #include "cli.h"
 
 #include "error.h"
 #include "member.h"
+#include "tables.h"
 
+#include <stdio.h>
 #include <string.h>
 
 static const char add_help[] =
 	"Usage : ctsnode [--home DOSSIER] member add --last-name NOM --first-name PRENOM --organisation STRUCTURE\n"
 	"                --college COLLEGE [--seat titulaire|suppleant] [--role ROLE]\n"
-	"                [--mandate-start AAAA-MM-JJ] [--mandate-end AAAA-MM-JJ]\n"
+	"                [--mandate-start DATE] [--mandate-end DATE]\n"
 	"\n"
 	"Ajoute un membre au conseil de ce territoire et affiche son identifiant.\n"
-	"Collèges : professionnels, usagers, collectivites, etat, personnes-qualifiees.\n";
+	"Collèges : professionnels, usagers, collectivites, etat, personnes-qualifiees.\n"
+	"Dates : AAAA-MM-JJ ou JJ/MM/AAAA.\n";
 
 static const char list_help[] =
-	"Usage : ctsnode [--home DOSSIER] member list [--territory CODE] [--json]\n"
+	"Usage : ctsnode [--home DOSSIER] member list [--territory CODE] [--removed] [--format texte|csv|json] [--json]\n"
 	"\n"
-	"Liste les membres (du territoire de ce nœud par défaut).\n";
+	"Liste les membres (du territoire de ce nœud par défaut).\n"
+	"  --removed     les membres retirés de la liste (à rétablir avec member restore)\n"
+	"  --format csv  un fichier pour Excel (UTF-8, « ; »), par exemple : member list --format csv > membres.csv\n";
 
 static const char update_help[] =
-	"Usage : ctsnode [--home DOSSIER] member update ID [--last-name NOM] [--first-name PRENOM]\n"
+	"Usage : ctsnode [--home DOSSIER] member update MEMBRE [--last-name NOM] [--first-name PRENOM]\n"
 	"                [--organisation S] [--college C] [--seat S] [--role R] [--mandate-start D] [--mandate-end D]\n"
 	"\n"
-	"Modifie les champs donnés d'un membre (une valeur vide efface un champ facultatif).\n";
+	"Corrige les champs donnés d'un membre (une valeur vide efface un champ facultatif).\n"
+	"MEMBRE : son identifiant (ou ses 4 premiers caractères au moins), ou « NOM Prénom ».\n";
 
 static const char remove_help[] =
-	"Usage : ctsnode [--home DOSSIER] member remove ID\n"
+	"Usage : ctsnode [--home DOSSIER] member remove MEMBRE\n"
 	"\n"
-	"Retire un membre de la liste (l'historique signé le conserve).\n";
+	"Retire un membre de la liste (l'historique signé le garde ; member restore le rétablit).\n"
+	"MEMBRE : son identifiant (ou ses 4 premiers caractères au moins), ou « NOM Prénom ».\n";
+
+static const char restore_help[] =
+	"Usage : ctsnode [--home DOSSIER] member restore MEMBRE\n"
+	"\n"
+	"Rétablit dans la liste un membre retiré, avec le même identifiant et ses dernières valeurs.\n"
+	"MEMBRE : comme le montre « ctsnode member list --removed ».\n";
 
 #define MEMBER_OPTS(f, req)                                                        \
 	{ "last-name", OPT_STR, &(f).last_name, req },                             \
@@ -65,68 +78,94 @@ static int member_add(cli_ctx *c, int argc, char **argv)
 	return EXIT_OK;
 }
 
+static int do_update(cts_node *n, const char *id, void *arg, cts_change *out)
+{
+	return cts_member_update(n, id, arg, out);
+}
+
+static int do_remove(cts_node *n, const char *id, void *arg, cts_change *out)
+{
+	(void)arg;
+	return cts_member_remove(n, id, out);
+}
+
+static int do_restore(cts_node *n, const char *id, void *arg, cts_change *out)
+{
+	(void)arg;
+	return cts_member_restore(n, id, out);
+}
+
+/* MEMBRE [options] then the change. */
+static int member_change(cli_ctx *c, int argc, char **argv, const cli_opt *opts, const char *help, unsigned flags,
+			 cli_change_fn fn, void *arg)
+{
+	char *pos[1];
+	int npos, ec;
+
+	if (cli_parse(c, argc, argv, opts, help, pos, 1, &npos, &ec) < 0)
+		return ec;
+	if (npos != 1)
+		return cli_usage(c, "le membre est attendu : son identifiant ou « NOM Prénom » (ctsnode member list)");
+	return cli_change(c, CTS_REF_MEMBER, flags, pos[0], fn, arg);
+}
+
 static int member_update(cli_ctx *c, int argc, char **argv)
 {
 	cts_member_fields f = { 0 };
 	const cli_opt opts[] = { MEMBER_OPTS(f, 0), { NULL, 0, NULL, 0 } };
-	cts_node *n;
-	char *pos[1];
-	int npos, ec, rc;
 
-	if (cli_parse(c, argc, argv, opts, update_help, pos, 1, &npos, &ec) < 0)
-		return ec;
-	if (npos != 1)
-		return cli_usage(c, "l'identifiant du membre est attendu (ctsnode member list)");
-	if ((ec = cli_open_node(c, &n)) != 0)
-		return ec;
-	rc = cts_member_update(n, pos[0], &f);
-	cts_node_free(n);
-	if (rc < 0)
-		return cli_fail(c, rc);
-	if (!c->json)
-		printf("Membre %s modifié.\n", pos[0]);
-	return EXIT_OK;
+	return member_change(c, argc, argv, opts, update_help, 0, do_update, &f);
 }
 
 static int member_remove(cli_ctx *c, int argc, char **argv)
 {
-	cts_node *n;
-	char *pos[1];
-	int npos, ec, rc;
-
-	if (cli_parse(c, argc, argv, NULL, remove_help, pos, 1, &npos, &ec) < 0)
-		return ec;
-	if (npos != 1)
-		return cli_usage(c, "l'identifiant du membre est attendu (ctsnode member list)");
-	if ((ec = cli_open_node(c, &n)) != 0)
-		return ec;
-	rc = cts_member_remove(n, pos[0]);
-	cts_node_free(n);
-	if (rc < 0)
-		return cli_fail(c, rc);
-	if (!c->json)
-		printf("Membre %s retiré.\n", pos[0]);
-	return EXIT_OK;
+	return member_change(c, argc, argv, NULL, remove_help, 0, do_remove, NULL);
 }
 
-static void member_list_row(const json_t *o)
+static int member_restore(cli_ctx *c, int argc, char **argv)
 {
-	printf("%s  %-24s %-20s %-21s %-10s %s\n", cli_str(o, "id"), cli_str(o, "last_name"), cli_str(o, "first_name"),
-	       cli_str(o, "college"), cli_str(o, "seat"), cli_str(o, "organisation"));
+	return member_change(c, argc, argv, NULL, restore_help, CTS_RESOLVE_REMOVED, do_restore, NULL);
+}
+
+static const char *const list_headers[] = { "Id", "Nom", "Prénom", "Collège", "Siège", "Rôle", "Mandat", "Structure" };
+
+static void list_cells(const json_t *o, cli_cells v, int full)
+{
+	const char *start = cli_str(o, "mandate_start"), *end = cli_str(o, "mandate_end");
+	char a[32], b[32];
+
+	cli_cell_id(v[0], cli_str(o, "id"), full);
+	snprintf(v[1], CLI_CELL, "%s", cli_str(o, "last_name"));
+	snprintf(v[2], CLI_CELL, "%s", cli_str(o, "first_name"));
+	cli_cell_code(v[3], cts_colleges, cts_college_labels, cli_str(o, "college"));
+	cli_cell_code(v[4], cts_seats, cts_seat_labels, cli_str(o, "seat"));
+	snprintf(v[5], CLI_CELL, "%s", cli_str(o, "role"));
+	cli_cell_date(a, start);
+	cli_cell_date(b, end);
+	if (*start && *end)
+		snprintf(v[6], CLI_CELL, "%s – %s", a, b);
+	else if (*start)
+		snprintf(v[6], CLI_CELL, "depuis le %s", a);
+	else if (*end)
+		snprintf(v[6], CLI_CELL, "jusqu'au %s", b);
+	snprintf(v[7], CLI_CELL, "%s", cli_str(o, "organisation"));
 }
 
 static int member_list(cli_ctx *c, int argc, char **argv)
 {
-	return cli_list(c, argc, argv, list_help, cts_member_list, member_list_row, "membre(s)");
+	static const cli_listing l = { list_help, cts_member_list, cts_member_list_removed, list_headers, 8, list_cells,
+				       "membre(s)" };
+	return cli_list(c, argc, argv, &l);
 }
 
 int cmd_member(cli_ctx *c, int argc, char **argv)
 {
 	static const cli_cmd cmds[] = {
 		{ "add", member_add, "ajouter un membre" },
-		{ "list", member_list, "lister les membres" },
-		{ "update", member_update, "modifier un membre" },
-		{ "remove", member_remove, "retirer un membre" },
+		{ "list", member_list, "lister les membres (--removed : les membres retirés)" },
+		{ "update", member_update, "corriger un membre" },
+		{ "remove", member_remove, "retirer un membre de la liste" },
+		{ "restore", member_restore, "rétablir un membre retiré" },
 		{ NULL, NULL, NULL },
 	};
 	return cli_dispatch(c, "member", cmds, argc, argv);

@@ -12,11 +12,11 @@ static const cli_cmd commands[] = {
 	{ "init", cmd_init, "créer le nœud d'un territoire (clé, base locale)" },
 	{ "region", cmd_region, "nœud régional : init, enroll, revoke, pull, publish" },
 	{ "key", cmd_key, "afficher la clé publique du nœud" },
-	{ "member", cmd_member, "membres du conseil : add, list, update, remove" },
-	{ "meeting", cmd_meeting, "réunions : add, list" },
+	{ "member", cmd_member, "membres du conseil : add, list, update, remove, restore" },
+	{ "meeting", cmd_meeting, "réunions : add, list, update, approve, reopen, cancel, restore" },
 	{ "attendance", cmd_attendance, "présences : import d'une feuille, list" },
-	{ "opinion", cmd_opinion, "avis rendus : add, list" },
-	{ "contribution", cmd_contribution, "contributions : add, list" },
+	{ "opinion", cmd_opinion, "avis rendus : add, list, update, withdraw, restore" },
+	{ "contribution", cmd_contribution, "contributions : add, list, update, withdraw, restore" },
 	{ "sync", cmd_sync, "sceller, envoyer au dépôt régional, récupérer et importer" },
 	{ "remote", cmd_remote_settings, "accès au dépôt régional : show, token (jeton https)" },
 	{ "seal", cmd_seal, "sceller et signer les opérations saisies (sans réseau)" },
@@ -52,9 +52,9 @@ static void usage(FILE *out)
 	      "Phrase de passe : demandée au clavier, ou variable CTSNODE_PASSPHRASE pour les scripts.\n"
 	      "\n"
 	      "Codes de sortie : 0 succès ; 1 constats ou saisie refusée ; 2 erreur d'utilisation,\n"
-	      "ou accès au dépôt refusé (jeton, certificat, clé d'hôte : un réglage à corriger) ;\n"
-	      "3 erreur interne ou d'entrée-sortie ; 4 dépôt injoignable (travail gardé, envoi en\n"
-	      "attente) ; 5 nœud occupé par un autre processus ctsnode.\n",
+	      "désignation ambiguë, ou accès au dépôt refusé (jeton, certificat, clé d'hôte : un réglage\n"
+	      "à corriger) ; 3 erreur interne ou d'entrée-sortie ; 4 dépôt injoignable (travail gardé,\n"
+	      "envoi en attente) ; 5 nœud occupé par un autre processus ctsnode.\n",
 	      out);
 }
 

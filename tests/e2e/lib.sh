@@ -90,6 +90,16 @@ drop_changeset() { # HOME NODE SEQ DEST
 	cp "$1/$rel" "$1/$rel.sig" "$4/changesets/$2/"
 }
 
+# ed25519_line HEX: "ssh-ed25519 AAAA..." carrying the 32 bytes HEX as the
+# key, whatever they are (tests of keys that must be refused).
+ed25519_line() {
+	python3 -c 'import base64, struct, sys
+s = lambda b: struct.pack(">I", len(b)) + b
+print("ssh-ed25519 " + base64.b64encode(s(b"ssh-ed25519") + s(bytes.fromhex(sys.argv[1]))).decode())' "$1"
+}
+ZERO_KEY_HEX=0000000000000000000000000000000000000000000000000000000000000000
+IDENTITY_KEY_HEX=0100000000000000000000000000000000000000000000000000000000000000
+
 # A free TCP port on 127.0.0.1 (nothing answers on it).
 free_port() {
 	local p i

@@ -35,16 +35,18 @@ for k in last_name first_name organisation college status; do
 done
 pass "Rouen-Elbeuf : 29 membres (24/4/1), 11 invités (4 + 7 ARS)"
 
-# Importing the same sheet again changes nothing (replaces the same rows).
-before=$(cts "$T/re" status --json | jq -r .content_digest)
-cts "$T/re" attendance import --meeting "$m" "$A/rouen-elbeuf.csv" >/dev/null
+# Importing the same sheet again writes nothing and says so.
+before=$(cts "$T/re" status --json)
+expect_status 0 "$CTSNODE" --home "$T/re" attendance import --meeting "$m" "$A/rouen-elbeuf.csv"
+assert_contains "$OUT" "déjà importée pour cette réunion : rien n'a changé"
 assert_eq "$(cts "$T/re" attendance list --meeting "$m" --json | jq length)" 40 "lignes après réimport"
-assert_eq "$(cts "$T/re" status --json | jq -r .content_digest)" "$before" "empreinte après réimport"
-pass "réimport identique"
+assert_eq "$(cts "$T/re" status --json)" "$before" "état après réimport"
+assert_eq "$(cts "$T/re" attendance import --meeting "$m" "$A/rouen-elbeuf.csv" --json | jq .unchanged)" true "unchanged en JSON"
+pass "réimport identique : rien d'écrit, et c'est dit"
 
 # Le Havre: the three shapes of the same sheet give identical attendance.
 prev=""
-for f in le-havre.csv le-havre.excel-windows1252.csv le-havre.utf8-bom-comma.csv; do
+for f in le-havre.csv le-havre.excel-windows1252.csv le-havre.utf8-bom-comma.csv le-havre.tab.txt; do
 	h="$T/lh-$f"
 	make_territory "$h" le-havre lh-secretariat "$T/region"
 	m=$(cts "$h" meeting add --body pleniere --date 2020-06-17 --title "CTS Le Havre")
@@ -58,7 +60,7 @@ for f in le-havre.csv le-havre.excel-windows1252.csv le-havre.utf8-bom-comma.csv
 	if [ -n "$prev" ]; then assert_eq "$L" "$prev" "présences identiques ($f)"; fi
 	prev=$L
 done
-pass "Le Havre : trois formats, mêmes présences (18 : 15/3/0, 10 invités)"
+pass "Le Havre : quatre formats (dont tabulations), mêmes présences (18 : 15/3/0, 10 invités)"
 
 # Matching by name ignores accents and case.
 h="$T/lh2"

@@ -391,6 +391,19 @@ fork_op dp-secretariat 4 "$lo" "$hi.sig" "$hi" "$hi.sig" >"$X/fork.json"
 commit_paths "$R" nodes/re-secretariat "$X" "$(seqfile re-secretariat 3)" "$(seqfile re-secretariat 3).sig"
 verdict 27 "preuve de bifurcation invalide" bad_fork_evidence re-secretariat 3 "$R"
 
+# The authority's own key enrols the identity point as a node's key (with
+# it, R = identity and S = 0 would "sign" anything for stock tools).
+R=$(fresh 28); X="$T/cases/28/files"
+rseq=$(git --git-dir="$R" ls-tree --name-only nodes/region-normandie changesets/region-normandie/ | grep -c '\.json$')
+extract "$R" nodes/region-normandie region-normandie "$rseq" "$X"
+printf '[{"hlc":"%s","op":"put","table":"registry","id":"%s","set":{"node":"forge-1","territory_code":"dieppe","role":"territory","key":"%s"}}]' \
+	"$(hlc_of "$NOW_MS")" "$("$CTS_CRAFT" --derived-id registry:forge-1)" "$(ed25519_line $IDENTITY_KEY_HEX)" >"$X/ops.json"
+"$CTS_CRAFT" --key "$T/region/node.key" --node region-normandie --territory normandie --seq $((rseq + 1)) \
+	--prev-from "$X/$(seqfile region-normandie "$rseq")" --time "$(date -u +%Y-%m-%dT%H:%M:%SZ)" --ops "$X/ops.json" --out "$X" >/dev/null
+commit_paths "$R" nodes/region-normandie "$X" "$(seqfile region-normandie $((rseq + 1)))" "$(seqfile region-normandie $((rseq + 1))).sig"
+verdict 28 "l'autorité inscrit le point identité comme clé" invalid_value region-normandie $((rseq + 1)) "$R"
+assert_contains "$(jq -r '.findings[] | select(.kind == "invalid_value") | .detail' "$T/cases/28.json")" "ordre faible"
+
 echo
 echo "$(pad cas 4)$(pad falsification 58)$(pad "type attendu" 23)$(pad verdict 10)types relevés"
 missed=0

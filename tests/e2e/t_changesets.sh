@@ -219,6 +219,33 @@ expect_status 0 "$CTSNODE" --home "$A" import "$T/in-h6"
 assert_eq "$(cts "$A" meeting list --territory rouen-elbeuf --json | jq '[.[] | select(.date == "2020-02-29")] | length')" 1 "réunion valable appliquée"
 pass "valeurs contraires aux règles (collège, instance, date, voix) : refusées en entier par un territoire et par la région, raison nommée"
 
+# (i) keys that let anyone sign (the zero key, the identity point: with them
+# R = identity, S = 0 "verifies" any message for ssh-keygen and git) are
+# refused by init, by enrol and, in the authority's signed registry, by
+# every importer.
+for hex in $ZERO_KEY_HEX $IDENTITY_KEY_HEX; do
+	weak=$(ed25519_line "$hex")
+	expect_status 1 "$CTSNODE" --home "$T/weak-init" init --territory rouen-elbeuf --node weak-1 --authority-key "$weak" --no-passphrase
+	assert_contains "$ERR" "ordre faible"
+	[ ! -e "$T/weak-init/node.db" ] || fail "nœud créé avec une clé d'autorité faible"
+	expect_status 1 "$CTSNODE" --home "$R" region enroll --node forge-1 --territory rouen-elbeuf --key "$weak"
+	assert_contains "$ERR" "ordre faible"
+done
+assert_eq "$(cts "$R" status --json | jq .pending_ops)" 0 "opérations écrites par les inscriptions refusées"
+# The authority's own key signs an enrolment of the identity key.
+seq=$(( $(cts "$R" status --json | jq .last_seq) + 1 ))
+rid=$("$CTS_CRAFT" --derived-id registry:forge-1)
+craft_ops="[{\"hlc\":\"$now_hlc\",\"op\":\"put\",\"table\":\"registry\",\"id\":\"$rid\",\"set\":{\"node\":\"forge-1\",\"territory_code\":\"rouen-elbeuf\",\"role\":\"territory\",\"key\":\"$(ed25519_line $IDENTITY_KEY_HEX)\"}}]"
+printf '%s' "$craft_ops" >"$T/ops.json"
+"$CTS_CRAFT" --key "$R/node.key" --node region-normandie --territory normandie --seq "$seq" \
+	--prev-from "$R/changesets/region-normandie/$(printf '%012d' $((seq - 1))).json" --ops "$T/ops.json" --out "$T/in-i" >/dev/null
+make_territory "$T/w" rouen-elbeuf re-7 "$R"
+cts "$T/w" import "$R" >/dev/null
+expect_status 1 "$CTSNODE" --home "$T/w" import "$T/in-i"
+assert_contains "$(cts "$T/w" status --json | jq -r --argjson s "$seq" '.refused[] | select(.node == "region-normandie" and .seq == $s) | .reason')" \
+	"opération 1 : table registry, champ key : la clé : clé publique refusée"
+pass "clé nulle ou point identité : refusés par init, region enroll et l'import du registre signé par l'autorité"
+
 # Rebuild gives the same digest.
 before=$(cts "$A" status --json | jq -r .content_digest)
 expect_status 0 "$CTSNODE" --home "$A" rebuild --json

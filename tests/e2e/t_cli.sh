@@ -8,8 +8,10 @@ assert_contains "$OUT" "ctsnode "
 
 # Every command and sub-command answers --help with status 0.
 for cmd in init "region init" "region enroll" "region revoke" "key show" "member add" "member list" \
-	   "member update" "member remove" "meeting add" "meeting list" "attendance import" "attendance list" \
-	   "opinion add" "opinion list" "contribution add" "contribution list" status seal import rebuild \
+	   "member update" "member remove" "member restore" "meeting add" "meeting list" "meeting update" \
+	   "meeting approve" "meeting reopen" "meeting cancel" "meeting restore" "attendance import" "attendance list" \
+	   "opinion add" "opinion list" "opinion update" "opinion withdraw" "opinion restore" "contribution add" \
+	   "contribution list" "contribution update" "contribution withdraw" "contribution restore" status seal import rebuild \
 	   conflicts "conflicts resolve"; do
 	# shellcheck disable=SC2086
 	expect_status 0 "$CTSNODE" $cmd --help

@@ -48,7 +48,7 @@ expect_status 1 "$CTSNODE" --home "$n" member add --last-name LEFEVRE --first-na
 assert_contains "$ERR" "existe déjà"
 expect_status 1 "$CTSNODE" --home "$n" meeting add --body conseil --date 2020-06-16 --title T
 assert_contains "$ERR" "instance inconnue"
-expect_status 1 "$CTSNODE" --home "$n" meeting add --body bureau --date 16/06/2020 --title T
+expect_status 1 "$CTSNODE" --home "$n" meeting add --body bureau --date 31/06/2020 --title T
 assert_contains "$ERR" "AAAA-MM-JJ"
 m=$(cts "$n" meeting add --body bureau --date 2020-06-16 --title "Bureau")
 expect_status 1 "$CTSNODE" --home "$n" opinion add --meeting "$m" --subject S --for 1 --against 0 --abstain 0 --outcome mitigé

@@ -12,7 +12,11 @@
  *    table, a lowercase UUID id, a non-empty set for put; hlc_min/hlc_max
  *    are the extremes of the ops' clocks;
  *  - rebuilding it with cts_changeset_build from the parsed parts gives the
- *    same bytes and id; the text without its final newline is refused.
+ *    same bytes and id; the text without its final newline is refused;
+ *  - the domain rules (src/rules.h) judge every put's set: accepted, or
+ *    refused with CTS_EINVAL/CTS_ELIMIT naming the table and a field of
+ *    it, with a message and value excerpt that are printable UTF-8 (they
+ *    end up in status --json and audit reports).
  * A refused text gives CTS_EINVAL or CTS_ELIMIT with a message.
  */
 #include "harness.h"
@@ -20,6 +24,8 @@
 #include "changeset.h"
 #include "error.h"
 #include "jcs.h"
+#include "rules.h"
+#include "text.h"
 #include "tables.h"
 
 #include <sodium.h>
@@ -102,6 +108,49 @@ static void check_ops(const cts_changeset *cs)
 	FUZZ_CHECK(cs->hlc_max == hi);
 }
 
+/* Printable UTF-8 of at most max bytes: no control character. */
+static int printable(const char *s, size_t max)
+{
+	size_t n = strlen(s);
+
+	if (n >= max || !cts_text_utf8_valid(s, n))
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c < 0x20 || c == 0x7f || (c == 0xC2 && (unsigned char)s[i + 1] < 0xA0))
+			return 0;
+	}
+	return 1;
+}
+
+static void check_rules(const cts_changeset *cs)
+{
+	size_t i;
+	json_t *op;
+
+	json_array_foreach(cs->ops, i, op)
+	{
+		const char *table = json_string_value(json_object_get(op, "table"));
+		json_t *set = json_object_get(op, "set");
+		cts_rule_violation why;
+		int rc;
+
+		if (!set)
+			continue;
+		cts_error_clear();
+		rc = cts_rules_check_set(table, set, &why);
+		if (rc == 0)
+			continue;
+		cts_fuzz_check_error(rc);
+		FUZZ_CHECK(rc == CTS_EINVAL || rc == CTS_ELIMIT);
+		FUZZ_CHECK(strcmp(why.table, table) == 0);
+		/* The parser already refused unknown fields: a field is named. */
+		FUZZ_CHECK(why.field && json_object_get(set, why.field));
+		FUZZ_CHECK(printable(why.value, sizeof(why.value)));
+		FUZZ_CHECK(printable(why.message, sizeof(why.message)));
+	}
+}
+
 static void check_envelope(const cts_changeset *cs, const char *buf, size_t size)
 {
 	json_t *r = cs->root, *v;
@@ -159,6 +208,7 @@ int cts_fuzz_changeset(const uint8_t *data, size_t size)
 	FUZZ_CHECK(cs != NULL);
 	check_envelope(cs, buf, size);
 	check_ops(cs);
+	check_rules(cs);
 
 	/* The same parts build the same bytes. */
 	rc = cts_changeset_build(&again, cs->node, cs->territory, cs->seq, cs->prev, cs->time,

@@ -2,7 +2,7 @@
  * Attendance sheets (src/sheet.h cts_sheet_parse). Properties:
  *  - refused: CTS_EINVAL or CTS_ELIMIT with a message, *out NULL;
  *  - accepted: 1..CTS_SHEET_MAX_ROWS rows in increasing line order, within
- *    the file's lines; encoding "utf-8" or "windows-1252", separator ';' or
+ *    the file's lines; encoding "utf-8" or "windows-1252", separator ';', tab or
  *    ','; every field valid UTF-8, without NUL, already trimmed, at most
  *    CTS_SHEET_MAX_FIELD bytes; NOM never empty; college one of the seven
  *    codes with guest set exactly for invite/ars; a known mark;
@@ -129,7 +129,7 @@ int cts_fuzz_sheet(const uint8_t *data, size_t size)
 	FUZZ_CHECK(sh != NULL);
 	FUZZ_CHECK(sh->count >= 1 && sh->count <= CTS_SHEET_MAX_ROWS);
 	FUZZ_CHECK(strcmp(sh->encoding, "utf-8") == 0 || strcmp(sh->encoding, "windows-1252") == 0);
-	FUZZ_CHECK(sh->separator == ';' || sh->separator == ',');
+	FUZZ_CHECK(sh->separator == ';' || sh->separator == '\t' || sh->separator == ',');
 	for (size_t i = 0; i < size; i++)
 		lines += data[i] == '\n';
 	for (size_t i = 0; i < sh->count; i++) {

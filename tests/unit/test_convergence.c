@@ -5,6 +5,11 @@
  * The union of their changesets, imported by fresh nodes in many random
  * orders and batchings, always gives the same content digest; importing
  * twice changes nothing; the three nodes themselves end on that digest.
+ * test_corrections_converge does the same with the corrections of the
+ * domain modules (meeting update/approve/reopen/cancel/restore, opinion and
+ * contribution update/withdraw/restore, member update/remove/restore)
+ * interleaved on two devices of one territory, each refused one writing
+ * nothing.
  *
  * With forks (test_convergence_forks): one node's key signs two versions
  * of one changeset, a node that saw both records the fork; the union,
@@ -19,12 +24,16 @@
 #include <cmocka.h>
 
 #include "changeset.h"
+#include "contribution.h"
 #include "crypto.h"
 #include "error.h"
 #include "importer.h"
 #include "journal.h"
 #include "key.h"
+#include "meeting.h"
+#include "member.h"
 #include "node.h"
+#include "opinion.h"
 #include "record.h"
 #include "region.h"
 #include "testutil.h"
@@ -117,73 +126,23 @@ static int collect(cts_node **nodes, int count, item **out)
 	return total;
 }
 
-/* A region and its three nodes, enrolled, with the shared record ids. */
-static cts_node *setup(cts_node *n[NODES], char **auth, char ids_a[6][37], char ids_b[4][37])
+/* The union of the changesets of all[0..nall), imported in many orders
+ * and batchings by fresh nodes, always gives one digest; importing twice
+ * changes nothing; rebuild replays to it; the nodes all[1..] (editors)
+ * end on it too once they have seen everything. */
+static void converge(cts_node **all, int nall, const char *auth, const char *prefix)
 {
-	cts_node *region;
-	int already;
-
-	root = tu_tmpdir();
-	region = make("region-x", "normandie", CTS_ROLE_AUTHORITY, NULL);
-	assert_int_equal(cts_store_meta_get(region->store, "public_key", auth), 0);
-	n[0] = make("ta-1", "ta", CTS_ROLE_TERRITORY, *auth);
-	n[1] = make("ta-2", "ta", CTS_ROLE_TERRITORY, *auth);
-	n[2] = make("tb-1", "tb", CTS_ROLE_TERRITORY, *auth);
-	for (int i = 0; i < NODES; i++) {
-		char *line = NULL;
-		assert_int_equal(cts_store_meta_get(n[i]->store, "public_key", &line), 0);
-		assert_int_equal(cts_region_enroll(region, n[i]->id, n[i]->territory, line, &already), 0);
-		free(line);
-	}
-	tu_seal(region);
-	for (int i = 0; i < NODES; i++)
-		exchange(n[i], region);
-	for (int i = 0; i < 6; i++)
-		cts_record_new_id(ids_a[i]);
-	for (int i = 0; i < 4; i++)
-		cts_record_new_id(ids_b[i]);
-	return region;
-}
-
-static void test_convergence(void **state)
-{
-	(void)state;
-	cts_node *region, *n[NODES];
-	char *auth = NULL, ids_a[6][37], ids_b[4][37], digest[65], ref[65] = "";
-
-	region = setup(n, &auth, ids_a, ids_b);
-
-	/* Rounds of concurrent edits and partial exchanges. */
-	for (int r = 0; r < ROUNDS; r++) {
-		for (int i = 0; i < NODES; i++) {
-			int edits = 1 + (int)rnd(4);
-			for (int e = 0; e < edits; e++) {
-				if (i < 2)
-					edit(n[i], ids_a, 6);
-				else
-					edit(n[i], ids_b, 4);
-			}
-			if (rnd(2))
-				tu_seal(n[i]);
-		}
-		int a = (int)rnd(NODES), b = (int)rnd(NODES);
-		if (a != b)
-			exchange(n[a], n[b]);
-	}
-	for (int i = 0; i < NODES; i++)
-		tu_seal(n[i]);
-
-	/* The union, imported in many orders and batchings by fresh nodes. */
-	cts_node *all[NODES + 1] = { region, n[0], n[1], n[2] };
+	char digest[65], ref[65] = "";
 	item *items = NULL;
-	int count = collect(all, NODES + 1, &items);
+	int count = collect(all, nall, &items);
+
 	assert_true(count > ROUNDS);
 	for (int t = 0; t < TRIALS; t++) {
 		char name[32];
 		cts_node *f;
 		cts_import_stats st = { 0 };
 
-		snprintf(name, sizeof(name), "fresh-%d", t);
+		snprintf(name, sizeof(name), "%s-%d", prefix, t);
 		f = make(name, "tc", CTS_ROLE_TERRITORY, auth);
 		/* shuffle */
 		for (int i = count - 1; i > 0; i--) {
@@ -219,15 +178,80 @@ static void test_convergence(void **state)
 		cts_node_free(f);
 	}
 	/* The editing nodes converge too once they have seen everything. */
-	for (int i = 0; i < NODES; i++)
-		for (int j = 0; j < NODES + 1; j++)
-			if (all[j] != n[i])
-				exchange(n[i], all[j]);
-	for (int i = 0; i < NODES; i++) {
+	for (int i = 1; i < nall; i++)
+		for (int j = 0; j < nall; j++)
+			if (j != i)
+				exchange(all[i], all[j]);
+	for (int i = 1; i < nall; i++) {
 		/* exchange() sealed nothing new; digests must match the fresh ones */
-		assert_int_equal(cts_record_digest(n[i]->store, digest), 0);
+		assert_int_equal(cts_record_digest(all[i]->store, digest), 0);
 		assert_string_equal(digest, ref);
 	}
+	for (int i = 0; i < count; i++) {
+		free(items[i].json);
+		free(items[i].sig);
+	}
+	free(items);
+}
+
+/* A region and its three nodes, enrolled, with the shared record ids. */
+static cts_node *setup(cts_node *n[NODES], char **auth, char ids_a[6][37], char ids_b[4][37])
+{
+	cts_node *region;
+	int already;
+
+	root = tu_tmpdir();
+	region = make("region-x", "normandie", CTS_ROLE_AUTHORITY, NULL);
+	assert_int_equal(cts_store_meta_get(region->store, "public_key", auth), 0);
+	n[0] = make("ta-1", "ta", CTS_ROLE_TERRITORY, *auth);
+	n[1] = make("ta-2", "ta", CTS_ROLE_TERRITORY, *auth);
+	n[2] = make("tb-1", "tb", CTS_ROLE_TERRITORY, *auth);
+	for (int i = 0; i < NODES; i++) {
+		char *line = NULL;
+		assert_int_equal(cts_store_meta_get(n[i]->store, "public_key", &line), 0);
+		assert_int_equal(cts_region_enroll(region, n[i]->id, n[i]->territory, line, &already), 0);
+		free(line);
+	}
+	tu_seal(region);
+	for (int i = 0; i < NODES; i++)
+		exchange(n[i], region);
+	for (int i = 0; i < 6; i++)
+		cts_record_new_id(ids_a[i]);
+	for (int i = 0; i < 4; i++)
+		cts_record_new_id(ids_b[i]);
+	return region;
+}
+
+static void test_convergence(void **state)
+{
+	(void)state;
+	cts_node *region, *n[NODES];
+	char *auth = NULL, ids_a[6][37], ids_b[4][37];
+
+	region = setup(n, &auth, ids_a, ids_b);
+
+	/* Rounds of concurrent edits and partial exchanges. */
+	for (int r = 0; r < ROUNDS; r++) {
+		for (int i = 0; i < NODES; i++) {
+			int edits = 1 + (int)rnd(4);
+			for (int e = 0; e < edits; e++) {
+				if (i < 2)
+					edit(n[i], ids_a, 6);
+				else
+					edit(n[i], ids_b, 4);
+			}
+			if (rnd(2))
+				tu_seal(n[i]);
+		}
+		int a = (int)rnd(NODES), b = (int)rnd(NODES);
+		if (a != b)
+			exchange(n[a], n[b]);
+	}
+	for (int i = 0; i < NODES; i++)
+		tu_seal(n[i]);
+
+	cts_node *all[NODES + 1] = { region, n[0], n[1], n[2] };
+	converge(all, NODES + 1, auth, "fresh");
 	/* and concurrent edits of one field were seen as conflicts somewhere */
 	{
 		sqlite3_stmt *s;
@@ -240,11 +264,6 @@ static void test_convergence(void **state)
 		}
 		assert_true(conflicts > 0);
 	}
-	for (int i = 0; i < count; i++) {
-		free(items[i].json);
-		free(items[i].sig);
-	}
-	free(items);
 	for (int i = 0; i < NODES; i++)
 		cts_node_free(n[i]);
 	cts_node_free(region);
@@ -485,10 +504,136 @@ static void test_convergence_forks(void **state)
 	free(root);
 }
 
+/* ---- corrections of the domain modules ---- */
+
+typedef struct {
+	char meetings[3][37], opinions[2][37], contributions[2][37], members[3][37];
+} shared_records;
+
+static void create_shared(cts_node *n, shared_records *r)
+{
+	static const char *const dates[] = { "2020-06-16", "2020-09-01", "2020-10-01" };
+	static const char *const bodies[] = { "pleniere", "bureau", "sante-mentale" };
+	static const char *const names[] = { "MARTIN", "BERNARD", "THOMAS" };
+
+	for (int i = 0; i < 3; i++) {
+		cts_meeting_fields m = { .body = bodies[i], .date = dates[i], .title = "Réunion" };
+		cts_member_fields p = { .last_name = names[i], .first_name = "Anne", .organisation = "X", .college = "usagers" };
+		assert_int_equal(cts_meeting_add(n, &m, r->meetings[i]), 0);
+		assert_int_equal(cts_member_add(n, &p, r->members[i]), 0);
+	}
+	for (int i = 0; i < 2; i++) {
+		cts_opinion_fields o = { .meeting = r->meetings[i], .subject = "Avis", .votes_for = 5, .outcome = "favorable" };
+		cts_contribution_fields c = { .theme = "segur-pilier-1", .title = "Proposition", .text = "T",
+					      .meeting = i ? r->meetings[2] : NULL };
+		assert_int_equal(cts_opinion_add(n, &o, r->opinions[i]), 0);
+		assert_int_equal(cts_contribution_add(n, &c, r->contributions[i]), 0);
+	}
+}
+
+/* One random correction on n; a refused one writes nothing. Returns 1
+ * when it was refused. */
+static int correct(cts_node *n, const shared_records *r)
+{
+	static const char *const titles[] = { "Plénière", "Séance", "Bureau élargi" };
+	static const char *const dates[] = { "2020-06-17", "2020-06-18", "2020-11-02" };
+	const char *m = r->meetings[rnd(3)], *o = r->opinions[rnd(2)], *c = r->contributions[rnd(2)];
+	const char *p = r->members[rnd(3)];
+	int64_t before = 0, after = 0;
+	int rc;
+
+	assert_int_equal(cts_record_pending_ops(n->store, &before), 0);
+	switch (rnd(14)) {
+	case 0: {
+		cts_meeting_fields f = { .title = titles[rnd(3)] };
+		rc = cts_meeting_update(n, m, &f, NULL);
+		break;
+	}
+	case 1: {
+		cts_meeting_fields f = { .date = dates[rnd(3)], .again = 1 };
+		rc = cts_meeting_update(n, m, &f, NULL);
+		break;
+	}
+	case 2: rc = cts_meeting_approve(n, m, NULL); break;
+	case 3: rc = cts_meeting_reopen(n, m, rnd(2) ? "erreur" : "oubli", NULL); break;
+	case 4: rc = cts_meeting_cancel(n, m, NULL); break;
+	case 5: rc = cts_meeting_restore(n, m, NULL); break;
+	case 6: {
+		cts_opinion_fields f = { .votes_for = rnd(6), .votes_given = CTS_VOTES_FOR };
+		rc = cts_opinion_update(n, o, &f, NULL);
+		break;
+	}
+	case 7: rc = cts_opinion_withdraw(n, o, NULL); break;
+	case 8: rc = cts_opinion_restore(n, o, NULL); break;
+	case 9: {
+		cts_contribution_fields f = { .title = titles[rnd(3)], .date = rnd(2) ? "2020-05-29" : "" };
+		rc = cts_contribution_update(n, c, &f, NULL);
+		break;
+	}
+	case 10: rc = rnd(2) ? cts_contribution_withdraw(n, c, NULL) : cts_contribution_restore(n, c, NULL); break;
+	case 11: {
+		cts_member_fields f = { .organisation = titles[rnd(3)] };
+		rc = cts_member_update(n, p, &f, NULL);
+		break;
+	}
+	case 12: rc = cts_member_remove(n, p, NULL); break;
+	default: rc = cts_member_restore(n, p, NULL); break;
+	}
+	assert_int_equal(cts_record_pending_ops(n->store, &after), 0);
+	if (rc < 0) {
+		/* refusals of input checks only: locks, removed members */
+		if (rc != CTS_EINVAL && rc != CTS_ENOTFOUND && rc != CTS_EEXISTS)
+			fail_msg("correction : %s", cts_error_message());
+		assert_int_equal(after, before);
+		return 1;
+	}
+	assert_true(after == before || after == before + 1);
+	return 0;
+}
+
+static void test_corrections_converge(void **state)
+{
+	(void)state;
+	cts_node *region, *n[NODES];
+	char *auth = NULL, ids_a[6][37], ids_b[4][37];
+	shared_records r;
+	int refused = 0;
+
+	region = setup(n, &auth, ids_a, ids_b);
+	create_shared(n[0], &r);
+	exchange(n[1], n[0]);
+
+	for (int round = 0; round < 3 * ROUNDS; round++) {
+		for (int i = 0; i < 2; i++) {
+			int edits = 1 + (int)rnd(4);
+			for (int e = 0; e < edits; e++)
+				refused += correct(n[i], &r);
+			if (rnd(2))
+				tu_seal(n[i]);
+		}
+		if (rnd(3) == 0) {
+			int a = (int)rnd(2);
+			exchange(n[a], n[1 - a]);
+		}
+	}
+	for (int i = 0; i < 2; i++)
+		tu_seal(n[i]);
+	assert_true(refused > 0); /* the locks did refuse some */
+	cts_node *all[NODES + 1] = { region, n[0], n[1], n[2] };
+	converge(all, NODES + 1, auth, "fresh-c");
+	for (int i = 0; i < NODES; i++)
+		cts_node_free(n[i]);
+	cts_node_free(region);
+	free(auth);
+	tu_rmtree(root);
+	free(root);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_convergence),
+		cmocka_unit_test(test_corrections_converge),
 		cmocka_unit_test(test_convergence_forks),
 	};
 	assert_int_equal(cts_crypto_init(), 0);

@@ -621,7 +621,11 @@ static void test_public_line(void **state)
 	size_t n;
 
 	(void)state;
-	randombytes_buf(pk, sizeof(pk));
+	{ /* A real key: random bytes are mostly not a point of the curve. */
+		unsigned char sk[crypto_sign_SECRETKEYBYTES];
+		crypto_sign_keypair(pk, sk);
+		sodium_memzero(sk, sizeof(sk));
+	}
 
 	/* Round trips. */
 	assert_int_equal(cts_key_public_line(&line, pk, NULL), 0);
@@ -743,6 +747,71 @@ static void test_public_line(void **state)
 	free(l2);
 
 	free(line);
+}
+
+/* ---- keys that allow forgeries: small order, zero, non-canonical ---- */
+
+static char *key_line_of(const unsigned char pk[32])
+{
+	unsigned char blob[128];
+	size_t n = make_blob(blob, "ssh-ed25519", pk, 32, 0);
+
+	return line_of_blob("ssh-ed25519", blob, n, "");
+}
+
+static void refused_key(const unsigned char pk[32])
+{
+	char *l = key_line_of(pk);
+
+	assert_int_equal(cts_key_public_usable(pk), 0);
+	refused_line(l, "ordre faible");
+	free(l);
+}
+
+static void test_small_order_keys(void **state)
+{
+	/* y of the 8 small-order points (sign bit clear), and y = p, p + 1. */
+	static const char *const ys[] = {
+	    "0000000000000000000000000000000000000000000000000000000000000000",
+	    "0100000000000000000000000000000000000000000000000000000000000000",
+	    "26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05",
+	    "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a",
+	    "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+	    "edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+	    "eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+	};
+	unsigned char pk[32], sk[crypto_sign_SECRETKEYBYTES], small[32], mixed[32], sig[64] = {0};
+	char *l;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(ys) / sizeof(ys[0]); i++) {
+		assert_int_equal(sodium_hex2bin(pk, 32, ys[i], 64, NULL, NULL, NULL), 0);
+		refused_key(pk); /* sign bit clear */
+		pk[31] |= 0x80;
+		refused_key(pk); /* and set */
+	}
+	/* Non-canonical y = p + 2 (a point of order > 8): refused by libsodium's check. */
+	assert_int_equal(sodium_hex2bin(pk, 32, "efffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f", 64,
+	                                NULL, NULL, NULL), 0);
+	refused_key(pk);
+	/* A real key plus a point of order 8: on the curve, outside the prime-order subgroup. */
+	crypto_sign_keypair(pk, sk);
+	sodium_memzero(sk, sizeof(sk));
+	assert_int_equal(cts_key_public_usable(pk), 1);
+	assert_int_equal(sodium_hex2bin(small, 32, ys[2], 64, NULL, NULL, NULL), 0);
+	assert_int_equal(crypto_core_ed25519_add(mixed, pk, small), 0);
+	refused_key(mixed);
+	/* The control: the real key itself is accepted. */
+	l = key_line_of(pk);
+	assert_int_equal(cts_key_parse_public_line(small, l), 0);
+	assert_memory_equal(small, pk, 32);
+	free(l);
+	/* The forgery these keys allow (R = identity, S = 0 for the identity
+	 * key) is refused by libsodium itself, whatever the message. */
+	sig[0] = 1;
+	memset(pk, 0, 32);
+	pk[0] = 1;
+	assert_int_not_equal(crypto_sign_verify_detached(sig, (const unsigned char *)"x", 1, pk), 0);
 }
 
 /* ---- strict base64 (crypto.h) ---- */
@@ -934,6 +1003,7 @@ int main(void)
 	    cmocka_unit_test(test_default_kdf_limits), cmocka_unit_test(test_save_plain),
 	    cmocka_unit_test(test_no_overwrite),       cmocka_unit_test(test_load_file_checks),
 	    cmocka_unit_test(test_load_tampered),      cmocka_unit_test(test_public_line),
+	    cmocka_unit_test(test_small_order_keys),
 	    cmocka_unit_test(test_base64_strict),      cmocka_unit_test(test_passphrase_env),
 	    cmocka_unit_test(test_passphrase_fd),      cmocka_unit_test(test_passphrase_no_source),
 	};

@@ -209,7 +209,7 @@ static void test_ids(void **state)
 
 static void test_keys(void **state)
 {
-	unsigned char pk[32], sk[crypto_sign_SECRETKEYBYTES];
+	unsigned char pk[32], sk[crypto_sign_SECRETKEYBYTES], zero[32] = {0};
 	char *line = NULL;
 
 	(void)state;
@@ -217,6 +217,13 @@ static void test_keys(void **state)
 	sodium_memzero(sk, sizeof(sk));
 	assert_int_equal(cts_key_public_line(&line, pk, NULL), 0);
 	ok_("registry", "key", S(line));
+	free(line);
+	assert_int_equal(cts_key_public_line(&line, zero, NULL), 0);
+	refused_("registry", "key", S(line), CTS_EINVAL, "ordre faible");
+	free(line);
+	zero[0] = 1; /* the identity point */
+	assert_int_equal(cts_key_public_line(&line, zero, NULL), 0);
+	refused_("registry", "key", S(line), CTS_EINVAL, "ordre faible");
 	free(line);
 	refused_("registry", "key", S("ssh-rsa AAAA"), CTS_EINVAL, "la clé");
 }

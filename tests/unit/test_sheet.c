@@ -423,10 +423,120 @@ static void test_refuse_missing_column(void **state)
 static void test_refuse_odd_mark(void **state)
 {
 	(void)state;
-	REFUSED(CTS_EINVAL, HEADER "A;a;S;usagers;oui;\n", "ligne 2 :", "« oui »", "« Présent »");
+	REFUSED(CTS_EINVAL, HEADER "A;a;S;usagers;peut-être;\n", "ligne 2 :", "« peut-être »",
+	        "« Présent »", "X, oui ou 1");
 	REFUSED(CTS_EINVAL, HEADER "A;a;S;usagers;X;\nB;b;S;usagers;;XX\n", "ligne 3 :", "« XX »",
 	        "« Excusé »");
-	REFUSED(CTS_EINVAL, HEADER "A;a;S;usagers;1;\n", "ligne 2 :", "« 1 »");
+	REFUSED(CTS_EINVAL, HEADER "A;a;S;usagers;2;\n", "ligne 2 :", "« 2 »");
+	REFUSED(CTS_EINVAL, HEADER "A;a;S;usagers;✗;\n", "ligne 2 :", "« ✗ »");
+	/* "oui" in both columns is still both marks. */
+	REFUSED(CTS_EINVAL, HEADER "A;a;S;usagers;oui;1\n", "ligne 2 : présent et excusé à la fois");
+}
+
+/* Marks people really type: X, x, oui, o, 1, ✓, ✔ (case and accents
+ * ignored); empty, non, 0 leave the column unmarked. */
+static void test_marks(void **state)
+{
+	(void)state;
+	cts_sheet *sh = PARSE_OK(HEADER "A;;;usagers;X;\n"
+	                                "B;;;usagers;x;\n"
+	                                "C;;;usagers;oui;\n"
+	                                "D;;;usagers;OUI;non\n"
+	                                "E;;;usagers;O;\n"
+	                                "F;;;usagers;1;0\n"
+	                                "G;;;usagers;✓;\n"
+	                                "H;;;usagers;✔;\n"
+	                                "I;;;usagers;non;Oui\n"
+	                                "J;;;usagers;0;✓\n"
+	                                "K;;;usagers;Non;\n"
+	                                "L;;;usagers; ;0\n");
+	static const cts_mark want[] = {
+	    CTS_MARK_PRESENT, CTS_MARK_PRESENT, CTS_MARK_PRESENT, CTS_MARK_PRESENT,
+	    CTS_MARK_PRESENT, CTS_MARK_PRESENT, CTS_MARK_PRESENT, CTS_MARK_PRESENT,
+	    CTS_MARK_EXCUSED, CTS_MARK_EXCUSED, CTS_MARK_ABSENT,  CTS_MARK_ABSENT};
+
+	assert_int_equal(sh->count, sizeof(want) / sizeof(want[0]));
+	for (size_t i = 0; i < sh->count; i++)
+		if (sh->rows[i].mark != want[i])
+			fail_msg("row %s: mark %d, want %d", sh->rows[i].last_name, (int)sh->rows[i].mark,
+			         (int)want[i]);
+	cts_sheet_free(sh);
+}
+
+/* Tab-separated text (a sheet copied from a spreadsheet and pasted into a
+ * text file, or saved as "Texte (séparateur : tabulation)") reads like a
+ * ';' one; a ';' or ',' inside a value is then plain text. */
+static void test_tab_separated(void **state)
+{
+	(void)state;
+	cts_sheet *sh = PARSE_OK("NOM\tPrénom\tStructure\tCollège\tPrésent\tExcusé\r\n"
+	                         "DUPONT\tJean\tURPS; médecins, Rouen\tprofessionnels\tX\t\r\n"
+	                         "\"MARTIN\"\t\"Anne\"\t\"Asso\tLe Grand Lieu\"\tusagers\t\tx\r\n"
+	                         "DURAND\t\t\tetat\r\n"
+	                         "\t\t\t\t\t\r\n"
+	                         "DENION\tYvan\tARS\tars\toui\t\r\n");
+
+	assert_int_equal(sh->separator, '\t');
+	assert_int_equal(sh->count, 4);
+	row_is(&sh->rows[0], 2, "DUPONT", "Jean", "URPS; médecins, Rouen", "professionnels", 0,
+	       CTS_MARK_PRESENT);
+	row_is(&sh->rows[1], 3, "MARTIN", "Anne", "Asso Le Grand Lieu", "usagers", 0,
+	       CTS_MARK_EXCUSED);
+	row_is(&sh->rows[2], 4, "DURAND", "", "", "etat", 0, CTS_MARK_ABSENT);
+	row_is(&sh->rows[3], 6, "DENION", "Yvan", "ARS", "ars", 1, CTS_MARK_PRESENT);
+	cts_sheet_free(sh);
+
+	/* The real Le Havre sheet, tab-separated, gives the same rows. */
+	cts_sheet *plain = load("le-havre.csv"), *tab = load("le-havre.tab.txt");
+	assert_int_equal(tab->separator, '\t');
+	same_rows(plain, tab);
+	cts_sheet_free(plain);
+	cts_sheet_free(tab);
+
+	/* Too many values on a tab line names the separator in words. */
+	REFUSED(CTS_EINVAL,
+	        "NOM\tPrénom\tStructure\tCollège\tPrésent\tExcusé\nA\ta\tS\tusagers\tX\t\tsurplus\n",
+	        "ligne 2 :", "« surplus »", "tabulation");
+}
+
+/* A file's bytes must be refused with every needle in the message. */
+static void refused_file(const char *name, const char *n1, const char *n2, const char *n3)
+{
+	char path[512];
+	size_t len = 0;
+	char *buf;
+
+	snprintf(path, sizeof(path), "%s/attendance/%s", CTS_TEST_DATA, name);
+	if (!(buf = tu_read_file(path, &len)))
+		fail_msg("cannot read %s", path);
+	refused_(CTS_EINVAL, buf, len, n1, n2, n3, (const char *)NULL);
+	free(buf);
+}
+
+/* Spreadsheets saved in their own format are recognised by their first
+ * bytes: the message says what the file is, which program saves it and
+ * how to save it as CSV from there. */
+static void test_refuse_spreadsheets(void **state)
+{
+	(void)state;
+	refused_file("le-havre.xlsx", "classeur Excel (.xlsx)",
+	             "Fichier > Enregistrer sous", "CSV (séparateur : point-virgule)");
+	refused_file("le-havre.xls", "classeur Excel 97-2003 (.xls)",
+	             "Fichier > Enregistrer sous", "CSV (séparateur : point-virgule)");
+	refused_file("le-havre.ods", "classeur LibreOffice Calc (.ods)",
+	             "Fichier > Enregistrer sous", "Texte CSV");
+	/* Other containers of the same families, and what is not a sheet. */
+	REFUSED(CTS_EINVAL, "PK\3\4\x14\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\x08\0\0\0"
+	                    "mimetypeapplication/vnd.oasis.opendocument.text",
+	        "document LibreOffice", "n'est pas un tableur");
+	REFUSED(CTS_EINVAL, "PK\3\4 [Content_Types].xml word/document.xml", "Microsoft Office",
+	        "n'est pas un tableur");
+	REFUSED(CTS_EINVAL, "PK\3\4 photos/x.jpg", "archive compressée (zip)");
+	REFUSED(CTS_EINVAL, "\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1 W\0o\0r\0d\0D\0o\0c", "ancien document",
+	        "Microsoft Office");
+	REFUSED(CTS_EINVAL, "%PDF-1.7\n", "PDF");
+	/* Short prefixes of the magic are text like any other. */
+	REFUSED(CTS_EINVAL, "PK\3", "en-tête non reconnu");
 }
 
 static void test_refuse_other(void **state)
@@ -527,6 +637,9 @@ int main(void)
 	    cmocka_unit_test(test_refuse_bad_encoding),
 	    cmocka_unit_test(test_refuse_missing_column),
 	    cmocka_unit_test(test_refuse_odd_mark),
+	    cmocka_unit_test(test_marks),
+	    cmocka_unit_test(test_tab_separated),
+	    cmocka_unit_test(test_refuse_spreadsheets),
 	    cmocka_unit_test(test_refuse_other),
 	    cmocka_unit_test(test_limits),
 	};

@@ -295,6 +295,50 @@ static void test_trim(void **state)
 	assert_null(out);
 }
 
+static void test_width(void **state)
+{
+	(void)state;
+	assert_int_equal(cts_text_width(NULL), 0);
+	assert_int_equal(cts_text_width(""), 0);
+	assert_int_equal(cts_text_width("Prénom"), 6);
+	assert_int_equal(cts_text_width("Pre\xcc\x81nom"), 6);            /* e + combining acute */
+	assert_int_equal(cts_text_width("\xc3\x89tat"), 4);               /* État */
+	assert_int_equal(cts_text_width("a\xe2\x80\x8b" "b"), 2);         /* zero-width space */
+	assert_int_equal(cts_text_width("\xe6\x97\xa5\xe6\x9c\xac"), 4); /* two wide characters */
+	assert_int_equal(cts_text_width("a\xff" "b"), 3);                 /* invalid byte: one column */
+	assert_int_equal(cts_text_width_prefix("Réunion", 2), 3);         /* "Ré": 3 bytes */
+	assert_int_equal(cts_text_width_prefix("Re\xcc\x81union", 2), 4); /* the mark stays with its letter */
+	assert_int_equal(cts_text_width_prefix("\xe6\x97\xa5\xe6\x9c\xac", 3), 3);
+	assert_int_equal(cts_text_width_prefix("abc", 10), 3);
+}
+
+static void test_dates(void **state)
+{
+	char out[11], fr[32];
+
+	(void)state;
+	assert_int_equal(cts_text_date_parse("2020-06-16", out), 0);
+	assert_string_equal(out, "2020-06-16");
+	assert_int_equal(cts_text_date_parse("16/06/2020", out), 0);
+	assert_string_equal(out, "2020-06-16");
+	assert_int_equal(cts_text_date_parse("1/9/2020", out), 0);
+	assert_string_equal(out, "2020-09-01");
+	assert_int_equal(cts_text_date_parse("29.02.2020", out), 0);
+	assert_string_equal(out, "2020-02-29");
+	assert_int_equal(cts_text_date_parse("29/02/2021", out), CTS_EINVAL);
+	assert_string_equal(out, "");
+	static const char *const bad[] = { "", "2020-6-16", "16/06/20", "16/06-2020", "2020/06/16", "16/06/2020 ",
+					   "31/04/2020", "00/01/2020", "16/13/2020", "123/01/2020", "2020-06-16x", NULL };
+	for (int i = 0; bad[i]; i++)
+		if (cts_text_date_parse(bad[i], out) != CTS_EINVAL)
+			fail_msg("« %s » accepté", bad[i]);
+	assert_int_equal(cts_text_date_parse(NULL, out), CTS_EINVAL);
+	assert_string_equal(cts_text_date_fr(fr, sizeof(fr), "2020-06-16"), "16/06/2020");
+	assert_string_equal(cts_text_date_fr(fr, sizeof(fr), "bientôt"), "bientôt");
+	assert_string_equal(cts_text_date_fr(fr, sizeof(fr), NULL), "");
+	assert_string_equal(cts_text_date_fr(fr, 4, "2020-06-16"), "16/");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -307,6 +351,8 @@ int main(void)
 	    cmocka_unit_test(test_fold_separators),
 	    cmocka_unit_test(test_fold_errors),
 	    cmocka_unit_test(test_trim),
+	    cmocka_unit_test(test_width),
+	    cmocka_unit_test(test_dates),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

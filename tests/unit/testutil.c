@@ -78,6 +78,24 @@ cts_node *tu_node(const char *root, const char *name, const char *territory, cts
 	return n;
 }
 
+cts_node *tu_territory_node(const char *root, const char *name, const char *territory)
+{
+	char rname[96];
+	char *auth = NULL;
+	cts_node *region, *n;
+
+	snprintf(rname, sizeof(rname), "region-of-%s", name);
+	region = tu_node(root, rname, "region", CTS_ROLE_AUTHORITY, NULL);
+	if (cts_store_meta_get(region->store, "public_key", &auth) < 0) {
+		fprintf(stderr, "clé de %s : %s\n", rname, cts_error_message());
+		abort();
+	}
+	n = tu_node(root, name, territory, CTS_ROLE_TERRITORY, auth);
+	free(auth);
+	cts_node_free(region);
+	return n;
+}
+
 void tu_seal(cts_node *n)
 {
 	char *path = cts_node_path(n, "node.key");
@@ -90,3 +108,4 @@ void tu_seal(cts_node *n)
 	cts_key_free(k);
 	free(path);
 }
+

@@ -24,6 +24,11 @@ char *tu_path(const char *a, const char *b);
 cts_node *tu_node(const char *root, const char *name, const char *territory, cts_role role,
 		  const char *authority_key);
 
+/* A territory node `name` of `territory` under root, whose pinned
+ * authority is a region node made for it under root (then closed): for
+ * tests of local writes. Aborts on failure. */
+cts_node *tu_territory_node(const char *root, const char *name, const char *territory);
+
 /* Seal n's pending operations with its own key; abort on failure. */
 void tu_seal(cts_node *n);
 

@@ -1,0 +1,40 @@
+#include "csvout.h"
+
+#include <string.h>
+
+void cts_csv_bom(cts_strbuf *b)
+{
+	cts_strbuf_add(b, "\xef\xbb\xbf");
+}
+
+void cts_csv_field(cts_strbuf *b, const char *s)
+{
+	/* Quote when needed; neutralise spreadsheet formulas. */
+	int quote = strpbrk(s, ";\"\r\n") != NULL;
+	if (quote)
+		cts_strbuf_add(b, "\"");
+	if (*s == '=' || *s == '+' || *s == '-' || *s == '@')
+		cts_strbuf_add(b, "'");
+	while (*s) {
+		size_t run = strcspn(s, "\"");
+		if (run)
+			cts_strbuf_addn(b, s, run);
+		s += run;
+		if (!*s)
+			break;
+		cts_strbuf_addn(b, "\"\"", 2);
+		s++;
+	}
+	if (quote)
+		cts_strbuf_add(b, "\"");
+}
+
+void cts_csv_row(cts_strbuf *b, const char *const *cells, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			cts_strbuf_add(b, ";");
+		cts_csv_field(b, cells[i]);
+	}
+	cts_strbuf_add(b, "\r\n");
+}
