@@ -1,6 +1,7 @@
 /* Membres: the roll by college, add, edit, remove, CSV export. */
 #include "app.h"
 
+#include "change.h"
 #include "error.h"
 #include "member.h"
 #include "strbuf.h"
@@ -250,6 +251,7 @@ static const char *changed(const json_t *m, const char *key, const char *v)
 void ui_post_member_update(ui_req *r)
 {
 	cts_member_fields f = { 0 }, g;
+	cts_change ch = { 0 };
 	ui_fs fs = { 0 };
 	char action[160], title[480];
 	json_t *m;
@@ -280,15 +282,15 @@ void ui_post_member_update(ui_req *r)
 	    !f.mandate_end) {
 		ui_flash(r, "Rien n'a changé : rien n'a été enregistré.");
 		ui_redirect(r, "/membres");
-	} else if ((rc = cts_member_update(r->node, r->param, &f)) < 0) {
+	} else if ((rc = cts_member_update(r->node, r->param, &f, &ch)) < 0) {
 		ui_fs_refuse(r, &fs, rc, "member", member_fields);
 		snprintf(title, sizeof(title), "Modifier %s %s", ui_str(m, "last_name"), ui_str(m, "first_name"));
 		member_form(r, title, action, m, &fs);
 	} else {
-		ui_flash(r, "Les modifications de %s %s sont enregistrées.", g.first_name ? g.first_name : "",
-			 g.last_name ? g.last_name : "");
+		ui_flash(r, "%s", ch.line ? ch.line : "Modifications enregistrées.");
 		ui_redirect(r, "/membres");
 	}
+	cts_change_dispose(&ch);
 	json_decref(m);
 }
 
@@ -316,16 +318,18 @@ void ui_page_member_remove(ui_req *r)
 
 void ui_post_member_remove(ui_req *r)
 {
+	cts_change ch = { 0 };
 	json_t *m;
 	int rc;
 
 	if (load(r, &m) < 0)
 		return;
-	if ((rc = cts_member_remove(r->node, r->param)) < 0) {
+	if ((rc = cts_member_remove(r->node, r->param, &ch)) < 0) {
 		ui_fail_page(r, rc, "Retirer un membre");
 	} else {
 		ui_flash(r, "%s %s a été retiré(e) de la liste des membres.", ui_str(m, "first_name"), ui_str(m, "last_name"));
 		ui_redirect(r, "/membres");
 	}
+	cts_change_dispose(&ch);
 	json_decref(m);
 }
