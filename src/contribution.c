@@ -131,3 +131,30 @@ int cts_contribution_list(cts_node *n, const char *territory, json_t **out)
 		sqlite3_bind_text(s, 1, territory, -1, SQLITE_TRANSIENT);
 	return cts_store_rows_json(n->store, s, out);
 }
+
+int cts_theme_list(cts_node *n, json_t **out)
+{
+	json_t *arr = json_array(), *pub = NULL, *row;
+	sqlite3_stmt *s;
+	size_t i;
+	int rc;
+
+	*out = NULL;
+	if (!arr)
+		return cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
+	for (i = 0; cts_builtin_themes[i]; i++)
+		json_array_append_new(arr, json_pack("{s:s, s:s}", "code", cts_builtin_themes[i], "label",
+						     cts_builtin_theme_labels[i]));
+	if ((rc = cts_store_stmt(n->store, &s,
+				 "SELECT code, coalesce(label, code) AS label FROM theme WHERE code IS NOT NULL ORDER BY code")) < 0 ||
+	    (rc = cts_store_rows_json(n->store, s, &pub)) < 0) {
+		json_decref(arr);
+		return rc;
+	}
+	json_array_foreach(pub, i, row)
+		if (cts_code_index(cts_builtin_themes, json_string_value(json_object_get(row, "code"))) < 0)
+			json_array_append(arr, row);
+	json_decref(pub);
+	*out = arr;
+	return 0;
+}

@@ -41,4 +41,8 @@ int cts_contribution_list(cts_node *n, const char *territory, json_t **out);
 /* 1 if `code` is a known theme (published, or built in), else 0. */
 int cts_theme_known(cts_node *n, const char *code);
 
+/* Themes a contribution may take: the built-in ones, then those the
+ * authority published, as a new JSON array of {"code", "label"}. */
+int cts_theme_list(cts_node *n, json_t **out);
+
 #endif

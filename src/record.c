@@ -873,3 +873,50 @@ int cts_record_clear_all(cts_store *st)
 	}
 	return 0;
 }
+
+int cts_record_conflicts(cts_store *st, int64_t id, json_t **out)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	*out = NULL;
+	if ((rc = cts_store_stmt(st, &s,
+				 "SELECT id, tbl AS \"table\", territory, rid AS record, field, win_value, win_node, win_seq, win_hlc,"
+				 " lose_value, lose_node, lose_seq, lose_hlc FROM conflict"
+				 " WHERE resolved_by IS NULL AND (?1 <= 0 OR id = ?1) ORDER BY id")) < 0)
+		return rc;
+	sqlite3_bind_int64(s, 1, id);
+	return cts_store_rows_json(st, s, out);
+}
+
+int cts_record_conflict_resolve(cts_store *st, const char *territory, int64_t id, int keep_winner)
+{
+	json_t *arr = NULL, *o, *set;
+	const char *t;
+	int rc;
+
+	if (id <= 0)
+		return cts_error_set(CTS_ENOTFOUND, "aucun conflit ouvert numéro %lld (ctsnode conflicts)", (long long)id);
+	if ((rc = cts_record_conflicts(st, id, &arr)) < 0)
+		return rc;
+	if (json_array_size(arr) != 1) {
+		json_decref(arr);
+		return cts_error_set(CTS_ENOTFOUND, "aucun conflit ouvert numéro %lld (ctsnode conflicts)", (long long)id);
+	}
+	o = json_array_get(arr, 0);
+	t = json_string_value(json_object_get(o, "territory"));
+	if (!t || strcmp(t, territory) != 0) {
+		rc = cts_error_set(CTS_EINVAL, "ce conflit concerne le territoire %s : il se tranche sur un de ses nœuds",
+				   t ? t : "?");
+		json_decref(arr);
+		return rc;
+	}
+	set = json_object();
+	json_object_set(set, json_string_value(json_object_get(o, "field")),
+			json_object_get(o, keep_winner ? "win_value" : "lose_value"));
+	rc = cts_record_put(st, json_string_value(json_object_get(o, "table")),
+			    json_string_value(json_object_get(o, "record")), set);
+	json_decref(set);
+	json_decref(arr);
+	return rc;
+}

@@ -64,6 +64,18 @@ int cts_record_pending_ops(cts_store *st, int64_t *out);
  * (docs/FORMAT.md, "content digest") into hex[65]. */
 int cts_record_digest(cts_store *st, char hex[65]);
 
+/* Open conflicts (id > 0: only that one), oldest first, as a new JSON array
+ * of {"id", "table", "territory", "record", "field", "win_value",
+ * "win_node", "win_seq", "win_hlc", "lose_value", "lose_node", "lose_seq",
+ * "lose_hlc"}. */
+int cts_record_conflicts(cts_store *st, int64_t id, json_t **out);
+
+/* Resolve open conflict `id` of `territory` (the node's own: a conflict
+ * of another territory is refused) by writing the kept value again as an
+ * ordinary local change (keep_winner: the applied value, else the other).
+ * CTS_ENOTFOUND when no such open conflict. */
+int cts_record_conflict_resolve(cts_store *st, const char *territory, int64_t id, int keep_winner);
+
 /* Drop all materialised and replicated state (fstate, tomb, conflicts,
  * domain tables, accepted changesets): the first step of `rebuild`. */
 int cts_record_clear_all(cts_store *st);

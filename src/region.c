@@ -212,3 +212,20 @@ int cts_region_registry_text(cts_node *n, char **out)
 	}
 	return cts_strbuf_take(&b, out, NULL);
 }
+
+int cts_region_nodes(cts_node *n, json_t **out)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	*out = NULL;
+	if ((rc = cts_store_stmt(n->store, &s,
+				 "SELECT r.node, r.territory_code AS territory, r.role, r.key, r.revoked_after,"
+				 " coalesce((SELECT max(c.seq) FROM changeset c WHERE c.node = r.node), 0) AS last_seq,"
+				 " (SELECT c.time FROM changeset c WHERE c.node = r.node ORDER BY c.seq DESC LIMIT 1) AS last_time,"
+				 " (SELECT count(*) FROM inbox i WHERE i.node = r.node) AS waiting"
+				 " FROM registry r WHERE r.node IS NOT NULL"
+				 " ORDER BY r.role = 'authority' DESC, r.territory_code, r.node")) < 0)
+		return rc;
+	return cts_store_rows_json(n->store, s, out);
+}

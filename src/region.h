@@ -5,6 +5,8 @@
 
 #include "node.h"
 
+#include <jansson.h>
+
 /* Enrol `node` for `territory` with its public key line. Enrolling the
  * same node again with the same key and territory is a no-op (*already =
  * 1); a different key or territory is refused. */
@@ -20,5 +22,12 @@ int cts_region_allowed_signers(cts_node *n, char **out);
 
 /* Readable registry (Markdown, French). *out malloc'd. */
 int cts_region_registry_text(cts_node *n, char **out);
+
+/* Every node of the registry, authority first then by territory and node,
+ * as a new JSON array of {"node", "territory", "role", "key",
+ * "revoked_after" (null when not revoked), "last_seq" (highest changeset
+ * applied here, 0 when none), "last_time" (its sealing time, or null),
+ * "waiting" (received changesets pending, held or refused)}. */
+int cts_region_nodes(cts_node *n, json_t **out);
 
 #endif

@@ -1343,3 +1343,15 @@ int cts_import_rebuild(cts_node *n, cts_import_stats *st)
 		return rc;
 	return write_evidence(n, st);
 }
+
+int cts_import_inbox(cts_node *n, const char *state, json_t **out)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	*out = NULL;
+	if ((rc = cts_store_stmt(n->store, &s, "SELECT node, seq, reason FROM inbox WHERE state = ? ORDER BY node, seq")) < 0)
+		return rc;
+	sqlite3_bind_text(s, 1, state, -1, SQLITE_TRANSIENT);
+	return cts_store_rows_json(n->store, s, out);
+}

@@ -59,6 +59,11 @@ int cts_import_process(cts_node *n, cts_import_stats *st);
  * kept (they come from changesets the node holds). */
 int cts_import_rebuild(cts_node *n, cts_import_stats *st);
 
+/* Received changesets kept in the inbox in `state` ("pending", "held" or
+ * "refused"), by node and seq, as a new JSON array of {"node", "seq",
+ * "reason"}. */
+int cts_import_inbox(cts_node *n, const char *state, json_t **out);
+
 /* Registry entry of a node as this node knows it. Strings malloc'd.
  * CTS_ENOTFOUND if not enrolled. revoked_after = -1 when not revoked. */
 typedef struct {

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/stat.h>
 
 #define COMMIT_MAX_CHANGESETS 500
@@ -744,6 +745,23 @@ cleanup:
 	return rc;
 }
 
+/* The time of this successful exchange (meta "last_sync", RFC 3339 UTC). */
+static int record_last_sync(cts_node *n)
+{
+	time_t t = (time_t)(n->store->clock(n->store->clock_ctx) / 1000);
+	char when[32];
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return cts_store_meta_set(n->store, "last_sync", when);
+}
+
+int cts_sync_last(cts_node *n, char **out)
+{
+	return cts_store_meta_get(n->store, "last_sync", out);
+}
+
 /* Authority: sign, as an ordinary op of its own chain, the heads it has
  * accepted (a checkpoint), then seal that. */
 static int sign_checkpoints(cts_node *n, const cts_key *key, cts_sync_result *r)
@@ -913,9 +931,11 @@ static int sync_common(cts_node *n, const cts_key *key, const char *url, cts_syn
 	int rc, fetch_rc;
 
 	void (*progress)(size_t, size_t, void *) = r->import.progress;
+	void *progress_ctx = r->import.progress_ctx;
 
 	memset(r, 0, sizeof(*r));
 	r->import.progress = progress;
+	r->import.progress_ctx = progress_ctx;
 	/* Only the authority creates the regional repository, and only when
 	 * told where: a missing path on a territory laptop is an unplugged
 	 * USB stick, i.e. offline. */
@@ -951,6 +971,8 @@ static int sync_common(cts_node *n, const cts_key *key, const char *url, cts_syn
 		cts_error_set(CTS_ENET, "%s ; le travail est scellé et gardé sur ce poste, il sera envoyé au prochain sync",
 			      offline);
 	}
+	if (rc == 0 && json_array_size(r->blocked) == 0)
+		rc = record_last_sync(n);
 	if (rc == 0)
 		cts_gitrepo_maintain(repo, LOOSE_OBJECTS_THRESHOLD);
 out:

@@ -47,6 +47,12 @@ int cts_sync_node(cts_node *n, const cts_key *key, const char *url, cts_sync_res
  * accepted heads, publish the region branch, push. */
 int cts_sync_region_pull(cts_node *n, const cts_key *key, const char *url, cts_sync_result *r);
 
+/* When this node last exchanged with the regional repository without
+ * error (sync or region pull that fetched, imported and pushed all of
+ * its branches), as
+ * RFC 3339 UTC text. *out malloc'd; CTS_ENOTFOUND if never. */
+int cts_sync_last(cts_node *n, char **out);
+
 /* Commit files onto the region branch (authority), e.g. reports; signed.
  * CTS_EREJECT (incident recorded, nothing committed) when the remote
  * region branch holds commits the authority did not write. */

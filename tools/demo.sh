@@ -84,3 +84,13 @@ if "$bin" audit --help >/dev/null 2>&1; then
 	"$bin" audit "$repo"
 fi
 say "Démonstration terminée : tout est dans $D"
+cat <<EOF
+
+Pour ouvrir l'interface web du coordinateur sur le nœud régional de la démonstration :
+
+  $bin --home $D/region ui
+
+(l'adresse à ouvrir s'affiche sur la première ligne ; Ctrl-C pour arrêter). Celle du secrétariat du Havre :
+
+  $bin --home $D/lh ui
+EOF

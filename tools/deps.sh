@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages ctsnode needs to build and test, when
-# missing (uses sudo when not root). Idempotent. Extra package names given
-# as arguments are installed too (tools/test.sh adds clang for fuzzing).
+# missing (uses sudo when not root), and the browser test's npm packages
+# (tests/browser: puppeteer-core and axe-core, exact versions from its
+# package-lock.json; nothing is fetched when the tests run). Idempotent.
+# Extra package names given as arguments are installed too (tools/test.sh
+# adds clang for fuzzing). Node.js itself is expected on the machine
+# (https://nodejs.org or the distribution's nodejs package).
 set -euo pipefail
 
 pkgs=(build-essential cmake pkg-config
-      libsqlite3-dev libgit2-dev libsodium-dev libjansson-dev libcmocka-dev
-      git openssh-client openssh-server jq chromium python3
+      libsqlite3-dev libgit2-dev libsodium-dev libjansson-dev libcmocka-dev libmicrohttpd-dev
+      git openssh-client openssh-server jq chromium python3 curl iproute2 util-linux
       nginx fcgiwrap tinyproxy openssl "$@")
 missing=()
 for p in "${pkgs[@]}"; do
@@ -18,4 +22,16 @@ if [ ${#missing[@]} -gt 0 ]; then
 	[ "$(id -u)" -eq 0 ] || sudo="sudo"
 	$sudo apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# Browser test dependencies, pinned by tests/browser/package-lock.json.
+browser="$(cd "$(dirname "$0")/.." && pwd)/tests/browser"
+if ! command -v npm >/dev/null; then
+	echo "npm introuvable : installez Node.js (18 ou plus) pour les tests dans le navigateur" >&2
+	exit 1
+fi
+if ! cmp -s "$browser/package-lock.json" "$browser/node_modules/.ctsnode-lock" 2>/dev/null; then
+	echo "Installation des paquets npm du test navigateur (tests/browser)"
+	(cd "$browser" && npm ci --no-audit --no-fund --ignore-scripts >/dev/null)
+	cp "$browser/package-lock.json" "$browser/node_modules/.ctsnode-lock"
 fi

@@ -21,7 +21,7 @@ root=$(pwd)
 seconds=${1:-${FUZZ_SECONDS:-60}}
 runs=${FUZZ_RUNS:-}
 parallel=${FUZZ_PARALLEL:-1}
-targets=${FUZZ_TARGETS:-"jcs changeset sshsig pubkey sheet text gittree"}
+targets=${FUZZ_TARGETS:-"jcs changeset sshsig pubkey sheet text gittree html uireq"}
 case "$seconds$parallel${runs:-0}" in
 *[!0-9]*)
 	echo "usage : tools/fuzz.sh [SECONDES]  (FUZZ_SECONDS, FUZZ_RUNS, FUZZ_TARGETS, FUZZ_PARALLEL)" >&2

@@ -21,21 +21,6 @@ static const char resolve_help[] =
 	"Tranche un conflit : réécrit le champ avec la valeur choisie (une modification signée\n"
 	"ordinaire, qui clôt le conflit sur tous les nœuds qui l'importent).\n";
 
-static int load_conflicts(cts_node *n, const char *id, json_t **out)
-{
-	sqlite3_stmt *s;
-	int rc;
-
-	if ((rc = cts_store_stmt(n->store, &s,
-				 "SELECT id, tbl AS \"table\", territory, rid AS record, field, win_value, win_node, win_seq, win_hlc,"
-				 " lose_value, lose_node, lose_seq, lose_hlc FROM conflict"
-				 " WHERE resolved_by IS NULL AND (?1 IS NULL OR id = ?1) ORDER BY id")) < 0)
-		return rc;
-	if (id)
-		sqlite3_bind_text(s, 1, id, -1, SQLITE_TRANSIENT);
-	return cts_store_rows_json(n->store, s, out);
-}
-
 static int conflicts_list(cli_ctx *c, int argc, char **argv)
 {
 	cts_node *n;
@@ -48,7 +33,7 @@ static int conflicts_list(cli_ctx *c, int argc, char **argv)
 		return ec;
 	if ((ec = cli_open_node(c, &n)) != 0)
 		return ec;
-	rc = load_conflicts(n, NULL, &arr);
+	rc = cts_record_conflicts(n->store, 0, &arr);
 	cts_node_free(n);
 	if (rc < 0)
 		return cli_fail(c, rc);
@@ -77,8 +62,8 @@ static int conflicts_resolve(cli_ctx *c, int argc, char **argv)
 	const char *keep = NULL;
 	const cli_opt opts[] = { { "keep", OPT_STR, &keep, 1 }, { NULL, 0, NULL, 0 } };
 	cts_node *n;
-	json_t *arr = NULL, *o, *set;
-	char *pos[1];
+	char *pos[1], *end;
+	long long id;
 	int npos, ec, rc;
 
 	if (cli_parse(c, argc, argv, opts, resolve_help, pos, 1, &npos, &ec) < 0)
@@ -87,35 +72,18 @@ static int conflicts_resolve(cli_ctx *c, int argc, char **argv)
 		return cli_usage(c, "le numéro du conflit est attendu (ctsnode conflicts)");
 	if (strcmp(keep, "retenue") != 0 && strcmp(keep, "ecartee") != 0)
 		return cli_usage(c, "--keep attend retenue ou ecartee");
+	id = strtoll(pos[0], &end, 10);
+	if (!*pos[0] || *end || id <= 0)
+		return cli_fail(c, cts_error_set(CTS_ENOTFOUND, "aucun conflit ouvert numéro %s (ctsnode conflicts)", pos[0]));
 	if ((ec = cli_open_node(c, &n)) != 0)
 		return ec;
-	if ((rc = load_conflicts(n, pos[0], &arr)) < 0)
-		goto fail;
-	if (json_array_size(arr) != 1) {
-		rc = cts_error_set(CTS_ENOTFOUND, "aucun conflit ouvert numéro %s (ctsnode conflicts)", pos[0]);
-		goto fail;
-	}
-	o = json_array_get(arr, 0);
-	if (strcmp(cli_str(o, "territory"), n->territory) != 0) {
-		rc = cts_error_set(CTS_EINVAL, "ce conflit concerne le territoire %s : il se tranche sur un de ses nœuds",
-				   cli_str(o, "territory"));
-		goto fail;
-	}
-	set = json_object();
-	json_object_set(set, cli_str(o, "field"), json_object_get(o, strcmp(keep, "retenue") == 0 ? "win_value" : "lose_value"));
-	rc = cts_record_put(n->store, cli_str(o, "table"), cli_str(o, "record"), set);
-	json_decref(set);
+	rc = cts_record_conflict_resolve(n->store, n->territory, id, strcmp(keep, "retenue") == 0);
+	cts_node_free(n);
 	if (rc < 0)
-		goto fail;
+		return cli_fail(c, rc);
 	if (!c->json)
 		printf("Conflit %s tranché ; la décision sera signée au prochain sync.\n", pos[0]);
-	json_decref(arr);
-	cts_node_free(n);
 	return EXIT_OK;
-fail:
-	json_decref(arr);
-	cts_node_free(n);
-	return cli_fail(c, rc);
 }
 
 int cmd_conflicts(cli_ctx *c, int argc, char **argv)

@@ -1,6 +1,7 @@
 /* ctsnode status */
 #include "cli.h"
 
+#include "importer.h"
 #include "incident.h"
 #include "record.h"
 
@@ -13,17 +14,6 @@ static const char help[] =
 	"empreinte du contenu, envoi en attente, et les changesets reçus mais en attente,\n"
 	"retenus ou refusés, avec leur raison, et les incidents constatés (branche réécrite,\n"
 	"bifurcation, commit étranger...).\n";
-
-static int inbox_json(cts_node *n, const char *state, json_t **out)
-{
-	sqlite3_stmt *s;
-	int rc;
-
-	if ((rc = cts_store_stmt(n->store, &s, "SELECT node, seq, reason FROM inbox WHERE state = ? ORDER BY node, seq")) < 0)
-		return rc;
-	sqlite3_bind_text(s, 1, state, -1, SQLITE_STATIC);
-	return cts_store_rows_json(n->store, s, out);
-}
 
 int cmd_status(cli_ctx *c, int argc, char **argv)
 {
@@ -45,7 +35,7 @@ int cmd_status(cli_ctx *c, int argc, char **argv)
 	    (rc = cts_record_digest(n->store, digest)) < 0)
 		goto fail;
 	for (int i = 0; i < 3; i++)
-		if ((rc = inbox_json(n, states[i], &lists[i])) < 0)
+		if ((rc = cts_import_inbox(n, states[i], &lists[i])) < 0)
 			goto fail;
 	if ((rc = cts_incident_list(n->store, &incidents)) < 0)
 		goto fail;

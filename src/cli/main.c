@@ -26,6 +26,7 @@ static const cli_cmd commands[] = {
 	{ "report", cmd_report, "rapport d'activité (md, html, csv, json)" },
 	{ "audit", cmd_audit, "vérifier tout l'historique d'un dépôt régional (sans nœud local)" },
 	{ "status", cmd_status, "état du nœud : opérations en attente, historique, refus" },
+	{ "ui", cmd_ui, "ouvrir l'interface web de ce nœud dans le navigateur (127.0.0.1)" },
 	{ NULL, NULL, NULL },
 };
 

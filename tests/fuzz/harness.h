@@ -25,6 +25,8 @@ int cts_fuzz_pubkey(const uint8_t *data, size_t size);    /* crypto/key.h public
 int cts_fuzz_sheet(const uint8_t *data, size_t size);     /* src/sheet.h */
 int cts_fuzz_text(const uint8_t *data, size_t size);      /* src/text.h */
 int cts_fuzz_gittree(const uint8_t *data, size_t size);   /* sync/gitrepo.h tree walker */
+int cts_fuzz_html(const uint8_t *data, size_t size);      /* src/ui/html.h */
+int cts_fuzz_uireq(const uint8_t *data, size_t size);     /* src/ui/app.h request handling */
 
 /* Name of the input being replayed (set by the replay test; NULL under
  * libFuzzer, which names the input itself). Shown by cts_fuzz_fail(). */

@@ -13,7 +13,10 @@ target_sources(test_fuzz_replay PRIVATE
   ${CTS_FUZZ_SRC}/harness_pubkey.c
   ${CTS_FUZZ_SRC}/harness_sheet.c
   ${CTS_FUZZ_SRC}/harness_text.c
-  ${CTS_FUZZ_SRC}/harness_gittree.c)
+  ${CTS_FUZZ_SRC}/harness_gittree.c
+  ${CTS_FUZZ_SRC}/harness_html.c
+  ${CTS_FUZZ_SRC}/harness_uireq.c)
+target_link_libraries(test_fuzz_replay PRIVATE ctsui)
 target_include_directories(test_fuzz_replay PRIVATE ${CTS_FUZZ_SRC})
 target_compile_definitions(test_fuzz_replay PRIVATE CTS_FUZZ_DIR="${CTS_FUZZ_SRC}")
 set_tests_properties(test_fuzz_replay PROPERTIES TIMEOUT 600)

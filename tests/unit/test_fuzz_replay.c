@@ -32,7 +32,8 @@ static const target targets[] = {
 	{ "jcs", cts_fuzz_jcs },       { "changeset", cts_fuzz_changeset },
 	{ "sshsig", cts_fuzz_sshsig }, { "pubkey", cts_fuzz_pubkey },
 	{ "sheet", cts_fuzz_sheet },   { "text", cts_fuzz_text },
-	{ "gittree", cts_fuzz_gittree },
+	{ "gittree", cts_fuzz_gittree }, { "html", cts_fuzz_html },
+	{ "uireq", cts_fuzz_uireq },
 };
 #define NTARGETS (sizeof(targets) / sizeof(targets[0]))
 
