@@ -38,8 +38,9 @@ typedef struct {
 
 static void w_bytes(writer *w, const void *s, size_t n)
 {
-	/* Sizes are fixed by the callers' buffers; an overflow is a bug. */
-	if (w->cap - w->len < n) {
+	/* Sizes are fixed by the callers' buffers; an overflow is a bug. Once
+	 * overflowed (len == cap + 1), cap - len would wrap: stay overflowed. */
+	if (w->len > w->cap || w->cap - w->len < n) {
 		w->len = w->cap + 1;
 		return;
 	}

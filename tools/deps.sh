@@ -11,7 +11,7 @@ set -euo pipefail
 pkgs=(build-essential cmake pkg-config
       libsqlite3-dev libgit2-dev libsodium-dev libjansson-dev libcmocka-dev libmicrohttpd-dev
       git openssh-client openssh-server jq chromium python3 curl iproute2 util-linux
-      nginx fcgiwrap tinyproxy openssl "$@")
+      nginx fcgiwrap tinyproxy openssl man-db groff-base bsdextrautils "$@")
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

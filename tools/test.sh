@@ -3,7 +3,8 @@
 # -Wall -Wextra -Werror, then a build under AddressSanitizer and
 # UndefinedBehaviorSanitizer; then runs every libFuzzer target briefly
 # (FUZZ_SECONDS, default 60 s each, two at a time) so the harnesses cannot
-# rot. Installs missing Debian packages first.
+# rot. Also a user's clang Release build (no -Werror, but no warning
+# either) installed into an empty prefix. Installs missing Debian packages first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tools/deps.sh clang libclang-rt-14-dev
@@ -25,5 +26,11 @@ echo "== Construction et tests sous AddressSanitizer + UndefinedBehaviorSanitize
 CTS_CRASH_STRIDE=4 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	LSAN_OPTIONS=suppressions="$(pwd)/tests/lsan.supp":print_suppressions=0 \
 	run_suite build/asan -DCTS_WERROR=ON -DCTS_SANITIZE=ON
+echo "== Construction Release avec clang, sans -Werror (comme un utilisateur), installation"
+rm -rf build/clang-release
+CC=clang cmake -S . -B build/clang-release -DCMAKE_BUILD_TYPE=Release -DCTS_TESTS=OFF >/dev/null
+cmake --build build/clang-release -j"$jobs" 2>&1 | tee build/clang-release.log | grep -E "warning:|error:" && {
+	echo "ÉCHEC : avertissements du compilateur en Release (clang), voir build/clang-release.log" >&2; exit 1; }
+bash tests/install/t_install.sh build/clang-release
 echo "== Fuzzing bref de chaque cible (tools/fuzz.sh)"
 FUZZ_SECONDS=${FUZZ_SECONDS:-60} FUZZ_PARALLEL=2 tools/fuzz.sh
