@@ -1,7 +1,7 @@
 #include "region.h"
 
 #include "error.h"
-#include "importer.h"
+#include "registry.h"
 #include "key.h"
 #include "record.h"
 #include "rules.h"

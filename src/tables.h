@@ -7,6 +7,8 @@
 #ifndef CTS_TABLES_H
 #define CTS_TABLES_H
 
+#include "text.h" /* cts_valid_date */
+
 #include <stddef.h>
 
 typedef enum { CTS_FT_TEXT, CTS_FT_INT, CTS_FT_BOOL } cts_ftype;
@@ -73,7 +75,6 @@ int cts_code_index(const char *const *list, const char *code);
 int cts_valid_node_id(const char *s);   /* [a-z0-9-]{3,64} */
 int cts_valid_territory(const char *s); /* [a-z0-9-]{2,64} */
 int cts_valid_uuid(const char *s);      /* lowercase 8-4-4-4-12 hex */
-int cts_valid_date(const char *s);      /* YYYY-MM-DD, a real calendar date */
 int cts_valid_code(const char *s);      /* a reference code (theme): [a-z0-9-]{2,64} */
 int cts_valid_hex64(const char *s);     /* 64 lowercase hex digits (SHA-256) */
 

@@ -10,6 +10,7 @@
 #define CTS_IMPORTER_H
 
 #include "node.h"
+#include "registry.h" /* cts_registry_* used to be declared here */
 
 #include <jansson.h>
 
@@ -63,22 +64,5 @@ int cts_import_rebuild(cts_node *n, cts_import_stats *st);
  * "refused"), by node and seq, as a new JSON array of {"node", "seq",
  * "reason"}. */
 int cts_import_inbox(cts_node *n, const char *state, json_t **out);
-
-/* Registry entry of a node as this node knows it. Strings malloc'd.
- * CTS_ENOTFOUND if not enrolled. revoked_after = -1 when not revoked. */
-typedef struct {
-	char *key;       /* "ssh-ed25519 AAAA..." */
-	char *territory; /* territory code */
-	char *role;      /* "authority" | "territory" */
-	int64_t revoked_after;
-} cts_registry_entry;
-int cts_registry_get(cts_node *n, const char *node, cts_registry_entry *out);
-void cts_registry_entry_dispose(cts_registry_entry *e);
-
-/* Checks of one registry op's fields that need no registry: the record id
- * is the one derived from the node, and key, territory, role and
- * revoked_after (those present) are well formed. -1 with why filled.
- * Shared by the importer and the audit. */
-int cts_registry_check_entry(const char *node, const char *rid, json_t *set, char *why, size_t whylen);
 
 #endif

@@ -66,4 +66,7 @@ char *cts_text_date_fr(char *out, size_t size, const char *iso);
  * these forms. */
 int cts_text_date_parse(const char *s, char out[11]);
 
+/* 1 if s is YYYY-MM-DD, a real calendar date (year 1900 or later). */
+int cts_valid_date(const char *s);
+
 #endif
