@@ -3,6 +3,7 @@
 #include "crashpoint.h"
 #include "error.h"
 #include "gitnet.h"
+#include "known_hosts.h"
 
 #include <git2/sys/odb_backend.h>
 
@@ -35,7 +36,6 @@ struct cts_gitrepo {
 #define LOOSE_GRACE_SECONDS 3600
 /* Authentication attempts per SSH connection. */
 #define SSH_MAX_TRIES 3
-#define KNOWN_HOSTS_MAX_LINES 100000
 
 /* Translate the last libgit2 error, keeping its message. */
 static int git_fail(int code, const char *what)
@@ -748,318 +748,7 @@ static int credentials(git_credential **out, const char *url, const char *user_f
 	return GIT_EAUTH;
 }
 
-/* ---- SSH: host keys (known_hosts) ---- */
-
-/* SHA-1, only to match OpenSSH's hashed known_hosts host names
- * (HMAC-SHA1); not used for any security decision beyond that lookup. */
-typedef struct {
-	uint32_t h[5];
-	uint64_t len;
-	unsigned char buf[64];
-	size_t n;
-} sha1_ctx;
-
-static uint32_t rol(uint32_t x, int s)
-{
-	return (x << s) | (x >> (32 - s));
-}
-
-static void sha1_block(uint32_t h[5], const unsigned char *p)
-{
-	uint32_t w[80], a = h[0], b = h[1], c = h[2], d = h[3], e = h[4];
-
-	for (int i = 0; i < 16; i++)
-		w[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 |
-		       (uint32_t)p[4 * i + 2] << 8 | p[4 * i + 3];
-	for (int i = 16; i < 80; i++)
-		w[i] = rol(w[i - 3] ^ w[i - 8] ^ w[i - 14] ^ w[i - 16], 1);
-	for (int i = 0; i < 80; i++) {
-		uint32_t f, k, t;
-		if (i < 20) {
-			f = (b & c) | (~b & d);
-			k = 0x5A827999;
-		} else if (i < 40) {
-			f = b ^ c ^ d;
-			k = 0x6ED9EBA1;
-		} else if (i < 60) {
-			f = (b & c) | (b & d) | (c & d);
-			k = 0x8F1BBCDC;
-		} else {
-			f = b ^ c ^ d;
-			k = 0xCA62C1D6;
-		}
-		t = rol(a, 5) + f + e + k + w[i];
-		e = d;
-		d = c;
-		c = rol(b, 30);
-		b = a;
-		a = t;
-	}
-	h[0] += a;
-	h[1] += b;
-	h[2] += c;
-	h[3] += d;
-	h[4] += e;
-}
-
-static void sha1_init(sha1_ctx *c)
-{
-	static const uint32_t iv[5] = {0x67452301, 0xEFCDAB89, 0x98BADCFE, 0x10325476, 0xC3D2E1F0};
-
-	memcpy(c->h, iv, sizeof(iv));
-	c->len = 0;
-	c->n = 0;
-}
-
-static void sha1_update(sha1_ctx *c, const unsigned char *p, size_t len)
-{
-	c->len += len;
-	while (len > 0) {
-		size_t take = 64 - c->n < len ? 64 - c->n : len;
-		memcpy(c->buf + c->n, p, take);
-		c->n += take;
-		p += take;
-		len -= take;
-		if (c->n == 64) {
-			sha1_block(c->h, c->buf);
-			c->n = 0;
-		}
-	}
-}
-
-static void sha1_final(sha1_ctx *c, unsigned char out[20])
-{
-	uint64_t bits = c->len * 8;
-	unsigned char pad = 0x80, zero = 0, lenb[8];
-
-	sha1_update(c, &pad, 1);
-	while (c->n != 56)
-		sha1_update(c, &zero, 1);
-	for (int i = 0; i < 8; i++)
-		lenb[i] = (unsigned char)(bits >> (56 - 8 * i));
-	sha1_update(c, lenb, 8);
-	for (int i = 0; i < 5; i++) {
-		out[4 * i] = (unsigned char)(c->h[i] >> 24);
-		out[4 * i + 1] = (unsigned char)(c->h[i] >> 16);
-		out[4 * i + 2] = (unsigned char)(c->h[i] >> 8);
-		out[4 * i + 3] = (unsigned char)c->h[i];
-	}
-}
-
-static void hmac_sha1(const unsigned char *key, size_t klen, const char *msg, unsigned char out[20])
-{
-	unsigned char k[64] = {0}, ipad[64], opad[64], inner[20];
-	sha1_ctx c;
-
-	if (klen > 64) {
-		sha1_init(&c);
-		sha1_update(&c, key, klen);
-		sha1_final(&c, k);
-	} else {
-		memcpy(k, key, klen);
-	}
-	for (int i = 0; i < 64; i++) {
-		ipad[i] = k[i] ^ 0x36;
-		opad[i] = k[i] ^ 0x5c;
-	}
-	sha1_init(&c);
-	sha1_update(&c, ipad, 64);
-	sha1_update(&c, (const unsigned char *)msg, strlen(msg));
-	sha1_final(&c, inner);
-	sha1_init(&c);
-	sha1_update(&c, opad, 64);
-	sha1_update(&c, inner, 20);
-	sha1_final(&c, out);
-}
-
-static int b64_decode(unsigned char *out, size_t cap, const char *b64, size_t *len)
-{
-	return sodium_base642bin(out, cap, b64, strlen(b64), NULL, len, NULL,
-	                         sodium_base64_VARIANT_ORIGINAL);
-}
-
-/* "|1|salt|hash" against a host name. */
-static int hashed_match(const char *pattern, const char *name)
-{
-	char salt64[128], hash64[128];
-	unsigned char salt[64], hash[64], mac[20];
-	size_t slen, hlen;
-	const char *bar = strchr(pattern + 3, '|');
-
-	if (!bar || (size_t)(bar - (pattern + 3)) >= sizeof(salt64) ||
-	    strlen(bar + 1) >= sizeof(hash64))
-		return 0;
-	memcpy(salt64, pattern + 3, (size_t)(bar - (pattern + 3)));
-	salt64[bar - (pattern + 3)] = '\0';
-	snprintf(hash64, sizeof(hash64), "%s", bar + 1);
-	if (b64_decode(salt, sizeof(salt), salt64, &slen) != 0 ||
-	    b64_decode(hash, sizeof(hash), hash64, &hlen) != 0 || hlen != 20)
-		return 0;
-	hmac_sha1(salt, slen, name, mac);
-	return sodium_memcmp(mac, hash, 20) == 0;
-}
-
-/* OpenSSH host patterns: '*' and '?' only ('[' is literal, as in
- * "[host]:port"). Iterative, with single-star backtracking. */
-static int glob_match(const char *p, const char *s)
-{
-	const char *star = NULL, *retry = NULL;
-
-	while (*s) {
-		if (*p == '*') {
-			star = p++;
-			retry = s;
-		} else if (*p == '?' || *p == *s) {
-			p++;
-			s++;
-		} else if (star) {
-			p = star + 1;
-			s = ++retry;
-		} else {
-			return 0;
-		}
-	}
-	while (*p == '*')
-		p++;
-	return *p == '\0';
-}
-
-/* Does the comma-separated host list match one of names[]? */
-static int hosts_match(char *list, const char *const *names, size_t nnames)
-{
-	int match = 0;
-	char *save = NULL;
-
-	for (char *p = strtok_r(list, ",", &save); p; p = strtok_r(NULL, ",", &save)) {
-		int neg = p[0] == '!', hit = 0, hashed;
-		if (neg)
-			p++;
-		hashed = strncmp(p, "|1|", 3) == 0;
-		if (!hashed) /* host names compare case-insensitively; names[] are lowercase */
-			for (char *c = p; *c; c++)
-				if (*c >= 'A' && *c <= 'Z')
-					*c = (char)(*c - 'A' + 'a');
-		for (size_t i = 0; i < nnames && !hit; i++)
-			hit = hashed ? hashed_match(p, names[i]) : glob_match(p, names[i]);
-		if (hit && neg)
-			return 0; /* an explicit exclusion wins */
-		match |= hit;
-	}
-	return match;
-}
-
-/* The port of an ssh URL (22 when absent or scp-like). */
-static int url_port(const char *url)
-{
-	const char *p = url ? strstr(url, "://") : NULL, *end, *h, *at, *colon = NULL;
-	long port = 0;
-
-	if (!p)
-		return 22;
-	p += 3;
-	end = p + strcspn(p, "/");
-	h = p;
-	for (at = p; at < end; at++)
-		if (*at == '@')
-			h = at + 1;
-	if (*h == '[') {
-		const char *close = memchr(h, ']', (size_t)(end - h));
-		if (close && close + 1 < end && close[1] == ':')
-			colon = close + 1;
-	} else {
-		colon = memchr(h, ':', (size_t)(end - h));
-	}
-	if (!colon || colon + 1 >= end)
-		return 22;
-	for (const char *d = colon + 1; d < end; d++) {
-		if (*d < '0' || *d > '9' || port > 65535)
-			return 22;
-		port = port * 10 + (*d - '0');
-	}
-	return port > 0 && port <= 65535 ? (int)port : 22;
-}
-
-static const char *key_type_name(git_cert_ssh_raw_type_t t)
-{
-	switch (t) {
-	case GIT_CERT_SSH_RAW_TYPE_RSA:
-		return "ssh-rsa";
-	case GIT_CERT_SSH_RAW_TYPE_DSS:
-		return "ssh-dss";
-	case GIT_CERT_SSH_RAW_TYPE_KEY_ECDSA_256:
-		return "ecdsa-sha2-nistp256";
-	case GIT_CERT_SSH_RAW_TYPE_KEY_ECDSA_384:
-		return "ecdsa-sha2-nistp384";
-	case GIT_CERT_SSH_RAW_TYPE_KEY_ECDSA_521:
-		return "ecdsa-sha2-nistp521";
-	case GIT_CERT_SSH_RAW_TYPE_KEY_ED25519:
-		return "ssh-ed25519";
-	default:
-		return "type inconnu";
-	}
-}
-
-/* Is the key in base64 the server's? SHA-256 of the key blob when libgit2
- * gives it, the raw blob otherwise. */
-static int key_matches(const git_cert_hostkey *hk, const char *b64)
-{
-	unsigned char blob[8192], sha[crypto_hash_sha256_BYTES];
-	size_t blen = 0;
-
-	if (b64_decode(blob, sizeof(blob), b64, &blen) != 0 || blen == 0)
-		return 0;
-	if (hk->type & GIT_CERT_SSH_SHA256) {
-		crypto_hash_sha256(sha, blob, blen);
-		return sodium_memcmp(sha, hk->hash_sha256, sizeof(sha)) == 0;
-	}
-	if (hk->type & GIT_CERT_SSH_RAW)
-		return blen == hk->hostkey_len && sodium_memcmp(blob, hk->hostkey, blen) == 0;
-	return 0;
-}
-
-enum { KH_NONE, KH_MISMATCH, KH_MATCH, KH_REVOKED };
-
-static int known_hosts_lookup(FILE *f, const git_cert_hostkey *hk, const char *const *names,
-                              size_t nnames)
-{
-	char line[8192];
-	int result = KH_NONE, skipping = 0;
-	size_t lines = 0;
-
-	while (fgets(line, sizeof(line), f) && lines++ < KNOWN_HOSTS_MAX_LINES) {
-		size_t l = strlen(line);
-		int long_line = l > 0 && line[l - 1] != '\n' && !feof(f);
-		char *save = NULL, *tok, *hosts, *b64;
-		int revoked = 0;
-		if (skipping || long_line) { /* ignore over-long lines whole */
-			skipping = long_line;
-			continue;
-		}
-		tok = strtok_r(line, " \t\r\n", &save);
-		if (!tok || tok[0] == '#')
-			continue;
-		if (tok[0] == '@') {
-			if (strcmp(tok, "@revoked") != 0)
-				continue; /* @cert-authority: not supported */
-			revoked = 1;
-			tok = strtok_r(NULL, " \t\r\n", &save);
-		}
-		hosts = tok;
-		if (!hosts || !strtok_r(NULL, " \t\r\n", &save) ||
-		    !(b64 = strtok_r(NULL, " \t\r\n", &save)))
-			continue;
-		if (!hosts_match(hosts, names, nnames))
-			continue;
-		if (key_matches(hk, b64)) {
-			if (revoked)
-				return KH_REVOKED;
-			result = KH_MATCH;
-		} else if (!revoked && result == KH_NONE) {
-			result = KH_MISMATCH;
-		}
-	}
-	return result;
-}
+/* ---- SSH: host keys (known_hosts.c) ---- */
 
 static void day_text(char *buf, size_t size, int64_t t)
 {
@@ -1132,7 +821,7 @@ static int certificate_check(git_cert *cert, int valid, const char *host, void *
 	const char *file = getenv("CTSNODE_SSH_KNOWN_HOSTS"), *home = getenv("HOME");
 	char path[4200], name1[600], name2[600], fp[128] = "empreinte indisponible", hint[700];
 	const char *names[2] = {name1, name2};
-	int port = url_port(st->url), result = KH_NONE;
+	int port = cts_ssh_url_port(st->url), result = CTS_KH_NONE;
 	FILE *f;
 
 	if (progress_tick(st) < 0)
@@ -1162,20 +851,20 @@ static int certificate_check(git_cert *cert, int valid, const char *host, void *
 		snprintf(fp, sizeof(fp), "SHA256:%s", b64);
 	}
 	if ((f = fopen(file, "r"))) {
-		result = known_hosts_lookup(f, hk, names, port == 22 ? 2 : 1);
+		result = cts_known_hosts_lookup(f, hk, names, port == 22 ? 2 : 1);
 		fclose(f);
 	}
-	if (result == KH_MATCH)
+	if (result == CTS_KH_MATCH)
 		return 0;
 	if (port == 22)
 		fmt_trunc(hint, sizeof(hint), "ssh-keyscan %s >> %s", host, file);
 	else
 		fmt_trunc(hint, sizeof(hint), "ssh-keyscan -p %d %s >> %s", port, host, file);
-	if (result == KH_REVOKED)
+	if (result == CTS_KH_REVOKED)
 		fmt_trunc(st->cert_msg, sizeof(st->cert_msg),
 		          "clé d'hôte SSH de %s révoquée dans %s (%s %s) : connexion refusée",
-		          name1, file, key_type_name(hk->raw_type), fp);
-	else if (result == KH_MISMATCH)
+		          name1, file, cts_ssh_key_type_name(hk->raw_type), fp);
+	else if (result == CTS_KH_MISMATCH)
 		fmt_trunc(
 		    st->cert_msg, sizeof(st->cert_msg),
 		    "la clé d'hôte SSH de %s ne correspond pas à celle de %s (reçue : %s %s) : "
@@ -1183,7 +872,7 @@ static int certificate_check(git_cert *cert, int valid, const char *host, void *
 		    "(serveur usurpé ?). Si le serveur a vraiment changé de clé, vérifiez la "
 		    "nouvelle empreinte "
 		    "auprès de son administrateur et remplacez la ligne de %s dans ce fichier",
-		    name1, file, key_type_name(hk->raw_type), fp, name1);
+		    name1, file, cts_ssh_key_type_name(hk->raw_type), fp, name1);
 	else
 		fmt_trunc(st->cert_msg, sizeof(st->cert_msg),
 		          "clé d'hôte SSH inconnue pour %s (%s %s) : connexion refusée. Vérifiez "
@@ -1191,7 +880,7 @@ static int certificate_check(git_cert *cert, int valid, const char *host, void *
 		          "de l'administrateur du serveur, puis ajoutez la clé à %s (variable "
 		          "CTSNODE_SSH_KNOWN_HOSTS ou "
 		          "~/.ssh/known_hosts), par exemple : %s",
-		          name1, key_type_name(hk->raw_type), fp, file, hint);
+		          name1, cts_ssh_key_type_name(hk->raw_type), fp, file, hint);
 	git_error_set_str(GIT_ERROR_SSH, st->cert_msg);
 	return GIT_ECERTIFICATE;
 }

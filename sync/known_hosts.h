@@ -1,0 +1,30 @@
+/*
+ * OpenSSH known_hosts: does a server's host key (as libgit2 gives it) match
+ * a line for one of its names? Plain and hashed ("|1|salt|hash") host
+ * patterns, '*' and '?' globs, "!" exclusions, @revoked; @cert-authority
+ * lines are ignored. At most 100 000 lines are read; over-long lines are
+ * skipped whole.
+ */
+#ifndef CTS_KNOWN_HOSTS_H
+#define CTS_KNOWN_HOSTS_H
+
+#include <git2.h>
+#include <stddef.h>
+#include <stdio.h>
+
+enum { CTS_KH_NONE, CTS_KH_MISMATCH, CTS_KH_MATCH, CTS_KH_REVOKED };
+
+/* The verdict of file f (read from its current position) for the key hk
+ * and the host names names[0..nnames) (lowercase): CTS_KH_MATCH, CTS_KH_REVOKED
+ * (a @revoked line names this key: wins), CTS_KH_MISMATCH (the host is
+ * listed with other keys only) or CTS_KH_NONE. Never fails. */
+int cts_known_hosts_lookup(FILE *f, const git_cert_hostkey *hk, const char *const *names,
+                           size_t nnames);
+
+/* The port of an ssh:// URL (22 when absent, invalid, or scp-like). */
+int cts_ssh_url_port(const char *url);
+
+/* OpenSSH's name of a host key type ("ssh-ed25519"...); borrowed. */
+const char *cts_ssh_key_type_name(git_cert_ssh_raw_type_t t);
+
+#endif
