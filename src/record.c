@@ -735,6 +735,32 @@ out:
 	return rc;
 }
 
+int cts_record_mark_sealed(cts_store *st, const char *tbl, const char *territory, const char *rid,
+			   const char *field, const char *node, uint64_t hlc, int64_t seq)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	rc = cts_store_stmt(st, &s,
+			    field ? "UPDATE fstate SET seq = ?1 WHERE tbl = ?2 AND territory = ?3 AND rid = ?4"
+				    " AND node = ?5 AND hlc = ?6 AND field = ?7"
+				  : "UPDATE tomb SET seq = ?1 WHERE tbl = ?2 AND territory = ?3 AND rid = ?4"
+				    " AND node = ?5 AND hlc = ?6");
+	if (rc < 0)
+		return rc;
+	sqlite3_bind_int64(s, 1, seq);
+	sqlite3_bind_text(s, 2, tbl, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, territory, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, rid, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 5, node, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 6, (sqlite3_int64)hlc);
+	if (field)
+		sqlite3_bind_text(s, 7, field, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? 0 : cts_store_error(st, "marquage du journal");
+}
+
 int cts_record_new_id(char buf[37])
 {
 	unsigned char b[16];

@@ -53,6 +53,14 @@ json_t *cts_record_text(const char *s);
 
 /* A new random record id (UUID v4 text) into buf[37]. */
 int cts_record_new_id(char buf[37]);
+
+/* Sealing: the state row written by (node, hlc) for field of record
+ * (tbl, territory, rid) -- its tombstone when field is NULL -- now says it
+ * is held by changeset seq. A row a later write took over (another hlc) is
+ * left alone. The record engine owns fstate and tomb; the journal calls
+ * this. */
+int cts_record_mark_sealed(cts_store *st, const char *tbl, const char *territory, const char *rid,
+			   const char *field, const char *node, uint64_t hlc, int64_t seq);
 /* A deterministic record id derived from a name (SHA-256, UUID-shaped,
  * version nibble 8) into buf[37]: registry entries, themes, attendance. */
 void cts_record_derived_id(char buf[37], const char *name);

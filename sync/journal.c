@@ -4,6 +4,7 @@
 #include "changeset.h"
 #include "error.h"
 #include "hlc.h"
+#include "record.h"
 #include "sshsig.h"
 
 #include <errno.h>
@@ -234,28 +235,6 @@ int cts_history_record(cts_node *n, const cts_changeset *cs)
 	return 0;
 }
 
-/* Set seq = cs->seq on one state row (field NULL: a tombstone). */
-static int mark_row(cts_node *n, const char *sql, const cts_changeset *cs, const char *tbl, const char *rid,
-		    const char *field, uint64_t hlc)
-{
-	sqlite3_stmt *s;
-	int rc;
-
-	if ((rc = cts_store_stmt(n->store, &s, sql)) < 0)
-		return rc;
-	sqlite3_bind_int64(s, 1, cs->seq);
-	sqlite3_bind_text(s, 2, tbl, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, cs->territory, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 4, rid, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 5, cs->node, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 6, (sqlite3_int64)hlc);
-	if (field)
-		sqlite3_bind_text(s, 7, field, -1, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	return rc == SQLITE_DONE ? 0 : cts_store_error(n->store, "marquage du journal");
-}
-
 static int record_sealed(cts_node *n, const cts_changeset *cs, int64_t last_id)
 {
 	sqlite3_stmt *s;
@@ -281,14 +260,14 @@ static int record_sealed(cts_node *n, const cts_changeset *cs, int64_t last_id)
 			if (cts_hlc_parse(&hlc, json_string_value(json_object_get(op, "hlc"))) < 0)
 				return cts_error_set(CTS_ERR, "marquage du journal : opération mal formée");
 			if (!set) {
-				if ((rc = mark_row(n, "UPDATE tomb SET seq = ?1 WHERE tbl = ?2 AND territory = ?3 AND rid = ?4"
-						      " AND node = ?5 AND hlc = ?6", cs, tbl, rid, NULL, hlc)) < 0)
+				if ((rc = cts_record_mark_sealed(n->store, tbl, cs->territory, rid, NULL, cs->node, hlc,
+								 cs->seq)) < 0)
 					return rc;
 				continue;
 			}
 			json_object_foreach(set, field, v) {
-				if ((rc = mark_row(n, "UPDATE fstate SET seq = ?1 WHERE tbl = ?2 AND territory = ?3 AND rid = ?4"
-						      " AND node = ?5 AND hlc = ?6 AND field = ?7", cs, tbl, rid, field, hlc)) < 0)
+				if ((rc = cts_record_mark_sealed(n->store, tbl, cs->territory, rid, field, cs->node, hlc,
+								 cs->seq)) < 0)
 					return rc;
 			}
 		}
