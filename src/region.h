@@ -30,4 +30,14 @@ int cts_region_registry_text(cts_node *n, char **out);
  * "waiting" (received changesets pending, held or refused)}. */
 int cts_region_nodes(cts_node *n, json_t **out);
 
+/* Nodes not enrolled whose changesets wait here (a device waiting for its
+ * enrolment), as a new JSON array of {"node", "territory" (of its first
+ * waiting changeset as it says, unverified), "last_seq", "waiting"}. */
+int cts_region_pending_nodes(cts_node *n, json_t **out);
+
+/* This device's revocation as the registry it holds says: *after = the
+ * last valid changeset number, or -1 when not revoked; when (>= 32 bytes)
+ * the date of the revocation "AAAA-MM-JJ hh:mm UTC" ("" when unknown). */
+int cts_region_self_revocation(cts_node *n, int64_t *after, char *when, size_t when_size);
+
 #endif

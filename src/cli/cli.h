@@ -154,6 +154,7 @@ int cmd_region_publish(cli_ctx *c, int argc, char **argv);
 int cmd_audit(cli_ctx *c, int argc, char **argv);
 int cmd_remote_settings(cli_ctx *c, int argc, char **argv);
 int cmd_ui(cli_ctx *c, int argc, char **argv);
+int cmd_export(cli_ctx *c, int argc, char **argv);
 
 /* Progress on stderr when it is a terminal (long imports). */
 void cli_progress(size_t done, size_t total, void *ctx);

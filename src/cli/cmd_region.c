@@ -3,7 +3,9 @@
 
 #include "region.h"
 
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 static const char enroll_help[] =
 	"Usage : ctsnode [--home DOSSIER] region enroll --node NOEUD --territory CODE --key \"ssh-ed25519 AAAA...\"\n"
@@ -92,11 +94,82 @@ static int region_signers(cli_ctx *c, int argc, char **argv)
 	return EXIT_OK;
 }
 
+static const char list_help[] =
+	"Usage : ctsnode [--home DOSSIER] region list [--json]\n"
+	"\n"
+	"Liste les postes du registre tel que ce nœud le connaît : territoire, rôle, état (inscrit,\n"
+	"révoqué après le n°N, changesets en attente), dernier numéro reçu et date de son scellement.\n";
+
+static const char *state_label(const json_t *e, char *buf, size_t size)
+{
+	json_t *rev = json_object_get(e, "revoked_after");
+
+	if (json_is_integer(rev))
+		snprintf(buf, size, "révoqué après le n°%lld", (long long)json_integer_value(rev));
+	else if (json_integer_value(json_object_get(e, "waiting")) > 0)
+		snprintf(buf, size, "inscrit, %lld en attente", (long long)json_integer_value(json_object_get(e, "waiting")));
+	else
+		snprintf(buf, size, "inscrit");
+	return buf;
+}
+
+static int region_list(cli_ctx *c, int argc, char **argv)
+{
+	cts_node *n;
+	json_t *rows = NULL, *pend = NULL, *e;
+	char *pos[1];
+	size_t i;
+	int npos, ec, rc;
+
+	if (cli_parse(c, argc, argv, NULL, list_help, pos, 0, &npos, &ec) < 0)
+		return ec;
+	if ((ec = cli_open_node(c, &n)) != 0)
+		return ec;
+	if ((rc = cts_region_nodes(n, &rows)) == 0)
+		rc = cts_region_pending_nodes(n, &pend);
+	cts_node_free(n);
+	if (rc < 0) {
+		json_decref(rows);
+		return cli_fail(c, rc);
+	}
+	json_array_foreach(rows, i, e) {
+		json_t *rev = json_object_get(e, "revoked_after");
+		char buf[64];
+		json_object_set_new(e, "state", json_string(json_is_integer(rev) ? "revoked" : "enrolled"));
+		json_object_set_new(e, "state_text", json_string(state_label(e, buf, sizeof(buf))));
+	}
+	json_array_foreach(pend, i, e) {
+		json_object_set_new(e, "role", json_string("territory"));
+		json_object_set_new(e, "state", json_string("pending"));
+		json_object_set_new(e, "state_text", json_string("pas encore inscrit"));
+		json_object_set_new(e, "revoked_after", json_null());
+		json_object_set_new(e, "last_time", json_null());
+	}
+	json_array_extend(rows, pend);
+	json_decref(pend);
+	if (c->json) {
+		cli_print_json(rows);
+	} else {
+		printf("%-28s %-20s %-10s %-28s %8s  %s\n", "Poste", "Territoire", "Rôle", "État", "Dernier", "Scellé le");
+		json_array_foreach(rows, i, e) {
+			const char *t = json_string_value(json_object_get(e, "last_time"));
+			const char *terr = json_string_value(json_object_get(e, "territory"));
+			printf("%-28s %-20s %-10s %-28s %8lld  %s\n", cli_str(e, "node"), terr ? terr : "?",
+			       strcmp(cli_str(e, "role"), "authority") == 0 ? "région" : "territoire",
+			       cli_str(e, "state_text"), (long long)json_integer_value(json_object_get(e, "last_seq")),
+			       t ? t : "—");
+		}
+	}
+	json_decref(rows);
+	return EXIT_OK;
+}
+
 int cmd_region(cli_ctx *c, int argc, char **argv)
 {
 	static const cli_cmd cmds[] = {
 		{ "init", cmd_region_init, "créer le nœud régional (autorité)" },
 		{ "enroll", region_enroll, "inscrire le poste d'un territoire" },
+		{ "list", region_list, "lister les postes : territoire, rôle, état, dernier numéro" },
 		{ "pull", cmd_region_pull, "importer tous les postes, signer un point de contrôle, publier" },
 		{ "publish", cmd_region_publish, "publier le rapport régional de l'année, signé" },
 		{ "revoke", region_revoke, "révoquer un poste après un numéro de changeset" },

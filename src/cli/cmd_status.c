@@ -15,12 +15,27 @@ static const char help[] =
 	"retenus ou refusés, avec leur raison, et les incidents constatés (branche réécrite,\n"
 	"bifurcation, commit étranger...).\n";
 
+/* Revoked nodes' later changesets: one informational line per node. */
+static void print_ignored(const json_t *ignored)
+{
+	size_t k;
+	json_t *e;
+
+	json_array_foreach(ignored, k, e)
+		printf("Pour information : %lld changeset(s) de %s (n°%lld à n°%lld) ignoré(s), comme prévu : ce poste a été "
+		       "révoqué après son n°%lld. Rien à faire.\n",
+		       (long long)json_integer_value(json_object_get(e, "count")), cli_str(e, "node"),
+		       (long long)json_integer_value(json_object_get(e, "first")),
+		       (long long)json_integer_value(json_object_get(e, "last")),
+		       (long long)json_integer_value(json_object_get(e, "revoked_after")));
+}
+
 int cmd_status(cli_ctx *c, int argc, char **argv)
 {
 	static const char *const states[] = { "pending", "held", "refused" };
 	static const char *const labels[] = { "en attente", "retenu(s)", "refusé(s)" };
 	cts_node *n;
-	json_t *lists[3] = { 0 }, *incidents = NULL, *o = NULL;
+	json_t *lists[3] = { 0 }, *incidents = NULL, *ignored = NULL, *o = NULL;
 	char *pos[1], digest[65];
 	int64_t pending = 0, last_seq = 0, pushed = 0;
 	int npos, ec, rc;
@@ -37,7 +52,7 @@ int cmd_status(cli_ctx *c, int argc, char **argv)
 	for (int i = 0; i < 3; i++)
 		if ((rc = cts_import_inbox(n, states[i], &lists[i])) < 0)
 			goto fail;
-	if ((rc = cts_incident_list(n->store, &incidents)) < 0)
+	if ((rc = cts_incident_list(n->store, &incidents)) < 0 || (rc = cts_import_ignored(n, &ignored)) < 0)
 		goto fail;
 	o = json_pack("{s:s, s:s, s:s, s:I, s:I, s:s, s:b, s:O, s:O, s:O}", "node", n->id, "territory", n->territory,
 		      "role", n->role == CTS_ROLE_AUTHORITY ? "authority" : "territory", "pending_ops", (json_int_t)pending,
@@ -46,6 +61,7 @@ int cmd_status(cli_ctx *c, int argc, char **argv)
 	if (n->remote)
 		json_object_set_new(o, "remote", json_string(n->remote));
 	json_object_set(o, "incidents", incidents);
+	json_object_set(o, "ignored", ignored);
 	if (c->json) {
 		cli_print_json(o);
 	} else {
@@ -66,6 +82,7 @@ int cmd_status(cli_ctx *c, int argc, char **argv)
 				printf("  %s n°%lld : %s\n", cli_str(e, "node"),
 				       (long long)json_integer_value(json_object_get(e, "seq")), cli_str(e, "reason"));
 		}
+		print_ignored(ignored);
 		if (json_array_size(incidents) > 0) {
 			size_t k;
 			json_t *e;
@@ -80,12 +97,14 @@ int cmd_status(cli_ctx *c, int argc, char **argv)
 		}
 	}
 	json_decref(o);
+	json_decref(ignored);
 	json_decref(incidents);
 	for (int i = 0; i < 3; i++)
 		json_decref(lists[i]);
 	cts_node_free(n);
 	return EXIT_OK;
 fail:
+	json_decref(ignored);
 	json_decref(incidents);
 	for (int i = 0; i < 3; i++)
 		json_decref(lists[i]);

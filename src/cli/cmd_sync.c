@@ -74,6 +74,8 @@ int cli_print_import(cli_ctx *c, const cts_import_stats *st)
 		printf("%d preuve(s) de bifurcation enregistrée(s) par ce poste : elles partent avec le sync.\n", st->evidence);
 	json_array_foreach(st->events, i, e) {
 		const char *state = cli_str(e, "state");
+		if (strcmp(state, "ignored") == 0)
+			continue; /* a revoked node's later work: summed up by the caller */
 		printf("  %s %s n°%lld : %s\n",
 		       strcmp(state, "refused") == 0 ? "REFUSÉ" : strcmp(state, "held") == 0 ? "retenu" : "en attente",
 		       cli_str(e, "node"), (long long)json_integer_value(json_object_get(e, "seq")), cli_str(e, "reason"));

@@ -21,6 +21,7 @@ static const cli_cmd commands[] = {
 	{ "remote", cmd_remote_settings, "accès au dépôt régional : show, token (jeton https)" },
 	{ "seal", cmd_seal, "sceller et signer les opérations saisies (sans réseau)" },
 	{ "import", cmd_import, "importer les changesets signés d'un dossier" },
+	{ "export", cmd_export, "écrire les saisies non acceptées par la région (pour les ressaisir)" },
 	{ "rebuild", cmd_rebuild, "reconstruire la vue locale depuis l'historique signé" },
 	{ "conflicts", cmd_conflicts, "modifications concurrentes à examiner" },
 	{ "report", cmd_report, "rapport d'activité (md, html, csv, json)" },
