@@ -205,13 +205,13 @@ static int run(cli_ctx *c, int argc, char **argv, int region)
 		json_object_set_new(o, "fork_records", json_integer(r.import.evidence));
 		if (rc < 0)
 			json_object_set_new(o, "error", json_string(cts_error_message()));
-		if (rc != CTS_ENET)
+		if (rc == 0)
 			is_revoked = print_revoked(c, n, o);
 		cli_print_json(o);
 		json_decref(o);
 	} else {
 		print_summary(c, n, &r, rc, sealed);
-		if (rc != CTS_ENET)
+		if (rc == 0)
 			is_revoked = print_revoked(c, n, NULL);
 	}
 	cts_node_free(n);

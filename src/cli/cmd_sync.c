@@ -194,7 +194,10 @@ static const char rebuild_help[] =
 	"jamais effacée. Les saisies qui n'avaient pas encore été scellées (seal ou sync) sont\n"
 	"perdues avec l'ancienne base. Les options ne servent que si l'historique ne suffit pas :\n"
 	"  --node NOEUD, --territory CODE   identité d'un poste qui n'a encore rien signé\n"
-	"  --authority-key CLE              clé de l'autorité, si plusieurs nœuds s'en réclament\n";
+	"  --authority-key CLE              clé de l'autorité, si plusieurs nœuds s'en réclament\n"
+	"\n"
+	"Base intacte : --authority-key CLE corrige la clé de l'autorité donnée par erreur à\n"
+	"l'initialisation, tant que rien n'a été accepté de l'autorité (le premier sync le dit).\n";
 
 /* The database was lost or damaged and has just been rebuilt. */
 static int print_recovery(cli_ctx *c, cts_node *n, const cts_recover_info *info, const cts_import_stats *st)
@@ -242,7 +245,7 @@ static int print_recovery(cli_ctx *c, cts_node *n, const cts_recover_info *info,
 }
 
 /* node.db intact: drop the view and replay (the same digest expected). */
-static int rebuild_intact(cli_ctx *c, cts_import_stats *st)
+static int rebuild_intact(cli_ctx *c, cts_import_stats *st, const char *authority_key)
 {
 	cts_node *n;
 	char before[65], after[65];
@@ -254,6 +257,13 @@ static int rebuild_intact(cli_ctx *c, cts_import_stats *st)
 		cts_node_free(n);
 		return cli_fail(c, cts_error_set(CTS_EIO, "%s", CTS_STORE_READ_ONLY));
 	}
+	/* The authority key given at init was wrong: corrected, then replayed. */
+	if (authority_key && (rc = cts_node_set_authority_key(n, authority_key)) < 0) {
+		cts_node_free(n);
+		return cli_fail(c, rc);
+	}
+	if (authority_key && !c->json)
+		printf("Clé de l'autorité corrigée : %s\n", n->authority_key);
 	if ((rc = cts_record_digest(n->store, before)) < 0 || (rc = cts_import_rebuild(n, st)) < 0 ||
 	    (rc = cts_record_digest(n->store, after)) < 0) {
 		cts_node_free(n);
@@ -298,7 +308,7 @@ static int rebuild_run(cli_ctx *c, int argc, char **argv)
 	if (rc < 0)
 		ec = cli_fail(c, rc);
 	else if (!info.needed)
-		ec = rebuild_intact(c, &st);
+		ec = rebuild_intact(c, &st, h.authority_key);
 	else
 		ec = print_recovery(c, n, &info, &st);
 	cts_recover_info_dispose(&info);
