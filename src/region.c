@@ -268,3 +268,76 @@ int cts_region_pending_nodes(cts_node *n, json_t **out)
 	sqlite3_bind_text(s, 1, n->id, -1, SQLITE_STATIC);
 	return cts_store_rows_json(n->store, s, out);
 }
+
+int cts_region_self_state(cts_node *n, const char **state, int64_t *revoked_after)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	*state = "not_enrolled";
+	*revoked_after = -1;
+	if ((rc = cts_store_stmt(n->store, &s, "SELECT revoked_after FROM registry WHERE node = ?")) < 0)
+		return rc;
+	sqlite3_bind_text(s, 1, n->id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*state = "enrolled";
+		if (sqlite3_column_type(s, 0) != SQLITE_NULL) {
+			*state = "revoked";
+			*revoked_after = sqlite3_column_int64(s, 0);
+		}
+	}
+	sqlite3_reset(s);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : cts_store_error(n->store, "lecture du registre");
+}
+
+int cts_region_replace(cts_node *n, const char *old, const char *new_node, const char *key_line,
+		       int64_t *revoked_after)
+{
+	cts_registry_entry cur;
+	sqlite3_stmt *s;
+	char *territory = NULL;
+	int rc, already = 0;
+
+	*revoked_after = -1;
+	if ((rc = require_authority(n)) < 0)
+		return rc;
+	if ((rc = cts_registry_get(n, old, &cur)) == CTS_ENOTFOUND)
+		return cts_error_set(CTS_ENOTFOUND, "le nœud %.64s n'est pas inscrit", old);
+	if (rc < 0)
+		return rc;
+	if (cur.revoked_after >= 0 || strcmp(cur.role, "authority") == 0) {
+		rc = cur.revoked_after >= 0
+			     ? cts_error_set(CTS_EEXISTS, "le nœud %s est déjà révoqué (après le n°%lld) : inscrivez le nouveau "
+							  "poste avec region enroll", old, (long long)cur.revoked_after)
+			     : cts_error_set(CTS_EINVAL, "l'autorité ne se remplace pas ainsi");
+		cts_registry_entry_dispose(&cur);
+		return rc;
+	}
+	territory = cur.territory;
+	cur.territory = NULL;
+	cts_registry_entry_dispose(&cur);
+	if ((rc = cts_store_stmt(n->store, &s, "SELECT coalesce(max(seq), 0) FROM changeset WHERE node = ?")) < 0)
+		goto out;
+	sqlite3_bind_text(s, 1, old, -1, SQLITE_STATIC);
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		*revoked_after = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW) {
+		rc = cts_store_error(n->store, "lecture de l'historique");
+		goto out;
+	}
+	if ((rc = cts_store_begin(n->store)) < 0)
+		goto out;
+	if ((rc = cts_region_enroll(n, new_node, territory, key_line, &already)) == 0 && already)
+		rc = cts_error_set(CTS_EEXISTS, "le nœud %s est déjà inscrit : choisissez un nouvel identifiant", new_node);
+	if (rc == 0)
+		rc = cts_region_revoke(n, old, *revoked_after);
+	if (rc == 0)
+		rc = cts_store_commit(n->store);
+	else
+		cts_store_rollback(n->store);
+out:
+	free(territory);
+	return rc;
+}

@@ -568,6 +568,8 @@ static int import_branch(const char *ref, const git_oid *oid, void *vctx)
 	}
 	if (strcmp(node, c->n->id) == 0 && is_blocked(c->r, ref + strlen("refs/remotes/origin/")))
 		return 0; /* what others wrote on our branch is not ours to import */
+	if (!cts_import_reads_node(c->n, node))
+		return 0; /* another territory's device: not kept here */
 	snprintf(ckey, sizeof(ckey), "branch_checked:%s", node);
 	snprintf(okey, sizeof(okey), "branch_offered:%s", node);
 	snprintf(fkey, sizeof(fkey), "branch_fullwalk:%s", node);
@@ -708,6 +710,8 @@ static int push_refs(cts_node *n, cts_gitrepo *repo, int with_region, cts_sync_r
 	if ((rc = cts_store_meta_get_int(n->store, "last_seq", &last_seq, 0)) < 0 ||
 	    (rc = cts_store_meta_get_int(n->store, "pushed_seq", &pushed_seq, -1)) < 0)
 		return rc;
+	if (last_seq > pushed_seq)
+		r->sent = (int)(last_seq - (pushed_seq < 0 ? 0 : pushed_seq));
 	return pushed_seq == last_seq ? 0 : cts_store_meta_set_int(n->store, "pushed_seq", last_seq);
 }
 
@@ -752,8 +756,14 @@ cleanup:
 }
 
 /* The time of this successful exchange (meta "last_sync", RFC 3339 UTC). */
-static int record_last_sync(cts_node *n)
+static int record_last_sync(cts_node *n, const cts_sync_result *r)
 {
+	char what[96];
+	int rc;
+
+	snprintf(what, sizeof(what), "{\"sent\":%d,\"received\":%d}", r->sent, r->import.accepted);
+	if ((rc = cts_store_meta_set(n->store, "last_sync_summary", what)) < 0)
+		return rc;
 	time_t t = (time_t)(n->store->clock(n->store->clock_ctx) / 1000);
 	char when[32];
 	struct tm tm;
@@ -1062,7 +1072,7 @@ static int sync_common(cts_node *n, const cts_key *key, const char *url, cts_syn
 			      offline);
 	}
 	if (rc == 0 && json_array_size(r->blocked) == 0)
-		rc = record_last_sync(n);
+		rc = record_last_sync(n, r);
 	if (rc == 0)
 		cts_gitrepo_maintain(repo, LOOSE_OBJECTS_THRESHOLD);
 out:

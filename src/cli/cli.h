@@ -29,6 +29,8 @@ typedef struct {
 	int json;              /* --json */
 	const char *prog;      /* "ctsnode member add", for messages */
 	int all_territories;   /* listings: rows of every territory (a territory column) */
+	char *pass;            /* the key passphrase once it opened the key: asked once per
+	                          command (sodium memory, wiped by main) */
 } cli_ctx;
 
 typedef enum { OPT_STR, OPT_FLAG, OPT_INT, OPT_LIST } cli_opt_kind;

@@ -41,7 +41,9 @@ int cli_create_node(cli_ctx *c, const cts_node_params *p_in, int no_passphrase)
 		return cli_usage(c, "%s", cts_error_message());
 	if ((rc = cts_node_home_resolve(&home, c->home_flag)) < 0)
 		return cli_fail(c, rc);
-	if (!no_passphrase && (rc = cts_passphrase_get(&pass, "Phrase de passe du nouveau nœud : ", 1)) < 0) {
+	if (!no_passphrase && ((rc = cts_passphrase_get(&pass, "Phrase de passe du nouveau nœud : ", 1)) < 0 ||
+			       (rc = cts_passphrase_check_new(pass)) < 0)) {
+		cts_passphrase_free(pass);
 		free(home);
 		return cli_fail(c, rc);
 	}

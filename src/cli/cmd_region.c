@@ -73,6 +73,48 @@ static int region_revoke(cli_ctx *c, int argc, char **argv)
 	return EXIT_OK;
 }
 
+static const char replace_help[] =
+	"Usage : ctsnode [--home DOSSIER] region replace --node ANCIEN --new-node NOUVEAU --key \"ssh-ed25519 AAAA...\"\n"
+	"\n"
+	"Poste perdu, volé, ou phrase de passe oubliée : inscrit le nouveau poste pour le même territoire\n"
+	"et révoque l'ancien après le dernier changeset reçu de lui ici, en une seule modification signée\n"
+	"(publiée au prochain region pull). Faites d'abord un region pull pour recevoir tout ce que\n"
+	"l'ancien poste a publié. La clé est celle qu'affiche « ctsnode key show » sur le nouveau poste.\n";
+
+static int region_replace(cli_ctx *c, int argc, char **argv)
+{
+	const char *old = NULL, *new_node = NULL, *key = NULL;
+	const cli_opt opts[] = {
+		{ "node", OPT_STR, &old, 1 },
+		{ "new-node", OPT_STR, &new_node, 1 },
+		{ "key", OPT_STR, &key, 1 },
+		{ NULL, 0, NULL, 0 },
+	};
+	cts_node *n;
+	char *pos[1];
+	int npos, ec, rc;
+	int64_t after = -1;
+
+	if (cli_parse(c, argc, argv, opts, replace_help, pos, 0, &npos, &ec) < 0)
+		return ec;
+	if ((ec = cli_open_node(c, &n)) != 0)
+		return ec;
+	rc = cts_region_replace(n, old, new_node, key, &after);
+	cts_node_free(n);
+	if (rc < 0)
+		return cli_fail(c, rc);
+	if (c->json) {
+		json_t *o = json_pack("{s:s, s:s, s:I}", "node", old, "new_node", new_node, "revoked_after", (json_int_t)after);
+		cli_print_json(o);
+		json_decref(o);
+	} else {
+		printf("Nœud %s inscrit à la place de %s, révoqué après son n°%lld (ses changesets jusque-là restent "
+		       "acceptés).\nProchaine étape : ctsnode region pull, pour publier ce changement.\n",
+		       new_node, old, (long long)after);
+	}
+	return EXIT_OK;
+}
+
 static int region_signers(cli_ctx *c, int argc, char **argv)
 {
 	static const char help[] = "Usage : ctsnode [--home DOSSIER] region allowed-signers\n\n"
@@ -169,6 +211,7 @@ int cmd_region(cli_ctx *c, int argc, char **argv)
 	static const cli_cmd cmds[] = {
 		{ "init", cmd_region_init, "créer le nœud régional (autorité)" },
 		{ "enroll", region_enroll, "inscrire le poste d'un territoire" },
+		{ "replace", region_replace, "remplacer un poste perdu : inscrire le nouveau, révoquer l'ancien" },
 		{ "list", region_list, "lister les postes : territoire, rôle, état, dernier numéro" },
 		{ "pull", cmd_region_pull, "importer tous les postes, signer un point de contrôle, publier" },
 		{ "publish", cmd_region_publish, "publier le rapport régional de l'année, signé" },

@@ -81,6 +81,17 @@ static int is_blocked_detail(const cts_sync_result *r, const char *reason)
 	return 0;
 }
 
+/* 1 when this territory device is not in the registry it holds (yet). */
+static int not_enrolled(const cts_node *n)
+{
+	const char *state = "enrolled";
+	int64_t rev;
+
+	if (n->role == CTS_ROLE_AUTHORITY || cts_region_self_state((cts_node *)n, &state, &rev) < 0)
+		cts_error_clear();
+	return strcmp(state, "not_enrolled") == 0;
+}
+
 /* Changesets of revoked nodes ignored as expected: one line. */
 static void print_ignored(const json_t *events)
 {
@@ -148,8 +159,12 @@ static void print_summary(cli_ctx *c, const cts_node *n, const cts_sync_result *
 	}
 	if (r->checkpointed)
 		printf("Point de contrôle signé pour %d nœud(s).\n", r->checkpointed);
-	if (r->pushed)
+	if (r->pushed && !not_enrolled(n))
 		printf("Envoyé au dépôt régional%s.\n", json_array_size(r->blocked) ? " (sauf la branche bloquée)" : "");
+	else if (r->pushed)
+		printf("Déposé dans le dépôt régional, mais ce poste n'est pas encore inscrit par la région : son travail\n"
+		       "attend l'inscription (il n'est accepté nulle part avant). Prochaine étape : donnez au coordinateur\n"
+		       "régional la clé de ce poste (ctsnode key show) ; il l'inscrit (region enroll), puis relancez ctsnode sync.\n");
 	json_array_foreach(r->findings, i, f)
 		if (!is_blocked_detail(r, cli_str(f, "reason")))
 			printf("  CONSTAT %s : %s\n", cli_str(f, "node"), cli_str(f, "reason"));
@@ -167,7 +182,7 @@ static int run(cli_ctx *c, int argc, char **argv, int region)
 	cts_node *n;
 	struct cts_key *key = NULL;
 	char *pos[1];
-	int npos, ec, rc, sealed = 0, is_revoked = 0;
+	int npos, ec, rc, sealed = 0, is_revoked = 0; /* or not enrolled: exit 1 */
 	int64_t revoked = -1;
 
 	if (cli_parse(c, argc, argv, opts, region ? pull_help : sync_help, pos, 0, &npos, &ec) < 0)
@@ -207,12 +222,16 @@ static int run(cli_ctx *c, int argc, char **argv, int region)
 			json_object_set_new(o, "error", json_string(cts_error_message()));
 		if (rc == 0)
 			is_revoked = print_revoked(c, n, o);
+		if (rc == 0 && not_enrolled(n)) {
+			json_object_set_new(o, "enrolled", json_false());
+			is_revoked = 1;
+		}
 		cli_print_json(o);
 		json_decref(o);
 	} else {
 		print_summary(c, n, &r, rc, sealed);
 		if (rc == 0)
-			is_revoked = print_revoked(c, n, NULL);
+			is_revoked = print_revoked(c, n, NULL) || not_enrolled(n);
 	}
 	cts_node_free(n);
 	if (rc < 0) {

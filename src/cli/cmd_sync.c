@@ -12,10 +12,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Three tries when the passphrase is typed (terminal) or read line by line
+ * (CTSNODE_PASSPHRASE_FD); one from CTSNODE_PASSPHRASE. */
+static int key_tries(void)
+{
+	return getenv("CTSNODE_PASSPHRASE") ? 1 : 3;
+}
+
 int cli_load_key(cli_ctx *c, cts_node *n, cts_key **out)
 {
 	char *path = cts_node_path(n, "node.key"), *pass = NULL;
-	int enc = 0, rc;
+	int enc = 0, rc, tries = key_tries();
 
 	*out = NULL;
 	if (!path)
@@ -25,10 +32,30 @@ int cli_load_key(cli_ctx *c, cts_node *n, cts_key **out)
 		free(path);
 		return cli_fail(c, cts_error_set(CTS_EIO, "%s", CTS_STORE_READ_ONLY));
 	}
-	if ((rc = cts_key_file_is_encrypted(path, &enc)) == 0 && enc)
-		rc = cts_passphrase_get(&pass, "Phrase de passe du nœud : ", 0);
-	if (rc == 0)
-		rc = cts_key_load(out, path, pass);
+	if ((rc = cts_key_file_is_encrypted(path, &enc)) == 0 && !enc)
+		rc = cts_key_load(out, path, NULL);
+	else if (rc == 0 && c->pass)
+		rc = cts_key_load(out, path, c->pass); /* asked once per command */
+	else if (rc == 0) {
+		char wrong[256] = "";
+		for (int i = 1; i <= tries; i++) {
+			if ((rc = cts_passphrase_get(&pass, "Phrase de passe du nœud : ", 0)) < 0) {
+				if (wrong[0]) /* nothing more to read: the wrong one is the news */
+					rc = cts_error_set(CTS_EAUTH, "%s", wrong);
+				break;
+			}
+			if ((rc = cts_key_load(out, path, pass)) == 0 || rc != CTS_EAUTH || i == tries)
+				break;
+			snprintf(wrong, sizeof(wrong), "%s", cts_error_message());
+			fprintf(stderr, "%s : essayez encore (%d essai(s) restant(s)).\n", wrong, tries - i);
+			cts_passphrase_free(pass);
+			pass = NULL;
+		}
+		if (rc == 0) {
+			c->pass = pass;
+			pass = NULL;
+		}
+	}
 	cts_passphrase_free(pass);
 	free(path);
 	return rc < 0 ? cli_fail(c, rc) : 0;

@@ -1,6 +1,8 @@
 /* ctsnode: entry point, global options and the command table. */
 #include "cli.h"
 
+#include "passphrase.h"
+
 #include "crypto.h"
 #include "error.h"
 
@@ -93,5 +95,9 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	c.prog = "ctsnode";
-	return cli_dispatch(&c, "", commands, argc - i, argv + i);
+	{
+		int ec = cli_dispatch(&c, "", commands, argc - i, argv + i);
+		cts_passphrase_free(c.pass);
+		return ec;
+	}
 }

@@ -54,8 +54,9 @@ grep -q "pas encore inscrit" <<<"$OUT$ERR" && fail "les changesets de la région
 expect_status 0 "$CTSNODE" --home "$T/bad" rebuild --authority-key "$(key "$T/region")"
 assert_contains "$OUT" "Clé de l'autorité corrigée"
 expect_status 0 "$CTSNODE" --home "$T/bad" sync
-expect_status 0 "$CTSNODE" --home "$T/bad" member list --territory dieppe --json
-assert_eq "$(jq -r '[.[].last_name] | sort | join(",")' <<<"$OUT")" "GARDE,HORS" "travail de dieppe reçu"
+expect_status 0 "$CTSNODE" --home "$T/bad" status --json
+assert_eq "$(jq -r .enrolment.state <<<"$OUT")" enrolled "inscription reconnue après correction"
+assert_eq "$(jq '.pending | length' <<<"$OUT")" 0 "rien en attente après correction"
 expect_status 1 "$CTSNODE" --home "$T/bad" rebuild --authority-key "$(key "$T/other")"
 assert_contains "$ERR" "déjà reconnue"
 expect_status 0 "$CTSNODE" --home "$T/region" region pull
