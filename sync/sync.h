@@ -56,6 +56,16 @@ int cts_sync_last(cts_node *n, char **out);
 /* (What it did is kept as meta "last_sync_summary", JSON {"sent": own
  * changesets delivered, "received": changesets accepted}.) */
 
+/* Recovery on a new machine (init --from-key): fetch the regional
+ * repository `url` into HOME/repo.git (created), nothing imported. Any
+ * failure is returned (CTS_ENET when unreachable): continuing a chain
+ * without its last published number would fork it. */
+int cts_sync_fetch_into(const char *home, const char *url);
+
+/* After such a recovery: the node's own branch in HOME/repo.git starts at
+ * the published one (its next commits extend it), when it has none yet. */
+int cts_sync_adopt_own_branch(cts_node *n);
+
 /* Commit files onto the region branch (authority), e.g. reports; signed.
  * CTS_EREJECT (incident recorded, nothing committed) when the remote
  * region branch holds commits the authority did not write. */
