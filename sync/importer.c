@@ -26,9 +26,9 @@
 #define IMPORT_BATCH 512
 #define IMPORT_BATCH_BYTES (1024 * 1024)
 
-typedef enum { EV_ACCEPT, EV_PENDING, EV_HELD, EV_REFUSED, EV_DUPLICATE, EV_NOT_OURS } verdict;
+typedef enum { EV_ACCEPT, EV_PENDING, EV_HELD, EV_REFUSED, EV_DUPLICATE } verdict;
 
-static const char *const state_names[] = { "accepted", "pending", "held", "refused", "duplicate", "not_ours" };
+static const char *const state_names[] = { "accepted", "pending", "held", "refused", "duplicate" };
 
 void cts_import_stats_dispose(cts_import_stats *st)
 {
@@ -587,34 +587,14 @@ static int holds(cts_node *n, const char *node, int64_t seq, int *yes)
 	return rc == SQLITE_ROW ? 0 : cts_store_error(n->store, "lecture de l'historique");
 }
 
-/* Whose changesets this node keeps (issue 16, point 7): the authority and
- * auditors keep every node's; a territory device keeps its own, the
- * authority's and its territory's nodes' (and those of nodes it does not
- * know yet: until the registry says, they wait). It never waits for a
- * changeset of a node it does not keep. */
+/* Whose branches this node reads: every node's today. (A territory device
+ * that reads only its territory and the authority must not wait for
+ * changesets it never fetches: restrict this then.) */
 static int reads_node(cts_node *n, const char *node)
 {
-	sqlite3_stmt *s;
-	int rc, keep = 1;
-
-	if (n->role == CTS_ROLE_AUTHORITY || strcmp(node, n->id) == 0)
-		return 1;
-	if (cts_store_stmt(n->store, &s, "SELECT role = 'authority' OR territory_code = ?2 FROM registry WHERE node = ?1") < 0) {
-		cts_error_clear();
-		return 1;
-	}
-	sqlite3_bind_text(s, 1, node, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, n->territory, -1, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		keep = sqlite3_column_int(s, 0);
-	sqlite3_reset(s);
-	return keep;
-}
-
-int cts_import_reads_node(cts_node *n, const char *node)
-{
-	return reads_node(n, node);
+	(void)n;
+	(void)node;
+	return 1;
 }
 
 /* Every node the changeset's author says it had seen (`seen`) is a
@@ -839,14 +819,8 @@ static verdict evaluate(cts_node *n, const char *node, int64_t seq, const char *
 		v = refuse(e, "le contenu (nœud, numéro) ne correspond pas à l'emplacement du fichier", NULL);
 		goto out;
 	}
-	if ((v = signer_of(n, node, cs, json, json_len, sig, sig_len, pre, &reg, pk, &pinned_node, e)) != EV_ACCEPT)
-		goto out;
-	/* Another territory's device: not kept here (reads_node). */
-	if (!reads_node(n, node)) {
-		v = EV_NOT_OURS;
-		goto out;
-	}
-	if ((v = take_evidence(n, cs, e)) != EV_ACCEPT || (v = check_fork(n, cs, pk, sig, sig_len, e)) != EV_ACCEPT)
+	if ((v = signer_of(n, node, cs, json, json_len, sig, sig_len, pre, &reg, pk, &pinned_node, e)) != EV_ACCEPT ||
+	    (v = take_evidence(n, cs, e)) != EV_ACCEPT || (v = check_fork(n, cs, pk, sig, sig_len, e)) != EV_ACCEPT)
 		goto out;
 	if (reg.revoked_after >= 0 && seq > reg.revoked_after) {
 		char num[32];
@@ -1037,11 +1011,9 @@ static int batch_apply(cts_node *n, batch *b, cts_import_stats *st, size_t *done
 			*need_rebuild = 1;
 		if (e.relayed)
 			*progress = 1; /* versions copied from fork evidence: evaluate them too */
-		if (v == EV_ACCEPT || v == EV_DUPLICATE || v == EV_NOT_OURS) {
+		if (v == EV_ACCEPT || v == EV_DUPLICATE) {
 			if ((rc = inbox_del(n, r->node, r->seq, r->id)) < 0)
 				goto fail;
-			if (v == EV_NOT_OURS)
-				continue;
 			if (v == EV_ACCEPT) {
 				*progress = 1;
 				if (st)

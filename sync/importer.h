@@ -59,13 +59,6 @@ int cts_import_process(cts_node *n, cts_import_stats *st);
  * kept (they come from changesets the node holds). */
 int cts_import_rebuild(cts_node *n, cts_import_stats *st);
 
-/* Does this node keep `node`'s changesets? The authority: every node's; a
- * territory device: its own, the authority's, its territory's nodes' and
- * those of nodes not enrolled yet. Another territory's changesets are
- * dropped from the inbox once their signer is known (nothing of them is
- * kept), and never waited for. */
-int cts_import_reads_node(cts_node *n, const char *node);
-
 /* Received changesets kept in the inbox in `state` ("pending", "held" or
  * "refused"), by node and seq, as a new JSON array of {"node", "seq",
  * "reason"}. */

@@ -568,8 +568,6 @@ static int import_branch(const char *ref, const git_oid *oid, void *vctx)
 	}
 	if (strcmp(node, c->n->id) == 0 && is_blocked(c->r, ref + strlen("refs/remotes/origin/")))
 		return 0; /* what others wrote on our branch is not ours to import */
-	if (!cts_import_reads_node(c->n, node))
-		return 0; /* another territory's device: not kept here */
 	snprintf(ckey, sizeof(ckey), "branch_checked:%s", node);
 	snprintf(okey, sizeof(okey), "branch_offered:%s", node);
 	snprintf(fkey, sizeof(fkey), "branch_fullwalk:%s", node);
