@@ -969,12 +969,13 @@ static int check_pinned_authority(cts_node *n, cts_gitrepo *repo)
 		if (rc == SQLITE_ROW)
 			return 0; /* the authority was recognised once: its key is settled */
 	}
+	/* Signed by another key: the pinned one is wrong. Unsigned or badly
+	 * signed (a commit someone else put there) is the incidents' business. */
 	rc = cts_commit_signer(repo, &tip, signer);
 	cts_error_clear();
-	if (rc == 0 && sodium_memcmp(signer, pinned, 32) == 0)
+	if (rc != 0 || sodium_memcmp(signer, pinned, 32) == 0)
 		return 0;
-	if (rc == 0)
-		cts_key_public_line(&line, signer, NULL);
+	cts_key_public_line(&line, signer, NULL);
 	rc = cts_error_set(CTS_EACCESS,
 			   "la clé de l'autorité donnée à l'initialisation ne correspond pas au dépôt régional : la branche "
 			   "region %s%s%s. Demandez la clé au coordinateur régional (« ctsnode key show » sur le nœud "
