@@ -200,6 +200,11 @@ void ui_error_page(ui_req *r, int status, const char *title, const char *message
  * words; not found: 404; invalid: 400; else 500). */
 void ui_fail_page(ui_req *r, int rc, const char *title);
 
+/* A library message in the words of a page: command-line advice
+ * ("(ctsnode ...)", "--again", "--replace"...) dropped or said as the
+ * page's controls. Into out (len bytes); returns out. */
+const char *ui_plain(const char *msg, char *out, size_t len);
+
 /* Form pieces (all escape their text). */
 void ui_form_begin(ui_req *r, const char *action, int multipart, const char *cls);
 void ui_form_end(ui_req *r);
@@ -262,6 +267,15 @@ void ui_page_meetings(ui_req *r);
 void ui_page_meeting_new(ui_req *r);
 void ui_post_meeting_add(ui_req *r);
 void ui_page_meeting(ui_req *r);
+void ui_post_attendance(ui_req *r);
+void ui_page_meeting_edit(ui_req *r);
+void ui_post_meeting_update(ui_req *r);
+void ui_post_meeting_status(ui_req *r);
+void ui_post_meeting_reopen(ui_req *r);
+void ui_page_meeting_cancel(ui_req *r);
+void ui_post_meeting_cancel(ui_req *r);
+void ui_page_meeting_restore(ui_req *r);
+void ui_post_meeting_restore(ui_req *r);
 void ui_post_sheet_preview(ui_req *r);
 void ui_post_sheet_confirm(ui_req *r);
 void ui_post_sheet_drop(ui_req *r);
@@ -290,6 +304,19 @@ void ui_page_sync_state(ui_req *r);
 void ui_page_passphrase(ui_req *r);
 void ui_post_passphrase(ui_req *r);
 void ui_post_lock(ui_req *r);
+
+/* ---- p_meetings.c, p_attendance.c: a meeting's page ---- */
+
+/* The meeting of the route (r->param) as a new reference, the node open;
+ * NULL after a failure page. */
+json_t *ui_load_meeting(ui_req *r);
+/* "Séance plénière du 16/06/2020" into buf. */
+void ui_meeting_title(const json_t *m, char *buf, size_t len);
+/* The meeting's page; fs (may be NULL): a refused form of the page. */
+void ui_meeting_page(ui_req *r, const json_t *m, const ui_fs *fs);
+/* The attendance of meeting m (rows: cts_attendance_list) as the list
+ * of its roll with a choice per person. */
+void ui_attendance_section(ui_req *r, const json_t *m, const json_t *rows);
 
 /* Shared by the pages that start a job needing the key: the passphrase
  * page when the key is encrypted and none is kept, else the job. */

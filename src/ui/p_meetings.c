@@ -16,9 +16,6 @@
 
 #define H(...) ui_html_f(&r->page, __VA_ARGS__)
 
-static const char *const meeting_fields[] = { "body", "date", "title", "place", "status", NULL };
-static const char *const statuses[] = { "tenue", "prevue", "annulee", NULL };
-static const char *const status_labels[] = { "Tenue", "Prévue", "Annulée", NULL };
 
 /* ---- list ---- */
 
@@ -91,62 +88,10 @@ void ui_page_meetings(ui_req *r)
 
 /* ---- add ---- */
 
-static void meeting_form(ui_req *r, const ui_fs *fs)
-{
-	r->errors_in_page = fs->error || fs->busy;
-	ui_page_begin(r, "Ajouter une réunion", "meetings");
-	ui_error_summary(r, fs, "body");
-	ui_form_begin(r, "/reunions", 0, "form");
-	ui_select(r, fs, "body", "Instance", cts_bodies, cts_body_labels, NULL, NULL, UI_F_REQUIRED);
-	ui_input(r, fs, "date", "Date", "date", NULL, "Le jour de la réunion.", UI_F_REQUIRED);
-	ui_input(r, fs, "title", "Titre", "text", NULL, "Par exemple : Consultation Ségur de la santé.",
-		 UI_F_REQUIRED | UI_F_WIDE);
-	ui_input(r, fs, "place", "Lieu", "text", NULL, NULL, UI_F_WIDE);
-	ui_select(r, fs, "status", "Statut", statuses, status_labels, "tenue", NULL, 0);
-	H("<div class=\"buttons\">");
-	ui_button(r, "Enregistrer la réunion", NULL);
-	H("<a class=\"button secondary\" href=\"/reunions\">Annuler</a></div>");
-	ui_form_end(r);
-	ui_page_end(r);
-}
-
-void ui_page_meeting_new(ui_req *r)
-{
-	ui_fs fs = { 0 };
-
-	meeting_form(r, &fs);
-}
-
-void ui_post_meeting_add(ui_req *r)
-{
-	cts_meeting_fields f = { 0 };
-	ui_fs fs = { .values = r->form };
-	char id[37], loc[64];
-	int rc;
-
-	f.body = ui_form_get(r->form, "body");
-	f.date = ui_form_get(r->form, "date");
-	f.title = ui_form_get(r->form, "title");
-	f.place = ui_form_get(r->form, "place");
-	f.status = ui_form_get(r->form, "status");
-	if (f.place && !*f.place)
-		f.place = NULL;
-	if (f.status && !*f.status)
-		f.status = NULL;
-	if ((rc = ui_open(r)) < 0 || (rc = cts_meeting_add(r->node, &f, id)) < 0) {
-		ui_fs_refuse(r, &fs, rc, "meeting", meeting_fields);
-		meeting_form(r, &fs);
-		return;
-	}
-	ui_flash(r, "Réunion enregistrée. Vous pouvez maintenant importer sa feuille de présence.");
-	snprintf(loc, sizeof(loc), "/reunions/%s", id);
-	ui_redirect(r, loc);
-}
-
 /* ---- a meeting's page ---- */
 
 /* The meeting of the route (new reference) or a failure page. */
-static json_t *load_meeting(ui_req *r)
+json_t *ui_load_meeting(ui_req *r)
 {
 	json_t *list = NULL, *m;
 	int rc;
@@ -166,7 +111,7 @@ static json_t *load_meeting(ui_req *r)
 	return m;
 }
 
-static void meeting_title(const json_t *m, char *buf, size_t len)
+void ui_meeting_title(const json_t *m, char *buf, size_t len)
 {
 	char d[11];
 
@@ -184,38 +129,41 @@ static void details(ui_req *r, const json_t *m)
 	H("<dt>Statut</dt><dd>%s</dd></dl>", ui_meeting_status_label(ui_str(m, "status")));
 }
 
-static void attendance_section(ui_req *r, const json_t *rows)
+/* What can be done to the meeting itself, by status. */
+static void status_panel(ui_req *r, const json_t *m, const ui_fs *fs)
 {
-	long present = 0, excused = 0, absent = 0, guests = 0;
-	size_t i;
-	json_t *a;
+	const char *st = ui_str(m, "status"), *id = ui_str(m, "id");
+	char action[160];
 
-	json_array_foreach(rows, i, a) {
-		const char *s = ui_str(a, "status");
-		if (json_is_true(json_object_get(a, "guest")))
-			guests++;
-		else if (strcmp(s, "present") == 0)
-			present++;
-		else if (strcmp(s, "excused") == 0)
-			excused++;
-		else
-			absent++;
-	}
-	H("<section aria-labelledby=\"h-presences\"><h2 id=\"h-presences\">Présences</h2>");
-	if (!json_array_size(rows)) {
-		H("<p>Aucune présence enregistrée pour cette réunion : importez sa feuille ci-dessous.</p></section>");
+	H("<section aria-labelledby=\"h-statut\" class=\"meeting-actions\"><h2 id=\"h-statut\">La réunion</h2>");
+	if (strcmp(st, "approuvee") == 0) {
+		H("<p>Le compte rendu est approuvé : la réunion, ses présences, avis et contributions sont verrouillés. Pour "
+		  "corriger quelque chose, rouvrez-la en disant pourquoi (le motif est gardé dans l'historique).</p>");
+		snprintf(action, sizeof(action), "/reunions/%s/rouvrir", id);
+		ui_form_begin(r, action, 0, "form");
+		ui_input(r, fs, "reason", "Motif de la réouverture", "text", NULL, "Par exemple : erreur de présence à corriger.",
+			 UI_F_REQUIRED | UI_F_WIDE);
+		ui_button(r, "Rouvrir la réunion", NULL);
+		ui_form_end(r);
+		H("</section>");
 		return;
 	}
-	H("<p class=\"counts\">%ld présent(s), %ld excusé(s), %ld absent(s) ; %ld invité(s).</p>", present, excused, absent,
-	  guests);
-	H("<table><caption class=\"visually-hidden\">Présences à la réunion</caption><thead><tr><th scope=\"col\">Nom</th>"
-	  "<th scope=\"col\">Prénom</th><th scope=\"col\">Structure</th><th scope=\"col\">Collège</th>"
-	  "<th scope=\"col\">Présence</th></tr></thead><tbody>");
-	json_array_foreach(rows, i, a)
-		H("<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>", ui_str(a, "last_name"),
-		  ui_str(a, "first_name"), ui_str(a, "organisation"), ui_college_label(ui_str(a, "college")),
-		  json_is_true(json_object_get(a, "guest")) ? "Invité" : ui_attendance_label(ui_str(a, "status")));
-	H("</tbody></table></section>");
+	H("<ul class=\"actions\"><li><a href=\"/reunions/%s/modifier\">Modifier la date, le titre, l'instance ou le lieu</a></li>",
+	  id);
+	if (strcmp(st, "annulee") == 0)
+		H("<li><a href=\"/reunions/%s/retablir\">Rétablir la réunion…</a></li>", id);
+	else
+		H("<li><a href=\"/reunions/%s/annuler\">Annuler la réunion…</a></li>", id);
+	H("</ul>");
+	if (strcmp(st, "prevue") == 0 || strcmp(st, "tenue") == 0) {
+		int held = strcmp(st, "tenue") == 0;
+		snprintf(action, sizeof(action), "/reunions/%s/statut", id);
+		ui_form_begin(r, action, 0, "form inline-buttons");
+		H("<input type=\"hidden\" name=\"status\" value=\"%s\">", held ? "approuvee" : "tenue");
+		ui_button(r, held ? "Approuver le compte rendu (verrouille la réunion)" : "Marquer comme tenue", "secondary");
+		ui_form_end(r);
+	}
+	H("</section>");
 }
 
 static void upload_form(ui_req *r, const char *id, const ui_fs *fs)
@@ -278,13 +226,13 @@ static void related(ui_req *r, const char *id)
 	json_decref(cons);
 }
 
-static void meeting_page(ui_req *r, const json_t *m, const ui_fs *fs)
+void ui_meeting_page(ui_req *r, const json_t *m, const ui_fs *fs)
 {
 	json_t *rows = NULL;
 	char title[200];
 	int rc;
 
-	meeting_title(m, title, sizeof(title));
+	ui_meeting_title(m, title, sizeof(title));
 	if ((rc = cts_attendance_list(r->node, r->param, &rows)) < 0) {
 		ui_fail_page(r, rc, title);
 		return;
@@ -292,9 +240,10 @@ static void meeting_page(ui_req *r, const json_t *m, const ui_fs *fs)
 	r->errors_in_page = fs && (fs->error || fs->busy);
 	ui_page_begin(r, title, "meetings");
 	if (fs)
-		ui_error_summary(r, fs, "sheet");
+		ui_error_summary(r, fs, fs->field ? fs->field : "sheet");
 	details(r, m);
-	attendance_section(r, rows);
+	status_panel(r, m, fs);
+	ui_attendance_section(r, m, rows);
 	upload_form(r, r->param, fs);
 	related(r, r->param);
 	ui_page_end(r);
@@ -303,11 +252,11 @@ static void meeting_page(ui_req *r, const json_t *m, const ui_fs *fs)
 
 void ui_page_meeting(ui_req *r)
 {
-	json_t *m = load_meeting(r);
+	json_t *m = ui_load_meeting(r);
 
 	if (!m)
 		return;
-	meeting_page(r, m, NULL);
+	ui_meeting_page(r, m, NULL);
 	json_decref(m);
 }
 
@@ -345,7 +294,7 @@ static void preview_page(ui_req *r, const json_t *m, const cts_attendance_result
 
 	char t[200];
 
-	meeting_title(m, t, sizeof(t));
+	ui_meeting_title(m, t, sizeof(t));
 	snprintf(title, sizeof(title), "Aperçu de la feuille — %s", t);
 	r->errors_in_page = error || busy;
 	ui_page_begin(r, title, "meetings");
@@ -436,10 +385,10 @@ void ui_post_sheet_preview(ui_req *r)
 		}
 	} else if (!(*ui_arg(r, "reuse") && r->sess->up_data && strcmp(r->sess->up_meeting, r->param) == 0)) {
 		ui_fs fs = { .values = r->form, .error = "choisissez le fichier de la feuille de présence", .field = "sheet" };
-		if (!(m = load_meeting(r)))
+		if (!(m = ui_load_meeting(r)))
 			return;
 		r->status = 400;
-		meeting_page(r, m, &fs);
+		ui_meeting_page(r, m, &fs);
 		json_decref(m);
 		return;
 	}
@@ -448,7 +397,7 @@ void ui_post_sheet_preview(ui_req *r)
 		busy_retry(r, "Aperçu de la feuille", 0);
 		return;
 	}
-	if (!(m = load_meeting(r)))
+	if (!(m = ui_load_meeting(r)))
 		return;
 	rc = cts_attendance_import(r->node, r->param, r->sess->up_data, r->sess->up_len, r->sess->up_create, 1, &res);
 	if (rc < 0)
@@ -475,7 +424,7 @@ void ui_post_sheet_confirm(ui_req *r)
 		busy_retry(r, "Confirmer l'import de la feuille", 1);
 		return;
 	}
-	if (!(m = load_meeting(r)))
+	if (!(m = ui_load_meeting(r)))
 		return;
 	rc = cts_attendance_import(r->node, r->param, r->sess->up_data, r->sess->up_len, r->sess->up_create, 0, &res);
 	if (rc < 0) {
