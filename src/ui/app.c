@@ -182,7 +182,7 @@ void ui_session_drop_upload(ui_session *s)
 	s->up_data = NULL;
 	s->up_len = 0;
 	s->up_meeting[0] = s->up_name[0] = '\0';
-	s->up_create = 0;
+	s->up_create = s->up_absent = s->up_replace = 0;
 }
 
 void ui_session_lock(ui_session *s)

@@ -46,7 +46,7 @@ typedef struct {
 	char *up_data;
 	size_t up_len;
 	char up_name[128];
-	int up_create;
+	int up_create, up_absent, up_replace; /* cts_attendance_options chosen */
 	/* A one-time notice shown by the next page (after a redirect). */
 	char flash[1024];
 } ui_session;
@@ -317,6 +317,9 @@ void ui_meeting_page(ui_req *r, const json_t *m, const ui_fs *fs);
 /* The attendance of meeting m (rows: cts_attendance_list) as the list
  * of its roll with a choice per person. */
 void ui_attendance_section(ui_req *r, const json_t *m, const json_t *rows);
+
+/* The import options of a sheet as checkboxes (fs: what was typed). */
+void ui_sheet_options(ui_req *r, const ui_fs *fs);
 
 /* Shared by the pages that start a job needing the key: the passphrase
  * page when the key is encrypted and none is kept, else the job. */

@@ -7,7 +7,6 @@
 #include "error.h"
 #include "meeting.h"
 #include "opinion.h"
-#include "sheet.h"
 #include "tables.h"
 
 #include <stdio.h>
@@ -174,7 +173,7 @@ static void upload_form(ui_req *r, const char *id, const ui_fs *fs)
 	H("<section aria-labelledby=\"h-feuille\"><h2 id=\"h-feuille\">Importer une feuille de présence</h2>"
 	  "<p>La feuille est un fichier CSV enregistré depuis Excel (colonnes NOM ; Prénom ; Structure ; Collège ; "
 	  "Présent ; Excusé, une croix « X » par présence ou excuse). Vous verrez d'abord un aperçu ; rien n'est "
-	  "enregistré avant votre confirmation, et la feuille remplace les présences déjà saisies.</p>");
+	  "enregistré avant votre confirmation.</p>");
 	ui_form_begin(r, action, 1, "form");
 	{
 		const char *err = fs && fs->error && fs->field && strcmp(fs->field, "sheet") == 0 ? fs->error : NULL;
@@ -188,8 +187,7 @@ static void upload_form(ui_req *r, const char *id, const ui_fs *fs)
 			H(" aria-invalid=\"true\" aria-describedby=\"f-sheet-err\"");
 		H("></div>");
 	}
-	ui_checkbox(r, fs, "create_missing", "Ajouter à la liste des membres les personnes inconnues", 0,
-		    "Sans cette case, une personne de la feuille qui n'est pas dans la liste des membres arrête l'import.");
+	ui_sheet_options(r, fs);
 	ui_button(r, "Voir l'aperçu", NULL);
 	ui_form_end(r);
 	H("</section>");
@@ -258,195 +256,4 @@ void ui_page_meeting(ui_req *r)
 		return;
 	ui_meeting_page(r, m, NULL);
 	json_decref(m);
-}
-
-/* ---- sheet: preview, confirmation ---- */
-
-static void preview_rows(ui_req *r, const json_t *rows)
-{
-	size_t i;
-	json_t *row;
-
-	H("<table><caption>Lignes de la feuille</caption><thead><tr><th scope=\"col\">Ligne</th><th scope=\"col\">Nom</th>"
-	  "<th scope=\"col\">Prénom</th><th scope=\"col\">Collège</th><th scope=\"col\">Présence</th>"
-	  "<th scope=\"col\">Ce qui sera fait</th></tr></thead><tbody>");
-	json_array_foreach(rows, i, row) {
-		const char *action = ui_str(row, "action");
-		int guest = strcmp(action, "invite") == 0;
-		H(strcmp(action, "inconnu") == 0 ? "<tr class=\"bad\">" : "<tr>");
-		H("<td>%lld</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>",
-		  ui_int(row, "line"), ui_str(row, "last_name"),
-		  ui_str(row, "first_name"), ui_college_label(ui_str(row, "college")),
-		  guest ? "Invité" : ui_attendance_label(ui_str(row, "status")),
-		  guest                               ? "invité, noté à part"
-		  : strcmp(action, "membre") == 0     ? "membre de la liste"
-		  : strcmp(action, "inconnu") == 0    ? "inconnu de la liste : arrête l'import"
-		  : strcmp(action, "membre créé") == 0 ? "sera ajouté à la liste des membres"
-						      : action);
-	}
-	H("</tbody></table>");
-}
-
-static void preview_page(ui_req *r, const json_t *m, const cts_attendance_result *res, const char *error, int busy)
-{
-	char title[480], action[160];
-	ui_fs fs = { .error = error, .busy = busy };
-
-	char t[200];
-
-	ui_meeting_title(m, t, sizeof(t));
-	snprintf(title, sizeof(title), "Aperçu de la feuille — %s", t);
-	r->errors_in_page = error || busy;
-	ui_page_begin(r, title, "meetings");
-	ui_error_summary(r, &fs, NULL);
-	H("<p>Fichier : <strong>%s</strong>.</p>", r->sess->up_name);
-	if (res) {
-		H("<p class=\"counts\">%s%ld membre(s) : %ld présent(s), %ld excusé(s), %ld absent(s) ; %ld invité(s) "
-		  "(dont %ld de l'ARS)",
-		  error ? "La feuille compte " : "Si vous confirmez : ", res->members, res->present, res->excused, res->absent, res->guests, res->ars);
-		if (res->created)
-			H(" ; %ld membre(s) ajouté(s) à la liste", res->created);
-		H(".</p>");
-		preview_rows(r, res->rows);
-	}
-	if (!error && !busy) {
-		snprintf(action, sizeof(action), "/reunions/%s/feuille/confirmer", r->param);
-		ui_form_begin(r, action, 0, "form inline-buttons");
-		ui_button(r, "Confirmer l'import", NULL);
-		ui_form_end(r);
-	} else if (res && res->unknown > 0) {
-		snprintf(action, sizeof(action), "/reunions/%s/feuille", r->param);
-		ui_form_begin(r, action, 0, "form inline-buttons");
-		H("<input type=\"hidden\" name=\"reuse\" value=\"1\"><input type=\"hidden\" name=\"create_missing\" value=\"1\">");
-		ui_button(r, "Recommencer l'aperçu en ajoutant les personnes inconnues", NULL);
-		ui_form_end(r);
-	}
-	snprintf(action, sizeof(action), "/reunions/%s/feuille/abandonner", r->param);
-	ui_form_begin(r, action, 0, "form inline-buttons");
-	ui_button(r, error || busy ? "Revenir à la réunion" : "Abandonner", "secondary");
-	ui_form_end(r);
-	ui_page_end(r);
-}
-
-/* The node was busy: the sheet stays in the session, one button retries. */
-static void busy_retry(ui_req *r, const char *what, int confirm)
-{
-	char action[160];
-
-	r->status = 503;
-	ui_page_begin(r, what, "meetings");
-	H("<p class=\"lead\">Le nœud est occupé, réessayez dans un instant. La feuille « %s » est gardée : rien n'a "
-	  "été enregistré.</p>",
-	  r->sess->up_name);
-	snprintf(action, sizeof(action), confirm ? "/reunions/%s/feuille/confirmer" : "/reunions/%s/feuille", r->param);
-	ui_form_begin(r, action, 0, "form inline-buttons");
-	if (!confirm)
-		H("<input type=\"hidden\" name=\"reuse\" value=\"1\">");
-	if (!confirm && r->sess->up_create)
-		H("<input type=\"hidden\" name=\"create_missing\" value=\"1\">");
-	ui_button(r, confirm ? "Réessayer la confirmation" : "Réessayer l'aperçu", NULL);
-	ui_form_end(r);
-	ui_page_end(r);
-}
-
-/* Keep the uploaded bytes in the session for the confirmation. */
-static int keep_upload(ui_req *r, const char *data, size_t len, const char *name)
-{
-	ui_session *s = r->sess;
-	char *copy = malloc(len ? len : 1);
-
-	if (!copy)
-		return cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
-	memcpy(copy, data, len);
-	ui_session_drop_upload(s);
-	s->up_data = copy;
-	s->up_len = len;
-	snprintf(s->up_meeting, sizeof(s->up_meeting), "%.36s", r->param);
-	snprintf(s->up_name, sizeof(s->up_name), "%s", name && *name ? name : "feuille.csv");
-	return 0;
-}
-
-void ui_post_sheet_preview(ui_req *r)
-{
-	const char *data = NULL, *name = NULL;
-	size_t len = 0;
-	cts_attendance_result *res = NULL;
-	json_t *m;
-	int rc;
-
-	if (ui_form_file(r->form, "sheet", &data, &len, &name) == 0 && len > 0) {
-		if (len > CTS_SHEET_MAX_BYTES) {
-			ui_error_page(r, 413, "Feuille trop grosse", "Une feuille de présence fait 4 Mio au plus.");
-			return;
-		}
-		if ((rc = keep_upload(r, data, len, name)) < 0) {
-			ui_fail_page(r, rc, "Feuille de présence");
-			return;
-		}
-	} else if (!(*ui_arg(r, "reuse") && r->sess->up_data && strcmp(r->sess->up_meeting, r->param) == 0)) {
-		ui_fs fs = { .values = r->form, .error = "choisissez le fichier de la feuille de présence", .field = "sheet" };
-		if (!(m = ui_load_meeting(r)))
-			return;
-		r->status = 400;
-		ui_meeting_page(r, m, &fs);
-		json_decref(m);
-		return;
-	}
-	r->sess->up_create = *ui_arg(r, "create_missing") != '\0';
-	if (cts_valid_uuid(r->param) && ui_open(r) == CTS_EBUSY) {
-		busy_retry(r, "Aperçu de la feuille", 0);
-		return;
-	}
-	if (!(m = ui_load_meeting(r)))
-		return;
-	rc = cts_attendance_import(r->node, r->param, r->sess->up_data, r->sess->up_len, r->sess->up_create, 1, &res);
-	if (rc < 0)
-		r->status = 400;
-	preview_page(r, m, res, rc < 0 ? cts_error_message() : NULL, 0);
-	cts_attendance_result_free(res);
-	json_decref(m);
-}
-
-void ui_post_sheet_confirm(ui_req *r)
-{
-	cts_attendance_result *res = NULL;
-	char loc[160];
-	json_t *m;
-	int rc;
-
-	if (!r->sess->up_data || strcmp(r->sess->up_meeting, r->param) != 0) {
-		ui_error_page(r, 409, "Aucune feuille à confirmer",
-			      "La feuille n'est plus en attente (déjà importée, abandonnée, ou l'interface a été relancée) : "
-			      "importez-la de nouveau depuis la page de la réunion.");
-		return;
-	}
-	if (ui_open(r) == CTS_EBUSY) {
-		busy_retry(r, "Confirmer l'import de la feuille", 1);
-		return;
-	}
-	if (!(m = ui_load_meeting(r)))
-		return;
-	rc = cts_attendance_import(r->node, r->param, r->sess->up_data, r->sess->up_len, r->sess->up_create, 0, &res);
-	if (rc < 0) {
-		r->status = 400;
-		preview_page(r, m, res, cts_error_message(), 0);
-	} else {
-		ui_flash(r, "Feuille « %s » importée : %ld présent(s), %ld excusé(s), %ld absent(s), %ld invité(s).",
-			 r->sess->up_name, res->present, res->excused, res->absent, res->guests);
-		ui_session_drop_upload(r->sess);
-		snprintf(loc, sizeof(loc), "/reunions/%s", r->param);
-		ui_redirect(r, loc);
-	}
-	cts_attendance_result_free(res);
-	json_decref(m);
-}
-
-void ui_post_sheet_drop(ui_req *r)
-{
-	char loc[160];
-
-	if (strcmp(r->sess->up_meeting, r->param) == 0)
-		ui_session_drop_upload(r->sess);
-	snprintf(loc, sizeof(loc), "/reunions/%s", cts_valid_uuid(r->param) ? r->param : "");
-	ui_redirect(r, cts_valid_uuid(r->param) ? loc : "/reunions");
 }
