@@ -18,6 +18,7 @@
 
 #include "html.h"
 #include "node.h"
+#include "opinion.h"
 #include "request.h"
 
 #include <jansson.h>
@@ -282,9 +283,23 @@ void ui_post_sheet_drop(ui_req *r);
 void ui_page_opinions(ui_req *r);
 void ui_page_opinion_new(ui_req *r);
 void ui_post_opinion_add(ui_req *r);
+void ui_page_opinion_edit(ui_req *r);
+void ui_post_opinion_update(ui_req *r);
+void ui_page_opinion_withdraw(ui_req *r);
+void ui_post_opinion_withdraw(ui_req *r);
+void ui_page_opinion_restore(ui_req *r);
+void ui_post_opinion_restore(ui_req *r);
 void ui_page_contributions(ui_req *r);
 void ui_page_contribution_new(ui_req *r);
 void ui_post_contribution_add(ui_req *r);
+void ui_page_contribution_edit(ui_req *r);
+void ui_post_contribution_update(ui_req *r);
+void ui_page_contribution_withdraw(ui_req *r);
+void ui_post_contribution_withdraw(ui_req *r);
+void ui_page_contribution_restore(ui_req *r);
+void ui_post_contribution_restore(ui_req *r);
+void ui_page_members_removed(ui_req *r);
+void ui_post_member_restore(ui_req *r);
 void ui_page_conflicts(ui_req *r);
 void ui_post_conflict_resolve(ui_req *r);
 void ui_page_reports(ui_req *r);
@@ -320,6 +335,18 @@ void ui_attendance_section(ui_req *r, const json_t *m, const json_t *rows);
 
 /* The import options of a sheet as checkboxes (fs: what was typed). */
 void ui_sheet_options(ui_req *r, const ui_fs *fs);
+
+/* ---- p_records.c, p_record_fix.c: Avis, Contributions ---- */
+
+/* The add (rec NULL) or edit form of an opinion / a contribution. */
+void ui_opinion_form(ui_req *r, const ui_fs *fs, const json_t *rec);
+void ui_contribution_form(ui_req *r, const ui_fs *fs, const json_t *rec);
+/* The three vote counts of the form into f: NULL, or the field refused
+ * with its message in msg. */
+const char *ui_form_votes(ui_req *r, cts_opinion_fields *f, char *msg, size_t len);
+/* Under an edit form: the link to withdraw the record, or to restore it
+ * when its status is `withdrawn` (base: "/avis", "/contributions"). */
+void ui_record_status_link(ui_req *r, const char *base, const json_t *rec, const char *withdrawn);
 
 /* Shared by the pages that start a job needing the key: the passphrase
  * page when the key is encrypted and none is kept, else the job. */

@@ -204,9 +204,10 @@ static void related(ui_req *r, const char *id)
 	H("<section aria-labelledby=\"h-avis\"><h2 id=\"h-avis\">Avis rendus</h2><ul>");
 	json_array_foreach(ops, i, o)
 		if (strcmp(ui_str(o, "meeting"), id) == 0 && ++n)
-			H("<li>%s : avis %s (pour %lld, contre %lld, abstentions %lld)</li>", ui_str(o, "subject"),
-			  ui_outcome_label(ui_str(o, "outcome")), ui_int(o, "votes_for"), ui_int(o, "votes_against"),
-			  ui_int(o, "votes_abstain"));
+			H("<li><a href=\"/avis/%s\">%s</a> : avis %s (pour %lld, contre %lld, abstentions %lld)%s</li>",
+			  ui_str(o, "id"), ui_str(o, "subject"), ui_outcome_label(ui_str(o, "outcome")), ui_int(o, "votes_for"),
+			  ui_int(o, "votes_against"), ui_int(o, "votes_abstain"),
+			  strcmp(ui_str(o, "status"), "retire") == 0 ? " — retiré" : "");
 	if (!n)
 		H("<li>Aucun avis enregistré.</li>");
 	H("</ul><p><a href=\"/avis/nouveau?meeting=%s\">Enregistrer un avis de cette réunion</a></p></section>", id);
@@ -214,7 +215,8 @@ static void related(ui_req *r, const char *id)
 	H("<section aria-labelledby=\"h-contrib\"><h2 id=\"h-contrib\">Contributions</h2><ul>");
 	json_array_foreach(cons, i, o)
 		if (strcmp(ui_str(o, "meeting"), id) == 0 && ++n)
-			H("<li>%s</li>", ui_str(o, "title"));
+			H("<li><a href=\"/contributions/%s\">%s</a>%s</li>", ui_str(o, "id"), ui_str(o, "title"),
+			  strcmp(ui_str(o, "status"), "retiree") == 0 ? " — retirée" : "");
 	if (!n)
 		H("<li>Aucune contribution liée à cette réunion.</li>");
 	H("</ul><p><a href=\"/contributions/nouvelle?meeting=%s\">Enregistrer une contribution de cette réunion</a></p>"
