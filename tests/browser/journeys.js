@@ -50,6 +50,8 @@ async function secretary(browser, p) {
 	const d = new lib.Driver(browser, { mode: p.mode, shots: env.SHOTS, prefix: `secretaire-${p.mode}`, widths: p.widths });
 	await d.open(ui.url);
 	assert(!d.page.url().includes('token='), 'le jeton reste dans la barre d\'adresse');
+	assert((await d.page.evaluate(() => navigator.language)).startsWith('fr'),
+		'navigateur pas en français (paquet chromium-l10n : tools/deps.sh)');
 	await d.check('tableau-de-bord');
 	await d.expectText('Pas encore inscrit');
 
