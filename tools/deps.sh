@@ -4,14 +4,16 @@
 # (tests/browser: puppeteer-core and axe-core, exact versions from its
 # package-lock.json; nothing is fetched when the tests run). Idempotent.
 # Extra package names given as arguments are installed too (tools/test.sh
-# adds clang for fuzzing). Node.js itself is expected on the machine
-# (https://nodejs.org or the distribution's nodejs package).
+# adds clang for fuzzing). Node.js and npm come from Debian's nodejs and
+# npm packages unless an npm is already on the PATH (a nodesource or nvm
+# installation, whose npm conflicts with Debian's).
 set -euo pipefail
 
 pkgs=(build-essential cmake pkg-config
       libsqlite3-dev libgit2-dev libsodium-dev libjansson-dev libcmocka-dev libmicrohttpd-dev
       git openssh-client openssh-server jq chromium chromium-l10n python3 curl iproute2 util-linux
       nginx fcgiwrap tinyproxy openssl "$@")
+command -v npm >/dev/null || pkgs+=(nodejs npm)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -27,7 +29,7 @@ fi
 # Browser test dependencies, pinned by tests/browser/package-lock.json.
 browser="$(cd "$(dirname "$0")/.." && pwd)/tests/browser"
 if ! command -v npm >/dev/null; then
-	echo "npm introuvable : installez Node.js (18 ou plus) pour les tests dans le navigateur" >&2
+	echo "npm introuvable après l'installation des paquets nodejs et npm" >&2
 	exit 1
 fi
 if ! cmp -s "$browser/package-lock.json" "$browser/node_modules/.ctsnode-lock" 2>/dev/null; then
