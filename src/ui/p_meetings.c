@@ -128,6 +128,12 @@ static void details(ui_req *r, const json_t *m)
 	H("<dt>Statut</dt><dd>%s</dd></dl>", ui_meeting_status_label(ui_str(m, "status")));
 }
 
+/* A held meeting (or one without a status: held) takes attendance. */
+static int takes_attendance(const char *status)
+{
+	return strcmp(status, "prevue") != 0 && strcmp(status, "annulee") != 0 && strcmp(status, "approuvee") != 0;
+}
+
 /* What can be done to the meeting itself, by status. */
 static void status_panel(ui_req *r, const json_t *m, const ui_fs *fs)
 {
@@ -244,7 +250,8 @@ void ui_meeting_page(ui_req *r, const json_t *m, const ui_fs *fs)
 	details(r, m);
 	status_panel(r, m, fs);
 	ui_attendance_section(r, m, rows);
-	upload_form(r, r->param, fs);
+	if (takes_attendance(ui_str(m, "status")))
+		upload_form(r, r->param, fs);
 	related(r, r->param);
 	ui_page_end(r);
 	json_decref(rows);

@@ -93,6 +93,7 @@ m3=$(cts "$h" meeting add --body bureau --date "$(date -d '+2 months' +%F)" --ti
 code "$BASE/reunions/$m3" >/dev/null
 assert_contains "$(page)" "les présences se notent une fois la réunion tenue" "réunion prévue"
 grep -q 'action="/reunions/'"$m3"'/presences"' "$T/body" && fail "formulaire de présences sur une réunion prévue"
+grep -q 'name="sheet"' "$T/body" && fail "import de feuille proposé sur une réunion prévue"
 assert_eq "$(code -d "csrf=$csrf" -d status=approuvee "$BASE/reunions/$m1/statut")" 303 "approbation"
 assert_eq "$(cts "$h" meeting list --json | jq -r --arg id "$m1" '.[] | select(.id == $id) | .status')" approuvee "approuvée"
 code "$BASE/reunions/$m1" >/dev/null
