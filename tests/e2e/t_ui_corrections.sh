@@ -119,3 +119,12 @@ assert_contains "$(page)" "CASADEI" "membre retiré listé"
 assert_eq "$(code -d "csrf=$csrf" "$BASE/membres/$geslin/retablir")" 303 "rétablissement"
 assert_eq "$(cts "$h" member list --json | jq --arg id "$geslin" '[.[] | select(.id == $id)] | length')" 1 "membre rétabli"
 pass "nom vide : « obligatoire » ; membre retiré rétabli"
+
+# --- a clean stop (under ASan: no leak in the pages above)
+kill -TERM "$UI"
+set +e
+wait "$UI"
+st=$?
+set -e
+assert_eq "$st" 0 "code de sortie après SIGTERM"
+pass "arrêt propre"
