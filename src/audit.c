@@ -118,16 +118,6 @@ static int parse_time_ms(const char *s, uint64_t *ms)
 	return 0;
 }
 
-/* allowed_signers time format of region.c: "%Y%m%d%H%M%SZ" of an HLC. */
-static void hlc_signers_time(char out[32], uint64_t hlc)
-{
-	time_t t = (time_t)(CTS_HLC_MS(hlc) / 1000);
-	struct tm tm;
-
-	gmtime_r(&t, &tm);
-	strftime(out, 32, "%Y%m%d%H%M%SZ", &tm);
-}
-
 /* rm -rf of a directory this module created (no symlink is followed). */
 static void remove_tree(const char *path)
 {
@@ -199,6 +189,7 @@ typedef struct {
 	size_t nbr, cap_br;
 	json_t *findings; /* array */
 	size_t findings_total;
+	json_t *notices; /* array: what is as expected but worth saying (not findings) */
 	json_t *nodes;       /* node -> summary */
 	json_t *registry;    /* node -> entry */
 	json_t *reg_by_rid;  /* registry record id -> node */
@@ -250,26 +241,18 @@ static void summary_add(audit *a, const char *node, const char *field, json_int_
 		    s, field, json_integer(json_integer_value(json_object_get(s, field)) + delta));
 }
 
-/* Record a finding. node, commit, file, branch may be NULL; seq <= 0: none. */
-static void finding(audit *a, const char *kind, const char *node, int64_t seq,
-                    const git_oid *commit, const char *file, const char *branch_name,
-                    const char *fmt, ...) __attribute__((format(printf, 8, 9)));
-static void finding(audit *a, const char *kind, const char *node, int64_t seq,
-                    const git_oid *commit, const char *file, const char *branch_name,
-                    const char *fmt, ...)
+/* Append one {"kind", "node", "seq", "commit", "file", "branch", "detail"}
+ * to arr (at most CTS_AUDIT_MAX_FINDINGS kept). */
+static void entry_add(audit *a, json_t *arr, const char *kind, const char *node, int64_t seq,
+                      const git_oid *commit, const char *file, const char *branch_name,
+                      const char *fmt, va_list ap)
 {
 	char detail[DETAIL_MAX], hex[GIT_OID_HEXSZ + 1];
-	va_list ap;
 	json_t *f;
 
-	a->findings_total++;
-	if (node && cts_valid_node_id(node))
-		summary_add(a, node, "findings", 1);
-	if (json_array_size(a->findings) >= CTS_AUDIT_MAX_FINDINGS)
+	if (json_array_size(arr) >= CTS_AUDIT_MAX_FINDINGS)
 		return;
-	va_start(ap, fmt);
 	vsnprintf(detail, sizeof(detail), fmt, ap);
-	va_end(ap);
 	sanitize(detail);
 	if (commit)
 		oid_hex(hex, commit);
@@ -285,8 +268,42 @@ static void finding(audit *a, const char *kind, const char *node, int64_t seq,
 	json_object_set_new(f, "file", jstr(file));
 	json_object_set_new(f, "branch", jstr(branch_name));
 	json_object_set_new(f, "detail", json_string(detail));
-	if (json_array_append_new(a->findings, f) < 0)
+	if (json_array_append_new(arr, f) < 0)
 		a->oom = 1;
+}
+
+/* Record a finding. node, commit, file, branch may be NULL; seq <= 0: none. */
+static void finding(audit *a, const char *kind, const char *node, int64_t seq,
+                    const git_oid *commit, const char *file, const char *branch_name,
+                    const char *fmt, ...) __attribute__((format(printf, 8, 9)));
+static void finding(audit *a, const char *kind, const char *node, int64_t seq,
+                    const git_oid *commit, const char *file, const char *branch_name,
+                    const char *fmt, ...)
+{
+	va_list ap;
+
+	a->findings_total++;
+	if (node && cts_valid_node_id(node))
+		summary_add(a, node, "findings", 1);
+	va_start(ap, fmt);
+	entry_add(a, a->findings, kind, node, seq, commit, file, branch_name, fmt, ap);
+	va_end(ap);
+}
+
+/* Record a notice: expected, said, not a finding (the verdict and --state
+ * do not depend on it). */
+static void notice(audit *a, const char *kind, const char *node, int64_t seq,
+                   const git_oid *commit, const char *file, const char *branch_name,
+                   const char *fmt, ...) __attribute__((format(printf, 8, 9)));
+static void notice(audit *a, const char *kind, const char *node, int64_t seq,
+                   const git_oid *commit, const char *file, const char *branch_name,
+                   const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	entry_add(a, a->notices, kind, node, seq, commit, file, branch_name, fmt, ap);
+	va_end(ap);
 }
 
 static void progress(audit *a, const char *phase, int force)
@@ -1643,6 +1660,7 @@ static int check_changeset(chain_ctx *cc, vjob *j, const char *prev_id, int prev
 	if (seq > 1 && !prev_known)
 		ok = 0; /* the previous one is missing: reported as missing_changeset */
 	/* Enrolment: territory, role, revocation. */
+	int ignored = 0; /* a revoked node's later changeset: every node ignores it */
 	if (reg || (cc->seq1_pk && seq == 1)) {
 		const char *terr =
 		    reg ? json_string_value(json_object_get(reg, "territory")) : NULL;
@@ -1655,15 +1673,16 @@ static int check_changeset(chain_ctx *cc, vjob *j, const char *prev_id, int prev
 			ok = 0;
 		}
 		if (rev >= 0 && seq > rev) {
-			finding(a, "revoked_key", node, seq, cmt, path, b->name,
-			        "clé de %s révoquée : ses changesets ne sont valides que jusqu'au "
-			        "n°%lld",
-			        node, (long long)rev);
+			notice(a, "revoked_ignored", node, seq, cmt, path, b->name,
+			       "%s révoqué après le n°%lld : ce changeset est ignoré par tous les "
+			       "nœuds, comme prévu",
+			       node, (long long)rev);
 			ok = 0;
+			ignored = 1;
 		}
 	}
-	/* Write rules and clock. */
-	{
+	/* Write rules and clock (of what some node may apply). */
+	if (!ignored) {
 		const char *role = reg           ? json_string_value(json_object_get(reg, "role"))
 		                   : cc->seq1_pk ? "authority"
 		                                 : NULL;
@@ -2192,29 +2211,14 @@ static void check_allowed_signers(audit *a)
 			        "allowed_signers, ligne %d : namespaces=\"%s\" au lieu de "
 			        "\"git,cts-changeset\"",
 			        lineno, ns);
-		if (reg_revoked(e) >= 0) {
-			char want_vb[32];
-			hlc_signers_time(want_vb, (uint64_t)json_integer_value(
-			                              json_object_get(e, "_hlc_revoked_after")));
-			if (!vb[0])
-				finding(a, "allowed_signers_mismatch", principal, 0, &r->tip,
-				        "allowed_signers", "region",
-				        "allowed_signers : %s est révoqué (après le n°%lld) mais "
-				        "sa ligne n'a pas de valid-before",
-				        principal, (long long)reg_revoked(e));
-			else if (strcmp(vb, want_vb) != 0)
-				finding(a, "allowed_signers_mismatch", principal, 0, &r->tip,
-				        "allowed_signers", "region",
-				        "allowed_signers : valid-before=\"%s\" pour %s, la "
-				        "révocation date de %s",
-				        vb, principal, want_vb);
-		} else if (vb[0]) {
+		/* A revocation is a number (registry.md), never a date: see
+		 * cts_region_allowed_signers. */
+		if (vb[0])
 			finding(a, "allowed_signers_mismatch", principal, 0, &r->tip,
 			        "allowed_signers", "region",
-			        "allowed_signers : %s n'est pas révoqué mais sa ligne a "
-			        "valid-before=\"%s\"",
+			        "allowed_signers : la ligne de %s a valid-before=\"%s\" ; une "
+			        "révocation se lit par numéro (registry.md), sans date",
 			        principal, vb);
-		}
 	}
 	json_object_foreach(a->registry, node, e)
 	{
@@ -2943,6 +2947,7 @@ static void audit_dispose(audit *a)
 	}
 	free(a->br);
 	json_decref(a->findings);
+	json_decref(a->notices);
 	json_decref(a->nodes);
 	json_decref(a->registry);
 	json_decref(a->reg_by_rid);
@@ -2975,6 +2980,7 @@ int cts_audit_run(const char *path_or_url, const cts_audit_options *opt, json_t 
 	a.opt = opt ? opt : &none;
 	a.progress_every = a.opt->progress_every ? a.opt->progress_every : DEFAULT_PROGRESS_EVERY;
 	a.findings = json_array();
+	a.notices = json_array();
 	a.nodes = json_object();
 	a.registry = json_object();
 	a.reg_by_rid = json_object();
@@ -3138,6 +3144,7 @@ int cts_audit_run(const char *path_or_url, const cts_audit_options *opt, json_t 
 		rc = cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
 		goto cleanup;
 	}
+	json_object_set(out, "notices", a.notices);
 	/* What the verdict proves about completeness (docs/AUDIT.md). */
 	json_object_set_new(out, "completeness",
 	                    json_string(a.opt->n_expect_heads > 0 ||

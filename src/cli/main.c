@@ -1,6 +1,8 @@
 /* ctsnode: entry point, global options and the command table. */
 #include "cli.h"
 
+#include "passphrase.h"
+
 #include "crypto.h"
 #include "error.h"
 
@@ -21,6 +23,7 @@ static const cli_cmd commands[] = {
 	{ "remote", cmd_remote_settings, "accès au dépôt régional : show, token (jeton https)" },
 	{ "seal", cmd_seal, "sceller et signer les opérations saisies (sans réseau)" },
 	{ "import", cmd_import, "importer les changesets signés d'un dossier" },
+	{ "export", cmd_export, "écrire les saisies non acceptées par la région (pour les ressaisir)" },
 	{ "rebuild", cmd_rebuild, "reconstruire la vue locale depuis l'historique signé" },
 	{ "conflicts", cmd_conflicts, "modifications concurrentes à examiner" },
 	{ "report", cmd_report, "rapport d'activité (md, html, csv, json)" },
@@ -92,5 +95,9 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	c.prog = "ctsnode";
-	return cli_dispatch(&c, "", commands, argc - i, argv + i);
+	{
+		int ec = cli_dispatch(&c, "", commands, argc - i, argv + i);
+		cts_passphrase_free(c.pass);
+		return ec;
+	}
 }
