@@ -235,3 +235,25 @@ cleanup:
 	cts_passphrase_free(p);
 	return rc;
 }
+
+int cts_passphrase_check_new(const char *p)
+{
+	size_t chars = 0, words = 0;
+	int in_word = 0;
+
+	for (const unsigned char *q = (const unsigned char *)p; *q; q++) {
+		if ((*q & 0xC0) != 0x80)
+			chars++;
+		if (*q == ' ' || *q == '\t') {
+			in_word = 0;
+		} else if (!in_word) {
+			in_word = 1;
+			words++;
+		}
+	}
+	if (chars >= 12 || words >= 4)
+		return 0;
+	return cts_error_set(CTS_EINVAL, "phrase de passe trop courte (%zu caractère(s)) : il en faut au moins 12, ou "
+					 "4 mots (par exemple « girafe lundi parapluie rouge »). Choisissez-en une autre",
+			     chars);
+}

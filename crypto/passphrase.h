@@ -25,6 +25,10 @@
  * CTS_EAUTH; read error: CTS_EIO. */
 int cts_passphrase_get(char **out, const char *prompt, int confirm);
 
+/* A new key's passphrase: at least 12 characters (UTF-8 code points), or
+ * 4 words separated by spaces. CTS_EINVAL with a French message otherwise. */
+int cts_passphrase_check_new(const char *p);
+
 /* Wipes and frees; accepts NULL. */
 void cts_passphrase_free(char *p);
 

@@ -79,6 +79,11 @@ int cts_node_proxy(cts_node *n, char **out);
 /* Remember it (checked by the caller with cts_gitnet_proxy_check()). */
 int cts_node_set_proxy(cts_node *n, const char *proxy);
 
+/* Correct the authority key pinned at `init` (a wrong key given then):
+ * allowed on a territory node only while nothing was accepted from an
+ * authority (its registry holds no authority). `line` "ssh-ed25519 AAAA...". */
+int cts_node_set_authority_key(cts_node *n, const char *line);
+
 /* mkdir -p with mode 0700. */
 int cts_mkdirs(const char *path);
 

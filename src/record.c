@@ -620,6 +620,32 @@ static int self_stamp(cts_store *st, char **node, char **territory, int64_t *nex
 	return 0;
 }
 
+/* A device the region revoked takes no new entries: they could never be
+ * accepted (fork evidence, which only reports, is still written). */
+static int check_not_revoked(cts_store *st, const char *table)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (strcmp(table, "fork") == 0)
+		return 0;
+	if ((rc = cts_store_stmt(st, &s, "SELECT r.node, r.revoked_after FROM registry r JOIN meta m ON m.key = 'node'"
+					 " AND m.value = r.node WHERE r.revoked_after IS NOT NULL")) < 0)
+		return rc;
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		rc = cts_error_set(CTS_EINVAL,
+				   "ce poste (%s) a été révoqué par la région après son changeset n°%lld : il n'accepte plus de "
+				   "saisie. Exportez ce qui n'a pas été accepté (ctsnode export DOSSIER) pour le ressaisir sur le "
+				   "poste qui le remplace",
+				   (const char *)sqlite3_column_text(s, 0), (long long)sqlite3_column_int64(s, 1));
+		sqlite3_reset(s);
+		return rc;
+	}
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? 0 : cts_store_error(st, "lecture du registre");
+}
+
 static int local_write(cts_store *st, const char *table, const char *rid, const json_t *set)
 {
 	const cts_table_def *t = cts_table_find(table);
@@ -645,6 +671,8 @@ static int local_write(cts_store *st, const char *table, const char *rid, const 
 	if (!cts_valid_uuid(rid))
 		return cts_error_set(CTS_EINVAL, "identifiant d'enregistrement invalide « %.40s »", rid);
 	if (set && ((rc = cts_record_check_set(t, set)) < 0 || (rc = cts_rules_check_set(table, set, NULL)) < 0))
+		return rc;
+	if ((rc = check_not_revoked(st, table)) < 0)
 		return rc;
 	if ((rc = cts_store_begin(st)) < 0)
 		return rc;

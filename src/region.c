@@ -155,23 +155,18 @@ int cts_region_allowed_signers(cts_node *n, char **out)
 	int rc;
 
 	*out = NULL;
-	/* valid-before: the time of the revocation op (its HLC), so stock
-	 * tools still accept the node's earlier work with -Overify-time. */
-	if ((rc = cts_store_stmt(n->store, &s,
-				 "SELECT r.node, r.key, r.revoked_after, f.hlc FROM registry r LEFT JOIN fstate f"
-				 " ON f.tbl = 'registry' AND f.territory = r.territory AND f.rid = r.id AND f.field = 'revoked_after'"
-				 " WHERE r.node IS NOT NULL AND r.key IS NOT NULL ORDER BY r.node")) < 0)
+	/* No valid-before, revoked keys included: a revocation is a changeset
+	 * number (registry.md), never a date. A date lets stock git refuse a
+	 * valid changeset committed late (an offline queue) and accept a
+	 * back-dated invalid one; by number, every later changeset of a revoked
+	 * node is ignored by every node and is a notice of the audit. */
+	if ((rc = cts_store_stmt(n->store, &s, "SELECT node, key FROM registry WHERE node IS NOT NULL AND key IS NOT NULL"
+					       " ORDER BY node")) < 0)
 		return rc;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		char line[512], vb[64] = "";
-		if (sqlite3_column_type(s, 2) != SQLITE_NULL) {
-			time_t t = (time_t)(((uint64_t)sqlite3_column_int64(s, 3) >> 16) / 1000);
-			struct tm tm;
-			gmtime_r(&t, &tm);
-			strftime(vb, sizeof(vb), ",valid-before=\"%Y%m%d%H%M%SZ\"", &tm);
-		}
-		snprintf(line, sizeof(line), "%s namespaces=\"git,cts-changeset\"%s %s\n", (const char *)sqlite3_column_text(s, 0),
-			 vb, (const char *)sqlite3_column_text(s, 1));
+		char line[512];
+		snprintf(line, sizeof(line), "%s namespaces=\"git,cts-changeset\" %s\n", (const char *)sqlite3_column_text(s, 0),
+			 (const char *)sqlite3_column_text(s, 1));
 		cts_strbuf_add(&b, line);
 	}
 	sqlite3_reset(s);
@@ -228,4 +223,121 @@ int cts_region_nodes(cts_node *n, json_t **out)
 				 " ORDER BY r.role = 'authority' DESC, r.territory_code, r.node")) < 0)
 		return rc;
 	return cts_store_rows_json(n->store, s, out);
+}
+
+int cts_region_self_revocation(cts_node *n, int64_t *after, char *when, size_t when_size)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	*after = -1;
+	if (when_size)
+		when[0] = '\0';
+	if ((rc = cts_store_stmt(n->store, &s,
+				 "SELECT r.revoked_after, f.hlc FROM registry r LEFT JOIN fstate f ON f.tbl = 'registry'"
+				 " AND f.territory = r.territory AND f.rid = r.id AND f.field = 'revoked_after'"
+				 " WHERE r.node = ? AND r.revoked_after IS NOT NULL")) < 0)
+		return rc;
+	sqlite3_bind_text(s, 1, n->id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*after = sqlite3_column_int64(s, 0);
+		if (sqlite3_column_type(s, 1) != SQLITE_NULL && when_size) {
+			time_t t = (time_t)(((uint64_t)sqlite3_column_int64(s, 1) >> 16) / 1000);
+			struct tm tm;
+			gmtime_r(&t, &tm);
+			strftime(when, when_size, "%Y-%m-%d %H:%M UTC", &tm);
+		}
+	}
+	sqlite3_reset(s);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : cts_store_error(n->store, "lecture du registre");
+}
+
+int cts_region_pending_nodes(cts_node *n, json_t **out)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	*out = NULL;
+	if ((rc = cts_store_stmt(n->store, &s,
+				 "SELECT i.node, json_extract(CAST((SELECT j.body FROM inbox j WHERE j.node = i.node"
+				 " ORDER BY j.seq LIMIT 1) AS TEXT), '$.territory') AS territory, max(i.seq) AS last_seq,"
+				 " count(*) AS waiting FROM inbox i WHERE i.node NOT IN (SELECT node FROM registry"
+				 " WHERE node IS NOT NULL) AND i.node IS NOT ?1 GROUP BY i.node ORDER BY i.node")) < 0)
+		return rc;
+	sqlite3_bind_text(s, 1, n->id, -1, SQLITE_STATIC);
+	return cts_store_rows_json(n->store, s, out);
+}
+
+int cts_region_self_state(cts_node *n, const char **state, int64_t *revoked_after)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	*state = "not_enrolled";
+	*revoked_after = -1;
+	if ((rc = cts_store_stmt(n->store, &s, "SELECT revoked_after FROM registry WHERE node = ?")) < 0)
+		return rc;
+	sqlite3_bind_text(s, 1, n->id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*state = "enrolled";
+		if (sqlite3_column_type(s, 0) != SQLITE_NULL) {
+			*state = "revoked";
+			*revoked_after = sqlite3_column_int64(s, 0);
+		}
+	}
+	sqlite3_reset(s);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : cts_store_error(n->store, "lecture du registre");
+}
+
+int cts_region_replace(cts_node *n, const char *old, const char *new_node, const char *key_line,
+		       int64_t *revoked_after)
+{
+	cts_registry_entry cur;
+	sqlite3_stmt *s;
+	char *territory = NULL;
+	int rc, already = 0;
+
+	*revoked_after = -1;
+	if ((rc = require_authority(n)) < 0)
+		return rc;
+	if ((rc = cts_registry_get(n, old, &cur)) == CTS_ENOTFOUND)
+		return cts_error_set(CTS_ENOTFOUND, "le nœud %.64s n'est pas inscrit", old);
+	if (rc < 0)
+		return rc;
+	if (cur.revoked_after >= 0 || strcmp(cur.role, "authority") == 0) {
+		rc = cur.revoked_after >= 0
+			     ? cts_error_set(CTS_EEXISTS, "le nœud %s est déjà révoqué (après le n°%lld) : inscrivez le nouveau "
+							  "poste avec region enroll", old, (long long)cur.revoked_after)
+			     : cts_error_set(CTS_EINVAL, "l'autorité ne se remplace pas ainsi");
+		cts_registry_entry_dispose(&cur);
+		return rc;
+	}
+	territory = cur.territory;
+	cur.territory = NULL;
+	cts_registry_entry_dispose(&cur);
+	if ((rc = cts_store_stmt(n->store, &s, "SELECT coalesce(max(seq), 0) FROM changeset WHERE node = ?")) < 0)
+		goto out;
+	sqlite3_bind_text(s, 1, old, -1, SQLITE_STATIC);
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		*revoked_after = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW) {
+		rc = cts_store_error(n->store, "lecture de l'historique");
+		goto out;
+	}
+	if ((rc = cts_store_begin(n->store)) < 0)
+		goto out;
+	if ((rc = cts_region_enroll(n, new_node, territory, key_line, &already)) == 0 && already)
+		rc = cts_error_set(CTS_EEXISTS, "le nœud %s est déjà inscrit : choisissez un nouvel identifiant", new_node);
+	if (rc == 0)
+		rc = cts_region_revoke(n, old, *revoked_after);
+	if (rc == 0)
+		rc = cts_store_commit(n->store);
+	else
+		cts_store_rollback(n->store);
+out:
+	free(territory);
+	return rc;
 }

@@ -15,6 +15,13 @@ int cts_region_enroll(cts_node *n, const char *node, const char *territory, cons
 /* Revoke `node`: its changesets after `after_seq` are refused everywhere. */
 int cts_region_revoke(cts_node *n, const char *node, int64_t after_seq);
 
+/* A lost device, a forgotten passphrase: enrol `new_node` (its key line)
+ * for `old`'s territory and revoke `old` after the last changeset of it
+ * this node has accepted, in one transaction (sealed together: one signed
+ * change). *revoked_after: that number. */
+int cts_region_replace(cts_node *n, const char *old, const char *new_node, const char *key_line,
+		       int64_t *revoked_after);
+
 /* The OpenSSH allowed_signers text for every enrolled key (principal =
  * node id, namespaces="git,cts-changeset", valid-before for revoked keys),
  * sorted by node id. *out malloc'd. */
@@ -29,5 +36,20 @@ int cts_region_registry_text(cts_node *n, char **out);
  * applied here, 0 when none), "last_time" (its sealing time, or null),
  * "waiting" (received changesets pending, held or refused)}. */
 int cts_region_nodes(cts_node *n, json_t **out);
+
+/* Nodes not enrolled whose changesets wait here (a device waiting for its
+ * enrolment), as a new JSON array of {"node", "territory" (of its first
+ * waiting changeset as it says, unverified), "last_seq", "waiting"}. */
+int cts_region_pending_nodes(cts_node *n, json_t **out);
+
+/* This device's enrolment as the registry it holds says: "enrolled",
+ * "revoked" (*revoked_after set) or "not_enrolled" (its work waits for the
+ * region). Static string. */
+int cts_region_self_state(cts_node *n, const char **state, int64_t *revoked_after);
+
+/* This device's revocation as the registry it holds says: *after = the
+ * last valid changeset number, or -1 when not revoked; when (>= 32 bytes)
+ * the date of the revocation "AAAA-MM-JJ hh:mm UTC" ("" when unknown). */
+int cts_region_self_revocation(cts_node *n, int64_t *after, char *when, size_t when_size);
 
 #endif

@@ -291,10 +291,15 @@ static int is_int_kind(cts_rule_kind k)
 	return k == CTS_RULE_COUNT || k == CTS_RULE_SEQ;
 }
 
-/* The value of one field; v's table, field and label already set. */
-static int check_value(const cts_field_rule *r, const cts_field_def *def, const json_t *val, cts_rule_violation *v)
+/* The value of one field; v's table, field and label already set. A
+ * required field left empty says so on a new record; on a change, that
+ * it cannot be cleared. */
+static int check_value(const cts_field_rule *r, const cts_field_def *def, const json_t *val, int creating,
+		       cts_rule_violation *v)
 {
 	v->value[0] = '\0';
+	if ((!val || json_is_null(val)) && r->required && creating)
+		return refuse(v, CTS_EINVAL, "%s est obligatoire", r->label);
 	if (!val || json_is_null(val))
 		return r->required ? refuse(v, CTS_EINVAL, "%s est obligatoire : il ne peut pas être effacé (valeur nulle refusée)", r->label)
 				   : 0;
@@ -344,7 +349,7 @@ static int check(const char *table, const json_t *set, int creating, cts_rule_vi
 		}
 		v.field = r->field;
 		v.label = r->label;
-		if ((rc = check_value(r, cts_table_field(t, key), val, &v)) < 0)
+		if ((rc = check_value(r, cts_table_field(t, key), val, creating, &v)) < 0)
 			return fail(&v, out, rc);
 	}
 	for (size_t i = 0; creating && i < t->nfields; i++) {

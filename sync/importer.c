@@ -39,14 +39,16 @@ void cts_import_stats_dispose(cts_import_stats *st)
 	}
 }
 
-static void add_event(cts_import_stats *st, const char *node, int64_t seq, verdict v, const char *reason)
+/* ignored: a revoked node's changeset after its revocation, refused as
+ * expected (state "ignored" in the events; "refused" in the inbox). */
+static void add_event(cts_import_stats *st, const char *node, int64_t seq, verdict v, int ignored, const char *reason)
 {
 	if (!st)
 		return;
 	if (!st->events)
 		st->events = json_array();
-	json_array_append_new(st->events, json_pack("{s:s, s:I, s:s, s:s}", "node", node, "seq", (json_int_t)seq,
-						    "state", state_names[v], "reason", reason ? reason : ""));
+	json_array_append_new(st->events, json_pack("{s:s, s:I, s:s, s:s}", "node", node, "seq", (json_int_t)seq, "state",
+						    ignored ? "ignored" : state_names[v], "reason", reason ? reason : ""));
 }
 
 /* ---- inbox ---- */
@@ -171,6 +173,7 @@ typedef struct {
 	int wrote;      /* history files written, to be flushed before the commit */
 	int relayed;    /* versions copied from fork evidence into the inbox: another pass */
 	int final_pass; /* the last pass of a run: incidents are recorded */
+	int ignored;    /* refused as expected: written by a revoked node after its revocation */
 	cts_import_stats *st;
 } eval_ctx;
 
@@ -760,6 +763,7 @@ static verdict evaluate(cts_node *n, const char *node, int64_t seq, const char *
 		char num[32];
 		snprintf(num, sizeof(num), "%lld", (long long)reg.revoked_after);
 		v = refuse(e, "clé révoquée : changesets valides jusqu'au n°", num);
+		e->ignored = 1;
 		goto out;
 	}
 	if (strcmp(cs->territory, reg.territory) != 0) {
@@ -959,7 +963,7 @@ static int batch_apply(cts_node *n, batch *b, cts_import_stats *st, size_t *done
 		if ((rc = inbox_set(n, r->node, r->seq, r->id, state_names[v], e.reason)) < 0)
 			goto fail;
 		if (final_pass || v == EV_REFUSED)
-			add_event(st, r->node, r->seq, v, e.reason);
+			add_event(st, r->node, r->seq, v, e.ignored, e.reason);
 	}
 	/* The files the batch wrote reach the disk before the commit that
 	 * says they are applied. */
@@ -1281,14 +1285,36 @@ int cts_import_rebuild(cts_node *n, cts_import_stats *st)
 	return write_evidence(n, st);
 }
 
+/* An inbox row `i` written by a revoked node after its revocation. */
+#define IGNORED_WHERE                                                                                                  \
+	"SELECT 1 FROM registry r WHERE r.node = i.node AND r.revoked_after IS NOT NULL AND i.seq > r.revoked_after" \
+	" AND i.state = 'refused'"
+
 int cts_import_inbox(cts_node *n, const char *state, json_t **out)
 {
 	sqlite3_stmt *s;
 	int rc;
 
 	*out = NULL;
-	if ((rc = cts_store_stmt(n->store, &s, "SELECT node, seq, reason FROM inbox WHERE state = ? ORDER BY node, seq")) < 0)
+	if ((rc = cts_store_stmt(n->store, &s, "SELECT i.node, i.seq, i.reason FROM inbox i WHERE i.state = ?"
+					       " AND NOT EXISTS (" IGNORED_WHERE ") ORDER BY i.node, i.seq")) < 0)
 		return rc;
 	sqlite3_bind_text(s, 1, state, -1, SQLITE_TRANSIENT);
+	return cts_store_rows_json(n->store, s, out);
+}
+
+int cts_import_ignored(cts_node *n, json_t **out)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	*out = NULL;
+	if ((rc = cts_store_stmt(n->store, &s,
+				 "SELECT r.node, r.territory_code AS territory, r.revoked_after, count(DISTINCT i.seq) AS count,"
+				 " min(i.seq) AS first, max(i.seq) AS last FROM inbox i JOIN registry r ON r.node = i.node"
+				 " WHERE i.state = 'refused' AND r.revoked_after IS NOT NULL AND i.seq > r.revoked_after"
+				 " AND i.node IS NOT ?1 GROUP BY r.node ORDER BY r.node")) < 0)
+		return rc;
+	sqlite3_bind_text(s, 1, n->id, -1, SQLITE_STATIC);
 	return cts_store_rows_json(n->store, s, out);
 }

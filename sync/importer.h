@@ -64,5 +64,12 @@ int cts_import_rebuild(cts_node *n, cts_import_stats *st);
  * "refused"), by node and seq, as a new JSON array of {"node", "seq",
  * "reason"}. */
 int cts_import_inbox(cts_node *n, const char *state, json_t **out);
+/* (Refused changesets of a revoked node after its revocation number are
+ * not listed: they are ignored as expected, see cts_import_ignored.) */
+
+/* Changesets of revoked nodes (other than this one) written after their
+ * revocation and ignored as expected, one row per node, as a new JSON
+ * array of {"node", "territory", "revoked_after", "count", "first", "last"}. */
+int cts_import_ignored(cts_node *n, json_t **out);
 
 #endif

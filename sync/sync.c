@@ -1,5 +1,7 @@
 #include "sync.h"
 
+#include "commitsig.h"
+
 #include "branchcheck.h"
 #include "changeset.h"
 #include "error.h"
@@ -14,6 +16,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <sodium.h>
 #include <string.h>
 #include <time.h>
 #include <sys/stat.h>
@@ -109,10 +112,13 @@ static int open_repo(cts_node *n, const char *url, cts_gitrepo **repo)
 
 	*repo = NULL;
 	if (!remote)
-		return cts_error_set(CTS_EINVAL, "aucun dépôt régional configuré : indiquez --remote URL (il sera retenu)");
+		return cts_error_set(CTS_EINVAL, "aucun dépôt régional configuré : indiquez --remote URL (il sera retenu dès qu'il aura répondu)");
 	if ((rc = cts_gitnet_url_check(remote)) < 0)
 		return rc;
-	if (url && (!n->remote || strcmp(url, n->remote) != 0) && (rc = cts_node_set_remote(n, url)) < 0)
+	/* A network address is kept at once: unreachable the first time, it
+	 * cannot be told from being offline. A local path only once reached. */
+	if (url && !local_path_of(url) && (!n->remote || strcmp(url, n->remote) != 0) &&
+	    (rc = cts_node_set_remote(n, url)) < 0)
 		return rc;
 	if ((rc = cts_git_init()) < 0)
 		return rc;
@@ -702,6 +708,8 @@ static int push_refs(cts_node *n, cts_gitrepo *repo, int with_region, cts_sync_r
 	if ((rc = cts_store_meta_get_int(n->store, "last_seq", &last_seq, 0)) < 0 ||
 	    (rc = cts_store_meta_get_int(n->store, "pushed_seq", &pushed_seq, -1)) < 0)
 		return rc;
+	if (last_seq > pushed_seq)
+		r->sent = (int)(last_seq - (pushed_seq < 0 ? 0 : pushed_seq));
 	return pushed_seq == last_seq ? 0 : cts_store_meta_set_int(n->store, "pushed_seq", last_seq);
 }
 
@@ -746,8 +754,14 @@ cleanup:
 }
 
 /* The time of this successful exchange (meta "last_sync", RFC 3339 UTC). */
-static int record_last_sync(cts_node *n)
+static int record_last_sync(cts_node *n, const cts_sync_result *r)
 {
+	char what[96];
+	int rc;
+
+	snprintf(what, sizeof(what), "{\"sent\":%d,\"received\":%d}", r->sent, r->import.accepted);
+	if ((rc = cts_store_meta_set(n->store, "last_sync_summary", what)) < 0)
+		return rc;
 	time_t t = (time_t)(n->store->clock(n->store->clock_ctx) / 1000);
 	char when[32];
 	struct tm tm;
@@ -903,6 +917,76 @@ static int check_deleted(cts_node *n, cts_gitrepo *repo, cts_sync_result *r)
 	return 0;
 }
 
+/* Has this node ever fetched from the local path `remote`? (meta remote_reached; a node
+ * of an earlier version: its remembered remote once it synced or pushed.) */
+static int remote_reached(cts_node *n, const char *remote)
+{
+	char *v = NULL;
+	int yes;
+
+	if (meta_is(n, "remote_reached", remote))
+		return 1;
+	yes = n->remote && strcmp(remote, n->remote) == 0 &&
+	      (cts_store_meta_get(n->store, "last_sync", &v) == 0 || cts_store_meta_get(n->store, "pushed_seq", &v) == 0);
+	free(v);
+	cts_error_clear();
+	return yes;
+}
+
+/* The remote answered: remember it (--remote) and that it was reached. */
+static int remember_remote(cts_node *n, const char *url)
+{
+	const char *remote = url ? url : n->remote;
+	int rc;
+
+	if (url && (!n->remote || strcmp(url, n->remote) != 0) && (rc = cts_node_set_remote(n, url)) < 0)
+		return rc;
+	return meta_is(n, "remote_reached", remote) ? 0 : cts_store_meta_set(n->store, "remote_reached", remote);
+}
+
+/* Before anything was accepted from the authority: the region branch must
+ * be signed by the key pinned at `init`. Otherwise every changeset of the
+ * region waits "not enrolled" for ever: say the real cause once. */
+static int check_pinned_authority(cts_node *n, cts_gitrepo *repo)
+{
+	unsigned char pinned[32], signer[32];
+	char *line = NULL;
+	git_oid tip;
+	int rc;
+
+	if (n->role == CTS_ROLE_AUTHORITY || !n->authority_key || cts_key_parse_public_line(pinned, n->authority_key) < 0)
+		return 0;
+	if (cts_gitrepo_ref_oid(repo, "refs/remotes/origin/region", &tip) < 0) {
+		cts_error_clear();
+		return 0; /* no region branch yet */
+	}
+	{
+		sqlite3_stmt *s;
+		if ((rc = cts_store_stmt(n->store, &s, "SELECT 1 FROM registry WHERE role = 'authority' LIMIT 1")) < 0)
+			return rc;
+		rc = sqlite3_step(s);
+		sqlite3_reset(s);
+		if (rc == SQLITE_ROW)
+			return 0; /* the authority was recognised once: its key is settled */
+	}
+	/* Signed by another key: the pinned one is wrong. Unsigned or badly
+	 * signed (a commit someone else put there) is the incidents' business. */
+	rc = cts_commit_signer(repo, &tip, signer);
+	cts_error_clear();
+	if (rc != 0 || sodium_memcmp(signer, pinned, 32) == 0)
+		return 0;
+	cts_key_public_line(&line, signer, NULL);
+	rc = cts_error_set(CTS_EACCESS,
+			   "la clé de l'autorité donnée à l'initialisation ne correspond pas au dépôt régional : la branche "
+			   "region %s%s%s. Demandez la clé au coordinateur régional (« ctsnode key show » sur le nœud "
+			   "régional), vérifiez-la, puis corrigez ce poste : ctsnode rebuild --authority-key \"ssh-ed25519 "
+			   "AAAA...\" et relancez ctsnode sync. Rien n'a été importé ; vos saisies sont gardées",
+			   line ? "est signée par une autre clé : " : "n'est pas signée", line ? line : "",
+			   line ? "" : " par cette clé");
+	free(line);
+	return rc;
+}
+
 /* What can be checked and imported once the remote has been fetched. */
 static int after_fetch(cts_node *n, cts_gitrepo *repo, const cts_key *key, cts_sync_result *r, int region)
 {
@@ -914,7 +998,8 @@ static int after_fetch(cts_node *n, cts_gitrepo *repo, const cts_key *key, cts_s
 	remote_foreign(n, repo, own, r);
 	if (region)
 		remote_foreign(n, repo, "region", r);
-	if ((rc = check_deleted(n, repo, r)) < 0 || (rc = import_all(n, repo, r)) < 0)
+	if ((rc = check_pinned_authority(n, repo)) < 0 || (rc = check_deleted(n, repo, r)) < 0 ||
+	    (rc = import_all(n, repo, r)) < 0)
 		return rc;
 	/* Forks this node recorded are published with this sync. */
 	if (!region && r->import.evidence > 0 && (rc = cts_journal_seal(n, key, NULL)) < 0)
@@ -928,7 +1013,7 @@ static int sync_common(cts_node *n, const cts_key *key, const char *url, cts_syn
 {
 	cts_gitrepo *repo = NULL;
 	char offline[1024] = "";
-	int rc, fetch_rc;
+	int rc, fetch_rc, reached;
 
 	void (*progress)(size_t, size_t, void *) = r->import.progress;
 	void *progress_ctx = r->import.progress_ctx;
@@ -945,7 +1030,21 @@ static int sync_common(cts_node *n, const cts_key *key, const char *url, cts_syn
 		return rc;
 	r->import.published = branch_published;
 	r->import.published_ctx = repo;
+	reached = remote_reached(n, url ? url : n->remote);
 	fetch_rc = cts_gitrepo_fetch(repo);
+	/* A remote never reached is a setting to correct (a typo, a folder that
+	 * is not a repository), not an absence: said as such, not remembered. */
+	if (fetch_rc == CTS_ENET && !reached && local_path_of(url ? url : n->remote)) {
+		snprintf(offline, sizeof(offline), "%s", cts_error_message());
+		rc = cts_error_set(CTS_EACCESS,
+				   "le dépôt régional « %.300s » n'a jamais pu être atteint depuis ce poste (%.400s). Vérifiez "
+				   "l'adresse donnée à --remote (un dépôt git : chemin de la clé USB branchée, file://, ssh://, "
+				   "https://) ; elle n'a pas été retenue. Vos saisies sont gardées sur ce poste",
+				   url ? url : n->remote, offline);
+		goto out;
+	}
+	if (fetch_rc == 0 && (rc = remember_remote(n, url)) < 0)
+		goto out;
 	/* Why the remote is out of reach (proxy, timeout...), said at the end. */
 	if (fetch_rc == CTS_ENET)
 		snprintf(offline, sizeof(offline), "%s", cts_error_message());
@@ -972,7 +1071,7 @@ static int sync_common(cts_node *n, const cts_key *key, const char *url, cts_syn
 			      offline);
 	}
 	if (rc == 0 && json_array_size(r->blocked) == 0)
-		rc = record_last_sync(n);
+		rc = record_last_sync(n, r);
 	if (rc == 0)
 		cts_gitrepo_maintain(repo, LOOSE_OBJECTS_THRESHOLD);
 out:
@@ -983,6 +1082,49 @@ out:
 		if (rc == 0 && irc < 0)
 			rc = irc;
 	}
+	return rc;
+}
+
+int cts_sync_fetch_into(const char *home, const char *url)
+{
+	char path[4096], token[4096];
+	cts_gitrepo *repo = NULL;
+	int rc;
+
+	if (snprintf(path, sizeof(path), "%s/repo.git", home) >= (int)sizeof(path) ||
+	    snprintf(token, sizeof(token), "%s/%s", home, CTS_GITNET_TOKEN_FILE) >= (int)sizeof(token))
+		return cts_error_set(CTS_EINVAL, "chemin trop long : %.200s", home);
+	if ((rc = cts_gitnet_url_check(url)) < 0 || (rc = cts_git_init()) < 0)
+		return rc;
+	if ((rc = cts_gitrepo_open(&repo, path)) == 0 && (rc = cts_gitrepo_set_remote(repo, url)) == 0 &&
+	    (rc = cts_gitrepo_set_net(repo, token, NULL)) == 0)
+		rc = cts_gitrepo_fetch(repo);
+	cts_gitrepo_free(repo);
+	return rc;
+}
+
+int cts_sync_adopt_own_branch(cts_node *n)
+{
+	char local[128], remote[128], *path;
+	cts_gitrepo *repo = NULL;
+	git_oid tip;
+	int rc;
+
+	if (!(path = cts_node_path(n, "repo.git")))
+		return cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
+	rc = cts_gitrepo_open(&repo, path);
+	free(path);
+	if (rc < 0)
+		return rc;
+	branch_ref(local, sizeof(local), n->id, 0);
+	branch_ref(remote, sizeof(remote), n->id, 1);
+	if (cts_gitrepo_ref_oid(repo, local, &tip) == 0 || cts_gitrepo_ref_oid(repo, remote, &tip) < 0) {
+		cts_error_clear();
+		rc = 0; /* already there, or nothing published */
+	} else {
+		rc = cts_gitrepo_ref_set(repo, local, &tip);
+	}
+	cts_gitrepo_free(repo);
 	return rc;
 }
 

@@ -16,6 +16,7 @@
 typedef struct {
 	int committed;         /* own changesets committed by this run */
 	int pushed;            /* 1 if the push went through */
+	int sent;              /* own changesets the push delivered (offline queue included) */
 	int queued;            /* 1 if the remote was unreachable: work kept locally */
 	int checkpointed;      /* authority: heads signed */
 	cts_import_stats import;
@@ -52,6 +53,18 @@ int cts_sync_region_pull(cts_node *n, const cts_key *key, const char *url, cts_s
  * its branches), as
  * RFC 3339 UTC text. *out malloc'd; CTS_ENOTFOUND if never. */
 int cts_sync_last(cts_node *n, char **out);
+/* (What it did is kept as meta "last_sync_summary", JSON {"sent": own
+ * changesets delivered, "received": changesets accepted}.) */
+
+/* Recovery on a new machine (init --from-key): fetch the regional
+ * repository `url` into HOME/repo.git (created), nothing imported. Any
+ * failure is returned (CTS_ENET when unreachable): continuing a chain
+ * without its last published number would fork it. */
+int cts_sync_fetch_into(const char *home, const char *url);
+
+/* After such a recovery: the node's own branch in HOME/repo.git starts at
+ * the published one (its next commits extend it), when it has none yet. */
+int cts_sync_adopt_own_branch(cts_node *n);
 
 /* Commit files onto the region branch (authority), e.g. reports; signed.
  * CTS_EREJECT (incident recorded, nothing committed) when the remote

@@ -18,6 +18,10 @@ pick reunion-nouvelle secretaire-mouse-*-reunion-nouvelle-1280.png
 pick reunion secretaire-mouse-*-reunion-1280.png
 pick feuille-apercu secretaire-mouse-*-feuille-apercu-1280.png
 pick reunion-presences secretaire-mouse-*-reunion-presences-1280.png
+pick reunion-presence-corrigee secretaire-mouse-*-reunion-presence-corrigee-1280.png
+pick reunion-doublon secretaire-mouse-*-reunion-doublon-1280.png
+pick avis-retirer secretaire-mouse-*-avis-retirer-1280.png
+pick membres-retires secretaire-mouse-*-membres-retires-1280.png
 pick avis-nouveau secretaire-mouse-*-avis-nouveau-1280.png
 pick phrase-de-passe secretaire-mouse-*-phrase-de-passe-1280.png
 pick synchronisation secretaire-mouse-*-synchronisation-1280.png

@@ -81,16 +81,6 @@ int audit_parse_time_ms(const char *s, uint64_t *ms)
 	return 0;
 }
 
-/* allowed_signers time format of region.c: "%Y%m%d%H%M%SZ" of an HLC. */
-void audit_hlc_signers_time(char out[32], uint64_t hlc)
-{
-	time_t t = (time_t)(CTS_HLC_MS(hlc) / 1000);
-	struct tm tm;
-
-	gmtime_r(&t, &tm);
-	strftime(out, 32, "%Y%m%d%H%M%SZ", &tm);
-}
-
 /* rm -rf of a directory this module created (no symlink is followed). */
 void audit_remove_tree(const char *path)
 {
@@ -160,23 +150,18 @@ void audit_summary_add(audit *a, const char *node, const char *field, json_int_t
 		    s, field, json_integer(json_integer_value(json_object_get(s, field)) + delta));
 }
 
-/* Record a finding. node, commit, file, branch may be NULL; seq <= 0: none. */
-void audit_finding(audit *a, const char *kind, const char *node, int64_t seq,
-             const git_oid *commit, const char *file, const char *branch_name,
-             const char *fmt, ...)
+/* Append one {"kind", "node", "seq", "commit", "file", "branch", "detail"}
+ * to arr (at most CTS_AUDIT_MAX_FINDINGS kept). */
+static void entry_add(audit *a, json_t *arr, const char *kind, const char *node, int64_t seq,
+                      const git_oid *commit, const char *file, const char *branch_name,
+                      const char *fmt, va_list ap)
 {
 	char detail[DETAIL_MAX], hex[GIT_OID_HEXSZ + 1];
-	va_list ap;
 	json_t *f;
 
-	a->findings_total++;
-	if (node && cts_valid_node_id(node))
-		audit_summary_add(a, node, "findings", 1);
-	if (json_array_size(a->findings) >= CTS_AUDIT_MAX_FINDINGS)
+	if (json_array_size(arr) >= CTS_AUDIT_MAX_FINDINGS)
 		return;
-	va_start(ap, fmt);
 	vsnprintf(detail, sizeof(detail), fmt, ap);
-	va_end(ap);
 	audit_sanitize(detail);
 	if (commit)
 		audit_oid_hex(hex, commit);
@@ -192,8 +177,36 @@ void audit_finding(audit *a, const char *kind, const char *node, int64_t seq,
 	json_object_set_new(f, "file", audit_jstr(file));
 	json_object_set_new(f, "branch", audit_jstr(branch_name));
 	json_object_set_new(f, "detail", json_string(detail));
-	if (json_array_append_new(a->findings, f) < 0)
+	if (json_array_append_new(arr, f) < 0)
 		a->oom = 1;
+}
+
+/* Record a finding. node, commit, file, branch may be NULL; seq <= 0: none. */
+void audit_finding(audit *a, const char *kind, const char *node, int64_t seq,
+                   const git_oid *commit, const char *file, const char *branch_name,
+                   const char *fmt, ...)
+{
+	va_list ap;
+
+	a->findings_total++;
+	if (node && cts_valid_node_id(node))
+		audit_summary_add(a, node, "findings", 1);
+	va_start(ap, fmt);
+	entry_add(a, a->findings, kind, node, seq, commit, file, branch_name, fmt, ap);
+	va_end(ap);
+}
+
+/* Record a notice: expected, said, not a finding (the verdict and --state
+ * do not depend on it). */
+void audit_notice(audit *a, const char *kind, const char *node, int64_t seq,
+                  const git_oid *commit, const char *file, const char *branch_name,
+                  const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	entry_add(a, a->notices, kind, node, seq, commit, file, branch_name, fmt, ap);
+	va_end(ap);
 }
 
 void audit_progress(audit *a, const char *phase, int force)
@@ -306,6 +319,7 @@ static void audit_dispose(audit *a)
 	}
 	free(a->br);
 	json_decref(a->findings);
+	json_decref(a->notices);
 	json_decref(a->nodes);
 	json_decref(a->registry);
 	json_decref(a->reg_by_rid);
@@ -338,6 +352,7 @@ int cts_audit_run(const char *path_or_url, const cts_audit_options *opt, json_t 
 	a.opt = opt ? opt : &none;
 	a.progress_every = a.opt->progress_every ? a.opt->progress_every : DEFAULT_PROGRESS_EVERY;
 	a.findings = json_array();
+	a.notices = json_array();
 	a.nodes = json_object();
 	a.registry = json_object();
 	a.reg_by_rid = json_object();
@@ -501,6 +516,7 @@ int cts_audit_run(const char *path_or_url, const cts_audit_options *opt, json_t 
 		rc = cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
 		goto cleanup;
 	}
+	json_object_set(out, "notices", a.notices);
 	/* What the verdict proves about completeness (docs/AUDIT.md). */
 	json_object_set_new(out, "completeness",
 	                    json_string(a.opt->n_expect_heads > 0 ||

@@ -308,29 +308,14 @@ void audit_check_allowed_signers(audit *a)
 			        "allowed_signers, ligne %d : namespaces=\"%s\" au lieu de "
 			        "\"git,cts-changeset\"",
 			        lineno, ns);
-		if (audit_reg_revoked(e) >= 0) {
-			char want_vb[32];
-			audit_hlc_signers_time(want_vb, (uint64_t)json_integer_value(
-			                              json_object_get(e, "_hlc_revoked_after")));
-			if (!vb[0])
-				audit_finding(a, "allowed_signers_mismatch", principal, 0, &r->tip,
-				        "allowed_signers", "region",
-				        "allowed_signers : %s est révoqué (après le n°%lld) mais "
-				        "sa ligne n'a pas de valid-before",
-				        principal, (long long)audit_reg_revoked(e));
-			else if (strcmp(vb, want_vb) != 0)
-				audit_finding(a, "allowed_signers_mismatch", principal, 0, &r->tip,
-				        "allowed_signers", "region",
-				        "allowed_signers : valid-before=\"%s\" pour %s, la "
-				        "révocation date de %s",
-				        vb, principal, want_vb);
-		} else if (vb[0]) {
+		/* A revocation is a number (registry.md), never a date: see
+		 * cts_region_allowed_signers. */
+		if (vb[0])
 			audit_finding(a, "allowed_signers_mismatch", principal, 0, &r->tip,
-			        "allowed_signers", "region",
-			        "allowed_signers : %s n'est pas révoqué mais sa ligne a "
-			        "valid-before=\"%s\"",
-			        principal, vb);
-		}
+			              "allowed_signers", "region",
+			              "allowed_signers : la ligne de %s a valid-before=\"%s\" ; une "
+			              "révocation se lit par numéro (registry.md), sans date",
+			              principal, vb);
 	}
 	json_object_foreach(a->registry, node, e)
 	{

@@ -324,6 +324,7 @@ static int check_changeset(chain_ctx *cc, vjob *j, const char *prev_id, int prev
 	if (seq > 1 && !prev_known)
 		ok = 0; /* the previous one is missing: reported as missing_changeset */
 	/* Enrolment: territory, role, revocation. */
+	int ignored = 0; /* a revoked node's later changeset: every node ignores it */
 	if (reg || (cc->seq1_pk && seq == 1)) {
 		const char *terr =
 		    reg ? json_string_value(json_object_get(reg, "territory")) : NULL;
@@ -336,15 +337,16 @@ static int check_changeset(chain_ctx *cc, vjob *j, const char *prev_id, int prev
 			ok = 0;
 		}
 		if (rev >= 0 && seq > rev) {
-			audit_finding(a, "revoked_key", node, seq, cmt, path, b->name,
-			        "clé de %s révoquée : ses changesets ne sont valides que jusqu'au "
-			        "n°%lld",
-			        node, (long long)rev);
+			audit_notice(a, "revoked_ignored", node, seq, cmt, path, b->name,
+			             "%s révoqué après le n°%lld : ce changeset est ignoré par tous les "
+			             "nœuds, comme prévu",
+			             node, (long long)rev);
 			ok = 0;
+			ignored = 1;
 		}
 	}
-	/* Write rules and clock. */
-	{
+	/* Write rules and clock (of what some node may apply). */
+	if (!ignored) {
 		const char *role = reg           ? json_string_value(json_object_get(reg, "role"))
 		                   : cc->seq1_pk ? "authority"
 		                                 : NULL;

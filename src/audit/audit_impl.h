@@ -72,6 +72,7 @@ typedef struct {
 	branch *br;
 	size_t nbr, cap_br;
 	json_t *findings; /* array */
+	json_t *notices;  /* array: what is as expected but worth saying (not findings) */
 	size_t findings_total;
 	json_t *nodes;       /* node -> summary */
 	json_t *registry;    /* node -> entry */
@@ -152,7 +153,6 @@ json_t *audit_jstr(const char *s);
 void audit_oid_hex(char out[GIT_OID_HEXSZ + 1], const git_oid *oid);
 int audit_is_hex(const char *s, size_t n);
 int audit_parse_time_ms(const char *s, uint64_t *ms);
-void audit_hlc_signers_time(char out[32], uint64_t hlc);
 void audit_remove_tree(const char *path);
 int audit_make_tmpdir(char *buf, size_t size, const char *what);
 json_t *audit_node_summary(audit *a, const char *node);
@@ -160,6 +160,9 @@ void audit_summary_add(audit *a, const char *node, const char *field, json_int_t
 void audit_finding(audit *a, const char *kind, const char *node, int64_t seq,
              const git_oid *commit, const char *file, const char *branch_name,
              const char *fmt, ...) __attribute__((format(printf, 8, 9)));
+void audit_notice(audit *a, const char *kind, const char *node, int64_t seq,
+                  const git_oid *commit, const char *file, const char *branch_name,
+                  const char *fmt, ...) __attribute__((format(printf, 8, 9)));
 void audit_progress(audit *a, const char *phase, int force);
 void audit_changeset_path(char *buf, size_t size, const char *node, int64_t seq, int sig);
 branch *audit_find_branch(audit *a, const char *name);

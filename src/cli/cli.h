@@ -29,6 +29,8 @@ typedef struct {
 	int json;              /* --json */
 	const char *prog;      /* "ctsnode member add", for messages */
 	int all_territories;   /* listings: rows of every territory (a territory column) */
+	char *pass;            /* the key passphrase once it opened the key: asked once per
+	                          command (sodium memory, wiped by main) */
 } cli_ctx;
 
 typedef enum { OPT_STR, OPT_FLAG, OPT_INT, OPT_LIST } cli_opt_kind;
@@ -154,6 +156,7 @@ int cmd_region_publish(cli_ctx *c, int argc, char **argv);
 int cmd_audit(cli_ctx *c, int argc, char **argv);
 int cmd_remote_settings(cli_ctx *c, int argc, char **argv);
 int cmd_ui(cli_ctx *c, int argc, char **argv);
+int cmd_export(cli_ctx *c, int argc, char **argv);
 
 /* Progress on stderr when it is a terminal (long imports). */
 void cli_progress(size_t done, size_t total, void *ctx);

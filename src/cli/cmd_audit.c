@@ -104,6 +104,21 @@ static void print_verdict_ok(const json_t *r)
 	}
 }
 
+/* What is as expected but worth saying (a revoked node's later
+ * changesets, ignored by every node). */
+static void print_notices(const json_t *notices)
+{
+	size_t i;
+	json_t *v;
+
+	if (json_array_size(notices) == 0)
+		return;
+	printf("\nAvis (pas des constats : rien à réparer) :\n");
+	json_array_foreach((json_t *)notices, i, v)
+		printf("  nœud %s, n°%lld : %s\n", cli_str(v, "node"),
+		       (long long)json_integer_value(json_object_get(v, "seq")), cli_str(v, "detail"));
+}
+
 static void print_human(const json_t *r)
 {
 	const json_t *nodes = json_object_get(r, "nodes"),
@@ -158,6 +173,7 @@ static void print_human(const json_t *r)
 		           ? "recalculé à l'identique depuis l'historique qu'il cite."
 		           : "NE correspond PAS à l'historique (voir les constats).");
 	}
+	print_notices(json_object_get(r, "notices"));
 	if (total == 0) {
 		print_verdict_ok(r);
 		return;

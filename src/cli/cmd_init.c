@@ -5,10 +5,12 @@
 #include "gitnet.h"
 #include "key.h"
 #include "passphrase.h"
+#include "recover.h"
 #include "sync.h"
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const char init_help[] =
 	"Usage : ctsnode [--home DOSSIER] init --territory CODE --node NOEUD --authority-key \"ssh-ed25519 AAAA...\"\n"
@@ -21,7 +23,13 @@ static const char init_help[] =
 	"  --node NOEUD           identifiant de ce poste, par exemple rouen-elbeuf-secretariat\n"
 	"  --authority-key CLE    clé publique du nœud régional (ctsnode key show sur ce nœud)\n"
 	"  --remote URL           dépôt git régional (chemin, file://, git://, ssh://, https://)\n"
-	"  --no-passphrase        clé non chiffrée (démonstrations et tests uniquement)\n";
+	"  --no-passphrase        clé non chiffrée (démonstrations et tests uniquement)\n"
+	"\n"
+	"Nouveau poste qui reprend la clé d'un poste disparu (ctsnode key export FICHIER) :\n"
+	"  ctsnode init --from-key FICHIER --remote URL [--authority-key CLE]\n"
+	"récupère le dépôt régional, retrouve le nœud signé par cette clé et continue sa chaîne\n"
+	"après le dernier numéro publié. Refusé si le dépôt est injoignable (continuer à l'aveugle\n"
+	"ferait une bifurcation). L'ancien poste ne doit plus jamais servir.\n";
 
 static const char region_init_help[] =
 	"Usage : ctsnode [--home DOSSIER] region init --region CODE --node NOEUD [--remote URL] [--no-passphrase]\n"
@@ -41,7 +49,9 @@ int cli_create_node(cli_ctx *c, const cts_node_params *p_in, int no_passphrase)
 		return cli_usage(c, "%s", cts_error_message());
 	if ((rc = cts_node_home_resolve(&home, c->home_flag)) < 0)
 		return cli_fail(c, rc);
-	if (!no_passphrase && (rc = cts_passphrase_get(&pass, "Phrase de passe du nouveau nœud : ", 1)) < 0) {
+	if (!no_passphrase && ((rc = cts_passphrase_get(&pass, "Phrase de passe du nouveau nœud : ", 1)) < 0 ||
+			       (rc = cts_passphrase_check_new(pass)) < 0)) {
+		cts_passphrase_free(pass);
 		free(home);
 		return cli_fail(c, rc);
 	}
@@ -75,22 +85,106 @@ int cli_create_node(cli_ctx *c, const cts_node_params *p_in, int no_passphrase)
 	return EXIT_OK;
 }
 
+/* The key file given is the one of a node: check its passphrase, copy it
+ * to HOME/node.key (0600). */
+static int install_key(const char *file, const char *home)
+{
+	char dest[4096], *data = NULL, *pass = NULL;
+	size_t len = 0;
+	cts_key *key = NULL;
+	int enc = 0, rc;
+
+	if (snprintf(dest, sizeof(dest), "%s/node.key", home) >= (int)sizeof(dest))
+		return cts_error_set(CTS_EINVAL, "chemin trop long : %.200s", home);
+	if (access(dest, F_OK) == 0 || (snprintf(dest, sizeof(dest), "%s/node.db", home), access(dest, F_OK) == 0))
+		return cts_error_set(CTS_EEXISTS, "un nœud existe déjà dans %s", home);
+	snprintf(dest, sizeof(dest), "%s/node.key", home);
+	if ((rc = cts_key_file_is_encrypted(file, &enc)) < 0)
+		return rc;
+	if (enc && (rc = cts_passphrase_get(&pass, "Phrase de passe de la clé : ", 0)) < 0)
+		return rc;
+	if ((rc = cts_key_load(&key, file, pass)) == 0 && (rc = cts_read_file(file, 1 << 16, &data, &len)) == 0 &&
+	    (rc = cts_mkdirs(home)) == 0)
+		rc = cts_write_file_atomic(dest, data, len, 0600);
+	cts_key_free(key);
+	cts_passphrase_free(pass);
+	free(data);
+	return rc;
+}
+
+static int init_from_key(cli_ctx *c, const char *file, const char *url, const char *authority_key)
+{
+	cts_recover_hints h = { .authority_key = authority_key };
+	cts_import_stats st = { 0 };
+	cts_recover_info info;
+	cts_node *n = NULL;
+	char *home = NULL, keypath[4096];
+	int rc, ec = EXIT_OK;
+
+	if (!url)
+		return cli_usage(c, "--from-key demande --remote URL : la chaîne continue depuis le dépôt régional");
+	if (cts_gitnet_url_check(url) < 0)
+		return cli_usage(c, "%s", cts_error_message());
+	if ((rc = cts_node_home_resolve(&home, c->home_flag)) < 0 || (rc = install_key(file, home)) < 0) {
+		free(home);
+		return cli_fail(c, rc);
+	}
+	snprintf(keypath, sizeof(keypath), "%s/node.key", home);
+	if ((rc = cts_sync_fetch_into(home, url)) < 0) {
+		unlink(keypath); /* nothing half-made: try again once the remote answers */
+		rc = cts_error_prefix(rc == CTS_ENET ? CTS_EACCESS : rc,
+				      "poste non créé : le dépôt régional doit répondre pour connaître le dernier numéro "
+				      "publié par ce nœud (continuer sans lui ferait une bifurcation) ; ");
+		free(home);
+		return cli_fail(c, rc);
+	}
+	if ((rc = cts_recover_node(&n, home, &h, &st, &info)) == 0)
+		rc = cts_sync_adopt_own_branch(n);
+	if (rc < 0) {
+		unlink(keypath);
+		ec = cli_fail(c, rc);
+	} else if (c->json) {
+		json_t *o = json_pack("{s:s, s:s, s:I}", "node", n->id, "territory", n->territory, "last_seq",
+				      (json_int_t)info.last_seq);
+		cli_print_json(o);
+		json_decref(o);
+	} else {
+		printf("Poste repris : nœud %s (%s %s), dernier changeset publié : n°%lld ; le prochain sera le n°%lld.\n"
+		       "L'ancien poste ne doit plus jamais servir (il ferait une bifurcation).\n"
+		       "Prochaine étape : ctsnode sync\n",
+		       n->id, n->role == CTS_ROLE_AUTHORITY ? "région" : "territoire", n->territory,
+		       (long long)info.last_seq, (long long)info.last_seq + 1);
+	}
+	cts_recover_info_dispose(&info);
+	cts_import_stats_dispose(&st);
+	cts_node_free(n);
+	free(home);
+	return ec;
+}
+
 int cmd_init(cli_ctx *c, int argc, char **argv)
 {
 	cts_node_params p = { .role = CTS_ROLE_TERRITORY };
+	const char *from_key = NULL;
 	int no_pass = 0, npos, ec;
 	char *pos[1];
 	const cli_opt opts[] = {
-		{ "territory", OPT_STR, &p.territory, 1 },
-		{ "node", OPT_STR, &p.node_id, 1 },
-		{ "authority-key", OPT_STR, &p.authority_key, 1 },
+		{ "territory", OPT_STR, &p.territory, 0 },
+		{ "node", OPT_STR, &p.node_id, 0 },
+		{ "authority-key", OPT_STR, &p.authority_key, 0 },
 		{ "remote", OPT_STR, &p.remote, 0 },
 		{ "no-passphrase", OPT_FLAG, &no_pass, 0 },
+		{ "from-key", OPT_STR, &from_key, 0 },
 		{ NULL, 0, NULL, 0 },
 	};
 
 	if (cli_parse(c, argc, argv, opts, init_help, pos, 0, &npos, &ec) < 0)
 		return ec;
+	if (from_key)
+		return init_from_key(c, from_key, p.remote, p.authority_key);
+	if (!p.territory || !p.node_id || !p.authority_key)
+		return cli_usage(c, "l'option --%s est obligatoire",
+				 !p.territory ? "territory" : !p.node_id ? "node" : "authority-key");
 	return cli_create_node(c, &p, no_pass);
 }
 
@@ -150,10 +244,47 @@ static int key_show(cli_ctx *c, int argc, char **argv)
 	return EXIT_OK;
 }
 
+static const char key_export_help[] =
+	"Usage : ctsnode [--home DOSSIER] key export FICHIER\n"
+	"\n"
+	"Écrit la clé du poste, chiffrée par sa phrase de passe, dans FICHIER (0600) : à garder en lieu\n"
+	"sûr (clé USB au coffre). Sur un nouveau poste : ctsnode init --from-key FICHIER --remote URL.\n"
+	"Une clé sans phrase de passe (--no-passphrase) ne s'exporte pas.\n";
+
+static int key_export(cli_ctx *c, int argc, char **argv)
+{
+	cts_node *n = NULL;
+	char *pos[1], *src = NULL, *data = NULL;
+	size_t len = 0;
+	int npos, ec, rc, enc = 0;
+
+	if (cli_parse(c, argc, argv, NULL, key_export_help, pos, 1, &npos, &ec) < 0)
+		return ec;
+	if (npos != 1)
+		return cli_usage(c, "le fichier où écrire la clé est attendu");
+	if ((ec = cli_open_node(c, &n)) != 0)
+		return ec;
+	if (!(src = cts_node_path(n, "node.key")))
+		rc = cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
+	else if ((rc = cts_key_file_is_encrypted(src, &enc)) == 0 && !enc)
+		rc = cts_error_set(CTS_EINVAL, "la clé de ce poste n'a pas de phrase de passe : elle ne s'exporte pas");
+	if (rc == 0 && (rc = cts_read_file(src, 1 << 16, &data, &len)) == 0)
+		rc = cts_write_file_atomic(pos[0], data, len, 0600);
+	free(src);
+	free(data);
+	cts_node_free(n);
+	if (rc < 0)
+		return cli_fail(c, rc);
+	if (!c->json)
+		printf("Clé chiffrée écrite dans %s. Gardez-la en lieu sûr, avec sa phrase de passe ailleurs.\n", pos[0]);
+	return EXIT_OK;
+}
+
 int cmd_key(cli_ctx *c, int argc, char **argv)
 {
 	static const cli_cmd cmds[] = {
 		{ "show", key_show, "afficher la clé publique du nœud" },
+		{ "export", key_export, "écrire la clé chiffrée dans un fichier (sauvegarde)" },
 		{ NULL, NULL, NULL },
 	};
 	return cli_dispatch(c, "key", cmds, argc, argv);

@@ -3,7 +3,9 @@
 
 #include "region.h"
 
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 static const char enroll_help[] =
 	"Usage : ctsnode [--home DOSSIER] region enroll --node NOEUD --territory CODE --key \"ssh-ed25519 AAAA...\"\n"
@@ -71,6 +73,48 @@ static int region_revoke(cli_ctx *c, int argc, char **argv)
 	return EXIT_OK;
 }
 
+static const char replace_help[] =
+	"Usage : ctsnode [--home DOSSIER] region replace --node ANCIEN --new-node NOUVEAU --key \"ssh-ed25519 AAAA...\"\n"
+	"\n"
+	"Poste perdu, volé, ou phrase de passe oubliée : inscrit le nouveau poste pour le même territoire\n"
+	"et révoque l'ancien après le dernier changeset reçu de lui ici, en une seule modification signée\n"
+	"(publiée au prochain region pull). Faites d'abord un region pull pour recevoir tout ce que\n"
+	"l'ancien poste a publié. La clé est celle qu'affiche « ctsnode key show » sur le nouveau poste.\n";
+
+static int region_replace(cli_ctx *c, int argc, char **argv)
+{
+	const char *old = NULL, *new_node = NULL, *key = NULL;
+	const cli_opt opts[] = {
+		{ "node", OPT_STR, &old, 1 },
+		{ "new-node", OPT_STR, &new_node, 1 },
+		{ "key", OPT_STR, &key, 1 },
+		{ NULL, 0, NULL, 0 },
+	};
+	cts_node *n;
+	char *pos[1];
+	int npos, ec, rc;
+	int64_t after = -1;
+
+	if (cli_parse(c, argc, argv, opts, replace_help, pos, 0, &npos, &ec) < 0)
+		return ec;
+	if ((ec = cli_open_node(c, &n)) != 0)
+		return ec;
+	rc = cts_region_replace(n, old, new_node, key, &after);
+	cts_node_free(n);
+	if (rc < 0)
+		return cli_fail(c, rc);
+	if (c->json) {
+		json_t *o = json_pack("{s:s, s:s, s:I}", "node", old, "new_node", new_node, "revoked_after", (json_int_t)after);
+		cli_print_json(o);
+		json_decref(o);
+	} else {
+		printf("Nœud %s inscrit à la place de %s, révoqué après son n°%lld (ses changesets jusque-là restent "
+		       "acceptés).\nProchaine étape : ctsnode region pull, pour publier ce changement.\n",
+		       new_node, old, (long long)after);
+	}
+	return EXIT_OK;
+}
+
 static int region_signers(cli_ctx *c, int argc, char **argv)
 {
 	static const char help[] = "Usage : ctsnode [--home DOSSIER] region allowed-signers\n\n"
@@ -92,11 +136,83 @@ static int region_signers(cli_ctx *c, int argc, char **argv)
 	return EXIT_OK;
 }
 
+static const char list_help[] =
+	"Usage : ctsnode [--home DOSSIER] region list [--json]\n"
+	"\n"
+	"Liste les postes du registre tel que ce nœud le connaît : territoire, rôle, état (inscrit,\n"
+	"révoqué après le n°N, changesets en attente), dernier numéro reçu et date de son scellement.\n";
+
+static const char *state_label(const json_t *e, char *buf, size_t size)
+{
+	json_t *rev = json_object_get(e, "revoked_after");
+
+	if (json_is_integer(rev))
+		snprintf(buf, size, "révoqué après le n°%lld", (long long)json_integer_value(rev));
+	else if (json_integer_value(json_object_get(e, "waiting")) > 0)
+		snprintf(buf, size, "inscrit, %lld en attente", (long long)json_integer_value(json_object_get(e, "waiting")));
+	else
+		snprintf(buf, size, "inscrit");
+	return buf;
+}
+
+static int region_list(cli_ctx *c, int argc, char **argv)
+{
+	cts_node *n;
+	json_t *rows = NULL, *pend = NULL, *e;
+	char *pos[1];
+	size_t i;
+	int npos, ec, rc;
+
+	if (cli_parse(c, argc, argv, NULL, list_help, pos, 0, &npos, &ec) < 0)
+		return ec;
+	if ((ec = cli_open_node(c, &n)) != 0)
+		return ec;
+	if ((rc = cts_region_nodes(n, &rows)) == 0)
+		rc = cts_region_pending_nodes(n, &pend);
+	cts_node_free(n);
+	if (rc < 0) {
+		json_decref(rows);
+		return cli_fail(c, rc);
+	}
+	json_array_foreach(rows, i, e) {
+		json_t *rev = json_object_get(e, "revoked_after");
+		char buf[64];
+		json_object_set_new(e, "state", json_string(json_is_integer(rev) ? "revoked" : "enrolled"));
+		json_object_set_new(e, "state_text", json_string(state_label(e, buf, sizeof(buf))));
+	}
+	json_array_foreach(pend, i, e) {
+		json_object_set_new(e, "role", json_string("territory"));
+		json_object_set_new(e, "state", json_string("pending"));
+		json_object_set_new(e, "state_text", json_string("pas encore inscrit"));
+		json_object_set_new(e, "revoked_after", json_null());
+		json_object_set_new(e, "last_time", json_null());
+	}
+	json_array_extend(rows, pend);
+	json_decref(pend);
+	if (c->json) {
+		cli_print_json(rows);
+	} else {
+		printf("%-28s %-20s %-10s %-28s %8s  %s\n", "Poste", "Territoire", "Rôle", "État", "Dernier", "Scellé le");
+		json_array_foreach(rows, i, e) {
+			const char *t = json_string_value(json_object_get(e, "last_time"));
+			const char *terr = json_string_value(json_object_get(e, "territory"));
+			printf("%-28s %-20s %-10s %-28s %8lld  %s\n", cli_str(e, "node"), terr ? terr : "?",
+			       strcmp(cli_str(e, "role"), "authority") == 0 ? "région" : "territoire",
+			       cli_str(e, "state_text"), (long long)json_integer_value(json_object_get(e, "last_seq")),
+			       t ? t : "—");
+		}
+	}
+	json_decref(rows);
+	return EXIT_OK;
+}
+
 int cmd_region(cli_ctx *c, int argc, char **argv)
 {
 	static const cli_cmd cmds[] = {
 		{ "init", cmd_region_init, "créer le nœud régional (autorité)" },
 		{ "enroll", region_enroll, "inscrire le poste d'un territoire" },
+		{ "replace", region_replace, "remplacer un poste perdu : inscrire le nouveau, révoquer l'ancien" },
+		{ "list", region_list, "lister les postes : territoire, rôle, état, dernier numéro" },
 		{ "pull", cmd_region_pull, "importer tous les postes, signer un point de contrôle, publier" },
 		{ "publish", cmd_region_publish, "publier le rapport régional de l'année, signé" },
 		{ "revoke", region_revoke, "révoquer un poste après un numéro de changeset" },

@@ -3,6 +3,8 @@
 
 #include "error.h"
 #include "gitnet.h"
+#include "record.h"
+#include "region.h"
 #include "sync.h"
 
 #include <string.h>
@@ -79,6 +81,69 @@ static int is_blocked_detail(const cts_sync_result *r, const char *reason)
 	return 0;
 }
 
+/* 1 when this territory device is not in the registry it holds (yet). */
+static int not_enrolled(const cts_node *n)
+{
+	const char *state = "enrolled";
+	int64_t rev;
+
+	if (n->role == CTS_ROLE_AUTHORITY || cts_region_self_state((cts_node *)n, &state, &rev) < 0)
+		cts_error_clear();
+	return strcmp(state, "not_enrolled") == 0;
+}
+
+/* Changesets of revoked nodes ignored as expected: one line. */
+static void print_ignored(const json_t *events)
+{
+	size_t i, count = 0;
+	json_t *e;
+
+	json_array_foreach(events, i, e)
+		if (strcmp(cli_str(e, "state"), "ignored") == 0)
+			count++;
+	if (count)
+		printf("%zu changeset(s) de poste(s) révoqué(s), postérieur(s) à leur révocation : ignoré(s), comme prévu.\n",
+		       count);
+}
+
+/* This device was revoked by the region: what was accepted, what was not,
+ * what to do. Returns 1 when revoked (the sync then exits 1). */
+static int print_revoked(cli_ctx *c, cts_node *n, json_t *o)
+{
+	int64_t after = -1, last = 0, pending = 0;
+	char when[40];
+
+	if (cts_region_self_revocation(n, &after, when, sizeof(when)) < 0 || after < 0) {
+		cts_error_clear();
+		return 0;
+	}
+	cts_store_meta_get_int(n->store, "last_seq", &last, 0);
+	cts_record_pending_ops(n->store, &pending);
+	if (o) {
+		json_t *rv = json_pack("{s:I, s:I, s:I}", "valid_up_to", (json_int_t)after, "last_seq", (json_int_t)last,
+				       "unsealed_ops", (json_int_t)pending);
+		json_object_set_new(rv, "date", *when ? json_string(when) : json_null());
+		json_object_set_new(o, "revoked", rv);
+		return 1;
+	}
+	(void)c;
+	printf("RÉVOQUÉ : la région a révoqué ce poste (%s)%s%s, à partir de son changeset n°%lld.\n", n->id,
+	       *when ? " le " : "", when, (long long)(after + 1));
+	printf("  Accepté : ses changesets n°1 à n°%lld.\n", (long long)after);
+	if (last > after)
+		printf("  Non accepté : ses changesets n°%lld à n°%lld, ignorés par tous les autres postes.\n",
+		       (long long)(after + 1), (long long)last);
+	if (pending > 0)
+		printf("  Non accepté : %lld saisie(s) pas encore scellée(s), gardée(s) sur ce poste.\n", (long long)pending);
+	printf("  Ce poste n'accepte plus de saisie.\n");
+	if (last > after || pending > 0)
+		printf("  Prochaine étape : ctsnode export DOSSIER, puis faites ressaisir ce qui n'a pas été accepté sur le\n"
+		       "  poste qui remplace celui-ci (docs/GUIDE.md, « Changer de poste, perdre un poste, oublier sa phrase de passe »).\n");
+	else
+		printf("  Rien n'est perdu. Prochaine étape : travaillez sur le poste qui remplace celui-ci.\n");
+	return 1;
+}
+
 static void print_summary(cli_ctx *c, const cts_node *n, const cts_sync_result *r, int rc, int sealed)
 {
 	size_t i;
@@ -88,12 +153,18 @@ static void print_summary(cli_ctx *c, const cts_node *n, const cts_sync_result *
 		printf("%d changeset(s) scellé(s) et signé(s).\n", sealed);
 	if (r->committed)
 		printf("%d changeset(s) déposé(s) sur la branche du poste.\n", r->committed);
-	if (rc != CTS_ENET && rc != CTS_EREJECT && rc != CTS_EACCESS)
+	if (rc != CTS_ENET && rc != CTS_EREJECT && rc != CTS_EACCESS) {
 		cli_print_import(c, &r->import);
+		print_ignored(r->import.events);
+	}
 	if (r->checkpointed)
 		printf("Point de contrôle signé pour %d nœud(s).\n", r->checkpointed);
-	if (r->pushed)
+	if (r->pushed && !not_enrolled(n))
 		printf("Envoyé au dépôt régional%s.\n", json_array_size(r->blocked) ? " (sauf la branche bloquée)" : "");
+	else if (r->pushed)
+		printf("Déposé dans le dépôt régional, mais ce poste n'est pas encore inscrit par la région : son travail\n"
+		       "attend l'inscription (il n'est accepté nulle part avant). Prochaine étape : donnez au coordinateur\n"
+		       "régional la clé de ce poste (ctsnode key show) ; il l'inscrit (region enroll), puis relancez ctsnode sync.\n");
 	json_array_foreach(r->findings, i, f)
 		if (!is_blocked_detail(r, cli_str(f, "reason")))
 			printf("  CONSTAT %s : %s\n", cli_str(f, "node"), cli_str(f, "reason"));
@@ -111,7 +182,8 @@ static int run(cli_ctx *c, int argc, char **argv, int region)
 	cts_node *n;
 	struct cts_key *key = NULL;
 	char *pos[1];
-	int npos, ec, rc, sealed = 0;
+	int npos, ec, rc, sealed = 0, is_revoked = 0; /* or not enrolled: exit 1 */
+	int64_t revoked = -1;
 
 	if (cli_parse(c, argc, argv, opts, region ? pull_help : sync_help, pos, 0, &npos, &ec) < 0)
 		return ec;
@@ -123,7 +195,13 @@ static int run(cli_ctx *c, int argc, char **argv, int region)
 		cts_node_free(n);
 		return cli_fail(c, rc);
 	}
-	if ((ec = cli_seal(c, n, &sealed)) != 0 || (ec = cli_load_key(c, n, &key)) != 0) {
+	/* A device known to be revoked seals nothing more: it would be ignored. */
+	if ((rc = cts_region_self_revocation(n, &revoked, NULL, 0)) < 0) {
+		ec = cli_fail(c, rc);
+		cts_node_free(n);
+		return ec;
+	}
+	if ((revoked < 0 && (ec = cli_seal(c, n, &sealed)) != 0) || (ec = cli_load_key(c, n, &key)) != 0) {
 		cts_node_free(n);
 		return ec;
 	}
@@ -142,10 +220,18 @@ static int run(cli_ctx *c, int argc, char **argv, int region)
 		json_object_set_new(o, "fork_records", json_integer(r.import.evidence));
 		if (rc < 0)
 			json_object_set_new(o, "error", json_string(cts_error_message()));
+		if (rc == 0)
+			is_revoked = print_revoked(c, n, o);
+		if (rc == 0 && not_enrolled(n)) {
+			json_object_set_new(o, "enrolled", json_false());
+			is_revoked = 1;
+		}
 		cli_print_json(o);
 		json_decref(o);
 	} else {
 		print_summary(c, n, &r, rc, sealed);
+		if (rc == 0)
+			is_revoked = print_revoked(c, n, NULL) || not_enrolled(n);
 	}
 	cts_node_free(n);
 	if (rc < 0) {
@@ -157,7 +243,7 @@ static int run(cli_ctx *c, int argc, char **argv, int region)
 		cts_sync_result_dispose(&r);
 		return cli_fail(c, rc);
 	}
-	ec = (has_refusal(r.import.events) || json_array_size(r.findings) > 0 || json_array_size(r.blocked) > 0)
+	ec = (is_revoked || has_refusal(r.import.events) || json_array_size(r.findings) > 0 || json_array_size(r.blocked) > 0)
 		     ? EXIT_FINDINGS
 		     : EXIT_OK;
 	cts_sync_result_dispose(&r);

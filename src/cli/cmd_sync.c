@@ -12,10 +12,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Three tries when the passphrase is typed (terminal) or read line by line
+ * (CTSNODE_PASSPHRASE_FD); one from CTSNODE_PASSPHRASE. */
+static int key_tries(void)
+{
+	return getenv("CTSNODE_PASSPHRASE") ? 1 : 3;
+}
+
 int cli_load_key(cli_ctx *c, cts_node *n, cts_key **out)
 {
 	char *path = cts_node_path(n, "node.key"), *pass = NULL;
-	int enc = 0, rc;
+	int enc = 0, rc, tries = key_tries();
 
 	*out = NULL;
 	if (!path)
@@ -25,10 +32,30 @@ int cli_load_key(cli_ctx *c, cts_node *n, cts_key **out)
 		free(path);
 		return cli_fail(c, cts_error_set(CTS_EIO, "%s", CTS_STORE_READ_ONLY));
 	}
-	if ((rc = cts_key_file_is_encrypted(path, &enc)) == 0 && enc)
-		rc = cts_passphrase_get(&pass, "Phrase de passe du nœud : ", 0);
-	if (rc == 0)
-		rc = cts_key_load(out, path, pass);
+	if ((rc = cts_key_file_is_encrypted(path, &enc)) == 0 && !enc)
+		rc = cts_key_load(out, path, NULL);
+	else if (rc == 0 && c->pass)
+		rc = cts_key_load(out, path, c->pass); /* asked once per command */
+	else if (rc == 0) {
+		char wrong[256] = "";
+		for (int i = 1; i <= tries; i++) {
+			if ((rc = cts_passphrase_get(&pass, "Phrase de passe du nœud : ", 0)) < 0) {
+				if (wrong[0]) /* nothing more to read: the wrong one is the news */
+					rc = cts_error_set(CTS_EAUTH, "%s", wrong);
+				break;
+			}
+			if ((rc = cts_key_load(out, path, pass)) == 0 || rc != CTS_EAUTH || i == tries)
+				break;
+			snprintf(wrong, sizeof(wrong), "%s", cts_error_message());
+			fprintf(stderr, "%s : essayez encore (%d essai(s) restant(s)).\n", wrong, tries - i);
+			cts_passphrase_free(pass);
+			pass = NULL;
+		}
+		if (rc == 0) {
+			c->pass = pass;
+			pass = NULL;
+		}
+	}
 	cts_passphrase_free(pass);
 	free(path);
 	return rc < 0 ? cli_fail(c, rc) : 0;
@@ -74,6 +101,8 @@ int cli_print_import(cli_ctx *c, const cts_import_stats *st)
 		printf("%d preuve(s) de bifurcation enregistrée(s) par ce poste : elles partent avec le sync.\n", st->evidence);
 	json_array_foreach(st->events, i, e) {
 		const char *state = cli_str(e, "state");
+		if (strcmp(state, "ignored") == 0)
+			continue; /* a revoked node's later work: summed up by the caller */
 		printf("  %s %s n°%lld : %s\n",
 		       strcmp(state, "refused") == 0 ? "REFUSÉ" : strcmp(state, "held") == 0 ? "retenu" : "en attente",
 		       cli_str(e, "node"), (long long)json_integer_value(json_object_get(e, "seq")), cli_str(e, "reason"));
@@ -192,7 +221,10 @@ static const char rebuild_help[] =
 	"jamais effacée. Les saisies qui n'avaient pas encore été scellées (seal ou sync) sont\n"
 	"perdues avec l'ancienne base. Les options ne servent que si l'historique ne suffit pas :\n"
 	"  --node NOEUD, --territory CODE   identité d'un poste qui n'a encore rien signé\n"
-	"  --authority-key CLE              clé de l'autorité, si plusieurs nœuds s'en réclament\n";
+	"  --authority-key CLE              clé de l'autorité, si plusieurs nœuds s'en réclament\n"
+	"\n"
+	"Base intacte : --authority-key CLE corrige la clé de l'autorité donnée par erreur à\n"
+	"l'initialisation, tant que rien n'a été accepté de l'autorité (le premier sync le dit).\n";
 
 /* The database was lost or damaged and has just been rebuilt. */
 static int print_recovery(cli_ctx *c, cts_node *n, const cts_recover_info *info, const cts_import_stats *st)
@@ -240,7 +272,7 @@ static int print_recovery(cli_ctx *c, cts_node *n, const cts_recover_info *info,
 }
 
 /* node.db intact: drop the view and replay (the same digest expected). */
-static int rebuild_intact(cli_ctx *c, cts_import_stats *st)
+static int rebuild_intact(cli_ctx *c, cts_import_stats *st, const char *authority_key)
 {
 	cts_node *n;
 	char before[65], after[65];
@@ -252,6 +284,13 @@ static int rebuild_intact(cli_ctx *c, cts_import_stats *st)
 		cts_node_free(n);
 		return cli_fail(c, cts_error_set(CTS_EIO, "%s", CTS_STORE_READ_ONLY));
 	}
+	/* The authority key given at init was wrong: corrected, then replayed. */
+	if (authority_key && (rc = cts_node_set_authority_key(n, authority_key)) < 0) {
+		cts_node_free(n);
+		return cli_fail(c, rc);
+	}
+	if (authority_key && !c->json)
+		printf("Clé de l'autorité corrigée : %s\n", n->authority_key);
 	if ((rc = cts_record_digest(n->store, before)) < 0 || (rc = cts_import_rebuild(n, st)) < 0 ||
 	    (rc = cts_record_digest(n->store, after)) < 0) {
 		cts_node_free(n);
@@ -296,7 +335,7 @@ static int rebuild_run(cli_ctx *c, int argc, char **argv)
 	if (rc < 0)
 		ec = cli_fail(c, rc);
 	else if (!info.needed)
-		ec = rebuild_intact(c, &st);
+		ec = rebuild_intact(c, &st, h.authority_key);
 	else
 		ec = print_recovery(c, n, &info, &st);
 	cts_recover_info_dispose(&info);

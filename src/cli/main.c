@@ -1,6 +1,8 @@
 /* ctsnode: entry point, global options and the command table. */
 #include "cli.h"
 
+#include "passphrase.h"
+
 #include "crypto.h"
 #include "error.h"
 
@@ -10,17 +12,18 @@
 
 static const cli_cmd commands[] = {
 	{ "init", cmd_init, "créer le nœud d'un territoire (clé, base locale)" },
-	{ "region", cmd_region, "nœud régional : init, enroll, revoke, pull, publish" },
-	{ "key", cmd_key, "afficher la clé publique du nœud" },
+	{ "region", cmd_region, "nœud régional : init, enroll, replace, list, revoke, pull, publish" },
+	{ "key", cmd_key, "clé du nœud : show (clé publique), export (sauvegarde)" },
 	{ "member", cmd_member, "membres du conseil : add, list, update, remove, restore" },
 	{ "meeting", cmd_meeting, "réunions : add, list, update, approve, reopen, cancel, restore" },
-	{ "attendance", cmd_attendance, "présences : import d'une feuille, list" },
+	{ "attendance", cmd_attendance, "présences : import d'une feuille, set, remove, list" },
 	{ "opinion", cmd_opinion, "avis rendus : add, list, update, withdraw, restore" },
 	{ "contribution", cmd_contribution, "contributions : add, list, update, withdraw, restore" },
 	{ "sync", cmd_sync, "sceller, envoyer au dépôt régional, récupérer et importer" },
 	{ "remote", cmd_remote_settings, "accès au dépôt régional : show, token (jeton https)" },
 	{ "seal", cmd_seal, "sceller et signer les opérations saisies (sans réseau)" },
 	{ "import", cmd_import, "importer les changesets signés d'un dossier" },
+	{ "export", cmd_export, "écrire les saisies non acceptées par la région (pour les ressaisir)" },
 	{ "rebuild", cmd_rebuild, "reconstruire la vue locale depuis l'historique signé" },
 	{ "conflicts", cmd_conflicts, "modifications concurrentes à examiner" },
 	{ "report", cmd_report, "rapport d'activité (md, html, csv, json)" },
@@ -92,5 +95,9 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	c.prog = "ctsnode";
-	return cli_dispatch(&c, "", commands, argc - i, argv + i);
+	{
+		int ec = cli_dispatch(&c, "", commands, argc - i, argv + i);
+		cts_passphrase_free(c.pass);
+		return ec;
+	}
 }

@@ -25,6 +25,8 @@ static const route routes[] = {
 	{ 0, "/membres.csv", ui_page_members_csv, R_TERR },
 	{ 0, "/membres/nouveau", ui_page_member_new, R_TERR },
 	{ 1, "/membres", ui_post_member_add, R_TERR },
+	{ 0, "/membres/retires", ui_page_members_removed, R_TERR },
+	{ 1, "/membres/*/retablir", ui_post_member_restore, R_TERR },
 	{ 0, "/membres/*", ui_page_member_edit, R_TERR },
 	{ 1, "/membres/*", ui_post_member_update, R_TERR },
 	{ 0, "/membres/*/retirer", ui_page_member_remove, R_TERR },
@@ -33,15 +35,36 @@ static const route routes[] = {
 	{ 0, "/reunions/nouvelle", ui_page_meeting_new, R_TERR },
 	{ 1, "/reunions", ui_post_meeting_add, R_TERR },
 	{ 0, "/reunions/*", ui_page_meeting, R_TERR },
+	{ 1, "/reunions/*/presences", ui_post_attendance, R_TERR },
+	{ 0, "/reunions/*/modifier", ui_page_meeting_edit, R_TERR },
+	{ 1, "/reunions/*/modifier", ui_post_meeting_update, R_TERR },
+	{ 1, "/reunions/*/statut", ui_post_meeting_status, R_TERR },
+	{ 1, "/reunions/*/rouvrir", ui_post_meeting_reopen, R_TERR },
+	{ 0, "/reunions/*/annuler", ui_page_meeting_cancel, R_TERR },
+	{ 1, "/reunions/*/annuler", ui_post_meeting_cancel, R_TERR },
+	{ 0, "/reunions/*/retablir", ui_page_meeting_restore, R_TERR },
+	{ 1, "/reunions/*/retablir", ui_post_meeting_restore, R_TERR },
 	{ 1, "/reunions/*/feuille", ui_post_sheet_preview, R_TERR },
 	{ 1, "/reunions/*/feuille/confirmer", ui_post_sheet_confirm, R_TERR },
 	{ 1, "/reunions/*/feuille/abandonner", ui_post_sheet_drop, R_TERR },
 	{ 0, "/avis", ui_page_opinions, R_TERR },
 	{ 0, "/avis/nouveau", ui_page_opinion_new, R_TERR },
 	{ 1, "/avis", ui_post_opinion_add, R_TERR },
+	{ 0, "/avis/*", ui_page_opinion_edit, R_TERR },
+	{ 1, "/avis/*", ui_post_opinion_update, R_TERR },
+	{ 0, "/avis/*/retirer", ui_page_opinion_withdraw, R_TERR },
+	{ 1, "/avis/*/retirer", ui_post_opinion_withdraw, R_TERR },
+	{ 0, "/avis/*/retablir", ui_page_opinion_restore, R_TERR },
+	{ 1, "/avis/*/retablir", ui_post_opinion_restore, R_TERR },
 	{ 0, "/contributions", ui_page_contributions, R_TERR },
 	{ 0, "/contributions/nouvelle", ui_page_contribution_new, R_TERR },
 	{ 1, "/contributions", ui_post_contribution_add, R_TERR },
+	{ 0, "/contributions/*", ui_page_contribution_edit, R_TERR },
+	{ 1, "/contributions/*", ui_post_contribution_update, R_TERR },
+	{ 0, "/contributions/*/retirer", ui_page_contribution_withdraw, R_TERR },
+	{ 1, "/contributions/*/retirer", ui_post_contribution_withdraw, R_TERR },
+	{ 0, "/contributions/*/retablir", ui_page_contribution_restore, R_TERR },
+	{ 1, "/contributions/*/retablir", ui_post_contribution_restore, R_TERR },
 	{ 0, "/conflits", ui_page_conflicts, R_ALL },
 	{ 1, "/conflits/*", ui_post_conflict_resolve, R_ALL },
 	{ 0, "/rapports", ui_page_reports, R_ALL },
@@ -173,7 +196,7 @@ void ui_session_drop_upload(ui_session *s)
 	s->up_data = NULL;
 	s->up_len = 0;
 	s->up_meeting[0] = s->up_name[0] = '\0';
-	s->up_create = 0;
+	s->up_create = s->up_absent = s->up_replace = 0;
 }
 
 void ui_session_lock(ui_session *s)

@@ -18,6 +18,7 @@
 
 #include "html.h"
 #include "node.h"
+#include "opinion.h"
 #include "request.h"
 
 #include <jansson.h>
@@ -46,7 +47,7 @@ typedef struct {
 	char *up_data;
 	size_t up_len;
 	char up_name[128];
-	int up_create;
+	int up_create, up_absent, up_replace; /* cts_attendance_options chosen */
 	/* A one-time notice shown by the next page (after a redirect). */
 	char flash[1024];
 } ui_session;
@@ -200,6 +201,11 @@ void ui_error_page(ui_req *r, int status, const char *title, const char *message
  * words; not found: 404; invalid: 400; else 500). */
 void ui_fail_page(ui_req *r, int rc, const char *title);
 
+/* A library message in the words of a page: command-line advice
+ * ("(ctsnode ...)", "--again", "--replace"...) dropped or said as the
+ * page's controls. Into out (len bytes); returns out. */
+const char *ui_plain(const char *msg, char *out, size_t len);
+
 /* Form pieces (all escape their text). */
 void ui_form_begin(ui_req *r, const char *action, int multipart, const char *cls);
 void ui_form_end(ui_req *r);
@@ -262,15 +268,38 @@ void ui_page_meetings(ui_req *r);
 void ui_page_meeting_new(ui_req *r);
 void ui_post_meeting_add(ui_req *r);
 void ui_page_meeting(ui_req *r);
+void ui_post_attendance(ui_req *r);
+void ui_page_meeting_edit(ui_req *r);
+void ui_post_meeting_update(ui_req *r);
+void ui_post_meeting_status(ui_req *r);
+void ui_post_meeting_reopen(ui_req *r);
+void ui_page_meeting_cancel(ui_req *r);
+void ui_post_meeting_cancel(ui_req *r);
+void ui_page_meeting_restore(ui_req *r);
+void ui_post_meeting_restore(ui_req *r);
 void ui_post_sheet_preview(ui_req *r);
 void ui_post_sheet_confirm(ui_req *r);
 void ui_post_sheet_drop(ui_req *r);
 void ui_page_opinions(ui_req *r);
 void ui_page_opinion_new(ui_req *r);
 void ui_post_opinion_add(ui_req *r);
+void ui_page_opinion_edit(ui_req *r);
+void ui_post_opinion_update(ui_req *r);
+void ui_page_opinion_withdraw(ui_req *r);
+void ui_post_opinion_withdraw(ui_req *r);
+void ui_page_opinion_restore(ui_req *r);
+void ui_post_opinion_restore(ui_req *r);
 void ui_page_contributions(ui_req *r);
 void ui_page_contribution_new(ui_req *r);
 void ui_post_contribution_add(ui_req *r);
+void ui_page_contribution_edit(ui_req *r);
+void ui_post_contribution_update(ui_req *r);
+void ui_page_contribution_withdraw(ui_req *r);
+void ui_post_contribution_withdraw(ui_req *r);
+void ui_page_contribution_restore(ui_req *r);
+void ui_post_contribution_restore(ui_req *r);
+void ui_page_members_removed(ui_req *r);
+void ui_post_member_restore(ui_req *r);
 void ui_page_conflicts(ui_req *r);
 void ui_post_conflict_resolve(ui_req *r);
 void ui_page_reports(ui_req *r);
@@ -290,6 +319,34 @@ void ui_page_sync_state(ui_req *r);
 void ui_page_passphrase(ui_req *r);
 void ui_post_passphrase(ui_req *r);
 void ui_post_lock(ui_req *r);
+
+/* ---- p_meetings.c, p_attendance.c: a meeting's page ---- */
+
+/* The meeting of the route (r->param) as a new reference, the node open;
+ * NULL after a failure page. */
+json_t *ui_load_meeting(ui_req *r);
+/* "Séance plénière du 16/06/2020" into buf. */
+void ui_meeting_title(const json_t *m, char *buf, size_t len);
+/* The meeting's page; fs (may be NULL): a refused form of the page. */
+void ui_meeting_page(ui_req *r, const json_t *m, const ui_fs *fs);
+/* The attendance of meeting m (rows: cts_attendance_list) as the list
+ * of its roll with a choice per person. */
+void ui_attendance_section(ui_req *r, const json_t *m, const json_t *rows);
+
+/* The import options of a sheet as checkboxes (fs: what was typed). */
+void ui_sheet_options(ui_req *r, const ui_fs *fs);
+
+/* ---- p_records.c, p_record_fix.c: Avis, Contributions ---- */
+
+/* The add (rec NULL) or edit form of an opinion / a contribution. */
+void ui_opinion_form(ui_req *r, const ui_fs *fs, const json_t *rec);
+void ui_contribution_form(ui_req *r, const ui_fs *fs, const json_t *rec);
+/* The three vote counts of the form into f: NULL, or the field refused
+ * with its message in msg. */
+const char *ui_form_votes(ui_req *r, cts_opinion_fields *f, char *msg, size_t len);
+/* Under an edit form: the link to withdraw the record, or to restore it
+ * when its status is `withdrawn` (base: "/avis", "/contributions"). */
+void ui_record_status_link(ui_req *r, const char *base, const json_t *rec, const char *withdrawn);
 
 /* Shared by the pages that start a job needing the key: the passphrase
  * page when the key is encrypted and none is kept, else the job. */

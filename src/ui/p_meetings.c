@@ -7,7 +7,6 @@
 #include "error.h"
 #include "meeting.h"
 #include "opinion.h"
-#include "sheet.h"
 #include "tables.h"
 
 #include <stdio.h>
@@ -16,9 +15,6 @@
 
 #define H(...) ui_html_f(&r->page, __VA_ARGS__)
 
-static const char *const meeting_fields[] = { "body", "date", "title", "place", "status", NULL };
-static const char *const statuses[] = { "tenue", "prevue", "annulee", NULL };
-static const char *const status_labels[] = { "Tenue", "Prévue", "Annulée", NULL };
 
 /* ---- list ---- */
 
@@ -91,62 +87,10 @@ void ui_page_meetings(ui_req *r)
 
 /* ---- add ---- */
 
-static void meeting_form(ui_req *r, const ui_fs *fs)
-{
-	r->errors_in_page = fs->error || fs->busy;
-	ui_page_begin(r, "Ajouter une réunion", "meetings");
-	ui_error_summary(r, fs, "body");
-	ui_form_begin(r, "/reunions", 0, "form");
-	ui_select(r, fs, "body", "Instance", cts_bodies, cts_body_labels, NULL, NULL, UI_F_REQUIRED);
-	ui_input(r, fs, "date", "Date", "date", NULL, "Le jour de la réunion.", UI_F_REQUIRED);
-	ui_input(r, fs, "title", "Titre", "text", NULL, "Par exemple : Consultation Ségur de la santé.",
-		 UI_F_REQUIRED | UI_F_WIDE);
-	ui_input(r, fs, "place", "Lieu", "text", NULL, NULL, UI_F_WIDE);
-	ui_select(r, fs, "status", "Statut", statuses, status_labels, "tenue", NULL, 0);
-	H("<div class=\"buttons\">");
-	ui_button(r, "Enregistrer la réunion", NULL);
-	H("<a class=\"button secondary\" href=\"/reunions\">Annuler</a></div>");
-	ui_form_end(r);
-	ui_page_end(r);
-}
-
-void ui_page_meeting_new(ui_req *r)
-{
-	ui_fs fs = { 0 };
-
-	meeting_form(r, &fs);
-}
-
-void ui_post_meeting_add(ui_req *r)
-{
-	cts_meeting_fields f = { 0 };
-	ui_fs fs = { .values = r->form };
-	char id[37], loc[64];
-	int rc;
-
-	f.body = ui_form_get(r->form, "body");
-	f.date = ui_form_get(r->form, "date");
-	f.title = ui_form_get(r->form, "title");
-	f.place = ui_form_get(r->form, "place");
-	f.status = ui_form_get(r->form, "status");
-	if (f.place && !*f.place)
-		f.place = NULL;
-	if (f.status && !*f.status)
-		f.status = NULL;
-	if ((rc = ui_open(r)) < 0 || (rc = cts_meeting_add(r->node, &f, id)) < 0) {
-		ui_fs_refuse(r, &fs, rc, "meeting", meeting_fields);
-		meeting_form(r, &fs);
-		return;
-	}
-	ui_flash(r, "Réunion enregistrée. Vous pouvez maintenant importer sa feuille de présence.");
-	snprintf(loc, sizeof(loc), "/reunions/%s", id);
-	ui_redirect(r, loc);
-}
-
 /* ---- a meeting's page ---- */
 
 /* The meeting of the route (new reference) or a failure page. */
-static json_t *load_meeting(ui_req *r)
+json_t *ui_load_meeting(ui_req *r)
 {
 	json_t *list = NULL, *m;
 	int rc;
@@ -166,7 +110,7 @@ static json_t *load_meeting(ui_req *r)
 	return m;
 }
 
-static void meeting_title(const json_t *m, char *buf, size_t len)
+void ui_meeting_title(const json_t *m, char *buf, size_t len)
 {
 	char d[11];
 
@@ -184,38 +128,47 @@ static void details(ui_req *r, const json_t *m)
 	H("<dt>Statut</dt><dd>%s</dd></dl>", ui_meeting_status_label(ui_str(m, "status")));
 }
 
-static void attendance_section(ui_req *r, const json_t *rows)
+/* A held meeting (or one without a status: held) takes attendance. */
+static int takes_attendance(const char *status)
 {
-	long present = 0, excused = 0, absent = 0, guests = 0;
-	size_t i;
-	json_t *a;
+	return strcmp(status, "prevue") != 0 && strcmp(status, "annulee") != 0 && strcmp(status, "approuvee") != 0;
+}
 
-	json_array_foreach(rows, i, a) {
-		const char *s = ui_str(a, "status");
-		if (json_is_true(json_object_get(a, "guest")))
-			guests++;
-		else if (strcmp(s, "present") == 0)
-			present++;
-		else if (strcmp(s, "excused") == 0)
-			excused++;
-		else
-			absent++;
-	}
-	H("<section aria-labelledby=\"h-presences\"><h2 id=\"h-presences\">Présences</h2>");
-	if (!json_array_size(rows)) {
-		H("<p>Aucune présence enregistrée pour cette réunion : importez sa feuille ci-dessous.</p></section>");
+/* What can be done to the meeting itself, by status. */
+static void status_panel(ui_req *r, const json_t *m, const ui_fs *fs)
+{
+	const char *st = ui_str(m, "status"), *id = ui_str(m, "id");
+	char action[160];
+
+	H("<section aria-labelledby=\"h-statut\" class=\"meeting-actions\"><h2 id=\"h-statut\">La réunion</h2>");
+	if (strcmp(st, "approuvee") == 0) {
+		H("<p>Le compte rendu est approuvé : la réunion, ses présences, avis et contributions sont verrouillés. Pour "
+		  "corriger quelque chose, rouvrez-la en disant pourquoi (le motif est gardé dans l'historique).</p>");
+		snprintf(action, sizeof(action), "/reunions/%s/rouvrir", id);
+		ui_form_begin(r, action, 0, "form");
+		ui_input(r, fs, "reason", "Motif de la réouverture", "text", NULL, "Par exemple : erreur de présence à corriger.",
+			 UI_F_REQUIRED | UI_F_WIDE);
+		ui_button(r, "Rouvrir la réunion", NULL);
+		ui_form_end(r);
+		H("</section>");
 		return;
 	}
-	H("<p class=\"counts\">%ld présent(s), %ld excusé(s), %ld absent(s) ; %ld invité(s).</p>", present, excused, absent,
-	  guests);
-	H("<table><caption class=\"visually-hidden\">Présences à la réunion</caption><thead><tr><th scope=\"col\">Nom</th>"
-	  "<th scope=\"col\">Prénom</th><th scope=\"col\">Structure</th><th scope=\"col\">Collège</th>"
-	  "<th scope=\"col\">Présence</th></tr></thead><tbody>");
-	json_array_foreach(rows, i, a)
-		H("<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>", ui_str(a, "last_name"),
-		  ui_str(a, "first_name"), ui_str(a, "organisation"), ui_college_label(ui_str(a, "college")),
-		  json_is_true(json_object_get(a, "guest")) ? "Invité" : ui_attendance_label(ui_str(a, "status")));
-	H("</tbody></table></section>");
+	H("<ul class=\"actions\"><li><a href=\"/reunions/%s/modifier\">Modifier la date, le titre, l'instance ou le lieu</a></li>",
+	  id);
+	if (strcmp(st, "annulee") == 0)
+		H("<li><a href=\"/reunions/%s/retablir\">Rétablir la réunion…</a></li>", id);
+	else
+		H("<li><a href=\"/reunions/%s/annuler\">Annuler la réunion…</a></li>", id);
+	H("</ul>");
+	if (strcmp(st, "prevue") == 0 || strcmp(st, "tenue") == 0) {
+		int held = strcmp(st, "tenue") == 0;
+		snprintf(action, sizeof(action), "/reunions/%s/statut", id);
+		ui_form_begin(r, action, 0, "form inline-buttons");
+		H("<input type=\"hidden\" name=\"status\" value=\"%s\">", held ? "approuvee" : "tenue");
+		ui_button(r, held ? "Approuver le compte rendu (verrouille la réunion)" : "Marquer comme tenue", "secondary");
+		ui_form_end(r);
+	}
+	H("</section>");
 }
 
 static void upload_form(ui_req *r, const char *id, const ui_fs *fs)
@@ -226,7 +179,7 @@ static void upload_form(ui_req *r, const char *id, const ui_fs *fs)
 	H("<section aria-labelledby=\"h-feuille\"><h2 id=\"h-feuille\">Importer une feuille de présence</h2>"
 	  "<p>La feuille est un fichier CSV enregistré depuis Excel (colonnes NOM ; Prénom ; Structure ; Collège ; "
 	  "Présent ; Excusé, une croix « X » par présence ou excuse). Vous verrez d'abord un aperçu ; rien n'est "
-	  "enregistré avant votre confirmation, et la feuille remplace les présences déjà saisies.</p>");
+	  "enregistré avant votre confirmation.</p>");
 	ui_form_begin(r, action, 1, "form");
 	{
 		const char *err = fs && fs->error && fs->field && strcmp(fs->field, "sheet") == 0 ? fs->error : NULL;
@@ -240,8 +193,7 @@ static void upload_form(ui_req *r, const char *id, const ui_fs *fs)
 			H(" aria-invalid=\"true\" aria-describedby=\"f-sheet-err\"");
 		H("></div>");
 	}
-	ui_checkbox(r, fs, "create_missing", "Ajouter à la liste des membres les personnes inconnues", 0,
-		    "Sans cette case, une personne de la feuille qui n'est pas dans la liste des membres arrête l'import.");
+	ui_sheet_options(r, fs);
 	ui_button(r, "Voir l'aperçu", NULL);
 	ui_form_end(r);
 	H("</section>");
@@ -258,9 +210,10 @@ static void related(ui_req *r, const char *id)
 	H("<section aria-labelledby=\"h-avis\"><h2 id=\"h-avis\">Avis rendus</h2><ul>");
 	json_array_foreach(ops, i, o)
 		if (strcmp(ui_str(o, "meeting"), id) == 0 && ++n)
-			H("<li>%s : avis %s (pour %lld, contre %lld, abstentions %lld)</li>", ui_str(o, "subject"),
-			  ui_outcome_label(ui_str(o, "outcome")), ui_int(o, "votes_for"), ui_int(o, "votes_against"),
-			  ui_int(o, "votes_abstain"));
+			H("<li><a href=\"/avis/%s\">%s</a> : avis %s (pour %lld, contre %lld, abstentions %lld)%s</li>",
+			  ui_str(o, "id"), ui_str(o, "subject"), ui_outcome_label(ui_str(o, "outcome")), ui_int(o, "votes_for"),
+			  ui_int(o, "votes_against"), ui_int(o, "votes_abstain"),
+			  strcmp(ui_str(o, "status"), "retire") == 0 ? " — retiré" : "");
 	if (!n)
 		H("<li>Aucun avis enregistré.</li>");
 	H("</ul><p><a href=\"/avis/nouveau?meeting=%s\">Enregistrer un avis de cette réunion</a></p></section>", id);
@@ -268,7 +221,8 @@ static void related(ui_req *r, const char *id)
 	H("<section aria-labelledby=\"h-contrib\"><h2 id=\"h-contrib\">Contributions</h2><ul>");
 	json_array_foreach(cons, i, o)
 		if (strcmp(ui_str(o, "meeting"), id) == 0 && ++n)
-			H("<li>%s</li>", ui_str(o, "title"));
+			H("<li><a href=\"/contributions/%s\">%s</a>%s</li>", ui_str(o, "id"), ui_str(o, "title"),
+			  strcmp(ui_str(o, "status"), "retiree") == 0 ? " — retirée" : "");
 	if (!n)
 		H("<li>Aucune contribution liée à cette réunion.</li>");
 	H("</ul><p><a href=\"/contributions/nouvelle?meeting=%s\">Enregistrer une contribution de cette réunion</a></p>"
@@ -278,13 +232,13 @@ static void related(ui_req *r, const char *id)
 	json_decref(cons);
 }
 
-static void meeting_page(ui_req *r, const json_t *m, const ui_fs *fs)
+void ui_meeting_page(ui_req *r, const json_t *m, const ui_fs *fs)
 {
 	json_t *rows = NULL;
 	char title[200];
 	int rc;
 
-	meeting_title(m, title, sizeof(title));
+	ui_meeting_title(m, title, sizeof(title));
 	if ((rc = cts_attendance_list(r->node, r->param, &rows)) < 0) {
 		ui_fail_page(r, rc, title);
 		return;
@@ -292,10 +246,12 @@ static void meeting_page(ui_req *r, const json_t *m, const ui_fs *fs)
 	r->errors_in_page = fs && (fs->error || fs->busy);
 	ui_page_begin(r, title, "meetings");
 	if (fs)
-		ui_error_summary(r, fs, "sheet");
+		ui_error_summary(r, fs, fs->field ? fs->field : "sheet");
 	details(r, m);
-	attendance_section(r, rows);
-	upload_form(r, r->param, fs);
+	status_panel(r, m, fs);
+	ui_attendance_section(r, m, rows);
+	if (takes_attendance(ui_str(m, "status")))
+		upload_form(r, r->param, fs);
 	related(r, r->param);
 	ui_page_end(r);
 	json_decref(rows);
@@ -303,201 +259,10 @@ static void meeting_page(ui_req *r, const json_t *m, const ui_fs *fs)
 
 void ui_page_meeting(ui_req *r)
 {
-	json_t *m = load_meeting(r);
+	json_t *m = ui_load_meeting(r);
 
 	if (!m)
 		return;
-	meeting_page(r, m, NULL);
+	ui_meeting_page(r, m, NULL);
 	json_decref(m);
-}
-
-/* ---- sheet: preview, confirmation ---- */
-
-static void preview_rows(ui_req *r, const json_t *rows)
-{
-	size_t i;
-	json_t *row;
-
-	H("<table><caption>Lignes de la feuille</caption><thead><tr><th scope=\"col\">Ligne</th><th scope=\"col\">Nom</th>"
-	  "<th scope=\"col\">Prénom</th><th scope=\"col\">Collège</th><th scope=\"col\">Présence</th>"
-	  "<th scope=\"col\">Ce qui sera fait</th></tr></thead><tbody>");
-	json_array_foreach(rows, i, row) {
-		const char *action = ui_str(row, "action");
-		int guest = strcmp(action, "invite") == 0;
-		H(strcmp(action, "inconnu") == 0 ? "<tr class=\"bad\">" : "<tr>");
-		H("<td>%lld</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>",
-		  ui_int(row, "line"), ui_str(row, "last_name"),
-		  ui_str(row, "first_name"), ui_college_label(ui_str(row, "college")),
-		  guest ? "Invité" : ui_attendance_label(ui_str(row, "status")),
-		  guest                               ? "invité, noté à part"
-		  : strcmp(action, "membre") == 0     ? "membre de la liste"
-		  : strcmp(action, "inconnu") == 0    ? "inconnu de la liste : arrête l'import"
-		  : strcmp(action, "membre créé") == 0 ? "sera ajouté à la liste des membres"
-						      : action);
-	}
-	H("</tbody></table>");
-}
-
-static void preview_page(ui_req *r, const json_t *m, const cts_attendance_result *res, const char *error, int busy)
-{
-	char title[480], action[160];
-	ui_fs fs = { .error = error, .busy = busy };
-
-	char t[200];
-
-	meeting_title(m, t, sizeof(t));
-	snprintf(title, sizeof(title), "Aperçu de la feuille — %s", t);
-	r->errors_in_page = error || busy;
-	ui_page_begin(r, title, "meetings");
-	ui_error_summary(r, &fs, NULL);
-	H("<p>Fichier : <strong>%s</strong>.</p>", r->sess->up_name);
-	if (res) {
-		H("<p class=\"counts\">%s%ld membre(s) : %ld présent(s), %ld excusé(s), %ld absent(s) ; %ld invité(s) "
-		  "(dont %ld de l'ARS)",
-		  error ? "La feuille compte " : "Si vous confirmez : ", res->members, res->present, res->excused, res->absent, res->guests, res->ars);
-		if (res->created)
-			H(" ; %ld membre(s) ajouté(s) à la liste", res->created);
-		H(".</p>");
-		preview_rows(r, res->rows);
-	}
-	if (!error && !busy) {
-		snprintf(action, sizeof(action), "/reunions/%s/feuille/confirmer", r->param);
-		ui_form_begin(r, action, 0, "form inline-buttons");
-		ui_button(r, "Confirmer l'import", NULL);
-		ui_form_end(r);
-	} else if (res && res->unknown > 0) {
-		snprintf(action, sizeof(action), "/reunions/%s/feuille", r->param);
-		ui_form_begin(r, action, 0, "form inline-buttons");
-		H("<input type=\"hidden\" name=\"reuse\" value=\"1\"><input type=\"hidden\" name=\"create_missing\" value=\"1\">");
-		ui_button(r, "Recommencer l'aperçu en ajoutant les personnes inconnues", NULL);
-		ui_form_end(r);
-	}
-	snprintf(action, sizeof(action), "/reunions/%s/feuille/abandonner", r->param);
-	ui_form_begin(r, action, 0, "form inline-buttons");
-	ui_button(r, error || busy ? "Revenir à la réunion" : "Abandonner", "secondary");
-	ui_form_end(r);
-	ui_page_end(r);
-}
-
-/* The node was busy: the sheet stays in the session, one button retries. */
-static void busy_retry(ui_req *r, const char *what, int confirm)
-{
-	char action[160];
-
-	r->status = 503;
-	ui_page_begin(r, what, "meetings");
-	H("<p class=\"lead\">Le nœud est occupé, réessayez dans un instant. La feuille « %s » est gardée : rien n'a "
-	  "été enregistré.</p>",
-	  r->sess->up_name);
-	snprintf(action, sizeof(action), confirm ? "/reunions/%s/feuille/confirmer" : "/reunions/%s/feuille", r->param);
-	ui_form_begin(r, action, 0, "form inline-buttons");
-	if (!confirm)
-		H("<input type=\"hidden\" name=\"reuse\" value=\"1\">");
-	if (!confirm && r->sess->up_create)
-		H("<input type=\"hidden\" name=\"create_missing\" value=\"1\">");
-	ui_button(r, confirm ? "Réessayer la confirmation" : "Réessayer l'aperçu", NULL);
-	ui_form_end(r);
-	ui_page_end(r);
-}
-
-/* Keep the uploaded bytes in the session for the confirmation. */
-static int keep_upload(ui_req *r, const char *data, size_t len, const char *name)
-{
-	ui_session *s = r->sess;
-	char *copy = malloc(len ? len : 1);
-
-	if (!copy)
-		return cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
-	memcpy(copy, data, len);
-	ui_session_drop_upload(s);
-	s->up_data = copy;
-	s->up_len = len;
-	snprintf(s->up_meeting, sizeof(s->up_meeting), "%.36s", r->param);
-	snprintf(s->up_name, sizeof(s->up_name), "%s", name && *name ? name : "feuille.csv");
-	return 0;
-}
-
-void ui_post_sheet_preview(ui_req *r)
-{
-	const char *data = NULL, *name = NULL;
-	size_t len = 0;
-	cts_attendance_result *res = NULL;
-	json_t *m;
-	int rc;
-
-	if (ui_form_file(r->form, "sheet", &data, &len, &name) == 0 && len > 0) {
-		if (len > CTS_SHEET_MAX_BYTES) {
-			ui_error_page(r, 413, "Feuille trop grosse", "Une feuille de présence fait 4 Mio au plus.");
-			return;
-		}
-		if ((rc = keep_upload(r, data, len, name)) < 0) {
-			ui_fail_page(r, rc, "Feuille de présence");
-			return;
-		}
-	} else if (!(*ui_arg(r, "reuse") && r->sess->up_data && strcmp(r->sess->up_meeting, r->param) == 0)) {
-		ui_fs fs = { .values = r->form, .error = "choisissez le fichier de la feuille de présence", .field = "sheet" };
-		if (!(m = load_meeting(r)))
-			return;
-		r->status = 400;
-		meeting_page(r, m, &fs);
-		json_decref(m);
-		return;
-	}
-	r->sess->up_create = *ui_arg(r, "create_missing") != '\0';
-	if (cts_valid_uuid(r->param) && ui_open(r) == CTS_EBUSY) {
-		busy_retry(r, "Aperçu de la feuille", 0);
-		return;
-	}
-	if (!(m = load_meeting(r)))
-		return;
-	rc = cts_attendance_import(r->node, r->param, r->sess->up_data, r->sess->up_len, r->sess->up_create, 1, &res);
-	if (rc < 0)
-		r->status = 400;
-	preview_page(r, m, res, rc < 0 ? cts_error_message() : NULL, 0);
-	cts_attendance_result_free(res);
-	json_decref(m);
-}
-
-void ui_post_sheet_confirm(ui_req *r)
-{
-	cts_attendance_result *res = NULL;
-	char loc[160];
-	json_t *m;
-	int rc;
-
-	if (!r->sess->up_data || strcmp(r->sess->up_meeting, r->param) != 0) {
-		ui_error_page(r, 409, "Aucune feuille à confirmer",
-			      "La feuille n'est plus en attente (déjà importée, abandonnée, ou l'interface a été relancée) : "
-			      "importez-la de nouveau depuis la page de la réunion.");
-		return;
-	}
-	if (ui_open(r) == CTS_EBUSY) {
-		busy_retry(r, "Confirmer l'import de la feuille", 1);
-		return;
-	}
-	if (!(m = load_meeting(r)))
-		return;
-	rc = cts_attendance_import(r->node, r->param, r->sess->up_data, r->sess->up_len, r->sess->up_create, 0, &res);
-	if (rc < 0) {
-		r->status = 400;
-		preview_page(r, m, res, cts_error_message(), 0);
-	} else {
-		ui_flash(r, "Feuille « %s » importée : %ld présent(s), %ld excusé(s), %ld absent(s), %ld invité(s).",
-			 r->sess->up_name, res->present, res->excused, res->absent, res->guests);
-		ui_session_drop_upload(r->sess);
-		snprintf(loc, sizeof(loc), "/reunions/%s", r->param);
-		ui_redirect(r, loc);
-	}
-	cts_attendance_result_free(res);
-	json_decref(m);
-}
-
-void ui_post_sheet_drop(ui_req *r)
-{
-	char loc[160];
-
-	if (strcmp(r->sess->up_meeting, r->param) == 0)
-		ui_session_drop_upload(r->sess);
-	snprintf(loc, sizeof(loc), "/reunions/%s", cts_valid_uuid(r->param) ? r->param : "");
-	ui_redirect(r, cts_valid_uuid(r->param) ? loc : "/reunions");
 }

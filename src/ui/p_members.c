@@ -84,7 +84,8 @@ void ui_page_members(ui_req *r)
 	}
 	ui_page_begin(r, "Membres", "members");
 	H("<p class=\"toolbar\"><a class=\"button\" href=\"/membres/nouveau\">Ajouter un membre</a> "
-	  "<a class=\"button secondary\" href=\"/membres.csv\" download>Exporter la liste (CSV pour Excel)</a></p>"
+	  "<a class=\"button secondary\" href=\"/membres.csv\" download>Exporter la liste (CSV pour Excel)</a> "
+	  "<a href=\"/membres/retires\">Voir les membres retirés de la liste</a></p>"
 	  "<p>%zu membre(s) au conseil territorial, par collège.</p>",
 	  json_array_size(roll));
 	for (int c = 0; cts_colleges[c]; c++)
@@ -332,4 +333,63 @@ void ui_post_member_remove(ui_req *r)
 	}
 	cts_change_dispose(&ch);
 	json_decref(m);
+}
+
+/* ---- removed members ---- */
+
+void ui_page_members_removed(ui_req *r)
+{
+	json_t *gone = NULL, *m;
+	char action[160];
+	size_t i;
+	int rc;
+
+	if ((rc = ui_open(r)) < 0 || (rc = cts_member_list_removed(r->node, r->node->territory, &gone)) < 0) {
+		ui_fail_page(r, rc, "Membres retirés");
+		return;
+	}
+	ui_page_begin(r, "Membres retirés de la liste", "members");
+	H("<p>Ces personnes ont été retirées de la liste des membres ; l'historique garde leurs valeurs. Rétablir "
+	  "une personne la remet dans la liste telle qu'elle était.</p>");
+	if (!json_array_size(gone)) {
+		H("<p>Aucun membre retiré.</p>");
+	} else {
+		H("<table><caption>%zu membre(s) retiré(s)</caption><thead><tr><th scope=\"col\">Nom</th>"
+		  "<th scope=\"col\">Prénom</th><th scope=\"col\">Structure</th><th scope=\"col\">Collège</th>"
+		  "<th scope=\"col\"><span class=\"visually-hidden\">Actions</span></th></tr></thead><tbody>",
+		  json_array_size(gone));
+		json_array_foreach(gone, i, m) {
+			H("<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td class=\"actions\">", ui_str(m, "last_name"),
+			  ui_str(m, "first_name"), ui_str(m, "organisation"), ui_college_label(ui_str(m, "college")));
+			snprintf(action, sizeof(action), "/membres/%s/retablir", ui_str(m, "id"));
+			ui_form_begin(r, action, 0, "form inline-buttons");
+			H("<button type=\"submit\" class=\"button secondary\">Rétablir<span class=\"visually-hidden\"> %s %s</span>"
+			  "</button>",
+			  ui_str(m, "last_name"), ui_str(m, "first_name"));
+			ui_form_end(r);
+			H("</td></tr>");
+		}
+		H("</tbody></table>");
+	}
+	H("<p><a href=\"/membres\">Revenir à la liste des membres</a></p>");
+	ui_page_end(r);
+	json_decref(gone);
+}
+
+void ui_post_member_restore(ui_req *r)
+{
+	cts_change ch = { 0 };
+	int rc;
+
+	if (!cts_valid_uuid(r->param)) {
+		ui_error_page(r, 404, "Membre introuvable", "Cette adresse ne désigne pas un membre.");
+		return;
+	}
+	if ((rc = ui_open(r)) < 0 || (rc = cts_member_restore(r->node, r->param, &ch)) < 0) {
+		ui_fail_page(r, rc, "Rétablir un membre");
+	} else {
+		ui_flash(r, "%s", ch.line ? ch.line : "Membre rétabli.");
+		ui_redirect(r, "/membres");
+	}
+	cts_change_dispose(&ch);
 }

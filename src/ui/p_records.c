@@ -15,7 +15,7 @@
 #define H(...) ui_html_f(&r->page, __VA_ARGS__)
 
 static const char *const opinion_fields[] = { "meeting", "subject", "for", "against", "abstain", "outcome", NULL };
-static const char *const contribution_fields[] = { "theme", "title", "text", "meeting", NULL };
+static const char *const contribution_fields[] = { "theme", "title", "text", "meeting", "date", NULL };
 
 static void meeting_label(ui_html *h, const json_t *m)
 {
@@ -65,15 +65,21 @@ void ui_page_opinions(ui_req *r)
 	} else {
 		H("<table><caption>%zu avis rendu(s), par date de réunion</caption><thead><tr><th scope=\"col\">Réunion</th>"
 		  "<th scope=\"col\">Objet</th><th scope=\"col\">Sens</th><th scope=\"col\">Pour</th><th scope=\"col\">Contre</th>"
-		  "<th scope=\"col\">Abstentions</th></tr></thead><tbody>",
+		  "<th scope=\"col\">Abstentions</th><th scope=\"col\">État</th>"
+		  "<th scope=\"col\"><span class=\"visually-hidden\">Actions</span></th></tr></thead><tbody>",
 		  json_array_size(list));
 		json_array_foreach(list, i, o) {
 			const json_t *m = ui_find(meetings, "id", ui_str(o, "meeting"));
-			H("<tr><td><a href=\"/reunions/%s\">%s %s</a></td><td>%s</td><td>%s</td><td>%lld</td><td>%lld</td>"
-			  "<td>%lld</td></tr>",
-			  ui_str(o, "meeting"), ui_date_fr(ui_str(o, "date"), d), m ? ui_body_label(ui_str(m, "body")) : "",
-			  ui_str(o, "subject"), ui_outcome_label(ui_str(o, "outcome")), ui_int(o, "votes_for"),
-			  ui_int(o, "votes_against"), ui_int(o, "votes_abstain"));
+			int gone = strcmp(ui_str(o, "status"), "retire") == 0;
+			H("<tr%s><td><a href=\"/reunions/%s\">%s %s</a></td><td>%s</td><td>%s</td><td>%lld</td><td>%lld</td>"
+			  "<td>%lld</td><td>%s</td>",
+			  gone ? " class=\"withdrawn\"" : "", ui_str(o, "meeting"), ui_date_fr(ui_str(o, "date"), d),
+			  m ? ui_body_label(ui_str(m, "body")) : "", ui_str(o, "subject"), ui_outcome_label(ui_str(o, "outcome")),
+			  ui_int(o, "votes_for"), ui_int(o, "votes_against"), ui_int(o, "votes_abstain"),
+			  gone ? "retiré" : "rendu");
+			H("<td class=\"actions\"><a href=\"/avis/%s\">Modifier<span class=\"visually-hidden\"> l'avis %s</span></a>"
+			  "</td></tr>",
+			  ui_str(o, "id"), ui_str(o, "subject"));
 		}
 		H("</tbody></table>");
 	}
@@ -82,28 +88,35 @@ void ui_page_opinions(ui_req *r)
 	json_decref(meetings);
 }
 
-static void opinion_form(ui_req *r, const ui_fs *fs)
+void ui_opinion_form(ui_req *r, const ui_fs *fs, const json_t *o)
 {
 	json_t *meetings = meetings_newest_first(r);
+	char action[160], vf[24], va[24], vb[24];
 
 	r->errors_in_page = fs->error || fs->busy;
-	ui_page_begin(r, "Enregistrer un avis", "opinions");
+	ui_page_begin(r, o ? "Modifier un avis" : "Enregistrer un avis", "opinions");
 	ui_error_summary(r, fs, "meeting");
-	ui_form_begin(r, "/avis", 0, "form");
+	snprintf(action, sizeof(action), o ? "/avis/%s" : "/avis", o ? ui_str(o, "id") : "");
+	ui_form_begin(r, action, 0, "form");
 	ui_select_json(r, fs, "meeting", "Réunion", meetings, "id", meeting_label, "— choisir la réunion —",
-		       ui_arg(r, "meeting"), NULL, UI_F_REQUIRED | UI_F_WIDE);
-	ui_input(r, fs, "subject", "Objet de l'avis", "text", NULL,
+		       o ? ui_str(o, "meeting") : ui_arg(r, "meeting"), NULL, UI_F_REQUIRED | UI_F_WIDE);
+	ui_input(r, fs, "subject", "Objet de l'avis", "text", o ? ui_str(o, "subject") : NULL,
 		 "Par exemple : Diagnostic territorial partagé en santé mentale.", UI_F_REQUIRED | UI_F_WIDE);
+	snprintf(vf, sizeof(vf), "%lld", ui_int(o, "votes_for"));
+	snprintf(va, sizeof(va), "%lld", ui_int(o, "votes_against"));
+	snprintf(vb, sizeof(vb), "%lld", ui_int(o, "votes_abstain"));
 	H("<fieldset class=\"field votes\"><legend>Votes <span class=\"req\">(obligatoire)</span></legend><div class=\"cols\">");
-	ui_input(r, fs, "for", "Pour", "number", NULL, NULL, 0);
-	ui_input(r, fs, "against", "Contre", "number", NULL, NULL, 0);
-	ui_input(r, fs, "abstain", "Abstentions", "number", NULL, NULL, 0);
+	ui_input(r, fs, "for", "Pour", "number", o ? vf : NULL, NULL, 0);
+	ui_input(r, fs, "against", "Contre", "number", o ? va : NULL, NULL, 0);
+	ui_input(r, fs, "abstain", "Abstentions", "number", o ? vb : NULL, NULL, 0);
 	H("</div></fieldset>");
-	ui_radios(r, fs, "outcome", "Sens de l'avis", cts_outcomes, cts_outcome_labels, NULL, UI_F_REQUIRED);
+	ui_radios(r, fs, "outcome", "Sens de l'avis", cts_outcomes, cts_outcome_labels, o ? ui_str(o, "outcome") : NULL,
+		  UI_F_REQUIRED);
 	H("<div class=\"buttons\">");
-	ui_button(r, "Enregistrer l'avis", NULL);
+	ui_button(r, o ? "Enregistrer les modifications" : "Enregistrer l'avis", NULL);
 	H("<a class=\"button secondary\" href=\"/avis\">Annuler</a></div>");
 	ui_form_end(r);
+	ui_record_status_link(r, "/avis", o, "retire");
 	ui_page_end(r);
 	json_decref(meetings);
 }
@@ -115,7 +128,7 @@ void ui_page_opinion_new(ui_req *r)
 	if (ui_open(r) == CTS_EBUSY)
 		r->node = NULL;
 	cts_error_clear();
-	opinion_form(r, &fs);
+	ui_opinion_form(r, &fs, NULL);
 }
 
 /* A vote count typed in the form, as the command line reads --for N. */
@@ -133,6 +146,17 @@ static const char *parse_votes(const char *field, const char *label, const char 
 	return NULL;
 }
 
+const char *ui_form_votes(ui_req *r, cts_opinion_fields *f, char *msg, size_t len)
+{
+	const char *bad;
+
+	if ((bad = parse_votes("for", "pour", ui_form_get(r->form, "for"), &f->votes_for, msg, len)) ||
+	    (bad = parse_votes("against", "contre", ui_form_get(r->form, "against"), &f->votes_against, msg, len)) ||
+	    (bad = parse_votes("abstain", "abstentions", ui_form_get(r->form, "abstain"), &f->votes_abstain, msg, len)))
+		return bad;
+	return NULL;
+}
+
 void ui_post_opinion_add(ui_req *r)
 {
 	cts_opinion_fields f = { 0 };
@@ -144,20 +168,18 @@ void ui_post_opinion_add(ui_req *r)
 	f.meeting = ui_form_get(r->form, "meeting");
 	f.subject = ui_form_get(r->form, "subject");
 	f.outcome = ui_form_get(r->form, "outcome");
-	if ((bad = parse_votes("for", "pour", ui_form_get(r->form, "for"), &f.votes_for, msg, sizeof(msg))) ||
-	    (bad = parse_votes("against", "contre", ui_form_get(r->form, "against"), &f.votes_against, msg, sizeof(msg))) ||
-	    (bad = parse_votes("abstain", "abstentions", ui_form_get(r->form, "abstain"), &f.votes_abstain, msg, sizeof(msg)))) {
+	if ((bad = ui_form_votes(r, &f, msg, sizeof(msg)))) {
 		fs.error = msg;
 		fs.field = bad;
 		r->status = 400;
 		if (ui_open(r) < 0)
 			cts_error_clear();
-		opinion_form(r, &fs);
+		ui_opinion_form(r, &fs, NULL);
 		return;
 	}
 	if ((rc = ui_open(r)) < 0 || (rc = cts_opinion_add(r->node, &f, id)) < 0) {
 		ui_fs_refuse(r, &fs, rc, "opinion", opinion_fields);
-		opinion_form(r, &fs);
+		ui_opinion_form(r, &fs, NULL);
 		return;
 	}
 	ui_flash(r, "Avis enregistré.");
@@ -185,17 +207,25 @@ void ui_page_contributions(ui_req *r)
 		H("<p>Aucune contribution enregistrée.</p>");
 	} else {
 		H("<table><caption>%zu contribution(s), par thème</caption><thead><tr><th scope=\"col\">Thème</th>"
-		  "<th scope=\"col\">Titre</th><th scope=\"col\">Texte</th><th scope=\"col\">Réunion</th></tr></thead><tbody>",
+		  "<th scope=\"col\">Titre</th><th scope=\"col\">Texte</th><th scope=\"col\">Réunion</th>"
+		  "<th scope=\"col\">Reçue le</th><th scope=\"col\">État</th>"
+		  "<th scope=\"col\"><span class=\"visually-hidden\">Actions</span></th></tr></thead><tbody>",
 		  json_array_size(list));
 		json_array_foreach(list, i, c) {
 			const json_t *t = ui_find(themes, "code", ui_str(c, "theme"));
-			H("<tr><td>%s</td><td>%s</td><td class=\"text\">%s</td><td>", t ? ui_str(t, "label") : ui_str(c, "theme"),
-			  ui_str(c, "title"), ui_str(c, "text"));
+			int gone = strcmp(ui_str(c, "status"), "retiree") == 0;
+			char d[11];
+			H("<tr%s><td>%s</td><td>%s</td><td class=\"text\">%s</td><td>", gone ? " class=\"withdrawn\"" : "",
+			  t ? ui_str(t, "label") : ui_str(c, "theme"), ui_str(c, "title"), ui_str(c, "text"));
 			if (*ui_str(c, "meeting"))
-				H("<a href=\"/reunions/%s\">voir la réunion</a>", ui_str(c, "meeting"));
+				H("<a href=\"/reunions/%s\">voir la réunion<span class=\"visually-hidden\"> de « %s »</span></a>",
+				  ui_str(c, "meeting"), ui_str(c, "title"));
 			else
 				H("—");
-			H("</td></tr>");
+			H("</td><td>%s</td><td>%s</td><td class=\"actions\"><a href=\"/contributions/%s\">Modifier<span "
+			  "class=\"visually-hidden\"> la contribution %s</span></a></td></tr>",
+			  *ui_str(c, "date") ? ui_date_fr(ui_str(c, "date"), d) : "—", gone ? "retirée" : "transmise",
+			  ui_str(c, "id"), ui_str(c, "title"));
 		}
 		H("</tbody></table>");
 	}
@@ -204,27 +234,35 @@ void ui_page_contributions(ui_req *r)
 	json_decref(themes);
 }
 
-static void contribution_form(ui_req *r, const ui_fs *fs)
+void ui_contribution_form(ui_req *r, const ui_fs *fs, const json_t *c)
 {
+	char action[160];
 	json_t *meetings = meetings_newest_first(r), *themes = NULL;
 
 	if (!r->node || cts_theme_list(r->node, &themes) < 0)
 		themes = json_array();
 	cts_error_clear();
 	r->errors_in_page = fs->error || fs->busy;
-	ui_page_begin(r, "Enregistrer une contribution", "contributions");
+	ui_page_begin(r, c ? "Modifier une contribution" : "Enregistrer une contribution", "contributions");
 	ui_error_summary(r, fs, "theme");
-	ui_form_begin(r, "/contributions", 0, "form");
-	ui_select_json(r, fs, "theme", "Thème", themes, "code", theme_label, "— choisir le thème —", NULL, NULL,
-		       UI_F_REQUIRED | UI_F_WIDE);
-	ui_input(r, fs, "title", "Titre", "text", NULL, NULL, UI_F_REQUIRED | UI_F_WIDE);
-	ui_input(r, fs, "text", "Texte de la contribution", NULL, NULL, NULL, UI_F_REQUIRED | UI_F_TEXTAREA | UI_F_WIDE);
+	snprintf(action, sizeof(action), c ? "/contributions/%s" : "/contributions", c ? ui_str(c, "id") : "");
+	ui_form_begin(r, action, 0, "form");
+	ui_select_json(r, fs, "theme", "Thème", themes, "code", theme_label, "— choisir le thème —",
+		       c ? ui_str(c, "theme") : NULL, NULL, UI_F_REQUIRED | UI_F_WIDE);
+	ui_input(r, fs, "title", "Titre", "text", c ? ui_str(c, "title") : NULL, NULL, UI_F_REQUIRED | UI_F_WIDE);
+	ui_input(r, fs, "text", "Texte de la contribution", NULL, c ? ui_str(c, "text") : NULL, NULL,
+		 UI_F_REQUIRED | UI_F_TEXTAREA | UI_F_WIDE);
 	ui_select_json(r, fs, "meeting", "Réunion où elle a été adoptée", meetings, "id", meeting_label, "— aucune —",
-		       ui_arg(r, "meeting"), "Facultatif.", UI_F_WIDE);
+		       c ? ui_str(c, "meeting") : ui_arg(r, "meeting"), "Facultatif.", UI_F_WIDE);
+	ui_input(r, fs, "date", "Date de réception", "date", c ? ui_str(c, "date") : NULL,
+		 "Facultatif : le jour où la contribution a été reçue (pas après aujourd'hui). Les rapports la datent "
+		 "ainsi, sinon par sa réunion.",
+		 0);
 	H("<div class=\"buttons\">");
-	ui_button(r, "Enregistrer la contribution", NULL);
+	ui_button(r, c ? "Enregistrer les modifications" : "Enregistrer la contribution", NULL);
 	H("<a class=\"button secondary\" href=\"/contributions\">Annuler</a></div>");
 	ui_form_end(r);
+	ui_record_status_link(r, "/contributions", c, "retiree");
 	ui_page_end(r);
 	json_decref(meetings);
 	json_decref(themes);
@@ -236,7 +274,7 @@ void ui_page_contribution_new(ui_req *r)
 
 	if (ui_open(r) < 0)
 		cts_error_clear();
-	contribution_form(r, &fs);
+	ui_contribution_form(r, &fs, NULL);
 }
 
 void ui_post_contribution_add(ui_req *r)
@@ -250,11 +288,14 @@ void ui_post_contribution_add(ui_req *r)
 	f.title = ui_form_get(r->form, "title");
 	f.text = ui_form_get(r->form, "text");
 	f.meeting = ui_form_get(r->form, "meeting");
+	f.date = ui_form_get(r->form, "date");
 	if (f.meeting && !*f.meeting)
 		f.meeting = NULL;
+	if (f.date && !*f.date)
+		f.date = NULL;
 	if ((rc = ui_open(r)) < 0 || (rc = cts_contribution_add(r->node, &f, id)) < 0) {
 		ui_fs_refuse(r, &fs, rc, "contribution", contribution_fields);
-		contribution_form(r, &fs);
+		ui_contribution_form(r, &fs, NULL);
 		return;
 	}
 	ui_flash(r, "Contribution « %s » enregistrée.", f.title);

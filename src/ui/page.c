@@ -130,6 +130,53 @@ void ui_error_page(ui_req *r, int status, const char *title, const char *message
 	ui_page_end(r);
 }
 
+/* ---- library messages in the words of a page ---- */
+
+/* Command-line advice of library messages and what a page says instead. */
+static const struct {
+	const char *cli, *page;
+} plain_words[] = {
+	{ "ajoutez --again", "cochez « Enregistrer quand même »" },
+	{ "relancez avec --replace", "cochez « Remplacer les présences déjà saisies »" },
+	{ "relancez avec --create-missing", "cochez « Ajouter à la liste des membres les personnes inconnues »" },
+	{ "relancez avec --absent-missing", "cochez « Noter absents les titulaires absents de la feuille »" },
+	{ "ctsnode attendance set", "la liste des présences de la réunion" },
+	{ " (--reason \"...\")", "" },
+};
+
+/* Drop the parenthesised command lines "(ctsnode ...)" and the space before. */
+static void drop_commands(char *s)
+{
+	char *p, *end;
+
+	while ((p = strstr(s, "(ctsnode ")) || (p = strstr(s, "(pour la corriger : ctsnode "))) {
+		if (!(end = strchr(p, ')')))
+			break;
+		if (p > s && p[-1] == ' ')
+			p--;
+		memmove(p, end + 1, strlen(end + 1) + 1);
+	}
+}
+
+const char *ui_plain(const char *msg, char *out, size_t len)
+{
+	char *p;
+
+	snprintf(out, len, "%s", msg ? msg : "");
+	for (size_t i = 0; i < sizeof(plain_words) / sizeof(plain_words[0]); i++) {
+		size_t cl = strlen(plain_words[i].cli), pl = strlen(plain_words[i].page), rest;
+		if (!(p = strstr(out, plain_words[i].cli)))
+			continue;
+		rest = strlen(p + cl);
+		if ((size_t)(p - out) + pl + rest + 1 > len)
+			continue;
+		memmove(p + pl, p + cl, rest + 1);
+		memcpy(p, plain_words[i].page, pl);
+	}
+	drop_commands(out);
+	return out;
+}
+
 void ui_fail_page(ui_req *r, int rc, const char *title)
 {
 	const char *msg = cts_error_message();
@@ -144,7 +191,7 @@ void ui_fail_page(ui_req *r, int rc, const char *title)
 		return;
 	}
 	ui_error_page(r, rc == CTS_ENOTFOUND ? 404 : (rc == CTS_EINVAL || rc == CTS_ELIMIT) ? 400 : 500, title,
-		      msg && *msg ? msg : cts_error_name(rc));
+		      ui_plain(msg && *msg ? msg : cts_error_name(rc), text, sizeof(text)));
 }
 
 void ui_form_begin(ui_req *r, const char *action, int multipart, const char *cls)
@@ -272,7 +319,7 @@ void ui_fs_refuse(ui_req *r, ui_fs *fs, int rc, const char *table, const char *c
 		r->status = 503;
 		return;
 	}
-	snprintf(fs->msg, sizeof(fs->msg), "%s", *cts_error_message() ? cts_error_message() : cts_error_name(rc));
+	ui_plain(*cts_error_message() ? cts_error_message() : cts_error_name(rc), fs->msg, sizeof(fs->msg));
 	fs->error = fs->msg;
 	fs->field = ui_error_field(fs->error, table, fields);
 	switch (rc) {

@@ -50,6 +50,8 @@ async function secretary(browser, p) {
 	const d = new lib.Driver(browser, { mode: p.mode, shots: env.SHOTS, prefix: `secretaire-${p.mode}`, widths: p.widths });
 	await d.open(ui.url);
 	assert(!d.page.url().includes('token='), 'le jeton reste dans la barre d\'adresse');
+	assert((await d.page.evaluate(() => navigator.language)).startsWith('fr'),
+		'navigateur pas en français (paquet chromium-l10n : tools/deps.sh)');
 	await d.check('tableau-de-bord');
 	await d.expectText('Pas encore inscrit');
 
@@ -119,6 +121,29 @@ async function secretary(browser, p) {
 	members = cliJson(p.home, ['member', 'list']);
 	assert(members.length === c.members, `${members.length} membres après l'import`);
 
+	/* One person's mark corrected in the meeting's list of the roll. */
+	const one = att.find((a) => !a.guest && a.status === 'present');
+	await d.radio(`m_${one.member}`, 'excused');
+	await d.go('form.attendance button[type=submit]');
+	await d.check('reunion-presence-corrigee');
+	await d.expectText('1 présence(s) modifiée(s)');
+	await d.expectText(`${c.present - 1} présent(s), ${c.excused + 1} excusé(s)`);
+	const att2 = cliJson(p.home, ['attendance', 'list', '--meeting', mid]);
+	assert(att2.find((a) => !a.guest && a.member === one.member).status === 'excused',
+		'attendance list --json : la correction manque');
+	assert(att2.length === att.length && att2.filter((a) => !a.guest && a.status === 'present').length === c.present - 1,
+		'attendance list --json : une seule présence devait changer');
+
+	/* The meeting's title corrected. */
+	const title2 = `${p.meeting.title} (matin)`;
+	await d.go(`a[href="/reunions/${mid}/modifier"]`);
+	await d.check('reunion-modifier');
+	await d.fill('#f-title', title2);
+	await d.go('form.form button[type=submit]');
+	await d.check('reunion-modifiee');
+	await d.expectText(`titre « ${p.meeting.title} » → « ${title2} »`);
+	assert(cliJson(p.home, ['meeting', 'list'])[0].title === title2, 'meeting list --json : titre non modifié');
+
 	/* An opinion: too many votes first (the library's message, by the field). */
 	await d.go(`a[href="/avis/nouveau?meeting=${mid}"]`);
 	await d.check('avis-nouveau');
@@ -134,13 +159,29 @@ async function secretary(browser, p) {
 	assert(await d.attr('#f-for', 'aria-invalid') === 'true', 'le champ « pour » n\'est pas marqué invalide');
 	assert(await d.page.$eval('#f-subject', (e) => e.value) === 'Projet territorial de santé mentale', 'objet perdu');
 	assert(cliJson(p.home, ['opinion', 'list']).length === 0, 'un avis refusé a été écrit');
-	await d.fill('#f-for', '12');
+	await d.fill('#f-for', '11'); /* 14 present after the correction */
 	await d.go('form.form button[type=submit]');
 	await d.check('reunion-avec-avis');
 	await d.expectText('Avis enregistré.');
 	const ops = cliJson(p.home, ['opinion', 'list']);
-	assert(ops.length === 1 && ops[0].votes_for === 12 && ops[0].votes_abstain === 3 && ops[0].outcome === 'favorable',
+	assert(ops.length === 1 && ops[0].votes_for === 11 && ops[0].votes_abstain === 3 && ops[0].outcome === 'favorable',
 		'avis absent de opinion list --json');
+
+	/* The opinion withdrawn (entered by mistake), then restored. */
+	const oid = ops[0].id;
+	await d.go(`a[href="/avis/${oid}"]`);
+	await d.check('avis-modifier');
+	await d.go(`a[href="/avis/${oid}/retirer"]`);
+	await d.check('avis-retirer');
+	await d.go('form.form button[type=submit]');
+	await d.check('avis-retire');
+	assert(cliJson(p.home, ['opinion', 'list'])[0].status === 'retire', 'opinion list --json : avis non retiré');
+	await d.go(`a[href="/avis/${oid}"]`);
+	await d.go(`a[href="/avis/${oid}/retablir"]`);
+	await d.check('avis-retablir');
+	await d.go('form.form button[type=submit]');
+	await d.check('avis-retabli');
+	assert(cliJson(p.home, ['opinion', 'list'])[0].status === 'rendu', 'opinion list --json : avis non rétabli');
 
 	if (p.tour)
 		await tour(d, p, mid);
@@ -218,6 +259,59 @@ async function tour(d, p, mid) {
 	await d.check('membres-apres-retrait');
 	await d.expectText('Claire DURAND a été retiré(e)');
 	assert(!cliJson(p.home, ['member', 'list']).some((x) => x.last_name === 'DURAND'), 'membre toujours listé');
+	await d.go('a[href="/membres/retires"]');
+	await d.check('membres-retires');
+	await d.expectText('DURAND');
+	await d.go(`form[action="/membres/${durand.id}/retablir"] button`);
+	await d.check('membres-apres-retablissement');
+	assert(cliJson(p.home, ['member', 'list']).some((x) => x.id === durand.id), 'membre non rétabli');
+
+	/* A second meeting of the same body on the same day: refused next to
+	 * the date, added with "again", then cancelled and restored. */
+	await d.go('nav a[href="/reunions"]');
+	await d.go('a[href="/reunions/nouvelle"]');
+	await d.choose('#f-body', p.meeting.body);
+	await d.fillDate('#f-date', p.meeting.date);
+	await d.fill('#f-title', 'Séance de l\'après-midi');
+	await d.go('form.form button[type=submit]');
+	await d.check('reunion-doublon', 409);
+	assert(await d.attr('#f-date', 'aria-invalid') === 'true', 'la date n\'est pas marquée invalide');
+	assert(!(await d.text()).includes('--again'), 'message de la ligne de commande dans la page');
+	await d.check_box('#f-again');
+	await d.go('form.form button[type=submit]');
+	await d.check('reunion-ajoutee-quand-meme');
+	const second = cliJson(p.home, ['meeting', 'list']).find((x) => x.id !== mid);
+	assert(second && second.title === 'Séance de l\'après-midi', 'meeting list --json : seconde réunion absente');
+	await d.go(`a[href="/reunions/${second.id}/annuler"]`);
+	await d.check('reunion-annuler');
+	await d.go('form.form button[type=submit]');
+	await d.check('reunion-annulee');
+	assert(cliJson(p.home, ['meeting', 'list']).find((x) => x.id === second.id).status === 'annulee', 'réunion non annulée');
+	await d.go(`a[href="/reunions/${second.id}/retablir"]`);
+	await d.check('reunion-retablir');
+	await d.go('form.form button[type=submit]');
+	await d.check('reunion-retablie');
+	assert(cliJson(p.home, ['meeting', 'list']).find((x) => x.id === second.id).status === 'tenue', 'réunion non rétablie');
+
+	/* A contribution withdrawn, then restored; its received date set. */
+	const con = cliJson(p.home, ['contribution', 'list'])[0];
+	await d.go('nav a[href="/contributions"]');
+	await d.go(`a[href="/contributions/${con.id}"]`);
+	await d.check('contribution-modifier');
+	await d.fillDate('#f-date', '2020-06-20');
+	await d.go('form.form button[type=submit]');
+	await d.check('contributions-apres-modification');
+	assert(cliJson(p.home, ['contribution', 'list'])[0].date === '2020-06-20', 'contribution list --json : date non notée');
+	await d.go(`a[href="/contributions/${con.id}"]`);
+	await d.go(`a[href="/contributions/${con.id}/retirer"]`);
+	await d.check('contribution-retirer');
+	await d.go('form.form button[type=submit]');
+	assert(cliJson(p.home, ['contribution', 'list'])[0].status === 'retiree', 'contribution non retirée');
+	await d.go(`a[href="/contributions/${con.id}"]`);
+	await d.go(`a[href="/contributions/${con.id}/retablir"]`);
+	await d.go('form.form button[type=submit]');
+	await d.check('contributions-apres-retablissement');
+	assert(cliJson(p.home, ['contribution', 'list'])[0].status === 'transmise', 'contribution non rétablie');
 
 	await d.go('nav a[href="/rapports"]');
 	await d.check('rapports-du-territoire');
@@ -277,7 +371,9 @@ async function coordinator(browser, p) {
 	await d.expectText('Réception réussie.');
 	const rep = cliJson(env.REGION, ['report', '--year', '2020', '--territory', p.territory, '--format', 'json']);
 	const t = rep.territories.find((x) => x.code === p.territory);
-	assert(t && t.meetings === 1 && t.present === p.counts.present, 'le rapport régional ne montre pas le territoire reçu');
+	/* One mark corrected (present → excused); the tour adds a second meeting. */
+	const meetingsHeld = p.tour ? 2 : 1, present = p.counts.present - 1;
+	assert(t && t.meetings === meetingsHeld && t.present === present, 'le rapport régional ne montre pas le territoire reçu');
 
 	/* The report of the year for that territory. */
 	await d.go('nav a[href="/rapports"]');
@@ -287,7 +383,7 @@ async function coordinator(browser, p) {
 	await d.go('form.row button[type=submit]');
 	await d.check('rapport-territoire');
 	const fig = await d.page.$$eval('dl.kpi dd', (dd) => dd.map((e) => e.textContent));
-	assert(fig[0] === '1' && fig[3] === String(p.counts.present), 'chiffres clés différents du rapport : ' + fig.join(','));
+	assert(fig[0] === String(meetingsHeld) && fig[3] === String(present), 'chiffres clés différents du rapport : ' + fig.join(','));
 	const json = await d.fetchLink('a[href*="format=json"]');
 	assert(json.status === 200 && json.type.startsWith('application/json') && /attachment/.test(json.disposition),
 		'téléchargement JSON');

@@ -43,8 +43,10 @@ async function launch() {
 		executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
 		headless: true,
 		userDataDir: dir,
-		args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-			'--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
+		/* French as a secretary's browser: date fields show jj/mm/aaaa. */
+		args: ['--no-sandbox', '--lang=fr-FR', '--disable-gpu', '--disable-quic', '--no-first-run',
+			'--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
+		env: { ...process.env, LANGUAGE: 'fr_FR', LANG: 'fr_FR.UTF-8' },
 	});
 	browser.ctsDir = dir;
 	return browser;

@@ -220,7 +220,11 @@ cts "$T/cases/8/dp" member add --last-name APRES --first-name Revocation --organ
 "$CTSNODE" --home "$T/cases/8/dp" sync --remote "$R" >/dev/null 2>&1 || true
 assert_eq "$(git --git-dir="$R" ls-tree --name-only nodes/dp-secretariat changesets/dp-secretariat/ | grep -c '\.json$')" 4 \
 	"n°4 publié par le nœud révoqué"
-verdict 8 "clé révoquée utilisée après son dernier n° valide" revoked_key dp-secretariat 4 "$R"
+# Ignored by every node as expected (issue 16): a notice, not a finding.
+expect_status 0 "$CTSNODE" audit "$R" --json
+assert_eq "$(jq -c '[.notices[] | select(.kind == "revoked_ignored") | .node, .seq]' <<<"$OUT")" '["dp-secretariat",4]' \
+	"avis de révocation"
+assert_eq "$(jq .findings_total <<<"$OUT")" 0 "constats du cas 8"
 
 # 9. An unknown signer: a node branch of a node never enrolled.
 R=$(fresh 9)

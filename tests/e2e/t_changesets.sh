@@ -122,17 +122,22 @@ cts "$R" region revoke --node lh-1 --after-seq 4 >/dev/null
 cts "$R" seal >/dev/null
 make_territory "$T/v" le-havre lh-8 "$R"
 cts "$T/v" import "$R" >/dev/null
-expect_status 1 "$CTSNODE" --home "$T/v" import "$C"
+# Ignored as expected (issue 16): not a refusal to act on, exit 0.
+expect_status 0 "$CTSNODE" --home "$T/v" import "$C" --json
+assert_eq "$(jq -r '.events[] | select(.node == "lh-1" and .seq == 5) | .state' <<<"$OUT")" ignored "n°5 ignoré"
 assert_eq "$(cts "$T/v" member list --territory le-havre --json | jq length)" 4 "membres jusqu'au n°4"
-assert_contains "$(cts "$T/v" status --json | jq -r '.refused[] | select(.node == "lh-1" and .seq == 5) | .reason')" "révoquée"
+assert_eq "$(cts "$T/v" status --json | jq -c '[.ignored[] | select(.node == "lh-1") | .first, .last]')" "[5,5]" "ignorés"
+assert_eq "$(cts "$T/v" status --json | jq '.refused | length')" 0 "refus"
 # A node that applied n°5 before the revocation arrived replays and drops it.
 cts "$A" import "$C" >/dev/null
 assert_eq "$(cts "$A" member list --territory le-havre --json | jq length)" 5 "avant la révocation"
+# (exit 1: the replay reports evil-a's and evil-b's refusals again)
 expect_status 1 "$CTSNODE" --home "$A" import "$R"
+grep -q "lh-1 n°5" <<<"$OUT" && fail "n°5 ignoré affiché comme une attente ou un refus : $OUT"
 assert_eq "$(cts "$A" member list --territory le-havre --json | jq -c 'map(.last_name) | sort')" \
 	"$(cts "$T/v" member list --territory le-havre --json | jq -c 'map(.last_name) | sort')" "mêmes membres, quel que soit l'ordre"
-assert_contains "$(cts "$A" status --json | jq -r '.refused[] | select(.node == "lh-1" and .seq == 5) | .reason')" "révoquée"
-pass "révocation : n°5 refusé partout, même après coup"
+assert_eq "$(cts "$A" status --json | jq -c '[.ignored[] | select(.node == "lh-1") | .first, .last]')" "[5,5]" "ignorés"
+pass "révocation : n°5 ignoré partout (sans code 1), même après coup"
 
 # (d) future HLC: held, not applied; applied once the clock catches up.
 hostile evil-d rouen-elbeuf

@@ -291,6 +291,15 @@ static void test_sets(void **state)
 	                "seat", "titulaire");
 	assert_int_equal(cts_rules_check_new("member", set, NULL), 0);
 	json_decref(set);
+	/* A required field left empty on a new record (a form's empty field
+	 * becomes null): "obligatoire", not "cannot be cleared". */
+	set = json_pack("{s:n, s:s, s:s, s:s}", "last_name", "first_name", "Paul", "college", "etat", "seat", "titulaire");
+	assert_int_equal(cts_rules_check_new("member", set, &why), CTS_EINVAL);
+	assert_string_equal(why.field, "last_name");
+	assert_string_equal(cts_error_message(), "le nom est obligatoire");
+	assert_int_equal(cts_rules_check_set("member", set, &why), CTS_EINVAL);
+	assert_non_null(strstr(cts_error_message(), "effacé"));
+	json_decref(set);
 	set = json_pack("{s:s, s:s, s:s}", "body", "bureau", "date", "2020-06-16", "title", "Bureau");
 	assert_int_equal(cts_rules_check_new("meeting", set, &why), CTS_EINVAL);
 	assert_string_equal(why.field, "status");

@@ -163,13 +163,42 @@ static void test_error_field(void **state)
 	assert_null(ui_error_field("erreur sans rapport", "member", member));
 }
 
+/* Library messages in a page's words: command lines dropped, options
+ * said as the page's checkboxes; a buffer too small never overflows. */
+static void test_plain(void **state)
+{
+	char out[512], tiny[12];
+
+	(void)state;
+	ui_plain("une réunion Bureau du 16/06/2020 est déjà enregistrée : « X » (identifiant 1234abcd) ; corrigez-la "
+		 "plutôt (ctsnode meeting update 1234abcd), ou, s'il s'agit bien d'une autre réunion le même jour, "
+		 "ajoutez --again",
+		 out, sizeof(out));
+	assert_null(strstr(out, "ctsnode"));
+	assert_null(strstr(out, "--again"));
+	assert_non_null(strstr(out, "corrigez-la plutôt, ou,"));
+	assert_non_null(strstr(out, "cochez « Enregistrer quand même »"));
+	ui_plain("Rien n'a été importé. Pour remplacer les présences par cette feuille, relancez avec --replace ; pour "
+		 "corriger une seule personne : ctsnode attendance set",
+		 out, sizeof(out));
+	assert_string_equal(out, "Rien n'a été importé. Pour remplacer les présences par cette feuille, cochez « Remplacer "
+				 "les présences déjà saisies » ; pour corriger une seule personne : la liste des présences "
+				 "de la réunion");
+	ui_plain("verrouillée (pour la corriger : ctsnode meeting reopen 1234abcd --reason \"pourquoi\")", out, sizeof(out));
+	assert_string_equal(out, "verrouillée");
+	assert_string_equal(ui_plain("relancez avec --replace", tiny, sizeof(tiny)), "relancez av");
+	assert_string_equal(ui_plain(NULL, tiny, sizeof(tiny)), "");
+	ui_plain("(ctsnode sans fin", out, sizeof(out));
+	assert_string_equal(out, "(ctsnode sans fin");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_html_escapes), cmocka_unit_test(test_html_bounded),
 		cmocka_unit_test(test_form_chunks),  cmocka_unit_test(test_form_limits),
 		cmocka_unit_test(test_cookie),       cmocka_unit_test(test_host_origin),
-		cmocka_unit_test(test_error_field),
+		cmocka_unit_test(test_error_field),  cmocka_unit_test(test_plain),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
