@@ -26,11 +26,13 @@ echo "== Construction et tests sous AddressSanitizer + UndefinedBehaviorSanitize
 CTS_CRASH_STRIDE=4 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	LSAN_OPTIONS=suppressions="$(pwd)/tests/lsan.supp":print_suppressions=0 \
 	run_suite build/asan -DCTS_WERROR=ON -DCTS_SANITIZE=ON
-echo "== Construction Release avec clang, sans -Werror (comme un utilisateur), installation"
-rm -rf build/clang-release
-CC=clang cmake -S . -B build/clang-release -DCMAKE_BUILD_TYPE=Release -DCTS_TESTS=OFF >/dev/null
-cmake --build build/clang-release -j"$jobs" 2>&1 | tee build/clang-release.log | grep -E "warning:|error:" && {
-	echo "ÉCHEC : avertissements du compilateur en Release (clang), voir build/clang-release.log" >&2; exit 1; }
-bash tests/install/t_install.sh build/clang-release
+echo "== Construction Release avec GCC et clang, sans -Werror (comme un utilisateur), installation"
+for cc in gcc clang; do
+	rm -rf "build/$cc-release"
+	CC=$cc cmake -S . -B "build/$cc-release" -DCMAKE_BUILD_TYPE=Release -DCTS_TESTS=OFF >/dev/null
+	cmake --build "build/$cc-release" -j"$jobs" 2>&1 | tee "build/$cc-release.log" | grep -E "warning:|error:" && {
+		echo "ÉCHEC : avertissements du compilateur en Release ($cc), voir build/$cc-release.log" >&2; exit 1; }
+	bash tests/install/t_install.sh "build/$cc-release"
+done
 echo "== Fuzzing bref de chaque cible (tools/fuzz.sh)"
 FUZZ_SECONDS=${FUZZ_SECONDS:-60} FUZZ_PARALLEL=2 tools/fuzz.sh

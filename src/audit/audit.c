@@ -154,6 +154,9 @@ void audit_summary_add(audit *a, const char *node, const char *field, json_int_t
  * to arr (at most CTS_AUDIT_MAX_FINDINGS kept). */
 static void entry_add(audit *a, json_t *arr, const char *kind, const char *node, int64_t seq,
                       const git_oid *commit, const char *file, const char *branch_name,
+                      const char *fmt, va_list ap) __attribute__((format(printf, 9, 0)));
+static void entry_add(audit *a, json_t *arr, const char *kind, const char *node, int64_t seq,
+                      const git_oid *commit, const char *file, const char *branch_name,
                       const char *fmt, va_list ap)
 {
 	char detail[DETAIL_MAX], hex[GIT_OID_HEXSZ + 1];

@@ -241,7 +241,7 @@ void audit_check_expected_heads(audit *a)
 {
 	for (size_t i = 0; i < a->opt->n_expect_heads; i++) {
 		char node[65], id[65];
-		int64_t seq;
+		int64_t seq = 0;
 		if (cts_audit_parse_head(a->opt->expect_heads[i], node, &seq, id) < 0) {
 			cts_error_clear();
 			continue; /* checked by cts_audit_run */
