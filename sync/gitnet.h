@@ -13,16 +13,12 @@
  *    setting a CA location replaces the default bundle; so when
  *    $CTSNODE_CA_FILE is set the store is that file PLUS the system's
  *    directory ($SSL_CERT_DIR, else /etc/ssl/certs);
- *  - descriptions of refused X.509 certificates (subject, issuer, SHA-256
- *    fingerprint, validity, names) from their DER bytes;
- *  - the no-progress watchdog: a network exchange that makes no progress
- *    for $CTSNODE_NET_TIMEOUT_S seconds (default 60; a test hook) has its
- *    connections shut down.
+ *  - descriptions of refused X.509 certificates: sync/gitnet_cert.h;
+ *  - the no-progress watchdog: sync/gitnet_watch.h.
  */
 #ifndef CTS_GITNET_H
 #define CTS_GITNET_H
 
-#include <git2.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -30,8 +26,6 @@
 #define CTS_GITNET_TOKEN_FILE "git-token"
 /* Longest token accepted (bytes). */
 #define CTS_GITNET_TOKEN_MAX 4096
-/* Default no-progress timeout of a network exchange (seconds). */
-#define CTS_GITNET_TIMEOUT_DEFAULT 60
 
 /* The token for HTTPS remotes: $CTSNODE_GIT_TOKEN when set and not empty,
  * else the file token_file (NULL or absent: no token, *out = NULL). The
@@ -59,8 +53,6 @@ int cts_gitnet_url_check(const char *url);
  * proxy), or an http:// or https:// URL with a host and no user or
  * password. 0, or CTS_EINVAL with a message. */
 int cts_gitnet_proxy_check(const char *proxy);
-/* po initialised for that (checked) setting; po->url borrows proxy. */
-void cts_gitnet_proxy_options(git_proxy_options *po, const char *proxy);
 /* The proxy an https:// exchange will go through, for messages: the
  * setting's URL, the environment's (without credentials), or NULL.
  * Written into buf. */
@@ -72,41 +64,5 @@ const char *cts_gitnet_proxy_describe(const char *proxy, const char *url, char *
  * default bundle stays. Applied once per process and setting. An
  * unreadable or invalid CA file is CTS_EACCESS. */
 int cts_gitnet_tls_prepare(void);
-
-/* What a refused certificate is, from its DER bytes (borrowed). Strings
- * are printable (control characters replaced), possibly truncated. */
-typedef struct {
-	char subject[512];     /* "CN=depot.example.fr, O=ARS, C=FR" */
-	char issuer[512];
-	char names[512];       /* DNS names of subjectAltName, else the CN */
-	char fingerprint[96];  /* SHA-256 of the DER, "AB:CD:..." */
-	int64_t not_before;    /* Unix seconds (0 if unreadable) */
-	int64_t not_after;
-	int name_matches;      /* host matches names (as mbedTLS checks it) */
-} cts_gitnet_cert;
-
-/* 0, or CTS_EINVAL if the bytes are not a certificate (the fingerprint
- * is filled in any case). */
-int cts_gitnet_cert_describe(cts_gitnet_cert *out, const unsigned char *der, size_t len,
-                             const char *host);
-
-/* The no-progress timeout in seconds ($CTSNODE_NET_TIMEOUT_S, 1 to 86400,
- * else CTS_GITNET_TIMEOUT_DEFAULT). */
-int cts_gitnet_timeout_seconds(void);
-
-/* A watchdog for one network exchange: when cts_gitnet_watch_touch() has
- * not been called for the timeout, it marks itself expired and shuts down
- * (shutdown(2), the descriptors stay open) every TCP socket the process
- * opened since the watch started, again every second until stopped, so
- * that the blocked connect, read or write fails instead of waiting
- * forever (libssh2 retries interrupted calls: a signal would not do).
- * SIGPIPE is blocked in the calling thread meanwhile (a closed connection
- * is an error, not a kill) and dropped at the stop, which the same thread
- * calls. One exchange at a time per process. *out: cts_gitnet_watch_stop(). */
-typedef struct cts_gitnet_watch cts_gitnet_watch;
-int cts_gitnet_watch_start(cts_gitnet_watch **out);
-void cts_gitnet_watch_touch(cts_gitnet_watch *w);   /* progress; NULL: nothing */
-int cts_gitnet_watch_expired(cts_gitnet_watch *w);  /* NULL: 0 */
-void cts_gitnet_watch_stop(cts_gitnet_watch *w);    /* joins, restores; NULL ok */
 
 #endif

@@ -115,45 +115,25 @@ int cts_ssh_url_port(const char *url)
 	return port > 0 && port <= 65535 ? (int)port : 22;
 }
 
-const char *cts_ssh_key_type_name(git_cert_ssh_raw_type_t t)
-{
-	switch (t) {
-	case GIT_CERT_SSH_RAW_TYPE_RSA:
-		return "ssh-rsa";
-	case GIT_CERT_SSH_RAW_TYPE_DSS:
-		return "ssh-dss";
-	case GIT_CERT_SSH_RAW_TYPE_KEY_ECDSA_256:
-		return "ecdsa-sha2-nistp256";
-	case GIT_CERT_SSH_RAW_TYPE_KEY_ECDSA_384:
-		return "ecdsa-sha2-nistp384";
-	case GIT_CERT_SSH_RAW_TYPE_KEY_ECDSA_521:
-		return "ecdsa-sha2-nistp521";
-	case GIT_CERT_SSH_RAW_TYPE_KEY_ED25519:
-		return "ssh-ed25519";
-	default:
-		return "type inconnu";
-	}
-}
-
 /* Is the key in base64 the server's? SHA-256 of the key blob when libgit2
  * gives it, the raw blob otherwise. */
-static int key_matches(const git_cert_hostkey *hk, const char *b64)
+static int key_matches(const cts_known_hosts_key *hk, const char *b64)
 {
 	unsigned char blob[8192], sha[crypto_hash_sha256_BYTES];
 	size_t blen = 0;
 
 	if (b64_decode(blob, sizeof(blob), b64, &blen) != 0 || blen == 0)
 		return 0;
-	if (hk->type & GIT_CERT_SSH_SHA256) {
+	if (hk->sha256) {
 		crypto_hash_sha256(sha, blob, blen);
-		return sodium_memcmp(sha, hk->hash_sha256, sizeof(sha)) == 0;
+		return sodium_memcmp(sha, hk->sha256, sizeof(sha)) == 0;
 	}
-	if (hk->type & GIT_CERT_SSH_RAW)
-		return blen == hk->hostkey_len && sodium_memcmp(blob, hk->hostkey, blen) == 0;
+	if (hk->raw)
+		return blen == hk->raw_len && sodium_memcmp(blob, hk->raw, blen) == 0;
 	return 0;
 }
 
-int cts_known_hosts_lookup(FILE *f, const git_cert_hostkey *hk, const char *const *names,
+int cts_known_hosts_lookup(FILE *f, const cts_known_hosts_key *hk, const char *const *names,
                            size_t nnames)
 {
 	char line[8192];

@@ -8,23 +8,29 @@
 #ifndef CTS_KNOWN_HOSTS_H
 #define CTS_KNOWN_HOSTS_H
 
-#include <git2.h>
 #include <stddef.h>
 #include <stdio.h>
 
 enum { CTS_KH_NONE, CTS_KH_MISMATCH, CTS_KH_MATCH, CTS_KH_REVOKED };
 
+/* A server's host key as the transport gives it (borrowed): the SHA-256
+ * of its blob when known (32 bytes), else the raw blob; both NULL match
+ * nothing. */
+typedef struct {
+	const unsigned char *sha256;
+	const unsigned char *raw;
+	size_t raw_len;
+} cts_known_hosts_key;
+
 /* The verdict of file f (read from its current position) for the key hk
  * and the host names names[0..nnames) (lowercase): CTS_KH_MATCH, CTS_KH_REVOKED
  * (a @revoked line names this key: wins), CTS_KH_MISMATCH (the host is
  * listed with other keys only) or CTS_KH_NONE. Never fails. */
-int cts_known_hosts_lookup(FILE *f, const git_cert_hostkey *hk, const char *const *names,
+int cts_known_hosts_lookup(FILE *f, const cts_known_hosts_key *hk, const char *const *names,
                            size_t nnames);
 
 /* The port of an ssh:// URL (22 when absent, invalid, or scp-like). */
 int cts_ssh_url_port(const char *url);
 
-/* OpenSSH's name of a host key type ("ssh-ed25519"...); borrowed. */
-const char *cts_ssh_key_type_name(git_cert_ssh_raw_type_t t);
 
 #endif

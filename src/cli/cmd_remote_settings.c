@@ -3,6 +3,7 @@
 
 #include "error.h"
 #include "gitnet.h"
+#include "gitnet_watch.h"
 
 #include <errno.h>
 #include <stdio.h>

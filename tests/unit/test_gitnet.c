@@ -12,6 +12,9 @@
 
 #include "error.h"
 #include "gitnet.h"
+#include "gitnet_cert.h"
+#include "gitnet_watch.h"
+#include "gitrepo_impl.h" /* cts_gitnet_proxy_options (libgit2 types) */
 #include "testutil.h"
 
 #include <arpa/inet.h>

@@ -1,0 +1,91 @@
+/* Private to the git layer (sync/gitrepo*.c): the repository handle, the
+ * state of one exchange's callbacks and the helpers the gitrepo files
+ * share. Not a public header: only sync/gitrepo*.c include it (with
+ * <git2.h>, which no public header includes). */
+#ifndef CTS_GITREPO_IMPL_H
+#define CTS_GITREPO_IMPL_H
+
+#include "gitrepo.h"
+
+#include "crashpoint.h"
+#include "error.h"
+#include "gitnet.h"
+#include "gitnet_cert.h"
+#include "gitnet_watch.h"
+#include "known_hosts.h"
+
+#include <git2.h>
+#include <git2/sys/odb_backend.h>
+
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <errno.h>
+#include <pthread.h>
+#include <pwd.h>
+#include <sodium.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+struct cts_gitrepo {
+	git_repository *repo;
+	char *path;
+	int bare_only;    /* opened with git_repository_open_bare */
+	char *token_file; /* cts_gitrepo_set_net(), may be NULL */
+	char *proxy;      /* idem: NULL = the environment */
+	char *token;      /* loaded when a server first asks (sodium memory) */
+	int token_loaded;
+};
+
+/* The refspec of remote "origin" (set_remote, fetch). */
+#define ORIGIN_FETCHSPEC "+refs/heads/*:refs/remotes/origin/*"
+/* Unreachable loose objects younger than this are kept by maintain(). */
+#define LOOSE_GRACE_SECONDS 3600
+/* Authentication attempts per SSH connection. */
+#define SSH_MAX_TRIES 3
+
+/* The state of one exchange's callbacks (gitrepo_callbacks.c). */
+typedef struct {
+	const char *url;          /* of the remote: gives the port for host keys */
+	cts_gitrepo *repo;        /* its token settings */
+	cts_gitnet_watch *watch;  /* no-progress watchdog (network remotes) */
+	int cred_step;            /* next credential source to try */
+	int cred_tries;           /* credentials handed out on this connection */
+	int auth_failed;          /* all credential sources were refused */
+	int token_sent;           /* the HTTPS token was handed out on this connection */
+	int access_rc;            /* a cts_error for access_msg (HTTPS credentials) */
+	char tried[600];          /* what was tried, for the error message */
+	char cert_msg[1400];      /* why the host key or certificate was refused */
+	char access_msg[1400];    /* why no credential was given */
+	char rejected[600];       /* first ref the remote refused, with its status */
+	char proxy[600];          /* proxy of the exchange, for messages ("" if none) */
+} cts_gitcb;
+
+/* gitrepo.c */
+/* Translate the last libgit2 error into code, keeping its message. */
+int cts_git_fail(int code, const char *what);
+int cts_git_oom(void);
+/* 1 if ref is a valid reference name under refs/. */
+int cts_git_valid_refname(const char *ref);
+/* snprintf that may truncate (messages, hints): never fails. */
+void cts_git_fmt(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Reopen the repository (after maintenance rewrote its packs). */
+int cts_gitrepo_reopen(cts_gitrepo *repo);
+
+/* gitnet.c: po initialised for that (checked) proxy setting (see
+ * cts_gitnet_proxy_check()); po->url borrows proxy. */
+void cts_gitnet_proxy_options(git_proxy_options *po, const char *proxy);
+
+/* gitrepo_callbacks.c */
+/* Forget what happened on the previous connection (the remote, its
+ * settings and the watchdog stay). */
+void cts_gitcb_reset(cts_gitcb *st, const char *url);
+/* Install the callbacks (credentials, certificates, progress) with st. */
+void cts_gitcb_install(git_remote_callbacks *cb, cts_gitcb *st);
+
+#endif

@@ -1,0 +1,327 @@
+#include "gitrepo_impl.h"
+
+/* ---- reading ---- */
+
+static int commit_tree(cts_gitrepo *repo, const git_oid *commit, git_tree **tree)
+{
+	git_commit *c = NULL;
+	char hex[GIT_OID_HEXSZ + 1];
+	int rc;
+
+	*tree = NULL;
+	if (git_commit_lookup(&c, repo->repo, commit) < 0) {
+		git_oid_tostr(hex, sizeof(hex), commit);
+		return cts_error_prefix(cts_git_fail(CTS_EGIT, "commit illisible"),
+		                        "commit %.12s : ", hex);
+	}
+	rc = git_commit_tree(tree, c);
+	git_commit_free(c);
+	if (rc < 0) {
+		git_oid_tostr(hex, sizeof(hex), commit);
+		return cts_error_prefix(cts_git_fail(CTS_EGIT, "arbre illisible"),
+		                        "commit %.12s : ", hex);
+	}
+	return 0;
+}
+
+/* Size and type of an object without loading it. */
+static int object_header(cts_gitrepo *repo, const git_oid *oid, size_t *size, git_object_t *type)
+{
+	git_odb *odb = NULL;
+	int rc;
+
+	if (git_repository_odb(&odb, repo->repo) < 0)
+		return cts_git_fail(CTS_EGIT, "base d'objets git");
+	rc = git_odb_read_header(size, type, odb, oid);
+	git_odb_free(odb);
+	return rc < 0 ? cts_git_fail(CTS_EGIT, "objet git illisible") : 0;
+}
+
+static int blob_size(cts_gitrepo *repo, const git_oid *oid, size_t *size)
+{
+	git_object_t type;
+	int rc;
+
+	if ((rc = object_header(repo, oid, size, &type)) < 0)
+		return rc;
+	if (type != GIT_OBJECT_BLOB)
+		return cts_error_set(CTS_EINVAL, "objet git de type inattendu (fichier attendu)");
+	return 0;
+}
+
+int cts_gitrepo_read_file(cts_gitrepo *repo, const git_oid *commit, const char *path,
+                          size_t max_size, unsigned char **data, size_t *len)
+{
+	git_tree *tree = NULL;
+	git_tree_entry *e = NULL;
+	git_blob *blob = NULL;
+	git_filemode_t mode;
+	size_t size;
+	int rc;
+
+	*data = NULL;
+	*len = 0;
+	if (!path || !*path)
+		return cts_error_set(CTS_EINVAL, "lecture dans le dépôt : chemin vide");
+	if ((rc = commit_tree(repo, commit, &tree)) < 0)
+		return rc;
+	rc = git_tree_entry_bypath(&e, tree, path);
+	if (rc == GIT_ENOTFOUND) {
+		git_error_clear();
+		rc = cts_error_set(CTS_ENOTFOUND, "%s absent du dépôt", path);
+		goto cleanup;
+	}
+	if (rc < 0) {
+		rc = cts_error_prefix(cts_git_fail(CTS_EGIT, "lecture de l'arbre"), "%s : ", path);
+		goto cleanup;
+	}
+	mode = git_tree_entry_filemode(e);
+	if (git_tree_entry_type(e) != GIT_OBJECT_BLOB ||
+	    (mode != GIT_FILEMODE_BLOB && mode != GIT_FILEMODE_BLOB_EXECUTABLE)) {
+		rc = cts_error_set(
+		    CTS_EINVAL,
+		    "%s n'est pas un fichier ordinaire dans le dépôt (mode %06o refusé)", path,
+		    (unsigned)mode);
+		goto cleanup;
+	}
+	if ((rc = blob_size(repo, git_tree_entry_id(e), &size)) < 0) {
+		cts_error_prefix(rc, "%s : ", path);
+		goto cleanup;
+	}
+	if (size > max_size) {
+		rc = cts_error_set(CTS_ELIMIT, "%s est trop gros (%zu octets, maximum %zu)", path,
+		                   size, max_size);
+		goto cleanup;
+	}
+	if (git_blob_lookup(&blob, repo->repo, git_tree_entry_id(e)) < 0) {
+		rc = cts_error_prefix(cts_git_fail(CTS_EGIT, "lecture d'un fichier du dépôt"),
+		                      "%s : ", path);
+		goto cleanup;
+	}
+	if ((size_t)git_blob_rawsize(blob) != size) {
+		rc = cts_error_set(CTS_EGIT, "%s : taille incohérente dans la base d'objets", path);
+		goto cleanup;
+	}
+	if (!(*data = malloc(size + 1))) {
+		rc = cts_git_oom();
+		goto cleanup;
+	}
+	memcpy(*data, git_blob_rawcontent(blob), size);
+	(*data)[size] = 0;
+	*len = size;
+	rc = 0;
+cleanup:
+	git_blob_free(blob);
+	git_tree_entry_free(e);
+	git_tree_free(tree);
+	return rc;
+}
+
+static int valid_entry_name(const char *name)
+{
+	size_t l = name ? strlen(name) : 0;
+
+	return l > 0 && l <= 255 && !strchr(name, '/') && strcmp(name, ".") != 0 &&
+	       strcmp(name, "..") != 0;
+}
+
+/* Largest tree object that can hold max_entries valid entries: mode (6),
+ * space, name (255), NUL, oid (20). */
+#define TREE_ENTRY_MAX_BYTES 283
+
+int cts_gitrepo_list_dir(cts_gitrepo *repo, const git_oid *commit, const char *dir,
+                         size_t max_entries,
+                         int (*cb)(const char *name, const git_oid *oid, size_t size,
+                                   unsigned filemode, void *ctx),
+                         void *ctx)
+{
+	return cts_gitrepo_list_dir_filtered(repo, commit, dir, max_entries, NULL, cb, ctx);
+}
+
+int cts_gitrepo_list_dir_filtered(cts_gitrepo *repo, const git_oid *commit, const char *dir,
+                                  size_t max_entries, int (*skip)(const char *name, void *ctx),
+                                  int (*cb)(const char *name, const git_oid *oid, size_t size,
+                                            unsigned filemode, void *ctx),
+                                  void *ctx)
+{
+	git_tree *tree = NULL, *sub = NULL;
+	git_tree_entry *e = NULL;
+	const git_oid *sub_oid;
+	const char *where = dir && *dir ? dir : "/";
+	git_object_t type;
+	size_t count, osize;
+	int rc;
+
+	if ((rc = commit_tree(repo, commit, &tree)) < 0)
+		return rc;
+	if (dir && *dir) {
+		rc = git_tree_entry_bypath(&e, tree, dir);
+		if (rc == GIT_ENOTFOUND) {
+			git_error_clear();
+			rc = 0;
+			goto cleanup;
+		}
+		if (rc < 0) {
+			rc = cts_error_prefix(cts_git_fail(CTS_EGIT, "lecture de l'arbre"),
+			                      "%s : ", dir);
+			goto cleanup;
+		}
+		if (git_tree_entry_type(e) != GIT_OBJECT_TREE ||
+		    git_tree_entry_filemode(e) != GIT_FILEMODE_TREE) {
+			rc =
+			    cts_error_set(CTS_EINVAL, "%s n'est pas un dossier dans le dépôt", dir);
+			goto cleanup;
+		}
+		sub_oid = git_tree_entry_id(e);
+	} else {
+		sub_oid = git_tree_id(tree);
+	}
+	/* Bound the tree object before parsing it. */
+	if ((rc = object_header(repo, sub_oid, &osize, &type)) < 0)
+		goto cleanup;
+	if (type != GIT_OBJECT_TREE) {
+		rc = cts_error_set(CTS_EINVAL, "%s n'est pas un dossier dans le dépôt", where);
+		goto cleanup;
+	}
+	if (max_entries < ((size_t)-1) / TREE_ENTRY_MAX_BYTES &&
+	    osize > max_entries * TREE_ENTRY_MAX_BYTES) {
+		rc = cts_error_set(CTS_ELIMIT, "%s contient trop d'entrées (maximum %zu)", where,
+		                   max_entries);
+		goto cleanup;
+	}
+	if (git_tree_lookup(&sub, repo->repo, sub_oid) < 0) {
+		rc = cts_error_prefix(cts_git_fail(CTS_EGIT, "dossier illisible"), "%s : ", where);
+		goto cleanup;
+	}
+	count = git_tree_entrycount(sub);
+	if (count > max_entries) {
+		rc = cts_error_set(CTS_ELIMIT, "%s contient trop d'entrées (%zu, maximum %zu)",
+		                   where, count, max_entries);
+		goto cleanup;
+	}
+	for (size_t i = 0; i < count; i++) {
+		const char *name = git_tree_entry_name(git_tree_entry_byindex(sub, i));
+		if (!valid_entry_name(name)) {
+			char shown[64];
+			snprintf(shown, sizeof(shown), "%s", name ? name : "");
+			rc = cts_error_set(
+			    CTS_EINVAL, "%s : entrée au nom invalide « %s%s » dans le dépôt", where,
+			    shown, name && strlen(name) >= sizeof(shown) ? "…" : "");
+			goto cleanup;
+		}
+	}
+	for (size_t i = 0; i < count; i++) {
+		const git_tree_entry *x = git_tree_entry_byindex(sub, i);
+		size_t size = 0;
+		int ret;
+		if (skip && skip(git_tree_entry_name(x), ctx))
+			continue;
+		if (git_tree_entry_type(x) == GIT_OBJECT_BLOB &&
+		    (rc = blob_size(repo, git_tree_entry_id(x), &size)) < 0) {
+			cts_error_prefix(rc, "%s/%s : ", where, git_tree_entry_name(x));
+			goto cleanup;
+		}
+		if ((ret = cb(git_tree_entry_name(x), git_tree_entry_id(x), size,
+		              (unsigned)git_tree_entry_filemode(x), ctx))) {
+			rc = ret < 0 ? ret : 0;
+			goto cleanup;
+		}
+	}
+	rc = 0;
+cleanup:
+	git_tree_free(sub);
+	git_tree_entry_free(e);
+	git_tree_free(tree);
+	return rc;
+}
+
+int cts_gitrepo_walk(cts_gitrepo *repo, const git_oid *tip, const git_oid *stop, size_t max_commits,
+                     int (*cb)(const git_oid *commit, void *ctx), void *ctx)
+{
+	git_revwalk *w = NULL;
+	git_oid oid, *list = NULL;
+	size_t count = 0, cap = 0;
+	int rc = 0;
+
+	if (git_revwalk_new(&w, repo->repo) < 0 ||
+	    git_revwalk_sorting(w, GIT_SORT_TOPOLOGICAL) < 0 || git_revwalk_push(w, tip) < 0 ||
+	    (stop && git_revwalk_hide(w, stop) < 0)) {
+		rc = cts_git_fail(CTS_EGIT, "parcours de l'historique");
+		goto cleanup;
+	}
+	/* Newest first: collect (bounded), then hand them out reversed. */
+	while ((rc = git_revwalk_next(&oid, w)) == 0) {
+		if (count >= max_commits) {
+			rc = cts_error_set(CTS_ELIMIT, "historique trop long (plus de %zu commits)",
+			                   max_commits);
+			goto cleanup;
+		}
+		if (count == cap) {
+			size_t ncap = cap ? 2 * cap : 64;
+			git_oid *nl = realloc(list, ncap * sizeof(*nl));
+			if (!nl) {
+				rc = cts_git_oom();
+				goto cleanup;
+			}
+			list = nl;
+			cap = ncap;
+		}
+		git_oid_cpy(&list[count++], &oid);
+	}
+	if (rc != GIT_ITEROVER) {
+		rc = cts_git_fail(CTS_EGIT, "parcours de l'historique");
+		goto cleanup;
+	}
+	git_error_clear();
+	rc = 0;
+	for (size_t i = count; i-- > 0;) {
+		int ret = cb(&list[i], ctx);
+		if (ret) {
+			rc = ret < 0 ? ret : 0;
+			break;
+		}
+	}
+cleanup:
+	free(list);
+	git_revwalk_free(w);
+	return rc;
+}
+
+int cts_gitrepo_commit_raw(cts_gitrepo *repo, const git_oid *commit, char **data, size_t *len)
+{
+	git_odb *odb = NULL;
+	git_odb_object *obj = NULL;
+	git_object_t type;
+	size_t size;
+	int rc;
+
+	*data = NULL;
+	*len = 0;
+	if ((rc = object_header(repo, commit, &size, &type)) < 0)
+		return rc;
+	if (type != GIT_OBJECT_COMMIT)
+		return cts_error_set(CTS_EINVAL, "l'objet git n'est pas un commit");
+	if (size > CTS_GIT_COMMIT_MAX)
+		return cts_error_set(CTS_ELIMIT, "commit trop gros (%zu octets, maximum %zu)", size,
+		                     CTS_GIT_COMMIT_MAX);
+	if (git_repository_odb(&odb, repo->repo) < 0 || git_odb_read(&obj, odb, commit) < 0) {
+		rc = cts_git_fail(CTS_EGIT, "commit illisible");
+		goto cleanup;
+	}
+	size = git_odb_object_size(obj);
+	if (git_odb_object_type(obj) != GIT_OBJECT_COMMIT || size > CTS_GIT_COMMIT_MAX) {
+		rc = cts_error_set(CTS_EGIT, "commit incohérent dans la base d'objets");
+		goto cleanup;
+	}
+	if (!(*data = malloc(size + 1))) {
+		rc = cts_git_oom();
+		goto cleanup;
+	}
+	memcpy(*data, git_odb_object_data(obj), size);
+	(*data)[size] = '\0';
+	*len = size;
+cleanup:
+	git_odb_object_free(obj);
+	git_odb_free(odb);
+	return rc;
+}
