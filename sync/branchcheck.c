@@ -2,6 +2,7 @@
 
 #include "commitsig.h"
 #include "error.h"
+#include "gitrepo_impl.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,7 +33,7 @@ static void printable(char *out, size_t size, const char *in)
 
 /* How commit is signed, as a phrase; *kind the evidence it is when it is
  * not signed by `expect` (NULL when it is). */
-static void signature_phrase(cts_gitrepo *repo, const git_oid *commit, const cts_branchcheck_cb *cb,
+static void signature_phrase(cts_gitrepo *repo, const cts_gitoid *commit, const cts_branchcheck_cb *cb,
                              const unsigned char *expect, char *buf, size_t size, const char **kind)
 {
 	unsigned char signer[32];
@@ -58,15 +59,15 @@ static void signature_phrase(cts_gitrepo *repo, const git_oid *commit, const cts
 	cts_error_clear();
 }
 
-void cts_branchcheck_describe(cts_gitrepo *repo, const git_oid *commit, const cts_branchcheck_cb *cb, char *buf,
+void cts_branchcheck_describe(cts_gitrepo *repo, const cts_gitoid *commit, const cts_branchcheck_cb *cb, char *buf,
                               size_t size)
 {
 	char hex[GIT_OID_HEXSZ + 1], author[72] = "?", sig[300];
 	const char *kind;
 	git_commit *c = NULL;
 
-	git_oid_tostr(hex, sizeof(hex), commit);
-	if (git_commit_lookup(&c, cts_gitrepo_raw(repo), commit) == 0 && git_commit_author(c))
+	cts_gitoid_hex(hex, commit);
+	if (git_commit_lookup(&c, cts_gitrepo_raw(repo), cts_git_oid(commit)) == 0 && git_commit_author(c))
 		printable(author, sizeof(author), git_commit_author(c)->name);
 	git_commit_free(c);
 	git_error_clear();
@@ -121,7 +122,7 @@ out:
 	git_tree_free(spt);
 }
 
-static int check_commit(const git_oid *commit, void *vctx)
+static int check_commit(const cts_gitoid *commit, void *vctx)
 {
 	walk_ctx *w = vctx;
 	git_commit *c = NULL, *parent = NULL;
@@ -129,7 +130,7 @@ static int check_commit(const git_oid *commit, void *vctx)
 	char hex[GIT_OID_HEXSZ + 1], detail[600];
 	int reports = 0;
 
-	git_oid_tostr(hex, sizeof(hex), commit);
+	cts_gitoid_hex(hex, commit);
 	if (w->pk) {
 		char sig[300];
 		const char *kind;
@@ -142,7 +143,7 @@ static int check_commit(const git_oid *commit, void *vctx)
 			w->cb->report(kind, detail, w->cb->ctx);
 		}
 	}
-	if (git_commit_lookup(&c, cts_gitrepo_raw(w->repo), commit) < 0 || git_commit_tree(&t, c) < 0 ||
+	if (git_commit_lookup(&c, cts_gitrepo_raw(w->repo), cts_git_oid(commit)) < 0 || git_commit_tree(&t, c) < 0 ||
 	    (git_commit_parentcount(c) > 0 && (git_commit_parent(&parent, c, 0) < 0 || git_commit_tree(&pt, parent) < 0))) {
 		snprintf(detail, sizeof(detail), "commit %.12s de la branche nodes/%s illisible", hex, w->node);
 		w->cb->report("unreadable_history", detail, w->cb->ctx);
@@ -158,7 +159,7 @@ static int check_commit(const git_oid *commit, void *vctx)
 	return 0;
 }
 
-int cts_branchcheck_commits(cts_gitrepo *repo, const char *node, const git_oid *tip, const git_oid *since,
+int cts_branchcheck_commits(cts_gitrepo *repo, const char *node, const cts_gitoid *tip, const cts_gitoid *since,
                             const unsigned char *node_pk, const cts_branchcheck_cb *cb)
 {
 	walk_ctx w = { repo, node, node_pk, cb, 0 };
@@ -166,20 +167,20 @@ int cts_branchcheck_commits(cts_gitrepo *repo, const char *node, const git_oid *
 	return cts_gitrepo_walk(repo, tip, since, CTS_BRANCHCHECK_MAX_COMMITS, check_commit, &w);
 }
 
-static int keep_first(const git_oid *commit, void *vctx)
+static int keep_first(const cts_gitoid *commit, void *vctx)
 {
-	git_oid_cpy(vctx, commit);
+	*(cts_gitoid *)vctx = *commit;
 	return 1;
 }
 
-int cts_branchcheck_first_new(cts_gitrepo *repo, const git_oid *tip, const git_oid *since, git_oid *out)
+int cts_branchcheck_first_new(cts_gitrepo *repo, const cts_gitoid *tip, const cts_gitoid *since, cts_gitoid *out)
 {
-	git_oid none;
+	cts_gitoid none;
 	int rc;
 
 	memset(&none, 0, sizeof(none));
-	git_oid_cpy(out, &none);
+	*out = none;
 	if ((rc = cts_gitrepo_walk(repo, tip, since, CTS_BRANCHCHECK_MAX_COMMITS, keep_first, out)) < 0)
 		return rc;
-	return git_oid_equal(out, &none) ? cts_error_set(CTS_ENOTFOUND, "aucun commit nouveau") : 0;
+	return cts_gitoid_equal(out, &none) ? cts_error_set(CTS_ENOTFOUND, "aucun commit nouveau") : 0;
 }

@@ -1,6 +1,7 @@
 #include "commitsig.h"
 
 #include "error.h"
+#include "gitrepo_impl.h"
 #include "sshsig.h"
 
 #include <stdlib.h>
@@ -70,7 +71,7 @@ int cts_commit_split(const char *raw, size_t len, char **payload, size_t *plen, 
 	return 0;
 }
 
-int cts_commit_signer(cts_gitrepo *repo, const git_oid *commit, unsigned char signer[32])
+int cts_commit_signer(cts_gitrepo *repo, const cts_gitoid *commit, unsigned char signer[32])
 {
 	git_odb *odb = NULL;
 	git_object_t type;
@@ -78,7 +79,7 @@ int cts_commit_signer(cts_gitrepo *repo, const git_oid *commit, unsigned char si
 	size_t size = 0, plen, slen;
 	int nsig = 0, rc;
 
-	if (git_repository_odb(&odb, cts_gitrepo_raw(repo)) < 0 || git_odb_read_header(&size, &type, odb, commit) < 0) {
+	if (git_repository_odb(&odb, cts_gitrepo_raw(repo)) < 0 || git_odb_read_header(&size, &type, odb, cts_git_oid(commit)) < 0) {
 		git_odb_free(odb);
 		rc = cts_error_set(CTS_EGIT, "commit illisible : %s", git_error_last() ? git_error_last()->message : "");
 		git_error_clear();

@@ -27,6 +27,6 @@ int cts_commit_split(const char *raw, size_t len, char **payload, size_t *plen, 
  * when it is not signed; CTS_ECRYPTO (message says why) for a bad or
  * doubled signature; CTS_ELIMIT above CTS_COMMIT_SIG_MAX_BYTES; other
  * codes when it cannot be read. */
-int cts_commit_signer(cts_gitrepo *repo, const git_oid *commit, unsigned char signer[32]);
+int cts_commit_signer(cts_gitrepo *repo, const cts_gitoid *commit, unsigned char signer[32]);
 
 #endif

@@ -253,11 +253,29 @@ int cts_gitrepo_set_remote(cts_gitrepo *repo, const char *url)
 	return 0;
 }
 
+int cts_gitrepo_remote_url(cts_gitrepo *repo, char **url)
+{
+	git_remote *rem = NULL;
+	int rc = git_remote_lookup(&rem, repo->repo, "origin");
+
+	*url = NULL;
+	if (rc == GIT_ENOTFOUND || (rc == 0 && !git_remote_url(rem))) {
+		git_error_clear();
+		git_remote_free(rem);
+		return cts_error_set(CTS_ENOTFOUND, "aucun dépôt régional configuré");
+	}
+	if (rc < 0)
+		return cts_git_fail(CTS_EGIT, "lecture du dépôt distant");
+	*url = strdup(git_remote_url(rem));
+	git_remote_free(rem);
+	return *url ? 0 : cts_git_oom();
+}
+
 /* ---- refs ---- */
 
-int cts_gitrepo_ref_oid(cts_gitrepo *repo, const char *ref, git_oid *out)
+int cts_gitrepo_ref_oid(cts_gitrepo *repo, const char *ref, cts_gitoid *out)
 {
-	int rc = git_reference_name_to_id(out, repo->repo, ref);
+	int rc = git_reference_name_to_id(cts_git_oid_w(out), repo->repo, ref);
 
 	if (rc == GIT_ENOTFOUND) {
 		git_error_clear();
@@ -271,14 +289,14 @@ int cts_gitrepo_ref_oid(cts_gitrepo *repo, const char *ref, git_oid *out)
 	return 0;
 }
 
-int cts_gitrepo_ref_set(cts_gitrepo *repo, const char *ref, const git_oid *oid)
+int cts_gitrepo_ref_set(cts_gitrepo *repo, const char *ref, const cts_gitoid *oid)
 {
 	git_reference *r = NULL;
 
 	if (!cts_git_valid_refname(ref))
 		return cts_error_set(CTS_EINVAL, "nom de référence invalide : « %s »",
 		                     ref ? ref : "(nul)");
-	if (git_reference_create(&r, repo->repo, ref, oid, 1, "ctsnode: set") < 0)
+	if (git_reference_create(&r, repo->repo, ref, cts_git_oid(oid), 1, "ctsnode: set") < 0)
 		return cts_error_prefix(cts_git_fail(CTS_EGIT, "écriture d'une référence"),
 		                        "%s : ", ref);
 	git_reference_free(r);
@@ -287,7 +305,7 @@ int cts_gitrepo_ref_set(cts_gitrepo *repo, const char *ref, const git_oid *oid)
 
 typedef struct {
 	git_repository *repo;
-	int (*cb)(const char *ref, const git_oid *oid, void *ctx);
+	int (*cb)(const char *ref, const cts_gitoid *oid, void *ctx);
 	void *ctx;
 	int ret; /* the callback's nonzero return */
 } glob_ctx;
@@ -309,12 +327,12 @@ static int glob_cb(const char *name, void *payload)
 	git_reference_free(r);
 	if (!direct)
 		return 0;
-	g->ret = g->cb(name, &oid, g->ctx);
+	g->ret = g->cb(name, cts_gitoid_of(&oid), g->ctx);
 	return g->ret ? 1 : 0;
 }
 
 int cts_gitrepo_refs_foreach(cts_gitrepo *repo, const char *glob,
-                             int (*cb)(const char *ref, const git_oid *oid, void *ctx), void *ctx)
+                             int (*cb)(const char *ref, const cts_gitoid *oid, void *ctx), void *ctx)
 {
 	glob_ctx g = {repo->repo, cb, ctx, 0};
 	int rc = git_reference_foreach_glob(repo->repo, glob, glob_cb, &g);
@@ -326,13 +344,24 @@ int cts_gitrepo_refs_foreach(cts_gitrepo *repo, const char *glob,
 	return 0;
 }
 
-int cts_gitrepo_is_ancestor(cts_gitrepo *repo, const git_oid *ancestor, const git_oid *descendant)
+int cts_gitrepo_has_commit(cts_gitrepo *repo, const cts_gitoid *oid)
+{
+	git_object *obj = NULL;
+	int found = git_object_lookup(&obj, repo->repo, cts_git_oid(oid), GIT_OBJECT_COMMIT) == 0;
+
+	git_object_free(obj);
+	git_error_clear();
+	return found;
+}
+
+int cts_gitrepo_is_ancestor(cts_gitrepo *repo, const cts_gitoid *ancestor,
+                            const cts_gitoid *descendant)
 {
 	int rc;
 
-	if (git_oid_equal(ancestor, descendant))
+	if (cts_gitoid_equal(ancestor, descendant))
 		return 1;
-	rc = git_graph_descendant_of(repo->repo, descendant, ancestor);
+	rc = git_graph_descendant_of(repo->repo, cts_git_oid(descendant), cts_git_oid(ancestor));
 	if (rc < 0)
 		git_error_clear();
 	return rc == 1;

@@ -40,7 +40,8 @@
 #ifndef CTS_GITREPO_H
 #define CTS_GITREPO_H
 
-#include <git2.h>
+#include "gitoid.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -61,6 +62,13 @@ typedef struct {
 	size_t len;
 } cts_git_file;
 
+/* File modes of tree entries, as git stores them. */
+#define CTS_GIT_MODE_TREE 0040000u
+#define CTS_GIT_MODE_BLOB 0100644u
+#define CTS_GIT_MODE_EXEC 0100755u /* an executable file */
+#define CTS_GIT_MODE_LINK 0120000u /* a symbolic link */
+#define CTS_GIT_MODE_COMMIT 0160000u /* a submodule */
+
 /* Largest commit object cts_gitrepo_commit_raw() returns (CTS_ELIMIT). */
 #define CTS_GIT_COMMIT_MAX ((size_t)1 << 20)
 
@@ -79,8 +87,6 @@ int cts_gitrepo_open(cts_gitrepo **out, const char *path);
  * search); nothing is created. CTS_ENOTFOUND if there is none at path. */
 int cts_gitrepo_open_existing(cts_gitrepo **out, const char *path);
 void cts_gitrepo_free(cts_gitrepo *repo); /* accepts NULL */
-/* The libgit2 handle. Borrowed; invalidated by cts_gitrepo_maintain(). */
-git_repository *cts_gitrepo_raw(cts_gitrepo *repo);
 
 /* Create a bare repository at path (parents too) unless one exists. */
 int cts_gitrepo_create_bare(const char *path);
@@ -89,6 +95,10 @@ int cts_gitrepo_create_bare(const char *path);
  * file://, git://, ssh://user@host:port/path, https://. A URL carrying a
  * password or token is refused (CTS_EINVAL). */
 int cts_gitrepo_set_remote(cts_gitrepo *repo, const char *url);
+
+/* The URL of remote "origin": *url malloc'd (freed with free()), or NULL
+ * with CTS_ENOTFOUND when there is no such remote. */
+int cts_gitrepo_remote_url(cts_gitrepo *repo, char **url);
 
 /* Network settings of this repository's exchanges (copied): the token
  * file used when an HTTPS server asks for credentials and
@@ -112,7 +122,7 @@ int cts_gitrepo_set_net(cts_gitrepo *repo, const char *token_file, const char *p
 int cts_gitrepo_commit_files(cts_gitrepo *repo, const char *ref, const cts_git_file *files,
                              size_t n, int allow_replace, const char *message, const char *name,
                              const char *email, int64_t when, cts_git_sign_fn sign, void *sign_ctx,
-                             git_oid *out_oid);
+                             cts_gitoid *out_oid);
 
 /* Push local refs ("refs/heads/x" -> same name on origin), never forced.
  * Before sending, each remote ref must be absent or an ancestor of ours
@@ -133,25 +143,28 @@ int cts_gitrepo_push(cts_gitrepo *repo, const char *const *refs, size_t n);
 int cts_gitrepo_fetch(cts_gitrepo *repo);
 
 /* Resolve a ref (direct or symbolic) to its oid; CTS_ENOTFOUND if absent. */
-int cts_gitrepo_ref_oid(cts_gitrepo *repo, const char *ref, git_oid *out);
+int cts_gitrepo_ref_oid(cts_gitrepo *repo, const char *ref, cts_gitoid *out);
 /* Create or move a ref to oid unconditionally (the object must exist). */
-int cts_gitrepo_ref_set(cts_gitrepo *repo, const char *ref, const git_oid *oid);
+int cts_gitrepo_ref_set(cts_gitrepo *repo, const char *ref, const cts_gitoid *oid);
 /* Refs matching a glob (e.g. "refs/remotes/origin/nodes/" followed by
  * '*'; '*' also matches '/'), each with the oid it points to (symbolic refs are
  * skipped). cb's nonzero return stops the walk: a negative value is
  * returned as is, a positive one makes the walk return 0. */
 int cts_gitrepo_refs_foreach(cts_gitrepo *repo, const char *glob,
-                             int (*cb)(const char *ref, const git_oid *oid, void *ctx), void *ctx);
+                             int (*cb)(const char *ref, const cts_gitoid *oid, void *ctx), void *ctx);
+
+/* 1 if oid names a commit present in the repository, else 0. */
+int cts_gitrepo_has_commit(cts_gitrepo *repo, const cts_gitoid *oid);
 
 /* 1 if ancestor is an ancestor of (or equal to) descendant, else 0
  * (also 0 when either commit is missing or unreadable). */
-int cts_gitrepo_is_ancestor(cts_gitrepo *repo, const git_oid *ancestor, const git_oid *descendant);
+int cts_gitrepo_is_ancestor(cts_gitrepo *repo, const cts_gitoid *ancestor, const cts_gitoid *descendant);
 
 /* The blob at `path` in commit's tree. Refuses (CTS_EINVAL) trees,
  * symlinks and submodules; CTS_ELIMIT if larger than max_size (checked
  * before loading); CTS_ENOTFOUND if absent. *data is malloc'd with a
  * trailing NUL not counted in *len. */
-int cts_gitrepo_read_file(cts_gitrepo *repo, const git_oid *commit, const char *path,
+int cts_gitrepo_read_file(cts_gitrepo *repo, const cts_gitoid *commit, const char *path,
                           size_t max_size, unsigned char **data, size_t *len);
 
 /* Entries of directory `dir` ("" or NULL: the root) in commit's tree, not
@@ -160,12 +173,12 @@ int cts_gitrepo_read_file(cts_gitrepo *repo, const git_oid *commit, const char *
  * 255 bytes): a bad name refuses the whole walk (CTS_EINVAL naming it),
  * before any callback. More than max_entries entries: CTS_ELIMIT. A
  * missing dir has no entries (returns 0); a dir that is a file is
- * CTS_EINVAL. Each entry comes with its oid, filemode (GIT_FILEMODE_*;
+ * CTS_EINVAL. Each entry comes with its oid, filemode (CTS_GIT_MODE_*;
  * callers refuse what they do not expect) and size (blobs; 0 otherwise).
  * cb's nonzero return stops the walk as for cts_gitrepo_refs_foreach(). */
-int cts_gitrepo_list_dir(cts_gitrepo *repo, const git_oid *commit, const char *dir,
+int cts_gitrepo_list_dir(cts_gitrepo *repo, const cts_gitoid *commit, const char *dir,
                          size_t max_entries,
-                         int (*cb)(const char *name, const git_oid *oid, size_t size,
+                         int (*cb)(const char *name, const cts_gitoid *oid, size_t size,
                                    unsigned filemode, void *ctx),
                          void *ctx);
 
@@ -173,9 +186,9 @@ int cts_gitrepo_list_dir(cts_gitrepo *repo, const git_oid *commit, const char *d
  * bounds), except that the entries for which skip(name, ctx) returns
  * nonzero are passed over: their object is not looked at and cb is not
  * called for them. skip may be NULL. */
-int cts_gitrepo_list_dir_filtered(cts_gitrepo *repo, const git_oid *commit, const char *dir,
+int cts_gitrepo_list_dir_filtered(cts_gitrepo *repo, const cts_gitoid *commit, const char *dir,
                                   size_t max_entries, int (*skip)(const char *name, void *ctx),
-                                  int (*cb)(const char *name, const git_oid *oid, size_t size,
+                                  int (*cb)(const char *name, const cts_gitoid *oid, size_t size,
                                             unsigned filemode, void *ctx),
                                   void *ctx);
 
@@ -183,13 +196,93 @@ int cts_gitrepo_list_dir_filtered(cts_gitrepo *repo, const git_oid *commit, cons
  * oldest first (parents before children). More than max_commits:
  * CTS_ELIMIT before any callback. cb's nonzero return stops the walk as
  * for cts_gitrepo_refs_foreach(). */
-int cts_gitrepo_walk(cts_gitrepo *repo, const git_oid *tip, const git_oid *stop, size_t max_commits,
-                     int (*cb)(const git_oid *commit, void *ctx), void *ctx);
+int cts_gitrepo_walk(cts_gitrepo *repo, const cts_gitoid *tip, const cts_gitoid *stop, size_t max_commits,
+                     int (*cb)(const cts_gitoid *commit, void *ctx), void *ctx);
 
 /* Raw commit object bytes as git stores them (headers, gpgsig included,
  * then the message), for signature checks. At most CTS_GIT_COMMIT_MAX
  * bytes (CTS_ELIMIT). *data malloc'd with a trailing NUL not counted. */
-int cts_gitrepo_commit_raw(cts_gitrepo *repo, const git_oid *commit, char **data, size_t *len);
+int cts_gitrepo_commit_raw(cts_gitrepo *repo, const cts_gitoid *commit, char **data, size_t *len);
+
+/* What an object is (cts_gitrepo_object_size, tree entries). */
+enum { CTS_GIT_KIND_OTHER, CTS_GIT_KIND_COMMIT, CTS_GIT_KIND_TREE, CTS_GIT_KIND_BLOB };
+
+/* Size in bytes and kind (CTS_GIT_KIND_*) of an object, read from its
+ * header without loading it. CTS_EGIT if it is missing or unreadable. */
+int cts_gitrepo_object_size(cts_gitrepo *repo, const cts_gitoid *oid, size_t *size, int *kind);
+
+/* The bytes of blob oid, refused (CTS_ELIMIT, nothing loaded beyond the
+ * header) when larger than max_size; CTS_EINVAL if oid is not a readable
+ * blob. *data malloc'd with a trailing NUL not counted in *len (freed with
+ * free()). */
+int cts_gitrepo_read_blob(cts_gitrepo *repo, const cts_gitoid *oid, size_t max_size,
+                          unsigned char **data, size_t *len);
+
+/* A commit's tree and first parent. */
+typedef struct {
+	cts_gitoid tree;
+	cts_gitoid parent;  /* the first parent; zero when nparents == 0 */
+	unsigned nparents;
+} cts_gitcommit;
+
+/* Read commit oid's header into *out. CTS_EGIT (with libgit2's message)
+ * when the commit is missing or unreadable. */
+int cts_gitrepo_commit_info(cts_gitrepo *repo, const cts_gitoid *oid, cts_gitcommit *out);
+
+/* A tree entry: its object, mode as git stores it (CTS_GIT_MODE_*, not
+ * checked) and the kind of object the mode names (CTS_GIT_KIND_*). */
+typedef struct {
+	cts_gitoid oid;
+	unsigned mode;
+	int kind;
+} cts_gitentry;
+
+/* The entry at `path` (components separated by '/') in commit's tree.
+ * CTS_ENOTFOUND if absent; CTS_EGIT if the commit or a tree on the way is
+ * unreadable. No name check, no size check: callers bound what they read. */
+int cts_gitrepo_entry(cts_gitrepo *repo, const cts_gitoid *commit, const char *path,
+                      cts_gitentry *out);
+
+/* Every entry of tree object `tree`, in git's order, names unchecked
+ * (borrowed for the call). CTS_EGIT if the tree is unreadable. cb's
+ * nonzero return stops the walk as for cts_gitrepo_refs_foreach(). */
+int cts_gitrepo_tree_foreach(cts_gitrepo *repo, const cts_gitoid *tree,
+                             int (*cb)(const char *name, const cts_gitentry *e, void *ctx),
+                             void *ctx);
+
+/* ---- tree differences (gitrepo_diff.c) ---- */
+
+/* What cts_gitrepo_diff_trees() reports, one event at a time. */
+enum {
+	CTS_GITDIFF_ADD,        /* a file (not a tree) appears: new */
+	CTS_GITDIFF_DEL,        /* a file disappears: old */
+	CTS_GITDIFF_MOD,        /* a path changes content or mode, not two trees: old, new */
+	CTS_GITDIFF_TOO_DEEP,   /* a tree deeper than max_depth is not entered */
+	CTS_GITDIFF_UNREADABLE, /* a tree cannot be read: not entered */
+	CTS_GITDIFF_LONG_NAME,  /* an entry whose path would exceed CTS_GITDIFF_PATH_MAX - 1
+	                         * bytes is skipped; path is its directory */
+	CTS_GITDIFF_TOO_MANY,   /* a directory (path; "" for the root) has more than
+	                         * max_entries entries on one side: the diff stops */
+};
+#define CTS_GITDIFF_PATH_MAX 1024
+
+typedef struct {
+	int what;         /* CTS_GITDIFF_* */
+	const char *path; /* from the root, '/'-separated; borrowed for the call */
+	cts_gitentry old; /* DEL, MOD */
+	cts_gitentry new; /* ADD, MOD */
+} cts_gitdiff;
+
+/* Compare tree `old` (NULL: the empty tree) with tree `new`, recursively,
+ * in git's tree order, and call cb for every event above: a whole
+ * directory appearing or disappearing is reported file by file; two
+ * trees at one path are compared inside. Trees deeper than max_depth
+ * levels below the root are not entered (CTS_GITDIFF_TOO_DEEP). cb's
+ * nonzero return stops the diff (a negative one is returned). Returns 0,
+ * or CTS_EGIT if old or new cannot be read (before any event). */
+int cts_gitrepo_diff_trees(cts_gitrepo *repo, const cts_gitoid *old, const cts_gitoid *new,
+                           int max_depth, size_t max_entries,
+                           int (*cb)(const cts_gitdiff *d, void *ctx), void *ctx);
 
 /* When there are more than `threshold` loose objects: write every object
  * reachable from refs/ into one new pack, delete the older packs (except

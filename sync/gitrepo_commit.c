@@ -116,7 +116,7 @@ static int empty_tree(git_repository *r, git_tree **out)
 int cts_gitrepo_commit_files(cts_gitrepo *repo, const char *ref, const cts_git_file *files,
                              size_t n, int allow_replace, const char *message, const char *name,
                              const char *email, int64_t when, cts_git_sign_fn sign, void *sign_ctx,
-                             git_oid *out_oid)
+                             cts_gitoid *out_oid)
 {
 	git_oid tip, tree_oid, commit_oid;
 	git_commit *parent = NULL;
@@ -238,7 +238,7 @@ int cts_gitrepo_commit_files(cts_gitrepo *repo, const char *ref, const cts_git_f
 	}
 	rc = 0;
 	if (out_oid)
-		git_oid_cpy(out_oid, &commit_oid);
+		git_oid_cpy(cts_git_oid_w(out_oid), &commit_oid);
 cleanup:
 	git_reference_free(newref);
 	free(sigz);

@@ -66,6 +66,32 @@ typedef struct {
 	char proxy[600];          /* proxy of the exchange, for messages ("" if none) */
 } cts_gitcb;
 
+/* cts_gitoid and libgit2's git_oid are the same 20 bytes: the git layer
+ * hands its callers' ids to libgit2 and back through these. */
+_Static_assert(sizeof(git_oid) == sizeof(cts_gitoid) && GIT_OID_RAWSZ == CTS_GITOID_RAWSZ,
+               "cts_gitoid and git_oid differ");
+static inline const git_oid *cts_git_oid(const cts_gitoid *o)
+{
+	return (const git_oid *)(const void *)o;
+}
+static inline git_oid *cts_git_oid_w(cts_gitoid *o)
+{
+	return (git_oid *)(void *)o;
+}
+static inline const cts_gitoid *cts_gitoid_of(const git_oid *g)
+{
+	return (const cts_gitoid *)(const void *)g;
+}
+_Static_assert(GIT_FILEMODE_TREE == CTS_GIT_MODE_TREE && GIT_FILEMODE_BLOB == CTS_GIT_MODE_BLOB &&
+                   GIT_FILEMODE_BLOB_EXECUTABLE == CTS_GIT_MODE_EXEC &&
+                   GIT_FILEMODE_LINK == CTS_GIT_MODE_LINK && GIT_FILEMODE_COMMIT == CTS_GIT_MODE_COMMIT,
+               "git file modes differ");
+
+/* The libgit2 handle, for the sync/ files that still read git through
+ * libgit2 themselves (branchcheck.c...). Borrowed; invalidated by
+ * cts_gitrepo_maintain(). Nothing above sync/ may use it. */
+git_repository *cts_gitrepo_raw(cts_gitrepo *repo);
+
 /* gitrepo.c */
 /* Translate the last libgit2 error into code, keeping its message. */
 int cts_git_fail(int code, const char *what);
@@ -80,6 +106,9 @@ int cts_gitrepo_reopen(cts_gitrepo *repo);
 /* gitnet.c: po initialised for that (checked) proxy setting (see
  * cts_gitnet_proxy_check()); po->url borrows proxy. */
 void cts_gitnet_proxy_options(git_proxy_options *po, const char *proxy);
+
+/* gitrepo_read.c: *out describes e. */
+void cts_gitrepo_entry_of(cts_gitentry *out, const git_tree_entry *e);
 
 /* gitrepo_callbacks.c */
 /* Forget what happened on the previous connection (the remote, its

@@ -2,8 +2,9 @@
 
 /* ---- reading ---- */
 
-static int commit_tree(cts_gitrepo *repo, const git_oid *commit, git_tree **tree)
+static int commit_tree(cts_gitrepo *repo, const cts_gitoid *commit_id, git_tree **tree)
 {
+	const git_oid *commit = cts_git_oid(commit_id);
 	git_commit *c = NULL;
 	char hex[GIT_OID_HEXSZ + 1];
 	int rc;
@@ -49,7 +50,7 @@ static int blob_size(cts_gitrepo *repo, const git_oid *oid, size_t *size)
 	return 0;
 }
 
-int cts_gitrepo_read_file(cts_gitrepo *repo, const git_oid *commit, const char *path,
+int cts_gitrepo_read_file(cts_gitrepo *repo, const cts_gitoid *commit, const char *path,
                           size_t max_size, unsigned char **data, size_t *len)
 {
 	git_tree *tree = NULL;
@@ -129,18 +130,18 @@ static int valid_entry_name(const char *name)
  * space, name (255), NUL, oid (20). */
 #define TREE_ENTRY_MAX_BYTES 283
 
-int cts_gitrepo_list_dir(cts_gitrepo *repo, const git_oid *commit, const char *dir,
+int cts_gitrepo_list_dir(cts_gitrepo *repo, const cts_gitoid *commit, const char *dir,
                          size_t max_entries,
-                         int (*cb)(const char *name, const git_oid *oid, size_t size,
+                         int (*cb)(const char *name, const cts_gitoid *oid, size_t size,
                                    unsigned filemode, void *ctx),
                          void *ctx)
 {
 	return cts_gitrepo_list_dir_filtered(repo, commit, dir, max_entries, NULL, cb, ctx);
 }
 
-int cts_gitrepo_list_dir_filtered(cts_gitrepo *repo, const git_oid *commit, const char *dir,
+int cts_gitrepo_list_dir_filtered(cts_gitrepo *repo, const cts_gitoid *commit, const char *dir,
                                   size_t max_entries, int (*skip)(const char *name, void *ctx),
-                                  int (*cb)(const char *name, const git_oid *oid, size_t size,
+                                  int (*cb)(const char *name, const cts_gitoid *oid, size_t size,
                                             unsigned filemode, void *ctx),
                                   void *ctx)
 {
@@ -221,7 +222,7 @@ int cts_gitrepo_list_dir_filtered(cts_gitrepo *repo, const git_oid *commit, cons
 			cts_error_prefix(rc, "%s/%s : ", where, git_tree_entry_name(x));
 			goto cleanup;
 		}
-		if ((ret = cb(git_tree_entry_name(x), git_tree_entry_id(x), size,
+		if ((ret = cb(git_tree_entry_name(x), cts_gitoid_of(git_tree_entry_id(x)), size,
 		              (unsigned)git_tree_entry_filemode(x), ctx))) {
 			rc = ret < 0 ? ret : 0;
 			goto cleanup;
@@ -235,8 +236,8 @@ cleanup:
 	return rc;
 }
 
-int cts_gitrepo_walk(cts_gitrepo *repo, const git_oid *tip, const git_oid *stop, size_t max_commits,
-                     int (*cb)(const git_oid *commit, void *ctx), void *ctx)
+int cts_gitrepo_walk(cts_gitrepo *repo, const cts_gitoid *tip, const cts_gitoid *stop,
+                     size_t max_commits, int (*cb)(const cts_gitoid *commit, void *ctx), void *ctx)
 {
 	git_revwalk *w = NULL;
 	git_oid oid, *list = NULL;
@@ -244,8 +245,8 @@ int cts_gitrepo_walk(cts_gitrepo *repo, const git_oid *tip, const git_oid *stop,
 	int rc = 0;
 
 	if (git_revwalk_new(&w, repo->repo) < 0 ||
-	    git_revwalk_sorting(w, GIT_SORT_TOPOLOGICAL) < 0 || git_revwalk_push(w, tip) < 0 ||
-	    (stop && git_revwalk_hide(w, stop) < 0)) {
+	    git_revwalk_sorting(w, GIT_SORT_TOPOLOGICAL) < 0 || git_revwalk_push(w, cts_git_oid(tip)) < 0 ||
+	    (stop && git_revwalk_hide(w, cts_git_oid(stop)) < 0)) {
 		rc = cts_git_fail(CTS_EGIT, "parcours de l'historique");
 		goto cleanup;
 	}
@@ -275,7 +276,7 @@ int cts_gitrepo_walk(cts_gitrepo *repo, const git_oid *tip, const git_oid *stop,
 	git_error_clear();
 	rc = 0;
 	for (size_t i = count; i-- > 0;) {
-		int ret = cb(&list[i], ctx);
+		int ret = cb(cts_gitoid_of(&list[i]), ctx);
 		if (ret) {
 			rc = ret < 0 ? ret : 0;
 			break;
@@ -287,8 +288,10 @@ cleanup:
 	return rc;
 }
 
-int cts_gitrepo_commit_raw(cts_gitrepo *repo, const git_oid *commit, char **data, size_t *len)
+int cts_gitrepo_commit_raw(cts_gitrepo *repo, const cts_gitoid *commit_id, char **data,
+                           size_t *len)
 {
+	const git_oid *commit = cts_git_oid(commit_id);
 	git_odb *odb = NULL;
 	git_odb_object *obj = NULL;
 	git_object_t type;
@@ -323,5 +326,132 @@ int cts_gitrepo_commit_raw(cts_gitrepo *repo, const git_oid *commit, char **data
 cleanup:
 	git_odb_object_free(obj);
 	git_odb_free(odb);
+	return rc;
+}
+
+/* ---- objects and entries by id ---- */
+
+static int kind_of(git_object_t t)
+{
+	switch (t) {
+	case GIT_OBJECT_COMMIT:
+		return CTS_GIT_KIND_COMMIT;
+	case GIT_OBJECT_TREE:
+		return CTS_GIT_KIND_TREE;
+	case GIT_OBJECT_BLOB:
+		return CTS_GIT_KIND_BLOB;
+	default:
+		return CTS_GIT_KIND_OTHER;
+	}
+}
+
+void cts_gitrepo_entry_of(cts_gitentry *out, const git_tree_entry *e)
+{
+	git_oid_cpy(cts_git_oid_w(&out->oid), git_tree_entry_id(e));
+	out->mode = (unsigned)git_tree_entry_filemode(e);
+	out->kind = kind_of(git_tree_entry_type(e));
+}
+
+int cts_gitrepo_object_size(cts_gitrepo *repo, const cts_gitoid *oid, size_t *size, int *kind)
+{
+	git_object_t type;
+	int rc = object_header(repo, cts_git_oid(oid), size, &type);
+
+	if (rc == 0 && kind)
+		*kind = kind_of(type);
+	return rc;
+}
+
+int cts_gitrepo_read_blob(cts_gitrepo *repo, const cts_gitoid *oid, size_t max_size,
+                          unsigned char **data, size_t *len)
+{
+	git_blob *blob = NULL;
+	size_t size;
+	int rc;
+
+	*data = NULL;
+	*len = 0;
+	if ((rc = blob_size(repo, cts_git_oid(oid), &size)) < 0)
+		return rc;
+	if (size > max_size)
+		return cts_error_set(CTS_ELIMIT, "fichier trop gros (%zu octets, maximum %zu)", size,
+		                     max_size);
+	if (git_blob_lookup(&blob, repo->repo, cts_git_oid(oid)) < 0)
+		return cts_git_fail(CTS_EINVAL, "fichier illisible");
+	size = (size_t)git_blob_rawsize(blob);
+	if (size > max_size)
+		rc = cts_error_set(CTS_ELIMIT, "fichier trop gros (%zu octets, maximum %zu)", size,
+		                   max_size);
+	else if (!(*data = malloc(size + 1)))
+		rc = cts_git_oom();
+	if (rc == 0) {
+		memcpy(*data, git_blob_rawcontent(blob), size);
+		(*data)[size] = '\0';
+		*len = size;
+	}
+	git_blob_free(blob);
+	return rc;
+}
+
+int cts_gitrepo_commit_info(cts_gitrepo *repo, const cts_gitoid *oid, cts_gitcommit *out)
+{
+	git_commit *c = NULL;
+
+	memset(out, 0, sizeof(*out));
+	if (git_commit_lookup(&c, repo->repo, cts_git_oid(oid)) < 0)
+		return cts_git_fail(CTS_EGIT, "commit illisible");
+	git_oid_cpy(cts_git_oid_w(&out->tree), git_commit_tree_id(c));
+	out->nparents = git_commit_parentcount(c);
+	if (out->nparents > 0)
+		git_oid_cpy(cts_git_oid_w(&out->parent), git_commit_parent_id(c, 0));
+	git_commit_free(c);
+	return 0;
+}
+
+int cts_gitrepo_entry(cts_gitrepo *repo, const cts_gitoid *commit, const char *path,
+                      cts_gitentry *out)
+{
+	git_tree *tree = NULL;
+	git_tree_entry *e = NULL;
+	int rc;
+
+	if ((rc = commit_tree(repo, commit, &tree)) < 0)
+		return rc;
+	rc = git_tree_entry_bypath(&e, tree, path);
+	if (rc == GIT_ENOTFOUND) {
+		git_error_clear();
+		rc = cts_error_set(CTS_ENOTFOUND, "%s absent du dépôt", path);
+	} else if (rc < 0) {
+		rc = cts_error_prefix(cts_git_fail(CTS_EGIT, "lecture de l'arbre"), "%s : ", path);
+	} else {
+		cts_gitrepo_entry_of(out, e);
+	}
+	git_tree_entry_free(e);
+	git_tree_free(tree);
+	return rc;
+}
+
+int cts_gitrepo_tree_foreach(cts_gitrepo *repo, const cts_gitoid *tree,
+                             int (*cb)(const char *name, const cts_gitentry *e, void *ctx),
+                             void *ctx)
+{
+	git_tree *t = NULL;
+	size_t n;
+	int rc = 0;
+
+	if (git_tree_lookup(&t, repo->repo, cts_git_oid(tree)) < 0)
+		return cts_git_fail(CTS_EGIT, "dossier illisible");
+	n = git_tree_entrycount(t);
+	for (size_t i = 0; i < n; i++) {
+		const git_tree_entry *x = git_tree_entry_byindex(t, i);
+		cts_gitentry e;
+		int ret;
+		cts_gitrepo_entry_of(&e, x);
+		if ((ret = cb(git_tree_entry_name(x), &e, ctx))) {
+			rc = ret < 0 ? ret : 0;
+			break;
+		}
+	}
+	git_tree_free(t);
 	return rc;
 }

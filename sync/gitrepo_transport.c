@@ -185,7 +185,7 @@ static int verify_pushed(cts_gitrepo *repo, const char *const *refs, const git_o
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		const git_remote_head *h = find_head(heads, nheads, refs[i]);
 		if (h && (git_oid_equal(&h->oid, &local[i]) ||
-		          cts_gitrepo_is_ancestor(repo, &local[i], &h->oid) == 1))
+		          cts_gitrepo_is_ancestor(repo, cts_gitoid_of(&local[i]), cts_gitoid_of(&h->oid)) == 1))
 			continue;
 		rc = cts_error_set(CTS_EREJECT,
 		                   "envoi de %s : le dépôt régional ne l'a pas enregistré (il %s) "
@@ -329,7 +329,7 @@ int cts_gitrepo_push(cts_gitrepo *repo, const char *const *refs, size_t n)
 			                   refs[i] ? refs[i] : "(nul)");
 			goto cleanup;
 		}
-		if ((rc = cts_gitrepo_ref_oid(repo, refs[i], &local[i])) < 0)
+		if ((rc = cts_gitrepo_ref_oid(repo, refs[i], (cts_gitoid *)(void *)&local[i])) < 0)
 			goto cleanup;
 		l = 2 * strlen(refs[i]) + 2;
 		if (!(specs[i] = malloc(l))) {
@@ -349,7 +349,7 @@ int cts_gitrepo_push(cts_gitrepo *repo, const char *const *refs, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		const git_remote_head *h = find_head(heads, nheads, refs[i]);
 		char hex[GIT_OID_HEXSZ + 1];
-		if (!h || cts_gitrepo_is_ancestor(repo, &h->oid, &local[i]) == 1)
+		if (!h || cts_gitrepo_is_ancestor(repo, cts_gitoid_of(&h->oid), cts_gitoid_of(&local[i])) == 1)
 			continue;
 		git_oid_tostr(hex, sizeof(hex), &h->oid);
 		rc = cts_error_set(CTS_EREJECT,

@@ -71,7 +71,7 @@ static int repo_read(rctx *r, const char *ref, const char *node, int64_t seq, cs
 	char path[128], sigpath[140];
 	unsigned char *j = NULL, *s = NULL;
 	size_t jl = 0, sl = 0;
-	git_oid tip;
+	cts_gitoid tip;
 
 	if (!r->repo || cts_gitrepo_ref_oid(r->repo, ref, &tip) < 0) {
 		cts_error_clear();
@@ -127,7 +127,7 @@ static int add_node(rctx *r, const char *node)
 	return json_object_set_new(r->nodes, node, json_true()) == 0 ? 0 : cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
 }
 
-static int add_ref_node(const char *ref, const git_oid *oid, void *vctx)
+static int add_ref_node(const char *ref, const cts_gitoid *oid, void *vctx)
 {
 	const char *slash = strrchr(ref, '/');
 
@@ -452,13 +452,10 @@ static int check_hints(const identity *id, const cts_recover_hints *h)
 
 static char *origin_url(rctx *r)
 {
-	git_remote *rem = NULL;
 	char *url = NULL;
 
-	if (r->repo && git_remote_lookup(&rem, cts_gitrepo_raw(r->repo), "origin") == 0 && git_remote_url(rem))
-		url = strdup(git_remote_url(rem));
-	git_remote_free(rem);
-	git_error_clear();
+	if (r->repo && cts_gitrepo_remote_url(r->repo, &url) < 0)
+		cts_error_clear();
 	return url;
 }
 
@@ -526,12 +523,12 @@ typedef struct {
 	rctx *r;
 	const char *own;
 	cts_import_stats *st;
-	const git_oid *tip;
+	const cts_gitoid *tip;
 	const char *node;
 	int rc;
 } offer_ctx;
 
-static int offer_file(const char *name, const git_oid *oid, size_t size, unsigned filemode, void *vctx)
+static int offer_file(const char *name, const cts_gitoid *oid, size_t size, unsigned filemode, void *vctx)
 {
 	offer_ctx *o = vctx;
 	char rel[128], *path;
@@ -566,7 +563,7 @@ static int offer_file(const char *name, const git_oid *oid, size_t size, unsigne
 	return o->rc < 0 ? 1 : 0;
 }
 
-static int offer_ref(const char *ref, const git_oid *oid, void *vctx)
+static int offer_ref(const char *ref, const cts_gitoid *oid, void *vctx)
 {
 	offer_ctx *o = vctx;
 	const char *node = strrchr(ref, '/') + 1;
@@ -609,7 +606,7 @@ static int restore_counters(rctx *r, const identity *id)
 {
 	char ref[128], path[128];
 	int64_t pushed = 0;
-	git_oid tip;
+	cts_gitoid tip;
 	int rc;
 
 	snprintf(ref, sizeof(ref), "refs/remotes/origin/nodes/%s", id->node);

@@ -141,7 +141,7 @@ static void branch_ref(char *buf, size_t size, const char *node, int remote)
 }
 
 /* Is changeset `seq` of `node` in the tree of `commit`? */
-static int tree_has(cts_gitrepo *repo, const git_oid *commit, const char *node, int64_t seq)
+static int tree_has(cts_gitrepo *repo, const cts_gitoid *commit, const char *node, int64_t seq)
 {
 	char path[128];
 	unsigned char *data = NULL;
@@ -162,7 +162,7 @@ static int tree_has(cts_gitrepo *repo, const git_oid *commit, const char *node, 
 static int commit_own(cts_node *n, cts_gitrepo *repo, const cts_key *key, int *committed)
 {
 	char ref[128];
-	git_oid tip;
+	cts_gitoid tip;
 	int64_t last_seq, have = 0;
 	int rc, has_tip;
 
@@ -278,10 +278,10 @@ static const char *node_of_key(const unsigned char pk[32], void *vctx)
  * the first such commit) is recorded. 1 if blocked, 0 if not. */
 static int remote_foreign(cts_node *n, cts_gitrepo *repo, const char *branch, cts_sync_result *r)
 {
-	char lref[160], rref[160], what[400], msg[700], hex[GIT_OID_HEXSZ + 1];
+	char lref[160], rref[160], what[400], msg[700], hex[CTS_GITOID_HEXSZ + 1];
 	evidence_ctx e = { n, r, "", n->id };
 	cts_branchcheck_cb cb = { node_of_key, NULL, &e };
-	git_oid local, remote, first;
+	cts_gitoid local, remote, first;
 	int has_local;
 
 	snprintf(lref, sizeof(lref), "refs/heads/%s", branch);
@@ -295,7 +295,7 @@ static int remote_foreign(cts_node *n, cts_gitrepo *repo, const char *branch, ct
 	if (has_local && cts_gitrepo_is_ancestor(repo, &remote, &local) == 1)
 		return 0;
 	if (cts_branchcheck_first_new(repo, &remote, has_local ? &local : NULL, &first) < 0)
-		git_oid_cpy(&first, &remote);
+		first = remote;
 	cts_error_clear();
 	cts_branchcheck_describe(repo, &first, &cb, what, sizeof(what));
 	snprintf(msg, sizeof(msg),
@@ -305,7 +305,7 @@ static int remote_foreign(cts_node *n, cts_gitrepo *repo, const char *branch, ct
 	finding(r, "foreign_commit", n->id, 0, msg);
 	if (!r->blocked)
 		r->blocked = json_array();
-	git_oid_tostr(hex, sizeof(hex), &first);
+	cts_gitoid_hex(hex, &first);
 	json_array_append_new(r->blocked, json_pack("{s:s, s:s, s:s}", "branch", branch, "commit", hex, "detail", msg));
 	return 1;
 }
@@ -326,7 +326,7 @@ typedef struct {
 	cts_node *n;
 	cts_gitrepo *repo;
 	cts_sync_result *r;
-	const git_oid *tip;
+	const cts_gitoid *tip;
 	const char *node;
 	int64_t last; /* highest seq of node applied here, read once per branch */
 	int rc;
@@ -353,7 +353,7 @@ static int applied_entry(const char *name, void *vctx)
 	return ok && seq <= w->last;
 }
 
-static int offer_entry(const char *name, const git_oid *blob, size_t size, unsigned filemode, void *vctx)
+static int offer_entry(const char *name, const cts_gitoid *blob, size_t size, unsigned filemode, void *vctx)
 {
 	walk_ctx *w = vctx;
 	char path[160], sigpath[170];
@@ -408,17 +408,17 @@ static int offer_entry(const char *name, const git_oid *blob, size_t size, unsig
 /* A node branch must only fast-forward from what we saw last time, and
  * keep every changeset the authority checkpointed. *rewritten = 1 when it
  * does not (left alone otherwise). */
-static int check_branch(cts_node *n, cts_gitrepo *repo, const char *node, const git_oid *tip, cts_sync_result *r,
+static int check_branch(cts_node *n, cts_gitrepo *repo, const char *node, const cts_gitoid *tip, cts_sync_result *r,
 			int *rewritten)
 {
-	char key[128], *seen_hex = NULL, hex[GIT_OID_HEXSZ + 1];
-	git_oid seen;
+	char key[128], *seen_hex = NULL, hex[CTS_GITOID_HEXSZ + 1];
+	cts_gitoid seen;
 	sqlite3_stmt *s;
 	int rc, ok = 1, same;
 
 	snprintf(key, sizeof(key), "branch_head:%s", node);
 	rc = cts_store_meta_get(n->store, key, &seen_hex);
-	if (rc == 0 && git_oid_fromstr(&seen, seen_hex) == 0 && cts_gitrepo_is_ancestor(repo, &seen, tip) != 1) {
+	if (rc == 0 && cts_gitoid_parse(&seen, seen_hex) == 0 && cts_gitrepo_is_ancestor(repo, &seen, tip) != 1) {
 		char msg[256];
 		snprintf(msg, sizeof(msg), "branche nodes/%s réécrite : elle ne prolonge plus le commit %.12s déjà vu", node, seen_hex);
 		finding(r, "branch_rewritten", node, 0, msg);
@@ -426,7 +426,7 @@ static int check_branch(cts_node *n, cts_gitrepo *repo, const char *node, const 
 		*rewritten = 1;
 	}
 	cts_error_clear();
-	same = seen_hex && git_oid_fromstr(&seen, seen_hex) == 0 && git_oid_equal(&seen, tip);
+	same = seen_hex && cts_gitoid_parse(&seen, seen_hex) == 0 && cts_gitoid_equal(&seen, tip);
 	free(seen_hex);
 	/* Checkpointed changesets must still be there, with the same id. */
 	if (cts_store_stmt(n->store, &s, "SELECT seq, changeset FROM checkpoint WHERE node = ?") == 0) {
@@ -454,7 +454,7 @@ static int check_branch(cts_node *n, cts_gitrepo *repo, const char *node, const 
 		sqlite3_reset(s);
 	}
 	if (ok && !same) {
-		git_oid_tostr(hex, sizeof(hex), tip);
+		cts_gitoid_hex(hex, tip);
 		return cts_store_meta_set(n->store, key, hex);
 	}
 	return 0;
@@ -471,7 +471,7 @@ typedef struct {
 static int branch_published(const char *node, int64_t seq, void *ctx)
 {
 	char ref[128];
-	git_oid tip;
+	cts_gitoid tip;
 	int rc;
 
 	branch_ref(ref, sizeof(ref), node, 1);
@@ -486,16 +486,16 @@ static int branch_published(const char *node, int64_t seq, void *ctx)
 /* What import_branch() saw of a branch: its tip and the checkpoints of
  * its node ("<tip hex>" then " <seq>:<changeset id>" per checkpoint).
  * NULL if it cannot be read (the branch is then walked). malloc'd. */
-static char *branch_fingerprint(cts_node *n, const char *node, const git_oid *tip)
+static char *branch_fingerprint(cts_node *n, const char *node, const cts_gitoid *tip)
 {
-	char hex[GIT_OID_HEXSZ + 1], *out;
+	char hex[CTS_GITOID_HEXSZ + 1], *out;
 	size_t len, cap = 256;
 	sqlite3_stmt *s;
 	int rc;
 
 	if (!(out = malloc(cap)))
 		return NULL;
-	git_oid_tostr(hex, sizeof(hex), tip);
+	cts_gitoid_hex(hex, tip);
 	len = (size_t)snprintf(out, cap, "%s", hex);
 	if (cts_store_stmt(n->store, &s, "SELECT seq, changeset FROM checkpoint WHERE node = ? ORDER BY seq, changeset") < 0) {
 		cts_error_clear();
@@ -552,11 +552,11 @@ static int meta_is(cts_node *n, const char *key, const char *value)
  *   applied changesets back into the inbox), and walking again would
  *   offer nothing.
  * Both are written in the import's transaction, with what they stand for. */
-static int import_branch(const char *ref, const git_oid *oid, void *vctx)
+static int import_branch(const char *ref, const cts_gitoid *oid, void *vctx)
 {
 	refs_ctx *c = vctx;
 	const char *node = ref + strlen("refs/remotes/origin/nodes/");
-	char dir[128], ckey[128], okey[128], fkey[128], tip[GIT_OID_HEXSZ + 1], *fp = NULL;
+	char dir[128], ckey[128], okey[128], fkey[128], tip[CTS_GITOID_HEXSZ + 1], *fp = NULL;
 	walk_ctx w = { c->n, c->repo, c->r, oid, node, 0, 0 };
 	size_t findings = json_array_size(c->r->findings);
 	sqlite3_stmt *s;
@@ -571,7 +571,7 @@ static int import_branch(const char *ref, const git_oid *oid, void *vctx)
 	snprintf(ckey, sizeof(ckey), "branch_checked:%s", node);
 	snprintf(okey, sizeof(okey), "branch_offered:%s", node);
 	snprintf(fkey, sizeof(fkey), "branch_fullwalk:%s", node);
-	git_oid_tostr(tip, sizeof(tip), oid);
+	cts_gitoid_hex(tip, oid);
 	fp = branch_fingerprint(c->n, node, oid);
 	if (!meta_is(c->n, ckey, fp)) {
 		if ((rc = check_branch(c->n, c->repo, node, oid, c->r, &rewritten)) < 0) {
@@ -610,7 +610,7 @@ static int import_branch(const char *ref, const git_oid *oid, void *vctx)
 		}
 	}
 	if (!full) {
-		char *v = NULL, seen[GIT_OID_HEXSZ + 1];
+		char *v = NULL, seen[CTS_GITOID_HEXSZ + 1];
 		long long then;
 		int skip = cts_store_meta_get(c->n->store, okey, &v) == 0 &&
 			   sscanf(v, "%40s %lld", seen, &then) == 2 && strcmp(seen, tip) == 0 && w.last >= then;
@@ -645,7 +645,7 @@ static int import_branch(const char *ref, const git_oid *oid, void *vctx)
 		cts_error_clear();
 	}
 	if (json_array_size(c->r->findings) == findings) {
-		char v[GIT_OID_HEXSZ + 32];
+		char v[CTS_GITOID_HEXSZ + 32];
 		snprintf(v, sizeof(v), "%s %lld", tip, (long long)w.last);
 		if (!meta_is(c->n, okey, v) && (rc = cts_store_meta_set(c->n->store, okey, v)) < 0) {
 			c->rc = rc;
@@ -680,7 +680,7 @@ static int push_refs(cts_node *n, cts_gitrepo *repo, int with_region, cts_sync_r
 {
 	char ref[128], own[96];
 	const char *refs[2];
-	git_oid tip;
+	cts_gitoid tip;
 	int64_t last_seq, pushed_seq;
 	size_t k = 0;
 	int rc, own_ok;
@@ -719,7 +719,7 @@ static int publish_region(cts_node *n, cts_gitrepo *repo, const cts_key *key)
 	char *signers = NULL, *registry = NULL;
 	unsigned char *old = NULL;
 	size_t old_len = 0;
-	git_oid tip;
+	cts_gitoid tip;
 	int rc, has_tip, same = 0;
 
 	if ((rc = cts_region_allowed_signers(n, &signers)) < 0 || (rc = cts_region_registry_text(n, &registry)) < 0)
@@ -846,26 +846,23 @@ static void commit_evidence(const char *kind, const char *detail, void *vctx)
 /* The commits a node branch gained since the last check (meta
  * commits_checked:<node>): signed by the node's key, adding nothing
  * outside its folder. Each commit is reported once. */
-static int check_commits(const char *ref, const git_oid *tip, void *vctx)
+static int check_commits(const char *ref, const cts_gitoid *tip, void *vctx)
 {
 	refs_ctx *c = vctx;
 	const char *node = ref + strlen("refs/remotes/origin/nodes/");
-	char key[128], hex[GIT_OID_HEXSZ + 1], *seen = NULL;
+	char key[128], hex[CTS_GITOID_HEXSZ + 1], *seen = NULL;
 	evidence_ctx e = { c->n, c->r, "", node };
 	cts_branchcheck_cb cb = { node_of_key, commit_evidence, &e };
 	unsigned char pk[32];
-	git_object *obj = NULL;
-	git_oid since;
+	cts_gitoid since;
 	int rc, has_since;
 
 	if (!cts_valid_node_id(node) || strcmp(node, c->n->id) == 0 || branch_key(c->n, node, pk) < 0)
 		return 0;
 	snprintf(key, sizeof(key), "commits_checked:%s", node);
-	git_oid_tostr(hex, sizeof(hex), tip);
-	has_since = cts_store_meta_get(c->n->store, key, &seen) == 0 && git_oid_fromstr(&since, seen) == 0 &&
-		    git_object_lookup(&obj, cts_gitrepo_raw(c->repo), &since, GIT_OBJECT_COMMIT) == 0;
-	git_object_free(obj);
-	git_error_clear();
+	cts_gitoid_hex(hex, tip);
+	has_since = cts_store_meta_get(c->n->store, key, &seen) == 0 && cts_gitoid_parse(&since, seen) == 0 &&
+		    cts_gitrepo_has_commit(c->repo, &since);
 	cts_error_clear();
 	if (seen && strcmp(seen, hex) == 0) {
 		free(seen);
@@ -900,7 +897,7 @@ static int check_deleted(cts_node *n, cts_gitrepo *repo, cts_sync_result *r)
 	json_array_foreach(rows, i, row) {
 		const char *node = json_string_value(json_object_get(row, "node"));
 		char ref[160], msg[300];
-		git_oid oid;
+		cts_gitoid oid;
 		if (!node || !cts_valid_node_id(node))
 			continue;
 		snprintf(ref, sizeof(ref), "refs/remotes/origin/nodes/%s", node);
@@ -951,7 +948,7 @@ static int check_pinned_authority(cts_node *n, cts_gitrepo *repo)
 {
 	unsigned char pinned[32], signer[32];
 	char *line = NULL;
-	git_oid tip;
+	cts_gitoid tip;
 	int rc;
 
 	if (n->role == CTS_ROLE_AUTHORITY || !n->authority_key || cts_key_parse_public_line(pinned, n->authority_key) < 0)
@@ -1107,7 +1104,7 @@ int cts_sync_adopt_own_branch(cts_node *n)
 {
 	char local[128], remote[128], *path;
 	cts_gitrepo *repo = NULL;
-	git_oid tip;
+	cts_gitoid tip;
 	int rc;
 
 	if (!(path = cts_node_path(n, "repo.git")))

@@ -42,9 +42,9 @@ json_t *audit_jstr(const char *s)
 	return json_string(buf);
 }
 
-void audit_oid_hex(char out[GIT_OID_HEXSZ + 1], const git_oid *oid)
+void audit_oid_hex(char out[CTS_GITOID_HEXSZ + 1], const cts_gitoid *oid)
 {
-	git_oid_tostr(out, GIT_OID_HEXSZ + 1, oid);
+	cts_gitoid_hex(out, oid);
 }
 
 int audit_is_hex(const char *s, size_t n)
@@ -153,13 +153,13 @@ void audit_summary_add(audit *a, const char *node, const char *field, json_int_t
 /* Append one {"kind", "node", "seq", "commit", "file", "branch", "detail"}
  * to arr (at most CTS_AUDIT_MAX_FINDINGS kept). */
 static void entry_add(audit *a, json_t *arr, const char *kind, const char *node, int64_t seq,
-                      const git_oid *commit, const char *file, const char *branch_name,
+                      const cts_gitoid *commit, const char *file, const char *branch_name,
                       const char *fmt, va_list ap) __attribute__((format(printf, 9, 0)));
 static void entry_add(audit *a, json_t *arr, const char *kind, const char *node, int64_t seq,
-                      const git_oid *commit, const char *file, const char *branch_name,
+                      const cts_gitoid *commit, const char *file, const char *branch_name,
                       const char *fmt, va_list ap)
 {
-	char detail[DETAIL_MAX], hex[GIT_OID_HEXSZ + 1];
+	char detail[DETAIL_MAX], hex[CTS_GITOID_HEXSZ + 1];
 	json_t *f;
 
 	if (json_array_size(arr) >= CTS_AUDIT_MAX_FINDINGS)
@@ -186,7 +186,7 @@ static void entry_add(audit *a, json_t *arr, const char *kind, const char *node,
 
 /* Record a finding. node, commit, file, branch may be NULL; seq <= 0: none. */
 void audit_finding(audit *a, const char *kind, const char *node, int64_t seq,
-                   const git_oid *commit, const char *file, const char *branch_name,
+                   const cts_gitoid *commit, const char *file, const char *branch_name,
                    const char *fmt, ...)
 {
 	va_list ap;
@@ -202,7 +202,7 @@ void audit_finding(audit *a, const char *kind, const char *node, int64_t seq,
 /* Record a notice: expected, said, not a finding (the verdict and --state
  * do not depend on it). */
 void audit_notice(audit *a, const char *kind, const char *node, int64_t seq,
-                  const git_oid *commit, const char *file, const char *branch_name,
+                  const cts_gitoid *commit, const char *file, const char *branch_name,
                   const char *fmt, ...)
 {
 	va_list ap;
@@ -244,7 +244,7 @@ branch *audit_node_branch(audit *a, const char *node)
 }
 
 /* The commit that wrote `path` on branch b, or b's tip. */
-const git_oid *audit_commit_of(branch *b, const char *path, git_oid *buf)
+const cts_gitoid *audit_commit_of(branch *b, const char *path, cts_gitoid *buf)
 {
 	if (!b)
 		return NULL;
@@ -257,43 +257,28 @@ const git_oid *audit_commit_of(branch *b, const char *path, git_oid *buf)
 /* Read a blob by id, refusing anything larger than max. *data malloc'd.
  * known_size: the blob's size when its header was already read (a blob
  * listed by cts_gitrepo_list_dir), else NULL. */
-int audit_read_blob(audit *a, const git_oid *oid, const size_t *known_size, size_t max,
+int audit_read_blob(audit *a, const cts_gitoid *oid, const size_t *known_size, size_t max,
               char **data, size_t *len)
 {
-	git_odb *odb = NULL;
-	git_object_t type;
-	git_blob *blob = NULL;
 	size_t size;
-	int rc;
+	int kind, rc;
 
 	*data = NULL;
 	if (known_size) {
 		size = *known_size;
-	} else {
-		if (git_repository_odb(&odb, cts_gitrepo_raw(a->repo)) < 0)
-			return cts_error_set(CTS_EGIT, "base d'objets illisible");
-		rc = git_odb_read_header(&size, &type, odb, oid);
-		git_odb_free(odb);
-		if (rc < 0 || type != GIT_OBJECT_BLOB)
-			return cts_error_set(CTS_EINVAL,
-			                     "objet illisible ou qui n'est pas un fichier");
+	} else if (cts_gitrepo_object_size(a->repo, oid, &size, &kind) < 0 ||
+	           kind != CTS_GIT_KIND_BLOB) {
+		cts_error_clear();
+		return cts_error_set(CTS_EINVAL, "objet illisible ou qui n'est pas un fichier");
 	}
 	if (size > max)
 		return cts_error_set(CTS_ELIMIT, "fichier trop gros (%zu octets, maximum %zu)",
 		                     size, max);
-	if (git_blob_lookup(&blob, cts_gitrepo_raw(a->repo), oid) < 0)
-		return cts_error_set(CTS_EINVAL, "fichier illisible");
-	size = (size_t)git_blob_rawsize(blob);
-	if (size > max || !(*data = malloc(size + 1))) {
-		git_blob_free(blob);
-		return size > max ? cts_error_set(CTS_ELIMIT, "fichier trop gros")
-		                  : cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
-	}
-	memcpy(*data, git_blob_rawcontent(blob), size);
-	(*data)[size] = '\0';
-	*len = size;
-	git_blob_free(blob);
-	return 0;
+	rc = cts_gitrepo_read_blob(a->repo, oid, max, (unsigned char **)data, len);
+	if (rc == CTS_ELIMIT || rc == CTS_ENOMEM || rc == 0)
+		return rc == CTS_ELIMIT ? cts_error_set(CTS_ELIMIT, "fichier trop gros") : rc;
+	cts_error_clear();
+	return cts_error_set(CTS_EINVAL, "fichier illisible");
 }
 
 
@@ -413,7 +398,7 @@ int cts_audit_run(const char *path_or_url, const cts_audit_options *opt, json_t 
 		if (b->kind == BR_OTHER)
 			json_array_append_new(others, audit_jstr(b->name));
 		if (b->kind == BR_NODE) {
-			char hex[GIT_OID_HEXSZ + 1];
+			char hex[CTS_GITOID_HEXSZ + 1];
 			audit_oid_hex(hex, &b->tip);
 			json_object_set_new(audit_node_summary(&a, b->node), "head", json_string(hex));
 		}

@@ -7,7 +7,7 @@ typedef struct {
 	int rc;
 } refs_ctx;
 
-static int collect_ref(const char *ref, const git_oid *oid, void *vctx)
+static int collect_ref(const char *ref, const cts_gitoid *oid, void *vctx)
 {
 	refs_ctx *c = vctx;
 	audit *a = c->a;
@@ -40,7 +40,7 @@ static int collect_ref(const char *ref, const git_oid *oid, void *vctx)
 		return 1;
 	}
 	audit_sanitize(b->name);
-	git_oid_cpy(&b->tip, oid);
+	b->tip = *oid;
 	if (strcmp(name, "region") == 0) {
 		b->kind = BR_REGION;
 	} else if (strncmp(name, "nodes/", 6) == 0) {
@@ -62,26 +62,26 @@ static int branch_cmp(const void *x, const void *y)
 	return strcmp(((const branch *)x)->name, ((const branch *)y)->name);
 }
 
+static int any_ref(const char *ref, const cts_gitoid *oid, void *ctx)
+{
+	(void)ref;
+	(void)oid;
+	*(int *)ctx = 1;
+	return 1;
+}
+
 static int has_contract_refs(cts_gitrepo *repo, const char *prefix)
 {
 	char glob[64], ref[64];
-	git_oid oid;
+	cts_gitoid oid;
 	int found = 0;
-	git_reference_iterator *it = NULL;
-	git_reference *r = NULL;
 
 	snprintf(ref, sizeof(ref), "%sregion", prefix);
-	if (git_reference_name_to_id(&oid, cts_gitrepo_raw(repo), ref) == 0)
+	if (cts_gitrepo_ref_oid(repo, ref, &oid) == 0)
 		return 1;
 	snprintf(glob, sizeof(glob), "%snodes/*", prefix);
-	if (git_reference_iterator_glob_new(&it, cts_gitrepo_raw(repo), glob) == 0) {
-		if (git_reference_next(&r, it) == 0) {
-			found = 1;
-			git_reference_free(r);
-		}
-		git_reference_iterator_free(it);
-	}
-	git_error_clear();
+	cts_gitrepo_refs_foreach(repo, glob, any_ref, &found);
+	cts_error_clear();
 	return found;
 }
 
@@ -109,7 +109,7 @@ int audit_load_branches(audit *a)
 
 /* ---- commit walk and tree diffs ---- */
 
-static int walk_cb(const git_oid *commit, void *vctx)
+static int walk_cb(const cts_gitoid *commit, void *vctx)
 {
 	void **ctx = vctx;
 	audit *a = ctx[0];
@@ -129,7 +129,7 @@ static int walk_cb(const git_oid *commit, void *vctx)
 	}
 	if (b->ncommits == b->cap) {
 		size_t cap = b->cap ? b->cap * 2 : 64;
-		git_oid *p = realloc(b->commits, cap * sizeof(*p));
+		cts_gitoid *p = realloc(b->commits, cap * sizeof(*p));
 		if (!p) {
 			a->oom = 1;
 			return 1;
@@ -137,7 +137,7 @@ static int walk_cb(const git_oid *commit, void *vctx)
 		b->commits = p;
 		b->cap = cap;
 	}
-	git_oid_cpy(&b->commits[b->ncommits++], commit);
+	b->commits[b->ncommits++] = *commit;
 	a->commits_visited++;
 	return 0;
 }
@@ -147,7 +147,7 @@ enum { CH_ADD, CH_MOD, CH_DEL };
 typedef struct {
 	audit *a;
 	branch *b;
-	const git_oid *commit;
+	const cts_gitoid *commit;
 	size_t changes;
 	int stop;
 } diff_ctx;
@@ -188,34 +188,33 @@ int audit_parse_file_name(const char *name, int64_t *seq, int *is_sig)
 	return 0;
 }
 
-void audit_add_variant(audit *a, const char *node, int64_t seq, const git_oid *blob,
-                 const char *branch_name, const git_oid *commit)
+void audit_add_variant(audit *a, const char *node, int64_t seq, const cts_gitoid *blob,
+                 const char *branch_name, const cts_gitoid *commit)
 {
 	if (cts_auditmap_add_version(a->map, node, seq, blob->id, branch_name, commit->id) < 0)
 		a->oom = 1;
 }
 
-static void set_introduced(audit *a, branch *b, const char *path, const git_oid *commit)
+static void set_introduced(audit *a, branch *b, const char *path, const cts_gitoid *commit)
 {
 	if (cts_auditmap_set_introduced(a->map, b->index, path, commit->id) < 0)
 		a->oom = 1;
 }
 
-static void on_change(diff_ctx *d, int what, const char *path, const git_tree_entry *old,
-                      const git_tree_entry *new)
+static void on_change(diff_ctx *d, int what, const char *path, const cts_gitentry *old,
+                      const cts_gitentry *new)
 {
 	audit *a = d->a;
 	branch *b = d->b;
-	char x[65], hex[GIT_OID_HEXSZ + 1];
+	char x[65], hex[CTS_GITOID_HEXSZ + 1];
 	const char *name = NULL;
 	int64_t seq = 0;
 	int is_sig = 0, under = split_changeset_path(path, x, &name);
 	int named = under && audit_parse_file_name(name, &seq, &is_sig) == 0;
 
 	/* Fork evidence: every version of every changeset, on any branch. */
-	if (new &&named && !is_sig && cts_valid_node_id(x) &&
-	    git_tree_entry_type(new) == GIT_OBJECT_BLOB)
-		audit_add_variant(a, x, seq, git_tree_entry_id(new), b->name, d->commit);
+	if (new && named && !is_sig && cts_valid_node_id(x) && new->kind == CTS_GIT_KIND_BLOB)
+		audit_add_variant(a, x, seq, &new->oid, b->name, d->commit);
 	if (b->kind != BR_NODE)
 		return;
 	audit_oid_hex(hex, d->commit);
@@ -232,8 +231,7 @@ static void on_change(diff_ctx *d, int what, const char *path, const git_tree_en
 			        "le commit modifie le fichier déjà publié %s (contenu%s changé) : "
 			        "un changeset publié ne change jamais",
 			        path,
-			        git_tree_entry_filemode(old) != git_tree_entry_filemode(new)
-			            ? " ou type"
+			        old->mode != new->mode ? " ou type"
 			            : "");
 		else
 			audit_finding(a, "modified_file", b->node, 0, d->commit, path, b->name,
@@ -263,201 +261,110 @@ static void on_change(diff_ctx *d, int what, const char *path, const git_tree_en
 		    path);
 		return;
 	}
-	if (git_tree_entry_filemode(new) != GIT_FILEMODE_BLOB) {
-		unsigned mode = (unsigned)git_tree_entry_filemode(new);
+	if (new->mode != CTS_GIT_MODE_BLOB) {
+		unsigned mode = new->mode;
 		audit_finding(a, "bad_file_type", b->node, seq, d->commit, path, b->name,
 		        "%s n'est pas un fichier ordinaire (mode %06o : %s)", path, mode,
-		        mode == GIT_FILEMODE_LINK              ? "lien symbolique"
-		        : mode == GIT_FILEMODE_COMMIT          ? "sous-module"
-		        : mode == GIT_FILEMODE_BLOB_EXECUTABLE ? "fichier exécutable"
+		        mode == CTS_GIT_MODE_LINK              ? "lien symbolique"
+		        : mode == CTS_GIT_MODE_COMMIT          ? "sous-module"
+		        : mode == CTS_GIT_MODE_EXEC ? "fichier exécutable"
 		                                               : "type inconnu");
 		return;
 	}
 	set_introduced(a, b, path, d->commit);
 }
 
-/* Git's tree order: trees compare as if their name ended with '/'. */
-static int entry_cmp(const git_tree_entry *x, const git_tree_entry *y)
+static const char *owner_of(const branch *b)
 {
-	const char *a = git_tree_entry_name(x), *b = git_tree_entry_name(y);
-	size_t al = strlen(a), bl = strlen(b), n = al < bl ? al : bl;
-	int c = memcmp(a, b, n);
-	unsigned ca, cb;
-
-	if (c)
-		return c;
-	ca = al > n ? (unsigned char)a[n] : git_tree_entry_type(x) == GIT_OBJECT_TREE ? '/' : 0;
-	cb = bl > n ? (unsigned char)b[n] : git_tree_entry_type(y) == GIT_OBJECT_TREE ? '/' : 0;
-	return (int)ca - (int)cb;
+	return b->kind == BR_NODE ? b->node : NULL;
 }
 
-static void diff_trees(diff_ctx *d, const git_tree *old, const git_tree *new, const char *prefix,
-                       int depth);
-
-/* A whole entry appears (what = CH_ADD) or disappears (CH_DEL). */
-static void whole_entry(diff_ctx *d, int what, const git_tree_entry *e, const char *path, int depth)
+/* One event of the diff of a commit against its first parent. */
+static int on_diff(const cts_gitdiff *ev, void *vctx)
 {
+	diff_ctx *d = vctx;
 	branch *b = d->b;
-	git_tree *sub = NULL;
 
-	if (git_tree_entry_type(e) != GIT_OBJECT_TREE) {
-		if (++d->changes > CTS_AUDIT_MAX_CHANGES) {
-			audit_finding(d->a, "unreadable_history", b->kind == BR_NODE ? b->node : NULL, 0,
-			        d->commit, NULL, b->name,
-			        "le commit change plus de %d fichiers : vérification arrêtée",
-			        CTS_AUDIT_MAX_CHANGES);
-			d->stop = 1;
-			return;
-		}
-		on_change(d, what, path, what == CH_DEL ? e : NULL, what == CH_ADD ? e : NULL);
-		return;
-	}
-	if (depth >= CTS_AUDIT_MAX_TREE_DEPTH) {
+	switch (ev->what) {
+	case CTS_GITDIFF_TOO_MANY:
+		audit_finding(d->a, "unreadable_history", owner_of(b), 0, d->commit, ev->path, b->name,
+		              "le dossier « %s » contient trop d'entrées (maximum %d)",
+		              *ev->path ? ev->path : "/", CTS_AUDIT_MAX_DIR_ENTRIES);
+		return 1;
+	case CTS_GITDIFF_LONG_NAME:
 		if (b->kind == BR_NODE)
-			audit_finding(d->a, "unexpected_file", b->node, 0, d->commit, path, b->name,
-			        "dossiers imbriqués trop profondément (%s)", path);
-		return;
+			audit_finding(d->a, "unexpected_file", b->node, 0, d->commit, ev->path, b->name,
+			              "nom de fichier trop long sous « %s »", ev->path);
+		return 0;
+	case CTS_GITDIFF_TOO_DEEP:
+		if (b->kind == BR_NODE)
+			audit_finding(d->a, "unexpected_file", b->node, 0, d->commit, ev->path, b->name,
+			              "dossiers imbriqués trop profondément (%s)", ev->path);
+		return 0;
+	case CTS_GITDIFF_UNREADABLE:
+		audit_finding(d->a, "unreadable_history", owner_of(b), 0, d->commit, ev->path, b->name,
+		              "dossier %s illisible dans le dépôt", ev->path);
+		return 0;
+	default:
+		break;
 	}
-	if (git_tree_lookup(&sub, cts_gitrepo_raw(d->a->repo), git_tree_entry_id(e)) < 0) {
-		audit_finding(d->a, "unreadable_history", b->kind == BR_NODE ? b->node : NULL, 0,
-		        d->commit, path, b->name, "dossier %s illisible dans le dépôt", path);
-		git_error_clear();
-		return;
+	if (++d->changes > CTS_AUDIT_MAX_CHANGES) {
+		audit_finding(d->a, "unreadable_history", owner_of(b), 0, d->commit, NULL, b->name,
+		              "le commit change plus de %d fichiers : vérification arrêtée",
+		              CTS_AUDIT_MAX_CHANGES);
+		return 1;
 	}
-	diff_trees(d, what == CH_DEL ? sub : NULL, what == CH_ADD ? sub : NULL, path, depth + 1);
-	git_tree_free(sub);
+	on_change(d, ev->what == CTS_GITDIFF_ADD ? CH_ADD : ev->what == CTS_GITDIFF_DEL ? CH_DEL : CH_MOD,
+	          ev->path, ev->what == CTS_GITDIFF_ADD ? NULL : &ev->old,
+	          ev->what == CTS_GITDIFF_DEL ? NULL : &ev->new);
+	return 0;
 }
 
-static void diff_trees(diff_ctx *d, const git_tree *old, const git_tree *new, const char *prefix,
-                       int depth)
+/* Diff commit i of b against its first parent: findings for what it does. */
+static void diff_commit(audit *a, branch *b, size_t i)
 {
-	size_t no = old ? git_tree_entrycount(old) : 0, nn = new ? git_tree_entrycount(new) : 0,
-	       i = 0, j = 0;
-	branch *b = d->b;
-	char path[PATH_MAX_AUDIT];
+	diff_ctx d = {a, b, &b->commits[i], 0, 0};
+	cts_gitcommit c, p;
 
-	if (no > CTS_AUDIT_MAX_DIR_ENTRIES || nn > CTS_AUDIT_MAX_DIR_ENTRIES) {
-		audit_finding(d->a, "unreadable_history", b->kind == BR_NODE ? b->node : NULL, 0,
-		        d->commit, prefix, b->name,
-		        "le dossier « %s » contient trop d'entrées (maximum %d)",
-		        *prefix ? prefix : "/", CTS_AUDIT_MAX_DIR_ENTRIES);
-		d->stop = 1;
+	if (cts_gitrepo_commit_info(a->repo, &b->commits[i], &c) < 0 ||
+	    (c.nparents > 0 && cts_gitrepo_commit_info(a->repo, &c.parent, &p) < 0))
+		goto unreadable;
+	if (b->kind == BR_NODE && c.nparents > 1)
+		audit_finding(a, "merge_commit", b->node, 0, &b->commits[i], NULL, b->name,
+		              "commit de fusion (%u parents) sur une branche de nœud, "
+		              "qui ne fait qu'avancer en ligne droite",
+		              c.nparents);
+	if (cts_gitrepo_diff_trees(a->repo, c.nparents > 0 ? &p.tree : NULL, &c.tree,
+	                           CTS_AUDIT_MAX_TREE_DEPTH, CTS_AUDIT_MAX_DIR_ENTRIES, on_diff,
+	                           &d) == 0)
 		return;
-	}
-	while (!d->stop && (i < no || j < nn)) {
-		const git_tree_entry *eo = i < no ? git_tree_entry_byindex(old, i) : NULL;
-		const git_tree_entry *en = j < nn ? git_tree_entry_byindex(new, j) : NULL;
-		int c = !eo ? 1 : !en ? -1 : entry_cmp(eo, en);
-		const git_tree_entry *e = c < 0 ? eo : en;
-		int n = snprintf(path, sizeof(path), "%s%s%s", prefix, *prefix ? "/" : "",
-		                 git_tree_entry_name(e));
-
-		if (n < 0 || (size_t)n >= sizeof(path)) {
-			if (b->kind == BR_NODE)
-				audit_finding(d->a, "unexpected_file", b->node, 0, d->commit, prefix,
-				        b->name, "nom de fichier trop long sous « %s »", prefix);
-			if (c <= 0)
-				i++;
-			if (c >= 0)
-				j++;
-			continue;
-		}
-		if (c < 0) {
-			whole_entry(d, CH_DEL, eo, path, depth);
-			i++;
-		} else if (c > 0) {
-			whole_entry(d, CH_ADD, en, path, depth);
-			j++;
-		} else {
-			if (!git_oid_equal(git_tree_entry_id(eo), git_tree_entry_id(en)) ||
-			    git_tree_entry_filemode(eo) != git_tree_entry_filemode(en)) {
-				if (git_tree_entry_type(eo) == GIT_OBJECT_TREE &&
-				    git_tree_entry_type(en) == GIT_OBJECT_TREE) {
-					git_tree *so = NULL, *sn = NULL;
-					if (depth >= CTS_AUDIT_MAX_TREE_DEPTH) {
-						if (b->kind == BR_NODE)
-							audit_finding(d->a, "unexpected_file", b->node, 0,
-							        d->commit, path, b->name,
-							        "dossiers imbriqués trop "
-							        "profondément (%s)",
-							        path);
-					} else if (git_tree_lookup(&so, cts_gitrepo_raw(d->a->repo),
-					                           git_tree_entry_id(eo)) < 0 ||
-					           git_tree_lookup(&sn, cts_gitrepo_raw(d->a->repo),
-					                           git_tree_entry_id(en)) < 0) {
-						audit_finding(d->a, "unreadable_history",
-						        b->kind == BR_NODE ? b->node : NULL, 0,
-						        d->commit, path, b->name,
-						        "dossier %s illisible dans le dépôt", path);
-						git_error_clear();
-					} else {
-						diff_trees(d, so, sn, path, depth + 1);
-					}
-					git_tree_free(so);
-					git_tree_free(sn);
-				} else if (++d->changes > CTS_AUDIT_MAX_CHANGES) {
-					audit_finding(d->a, "unreadable_history",
-					        b->kind == BR_NODE ? b->node : NULL, 0, d->commit,
-					        NULL, b->name,
-					        "le commit change plus de %d fichiers : "
-					        "vérification arrêtée",
-					        CTS_AUDIT_MAX_CHANGES);
-					d->stop = 1;
-				} else {
-					on_change(d, CH_MOD, path, eo, en);
-				}
-			}
-			i++;
-			j++;
-		}
-	}
+unreadable:
+	audit_finding(a, "unreadable_history", owner_of(b), 0, &b->commits[i], NULL, b->name,
+	              "commit, parent ou arbre illisible dans le dépôt");
+	cts_error_clear();
 }
 
 /* Walk a branch (oldest first), diff each commit against its first parent. */
 int audit_walk_branch(audit *a, branch *b)
 {
 	void *ctx[2] = {a, b};
-	git_repository *r = cts_gitrepo_raw(a->repo);
 	int rc;
 
 	rc = cts_gitrepo_walk(a->repo, &b->tip, NULL, CTS_AUDIT_MAX_COMMITS, walk_cb, ctx);
 	if (a->oom)
 		return cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
 	if (rc < 0) {
-		audit_finding(a, "unreadable_history", b->kind == BR_NODE ? b->node : NULL, 0, &b->tip,
-		        NULL, b->name, "historique de la branche %s illisible : %s", b->name,
-		        cts_error_message());
+		audit_finding(a, "unreadable_history", owner_of(b), 0, &b->tip, NULL, b->name,
+		              "historique de la branche %s illisible : %s", b->name,
+		              cts_error_message());
 		cts_error_clear();
 		b->walk_failed = 1;
 		return 0;
 	}
 	for (size_t i = 0; i < b->ncommits; i++) {
-		git_commit *c = NULL, *parent = NULL;
-		git_tree *t = NULL, *pt = NULL;
-		diff_ctx d = {a, b, &b->commits[i], 0, 0};
-
-		if (git_commit_lookup(&c, r, &b->commits[i]) < 0 || git_commit_tree(&t, c) < 0 ||
-		    (git_commit_parentcount(c) > 0 &&
-		     (git_commit_parent(&parent, c, 0) < 0 || git_commit_tree(&pt, parent) < 0))) {
-			audit_finding(a, "unreadable_history", b->kind == BR_NODE ? b->node : NULL, 0,
-			        &b->commits[i], NULL, b->name,
-			        "commit, parent ou arbre illisible dans le dépôt");
-			git_error_clear();
-		} else {
-			if (b->kind == BR_NODE && git_commit_parentcount(c) > 1)
-				audit_finding(a, "merge_commit", b->node, 0, &b->commits[i], NULL,
-				        b->name,
-				        "commit de fusion (%u parents) sur une branche de nœud, "
-				        "qui ne fait qu'avancer en ligne droite",
-				        git_commit_parentcount(c));
-			diff_trees(&d, pt, t, "", 0);
-		}
+		diff_commit(a, b, i);
 		if (a->opt->progress && ++a->commits_diffed % a->progress_every == 0)
 			a->opt->progress("commits lus", a->commits_diffed, a->opt->progress_ctx);
-		git_tree_free(pt);
-		git_tree_free(t);
-		git_commit_free(parent);
-		git_commit_free(c);
 		if (a->oom)
 			return cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
 	}

@@ -8,7 +8,7 @@ typedef struct {
 	int oom;
 } tip_list;
 
-static int tip_cb(const char *name, const git_oid *oid, size_t size, unsigned filemode, void *vctx)
+static int tip_cb(const char *name, const cts_gitoid *oid, size_t size, unsigned filemode, void *vctx)
 {
 	tip_list *l = vctx;
 	int64_t seq;
@@ -16,7 +16,7 @@ static int tip_cb(const char *name, const git_oid *oid, size_t size, unsigned fi
 	tip_entry *e;
 
 	if (audit_parse_file_name(name, &seq, &is_sig) < 0 ||
-	    (filemode != GIT_FILEMODE_BLOB && filemode != GIT_FILEMODE_BLOB_EXECUTABLE))
+	    (filemode != CTS_GIT_MODE_BLOB && filemode != CTS_GIT_MODE_EXEC))
 		return 0; /* reported by the commit diffs */
 	if (l->n > 0 && l->v[l->n - 1].seq == seq) {
 		e = &l->v[l->n - 1];
@@ -37,11 +37,11 @@ static int tip_cb(const char *name, const git_oid *oid, size_t size, unsigned fi
 	}
 	if (is_sig) {
 		e->has_sig = 1;
-		git_oid_cpy(&e->sig, oid);
+		e->sig = *oid;
 		e->sig_size = size;
 	} else {
 		e->has_json = 1;
-		git_oid_cpy(&e->json, oid);
+		e->json = *oid;
 		e->json_size = size;
 	}
 	return 0;
@@ -116,7 +116,7 @@ static int key_of(audit *a, const char *node, unsigned char pk[32])
  * its writer); the versions they carry count as versions of that
  * changeset (a fork is reported even when one is gone from the branches).
  * 1 if every record is valid. */
-static int check_evidence(audit *a, branch *b, const cts_changeset *cs, const git_oid *cmt,
+static int check_evidence(audit *a, branch *b, const cts_changeset *cs, const cts_gitoid *cmt,
                           const char *path)
 {
 	size_t i;
@@ -149,13 +149,10 @@ static int check_evidence(audit *a, branch *b, const cts_changeset *cs, const gi
 		snprintf(label, sizeof(label), "%.80s, recopiée dans le n°%lld", b->name,
 		         (long long)cs->seq);
 		for (int k = 0; k < 2; k++) {
-			git_oid blob;
+			cts_gitoid blob;
 			if (!v[k].body)
 				continue;
-			if (git_odb_hash(&blob, v[k].body, v[k].body_len, GIT_OBJECT_BLOB) < 0) {
-				a->oom = 1;
-				continue;
-			}
+			cts_gitoid_blob(&blob, v[k].body, v[k].body_len);
 			audit_add_variant(a, node, seq, &blob, label, cmt);
 		}
 		if ((!v[0].body || !v[1].body) &&
@@ -240,8 +237,8 @@ static int check_changeset(chain_ctx *cc, vjob *j, const char *prev_id, int prev
 	const char *node = cc->node;
 	const tip_entry *t = j->t;
 	char path[160], spath[168], why[400];
-	const git_oid *cmt;
-	git_oid cbuf;
+	const cts_gitoid *cmt;
+	cts_gitoid cbuf;
 	cts_changeset *cs = j->cs;
 	json_t *reg;
 	const unsigned char *pk = j->pk;
@@ -449,7 +446,7 @@ static int check_changeset(chain_ctx *cc, vjob *j, const char *prev_id, int prev
  * that audit_check_checkpoints does not read and hash them again. */
 static void remember_checkpointed(audit *a, const char *node, const tip_entry *t, const char *id)
 {
-	char key[96], hex[GIT_OID_HEXSZ + 1];
+	char key[96], hex[CTS_GITOID_HEXSZ + 1];
 
 	if (!a->cp_wanted || !id[0])
 		return;
@@ -512,7 +509,7 @@ int audit_verify_chain(audit *a, branch *b, int apply, const unsigned char *seq1
 		expected = t->seq + 1;
 		if (!t->has_json) {
 			char spath[168];
-			git_oid cbuf;
+			cts_gitoid cbuf;
 			audit_changeset_path(spath, sizeof(spath), b->node, t->seq, 1);
 			audit_finding(a, "orphan_signature", b->node, t->seq, audit_commit_of(b, spath, &cbuf),
 			        spath, b->name,

@@ -27,28 +27,20 @@ int audit_want_checkpointed(audit *a)
  * file of at most CTS_CHANGESET_MAX_BYTES, as audit_read_blob checked). 1 if so. */
 static int known_id(audit *a, branch *b, const char *path, char id[65])
 {
-	git_commit *c = NULL;
-	git_tree *tree = NULL;
-	git_tree_entry *e = NULL;
+	cts_gitentry e;
 	const char *v = NULL;
-	char hex[GIT_OID_HEXSZ + 1];
+	char hex[CTS_GITOID_HEXSZ + 1];
 
 	if (!a->cp_ids || json_object_size(a->cp_ids) == 0)
 		return 0;
-	if (git_commit_lookup(&c, cts_gitrepo_raw(a->repo), &b->tip) == 0 &&
-	    git_commit_tree(&tree, c) == 0 && git_tree_entry_bypath(&e, tree, path) == 0 &&
-	    git_tree_entry_type(e) == GIT_OBJECT_BLOB &&
-	    (git_tree_entry_filemode(e) == GIT_FILEMODE_BLOB ||
-	     git_tree_entry_filemode(e) == GIT_FILEMODE_BLOB_EXECUTABLE)) {
-		audit_oid_hex(hex, git_tree_entry_id(e));
+	if (cts_gitrepo_entry(a->repo, &b->tip, path, &e) == 0 && e.kind == CTS_GIT_KIND_BLOB &&
+	    (e.mode == CTS_GIT_MODE_BLOB || e.mode == CTS_GIT_MODE_EXEC)) {
+		audit_oid_hex(hex, &e.oid);
 		v = json_string_value(json_object_get(a->cp_ids, hex));
 		if (v)
 			snprintf(id, 65, "%s", v);
 	}
-	git_error_clear();
-	git_tree_entry_free(e);
-	git_tree_free(tree);
-	git_commit_free(c);
+	cts_error_clear();
 	return v != NULL;
 }
 
@@ -68,7 +60,7 @@ void audit_check_checkpoints(audit *a)
 		char path[160], id[65] = "";
 		unsigned char *data = NULL;
 		size_t len;
-		git_oid cbuf;
+		cts_gitoid cbuf;
 
 		if (seq < 1 || !cts_valid_node_id(node))
 			continue;
@@ -112,7 +104,7 @@ static void check_head(audit *a, const char *node, int64_t seq, const char *id, 
 	char path[160], got[65] = "", where[160];
 	unsigned char *data = NULL;
 	size_t len;
-	git_oid cbuf;
+	cts_gitoid cbuf;
 
 	if (seq < 1)
 		return;
@@ -159,58 +151,60 @@ void audit_check_witnesses(audit *a)
 	}
 }
 
+typedef struct {
+	audit *a;
+	branch *r;
+	size_t seen;
+} reports_ctx;
+
+/* One entry of reports/ on the region branch: its rapport.json's heads. */
+static int published_report(const char *name, const cts_gitentry *e, void *vctx)
+{
+	reports_ctx *c = vctx;
+	char path[PATH_MAX_AUDIT], who[PATH_MAX_AUDIT + 96];
+	unsigned char *data = NULL;
+	size_t len;
+	json_t *rep, *heads, *h;
+	const char *node;
+
+	if (c->seen++ >= 1000)
+		return 1;
+	if (e->kind != CTS_GIT_KIND_TREE)
+		return 0;
+	snprintf(path, sizeof(path), "reports/%.200s/rapport.json", name);
+	if (cts_gitrepo_read_file(c->a->repo, &c->r->tip, path, CTS_AUDIT_MAX_REPORT_BYTES, &data,
+	                          &len) < 0) {
+		cts_error_clear();
+		return 0;
+	}
+	rep = json_loadb((const char *)data, len, JSON_REJECT_DUPLICATES, NULL);
+	free(data);
+	heads = json_object_get(rep, "heads");
+	snprintf(who, sizeof(who), "le rapport publié %s (branche region) cite", path);
+	audit_sanitize(who);
+	json_object_foreach(heads, node, h)
+	{
+		json_t *seq = json_object_get(h, "seq");
+		const char *id = json_string_value(json_object_get(h, "id"));
+		if (json_is_integer(seq) && audit_is_hex(id, 64))
+			check_head(c->a, node, json_integer_value(seq), id, who,
+			           "branche tronquée après la publication du rapport");
+	}
+	json_decref(rep);
+	return 0;
+}
+
 /* Reports published on the region branch (signed by the authority) name
  * the heads they were computed from: witnesses too. */
 void audit_check_published_reports(audit *a)
 {
-	branch *r = audit_find_branch(a, "region");
-	git_repository *raw = cts_gitrepo_raw(a->repo);
-	git_commit *c = NULL;
-	git_tree *tree = NULL, *reports = NULL;
-	git_tree_entry *e = NULL;
-	size_t n;
+	reports_ctx c = {a, audit_find_branch(a, "region"), 0};
+	cts_gitentry e;
 
-	if (!r || git_commit_lookup(&c, raw, &r->tip) < 0 || git_commit_tree(&tree, c) < 0 ||
-	    git_tree_entry_bypath(&e, tree, "reports") < 0 || git_tree_entry_type(e) != GIT_OBJECT_TREE ||
-	    git_tree_lookup(&reports, raw, git_tree_entry_id(e)) < 0)
-		goto out;
-	n = git_tree_entrycount(reports);
-	for (size_t i = 0; i < n && i < 1000; i++) {
-		const git_tree_entry *y = git_tree_entry_byindex(reports, i);
-		char path[PATH_MAX_AUDIT], who[PATH_MAX_AUDIT + 96];
-		unsigned char *data = NULL;
-		size_t len;
-		json_t *rep, *heads, *h;
-		const char *node;
-
-		if (git_tree_entry_type(y) != GIT_OBJECT_TREE)
-			continue;
-		snprintf(path, sizeof(path), "reports/%.200s/rapport.json", git_tree_entry_name(y));
-		if (cts_gitrepo_read_file(a->repo, &r->tip, path, CTS_AUDIT_MAX_REPORT_BYTES, &data, &len) < 0) {
-			cts_error_clear();
-			continue;
-		}
-		rep = json_loadb((const char *)data, len, JSON_REJECT_DUPLICATES, NULL);
-		free(data);
-		heads = json_object_get(rep, "heads");
-		snprintf(who, sizeof(who), "le rapport publié %s (branche region) cite", path);
-		audit_sanitize(who);
-		json_object_foreach(heads, node, h)
-		{
-			json_t *seq = json_object_get(h, "seq");
-			const char *id = json_string_value(json_object_get(h, "id"));
-			if (json_is_integer(seq) && audit_is_hex(id, 64))
-				check_head(a, node, json_integer_value(seq), id, who,
-				           "branche tronquée après la publication du rapport");
-		}
-		json_decref(rep);
-	}
-out:
-	git_error_clear();
-	git_tree_entry_free(e);
-	git_tree_free(reports);
-	git_tree_free(tree);
-	git_commit_free(c);
+	if (c.r && cts_gitrepo_entry(a->repo, &c.r->tip, "reports", &e) == 0 &&
+	    e.kind == CTS_GIT_KIND_TREE)
+		cts_gitrepo_tree_foreach(a->repo, &e.oid, published_report, &c);
+	cts_error_clear();
 }
 
 int cts_audit_parse_head(const char *arg, char node[65], int64_t *seq, char id[65])
@@ -284,13 +278,13 @@ static int report_fork(void *ctx, const char *node, int64_t seq, const cts_audit
 {
 	audit *a = ctx;
 	char path[160], list[DETAIL_MAX / 2] = "";
-	git_oid c;
+	cts_gitoid c;
 
 	if (n < 2)
 		return 0;
 	for (size_t k = 0; k < n; k++) {
-		char bhex[GIT_OID_HEXSZ + 1], chex[GIT_OID_HEXSZ + 1];
-		git_oid o;
+		char bhex[CTS_GITOID_HEXSZ + 1], chex[CTS_GITOID_HEXSZ + 1];
+		cts_gitoid o;
 		memcpy(o.id, v[k].blob, 20);
 		audit_oid_hex(bhex, &o);
 		memcpy(o.id, v[k].commit, 20);

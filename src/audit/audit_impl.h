@@ -50,8 +50,8 @@ typedef struct {
 	char *name;    /* short ref name: "nodes/x", "region", ... (sanitized) */
 	char node[65]; /* owner for BR_NODE */
 	int kind;
-	git_oid tip;
-	git_oid *commits; /* oldest first */
+	cts_gitoid tip;
+	cts_gitoid *commits; /* oldest first */
 	size_t ncommits, cap;
 	int walk_failed;
 	int index;          /* in audit.br: its key in the audit map */
@@ -60,7 +60,7 @@ typedef struct {
 
 typedef struct {
 	int64_t seq;
-	git_oid json, sig;
+	cts_gitoid json, sig;
 	size_t json_size, sig_size;
 	int has_json, has_sig;
 } tip_entry;
@@ -150,7 +150,7 @@ typedef struct vpool_s {
 /* audit.c */
 void audit_sanitize(char *s);
 json_t *audit_jstr(const char *s);
-void audit_oid_hex(char out[GIT_OID_HEXSZ + 1], const git_oid *oid);
+void audit_oid_hex(char out[CTS_GITOID_HEXSZ + 1], const cts_gitoid *oid);
 int audit_is_hex(const char *s, size_t n);
 int audit_parse_time_ms(const char *s, uint64_t *ms);
 void audit_remove_tree(const char *path);
@@ -158,17 +158,17 @@ int audit_make_tmpdir(char *buf, size_t size, const char *what);
 json_t *audit_node_summary(audit *a, const char *node);
 void audit_summary_add(audit *a, const char *node, const char *field, json_int_t delta);
 void audit_finding(audit *a, const char *kind, const char *node, int64_t seq,
-             const git_oid *commit, const char *file, const char *branch_name,
+             const cts_gitoid *commit, const char *file, const char *branch_name,
              const char *fmt, ...) __attribute__((format(printf, 8, 9)));
 void audit_notice(audit *a, const char *kind, const char *node, int64_t seq,
-                  const git_oid *commit, const char *file, const char *branch_name,
+                  const cts_gitoid *commit, const char *file, const char *branch_name,
                   const char *fmt, ...) __attribute__((format(printf, 8, 9)));
 void audit_progress(audit *a, const char *phase, int force);
 void audit_changeset_path(char *buf, size_t size, const char *node, int64_t seq, int sig);
 branch *audit_find_branch(audit *a, const char *name);
 branch *audit_node_branch(audit *a, const char *node);
-const git_oid *audit_commit_of(branch *b, const char *path, git_oid *buf);
-int audit_read_blob(audit *a, const git_oid *oid, const size_t *known_size, size_t max,
+const cts_gitoid *audit_commit_of(branch *b, const char *path, cts_gitoid *buf);
+int audit_read_blob(audit *a, const cts_gitoid *oid, const size_t *known_size, size_t max,
               char **data, size_t *len);
 /* audit_authority.c */
 int audit_find_authority(audit *a);
@@ -176,8 +176,8 @@ void audit_check_allowed_signers(audit *a);
 /* audit_branches.c */
 int audit_load_branches(audit *a);
 int audit_parse_file_name(const char *name, int64_t *seq, int *is_sig);
-void audit_add_variant(audit *a, const char *node, int64_t seq, const git_oid *blob,
-                 const char *branch_name, const git_oid *commit);
+void audit_add_variant(audit *a, const char *node, int64_t seq, const cts_gitoid *blob,
+                 const char *branch_name, const cts_gitoid *commit);
 int audit_walk_branch(audit *a, branch *b);
 /* audit_chains.c */
 int audit_verify_chain(audit *a, branch *b, int apply, const unsigned char *seq1_pk);
@@ -191,7 +191,7 @@ void audit_check_unverified_forks(audit *a);
 void audit_report_forks(audit *a);
 /* audit_commitsig.c */
 const char *audit_node_of_key(audit *a, const unsigned char pk[32]);
-void audit_check_commit_signature(audit *a, branch *b, const git_oid *commit, const char *owner,
+void audit_check_commit_signature(audit *a, branch *b, const cts_gitoid *commit, const char *owner,
                             const unsigned char owner_pk[32]);
 /* audit_pool.c */
 int audit_pool_start(vpool *p);

@@ -47,11 +47,11 @@ int audit_check_state(audit *a, json_t **state_out)
 	json_object_foreach(refs, name, v)
 	{
 		const char *hex = json_string_value(v);
-		git_oid old;
+		cts_gitoid old;
 		branch *b = audit_find_branch(a, name);
 		const char *node = strncmp(name, "nodes/", 6) == 0 ? name + 6 : NULL;
 
-		if (!hex || !audit_is_hex(hex, GIT_OID_HEXSZ) || git_oid_fromstr(&old, hex) < 0) {
+		if (!hex || !audit_is_hex(hex, CTS_GITOID_HEXSZ) || cts_gitoid_parse(&old, hex) < 0) {
 			json_decref(st);
 			return cts_error_set(CTS_EINVAL,
 			                     "état d'audit %s : commit invalide pour %.80s",
@@ -64,12 +64,11 @@ int audit_check_state(audit *a, json_t **state_out)
 			        name, hex);
 			continue;
 		}
-		if (git_oid_equal(&old, &b->tip))
+		if (cts_gitoid_equal(&old, &b->tip))
 			continue;
 		if (cts_gitrepo_is_ancestor(a->repo, &old, &b->tip) != 1) {
-			char tip[GIT_OID_HEXSZ + 1];
+			char tip[CTS_GITOID_HEXSZ + 1];
 			audit_oid_hex(tip, &b->tip);
-			git_error_clear();
 			audit_finding(a, "rewritten_branch", node, 0, &b->tip, NULL, name,
 			        "la branche %s a été réécrite : elle ne prolonge plus le commit "
 			        "%.12s vérifié lors de l'audit "
@@ -94,7 +93,7 @@ int audit_write_state(audit *a, const char *repo_name, json_t *state_info)
 	/* The branches of the contract only: node branches and region, which
 	 * must only fast-forward. */
 	for (size_t i = 0; i < a->nbr; i++) {
-		char hex[GIT_OID_HEXSZ + 1];
+		char hex[CTS_GITOID_HEXSZ + 1];
 		if (a->br[i].kind != BR_NODE && a->br[i].kind != BR_REGION)
 			continue;
 		audit_oid_hex(hex, &a->br[i].tip);

@@ -29,6 +29,7 @@
 
 #include "error.h"
 #include "gitrepo.h"
+#include "gitrepo_impl.h" /* cts_gitrepo_raw, git_oid <-> cts_gitoid */
 
 #include <ftw.h>
 #include <git2.h>
@@ -185,7 +186,7 @@ typedef struct {
 	size_t n;
 } listing;
 
-static int collect(const char *name, const git_oid *oid, size_t size, unsigned filemode, void *ctx)
+static int collect(const char *name, const cts_gitoid *oid, size_t size, unsigned filemode, void *ctx)
 {
 	listing *l = ctx;
 	size_t len;
@@ -198,7 +199,7 @@ static int collect(const char *name, const git_oid *oid, size_t size, unsigned f
 	FUZZ_CHECK(oid != NULL);
 	FUZZ_CHECK(l->n < MAX_ENTRIES);
 	memcpy(l->e[l->n].name, name, len + 1);
-	l->e[l->n].oid = *oid;
+	l->e[l->n].oid = *cts_git_oid(oid);
 	l->e[l->n].size = size;
 	l->e[l->n].mode = filemode;
 	l->n++;
@@ -215,7 +216,7 @@ static int read_one(const git_oid *commit, const char *path, const entry *e)
 	int rc;
 
 	cts_error_clear();
-	rc = cts_gitrepo_read_file(G.repo, commit, path, MAX_FILE, &data, &len);
+	rc = cts_gitrepo_read_file(G.repo, cts_gitoid_of(commit), path, MAX_FILE, &data, &len);
 	if (G.verbose)
 		fprintf(stderr, "read %s: %d %zu %s\n", path, rc, len,
 		        rc < 0 ? cts_error_message() : "");
@@ -253,7 +254,7 @@ static void walk(const git_oid *commit, const char *dir, int depth, int *visits)
 
 	FUZZ_CHECK(l != NULL);
 	cts_error_clear();
-	rc = cts_gitrepo_list_dir(G.repo, commit, dir, MAX_ENTRIES, collect, l);
+	rc = cts_gitrepo_list_dir(G.repo, cts_gitoid_of(commit), dir, MAX_ENTRIES, collect, l);
 	if (G.verbose)
 		fprintf(stderr, "list %s: %d, %zu entries %s\n", dir, rc, l->n,
 		        rc < 0 ? cts_error_message() : "");

@@ -13,6 +13,7 @@
 
 #include "error.h"
 #include "gitrepo.h"
+#include "gitrepo_impl.h" /* cts_gitrepo_raw */
 #include "testutil.h"
 
 #include <arpa/inet.h>
@@ -117,13 +118,13 @@ static char *mkpath(const char *name)
 	return strdup(buf);
 }
 
-static const char *hex(const git_oid *oid)
+static const char *hex(const cts_gitoid *oid)
 {
-	static char bufs[4][GIT_OID_HEXSZ + 1];
+	static char bufs[4][CTS_GITOID_HEXSZ + 1];
 	static int i;
 
 	i = (i + 1) % 4;
-	git_oid_tostr(bufs[i], sizeof(bufs[i]), oid);
+	cts_gitoid_hex(bufs[i], oid);
 	return bufs[i];
 }
 
@@ -171,7 +172,7 @@ static int failing_sign(char **armored, size_t *armored_len, const char *payload
 }
 
 static int commit1(cts_gitrepo *r, const char *ref, const char *path, const char *content,
-                   int allow_replace, git_oid *out)
+                   int allow_replace, cts_gitoid *out)
 {
 	signer s = {g_key, NULL, 0};
 	cts_git_file f = {path, (const unsigned char *)content, strlen(content)};
@@ -181,7 +182,7 @@ static int commit1(cts_gitrepo *r, const char *ref, const char *path, const char
 }
 
 /* Commit changesets/n1/<seq>.json and .json.sig onto refs/heads/nodes/n1. */
-static void commit_seq(cts_gitrepo *r, int seq, git_oid *out)
+static void commit_seq(cts_gitrepo *r, int seq, cts_gitoid *out)
 {
 	char p1[128], p2[128], c1[64], c2[64];
 	signer s = {g_key, NULL, 0};
@@ -199,9 +200,9 @@ static void commit_seq(cts_gitrepo *r, int seq, git_oid *out)
 	assert_int_equal(s.calls, 1);
 }
 
-static void assert_ref(cts_gitrepo *r, const char *ref, const git_oid *want)
+static void assert_ref(cts_gitrepo *r, const char *ref, const cts_gitoid *want)
 {
-	git_oid got;
+	cts_gitoid got;
 
 	assert_int_equal(cts_gitrepo_ref_oid(r, ref, &got), 0);
 	assert_string_equal(hex(&got), hex(want));
@@ -355,7 +356,7 @@ static void test_commit_signed_and_verified(void **state)
 {
 	char *path = mkpath("node.git"), *out = NULL;
 	cts_gitrepo *r = NULL;
-	git_oid c1, c2, tip;
+	cts_gitoid c1, c2, tip;
 	struct stat sb;
 
 	(void)state;
@@ -369,7 +370,7 @@ static void test_commit_signed_and_verified(void **state)
 	assert_ref(r, "refs/heads/nodes/n1", &c2);
 
 	/* Stock git verifies both signatures against allowed_signers. */
-	const git_oid *both[2] = {&c1, &c2};
+	const cts_gitoid *both[2] = {&c1, &c2};
 	for (int i = 0; i < 2; i++) {
 		int rc = sh(&out,
 		            "git --git-dir='%s' -c gpg.format=ssh -c "
@@ -432,7 +433,7 @@ static void test_commit_replace_and_invalid(void **state)
 {
 	char *path = mkpath("region.git"), *out;
 	cts_gitrepo *r = NULL;
-	git_oid a, b, tip;
+	cts_gitoid a, b, tip;
 	signer s = {g_key, NULL, 0};
 
 	(void)state;
@@ -489,7 +490,7 @@ static void test_commit_compare_and_swap(void **state)
 {
 	char *path = mkpath("cas.git"), cmd[8192], *foreign;
 	cts_gitrepo *r = NULL;
-	git_oid c1, f, got;
+	cts_gitoid c1, f, got;
 	signer s = {g_key, cmd, 0};
 	cts_git_file file = {"changesets/n1/000000000002.json", (const unsigned char *)"x\n", 2};
 
@@ -498,7 +499,7 @@ static void test_commit_compare_and_swap(void **state)
 	commit_seq(r, 1, &c1);
 	/* Someone else's commit, moved onto our branch while we sign. */
 	foreign = sh_ok("git --git-dir='%s' commit-tree %s^{tree} -m foreign", path, hex(&c1));
-	assert_int_equal(git_oid_fromstr(&f, foreign), 0);
+	assert_int_equal(cts_gitoid_parse(&f, foreign), 0);
 	snprintf(cmd, sizeof(cmd), "git --git-dir='%s' update-ref refs/heads/nodes/n1 %s", path,
 	         foreign);
 	assert_int_equal(cts_gitrepo_commit_files(r, "refs/heads/nodes/n1", &file, 1, 0, "m\n",
@@ -530,7 +531,7 @@ typedef struct {
 	int n, stop_at, ret;
 } list_acc;
 
-static int list_cb(const char *name, const git_oid *oid, size_t size, unsigned filemode, void *ctx)
+static int list_cb(const char *name, const cts_gitoid *oid, size_t size, unsigned filemode, void *ctx)
 {
 	list_acc *a = ctx;
 
@@ -544,32 +545,32 @@ static int list_cb(const char *name, const git_oid *oid, size_t size, unsigned f
 }
 
 typedef struct {
-	git_oid oids[16];
+	cts_gitoid oids[16];
 	int n, stop_at, ret;
 } walk_acc;
 
-static int walk_cb(const git_oid *commit, void *ctx)
+static int walk_cb(const cts_gitoid *commit, void *ctx)
 {
 	walk_acc *a = ctx;
 
 	assert_true(a->n < 16);
-	git_oid_cpy(&a->oids[a->n++], commit);
+	a->oids[a->n++] = *commit;
 	return a->n == a->stop_at ? a->ret : 0;
 }
 
 typedef struct {
 	char refs[8][128];
-	git_oid oids[8];
+	cts_gitoid oids[8];
 	int n;
 } refs_acc;
 
-static int refs_cb(const char *ref, const git_oid *oid, void *ctx)
+static int refs_cb(const char *ref, const cts_gitoid *oid, void *ctx)
 {
 	refs_acc *a = ctx;
 
 	assert_true(a->n < 8);
 	snprintf(a->refs[a->n], sizeof(a->refs[0]), "%s", ref);
-	git_oid_cpy(&a->oids[a->n++], oid);
+	a->oids[a->n++] = *oid;
 	return 0;
 }
 
@@ -577,7 +578,7 @@ static void test_read_list_walk_raw(void **state)
 {
 	char *path = mkpath("read.git"), *out;
 	cts_gitrepo *r = NULL;
-	git_oid c[3];
+	cts_gitoid c[3];
 	unsigned char *data = NULL;
 	size_t len = 0;
 	char *raw = NULL;
@@ -669,7 +670,7 @@ static void test_read_list_walk_raw(void **state)
 	assert_int_equal(cts_gitrepo_is_ancestor(r, &c[1], &c[1]), 1);
 	assert_int_equal(cts_gitrepo_is_ancestor(r, &c[2], &c[0]), 0);
 	{
-		git_oid missing;
+		cts_gitoid missing;
 		memset(&missing, 0x42, sizeof(missing));
 		assert_int_equal(cts_gitrepo_is_ancestor(r, &missing, &c[2]), 0);
 	}
@@ -684,10 +685,10 @@ static void test_read_list_walk_raw(void **state)
 	free(out);
 	free(raw);
 	{
-		git_oid blob;
+		cts_gitoid blob;
 		out = sh_ok("git --git-dir='%s' rev-parse %s:changesets/n1/000000000001.json", path,
 		            hex(&c[1]));
-		assert_int_equal(git_oid_fromstr(&blob, out), 0);
+		assert_int_equal(cts_gitoid_parse(&blob, out), 0);
 		free(out);
 		assert_int_equal(cts_gitrepo_commit_raw(r, &blob, &raw, &len), CTS_EINVAL);
 		assert_null(raw);
@@ -716,10 +717,10 @@ static char *craft_tree(const char *repo, const char *mode, const char *name, co
 {
 	char *file = mkpath("tree.bin"), *out;
 	FILE *f = fopen(file, "wb");
-	git_oid oid;
+	cts_gitoid oid;
 
 	assert_non_null(f);
-	assert_int_equal(git_oid_fromstr(&oid, oid_hex), 0);
+	assert_int_equal(cts_gitoid_parse(&oid, oid_hex), 0);
 	fprintf(f, "%s %s", mode, name);
 	fputc(0, f);
 	fwrite(oid.id, 1, GIT_OID_RAWSZ, f);
@@ -733,7 +734,7 @@ static void test_hostile_trees(void **state)
 {
 	char *path = mkpath("hostile.git"), *blob, *bad1, *bad2, *dir, *root, *commit, *big;
 	cts_gitrepo *r = NULL;
-	git_oid c;
+	cts_gitoid c;
 	list_acc la = {0};
 	unsigned char *data = NULL;
 	size_t len;
@@ -761,7 +762,7 @@ static void test_hostile_trees(void **state)
 		free(links);
 	}
 	commit = sh_ok("git --git-dir='%s' commit-tree %s -m hostile", path, root);
-	assert_int_equal(git_oid_fromstr(&c, commit), 0);
+	assert_int_equal(cts_gitoid_parse(&c, commit), 0);
 	assert_int_equal(cts_gitrepo_open_existing(&r, path), 0);
 
 	/* A ".." entry refuses the whole walk, before any callback. */
@@ -822,7 +823,7 @@ static void test_maintain_packs(void **state)
 {
 	char *path = mkpath("maint.git"), *stray, *out, obj[4300];
 	cts_gitrepo *r = NULL;
-	git_oid c[30];
+	cts_gitoid c[30];
 	unsigned char *data;
 	size_t len;
 
@@ -889,7 +890,7 @@ static void exercise_remote(const remote_case *rc, int with_rewrite)
 {
 	char *pa = mkpath("a.git"), *pb = mkpath("b.git"), *out, *foreign;
 	cts_gitrepo *a = NULL, *b = NULL;
-	git_oid c1, c2, c3, got, f;
+	cts_gitoid c1, c2, c3, got, f;
 	const char *ref = "refs/heads/nodes/n1";
 	refs_acc ra = {0};
 	unsigned char *data = NULL;
@@ -938,7 +939,7 @@ static void exercise_remote(const remote_case *rc, int with_rewrite)
 		/* Someone rewrites our branch on the remote. */
 		foreign = sh_ok("git --git-dir='%s' commit-tree %s^{tree} -m rewritten",
 		                rc->barepath, hex(&c1));
-		assert_int_equal(git_oid_fromstr(&f, foreign), 0);
+		assert_int_equal(cts_gitoid_parse(&f, foreign), 0);
 		free(sh_ok("git --git-dir='%s' update-ref %s %s", rc->barepath, ref, foreign));
 		commit_seq(a, 3, &c3);
 		assert_int_equal(cts_gitrepo_push(a, &ref, 1), CTS_EREJECT);
@@ -995,7 +996,7 @@ static void expect_unreachable(const char *url)
 	char *p = mkpath("off.git");
 	cts_gitrepo *r = NULL;
 	const char *ref = "refs/heads/nodes/n1";
-	git_oid c;
+	cts_gitoid c;
 	time_t t0 = time(NULL);
 
 	assert_int_equal(cts_gitrepo_open(&r, p), 0);
@@ -1075,7 +1076,7 @@ static void test_git_daemon(void **state)
 	cts_gitrepo *a = NULL;
 	char *pa = mkpath("hooked.git");
 	const char *forbidden = "refs/heads/forbidden";
-	git_oid c;
+	cts_gitoid c;
 
 	(void)state;
 	snprintf(bp, sizeof(bp), "%s/region.git", base);
