@@ -1,5 +1,5 @@
 /*
- * Network settings of the git transport, used by sync/gitrepo.c (the CLI
+ * Network settings of the git transport, used by sync/gitrepo_*.c (the CLI
  * also saves tokens and checks proxies through it):
  *
  *  - the token of HTTPS remotes (GitLab, Gitea...): $CTSNODE_GIT_TOKEN,

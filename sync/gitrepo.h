@@ -211,12 +211,13 @@ enum { CTS_GIT_KIND_OTHER, CTS_GIT_KIND_COMMIT, CTS_GIT_KIND_TREE, CTS_GIT_KIND_
  * header without loading it. CTS_EGIT if it is missing or unreadable. */
 int cts_gitrepo_object_size(cts_gitrepo *repo, const cts_gitoid *oid, size_t *size, int *kind);
 
-/* The bytes of blob oid, refused (CTS_ELIMIT, nothing loaded beyond the
- * header) when larger than max_size; CTS_EINVAL if oid is not a readable
- * blob. *data malloc'd with a trailing NUL not counted in *len (freed with
- * free()). */
-int cts_gitrepo_read_blob(cts_gitrepo *repo, const cts_gitoid *oid, size_t max_size,
-                          unsigned char **data, size_t *len);
+/* The bytes of blob oid, refused (CTS_ELIMIT) when larger than max_size:
+ * known_size is its size when the caller already read it (a listing, its
+ * header), else NULL and the header is read first, so that nothing larger
+ * is loaded. CTS_EINVAL if oid is not a readable blob. *data malloc'd with
+ * a trailing NUL not counted in *len (freed with free()). */
+int cts_gitrepo_read_blob(cts_gitrepo *repo, const cts_gitoid *oid, const size_t *known_size,
+                          size_t max_size, unsigned char **data, size_t *len);
 
 /* A commit's tree and first parent. */
 typedef struct {

@@ -113,20 +113,105 @@ static int empty_tree(git_repository *r, git_tree **out)
 	return rc;
 }
 
+/* base plus files (blobs written), as *tree. */
+static int build_tree(git_repository *r, git_tree *base, const cts_git_file *files, size_t n,
+                      git_tree **tree)
+{
+	git_tree_update *ups = calloc(n, sizeof(*ups));
+	git_oid tree_oid;
+	int rc = 0;
+
+	if (!ups)
+		return cts_git_oom();
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		if (git_blob_create_from_buffer(&ups[i].id, r,
+		                                files[i].data ? files[i].data : (const void *)"",
+		                                files[i].len) < 0)
+			rc = cts_git_fail(CTS_EGIT, "écriture d'un fichier dans le dépôt");
+		ups[i].action = GIT_TREE_UPDATE_UPSERT;
+		ups[i].filemode = GIT_FILEMODE_BLOB;
+		ups[i].path = files[i].path;
+	}
+	if (rc == 0 && (git_tree_create_updated(&tree_oid, r, base, n, ups) < 0 ||
+	                git_tree_lookup(tree, r, &tree_oid) < 0))
+		rc = cts_git_fail(CTS_EGIT, "écriture de l'arbre git");
+	free(ups);
+	return rc;
+}
+
+/* The gpgsig header value sign() makes of payload: *sigz malloc'd. */
+static int sign_payload(const char *ref, const git_buf *payload, cts_git_sign_fn sign,
+                        void *sign_ctx, char **sigz)
+{
+	char *armored = NULL;
+	size_t alen = 0;
+	int rc;
+
+	cts_error_clear();
+	if ((rc = sign(&armored, &alen, payload->ptr, payload->size, sign_ctx)) < 0) {
+		if (cts_error_message()[0] == '\0')
+			cts_error_set(rc, "échec de la signature");
+		cts_error_prefix(rc, "signature du commit sur %s : ", ref);
+		goto cleanup;
+	}
+	if (!armored || alen == 0 || memchr(armored, '\0', alen) ||
+	    strncmp(armored, "-----BEGIN SSH SIGNATURE-----", alen < 29 ? alen : 29) != 0 ||
+	    alen < 29) {
+		rc = cts_error_set(
+		    CTS_ECRYPTO,
+		    "signature du commit sur %s : le signataire n'a pas rendu une signature SSH",
+		    ref);
+		goto cleanup;
+	}
+	/* libgit2 indents every newline of the header value: without the
+	 * final newline the stored header is exactly what git writes. */
+	while (alen > 0 && armored[alen - 1] == '\n')
+		alen--;
+	if (!(*sigz = malloc(alen + 1))) {
+		rc = cts_git_oom();
+		goto cleanup;
+	}
+	memcpy(*sigz, armored, alen);
+	(*sigz)[alen] = '\0';
+cleanup:
+	free(armored);
+	return rc;
+}
+
+/* Compare-and-swap: the ref must still be where the commit was built
+ * (tip, or absent when tip is NULL). */
+static int move_ref(git_repository *r, const char *ref, const git_oid *tip,
+                    const git_oid *commit)
+{
+	git_reference *newref = NULL;
+	int rc;
+
+	cts_crashpoint();
+	if (tip)
+		rc = git_reference_create_matching(&newref, r, ref, commit, 1, tip, "ctsnode: commit");
+	else
+		rc = git_reference_create(&newref, r, ref, commit, 0, "ctsnode: commit");
+	git_reference_free(newref);
+	if (rc == GIT_EMODIFIED || rc == GIT_EEXISTS || rc == GIT_ENOTFOUND || rc == GIT_ELOCKED)
+		return cts_error_set(CTS_EBUSY,
+		                     "la branche %s a été modifiée par un autre processus pendant "
+		                     "l'écriture du commit : "
+		                     "commit abandonné, la branche n'a pas été touchée (%s)",
+		                     ref, git_error_last() ? git_error_last()->message : "");
+	return rc < 0 ? cts_git_fail(CTS_EGIT, "mise à jour de la branche") : 0;
+}
+
 int cts_gitrepo_commit_files(cts_gitrepo *repo, const char *ref, const cts_git_file *files,
                              size_t n, int allow_replace, const char *message, const char *name,
                              const char *email, int64_t when, cts_git_sign_fn sign, void *sign_ctx,
                              cts_gitoid *out_oid)
 {
-	git_oid tip, tree_oid, commit_oid;
+	git_oid tip, commit_oid;
 	git_commit *parent = NULL;
 	git_tree *base = NULL, *tree = NULL;
-	git_tree_update *ups = NULL;
 	git_signature *sig = NULL;
 	git_buf payload = {0};
-	git_reference *newref = NULL;
-	char *armored = NULL, *sigz = NULL;
-	size_t alen = 0;
+	char *sigz = NULL;
 	int rc, has_tip;
 
 	if (!cts_git_valid_refname(ref))
@@ -151,28 +236,9 @@ int cts_gitrepo_commit_files(cts_gitrepo *repo, const char *ref, const cts_git_f
 	} else if ((rc = empty_tree(repo->repo, &base)) < 0) {
 		goto cleanup;
 	}
-	if ((rc = check_files(base, ref, files, n, allow_replace)) < 0)
+	if ((rc = check_files(base, ref, files, n, allow_replace)) < 0 ||
+	    (rc = build_tree(repo->repo, base, files, n, &tree)) < 0)
 		goto cleanup;
-	if (!(ups = calloc(n, sizeof(*ups)))) {
-		rc = cts_git_oom();
-		goto cleanup;
-	}
-	for (size_t i = 0; i < n; i++) {
-		if (git_blob_create_from_buffer(&ups[i].id, repo->repo,
-		                                files[i].data ? files[i].data : (const void *)"",
-		                                files[i].len) < 0) {
-			rc = cts_git_fail(CTS_EGIT, "écriture d'un fichier dans le dépôt");
-			goto cleanup;
-		}
-		ups[i].action = GIT_TREE_UPDATE_UPSERT;
-		ups[i].filemode = GIT_FILEMODE_BLOB;
-		ups[i].path = files[i].path;
-	}
-	if (git_tree_create_updated(&tree_oid, repo->repo, base, n, ups) < 0 ||
-	    git_tree_lookup(&tree, repo->repo, &tree_oid) < 0) {
-		rc = cts_git_fail(CTS_EGIT, "écriture de l'arbre git");
-		goto cleanup;
-	}
 	if (git_signature_new(&sig, name, email, (git_time_t)when, 0) < 0) {
 		rc = cts_git_fail(CTS_EINVAL, "auteur du commit invalide");
 		goto cleanup;
@@ -185,69 +251,23 @@ int cts_gitrepo_commit_files(cts_gitrepo *repo, const char *ref, const cts_git_f
 			goto cleanup;
 		}
 	}
-	cts_error_clear();
-	if ((rc = sign(&armored, &alen, payload.ptr, payload.size, sign_ctx)) < 0) {
-		if (cts_error_message()[0] == '\0')
-			cts_error_set(rc, "échec de la signature");
-		cts_error_prefix(rc, "signature du commit sur %s : ", ref);
+	if ((rc = sign_payload(ref, &payload, sign, sign_ctx, &sigz)) < 0)
 		goto cleanup;
-	}
-	if (!armored || alen == 0 || memchr(armored, '\0', alen) ||
-	    strncmp(armored, "-----BEGIN SSH SIGNATURE-----", alen < 29 ? alen : 29) != 0 ||
-	    alen < 29) {
-		rc = cts_error_set(
-		    CTS_ECRYPTO,
-		    "signature du commit sur %s : le signataire n'a pas rendu une signature SSH",
-		    ref);
-		goto cleanup;
-	}
-	/* libgit2 indents every newline of the header value: without the
-	 * final newline the stored header is exactly what git writes. */
-	while (alen > 0 && armored[alen - 1] == '\n')
-		alen--;
-	if (!(sigz = malloc(alen + 1))) {
-		rc = cts_git_oom();
-		goto cleanup;
-	}
-	memcpy(sigz, armored, alen);
-	sigz[alen] = '\0';
 	if (git_commit_create_with_signature(&commit_oid, repo->repo, payload.ptr, sigz, "gpgsig") <
 	    0) {
 		rc = cts_git_fail(CTS_EGIT, "écriture du commit signé");
 		goto cleanup;
 	}
-	/* Compare-and-swap: the ref must still be where the commit was built. */
-	cts_crashpoint();
-	if (has_tip)
-		rc = git_reference_create_matching(&newref, repo->repo, ref, &commit_oid, 1, &tip,
-		                                   "ctsnode: commit");
-	else
-		rc = git_reference_create(&newref, repo->repo, ref, &commit_oid, 0,
-		                          "ctsnode: commit");
-	if (rc == GIT_EMODIFIED || rc == GIT_EEXISTS || rc == GIT_ENOTFOUND || rc == GIT_ELOCKED) {
-		rc = cts_error_set(CTS_EBUSY,
-		                   "la branche %s a été modifiée par un autre processus pendant "
-		                   "l'écriture du commit : "
-		                   "commit abandonné, la branche n'a pas été touchée (%s)",
-		                   ref, git_error_last() ? git_error_last()->message : "");
+	if ((rc = move_ref(repo->repo, ref, has_tip ? &tip : NULL, &commit_oid)) < 0)
 		goto cleanup;
-	}
-	if (rc < 0) {
-		rc = cts_git_fail(CTS_EGIT, "mise à jour de la branche");
-		goto cleanup;
-	}
-	rc = 0;
 	if (out_oid)
 		git_oid_cpy(cts_git_oid_w(out_oid), &commit_oid);
 cleanup:
-	git_reference_free(newref);
 	free(sigz);
-	free(armored);
 	git_buf_dispose(&payload);
 	git_signature_free(sig);
 	git_tree_free(tree);
 	git_tree_free(base);
 	git_commit_free(parent);
-	free(ups);
 	return rc;
 }

@@ -362,16 +362,18 @@ int cts_gitrepo_object_size(cts_gitrepo *repo, const cts_gitoid *oid, size_t *si
 	return rc;
 }
 
-int cts_gitrepo_read_blob(cts_gitrepo *repo, const cts_gitoid *oid, size_t max_size,
-                          unsigned char **data, size_t *len)
+int cts_gitrepo_read_blob(cts_gitrepo *repo, const cts_gitoid *oid, const size_t *known_size,
+                          size_t max_size, unsigned char **data, size_t *len)
 {
 	git_blob *blob = NULL;
 	size_t size;
-	int rc;
+	int rc = 0;
 
 	*data = NULL;
 	*len = 0;
-	if ((rc = blob_size(repo, cts_git_oid(oid), &size)) < 0)
+	if (known_size)
+		size = *known_size;
+	else if ((rc = blob_size(repo, cts_git_oid(oid), &size)) < 0)
 		return rc;
 	if (size > max_size)
 		return cts_error_set(CTS_ELIMIT, "fichier trop gros (%zu octets, maximum %zu)", size,

@@ -4,8 +4,11 @@
 # already refuses most upward includes (each layer's library sees only the
 # include folders below it); this check also catches what an include path
 # could let through (a relative "../x.h" or "audit/x.h" spelling, a header
-# reached through another layer's folder). Prints every violation; exit 1
-# if any.
+# reached through another layer's folder). libgit2 stays inside the git
+# layer: only sync/*.c and sync's private headers (*_impl.h) include
+# <git2.h>, nothing outside sync/ names cts_gitrepo_raw, and a private
+# header (*_impl.h) is included only from its own folder. Prints every
+# violation; exit 1 if any.
 #   0 base  src/base/     1 crypto  crypto/    2 node  src/ (top level)
 #   3 sync  sync/         4 audit   src/audit/ 5 ui    src/ui/   6 cli src/cli/
 set -euo pipefail
@@ -50,6 +53,22 @@ for d in "${dirs[@]}"; do
 				bad=1
 			fi
 		done < <(sed -n 's/^[[:space:]]*#[[:space:]]*include[[:space:]]*"\([^"]*\)".*/\1/p' "$f")
+		git_private=1
+		case $f in sync/*.c | sync/*_impl.h) git_private=0 ;; esac
+		if [ "$git_private" -eq 1 ] &&
+			grep -Eq '^[[:space:]]*#[[:space:]]*include[[:space:]]*[<"]git2(\.h|/)' "$f"; then
+			echo "$f inclut libgit2 (<git2.h>) : seuls les .c de sync/ et ses en-têtes privés (*_impl.h) le peuvent" >&2
+			bad=1
+		fi
+		if [ "$d" != sync ] && grep -q 'cts_gitrepo_raw' "$f"; then
+			echo "$f utilise cts_gitrepo_raw : au-dessus de sync/, git se lit par les fonctions de gitrepo.h" >&2
+			bad=1
+		fi
+		while IFS= read -r inc; do
+			[ -e "$d/$inc" ] && continue
+			echo "$f inclut l'en-tête privé $inc d'un autre dossier" >&2
+			bad=1
+		done < <(sed -n 's/^[[:space:]]*#[[:space:]]*include[[:space:]]*"\([^"]*_impl\.h\)".*/\1/p' "$f")
 	done
 done
 [ "$checked" -gt 50 ] || { echo "trop peu de fichiers vus ($checked) : mauvais dossier ?" >&2; exit 1; }

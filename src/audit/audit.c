@@ -274,7 +274,7 @@ int audit_read_blob(audit *a, const cts_gitoid *oid, const size_t *known_size, s
 	if (size > max)
 		return cts_error_set(CTS_ELIMIT, "fichier trop gros (%zu octets, maximum %zu)",
 		                     size, max);
-	rc = cts_gitrepo_read_blob(a->repo, oid, max, (unsigned char **)data, len);
+	rc = cts_gitrepo_read_blob(a->repo, oid, &size, max, (unsigned char **)data, len);
 	if (rc == CTS_ELIMIT || rc == CTS_ENOMEM || rc == 0)
 		return rc == CTS_ELIMIT ? cts_error_set(CTS_ELIMIT, "fichier trop gros") : rc;
 	cts_error_clear();
@@ -326,37 +326,216 @@ static void audit_dispose(audit *a)
 	cts_gitrepo_free(a->repo);
 }
 
-int cts_audit_run(const char *path_or_url, const cts_audit_options *opt, json_t **report)
+/* The audit's empty state; 0 or CTS_ENOMEM. */
+static int audit_init(audit *a, const cts_audit_options *opt)
 {
 	static const cts_audit_options none = {0};
-	audit a;
-	char tmpl[4200], clone[4300];
-	json_t *out = NULL, *state_info = NULL, *report_info = NULL, *others = NULL;
-	int rc, tmp_made = 0;
+
+	memset(a, 0, sizeof(*a));
+	a->opt = opt ? opt : &none;
+	a->progress_every = a->opt->progress_every ? a->opt->progress_every : DEFAULT_PROGRESS_EVERY;
+	a->findings = json_array();
+	a->notices = json_array();
+	a->nodes = json_object();
+	a->registry = json_object();
+	a->reg_by_rid = json_object();
+	a->cp_state = json_object();
+	a->checkpoints = json_array();
+	a->cp_seen = json_object();
+	a->witness = json_object();
+	a->unverified = json_array();
+	if (!a->findings || !a->nodes || !a->registry || !a->reg_by_rid || !a->cp_state ||
+	    !a->checkpoints || !a->cp_seen || !a->witness || !a->unverified)
+		return cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
+	return cts_auditmap_open(&a->map);
+}
+
+/* The repository: opened read-only, or cloned into a temporary directory
+ * tmpl (*tmp_made set once it exists). */
+static int audit_open_repo(audit *a, const char *path_or_url, char *tmpl, size_t tmpl_size,
+                           int *tmp_made)
+{
+	char clone[4300];
+	int rc;
+
+	if (!cts_audit_is_url(path_or_url)) {
+		if ((rc = cts_gitrepo_open_existing(&a->repo, path_or_url)) < 0)
+			cts_error_prefix(rc, "%s : ", path_or_url);
+		return rc;
+	}
+	if ((rc = audit_make_tmpdir(tmpl, tmpl_size, "clone")) < 0)
+		return rc;
+	*tmp_made = 1;
+	snprintf(clone, sizeof(clone), "%s/repo.git", tmpl);
+	if (a->opt->progress)
+		a->opt->progress("copie du dépôt", 0, a->opt->progress_ctx);
+	if ((rc = cts_gitrepo_open(&a->repo, clone)) < 0 ||
+	    (rc = cts_gitrepo_set_remote(a->repo, path_or_url)) < 0 ||
+	    (rc = cts_gitrepo_fetch(a->repo)) < 0)
+		cts_error_prefix(rc, "copie du dépôt %s : ", path_or_url);
+	return rc;
+}
+
+/* 1. Structure: every commit of every branch, diffed against its parent;
+ * branches of no known kind are listed in others. */
+static int audit_walk_all(audit *a, json_t *others)
+{
+	int rc;
+
+	for (size_t i = 0; i < a->nbr; i++) {
+		branch *b = &a->br[i];
+		if (b->kind == BR_BADNODE)
+			audit_finding(a, "bad_branch_name", NULL, 0, &b->tip, NULL, b->name,
+			        "branche %s : « %s » n'est pas un identifiant de nœud valide "
+			        "([a-z0-9-]{3,64})",
+			        b->name, b->name + 6);
+		if (b->kind == BR_OTHER)
+			json_array_append_new(others, audit_jstr(b->name));
+		if (b->kind == BR_NODE) {
+			char hex[CTS_GITOID_HEXSZ + 1];
+			audit_oid_hex(hex, &b->tip);
+			json_object_set_new(audit_node_summary(a, b->node), "head", json_string(hex));
+		}
+		if ((rc = audit_walk_branch(a, b)) < 0)
+			return rc;
+		if (a->opt->progress)
+			a->opt->progress("commits lus", a->commits_visited, a->opt->progress_ctx);
+	}
+	return 0;
+}
+
+/* A node branch other than the authority's, against the registry. */
+static int audit_node_chain(audit *a, branch *b, const branch *auth)
+{
+	json_t *e = audit_reg_get(a, b->node);
+
+	if (e) {
+		json_t *s = audit_node_summary(a, b->node);
+		json_object_set(s, "territory", json_object_get(e, "territory"));
+		json_object_set(s, "role", json_object_get(e, "role"));
+		if (audit_reg_revoked(e) >= 0)
+			json_object_set_new(s, "revoked_after",
+			                    json_integer((json_int_t)audit_reg_revoked(e)));
+	}
+	if (b == auth)
+		return 0;
+	if (!e)
+		audit_finding(a, "unknown_signer", b->node, 0, &b->tip, NULL, b->name,
+		        "la branche %s appartient à un nœud que le registre de l'autorité "
+		        "n'a jamais inscrit : "
+		        "aucune de ses signatures ne peut être vérifiée",
+		        b->name);
+	return audit_verify_chain(a, b, 0, NULL);
+}
+
+/* 2. The authority, then its chain: the registry. 3. Every other node
+ * branch against that registry. */
+static int audit_all_chains(audit *a)
+{
 	branch *auth;
+	int rc;
+
+	if ((rc = audit_find_authority(a)) < 0)
+		return rc;
+	auth = a->authority[0] ? audit_node_branch(a, a->authority) : NULL;
+	if (!(a->pool = malloc(sizeof(*a->pool))))
+		return cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
+	if ((rc = audit_pool_start(a->pool)) < 0) {
+		free(a->pool);
+		a->pool = NULL;
+		return rc;
+	}
+	if (auth && (rc = audit_verify_chain(a, auth, 1, a->authority_pk)) < 0)
+		return rc;
+	if ((rc = audit_want_checkpointed(a)) < 0)
+		return rc;
+	for (size_t i = 0; i < a->nbr; i++)
+		if (a->br[i].kind == BR_NODE && (rc = audit_node_chain(a, &a->br[i], auth)) < 0)
+			return rc;
+	audit_progress(a, "changesets vérifiés", 1);
+	audit_pool_stop(a->pool); /* no thread is left running past the chains */
+	free(a->pool);
+	a->pool = NULL;
+	return 0;
+}
+
+/* 4. Commit signatures: nodes by their own key, region by the authority. */
+static void audit_all_commit_signatures(audit *a)
+{
+	for (size_t i = 0; i < a->nbr; i++) {
+		branch *b = &a->br[i];
+		unsigned char pk[32];
+		json_t *e = NULL;
+		if (b->kind == BR_NODE && (e = audit_reg_get(a, b->node)) && audit_reg_pk(e, pk) == 0) {
+			for (size_t k = 0; k < b->ncommits && !a->oom; k++)
+				audit_check_commit_signature(a, b, &b->commits[k], b->node, pk);
+		} else if (b->kind == BR_REGION && a->authority[0]) {
+			for (size_t k = 0; k < b->ncommits && !a->oom; k++)
+				audit_check_commit_signature(a, b, &b->commits[k], a->authority,
+				                       a->authority_pk);
+		}
+	}
+}
+
+/* 5. Forks, allowed_signers, checkpoints, then completeness: every head
+ * a signed witness (or the auditor) says existed is still there. */
+static int audit_completeness(audit *a)
+{
+	audit_report_forks(a);
+	audit_check_unverified_forks(a);
+	if (a->authority[0]) {
+		audit_check_allowed_signers(a);
+		audit_check_checkpoints(a);
+	}
+	audit_check_witnesses(a);
+	if (a->authority[0])
+		audit_check_published_reports(a);
+	audit_check_expected_heads(a);
+	return a->oom ? cts_error_set(CTS_ENOMEM, "mémoire insuffisante") : 0;
+}
+
+/* The audit's JSON report (*out, owned by the caller). */
+static int audit_result(audit *a, const char *path_or_url, json_t *others, json_t *state_info,
+                        json_t *report_info, json_t **out)
+{
+	*out = json_pack("{s:b, s:o, s:o, s:o, s:O, s:O, s:I, s:I, s:I, s:I, s:O}", "ok",
+	                a->findings_total == 0, "repository", audit_jstr(path_or_url), "authority",
+	                a->authority[0] ? json_string(a->authority) : json_null(), "region",
+	                a->region[0] ? json_string(a->region) : json_null(), "nodes", a->nodes,
+	                "findings", a->findings, "findings_total", (json_int_t)a->findings_total,
+	                "commits", (json_int_t)a->commits_visited, "changesets",
+	                (json_int_t)a->changesets_seen, "checkpoints",
+	                (json_int_t)json_array_size(a->checkpoints), "other_branches", others);
+	if (!*out)
+		return cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
+	json_object_set(*out, "notices", a->notices);
+	/* What the verdict proves about completeness (docs/AUDIT.md). */
+	json_object_set_new(*out, "completeness",
+	                    json_string(a->opt->n_expect_heads > 0 ||
+	                                        json_integer_value(json_object_get(state_info, "previous_refs")) > 0
+	                                    ? "pinned"
+	                                    : "witnessed"));
+	if (state_info)
+		json_object_set(*out, "state", state_info);
+	if (report_info)
+		json_object_set(*out, "report_check", report_info);
+	return 0;
+}
+
+int cts_audit_run(const char *path_or_url, const cts_audit_options *opt, json_t **report)
+{
+	audit a;
+	char tmpl[4200];
+	json_t *state_info = NULL, *report_info = NULL, *others = json_array();
+	int rc, tmp_made = 0;
 
 	*report = NULL;
-	memset(&a, 0, sizeof(a));
-	a.opt = opt ? opt : &none;
-	a.progress_every = a.opt->progress_every ? a.opt->progress_every : DEFAULT_PROGRESS_EVERY;
-	a.findings = json_array();
-	a.notices = json_array();
-	a.nodes = json_object();
-	a.registry = json_object();
-	a.reg_by_rid = json_object();
-	a.cp_state = json_object();
-	a.checkpoints = json_array();
-	a.cp_seen = json_object();
-	a.witness = json_object();
-	a.unverified = json_array();
-	others = json_array();
-	if (!a.findings || !a.nodes || !a.registry || !a.reg_by_rid || !a.cp_state ||
-	    !a.checkpoints || !a.cp_seen || !a.witness || !a.unverified || !others) {
+	if ((rc = audit_init(&a, opt)) < 0)
+		goto cleanup;
+	if (!others) {
 		rc = cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
 		goto cleanup;
 	}
-	if ((rc = cts_auditmap_open(&a.map)) < 0)
-		goto cleanup;
 	if (!path_or_url || !*path_or_url) {
 		rc = cts_error_set(CTS_EINVAL, "dépôt à auditer non indiqué");
 		goto cleanup;
@@ -367,156 +546,20 @@ int cts_audit_run(const char *path_or_url, const cts_audit_options *opt, json_t 
 		if ((rc = cts_audit_parse_head(a.opt->expect_heads[i], node, &seq, id)) < 0)
 			goto cleanup;
 	}
-	/* The repository: opened read-only, or cloned into a temporary directory. */
-	if (cts_audit_is_url(path_or_url)) {
-		if ((rc = audit_make_tmpdir(tmpl, sizeof(tmpl), "clone")) < 0)
-			goto cleanup;
-		tmp_made = 1;
-		snprintf(clone, sizeof(clone), "%s/repo.git", tmpl);
-		if (a.opt->progress)
-			a.opt->progress("copie du dépôt", 0, a.opt->progress_ctx);
-		if ((rc = cts_gitrepo_open(&a.repo, clone)) < 0 ||
-		    (rc = cts_gitrepo_set_remote(a.repo, path_or_url)) < 0 ||
-		    (rc = cts_gitrepo_fetch(a.repo)) < 0) {
-			cts_error_prefix(rc, "copie du dépôt %s : ", path_or_url);
-			goto cleanup;
-		}
-	} else if ((rc = cts_gitrepo_open_existing(&a.repo, path_or_url)) < 0) {
-		cts_error_prefix(rc, "%s : ", path_or_url);
+	if ((rc = audit_open_repo(&a, path_or_url, tmpl, sizeof(tmpl), &tmp_made)) < 0 ||
+	    (rc = audit_load_branches(&a)) < 0 || (rc = audit_walk_all(&a, others)) < 0 ||
+	    (rc = audit_all_chains(&a)) < 0)
 		goto cleanup;
-	}
-	if ((rc = audit_load_branches(&a)) < 0)
+	audit_all_commit_signatures(&a);
+	if ((rc = audit_completeness(&a)) < 0)
 		goto cleanup;
-	/* 1. Structure: every commit of every branch, diffed against its parent. */
-	for (size_t i = 0; i < a.nbr; i++) {
-		branch *b = &a.br[i];
-		if (b->kind == BR_BADNODE)
-			audit_finding(&a, "bad_branch_name", NULL, 0, &b->tip, NULL, b->name,
-			        "branche %s : « %s » n'est pas un identifiant de nœud valide "
-			        "([a-z0-9-]{3,64})",
-			        b->name, b->name + 6);
-		if (b->kind == BR_OTHER)
-			json_array_append_new(others, audit_jstr(b->name));
-		if (b->kind == BR_NODE) {
-			char hex[CTS_GITOID_HEXSZ + 1];
-			audit_oid_hex(hex, &b->tip);
-			json_object_set_new(audit_node_summary(&a, b->node), "head", json_string(hex));
-		}
-		if ((rc = audit_walk_branch(&a, b)) < 0)
-			goto cleanup;
-		if (a.opt->progress)
-			a.opt->progress("commits lus", a.commits_visited, a.opt->progress_ctx);
-	}
-	/* 2. The authority, then its chain: the registry. */
-	if ((rc = audit_find_authority(&a)) < 0)
-		goto cleanup;
-	auth = a.authority[0] ? audit_node_branch(&a, a.authority) : NULL;
-	if (!(a.pool = malloc(sizeof(*a.pool)))) {
-		rc = cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
-		goto cleanup;
-	}
-	if ((rc = audit_pool_start(a.pool)) < 0) {
-		free(a.pool);
-		a.pool = NULL;
-		goto cleanup;
-	}
-	if (auth && (rc = audit_verify_chain(&a, auth, 1, a.authority_pk)) < 0)
-		goto cleanup;
-	if ((rc = audit_want_checkpointed(&a)) < 0)
-		goto cleanup;
-	/* 3. Every other node branch against that registry. */
-	for (size_t i = 0; i < a.nbr; i++) {
-		branch *b = &a.br[i];
-		json_t *e;
-		if (b->kind != BR_NODE)
-			continue;
-		e = audit_reg_get(&a, b->node);
-		if (e) {
-			json_t *s = audit_node_summary(&a, b->node);
-			json_object_set(s, "territory", json_object_get(e, "territory"));
-			json_object_set(s, "role", json_object_get(e, "role"));
-			if (audit_reg_revoked(e) >= 0)
-				json_object_set_new(s, "revoked_after",
-				                    json_integer((json_int_t)audit_reg_revoked(e)));
-		}
-		if (b == auth)
-			continue;
-		if (!e)
-			audit_finding(&a, "unknown_signer", b->node, 0, &b->tip, NULL, b->name,
-			        "la branche %s appartient à un nœud que le registre de l'autorité "
-			        "n'a jamais inscrit : "
-			        "aucune de ses signatures ne peut être vérifiée",
-			        b->name);
-		if ((rc = audit_verify_chain(&a, b, 0, NULL)) < 0)
-			goto cleanup;
-	}
-	audit_progress(&a, "changesets vérifiés", 1);
-	audit_pool_stop(a.pool); /* no thread is left running past the chains */
-	free(a.pool);
-	a.pool = NULL;
-	/* 4. Commit signatures: nodes by their own key, region by the authority. */
-	for (size_t i = 0; i < a.nbr; i++) {
-		branch *b = &a.br[i];
-		unsigned char pk[32];
-		json_t *e = NULL;
-		if (b->kind == BR_NODE && (e = audit_reg_get(&a, b->node)) && audit_reg_pk(e, pk) == 0) {
-			for (size_t k = 0; k < b->ncommits && !a.oom; k++)
-				audit_check_commit_signature(&a, b, &b->commits[k], b->node, pk);
-		} else if (b->kind == BR_REGION && a.authority[0]) {
-			for (size_t k = 0; k < b->ncommits && !a.oom; k++)
-				audit_check_commit_signature(&a, b, &b->commits[k], a.authority,
-				                       a.authority_pk);
-		}
-	}
-	/* 5. Forks, allowed_signers, checkpoints, then completeness: every head
-	 * a signed witness (or the auditor) says existed is still there. */
-	audit_report_forks(&a);
-	audit_check_unverified_forks(&a);
-	if (a.authority[0]) {
-		audit_check_allowed_signers(&a);
-		audit_check_checkpoints(&a);
-	}
-	audit_check_witnesses(&a);
-	if (a.authority[0])
-		audit_check_published_reports(&a);
-	audit_check_expected_heads(&a);
-	if (a.oom) {
-		rc = cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
-		goto cleanup;
-	}
 	/* 6. Heads remembered from the previous audit; the published report. */
-	if (a.opt->state_path && (rc = audit_check_state(&a, &state_info)) < 0)
+	if ((a.opt->state_path && (rc = audit_check_state(&a, &state_info)) < 0) ||
+	    (a.opt->check_report && (rc = audit_check_report(&a, &report_info)) < 0) ||
+	    (a.opt->state_path && a.findings_total == 0 &&
+	     (rc = audit_write_state(&a, path_or_url, state_info)) < 0))
 		goto cleanup;
-	if (a.opt->check_report && (rc = audit_check_report(&a, &report_info)) < 0)
-		goto cleanup;
-	if (a.opt->state_path && a.findings_total == 0 &&
-	    (rc = audit_write_state(&a, path_or_url, state_info)) < 0)
-		goto cleanup;
-	out = json_pack("{s:b, s:o, s:o, s:o, s:O, s:O, s:I, s:I, s:I, s:I, s:O}", "ok",
-	                a.findings_total == 0, "repository", audit_jstr(path_or_url), "authority",
-	                a.authority[0] ? json_string(a.authority) : json_null(), "region",
-	                a.region[0] ? json_string(a.region) : json_null(), "nodes", a.nodes,
-	                "findings", a.findings, "findings_total", (json_int_t)a.findings_total,
-	                "commits", (json_int_t)a.commits_visited, "changesets",
-	                (json_int_t)a.changesets_seen, "checkpoints",
-	                (json_int_t)json_array_size(a.checkpoints), "other_branches", others);
-	if (!out) {
-		rc = cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
-		goto cleanup;
-	}
-	json_object_set(out, "notices", a.notices);
-	/* What the verdict proves about completeness (docs/AUDIT.md). */
-	json_object_set_new(out, "completeness",
-	                    json_string(a.opt->n_expect_heads > 0 ||
-	                                        json_integer_value(json_object_get(state_info, "previous_refs")) > 0
-	                                    ? "pinned"
-	                                    : "witnessed"));
-	if (state_info)
-		json_object_set(out, "state", state_info);
-	if (report_info)
-		json_object_set(out, "report_check", report_info);
-	*report = out;
-	rc = 0;
+	rc = audit_result(&a, path_or_url, others, state_info, report_info, report);
 cleanup:
 	json_decref(state_info);
 	json_decref(report_info);

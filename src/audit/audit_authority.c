@@ -199,6 +199,105 @@ static int parse_signer_options(const char *opts, char *ns, size_t nslen, char *
 	return 0;
 }
 
+/* The options of principal's line: the namespaces, nothing unexpected,
+ * no valid-before. */
+static void check_signer_options(audit *a, branch *r, const char *principal, int lineno,
+                                 const char *opts)
+{
+	char ns[128], vb[64], bad[80];
+
+	if (!opts || parse_signer_options(opts, ns, sizeof(ns), vb, sizeof(vb), bad,
+	                                  sizeof(bad)) < 0) {
+		audit_finding(a, "allowed_signers_mismatch", principal, 0, &r->tip,
+		        "allowed_signers", "region",
+		        "allowed_signers, ligne %d : options absentes ou illisibles "
+		        "(namespaces=\"git,cts-changeset\" attendu)",
+		        lineno);
+		return;
+	}
+	if (bad[0])
+		audit_finding(a, "allowed_signers_mismatch", principal, 0, &r->tip,
+		        "allowed_signers", "region",
+		        "allowed_signers, ligne %d : option inattendue « %s »", lineno,
+		        bad);
+	if (strcmp(ns, "git,cts-changeset") != 0)
+		audit_finding(a, "allowed_signers_mismatch", principal, 0, &r->tip,
+		        "allowed_signers", "region",
+		        "allowed_signers, ligne %d : namespaces=\"%s\" au lieu de "
+		        "\"git,cts-changeset\"",
+		        lineno, ns);
+	/* A revocation is a number (registry.md), never a date: see
+	 * cts_region_allowed_signers. */
+	if (vb[0])
+		audit_finding(a, "allowed_signers_mismatch", principal, 0, &r->tip,
+		              "allowed_signers", "region",
+		              "allowed_signers : la ligne de %s a valid-before=\"%s\" ; une "
+		              "révocation se lit par numéro (registry.md), sans date",
+		              principal, vb);
+}
+
+/* One line of allowed_signers (ll bytes, not NUL-terminated); the
+ * principals met so far in seen. */
+static void check_signer_line(audit *a, branch *r, const char *line, size_t ll, int lineno,
+                              json_t *seen)
+{
+	char buf[4096], *principal, *opts = NULL, *type, *b64, *save = NULL, keyline[4200];
+	unsigned char pk[32], want[32];
+	json_t *e;
+
+	if (ll >= sizeof(buf)) {
+		audit_finding(a, "allowed_signers_mismatch", NULL, 0, &r->tip, "allowed_signers",
+		        "region", "allowed_signers, ligne %d : trop longue", lineno);
+		return;
+	}
+	memcpy(buf, line, ll);
+	buf[ll] = '\0';
+	principal = strtok_r(buf, " \t", &save);
+	if (!principal || principal[0] == '#')
+		return;
+	type = strtok_r(NULL, " \t", &save);
+	if (type && strncmp(type, "ssh-", 4) != 0 && strncmp(type, "ecdsa-", 6) != 0 &&
+	    strncmp(type, "sk-", 3) != 0) {
+		opts = type;
+		type = strtok_r(NULL, " \t", &save);
+	}
+	b64 = strtok_r(NULL, " \t", &save);
+	if (!type || !b64) {
+		audit_finding(a, "allowed_signers_mismatch", NULL, 0, &r->tip, "allowed_signers",
+		        "region", "allowed_signers, ligne %d : ligne incomplète", lineno);
+		return;
+	}
+	if (json_object_get(seen, principal)) {
+		audit_finding(a, "allowed_signers_mismatch", principal, 0, &r->tip,
+		        "allowed_signers", "region",
+		        "allowed_signers, ligne %d : %s figure plusieurs fois", lineno,
+		        principal);
+		return;
+	}
+	json_object_set_new(seen, principal, json_true());
+	e = audit_reg_get(a, principal);
+	if (!e) {
+		audit_finding(a, "allowed_signers_mismatch", principal, 0, &r->tip,
+		        "allowed_signers", "region",
+		        "allowed_signers, ligne %d : %s n'est pas inscrit dans le registre "
+		        "signé par l'autorité",
+		        lineno, principal);
+		return;
+	}
+	snprintf(keyline, sizeof(keyline), "%s %s", type, b64);
+	if (cts_key_parse_public_line(pk, keyline) < 0 || audit_reg_pk(e, want) < 0 ||
+	    memcmp(pk, want, 32) != 0) {
+		cts_error_clear();
+		audit_finding(
+		    a, "allowed_signers_mismatch", principal, 0, &r->tip, "allowed_signers",
+		    "region",
+		    "allowed_signers, ligne %d : la clé de %s n'est pas celle du registre",
+		    lineno, principal);
+		return;
+	}
+	check_signer_options(a, r, principal, lineno, opts);
+}
+
 void audit_check_allowed_signers(audit *a)
 {
 	branch *r = audit_find_branch(a, "region");
@@ -232,90 +331,9 @@ void audit_check_allowed_signers(audit *a)
 	while (pos < len) {
 		const char *line = (const char *)data + pos, *nl = memchr(line, '\n', len - pos);
 		size_t ll = nl ? (size_t)(nl - line) : len - pos;
-		char buf[4096], *principal, *opts = NULL, *type, *b64, *save = NULL, ns[128],
-		                            vb[64], bad[80], keyline[4200];
-		unsigned char pk[32], want[32];
 
 		pos += ll + (nl ? 1 : 0);
-		lineno++;
-		if (ll >= sizeof(buf)) {
-			audit_finding(a, "allowed_signers_mismatch", NULL, 0, &r->tip, "allowed_signers",
-			        "region", "allowed_signers, ligne %d : trop longue", lineno);
-			continue;
-		}
-		memcpy(buf, line, ll);
-		buf[ll] = '\0';
-		principal = strtok_r(buf, " \t", &save);
-		if (!principal || principal[0] == '#')
-			continue;
-		type = strtok_r(NULL, " \t", &save);
-		if (type && strncmp(type, "ssh-", 4) != 0 && strncmp(type, "ecdsa-", 6) != 0 &&
-		    strncmp(type, "sk-", 3) != 0) {
-			opts = type;
-			type = strtok_r(NULL, " \t", &save);
-		}
-		b64 = strtok_r(NULL, " \t", &save);
-		if (!type || !b64) {
-			audit_finding(a, "allowed_signers_mismatch", NULL, 0, &r->tip, "allowed_signers",
-			        "region", "allowed_signers, ligne %d : ligne incomplète", lineno);
-			continue;
-		}
-		if (json_object_get(seen, principal)) {
-			audit_finding(a, "allowed_signers_mismatch", principal, 0, &r->tip,
-			        "allowed_signers", "region",
-			        "allowed_signers, ligne %d : %s figure plusieurs fois", lineno,
-			        principal);
-			continue;
-		}
-		json_object_set_new(seen, principal, json_true());
-		e = audit_reg_get(a, principal);
-		if (!e) {
-			audit_finding(a, "allowed_signers_mismatch", principal, 0, &r->tip,
-			        "allowed_signers", "region",
-			        "allowed_signers, ligne %d : %s n'est pas inscrit dans le registre "
-			        "signé par l'autorité",
-			        lineno, principal);
-			continue;
-		}
-		snprintf(keyline, sizeof(keyline), "%s %s", type, b64);
-		if (cts_key_parse_public_line(pk, keyline) < 0 || audit_reg_pk(e, want) < 0 ||
-		    memcmp(pk, want, 32) != 0) {
-			cts_error_clear();
-			audit_finding(
-			    a, "allowed_signers_mismatch", principal, 0, &r->tip, "allowed_signers",
-			    "region",
-			    "allowed_signers, ligne %d : la clé de %s n'est pas celle du registre",
-			    lineno, principal);
-			continue;
-		}
-		if (!opts || parse_signer_options(opts, ns, sizeof(ns), vb, sizeof(vb), bad,
-		                                  sizeof(bad)) < 0) {
-			audit_finding(a, "allowed_signers_mismatch", principal, 0, &r->tip,
-			        "allowed_signers", "region",
-			        "allowed_signers, ligne %d : options absentes ou illisibles "
-			        "(namespaces=\"git,cts-changeset\" attendu)",
-			        lineno);
-			continue;
-		}
-		if (bad[0])
-			audit_finding(a, "allowed_signers_mismatch", principal, 0, &r->tip,
-			        "allowed_signers", "region",
-			        "allowed_signers, ligne %d : option inattendue « %s »", lineno,
-			        bad);
-		if (strcmp(ns, "git,cts-changeset") != 0)
-			audit_finding(a, "allowed_signers_mismatch", principal, 0, &r->tip,
-			        "allowed_signers", "region",
-			        "allowed_signers, ligne %d : namespaces=\"%s\" au lieu de "
-			        "\"git,cts-changeset\"",
-			        lineno, ns);
-		/* A revocation is a number (registry.md), never a date: see
-		 * cts_region_allowed_signers. */
-		if (vb[0])
-			audit_finding(a, "allowed_signers_mismatch", principal, 0, &r->tip,
-			              "allowed_signers", "region",
-			              "allowed_signers : la ligne de %s a valid-before=\"%s\" ; une "
-			              "révocation se lit par numéro (registry.md), sans date",
-			              principal, vb);
+		check_signer_line(a, r, line, ll, ++lineno, seen);
 	}
 	json_object_foreach(a->registry, node, e)
 	{

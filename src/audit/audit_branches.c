@@ -149,7 +149,6 @@ typedef struct {
 	branch *b;
 	const cts_gitoid *commit;
 	size_t changes;
-	int stop;
 } diff_ctx;
 
 /* "changesets/<x>/<name>": *x (65) and *name pointer into path; 1 if so. */
@@ -323,7 +322,7 @@ static int on_diff(const cts_gitdiff *ev, void *vctx)
 /* Diff commit i of b against its first parent: findings for what it does. */
 static void diff_commit(audit *a, branch *b, size_t i)
 {
-	diff_ctx d = {a, b, &b->commits[i], 0, 0};
+	diff_ctx d = {a, b, &b->commits[i], 0};
 	cts_gitcommit c, p;
 
 	if (cts_gitrepo_commit_info(a->repo, &b->commits[i], &c) < 0 ||

@@ -177,54 +177,37 @@ static void quorum_of(const char *rule, int *num, int *den)
 	}
 }
 
-int audit_check_report(audit *a, json_t **info_out)
+/* The report of --check-report, parsed (*rep owned by the caller). */
+static int load_report(audit *a, json_t **rep)
 {
-	char *data = NULL, tmpl[4200], home[4300], node_id[64];
+	char *data = NULL;
 	size_t len = 0;
-	json_t *rep = NULL, *heads, *mine = NULL, *diffs = json_array(), *info = NULL, *v;
 	json_error_t jerr;
-	cts_node *n = NULL;
-	cts_import_stats stats = {0};
-	const char *node, *scope, *from, *to;
-	int rc = 0, problems = 0, tmp_made = 0;
-	cts_report_params p = {0};
+	int rc;
 
-	*info_out = NULL;
-	if (!diffs)
-		return cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
-	info = json_pack("{s:s, s:b, s:o}", "file", a->opt->check_report, "ok", 0, "differences",
-	                 diffs);
-	if (!info)
-		return cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
-	*info_out = info;
 	if ((rc = cts_read_file(a->opt->check_report, CTS_AUDIT_MAX_REPORT_BYTES, &data, &len)) < 0)
 		return cts_error_prefix(rc, "rapport %s : ", a->opt->check_report);
-	rep = json_loadb(data, len, JSON_REJECT_DUPLICATES, &jerr);
+	*rep = json_loadb(data, len, JSON_REJECT_DUPLICATES, &jerr);
 	free(data);
-	if (!json_is_object(rep)) {
-		json_decref(rep);
+	if (!json_is_object(*rep)) {
+		json_decref(*rep);
+		*rep = NULL;
 		return cts_error_set(CTS_EINVAL,
 		                     "rapport %s illisible : un rapport « ctsnode report --format "
 		                     "json » est attendu (%s, ligne %d)",
 		                     a->opt->check_report, jerr.text, jerr.line);
 	}
-	heads = json_object_get(rep, "heads");
-	from = json_string_value(json_object_get(json_object_get(rep, "period"), "from"));
-	to = json_string_value(json_object_get(json_object_get(rep, "period"), "to"));
-	scope = json_string_value(json_object_get(rep, "scope"));
-	if (!json_is_object(heads) || !from || !to) {
-		audit_finding(a, "report_mismatch", NULL, 0, NULL, a->opt->check_report, NULL,
-		        "le rapport ne dit pas de quel historique il provient (membres « heads » "
-		        "et « period » attendus)");
-		goto out;
-	}
-	if (!a->authority[0]) {
-		audit_finding(a, "report_unverifiable", NULL, 0, NULL, a->opt->check_report, NULL,
-		        "pas d'autorité reconnue dans le dépôt : le rapport ne peut pas être "
-		        "recalculé");
-		goto out;
-	}
-	/* Every head must be in the repository, with that id. */
+	return 0;
+}
+
+/* Every head the report cites must be in the repository, with that id.
+ * Returns the number of findings. */
+static int check_heads(audit *a, json_t *heads)
+{
+	const char *node;
+	json_t *v;
+	int problems = 0;
+
 	json_object_foreach(heads, node, v)
 	{
 		int64_t seq = json_integer_value(json_object_get(v, "seq"));
@@ -256,59 +239,85 @@ int audit_check_report(audit *a, json_t **info_out)
 			problems++;
 		}
 	}
-	if (problems)
-		goto out;
-	/* A throwaway node that imports exactly that history. */
-	if ((rc = audit_make_tmpdir(tmpl, sizeof(tmpl), "rapport")) < 0)
-		goto out;
-	tmp_made = 1;
+	return problems;
+}
+
+/* A throwaway node under tmpl (*tmp_made once it exists), named so that
+ * it is none of the report's nodes. */
+static int recalc_node(audit *a, json_t *heads, char *tmpl, size_t size, int *tmp_made,
+                       cts_node **n)
+{
+	char home[4300], node_id[64];
+	int rc;
+
+	if ((rc = audit_make_tmpdir(tmpl, size, "rapport")) < 0)
+		return rc;
+	*tmp_made = 1;
 	snprintf(home, sizeof(home), "%s/node", tmpl);
 	for (int k = 0;; k++) {
 		snprintf(node_id, sizeof(node_id), k ? "audit-recalcul-%d" : "audit-recalcul", k);
 		if (!json_object_get(heads, node_id) && !audit_node_branch(a, node_id))
 			break;
 	}
-	{
-		cts_node_params np = {.node_id = node_id,
-		                      .territory = "audit-recalcul",
-		                      .role = CTS_ROLE_TERRITORY,
-		                      .authority_key = a->authority_key,
-		                      .remote = NULL,
-		                      .passphrase = NULL};
-		if ((rc = cts_node_create(&n, home, &np)) < 0) {
-			cts_error_prefix(rc, "recalcul du rapport : ");
-			goto out;
+	cts_node_params np = {.node_id = node_id,
+	                      .territory = "audit-recalcul",
+	                      .role = CTS_ROLE_TERRITORY,
+	                      .authority_key = a->authority_key,
+	                      .remote = NULL,
+	                      .passphrase = NULL};
+	if ((rc = cts_node_create(n, home, &np)) < 0)
+		cts_error_prefix(rc, "recalcul du rapport : ");
+	return rc;
+}
+
+/* Offer node's changesets n°1 to last (from its branch) to the throwaway
+ * node n; a missing one is a finding (++*problems). */
+static int offer_chain(audit *a, cts_node *n, const char *node, int64_t last,
+                       cts_import_stats *stats, int *problems)
+{
+	branch *b = audit_node_branch(a, node);
+	int rc = 0;
+
+	for (int64_t s = 1; s <= last && rc == 0; s++) {
+		char path[160], spath[168];
+		unsigned char *js = NULL, *sg = NULL;
+		size_t jl = 0, sl = 0;
+		audit_changeset_path(path, sizeof(path), node, s, 0);
+		audit_changeset_path(spath, sizeof(spath), node, s, 1);
+		if (cts_gitrepo_read_file(a->repo, &b->tip, path, CTS_CHANGESET_MAX_BYTES, &js,
+		                          &jl) < 0 ||
+		    cts_gitrepo_read_file(a->repo, &b->tip, spath, CTS_SIG_MAX_BYTES, &sg, &sl) < 0) {
+			audit_finding(a, "report_unverifiable", node, s, &b->tip, path, b->name,
+			        "le changeset n°%lld de %s, dont le rapport dépend, est "
+			        "absent ou illisible : %s",
+			        (long long)s, node, cts_error_message());
+			cts_error_clear();
+			++*problems;
+		} else {
+			rc = cts_import_offer(n, node, s, (const char *)js, jl, (const char *)sg, sl,
+			                      stats);
 		}
+		free(js);
+		free(sg);
 	}
+	return rc;
+}
+
+/* Import exactly the history the report cites into n. */
+static int import_heads(audit *a, cts_node *n, json_t *heads, cts_import_stats *stats,
+                        int *problems)
+{
+	const char *node;
+	json_t *v, *ev;
+	size_t i;
+	int rc;
+
 	if ((rc = cts_store_begin(n->store)) < 0)
-		goto out;
+		return rc;
 	json_object_foreach(heads, node, v)
 	{
-		int64_t last = json_integer_value(json_object_get(v, "seq"));
-		branch *b = audit_node_branch(a, node);
-		for (int64_t s = 1; s <= last && rc == 0; s++) {
-			char path[160], spath[168];
-			unsigned char *js = NULL, *sg = NULL;
-			size_t jl = 0, sl = 0;
-			audit_changeset_path(path, sizeof(path), node, s, 0);
-			audit_changeset_path(spath, sizeof(spath), node, s, 1);
-			if (cts_gitrepo_read_file(a->repo, &b->tip, path, CTS_CHANGESET_MAX_BYTES,
-			                          &js, &jl) < 0 ||
-			    cts_gitrepo_read_file(a->repo, &b->tip, spath, CTS_SIG_MAX_BYTES, &sg,
-			                          &sl) < 0) {
-				audit_finding(a, "report_unverifiable", node, s, &b->tip, path, b->name,
-				        "le changeset n°%lld de %s, dont le rapport dépend, est "
-				        "absent ou illisible : %s",
-				        (long long)s, node, cts_error_message());
-				cts_error_clear();
-				problems++;
-			} else {
-				rc = cts_import_offer(n, node, s, (const char *)js, jl,
-				                      (const char *)sg, sl, &stats);
-			}
-			free(js);
-			free(sg);
-		}
+		rc = offer_chain(a, n, node, json_integer_value(json_object_get(v, "seq")), stats,
+		                 problems);
 		if (rc < 0)
 			break;
 	}
@@ -316,38 +325,41 @@ int audit_check_report(audit *a, json_t **info_out)
 		rc = cts_store_commit(n->store);
 	else
 		cts_store_rollback(n->store);
-	if (rc < 0)
-		goto out;
-	if ((rc = cts_import_process(n, &stats)) < 0)
-		goto out;
+	if (rc < 0 || (rc = cts_import_process(n, stats)) < 0)
+		return rc;
+	json_array_foreach(stats->events, i, ev)
 	{
-		size_t i;
-		json_t *ev;
-		json_array_foreach(stats.events, i, ev)
-		{
-			audit_finding(a, "report_unverifiable",
-			        json_string_value(json_object_get(ev, "node")),
-			        json_integer_value(json_object_get(ev, "seq")), NULL,
-			        a->opt->check_report, NULL,
-			        "recalcul du rapport : changeset %s (%s)",
-			        json_string_value(json_object_get(ev, "state")),
-			        json_string_value(json_object_get(ev, "reason")));
-			problems++;
-		}
+		audit_finding(a, "report_unverifiable", json_string_value(json_object_get(ev, "node")),
+		        json_integer_value(json_object_get(ev, "seq")), NULL, a->opt->check_report,
+		        NULL, "recalcul du rapport : changeset %s (%s)",
+		        json_string_value(json_object_get(ev, "state")),
+		        json_string_value(json_object_get(ev, "reason")));
+		++*problems;
 	}
-	p.from = from;
-	p.to = to;
+	return 0;
+}
+
+/* Recompute the report on n and compare; differences go into diffs.
+ * Returns the number of findings. */
+static int compare_report(audit *a, cts_node *n, json_t *rep, json_t *diffs)
+{
+	const char *scope = json_string_value(json_object_get(rep, "scope"));
+	cts_report_params p = {0};
+	json_t *mine = NULL, *v;
+	int problems = 0;
+
+	p.from = json_string_value(json_object_get(json_object_get(rep, "period"), "from"));
+	p.to = json_string_value(json_object_get(json_object_get(rep, "period"), "to"));
 	p.quorum_num = 1;
 	p.quorum_den = 2;
 	p.territory = scope && strcmp(scope, a->region) != 0 ? scope : NULL;
 	quorum_of(json_string_value(json_object_get(rep, "quorum_rule")), &p.quorum_num,
 	          &p.quorum_den);
-	if ((rc = cts_report_build(n, &p, &mine)) < 0) {
+	if (cts_report_build(n, &p, &mine) < 0) {
 		audit_finding(a, "report_mismatch", NULL, 0, NULL, a->opt->check_report, NULL,
 		        "le rapport ne peut pas être recalculé : %s", cts_error_message());
 		cts_error_clear();
-		rc = 0;
-		goto out;
+		return 1;
 	}
 	json_object_del(rep, "generated_at");
 	json_object_del(mine, "generated_at");
@@ -362,6 +374,48 @@ int audit_check_report(audit *a, json_t **info_out)
 		        "le rapport publié ne correspond pas à l'historique qu'il cite : %s", list);
 		problems++;
 	}
+	json_decref(mine);
+	return problems;
+}
+
+int audit_check_report(audit *a, json_t **info_out)
+{
+	char tmpl[4200];
+	json_t *rep = NULL, *heads, *diffs = json_array(), *info = NULL;
+	cts_node *n = NULL;
+	cts_import_stats stats = {0};
+	int rc = 0, problems = 0, tmp_made = 0;
+
+	*info_out = NULL;
+	if (!diffs)
+		return cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
+	info = json_pack("{s:s, s:b, s:o}", "file", a->opt->check_report, "ok", 0, "differences",
+	                 diffs);
+	if (!info)
+		return cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
+	*info_out = info;
+	if ((rc = load_report(a, &rep)) < 0)
+		return rc;
+	heads = json_object_get(rep, "heads");
+	if (!json_is_object(heads) ||
+	    !json_string_value(json_object_get(json_object_get(rep, "period"), "from")) ||
+	    !json_string_value(json_object_get(json_object_get(rep, "period"), "to"))) {
+		audit_finding(a, "report_mismatch", NULL, 0, NULL, a->opt->check_report, NULL,
+		        "le rapport ne dit pas de quel historique il provient (membres « heads » "
+		        "et « period » attendus)");
+		goto out;
+	}
+	if (!a->authority[0]) {
+		audit_finding(a, "report_unverifiable", NULL, 0, NULL, a->opt->check_report, NULL,
+		        "pas d'autorité reconnue dans le dépôt : le rapport ne peut pas être "
+		        "recalculé");
+		goto out;
+	}
+	if ((problems = check_heads(a, heads)) > 0 ||
+	    (rc = recalc_node(a, heads, tmpl, sizeof(tmpl), &tmp_made, &n)) < 0 ||
+	    (rc = import_heads(a, n, heads, &stats, &problems)) < 0)
+		goto out;
+	problems += compare_report(a, n, rep, diffs);
 	if (!problems)
 		json_object_set_new(info, "ok", json_true());
 out:
@@ -370,6 +424,5 @@ out:
 	if (tmp_made)
 		audit_remove_tree(tmpl);
 	json_decref(rep);
-	json_decref(mine);
 	return rc;
 }

@@ -574,6 +574,108 @@ static int refs_cb(const char *ref, const cts_gitoid *oid, void *ctx)
 	return 0;
 }
 
+/* ---- what the audit reads: commit headers, entries, blobs, tree diffs ---- */
+
+typedef struct {
+	char log[2048];
+	int stop_after; /* return 1 after this many events (0: never) */
+	int n;
+} diff_acc;
+
+static int diff_cb(const cts_gitdiff *d, void *ctx)
+{
+	diff_acc *a = ctx;
+	static const char *what[] = {"add", "del", "mod", "deep", "unreadable", "long", "many"};
+
+	snprintf(a->log + strlen(a->log), sizeof(a->log) - strlen(a->log), "%s %s %o %o;",
+	         what[d->what], d->path, d->old.mode, d->new.mode);
+	return a->stop_after && ++a->n >= a->stop_after;
+}
+
+static int names_cb(const char *name, const cts_gitentry *e, void *ctx)
+{
+	char *log = ctx;
+
+	snprintf(log + strlen(log), 256 - strlen(log), "%s:%d;", name, e->kind);
+	return 0;
+}
+
+static void test_objects_and_diff(void **state)
+{
+	char *path = mkpath("diff.git"), names[256] = "", h[CTS_GITOID_HEXSZ + 1];
+	cts_gitrepo *r = NULL;
+	cts_gitoid c1, c2, parsed, blob_id;
+	cts_gitcommit i1, i2, i_parent;
+	cts_gitentry e;
+	unsigned char *data = NULL;
+	size_t len = 0, size = 0;
+	int kind = -1;
+	diff_acc d = {{0}, 0, 0};
+
+	(void)state;
+	assert_int_equal(cts_gitrepo_open(&r, path), 0);
+	assert_int_equal(commit1(r, "refs/heads/t", "a.txt", "one\n", 0, &c1), 0);
+	assert_int_equal(commit1(r, "refs/heads/t", "a.txt", "two\n", 1, NULL), 0);
+	assert_int_equal(commit1(r, "refs/heads/t", "dir/sub/b.txt", "bee\n", 0, &c2), 0);
+	/* commit headers: the root has no parent; the tip's parent chain */
+	assert_int_equal(cts_gitrepo_commit_info(r, &c1, &i1), 0);
+	assert_int_equal(i1.nparents, 0);
+	assert_int_equal(cts_gitrepo_commit_info(r, &c2, &i2), 0);
+	assert_int_equal(i2.nparents, 1);
+	assert_int_equal(cts_gitrepo_commit_info(r, &i2.parent, &i_parent), 0);
+	assert_false(cts_gitoid_equal(&i2.parent, &c1));
+	assert_int_equal(cts_gitrepo_commit_info(r, &i1.tree, &i_parent), CTS_EGIT); /* a tree */
+	cts_error_clear();
+	/* entries, blobs, sizes */
+	assert_int_equal(cts_gitrepo_entry(r, &c2, "dir/sub/b.txt", &e), 0);
+	assert_int_equal(e.kind, CTS_GIT_KIND_BLOB);
+	assert_int_equal(e.mode, CTS_GIT_MODE_BLOB);
+	cts_gitoid_blob(&blob_id, "bee\n", 4);
+	assert_true(cts_gitoid_equal(&blob_id, &e.oid));
+	assert_int_equal(cts_gitrepo_object_size(r, &e.oid, &size, &kind), 0);
+	assert_int_equal(size, 4);
+	assert_int_equal(kind, CTS_GIT_KIND_BLOB);
+	assert_int_equal(cts_gitrepo_read_blob(r, &e.oid, NULL, 3, &data, &len), CTS_ELIMIT);
+	assert_null(data);
+	cts_error_clear();
+	assert_int_equal(cts_gitrepo_read_blob(r, &e.oid, NULL, 4, &data, &len), 0);
+	assert_int_equal(len, 4);
+	assert_memory_equal(data, "bee\n", 4);
+	free(data);
+	assert_int_equal(cts_gitrepo_read_blob(r, &i2.tree, NULL, 1000, &data, &len), CTS_EINVAL);
+	cts_error_clear();
+	assert_int_equal(cts_gitrepo_entry(r, &c2, "nope", &e), CTS_ENOTFOUND);
+	cts_error_clear();
+	assert_int_equal(cts_gitrepo_entry(r, &c2, "dir", &e), 0);
+	assert_int_equal(e.kind, CTS_GIT_KIND_TREE);
+	assert_int_equal(cts_gitrepo_tree_foreach(r, &e.oid, names_cb, names), 0);
+	assert_string_equal(names, "sub:2;");
+	/* ids as text */
+	cts_gitoid_hex(h, &c2);
+	assert_int_equal(cts_gitoid_parse(&parsed, h), 0);
+	assert_true(cts_gitoid_equal(&parsed, &c2));
+	assert_int_equal(cts_gitoid_parse(&parsed, "12zz"), CTS_EINVAL);
+	cts_error_clear();
+	/* diffs: from nothing, one change plus a new folder, depth and size bounds */
+	assert_int_equal(cts_gitrepo_diff_trees(r, NULL, &i1.tree, 8, 100, diff_cb, &d), 0);
+	assert_string_equal(d.log, "add a.txt 0 100644;");
+	memset(&d, 0, sizeof(d));
+	assert_int_equal(cts_gitrepo_diff_trees(r, &i1.tree, &i2.tree, 8, 100, diff_cb, &d), 0);
+	assert_string_equal(d.log, "mod a.txt 100644 100644;add dir/sub/b.txt 0 100644;");
+	memset(&d, 0, sizeof(d));
+	assert_int_equal(cts_gitrepo_diff_trees(r, &i2.tree, &i1.tree, 1, 100, diff_cb, &d), 0);
+	assert_string_equal(d.log, "mod a.txt 100644 100644;deep dir/sub 0 0;");
+	memset(&d, 0, sizeof(d));
+	d.stop_after = 1;
+	assert_int_equal(cts_gitrepo_diff_trees(r, &i1.tree, &i2.tree, 8, 100, diff_cb, &d), 0);
+	assert_string_equal(d.log, "mod a.txt 100644 100644;");
+	memset(&d, 0, sizeof(d));
+	assert_int_equal(cts_gitrepo_diff_trees(r, NULL, &i2.tree, 8, 1, diff_cb, &d), 0);
+	assert_string_equal(d.log, "many  0 0;");
+	cts_gitrepo_free(r);
+	free(path);
+}
+
 static void test_read_list_walk_raw(void **state)
 {
 	char *path = mkpath("read.git"), *out;
@@ -1304,6 +1406,7 @@ int main(void)
 	    cmocka_unit_test(test_commit_replace_and_invalid),
 	    cmocka_unit_test(test_commit_compare_and_swap),
 	    cmocka_unit_test(test_read_list_walk_raw),
+	    cmocka_unit_test(test_objects_and_diff),
 	    cmocka_unit_test(test_hostile_trees),
 	    cmocka_unit_test(test_maintain_packs),
 	    cmocka_unit_test(test_push_fetch_path_and_file_url),
