@@ -50,10 +50,30 @@ static int blob_size(cts_gitrepo *repo, const git_oid *oid, size_t *size)
 	return 0;
 }
 
+/* The entry at path in commit's tree (*e: git_tree_entry_free). */
+static int entry_at(cts_gitrepo *repo, const cts_gitoid *commit, const char *path,
+                    git_tree_entry **e)
+{
+	git_tree *tree = NULL;
+	int rc;
+
+	*e = NULL;
+	if ((rc = commit_tree(repo, commit, &tree)) < 0)
+		return rc;
+	rc = git_tree_entry_bypath(e, tree, path);
+	git_tree_free(tree);
+	if (rc == GIT_ENOTFOUND) {
+		git_error_clear();
+		return cts_error_set(CTS_ENOTFOUND, "%s absent du dépôt", path);
+	}
+	if (rc < 0)
+		return cts_error_prefix(cts_git_fail(CTS_EGIT, "lecture de l'arbre"), "%s : ", path);
+	return 0;
+}
+
 int cts_gitrepo_read_file(cts_gitrepo *repo, const cts_gitoid *commit, const char *path,
                           size_t max_size, unsigned char **data, size_t *len)
 {
-	git_tree *tree = NULL;
 	git_tree_entry *e = NULL;
 	git_blob *blob = NULL;
 	git_filemode_t mode;
@@ -64,18 +84,8 @@ int cts_gitrepo_read_file(cts_gitrepo *repo, const cts_gitoid *commit, const cha
 	*len = 0;
 	if (!path || !*path)
 		return cts_error_set(CTS_EINVAL, "lecture dans le dépôt : chemin vide");
-	if ((rc = commit_tree(repo, commit, &tree)) < 0)
+	if ((rc = entry_at(repo, commit, path, &e)) < 0)
 		return rc;
-	rc = git_tree_entry_bypath(&e, tree, path);
-	if (rc == GIT_ENOTFOUND) {
-		git_error_clear();
-		rc = cts_error_set(CTS_ENOTFOUND, "%s absent du dépôt", path);
-		goto cleanup;
-	}
-	if (rc < 0) {
-		rc = cts_error_prefix(cts_git_fail(CTS_EGIT, "lecture de l'arbre"), "%s : ", path);
-		goto cleanup;
-	}
 	mode = git_tree_entry_filemode(e);
 	if (git_tree_entry_type(e) != GIT_OBJECT_BLOB ||
 	    (mode != GIT_FILEMODE_BLOB && mode != GIT_FILEMODE_BLOB_EXECUTABLE)) {
@@ -114,7 +124,6 @@ int cts_gitrepo_read_file(cts_gitrepo *repo, const cts_gitoid *commit, const cha
 cleanup:
 	git_blob_free(blob);
 	git_tree_entry_free(e);
-	git_tree_free(tree);
 	return rc;
 }
 
@@ -413,23 +422,12 @@ int cts_gitrepo_commit_info(cts_gitrepo *repo, const cts_gitoid *oid, cts_gitcom
 int cts_gitrepo_entry(cts_gitrepo *repo, const cts_gitoid *commit, const char *path,
                       cts_gitentry *out)
 {
-	git_tree *tree = NULL;
 	git_tree_entry *e = NULL;
-	int rc;
+	int rc = entry_at(repo, commit, path, &e);
 
-	if ((rc = commit_tree(repo, commit, &tree)) < 0)
-		return rc;
-	rc = git_tree_entry_bypath(&e, tree, path);
-	if (rc == GIT_ENOTFOUND) {
-		git_error_clear();
-		rc = cts_error_set(CTS_ENOTFOUND, "%s absent du dépôt", path);
-	} else if (rc < 0) {
-		rc = cts_error_prefix(cts_git_fail(CTS_EGIT, "lecture de l'arbre"), "%s : ", path);
-	} else {
+	if (rc == 0)
 		cts_gitrepo_entry_of(out, e);
-	}
 	git_tree_entry_free(e);
-	git_tree_free(tree);
 	return rc;
 }
 
