@@ -53,24 +53,29 @@ for d in "${dirs[@]}"; do
 				bad=1
 			fi
 		done < <(sed -n 's/^[[:space:]]*#[[:space:]]*include[[:space:]]*"\([^"]*\)".*/\1/p' "$f")
-		git_private=1
-		case $f in sync/*.c | sync/*_impl.h) git_private=0 ;; esac
-		if [ "$git_private" -eq 1 ] &&
-			grep -Eq '^[[:space:]]*#[[:space:]]*include[[:space:]]*[<"]git2(\.h|/)' "$f"; then
-			echo "$f inclut libgit2 (<git2.h>) : seuls les .c de sync/ et ses en-têtes privés (*_impl.h) le peuvent" >&2
-			bad=1
-		fi
-		if [ "$d" != sync ] && grep -q 'cts_gitrepo_raw' "$f"; then
-			echo "$f utilise cts_gitrepo_raw : au-dessus de sync/, git se lit par les fonctions de gitrepo.h" >&2
-			bad=1
-		fi
-		while IFS= read -r inc; do
-			[ -e "$d/$inc" ] && continue
-			echo "$f inclut l'en-tête privé $inc d'un autre dossier" >&2
-			bad=1
-		done < <(sed -n 's/^[[:space:]]*#[[:space:]]*include[[:space:]]*"\([^"]*_impl\.h\)".*/\1/p' "$f")
 	done
 done
+# libgit2 and private headers: one grep over every file of every layer.
+files=()
+for d in "${dirs[@]}"; do
+	for f in "$d"/*.c "$d"/*.h; do [ -e "$f" ] && files+=("$f"); done
+done
+while IFS= read -r f; do
+	case $f in sync/*.c | sync/*_impl.h) continue ;; esac
+	echo "$f inclut libgit2 (<git2.h>) : seuls les .c de sync/ et ses en-têtes privés (*_impl.h) le peuvent" >&2
+	bad=1
+done < <(grep -lE '^[[:space:]]*#[[:space:]]*include[[:space:]]*[<"]git2(\.h|/)' "${files[@]}" || true)
+while IFS= read -r f; do
+	case $f in sync/*) continue ;; esac
+	echo "$f utilise cts_gitrepo_raw : au-dessus de sync/, git se lit par les fonctions de gitrepo.h" >&2
+	bad=1
+done < <(grep -l 'cts_gitrepo_raw' "${files[@]}" || true)
+while IFS=: read -r f inc; do
+	[ -e "$(dirname "$f")/$inc" ] && continue
+	echo "$f inclut l'en-tête privé $inc d'un autre dossier" >&2
+	bad=1
+done < <(grep -oE '^[[:space:]]*#[[:space:]]*include[[:space:]]*"[^"/]*_impl\.h"' "${files[@]}" |
+	sed 's/:.*"\(.*\)"$/:\1/' || true)
 [ "$checked" -gt 50 ] || { echo "trop peu de fichiers vus ($checked) : mauvais dossier ?" >&2; exit 1; }
 [ "$bad" -eq 0 ] || exit 1
 echo "règle des couches respectée ($checked fichiers)"
