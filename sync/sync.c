@@ -113,11 +113,8 @@ int sync_open_repo(cts_node *n, const char *url, cts_gitrepo **repo)
 		return cts_error_set(CTS_EINVAL, "aucun dépôt régional configuré : indiquez --remote URL (il sera retenu dès qu'il aura répondu)");
 	if ((rc = cts_gitnet_url_check(remote)) < 0)
 		return rc;
-	/* A network address is kept at once: unreachable the first time, it
-	 * cannot be told from being offline. A local path only once reached. */
-	if (url && !local_path_of(url) && (!n->remote || strcmp(url, n->remote) != 0) &&
-	    (rc = cts_node_set_remote(n, url)) < 0)
-		return rc;
+	/* The address is kept once it answered (remember_remote), or, for a
+	 * network one, when it did not answer at all (never_reached). */
 	if ((rc = cts_git_init()) < 0)
 		return rc;
 	if (!(path = cts_node_path(n, "repo.git")))
@@ -217,6 +214,49 @@ static int remember_remote(cts_node *n, const char *url)
 	return sync_meta_is(n, "remote_reached", remote) ? 0 : cts_store_meta_set(n->store, "remote_reached", remote);
 }
 
+/* The server answered that there is no such repository there: git
+ * daemon's "remote error" (not exported, access denied), git-upload-pack's
+ * "does not appear to be a git repository" over ssh, HTTP 404 or 410, a
+ * forge's "Repository not found". Connection refused, unknown host and
+ * no answer are not. */
+static int answered_missing(const char *m)
+{
+	static const char *const marks[] = { "remote error:", "does not appear to be a git repository",
+					     "status code: 404", "status code: 410", "epository not found", NULL };
+
+	for (size_t i = 0; marks[i]; i++)
+		if (strstr(m, marks[i]))
+			return 1;
+	return 0;
+}
+
+/* The first fetch from a remote never reached failed with CTS_ENET
+ * (message set). A path that is not there or not a repository, or a
+ * server that answers that the repository does not exist, is a setting
+ * to correct: CTS_EACCESS, the address not kept. A network remote that
+ * does not answer at all cannot be told from being offline: it is kept,
+ * the work is queued as offline (0, offline[] says why and that it never
+ * answered). */
+static int never_reached(cts_node *n, const char *url, char *offline, size_t size)
+{
+	const char *remote = url ? url : n->remote;
+	int rc;
+
+	snprintf(offline, size, "%s", cts_error_message());
+	if (local_path_of(remote) || answered_missing(offline))
+		return cts_error_set(CTS_EACCESS,
+				     "le dépôt régional « %.300s » n'a jamais pu être atteint depuis ce poste (%.400s). Vérifiez "
+				     "l'adresse %s (un dépôt git : chemin de la clé USB branchée, file://, ssh://, https://) ; "
+				     "%s. Vos saisies sont gardées sur ce poste",
+				     remote, offline, url ? "donnée à --remote" : "retenue",
+				     url ? "elle n'a pas été retenue" : "corrigez-la avec ctsnode sync --remote URL");
+	if (url && (!n->remote || strcmp(url, n->remote) != 0) && (rc = cts_node_set_remote(n, url)) < 0)
+		return rc;
+	snprintf(offline + strlen(offline), size - strlen(offline),
+		 " (cette adresse n'a encore jamais répondu : si le réseau fonctionne, vérifiez-la)");
+	return 0;
+}
+
 /* Before anything was accepted from the authority: the region branch must
  * be signed by the key pinned at `init`. Otherwise every changeset of the
  * region waits "not enrolled" for ever: say the real cause once. */
@@ -294,6 +334,9 @@ static int sync_common(cts_node *n, const cts_key *key, const char *url, cts_syn
 	memset(r, 0, sizeof(*r));
 	r->import.progress = progress;
 	r->import.progress_ctx = progress_ctx;
+	/* A folder copied from another machine sends nothing (init --adopt). */
+	if ((rc = cts_node_machine_check(n)) < 0)
+		return rc;
 	/* Only the authority creates the regional repository, and only when
 	 * told where: a missing path on a territory laptop is an unplugged
 	 * USB stick, i.e. offline. */
@@ -305,21 +348,12 @@ static int sync_common(cts_node *n, const cts_key *key, const char *url, cts_syn
 	r->import.published_ctx = repo;
 	reached = remote_reached(n, url ? url : n->remote);
 	fetch_rc = cts_gitrepo_fetch(repo);
-	/* A remote never reached is a setting to correct (a typo, a folder that
-	 * is not a repository), not an absence: said as such, not remembered. */
-	if (fetch_rc == CTS_ENET && !reached && local_path_of(url ? url : n->remote)) {
-		snprintf(offline, sizeof(offline), "%s", cts_error_message());
-		rc = cts_error_set(CTS_EACCESS,
-				   "le dépôt régional « %.300s » n'a jamais pu être atteint depuis ce poste (%.400s). Vérifiez "
-				   "l'adresse donnée à --remote (un dépôt git : chemin de la clé USB branchée, file://, ssh://, "
-				   "https://) ; elle n'a pas été retenue. Vos saisies sont gardées sur ce poste",
-				   url ? url : n->remote, offline);
+	if (fetch_rc == CTS_ENET && !reached && (rc = never_reached(n, url, offline, sizeof(offline))) < 0)
 		goto out;
-	}
 	if (fetch_rc == 0 && (rc = remember_remote(n, url)) < 0)
 		goto out;
 	/* Why the remote is out of reach (proxy, timeout...), said at the end. */
-	if (fetch_rc == CTS_ENET)
+	if (fetch_rc == CTS_ENET && reached)
 		snprintf(offline, sizeof(offline), "%s", cts_error_message());
 	if (fetch_rc < 0 && fetch_rc != CTS_ENET) {
 		rc = fetch_rc;

@@ -283,6 +283,8 @@ int cts_sync_region_publish_files(cts_node *n, const cts_key *key, const char *c
 
 	if (n->role != CTS_ROLE_AUTHORITY)
 		return cts_error_set(CTS_EINVAL, "seul le nœud régional publie sur la branche region");
+	if ((rc = cts_node_machine_check(n)) < 0)
+		return rc;
 	if ((rc = sync_open_repo(n, NULL, &repo)) < 0)
 		return rc;
 	if (!(files = calloc(count ? count : 1, sizeof(*files)))) {
