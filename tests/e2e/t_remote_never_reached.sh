@@ -32,12 +32,8 @@ never_reached() {
 # ---- git daemon ----
 S="$T/srv"; mkdir -p "$S"; chmod 755 "$T" "$S"
 cp -a "$REPO" "$S/region.git"
-port=$(free_port)
-git daemon --reuseaddr --base-path="$S" --export-all --enable=receive-pack \
-	--listen=127.0.0.1 --port="$port" "$S" >"$T/daemon.log" 2>&1 &
-dpid=$!
-on_exit "kill $dpid 2>/dev/null; wait $dpid 2>/dev/null"
-wait_port "$port"
+git_daemon_start "$S"
+port=$DAEMON_PORT
 never_reached "git://127.0.0.1:$port/regoin.git" "git daemon"
 pass "git:// : dépôt inexistant sur un serveur qui répond : code 2, adresse non retenue"
 
@@ -48,31 +44,8 @@ never_reached "https://localhost:$HTTPS_PORT/regoin.git" "https"
 pass "https:// : dépôt inexistant (HTTP 404) : code 2, adresse non retenue"
 
 # ---- ssh ----
-ssh-keygen -q -t ed25519 -N '' -f "$S/host_key"
-ssh-keygen -q -t ed25519 -N '' -f "$S/client_key"
-cp "$S/client_key.pub" "$S/authorized_keys"
-sport=$(free_port)
-[ -d /run/sshd ] || mkdir -p /run/sshd 2>/dev/null || sudo mkdir -p /run/sshd
-cat >"$S/sshd_config" <<CFG
-Port $sport
-ListenAddress 127.0.0.1
-HostKey $S/host_key
-AuthorizedKeysFile $S/authorized_keys
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-PubkeyAuthentication yes
-UsePAM no
-StrictModes no
-PermitRootLogin prohibit-password
-PidFile $S/sshd.pid
-LogLevel ERROR
-CFG
-/usr/sbin/sshd -D -e -f "$S/sshd_config" 2>"$T/sshd.log" &
-spid=$!
-on_exit "kill $spid 2>/dev/null; wait $spid 2>/dev/null"
-wait_port "$sport"
-printf '[127.0.0.1]:%s %s\n' "$sport" "$(cut -d' ' -f1,2 "$S/host_key.pub")" >"$S/known_hosts"
-export CTSNODE_SSH_KEY="$S/client_key" CTSNODE_SSH_KNOWN_HOSTS="$S/known_hosts"
+sshd_start "$S"
+sport=$SSHD_PORT
 never_reached "ssh://$(id -un)@127.0.0.1:$sport$S/regoin.git" "ssh"
 mkdir "$S/pas-un-depot"
 never_reached "ssh://$(id -un)@127.0.0.1:$sport$S/pas-un-depot" "ssh, dossier"
@@ -81,6 +54,7 @@ pass "ssh:// : chemin inexistant ou dossier qui n'est pas un dépôt : code 2, a
 # ---- no answer at all at the first contact: offline, kept ----
 silent="git://127.0.0.1:$(free_port)/region.git"
 before=$(cts "$T/t" status --json | jq .last_seq)
+add "$T/t" SILENCE
 expect_status 4 "$CTSNODE" --home "$T/t" sync --remote "$silent"
 assert_contains "$OUT$ERR" "n'a encore jamais répondu"
 assert_contains "$OUT$ERR" "gardé sur ce poste"
