@@ -154,13 +154,30 @@ static int take_published(cts_node *n, cts_gitrepo *repo, const git_oid *tip, in
 	return published > local ? cts_store_meta_set_int(n->store, "last_seq", published) : 0;
 }
 
+/* Our next commits on `local` extend the published branch `remote`
+ * (the old machine may have published after the copy was made), unless
+ * the local branch already holds it. */
+static int follow_published(cts_gitrepo *repo, const char *local, const char *remote)
+{
+	git_oid tip, ltip;
+
+	if (cts_gitrepo_ref_oid(repo, remote, &tip) < 0) {
+		cts_error_clear();
+		return 0;
+	}
+	if (cts_gitrepo_ref_oid(repo, local, &ltip) == 0 && cts_gitrepo_is_ancestor(repo, &tip, &ltip) == 1)
+		return 0;
+	cts_error_clear();
+	return cts_gitrepo_ref_set(repo, local, &tip);
+}
+
 /* What the fetched repository says of our chain, checked against ours,
  * then everything imported and our published changesets taken. */
 static int adopt_fetched(cts_node *n, cts_gitrepo *repo, cts_adopt_info *info)
 {
 	char lref[128], rref[128], dir[96];
 	cts_sync_result r = { 0 };
-	git_oid tip, ltip;
+	git_oid tip;
 	int rc, irc;
 
 	sync_branch_ref(lref, sizeof(lref), n->id, 0);
@@ -184,11 +201,9 @@ static int adopt_fetched(cts_node *n, cts_gitrepo *repo, cts_adopt_info *info)
 	    (rc = cts_store_meta_set_int(n->store, "pushed_seq", info->published)) < 0)
 		return rc;
 	info->taken = info->published > info->local ? info->published - info->local : 0;
-	/* Our next commits extend the published branch. */
-	if (cts_gitrepo_ref_oid(repo, lref, &ltip) == 0 && cts_gitrepo_is_ancestor(repo, &tip, &ltip) == 1)
-		return 0;
-	cts_error_clear();
-	return cts_gitrepo_ref_set(repo, lref, &tip);
+	if (n->role == CTS_ROLE_AUTHORITY && (rc = follow_published(repo, "refs/heads/region", "refs/remotes/origin/region")) < 0)
+		return rc;
+	return follow_published(repo, lref, rref);
 }
 
 int cts_sync_adopt_copy(cts_node *n, const char *url, cts_adopt_info *info)

@@ -107,3 +107,20 @@ export CTSNODE_MACHINE_ID_FILE="$T/other-machine-id"
 add "$T/third" ENCORE
 expect_status 2 "$CTSNODE" --home "$T/third" sync
 pass "dossier d'une version antérieure : adopte l'ordinateur où il sert d'abord, puis le garde"
+
+# ---- the regional node's folder copied: its region branch follows too ----
+unset CTSNODE_MACHINE_ID_FILE
+cp -a "$T/region" "$T/region2"
+make_territory "$T/new" dieppe dp-nouveau "$T/region"
+cts "$T/region" region enroll --node dp-nouveau --territory dieppe --key "$(key "$T/new")" >/dev/null
+expect_status 0 "$CTSNODE" --home "$T/region" region pull       # the old machine publishes the region branch again
+export CTSNODE_MACHINE_ID_FILE="$T/other-machine-id"
+expect_status 2 "$CTSNODE" --home "$T/region2" region pull
+assert_contains "$ERR" "copié depuis un autre ordinateur"
+expect_status 0 "$CTSNODE" --home "$T/region2" init --adopt
+expect_status 0 "$CTSNODE" --home "$T/region2" region pull
+expect_status 0 "$CTSNODE" --home "$T/region2" region list --json
+jq -e 'any(.[]; .node == "dp-nouveau" and .state == "enrolled")' <<<"$OUT" >/dev/null || fail "inscription faite avant la copie reprise"
+expect_status 0 "$CTSNODE" audit "$REPO" --json
+assert_eq "$(jq -c '[.ok, .findings_total]' <<<"$OUT")" "[true,0]" "audit propre"
+pass "dossier du nœud régional copié : reprise avec la branche region, audit propre"
