@@ -65,7 +65,7 @@ int cts_accept_registry_op(const cts_accept_view *view, json_t *op, char *why, s
  * the audit's); *first_op and why: the first op breaking one (the
  * importer's reason). */
 static void judge_ops(const cts_changeset *cs, const cts_accept_view *view, cts_accept_verdict *out, size_t *first_op,
-		      char *why, size_t whylen)
+		      unsigned *first_rule, char *why, size_t whylen)
 {
 	const char *role = view->role;
 	int authority = role && strcmp(role, "authority") == 0;
@@ -104,6 +104,7 @@ static void judge_ops(const cts_changeset *cs, const cts_accept_view *view, cts_
 		if (*first_op || !(bad_value || bad_table || bad_reg))
 			continue;
 		*first_op = i + 1;
+		*first_rule = bad_value ? CTS_RULE_VALUES : bad_table ? CTS_RULE_TABLE : CTS_RULE_REGISTRY;
 		if (bad_value)
 			snprintf(why, whylen, "%s", vwhy);
 		else if (bad_table && authority)
@@ -167,7 +168,7 @@ static cts_accept_state set_reason(cts_accept_verdict *out, unsigned rule, cts_a
 
 /* The verdict: the first broken rule, in the importer's order. */
 static cts_accept_state first_broken(const cts_changeset *cs, const cts_accept_view *view, cts_accept_verdict *out,
-				     size_t first_op, const char *op_why)
+				     size_t first_op, unsigned first_rule, const char *op_why)
 {
 	unsigned b = out->broken;
 	int64_t from = view->fork_from;
@@ -200,8 +201,7 @@ static cts_accept_state first_broken(const cts_changeset *cs, const cts_accept_v
 	if (b & CTS_RULE_PREV)
 		return set_reason(out, CTS_RULE_PREV, CTS_ACCEPT_REFUSED, "chaîne rompue : « prev » ne désigne pas le changeset précédent");
 	if (first_op)
-		return set_reason(out, (b & CTS_RULE_VALUES) ? CTS_RULE_VALUES : (b & CTS_RULE_TABLE) ? CTS_RULE_TABLE : CTS_RULE_REGISTRY,
-				  CTS_ACCEPT_REFUSED, "opération %zu : %s", first_op, op_why);
+		return set_reason(out, first_rule, CTS_ACCEPT_REFUSED, "opération %zu : %s", first_op, op_why);
 	if (b & CTS_RULE_CLOCK_AHEAD)
 		return set_reason(out, CTS_RULE_CLOCK_AHEAD, CTS_ACCEPT_HELD, "horloge en avance de %.1f h sur la nôtre : changeset retenu",
 				  (double)(CTS_HLC_MS(cs->hlc_max) - view->now_ms) / 3600000.0);
@@ -216,6 +216,7 @@ void cts_accept_judge(const cts_changeset *cs, const cts_accept_view *view, cts_
 {
 	char op_why[400] = "";
 	size_t first_op = 0;
+	unsigned first_rule = 0;
 
 	memset(out, 0, sizeof(*out));
 	if (!view->known)
@@ -231,11 +232,11 @@ void cts_accept_judge(const cts_changeset *cs, const cts_accept_view *view, cts_
 	judge_chain(cs, view, out);
 	/* A revoked node's later changesets are ignored: their content is not judged. */
 	if (!(out->broken & CTS_RULE_REVOKED)) {
-		judge_ops(cs, view, out, &first_op, op_why, sizeof(op_why));
+		judge_ops(cs, view, out, &first_op, &first_rule, op_why, sizeof(op_why));
 		if (view->clock_rule && CTS_HLC_MS(cs->hlc_max) > view->now_ms + CTS_HLC_MAX_AHEAD_MS)
 			out->broken |= CTS_RULE_CLOCK_AHEAD;
 		if (view->sealing_rule)
 			judge_sealing_clock(cs, view->sealed_ms, out);
 	}
-	out->state = first_broken(cs, view, out, first_op, op_why);
+	out->state = first_broken(cs, view, out, first_op, first_rule, op_why);
 }

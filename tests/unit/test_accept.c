@@ -195,6 +195,7 @@ static void test_all_broken_first_wins(void **state)
 	judge(cs, &v, &jv);
 	assert_string_equal(jv.reason,
 			    "opération 1 : un nœud de territoire n'a pas le droit d'écrire la table theme (réservée à la région)");
+	assert_int_equal(jv.rule, CTS_RULE_TABLE);
 	v.role = "authority";
 	cts_changeset_free(cs);
 	cs = make("dp-secretariat", "dieppe", 3, MEMBER("etat"));
