@@ -37,23 +37,8 @@ expect_status 0 "$CTSNODE" --home "$T/region" region pull
 # The importing node: a fresh node that knows only the authority's key.
 make_territory "$T/observer" dieppe observateur "$T/region"
 
-# ---- tampering helpers (as in t_audit.sh) ----
+# ---- tampering (commit_paths and extract: lib.sh) ----
 fresh() { rm -rf "$T/cases/$1"; mkdir -p "$T/cases/$1"; cp -a "$REPO" "$T/cases/$1/repo.git"; echo "$T/cases/$1/repo.git"; }
-commit_paths() { # REPO BRANCH SRCDIR REL...: one commit on BRANCH adding files
-	local repo=$1 br=$2 src=$3 base tree commit
-	shift 3
-	base=$(git --git-dir="$repo" rev-parse -q --verify "refs/heads/$br" || true)
-	tree=$(tree_with "$repo" "$base" "$src" "$@")
-	commit=$(git --git-dir="$repo" -c user.name=x -c user.email=x@invalid commit-tree "$tree" ${base:+-p "$base"} -m falsification)
-	git --git-dir="$repo" update-ref "refs/heads/$br" "$commit"
-}
-extract() { # REPO BRANCH NODE SEQ DIR
-	local rel
-	rel=$(seqfile "$3" "$4")
-	mkdir -p "$5/$(dirname "$rel")"
-	git --git-dir="$1" cat-file blob "$2:$rel" >"$5/$rel"
-	git --git-dir="$1" cat-file blob "$2:$rel.sig" >"$5/$rel.sig"
-}
 # craft KEY NODE TERRITORY SEQ PREV_FILE OPS OUT [craft options...]
 craft() {
 	local key=$1 node=$2 terr=$3 seq=$4 prev=$5 ops=$6 out=$7
