@@ -436,7 +436,7 @@ static int new_store(cts_node *n, const cts_node_params *p, const char *publine,
 				     p->role == CTS_ROLE_AUTHORITY ? publine : p->authority_key)) < 0 ||
 	    (rc = cts_store_meta_set(n->store, "public_key", publine)) < 0 ||
 	    (p->role == CTS_ROLE_AUTHORITY && (rc = cts_store_meta_set(n->store, "authority_node", p->node_id)) < 0) ||
-	    (rc = cts_store_meta_set_int(n->store, "last_seq", 0)) < 0 ||
+	    (rc = cts_store_meta_set_int(n->store, "last_seq", 0)) < 0 || (rc = cts_node_machine_record(n)) < 0 ||
 	    (p->remote && (rc = cts_store_meta_set(n->store, "remote", p->remote)) < 0) ||
 	    (rc = load_identity(n)) < 0 || (seed && p->role == CTS_ROLE_AUTHORITY && (rc = seed_authority(n, publine)) < 0)) {
 		cts_store_rollback(n->store);

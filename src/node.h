@@ -66,6 +66,20 @@ int cts_node_lock_home(cts_node **out, const char *home, int wait_ms);
 int cts_node_set_aside_db(cts_node *n, char **moved_to);
 int cts_node_restore(cts_node *n, const cts_node_params *p, const char *public_key_line);
 
+/* A node folder copied to another machine (src/machine.c). The machine
+ * is identified by the file $CTSNODE_MACHINE_ID_FILE names (a test and
+ * diagnostic hook), else /etc/machine-id, else /var/lib/dbus/machine-id,
+ * else the host name (none of them: not checked); meta "machine" keeps its
+ * SHA-256. Only the machine counts, not where the folder is on it: a folder
+ * moved, restored from a backup or copied on the same machine is accepted.
+ * - cts_node_machine_record: this machine is the node's (init, a rebuilt
+ *   database, init --adopt);
+ * - cts_node_machine_check: before anything is sealed or sent. A folder
+ *   that never recorded one (an earlier version) adopts this machine; a
+ *   different machine is CTS_EACCESS with the procedure to follow. */
+int cts_node_machine_record(cts_node *n);
+int cts_node_machine_check(cts_node *n);
+
 /* home + "/" + rel, malloc'd (NULL on allocation failure). */
 char *cts_node_path(const cts_node *n, const char *rel);
 

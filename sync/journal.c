@@ -327,7 +327,7 @@ static int seal_one(cts_node *n, const cts_key *key, int *made)
 		goto cleanup;
 	if (json_array_size(ops) == 0)
 		goto cleanup;
-	if ((rc = check_not_forked(n)) < 0 ||
+	if ((rc = check_not_forked(n)) < 0 || (rc = cts_node_machine_check(n)) < 0 ||
 	    (rc = cts_store_meta_get_int(n->store, "last_seq", &last_seq, 0)) < 0 || (rc = build_seen(n, &seen)) < 0)
 		goto cleanup;
 	if (last_seq > 0) {

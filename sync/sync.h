@@ -66,6 +66,23 @@ int cts_sync_fetch_into(const char *home, const char *url);
  * the published one (its next commits extend it), when it has none yet. */
 int cts_sync_adopt_own_branch(cts_node *n);
 
+/* A node folder copied from another machine (cts_node_machine_check
+ * refuses it), taken over on this one: the regional repository `url`
+ * (else the node's remote) must answer. Our chain there and here must
+ * agree (else CTS_EREJECT: forked already); everything is fetched and
+ * imported, own changesets published after this copy was made are taken
+ * (history files, last_seq), own changesets sealed here and not published
+ * stay to be sent, the local branch starts from the published one, and
+ * this machine becomes the node's. Unreachable: CTS_EACCESS, nothing
+ * changed. A folder that is on its own machine: info->already = 1. */
+typedef struct {
+	int already;       /* 1: the folder was not copied, nothing done */
+	int64_t local;     /* this folder's last sealed number before */
+	int64_t published; /* the node's last number on the regional repository (0: none) */
+	int64_t taken;     /* own changesets taken from the repository */
+} cts_adopt_info;
+int cts_sync_adopt_copy(cts_node *n, const char *url, cts_adopt_info *info);
+
 /* Commit files onto the region branch (authority), e.g. reports; signed.
  * CTS_EREJECT (incident recorded, nothing committed) when the remote
  * region branch holds commits the authority did not write. */

@@ -29,7 +29,13 @@ static const char init_help[] =
 	"  ctsnode init --from-key FICHIER --remote URL [--authority-key CLE]\n"
 	"récupère le dépôt régional, retrouve le nœud signé par cette clé et continue sa chaîne\n"
 	"après le dernier numéro publié. Refusé si le dépôt est injoignable (continuer à l'aveugle\n"
-	"ferait une bifurcation). L'ancien poste ne doit plus jamais servir.\n";
+	"ferait une bifurcation). L'ancien poste ne doit plus jamais servir.\n"
+	"\n"
+	"Dossier de nœud copié depuis un autre ordinateur (sync refuse alors de sceller et d'envoyer) :\n"
+	"  ctsnode init --adopt [--remote URL]\n"
+	"reprend le nœud sur ce poste : vérifie sur le dépôt régional le dernier numéro publié par ce\n"
+	"nœud, reprend ce qui y a été publié depuis la copie et continue après. Refusé si le dépôt est\n"
+	"injoignable. L'ancien poste ne doit plus jamais servir.\n";
 
 static const char region_init_help[] =
 	"Usage : ctsnode [--home DOSSIER] region init --region CODE --node NOEUD [--remote URL] [--no-passphrase]\n"
@@ -162,11 +168,47 @@ static int init_from_key(cli_ctx *c, const char *file, const char *url, const ch
 	return ec;
 }
 
+static int init_adopt(cli_ctx *c, const char *url)
+{
+	cts_adopt_info info;
+	cts_node *n = NULL;
+	int rc, ec;
+
+	if (url && cts_gitnet_url_check(url) < 0)
+		return cli_usage(c, "%s", cts_error_message());
+	if ((ec = cli_open_node(c, &n)) != 0)
+		return ec;
+	if ((rc = cts_sync_adopt_copy(n, url, &info)) < 0) {
+		cts_node_free(n);
+		return cli_fail(c, rc);
+	}
+	if (c->json) {
+		json_t *o = json_pack("{s:s, s:b, s:I, s:I, s:I}", "node", n->id, "adopted", !info.already, "local_seq",
+				      (json_int_t)info.local, "published_seq", (json_int_t)info.published, "taken",
+				      (json_int_t)info.taken);
+		cli_print_json(o);
+		json_decref(o);
+	} else if (info.already) {
+		printf("Ce dossier est déjà celui de ce poste : rien à reprendre.\n");
+	} else {
+		long long local = info.local, pub = info.published;
+		printf("Nœud %s repris sur ce poste. Dernier changeset publié : n°%lld.\n", n->id, pub);
+		if (info.taken > 0)
+			printf("Publiés par l'ancien poste depuis la copie et repris ici : n°%lld à n°%lld.\n", local + 1, pub);
+		if (local > pub)
+			printf("Scellés dans ce dossier et pas encore envoyés : n°%lld à n°%lld (le prochain sync les envoie).\n",
+			       pub + 1, local);
+		printf("L'ancien poste ne doit plus jamais servir (il ferait une bifurcation).\nProchaine étape : ctsnode sync\n");
+	}
+	cts_node_free(n);
+	return EXIT_OK;
+}
+
 int cmd_init(cli_ctx *c, int argc, char **argv)
 {
 	cts_node_params p = { .role = CTS_ROLE_TERRITORY };
 	const char *from_key = NULL;
-	int no_pass = 0, npos, ec;
+	int no_pass = 0, adopt = 0, npos, ec;
 	char *pos[1];
 	const cli_opt opts[] = {
 		{ "territory", OPT_STR, &p.territory, 0 },
@@ -175,11 +217,14 @@ int cmd_init(cli_ctx *c, int argc, char **argv)
 		{ "remote", OPT_STR, &p.remote, 0 },
 		{ "no-passphrase", OPT_FLAG, &no_pass, 0 },
 		{ "from-key", OPT_STR, &from_key, 0 },
+		{ "adopt", OPT_FLAG, &adopt, 0 },
 		{ NULL, 0, NULL, 0 },
 	};
 
 	if (cli_parse(c, argc, argv, opts, init_help, pos, 0, &npos, &ec) < 0)
 		return ec;
+	if (adopt)
+		return init_adopt(c, p.remote);
 	if (from_key)
 		return init_from_key(c, from_key, p.remote, p.authority_key);
 	if (!p.territory || !p.node_id || !p.authority_key)

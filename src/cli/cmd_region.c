@@ -155,8 +155,26 @@ static const char *state_label(const json_t *e, char *buf, size_t size)
 	return buf;
 }
 
+static const char *const list_headers[] = { "Poste", "Territoire", "Rôle", "État", "Dernier", "Scellé le" };
+
+/* Columns aligned by display width (cli_print_rows), not by bytes. */
+static void list_cells(const json_t *e, cli_cells v, int full)
+{
+	const char *t = json_string_value(json_object_get(e, "last_time"));
+	const char *terr = json_string_value(json_object_get(e, "territory"));
+
+	(void)full;
+	snprintf(v[0], CLI_CELL, "%s", cli_str(e, "node"));
+	snprintf(v[1], CLI_CELL, "%s", terr ? terr : "?");
+	snprintf(v[2], CLI_CELL, "%s", strcmp(cli_str(e, "role"), "authority") == 0 ? "région" : "territoire");
+	snprintf(v[3], CLI_CELL, "%s", cli_str(e, "state_text"));
+	snprintf(v[4], CLI_CELL, "%lld", (long long)json_integer_value(json_object_get(e, "last_seq")));
+	snprintf(v[5], CLI_CELL, "%s", t ? t : "—");
+}
+
 static int region_list(cli_ctx *c, int argc, char **argv)
 {
+	static const cli_listing l = { list_help, NULL, NULL, list_headers, 6, list_cells, "poste(s)" };
 	cts_node *n;
 	json_t *rows = NULL, *pend = NULL, *e;
 	char *pos[1];
@@ -189,19 +207,8 @@ static int region_list(cli_ctx *c, int argc, char **argv)
 	}
 	json_array_extend(rows, pend);
 	json_decref(pend);
-	if (c->json) {
-		cli_print_json(rows);
-	} else {
-		printf("%-28s %-20s %-10s %-28s %8s  %s\n", "Poste", "Territoire", "Rôle", "État", "Dernier", "Scellé le");
-		json_array_foreach(rows, i, e) {
-			const char *t = json_string_value(json_object_get(e, "last_time"));
-			const char *terr = json_string_value(json_object_get(e, "territory"));
-			printf("%-28s %-20s %-10s %-28s %8lld  %s\n", cli_str(e, "node"), terr ? terr : "?",
-			       strcmp(cli_str(e, "role"), "authority") == 0 ? "région" : "territoire",
-			       cli_str(e, "state_text"), (long long)json_integer_value(json_object_get(e, "last_seq")),
-			       t ? t : "—");
-		}
-	}
+	c->all_territories = 0; /* the territory is a column of its own */
+	cli_print_rows(c, rows, &l, 0);
 	json_decref(rows);
 	return EXIT_OK;
 }

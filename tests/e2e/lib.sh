@@ -120,6 +120,50 @@ wait_port() {
 	fail "le serveur n'écoute pas sur le port $1"
 }
 
+# sshd_start DIR: a real OpenSSH server on 127.0.0.1 (key authentication
+# only; stopped at exit) with its keys in DIR; sets SSHD_PORT and exports
+# CTSNODE_SSH_KEY and CTSNODE_SSH_KNOWN_HOSTS for ctsnode.
+sshd_start() {
+	local S=$1 pid
+	ssh-keygen -q -t ed25519 -N '' -f "$S/host_key"
+	ssh-keygen -q -t ed25519 -N '' -f "$S/client_key"
+	cp "$S/client_key.pub" "$S/authorized_keys"
+	SSHD_PORT=$(free_port)
+	[ -d /run/sshd ] || mkdir -p /run/sshd 2>/dev/null || sudo mkdir -p /run/sshd
+	cat >"$S/sshd_config" <<CFG
+Port $SSHD_PORT
+ListenAddress 127.0.0.1
+HostKey $S/host_key
+AuthorizedKeysFile $S/authorized_keys
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+PubkeyAuthentication yes
+UsePAM no
+StrictModes no
+PermitRootLogin prohibit-password
+PidFile $S/sshd.pid
+LogLevel ERROR
+CFG
+	/usr/sbin/sshd -D -e -f "$S/sshd_config" 2>"$T/sshd.log" &
+	pid=$!
+	on_exit "kill $pid 2>/dev/null; wait $pid 2>/dev/null"
+	wait_port "$SSHD_PORT"
+	printf '[127.0.0.1]:%s %s\n' "$SSHD_PORT" "$(cut -d' ' -f1,2 "$S/host_key.pub")" >"$S/known_hosts"
+	export CTSNODE_SSH_KEY="$S/client_key" CTSNODE_SSH_KNOWN_HOSTS="$S/known_hosts"
+}
+
+# git_daemon_start DIR: git daemon serving DIR (push allowed) on 127.0.0.1,
+# stopped at exit; sets DAEMON_PORT.
+git_daemon_start() {
+	local pid
+	DAEMON_PORT=$(free_port)
+	git daemon --reuseaddr --base-path="$1" --export-all --enable=receive-pack \
+		--listen=127.0.0.1 --port="$DAEMON_PORT" "$1" >"$T/daemon.log" 2>&1 &
+	pid=$!
+	on_exit "kill $pid 2>/dev/null; wait $pid 2>/dev/null"
+	wait_port "$DAEMON_PORT"
+}
+
 # openssh_key HOME OUT: the node's (unencrypted) key as an OpenSSH private
 # key file, so that stock ssh-keygen -Y sign and git commit -S can sign
 # as that node (a stolen key, in the attack scenarios).
@@ -217,4 +261,24 @@ fork_op() {
 # id_order FILE_A FILE_B: "FILE_A FILE_B" or "FILE_B FILE_A", lower id first
 id_order() {
 	if [[ "$(sha256sum <"$1")" < "$(sha256sum <"$2")" ]]; then echo "$1 $2"; else echo "$2 $1"; fi
+}
+
+# Tampering with copies of a repository (t_audit.sh, t_accept_parity.sh).
+# commit_paths REPO BRANCH SRCDIR REL...: one unsigned commit on BRANCH (created
+# if absent) adding or replacing files REL taken from SRCDIR/REL.
+commit_paths() {
+	local repo=$1 br=$2 src=$3 base tree commit
+	shift 3
+	base=$(git --git-dir="$repo" rev-parse -q --verify "refs/heads/$br" || true)
+	tree=$(tree_with "$repo" "$base" "$src" "$@")
+	commit=$(git --git-dir="$repo" -c user.name=x -c user.email=x@invalid commit-tree "$tree" ${base:+-p "$base"} -m falsification)
+	git --git-dir="$repo" update-ref "refs/heads/$br" "$commit"
+}
+# extract REPO BRANCH NODE SEQ DIR: the changeset and its signature into DIR.
+extract() {
+	local rel
+	rel=$(printf 'changesets/%s/%012d.json' "$3" "$4")
+	mkdir -p "$5/$(dirname "$rel")"
+	git --git-dir="$1" cat-file blob "$2:$rel" >"$5/$rel"
+	git --git-dir="$1" cat-file blob "$2:$rel.sig" >"$5/$rel.sig"
 }

@@ -114,4 +114,14 @@ expect_status 0 "$CTSNODE" --home "$T/region" region list
 assert_contains "$OUT" "révoqué après le n°$N"
 assert_contains "$(grep bb-secretariat <<<"$OUT")" "inscrit"
 assert_contains "$(grep cc-secretariat <<<"$OUT")" "pas encore inscrit"
+# Columns aligned by display width (accents, "n°"): every column starts under its header.
+python3 - "$OUT" <<'PY' || fail "colonnes de region list mal alignées : $OUT"
+import sys
+lines = [l for l in sys.argv[1].split("\n") if l.strip()][:-1]
+head = lines[0]
+for h in ("Territoire", "Rôle", "État", "Dernier", "Scellé le"):
+    i = head.index(h)
+    for row in lines[1:]:
+        assert row[i - 1] == " " and row[i] != " ", (h, row)
+PY
 pass "region list : territoire, rôle, état, dernier numéro et sa date"

@@ -4,12 +4,8 @@
 
 S="$T/srv"; mkdir -p "$S"
 git init -q --bare "$S/region.git"
-port=$(free_port)
-git daemon --reuseaddr --base-path="$S" --export-all --enable=receive-pack \
-	--listen=127.0.0.1 --port="$port" "$S" >"$T/daemon.log" 2>&1 &
-pid=$!
-on_exit "kill $pid 2>/dev/null; wait $pid 2>/dev/null"
-wait_port "$port"
+git_daemon_start "$S"
+port=$DAEMON_PORT
 CTS_SYNC_URL="git://127.0.0.1:$port/region.git" CTS_SYNC_SHORT=1 bash "$(dirname "$CTS_E2E_LIB")/t_sync.sh"
 # The daemon really served the data.
 git --git-dir="$S/region.git" rev-parse -q --verify refs/heads/region >/dev/null || fail "rien n'a été poussé par git://"

@@ -9,33 +9,9 @@ export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}fast_unwind_on_malloc=0"
 S="$T/srv"; mkdir -p "$S"
 chmod 755 "$T" "$S"
 git init -q --bare "$S/region.git"
-ssh-keygen -q -t ed25519 -N '' -f "$S/host_key"
-ssh-keygen -q -t ed25519 -N '' -f "$S/client_key"
-cp "$S/client_key.pub" "$S/authorized_keys"
-port=$(free_port)
+sshd_start "$S"
+port=$SSHD_PORT
 user=$(id -un)
-[ -d /run/sshd ] || mkdir -p /run/sshd 2>/dev/null || sudo mkdir -p /run/sshd
-cat >"$S/sshd_config" <<CFG
-Port $port
-ListenAddress 127.0.0.1
-HostKey $S/host_key
-AuthorizedKeysFile $S/authorized_keys
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-PubkeyAuthentication yes
-UsePAM no
-StrictModes no
-PermitRootLogin prohibit-password
-PidFile $S/sshd.pid
-LogLevel ERROR
-CFG
-/usr/sbin/sshd -D -e -f "$S/sshd_config" 2>"$T/sshd.log" &
-pid=$!
-on_exit "kill $pid 2>/dev/null; wait $pid 2>/dev/null"
-wait_port "$port"
-printf '[127.0.0.1]:%s %s\n' "$port" "$(cut -d' ' -f1,2 "$S/host_key.pub")" >"$S/known_hosts"
-
-export CTSNODE_SSH_KEY="$S/client_key" CTSNODE_SSH_KNOWN_HOSTS="$S/known_hosts"
 export GIT_SSH_COMMAND="ssh -i $S/client_key -o UserKnownHostsFile=$S/known_hosts -o StrictHostKeyChecking=yes -o BatchMode=yes"
 url="ssh://$user@127.0.0.1:$port$S/region.git"
 CTS_SYNC_URL="$url" CTS_SYNC_SHORT=1 bash "$(dirname "$CTS_E2E_LIB")/t_sync.sh"
