@@ -180,32 +180,6 @@ int cli_dispatch(cli_ctx *c, const char *group, const cli_cmd *cmds, int argc, c
 	return cli_usage(c, "commande inconnue « %s »", argv[0]);
 }
 
-int cli_open_node(cli_ctx *c, cts_node **out)
-{
-	char *home = NULL;
-	int rc;
-
-	*out = NULL;
-	if ((rc = cts_node_home_resolve(&home, c->home_flag)) < 0)
-		return cli_fail(c, rc);
-	{
-		/* How long to wait for another ctsnode command on the same
-		 * node (CTSNODE_LOCK_TIMEOUT seconds, default 120). */
-		const char *w = getenv("CTSNODE_LOCK_TIMEOUT");
-		int wait_ms = w && *w ? atoi(w) * 1000 : 120 * 1000;
-		rc = cts_node_open_wait(out, home, wait_ms < 0 ? 0 : wait_ms);
-	}
-	free(home);
-	return rc < 0 ? cli_fail(c, rc) : 0;
-}
-
-int cli_resolve(cli_ctx *c, cts_node *n, cts_ref_kind kind, const char *ref, unsigned flags, char id_out[37])
-{
-	int rc = cts_resolve(n, kind, NULL, ref, flags, id_out);
-
-	return rc < 0 ? cli_fail(c, rc) : 0;
-}
-
 void cli_print_json(const json_t *v)
 {
 	char *s = json_dumps(v, JSON_INDENT(2) | JSON_ENCODE_ANY);

@@ -16,6 +16,7 @@
 #define CTS_CLI_H
 
 #include "change.h"
+#include "importer.h"
 #include "node.h"
 #include "resolve.h"
 
@@ -154,9 +155,14 @@ int cmd_region_pull(cli_ctx *c, int argc, char **argv);
 int cmd_report(cli_ctx *c, int argc, char **argv);
 int cmd_region_publish(cli_ctx *c, int argc, char **argv);
 int cmd_audit(cli_ctx *c, int argc, char **argv);
-int cmd_remote_settings(cli_ctx *c, int argc, char **argv);
+int cmd_remote(cli_ctx *c, int argc, char **argv);
 int cmd_ui(cli_ctx *c, int argc, char **argv);
 int cmd_export(cli_ctx *c, int argc, char **argv);
+
+/* An import's outcome in French (nothing with --json); 1 when one of
+ * its events (a JSON array of the importer) is a refusal. */
+int cli_print_import(cli_ctx *c, const cts_import_stats *st);
+int cli_has_refusal(const json_t *events);
 
 /* Progress on stderr when it is a terminal (long imports). */
 void cli_progress(size_t done, size_t total, void *ctx);
