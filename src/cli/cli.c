@@ -375,34 +375,6 @@ int cli_list(cli_ctx *c, int argc, char **argv, const cli_listing *l)
 	return EXIT_OK;
 }
 
-int cli_change(cli_ctx *c, cts_ref_kind kind, unsigned flags, const char *ref, cli_change_fn fn, void *arg)
-{
-	cts_change ch = { 0 };
-	cts_node *n;
-	char id[37];
-	int ec, rc;
-
-	if ((ec = cli_open_node(c, &n)) != 0)
-		return ec;
-	if ((ec = cli_resolve(c, n, kind, ref, flags, id)) != 0) {
-		cts_node_free(n);
-		return ec;
-	}
-	rc = fn(n, id, arg, &ch);
-	cts_node_free(n);
-	if (rc < 0)
-		return cli_fail(c, rc);
-	if (c->json) {
-		json_t *o = json_pack("{s:s, s:b, s:s?}", "id", id, "changed", ch.changed, "message", ch.line);
-		cli_print_json(o);
-		json_decref(o);
-	} else if (ch.line) {
-		printf("%s\n", ch.line);
-	}
-	cts_change_dispose(&ch);
-	return EXIT_OK;
-}
-
 int cli_progress_wanted(void)
 {
 	return isatty(STDERR_FILENO);

@@ -8,6 +8,8 @@
 #include "passphrase.h"
 #include "record.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -104,3 +106,91 @@ int cli_seal(cli_ctx *c, cts_node *n, int *sealed)
 	return rc < 0 ? cli_fail(c, rc) : 0;
 }
 
+int cli_run_on_node(cli_ctx *c, const char *pos, cli_body body, void *arg)
+{
+	cts_node *n;
+	int ec, rc;
+
+	if ((ec = cli_open_node(c, &n)) != 0)
+		return ec;
+	rc = body(c, n, pos, arg);
+	cts_node_free(n);
+	return rc < 0 ? cli_fail(c, rc) : rc;
+}
+
+int cli_run(cli_ctx *c, int argc, char **argv, const cli_spec *s, cli_body body, void *arg)
+{
+	char *pos[1] = { NULL };
+	int npos, ec;
+
+	if (cli_parse(c, argc, argv, s->opts, s->help, pos, s->pos_missing ? 1 : 0, &npos, &ec) < 0)
+		return ec;
+	if (s->pos_missing && npos != 1)
+		return cli_usage(c, "%s", s->pos_missing);
+	if (s->check && (ec = s->check(c, pos[0], arg)) != 0)
+		return ec;
+	return cli_run_on_node(c, pos[0], body, arg);
+}
+
+void cli_result(cli_ctx *c, json_t *o, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (c->json && o) {
+		cli_print_json(o);
+	} else if (!c->json && fmt) {
+		va_start(ap, fmt);
+		vprintf(fmt, ap);
+		va_end(ap);
+	}
+	json_decref(o);
+}
+
+typedef struct {
+	const cli_record *r;
+	cli_change_fn fn;
+	void *arg;
+} change_call;
+
+/* The record named, the change, its French line. */
+static int change_body(cli_ctx *c, cts_node *n, const char *ref, void *arg)
+{
+	const change_call *k = arg;
+	cts_change ch = { 0 };
+	char id[37];
+	int ec, rc;
+
+	if ((ec = cli_resolve(c, n, k->r->kind, ref, k->r->flags, id)) != 0)
+		return ec;
+	if ((rc = k->fn(n, id, k->arg, &ch)) < 0)
+		return rc;
+	cli_result(c, json_pack("{s:s, s:b, s:s?}", "id", id, "changed", ch.changed, "message", ch.line),
+		   ch.line ? "%s\n" : NULL, ch.line);
+	cts_change_dispose(&ch);
+	return EXIT_OK;
+}
+
+int cli_change(cli_ctx *c, int argc, char **argv, const cli_opt *opts, const char *help, const cli_record *r,
+	       cli_change_fn fn, void *arg)
+{
+	change_call k = { r, fn, arg };
+	const cli_spec s = { opts, help, r->missing, NULL };
+
+	return cli_run(c, argc, argv, &s, change_body, &k);
+}
+
+typedef struct {
+	cli_record_op op;
+} op_call;
+
+static int op_change(cts_node *n, const char *id, void *arg, cts_change *out)
+{
+	return ((op_call *)arg)->op(n, id, out);
+}
+
+int cli_change_op(cli_ctx *c, int argc, char **argv, const char *help, const cli_record *r, cli_record_op op)
+{
+	op_call k = { op };
+
+	return cli_change(c, argc, argv, NULL, help, r, op_change, &k);
+}
