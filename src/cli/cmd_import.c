@@ -53,31 +53,21 @@ static const char import_help[] =
 	"Les changesets en attente, retenus ou refusés sont gardés avec leur raison (ctsnode status).\n"
 	"Code de sortie 1 si un changeset est refusé.\n";
 
-int cmd_import(cli_ctx *c, int argc, char **argv)
+static int import_body(cli_ctx *c, cts_node *n, const char *dir, void *arg)
 {
 	cts_import_stats st = { 0 };
-	cts_node *n;
-	char *pos[1];
-	int npos, ec, rc, sealed;
+	int ec, rc, sealed;
 
-	if (cli_parse(c, argc, argv, NULL, import_help, pos, 1, &npos, &ec) < 0)
-		return ec;
-	if (npos != 1)
-		return cli_usage(c, "le dossier à importer est attendu");
-	if ((ec = cli_open_node(c, &n)) != 0)
-		return ec;
+	(void)arg;
 	/* Local edits are sealed first: their causal context is what we had
 	 * seen when they were made. */
-	if ((ec = cli_seal(c, n, &sealed)) != 0) {
-		cts_node_free(n);
+	if ((ec = cli_seal(c, n, &sealed)) != 0)
 		return ec;
-	}
 	if (cli_progress_wanted())
 		st.progress = cli_progress;
-	if ((rc = cts_import_dir(n, pos[0], &st)) < 0 || (rc = cts_import_process(n, &st)) < 0) {
+	if ((rc = cts_import_dir(n, dir, &st)) < 0 || (rc = cts_import_process(n, &st)) < 0) {
 		cts_import_stats_dispose(&st);
-		cts_node_free(n);
-		return cli_fail(c, rc);
+		return rc;
 	}
 	if (c->json) {
 		json_t *o = json_pack("{s:i, s:i, s:i, s:b, s:o}", "offered", st.offered, "accepted", st.accepted,
@@ -85,14 +75,18 @@ int cmd_import(cli_ctx *c, int argc, char **argv)
 				      st.events ? json_incref(st.events) : json_array());
 		json_object_set_new(o, "forks", json_integer(st.forks));
 		json_object_set_new(o, "fork_records", json_integer(st.evidence));
-		cli_print_json(o);
-		json_decref(o);
+		cli_result(c, o, NULL);
 	} else {
 		cli_print_import(c, &st);
 	}
 	ec = cli_has_refusal(st.events) ? EXIT_FINDINGS : EXIT_OK;
 	cts_import_stats_dispose(&st);
-	cts_node_free(n);
 	return ec;
 }
 
+int cmd_import(cli_ctx *c, int argc, char **argv)
+{
+	const cli_spec s = { NULL, import_help, "le dossier à importer est attendu", NULL };
+
+	return cli_run(c, argc, argv, &s, import_body, NULL);
+}

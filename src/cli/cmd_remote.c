@@ -30,45 +30,50 @@ static const char token_help[] =
 	"passe avant le fichier.\n"
 	"--forget efface le jeton enregistré.\n";
 
-static int token_run(cli_ctx *c, int argc, char **argv)
-{
-	const char *file = NULL;
-	int forget = 0;
-	const cli_opt opts[] = { { "file", OPT_STR, &file, 0 }, { "forget", OPT_FLAG, &forget, 0 }, { NULL, 0, NULL, 0 } };
-	cts_node *n;
-	char *pos[1], *dest;
-	int npos, ec, rc = 0;
+typedef struct {
+	const char *file;
+	int forget;
+} token_args;
 
-	if (cli_parse(c, argc, argv, opts, token_help, pos, 0, &npos, &ec) < 0)
-		return ec;
-	if (!file == !forget)
-		return cli_usage(c, "indiquez soit --file FICHIER, soit --forget");
-	if ((ec = cli_open_node(c, &n)) != 0)
-		return ec;
-	if (!(dest = cts_node_path(n, CTS_GITNET_TOKEN_FILE))) {
-		cts_node_free(n);
-		return cli_fail(c, cts_error_set(CTS_ENOMEM, "mémoire insuffisante"));
-	}
-	if (forget) {
+static int token_check(cli_ctx *c, const char *pos, void *arg)
+{
+	const token_args *a = arg;
+
+	(void)pos;
+	return !a->file == !a->forget ? cli_usage(c, "indiquez soit --file FICHIER, soit --forget") : 0;
+}
+
+static int token_body(cli_ctx *c, cts_node *n, const char *pos, void *arg)
+{
+	const token_args *a = arg;
+	char *dest;
+	int rc = 0;
+
+	(void)pos;
+	if (!(dest = cts_node_path(n, CTS_GITNET_TOKEN_FILE)))
+		return cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
+	if (a->forget) {
 		if (unlink(dest) != 0 && errno != ENOENT)
 			rc = cts_error_set(CTS_EIO, "%s : effacement impossible : %s", dest, strerror(errno));
 	} else {
-		rc = cts_gitnet_token_save(dest, file);
+		rc = cts_gitnet_token_save(dest, a->file);
 	}
 	free(dest);
-	cts_node_free(n);
 	if (rc < 0)
-		return cli_fail(c, rc);
-	if (c->json) {
-		json_t *o = json_pack("{s:b}", "token_saved", !forget);
-		cli_print_json(o);
-		json_decref(o);
-	} else if (forget) {
-		printf("Jeton effacé de ce poste.\n");
-	} else {
-		printf("Jeton enregistré pour le dépôt régional (il ne sera jamais affiché).\n");
-	}
+		return rc;
+	cli_result(c, json_pack("{s:b}", "token_saved", !a->forget),
+		   a->forget ? "Jeton effacé de ce poste.\n"
+			     : "Jeton enregistré pour le dépôt régional (il ne sera jamais affiché).\n");
 	return EXIT_OK;
+}
+
+static int token_run(cli_ctx *c, int argc, char **argv)
+{
+	token_args a = { 0 };
+	const cli_opt opts[] = { { "file", OPT_STR, &a.file, 0 }, { "forget", OPT_FLAG, &a.forget, 0 }, { NULL, 0, NULL, 0 } };
+	const cli_spec s = { opts, token_help, NULL, token_check };
+
+	return cli_run(c, argc, argv, &s, token_body, &a);
 }
 
 /* Where the token comes from: "environnement", "fichier" or NULL. */
@@ -82,46 +87,52 @@ static const char *token_source(const char *path)
 	return lstat(path, &sb) == 0 ? path : NULL;
 }
 
-static int show_run(cli_ctx *c, int argc, char **argv)
+static void print_settings(cts_node *n, const char *proxy, const char *via, const char *tok, const char *ca)
 {
-	cts_node *n;
-	char *pos[1], *path, *proxy = NULL, buf[700];
-	const char *ca = getenv("CTSNODE_CA_FILE"), *tok, *via;
-	int npos, ec, rc;
+	printf("Dépôt régional : %s\n", n->remote ? n->remote : "aucun (ctsnode sync --remote URL)");
+	printf("Proxy : %s%s\n", via ? via : "aucun",
+	       !proxy || strcmp(proxy, "auto") == 0 ? " (celui de l'environnement : https_proxy, no_proxy)"
+	       : strcmp(proxy, "direct") == 0       ? " (connexion directe retenue)"
+						    : " (retenu pour ce poste)");
+	printf("Jeton : %s\n", tok ? tok : "aucun (ctsnode remote token --file FICHIER)");
+	printf("Autorités de certification : magasin du système%s%s\n", ca && *ca ? " et " : "", ca && *ca ? ca : "");
+	printf("Délai sans réponse : %d s\n", cts_gitnet_timeout_seconds());
+}
 
-	if (cli_parse(c, argc, argv, NULL, show_help, pos, 0, &npos, &ec) < 0)
-		return ec;
-	if ((ec = cli_open_node(c, &n)) != 0)
-		return ec;
+static int show_body(cli_ctx *c, cts_node *n, const char *pos, void *arg)
+{
+	char *path, *proxy = NULL, buf[700];
+	const char *ca = getenv("CTSNODE_CA_FILE"), *tok, *via;
+	int rc;
+
+	(void)pos;
+	(void)arg;
 	path = cts_node_path(n, CTS_GITNET_TOKEN_FILE);
 	rc = path ? cts_node_proxy(n, &proxy) : cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
 	if (rc < 0) {
 		free(path);
-		cts_node_free(n);
-		return cli_fail(c, rc);
+		return rc;
 	}
 	tok = token_source(path);
 	via = cts_gitnet_proxy_describe(proxy, n->remote, buf, sizeof(buf));
-	if (c->json) {
-		json_t *o = json_pack("{s:s?, s:s?, s:s?, s:s?, s:s?, s:i}", "remote", n->remote, "proxy_setting", proxy,
-				      "proxy", via, "token", tok, "ca_file", ca && *ca ? ca : NULL, "timeout_s",
-				      cts_gitnet_timeout_seconds());
-		cli_print_json(o);
-		json_decref(o);
-	} else {
-		printf("Dépôt régional : %s\n", n->remote ? n->remote : "aucun (ctsnode sync --remote URL)");
-		printf("Proxy : %s%s\n", via ? via : "aucun",
-		       !proxy || strcmp(proxy, "auto") == 0 ? " (celui de l'environnement : https_proxy, no_proxy)"
-		       : strcmp(proxy, "direct") == 0       ? " (connexion directe retenue)"
-							    : " (retenu pour ce poste)");
-		printf("Jeton : %s\n", tok ? tok : "aucun (ctsnode remote token --file FICHIER)");
-		printf("Autorités de certification : magasin du système%s%s\n", ca && *ca ? " et " : "", ca && *ca ? ca : "");
-		printf("Délai sans réponse : %d s\n", cts_gitnet_timeout_seconds());
-	}
+	if (c->json)
+		cli_result(c,
+			   json_pack("{s:s?, s:s?, s:s?, s:s?, s:s?, s:i}", "remote", n->remote, "proxy_setting", proxy,
+				     "proxy", via, "token", tok, "ca_file", ca && *ca ? ca : NULL, "timeout_s",
+				     cts_gitnet_timeout_seconds()),
+			   NULL);
+	else
+		print_settings(n, proxy, via, tok, ca);
 	free(proxy);
 	free(path);
-	cts_node_free(n);
 	return EXIT_OK;
+}
+
+static int show_run(cli_ctx *c, int argc, char **argv)
+{
+	const cli_spec s = { NULL, show_help, NULL, NULL };
+
+	return cli_run(c, argc, argv, &s, show_body, NULL);
 }
 
 int cmd_remote(cli_ctx *c, int argc, char **argv)
