@@ -200,9 +200,7 @@ const char *cli_str(const json_t *o, const char *key)
 
 void cli_cell_code(char *cell, const char *const *codes, const char *const *labels, const char *code)
 {
-	int i = cts_code_index(codes, code);
-
-	snprintf(cell, CLI_CELL, "%s", i >= 0 ? labels[i] : code ? code : "");
+	snprintf(cell, CLI_CELL, "%s", cts_code_label(codes, labels, code));
 }
 
 void cli_cell_date(char *cell, const char *iso)

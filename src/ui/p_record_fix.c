@@ -221,42 +221,28 @@ static void do_status(ui_req *r, const kind *k, int withdraw)
 	json_decref(o);
 }
 
-void ui_page_opinion_withdraw(ui_req *r)
+/* The kind of record and the action a withdraw/restore address names
+ * ("/avis/ID/retirer", "/contributions/ID/retablir"). */
+static const kind *status_route(const ui_req *r, int *withdraw)
 {
-	confirm_page(r, &opinion, 1);
+	size_t len = strlen(r->path), base = strlen(opinion.base);
+
+	*withdraw = len >= 8 && strcmp(r->path + len - 8, "/retirer") == 0;
+	return strncmp(r->path, opinion.base, base) == 0 && r->path[base] == '/' ? &opinion : &contribution;
 }
 
-void ui_post_opinion_withdraw(ui_req *r)
+void ui_page_record_status(ui_req *r)
 {
-	do_status(r, &opinion, 1);
+	int withdraw;
+	const kind *k = status_route(r, &withdraw);
+
+	confirm_page(r, k, withdraw);
 }
 
-void ui_page_opinion_restore(ui_req *r)
+void ui_post_record_status(ui_req *r)
 {
-	confirm_page(r, &opinion, 0);
-}
+	int withdraw;
+	const kind *k = status_route(r, &withdraw);
 
-void ui_post_opinion_restore(ui_req *r)
-{
-	do_status(r, &opinion, 0);
-}
-
-void ui_page_contribution_withdraw(ui_req *r)
-{
-	confirm_page(r, &contribution, 1);
-}
-
-void ui_post_contribution_withdraw(ui_req *r)
-{
-	do_status(r, &contribution, 1);
-}
-
-void ui_page_contribution_restore(ui_req *r)
-{
-	confirm_page(r, &contribution, 0);
-}
-
-void ui_post_contribution_restore(ui_req *r)
-{
-	do_status(r, &contribution, 0);
+	do_status(r, k, withdraw);
 }

@@ -515,36 +515,29 @@ void ui_checkbox(ui_req *r, const ui_fs *fs, const char *name, const char *label
 
 /* ---- labels ---- */
 
-static const char *label_of(const char *const *codes, const char *const *labels, const char *code)
-{
-	int i = code ? cts_code_index(codes, code) : -1;
-
-	return i >= 0 ? labels[i] : code ? code : "";
-}
-
 const char *ui_college_label(const char *code)
 {
-	return label_of(cts_attendance_colleges, cts_attendance_college_labels, code);
+	return cts_code_label(cts_attendance_colleges, cts_attendance_college_labels, code);
 }
 
 const char *ui_body_label(const char *code)
 {
-	return label_of(cts_bodies, cts_body_labels, code);
+	return cts_code_label(cts_bodies, cts_body_labels, code);
 }
 
 const char *ui_meeting_status_label(const char *code)
 {
-	return label_of(cts_meeting_statuses, cts_meeting_status_labels, code);
+	return cts_code_label(cts_meeting_statuses, cts_meeting_status_labels, code);
 }
 
 const char *ui_attendance_label(const char *code)
 {
-	return label_of(cts_attendance_statuses, cts_attendance_status_labels, code);
+	return cts_code_label(cts_attendance_statuses, cts_attendance_status_labels, code);
 }
 
 const char *ui_outcome_label(const char *code)
 {
-	return label_of(cts_outcomes, cts_outcome_labels, code);
+	return cts_code_label(cts_outcomes, cts_outcome_labels, code);
 }
 
 const char *ui_date_fr(const char *iso, char buf[11])
