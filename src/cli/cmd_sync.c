@@ -161,80 +161,105 @@ static void print_summary(cli_ctx *c, const cts_node *n, const cts_sync_result *
 		printf("Constats enregistrés comme incidents : voir ctsnode status.\n");
 }
 
-static int run(cli_ctx *c, int argc, char **argv, int region)
-{
-	const char *url = NULL, *proxy = NULL;
-	const cli_opt opts[] = { { "remote", OPT_STR, &url, 0 }, { "proxy", OPT_STR, &proxy, 0 }, { NULL, 0, NULL, 0 } };
-	cts_sync_result r = { 0 };
-	cts_node *n;
-	struct cts_key *key = NULL;
-	char *pos[1];
-	int npos, ec, rc, sealed = 0, is_revoked = 0; /* or not enrolled: exit 1 */
-	int64_t revoked = -1;
+typedef struct {
+	const char *url, *proxy;
+	int region; /* region pull */
+} sync_args;
 
-	if (cli_parse(c, argc, argv, opts, region ? pull_help : sync_help, pos, 0, &npos, &ec) < 0)
-		return ec;
-	if ((url && cts_gitnet_url_check(url) < 0) || (proxy && (!*proxy || cts_gitnet_proxy_check(proxy) < 0)))
+static int sync_check(cli_ctx *c, const char *pos, void *arg)
+{
+	const sync_args *a = arg;
+
+	(void)pos;
+	if ((a->url && cts_gitnet_url_check(a->url) < 0) ||
+	    (a->proxy && (!*a->proxy || cts_gitnet_proxy_check(a->proxy) < 0)))
 		return cli_usage(c, "%s", *cts_error_message() ? cts_error_message() : "--proxy attend une adresse");
-	if ((ec = cli_open_node(c, &n)) != 0)
-		return ec;
-	if (proxy && (rc = cts_node_set_proxy(n, proxy)) < 0) {
-		cts_node_free(n);
+	return 0;
+}
+
+/* The result as JSON; 1 when this device is revoked or not enrolled. */
+static int print_json(cli_ctx *c, cts_node *n, const cts_sync_result *r, int rc, int sealed)
+{
+	int is_revoked = 0;
+	json_t *o = json_pack("{s:b, s:i, s:i, s:b, s:b, s:i, s:i, s:i, s:o, s:o, s:o}", "ok", rc == 0, "sealed", sealed,
+			      "committed", r->committed, "pushed", r->pushed, "queued_push", r->queued, "checkpointed",
+			      r->checkpointed, "accepted", r->import.accepted, "duplicates", r->import.duplicates,
+			      "events", r->import.events ? json_incref(r->import.events) : json_array(),
+			      "findings", r->findings ? json_incref(r->findings) : json_array(),
+			      "blocked", r->blocked ? json_incref(r->blocked) : json_array());
+
+	json_object_set_new(o, "forks", json_integer(r->import.forks));
+	json_object_set_new(o, "fork_records", json_integer(r->import.evidence));
+	if (rc < 0)
+		json_object_set_new(o, "error", json_string(cts_error_message()));
+	if (rc == 0)
+		is_revoked = print_revoked(c, n, o);
+	if (rc == 0 && not_enrolled(n)) {
+		json_object_set_new(o, "enrolled", json_false());
+		is_revoked = 1;
+	}
+	cli_result(c, o, NULL);
+	return is_revoked;
+}
+
+/* Seal (unless this device is known to be revoked: it would be ignored),
+ * then the exchange. 0 or an exit code, else rc_out is the sync's. */
+static int exchange(cli_ctx *c, cts_node *n, const sync_args *a, cts_sync_result *r, int *sealed, int *rc_out)
+{
+	struct cts_key *key = NULL;
+	int64_t revoked = -1;
+	int ec, rc;
+
+	if (a->proxy && (rc = cts_node_set_proxy(n, a->proxy)) < 0)
 		return cli_fail(c, rc);
-	}
-	/* A device known to be revoked seals nothing more: it would be ignored. */
-	if ((rc = cts_region_self_revocation(n, &revoked, NULL, 0)) < 0) {
-		ec = cli_fail(c, rc);
-		cts_node_free(n);
+	if ((rc = cts_region_self_revocation(n, &revoked, NULL, 0)) < 0)
+		return cli_fail(c, rc);
+	if ((revoked < 0 && (ec = cli_seal(c, n, sealed)) != 0) || (ec = cli_load_key(c, n, &key)) != 0)
 		return ec;
-	}
-	if ((revoked < 0 && (ec = cli_seal(c, n, &sealed)) != 0) || (ec = cli_load_key(c, n, &key)) != 0) {
-		cts_node_free(n);
-		return ec;
-	}
 	if (cli_progress_wanted())
-		r.import.progress = cli_progress;
-	rc = region ? cts_sync_region_pull(n, key, url, &r) : cts_sync_node(n, key, url, &r);
+		r->import.progress = cli_progress;
+	*rc_out = a->region ? cts_sync_region_pull(n, key, a->url, r) : cts_sync_node(n, key, a->url, r);
 	cts_key_free(key);
+	return 0;
+}
+
+static int sync_body(cli_ctx *c, cts_node *n, const char *pos, void *arg)
+{
+	cts_sync_result r = { 0 };
+	int ec, rc = 0, sealed = 0, is_revoked = 0; /* or not enrolled: exit 1 */
+
+	(void)pos;
+	if ((ec = exchange(c, n, arg, &r, &sealed, &rc)) != 0)
+		return ec;
 	if (c->json) {
-		json_t *o = json_pack("{s:b, s:i, s:i, s:b, s:b, s:i, s:i, s:i, s:o, s:o, s:o}", "ok", rc == 0, "sealed", sealed,
-				      "committed", r.committed, "pushed", r.pushed, "queued_push", r.queued, "checkpointed",
-				      r.checkpointed, "accepted", r.import.accepted, "duplicates", r.import.duplicates,
-				      "events", r.import.events ? json_incref(r.import.events) : json_array(),
-				      "findings", r.findings ? json_incref(r.findings) : json_array(),
-				      "blocked", r.blocked ? json_incref(r.blocked) : json_array());
-		json_object_set_new(o, "forks", json_integer(r.import.forks));
-		json_object_set_new(o, "fork_records", json_integer(r.import.evidence));
-		if (rc < 0)
-			json_object_set_new(o, "error", json_string(cts_error_message()));
-		if (rc == 0)
-			is_revoked = print_revoked(c, n, o);
-		if (rc == 0 && not_enrolled(n)) {
-			json_object_set_new(o, "enrolled", json_false());
-			is_revoked = 1;
-		}
-		cli_print_json(o);
-		json_decref(o);
+		is_revoked = print_json(c, n, &r, rc, sealed);
 	} else {
 		print_summary(c, n, &r, rc, sealed);
 		if (rc == 0)
 			is_revoked = print_revoked(c, n, NULL) || not_enrolled(n);
 	}
-	cts_node_free(n);
-	if (rc < 0) {
-		if (rc == CTS_ENET && !c->json) {
-			printf("Envoi en attente : %s\n", cts_error_message());
-			cts_sync_result_dispose(&r);
-			return EXIT_QUEUED;
-		}
-		cts_sync_result_dispose(&r);
-		return cli_fail(c, rc);
+	if (rc == CTS_ENET && !c->json) {
+		printf("Envoi en attente : %s\n", cts_error_message());
+		ec = EXIT_QUEUED;
+	} else if (rc < 0) {
+		ec = rc;
+	} else {
+		ec = (is_revoked || cli_has_refusal(r.import.events) || json_array_size(r.findings) > 0 ||
+		      json_array_size(r.blocked) > 0)
+			     ? EXIT_FINDINGS
+			     : EXIT_OK;
 	}
-	ec = (is_revoked || cli_has_refusal(r.import.events) || json_array_size(r.findings) > 0 || json_array_size(r.blocked) > 0)
-		     ? EXIT_FINDINGS
-		     : EXIT_OK;
 	cts_sync_result_dispose(&r);
 	return ec;
+}
+
+static int run(cli_ctx *c, int argc, char **argv, int region)
+{
+	sync_args a = { .region = region };
+	const cli_opt opts[] = { { "remote", OPT_STR, &a.url, 0 }, { "proxy", OPT_STR, &a.proxy, 0 }, { NULL, 0, NULL, 0 } };
+	const cli_spec s = { opts, region ? pull_help : sync_help, NULL, sync_check };
+
+	return cli_run(c, argc, argv, &s, sync_body, &a);
 }
 
 int cmd_sync(cli_ctx *c, int argc, char **argv)

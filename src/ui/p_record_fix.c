@@ -48,22 +48,10 @@ void ui_record_status_link(ui_req *r, const char *base, const json_t *rec, const
 /* The record of the route (new reference), the node open; NULL after a failure page. */
 static json_t *load(ui_req *r, const kind *k)
 {
-	json_t *list = NULL, *o;
-	int rc;
+	const ui_record_kind rk = { k->list, k->what, "Introuvable", "Cette adresse ne désigne pas un enregistrement.",
+				    "Cet enregistrement n'existe pas dans ce territoire." };
 
-	if (!cts_valid_uuid(r->param)) {
-		ui_error_page(r, 404, "Introuvable", "Cette adresse ne désigne pas un enregistrement.");
-		return NULL;
-	}
-	if ((rc = ui_open(r)) < 0 || (rc = k->list(r->node, r->node->territory, &list)) < 0) {
-		ui_fail_page(r, rc, k->what);
-		return NULL;
-	}
-	o = json_incref((json_t *)ui_find(list, "id", r->param));
-	json_decref(list);
-	if (!o)
-		ui_error_page(r, 404, "Introuvable", "Cet enregistrement n'existe pas dans ce territoire.");
-	return o;
+	return ui_load_record(r, &rk);
 }
 
 static void done(ui_req *r, const kind *k, const cts_change *ch, const char *dflt)

@@ -60,8 +60,9 @@ static void record_list_page(ui_req *r, const record_page *p)
 	size_t i;
 	int rc;
 
-	if ((rc = ui_open(r)) < 0 || (rc = p->list(r->node, r->node->territory, &list)) < 0 ||
-	    (rc = p->refs(r->node, &refs)) < 0) {
+	if (ui_open_list(r, p->list, p->title, &list) < 0)
+		return;
+	if ((rc = p->refs(r->node, &refs)) < 0) {
 		json_decref(list);
 		ui_fail_page(r, rc, p->title);
 		return;

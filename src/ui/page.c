@@ -513,6 +513,34 @@ void ui_checkbox(ui_req *r, const ui_fs *fs, const char *name, const char *label
 	H("</div>");
 }
 
+int ui_open_list(ui_req *r, ui_list_fn list, const char *title, json_t **out)
+{
+	int rc;
+
+	if ((rc = ui_open(r)) < 0 || (rc = list(r->node, r->node->territory, out)) < 0) {
+		ui_fail_page(r, rc, title);
+		return -1;
+	}
+	return 0;
+}
+
+json_t *ui_load_record(ui_req *r, const ui_record_kind *k)
+{
+	json_t *list = NULL, *o;
+
+	if (!cts_valid_uuid(r->param)) {
+		ui_error_page(r, 404, k->absent, k->not_an_id);
+		return NULL;
+	}
+	if (ui_open_list(r, k->list, k->title, &list) < 0)
+		return NULL;
+	o = json_incref((json_t *)ui_find(list, "id", r->param));
+	json_decref(list);
+	if (!o)
+		ui_error_page(r, 404, k->absent, k->missing);
+	return o;
+}
+
 /* ---- labels ---- */
 
 const char *ui_college_label(const char *code)
