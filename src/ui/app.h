@@ -300,16 +300,16 @@ void ui_post_sheet_drop(ui_req *r);
 void ui_page_opinions(ui_req *r);
 void ui_page_opinion_new(ui_req *r);
 void ui_post_opinion_add(ui_req *r);
-void ui_page_opinion_edit(ui_req *r);
 void ui_post_opinion_update(ui_req *r);
 void ui_page_contributions(ui_req *r);
 void ui_page_contribution_new(ui_req *r);
 void ui_post_contribution_add(ui_req *r);
-void ui_page_contribution_edit(ui_req *r);
 void ui_post_contribution_update(ui_req *r);
 /* Withdraw or restore an opinion or a contribution (the address says
  * which): the confirmation page, then the change. */
 void ui_page_record_status(ui_req *r);
+/* The edit page of an opinion or a contribution (the address says which). */
+void ui_page_record_edit(ui_req *r);
 void ui_post_record_status(ui_req *r);
 void ui_page_members_removed(ui_req *r);
 void ui_post_member_restore(ui_req *r);

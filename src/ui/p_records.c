@@ -50,7 +50,8 @@ typedef struct {
 	const char *title, *nav, *add_href, *add_label, *none;
 	int (*list)(cts_node *n, const char *territory, json_t **out);
 	int (*refs)(cts_node *n, json_t **out);
-	void (*head)(ui_req *r, size_t count);
+	const char *caption;      /* after the count: "contribution(s), par thème" */
+	const char *const *cols;  /* column headers, NULL-terminated (then the actions) */
 	void (*row)(ui_req *r, const json_t *rec, const json_t *refs);
 } record_page;
 
@@ -72,7 +73,10 @@ static void record_list_page(ui_req *r, const record_page *p)
 	if (!json_array_size(list)) {
 		H("<p>%s</p>", p->none);
 	} else {
-		p->head(r, json_array_size(list));
+		H("<table><caption>%zu %s</caption><thead><tr>", json_array_size(list), p->caption);
+		for (const char *const *h = p->cols; *h; h++)
+			H("<th scope=\"col\">%s</th>", *h);
+		H("<th scope=\"col\"><span class=\"visually-hidden\">Actions</span></th></tr></thead><tbody>");
 		json_array_foreach(list, i, o)
 			p->row(r, o, refs);
 		H("</tbody></table>");
@@ -87,15 +91,6 @@ static void record_list_page(ui_req *r, const record_page *p)
 static int territory_meetings(cts_node *n, json_t **out)
 {
 	return cts_meeting_list(n, n->territory, out);
-}
-
-static void opinion_head(ui_req *r, size_t count)
-{
-	H("<table><caption>%zu avis rendu(s), par date de réunion</caption><thead><tr><th scope=\"col\">Réunion</th>"
-	  "<th scope=\"col\">Objet</th><th scope=\"col\">Sens</th><th scope=\"col\">Pour</th><th scope=\"col\">Contre</th>"
-	  "<th scope=\"col\">Abstentions</th><th scope=\"col\">État</th>"
-	  "<th scope=\"col\"><span class=\"visually-hidden\">Actions</span></th></tr></thead><tbody>",
-	  count);
 }
 
 static void opinion_row(ui_req *r, const json_t *o, const json_t *meetings)
@@ -116,8 +111,10 @@ static void opinion_row(ui_req *r, const json_t *o, const json_t *meetings)
 
 void ui_page_opinions(ui_req *r)
 {
+	static const char *const cols[] = { "Réunion", "Objet", "Sens", "Pour", "Contre", "Abstentions", "État", NULL };
 	static const record_page p = { "Avis", "opinions", "/avis/nouveau", "Enregistrer un avis", "Aucun avis enregistré.",
-				       cts_opinion_list, territory_meetings, opinion_head, opinion_row };
+				       cts_opinion_list, territory_meetings, "avis rendu(s), par date de réunion", cols,
+				       opinion_row };
 
 	record_list_page(r, &p);
 }
@@ -223,15 +220,6 @@ void ui_post_opinion_add(ui_req *r)
 
 /* ---- Contributions ---- */
 
-static void contribution_head(ui_req *r, size_t count)
-{
-	H("<table><caption>%zu contribution(s), par thème</caption><thead><tr><th scope=\"col\">Thème</th>"
-	  "<th scope=\"col\">Titre</th><th scope=\"col\">Texte</th><th scope=\"col\">Réunion</th>"
-	  "<th scope=\"col\">Reçue le</th><th scope=\"col\">État</th>"
-	  "<th scope=\"col\"><span class=\"visually-hidden\">Actions</span></th></tr></thead><tbody>",
-	  count);
-}
-
 static void contribution_row(ui_req *r, const json_t *c, const json_t *themes)
 {
 	const json_t *t = ui_find(themes, "code", ui_str(c, "theme"));
@@ -253,9 +241,11 @@ static void contribution_row(ui_req *r, const json_t *c, const json_t *themes)
 
 void ui_page_contributions(ui_req *r)
 {
+	static const char *const cols[] = { "Thème", "Titre", "Texte", "Réunion", "Reçue le", "État", NULL };
 	static const record_page p = { "Contributions", "contributions", "/contributions/nouvelle",
 				       "Enregistrer une contribution", "Aucune contribution enregistrée.",
-				       cts_contribution_list, cts_theme_list, contribution_head, contribution_row };
+				       cts_contribution_list, cts_theme_list, "contribution(s), par thème", cols,
+				       contribution_row };
 
 	record_list_page(r, &p);
 }
