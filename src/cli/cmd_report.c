@@ -3,8 +3,11 @@
 
 #include "error.h"
 #include "report.h"
+#include "strbuf.h"
 #include "sync.h"
 
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -85,13 +88,28 @@ static int report_opts(cli_ctx *c, int argc, char **argv, const char *help, cts_
 	return 0;
 }
 
+/* The report goes out as it is computed (cts_report_write). */
+static int to_stdout(void *ctx, const char *buf, size_t len)
+{
+	(void)ctx;
+	if (fwrite(buf, 1, len, stdout) != len)
+		return cts_error_set(CTS_EIO, "écriture du rapport impossible (%s)", strerror(errno));
+	return 0;
+}
+
+static int to_strbuf(void *ctx, const char *buf, size_t len)
+{
+	cts_strbuf_addn(ctx, buf, len);
+	return 0;
+}
+
 int cmd_report(cli_ctx *c, int argc, char **argv)
 {
 	cts_report_params p = { .quorum_num = 1, .quorum_den = 2 };
 	const char *format = NULL, *output = NULL;
 	char from[11], to[11], *text = NULL;
 	size_t len = 0;
-	json_t *rep = NULL;
+	cts_strbuf b = { 0 };
 	cts_node *n;
 	int ec, rc;
 
@@ -101,14 +119,12 @@ int cmd_report(cli_ctx *c, int argc, char **argv)
 		return ec;
 	if (!p.territory && n->role == CTS_ROLE_TERRITORY)
 		p.territory = n->territory;
-	rc = cts_report_build(n, &p, &rep);
-	if (rc == 0)
-		rc = cts_report_render(rep, (cts_report_format)cts_report_format_parse(format), &text, &len);
-	if (rc == 0 && output)
+	/* Written to the file once whole (atomic replace); to stdout as computed. */
+	rc = cts_report_write(n, &p, (cts_report_format)cts_report_format_parse(format), output ? to_strbuf : to_stdout,
+			      &b);
+	if (rc == 0 && output && (rc = cts_strbuf_take(&b, &text, &len)) == 0)
 		rc = cts_write_file_atomic(output, text, len, 0644);
-	else if (rc == 0)
-		fwrite(text, 1, len, stdout);
-	json_decref(rep);
+	cts_strbuf_dispose(&b);
 	free(text);
 	cts_node_free(n);
 	if (rc < 0)
