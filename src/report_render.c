@@ -40,73 +40,57 @@ static const char *label(const char *const *codes, const char *const *labels, co
 	return i >= 0 ? labels[i] : code;
 }
 
+static const char *const outcomes[] = { "favorable", "defavorable", "reserve", NULL };
+static const char *const outcome_labels[] = { "favorable", "défavorable", "réservé" };
+
 static const char *outcome_label(const char *o)
 {
-	if (strcmp(o, "favorable") == 0)
-		return "favorable";
-	if (strcmp(o, "defavorable") == 0)
-		return "défavorable";
-	if (strcmp(o, "reserve") == 0)
-		return "réservé";
-	return o;
+	return label(outcomes, outcome_labels, o);
 }
+
+static const char *const check_kinds[] = { "votes_exceed_present", "meeting_without_attendance",
+					   "opinion_without_quorum", "member_past_mandate", "unknown_theme",
+					   "outcome_contradicts_votes", NULL };
+static const char *const check_labels[] = { "Votes supérieurs aux présents", "Réunion sans feuille de présence",
+					    "Avis rendu sans quorum", "Membre siégeant après la fin de son mandat",
+					    "Contribution au thème inconnu", "Sens de l'avis contraire aux votes" };
 
 static const char *check_label(const char *kind)
 {
-	if (strcmp(kind, "votes_exceed_present") == 0)
-		return "Votes supérieurs aux présents";
-	if (strcmp(kind, "meeting_without_attendance") == 0)
-		return "Réunion sans feuille de présence";
-	if (strcmp(kind, "opinion_without_quorum") == 0)
-		return "Avis rendu sans quorum";
-	if (strcmp(kind, "member_past_mandate") == 0)
-		return "Membre siégeant après la fin de son mandat";
-	if (strcmp(kind, "unknown_theme") == 0)
-		return "Contribution au thème inconnu";
-	if (strcmp(kind, "outcome_contradicts_votes") == 0)
-		return "Sens de l'avis contraire aux votes";
-	return kind;
+	return label(check_kinds, check_labels, kind);
 }
 
 /* ---- escaping ---- */
 
-/* The escapers copy the runs of plain characters in one piece. */
+static void md_escape(cts_strbuf *b, char c)
+{
+	char esc[2] = { '\\', c };
+
+	if (c == '\n' || c == '\r')
+		cts_strbuf_addn(b, " ", 1);
+	else
+		cts_strbuf_addn(b, esc, 2);
+}
+
 static void md_text(cts_strbuf *b, const char *s)
 {
-	while (*s) {
-		size_t run = strcspn(s, "|\\*_`<\n\r");
-		if (run)
-			cts_strbuf_addn(b, s, run);
-		s += run;
-		if (!*s)
-			break;
-		if (*s == '\n' || *s == '\r') {
-			cts_strbuf_addn(b, " ", 1);
-		} else {
-			char esc[2] = { '\\', *s };
-			cts_strbuf_addn(b, esc, 2);
-		}
-		s++;
+	cts_out_escaped(b, s, "|\\*_`<\n\r", md_escape);
+}
+
+static void html_escape(cts_strbuf *b, char c)
+{
+	switch (c) {
+	case '<': cts_strbuf_add(b, "&lt;"); break;
+	case '>': cts_strbuf_add(b, "&gt;"); break;
+	case '&': cts_strbuf_add(b, "&amp;"); break;
+	case '"': cts_strbuf_add(b, "&quot;"); break;
+	default: cts_strbuf_add(b, "&#39;"); break;
 	}
 }
 
 static void html_text(cts_strbuf *b, const char *s)
 {
-	while (*s) {
-		size_t run = strcspn(s, "<>&\"'");
-		if (run)
-			cts_strbuf_addn(b, s, run);
-		s += run;
-		switch (*s) {
-		case '\0': return;
-		case '<': cts_strbuf_add(b, "&lt;"); break;
-		case '>': cts_strbuf_add(b, "&gt;"); break;
-		case '&': cts_strbuf_add(b, "&amp;"); break;
-		case '"': cts_strbuf_add(b, "&quot;"); break;
-		default: cts_strbuf_add(b, "&#39;"); break;
-		}
-		s++;
-	}
+	cts_out_escaped(b, s, "<>&\"'", html_escape);
 }
 
 /* What follows the title of an approved meeting. */
@@ -241,33 +225,19 @@ static void md_opinion(cts_strbuf *b, const json_t *t, const json_t *m)
 			outcome_label(gets_(m, "outcome")));
 }
 
-static void md_territory(rep_out *o, const rep_terr *r)
+static void md_heading(cts_strbuf *b, const json_t *t)
 {
-	cts_strbuf *b = rep_out_buf(o, REP_SP_TERR);
-	const json_t *t = r->t, *m;
-	size_t j;
-
 	cts_strbuf_add(b, "## Territoire : ");
 	md_text(b, gets_(t, "name"));
 	cts_strbuf_addf(b, " (%s)\n\n", gets_(t, "code"));
 	md_scope(b, t, 0);
-	table(o, REP_SP_TERR, r, r->meetings,
-	      "| Date | Instance | Titre | Convoqués | Présents | Excusés | Absents | Invités | Quorum |\n"
-	      "|---|---|---|---:|---:|---:|---:|---:|---|\n",
-	      md_meeting, "\n");
-	if (has_uncounted(t)) {
-		cts_strbuf_add(b, "Réunions non comptées :\n\n");
-		for (size_t u = 0; u < 2; u++)
-			json_array_foreach(json_object_get(t, uncounted[u].key), j, m) {
-				cts_strbuf_addf(b, "- %s, %s : ", gets_(m, "date"), label(cts_bodies, cts_body_labels, gets_(m, "body")));
-				md_text(b, gets_(m, "title"));
-				cts_strbuf_addf(b, " (%s)\n", uncounted[u].label);
-			}
-		cts_strbuf_add(b, "\n");
-	}
-	table(o, REP_SP_TERR, r, r->opinions,
-	      "| Date | Avis | Pour | Contre | Abstentions | Sens |\n|---|---|---:|---:|---:|---|\n", md_opinion, "\n");
-	rep_out_flush(o, REP_SP_TERR);
+}
+
+static void md_uncounted(cts_strbuf *b, const json_t *m, const char *status)
+{
+	cts_strbuf_addf(b, "- %s, %s : ", gets_(m, "date"), label(cts_bodies, cts_body_labels, gets_(m, "body")));
+	md_text(b, gets_(m, "title"));
+	cts_strbuf_addf(b, " (%s)\n", status);
 }
 
 static void md_check(cts_strbuf *b, const json_t *c)
@@ -441,38 +411,64 @@ static void html_opinion(cts_strbuf *b, const json_t *t, const json_t *m)
 			outcome_label(gets_(m, "outcome")));
 }
 
-static void html_territory(rep_out *o, const rep_terr *r)
+static void html_heading(cts_strbuf *b, const json_t *t)
 {
-	cts_strbuf *b = rep_out_buf(o, REP_SP_TERR);
-	const json_t *t = r->t, *m;
-	size_t j;
-
 	cts_strbuf_add(b, "<h2>Territoire : ");
 	html_text(b, gets_(t, "name"));
 	cts_strbuf_add(b, "</h2>\n");
 	html_scope(b, t, 0);
-	table(o, REP_SP_TERR, r, r->meetings,
-	      "<table><thead><tr><th>Date</th><th>Instance</th><th>Titre</th><th>Convoqués</th>"
-	      "<th>Présents</th><th>Excusés</th><th>Absents</th><th>Invités</th><th>Quorum</th></tr></thead><tbody>",
-	      html_meeting, "</tbody></table>\n");
-	if (has_uncounted(t)) {
-		cts_strbuf_add(b, "<p>Réunions non comptées :</p><ul>");
+}
+
+static void html_uncounted(cts_strbuf *b, const json_t *m, const char *status)
+{
+	cts_strbuf_add(b, "<li>");
+	html_text(b, gets_(m, "date"));
+	cts_strbuf_add(b, ", ");
+	html_text(b, label(cts_bodies, cts_body_labels, gets_(m, "body")));
+	cts_strbuf_add(b, " : ");
+	html_text(b, gets_(m, "title"));
+	cts_strbuf_addf(b, " (%s)</li>", status);
+}
+
+/* A territory's section in Markdown or HTML. */
+static const struct tfmt {
+	void (*heading)(cts_strbuf *b, const json_t *t);
+	const char *meetings_head, *opinions_head, *table_end;
+	void (*meeting)(cts_strbuf *b, const json_t *t, const json_t *m);
+	void (*opinion)(cts_strbuf *b, const json_t *t, const json_t *m);
+	const char *uncounted_head, *uncounted_end;
+	void (*uncounted)(cts_strbuf *b, const json_t *m, const char *status);
+} tfmts[2] = {
+	{ md_heading,
+	  "| Date | Instance | Titre | Convoqués | Présents | Excusés | Absents | Invités | Quorum |\n"
+	  "|---|---|---|---:|---:|---:|---:|---:|---|\n",
+	  "| Date | Avis | Pour | Contre | Abstentions | Sens |\n|---|---|---:|---:|---:|---|\n", "\n", md_meeting,
+	  md_opinion, "Réunions non comptées :\n\n", "\n", md_uncounted },
+	{ html_heading,
+	  "<table><thead><tr><th>Date</th><th>Instance</th><th>Titre</th><th>Convoqués</th>"
+	  "<th>Présents</th><th>Excusés</th><th>Absents</th><th>Invités</th><th>Quorum</th></tr></thead><tbody>",
+	  "<table><thead><tr><th>Date</th><th>Avis</th><th>Pour</th><th>Contre</th><th>Abstentions</th>"
+	  "<th>Sens</th></tr></thead><tbody>",
+	  "</tbody></table>\n", html_meeting, html_opinion, "<p>Réunions non comptées :</p><ul>", "</ul>\n",
+	  html_uncounted },
+};
+
+static void text_territory(rep_out *o, const rep_terr *r, const struct tfmt *f)
+{
+	cts_strbuf *b = rep_out_buf(o, REP_SP_TERR);
+	const json_t *m;
+	size_t j;
+
+	f->heading(b, r->t);
+	table(o, REP_SP_TERR, r, r->meetings, f->meetings_head, f->meeting, f->table_end);
+	if (has_uncounted(r->t)) {
+		cts_strbuf_add(b, f->uncounted_head);
 		for (size_t u = 0; u < 2; u++)
-			json_array_foreach(json_object_get(t, uncounted[u].key), j, m) {
-				cts_strbuf_add(b, "<li>");
-				html_text(b, gets_(m, "date"));
-				cts_strbuf_add(b, ", ");
-				html_text(b, label(cts_bodies, cts_body_labels, gets_(m, "body")));
-				cts_strbuf_add(b, " : ");
-				html_text(b, gets_(m, "title"));
-				cts_strbuf_addf(b, " (%s)</li>", uncounted[u].label);
-			}
-		cts_strbuf_add(b, "</ul>\n");
+			json_array_foreach(json_object_get(r->t, uncounted[u].key), j, m)
+				f->uncounted(b, m, uncounted[u].label);
+		cts_strbuf_add(b, f->uncounted_end);
 	}
-	table(o, REP_SP_TERR, r, r->opinions,
-	      "<table><thead><tr><th>Date</th><th>Avis</th><th>Pour</th><th>Contre</th><th>Abstentions</th>"
-	      "<th>Sens</th></tr></thead><tbody>",
-	      html_opinion, "</tbody></table>\n");
+	table(o, REP_SP_TERR, r, r->opinions, f->opinions_head, f->opinion, f->table_end);
 	rep_out_flush(o, REP_SP_TERR);
 }
 
@@ -693,12 +689,10 @@ static void csv_check(cts_strbuf *b, const json_t *c)
 
 void rep_render_territory(rep_out *o, cts_report_format fmt, const rep_terr *r)
 {
-	if (fmt == CTS_REPORT_MD)
-		md_territory(o, r);
-	else if (fmt == CTS_REPORT_HTML)
-		html_territory(o, r);
-	else
+	if (fmt == CTS_REPORT_CSV)
 		csv_territory(o, r);
+	else
+		text_territory(o, r, &tfmts[fmt == CTS_REPORT_HTML]);
 }
 
 void rep_render_check(rep_out *o, cts_report_format fmt, const json_t *check)

@@ -64,19 +64,10 @@ static int late_cmp(const void *a, const void *b)
 /* The meeting with this id, or NULL. */
 static struct mrow *mtab_find(const struct mtab *t, const char *id)
 {
-	size_t lo = 0, hi = t->n;
+	struct mkey key = { id, NULL }, *k;
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = strcmp(t->by_id[mid].id, id);
-		if (c == 0)
-			return t->by_id[mid].m;
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
+	k = t->n ? bsearch(&key, t->by_id, t->n, sizeof(*t->by_id), by_id_cmp) : NULL;
+	return k ? k->m : NULL;
 }
 
 static void mtab_free(struct mtab *t)
