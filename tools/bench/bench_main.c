@@ -598,6 +598,16 @@ static void run_size(const options *o, result *r)
 			say("  premier region pull estimé à %.0f s : non mesuré", est);
 		} else {
 			say("  premier region pull de l'autorité (tout l'historique, par git)");
+			if (o->keep) {
+				/* The region home is pulled into below (first, empty, new
+				 * changesets): a later hand run of `phase pull` on it finds
+				 * nothing new. Keep it as it is before its first pull. */
+				char *before = bench_strf("%s-before-pull", region);
+				char *cp[] = { "/bin/cp", "-a", region, before, NULL };
+				run_argv(&c, 300, cp);
+				child_free(&c);
+				free(before);
+			}
 			if (phase(&c, left() * 0.4, "pull", region, repob, "first", NULL) == 0) {
 				r->pull_first_s = getd(&c, "sync_ms") / 1000;
 				r->pull_first_rss = (double)c.rss_kib;

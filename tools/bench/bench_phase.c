@@ -7,6 +7,8 @@
 
 #include "changeset.h"
 #include "error.h"
+#include "audit.h"
+#include "gitrepo.h"
 #include "importer.h"
 #include "journal.h"
 #include "key.h"
@@ -18,6 +20,7 @@
 #include "sync.h"
 
 #include <fcntl.h>
+#include <git2.h>
 #include <jansson.h>
 #include <pthread.h>
 #include <sodium.h>
@@ -346,6 +349,11 @@ static int phase_sync(const char *home, const char *repo, const char *kind, int 
 		}
 		json_decref(set);
 	}
+	/* Whether the node held other nodes' changesets before: a home that
+	 * already pulled the repository accepts nothing new (sync_accepted=0). */
+	bench_out("sync_held_others_before", "%lld",
+		  (long long)count_rows(n, "SELECT EXISTS (SELECT 1 FROM changeset WHERE node <> "
+					   "(SELECT value FROM meta WHERE key = 'node'))"));
 	t1 = bench_now();
 	/* As `ctsnode sync`: seal what is pending, then sync. */
 	{
@@ -828,12 +836,53 @@ out:
 
 /* ------------------------------------------------------------ dispatch */
 
+/* ------------------------------------------------------------ memory probes */
+
+/* Diagnostics for issue 18.4, not results: libgit2's settings changed after
+ * ctsnode's own (sync/gitrepo.c) from the environment, to see which one
+ * holds a peak.
+ *   CTSBENCH_GIT_CACHE=0       no object cache (GIT_OPT_ENABLE_CACHING)
+ *   CTSBENCH_GIT_CACHE_MIB=N   object cache bound (ctsnode: 24)
+ *   CTSBENCH_GIT_MWINDOW_MIB=N pack windows mapped in all (ctsnode: 8) */
+static int git_knobs(void)
+{
+	const char *v;
+
+	if (cts_git_init() < 0)
+		return fail("initialisation de libgit2");
+	if ((v = getenv("CTSBENCH_GIT_CACHE")) && strcmp(v, "0") == 0)
+		git_libgit2_opts(GIT_OPT_ENABLE_CACHING, 0);
+	if ((v = getenv("CTSBENCH_GIT_CACHE_MIB")))
+		git_libgit2_opts(GIT_OPT_SET_CACHE_MAX_SIZE, (ssize_t)atol(v) * 1024 * 1024);
+	if ((v = getenv("CTSBENCH_GIT_MWINDOW_MIB")))
+		git_libgit2_opts(GIT_OPT_SET_MWINDOW_MAPPED_LIMIT, (size_t)atol(v) * 1024 * 1024);
+	return 0;
+}
+
+/* audit REPO: the audit in this process (the run uses the CLI). */
+static int phase_audit(const char *repo)
+{
+	cts_audit_options opt = { 0 };
+	json_t *rep = NULL;
+	double t0 = bench_now();
+	int rc = cts_audit_run(repo, &opt, &rep);
+
+	bench_out("audit_rc", "%d", rc);
+	bench_out("audit_s", "%.3f", bench_now() - t0);
+	bench_out("audit_ok", "%d", json_is_true(json_object_get(rep, "ok")));
+	bench_out("audit_hwm_kib", "%ld", bench_self_hwm_kib());
+	json_decref(rep);
+	return rc < 0 ? fail("audit") : 0;
+}
+
 int bench_phase_main(int argc, char **argv)
 {
 	const char *p = argc > 1 ? argv[1] : "";
 
-	if (sodium_init() < 0)
+	if (sodium_init() < 0 || git_knobs() != 0)
 		return 1;
+	if (strcmp(p, "audit") == 0 && argc == 3)
+		return phase_audit(argv[2]);
 	if (strcmp(p, "setup") == 0 && argc == 3)
 		return bench_gen_setup(argv[2]) == 0 ? 0 : 1;
 	if (strcmp(p, "gen") == 0 && argc == 6)
