@@ -3,8 +3,11 @@
 
 #include "error.h"
 #include "report.h"
+#include "strbuf.h"
 #include "sync.h"
 
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -91,25 +94,38 @@ static int report_opts(cli_ctx *c, int argc, char **argv, const char *help, repo
 	return 0;
 }
 
+/* The report goes out as it is computed (cts_report_write). */
+static int to_stdout(void *ctx, const char *buf, size_t len)
+{
+	(void)ctx;
+	if (fwrite(buf, 1, len, stdout) != len)
+		return cts_error_set(CTS_EIO, "écriture du rapport impossible (%s)", strerror(errno));
+	return 0;
+}
+
+static int to_strbuf(void *ctx, const char *buf, size_t len)
+{
+	cts_strbuf_addn(ctx, buf, len);
+	return 0;
+}
+
 static int report_body(cli_ctx *c, cts_node *n, const char *pos, void *arg)
 {
 	report_args *a = arg;
 	char *text = NULL;
 	size_t len = 0;
-	json_t *rep = NULL;
+	cts_strbuf b = { 0 };
 	int rc;
 
 	(void)pos;
 	if (!a->p.territory && n->role == CTS_ROLE_TERRITORY)
 		a->p.territory = n->territory;
-	rc = cts_report_build(n, &a->p, &rep);
-	if (rc == 0)
-		rc = cts_report_render(rep, (cts_report_format)cts_report_format_parse(a->format), &text, &len);
-	if (rc == 0 && a->output)
+	/* Written to the file once whole (atomic replace); to stdout as computed. */
+	rc = cts_report_write(n, &a->p, (cts_report_format)cts_report_format_parse(a->format),
+			      a->output ? to_strbuf : to_stdout, &b);
+	if (rc == 0 && a->output && (rc = cts_strbuf_take(&b, &text, &len)) == 0)
 		rc = cts_write_file_atomic(a->output, text, len, 0644);
-	else if (rc == 0)
-		fwrite(text, 1, len, stdout);
-	json_decref(rep);
+	cts_strbuf_dispose(&b);
 	free(text);
 	if (rc == 0 && a->output && !c->json)
 		fprintf(stderr, "Rapport écrit dans %s.\n", a->output);
