@@ -1,6 +1,5 @@
 #include "node.h"
 
-#include "crashpoint.h"
 #include "error.h"
 #include "key.h"
 #include "record.h"
@@ -8,7 +7,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,70 +41,6 @@ int cts_mkdirs(const char *path)
 				return cts_error_set(CTS_EIO, "impossible de créer le dossier %s : %s", buf, strerror(errno));
 			buf[i] = c;
 		}
-	}
-	return 0;
-}
-
-int cts_write_file_atomic(const char *path, const void *data, size_t len, int mode)
-{
-	return cts_write_file_replace(path, data, len, mode, 1);
-}
-
-int cts_write_file_replace(const char *path, const void *data, size_t len, int mode, int durable)
-{
-	char tmp[4200], dir[4200];
-	const unsigned char *p = data;
-	int fd, dfd;
-
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof(tmp))
-		return cts_error_set(CTS_EINVAL, "chemin trop long : %.200s", path);
-	{
-		/* Test hook (docs/ROBUSTNESS.md): CTSNODE_TEST_ENOSPC_AT=N makes
-		 * the N-th file write of the process fail as on a full disk. */
-		static long target = -1, count;
-		if (target < 0) {
-			const char *v = getenv("CTSNODE_TEST_ENOSPC_AT");
-			target = v && *v ? atol(v) : 0;
-		}
-		if (target > 0 && ++count >= target)
-			return cts_error_set(CTS_EIO, "impossible d'écrire %s : disque plein", path);
-	}
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, mode);
-	if (fd < 0)
-		return cts_error_set(CTS_EIO, "impossible d'écrire %s : %s", path, strerror(errno));
-	while (len > 0) {
-		ssize_t w = write(fd, p, len);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			int e = errno;
-			close(fd);
-			unlink(tmp);
-			return cts_error_set(CTS_EIO, "impossible d'écrire %s : %s", path,
-					     e == ENOSPC ? "disque plein" : strerror(e));
-		}
-		p += w;
-		len -= (size_t)w;
-	}
-	cts_crashpoint();
-	if ((durable && fsync(fd) != 0) || close(fd) != 0) {
-		int e = errno;
-		unlink(tmp);
-		return cts_error_set(CTS_EIO, "impossible d'écrire %s : %s", path, strerror(e));
-	}
-	if (rename(tmp, path) != 0) {
-		int e = errno;
-		unlink(tmp);
-		return cts_error_set(CTS_EIO, "impossible de renommer %s : %s", path, strerror(e));
-	}
-	cts_crashpoint();
-	if (!durable)
-		return 0;
-	snprintf(dir, sizeof(dir), "%s", path);
-	dfd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd >= 0) {
-		fsync(dfd);
-		close(dfd);
 	}
 	return 0;
 }
