@@ -348,6 +348,39 @@ int cts_change_end(cts_node *n, int rc)
 	return rc;
 }
 
+int cts_change_add(cts_node *n, const char *table, const json_t *set, cts_change_check check, void *ctx,
+		   char id_out[37])
+{
+	char id[37];
+	int rc;
+
+	if ((rc = cts_rules_check_new(table, set, NULL)) < 0 || (rc = cts_store_begin(n->store)) < 0)
+		return rc;
+	if (!check || (rc = check(n, set, NULL, ctx)) == 0) {
+		cts_record_new_id(id);
+		rc = cts_record_put(n->store, table, id, set);
+	}
+	if ((rc = cts_change_end(n, rc)) == 0 && id_out)
+		memcpy(id_out, id, 37);
+	return rc;
+}
+
+int cts_change_update(cts_node *n, const char *table, const char *id, const json_t *set, const char *nothing,
+		      cts_change_check check, void *ctx, cts_change *out)
+{
+	json_t *row = NULL;
+	int rc;
+
+	if (json_object_size(set) == 0)
+		return cts_error_set(CTS_EINVAL, "%s", nothing);
+	if ((rc = cts_store_begin(n->store)) < 0)
+		return rc;
+	if ((rc = cts_change_current(n, table, id, &row)) == 0 && (!check || (rc = check(n, set, row, ctx)) == 0))
+		rc = cts_change_put(n, table, id, set, out);
+	json_decref(row);
+	return cts_change_end(n, rc);
+}
+
 int cts_change_require_meetings(cts_node *n, const json_t *set, const json_t *row)
 {
 	const char *was = json_string_value(json_object_get(row, "meeting"));

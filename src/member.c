@@ -289,37 +289,23 @@ done:
 
 int cts_member_list(cts_node *n, const char *territory, json_t **out)
 {
-	sqlite3_stmt *s;
-	int rc;
-
-	*out = NULL;
-	if ((rc = cts_store_stmt(n->store, &s,
+	return cts_store_rows_of(n->store,
 				 "SELECT territory, id, last_name, first_name, organisation, college, seat, role,"
 				 " mandate_start, mandate_end FROM member WHERE ?1 IS NULL OR territory = ?1"
-				 " ORDER BY territory, last_name COLLATE NOCASE, first_name COLLATE NOCASE, id")) < 0)
-		return rc;
-	if (territory)
-		sqlite3_bind_text(s, 1, territory, -1, SQLITE_TRANSIENT);
-	return cts_store_rows_json(n->store, s, out);
+				 " ORDER BY territory, last_name COLLATE NOCASE, first_name COLLATE NOCASE, id",
+				 territory, out);
 }
 
 #define LAST(f) " max(CASE WHEN f.field = '" f "' THEN f.value END) AS " f
 int cts_member_list_removed(cts_node *n, const char *territory, json_t **out)
 {
-	sqlite3_stmt *s;
-	int rc;
-
-	*out = NULL;
-	if ((rc = cts_store_stmt(n->store, &s,
+	return cts_store_rows_of(n->store,
 				 "SELECT t.territory, t.rid AS id," LAST("last_name") "," LAST("first_name") ","
 				 LAST("organisation") "," LAST("college") "," LAST("seat") "," LAST("role") ","
 				 LAST("mandate_start") "," LAST("mandate_end") " FROM tomb t JOIN fstate f"
 				 " ON f.tbl = t.tbl AND f.territory = t.territory AND f.rid = t.rid"
 				 " WHERE t.tbl = 'member' AND (?1 IS NULL OR t.territory = ?1) GROUP BY t.territory, t.rid"
 				 " HAVING sum(f.value IS NOT NULL AND (t.hlc > f.hlc OR (t.hlc = f.hlc AND t.node > f.node))) > 0"
-				 " ORDER BY t.territory, 3 COLLATE NOCASE, 4 COLLATE NOCASE, t.rid")) < 0)
-		return rc;
-	if (territory)
-		sqlite3_bind_text(s, 1, territory, -1, SQLITE_TRANSIENT);
-	return cts_store_rows_json(n->store, s, out);
+				 " ORDER BY t.territory, 3 COLLATE NOCASE, 4 COLLATE NOCASE, t.rid",
+				 territory, out);
 }

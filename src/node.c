@@ -3,6 +3,7 @@
 #include "error.h"
 #include "key.h"
 #include "record.h"
+#include "registry.h"
 #include "tables.h"
 
 #include <errno.h>
@@ -266,27 +267,21 @@ int cts_node_set_remote(cts_node *n, const char *url)
 int cts_node_set_authority_key(cts_node *n, const char *line)
 {
 	unsigned char pk[32];
-	char *canon = NULL;
-	sqlite3_stmt *s;
+	char *canon = NULL, *known = NULL;
 	int rc;
 
 	if (n->role == CTS_ROLE_AUTHORITY)
 		return cts_error_set(CTS_EINVAL, "le nœud régional est lui-même l'autorité : sa clé ne se remplace pas");
 	if ((rc = cts_key_parse_public_line(pk, line)) < 0 || (rc = cts_key_public_line(&canon, pk, NULL)) < 0)
 		return rc;
-	if ((rc = cts_store_stmt(n->store, &s, "SELECT node FROM registry WHERE role = 'authority' LIMIT 1")) < 0) {
+	if ((rc = cts_registry_authority(n, &known)) != CTS_ENOTFOUND) {
+		if (rc == 0)
+			rc = cts_error_set(CTS_EEXISTS, "l'autorité (%s) est déjà reconnue par ce poste : sa clé ne se change plus",
+					   known);
+		free(known);
 		free(canon);
 		return rc;
 	}
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		rc = cts_error_set(CTS_EEXISTS, "l'autorité (%s) est déjà reconnue par ce poste : sa clé ne se change plus",
-				   (const char *)sqlite3_column_text(s, 0));
-		sqlite3_reset(s);
-		free(canon);
-		return rc;
-	}
-	sqlite3_reset(s);
 	if ((rc = cts_store_meta_set(n->store, "authority_key", canon)) == 0) {
 		free(n->authority_key);
 		n->authority_key = canon;

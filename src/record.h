@@ -88,4 +88,10 @@ int cts_record_conflict_resolve(cts_store *st, const char *territory, int64_t id
  * domain tables, accepted changesets): the first step of `rebuild`. */
 int cts_record_clear_all(cts_store *st);
 
+/* The HLC of the winning value of field `field` of record (tbl, territory,
+ * rid) into *hlc; CTS_ENOTFOUND (no message) when the field was never
+ * written. For "when was this decided" questions (a revocation's date). */
+int cts_record_field_hlc(cts_store *st, const char *tbl, const char *territory, const char *rid,
+			 const char *field, uint64_t *hlc);
+
 #endif

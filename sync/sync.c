@@ -11,6 +11,7 @@
 #include "journal.h"
 #include "record.h"
 #include "region.h"
+#include "registry.h"
 #include "sshsig.h"
 #include "tables.h"
 
@@ -250,24 +251,15 @@ typedef struct {
 static const char *node_of_key(const unsigned char pk[32], void *vctx)
 {
 	evidence_ctx *e = vctx;
-	sqlite3_stmt *s;
-	const char *found = NULL;
+	char *node = NULL;
 
-	if (cts_store_stmt(e->n->store, &s, "SELECT node, key FROM registry") < 0) {
+	if (cts_registry_node_of_pk(e->n, pk, &node) < 0) {
 		cts_error_clear();
 		return NULL;
 	}
-	while (!found && sqlite3_step(s) == SQLITE_ROW) {
-		unsigned char k[32];
-		const char *key = (const char *)sqlite3_column_text(s, 1), *node = (const char *)sqlite3_column_text(s, 0);
-		if (node && key && cts_key_parse_public_line(k, key) == 0 && memcmp(k, pk, 32) == 0) {
-			snprintf(e->name, sizeof(e->name), "%s", node);
-			found = e->name;
-		}
-	}
-	sqlite3_reset(s);
-	cts_error_clear();
-	return found;
+	snprintf(e->name, sizeof(e->name), "%s", node);
+	free(node);
+	return e->name;
 }
 
 /* Branch `branch` ("nodes/<id>" or "region") is written by this node
@@ -961,13 +953,11 @@ static int check_pinned_authority(cts_node *n, cts_gitrepo *repo)
 		return 0; /* no region branch yet */
 	}
 	{
-		sqlite3_stmt *s;
-		if ((rc = cts_store_stmt(n->store, &s, "SELECT 1 FROM registry WHERE role = 'authority' LIMIT 1")) < 0)
-			return rc;
-		rc = sqlite3_step(s);
-		sqlite3_reset(s);
-		if (rc == SQLITE_ROW)
-			return 0; /* the authority was recognised once: its key is settled */
+		char *known = NULL;
+		rc = cts_registry_authority(n, &known);
+		free(known);
+		if (rc != CTS_ENOTFOUND)
+			return rc; /* 0: the authority was recognised once, its key is settled */
 	}
 	/* Signed by another key: the pinned one is wrong. Unsigned or badly
 	 * signed (a commit someone else put there) is the incidents' business. */
