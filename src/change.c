@@ -317,27 +317,27 @@ int cts_change_input_date(cts_node *n, const char *label, const char *typed, int
 	return cts_rules_check_date_window(label, out, latest, words);
 }
 
+/* The meeting the record hangs on (if any) allows the use *ctx. */
+static int check_attached(cts_node *n, const json_t *set, const json_t *row, void *ctx)
+{
+	const char *meeting = json_string_value(json_object_get(row, "meeting"));
+
+	(void)set;
+	return meeting ? cts_meeting_require(n, meeting, *(const cts_meeting_use *)ctx, NULL) : 0;
+}
+
 int cts_change_attached_status(cts_node *n, const char *table, const char *id, const char *status, int use,
 			       cts_change *out)
 {
-	json_t *row = NULL, *set = json_pack("{s:s}", "status", status);
-	const char *meeting;
+	json_t *set = json_pack("{s:s}", "status", status);
+	cts_meeting_use u = (cts_meeting_use)use;
 	int rc;
 
 	if (!set)
 		return cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
-	if ((rc = cts_store_begin(n->store)) < 0) {
-		json_decref(set);
-		return rc;
-	}
-	if ((rc = cts_change_current(n, table, id, &row)) == 0) {
-		meeting = json_string_value(json_object_get(row, "meeting"));
-		if (!meeting || (rc = cts_meeting_require(n, meeting, (cts_meeting_use)use, NULL)) == 0)
-			rc = cts_change_put(n, table, id, set, out);
-	}
+	rc = cts_change_update(n, table, id, set, "", check_attached, &u, out);
 	json_decref(set);
-	json_decref(row);
-	return cts_change_end(n, rc);
+	return rc;
 }
 
 int cts_change_end(cts_node *n, int rc)

@@ -10,6 +10,8 @@
 #include "error.h"
 #include "jcs.h"
 #include "rules.h"
+#include "strbuf.h"
+#include "tables.h"
 
 #include <sodium.h>
 #include <stdio.h>
@@ -411,4 +413,75 @@ int cts_record_field_hlc(cts_store *st, const char *tbl, const char *territory, 
 	if (rc == SQLITE_ROW)
 		return 0;
 	return rc == SQLITE_DONE ? CTS_ENOTFOUND : cts_store_error(st, "lecture de l'état des champs");
+}
+
+int cts_record_last_values(cts_store *st, const char *tbl, const char *territory, const char *rid, json_t **out,
+			   int *hidden)
+{
+	sqlite3_stmt *s;
+	json_t *set = json_object();
+	int rc;
+
+	*out = NULL;
+	*hidden = 0;
+	if (!set)
+		return cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
+	if ((rc = cts_store_stmt(st, &s,
+				 "SELECT f.field, f.value, t.rid IS NOT NULL AND f.value IS NOT NULL"
+				 " AND (t.hlc > f.hlc OR (t.hlc = f.hlc AND t.node > f.node))"
+				 " FROM fstate f LEFT JOIN tomb t ON t.tbl = f.tbl AND t.territory = f.territory AND t.rid = f.rid"
+				 " WHERE f.tbl = ? AND f.territory = ? AND f.rid = ?")) < 0) {
+		json_decref(set);
+		return rc;
+	}
+	sqlite3_bind_text(s, 1, tbl, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 2, territory, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 3, rid, -1, SQLITE_TRANSIENT);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *field = (const char *)sqlite3_column_text(s, 0);
+		if (sqlite3_column_type(s, 1) == SQLITE_TEXT)
+			json_object_set_new(set, field, cts_record_text((const char *)sqlite3_column_text(s, 1)));
+		else if (sqlite3_column_type(s, 1) == SQLITE_INTEGER)
+			json_object_set_new(set, field, json_integer(sqlite3_column_int64(s, 1)));
+		*hidden += sqlite3_column_int(s, 2);
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE) {
+		json_decref(set);
+		return cts_store_error(st, "lecture d'un enregistrement retiré");
+	}
+	*out = set;
+	return 0;
+}
+
+int cts_record_list_removed(cts_store *st, const char *tbl, const char *const *fields, size_t nfields,
+			    const char *territory, const char *order, json_t **out)
+{
+	const cts_table_def *t = cts_table_find(tbl);
+	cts_strbuf sql = { 0 };
+	char *text = NULL;
+	int rc;
+
+	*out = NULL;
+	if (!t)
+		return cts_error_set(CTS_ERR, "table inconnue « %.64s »", tbl);
+	cts_strbuf_add(&sql, "SELECT t.territory, t.rid AS id");
+	for (size_t i = 0; i < nfields; i++) {
+		if (!cts_table_field(t, fields[i])) {
+			cts_strbuf_dispose(&sql);
+			return cts_error_set(CTS_ERR, "table %s : champ inconnu « %.64s »", tbl, fields[i]);
+		}
+		cts_strbuf_addf(&sql, ", max(CASE WHEN f.field = '%s' THEN f.value END) AS %s", fields[i], fields[i]);
+	}
+	cts_strbuf_addf(&sql,
+			" FROM tomb t JOIN fstate f ON f.tbl = t.tbl AND f.territory = t.territory AND f.rid = t.rid"
+			" WHERE t.tbl = ?2 AND (?1 IS NULL OR t.territory = ?1) GROUP BY t.territory, t.rid"
+			" HAVING sum(f.value IS NOT NULL AND (t.hlc > f.hlc OR (t.hlc = f.hlc AND t.node > f.node))) > 0"
+			" ORDER BY t.territory, %s, t.rid",
+			order);
+	if ((rc = cts_strbuf_take(&sql, &text, NULL)) < 0)
+		return rc;
+	rc = cts_store_rows_args(st, text, (const char *const[]){ territory, tbl }, 2, out);
+	free(text);
+	return rc;
 }

@@ -47,7 +47,6 @@ void cts_precheck_run(cts_precheck *items, size_t n, int threads);
  * the items to up to `threads` background threads (0: none); finish()
  * makes the caller check what is left, then waits for the threads. Every
  * started job must be finished before its items are touched. */
-#define CTS_PRECHECK_MAX_THREADS CTS_POOL_MAX_THREADS
 typedef struct {
 	cts_precheck *items;
 	size_t n;
