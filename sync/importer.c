@@ -1,18 +1,10 @@
-#include "importer.h"
+#include "importer_impl.h"
 
 #include "changeset.h"
 #include "error.h"
 #include "forkproof.h"
-#include "hlc.h"
-#include "incident.h"
 #include "journal.h"
-#include "key.h"
-#include "precheck.h"
 #include "record.h"
-#include "registry.h"
-#include "rules.h"
-#include "sshsig.h"
-#include "tables.h"
 
 #include <dirent.h>
 #include <stdio.h>
@@ -26,8 +18,6 @@
  * holds at most this many changesets and this many bytes of them. */
 #define IMPORT_BATCH 512
 #define IMPORT_BATCH_BYTES (1024 * 1024)
-
-typedef enum { EV_ACCEPT, EV_PENDING, EV_HELD, EV_REFUSED, EV_DUPLICATE } verdict;
 
 static const char *const state_names[] = { "accepted", "pending", "held", "refused", "duplicate" };
 
@@ -111,7 +101,7 @@ static int inbox_del(cts_node *n, const char *node, int64_t seq, const char *id)
 }
 
 /* Id of the applied changeset (node, seq) into id[65]; "" if none. */
-static int applied_id(cts_node *n, const char *node, int64_t seq, char id[65])
+int import_applied_id(cts_node *n, const char *node, int64_t seq, char id[65])
 {
 	sqlite3_stmt *s;
 	int rc;
@@ -127,7 +117,8 @@ static int applied_id(cts_node *n, const char *node, int64_t seq, char id[65])
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : cts_store_error(n->store, "lecture de l'historique");
 }
 
-static int last_applied(cts_node *n, const char *node, int64_t *out)
+/* The last applied seq of node, 0 if none. */
+int import_last_applied(cts_node *n, const char *node, int64_t *out)
 {
 	sqlite3_stmt *s;
 	int rc;
@@ -155,7 +146,7 @@ int cts_import_offer(cts_node *n, const char *node, int64_t seq, const char *jso
 	if (st)
 		st->offered++;
 	cts_changeset_hash(json, json_len, id);
-	if ((rc = applied_id(n, node, seq, have)) < 0)
+	if ((rc = import_applied_id(n, node, seq, have)) < 0)
 		return rc;
 	if (have[0] && strcmp(have, id) == 0) {
 		if (st)
@@ -165,633 +156,7 @@ int cts_import_offer(cts_node *n, const char *node, int64_t seq, const char *jso
 	return inbox_put(n, node, seq, id, "pending", "reçu, pas encore vérifié", json, json_len, sig, sig_len);
 }
 
-/* ---- evaluation ---- */
-
-typedef struct {
-	char reason[600];
-	int need_rebuild;
-	int wrote;      /* history files written, to be flushed before the commit */
-	int relayed;    /* versions copied from fork evidence into the inbox: another pass */
-	int final_pass; /* the last pass of a run: incidents are recorded */
-	int ignored;    /* refused as expected: written by a revoked node after its revocation */
-	cts_import_stats *st;
-} eval_ctx;
-
-static verdict refuse(eval_ctx *e, const char *what, const char *detail)
-{
-	snprintf(e->reason, sizeof(e->reason), "%s%s", what, detail ? detail : "");
-	return EV_REFUSED;
-}
-
-/* Authority-only checks on registry operations. */
-static int check_registry_op(cts_node *n, json_t *op, char *why, size_t whylen)
-{
-	const char *kind = json_string_value(json_object_get(op, "op"));
-	const char *rid = json_string_value(json_object_get(op, "id"));
-	json_t *set = json_object_get(op, "set");
-	const char *node = json_string_value(json_object_get(set, "node"));
-	const char *key = json_string_value(json_object_get(set, "key"));
-	const char *terr = json_string_value(json_object_get(set, "territory_code"));
-	const char *role = json_string_value(json_object_get(set, "role"));
-	char name[96];
-	cts_registry_entry cur;
-	sqlite3_stmt *s;
-	int rc;
-
-	if (strcmp(kind, "del") == 0) {
-		snprintf(why, whylen, "une inscription ne se supprime pas : elle se révoque");
-		return -1;
-	}
-	if (json_object_get(set, "node") && !node) {
-		snprintf(why, whylen, "registre : « node » invalide");
-		return -1;
-	}
-	if (!node) {
-		/* An update (revocation): the record must exist; find its node. */
-		if (cts_store_stmt(n->store, &s, "SELECT node FROM registry WHERE id = ?") < 0)
-			return -1;
-		sqlite3_bind_text(s, 1, rid, -1, SQLITE_STATIC);
-		if (sqlite3_step(s) != SQLITE_ROW) {
-			sqlite3_reset(s);
-			snprintf(why, whylen, "registre : mise à jour d'une inscription inconnue");
-			return -1;
-		}
-		snprintf(name, sizeof(name), "%.64s", (const char *)sqlite3_column_text(s, 0));
-		sqlite3_reset(s);
-		node = name;
-	}
-	if (cts_registry_check_entry(node, rid, set, why, whylen) < 0)
-		return -1;
-	rc = cts_registry_get(n, node, &cur);
-	if (rc == 0) {
-		int changed = (key && strcmp(key, cur.key) != 0) || (terr && strcmp(terr, cur.territory) != 0) ||
-			      (role && strcmp(role, cur.role) != 0);
-		cts_registry_entry_dispose(&cur);
-		if (changed) {
-			snprintf(why, whylen, "registre : la clé, le territoire et le rôle de %.64s ne changent pas "
-					      "(inscrire un nouvel identifiant et révoquer l'ancien)", node);
-			return -1;
-		}
-	} else if (rc == CTS_ENOTFOUND) {
-		if (!key || !terr || !role) {
-			snprintf(why, whylen, "registre : inscription de %.64s incomplète (clé, territoire, rôle)", node);
-			return -1;
-		}
-	} else {
-		snprintf(why, whylen, "%s", cts_error_message());
-		return -1;
-	}
-	return 0;
-}
-
-/* The domain rules (rules.h) of a put's values; 0 with why filled if one is refused. */
-static int rules_ok(json_t *op, char *why, size_t whylen)
-{
-	cts_rule_violation rv;
-
-	if (cts_rules_check_set(json_string_value(json_object_get(op, "table")), json_object_get(op, "set"), &rv) == 0)
-		return 1;
-	cts_error_clear();
-	cts_rules_describe(&rv, why, whylen);
-	return 0;
-}
-
-/* After an authority changeset: has a revocation cut off changesets that
- * were already applied? Then the view must be replayed. */
-static int revocation_cuts(cts_node *n, int *cut)
-{
-	sqlite3_stmt *s;
-	int rc;
-
-	*cut = 0;
-	if ((rc = cts_store_stmt(n->store, &s, "SELECT 1 FROM registry r JOIN changeset c ON c.node = r.node"
-					       " WHERE r.revoked_after IS NOT NULL AND c.seq > r.revoked_after LIMIT 1")) < 0)
-		return rc;
-	*cut = sqlite3_step(s) == SQLITE_ROW;
-	sqlite3_reset(s);
-	return 0;
-}
-
-static int apply_ops(cts_node *n, const cts_changeset *cs)
-{
-	size_t i;
-	json_t *op;
-	int rc;
-
-	json_array_foreach(cs->ops, i, op) {
-		const char *table = json_string_value(json_object_get(op, "table"));
-		const char *rid = json_string_value(json_object_get(op, "id"));
-		cts_stamp w = { .node = cs->node, .territory = cs->territory, .seq = cs->seq, .seen = cs->seen };
-
-		cts_hlc_parse(&w.hlc, json_string_value(json_object_get(op, "hlc")));
-		if (strcmp(json_string_value(json_object_get(op, "op")), "put") == 0)
-			rc = cts_record_apply_put(n->store, cts_table_find(table), &w, rid, json_object_get(op, "set"));
-		else
-			rc = cts_record_apply_del(n->store, cts_table_find(table), &w, rid);
-		if (rc < 0)
-			return cts_error_prefix(rc, "opération %zu : ", i + 1);
-	}
-	return 0;
-}
-
-/* Verify sig over json with pk, reusing the pre-check when it used the
- * same key. *why: the reason of a refusal. */
-static int verify_sig(cts_precheck *pre, const unsigned char pk[32], const char *sig, size_t sig_len, const char *json,
-		      size_t json_len, const char **why)
-{
-	int rc;
-
-	if (pre->have_pk && memcmp(pre->pk, pk, 32) == 0) {
-		*why = pre->sig_error ? pre->sig_error : "mémoire insuffisante";
-		return pre->sig_rc;
-	}
-	rc = cts_sshsig_verify(sig, sig_len, pk, CTS_SIG_NAMESPACE, (const unsigned char *)json, json_len, NULL);
-	*why = cts_error_message();
-	return rc;
-}
-
-/* ---- forks (SPEC §6, sync/forkproof.h) ---- */
-
-static int expected_key(cts_node *n, const char *node, unsigned char pk[32]);
-
-/* The lowest forked seq of node this node knows of, 0 if none. */
-static int fork_cut(cts_node *n, const char *node, int64_t *from)
-{
-	sqlite3_stmt *s;
-	int rc;
-
-	*from = 0;
-	if ((rc = cts_store_stmt(n->store, &s, "SELECT min(seq) FROM fork_known WHERE node = ?")) < 0)
-		return rc;
-	sqlite3_bind_text(s, 1, node, -1, SQLITE_STATIC);
-	if ((rc = sqlite3_step(s)) == SQLITE_ROW && sqlite3_column_type(s, 0) == SQLITE_INTEGER)
-		*from = sqlite3_column_int64(s, 0);
-	sqlite3_reset(s);
-	return rc == SQLITE_ROW ? 0 : cts_store_error(n->store, "lecture des bifurcations");
-}
-
-/* A fork of (node, seq) is proven by versions x and y (both verified with
- * node's key, bodies present): remember it (once), report it, and replay
- * the view if something it cuts off was already applied. */
-static int fork_learn(cts_node *n, const char *node, int64_t seq, const cts_fork_version *x, const cts_fork_version *y,
-		      eval_ctx *e)
-{
-	const cts_fork_version *a = strcmp(x->id, y->id) < 0 ? x : y, *b = a == x ? y : x;
-	char detail[300];
-	sqlite3_stmt *s;
-	int64_t last;
-	int rc;
-
-	if ((rc = cts_store_stmt(n->store, &s, "INSERT INTO fork_known (node, seq, id_a, id_b, body_a, sig_a, body_b, sig_b,"
-					       " first_seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))"
-					       " ON CONFLICT (node, seq) DO NOTHING")) < 0)
-		return rc;
-	sqlite3_bind_text(s, 1, node, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, seq);
-	sqlite3_bind_text(s, 3, a->id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 4, b->id, -1, SQLITE_STATIC);
-	sqlite3_bind_blob(s, 5, a->body, (int)a->body_len, SQLITE_STATIC);
-	sqlite3_bind_blob(s, 6, a->sig, (int)a->sig_len, SQLITE_STATIC);
-	sqlite3_bind_blob(s, 7, b->body, (int)b->body_len, SQLITE_STATIC);
-	sqlite3_bind_blob(s, 8, b->sig, (int)b->sig_len, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE)
-		return cts_store_error(n->store, "enregistrement d'une bifurcation");
-	if (sqlite3_changes(n->store->db) == 0)
-		return 0; /* known already */
-	if (e->st)
-		e->st->forks++;
-	snprintf(detail, sizeof(detail), "deux versions signées du changeset n°%lld de %s : %.12s… et %.12s…", (long long)seq,
-		 node, a->id, b->id);
-	if ((rc = cts_incident_add(n->store, "fork", node, seq, detail)) < 0 || (rc = last_applied(n, node, &last)) < 0)
-		return rc;
-	if (last >= seq)
-		e->need_rebuild = 1;
-	return 0;
-}
-
-/* Another version of (node, seq) than `self`, verified with pk, that this
- * node holds (applied, or in the inbox in any state): a fork. */
-static int fork_find_local(cts_node *n, const cts_fork_version *self, const char *node, int64_t seq,
-			   const unsigned char pk[32], eval_ctx *e)
-{
-	char have[65];
-	sqlite3_stmt *s;
-	json_t *rows = NULL, *row;
-	size_t i;
-	int rc;
-
-	if ((rc = applied_id(n, node, seq, have)) < 0)
-		return rc;
-	if (have[0] && strcmp(have, self->id) != 0) {
-		cts_fork_version o = { .body = NULL };
-		char *json = NULL, *sig = NULL;
-		/* Applied: verified then; its files are in the history. */
-		if ((rc = cts_history_read(n->home, node, seq, &json, &o.body_len, &sig, &o.sig_len)) < 0)
-			return cts_error_prefix(rc, "bifurcation de %s n°%lld : ", node, (long long)seq);
-		memcpy(o.id, have, sizeof(o.id));
-		o.body = json;
-		o.sig = sig;
-		rc = fork_learn(n, node, seq, self, &o, e);
-		free(json);
-		free(sig);
-		return rc;
-	}
-	if ((rc = cts_store_stmt(n->store, &s, "SELECT id, CAST(body AS TEXT) AS body, CAST(sig AS TEXT) AS sig FROM inbox"
-					       " WHERE node = ? AND seq = ? AND id <> ? ORDER BY id")) < 0)
-		return rc;
-	sqlite3_bind_text(s, 1, node, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, seq);
-	sqlite3_bind_text(s, 3, self->id, -1, SQLITE_STATIC);
-	if ((rc = cts_store_rows_json(n->store, s, &rows)) < 0)
-		return rc;
-	json_array_foreach(rows, i, row) {
-		json_t *body = json_object_get(row, "body"), *sig = json_object_get(row, "sig");
-		cts_fork_version o = { .body = json_string_value(body), .body_len = json_string_length(body),
-				       .sig = json_string_value(sig), .sig_len = json_string_length(sig) };
-		cts_changeset *cs = NULL;
-		int valid;
-
-		if (!o.body || !o.sig)
-			continue;
-		valid = cts_changeset_parse(&cs, o.body, o.body_len) == 0 && strcmp(cs->node, node) == 0 && cs->seq == seq &&
-			cts_sshsig_verify(o.sig, o.sig_len, pk, CTS_SIG_NAMESPACE, (const unsigned char *)o.body, o.body_len,
-					  NULL) == 0;
-		cts_changeset_free(cs);
-		cts_error_clear();
-		if (!valid)
-			continue; /* not a version signed by node: no fork */
-		snprintf(o.id, sizeof(o.id), "%s", json_string_value(json_object_get(row, "id")));
-		rc = fork_learn(n, node, seq, self, &o, e);
-		break;
-	}
-	json_decref(rows);
-	return rc;
-}
-
-/* A version carried by fork evidence becomes a received changeset like
- * any other (unless it is the one applied here). */
-static int relay_version(cts_node *n, const char *node, int64_t seq, const cts_fork_version *v, eval_ctx *e)
-{
-	char have[65];
-	sqlite3_stmt *s;
-	int rc;
-
-	if ((rc = applied_id(n, node, seq, have)) < 0 || strcmp(have, v->id) == 0)
-		return rc;
-	if ((rc = cts_store_stmt(n->store, &s, "INSERT INTO inbox (node, seq, id, state, reason, body, sig)"
-					       " VALUES (?, ?, ?, 'pending', 'recopié d''une preuve de bifurcation', ?, ?)"
-					       " ON CONFLICT (node, seq, id) DO NOTHING")) < 0)
-		return rc;
-	sqlite3_bind_text(s, 1, node, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, seq);
-	sqlite3_bind_text(s, 3, v->id, -1, SQLITE_STATIC);
-	sqlite3_bind_blob(s, 4, v->body, (int)v->body_len, SQLITE_STATIC);
-	sqlite3_bind_blob(s, 5, v->sig, (int)v->sig_len, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE)
-		return cts_store_error(n->store, "mise en file d'une version recopiée");
-	if (sqlite3_changes(n->store->db) > 0)
-		e->relayed = 1;
-	return 0;
-}
-
-/* Fork evidence carried by an authenticated changeset: every record must
- * be valid (else the changeset is refused) and checkable (else it waits
- * for the forked node's enrolment); the versions it carries are then
- * received like any changeset, and a complete pair proves the fork.
- * EV_ACCEPT: go on with the other checks. */
-static verdict take_evidence(cts_node *n, const cts_changeset *cs, eval_ctx *e)
-{
-	size_t i;
-	json_t *op;
-	cts_fork_version v[2];
-	char why[400];
-
-	for (int learn = 0; learn < 2; learn++) {
-		json_array_foreach(cs->ops, i, op) {
-			const char *node;
-			int64_t seq;
-			unsigned char pk[32];
-			int known, rc;
-
-			if (strcmp(json_string_value(json_object_get(op, "table")), "fork") != 0)
-				continue;
-			cts_fork_evidence_target(op, &node, &seq);
-			known = node && cts_valid_node_id(node) && expected_key(n, node, pk) == 0;
-			rc = cts_fork_evidence_check(op, known ? pk : NULL, v, why, sizeof(why));
-			if (rc < 0) {
-				snprintf(e->reason, sizeof(e->reason), "preuve de bifurcation invalide (opération %zu) : %s", i + 1, why);
-				return EV_REFUSED;
-			}
-			if (rc == 1) {
-				snprintf(e->reason, sizeof(e->reason),
-					 "en attente de l'inscription de %s pour vérifier sa bifurcation (opération %zu)", node, i + 1);
-				return EV_PENDING;
-			}
-			if (!learn)
-				continue;
-			for (int k = 0; k < 2; k++)
-				if (v[k].body && relay_version(n, node, seq, &v[k], e) < 0)
-					return refuse(e, "", cts_error_message());
-			if (v[0].body && v[1].body && fork_learn(n, node, seq, &v[0], &v[1], e) < 0)
-				return refuse(e, "", cts_error_message());
-		}
-	}
-	return EV_ACCEPT;
-}
-
-/* ---- witnesses ---- */
-
-/* Does this node hold changeset (node, seq): applied, or received in any
- * state (pending, held, refused: a refused changeset still existed)? */
-static int holds(cts_node *n, const char *node, int64_t seq, int *yes)
-{
-	sqlite3_stmt *s;
-	int rc;
-
-	*yes = 0;
-	if ((rc = cts_store_stmt(n->store, &s, "SELECT EXISTS (SELECT 1 FROM changeset WHERE node = ?1 AND seq = ?2)"
-					       " OR EXISTS (SELECT 1 FROM inbox WHERE node = ?1 AND seq = ?2)")) < 0)
-		return rc;
-	sqlite3_bind_text(s, 1, node, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, seq);
-	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
-		*yes = sqlite3_column_int(s, 0);
-	sqlite3_reset(s);
-	return rc == SQLITE_ROW ? 0 : cts_store_error(n->store, "lecture de l'historique");
-}
-
-/* Whose branches this node reads: every node's today. (A territory device
- * that reads only its territory and the authority must not wait for
- * changesets it never fetches: restrict this then.) */
-static int reads_node(cts_node *n, const char *node)
-{
-	(void)n;
-	(void)node;
-	return 1;
-}
-
-/* Every node the changeset's author says it had seen (`seen`) is a
- * witness: a changeset it names that this node does not hold makes the
- * changeset wait (never applied silently over a truncated history); when
- * the fetched branch is known to end before it, the evidence is kept as
- * an incident. EV_ACCEPT: go on. */
-static verdict check_seen(cts_node *n, const cts_changeset *cs, eval_ctx *e)
-{
-	const char *other;
-	json_t *v;
-
-	json_object_foreach(cs->seen, other, v) {
-		int64_t s = json_integer_value(v);
-		int yes = 0;
-
-		if (!reads_node(n, other))
-			continue;
-		if (holds(n, other, s, &yes) < 0)
-			return refuse(e, "", cts_error_message());
-		if (yes)
-			continue;
-		snprintf(e->reason, sizeof(e->reason),
-			 "en attente du changeset n°%lld de %s, que %s dit avoir déjà reçu (« seen ») : pas encore publié, "
-			 "branche de %s tronquée ou « seen » mensonger",
-			 (long long)s, other, cs->node, other);
-		if (e->final_pass && e->st && e->st->published && e->st->published(other, s, e->st->published_ctx) == 0) {
-			char detail[400];
-			snprintf(detail, sizeof(detail),
-				 "la branche nodes/%s s'arrête avant le changeset n°%lld que %s n°%lld dit avoir vu : "
-				 "branche tronquée ou « seen » mensonger",
-				 other, (long long)s, cs->node, (long long)cs->seq);
-			if (cts_incident_add(n->store, "truncated_branch", other, s, detail) < 0)
-				return refuse(e, "", cts_error_message());
-		}
-		return EV_PENDING;
-	}
-	return EV_ACCEPT;
-}
-
-/* Who signs for node: its registry entry, or our own key, or the pinned
- * authority key (not enrolled yet). EV_ACCEPT with reg and pk filled. */
-static verdict signer_of(cts_node *n, const char *node, const cts_changeset *cs, const char *json, size_t json_len,
-			 const char *sig, size_t sig_len, cts_precheck *pre, cts_registry_entry *reg,
-			 unsigned char pk[32], char **pinned_node, eval_ctx *e)
-{
-	const char *sigwhy;
-	int rc;
-
-	if (strcmp(node, n->id) == 0) {
-		char *line = NULL;
-		rc = cts_store_meta_get(n->store, "public_key", &line);
-		reg->key = line;
-		reg->territory = strdup(n->territory);
-		reg->role = strdup(n->role == CTS_ROLE_AUTHORITY ? "authority" : "territory");
-		reg->revoked_after = -1;
-		if (rc < 0 || !reg->territory || !reg->role)
-			return refuse(e, "clé du nœud illisible", NULL);
-	} else if ((rc = cts_registry_get(n, node, reg)) == CTS_ENOTFOUND) {
-		/* Not enrolled. The authority is recognised by its pinned key. */
-		cts_store_meta_get(n->store, "authority_node", pinned_node);
-		if ((!*pinned_node || strcmp(*pinned_node, node) == 0) && n->authority_key &&
-		    cts_key_parse_public_line(pk, n->authority_key) == 0 &&
-		    verify_sig(pre, pk, sig, sig_len, json, json_len, &sigwhy) == 0) {
-			reg->key = strdup(n->authority_key);
-			reg->territory = strdup(cs->territory);
-			reg->role = strdup("authority");
-			reg->revoked_after = -1;
-		} else {
-			snprintf(e->reason, sizeof(e->reason), "nœud « %s » pas encore inscrit par la région", node);
-			return EV_PENDING;
-		}
-	} else if (rc < 0) {
-		return refuse(e, "", cts_error_message());
-	}
-	if (cts_key_parse_public_line(pk, reg->key) < 0)
-		return refuse(e, "clé inscrite invalide", NULL);
-	if (verify_sig(pre, pk, sig, sig_len, json, json_len, &sigwhy) < 0)
-		return refuse(e, "signature invalide : ", sigwhy);
-	return EV_ACCEPT;
-}
-
-/* Is node's chain forked at or before seq (here, or proven by a second
- * version this node holds)? EV_ACCEPT: no. */
-static verdict check_fork(cts_node *n, const cts_changeset *cs, const unsigned char pk[32], const char *sig,
-			  size_t sig_len, eval_ctx *e)
-{
-	cts_fork_version self = { .body = cs->bytes, .body_len = cs->len, .sig = sig, .sig_len = sig_len };
-	int64_t from;
-
-	memcpy(self.id, cs->id, sizeof(self.id));
-	if (fork_find_local(n, &self, cs->node, cs->seq, pk, e) < 0 || fork_cut(n, cs->node, &from) < 0)
-		return refuse(e, "", cts_error_message());
-	if (from == 0 || from > cs->seq)
-		return EV_ACCEPT;
-	if (from == cs->seq)
-		snprintf(e->reason, sizeof(e->reason),
-			 "bifurcation : %s a signé deux changesets différents portant ce numéro (les deux sont refusés)",
-			 cs->node);
-	else
-		snprintf(e->reason, sizeof(e->reason),
-			 "bifurcation de %s au n°%lld : ce changeset et tous les suivants de sa chaîne sont refusés",
-			 cs->node, (long long)from);
-	return EV_REFUSED;
-}
-
-/* Chain: in seq order, `prev` verified; a gap waits. EV_ACCEPT: next. */
-static verdict check_chain(cts_node *n, const cts_changeset *cs, const char *id, eval_ctx *e)
-{
-	char have[65];
-	int64_t last;
-
-	if (last_applied(n, cs->node, &last) < 0)
-		return refuse(e, "", cts_error_message());
-	if (cs->seq <= last) {
-		if (applied_id(n, cs->node, cs->seq, have) == 0 && strcmp(have, id) == 0)
-			return EV_DUPLICATE;
-		/* A second version found above; kept as a safety net. */
-		e->need_rebuild = 1;
-		return refuse(e, "bifurcation : un autre changeset porte déjà ce numéro", NULL);
-	}
-	if (cs->seq > last + 1) {
-		snprintf(e->reason, sizeof(e->reason), "en attente du changeset n°%lld de %s (trou dans la chaîne)",
-			 (long long)(last + 1), cs->node);
-		return EV_PENDING;
-	}
-	if (cs->seq > 1 && (applied_id(n, cs->node, cs->seq - 1, have) < 0 || !cs->prev || strcmp(have, cs->prev) != 0))
-		return refuse(e, "chaîne rompue : « prev » ne désigne pas le changeset précédent", NULL);
-	return EV_ACCEPT;
-}
-
-/* Authorisation of every op. EV_ACCEPT: all allowed. */
-static verdict check_rights(cts_node *n, const cts_changeset *cs, const char *role, eval_ctx *e)
-{
-	size_t i;
-	json_t *op;
-	int authority = strcmp(role, "authority") == 0;
-
-	json_array_foreach(cs->ops, i, op) {
-		const cts_table_def *t = cts_table_find(json_string_value(json_object_get(op, "table")));
-		char why[400];
-		if (json_object_get(op, "set") && !rules_ok(op, why, sizeof(why))) {
-			snprintf(e->reason, sizeof(e->reason), "opération %zu : %s", i + 1, why);
-			return EV_REFUSED;
-		}
-		if (t->writer == CTS_WRITER_ANY)
-			continue; /* evidence: checked by take_evidence */
-		if (authority && t->writer != CTS_WRITER_AUTHORITY) {
-			snprintf(e->reason, sizeof(e->reason), "opération %zu : l'autorité n'écrit pas la table %s des territoires",
-				 i + 1, t->name);
-			return EV_REFUSED;
-		}
-		if (!authority && t->writer != CTS_WRITER_TERRITORY) {
-			snprintf(e->reason, sizeof(e->reason),
-				 "opération %zu : un nœud de territoire n'a pas le droit d'écrire la table %s (réservée à la région)",
-				 i + 1, t->name);
-			return EV_REFUSED;
-		}
-		if (authority && strcmp(t->name, "registry") == 0 && check_registry_op(n, op, why, sizeof(why)) < 0) {
-			snprintf(e->reason, sizeof(e->reason), "opération %zu : %s", i + 1, why);
-			return EV_REFUSED;
-		}
-	}
-	return EV_ACCEPT;
-}
-
-/* Apply, all or nothing. */
-static verdict apply_changeset(cts_node *n, const cts_changeset *cs, const char *role, int pinned, const char *json,
-			       size_t json_len, const char *sig, size_t sig_len, eval_ctx *e)
-{
-	int rc, is_self = strcmp(cs->node, n->id) == 0;
-
-	if ((rc = cts_store_begin(n->store)) < 0)
-		return refuse(e, "", cts_error_message());
-	if ((rc = apply_ops(n, cs)) < 0 || (rc = cts_history_record(n, cs)) < 0 ||
-	    (rc = cts_store_hlc_observe(n->store, cs->hlc_max)) < 0 ||
-	    (strcmp(role, "authority") == 0 && !is_self && !pinned &&
-	     (rc = cts_store_meta_set(n->store, "authority_node", cs->node)) < 0) ||
-	    (!is_self && (e->wrote = 1, rc = cts_history_write_deferred(n, cs->node, cs->seq, json, json_len, sig, sig_len)) < 0)) {
-		cts_store_rollback(n->store);
-		if (rc == CTS_EIO || rc == CTS_EDB || rc == CTS_EBUSY || rc == CTS_ENOMEM) {
-			/* Our failure, not the changeset's: keep it pending. */
-			snprintf(e->reason, sizeof(e->reason), "non appliqué (erreur locale) : %s", cts_error_message());
-			return EV_PENDING;
-		}
-		return refuse(e, "", cts_error_message());
-	}
-	if ((rc = cts_store_commit(n->store)) < 0) {
-		cts_store_rollback(n->store);
-		snprintf(e->reason, sizeof(e->reason), "non appliqué (erreur locale) : %s", cts_error_message());
-		return EV_PENDING;
-	}
-	if (strcmp(role, "authority") == 0) {
-		int cut = 0;
-		if (revocation_cuts(n, &cut) == 0 && cut)
-			e->need_rebuild = 1;
-	}
-	return EV_ACCEPT;
-}
-
-/* The checks, in this order: format and place; signer and signature; fork
- * evidence carried (before anything that depends on the order things
- * arrived in, so that every node learns the same forks); forks of this
- * chain; revocation and territory; chain; rights; clock; witnesses. */
-static verdict evaluate(cts_node *n, const char *node, int64_t seq, const char *id, const char *json, size_t json_len,
-			const char *sig, size_t sig_len, cts_precheck *pre, eval_ctx *e)
-{
-	cts_changeset *cs = NULL;
-	cts_registry_entry reg = { 0 };
-	unsigned char pk[32];
-	char *pinned_node = NULL;
-	verdict v;
-
-	e->reason[0] = '\0';
-	if (!pre->cs) {
-		v = refuse(e, "format invalide : ", pre->parse_error ? pre->parse_error : "mémoire insuffisante");
-		goto out;
-	}
-	cs = pre->cs;
-	pre->cs = NULL;
-	if (strcmp(cs->node, node) != 0 || cs->seq != seq) {
-		v = refuse(e, "le contenu (nœud, numéro) ne correspond pas à l'emplacement du fichier", NULL);
-		goto out;
-	}
-	if ((v = signer_of(n, node, cs, json, json_len, sig, sig_len, pre, &reg, pk, &pinned_node, e)) != EV_ACCEPT ||
-	    (v = take_evidence(n, cs, e)) != EV_ACCEPT || (v = check_fork(n, cs, pk, sig, sig_len, e)) != EV_ACCEPT)
-		goto out;
-	if (reg.revoked_after >= 0 && seq > reg.revoked_after) {
-		char num[32];
-		snprintf(num, sizeof(num), "%lld", (long long)reg.revoked_after);
-		v = refuse(e, "clé révoquée : changesets valides jusqu'au n°", num);
-		e->ignored = 1;
-		goto out;
-	}
-	if (strcmp(cs->territory, reg.territory) != 0) {
-		v = refuse(e, "territoire différent de celui de l'inscription : ", cs->territory);
-		goto out;
-	}
-	if ((v = check_chain(n, cs, id, e)) != EV_ACCEPT || (v = check_rights(n, cs, reg.role, e)) != EV_ACCEPT)
-		goto out;
-	/* Clock safety. */
-	{
-		uint64_t now = n->store->clock(n->store->clock_ctx);
-		uint64_t ms = CTS_HLC_MS(cs->hlc_max);
-		if (ms > now + CTS_HLC_MAX_AHEAD_MS) {
-			snprintf(e->reason, sizeof(e->reason), "horloge en avance de %.1f h sur la nôtre : changeset retenu",
-				 (double)(ms - now) / 3600000.0);
-			v = EV_HELD;
-			goto out;
-		}
-	}
-	if ((v = check_seen(n, cs, e)) != EV_ACCEPT)
-		goto out;
-	v = apply_changeset(n, cs, reg.role, pinned_node != NULL, json, json_len, sig, sig_len, e);
-out:
-	cts_registry_entry_dispose(&reg);
-	cts_changeset_free(cs);
-	free(pinned_node);
-	return v;
-}
+/* ---- evaluation in batches ---- */
 
 /* One received changeset of a batch. */
 typedef struct {
@@ -882,31 +247,6 @@ static int batch_load(cts_node *n, batch *b, const char *only, const char *skip,
 	return 0;
 }
 
-/* The key evaluate() will most likely verify node's signatures with, as
- * the registry stands now. 0 and *pk, or -1 if none is known. */
-static int expected_key(cts_node *n, const char *node, unsigned char pk[32])
-{
-	cts_registry_entry reg;
-	char *line = NULL, *pinned = NULL;
-	int rc = -1;
-
-	if (strcmp(node, n->id) == 0) {
-		if (cts_store_meta_get(n->store, "public_key", &line) == 0 && line && cts_key_parse_public_line(pk, line) == 0)
-			rc = 0;
-		free(line);
-	} else if (cts_registry_get(n, node, &reg) == 0) {
-		rc = cts_key_parse_public_line(pk, reg.key) == 0 ? 0 : -1;
-		cts_registry_entry_dispose(&reg);
-	} else if (n->authority_key) {
-		cts_store_meta_get(n->store, "authority_node", &pinned);
-		if ((!pinned || strcmp(pinned, node) == 0) && cts_key_parse_public_line(pk, n->authority_key) == 0)
-			rc = 0;
-		free(pinned);
-	}
-	cts_error_clear();
-	return rc;
-}
-
 /* Choose the key each changeset of the batch is pre-checked with. */
 static void batch_keys(cts_node *n, batch *b)
 {
@@ -915,7 +255,7 @@ static void batch_keys(cts_node *n, batch *b)
 		cts_precheck *p = &b->pre[i];
 		if (strcmp(b->key_node, b->rows[i].node) != 0) {
 			snprintf(b->key_node, sizeof(b->key_node), "%s", b->rows[i].node);
-			b->key_ok = expected_key(n, b->rows[i].node, b->key) == 0;
+			b->key_ok = import_expected_key(n, b->rows[i].node, b->key) == 0;
 		}
 		p->json = b->rows[i].json;
 		p->json_len = b->rows[i].json_len;
@@ -942,7 +282,7 @@ static int batch_apply(cts_node *n, batch *b, cts_import_stats *st, size_t *done
 		++*done;
 		if (st && st->progress && (*done % 64 == 0 || *done == total))
 			st->progress(*done, total, st->progress_ctx);
-		v = evaluate(n, r->node, r->seq, r->id, r->json, r->json_len, r->sig, r->sig_len, &b->pre[i], &e);
+		v = import_evaluate(n, r->node, r->seq, r->id, r->json, r->json_len, r->sig, r->sig_len, &b->pre[i], &e);
 		wrote |= e.wrote;
 		if (e.need_rebuild)
 			*need_rebuild = 1;
@@ -1318,3 +658,4 @@ int cts_import_ignored(cts_node *n, json_t **out)
 	sqlite3_bind_text(s, 1, n->id, -1, SQLITE_STATIC);
 	return cts_store_rows_json(n->store, s, out);
 }
+

@@ -215,23 +215,128 @@ static void job_prepare(chain_ctx *cc, const tip_entry *t, vjob *j)
 	}
 }
 
-/* The domain rules (rules.h) of a put's values, as the importer applies
- * them; 0 with why (may be NULL) filled if one is refused. */
-static int values_ok(json_t *op, char *why, size_t whylen)
+/* The file-level findings of one changeset (reading, signature file,
+ * parse). 0 if the rules can judge it (*ok cleared on a finding), -1 if
+ * it stops here. */
+static int check_files(chain_ctx *cc, vjob *j, const git_oid *cmt, const char *path, const char *spath, int *ok)
 {
-	cts_rule_violation rv;
+	audit *a = cc->a;
+	branch *b = cc->b;
+	const char *node = cc->node;
+	int64_t seq = j->t->seq;
+	git_oid cbuf;
 
-	if (cts_rules_check_set(json_string_value(json_object_get(op, "table")),
-	                        json_object_get(op, "set"), &rv) == 0)
-		return 1;
-	cts_error_clear();
-	if (why)
-		cts_rules_describe(&rv, why, whylen);
-	return 0;
+	if (j->json_rc < 0) {
+		if (j->json_rc == CTS_ENOMEM)
+			a->oom = 1;
+		audit_finding(a, j->json_rc == CTS_ELIMIT ? "too_large" : "unreadable_history", node,
+		        seq, cmt, path, b->name, "%s", j->json_msg);
+		return -1;
+	}
+	if (!j->t->has_sig) {
+		audit_finding(a, "missing_signature", node, seq, cmt, spath, b->name,
+		        "changeset n°%lld sans fichier de signature", (long long)seq);
+		*ok = 0;
+	} else if (j->sig_rc < 0) {
+		if (j->sig_rc == CTS_ENOMEM)
+			a->oom = 1;
+		audit_finding(a, j->sig_rc == CTS_ELIMIT ? "too_large" : "unreadable_history", node,
+		        seq, audit_commit_of(b, spath, &cbuf), spath, b->name, "signature : %s",
+		        j->sig_msg);
+		*ok = 0;
+	}
+	if (j->cs)
+		return 0;
+	if (j->bad_kind == BAD_TOO_LARGE) {
+		audit_finding(a, "too_large", node, seq, cmt, path, b->name, "%s", j->parse_msg);
+	} else if (j->bad_kind == BAD_NON_CANONICAL) {
+		audit_finding(
+		    a, "non_canonical", node, seq, cmt, path, b->name,
+		    "le fichier n'est pas sous forme canonique (RFC 8785 suivi d'un seul "
+		    "saut de ligne)%s",
+		    j->sig_ok ? " alors que sa signature est valide : il est refusé quand même" : "");
+	} else {
+		audit_finding(a, "invalid_changeset", node, seq, cmt, path, b->name,
+		        "changeset invalide : %s", j->parse_msg);
+	}
+	return -1;
+}
+
+/* The findings of the acceptance rules (accept.h), each broken rule once. */
+static void report_rules(chain_ctx *cc, const cts_changeset *cs, const cts_accept_view *view,
+                         const cts_accept_verdict *jv, const git_oid *cmt, const char *path)
+{
+	audit *a = cc->a;
+	const char *node = cc->node, *bn = cc->b->name;
+	int64_t seq = cs->seq;
+	int authority = view->role && strcmp(view->role, "authority") == 0;
+
+	if (jv->broken & CTS_RULE_PREV)
+		audit_finding(a, "broken_chain", node, seq, cmt, path, bn,
+		        "« prev » (%.12s…) ne désigne pas le changeset n°%lld présent dans le "
+		        "dépôt (%.12s…)",
+		        cs->prev ? cs->prev : "", (long long)(seq - 1), view->prev_id);
+	if (jv->broken & CTS_RULE_TERRITORY)
+		audit_finding(a, "wrong_territory", node, seq, cmt, path, bn,
+		        "changeset du territoire « %s » alors que %s est inscrit pour « %s »",
+		        cs->territory, node, view->territory);
+	if (jv->broken & CTS_RULE_REVOKED)
+		audit_notice(a, "revoked_ignored", node, seq, cmt, path, bn,
+		             "%s révoqué après le n°%lld : ce changeset est ignoré par tous les "
+		             "nœuds, comme prévu",
+		             node, (long long)view->revoked_after);
+	if (jv->broken & CTS_RULE_TABLE)
+		audit_finding(
+		    a, "unauthorized_table", node, seq, cmt, path, bn,
+		    "%s %s écrit la table %s (opération %d, %d opération(s) interdite(s)) : %s",
+		    authority ? "l'autorité" : "le nœud de territoire", node,
+		    json_string_value(json_object_get(
+		        json_array_get(cs->ops, (size_t)jv->first_table - 1), "table")),
+		    jv->first_table, jv->bad_tables,
+		    authority ? "l'autorité n'écrit que le registre et les données de référence"
+		              : "un territoire n'écrit que les tables des territoires");
+	if (jv->broken & CTS_RULE_VALUES)
+		audit_finding(a, "invalid_value", node, seq, cmt, path, bn,
+		        "opération %d : %s (%d opération(s) refusée(s) par les règles des valeurs)",
+		        jv->first_value, jv->value_why, jv->bad_values);
+	if (jv->broken & CTS_RULE_REGISTRY)
+		audit_finding(a, "registry_violation", node, seq, cmt, path, bn, "opération %d : %s",
+		        jv->first_registry, jv->registry_why);
+	if (jv->broken & CTS_RULE_SEALING_CLOCK)
+		audit_finding(a, "future_hlc", node, seq, cmt, path, bn,
+		        "horloge (HLC) en avance de %.1f h sur l'heure de scellement %s "
+		        "(24 h au plus)",
+		        (double)jv->ahead_ms / 3600000.0, cs->time);
+}
+
+/* The authority's replay: the registry grows only from valid changesets, in order. */
+static void replay_authority(chain_ctx *cc, const cts_changeset *cs, int ok)
+{
+	size_t i;
+	json_t *op;
+
+	if (!cc->apply || !cc->applying)
+		return;
+	if (!ok) {
+		cc->applying = 0;
+		return;
+	}
+	json_array_foreach(cs->ops, i, op)
+	{
+		const char *table = json_string_value(json_object_get(op, "table"));
+		uint64_t hlc = 0;
+		cts_hlc_parse(&hlc, json_string_value(json_object_get(op, "hlc")));
+		if (strcmp(table, "registry") == 0 &&
+		    strcmp(json_string_value(json_object_get(op, "op")), "put") == 0)
+			audit_apply_registry_put(cc->a, op, hlc);
+		else if (strcmp(table, "checkpoint") == 0)
+			audit_apply_checkpoint(cc->a, op, hlc, cs->seq);
+	}
 }
 
 /* Main thread, after the work, in chain order: every finding of one
- * changeset; 1 if it passes every check. *id gets its hash. */
+ * changeset; 1 if it passes every check. *id gets its hash. The rules are
+ * the importer's (accept.h), judged against the replayed registry. */
 static int check_changeset(chain_ctx *cc, vjob *j, const char *prev_id, int prev_known,
                            char id[65])
 {
@@ -239,12 +344,12 @@ static int check_changeset(chain_ctx *cc, vjob *j, const char *prev_id, int prev
 	branch *b = cc->b;
 	const char *node = cc->node;
 	const tip_entry *t = j->t;
-	char path[160], spath[168], why[400];
+	char path[160], spath[168];
 	const git_oid *cmt;
 	git_oid cbuf;
 	cts_changeset *cs = j->cs;
-	json_t *reg;
-	const unsigned char *pk = j->pk;
+	cts_accept_view view = {0};
+	cts_accept_verdict jv;
 	int ok = 1, have_key = j->have_key;
 	int64_t seq = t->seq;
 
@@ -252,196 +357,48 @@ static int check_changeset(chain_ctx *cc, vjob *j, const char *prev_id, int prev
 	audit_changeset_path(path, sizeof(path), node, seq, 0);
 	audit_changeset_path(spath, sizeof(spath), node, seq, 1);
 	cmt = audit_commit_of(b, path, &cbuf);
-	if (j->json_rc < 0) {
-		if (j->json_rc == CTS_ENOMEM)
-			a->oom = 1;
-		audit_finding(a, j->json_rc == CTS_ELIMIT ? "too_large" : "unreadable_history", node,
-		        seq, cmt, path, b->name, "%s", j->json_msg);
+	if (j->json_rc == 0)
+		memcpy(id, j->id, 65);
+	if (check_files(cc, j, cmt, path, spath, &ok) < 0)
 		return 0;
-	}
-	memcpy(id, j->id, 65);
-	if (!t->has_sig) {
-		audit_finding(a, "missing_signature", node, seq, cmt, spath, b->name,
-		        "changeset n°%lld sans fichier de signature", (long long)seq);
-		ok = 0;
-	} else if (j->sig_rc < 0) {
-		if (j->sig_rc == CTS_ENOMEM)
-			a->oom = 1;
-		audit_finding(a, j->sig_rc == CTS_ELIMIT ? "too_large" : "unreadable_history", node,
-		        seq, audit_commit_of(b, spath, &cbuf), spath, b->name, "signature : %s",
-		        j->sig_msg);
-		ok = 0;
-	}
-	reg = audit_reg_get(a, node);
-	if (!cs) {
-		if (j->bad_kind == BAD_TOO_LARGE) {
-			audit_finding(a, "too_large", node, seq, cmt, path, b->name, "%s", j->parse_msg);
-		} else if (j->bad_kind == BAD_NON_CANONICAL) {
-			audit_finding(
-			    a, "non_canonical", node, seq, cmt, path, b->name,
-			    "le fichier n'est pas sous forme canonique (RFC 8785 suivi d'un seul "
-			    "saut de ligne)%s",
-			    j->sig_ok ? " alors que sa signature est valide : il est refusé quand même"
-			              : "");
-		} else {
-			audit_finding(a, "invalid_changeset", node, seq, cmt, path, b->name,
-			        "changeset invalide : %s", j->parse_msg);
-		}
-		return 0;
-	}
 	if (strcmp(cs->node, node) != 0 || cs->seq != seq) {
 		audit_finding(a, "misplaced_changeset", node, seq, cmt, path, b->name,
 		        "le contenu dit nœud %s n°%lld mais le fichier est rangé en %s", cs->node,
 		        (long long)cs->seq, path);
 		ok = 0;
 	}
-	/* Signature for the enrolled key. */
-	if (!have_key) {
-		ok = 0; /* unknown_signer is reported once per branch */
-	} else if (t->has_sig && j->sig_rc == 0) {
-		if (j->vrc < 0) {
-			const char *who = NULL;
-			if (j->vrc == CTS_ECRYPTO && memcmp(j->signer, pk, 32) != 0)
-				who = audit_node_of_key(a, j->signer);
-			audit_finding(a, "bad_signature", node, seq, cmt, spath, b->name,
-			        "la signature ne vérifie pas avec la clé inscrite de %s : %s%s%s",
-			        node, j->vmsg, who ? " (signé avec la clé du nœud " : "",
-			        who ? who : "");
-			ok = 0;
-		}
+	/* Signature for the enrolled key (unknown_signer is reported once per branch). */
+	if (have_key && t->has_sig && j->sig_rc == 0 && j->vrc < 0) {
+		const char *who = NULL;
+		if (j->vrc == CTS_ECRYPTO && memcmp(j->signer, j->pk, 32) != 0)
+			who = audit_node_of_key(a, j->signer);
+		audit_finding(a, "bad_signature", node, seq, cmt, spath, b->name,
+		        "la signature ne vérifie pas avec la clé inscrite de %s : %s%s%s", node,
+		        j->vmsg, who ? " (signé avec la clé du nœud " : "", who ? who : "");
 	}
 	if (have_key && t->has_sig && j->sig_rc == 0 && j->vrc == 0 &&
 	    !check_evidence(a, b, cs, cmt, path))
 		ok = 0;
-	/* Chain. */
-	if (seq > 1 && prev_known && cs->prev && strcmp(cs->prev, prev_id) != 0) {
-		audit_finding(a, "broken_chain", node, seq, cmt, path, b->name,
-		        "« prev » (%.12s…) ne désigne pas le changeset n°%lld présent dans le "
-		        "dépôt (%.12s…)",
-		        cs->prev, (long long)(seq - 1), prev_id);
-		ok = 0;
-	}
-	if (seq > 1 && !prev_known)
-		ok = 0; /* the previous one is missing: reported as missing_changeset */
-	/* Enrolment: territory, role, revocation. */
-	int ignored = 0; /* a revoked node's later changeset: every node ignores it */
-	if (reg || (cc->seq1_pk && seq == 1)) {
-		const char *terr =
-		    reg ? json_string_value(json_object_get(reg, "territory")) : NULL;
-		int64_t rev = reg ? audit_reg_revoked(reg) : -1;
-		if (terr && strcmp(cs->territory, terr) != 0) {
-			audit_finding(
-			    a, "wrong_territory", node, seq, cmt, path, b->name,
-			    "changeset du territoire « %s » alors que %s est inscrit pour « %s »",
-			    cs->territory, node, terr);
-			ok = 0;
-		}
-		if (rev >= 0 && seq > rev) {
-			audit_notice(a, "revoked_ignored", node, seq, cmt, path, b->name,
-			             "%s révoqué après le n°%lld : ce changeset est ignoré par tous les "
-			             "nœuds, comme prévu",
-			             node, (long long)rev);
-			ok = 0;
-			ignored = 1;
-		}
-	}
-	/* Write rules and clock (of what some node may apply). */
-	if (!ignored) {
-		const char *role = reg           ? json_string_value(json_object_get(reg, "role"))
-		                   : cc->seq1_pk ? "authority"
-		                                 : NULL;
-		int authority = role && strcmp(role, "authority") == 0, bad_tables = 0,
-		    first_bad = -1, bad_reg = 0, bad_values = 0, first_value = 0;
-		char value_why[400] = "";
-		uint64_t time_ms = 0, worst = 0;
-		size_t i;
-		json_t *op;
-
-		why[0] = '\0';
-		audit_parse_time_ms(cs->time, &time_ms);
-		json_array_foreach(cs->ops, i, op)
-		{
-			const cts_table_def *td =
-			    cts_table_find(json_string_value(json_object_get(op, "table")));
-			uint64_t hlc = 0;
-			if (role && td && td->writer != CTS_WRITER_ANY &&
-			    ((authority && td->writer != CTS_WRITER_AUTHORITY) ||
-			     (!authority && td->writer != CTS_WRITER_TERRITORY))) {
-				if (bad_tables++ == 0)
-					first_bad = (int)i;
-			}
-			if (td && json_object_get(op, "set") &&
-			    !values_ok(op, bad_values ? NULL : value_why, sizeof(value_why)) &&
-			    bad_values++ == 0)
-				first_value = (int)i + 1;
-			if (authority && td && strcmp(td->name, "registry") == 0 && !bad_reg &&
-			    audit_check_registry_op(a, op, why, sizeof(why)) < 0)
-				bad_reg = (int)i + 1;
-			if (cts_hlc_parse(&hlc, json_string_value(json_object_get(op, "hlc"))) ==
-			        0 &&
-			    CTS_HLC_MS(hlc) > time_ms + CTS_HLC_MAX_AHEAD_MS &&
-			    CTS_HLC_MS(hlc) - time_ms > worst)
-				worst = CTS_HLC_MS(hlc) - time_ms;
-		}
-		if (bad_tables) {
-			audit_finding(
-			    a, "unauthorized_table", node, seq, cmt, path, b->name,
-			    "%s %s écrit la table %s (opération %d, %d opération(s) interdite(s)) "
-			    ": %s",
-			    authority ? "l'autorité" : "le nœud de territoire", node,
-			    json_string_value(json_object_get(
-			        json_array_get(cs->ops, (size_t)first_bad), "table")),
-			    first_bad + 1, bad_tables,
-			    authority
-			        ? "l'autorité n'écrit que le registre et les données de référence"
-			        : "un territoire n'écrit que les tables des territoires");
-			ok = 0;
-		}
-		if (bad_values) {
-			audit_finding(a, "invalid_value", node, seq, cmt, path, b->name,
-			        "opération %d : %s (%d opération(s) refusée(s) par les règles des "
-			        "valeurs)",
-			        first_value, value_why, bad_values);
-			ok = 0;
-		}
-		if (bad_reg) {
-			audit_finding(a, "registry_violation", node, seq, cmt, path, b->name,
-			        "opération %d : %s", bad_reg, why);
-			ok = 0;
-		}
-		if (worst) {
-			audit_finding(a, "future_hlc", node, seq, cmt, path, b->name,
-			        "horloge (HLC) en avance de %.1f h sur l'heure de scellement %s "
-			        "(24 h au plus)",
-			        (double)worst / 3600000.0, cs->time);
-			ok = 0;
-		}
-	}
-	if (in_fork(a, node, seq))
+	/* The acceptance rules, against the replay: the previous changeset
+	 * present (else the gap is the finding, missing_changeset), forks
+	 * counted from every version seen. */
+	audit_reg_view(a, node, &view);
+	if (!view.role && cc->seq1_pk && seq == 1)
+		view.role = "authority"; /* the authority's own enrolment */
+	view.known = have_key;
+	view.sig_ok = t->has_sig && j->sig_rc == 0 && j->vrc == 0;
+	view.last_seq = prev_known ? seq - 1 : 0;
+	view.prev_id = prev_known ? prev_id : NULL;
+	view.fork_from = in_fork(a, node, seq) ? seq : 0;
+	view.sealing_rule = 1;
+	audit_parse_time_ms(cs->time, &view.sealed_ms);
+	cts_accept_judge(cs, &view, &jv);
+	report_rules(cc, cs, &view, &jv, cmt, path);
+	if (jv.state != CTS_ACCEPT_OK)
 		ok = 0;
 	if (ok)
 		note_witnesses(a, node, seq, cs->seen);
-	/* The authority's replay: the registry grows only from valid changesets, in order. */
-	if (cc->apply && cc->applying) {
-		if (!ok) {
-			cc->applying = 0;
-		} else {
-			size_t i;
-			json_t *op;
-			json_array_foreach(cs->ops, i, op)
-			{
-				const char *table = json_string_value(json_object_get(op, "table"));
-				uint64_t hlc = 0;
-				cts_hlc_parse(&hlc, json_string_value(json_object_get(op, "hlc")));
-				if (strcmp(table, "registry") == 0 &&
-				    strcmp(json_string_value(json_object_get(op, "op")), "put") ==
-				        0)
-					audit_apply_registry_put(a, op, hlc);
-				else if (strcmp(table, "checkpoint") == 0)
-					audit_apply_checkpoint(a, op, hlc, seq);
-			}
-		}
-	}
+	replay_authority(cc, cs, ok);
 	return ok;
 }
 

@@ -5,6 +5,7 @@
 
 #include "audit.h"
 
+#include "accept.h"
 #include "auditmap.h"
 
 #include "changeset.h"
@@ -201,7 +202,9 @@ void audit_pool_retire(vpool *p);
 json_t *audit_reg_get(audit *a, const char *node);
 int audit_reg_pk(json_t *e, unsigned char pk[32]);
 int64_t audit_reg_revoked(json_t *e);
-int audit_check_registry_op(audit *a, json_t *op, char *why, size_t whylen);
+/* The registry facts of the acceptance rules for node, as replayed so far
+ * (territory, role, revocation; registry reads for registry operations). */
+void audit_reg_view(audit *a, const char *node, cts_accept_view *view);
 void audit_apply_registry_put(audit *a, json_t *op, uint64_t hlc);
 void audit_apply_checkpoint(audit *a, json_t *op, uint64_t hlc, int64_t by_seq);
 /* audit_report.c */

@@ -23,53 +23,45 @@ int64_t audit_reg_revoked(json_t *e)
 	return json_is_integer(v) ? (int64_t)json_integer_value(v) : -1;
 }
 
-/* check_registry_op of the importer, against the registry before the changeset. */
-int audit_check_registry_op(audit *a, json_t *op, char *why, size_t whylen)
-{
-	const char *kind = json_string_value(json_object_get(op, "op"));
-	const char *rid = json_string_value(json_object_get(op, "id"));
-	json_t *set = json_object_get(op, "set");
-	const char *node = json_string_value(json_object_get(set, "node"));
-	const char *key = json_string_value(json_object_get(set, "key"));
-	const char *terr = json_string_value(json_object_get(set, "territory_code"));
-	const char *role = json_string_value(json_object_get(set, "role"));
-	json_t *cur;
+/* ---- the registry view of the acceptance rules (accept.h), backed by the replay ---- */
 
-	if (strcmp(kind, "del") == 0) {
-		snprintf(why, whylen,
-		         "suppression d'une inscription (une inscription se révoque, elle ne se "
-		         "supprime pas)");
-		return -1;
-	}
-	if (json_object_get(set, "node") && !node) {
-		snprintf(why, whylen, "registre : « node » invalide");
-		return -1;
-	}
-	if (!node && !(node = json_string_value(json_object_get(a->reg_by_rid, rid)))) {
-		snprintf(why, whylen, "registre : mise à jour d'une inscription inconnue (%s)",
-		         rid);
-		return -1;
-	}
-	if (cts_registry_check_entry(node, rid, set, why, whylen) < 0)
-		return -1;
-	if ((cur = audit_reg_get(a, node))) {
-		if ((key && strcmp(key, json_string_value(json_object_get(cur, "key"))) != 0) ||
-		    (terr &&
-		     strcmp(terr, json_string_value(json_object_get(cur, "territory"))) != 0) ||
-		    (role && strcmp(role, json_string_value(json_object_get(cur, "role"))) != 0)) {
-			snprintf(why, whylen,
-			         "registre : la clé, le territoire ou le rôle de %.64s change (ils "
-			         "sont immuables)",
-			         node);
-			return -1;
-		}
-	} else if (!key || !terr || !role) {
-		snprintf(why, whylen,
-		         "registre : inscription de %.64s incomplète (clé, territoire, rôle)",
-		         node);
-		return -1;
-	}
-	return 0;
+static int view_entry(void *ctx, const char *node, cts_accept_entry *out)
+{
+	json_t *e = audit_reg_get(ctx, node);
+	const char *key, *terr, *role;
+
+	if (!e)
+		return 0;
+	key = json_string_value(json_object_get(e, "key"));
+	terr = json_string_value(json_object_get(e, "territory"));
+	role = json_string_value(json_object_get(e, "role"));
+	snprintf(out->key, sizeof(out->key), "%s", key ? key : "");
+	snprintf(out->territory, sizeof(out->territory), "%s", terr ? terr : "");
+	snprintf(out->role, sizeof(out->role), "%s", role ? role : "");
+	return 1;
+}
+
+static int view_node_of(void *ctx, const char *rid, char node[65])
+{
+	audit *a = ctx;
+	const char *v = json_string_value(json_object_get(a->reg_by_rid, rid));
+
+	if (!v)
+		return 0;
+	snprintf(node, 65, "%.64s", v);
+	return 1;
+}
+
+void audit_reg_view(audit *a, const char *node, cts_accept_view *view)
+{
+	json_t *e = audit_reg_get(a, node);
+
+	view->entry = view_entry;
+	view->node_of = view_node_of;
+	view->ctx = a;
+	view->territory = e ? json_string_value(json_object_get(e, "territory")) : NULL;
+	view->role = e ? json_string_value(json_object_get(e, "role")) : NULL;
+	view->revoked_after = e ? audit_reg_revoked(e) : -1;
 }
 
 /* Set e[field] = v (stolen) when hlc is not older than the field's last write. */

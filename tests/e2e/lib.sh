@@ -218,3 +218,23 @@ fork_op() {
 id_order() {
 	if [[ "$(sha256sum <"$1")" < "$(sha256sum <"$2")" ]]; then echo "$1 $2"; else echo "$2 $1"; fi
 }
+
+# Tampering with copies of a repository (t_audit.sh, t_accept_parity.sh).
+# commit_paths REPO BRANCH SRCDIR REL...: one unsigned commit on BRANCH (created
+# if absent) adding or replacing files REL taken from SRCDIR/REL.
+commit_paths() {
+	local repo=$1 br=$2 src=$3 base tree commit
+	shift 3
+	base=$(git --git-dir="$repo" rev-parse -q --verify "refs/heads/$br" || true)
+	tree=$(tree_with "$repo" "$base" "$src" "$@")
+	commit=$(git --git-dir="$repo" -c user.name=x -c user.email=x@invalid commit-tree "$tree" ${base:+-p "$base"} -m falsification)
+	git --git-dir="$repo" update-ref "refs/heads/$br" "$commit"
+}
+# extract REPO BRANCH NODE SEQ DIR: the changeset and its signature into DIR.
+extract() {
+	local rel
+	rel=$(printf 'changesets/%s/%012d.json' "$3" "$4")
+	mkdir -p "$5/$(dirname "$rel")"
+	git --git-dir="$1" cat-file blob "$2:$rel" >"$5/$rel"
+	git --git-dir="$1" cat-file blob "$2:$rel.sig" >"$5/$rel.sig"
+}

@@ -78,16 +78,6 @@ pass "codes de sortie : 2 utilisation, 3 dépôt ou état illisible"
 
 # ---- Helpers to tamper with copies of the clean repository ----
 fresh() { rm -rf "$T/cases/$1"; mkdir -p "$T/cases/$1"; cp -a "$REPO" "$T/cases/$1/repo.git"; echo "$T/cases/$1/repo.git"; }
-# commit_paths REPO BRANCH SRCDIR REL...: one unsigned commit on BRANCH (created
-# if absent) adding or replacing files REL taken from SRCDIR/REL.
-commit_paths() {
-	local repo=$1 br=$2 src=$3 base tree commit
-	shift 3
-	base=$(git --git-dir="$repo" rev-parse -q --verify "refs/heads/$br" || true)
-	tree=$(tree_with "$repo" "$base" "$src" "$@")
-	commit=$(git --git-dir="$repo" -c user.name=x -c user.email=x@invalid commit-tree "$tree" ${base:+-p "$base"} -m falsification)
-	git --git-dir="$repo" update-ref "refs/heads/$br" "$commit"
-}
 # rewrite_root REPO BRANCH [REL...]: replace BRANCH by one new root commit
 # whose tree is the tip's tree without the paths REL.
 rewrite_root() {
@@ -102,14 +92,6 @@ rewrite_root() {
 	tree=$(GIT_INDEX_FILE="$idx" git --git-dir="$repo" write-tree)
 	commit=$(git --git-dir="$repo" -c user.name=x -c user.email=x@invalid commit-tree "$tree" -m "historique réécrit")
 	git --git-dir="$repo" update-ref "refs/heads/$br" "$commit"
-}
-# extract REPO BRANCH NODE SEQ DIR: the changeset and its signature into DIR.
-extract() {
-	local rel
-	rel=$(seqfile "$3" "$4")
-	mkdir -p "$5/$(dirname "$rel")"
-	git --git-dir="$1" cat-file blob "$2:$rel" >"$5/$rel"
-	git --git-dir="$1" cat-file blob "$2:$rel.sig" >"$5/$rel.sig"
 }
 hlc_of() { printf '%012x0000' "$1"; } # ms -> HLC text
 # member_ops FILE HLC NAME: one valid territory operation
