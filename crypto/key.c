@@ -2,6 +2,7 @@
 
 #include "crypto.h"
 #include "error.h"
+#include "file.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -271,44 +272,6 @@ static int kdf_fast(void)
 	return v && strcmp(v, "1") == 0;
 }
 
-static int write_all(int fd, const char *buf, size_t len)
-{
-	while (len > 0) {
-		ssize_t w = write(fd, buf, len);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		buf += w;
-		len -= (size_t)w;
-	}
-	return 0;
-}
-
-/* Flush the directory entry of path (best effort: some file systems
- * refuse fsync on a directory, and the file itself is already synced). */
-static void sync_parent_dir(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-	char *dir;
-	int fd;
-
-	if (!slash)
-		dir = strdup(".");
-	else if (slash == path)
-		dir = strdup("/");
-	else
-		dir = strndup(path, (size_t)(slash - path));
-	if (!dir)
-		return;
-	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd >= 0) {
-		(void)fsync(fd);
-		close(fd);
-	}
-	free(dir);
-}
-
 /* The file text for key (in text, a CTS_KEY_FILE_MAX sodium buffer). */
 static int format_key_file(char *text, size_t *len, const cts_key *key, const char *passphrase)
 {
@@ -375,11 +338,10 @@ cleanup:
 
 int cts_key_save(const cts_key *key, const char *path, const char *passphrase)
 {
-	unsigned char rnd[8];
-	char rnd_hex[2 * sizeof(rnd) + 1], *text = NULL, *tmp = NULL;
-	size_t len = 0, tmp_len;
+	char *text = NULL;
+	size_t len = 0;
 	struct stat sb;
-	int fd = -1, rc, tmp_made = 0;
+	int rc;
 
 	if (!key || !path || !*path)
 		return cts_error_set(CTS_ERR, "cts_key_save : argument manquant");
@@ -398,53 +360,9 @@ int cts_key_save(const cts_key *key, const char *path, const char *passphrase)
 		return cts_error_set(CTS_ENOMEM, "mémoire protégée insuffisante");
 	if ((rc = format_key_file(text, &len, key, passphrase)) < 0)
 		goto cleanup;
-
-	randombytes_buf(rnd, sizeof(rnd));
-	sodium_bin2hex(rnd_hex, sizeof(rnd_hex), rnd, sizeof(rnd));
-	tmp_len = strlen(path) + strlen(".tmp-") + strlen(rnd_hex) + 1;
-	if (!(tmp = malloc(tmp_len))) {
-		rc = cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
-		goto cleanup;
-	}
-	snprintf(tmp, tmp_len, "%s.tmp-%s", path, rnd_hex);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		rc = cts_error_set(CTS_EIO, "impossible de créer le fichier de clé %s : %s", path,
-		                   strerror(errno));
-		goto cleanup;
-	}
-	tmp_made = 1;
-	/* 0600 whatever the umask. */
-	if (fchmod(fd, 0600) != 0 || write_all(fd, text, len) != 0 || fsync(fd) != 0) {
-		rc = cts_error_set(CTS_EIO, "impossible d'écrire le fichier de clé %s : %s", path,
-		                   strerror(errno));
-		goto cleanup;
-	}
-	if (close(fd) != 0) {
-		fd = -1;
-		rc = cts_error_set(CTS_EIO, "impossible d'écrire le fichier de clé %s : %s", path,
-		                   strerror(errno));
-		goto cleanup;
-	}
-	fd = -1;
-	/* link() is an atomic rename that never replaces: it fails with EEXIST
-	 * if path appeared meanwhile (even as a dangling symlink). */
-	if (link(tmp, path) != 0) {
-		int e = errno;
-		rc = cts_error_set(e == EEXIST ? CTS_EEXISTS : CTS_EIO,
-		                   "impossible d'enregistrer la clé %s : %s", path,
-		                   e == EEXIST ? "le fichier existe déjà, il n'est jamais remplacé"
-		                               : strerror(e));
-		goto cleanup;
-	}
-	sync_parent_dir(path);
-	rc = 0;
+	if ((rc = cts_write_file_new(path, text, len, 0600)) < 0)
+		cts_error_prefix(rc, "fichier de clé : ");
 cleanup:
-	if (fd >= 0)
-		close(fd);
-	if (tmp_made)
-		unlink(tmp);
-	free(tmp);
 	sodium_free(text); /* wipes */
 	return rc;
 }

@@ -123,6 +123,15 @@ static int ns_valid(const char *ns)
 	return 1;
 }
 
+static int check_ns(const char *ns)
+{
+	if (ns_valid(ns))
+		return 0;
+	return cts_error_set(CTS_EINVAL,
+	                     "espace de noms de signature invalide (1 à %d caractères ASCII visibles)",
+	                     CTS_SSHSIG_NS_MAX);
+}
+
 /* The data the Ed25519 signature covers. */
 static int signed_data(writer *w, const char *ns, const unsigned char *msg, size_t msg_len)
 {
@@ -158,12 +167,8 @@ int cts_sshsig_sign(char **armored, size_t *armored_len, const cts_key *key, con
 	*armored = NULL;
 	if (armored_len)
 		*armored_len = 0;
-	if (!ns_valid(ns))
-		return cts_error_set(
-		    CTS_EINVAL,
-		    "espace de noms de signature invalide (1 à %d caractères ASCII "
-		    "visibles)",
-		    CTS_SSHSIG_NS_MAX);
+	if ((rc = check_ns(ns)) < 0)
+		return rc;
 	if ((rc = cts_crypto_init()) < 0)
 		return rc;
 	if ((rc = signed_data(&wd, ns, msg, msg_len)) < 0)
@@ -259,6 +264,17 @@ static int unarmor(const char *a, size_t alen, unsigned char *blob, size_t *blen
 	return 0;
 }
 
+/* "signature SSH : <what> « <shown value> » <refused> (<want> attendu)". */
+static int refuse_name(const unsigned char *v, size_t vl, const char *what, const char *refused,
+                       const char *want)
+{
+	char shown[CTS_SSHSIG_NS_MAX + 1];
+
+	printable(shown, sizeof(shown), v, vl);
+	return cts_error_set(CTS_EINVAL, "signature SSH : %s « %s » %s (%s attendu)", what, shown, refused,
+	                     want);
+}
+
 int cts_sshsig_verify(const char *armored, size_t armored_len, const unsigned char *expected_pk,
                       const char *ns, const unsigned char *msg, size_t msg_len,
                       unsigned char signer_pk_out[32])
@@ -274,12 +290,8 @@ int cts_sshsig_verify(const char *armored, size_t armored_len, const unsigned ch
 
 	if (!msg && msg_len)
 		return cts_error_set(CTS_ERR, "cts_sshsig_verify : argument manquant");
-	if (!ns_valid(ns))
-		return cts_error_set(
-		    CTS_EINVAL,
-		    "espace de noms de signature invalide (1 à %d caractères ASCII "
-		    "visibles)",
-		    CTS_SSHSIG_NS_MAX);
+	if ((rc = check_ns(ns)) < 0)
+		return rc;
 	if (!armored)
 		return cts_error_set(CTS_EINVAL, "signature SSH absente");
 	if ((rc = cts_crypto_init()) < 0)
@@ -314,26 +326,16 @@ int cts_sshsig_verify(const char *armored, size_t armored_len, const unsigned ch
 	if (r_string(&pr, &t, &tl) < 0)
 		return cts_error_set(CTS_EINVAL,
 		                     "signature SSH mal formée : clé publique illisible");
-	if (!is_str(t, tl, KEY_TYPE)) {
-		printable(shown, sizeof(shown), t, tl);
-		return cts_error_set(CTS_EINVAL,
-		                     "signature SSH : clé publique de type « %s » non acceptée "
-		                     "(ssh-ed25519 attendu)",
-		                     shown);
-	}
+	if (!is_str(t, tl, KEY_TYPE))
+		return refuse_name(t, tl, "clé publique de type", "non acceptée", "ssh-ed25519");
 	if (r_string(&pr, &pk, &pkl) < 0 || pkl != CTS_KEY_PUBLIC_BYTES || pr.pos != pr.len)
 		return cts_error_set(
 		    CTS_EINVAL, "signature SSH mal formée : clé ssh-ed25519 de 32 octets attendue");
 	if (resl != 0)
 		return cts_error_set(CTS_EINVAL,
 		                     "signature SSH mal formée : champ réservé non vide");
-	if (!is_str(hash, hashl, HASH_ALG)) {
-		printable(shown, sizeof(shown), hash, hashl);
-		return cts_error_set(CTS_EINVAL,
-		                     "signature SSH : algorithme de hachage « %s » non accepté "
-		                     "(sha512 attendu)",
-		                     shown);
-	}
+	if (!is_str(hash, hashl, HASH_ALG))
+		return refuse_name(hash, hashl, "algorithme de hachage", "non accepté", "sha512");
 	sr = (reader){sigw, sigwl, 0};
 	if (r_string(&sr, &t, &tl) < 0 || !is_str(t, tl, KEY_TYPE) || r_string(&sr, &s, &sl) < 0 ||
 	    sl != CTS_KEY_SIGNATURE_BYTES || sr.pos != sr.len)

@@ -94,17 +94,11 @@ int cts_att_meeting_date(cts_node *n, const char *meeting, char date[11])
 /* The attendance records of a meeting, each with id and the fields above. */
 int cts_att_records(cts_node *n, const char *meeting, json_t **out)
 {
-	sqlite3_stmt *s;
-	int rc;
-
-	if ((rc = cts_store_stmt(
-	         n->store, &s,
+	return cts_store_rows_args(
+	         n->store,
 	         "SELECT id, meeting, member, last_name, first_name, organisation, college,"
-	         " status FROM attendance WHERE territory = ? AND meeting = ? ORDER BY id")) < 0)
-		return rc;
-	sqlite3_bind_text(s, 1, n->territory, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, meeting, -1, SQLITE_STATIC);
-	return cts_store_rows_json(n->store, s, out);
+	         " status FROM attendance WHERE territory = ? AND meeting = ? ORDER BY id",
+	         (const char *const[]){n->territory, meeting}, 2, out);
 }
 
 /* "NOM Prénom" of a row or member into buf. */
@@ -130,7 +124,6 @@ const json_t *cts_att_find(const json_t *rows, const char *rid)
 
 int cts_attendance_list(cts_node *n, const char *meeting, json_t **out)
 {
-	sqlite3_stmt *s;
 	size_t i;
 	json_t *row;
 	int rc;
@@ -138,16 +131,13 @@ int cts_attendance_list(cts_node *n, const char *meeting, json_t **out)
 	*out = NULL;
 	if ((rc = cts_meeting_check(n, NULL, meeting)) < 0)
 		return rc;
-	if ((rc = cts_store_stmt(
-	         n->store, &s,
+	if ((rc = cts_store_rows_args(
+	         n->store,
 	         "SELECT last_name, first_name, organisation, college, status, member, id,"
 	         " (member IS NULL) AS guest FROM attendance WHERE territory = ? AND meeting = ?"
 	         " ORDER BY (member IS NULL), college, last_name COLLATE NOCASE, first_name "
-	         "COLLATE NOCASE")) < 0)
-		return rc;
-	sqlite3_bind_text(s, 1, n->territory, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, meeting, -1, SQLITE_STATIC);
-	if ((rc = cts_store_rows_json(n->store, s, out)) < 0)
+	         "COLLATE NOCASE",
+	         (const char *const[]){n->territory, meeting}, 2, out)) < 0)
 		return rc;
 	/* guest as a JSON boolean */
 	json_array_foreach(*out, i, row) json_object_set_new(
@@ -160,7 +150,6 @@ int cts_attendance_list(cts_node *n, const char *meeting, json_t **out)
 /* The member `id` of this territory's roll (names, organisation, college). */
 static int roll_member(cts_node *n, const char *id, json_t **out)
 {
-	sqlite3_stmt *s;
 	json_t *rows = NULL;
 	int rc;
 
@@ -169,14 +158,11 @@ static int roll_member(cts_node *n, const char *id, json_t **out)
 		return cts_error_set(
 		    CTS_EINVAL, "identifiant de membre invalide « %.40s » (ctsnode member list)",
 		    id ? id : "");
-	if ((rc = cts_store_stmt(
-	         n->store, &s,
+	if ((rc = cts_store_rows_args(
+	         n->store,
 	         "SELECT id, last_name, first_name, organisation, college FROM member"
-	         " WHERE territory = ? AND id = ?")) < 0)
-		return rc;
-	sqlite3_bind_text(s, 1, n->territory, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, id, -1, SQLITE_STATIC);
-	if ((rc = cts_store_rows_json(n->store, s, &rows)) < 0)
+	         " WHERE territory = ? AND id = ?",
+	         (const char *const[]){n->territory, id}, 2, &rows)) < 0)
 		return rc;
 	if (json_array_size(rows) == 0) {
 		json_decref(rows);

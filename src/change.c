@@ -317,27 +317,27 @@ int cts_change_input_date(cts_node *n, const char *label, const char *typed, int
 	return cts_rules_check_date_window(label, out, latest, words);
 }
 
+/* The meeting the record hangs on (if any) allows the use *ctx. */
+static int check_attached(cts_node *n, const json_t *set, const json_t *row, void *ctx)
+{
+	const char *meeting = json_string_value(json_object_get(row, "meeting"));
+
+	(void)set;
+	return meeting ? cts_meeting_require(n, meeting, *(const cts_meeting_use *)ctx, NULL) : 0;
+}
+
 int cts_change_attached_status(cts_node *n, const char *table, const char *id, const char *status, int use,
 			       cts_change *out)
 {
-	json_t *row = NULL, *set = json_pack("{s:s}", "status", status);
-	const char *meeting;
+	json_t *set = json_pack("{s:s}", "status", status);
+	cts_meeting_use u = (cts_meeting_use)use;
 	int rc;
 
 	if (!set)
 		return cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
-	if ((rc = cts_store_begin(n->store)) < 0) {
-		json_decref(set);
-		return rc;
-	}
-	if ((rc = cts_change_current(n, table, id, &row)) == 0) {
-		meeting = json_string_value(json_object_get(row, "meeting"));
-		if (!meeting || (rc = cts_meeting_require(n, meeting, (cts_meeting_use)use, NULL)) == 0)
-			rc = cts_change_put(n, table, id, set, out);
-	}
+	rc = cts_change_update(n, table, id, set, "", check_attached, &u, out);
 	json_decref(set);
-	json_decref(row);
-	return cts_change_end(n, rc);
+	return rc;
 }
 
 int cts_change_end(cts_node *n, int rc)
@@ -346,6 +346,39 @@ int cts_change_end(cts_node *n, int rc)
 		return cts_store_commit(n->store);
 	cts_store_rollback(n->store);
 	return rc;
+}
+
+int cts_change_add(cts_node *n, const char *table, const json_t *set, cts_change_check check, void *ctx,
+		   char id_out[37])
+{
+	char id[37];
+	int rc;
+
+	if ((rc = cts_rules_check_new(table, set, NULL)) < 0 || (rc = cts_store_begin(n->store)) < 0)
+		return rc;
+	if (!check || (rc = check(n, set, NULL, ctx)) == 0) {
+		cts_record_new_id(id);
+		rc = cts_record_put(n->store, table, id, set);
+	}
+	if ((rc = cts_change_end(n, rc)) == 0 && id_out)
+		memcpy(id_out, id, 37);
+	return rc;
+}
+
+int cts_change_update(cts_node *n, const char *table, const char *id, const json_t *set, const char *nothing,
+		      cts_change_check check, void *ctx, cts_change *out)
+{
+	json_t *row = NULL;
+	int rc;
+
+	if (json_object_size(set) == 0)
+		return cts_error_set(CTS_EINVAL, "%s", nothing);
+	if ((rc = cts_store_begin(n->store)) < 0)
+		return rc;
+	if ((rc = cts_change_current(n, table, id, &row)) == 0 && (!check || (rc = check(n, set, row, ctx)) == 0))
+		rc = cts_change_put(n, table, id, set, out);
+	json_decref(row);
+	return cts_change_end(n, rc);
 }
 
 int cts_change_require_meetings(cts_node *n, const json_t *set, const json_t *row)

@@ -52,6 +52,25 @@ int cts_change_attached_status(cts_node *n, const char *table, const char *id, c
  * the one `set` moves it to accept it (CTS_MEETING_ATTACH). */
 int cts_change_require_meetings(cts_node *n, const json_t *set, const json_t *row);
 
+/* A check made inside a write's transaction (cts_change_add, cts_change_update):
+ * `set` the values to write, `row` the record's current values (NULL for a
+ * new record), ctx the caller's. 0 or a negative cts_error. */
+typedef int (*cts_change_check)(cts_node *n, const json_t *set, const json_t *row, void *ctx);
+
+/* A new record of `table` with the values of `set` (checked with the rules
+ * of a new record first), under a fresh id copied to id_out (may be NULL)
+ * once committed; check (may be NULL) runs in the transaction before the
+ * write. */
+int cts_change_add(cts_node *n, const char *table, const json_t *set, cts_change_check check, void *ctx,
+		   char id_out[37]);
+
+/* Update record (table, id) with `set` as cts_change_put does, in one
+ * transaction after check (may be NULL) on its current values. An empty set
+ * is refused with CTS_EINVAL and the message `nothing` ("rien à modifier :
+ * indiquez au moins un champ (...)"). */
+int cts_change_update(cts_node *n, const char *table, const char *id, const json_t *set, const char *nothing,
+		      cts_change_check check, void *ctx, cts_change *out);
+
 /* End the transaction a write began: commit when rc is 0 (returning the
  * commit's result), else roll back and return rc. */
 int cts_change_end(cts_node *n, int rc);

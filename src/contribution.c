@@ -61,11 +61,16 @@ static int fields_to_set(cts_node *n, const cts_contribution_fields *f, json_t *
 	return 0;
 }
 
+static int check_meetings(cts_node *n, const json_t *set, const json_t *row, void *ctx)
+{
+	(void)ctx;
+	return cts_change_require_meetings(n, set, row);
+}
+
 int cts_contribution_add(cts_node *n, const cts_contribution_fields *f, char id_out[37])
 {
 	cts_contribution_fields g = *f;
 	json_t *set = NULL;
-	char id[37];
 	int rc;
 
 	if (n->role != CTS_ROLE_TERRITORY)
@@ -76,35 +81,22 @@ int cts_contribution_add(cts_node *n, const cts_contribution_fields *f, char id_
 		g.date = NULL;
 	if ((rc = fields_to_set(n, &g, &set)) < 0)
 		return rc;
-	if ((rc = cts_rules_check_new("contribution", set, NULL)) == 0 && (rc = cts_store_begin(n->store)) == 0) {
-		if ((rc = cts_change_require_meetings(n, set, NULL)) == 0) {
-			cts_record_new_id(id);
-			rc = cts_record_put(n->store, "contribution", id, set);
-		}
-		rc = cts_change_end(n, rc);
-	}
+	rc = cts_change_add(n, "contribution", set, check_meetings, NULL, id_out);
 	json_decref(set);
-	if (rc == 0 && id_out)
-		memcpy(id_out, id, 37);
 	return rc;
 }
 
 int cts_contribution_update(cts_node *n, const char *id, const cts_contribution_fields *f, cts_change *out)
 {
-	json_t *set = NULL, *row = NULL;
+	json_t *set = NULL;
 	int rc;
 
 	if ((rc = fields_to_set(n, f, &set)) < 0)
 		return rc;
-	if (json_object_size(set) == 0)
-		rc = cts_error_set(CTS_EINVAL, "rien à modifier : indiquez au moins un champ (--theme, --title, --text, --meeting, --date)");
-	else if ((rc = cts_store_begin(n->store)) == 0) {
-		if ((rc = cts_change_current(n, "contribution", id, &row)) == 0 && (rc = cts_change_require_meetings(n, set, row)) == 0)
-			rc = cts_change_put(n, "contribution", id, set, out);
-		rc = cts_change_end(n, rc);
-	}
+	rc = cts_change_update(n, "contribution", id, set,
+			       "rien à modifier : indiquez au moins un champ (--theme, --title, --text, --meeting, --date)",
+			       check_meetings, NULL, out);
 	json_decref(set);
-	json_decref(row);
 	return rc;
 }
 
@@ -120,16 +112,10 @@ int cts_contribution_restore(cts_node *n, const char *id, cts_change *out)
 
 int cts_contribution_list(cts_node *n, const char *territory, json_t **out)
 {
-	sqlite3_stmt *s;
-	int rc;
-
-	if ((rc = cts_store_stmt(n->store, &s,
+	return cts_store_rows_of(n->store,
 				 "SELECT territory, id, theme, title, text, meeting, date, status FROM contribution"
-				 " WHERE ?1 IS NULL OR territory = ?1 ORDER BY territory, theme, title, id")) < 0)
-		return rc;
-	if (territory)
-		sqlite3_bind_text(s, 1, territory, -1, SQLITE_TRANSIENT);
-	return cts_store_rows_json(n->store, s, out);
+				 " WHERE ?1 IS NULL OR territory = ?1 ORDER BY territory, theme, title, id",
+				 territory, out);
 }
 
 int cts_theme_list(cts_node *n, json_t **out)

@@ -7,6 +7,25 @@ void cts_csv_bom(cts_strbuf *b)
 	cts_strbuf_add(b, "\xef\xbb\xbf");
 }
 
+void cts_out_escaped(cts_strbuf *b, const char *s, const char *specials, void (*esc)(cts_strbuf *b, char c))
+{
+	while (*s) {
+		size_t run = strcspn(s, specials);
+		if (run)
+			cts_strbuf_addn(b, s, run);
+		s += run;
+		if (!*s)
+			break;
+		esc(b, *s++);
+	}
+}
+
+static void double_quote(cts_strbuf *b, char c)
+{
+	(void)c;
+	cts_strbuf_addn(b, "\"\"", 2);
+}
+
 void cts_csv_field(cts_strbuf *b, const char *s)
 {
 	/* Quote when needed; neutralise spreadsheet formulas. */
@@ -15,16 +34,7 @@ void cts_csv_field(cts_strbuf *b, const char *s)
 		cts_strbuf_add(b, "\"");
 	if (*s == '=' || *s == '+' || *s == '-' || *s == '@')
 		cts_strbuf_add(b, "'");
-	while (*s) {
-		size_t run = strcspn(s, "\"");
-		if (run)
-			cts_strbuf_addn(b, s, run);
-		s += run;
-		if (!*s)
-			break;
-		cts_strbuf_addn(b, "\"\"", 2);
-		s++;
-	}
+	cts_out_escaped(b, s, "\"", double_quote);
 	if (quote)
 		cts_strbuf_add(b, "\"");
 }

@@ -108,10 +108,26 @@ static int check_status(cts_node *n, const char *id, const char *date, const cha
 	return 0;
 }
 
+/* A new meeting: no duplicate (unless cancelled or asked again), a status
+ * its date allows. */
+static int check_new(cts_node *n, const json_t *set, const json_t *row, void *ctx)
+{
+	const cts_meeting_fields *f = ctx;
+	const char *date = json_string_value(json_object_get(set, "date"));
+	const char *status = json_string_value(json_object_get(set, "status"));
+	int rc = 0;
+
+	(void)row;
+	if (strcmp(status, "annulee") != 0)
+		rc = check_duplicate(n, NULL, f->body, date, f->again);
+	if (rc == 0)
+		rc = check_status(n, "", date, strcmp(status, "approuvee") == 0 ? "tenue" : "prevue", status);
+	return rc;
+}
+
 int cts_meeting_add(cts_node *n, const cts_meeting_fields *f, char id_out[37])
 {
 	json_t *set;
-	char id[37];
 	int rc;
 
 	if (n->role != CTS_ROLE_TERRITORY)
@@ -124,25 +140,9 @@ int cts_meeting_add(cts_node *n, const cts_meeting_fields *f, char id_out[37])
 	}
 	if (rc == 0 && (f->place && !*f->place))
 		json_object_del(set, "place");
-	if (rc == 0 && (rc = cts_rules_check_new("meeting", set, NULL)) == 0 && (rc = cts_store_begin(n->store)) == 0) {
-		const char *date = json_string_value(json_object_get(set, "date"));
-		const char *status = json_string_value(json_object_get(set, "status"));
-		if (strcmp(status, "annulee") != 0)
-			rc = check_duplicate(n, NULL, f->body, date, f->again);
-		if (rc == 0)
-			rc = check_status(n, "", date, strcmp(status, "approuvee") == 0 ? "tenue" : "prevue", status);
-		if (rc == 0) {
-			cts_record_new_id(id);
-			rc = cts_record_put(n->store, "meeting", id, set);
-		}
-		if (rc == 0)
-			rc = cts_store_commit(n->store);
-		else
-			cts_store_rollback(n->store);
-	}
+	if (rc == 0)
+		rc = cts_change_add(n, "meeting", set, check_new, (void *)f, id_out);
 	json_decref(set);
-	if (rc == 0 && id_out)
-		memcpy(id_out, id, 37);
 	return rc;
 }
 
@@ -175,10 +175,7 @@ int cts_meeting_update(cts_node *n, const char *id, const cts_meeting_fields *f,
 		if (rc == 0)
 			rc = cts_change_put(n, "meeting", id, want, out);
 	}
-	if (rc == 0)
-		rc = cts_store_commit(n->store);
-	else
-		cts_store_rollback(n->store);
+	rc = cts_change_end(n, rc);
 	json_decref(want);
 	json_decref(row);
 	return rc;
@@ -244,10 +241,7 @@ static int set_status(cts_node *n, const char *id, status_op op, const char *rea
 	if ((rc = cts_rules_check_set("meeting", want, NULL)) == 0)
 		rc = cts_change_put(n, "meeting", id, want, out);
 done:
-	if (rc == 0)
-		rc = cts_store_commit(n->store);
-	else
-		cts_store_rollback(n->store);
+	rc = cts_change_end(n, rc);
 	json_decref(row);
 	json_decref(want);
 	return rc;
@@ -336,14 +330,8 @@ int cts_meeting_require(cts_node *n, const char *id, cts_meeting_use use, const 
 
 int cts_meeting_list(cts_node *n, const char *territory, json_t **out)
 {
-	sqlite3_stmt *s;
-	int rc;
-
-	if ((rc = cts_store_stmt(n->store, &s,
+	return cts_store_rows_of(n->store,
 				 "SELECT territory, id, body, date, title, place, status, reopen_reason FROM meeting"
-				 " WHERE ?1 IS NULL OR territory = ?1 ORDER BY territory, date, title, id")) < 0)
-		return rc;
-	if (territory)
-		sqlite3_bind_text(s, 1, territory, -1, SQLITE_TRANSIENT);
-	return cts_store_rows_json(n->store, s, out);
+				 " WHERE ?1 IS NULL OR territory = ?1 ORDER BY territory, date, title, id",
+				 territory, out);
 }

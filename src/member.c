@@ -177,27 +177,25 @@ int cts_member_add(cts_node *n, const cts_member_fields *f, char id_out[37])
 	return rc;
 }
 
+/* An update keeps a coherent mandate and a name no other member has. */
+static int check_update(cts_node *n, const json_t *set, const json_t *row, void *ctx)
+{
+	int rc = check_mandate(set, row);
+
+	return rc < 0 ? rc : check_name_free(n, ctx, set, row);
+}
+
 int cts_member_update(cts_node *n, const char *id, const cts_member_fields *f, cts_change *out)
 {
-	json_t *set = NULL, *row = NULL;
+	json_t *set = NULL;
 	int rc;
 
 	if ((rc = fields_to_set(n, f, 0, &set)) < 0)
 		return rc;
-	if (json_object_size(set) == 0) {
-		json_decref(set);
-		return cts_error_set(CTS_EINVAL, "rien à modifier : indiquez au moins un champ");
-	}
-	if ((rc = cts_store_begin(n->store)) < 0) {
-		json_decref(set);
-		return rc;
-	}
-	if ((rc = cts_change_current(n, "member", id, &row)) == 0 && (rc = check_mandate(set, row)) == 0 &&
-	    (rc = check_name_free(n, id, set, row)) == 0)
-		rc = cts_change_put(n, "member", id, set, out);
+	rc = cts_change_update(n, "member", id, set, "rien à modifier : indiquez au moins un champ", check_update,
+			       (void *)id, out);
 	json_decref(set);
-	json_decref(row);
-	return cts_change_end(n, rc);
+	return rc;
 }
 
 int cts_member_remove(cts_node *n, const char *id, cts_change *out)
@@ -218,46 +216,6 @@ int cts_member_remove(cts_node *n, const char *id, cts_change *out)
 	return cts_change_end(n, rc);
 }
 
-/* Every value the engine holds for member `id`, visible or hidden by its
- * tombstone (null ones left out), as a new object; *hidden: how many
- * (not null) are hidden: the member is removed when there is one. */
-static int last_values(cts_node *n, const char *id, json_t **out, int *hidden)
-{
-	sqlite3_stmt *s;
-	json_t *set = json_object();
-	int rc;
-
-	*out = NULL;
-	*hidden = 0;
-	if (!set)
-		return cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
-	if ((rc = cts_store_stmt(n->store, &s,
-				 "SELECT f.field, f.value, t.rid IS NOT NULL AND f.value IS NOT NULL"
-				 " AND (t.hlc > f.hlc OR (t.hlc = f.hlc AND t.node > f.node))"
-				 " FROM fstate f LEFT JOIN tomb t ON t.tbl = f.tbl AND t.territory = f.territory AND t.rid = f.rid"
-				 " WHERE f.tbl = 'member' AND f.territory = ? AND f.rid = ?")) < 0) {
-		json_decref(set);
-		return rc;
-	}
-	sqlite3_bind_text(s, 1, n->territory, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, id, -1, SQLITE_TRANSIENT);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		const char *field = (const char *)sqlite3_column_text(s, 0);
-		if (sqlite3_column_type(s, 1) == SQLITE_TEXT)
-			json_object_set_new(set, field, cts_record_text((const char *)sqlite3_column_text(s, 1)));
-		else if (sqlite3_column_type(s, 1) == SQLITE_INTEGER)
-			json_object_set_new(set, field, json_integer(sqlite3_column_int64(s, 1)));
-		*hidden += sqlite3_column_int(s, 2);
-	}
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE) {
-		json_decref(set);
-		return cts_store_error(n->store, "lecture d'un membre retiré");
-	}
-	*out = set;
-	return 0;
-}
-
 int cts_member_restore(cts_node *n, const char *id, cts_change *out)
 {
 	json_t *set = NULL;
@@ -268,7 +226,7 @@ int cts_member_restore(cts_node *n, const char *id, cts_change *out)
 		return cts_error_set(CTS_EINVAL, "identifiant de membre invalide « %.40s »", id ? id : "");
 	if ((rc = cts_store_begin(n->store)) < 0)
 		return rc;
-	if ((rc = last_values(n, id, &set, &hidden)) < 0 || (rc = cts_change_name(n, "member", set, &name)) < 0)
+	if ((rc = cts_record_last_values(n->store, "member", n->territory, id, &set, &hidden)) < 0 || (rc = cts_change_name(n, "member", set, &name)) < 0)
 		goto done;
 	if (json_object_size(set) == 0) {
 		rc = cts_error_set(CTS_ENOTFOUND, "aucun membre d'identifiant « %.40s » dans ce territoire (ctsnode member list --removed)", id);
@@ -289,37 +247,18 @@ done:
 
 int cts_member_list(cts_node *n, const char *territory, json_t **out)
 {
-	sqlite3_stmt *s;
-	int rc;
-
-	*out = NULL;
-	if ((rc = cts_store_stmt(n->store, &s,
+	return cts_store_rows_of(n->store,
 				 "SELECT territory, id, last_name, first_name, organisation, college, seat, role,"
 				 " mandate_start, mandate_end FROM member WHERE ?1 IS NULL OR territory = ?1"
-				 " ORDER BY territory, last_name COLLATE NOCASE, first_name COLLATE NOCASE, id")) < 0)
-		return rc;
-	if (territory)
-		sqlite3_bind_text(s, 1, territory, -1, SQLITE_TRANSIENT);
-	return cts_store_rows_json(n->store, s, out);
+				 " ORDER BY territory, last_name COLLATE NOCASE, first_name COLLATE NOCASE, id",
+				 territory, out);
 }
 
-#define LAST(f) " max(CASE WHEN f.field = '" f "' THEN f.value END) AS " f
 int cts_member_list_removed(cts_node *n, const char *territory, json_t **out)
 {
-	sqlite3_stmt *s;
-	int rc;
+	static const char *const fields[] = { "last_name", "first_name", "organisation", "college",
+					       "seat", "role", "mandate_start", "mandate_end" };
 
-	*out = NULL;
-	if ((rc = cts_store_stmt(n->store, &s,
-				 "SELECT t.territory, t.rid AS id," LAST("last_name") "," LAST("first_name") ","
-				 LAST("organisation") "," LAST("college") "," LAST("seat") "," LAST("role") ","
-				 LAST("mandate_start") "," LAST("mandate_end") " FROM tomb t JOIN fstate f"
-				 " ON f.tbl = t.tbl AND f.territory = t.territory AND f.rid = t.rid"
-				 " WHERE t.tbl = 'member' AND (?1 IS NULL OR t.territory = ?1) GROUP BY t.territory, t.rid"
-				 " HAVING sum(f.value IS NOT NULL AND (t.hlc > f.hlc OR (t.hlc = f.hlc AND t.node > f.node))) > 0"
-				 " ORDER BY t.territory, 3 COLLATE NOCASE, 4 COLLATE NOCASE, t.rid")) < 0)
-		return rc;
-	if (territory)
-		sqlite3_bind_text(s, 1, territory, -1, SQLITE_TRANSIENT);
-	return cts_store_rows_json(n->store, s, out);
+	return cts_record_list_removed(n->store, "member", fields, sizeof(fields) / sizeof(fields[0]), territory,
+				       "3 COLLATE NOCASE, 4 COLLATE NOCASE", out);
 }

@@ -1,14 +1,13 @@
 #include "node.h"
 
-#include "crashpoint.h"
 #include "error.h"
 #include "key.h"
 #include "record.h"
+#include "registry.h"
 #include "tables.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,70 +42,6 @@ int cts_mkdirs(const char *path)
 				return cts_error_set(CTS_EIO, "impossible de créer le dossier %s : %s", buf, strerror(errno));
 			buf[i] = c;
 		}
-	}
-	return 0;
-}
-
-int cts_write_file_atomic(const char *path, const void *data, size_t len, int mode)
-{
-	return cts_write_file_replace(path, data, len, mode, 1);
-}
-
-int cts_write_file_replace(const char *path, const void *data, size_t len, int mode, int durable)
-{
-	char tmp[4200], dir[4200];
-	const unsigned char *p = data;
-	int fd, dfd;
-
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof(tmp))
-		return cts_error_set(CTS_EINVAL, "chemin trop long : %.200s", path);
-	{
-		/* Test hook (docs/ROBUSTNESS.md): CTSNODE_TEST_ENOSPC_AT=N makes
-		 * the N-th file write of the process fail as on a full disk. */
-		static long target = -1, count;
-		if (target < 0) {
-			const char *v = getenv("CTSNODE_TEST_ENOSPC_AT");
-			target = v && *v ? atol(v) : 0;
-		}
-		if (target > 0 && ++count >= target)
-			return cts_error_set(CTS_EIO, "impossible d'écrire %s : disque plein", path);
-	}
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, mode);
-	if (fd < 0)
-		return cts_error_set(CTS_EIO, "impossible d'écrire %s : %s", path, strerror(errno));
-	while (len > 0) {
-		ssize_t w = write(fd, p, len);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			int e = errno;
-			close(fd);
-			unlink(tmp);
-			return cts_error_set(CTS_EIO, "impossible d'écrire %s : %s", path,
-					     e == ENOSPC ? "disque plein" : strerror(e));
-		}
-		p += w;
-		len -= (size_t)w;
-	}
-	cts_crashpoint();
-	if ((durable && fsync(fd) != 0) || close(fd) != 0) {
-		int e = errno;
-		unlink(tmp);
-		return cts_error_set(CTS_EIO, "impossible d'écrire %s : %s", path, strerror(e));
-	}
-	if (rename(tmp, path) != 0) {
-		int e = errno;
-		unlink(tmp);
-		return cts_error_set(CTS_EIO, "impossible de renommer %s : %s", path, strerror(e));
-	}
-	cts_crashpoint();
-	if (!durable)
-		return 0;
-	snprintf(dir, sizeof(dir), "%s", path);
-	dfd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd >= 0) {
-		fsync(dfd);
-		close(dfd);
 	}
 	return 0;
 }
@@ -332,27 +267,21 @@ int cts_node_set_remote(cts_node *n, const char *url)
 int cts_node_set_authority_key(cts_node *n, const char *line)
 {
 	unsigned char pk[32];
-	char *canon = NULL;
-	sqlite3_stmt *s;
+	char *canon = NULL, *known = NULL;
 	int rc;
 
 	if (n->role == CTS_ROLE_AUTHORITY)
 		return cts_error_set(CTS_EINVAL, "le nœud régional est lui-même l'autorité : sa clé ne se remplace pas");
 	if ((rc = cts_key_parse_public_line(pk, line)) < 0 || (rc = cts_key_public_line(&canon, pk, NULL)) < 0)
 		return rc;
-	if ((rc = cts_store_stmt(n->store, &s, "SELECT node FROM registry WHERE role = 'authority' LIMIT 1")) < 0) {
+	if ((rc = cts_registry_authority(n, &known)) != CTS_ENOTFOUND) {
+		if (rc == 0)
+			rc = cts_error_set(CTS_EEXISTS, "l'autorité (%s) est déjà reconnue par ce poste : sa clé ne se change plus",
+					   known);
+		free(known);
 		free(canon);
 		return rc;
 	}
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		rc = cts_error_set(CTS_EEXISTS, "l'autorité (%s) est déjà reconnue par ce poste : sa clé ne se change plus",
-				   (const char *)sqlite3_column_text(s, 0));
-		sqlite3_reset(s);
-		free(canon);
-		return rc;
-	}
-	sqlite3_reset(s);
 	if ((rc = cts_store_meta_set(n->store, "authority_key", canon)) == 0) {
 		free(n->authority_key);
 		n->authority_key = canon;

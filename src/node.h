@@ -12,6 +12,7 @@
 #ifndef CTS_NODE_H
 #define CTS_NODE_H
 
+#include "file.h" /* cts_write_file_atomic, cts_write_file_replace */
 #include "store.h"
 
 typedef enum { CTS_ROLE_TERRITORY = 0, CTS_ROLE_AUTHORITY = 1 } cts_role;
@@ -100,15 +101,6 @@ int cts_node_set_authority_key(cts_node *n, const char *line);
 
 /* mkdir -p with mode 0700. */
 int cts_mkdirs(const char *path);
-
-/* Write a file atomically: temp name, fsync, rename, fsync dir. */
-int cts_write_file_atomic(const char *path, const void *data, size_t len, int mode);
-
-/* The same with durable = 0: temp name, rename, no fsync. The file is
- * complete or absent for every other process at once, but not on the disk
- * until a later sync (syncfs): for batches that sync once before their
- * commit (the importer). */
-int cts_write_file_replace(const char *path, const void *data, size_t len, int mode, int durable);
 
 /* Read a whole regular file (no symlink), at most max bytes. *data malloc'd
  * and NUL-terminated; CTS_ENOTFOUND if absent, CTS_ELIMIT if larger. */

@@ -54,13 +54,14 @@ static long long count_of(const json_t *set, const json_t *row, const char *key)
 
 /* The meeting the opinion hangs on (and the one it moves to) accepts it,
  * and the votes it will have fit the members present. */
-static int check_meeting(cts_node *n, const json_t *set, const json_t *row)
+static int check_meeting(cts_node *n, const json_t *set, const json_t *row, void *ctx)
 {
 	const char *was = json_string_value(json_object_get(row, "meeting"));
 	const char *to = json_string_value(json_object_get(set, "meeting"));
 	long long votes;
 	int rc;
 
+	(void)ctx;
 	if ((rc = cts_change_require_meetings(n, set, row)) < 0)
 		return rc;
 	votes = count_of(set, row, "votes_for") + count_of(set, row, "votes_against") + count_of(set, row, "votes_abstain");
@@ -70,7 +71,6 @@ static int check_meeting(cts_node *n, const json_t *set, const json_t *row)
 int cts_opinion_add(cts_node *n, const cts_opinion_fields *f, char id_out[37])
 {
 	json_t *set;
-	char id[37];
 	int rc;
 
 	if ((rc = cts_meeting_check(n, NULL, f->meeting)) < 0)
@@ -83,23 +83,14 @@ int cts_opinion_add(cts_node *n, const cts_opinion_fields *f, char id_out[37])
 	json_object_set_new(set, "votes_against", json_integer(f->votes_against));
 	json_object_set_new(set, "votes_abstain", json_integer(f->votes_abstain));
 	json_object_set_new(set, "outcome", cts_record_text(f->outcome));
-	if ((rc = cts_rules_check_new("opinion", set, NULL)) < 0 || (rc = cts_store_begin(n->store)) < 0) {
-		json_decref(set);
-		return rc;
-	}
-	if ((rc = check_meeting(n, set, NULL)) == 0) {
-		cts_record_new_id(id);
-		rc = cts_record_put(n->store, "opinion", id, set);
-	}
+	rc = cts_change_add(n, "opinion", set, check_meeting, NULL, id_out);
 	json_decref(set);
-	if ((rc = cts_change_end(n, rc)) == 0 && id_out)
-		memcpy(id_out, id, 37);
 	return rc;
 }
 
 int cts_opinion_update(cts_node *n, const char *id, const cts_opinion_fields *f, cts_change *out)
 {
-	json_t *set = json_object(), *row = NULL;
+	json_t *set = json_object();
 	int rc;
 
 	if (!set)
@@ -116,17 +107,12 @@ int cts_opinion_update(cts_node *n, const char *id, const cts_opinion_fields *f,
 		json_object_set_new(set, "votes_abstain", json_integer(f->votes_abstain));
 	if (f->outcome)
 		json_object_set_new(set, "outcome", cts_record_text(f->outcome));
-	if (json_object_size(set) == 0)
-		rc = cts_error_set(CTS_EINVAL, "rien à modifier : indiquez au moins un champ (--subject, --for, --against, --abstain, --outcome, --meeting)");
-	else
-		rc = cts_rules_check_set("opinion", set, NULL);
-	if (rc == 0 && (rc = cts_store_begin(n->store)) == 0) {
-		if ((rc = cts_change_current(n, "opinion", id, &row)) == 0 && (rc = check_meeting(n, set, row)) == 0)
-			rc = cts_change_put(n, "opinion", id, set, out);
-		rc = cts_change_end(n, rc);
-	}
+	if ((rc = cts_rules_check_set("opinion", set, NULL)) == 0)
+		rc = cts_change_update(n, "opinion", id, set,
+				       "rien à modifier : indiquez au moins un champ (--subject, --for, --against, --abstain,"
+				       " --outcome, --meeting)",
+				       check_meeting, NULL, out);
 	json_decref(set);
-	json_decref(row);
 	return rc;
 }
 
@@ -142,16 +128,10 @@ int cts_opinion_restore(cts_node *n, const char *id, cts_change *out)
 
 int cts_opinion_list(cts_node *n, const char *territory, json_t **out)
 {
-	sqlite3_stmt *s;
-	int rc;
-
-	if ((rc = cts_store_stmt(n->store, &s,
+	return cts_store_rows_of(n->store,
 				 "SELECT o.territory, o.id, o.meeting, m.date, o.subject, o.votes_for, o.votes_against,"
 				 " o.votes_abstain, o.outcome, o.status FROM opinion o LEFT JOIN meeting m"
 				 " ON m.territory = o.territory AND m.id = o.meeting"
-				 " WHERE ?1 IS NULL OR o.territory = ?1 ORDER BY o.territory, m.date, o.subject, o.id")) < 0)
-		return rc;
-	if (territory)
-		sqlite3_bind_text(s, 1, territory, -1, SQLITE_TRANSIENT);
-	return cts_store_rows_json(n->store, s, out);
+				 " WHERE ?1 IS NULL OR o.territory = ?1 ORDER BY o.territory, m.date, o.subject, o.id",
+				 territory, out);
 }

@@ -88,4 +88,25 @@ int cts_record_conflict_resolve(cts_store *st, const char *territory, int64_t id
  * domain tables, accepted changesets): the first step of `rebuild`. */
 int cts_record_clear_all(cts_store *st);
 
+/* The HLC of the winning value of field `field` of record (tbl, territory,
+ * rid) into *hlc; CTS_ENOTFOUND (no message) when the field was never
+ * written. For "when was this decided" questions (a revocation's date). */
+int cts_record_field_hlc(cts_store *st, const char *tbl, const char *territory, const char *rid,
+			 const char *field, uint64_t *hlc);
+
+/* The last values of record (tbl, territory, rid), including those its
+ * tombstone hides (null ones left out), as a new object field -> value;
+ * *hidden: how many (not null) are hidden: the record is removed when there
+ * is one. For restoring a removed record with its last values. */
+int cts_record_last_values(cts_store *st, const char *tbl, const char *territory, const char *rid, json_t **out,
+			   int *hidden);
+
+/* The removed records of tbl (a tombstone hiding some value) of territory
+ * (NULL: every territory) as a new array of objects {territory, id,
+ * fields[0], ...} with each field's last value, ordered by territory, then
+ * `order` (an ORDER BY list over the result's columns, from the caller's
+ * code, e.g. "3 COLLATE NOCASE"), then id. Fields must be tbl's. */
+int cts_record_list_removed(cts_store *st, const char *tbl, const char *const *fields, size_t nfields,
+			    const char *territory, const char *order, json_t **out);
+
 #endif

@@ -42,7 +42,7 @@ int cts_region_enroll(cts_node *n, const char *node, const char *territory, cons
 {
 	unsigned char pk[32];
 	cts_registry_entry cur;
-	char rid[37], name[128], *canon = NULL;
+	char rid[37], name[128], *canon = NULL, *owner = NULL;
 	sqlite3_stmt *s;
 	json_t *set = NULL;
 	int rc;
@@ -72,18 +72,13 @@ int cts_region_enroll(cts_node *n, const char *node, const char *territory, cons
 		return rc;
 	}
 	/* One key, one node. */
-	if ((rc = cts_store_stmt(n->store, &s, "SELECT node FROM registry WHERE key = ?")) < 0) {
+	if ((rc = cts_registry_key_owner(n, canon, &owner)) != CTS_ENOTFOUND) {
+		if (rc == 0)
+			rc = cts_error_set(CTS_EEXISTS, "cette clé est déjà celle du nœud %s", owner);
+		free(owner);
 		free(canon);
 		return rc;
 	}
-	sqlite3_bind_text(s, 1, canon, -1, SQLITE_STATIC);
-	if (sqlite3_step(s) == SQLITE_ROW) {
-		rc = cts_error_set(CTS_EEXISTS, "cette clé est déjà celle du nœud %s", (const char *)sqlite3_column_text(s, 0));
-		sqlite3_reset(s);
-		free(canon);
-		return rc;
-	}
-	sqlite3_reset(s);
 	if ((rc = cts_store_begin(n->store)) < 0) {
 		free(canon);
 		return rc;
@@ -148,147 +143,117 @@ int cts_region_revoke(cts_node *n, const char *node, int64_t after_seq)
 	return rc;
 }
 
-int cts_region_allowed_signers(cts_node *n, char **out)
+/* One text line per registry row; lines that `line` leaves empty are skipped. */
+static int registry_lines(cts_node *n, int by_role, const char *head,
+			  void (*line)(cts_strbuf *b, const json_t *row), char **out)
 {
-	sqlite3_stmt *s;
 	cts_strbuf b = { 0 };
+	json_t *rows, *row;
+	size_t i;
 	int rc;
 
 	*out = NULL;
+	if ((rc = cts_registry_list(n, by_role, &rows)) < 0)
+		return rc;
+	cts_strbuf_add(&b, head);
+	json_array_foreach(rows, i, row)
+		line(&b, row);
+	json_decref(rows);
+	return cts_strbuf_take(&b, out, NULL);
+}
+
+static const char *col(const json_t *row, const char *name)
+{
+	return json_string_value(json_object_get(row, name));
+}
+
+static void signer_line(cts_strbuf *b, const json_t *row)
+{
+	if (col(row, "key"))
+		cts_strbuf_addf(b, "%.450s namespaces=\"git,cts-changeset\" %.450s\n", col(row, "node"),
+				col(row, "key"));
+}
+
+int cts_region_allowed_signers(cts_node *n, char **out)
+{
 	/* No valid-before, revoked keys included: a revocation is a changeset
 	 * number (registry.md), never a date. A date lets stock git refuse a
 	 * valid changeset committed late (an offline queue) and accept a
 	 * back-dated invalid one; by number, every later changeset of a revoked
 	 * node is ignored by every node and is a notice of the audit. */
-	if ((rc = cts_store_stmt(n->store, &s, "SELECT node, key FROM registry WHERE node IS NOT NULL AND key IS NOT NULL"
-					       " ORDER BY node")) < 0)
-		return rc;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		char line[512];
-		snprintf(line, sizeof(line), "%s namespaces=\"git,cts-changeset\" %s\n", (const char *)sqlite3_column_text(s, 0),
-			 (const char *)sqlite3_column_text(s, 1));
-		cts_strbuf_add(&b, line);
-	}
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE) {
-		cts_strbuf_dispose(&b);
-		return cts_store_error(n->store, "lecture du registre");
-	}
-	return cts_strbuf_take(&b, out, NULL);
+	return registry_lines(n, 0, "", signer_line, out);
+}
+
+static void registry_line(cts_strbuf *b, const json_t *row)
+{
+	json_t *rev = json_object_get(row, "revoked_after");
+	const char *role = col(row, "role");
+
+	cts_strbuf_addf(b, "| %.300s | %.200s | %s | ", col(row, "node"),
+			col(row, "territory_code") ? col(row, "territory_code") : "(null)",
+			role && strcmp(role, "authority") == 0 ? "autorité" : "territoire");
+	if (json_is_integer(rev))
+		cts_strbuf_addf(b, "après le n°%lld", (long long)json_integer_value(rev));
+	else
+		cts_strbuf_add(b, "—");
+	cts_strbuf_addf(b, " | `%.200s` |\n", col(row, "key") ? col(row, "key") : "(null)");
 }
 
 int cts_region_registry_text(cts_node *n, char **out)
 {
-	sqlite3_stmt *s;
-	cts_strbuf b = { 0 };
-	int rc;
-
-	*out = NULL;
-	if ((rc = cts_store_stmt(n->store, &s, "SELECT node, territory_code, role, revoked_after, key FROM registry"
-					       " WHERE node IS NOT NULL ORDER BY role, territory_code, node")) < 0)
-		return rc;
-	cts_strbuf_add(&b, "# Registre des nœuds\n\n"
-		   "Ce fichier est une copie lisible du registre signé par l'autorité régionale.\n\n"
-		   "| nœud | territoire | rôle | révocation | clé |\n|---|---|---|---|---|\n");
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		char line[768], rev[64] = "—";
-		if (sqlite3_column_type(s, 3) != SQLITE_NULL)
-			snprintf(rev, sizeof(rev), "après le n°%lld", (long long)sqlite3_column_int64(s, 3));
-		snprintf(line, sizeof(line), "| %s | %s | %s | %s | `%s` |\n", (const char *)sqlite3_column_text(s, 0),
-			 (const char *)sqlite3_column_text(s, 1),
-			 strcmp((const char *)sqlite3_column_text(s, 2), "authority") == 0 ? "autorité" : "territoire", rev,
-			 (const char *)sqlite3_column_text(s, 4));
-		cts_strbuf_add(&b, line);
-	}
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE) {
-		cts_strbuf_dispose(&b);
-		return cts_store_error(n->store, "lecture du registre");
-	}
-	return cts_strbuf_take(&b, out, NULL);
+	return registry_lines(n, 1,
+			      "# Registre des nœuds\n\n"
+			      "Ce fichier est une copie lisible du registre signé par l'autorité régionale.\n\n"
+			      "| nœud | territoire | rôle | révocation | clé |\n|---|---|---|---|---|\n",
+			      registry_line, out);
 }
 
 int cts_region_nodes(cts_node *n, json_t **out)
 {
-	sqlite3_stmt *s;
-	int rc;
-
-	*out = NULL;
-	if ((rc = cts_store_stmt(n->store, &s,
+	return cts_store_rows_of(n->store,
 				 "SELECT r.node, r.territory_code AS territory, r.role, r.key, r.revoked_after,"
 				 " coalesce((SELECT max(c.seq) FROM changeset c WHERE c.node = r.node), 0) AS last_seq,"
 				 " (SELECT c.time FROM changeset c WHERE c.node = r.node ORDER BY c.seq DESC LIMIT 1) AS last_time,"
 				 " (SELECT count(*) FROM inbox i WHERE i.node = r.node) AS waiting"
 				 " FROM registry r WHERE r.node IS NOT NULL"
-				 " ORDER BY r.role = 'authority' DESC, r.territory_code, r.node")) < 0)
-		return rc;
-	return cts_store_rows_json(n->store, s, out);
+				 " ORDER BY r.role = 'authority' DESC, r.territory_code, r.node",
+				 NULL, out);
 }
 
 int cts_region_self_revocation(cts_node *n, int64_t *after, char *when, size_t when_size)
 {
-	sqlite3_stmt *s;
+	uint64_t hlc;
 	int rc;
 
-	*after = -1;
 	if (when_size)
 		when[0] = '\0';
-	if ((rc = cts_store_stmt(n->store, &s,
-				 "SELECT r.revoked_after, f.hlc FROM registry r LEFT JOIN fstate f ON f.tbl = 'registry'"
-				 " AND f.territory = r.territory AND f.rid = r.id AND f.field = 'revoked_after'"
-				 " WHERE r.node = ? AND r.revoked_after IS NOT NULL")) < 0)
-		return rc;
-	sqlite3_bind_text(s, 1, n->id, -1, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		*after = sqlite3_column_int64(s, 0);
-		if (sqlite3_column_type(s, 1) != SQLITE_NULL && when_size) {
-			time_t t = (time_t)(((uint64_t)sqlite3_column_int64(s, 1) >> 16) / 1000);
-			struct tm tm;
-			gmtime_r(&t, &tm);
-			strftime(when, when_size, "%Y-%m-%d %H:%M UTC", &tm);
-		}
+	if ((rc = cts_registry_revocation(n, n->id, after, &hlc)) == CTS_ENOTFOUND)
+		return 0;
+	if (rc == 0 && hlc && when_size) {
+		time_t t = (time_t)((hlc >> 16) / 1000);
+		struct tm tm;
+		gmtime_r(&t, &tm);
+		strftime(when, when_size, "%Y-%m-%d %H:%M UTC", &tm);
 	}
-	sqlite3_reset(s);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : cts_store_error(n->store, "lecture du registre");
+	return rc;
 }
 
 int cts_region_pending_nodes(cts_node *n, json_t **out)
 {
-	sqlite3_stmt *s;
-	int rc;
-
-	*out = NULL;
-	if ((rc = cts_store_stmt(n->store, &s,
+	return cts_store_rows_of(n->store,
 				 "SELECT i.node, json_extract(CAST((SELECT j.body FROM inbox j WHERE j.node = i.node"
 				 " ORDER BY j.seq LIMIT 1) AS TEXT), '$.territory') AS territory, max(i.seq) AS last_seq,"
 				 " count(*) AS waiting FROM inbox i WHERE i.node NOT IN (SELECT node FROM registry"
-				 " WHERE node IS NOT NULL) AND i.node IS NOT ?1 GROUP BY i.node ORDER BY i.node")) < 0)
-		return rc;
-	sqlite3_bind_text(s, 1, n->id, -1, SQLITE_STATIC);
-	return cts_store_rows_json(n->store, s, out);
+				 " WHERE node IS NOT NULL) AND i.node IS NOT ?1 GROUP BY i.node ORDER BY i.node",
+				 n->id, out);
 }
 
 int cts_region_self_state(cts_node *n, const char **state, int64_t *revoked_after)
 {
-	sqlite3_stmt *s;
-	int rc;
+	int rc = cts_registry_revocation(n, n->id, revoked_after, NULL);
 
-	*state = "not_enrolled";
-	*revoked_after = -1;
-	if ((rc = cts_store_stmt(n->store, &s, "SELECT revoked_after FROM registry WHERE node = ?")) < 0)
-		return rc;
-	sqlite3_bind_text(s, 1, n->id, -1, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		*state = "enrolled";
-		if (sqlite3_column_type(s, 0) != SQLITE_NULL) {
-			*state = "revoked";
-			*revoked_after = sqlite3_column_int64(s, 0);
-		}
-	}
-	sqlite3_reset(s);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : cts_store_error(n->store, "lecture du registre");
+	*state = rc == CTS_ENOTFOUND ? "not_enrolled" : *revoked_after >= 0 ? "revoked" : "enrolled";
+	return rc == CTS_ENOTFOUND ? 0 : rc;
 }
 
 int cts_region_replace(cts_node *n, const char *old, const char *new_node, const char *key_line,

@@ -35,4 +35,16 @@ int cts_report_format_parse(const char *s);
 /* Render a built report. *out malloc'd (NUL-terminated), *len bytes. */
 int cts_report_render(const json_t *report, cts_report_format fmt, char **out, size_t *len);
 
+/* Receives a written report piece by piece, in order; returns 0, or a
+ * negative cts_error code (after cts_error_set) to stop. */
+typedef int (*cts_report_write_fn)(void *ctx, const char *buf, size_t len);
+
+/* Compute the report and write it in fmt as it is computed: the same bytes
+ * as cts_report_build then cts_report_render, without the document of
+ * every meeting in memory (one territory's meetings at a time; what a
+ * format prints after the region's totals waits in a temporary file past
+ * 1 MiB). On error, part of the report may have been written. */
+int cts_report_write(cts_node *n, const cts_report_params *p, cts_report_format fmt, cts_report_write_fn write,
+		     void *ctx);
+
 #endif

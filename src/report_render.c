@@ -1,5 +1,5 @@
 /* Rendering of a built report (report.h): Markdown, HTML, CSV, JSON. */
-#include "report.h"
+#include "report_impl.h"
 
 #include "csvout.h"
 #include "error.h"
@@ -40,73 +40,57 @@ static const char *label(const char *const *codes, const char *const *labels, co
 	return i >= 0 ? labels[i] : code;
 }
 
+static const char *const outcomes[] = { "favorable", "defavorable", "reserve", NULL };
+static const char *const outcome_labels[] = { "favorable", "défavorable", "réservé" };
+
 static const char *outcome_label(const char *o)
 {
-	if (strcmp(o, "favorable") == 0)
-		return "favorable";
-	if (strcmp(o, "defavorable") == 0)
-		return "défavorable";
-	if (strcmp(o, "reserve") == 0)
-		return "réservé";
-	return o;
+	return label(outcomes, outcome_labels, o);
 }
+
+static const char *const check_kinds[] = { "votes_exceed_present", "meeting_without_attendance",
+					   "opinion_without_quorum", "member_past_mandate", "unknown_theme",
+					   "outcome_contradicts_votes", NULL };
+static const char *const check_labels[] = { "Votes supérieurs aux présents", "Réunion sans feuille de présence",
+					    "Avis rendu sans quorum", "Membre siégeant après la fin de son mandat",
+					    "Contribution au thème inconnu", "Sens de l'avis contraire aux votes" };
 
 static const char *check_label(const char *kind)
 {
-	if (strcmp(kind, "votes_exceed_present") == 0)
-		return "Votes supérieurs aux présents";
-	if (strcmp(kind, "meeting_without_attendance") == 0)
-		return "Réunion sans feuille de présence";
-	if (strcmp(kind, "opinion_without_quorum") == 0)
-		return "Avis rendu sans quorum";
-	if (strcmp(kind, "member_past_mandate") == 0)
-		return "Membre siégeant après la fin de son mandat";
-	if (strcmp(kind, "unknown_theme") == 0)
-		return "Contribution au thème inconnu";
-	if (strcmp(kind, "outcome_contradicts_votes") == 0)
-		return "Sens de l'avis contraire aux votes";
-	return kind;
+	return label(check_kinds, check_labels, kind);
 }
 
 /* ---- escaping ---- */
 
-/* The escapers copy the runs of plain characters in one piece. */
+static void md_escape(cts_strbuf *b, char c)
+{
+	char esc[2] = { '\\', c };
+
+	if (c == '\n' || c == '\r')
+		cts_strbuf_addn(b, " ", 1);
+	else
+		cts_strbuf_addn(b, esc, 2);
+}
+
 static void md_text(cts_strbuf *b, const char *s)
 {
-	while (*s) {
-		size_t run = strcspn(s, "|\\*_`<\n\r");
-		if (run)
-			cts_strbuf_addn(b, s, run);
-		s += run;
-		if (!*s)
-			break;
-		if (*s == '\n' || *s == '\r') {
-			cts_strbuf_addn(b, " ", 1);
-		} else {
-			char esc[2] = { '\\', *s };
-			cts_strbuf_addn(b, esc, 2);
-		}
-		s++;
+	cts_out_escaped(b, s, "|\\*_`<\n\r", md_escape);
+}
+
+static void html_escape(cts_strbuf *b, char c)
+{
+	switch (c) {
+	case '<': cts_strbuf_add(b, "&lt;"); break;
+	case '>': cts_strbuf_add(b, "&gt;"); break;
+	case '&': cts_strbuf_add(b, "&amp;"); break;
+	case '"': cts_strbuf_add(b, "&quot;"); break;
+	default: cts_strbuf_add(b, "&#39;"); break;
 	}
 }
 
 static void html_text(cts_strbuf *b, const char *s)
 {
-	while (*s) {
-		size_t run = strcspn(s, "<>&\"'");
-		if (run)
-			cts_strbuf_addn(b, s, run);
-		s += run;
-		switch (*s) {
-		case '\0': return;
-		case '<': cts_strbuf_add(b, "&lt;"); break;
-		case '>': cts_strbuf_add(b, "&gt;"); break;
-		case '&': cts_strbuf_add(b, "&amp;"); break;
-		case '"': cts_strbuf_add(b, "&quot;"); break;
-		default: cts_strbuf_add(b, "&#39;"); break;
-		}
-		s++;
-	}
+	cts_out_escaped(b, s, "<>&\"'", html_escape);
 }
 
 /* What follows the title of an approved meeting. */
@@ -175,10 +159,97 @@ static void md_scope(cts_strbuf *b, const json_t *t, int region)
 	}
 }
 
-static void render_md(const json_t *rep, cts_strbuf *b)
+/* ---- lists of a territory ---- */
+
+/* A table of a territory's list: a header before its first row, a footer
+ * after its last one (none when the list is empty). */
+struct table {
+	rep_out *o;
+	int sp;
+	const json_t *t;
+	const char *header, *footer;
+	void (*row)(cts_strbuf *b, const json_t *t, const json_t *item);
+	size_t n;
+};
+
+static int table_row(void *ctx, const json_t *item)
 {
-	const json_t *terrs = json_object_get(rep, "territories"), *t, *m;
-	size_t i, j;
+	struct table *tb = ctx;
+	cts_strbuf *b = rep_out_buf(tb->o, tb->sp);
+
+	if (tb->n++ == 0 && tb->header)
+		cts_strbuf_add(b, tb->header);
+	tb->row(b, tb->t, item);
+	rep_out_item(tb->o, tb->sp);
+	rep_out_flush(tb->o, tb->sp);
+	return 0;
+}
+
+static void table(rep_out *o, int sp, const rep_terr *r, int (*list)(const rep_terr *, rep_item_fn, void *),
+		  const char *header, void (*row)(cts_strbuf *, const json_t *, const json_t *), const char *footer)
+{
+	struct table tb = { o, sp, r->t, header, footer, row, 0 };
+	int rc = list(r, table_row, &tb);
+
+	if (rc < 0)
+		rep_out_fail(o, rc);
+	if (tb.n && footer)
+		cts_strbuf_add(rep_out_buf(o, sp), footer);
+}
+
+static const char *quorum_word(const json_t *m)
+{
+	return json_is_true(json_object_get(json_object_get(m, "quorum"), "reached")) ? "atteint" : "non atteint";
+}
+
+/* ---- Markdown ---- */
+
+static void md_meeting(cts_strbuf *b, const json_t *t, const json_t *m)
+{
+	(void)t;
+	cts_strbuf_addf(b, "| %s | %s | ", gets_(m, "date"), label(cts_bodies, cts_body_labels, gets_(m, "body")));
+	md_text(b, gets_(m, "title"));
+	cts_strbuf_add(b, approved_mark(m));
+	cts_strbuf_addf(b, " | %lld | %lld | %lld | %lld | %lld | %s |\n", (long long)geti(m, "members"),
+			(long long)geti(m, "present"), (long long)geti(m, "excused"), (long long)geti(m, "absent"),
+			(long long)geti(m, "guests"), quorum_word(m));
+}
+
+static void md_opinion(cts_strbuf *b, const json_t *t, const json_t *m)
+{
+	(void)t;
+	cts_strbuf_addf(b, "| %s | ", gets_(m, "date"));
+	md_text(b, gets_(m, "subject"));
+	cts_strbuf_addf(b, " | %lld | %lld | %lld | %s |\n", (long long)geti(m, "votes_for"),
+			(long long)geti(m, "votes_against"), (long long)geti(m, "votes_abstain"),
+			outcome_label(gets_(m, "outcome")));
+}
+
+static void md_heading(cts_strbuf *b, const json_t *t)
+{
+	cts_strbuf_add(b, "## Territoire : ");
+	md_text(b, gets_(t, "name"));
+	cts_strbuf_addf(b, " (%s)\n\n", gets_(t, "code"));
+	md_scope(b, t, 0);
+}
+
+static void md_uncounted(cts_strbuf *b, const json_t *m, const char *status)
+{
+	cts_strbuf_addf(b, "- %s, %s : ", gets_(m, "date"), label(cts_bodies, cts_body_labels, gets_(m, "body")));
+	md_text(b, gets_(m, "title"));
+	cts_strbuf_addf(b, " (%s)\n", status);
+}
+
+static void md_check(cts_strbuf *b, const json_t *c)
+{
+	cts_strbuf_addf(b, "- **%s** (%s) : ", check_label(gets_(c, "kind")), gets_(c, "territory"));
+	md_text(b, gets_(c, "detail"));
+	cts_strbuf_add(b, "\n");
+}
+
+static void md_finish(rep_out *o, const json_t *rep)
+{
+	cts_strbuf *b = rep_out_buf(o, REP_OUT);
 	const char *k;
 	json_t *v;
 
@@ -189,55 +260,11 @@ static void render_md(const json_t *rep, cts_strbuf *b)
 		cts_strbuf_addf(b, "Produit le %s.\n\n", gets_(rep, "generated_at"));
 	cts_strbuf_add(b, "## Chiffres clés de la région\n\n");
 	md_scope(b, json_object_get(rep, "region"), 1);
-	json_array_foreach(terrs, i, t) {
-		cts_strbuf_add(b, "## Territoire : ");
-		md_text(b, gets_(t, "name"));
-		cts_strbuf_addf(b, " (%s)\n\n", gets_(t, "code"));
-		md_scope(b, t, 0);
-		if (json_array_size(json_object_get(t, "meeting_list"))) {
-			cts_strbuf_add(b, "| Date | Instance | Titre | Convoqués | Présents | Excusés | Absents | Invités | Quorum |\n"
-					  "|---|---|---|---:|---:|---:|---:|---:|---|\n");
-			json_array_foreach(json_object_get(t, "meeting_list"), j, m) {
-				cts_strbuf_addf(b, "| %s | %s | ", gets_(m, "date"), label(cts_bodies, cts_body_labels, gets_(m, "body")));
-				md_text(b, gets_(m, "title"));
-				cts_strbuf_add(b, approved_mark(m));
-				cts_strbuf_addf(b, " | %lld | %lld | %lld | %lld | %lld | %s |\n", (long long)geti(m, "members"),
-						(long long)geti(m, "present"), (long long)geti(m, "excused"), (long long)geti(m, "absent"),
-						(long long)geti(m, "guests"),
-						json_is_true(json_object_get(json_object_get(m, "quorum"), "reached")) ? "atteint" : "non atteint");
-			}
-			cts_strbuf_add(b, "\n");
-		}
-		if (has_uncounted(t)) {
-			cts_strbuf_add(b, "Réunions non comptées :\n\n");
-			for (size_t u = 0; u < 2; u++)
-				json_array_foreach(json_object_get(t, uncounted[u].key), j, m) {
-					cts_strbuf_addf(b, "- %s, %s : ", gets_(m, "date"), label(cts_bodies, cts_body_labels, gets_(m, "body")));
-					md_text(b, gets_(m, "title"));
-					cts_strbuf_addf(b, " (%s)\n", uncounted[u].label);
-				}
-			cts_strbuf_add(b, "\n");
-		}
-		if (json_array_size(json_object_get(t, "opinion_list"))) {
-			cts_strbuf_add(b, "| Date | Avis | Pour | Contre | Abstentions | Sens |\n|---|---|---:|---:|---:|---|\n");
-			json_array_foreach(json_object_get(t, "opinion_list"), j, m) {
-				cts_strbuf_addf(b, "| %s | ", gets_(m, "date"));
-				md_text(b, gets_(m, "subject"));
-				cts_strbuf_addf(b, " | %lld | %lld | %lld | %s |\n", (long long)geti(m, "votes_for"),
-						(long long)geti(m, "votes_against"), (long long)geti(m, "votes_abstain"),
-						outcome_label(gets_(m, "outcome")));
-			}
-			cts_strbuf_add(b, "\n");
-		}
-	}
+	rep_out_copy(o, REP_SP_TERR);
 	cts_strbuf_add(b, "## Contrôles\n\n");
-	if (json_array_size(json_object_get(rep, "checks")) == 0)
+	if (rep_out_items(o, REP_SP_CHECK) == 0)
 		cts_strbuf_add(b, "Aucune anomalie relevée.\n\n");
-	json_array_foreach(json_object_get(rep, "checks"), i, t) {
-		cts_strbuf_addf(b, "- **%s** (%s) : ", check_label(gets_(t, "kind")), gets_(t, "territory"));
-		md_text(b, gets_(t, "detail"));
-		cts_strbuf_add(b, "\n");
-	}
+	rep_out_copy(o, REP_SP_CHECK);
 	cts_strbuf_addf(b, "\n## Règle de quorum\n\n%s.\n\n", gets_(rep, "quorum_rule"));
 	cts_strbuf_add(b, "## Historique de référence\n\nCe rapport est calculé à partir de l'historique signé suivant ; "
 			  "n'importe qui peut le recalculer (ctsnode audit --check-report).\n\n| Nœud | N° | Identifiant |\n|---|---:|---|\n");
@@ -360,10 +387,103 @@ static void html_scope(cts_strbuf *b, const json_t *t, int region)
 		svg_bars(b, "Contributions par thème", names, vals, n, max, "");
 }
 
-static void render_html(const json_t *rep, cts_strbuf *b)
+
+static void html_meeting(cts_strbuf *b, const json_t *t, const json_t *m)
 {
-	const json_t *t, *m;
-	size_t i, j;
+	(void)t;
+	cts_strbuf_addf(b, "<tr><td>%s</td><td>", gets_(m, "date"));
+	html_text(b, label(cts_bodies, cts_body_labels, gets_(m, "body")));
+	cts_strbuf_add(b, "</td><td>");
+	html_text(b, gets_(m, "title"));
+	cts_strbuf_add(b, approved_mark(m));
+	cts_strbuf_addf(b, "</td><td>%lld</td><td>%lld</td><td>%lld</td><td>%lld</td><td>%lld</td><td>%s</td></tr>",
+			(long long)geti(m, "members"), (long long)geti(m, "present"), (long long)geti(m, "excused"),
+			(long long)geti(m, "absent"), (long long)geti(m, "guests"), quorum_word(m));
+}
+
+static void html_opinion(cts_strbuf *b, const json_t *t, const json_t *m)
+{
+	(void)t;
+	cts_strbuf_addf(b, "<tr><td>%s</td><td>", gets_(m, "date"));
+	html_text(b, gets_(m, "subject"));
+	cts_strbuf_addf(b, "</td><td>%lld</td><td>%lld</td><td>%lld</td><td>%s</td></tr>", (long long)geti(m, "votes_for"),
+			(long long)geti(m, "votes_against"), (long long)geti(m, "votes_abstain"),
+			outcome_label(gets_(m, "outcome")));
+}
+
+static void html_heading(cts_strbuf *b, const json_t *t)
+{
+	cts_strbuf_add(b, "<h2>Territoire : ");
+	html_text(b, gets_(t, "name"));
+	cts_strbuf_add(b, "</h2>\n");
+	html_scope(b, t, 0);
+}
+
+static void html_uncounted(cts_strbuf *b, const json_t *m, const char *status)
+{
+	cts_strbuf_add(b, "<li>");
+	html_text(b, gets_(m, "date"));
+	cts_strbuf_add(b, ", ");
+	html_text(b, label(cts_bodies, cts_body_labels, gets_(m, "body")));
+	cts_strbuf_add(b, " : ");
+	html_text(b, gets_(m, "title"));
+	cts_strbuf_addf(b, " (%s)</li>", status);
+}
+
+/* A territory's section in Markdown or HTML. */
+static const struct tfmt {
+	void (*heading)(cts_strbuf *b, const json_t *t);
+	const char *meetings_head, *opinions_head, *table_end;
+	void (*meeting)(cts_strbuf *b, const json_t *t, const json_t *m);
+	void (*opinion)(cts_strbuf *b, const json_t *t, const json_t *m);
+	const char *uncounted_head, *uncounted_end;
+	void (*uncounted)(cts_strbuf *b, const json_t *m, const char *status);
+} tfmts[2] = {
+	{ md_heading,
+	  "| Date | Instance | Titre | Convoqués | Présents | Excusés | Absents | Invités | Quorum |\n"
+	  "|---|---|---|---:|---:|---:|---:|---:|---|\n",
+	  "| Date | Avis | Pour | Contre | Abstentions | Sens |\n|---|---|---:|---:|---:|---|\n", "\n", md_meeting,
+	  md_opinion, "Réunions non comptées :\n\n", "\n", md_uncounted },
+	{ html_heading,
+	  "<table><thead><tr><th>Date</th><th>Instance</th><th>Titre</th><th>Convoqués</th>"
+	  "<th>Présents</th><th>Excusés</th><th>Absents</th><th>Invités</th><th>Quorum</th></tr></thead><tbody>",
+	  "<table><thead><tr><th>Date</th><th>Avis</th><th>Pour</th><th>Contre</th><th>Abstentions</th>"
+	  "<th>Sens</th></tr></thead><tbody>",
+	  "</tbody></table>\n", html_meeting, html_opinion, "<p>Réunions non comptées :</p><ul>", "</ul>\n",
+	  html_uncounted },
+};
+
+static void text_territory(rep_out *o, const rep_terr *r, const struct tfmt *f)
+{
+	cts_strbuf *b = rep_out_buf(o, REP_SP_TERR);
+	const json_t *m;
+	size_t j;
+
+	f->heading(b, r->t);
+	table(o, REP_SP_TERR, r, r->meetings, f->meetings_head, f->meeting, f->table_end);
+	if (has_uncounted(r->t)) {
+		cts_strbuf_add(b, f->uncounted_head);
+		for (size_t u = 0; u < 2; u++)
+			json_array_foreach(json_object_get(r->t, uncounted[u].key), j, m)
+				f->uncounted(b, m, uncounted[u].label);
+		cts_strbuf_add(b, f->uncounted_end);
+	}
+	table(o, REP_SP_TERR, r, r->opinions, f->opinions_head, f->opinion, f->table_end);
+	rep_out_flush(o, REP_SP_TERR);
+}
+
+static void html_check(cts_strbuf *b, const json_t *c)
+{
+	cts_strbuf_addf(b, "<li><strong>%s</strong> (", check_label(gets_(c, "kind")));
+	html_text(b, gets_(c, "territory"));
+	cts_strbuf_add(b, ") : ");
+	html_text(b, gets_(c, "detail"));
+	cts_strbuf_add(b, "</li>");
+}
+
+static void html_finish(rep_out *o, const json_t *rep)
+{
+	cts_strbuf *b = rep_out_buf(o, REP_OUT);
 	const char *k;
 	json_t *v;
 
@@ -388,64 +508,11 @@ static void render_html(const json_t *rep, cts_strbuf *b)
 	html_text(b, gets_(rep, "scope"));
 	cts_strbuf_add(b, ".</p>\n<h2>Chiffres clés de la région</h2>\n");
 	html_scope(b, json_object_get(rep, "region"), 1);
-	json_array_foreach(json_object_get(rep, "territories"), i, t) {
-		cts_strbuf_add(b, "<h2>Territoire : ");
-		html_text(b, gets_(t, "name"));
-		cts_strbuf_add(b, "</h2>\n");
-		html_scope(b, t, 0);
-		if (json_array_size(json_object_get(t, "meeting_list"))) {
-			cts_strbuf_add(b, "<table><thead><tr><th>Date</th><th>Instance</th><th>Titre</th><th>Convoqués</th>"
-					  "<th>Présents</th><th>Excusés</th><th>Absents</th><th>Invités</th><th>Quorum</th></tr></thead><tbody>");
-			json_array_foreach(json_object_get(t, "meeting_list"), j, m) {
-				cts_strbuf_addf(b, "<tr><td>%s</td><td>", gets_(m, "date"));
-				html_text(b, label(cts_bodies, cts_body_labels, gets_(m, "body")));
-				cts_strbuf_add(b, "</td><td>");
-				html_text(b, gets_(m, "title"));
-				cts_strbuf_add(b, approved_mark(m));
-				cts_strbuf_addf(b, "</td><td>%lld</td><td>%lld</td><td>%lld</td><td>%lld</td><td>%lld</td><td>%s</td></tr>",
-						(long long)geti(m, "members"), (long long)geti(m, "present"), (long long)geti(m, "excused"),
-						(long long)geti(m, "absent"), (long long)geti(m, "guests"),
-						json_is_true(json_object_get(json_object_get(m, "quorum"), "reached")) ? "atteint" : "non atteint");
-			}
-			cts_strbuf_add(b, "</tbody></table>\n");
-		}
-		if (has_uncounted(t)) {
-			cts_strbuf_add(b, "<p>Réunions non comptées :</p><ul>");
-			for (size_t u = 0; u < 2; u++)
-				json_array_foreach(json_object_get(t, uncounted[u].key), j, m) {
-					cts_strbuf_add(b, "<li>");
-					html_text(b, gets_(m, "date"));
-					cts_strbuf_add(b, ", ");
-					html_text(b, label(cts_bodies, cts_body_labels, gets_(m, "body")));
-					cts_strbuf_add(b, " : ");
-					html_text(b, gets_(m, "title"));
-					cts_strbuf_addf(b, " (%s)</li>", uncounted[u].label);
-				}
-			cts_strbuf_add(b, "</ul>\n");
-		}
-		if (json_array_size(json_object_get(t, "opinion_list"))) {
-			cts_strbuf_add(b, "<table><thead><tr><th>Date</th><th>Avis</th><th>Pour</th><th>Contre</th><th>Abstentions</th>"
-					  "<th>Sens</th></tr></thead><tbody>");
-			json_array_foreach(json_object_get(t, "opinion_list"), j, m) {
-				cts_strbuf_addf(b, "<tr><td>%s</td><td>", gets_(m, "date"));
-				html_text(b, gets_(m, "subject"));
-				cts_strbuf_addf(b, "</td><td>%lld</td><td>%lld</td><td>%lld</td><td>%s</td></tr>",
-						(long long)geti(m, "votes_for"), (long long)geti(m, "votes_against"),
-						(long long)geti(m, "votes_abstain"), outcome_label(gets_(m, "outcome")));
-			}
-			cts_strbuf_add(b, "</tbody></table>\n");
-		}
-	}
+	rep_out_copy(o, REP_SP_TERR);
 	cts_strbuf_add(b, "<h2>Contrôles</h2>\n<ul class=\"checks\">");
-	if (json_array_size(json_object_get(rep, "checks")) == 0)
+	if (rep_out_items(o, REP_SP_CHECK) == 0)
 		cts_strbuf_add(b, "<li>Aucune anomalie relevée.</li>");
-	json_array_foreach(json_object_get(rep, "checks"), i, t) {
-		cts_strbuf_addf(b, "<li><strong>%s</strong> (", check_label(gets_(t, "kind")));
-		html_text(b, gets_(t, "territory"));
-		cts_strbuf_add(b, ") : ");
-		html_text(b, gets_(t, "detail"));
-		cts_strbuf_add(b, "</li>");
-	}
+	rep_out_copy(o, REP_SP_CHECK);
 	cts_strbuf_add(b, "</ul>\n<h2>Règle de quorum</h2>\n<p>");
 	html_text(b, gets_(rep, "quorum_rule"));
 	cts_strbuf_add(b, ".</p>\n<h2>Historique de référence</h2>\n<table><thead><tr><th>Nœud</th><th>N°</th><th>Identifiant</th>"
@@ -460,188 +527,195 @@ static void render_html(const json_t *rep, cts_strbuf *b)
 
 /* ---- CSV (French Excel: UTF-8 BOM, ';', decimal comma, CRLF) ---- */
 
-static void render_csv(const json_t *rep, cts_strbuf *b)
+static void csv_meeting(cts_strbuf *b, const json_t *t, const json_t *m)
 {
-	const json_t *region = json_object_get(rep, "region"), *t, *m;
-	const json_t *terrs = json_object_get(rep, "territories");
-	size_t i, j;
-	char c[12][64];
-	const char *cells[12];
+	char n[5][32], title[1100];
+	const char *row[10] = { gets_(t, "code"), gets_(m, "date"), gets_(m, "body"), title,
+				n[0], n[1], n[2], n[3], n[4], quorum_word(m) };
+	static const char *const keys[5] = { "members", "present", "excused", "absent", "guests" };
+
+	for (int k = 0; k < 5; k++)
+		snprintf(n[k], 32, "%lld", (long long)geti(m, keys[k]));
+	snprintf(title, sizeof(title), "%s%s", gets_(m, "title"), approved_mark(m));
+	cts_csv_row(b, row, 10);
+}
+
+static void csv_opinion(cts_strbuf *b, const json_t *t, const json_t *m)
+{
+	char n[3][32];
+	const char *row[7] = { gets_(t, "code"), gets_(m, "date"), gets_(m, "subject"), n[0], n[1], n[2],
+			       outcome_label(gets_(m, "outcome")) };
+	static const char *const keys[3] = { "votes_for", "votes_against", "votes_abstain" };
+
+	for (int k = 0; k < 3; k++)
+		snprintf(n[k], 32, "%lld", (long long)geti(m, keys[k]));
+	cts_csv_row(b, row, 7);
+}
+
+static void csv_territory(rep_out *o, const rep_terr *r)
+{
+	cts_strbuf *b = rep_out_buf(o, REP_SP_UNC);
+	const json_t *m;
+	size_t j;
+
+	table(o, REP_SP_MEET, r, r->meetings, NULL, csv_meeting, NULL);
+	for (size_t u = 0; u < 2; u++)
+		json_array_foreach(json_object_get(r->t, uncounted[u].key), j, m) {
+			const char *row[5] = { gets_(r->t, "code"), gets_(m, "date"), gets_(m, "body"), gets_(m, "title"),
+					       uncounted[u].label };
+			cts_csv_row(b, row, 5);
+			rep_out_item(o, REP_SP_UNC);
+		}
+	rep_out_flush(o, REP_SP_UNC);
+	table(o, REP_SP_OPIN, r, r->opinions, NULL, csv_opinion, NULL);
+}
+
+static void csv_rate(char *buf, size_t size, const json_t *v)
+{
+	fmt_rate(buf, size, v);
+	if (strcmp(buf, "—") == 0)
+		buf[0] = '\0';
+}
+
+/* The synthesis and the attendance by college: each territory, then the region. */
+static void csv_figures(cts_strbuf *b, const json_t *terrs, const json_t *region)
+{
+	static const char *const keys[] = { "meetings", "members", "present", "excused", "absent", "guests", "ars" };
+	const char *h[] = { "Territoire", "Réunions", "Sièges convoqués", "Présents", "Excusés", "Absents", "Invités",
+			    "dont ARS", "Taux de présence (%)", "Réunions avec quorum", "Avis" };
+	const char *h2[] = { "Territoire", "Collège", "Convoqués", "Présents", "Excusés", "Absents",
+			     "Taux de présence (%)" };
+	char c[11][64];
+	const char *cells[11];
+	size_t nt = json_array_size(terrs);
 	const char *k;
 	json_t *v;
 
-	for (int x = 0; x < 12; x++)
+	for (int x = 0; x < 11; x++)
 		cells[x] = c[x];
-	cts_csv_bom(b);
-	{
-		const char *h[] = { "Rapport", gets_(rep, "title") };
-		cts_csv_row(b, h, 2);
-		const char *p[] = { "Période", gets_(json_object_get(rep, "period"), "from"), gets_(json_object_get(rep, "period"), "to") };
-		cts_csv_row(b, p, 3);
-	}
 	cts_strbuf_add(b, "\r\nSynthèse\r\n");
-	{
-		const char *h[] = { "Territoire", "Réunions", "Sièges convoqués", "Présents", "Excusés", "Absents", "Invités",
-				    "dont ARS", "Taux de présence (%)", "Réunions avec quorum", "Avis" };
-		cts_csv_row(b, h, 11);
-	}
-	for (i = 0; i <= json_array_size(terrs); i++) {
-		t = i < json_array_size(terrs) ? json_array_get(terrs, i) : region;
-		snprintf(c[0], 64, "%s", i < json_array_size(terrs) ? gets_(t, "code") : "Région");
-		snprintf(c[1], 64, "%lld", (long long)geti(t, "meetings"));
-		snprintf(c[2], 64, "%lld", (long long)geti(t, "members"));
-		snprintf(c[3], 64, "%lld", (long long)geti(t, "present"));
-		snprintf(c[4], 64, "%lld", (long long)geti(t, "excused"));
-		snprintf(c[5], 64, "%lld", (long long)geti(t, "absent"));
-		snprintf(c[6], 64, "%lld", (long long)geti(t, "guests"));
-		snprintf(c[7], 64, "%lld", (long long)geti(t, "ars"));
-		fmt_rate(c[8], 64, json_object_get(t, "attendance_rate"));
-		if (strcmp(c[8], "—") == 0)
-			c[8][0] = '\0';
+	cts_csv_row(b, h, 11);
+	for (size_t i = 0; i <= nt; i++) {
+		const json_t *t = i < nt ? json_array_get(terrs, i) : region;
+		snprintf(c[0], 64, "%s", i < nt ? gets_(t, "code") : "Région");
+		for (int x = 0; x < 7; x++)
+			snprintf(c[x + 1], 64, "%lld", (long long)geti(t, keys[x]));
+		csv_rate(c[8], 64, json_object_get(t, "attendance_rate"));
 		snprintf(c[9], 64, "%lld", (long long)geti(t, "quorum_reached"));
 		snprintf(c[10], 64, "%lld", (long long)geti(t, "opinions"));
 		cts_csv_row(b, cells, 11);
 	}
 	cts_strbuf_add(b, "\r\nPrésence par collège\r\n");
-	{
-		const char *h[] = { "Territoire", "Collège", "Convoqués", "Présents", "Excusés", "Absents", "Taux de présence (%)" };
-		cts_csv_row(b, h, 7);
-	}
-	for (i = 0; i <= json_array_size(terrs); i++) {
-		t = i < json_array_size(terrs) ? json_array_get(terrs, i) : region;
+	cts_csv_row(b, h2, 7);
+	for (size_t i = 0; i <= nt; i++) {
+		const json_t *t = i < nt ? json_array_get(terrs, i) : region;
 		json_object_foreach(json_object_get(t, "by_college"), k, v) {
-			snprintf(c[0], 64, "%s", i < json_array_size(terrs) ? gets_(t, "code") : "Région");
+			snprintf(c[0], 64, "%s", i < nt ? gets_(t, "code") : "Région");
 			snprintf(c[1], 64, "%s", k);
-			snprintf(c[2], 64, "%lld", (long long)geti(v, "members"));
-			snprintf(c[3], 64, "%lld", (long long)geti(v, "present"));
-			snprintf(c[4], 64, "%lld", (long long)geti(v, "excused"));
-			snprintf(c[5], 64, "%lld", (long long)geti(v, "absent"));
-			fmt_rate(c[6], 64, json_object_get(v, "attendance_rate"));
-			if (strcmp(c[6], "—") == 0)
-				c[6][0] = '\0';
+			for (int x = 0; x < 4; x++)
+				snprintf(c[x + 2], 64, "%lld", (long long)geti(v, keys[x + 1]));
+			csv_rate(c[6], 64, json_object_get(v, "attendance_rate"));
 			cts_csv_row(b, cells, 7);
 		}
 	}
-	cts_strbuf_add(b, "\r\nRéunions\r\n");
+}
+
+/* A section: its title and header, then its rows from a spool. */
+static void csv_section(rep_out *o, const char *title, const char *const *h, size_t n, int sp)
+{
+	cts_strbuf *b = rep_out_buf(o, REP_OUT);
+
+	cts_strbuf_add(b, title);
+	cts_csv_row(b, h, n);
+	rep_out_copy(o, sp);
+}
+
+static void csv_finish(rep_out *o, const json_t *rep, const json_t *terrs)
+{
+	static const char *const hm[] = { "Territoire", "Date", "Instance", "Titre", "Convoqués", "Présents",
+					  "Excusés", "Absents", "Invités", "Quorum" };
+	static const char *const hu[] = { "Territoire", "Date", "Instance", "Titre", "Statut" };
+	static const char *const ho[] = { "Territoire", "Date", "Objet", "Pour", "Contre", "Abstentions", "Sens" };
+	static const char *const hc[] = { "Territoire", "Contrôle", "Détail" };
+	static const char *const hh[] = { "Nœud", "N°", "Identifiant" };
+	static const char *const ht[] = { "Territoire", "Thème", "Contributions" };
+	const json_t *region = json_object_get(rep, "region");
+	cts_strbuf *b = rep_out_buf(o, REP_OUT);
+	size_t nt = json_array_size(terrs);
+	const char *k;
+	json_t *v;
+	char n[32];
+
+	cts_csv_bom(b);
 	{
-		const char *h[] = { "Territoire", "Date", "Instance", "Titre", "Convoqués", "Présents", "Excusés", "Absents",
-				    "Invités", "Quorum" };
-		cts_csv_row(b, h, 10);
+		const char *h[] = { "Rapport", gets_(rep, "title") };
+		const char *p[] = { "Période", gets_(json_object_get(rep, "period"), "from"),
+				    gets_(json_object_get(rep, "period"), "to") };
+		cts_csv_row(b, h, 2);
+		cts_csv_row(b, p, 3);
 	}
-	json_array_foreach(terrs, i, t) {
-		json_array_foreach(json_object_get(t, "meeting_list"), j, m) {
-			const char *row[10];
-			char n[6][32];
-			snprintf(n[0], 32, "%lld", (long long)geti(m, "members"));
-			snprintf(n[1], 32, "%lld", (long long)geti(m, "present"));
-			snprintf(n[2], 32, "%lld", (long long)geti(m, "excused"));
-			snprintf(n[3], 32, "%lld", (long long)geti(m, "absent"));
-			snprintf(n[4], 32, "%lld", (long long)geti(m, "guests"));
-			row[0] = gets_(t, "code");
-			row[1] = gets_(m, "date");
-			row[2] = gets_(m, "body");
-			char title[1100];
-			snprintf(title, sizeof(title), "%s%s", gets_(m, "title"), approved_mark(m));
-			row[3] = title;
-			row[4] = n[0]; row[5] = n[1]; row[6] = n[2]; row[7] = n[3]; row[8] = n[4];
-			row[9] = json_is_true(json_object_get(json_object_get(m, "quorum"), "reached")) ? "atteint" : "non atteint";
-			cts_csv_row(b, row, 10);
-		}
-	}
-	{
-		int any = 0;
-		json_array_foreach(terrs, i, t)
-			any |= has_uncounted(t);
-		if (any) {
-			const char *h[] = { "Territoire", "Date", "Instance", "Titre", "Statut" };
-			cts_strbuf_add(b, "\r\nRéunions non comptées\r\n");
-			cts_csv_row(b, h, 5);
-		}
-		json_array_foreach(terrs, i, t)
-			for (size_t u = 0; u < 2; u++)
-				json_array_foreach(json_object_get(t, uncounted[u].key), j, m) {
-					const char *row[5] = { gets_(t, "code"), gets_(m, "date"), gets_(m, "body"),
-							       gets_(m, "title"), uncounted[u].label };
-					cts_csv_row(b, row, 5);
-				}
-	}
-	cts_strbuf_add(b, "\r\nAvis\r\n");
-	{
-		const char *h[] = { "Territoire", "Date", "Objet", "Pour", "Contre", "Abstentions", "Sens" };
-		cts_csv_row(b, h, 7);
-	}
-	json_array_foreach(terrs, i, t) {
-		json_array_foreach(json_object_get(t, "opinion_list"), j, m) {
-			const char *row[7];
-			char n[3][32];
-			snprintf(n[0], 32, "%lld", (long long)geti(m, "votes_for"));
-			snprintf(n[1], 32, "%lld", (long long)geti(m, "votes_against"));
-			snprintf(n[2], 32, "%lld", (long long)geti(m, "votes_abstain"));
-			row[0] = gets_(t, "code"); row[1] = gets_(m, "date"); row[2] = gets_(m, "subject");
-			row[3] = n[0]; row[4] = n[1]; row[5] = n[2]; row[6] = outcome_label(gets_(m, "outcome"));
-			cts_csv_row(b, row, 7);
-		}
-	}
+	csv_figures(b, terrs, region);
+	csv_section(o, "\r\nRéunions\r\n", hm, 10, REP_SP_MEET);
+	if (rep_out_items(o, REP_SP_UNC))
+		csv_section(o, "\r\nRéunions non comptées\r\n", hu, 5, REP_SP_UNC);
+	csv_section(o, "\r\nAvis\r\n", ho, 7, REP_SP_OPIN);
 	cts_strbuf_add(b, "\r\nContributions par thème\r\n");
-	{
-		const char *h[] = { "Territoire", "Thème", "Contributions" };
-		cts_csv_row(b, h, 3);
-	}
-	for (i = 0; i <= json_array_size(terrs); i++) {
-		t = i < json_array_size(terrs) ? json_array_get(terrs, i) : region;
+	cts_csv_row(b, ht, 3);
+	for (size_t i = 0; i <= nt; i++) {
+		const json_t *t = i < nt ? json_array_get(terrs, i) : region;
 		json_object_foreach(json_object_get(t, "contributions_by_theme"), k, v) {
-			char n[32];
-			const char *row[3] = { i < json_array_size(terrs) ? gets_(t, "code") : "Région", k, n };
+			const char *row[3] = { i < nt ? gets_(t, "code") : "Région", k, n };
 			snprintf(n, sizeof(n), "%lld", (long long)json_integer_value(v));
 			cts_csv_row(b, row, 3);
 		}
 	}
-	cts_strbuf_add(b, "\r\nContrôles\r\n");
-	{
-		const char *h[] = { "Territoire", "Contrôle", "Détail" };
-		cts_csv_row(b, h, 3);
-	}
-	json_array_foreach(json_object_get(rep, "checks"), i, t) {
-		const char *row[3] = { gets_(t, "territory"), check_label(gets_(t, "kind")), gets_(t, "detail") };
-		cts_csv_row(b, row, 3);
-	}
+	csv_section(o, "\r\nContrôles\r\n", hc, 3, REP_SP_CSVCHECK);
 	cts_strbuf_add(b, "\r\nHistorique de référence\r\n");
-	{
-		const char *h[] = { "Nœud", "N°", "Identifiant" };
-		cts_csv_row(b, h, 3);
-	}
+	cts_csv_row(b, hh, 3);
 	json_object_foreach(json_object_get(rep, "heads"), k, v) {
-		char n[32];
 		const char *row[3] = { k, n, gets_(v, "id") };
 		snprintf(n, sizeof(n), "%lld", (long long)geti(v, "seq"));
 		cts_csv_row(b, row, 3);
 	}
 }
 
-int cts_report_render(const json_t *report, cts_report_format fmt, char **out, size_t *len)
+static void csv_check(cts_strbuf *b, const json_t *c)
 {
-	cts_strbuf b = { 0 };
+	const char *row[3] = { gets_(c, "territory"), check_label(gets_(c, "kind")), gets_(c, "detail") };
+	cts_csv_row(b, row, 3);
+}
 
-	*out = NULL;
-	switch (fmt) {
-	case CTS_REPORT_JSON: {
-		char *s = json_dumps(report, JSON_INDENT(2) | JSON_SORT_KEYS | JSON_REAL_PRECISION(6));
-		if (!s)
-			return cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
-		cts_strbuf_add(&b, s);
-		cts_strbuf_add(&b, "\n");
-		free(s);
-		break;
-	}
-	case CTS_REPORT_MD:
-		render_md(report, &b);
-		break;
-	case CTS_REPORT_HTML:
-		render_html(report, &b);
-		break;
-	case CTS_REPORT_CSV:
-		render_csv(report, &b);
-		break;
-	}
-	return cts_strbuf_take(&b, out, len);
+/* ---- by format ---- */
+
+void rep_render_territory(rep_out *o, cts_report_format fmt, const rep_terr *r)
+{
+	if (fmt == CTS_REPORT_CSV)
+		csv_territory(o, r);
+	else
+		text_territory(o, r, &tfmts[fmt == CTS_REPORT_HTML]);
+}
+
+void rep_render_check(rep_out *o, cts_report_format fmt, const json_t *check)
+{
+	int sp = fmt == CTS_REPORT_CSV ? REP_SP_CSVCHECK : REP_SP_CHECK;
+	cts_strbuf *b = rep_out_buf(o, sp);
+
+	if (fmt == CTS_REPORT_MD)
+		md_check(b, check);
+	else if (fmt == CTS_REPORT_HTML)
+		html_check(b, check);
+	else
+		csv_check(b, check);
+	rep_out_item(o, sp);
+	rep_out_flush(o, sp);
+}
+
+void rep_render_finish(rep_out *o, cts_report_format fmt, const json_t *head, const json_t *terrs)
+{
+	if (fmt == CTS_REPORT_MD)
+		md_finish(o, head);
+	else if (fmt == CTS_REPORT_HTML)
+		html_finish(o, head);
+	else
+		csv_finish(o, head, terrs);
 }

@@ -196,13 +196,6 @@ static void add_cut(cts_strbuf *b, const char *s)
 		cts_strbuf_add(b, "…");
 }
 
-static const char *code_label(const char *const *codes, const char *const *labels, const char *code)
-{
-	int i = cts_code_index(codes, code);
-
-	return i >= 0 ? labels[i] : code ? code : "";
-}
-
 /* The French label of a candidate (without its id). */
 static void label(cts_strbuf *b, cts_ref_kind kind, const cand *c)
 {
@@ -213,15 +206,15 @@ static void label(cts_strbuf *b, cts_ref_kind kind, const cand *c)
 		add_cut(b, c->col[0]);
 		cts_strbuf_add(b, " ");
 		add_cut(b, c->col[1]);
-		cts_strbuf_addf(b, " (%s)", code_label(cts_colleges, cts_college_labels, c->col[2]));
+		cts_strbuf_addf(b, " (%s)", cts_code_label(cts_colleges, cts_college_labels, c->col[2]));
 		break;
 	case CTS_REF_MEETING:
 		cts_strbuf_addf(b, "%s %s « ", cts_text_date_fr(d, sizeof(d), c->col[0]),
-				code_label(cts_bodies, cts_body_labels, c->col[2]));
+				cts_code_label(cts_bodies, cts_body_labels, c->col[2]));
 		add_cut(b, c->col[1]);
 		cts_strbuf_add(b, " »");
 		if (c->col[3] && strcmp(c->col[3], "tenue") != 0)
-			cts_strbuf_addf(b, " (%s)", code_label(cts_meeting_statuses, cts_meeting_status_labels, c->col[3]));
+			cts_strbuf_addf(b, " (%s)", cts_code_label(cts_meeting_statuses, cts_meeting_status_labels, c->col[3]));
 		break;
 	case CTS_REF_OPINION:
 		cts_strbuf_add(b, "« ");

@@ -534,9 +534,7 @@ int cts_store_meta_set(cts_store *st, const char *key, const char *value)
 		return rc;
 	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, value, -1, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	return rc == SQLITE_DONE ? 0 : cts_store_error(st, "écriture de l'état du nœud");
+	return cts_store_done(st, s, "écriture de l'état du nœud");
 }
 
 int cts_store_meta_get_int(cts_store *st, const char *key, int64_t *out, int64_t dflt)
@@ -587,6 +585,14 @@ int cts_store_hlc_observe(cts_store *st, uint64_t remote)
 	return cts_store_meta_set_int(st, "hlc", (int64_t)cts_hlc_recv((uint64_t)last, remote));
 }
 
+int cts_store_done(cts_store *st, sqlite3_stmt *s, const char *what)
+{
+	int rc = sqlite3_step(s);
+
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? 0 : cts_store_error(st, what);
+}
+
 int cts_store_rows_json(cts_store *st, sqlite3_stmt *s, json_t **out)
 {
 	json_t *arr = json_array();
@@ -620,4 +626,23 @@ int cts_store_rows_json(cts_store *st, sqlite3_stmt *s, json_t **out)
 	}
 	*out = arr;
 	return 0;
+}
+
+int cts_store_rows_args(cts_store *st, const char *sql, const char *const *args, int nargs, json_t **out)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	*out = NULL;
+	if ((rc = cts_store_stmt(st, &s, sql)) < 0)
+		return rc;
+	for (int i = 0; i < nargs; i++)
+		if (args[i])
+			sqlite3_bind_text(s, i + 1, args[i], -1, SQLITE_TRANSIENT);
+	return cts_store_rows_json(st, s, out);
+}
+
+int cts_store_rows_of(cts_store *st, const char *sql, const char *arg, json_t **out)
+{
+	return cts_store_rows_args(st, sql, &arg, 1, out);
 }

@@ -88,9 +88,21 @@ int cts_store_exec(cts_store *st, const char *sql);
 /* Record the current SQLite error as a cts error: "<what> : <sqlite msg>". */
 int cts_store_error(cts_store *st, const char *what);
 
+/* Step a bound statement that returns no row (INSERT, UPDATE, DELETE) and
+ * reset it: 0, or the SQLite error as "<what> : <sqlite msg>". */
+int cts_store_done(cts_store *st, sqlite3_stmt *s, const char *what);
+
 /* Step a bound statement to the end and collect the rows as a new JSON
  * array of objects keyed by column name (text, integer or null). */
 int cts_store_rows_json(cts_store *st, sqlite3_stmt *s, json_t **out);
+
+/* The same for a query prepared here, its parameters ?1 .. ?nargs bound to
+ * the texts args[0 .. nargs) (a NULL text binds NULL: for listings "?1 IS
+ * NULL OR territory = ?1", NULL lists every territory). */
+int cts_store_rows_args(cts_store *st, const char *sql, const char *const *args, int nargs, json_t **out);
+
+/* cts_store_rows_args with the one parameter ?1. */
+int cts_store_rows_of(cts_store *st, const char *sql, const char *arg, json_t **out);
 
 /* meta key/value. get: *out malloc'd, CTS_ENOTFOUND if absent. */
 int cts_store_meta_get(cts_store *st, const char *key, char **out);

@@ -131,6 +131,13 @@ int cts_code_index(const char *const *list, const char *code)
 	return -1;
 }
 
+const char *cts_code_label(const char *const *codes, const char *const *labels, const char *code)
+{
+	int i = cts_code_index(codes, code);
+
+	return i >= 0 ? labels[i] : code ? code : "";
+}
+
 static int valid_ident(const char *s, size_t min, size_t max)
 {
 	size_t n = 0;

@@ -71,6 +71,10 @@ extern const char *const cts_role_labels[];
 /* Index of `code` in a NULL-terminated list, or -1. */
 int cts_code_index(const char *const *list, const char *code);
 
+/* The French label of `code` in `codes` (labels: the matching list), the
+ * code itself when it is not one of them, "" for NULL. Borrowed. */
+const char *cts_code_label(const char *const *codes, const char *const *labels, const char *code);
+
 /* Validators for identifiers of the envelope (SPEC §3). 1 valid, 0 not. */
 int cts_valid_node_id(const char *s);   /* [a-z0-9-]{3,64} */
 int cts_valid_territory(const char *s); /* [a-z0-9-]{2,64} */

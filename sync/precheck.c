@@ -5,23 +5,10 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-
 
 int cts_precheck_threads(void)
 {
-	const char *v = getenv("CTSNODE_THREADS");
-	long n;
-
-	if (v && *v) {
-		n = strtol(v, NULL, 10);
-		if (n >= 1 && n <= CTS_PRECHECK_MAX_THREADS)
-			return (int)n;
-	}
-	n = sysconf(_SC_NPROCESSORS_ONLN);
-	if (n < 1)
-		n = 1;
-	return n > 8 ? 8 : (int)n;
+	return cts_pool_threads();
 }
 
 static void check_one(cts_precheck *it)
@@ -39,41 +26,39 @@ static void check_one(cts_precheck *it)
 		it->sig_error = strdup(cts_error_message());
 }
 
-static void *worker(void *arg)
+static void pool_job(void *ctx, size_t i)
 {
-	cts_precheck_job *j = arg;
+	cts_precheck_job *j = ctx;
 
-	for (;;) {
-		size_t i = atomic_fetch_add(&j->next, 1);
-		if (i >= j->n)
-			break;
-		check_one(&j->items[i]);
-	}
-	return NULL;
+	check_one(&j->items[i]);
 }
 
 void cts_precheck_start(cts_precheck_job *j, cts_precheck *items, size_t n, int threads)
 {
 	j->items = items;
 	j->n = n;
-	j->started = 0;
-	atomic_init(&j->next, 0);
-	if (threads > CTS_PRECHECK_MAX_THREADS)
-		threads = CTS_PRECHECK_MAX_THREADS;
 	if ((size_t)threads > n)
 		threads = (int)n;
-	/* A thread that cannot start only means fewer threads. */
-	for (int t = 0; t < threads; t++)
-		if (pthread_create(&j->tid[j->started], NULL, worker, j) == 0)
-			j->started++;
+	/* Without a pool (no memory), finish() checks everything itself. */
+	j->pooled = cts_pool_start(&j->pool, threads, n, pool_job, j) == 0;
+	if (!j->pooled)
+		cts_error_clear();
+	for (size_t i = 0; j->pooled && i < n; i++)
+		cts_pool_submit(&j->pool);
 }
 
 void cts_precheck_finish(cts_precheck_job *j)
 {
-	worker(j);
-	for (int t = 0; t < j->started; t++)
-		pthread_join(j->tid[t], NULL);
-	j->started = 0;
+	for (size_t i = 0; i < j->n; i++) {
+		if (!j->pooled) {
+			check_one(&j->items[i]);
+			continue;
+		}
+		cts_pool_wait_oldest(&j->pool);
+		cts_pool_retire(&j->pool);
+	}
+	cts_pool_stop(&j->pool);
+	j->pooled = 0;
 }
 
 void cts_precheck_run(cts_precheck *items, size_t n, int threads)

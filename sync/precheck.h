@@ -15,9 +15,8 @@
 #define CTS_PRECHECK_H
 
 #include "changeset.h"
+#include "pool.h"
 
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stddef.h>
 
 typedef struct {
@@ -35,8 +34,8 @@ typedef struct {
 	char *sig_error;    /* why the signature was refused (malloc'd) */
 } cts_precheck;
 
-/* Number of threads pre-checks use: CTSNODE_THREADS if set (1..64), else
- * the online processors (at most 8). */
+/* Number of threads pre-checks use: cts_pool_threads() (CTSNODE_THREADS if
+ * set, 1..64, else the online processors, at most 8). */
 int cts_precheck_threads(void);
 
 /* Run the pre-check of items[0..n) on `threads` threads (the caller's
@@ -48,13 +47,11 @@ void cts_precheck_run(cts_precheck *items, size_t n, int threads);
  * the items to up to `threads` background threads (0: none); finish()
  * makes the caller check what is left, then waits for the threads. Every
  * started job must be finished before its items are touched. */
-#define CTS_PRECHECK_MAX_THREADS 64
 typedef struct {
 	cts_precheck *items;
 	size_t n;
-	atomic_size_t next;
-	pthread_t tid[CTS_PRECHECK_MAX_THREADS];
-	int started;
+	cts_pool pool;
+	int pooled; /* the pool started (else finish() checks everything) */
 } cts_precheck_job;
 void cts_precheck_start(cts_precheck_job *job, cts_precheck *items, size_t n, int threads);
 void cts_precheck_finish(cts_precheck_job *job);

@@ -274,13 +274,11 @@ static int check_pinned_authority(cts_node *n, cts_gitrepo *repo)
 		return 0; /* no region branch yet */
 	}
 	{
-		sqlite3_stmt *s;
-		if ((rc = cts_store_stmt(n->store, &s, "SELECT 1 FROM registry WHERE role = 'authority' LIMIT 1")) < 0)
-			return rc;
-		rc = sqlite3_step(s);
-		sqlite3_reset(s);
-		if (rc == SQLITE_ROW)
-			return 0; /* the authority was recognised once: its key is settled */
+		char *known = NULL;
+		rc = cts_registry_authority(n, &known);
+		free(known);
+		if (rc != CTS_ENOTFOUND)
+			return rc; /* 0: the authority was recognised once, its key is settled */
 	}
 	/* Signed by another key: the pinned one is wrong. Unsigned or badly
 	 * signed (a commit someone else put there) is the incidents' business. */

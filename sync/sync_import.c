@@ -24,24 +24,15 @@
 const char *sync_node_of_key(const unsigned char pk[32], void *vctx)
 {
 	sync_evidence_ctx *e = vctx;
-	sqlite3_stmt *s;
-	const char *found = NULL;
+	char *node = NULL;
 
-	if (cts_store_stmt(e->n->store, &s, "SELECT node, key FROM registry") < 0) {
+	if (cts_registry_node_of_pk(e->n, pk, &node) < 0) {
 		cts_error_clear();
 		return NULL;
 	}
-	while (!found && sqlite3_step(s) == SQLITE_ROW) {
-		unsigned char k[32];
-		const char *key = (const char *)sqlite3_column_text(s, 1), *node = (const char *)sqlite3_column_text(s, 0);
-		if (node && key && cts_key_parse_public_line(k, key) == 0 && memcmp(k, pk, 32) == 0) {
-			snprintf(e->name, sizeof(e->name), "%s", node);
-			found = e->name;
-		}
-	}
-	sqlite3_reset(s);
-	cts_error_clear();
-	return found;
+	snprintf(e->name, sizeof(e->name), "%s", node);
+	free(node);
+	return e->name;
 }
 
 typedef struct {

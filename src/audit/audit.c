@@ -20,7 +20,7 @@ void audit_sanitize(char *s)
 		}
 	}
 	n = strlen(s);
-	if (!cts_utf8_valid(s, n)) {
+	if (!cts_text_utf8_valid(s, n)) {
 		for (size_t i = 0; i < n; i++)
 			if ((unsigned char)s[i] >= 0x80)
 				s[i] = '?';

@@ -506,7 +506,7 @@ int audit_verify_chain(audit *a, branch *b, int apply, const unsigned char *seq1
 			break;
 	}
 	/* Jobs queued past an early stop. */
-	while (p->tail < p->head) {
+	while (audit_pool_pending(p)) {
 		audit_pool_wait_oldest(p);
 		audit_pool_retire(p);
 	}

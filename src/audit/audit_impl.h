@@ -18,12 +18,14 @@
 #include "jcs.h"
 #include "key.h"
 #include "node.h"
+#include "pool.h"
 #include "precheck.h"
 #include "record.h"
 #include "report.h"
 #include "rules.h"
 #include "sshsig.h"
 #include "tables.h"
+#include "text.h"
 
 #include <dirent.h>
 #include <pthread.h>
@@ -114,11 +116,9 @@ typedef struct {
 #define WINDOW_JOBS 64
 #define WINDOW_BYTES (2u * 1024 * 1024) /* bytes of changesets in flight (one job at least) */
 
-enum { JOB_FREE, JOB_QUEUED, JOB_RUNNING, JOB_DONE };
 enum { BAD_TOO_LARGE, BAD_NON_CANONICAL, BAD_INVALID };
 
 typedef struct {
-	int state;
 	/* Set by the main thread. */
 	const tip_entry *t;
 	char *json, *sig; /* NULL when missing or unreadable */
@@ -138,14 +138,9 @@ typedef struct {
 } vjob;
 
 typedef struct vpool_s {
-	pthread_mutex_t mu;
-	pthread_cond_t work_cv, done_cv;
-	pthread_t th[POOL_MAX_WORKERS];
-	int nth;
-	int quit;
-	vjob *jobs; /* WINDOW_JOBS slots, ring */
-	size_t head, take, tail; /* submitted, next to take, next to finish */
-	size_t inflight_bytes;
+	cts_pool pool;  /* job numbers map to jobs[number % WINDOW_JOBS] */
+	vjob *jobs;     /* WINDOW_JOBS slots, ring */
+	size_t inflight_bytes; /* main thread only */
 } vpool;
 
 /* audit.c */
@@ -201,6 +196,7 @@ int audit_pool_has_room(vpool *p);
 vjob *audit_pool_slot(vpool *p);
 void audit_pool_submit(vpool *p);
 vjob *audit_pool_wait_oldest(vpool *p);
+size_t audit_pool_pending(const vpool *p);
 void audit_pool_retire(vpool *p);
 /* audit_registry.c */
 json_t *audit_reg_get(audit *a, const char *node);

@@ -43,53 +43,27 @@ static void job_work(vjob *j)
 	j->json = j->sig = NULL;
 }
 
-static void *pool_main(void *vp)
+static void pool_job(void *ctx, size_t number)
 {
-	vpool *p = vp;
+	vpool *p = ctx;
 
-	pthread_mutex_lock(&p->mu);
-	for (;;) {
-		vjob *j;
-		if (p->take < p->tail)
-			p->take = p->tail; /* the main thread did those itself */
-		while (!p->quit && p->take < p->head &&
-		       p->jobs[p->take % WINDOW_JOBS].state != JOB_QUEUED)
-			p->take++;
-		if (p->quit)
-			break;
-		if (p->take == p->head) {
-			pthread_cond_wait(&p->work_cv, &p->mu);
-			continue;
-		}
-		j = &p->jobs[p->take++ % WINDOW_JOBS];
-		j->state = JOB_RUNNING;
-		pthread_mutex_unlock(&p->mu);
-		job_work(j);
-		pthread_mutex_lock(&p->mu);
-		j->state = JOB_DONE;
-		pthread_cond_broadcast(&p->done_cv);
-	}
-	pthread_mutex_unlock(&p->mu);
-	return NULL;
+	job_work(&p->jobs[number % WINDOW_JOBS]);
 }
 
-/* Workers: one per processor (cts_precheck_threads(), at most POOL_MAX_WORKERS); none on a
+/* Workers: one per processor (cts_pool_threads(), at most POOL_MAX_WORKERS); none on a
  * single processor (the main thread then does everything). 0 or CTS_ENOMEM. */
 int audit_pool_start(vpool *p)
 {
-	int ncpu = cts_precheck_threads(); /* processors, or CTSNODE_THREADS */
+	int ncpu = cts_pool_threads(); /* processors, or CTSNODE_THREADS */
 	int want = ncpu > 1 ? (ncpu < POOL_MAX_WORKERS ? ncpu : POOL_MAX_WORKERS) : 0;
 
 	memset(p, 0, sizeof(*p));
 	if (!(p->jobs = calloc(WINDOW_JOBS, sizeof(*p->jobs))))
 		return cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
-	pthread_mutex_init(&p->mu, NULL);
-	pthread_cond_init(&p->work_cv, NULL);
-	pthread_cond_init(&p->done_cv, NULL);
-	for (int i = 0; i < want; i++) {
-		if (pthread_create(&p->th[p->nth], NULL, pool_main, p) != 0)
-			break; /* fewer workers; the main thread finishes what is left */
-		p->nth++;
+	if (cts_pool_start(&p->pool, want, WINDOW_JOBS, pool_job, p) < 0) {
+		free(p->jobs);
+		p->jobs = NULL;
+		return CTS_ENOMEM;
 	}
 	return 0;
 }
@@ -106,17 +80,9 @@ void audit_pool_stop(vpool *p)
 {
 	if (!p->jobs)
 		return;
-	pthread_mutex_lock(&p->mu);
-	p->quit = 1;
-	pthread_cond_broadcast(&p->work_cv);
-	pthread_mutex_unlock(&p->mu);
-	for (int i = 0; i < p->nth; i++)
-		pthread_join(p->th[i], NULL);
+	cts_pool_stop(&p->pool);
 	for (size_t i = 0; i < WINDOW_JOBS; i++)
 		job_release(&p->jobs[i]);
-	pthread_mutex_destroy(&p->mu);
-	pthread_cond_destroy(&p->work_cv);
-	pthread_cond_destroy(&p->done_cv);
 	free(p->jobs);
 	memset(p, 0, sizeof(*p));
 }
@@ -124,64 +90,42 @@ void audit_pool_stop(vpool *p)
 /* Room for one more job? (Called by the main thread, the only submitter.) */
 int audit_pool_has_room(vpool *p)
 {
-	size_t bytes;
+	size_t pending = cts_pool_pending(&p->pool);
 
-	pthread_mutex_lock(&p->mu);
-	bytes = p->inflight_bytes;
-	pthread_mutex_unlock(&p->mu);
-	return p->head - p->tail < WINDOW_JOBS && (p->head == p->tail || bytes < WINDOW_BYTES);
+	return pending < WINDOW_JOBS && (pending == 0 || p->inflight_bytes < WINDOW_BYTES);
+}
+
+size_t audit_pool_pending(const vpool *p)
+{
+	return cts_pool_pending(&p->pool);
 }
 
 /* The next free slot (the caller fills it, then audit_pool_submit). */
 vjob *audit_pool_slot(vpool *p)
 {
-	return &p->jobs[p->head % WINDOW_JOBS];
+	return &p->jobs[p->pool.head % WINDOW_JOBS];
 }
 
 void audit_pool_submit(vpool *p)
 {
-	vjob *j = &p->jobs[p->head % WINDOW_JOBS];
+	vjob *j = audit_pool_slot(p);
 
-	pthread_mutex_lock(&p->mu);
-	j->state = JOB_QUEUED;
 	p->inflight_bytes += j->jl + j->sl;
-	p->head++;
-	pthread_cond_signal(&p->work_cv);
-	pthread_mutex_unlock(&p->mu);
+	cts_pool_submit(&p->pool);
 }
 
 /* The oldest job, done (by a worker, or here when no worker took it yet). */
 vjob *audit_pool_wait_oldest(vpool *p)
 {
-	vjob *j = &p->jobs[p->tail % WINDOW_JOBS];
-
-	pthread_mutex_lock(&p->mu);
-	for (;;) {
-		if (j->state == JOB_DONE)
-			break;
-		if (j->state == JOB_QUEUED) {
-			j->state = JOB_RUNNING;
-			pthread_mutex_unlock(&p->mu);
-			job_work(j);
-			pthread_mutex_lock(&p->mu);
-			j->state = JOB_DONE;
-			break;
-		}
-		pthread_cond_wait(&p->done_cv, &p->mu);
-	}
-	pthread_mutex_unlock(&p->mu);
-	return j;
+	return &p->jobs[cts_pool_wait_oldest(&p->pool) % WINDOW_JOBS];
 }
 
 /* Release the oldest job (after audit_pool_wait_oldest). */
 void audit_pool_retire(vpool *p)
 {
-	vjob *j = &p->jobs[p->tail % WINDOW_JOBS];
-	size_t bytes = j->jl + j->sl;
+	vjob *j = &p->jobs[p->pool.tail % WINDOW_JOBS];
 
+	p->inflight_bytes -= j->jl + j->sl;
 	job_release(j);
-	pthread_mutex_lock(&p->mu);
-	p->inflight_bytes -= bytes;
-	p->tail++;
-	pthread_mutex_unlock(&p->mu);
+	cts_pool_retire(&p->pool);
 }

@@ -1,5 +1,7 @@
 #include "error.h"
 
+#include "text.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -20,35 +22,24 @@ static void sanitise(char *m)
 
 	while (i < len) {
 		unsigned char c = p[i];
-		size_t n = 0;
 		if (c < 0x80) {
 			if (c < 0x20 || c == 0x7f)
 				p[i] = '?';
 			i++;
 			continue;
 		}
-		if (c >= 0xc2 && c <= 0xdf)
-			n = 2;
-		else if (c >= 0xe0 && c <= 0xef)
-			n = 3;
-		else if (c >= 0xf0 && c <= 0xf4)
-			n = 4;
-		int ok = n > 0 && i + n <= len;
-		for (size_t k = 1; ok && k < n; k++)
-			ok = (p[i + k] & 0xc0) == 0x80;
-		if (ok && n == 3 && ((c == 0xe0 && p[i + 1] < 0xa0) || (c == 0xed && p[i + 1] >= 0xa0)))
-			ok = 0; /* overlong, surrogate */
-		if (ok && n == 4 && ((c == 0xf0 && p[i + 1] < 0x90) || (c == 0xf4 && p[i + 1] >= 0x90)))
-			ok = 0; /* overlong, > U+10FFFF */
-		if (!ok) {
-			if (n && i + n > len && len + 1 >= CTS_ERROR_MAX) {
-				p[i] = '\0'; /* cut by truncation */
-				return;
-			}
-			p[i++] = '?';
+		size_t n = cts_text_utf8_seq(m + i, len - i);
+		if (n) {
+			i += n;
 			continue;
 		}
-		i += n;
+		/* A lead byte whose sequence runs past the end of a full buffer. */
+		size_t want = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
+		if (c >= 0xc2 && c <= 0xf4 && i + want > len && len + 1 >= CTS_ERROR_MAX) {
+			p[i] = '\0'; /* cut by truncation */
+			return;
+		}
+		p[i++] = '?';
 	}
 }
 

@@ -1,113 +1,18 @@
 /*
  * Canonical JSON (RFC 8785) for the changeset value domain: a strict,
  * depth-limited recursive-descent parser that builds jansson values, and a
- * serialiser with its own growable buffer (json_dumps is not canonical).
+ * serialiser writing into a cts_strbuf (json_dumps is not canonical).
  */
 #include "jcs.h"
 
 #include "error.h"
+#include "strbuf.h"
+#include "text.h"
 
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* ---- UTF-8 ---- */
-
-/* Length (1..4) of the valid UTF-8 sequence at s, or 0 if it is invalid
- * (overlong, surrogate, above U+10FFFF, stray continuation, truncated). */
-static size_t utf8_seq(const unsigned char *s, size_t avail)
-{
-	unsigned char c = s[0];
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		return avail >= 2 && (s[1] & 0xc0) == 0x80 ? 2 : 0;
-	if (c >= 0xe0 && c <= 0xef) {
-		if (avail < 3 || (s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80)
-			return 0;
-		if (c == 0xe0 && s[1] < 0xa0)
-			return 0; /* overlong */
-		if (c == 0xed && s[1] >= 0xa0)
-			return 0; /* UTF-16 surrogate */
-		return 3;
-	}
-	if (c >= 0xf0 && c <= 0xf4) {
-		if (avail < 4 || (s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80 ||
-		    (s[3] & 0xc0) != 0x80)
-			return 0;
-		if (c == 0xf0 && s[1] < 0x90)
-			return 0; /* overlong */
-		if (c == 0xf4 && s[1] >= 0x90)
-			return 0; /* above U+10FFFF */
-		return 4;
-	}
-	return 0; /* 0x80..0xc1 (continuation, overlong lead), 0xf5..0xff */
-}
-
-int cts_utf8_valid(const char *s, size_t len)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	size_t i = 0;
-
-	while (i < len) {
-		if (p[i] < 0x80) {
-			i++;
-			continue;
-		}
-		size_t n = utf8_seq(p + i, len - i);
-		if (!n)
-			return 0;
-		i += n;
-	}
-	return 1;
-}
-
-/* ---- growable buffer (always NUL-terminated once allocated) ---- */
-
-typedef struct {
-	char *p;
-	size_t len, cap;
-	int oom;
-} buf_t;
-
-static void put(buf_t *b, const char *s, size_t n)
-{
-	if (b->oom)
-		return;
-	if (n >= b->cap - b->len || !b->p) {
-		size_t cap = b->cap ? b->cap : 256;
-		while (cap - b->len <= n) {
-			if (cap > SIZE_MAX / 2) {
-				b->oom = 1;
-				return;
-			}
-			cap *= 2;
-		}
-		char *q = realloc(b->p, cap);
-		if (!q) {
-			b->oom = 1;
-			return;
-		}
-		b->p = q;
-		b->cap = cap;
-	}
-	if (n)
-		memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
-static void putc1(buf_t *b, char c)
-{
-	if (!b->oom && b->p && b->len + 1 < b->cap) {
-		b->p[b->len++] = c;
-		b->p[b->len] = '\0';
-		return;
-	}
-	put(b, &c, 1);
-}
 
 static int oom(void)
 {
@@ -119,7 +24,7 @@ static int oom(void)
 typedef struct {
 	const unsigned char *s;
 	size_t len, pos;
-	buf_t scratch; /* unescaped text of the current string, when it had escapes */
+	cts_strbuf scratch; /* unescaped text of the current string, when it had escapes */
 } parser;
 
 static int perr_at(size_t off, const char *what)
@@ -187,34 +92,34 @@ static int hex4(parser *p, size_t esc, unsigned *out)
 	return 0;
 }
 
-static void put_utf8(buf_t *b, unsigned cp)
+static void put_utf8(cts_strbuf *b, unsigned cp)
 {
 	char u[4];
 
 	if (cp < 0x80) {
-		putc1(b, (char)cp);
+		cts_strbuf_addc(b, (char)cp);
 	} else if (cp < 0x800) {
 		u[0] = (char)(0xc0 | (cp >> 6));
 		u[1] = (char)(0x80 | (cp & 0x3f));
-		put(b, u, 2);
+		cts_strbuf_addn(b, u, 2);
 	} else if (cp < 0x10000) {
 		u[0] = (char)(0xe0 | (cp >> 12));
 		u[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
 		u[2] = (char)(0x80 | (cp & 0x3f));
-		put(b, u, 3);
+		cts_strbuf_addn(b, u, 3);
 	} else {
 		u[0] = (char)(0xf0 | (cp >> 18));
 		u[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
 		u[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
 		u[3] = (char)(0x80 | (cp & 0x3f));
-		put(b, u, 4);
+		cts_strbuf_addn(b, u, 4);
 	}
 }
 
 /* One escape sequence at p->pos (the backslash), appended to p->scratch. */
 static int parse_escape(parser *p)
 {
-	buf_t *b = &p->scratch;
+	cts_strbuf *b = &p->scratch;
 	size_t esc = p->pos;
 	unsigned cp, lo;
 	int rc;
@@ -225,28 +130,28 @@ static int parse_escape(parser *p)
 	p->pos += 2;
 	switch (c) {
 	case '"':
-		putc1(b, '"');
+		cts_strbuf_addc(b, '"');
 		return 0;
 	case '\\':
-		putc1(b, '\\');
+		cts_strbuf_addc(b, '\\');
 		return 0;
 	case '/':
-		putc1(b, '/');
+		cts_strbuf_addc(b, '/');
 		return 0;
 	case 'b':
-		putc1(b, '\b');
+		cts_strbuf_addc(b, '\b');
 		return 0;
 	case 'f':
-		putc1(b, '\f');
+		cts_strbuf_addc(b, '\f');
 		return 0;
 	case 'n':
-		putc1(b, '\n');
+		cts_strbuf_addc(b, '\n');
 		return 0;
 	case 'r':
-		putc1(b, '\r');
+		cts_strbuf_addc(b, '\r');
 		return 0;
 	case 't':
-		putc1(b, '\t');
+		cts_strbuf_addc(b, '\t');
 		return 0;
 	case 'u':
 		break;
@@ -299,7 +204,7 @@ static int parse_string(parser *p, const char **str, size_t *n, int *scratch)
 				p->scratch.len = 0;
 				escaped = 1;
 			}
-			put(&p->scratch, (const char *)s + run, p->pos - run);
+			cts_strbuf_addn(&p->scratch, (const char *)s + run, p->pos - run);
 			if ((rc = parse_escape(p)) < 0)
 				return rc;
 			run = p->pos;
@@ -307,17 +212,17 @@ static int parse_string(parser *p, const char **str, size_t *n, int *scratch)
 		}
 		if (c < 0x20)
 			return perr(p, "caractère de contrôle non échappé dans une chaîne");
-		size_t k = utf8_seq(s + p->pos, p->len - p->pos);
+		size_t k = cts_text_utf8_seq((const char *)s + p->pos, p->len - p->pos);
 		if (!k)
 			return perr(p, "UTF-8 invalide (séquence mal formée, trop longue, "
 			               "demi-codet ou au-delà de U+10FFFF)");
 		p->pos += k;
 	}
 	if (escaped) {
-		put(&p->scratch, (const char *)s + run, p->pos - run);
+		cts_strbuf_addn(&p->scratch, (const char *)s + run, p->pos - run);
 		if (p->scratch.oom)
 			return oom();
-		*str = p->scratch.p;
+		*str = p->scratch.ptr;
 		*n = p->scratch.len;
 	} else {
 		*str = (const char *)s + run;
@@ -557,7 +462,7 @@ int cts_jcs_parse(json_t **out, const char *buf, size_t len)
 			rc = perr_found(&p, "contenu après la fin de la valeur JSON");
 		}
 	}
-	free(p.scratch.p);
+	free(p.scratch.ptr);
 	return rc;
 }
 
@@ -569,7 +474,7 @@ typedef struct {
 } seg_t;
 
 typedef struct {
-	buf_t b;
+	cts_strbuf b;
 	int depth;                         /* containers open */
 	seg_t path[CTS_JCS_MAX_DEPTH + 1]; /* path[i]: member of container i */
 } dumper;
@@ -602,12 +507,12 @@ static int derr(const dumper *d, int code, const char *what)
 	return cts_error_set(code, "JSON non sérialisable en « %s » : %s", o ? path : "/", what);
 }
 
-static void dump_string(buf_t *b, const char *s, size_t n)
+static void dump_string(cts_strbuf *b, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
 	size_t run = 0;
 
-	putc1(b, '"');
+	cts_strbuf_addc(b, '"');
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
 		const char *esc;
@@ -615,7 +520,7 @@ static void dump_string(buf_t *b, const char *s, size_t n)
 
 		if (c >= 0x20 && c != '"' && c != '\\')
 			continue;
-		put(b, s + run, i - run);
+		cts_strbuf_addn(b, s + run, i - run);
 		run = i + 1;
 		switch (c) {
 		case '"':
@@ -646,13 +551,13 @@ static void dump_string(buf_t *b, const char *s, size_t n)
 			u[3] = '0';
 			u[4] = hex[c >> 4];
 			u[5] = hex[c & 0xf];
-			put(b, u, 6);
+			cts_strbuf_addn(b, u, 6);
 			continue;
 		}
-		put(b, esc, 2);
+		cts_strbuf_addn(b, esc, 2);
 	}
-	put(b, s + run, n - run);
-	putc1(b, '"');
+	cts_strbuf_addn(b, s + run, n - run);
+	cts_strbuf_addc(b, '"');
 }
 
 static int member_cmp(const void *a, const void *b)
@@ -677,7 +582,7 @@ static int dump_object(dumper *d, const json_t *v)
 	int rc = 0;
 
 	if (n == 0) {
-		put(&d->b, "{}", 2);
+		cts_strbuf_addn(&d->b, "{}", 2);
 		return 0;
 	}
 	m = malloc(n * sizeof(*m));
@@ -703,19 +608,19 @@ static int dump_object(dumper *d, const json_t *v)
 	}
 	n = i;
 	qsort(m, n, sizeof(*m), member_cmp);
-	putc1(&d->b, '{');
+	cts_strbuf_addc(&d->b, '{');
 	d->depth++;
 	for (i = 0; i < n; i++) {
 		if (i)
-			putc1(&d->b, ',');
+			cts_strbuf_addc(&d->b, ',');
 		dump_string(&d->b, m[i].key, m[i].klen);
-		putc1(&d->b, ':');
+		cts_strbuf_addc(&d->b, ':');
 		d->path[d->depth - 1] = (seg_t){m[i].key, m[i].klen, 0};
 		if ((rc = dump_value(d, m[i].val)) < 0)
 			break;
 	}
 	d->depth--;
-	putc1(&d->b, '}');
+	cts_strbuf_addc(&d->b, '}');
 out:
 	free(m);
 	return rc;
@@ -726,11 +631,11 @@ static int dump_array(dumper *d, const json_t *v)
 	size_t i, n = json_array_size(v);
 	int rc;
 
-	putc1(&d->b, '[');
+	cts_strbuf_addc(&d->b, '[');
 	d->depth++;
 	for (i = 0; i < n; i++) {
 		if (i)
-			putc1(&d->b, ',');
+			cts_strbuf_addc(&d->b, ',');
 		d->path[d->depth - 1] = (seg_t){NULL, 0, i};
 		if ((rc = dump_value(d, json_array_get(v, i))) < 0) {
 			d->depth--;
@@ -738,7 +643,7 @@ static int dump_array(dumper *d, const json_t *v)
 		}
 	}
 	d->depth--;
-	putc1(&d->b, ']');
+	cts_strbuf_addc(&d->b, ']');
 	return 0;
 }
 
@@ -759,7 +664,7 @@ static int dump_value(dumper *d, const json_t *v)
 		}
 		return json_is_object(v) ? dump_object(d, v) : dump_array(d, v);
 	case JSON_STRING:
-		if (!cts_utf8_valid(json_string_value(v), json_string_length(v)))
+		if (!cts_text_utf8_valid(json_string_value(v), json_string_length(v)))
 			return derr(d, CTS_EINVAL, "chaîne en UTF-8 invalide");
 		dump_string(&d->b, json_string_value(v), json_string_length(v));
 		return 0;
@@ -768,17 +673,17 @@ static int dump_value(dumper *d, const json_t *v)
 		if (n > CTS_JCS_MAX_INT || n < -CTS_JCS_MAX_INT)
 			return derr(d, CTS_EINVAL, "entier hors de l'intervalle [-2^53, 2^53]");
 		int w = snprintf(num, sizeof(num), "%lld", (long long)n);
-		put(&d->b, num, (size_t)w);
+		cts_strbuf_addn(&d->b, num, (size_t)w);
 		return 0;
 	}
 	case JSON_TRUE:
-		put(&d->b, "true", 4);
+		cts_strbuf_addn(&d->b, "true", 4);
 		return 0;
 	case JSON_FALSE:
-		put(&d->b, "false", 5);
+		cts_strbuf_addn(&d->b, "false", 5);
 		return 0;
 	case JSON_NULL:
-		put(&d->b, "null", 4);
+		cts_strbuf_addn(&d->b, "null", 4);
 		return 0;
 	case JSON_REAL:
 		return derr(d, CTS_EINVAL, "nombre décimal interdit (entiers seulement)");
@@ -795,16 +700,16 @@ int cts_jcs_dump(char **out, size_t *len, const json_t *value)
 	if (len)
 		*len = 0;
 	memset(&d, 0, sizeof(d));
-	put(&d.b, "", 0);
+	cts_strbuf_addn(&d.b, "", 0);
 	if ((rc = dump_value(&d, value)) < 0) {
-		free(d.b.p);
+		free(d.b.ptr);
 		return rc;
 	}
 	if (d.b.oom) {
-		free(d.b.p);
+		free(d.b.ptr);
 		return oom();
 	}
-	*out = d.b.p;
+	*out = d.b.ptr;
 	if (len)
 		*len = d.b.len;
 	return 0;

@@ -26,7 +26,7 @@
  *  - duplicate object keys (compared after unescaping), keys that are not
  *    ASCII or that contain U+0000;
  *  - lone or misordered UTF-16 surrogates in \u escapes, unknown escapes;
- *  - invalid UTF-8 (see cts_utf8_valid), raw control characters < 0x20
+ *  - invalid UTF-8 (see cts_text_utf8_valid), raw control characters < 0x20
  *    inside strings;
  *  - anything but JSON whitespace after the value, truncated text, empty text.
  * String values may contain U+0000 (written \u0000): use json_string_length().
@@ -60,10 +60,5 @@ int cts_jcs_dump(char **out, size_t *len, const json_t *value);
  * parses but is not canonical (no error recorded), negative (error set as by
  * cts_jcs_parse) if it does not parse. */
 int cts_jcs_is_canonical(const char *buf, size_t len);
-
-/* Strict UTF-8 check: no overlong forms, no surrogates (U+D800..U+DFFF),
- * nothing above U+10FFFF, no truncated sequence. U+0000 is valid.
- * Returns 1 if valid, 0 if not. */
-int cts_utf8_valid(const char *s, size_t len);
 
 #endif

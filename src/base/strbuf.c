@@ -3,28 +3,52 @@
 #include "error.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+/* Room for n more bytes and the NUL; 0, or -1 with b->oom set. */
+static int grow(cts_strbuf *b, size_t n)
+{
+	size_t cap = b->cap ? b->cap : 256;
+
+	if (b->oom)
+		return -1;
+	if (b->ptr && n < b->cap - b->len)
+		return 0;
+	while (cap - b->len <= n) {
+		if (cap > SIZE_MAX / 2) {
+			b->oom = 1;
+			return -1;
+		}
+		cap *= 2;
+	}
+	char *p = realloc(b->ptr, cap);
+	if (!p) {
+		b->oom = 1;
+		return -1;
+	}
+	b->ptr = p;
+	b->cap = cap;
+	return 0;
+}
+
 void cts_strbuf_addn(cts_strbuf *b, const char *s, size_t n)
 {
-	if (b->oom)
+	if (grow(b, n) < 0)
 		return;
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 1024;
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		char *p = realloc(b->ptr, cap);
-		if (!p) {
-			b->oom = 1;
-			return;
-		}
-		b->ptr = p;
-		b->cap = cap;
-	}
-	memcpy(b->ptr + b->len, s, n);
+	if (n)
+		memcpy(b->ptr + b->len, s, n);
 	b->len += n;
+	b->ptr[b->len] = '\0';
+}
+
+void cts_strbuf_addc(cts_strbuf *b, char c)
+{
+	if (grow(b, 1) < 0)
+		return;
+	b->ptr[b->len++] = c;
 	b->ptr[b->len] = '\0';
 }
 

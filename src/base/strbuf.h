@@ -1,4 +1,7 @@
-/* A growable string buffer for text output (reports, registry files). */
+/* The growable byte buffer of the project: text output (reports, registry
+ * files, canonical JSON). Start from a zeroed struct; once anything was added
+ * ptr is NUL-terminated (the NUL is not counted in len). A failed allocation
+ * sets oom and makes every later addition a no-op, so callers check once. */
 #ifndef CTS_STRBUF_H
 #define CTS_STRBUF_H
 
@@ -11,7 +14,9 @@ typedef struct {
 } cts_strbuf;
 
 void cts_strbuf_add(cts_strbuf *b, const char *s);
+/* n bytes of s (s may be NULL when n is 0). */
 void cts_strbuf_addn(cts_strbuf *b, const char *s, size_t n);
+void cts_strbuf_addc(cts_strbuf *b, char c);
 void cts_strbuf_addf(cts_strbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Hand the text over (*out malloc'd) or report CTS_ENOMEM; the buffer is emptied. */
 int cts_strbuf_take(cts_strbuf *b, char **out, size_t *len);

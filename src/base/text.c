@@ -44,6 +44,11 @@ static size_t seq_len(const unsigned char *s, size_t n)
 	return need;
 }
 
+size_t cts_text_utf8_seq(const char *s, size_t avail)
+{
+	return seq_len((const unsigned char *)s, avail);
+}
+
 size_t cts_text_utf8_valid_prefix(const char *s, size_t len)
 {
 	const unsigned char *u = (const unsigned char *)s;

@@ -10,6 +10,12 @@
  * only when len is 0. Never fails, records no error. */
 int cts_text_utf8_valid(const char *s, size_t len);
 
+/* Length (1 to 4) of the strict UTF-8 sequence starting at s[0], of which at
+ * most `avail` bytes (at least 1) may be read; 0 when it is invalid (stray
+ * continuation byte, overlong form, surrogate, above U+10FFFF) or truncated.
+ * For code that walks text itself (the canonical JSON parser, messages). */
+size_t cts_text_utf8_seq(const char *s, size_t avail);
+
 /* Length of the longest strict UTF-8 prefix of s[0..len): len when the whole
  * text is valid, else the offset of the first byte of the first invalid or
  * truncated sequence. */

@@ -180,32 +180,6 @@ int cli_dispatch(cli_ctx *c, const char *group, const cli_cmd *cmds, int argc, c
 	return cli_usage(c, "commande inconnue « %s »", argv[0]);
 }
 
-int cli_open_node(cli_ctx *c, cts_node **out)
-{
-	char *home = NULL;
-	int rc;
-
-	*out = NULL;
-	if ((rc = cts_node_home_resolve(&home, c->home_flag)) < 0)
-		return cli_fail(c, rc);
-	{
-		/* How long to wait for another ctsnode command on the same
-		 * node (CTSNODE_LOCK_TIMEOUT seconds, default 120). */
-		const char *w = getenv("CTSNODE_LOCK_TIMEOUT");
-		int wait_ms = w && *w ? atoi(w) * 1000 : 120 * 1000;
-		rc = cts_node_open_wait(out, home, wait_ms < 0 ? 0 : wait_ms);
-	}
-	free(home);
-	return rc < 0 ? cli_fail(c, rc) : 0;
-}
-
-int cli_resolve(cli_ctx *c, cts_node *n, cts_ref_kind kind, const char *ref, unsigned flags, char id_out[37])
-{
-	int rc = cts_resolve(n, kind, NULL, ref, flags, id_out);
-
-	return rc < 0 ? cli_fail(c, rc) : 0;
-}
-
 void cli_print_json(const json_t *v)
 {
 	char *s = json_dumps(v, JSON_INDENT(2) | JSON_ENCODE_ANY);
@@ -226,9 +200,7 @@ const char *cli_str(const json_t *o, const char *key)
 
 void cli_cell_code(char *cell, const char *const *codes, const char *const *labels, const char *code)
 {
-	int i = cts_code_index(codes, code);
-
-	snprintf(cell, CLI_CELL, "%s", i >= 0 ? labels[i] : code ? code : "");
+	snprintf(cell, CLI_CELL, "%s", cts_code_label(codes, labels, code));
 }
 
 void cli_cell_date(char *cell, const char *iso)
@@ -398,34 +370,6 @@ int cli_list(cli_ctx *c, int argc, char **argv, const cli_listing *l)
 		return cli_fail(c, rc);
 	cli_print_rows(c, arr, l, csv);
 	json_decref(arr);
-	return EXIT_OK;
-}
-
-int cli_change(cli_ctx *c, cts_ref_kind kind, unsigned flags, const char *ref, cli_change_fn fn, void *arg)
-{
-	cts_change ch = { 0 };
-	cts_node *n;
-	char id[37];
-	int ec, rc;
-
-	if ((ec = cli_open_node(c, &n)) != 0)
-		return ec;
-	if ((ec = cli_resolve(c, n, kind, ref, flags, id)) != 0) {
-		cts_node_free(n);
-		return ec;
-	}
-	rc = fn(n, id, arg, &ch);
-	cts_node_free(n);
-	if (rc < 0)
-		return cli_fail(c, rc);
-	if (c->json) {
-		json_t *o = json_pack("{s:s, s:b, s:s?}", "id", id, "changed", ch.changed, "message", ch.line);
-		cli_print_json(o);
-		json_decref(o);
-	} else if (ch.line) {
-		printf("%s\n", ch.line);
-	}
-	cts_change_dispose(&ch);
 	return EXIT_OK;
 }
 

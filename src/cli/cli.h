@@ -16,6 +16,7 @@
 #define CTS_CLI_H
 
 #include "change.h"
+#include "importer.h"
 #include "node.h"
 #include "resolve.h"
 
@@ -122,11 +123,51 @@ void cli_cell_code(char *cell, const char *const *codes, const char *const *labe
 void cli_cell_date(char *cell, const char *iso);
 void cli_cell_id(char *cell, const char *id, int full);
 
-/* A correction command: opens the node, resolves `ref` (kind, flags:
- * resolve.h), calls fn(n, id, arg, &change) and prints its French line
+/* A command's arguments: its options (NULL: none), its help, and its one
+ * positional argument when pos_missing is set (the usage message when it
+ * is missing); check, when set, looks at them before the node is opened
+ * (0, or the exit code with its message printed). */
+typedef struct {
+	const cli_opt *opts;
+	const char *help;
+	const char *pos_missing;
+	int (*check)(cli_ctx *c, const char *pos, void *arg);
+} cli_spec;
+
+/* A command's work on the open node (pos: its positional argument or
+ * NULL): 0, a negative cts_error code (printed by cli_run and mapped to
+ * its exit code), or a positive exit code, its output printed. */
+typedef int (*cli_body)(cli_ctx *c, cts_node *n, const char *pos, void *arg);
+
+/* The common command: parse argv as s says, open the node of --home,
+ * run body, close the node. Returns the exit code. */
+int cli_run(cli_ctx *c, int argc, char **argv, const cli_spec *s, cli_body body, void *arg);
+
+/* cli_run once the arguments are parsed (commands with their own parsing). */
+int cli_run_on_node(cli_ctx *c, const char *pos, cli_body body, void *arg);
+
+/* A command's result: o printed as JSON with --json (nothing when o is
+ * NULL), else the French text fmt (nothing when fmt is NULL). Takes o. */
+void cli_result(cli_ctx *c, json_t *o, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* The record a correction command names: its kind and resolve flags
+ * (resolve.h), and the usage message when it is missing. */
+typedef struct {
+	cts_ref_kind kind;
+	unsigned flags;
+	const char *missing;
+} cli_record;
+
+/* A correction command: RECORD [options] (opts, help), the record resolved
+ * as r says, fn(n, id, arg, &change) on it and its French line printed
  * (with --json: {"id", "changed", "message"}). Returns the exit code. */
 typedef int (*cli_change_fn)(cts_node *n, const char *id, void *arg, cts_change *out);
-int cli_change(cli_ctx *c, cts_ref_kind kind, unsigned flags, const char *ref, cli_change_fn fn, void *arg);
+int cli_change(cli_ctx *c, int argc, char **argv, const cli_opt *opts, const char *help, const cli_record *r,
+	       cli_change_fn fn, void *arg);
+
+/* A correction that takes nothing but the record (approve, withdraw, restore...). */
+typedef int (*cli_record_op)(cts_node *n, const char *id, cts_change *out);
+int cli_change_op(cli_ctx *c, int argc, char **argv, const char *help, const cli_record *r, cli_record_op op);
 
 /* o[key] as a string, "" when absent or not a string (for printing). */
 const char *cli_str(const json_t *o, const char *key);
@@ -154,9 +195,14 @@ int cmd_region_pull(cli_ctx *c, int argc, char **argv);
 int cmd_report(cli_ctx *c, int argc, char **argv);
 int cmd_region_publish(cli_ctx *c, int argc, char **argv);
 int cmd_audit(cli_ctx *c, int argc, char **argv);
-int cmd_remote_settings(cli_ctx *c, int argc, char **argv);
+int cmd_remote(cli_ctx *c, int argc, char **argv);
 int cmd_ui(cli_ctx *c, int argc, char **argv);
 int cmd_export(cli_ctx *c, int argc, char **argv);
+
+/* An import's outcome in French (nothing with --json); 1 when one of
+ * its events (a JSON array of the importer) is a refusal. */
+int cli_print_import(cli_ctx *c, const cts_import_stats *st);
+int cli_has_refusal(const json_t *events);
 
 /* Progress on stderr when it is a terminal (long imports). */
 void cli_progress(size_t done, size_t total, void *ctx);

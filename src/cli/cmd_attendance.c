@@ -126,54 +126,60 @@ static json_t *result_json(const cts_attendance_result *r, int ok, const cts_att
 	return o;
 }
 
-static int attendance_import(cli_ctx *c, int argc, char **argv)
-{
-	const char *meeting = NULL;
-	cts_attendance_options opt = {0};
-	int npos, ec, rc;
-	const cli_opt opts[] = {
-		{ "meeting", OPT_STR, &meeting, 1 },
-		{ "create-missing", OPT_FLAG, &opt.create_missing, 0 },
-		{ "absent-missing", OPT_FLAG, &opt.absent_missing, 0 },
-		{ "replace", OPT_FLAG, &opt.replace, 0 },
-		{ "dry-run", OPT_FLAG, &opt.dry_run, 0 },
-		{ NULL, 0, NULL, 0 },
-	};
-	cts_attendance_result *r = NULL;
-	cts_node *n;
-	char *pos[1], *buf = NULL, mid[37];
-	size_t len = 0;
+typedef struct {
+	const char *meeting;
+	cts_attendance_options opt;
+	char *buf; /* the sheet, read before the node is opened */
+	size_t len;
+} import_args;
 
-	if (cli_parse(c, argc, argv, opts, import_help, pos, 1, &npos, &ec) < 0)
+static int import_check(cli_ctx *c, const char *file, void *arg)
+{
+	import_args *a = arg;
+	int rc = cts_read_file(file, CTS_SHEET_MAX_BYTES, &a->buf, &a->len);
+
+	return rc < 0 ? cli_fail(c, rc) : 0;
+}
+
+static int import_body(cli_ctx *c, cts_node *n, const char *pos, void *arg)
+{
+	const import_args *a = arg;
+	cts_attendance_result *r = NULL;
+	char mid[37];
+	int ec, rc;
+
+	(void)pos;
+	if ((ec = cli_resolve(c, n, CTS_REF_MEETING, a->meeting, 0, mid)) != 0)
 		return ec;
-	if (npos != 1)
-		return cli_usage(c, "le fichier de la feuille de présence est attendu");
-	if ((rc = cts_read_file(pos[0], CTS_SHEET_MAX_BYTES, &buf, &len)) < 0)
-		return cli_fail(c, rc);
-	if ((ec = cli_open_node(c, &n)) != 0) {
-		free(buf);
-		return ec;
-	}
-	if ((ec = cli_resolve(c, n, CTS_REF_MEETING, meeting, 0, mid)) != 0) {
-		free(buf);
-		cts_node_free(n);
-		return ec;
-	}
-	rc = cts_attendance_import_sheet(n, mid, buf, len, &opt, &r);
-	free(buf);
-	cts_node_free(n);
+	rc = cts_attendance_import_sheet(n, mid, a->buf, a->len, &a->opt, &r);
 	if (c->json && r) {
-		json_t *o = result_json(r, rc == 0, &opt);
-		cli_print_json(o);
-		json_decref(o);
+		cli_result(c, result_json(r, rc == 0, &a->opt), NULL);
 	} else if (r && rc == 0) {
-		if (opt.dry_run)
+		if (a->opt.dry_run)
 			print_rows(r);
-		print_notes(r, &opt);
-		print_summary(r, &opt);
+		print_notes(r, &a->opt);
+		print_summary(r, &a->opt);
 	}
 	cts_attendance_result_free(r);
-	return rc < 0 ? cli_fail(c, rc) : EXIT_OK;
+	return rc;
+}
+
+static int attendance_import(cli_ctx *c, int argc, char **argv)
+{
+	import_args a = { 0 };
+	const cli_opt opts[] = {
+		{ "meeting", OPT_STR, &a.meeting, 1 },
+		{ "create-missing", OPT_FLAG, &a.opt.create_missing, 0 },
+		{ "absent-missing", OPT_FLAG, &a.opt.absent_missing, 0 },
+		{ "replace", OPT_FLAG, &a.opt.replace, 0 },
+		{ "dry-run", OPT_FLAG, &a.opt.dry_run, 0 },
+		{ NULL, 0, NULL, 0 },
+	};
+	const cli_spec s = { opts, import_help, "le fichier de la feuille de présence est attendu", import_check };
+	int ec = cli_run(c, argc, argv, &s, import_body, &a);
+
+	free(a.buf);
+	return ec;
 }
 
 /* ---- list ---- */
@@ -190,33 +196,44 @@ static void list_cells(const json_t *a, cli_cells v, int full)
 	snprintf(v[4], CLI_CELL, "%s", cli_str(a, "organisation"));
 }
 
-static int attendance_list(cli_ctx *c, int argc, char **argv)
+typedef struct {
+	const char *meeting, *member, *status, *format;
+	int csv;
+} attendance_args;
+
+static int list_check(cli_ctx *c, const char *pos, void *arg)
+{
+	attendance_args *a = arg;
+
+	(void)pos;
+	return (a->csv = cli_list_format(c, a->format)) < 0 ? EXIT_USAGE : 0;
+}
+
+static int list_body(cli_ctx *c, cts_node *n, const char *pos, void *arg)
 {
 	static const cli_listing l = { list_help, NULL, NULL, list_headers, 5, list_cells, "ligne(s)" };
-	const char *meeting = NULL, *format = NULL;
-	const cli_opt opts[] = { { "meeting", OPT_STR, &meeting, 1 }, { "format", OPT_STR, &format, 0 }, { NULL, 0, NULL, 0 } };
-	cts_node *n;
+	const attendance_args *a = arg;
 	json_t *arr = NULL;
-	char *pos[1], mid[37];
-	int npos, ec, rc, csv;
+	char mid[37];
+	int ec, rc;
 
-	if (cli_parse(c, argc, argv, opts, list_help, pos, 0, &npos, &ec) < 0)
+	(void)pos;
+	if ((ec = cli_resolve(c, n, CTS_REF_MEETING, a->meeting, 0, mid)) != 0)
 		return ec;
-	if ((csv = cli_list_format(c, format)) < 0)
-		return EXIT_USAGE;
-	if ((ec = cli_open_node(c, &n)) != 0)
-		return ec;
-	if ((ec = cli_resolve(c, n, CTS_REF_MEETING, meeting, 0, mid)) != 0) {
-		cts_node_free(n);
-		return ec;
-	}
-	rc = cts_attendance_list(n, mid, &arr);
-	cts_node_free(n);
-	if (rc < 0)
-		return cli_fail(c, rc);
-	cli_print_rows(c, arr, &l, csv);
+	if ((rc = cts_attendance_list(n, mid, &arr)) < 0)
+		return rc;
+	cli_print_rows(c, arr, &l, a->csv);
 	json_decref(arr);
 	return EXIT_OK;
+}
+
+static int attendance_list(cli_ctx *c, int argc, char **argv)
+{
+	attendance_args a = { 0 };
+	const cli_opt opts[] = { { "meeting", OPT_STR, &a.meeting, 1 }, { "format", OPT_STR, &a.format, 0 }, { NULL, 0, NULL, 0 } };
+	const cli_spec s = { opts, list_help, NULL, list_check };
+
+	return cli_run(c, argc, argv, &s, list_body, &a);
 }
 
 /* ---- one person ---- */
@@ -257,45 +274,41 @@ static const char *status_code(const char *v)
 	return code;
 }
 
+static int person_body(cli_ctx *c, cts_node *n, const char *pos, void *arg)
+{
+	const attendance_args *a = arg;
+	cts_attendance_change ch;
+	char id[37], mid[37];
+	int ec, rc;
+
+	(void)pos;
+	if ((ec = cli_resolve(c, n, CTS_REF_MEETING, a->meeting, 0, mid)) != 0 ||
+	    (ec = resolve_member(c, n, a->member, id)) != 0)
+		return ec;
+	rc = a->status ? cts_attendance_set(n, mid, id, status_code(a->status), &ch)
+		       : cts_attendance_remove(n, mid, id, &ch);
+	if (rc < 0)
+		return rc;
+	cli_result(c,
+		   json_pack("{s:s, s:s, s:b, s:s?, s:s?, s:s, s:s}", "meeting", mid, "member", id, "changed",
+			     ch.changed, "before", ch.before, "after", ch.after, "date", ch.date, "message", ch.message),
+		   "%s.\n", ch.message);
+	return EXIT_OK;
+}
+
 static int one_person(cli_ctx *c, int argc, char **argv, int set)
 {
-	const char *meeting = NULL, *member = NULL, *status = NULL;
+	attendance_args a = { 0 };
 	const cli_opt opts[] = {
-		{ "meeting", OPT_STR, &meeting, 1 },
-		{ "member", OPT_STR, &member, 1 },
-		{ "status", OPT_STR, &status, set },
+		{ "meeting", OPT_STR, &a.meeting, 1 },
+		{ "member", OPT_STR, &a.member, 1 },
+		{ "status", OPT_STR, &a.status, set },
 		{ NULL, 0, NULL, 0 },
 	};
-	cts_attendance_change ch;
-	cts_node *n;
-	char *pos[1], id[37], mid[37];
-	int npos, ec, rc;
+	const cli_spec s = { set ? opts : (const cli_opt[]){ opts[0], opts[1], opts[3] }, set ? set_help : remove_help,
+			     NULL, NULL };
 
-	if (cli_parse(c, argc, argv, set ? opts : (const cli_opt[]){ opts[0], opts[1], opts[3] },
-		      set ? set_help : remove_help, pos, 0, &npos, &ec) < 0)
-		return ec;
-	if ((ec = cli_open_node(c, &n)) != 0)
-		return ec;
-	if ((ec = cli_resolve(c, n, CTS_REF_MEETING, meeting, 0, mid)) != 0 ||
-	    (ec = resolve_member(c, n, member, id)) != 0) {
-		cts_node_free(n);
-		return ec;
-	}
-	rc = set ? cts_attendance_set(n, mid, id, status_code(status), &ch)
-		 : cts_attendance_remove(n, mid, id, &ch);
-	cts_node_free(n);
-	if (rc < 0)
-		return cli_fail(c, rc);
-	if (c->json) {
-		json_t *o = json_pack("{s:s, s:s, s:b, s:s?, s:s?, s:s, s:s}", "meeting", mid, "member", id,
-				      "changed", ch.changed, "before", ch.before, "after", ch.after, "date", ch.date,
-				      "message", ch.message);
-		cli_print_json(o);
-		json_decref(o);
-	} else {
-		printf("%s.\n", ch.message);
-	}
-	return EXIT_OK;
+	return cli_run(c, argc, argv, &s, person_body, &a);
 }
 
 static int attendance_set(cli_ctx *c, int argc, char **argv)

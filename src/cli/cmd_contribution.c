@@ -54,35 +54,36 @@ static int resolve_meeting(cts_node *n, cts_contribution_fields *f, char mid[37]
 	return 0;
 }
 
+static int add_body(cli_ctx *c, cts_node *n, const char *pos, void *arg)
+{
+	cts_contribution_fields f = *(cts_contribution_fields *)arg;
+	char id[37], mid[37];
+	int rc;
+
+	(void)c;
+	(void)pos;
+	if ((rc = resolve_meeting(n, &f, mid)) == 0 && (rc = cts_contribution_add(n, &f, id)) == 0)
+		printf("%s\n", id);
+	return rc;
+}
+
 static int contribution_add(cli_ctx *c, int argc, char **argv)
 {
 	cts_contribution_fields f = { 0 };
 	const cli_opt opts[] = { CONTRIBUTION_OPTS(f, 1), { NULL, 0, NULL, 0 } };
-	cts_node *n;
-	char id[37], mid[37], *pos[1];
-	int npos, ec, rc;
+	const cli_spec s = { opts, add_help, NULL, NULL };
 
-	if (cli_parse(c, argc, argv, opts, add_help, pos, 0, &npos, &ec) < 0)
-		return ec;
-	if ((ec = cli_open_node(c, &n)) != 0)
-		return ec;
-	if ((rc = resolve_meeting(n, &f, mid)) == 0)
-		rc = cts_contribution_add(n, &f, id);
-	cts_node_free(n);
-	if (rc < 0)
-		return cli_fail(c, rc);
-	printf("%s\n", id);
-	return EXIT_OK;
+	return cli_run(c, argc, argv, &s, add_body, &f);
 }
 
-typedef struct {
-	cts_contribution_fields *f;
-	int (*op)(cts_node *n, const char *id, cts_change *out);
-} contribution_arg;
+static const cli_record contribution_ref = {
+	CTS_REF_CONTRIBUTION, 0,
+	"la contribution est attendue : son identifiant ou son titre (ctsnode contribution list)"
+};
 
 static int do_update(cts_node *n, const char *id, void *arg, cts_change *out)
 {
-	cts_contribution_fields g = *((contribution_arg *)arg)->f;
+	cts_contribution_fields g = *(cts_contribution_fields *)arg;
 	char mid[37];
 	int rc;
 
@@ -91,43 +92,22 @@ static int do_update(cts_node *n, const char *id, void *arg, cts_change *out)
 	return cts_contribution_update(n, id, &g, out);
 }
 
-static int do_status(cts_node *n, const char *id, void *arg, cts_change *out)
-{
-	return ((contribution_arg *)arg)->op(n, id, out);
-}
-
-static int contribution_change(cli_ctx *c, int argc, char **argv, const cli_opt *opts, const char *help,
-			       cli_change_fn fn, contribution_arg *arg)
-{
-	char *pos[1];
-	int npos, ec;
-
-	if (cli_parse(c, argc, argv, opts, help, pos, 1, &npos, &ec) < 0)
-		return ec;
-	if (npos != 1)
-		return cli_usage(c, "la contribution est attendue : son identifiant ou son titre (ctsnode contribution list)");
-	return cli_change(c, CTS_REF_CONTRIBUTION, 0, pos[0], fn, arg);
-}
-
 static int contribution_update(cli_ctx *c, int argc, char **argv)
 {
 	cts_contribution_fields f = { 0 };
 	const cli_opt opts[] = { CONTRIBUTION_OPTS(f, 0), { NULL, 0, NULL, 0 } };
-	contribution_arg a = { .f = &f };
 
-	return contribution_change(c, argc, argv, opts, update_help, do_update, &a);
+	return cli_change(c, argc, argv, opts, update_help, &contribution_ref, do_update, &f);
 }
 
 static int contribution_withdraw(cli_ctx *c, int argc, char **argv)
 {
-	contribution_arg a = { .op = cts_contribution_withdraw };
-	return contribution_change(c, argc, argv, NULL, withdraw_help, do_status, &a);
+	return cli_change_op(c, argc, argv, withdraw_help, &contribution_ref, cts_contribution_withdraw);
 }
 
 static int contribution_restore(cli_ctx *c, int argc, char **argv)
 {
-	contribution_arg a = { .op = cts_contribution_restore };
-	return contribution_change(c, argc, argv, NULL, restore_help, do_status, &a);
+	return cli_change_op(c, argc, argv, restore_help, &contribution_ref, cts_contribution_restore);
 }
 
 static const char *const list_headers[] = { "Id", "Reçue le", "Réunion", "Thème", "État", "Titre" };

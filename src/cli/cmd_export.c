@@ -12,32 +12,27 @@ static const char help[] =
 	"changeset valide et ce qu'il n'a pas scellé ; sinon : ce qui n'est pas encore scellé.\n"
 	"Fonctionne aussi sur un poste révoqué ou en lecture seule.\n";
 
+static int export_body(cli_ctx *c, cts_node *n, const char *dir, void *arg)
+{
+	int rc, count = 0;
+
+	(void)arg;
+	if ((rc = cts_handover_export(n, dir, &count)) < 0)
+		return rc;
+	if (count == 0)
+		cli_result(c, json_pack("{s:i, s:s}", "entries", count, "dir", dir),
+			   "Aucune saisie non acceptée : rien à ressaisir (fichiers vides écrits dans %s).\n", dir);
+	else
+		cli_result(c, json_pack("{s:i, s:s}", "entries", count, "dir", dir),
+			   "%d saisie(s) non acceptée(s) écrite(s) dans %s/saisies-non-acceptees.csv (et .json).\n"
+			   "Prochaine étape : faites-les ressaisir sur le poste qui remplace celui-ci.\n",
+			   count, dir);
+	return EXIT_OK;
+}
+
 int cmd_export(cli_ctx *c, int argc, char **argv)
 {
-	cts_node *n;
-	char *pos[1];
-	int npos, ec, rc, count = 0;
+	const cli_spec s = { NULL, help, "le dossier où écrire est attendu", NULL };
 
-	if (cli_parse(c, argc, argv, NULL, help, pos, 1, &npos, &ec) < 0)
-		return ec;
-	if (npos != 1)
-		return cli_usage(c, "le dossier où écrire est attendu");
-	if ((ec = cli_open_node(c, &n)) != 0)
-		return ec;
-	rc = cts_handover_export(n, pos[0], &count);
-	cts_node_free(n);
-	if (rc < 0)
-		return cli_fail(c, rc);
-	if (c->json) {
-		json_t *o = json_pack("{s:i, s:s}", "entries", count, "dir", pos[0]);
-		cli_print_json(o);
-		json_decref(o);
-	} else if (count == 0) {
-		printf("Aucune saisie non acceptée : rien à ressaisir (fichiers vides écrits dans %s).\n", pos[0]);
-	} else {
-		printf("%d saisie(s) non acceptée(s) écrite(s) dans %s/saisies-non-acceptees.csv (et .json).\n"
-		       "Prochaine étape : faites-les ressaisir sur le poste qui remplace celui-ci.\n",
-		       count, pos[0]);
-	}
-	return EXIT_OK;
+	return cli_run(c, argc, argv, &s, export_body, NULL);
 }

@@ -1,4 +1,4 @@
-/* ctsnode init / region init / key show */
+/* ctsnode init / region init */
 #include "cli.h"
 
 #include "error.h"
@@ -249,88 +249,4 @@ int cmd_region_init(cli_ctx *c, int argc, char **argv)
 	if (cli_parse(c, argc, argv, opts, region_init_help, pos, 0, &npos, &ec) < 0)
 		return ec;
 	return cli_create_node(c, &p, no_pass);
-}
-
-static const char key_show_help[] =
-	"Usage : ctsnode [--home DOSSIER] key show\n"
-	"\n"
-	"Affiche la clé publique du nœud sur une ligne : « ssh-ed25519 AAAA... NOEUD ».\n"
-	"C'est elle que le coordinateur inscrit (region enroll) ; la clé privée n'est jamais affichée.\n";
-
-static int key_show(cli_ctx *c, int argc, char **argv)
-{
-	cts_node *n = NULL;
-	unsigned char pk[32];
-	char *line = NULL, *keyline = NULL, *pos[1];
-	int npos, ec, rc;
-
-	if (cli_parse(c, argc, argv, NULL, key_show_help, pos, 0, &npos, &ec) < 0)
-		return ec;
-	if ((ec = cli_open_node(c, &n)) != 0)
-		return ec;
-	/* The public key is kept in clear in the meta table; no passphrase needed. */
-	if ((rc = cts_store_meta_get(n->store, "public_key", &keyline)) < 0 ||
-	    (rc = cts_key_parse_public_line(pk, keyline)) < 0 ||
-	    (rc = cts_key_public_line(&line, pk, n->id)) < 0) {
-		free(keyline);
-		cts_node_free(n);
-		return cli_fail(c, rc);
-	}
-	if (c->json) {
-		json_t *o = json_pack("{s:s, s:s}", "node", n->id, "key", line);
-		cli_print_json(o);
-		json_decref(o);
-	} else {
-		printf("%s\n", line);
-	}
-	free(keyline);
-	free(line);
-	cts_node_free(n);
-	return EXIT_OK;
-}
-
-static const char key_export_help[] =
-	"Usage : ctsnode [--home DOSSIER] key export FICHIER\n"
-	"\n"
-	"Écrit la clé du poste, chiffrée par sa phrase de passe, dans FICHIER (0600) : à garder en lieu\n"
-	"sûr (clé USB au coffre). Sur un nouveau poste : ctsnode init --from-key FICHIER --remote URL.\n"
-	"Une clé sans phrase de passe (--no-passphrase) ne s'exporte pas.\n";
-
-static int key_export(cli_ctx *c, int argc, char **argv)
-{
-	cts_node *n = NULL;
-	char *pos[1], *src = NULL, *data = NULL;
-	size_t len = 0;
-	int npos, ec, rc, enc = 0;
-
-	if (cli_parse(c, argc, argv, NULL, key_export_help, pos, 1, &npos, &ec) < 0)
-		return ec;
-	if (npos != 1)
-		return cli_usage(c, "le fichier où écrire la clé est attendu");
-	if ((ec = cli_open_node(c, &n)) != 0)
-		return ec;
-	if (!(src = cts_node_path(n, "node.key")))
-		rc = cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
-	else if ((rc = cts_key_file_is_encrypted(src, &enc)) == 0 && !enc)
-		rc = cts_error_set(CTS_EINVAL, "la clé de ce poste n'a pas de phrase de passe : elle ne s'exporte pas");
-	if (rc == 0 && (rc = cts_read_file(src, 1 << 16, &data, &len)) == 0)
-		rc = cts_write_file_atomic(pos[0], data, len, 0600);
-	free(src);
-	free(data);
-	cts_node_free(n);
-	if (rc < 0)
-		return cli_fail(c, rc);
-	if (!c->json)
-		printf("Clé chiffrée écrite dans %s. Gardez-la en lieu sûr, avec sa phrase de passe ailleurs.\n", pos[0]);
-	return EXIT_OK;
-}
-
-int cmd_key(cli_ctx *c, int argc, char **argv)
-{
-	static const cli_cmd cmds[] = {
-		{ "show", key_show, "afficher la clé publique du nœud" },
-		{ "export", key_export, "écrire la clé chiffrée dans un fichier (sauvegarde)" },
-		{ NULL, NULL, NULL },
-	};
-	return cli_dispatch(c, "key", cmds, argc, argv);
 }

@@ -50,6 +50,18 @@ static const char restore_help[] =
 	"\n"
 	"Rétablit une réunion annulée (statut tenue, ou prevue si sa date est à venir).\n";
 
+static int add_body(cli_ctx *c, cts_node *n, const char *pos, void *arg)
+{
+	char id[37];
+	int rc;
+
+	(void)c;
+	(void)pos;
+	if ((rc = cts_meeting_add(n, arg, id)) == 0)
+		printf("%s\n", id);
+	return rc;
+}
+
 static int meeting_add(cli_ctx *c, int argc, char **argv)
 {
 	cts_meeting_fields f = { 0 };
@@ -59,55 +71,23 @@ static int meeting_add(cli_ctx *c, int argc, char **argv)
 		{ "status", OPT_STR, &f.status, 0 }, { "again", OPT_FLAG, &f.again, 0 },
 		{ NULL, 0, NULL, 0 },
 	};
-	cts_node *n;
-	char id[37], *pos[1];
-	int npos, ec, rc;
+	const cli_spec s = { opts, add_help, NULL, NULL };
 
-	if (cli_parse(c, argc, argv, opts, add_help, pos, 0, &npos, &ec) < 0)
-		return ec;
-	if ((ec = cli_open_node(c, &n)) != 0)
-		return ec;
-	rc = cts_meeting_add(n, &f, id);
-	cts_node_free(n);
-	if (rc < 0)
-		return cli_fail(c, rc);
-	printf("%s\n", id);
-	return EXIT_OK;
+	return cli_run(c, argc, argv, &s, add_body, &f);
 }
 
-typedef struct {
-	const cts_meeting_fields *f;
-	const char *reason;
-	int (*op)(cts_node *n, const char *id, cts_change *out);
-} meeting_arg;
+static const cli_record meeting_ref = {
+	CTS_REF_MEETING, 0, "la réunion est attendue : son identifiant ou sa date (ctsnode meeting list)"
+};
 
 static int do_update(cts_node *n, const char *id, void *arg, cts_change *out)
 {
-	return cts_meeting_update(n, id, ((meeting_arg *)arg)->f, out);
+	return cts_meeting_update(n, id, arg, out);
 }
 
 static int do_reopen(cts_node *n, const char *id, void *arg, cts_change *out)
 {
-	return cts_meeting_reopen(n, id, ((meeting_arg *)arg)->reason, out);
-}
-
-static int do_status(cts_node *n, const char *id, void *arg, cts_change *out)
-{
-	return ((meeting_arg *)arg)->op(n, id, out);
-}
-
-/* REUNION [options] then the change. */
-static int meeting_change(cli_ctx *c, int argc, char **argv, const cli_opt *opts, const char *help, cli_change_fn fn,
-			  meeting_arg *arg)
-{
-	char *pos[1];
-	int npos, ec;
-
-	if (cli_parse(c, argc, argv, opts, help, pos, 1, &npos, &ec) < 0)
-		return ec;
-	if (npos != 1)
-		return cli_usage(c, "la réunion est attendue : son identifiant ou sa date (ctsnode meeting list)");
-	return cli_change(c, CTS_REF_MEETING, 0, pos[0], fn, arg);
+	return cts_meeting_reopen(n, id, *(const char **)arg, out);
 }
 
 static int meeting_update(cli_ctx *c, int argc, char **argv)
@@ -119,35 +99,31 @@ static int meeting_update(cli_ctx *c, int argc, char **argv)
 		{ "status", OPT_STR, &f.status, 0 }, { "again", OPT_FLAG, &f.again, 0 },
 		{ NULL, 0, NULL, 0 },
 	};
-	meeting_arg a = { .f = &f };
 
-	return meeting_change(c, argc, argv, opts, update_help, do_update, &a);
+	return cli_change(c, argc, argv, opts, update_help, &meeting_ref, do_update, &f);
 }
 
 static int meeting_reopen(cli_ctx *c, int argc, char **argv)
 {
-	meeting_arg a = { 0 };
-	const cli_opt opts[] = { { "reason", OPT_STR, &a.reason, 1 }, { NULL, 0, NULL, 0 } };
+	const char *reason = NULL;
+	const cli_opt opts[] = { { "reason", OPT_STR, &reason, 1 }, { NULL, 0, NULL, 0 } };
 
-	return meeting_change(c, argc, argv, opts, reopen_help, do_reopen, &a);
+	return cli_change(c, argc, argv, opts, reopen_help, &meeting_ref, do_reopen, &reason);
 }
 
 static int meeting_approve(cli_ctx *c, int argc, char **argv)
 {
-	meeting_arg a = { .op = cts_meeting_approve };
-	return meeting_change(c, argc, argv, NULL, approve_help, do_status, &a);
+	return cli_change_op(c, argc, argv, approve_help, &meeting_ref, cts_meeting_approve);
 }
 
 static int meeting_cancel(cli_ctx *c, int argc, char **argv)
 {
-	meeting_arg a = { .op = cts_meeting_cancel };
-	return meeting_change(c, argc, argv, NULL, cancel_help, do_status, &a);
+	return cli_change_op(c, argc, argv, cancel_help, &meeting_ref, cts_meeting_cancel);
 }
 
 static int meeting_restore(cli_ctx *c, int argc, char **argv)
 {
-	meeting_arg a = { .op = cts_meeting_restore };
-	return meeting_change(c, argc, argv, NULL, restore_help, do_status, &a);
+	return cli_change_op(c, argc, argv, restore_help, &meeting_ref, cts_meeting_restore);
 }
 
 static const char *const list_headers[] = { "Id", "Date", "Instance", "Statut", "Lieu", "Titre" };

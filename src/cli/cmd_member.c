@@ -52,61 +52,33 @@ static const char restore_help[] =
 	{ "mandate-start", OPT_STR, &(f).mandate_start, 0 },                       \
 	{ "mandate-end", OPT_STR, &(f).mandate_end, 0 }
 
+static int add_body(cli_ctx *c, cts_node *n, const char *pos, void *arg)
+{
+	char id[37];
+	int rc;
+
+	(void)pos;
+	if ((rc = cts_member_add(n, arg, id)) == 0)
+		cli_result(c, json_pack("{s:s}", "id", id), "%s\n", id);
+	return rc;
+}
+
 static int member_add(cli_ctx *c, int argc, char **argv)
 {
 	cts_member_fields f = { 0 };
 	const cli_opt opts[] = { MEMBER_OPTS(f, 1), { NULL, 0, NULL, 0 } };
-	cts_node *n;
-	char id[37], *pos[1];
-	int npos, ec, rc;
+	const cli_spec s = { opts, add_help, NULL, NULL };
 
-	if (cli_parse(c, argc, argv, opts, add_help, pos, 0, &npos, &ec) < 0)
-		return ec;
-	if ((ec = cli_open_node(c, &n)) != 0)
-		return ec;
-	rc = cts_member_add(n, &f, id);
-	cts_node_free(n);
-	if (rc < 0)
-		return cli_fail(c, rc);
-	if (c->json) {
-		json_t *o = json_pack("{s:s}", "id", id);
-		cli_print_json(o);
-		json_decref(o);
-	} else {
-		printf("%s\n", id);
-	}
-	return EXIT_OK;
+	return cli_run(c, argc, argv, &s, add_body, &f);
 }
+
+#define MEMBER_MISSING "le membre est attendu : son identifiant ou « NOM Prénom » (ctsnode member list)"
+static const cli_record member_ref = { CTS_REF_MEMBER, 0, MEMBER_MISSING };
+static const cli_record removed_member_ref = { CTS_REF_MEMBER, CTS_RESOLVE_REMOVED, MEMBER_MISSING };
 
 static int do_update(cts_node *n, const char *id, void *arg, cts_change *out)
 {
 	return cts_member_update(n, id, arg, out);
-}
-
-static int do_remove(cts_node *n, const char *id, void *arg, cts_change *out)
-{
-	(void)arg;
-	return cts_member_remove(n, id, out);
-}
-
-static int do_restore(cts_node *n, const char *id, void *arg, cts_change *out)
-{
-	(void)arg;
-	return cts_member_restore(n, id, out);
-}
-
-/* MEMBRE [options] then the change. */
-static int member_change(cli_ctx *c, int argc, char **argv, const cli_opt *opts, const char *help, unsigned flags,
-			 cli_change_fn fn, void *arg)
-{
-	char *pos[1];
-	int npos, ec;
-
-	if (cli_parse(c, argc, argv, opts, help, pos, 1, &npos, &ec) < 0)
-		return ec;
-	if (npos != 1)
-		return cli_usage(c, "le membre est attendu : son identifiant ou « NOM Prénom » (ctsnode member list)");
-	return cli_change(c, CTS_REF_MEMBER, flags, pos[0], fn, arg);
 }
 
 static int member_update(cli_ctx *c, int argc, char **argv)
@@ -114,17 +86,17 @@ static int member_update(cli_ctx *c, int argc, char **argv)
 	cts_member_fields f = { 0 };
 	const cli_opt opts[] = { MEMBER_OPTS(f, 0), { NULL, 0, NULL, 0 } };
 
-	return member_change(c, argc, argv, opts, update_help, 0, do_update, &f);
+	return cli_change(c, argc, argv, opts, update_help, &member_ref, do_update, &f);
 }
 
 static int member_remove(cli_ctx *c, int argc, char **argv)
 {
-	return member_change(c, argc, argv, NULL, remove_help, 0, do_remove, NULL);
+	return cli_change_op(c, argc, argv, remove_help, &member_ref, cts_member_remove);
 }
 
 static int member_restore(cli_ctx *c, int argc, char **argv)
 {
-	return member_change(c, argc, argv, NULL, restore_help, CTS_RESOLVE_REMOVED, do_restore, NULL);
+	return cli_change_op(c, argc, argv, restore_help, &removed_member_ref, cts_member_restore);
 }
 
 static const char *const list_headers[] = { "Id", "Nom", "Prénom", "Collège", "Siège", "Rôle", "Mandat", "Structure" };

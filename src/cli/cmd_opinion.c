@@ -48,17 +48,21 @@ static void warn_contradiction(cts_node *n, const char *id)
 	json_decref(row);
 }
 
-/* --meeting resolved in place (mid holds the id). */
-static int resolve_meeting(cli_ctx *c, cts_node *n, const char **meeting, char mid[37])
+static int add_body(cli_ctx *c, cts_node *n, const char *pos, void *arg)
 {
-	int ec;
+	cts_opinion_fields f = *(cts_opinion_fields *)arg;
+	char id[37], mid[37];
+	int ec, rc;
 
-	if (!*meeting)
-		return 0;
-	if ((ec = cli_resolve(c, n, CTS_REF_MEETING, *meeting, 0, mid)) != 0)
+	(void)pos;
+	if ((ec = cli_resolve(c, n, CTS_REF_MEETING, f.meeting, 0, mid)) != 0)
 		return ec;
-	*meeting = mid;
-	return 0;
+	f.meeting = mid;
+	if ((rc = cts_opinion_add(n, &f, id)) < 0)
+		return rc;
+	warn_contradiction(n, id);
+	printf("%s\n", id);
+	return EXIT_OK;
 }
 
 static int opinion_add(cli_ctx *c, int argc, char **argv)
@@ -70,38 +74,25 @@ static int opinion_add(cli_ctx *c, int argc, char **argv)
 		{ "abstain", OPT_INT, &f.votes_abstain, 1 }, { "outcome", OPT_STR, &f.outcome, 1 },
 		{ NULL, 0, NULL, 0 },
 	};
-	cts_node *n;
-	char id[37], mid[37], *pos[1];
-	int npos, ec, rc;
+	const cli_spec s = { opts, add_help, NULL, NULL };
 
-	if (cli_parse(c, argc, argv, opts, add_help, pos, 0, &npos, &ec) < 0)
-		return ec;
-	if ((ec = cli_open_node(c, &n)) != 0)
-		return ec;
-	if ((ec = resolve_meeting(c, n, &f.meeting, mid)) != 0) {
-		cts_node_free(n);
-		return ec;
-	}
-	if ((rc = cts_opinion_add(n, &f, id)) == 0)
-		warn_contradiction(n, id);
-	cts_node_free(n);
-	if (rc < 0)
-		return cli_fail(c, rc);
-	printf("%s\n", id);
-	return EXIT_OK;
+	return cli_run(c, argc, argv, &s, add_body, &f);
 }
 
-typedef struct {
-	cts_opinion_fields *f;
-	int (*op)(cts_node *n, const char *id, cts_change *out);
-} opinion_arg;
+static const cli_record opinion_ref = {
+	CTS_REF_OPINION, 0, "l'avis est attendu : son identifiant ou son objet (ctsnode opinion list)"
+};
 
 static int do_update(cts_node *n, const char *id, void *arg, cts_change *out)
 {
-	cts_opinion_fields g = *((opinion_arg *)arg)->f;
+	cts_opinion_fields g = *(cts_opinion_fields *)arg;
 	char mid[37];
 	int rc;
 
+	/* counts not given keep their value */
+	g.votes_given = (g.votes_for != LLONG_MIN ? CTS_VOTES_FOR : 0) |
+			(g.votes_against != LLONG_MIN ? CTS_VOTES_AGAINST : 0) |
+			(g.votes_abstain != LLONG_MIN ? CTS_VOTES_ABSTAIN : 0);
 	if (g.meeting && (rc = cts_resolve_meeting(n, g.meeting, mid)) < 0)
 		return rc;
 	if (g.meeting)
@@ -109,30 +100,6 @@ static int do_update(cts_node *n, const char *id, void *arg, cts_change *out)
 	if ((rc = cts_opinion_update(n, id, &g, out)) == 0 && out->changed)
 		warn_contradiction(n, id);
 	return rc;
-}
-
-static int do_status(cts_node *n, const char *id, void *arg, cts_change *out)
-{
-	return ((opinion_arg *)arg)->op(n, id, out);
-}
-
-static int opinion_change(cli_ctx *c, int argc, char **argv, const cli_opt *opts, const char *help, cli_change_fn fn,
-			  opinion_arg *arg)
-{
-	char *pos[1];
-	int npos, ec;
-
-	if (cli_parse(c, argc, argv, opts, help, pos, 1, &npos, &ec) < 0)
-		return ec;
-	if (npos != 1)
-		return cli_usage(c, "l'avis est attendu : son identifiant ou son objet (ctsnode opinion list)");
-	if (arg->f) { /* counts not given keep their value */
-		cts_opinion_fields *f = arg->f;
-		f->votes_given = (f->votes_for != LLONG_MIN ? CTS_VOTES_FOR : 0) |
-				 (f->votes_against != LLONG_MIN ? CTS_VOTES_AGAINST : 0) |
-				 (f->votes_abstain != LLONG_MIN ? CTS_VOTES_ABSTAIN : 0);
-	}
-	return cli_change(c, CTS_REF_OPINION, 0, pos[0], fn, arg);
 }
 
 static int opinion_update(cli_ctx *c, int argc, char **argv)
@@ -144,21 +111,18 @@ static int opinion_update(cli_ctx *c, int argc, char **argv)
 		{ "abstain", OPT_INT, &f.votes_abstain, 0 }, { "outcome", OPT_STR, &f.outcome, 0 },
 		{ NULL, 0, NULL, 0 },
 	};
-	opinion_arg a = { .f = &f };
 
-	return opinion_change(c, argc, argv, opts, update_help, do_update, &a);
+	return cli_change(c, argc, argv, opts, update_help, &opinion_ref, do_update, &f);
 }
 
 static int opinion_withdraw(cli_ctx *c, int argc, char **argv)
 {
-	opinion_arg a = { .op = cts_opinion_withdraw };
-	return opinion_change(c, argc, argv, NULL, withdraw_help, do_status, &a);
+	return cli_change_op(c, argc, argv, withdraw_help, &opinion_ref, cts_opinion_withdraw);
 }
 
 static int opinion_restore(cli_ctx *c, int argc, char **argv)
 {
-	opinion_arg a = { .op = cts_opinion_restore };
-	return opinion_change(c, argc, argv, NULL, restore_help, do_status, &a);
+	return cli_change_op(c, argc, argv, restore_help, &opinion_ref, cts_opinion_restore);
 }
 
 static const char *const list_headers[] = { "Id", "Date", "Sens", "Pour", "Contre", "Abstentions", "État", "Objet" };

@@ -19,58 +19,62 @@ static const char revoke_help[] =
 	"Révoque un poste : ses changesets après le n°N sont refusés partout. Pour changer de clé,\n"
 	"inscrire un nouvel identifiant pour le même territoire puis révoquer l'ancien.\n";
 
+typedef struct {
+	const char *node, *territory, *key, *new_node;
+	long long after;
+} region_args;
+
+static int enroll_body(cli_ctx *c, cts_node *n, const char *pos, void *arg)
+{
+	const region_args *a = arg;
+	int rc, already = 0;
+
+	(void)pos;
+	if ((rc = cts_region_enroll(n, a->node, a->territory, a->key, &already)) == 0)
+		cli_result(c, NULL,
+			   already ? "Le nœud %s est déjà inscrit pour le territoire %s.\n"
+				   : "Nœud %s inscrit pour le territoire %s ; l'inscription sera publiée au prochain sync.\n",
+			   a->node, a->territory);
+	return rc;
+}
+
 static int region_enroll(cli_ctx *c, int argc, char **argv)
 {
-	const char *node = NULL, *territory = NULL, *key = NULL;
+	region_args a = { 0 };
 	const cli_opt opts[] = {
-		{ "node", OPT_STR, &node, 1 },
-		{ "territory", OPT_STR, &territory, 1 },
-		{ "key", OPT_STR, &key, 1 },
+		{ "node", OPT_STR, &a.node, 1 },
+		{ "territory", OPT_STR, &a.territory, 1 },
+		{ "key", OPT_STR, &a.key, 1 },
 		{ NULL, 0, NULL, 0 },
 	};
-	cts_node *n;
-	char *pos[1];
-	int npos, ec, rc, already = 0;
+	const cli_spec s = { opts, enroll_help, NULL, NULL };
 
-	if (cli_parse(c, argc, argv, opts, enroll_help, pos, 0, &npos, &ec) < 0)
-		return ec;
-	if ((ec = cli_open_node(c, &n)) != 0)
-		return ec;
-	rc = cts_region_enroll(n, node, territory, key, &already);
-	cts_node_free(n);
-	if (rc < 0)
-		return cli_fail(c, rc);
-	if (!c->json)
-		printf(already ? "Le nœud %s est déjà inscrit pour le territoire %s.\n"
-			       : "Nœud %s inscrit pour le territoire %s ; l'inscription sera publiée au prochain sync.\n",
-		       node, territory);
-	return EXIT_OK;
+	return cli_run(c, argc, argv, &s, enroll_body, &a);
+}
+
+static int revoke_body(cli_ctx *c, cts_node *n, const char *pos, void *arg)
+{
+	const region_args *a = arg;
+	int rc;
+
+	(void)pos;
+	if ((rc = cts_region_revoke(n, a->node, a->after)) == 0)
+		cli_result(c, NULL, "Nœud %s révoqué : ses changesets après le n°%lld seront refusés.\n", a->node,
+			   a->after);
+	return rc;
 }
 
 static int region_revoke(cli_ctx *c, int argc, char **argv)
 {
-	const char *node = NULL;
-	long long after = -1;
+	region_args a = { .after = -1 };
 	const cli_opt opts[] = {
-		{ "node", OPT_STR, &node, 1 },
-		{ "after-seq", OPT_INT, &after, 1 },
+		{ "node", OPT_STR, &a.node, 1 },
+		{ "after-seq", OPT_INT, &a.after, 1 },
 		{ NULL, 0, NULL, 0 },
 	};
-	cts_node *n;
-	char *pos[1];
-	int npos, ec, rc;
+	const cli_spec s = { opts, revoke_help, NULL, NULL };
 
-	if (cli_parse(c, argc, argv, opts, revoke_help, pos, 0, &npos, &ec) < 0)
-		return ec;
-	if ((ec = cli_open_node(c, &n)) != 0)
-		return ec;
-	rc = cts_region_revoke(n, node, after);
-	cts_node_free(n);
-	if (rc < 0)
-		return cli_fail(c, rc);
-	if (!c->json)
-		printf("Nœud %s révoqué : ses changesets après le n°%lld seront refusés.\n", node, after);
-	return EXIT_OK;
+	return cli_run(c, argc, argv, &s, revoke_body, &a);
 }
 
 static const char replace_help[] =
@@ -81,59 +85,60 @@ static const char replace_help[] =
 	"(publiée au prochain region pull). Faites d'abord un region pull pour recevoir tout ce que\n"
 	"l'ancien poste a publié. La clé est celle qu'affiche « ctsnode key show » sur le nouveau poste.\n";
 
+static int replace_body(cli_ctx *c, cts_node *n, const char *pos, void *arg)
+{
+	const region_args *a = arg;
+	int64_t after = -1;
+	int rc;
+
+	(void)pos;
+	if ((rc = cts_region_replace(n, a->node, a->new_node, a->key, &after)) < 0)
+		return rc;
+	cli_result(c,
+		   json_pack("{s:s, s:s, s:I}", "node", a->node, "new_node", a->new_node, "revoked_after",
+			     (json_int_t)after),
+		   "Nœud %s inscrit à la place de %s, révoqué après son n°%lld (ses changesets jusque-là restent "
+		   "acceptés).\nProchaine étape : ctsnode region pull, pour publier ce changement.\n",
+		   a->new_node, a->node, (long long)after);
+	return EXIT_OK;
+}
+
 static int region_replace(cli_ctx *c, int argc, char **argv)
 {
-	const char *old = NULL, *new_node = NULL, *key = NULL;
+	region_args a = { 0 };
 	const cli_opt opts[] = {
-		{ "node", OPT_STR, &old, 1 },
-		{ "new-node", OPT_STR, &new_node, 1 },
-		{ "key", OPT_STR, &key, 1 },
+		{ "node", OPT_STR, &a.node, 1 },
+		{ "new-node", OPT_STR, &a.new_node, 1 },
+		{ "key", OPT_STR, &a.key, 1 },
 		{ NULL, 0, NULL, 0 },
 	};
-	cts_node *n;
-	char *pos[1];
-	int npos, ec, rc;
-	int64_t after = -1;
+	const cli_spec s = { opts, replace_help, NULL, NULL };
 
-	if (cli_parse(c, argc, argv, opts, replace_help, pos, 0, &npos, &ec) < 0)
-		return ec;
-	if ((ec = cli_open_node(c, &n)) != 0)
-		return ec;
-	rc = cts_region_replace(n, old, new_node, key, &after);
-	cts_node_free(n);
-	if (rc < 0)
-		return cli_fail(c, rc);
-	if (c->json) {
-		json_t *o = json_pack("{s:s, s:s, s:I}", "node", old, "new_node", new_node, "revoked_after", (json_int_t)after);
-		cli_print_json(o);
-		json_decref(o);
-	} else {
-		printf("Nœud %s inscrit à la place de %s, révoqué après son n°%lld (ses changesets jusque-là restent "
-		       "acceptés).\nProchaine étape : ctsnode region pull, pour publier ce changement.\n",
-		       new_node, old, (long long)after);
-	}
-	return EXIT_OK;
+	return cli_run(c, argc, argv, &s, replace_body, &a);
+}
+
+static const char signers_help[] = "Usage : ctsnode [--home DOSSIER] region allowed-signers\n\n"
+				   "Affiche le fichier allowed_signers (OpenSSH) tiré du registre.\n";
+
+static int signers_body(cli_ctx *c, cts_node *n, const char *pos, void *arg)
+{
+	char *text = NULL;
+	int rc;
+
+	(void)c;
+	(void)pos;
+	(void)arg;
+	if ((rc = cts_region_allowed_signers(n, &text)) == 0)
+		fputs(text, stdout);
+	free(text);
+	return rc;
 }
 
 static int region_signers(cli_ctx *c, int argc, char **argv)
 {
-	static const char help[] = "Usage : ctsnode [--home DOSSIER] region allowed-signers\n\n"
-				   "Affiche le fichier allowed_signers (OpenSSH) tiré du registre.\n";
-	cts_node *n;
-	char *pos[1], *text = NULL;
-	int npos, ec, rc;
+	const cli_spec s = { NULL, signers_help, NULL, NULL };
 
-	if (cli_parse(c, argc, argv, NULL, help, pos, 0, &npos, &ec) < 0)
-		return ec;
-	if ((ec = cli_open_node(c, &n)) != 0)
-		return ec;
-	rc = cts_region_allowed_signers(n, &text);
-	cts_node_free(n);
-	if (rc < 0)
-		return cli_fail(c, rc);
-	fputs(text, stdout);
-	free(text);
-	return EXIT_OK;
+	return cli_run(c, argc, argv, &s, signers_body, NULL);
 }
 
 static const char list_help[] =
@@ -172,25 +177,16 @@ static void list_cells(const json_t *e, cli_cells v, int full)
 	snprintf(v[5], CLI_CELL, "%s", t ? t : "—");
 }
 
-static int region_list(cli_ctx *c, int argc, char **argv)
+/* The registry's nodes, then the nodes waiting for their enrolment, with
+ * their state (code and French text). NULL on error. */
+static json_t *region_rows(cts_node *n, int *rc)
 {
-	static const cli_listing l = { list_help, NULL, NULL, list_headers, 6, list_cells, "poste(s)" };
-	cts_node *n;
 	json_t *rows = NULL, *pend = NULL, *e;
-	char *pos[1];
 	size_t i;
-	int npos, ec, rc;
 
-	if (cli_parse(c, argc, argv, NULL, list_help, pos, 0, &npos, &ec) < 0)
-		return ec;
-	if ((ec = cli_open_node(c, &n)) != 0)
-		return ec;
-	if ((rc = cts_region_nodes(n, &rows)) == 0)
-		rc = cts_region_pending_nodes(n, &pend);
-	cts_node_free(n);
-	if (rc < 0) {
+	if ((*rc = cts_region_nodes(n, &rows)) < 0 || (*rc = cts_region_pending_nodes(n, &pend)) < 0) {
 		json_decref(rows);
-		return cli_fail(c, rc);
+		return NULL;
 	}
 	json_array_foreach(rows, i, e) {
 		json_t *rev = json_object_get(e, "revoked_after");
@@ -207,10 +203,30 @@ static int region_list(cli_ctx *c, int argc, char **argv)
 	}
 	json_array_extend(rows, pend);
 	json_decref(pend);
+	return rows;
+}
+
+static int list_body(cli_ctx *c, cts_node *n, const char *pos, void *arg)
+{
+	static const cli_listing l = { list_help, NULL, NULL, list_headers, 6, list_cells, "poste(s)" };
+	json_t *rows;
+	int rc;
+
+	(void)pos;
+	(void)arg;
+	if (!(rows = region_rows(n, &rc)))
+		return rc;
 	c->all_territories = 0; /* the territory is a column of its own */
 	cli_print_rows(c, rows, &l, 0);
 	json_decref(rows);
 	return EXIT_OK;
+}
+
+static int region_list(cli_ctx *c, int argc, char **argv)
+{
+	const cli_spec s = { NULL, list_help, NULL, NULL };
+
+	return cli_run(c, argc, argv, &s, list_body, NULL);
 }
 
 int cmd_region(cli_ctx *c, int argc, char **argv)

@@ -1,261 +1,148 @@
-/* ctsnode sync / region pull: exchange with the regional git repository. */
+/* ctsnode remote show | token: how this node reaches the regional repository. */
 #include "cli.h"
 
 #include "error.h"
 #include "gitnet.h"
-#include "record.h"
-#include "region.h"
-#include "sync.h"
+#include "gitnet_watch.h"
 
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
-static const char sync_help[] =
-	"Usage : ctsnode [--home DOSSIER] sync [--remote URL] [--proxy URL|direct|auto] [--json]\n"
+static const char show_help[] =
+	"Usage : ctsnode [--home DOSSIER] remote show [--json]\n"
 	"\n"
-	"Scelle et signe les opérations saisies, les dépose sur la branche du poste dans le dépôt\n"
-	"régional, envoie, puis récupère et importe le travail des autres postes et de la région.\n"
-	"Sans réseau, le travail est scellé et gardé sur le poste : le prochain sync l'enverra\n"
-	"(code de sortie 4). URL : chemin (clé USB), file://, git://, ssh://utilisateur@hôte:port/chemin,\n"
-	"https://hôte/chemin (jeton : « ctsnode remote token --file FICHIER »).\n"
-	"--remote change le dépôt retenu pour ce poste ; --proxy le proxy retenu pour l'atteindre\n"
-	"(http://hôte:port ; « direct » : aucun ; « auto » : celui de https_proxy / no_proxy).\n"
+	"Montre comment ce poste joint le dépôt régional : adresse, proxy, jeton (enregistré ou\n"
+	"non : sa valeur n'est jamais affichée), autorité de certification, délai sans réponse.\n";
+
+static const char token_help[] =
+	"Usage : ctsnode [--home DOSSIER] remote token --file FICHIER\n"
+	"       ctsnode [--home DOSSIER] remote token --forget\n"
 	"\n"
-	"Code de sortie 1 quand quelque chose est constaté : changeset refusé, branche réécrite, commit non\n"
-	"signé ou d'un autre nœud, fichier hors de son dossier... (chaque constat devient un incident de\n"
-	"ctsnode status), ou branche du poste bloquée : si la branche du poste dans le dépôt régional porte un\n"
-	"commit que ce poste n'a pas écrit, rien n'y est envoyé, mais tout le reste est fait (récupération,\n"
-	"import) et le travail reste gardé sur le poste jusqu'à ce que la branche soit remise en état.\n"
-	"Code de sortie 2 si le serveur refuse le jeton ou si son certificat n'est pas reconnu.\n";
+	"Enregistre le jeton d'accès au dépôt régional hébergé en https:// (GitLab, Gitea...),\n"
+	"lu dans FICHIER (« - » : l'entrée standard). Il est copié dans le dossier du nœud\n"
+	"(fichier git-token, lisible par vous seul) : FICHIER peut ensuite être effacé. Le jeton\n"
+	"n'est jamais affiché, ni écrit dans l'adresse du dépôt, un journal ou un message.\n"
+	"Il est envoyé au serveur en authentification HTTP « Basic » avec l'utilisateur\n"
+	"CTSNODE_GIT_USER (défaut : oauth2). La variable CTSNODE_GIT_TOKEN, si elle est définie,\n"
+	"passe avant le fichier.\n"
+	"--forget efface le jeton enregistré.\n";
 
-static const char pull_help[] =
-	"Usage : ctsnode [--home DOSSIER] region pull [--remote URL] [--proxy URL|direct|auto] [--json]\n"
-	"\n"
-	"Nœud régional : récupère et importe les branches de tous les postes, signe un point de\n"
-	"contrôle des têtes acceptées, publie la branche region (allowed_signers, registre) et envoie.\n"
-	"Un dépôt local qui n'existe pas encore est créé (dépôt nu). --remote et --proxy sont\n"
-	"retenus comme pour sync.\n";
+typedef struct {
+	const char *file;
+	int forget;
+} token_args;
 
-int cli_print_import(cli_ctx *c, const cts_import_stats *st);
-
-static int has_refusal(const json_t *events)
+static int token_check(cli_ctx *c, const char *pos, void *arg)
 {
-	size_t i;
-	json_t *e;
+	const token_args *a = arg;
 
-	json_array_foreach(events, i, e)
-		if (strcmp(cli_str(e, "state"), "refused") == 0)
-			return 1;
-	return 0;
+	(void)pos;
+	return !a->file == !a->forget ? cli_usage(c, "indiquez soit --file FICHIER, soit --forget") : 0;
 }
 
-/* A branch of this node the remote holds commits of that it did not
- * write: what happened, what was done anyway, what to do next. */
-static void print_blocked(const cts_node *n, const json_t *b)
+static int token_body(cli_ctx *c, cts_node *n, const char *pos, void *arg)
 {
-	const char *branch = cli_str(b, "branch");
+	const token_args *a = arg;
+	char *dest;
+	int rc = 0;
 
-	printf("BLOQUÉ : %s.\n", cli_str(b, "detail"));
-	if (strcmp(branch, "region") == 0) {
-		printf("  Le reste a été fait (récupération, import, point de contrôle, envoi de la branche nodes/%s).\n"
-		       "  Prochaine étape : voyez qui a écrit ce commit (git log region dans le dépôt régional), remettez la\n"
-		       "  branche region sur le dernier commit du nœud régional, puis relancez ctsnode region pull.\n",
-		       n->id);
+	(void)pos;
+	if (!(dest = cts_node_path(n, CTS_GITNET_TOKEN_FILE)))
+		return cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
+	if (a->forget) {
+		if (unlink(dest) != 0 && errno != ENOENT)
+			rc = cts_error_set(CTS_EIO, "%s : effacement impossible : %s", dest, strerror(errno));
 	} else {
-		printf("  Le reste de la synchronisation a été fait (récupération et import du travail des autres).\n"
-		       "  Vos saisies sont scellées et gardées sur ce poste ; elles seront envoyées quand la branche sera réparée.\n"
-		       "  Prochaine étape : prévenez le coordinateur régional (incident « foreign_commit » dans ctsnode status) ;\n"
-		       "  il remettra la branche %s sur le dernier commit de ce poste, puis relancez ctsnode sync.\n",
-		       branch);
+		rc = cts_gitnet_token_save(dest, a->file);
 	}
+	free(dest);
+	if (rc < 0)
+		return rc;
+	cli_result(c, json_pack("{s:b}", "token_saved", !a->forget),
+		   a->forget ? "Jeton effacé de ce poste.\n"
+			     : "Jeton enregistré pour le dépôt régional (il ne sera jamais affiché).\n");
+	return EXIT_OK;
 }
 
-/* A finding that is a blocked branch, printed as such (print_blocked). */
-static int is_blocked_detail(const cts_sync_result *r, const char *reason)
+static int token_run(cli_ctx *c, int argc, char **argv)
 {
-	size_t i;
-	json_t *b;
+	token_args a = { 0 };
+	const cli_opt opts[] = { { "file", OPT_STR, &a.file, 0 }, { "forget", OPT_FLAG, &a.forget, 0 }, { NULL, 0, NULL, 0 } };
+	const cli_spec s = { opts, token_help, NULL, token_check };
 
-	json_array_foreach(r->blocked, i, b)
-		if (strcmp(cli_str(b, "detail"), reason) == 0)
-			return 1;
-	return 0;
+	return cli_run(c, argc, argv, &s, token_body, &a);
 }
 
-/* 1 when this territory device is not in the registry it holds (yet). */
-static int not_enrolled(const cts_node *n)
+/* Where the token comes from: "environnement", "fichier" or NULL. */
+static const char *token_source(const char *path)
 {
-	const char *state = "enrolled";
-	int64_t rev;
+	const char *env = getenv("CTSNODE_GIT_TOKEN");
+	struct stat sb;
 
-	if (n->role == CTS_ROLE_AUTHORITY || cts_region_self_state((cts_node *)n, &state, &rev) < 0)
-		cts_error_clear();
-	return strcmp(state, "not_enrolled") == 0;
+	if (env && *env)
+		return "CTSNODE_GIT_TOKEN";
+	return lstat(path, &sb) == 0 ? path : NULL;
 }
 
-/* Changesets of revoked nodes ignored as expected: one line. */
-static void print_ignored(const json_t *events)
+static void print_settings(cts_node *n, const char *proxy, const char *via, const char *tok, const char *ca)
 {
-	size_t i, count = 0;
-	json_t *e;
-
-	json_array_foreach(events, i, e)
-		if (strcmp(cli_str(e, "state"), "ignored") == 0)
-			count++;
-	if (count)
-		printf("%zu changeset(s) de poste(s) révoqué(s), postérieur(s) à leur révocation : ignoré(s), comme prévu.\n",
-		       count);
+	printf("Dépôt régional : %s\n", n->remote ? n->remote : "aucun (ctsnode sync --remote URL)");
+	printf("Proxy : %s%s\n", via ? via : "aucun",
+	       !proxy || strcmp(proxy, "auto") == 0 ? " (celui de l'environnement : https_proxy, no_proxy)"
+	       : strcmp(proxy, "direct") == 0       ? " (connexion directe retenue)"
+						    : " (retenu pour ce poste)");
+	printf("Jeton : %s\n", tok ? tok : "aucun (ctsnode remote token --file FICHIER)");
+	printf("Autorités de certification : magasin du système%s%s\n", ca && *ca ? " et " : "", ca && *ca ? ca : "");
+	printf("Délai sans réponse : %d s\n", cts_gitnet_timeout_seconds());
 }
 
-/* This device was revoked by the region: what was accepted, what was not,
- * what to do. Returns 1 when revoked (the sync then exits 1). */
-static int print_revoked(cli_ctx *c, cts_node *n, json_t *o)
+static int show_body(cli_ctx *c, cts_node *n, const char *pos, void *arg)
 {
-	int64_t after = -1, last = 0, pending = 0;
-	char when[40];
+	char *path, *proxy = NULL, buf[700];
+	const char *ca = getenv("CTSNODE_CA_FILE"), *tok, *via;
+	int rc;
 
-	if (cts_region_self_revocation(n, &after, when, sizeof(when)) < 0 || after < 0) {
-		cts_error_clear();
-		return 0;
-	}
-	cts_store_meta_get_int(n->store, "last_seq", &last, 0);
-	cts_record_pending_ops(n->store, &pending);
-	if (o) {
-		json_t *rv = json_pack("{s:I, s:I, s:I}", "valid_up_to", (json_int_t)after, "last_seq", (json_int_t)last,
-				       "unsealed_ops", (json_int_t)pending);
-		json_object_set_new(rv, "date", *when ? json_string(when) : json_null());
-		json_object_set_new(o, "revoked", rv);
-		return 1;
-	}
-	(void)c;
-	printf("RÉVOQUÉ : la région a révoqué ce poste (%s)%s%s, à partir de son changeset n°%lld.\n", n->id,
-	       *when ? " le " : "", when, (long long)(after + 1));
-	printf("  Accepté : ses changesets n°1 à n°%lld.\n", (long long)after);
-	if (last > after)
-		printf("  Non accepté : ses changesets n°%lld à n°%lld, ignorés par tous les autres postes.\n",
-		       (long long)(after + 1), (long long)last);
-	if (pending > 0)
-		printf("  Non accepté : %lld saisie(s) pas encore scellée(s), gardée(s) sur ce poste.\n", (long long)pending);
-	printf("  Ce poste n'accepte plus de saisie.\n");
-	if (last > after || pending > 0)
-		printf("  Prochaine étape : ctsnode export DOSSIER, puis faites ressaisir ce qui n'a pas été accepté sur le\n"
-		       "  poste qui remplace celui-ci (docs/GUIDE.md, « Changer de poste, perdre un poste, oublier sa phrase de passe »).\n");
-	else
-		printf("  Rien n'est perdu. Prochaine étape : travaillez sur le poste qui remplace celui-ci.\n");
-	return 1;
-}
-
-static void print_summary(cli_ctx *c, const cts_node *n, const cts_sync_result *r, int rc, int sealed)
-{
-	size_t i;
-	json_t *f;
-
-	if (sealed)
-		printf("%d changeset(s) scellé(s) et signé(s).\n", sealed);
-	if (r->committed)
-		printf("%d changeset(s) déposé(s) sur la branche du poste.\n", r->committed);
-	if (rc != CTS_ENET && rc != CTS_EREJECT && rc != CTS_EACCESS) {
-		cli_print_import(c, &r->import);
-		print_ignored(r->import.events);
-	}
-	if (r->checkpointed)
-		printf("Point de contrôle signé pour %d nœud(s).\n", r->checkpointed);
-	if (r->pushed && !not_enrolled(n))
-		printf("Envoyé au dépôt régional%s.\n", json_array_size(r->blocked) ? " (sauf la branche bloquée)" : "");
-	else if (r->pushed)
-		printf("Déposé dans le dépôt régional, mais ce poste n'est pas encore inscrit par la région : son travail\n"
-		       "attend l'inscription (il n'est accepté nulle part avant). Prochaine étape : donnez au coordinateur\n"
-		       "régional la clé de ce poste (ctsnode key show) ; il l'inscrit (region enroll), puis relancez ctsnode sync.\n");
-	json_array_foreach(r->findings, i, f)
-		if (!is_blocked_detail(r, cli_str(f, "reason")))
-			printf("  CONSTAT %s : %s\n", cli_str(f, "node"), cli_str(f, "reason"));
-	json_array_foreach(r->blocked, i, f)
-		print_blocked(n, f);
-	if (json_array_size(r->findings))
-		printf("Constats enregistrés comme incidents : voir ctsnode status.\n");
-}
-
-static int run(cli_ctx *c, int argc, char **argv, int region)
-{
-	const char *url = NULL, *proxy = NULL;
-	const cli_opt opts[] = { { "remote", OPT_STR, &url, 0 }, { "proxy", OPT_STR, &proxy, 0 }, { NULL, 0, NULL, 0 } };
-	cts_sync_result r = { 0 };
-	cts_node *n;
-	struct cts_key *key = NULL;
-	char *pos[1];
-	int npos, ec, rc, sealed = 0, is_revoked = 0; /* or not enrolled: exit 1 */
-	int64_t revoked = -1;
-
-	if (cli_parse(c, argc, argv, opts, region ? pull_help : sync_help, pos, 0, &npos, &ec) < 0)
-		return ec;
-	if ((url && cts_gitnet_url_check(url) < 0) || (proxy && (!*proxy || cts_gitnet_proxy_check(proxy) < 0)))
-		return cli_usage(c, "%s", *cts_error_message() ? cts_error_message() : "--proxy attend une adresse");
-	if ((ec = cli_open_node(c, &n)) != 0)
-		return ec;
-	if (proxy && (rc = cts_node_set_proxy(n, proxy)) < 0) {
-		cts_node_free(n);
-		return cli_fail(c, rc);
-	}
-	/* A device known to be revoked seals nothing more: it would be ignored. */
-	if ((rc = cts_region_self_revocation(n, &revoked, NULL, 0)) < 0) {
-		ec = cli_fail(c, rc);
-		cts_node_free(n);
-		return ec;
-	}
-	if ((revoked < 0 && (ec = cli_seal(c, n, &sealed)) != 0) || (ec = cli_load_key(c, n, &key)) != 0) {
-		cts_node_free(n);
-		return ec;
-	}
-	if (cli_progress_wanted())
-		r.import.progress = cli_progress;
-	rc = region ? cts_sync_region_pull(n, key, url, &r) : cts_sync_node(n, key, url, &r);
-	cts_key_free(key);
-	if (c->json) {
-		json_t *o = json_pack("{s:b, s:i, s:i, s:b, s:b, s:i, s:i, s:i, s:o, s:o, s:o}", "ok", rc == 0, "sealed", sealed,
-				      "committed", r.committed, "pushed", r.pushed, "queued_push", r.queued, "checkpointed",
-				      r.checkpointed, "accepted", r.import.accepted, "duplicates", r.import.duplicates,
-				      "events", r.import.events ? json_incref(r.import.events) : json_array(),
-				      "findings", r.findings ? json_incref(r.findings) : json_array(),
-				      "blocked", r.blocked ? json_incref(r.blocked) : json_array());
-		json_object_set_new(o, "forks", json_integer(r.import.forks));
-		json_object_set_new(o, "fork_records", json_integer(r.import.evidence));
-		if (rc < 0)
-			json_object_set_new(o, "error", json_string(cts_error_message()));
-		if (rc == 0)
-			is_revoked = print_revoked(c, n, o);
-		if (rc == 0 && not_enrolled(n)) {
-			json_object_set_new(o, "enrolled", json_false());
-			is_revoked = 1;
-		}
-		cli_print_json(o);
-		json_decref(o);
-	} else {
-		print_summary(c, n, &r, rc, sealed);
-		if (rc == 0)
-			is_revoked = print_revoked(c, n, NULL) || not_enrolled(n);
-	}
-	cts_node_free(n);
+	(void)pos;
+	(void)arg;
+	path = cts_node_path(n, CTS_GITNET_TOKEN_FILE);
+	rc = path ? cts_node_proxy(n, &proxy) : cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
 	if (rc < 0) {
-		if (rc == CTS_ENET && !c->json) {
-			printf("Envoi en attente : %s\n", cts_error_message());
-			cts_sync_result_dispose(&r);
-			return EXIT_QUEUED;
-		}
-		cts_sync_result_dispose(&r);
-		return cli_fail(c, rc);
+		free(path);
+		return rc;
 	}
-	ec = (is_revoked || has_refusal(r.import.events) || json_array_size(r.findings) > 0 || json_array_size(r.blocked) > 0)
-		     ? EXIT_FINDINGS
-		     : EXIT_OK;
-	cts_sync_result_dispose(&r);
-	return ec;
+	tok = token_source(path);
+	via = cts_gitnet_proxy_describe(proxy, n->remote, buf, sizeof(buf));
+	if (c->json)
+		cli_result(c,
+			   json_pack("{s:s?, s:s?, s:s?, s:s?, s:s?, s:i}", "remote", n->remote, "proxy_setting", proxy,
+				     "proxy", via, "token", tok, "ca_file", ca && *ca ? ca : NULL, "timeout_s",
+				     cts_gitnet_timeout_seconds()),
+			   NULL);
+	else
+		print_settings(n, proxy, via, tok, ca);
+	free(proxy);
+	free(path);
+	return EXIT_OK;
 }
 
-int cmd_sync(cli_ctx *c, int argc, char **argv)
+static int show_run(cli_ctx *c, int argc, char **argv)
 {
-	return run(c, argc, argv, 0);
+	const cli_spec s = { NULL, show_help, NULL, NULL };
+
+	return cli_run(c, argc, argv, &s, show_body, NULL);
 }
 
-int cmd_region_pull(cli_ctx *c, int argc, char **argv)
+int cmd_remote(cli_ctx *c, int argc, char **argv)
 {
-	return run(c, argc, argv, 1);
+	static const cli_cmd cmds[] = {
+		{ "show", show_run, "adresse, proxy, jeton et certificats utilisés pour le dépôt régional" },
+		{ "token", token_run, "enregistrer (ou effacer) le jeton d'un dépôt https://" },
+		{ NULL, NULL, NULL },
+	};
+
+	return cli_dispatch(c, "remote", cmds, argc, argv);
 }

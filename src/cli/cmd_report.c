@@ -3,8 +3,11 @@
 
 #include "error.h"
 #include "report.h"
+#include "strbuf.h"
 #include "sync.h"
 
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -40,18 +43,24 @@ static int parse_quorum(const char *s, int *num, int *den)
 	return 0;
 }
 
+/* What `report` and `region publish` are asked for. */
+typedef struct {
+	cts_report_params p;
+	const char *format, *output;
+	char from[11], to[11];
+} report_args;
+
 /* Parse the report options shared by `report` and `region publish`.
  * Returns 0 to go on, or -1 with *ec the exit code (help shown, usage error). */
-static int report_opts(cli_ctx *c, int argc, char **argv, const char *help, cts_report_params *p, char from[11],
-		       char to[11], const char **format, const char **output, int need_format, int *ec)
+static int report_opts(cli_ctx *c, int argc, char **argv, const char *help, report_args *a, int need_format, int *ec)
 {
 	long long year = 0;
 	const char *quorum = NULL, *f = NULL, *t = NULL;
 	const cli_opt opts[] = {
 		{ "year", OPT_INT, &year, 0 },          { "from", OPT_STR, &f, 0 },
-		{ "to", OPT_STR, &t, 0 },               { "territory", OPT_STR, &p->territory, 0 },
-		{ "format", OPT_STR, format, need_format }, { "output", OPT_STR, output, 0 },
-		{ "quorum", OPT_STR, &quorum, 0 },      { "generated-at", OPT_STR, &p->generated_at, 0 },
+		{ "to", OPT_STR, &t, 0 },               { "territory", OPT_STR, &a->p.territory, 0 },
+		{ "format", OPT_STR, &a->format, need_format }, { "output", OPT_STR, &a->output, 0 },
+		{ "quorum", OPT_STR, &quorum, 0 },      { "generated-at", OPT_STR, &a->p.generated_at, 0 },
 		{ NULL, 0, NULL, 0 },
 	};
 	char *pos[1];
@@ -68,54 +77,69 @@ static int report_opts(cli_ctx *c, int argc, char **argv, const char *help, cts_
 			return cli_usage(c, "--year ou --from/--to, pas les deux"), -1;
 		if (year < 1900 || year > 9999)
 			return cli_usage(c, "année invalide « %lld »", year), -1;
-		cts_report_year(p, (int)year, from, to);
+		cts_report_year(&a->p, (int)year, a->from, a->to);
 	} else if (f && t) {
-		snprintf(from, 11, "%.10s", f);
-		snprintf(to, 11, "%.10s", t);
-		p->from = from;
-		p->to = to;
+		snprintf(a->from, 11, "%.10s", f);
+		snprintf(a->to, 11, "%.10s", t);
+		a->p.from = a->from;
+		a->p.to = a->to;
 	} else {
 		return cli_usage(c, "la période est obligatoire : --year AAAA ou --from et --to"), -1;
 	}
-	if (quorum && parse_quorum(quorum, &p->quorum_num, &p->quorum_den) < 0)
+	if (quorum && parse_quorum(quorum, &a->p.quorum_num, &a->p.quorum_den) < 0)
 		return cli_usage(c, "--quorum attend une fraction N/D, par exemple 1/2"), -1;
-	if (*format && cts_report_format_parse(*format) < 0)
-		return cli_usage(c, "format inconnu « %s » : md, html, csv ou json", *format), -1;
+	if (a->format && cts_report_format_parse(a->format) < 0)
+		return cli_usage(c, "format inconnu « %s » : md, html, csv ou json", a->format), -1;
 	*ec = 0;
 	return 0;
 }
 
+/* The report goes out as it is computed (cts_report_write). */
+static int to_stdout(void *ctx, const char *buf, size_t len)
+{
+	(void)ctx;
+	if (fwrite(buf, 1, len, stdout) != len)
+		return cts_error_set(CTS_EIO, "écriture du rapport impossible (%s)", strerror(errno));
+	return 0;
+}
+
+static int to_strbuf(void *ctx, const char *buf, size_t len)
+{
+	cts_strbuf_addn(ctx, buf, len);
+	return 0;
+}
+
+static int report_body(cli_ctx *c, cts_node *n, const char *pos, void *arg)
+{
+	report_args *a = arg;
+	char *text = NULL;
+	size_t len = 0;
+	cts_strbuf b = { 0 };
+	int rc;
+
+	(void)pos;
+	if (!a->p.territory && n->role == CTS_ROLE_TERRITORY)
+		a->p.territory = n->territory;
+	/* Written to the file once whole (atomic replace); to stdout as computed. */
+	rc = cts_report_write(n, &a->p, (cts_report_format)cts_report_format_parse(a->format),
+			      a->output ? to_strbuf : to_stdout, &b);
+	if (rc == 0 && a->output && (rc = cts_strbuf_take(&b, &text, &len)) == 0)
+		rc = cts_write_file_atomic(a->output, text, len, 0644);
+	cts_strbuf_dispose(&b);
+	free(text);
+	if (rc == 0 && a->output && !c->json)
+		fprintf(stderr, "Rapport écrit dans %s.\n", a->output);
+	return rc;
+}
+
 int cmd_report(cli_ctx *c, int argc, char **argv)
 {
-	cts_report_params p = { .quorum_num = 1, .quorum_den = 2 };
-	const char *format = NULL, *output = NULL;
-	char from[11], to[11], *text = NULL;
-	size_t len = 0;
-	json_t *rep = NULL;
-	cts_node *n;
-	int ec, rc;
+	report_args a = { .p = { .quorum_num = 1, .quorum_den = 2 } };
+	int ec;
 
-	if (report_opts(c, argc, argv, report_help, &p, from, to, &format, &output, 1, &ec) < 0)
+	if (report_opts(c, argc, argv, report_help, &a, 1, &ec) < 0)
 		return ec;
-	if ((ec = cli_open_node(c, &n)) != 0)
-		return ec;
-	if (!p.territory && n->role == CTS_ROLE_TERRITORY)
-		p.territory = n->territory;
-	rc = cts_report_build(n, &p, &rep);
-	if (rc == 0)
-		rc = cts_report_render(rep, (cts_report_format)cts_report_format_parse(format), &text, &len);
-	if (rc == 0 && output)
-		rc = cts_write_file_atomic(output, text, len, 0644);
-	else if (rc == 0)
-		fwrite(text, 1, len, stdout);
-	json_decref(rep);
-	free(text);
-	cts_node_free(n);
-	if (rc < 0)
-		return cli_fail(c, rc);
-	if (output && !c->json)
-		fprintf(stderr, "Rapport écrit dans %s.\n", output);
-	return EXIT_OK;
+	return cli_run_on_node(c, NULL, report_body, &a);
 }
 
 static const char publish_help[] =
@@ -124,53 +148,51 @@ static const char publish_help[] =
 	"Nœud régional : produit le rapport régional de l'année dans les quatre formats et le publie,\n"
 	"signé, sous reports/AAAA/ sur la branche region du dépôt régional.\n";
 
-int cmd_region_publish(cli_ctx *c, int argc, char **argv)
+static int publish_body(cli_ctx *c, cts_node *n, const char *pos, void *arg)
 {
 	static const char *const names[] = { "rapport.json", "rapport.md", "rapport.html", "rapport.csv" };
 	static const cts_report_format fmts[] = { CTS_REPORT_JSON, CTS_REPORT_MD, CTS_REPORT_HTML, CTS_REPORT_CSV };
-	cts_report_params p = { .quorum_num = 1, .quorum_den = 2 };
-	const char *format = NULL, *output = NULL;
-	char from[11], to[11], *texts[4] = { 0 }, paths[4][64], msg[128];
+	const report_args *a = arg;
+	char *texts[4] = { 0 }, paths[4][64], msg[128];
 	const char *pathp[4];
 	const unsigned char *datap[4];
 	size_t lens[4];
 	json_t *rep = NULL;
 	struct cts_key *key = NULL;
-	cts_node *n;
 	int ec, rc;
 
-	if (report_opts(c, argc, argv, publish_help, &p, from, to, &format, &output, 0, &ec) < 0)
+	(void)pos;
+	if (n->role != CTS_ROLE_AUTHORITY)
+		return cts_error_set(CTS_EINVAL, "seul le nœud régional publie les rapports");
+	if ((ec = cli_load_key(c, n, &key)) != 0)
 		return ec;
-	if (format || output || p.territory)
-		return cli_usage(c, "region publish produit toujours le rapport régional dans les quatre formats");
-	if ((ec = cli_open_node(c, &n)) != 0)
-		return ec;
-	if (n->role != CTS_ROLE_AUTHORITY) {
-		cts_node_free(n);
-		return cli_fail(c, cts_error_set(CTS_EINVAL, "seul le nœud régional publie les rapports"));
-	}
-	if ((ec = cli_load_key(c, n, &key)) != 0) {
-		cts_node_free(n);
-		return ec;
-	}
-	rc = cts_report_build(n, &p, &rep);
+	rc = cts_report_build(n, &a->p, &rep);
 	for (int i = 0; rc == 0 && i < 4; i++) {
 		rc = cts_report_render(rep, fmts[i], &texts[i], &lens[i]);
-		snprintf(paths[i], sizeof(paths[i]), "reports/%.4s/%s", from, names[i]);
+		snprintf(paths[i], sizeof(paths[i]), "reports/%.4s/%s", a->from, names[i]);
 		pathp[i] = paths[i];
 		datap[i] = (const unsigned char *)texts[i];
 	}
-	snprintf(msg, sizeof(msg), "région : rapport %.4s\n", from);
+	snprintf(msg, sizeof(msg), "région : rapport %.4s\n", a->from);
 	if (rc == 0)
 		rc = cts_sync_region_publish_files(n, key, pathp, datap, lens, 4, msg);
 	for (int i = 0; i < 4; i++)
 		free(texts[i]);
 	json_decref(rep);
 	cts_key_free(key);
-	cts_node_free(n);
-	if (rc < 0)
-		return cli_fail(c, rc);
-	if (!c->json)
-		printf("Rapport %.4s publié sous reports/%.4s/ sur la branche region.\n", from, from);
-	return EXIT_OK;
+	if (rc == 0)
+		cli_result(c, NULL, "Rapport %.4s publié sous reports/%.4s/ sur la branche region.\n", a->from, a->from);
+	return rc;
+}
+
+int cmd_region_publish(cli_ctx *c, int argc, char **argv)
+{
+	report_args a = { .p = { .quorum_num = 1, .quorum_den = 2 } };
+	int ec;
+
+	if (report_opts(c, argc, argv, publish_help, &a, 0, &ec) < 0)
+		return ec;
+	if (a.format || a.output || a.p.territory)
+		return cli_usage(c, "region publish produit toujours le rapport régional dans les quatre formats");
+	return cli_run_on_node(c, NULL, publish_body, &a);
 }

@@ -112,30 +112,60 @@ static void print_ignored(const json_t *ignored)
 		       (long long)json_integer_value(json_object_get(e, "revoked_after")));
 }
 
-int cmd_status(cli_ctx *c, int argc, char **argv)
+/* The changesets received and not applied, then the incidents. */
+static void print_waiting(json_t *const lists[3])
+{
+	static const char *const labels[] = { "en attente", "retenu(s)", "refusé(s)" };
+	size_t k;
+	json_t *e;
+
+	for (int i = 0; i < 3; i++) {
+		if (json_array_size(lists[i]) == 0)
+			continue;
+		printf("Changesets %s : %zu\n", labels[i], json_array_size(lists[i]));
+		json_array_foreach(lists[i], k, e)
+			printf("  %s n°%lld : %s\n", cli_str(e, "node"), (long long)json_integer_value(json_object_get(e, "seq")),
+			       cli_str(e, "reason"));
+	}
+}
+
+static void print_incidents(const json_t *incidents)
+{
+	size_t k;
+	json_t *e;
+
+	if (json_array_size(incidents) == 0)
+		return;
+	printf("Incidents constatés : %zu\n", json_array_size(incidents));
+	json_array_foreach(incidents, k, e) {
+		json_int_t seq = json_integer_value(json_object_get(e, "seq"));
+		printf("  %.10s %s", cli_str(e, "date"), cli_str(e, "node"));
+		if (seq > 0)
+			printf(" n°%lld", (long long)seq);
+		printf(" : %s\n", cli_str(e, "detail"));
+	}
+}
+
+static int status_body(cli_ctx *c, cts_node *n, const char *pos, void *arg)
 {
 	static const char *const states[] = { "pending", "held", "refused" };
-	static const char *const labels[] = { "en attente", "retenu(s)", "refusé(s)" };
-	cts_node *n;
 	json_t *lists[3] = { 0 }, *incidents = NULL, *ignored = NULL, *o = NULL;
-	char *pos[1], digest[65];
+	char digest[65];
 	int64_t pending = 0, last_seq = 0, pushed = 0;
-	int npos, ec, rc;
+	int rc;
 
-	if (cli_parse(c, argc, argv, NULL, help, pos, 0, &npos, &ec) < 0)
-		return ec;
-	if ((ec = cli_open_node(c, &n)) != 0)
-		return ec;
+	(void)pos;
+	(void)arg;
 	if ((rc = cts_record_pending_ops(n->store, &pending)) < 0 ||
 	    (rc = cts_store_meta_get_int(n->store, "last_seq", &last_seq, 0)) < 0 ||
 	    (rc = cts_store_meta_get_int(n->store, "pushed_seq", &pushed, 0)) < 0 ||
 	    (rc = cts_record_digest(n->store, digest)) < 0)
-		goto fail;
+		goto out;
 	for (int i = 0; i < 3; i++)
 		if ((rc = cts_import_inbox(n, states[i], &lists[i])) < 0)
-			goto fail;
+			goto out;
 	if ((rc = cts_incident_list(n->store, &incidents)) < 0 || (rc = cts_import_ignored(n, &ignored)) < 0)
-		goto fail;
+		goto out;
 	o = json_pack("{s:s, s:s, s:s, s:I, s:I, s:s, s:b, s:O, s:O, s:O}", "node", n->id, "territory", n->territory,
 		      "role", n->role == CTS_ROLE_AUTHORITY ? "authority" : "territory", "pending_ops", (json_int_t)pending,
 		      "last_seq", (json_int_t)last_seq, "content_digest", digest, "queued_push",
@@ -146,7 +176,7 @@ int cmd_status(cli_ctx *c, int argc, char **argv)
 	json_object_set(o, "ignored", ignored);
 	if ((rc = people_summary(n, o, pending, n->remote && pushed < last_seq ? last_seq - pushed : 0,
 				 json_array_size(lists[2]), json_array_size(incidents), !c->json)) < 0)
-		goto fail;
+		goto out;
 	if (c->json) {
 		cli_print_json(o);
 	} else {
@@ -155,45 +185,23 @@ int cmd_status(cli_ctx *c, int argc, char **argv)
 		printf("Dernier changeset : %lld\n", (long long)last_seq);
 		printf("Empreinte du contenu : %s\n", digest);
 		if (n->remote)
-			printf("Dépôt régional : %s%s\n", n->remote,
-			       pushed < last_seq ? " (envoi en attente)" : "");
-		for (int i = 0; i < 3; i++) {
-			size_t k;
-			json_t *e;
-			if (json_array_size(lists[i]) == 0)
-				continue;
-			printf("Changesets %s : %zu\n", labels[i], json_array_size(lists[i]));
-			json_array_foreach(lists[i], k, e)
-				printf("  %s n°%lld : %s\n", cli_str(e, "node"),
-				       (long long)json_integer_value(json_object_get(e, "seq")), cli_str(e, "reason"));
-		}
+			printf("Dépôt régional : %s%s\n", n->remote, pushed < last_seq ? " (envoi en attente)" : "");
+		print_waiting(lists);
 		print_ignored(ignored);
-		if (json_array_size(incidents) > 0) {
-			size_t k;
-			json_t *e;
-			printf("Incidents constatés : %zu\n", json_array_size(incidents));
-			json_array_foreach(incidents, k, e) {
-				json_int_t seq = json_integer_value(json_object_get(e, "seq"));
-				printf("  %.10s %s", cli_str(e, "date"), cli_str(e, "node"));
-				if (seq > 0)
-					printf(" n°%lld", (long long)seq);
-				printf(" : %s\n", cli_str(e, "detail"));
-			}
-		}
+		print_incidents(incidents);
 	}
+out:
 	json_decref(o);
 	json_decref(ignored);
 	json_decref(incidents);
 	for (int i = 0; i < 3; i++)
 		json_decref(lists[i]);
-	cts_node_free(n);
-	return EXIT_OK;
-fail:
-	json_decref(o);
-	json_decref(ignored);
-	json_decref(incidents);
-	for (int i = 0; i < 3; i++)
-		json_decref(lists[i]);
-	cts_node_free(n);
-	return cli_fail(c, rc);
+	return rc;
+}
+
+int cmd_status(cli_ctx *c, int argc, char **argv)
+{
+	const cli_spec s = { NULL, help, NULL, NULL };
+
+	return cli_run(c, argc, argv, &s, status_body, NULL);
 }

@@ -1,360 +1,273 @@
-/* ctsnode seal | import | rebuild: the signed history on this node. */
+/* ctsnode sync / region pull: the exchange with the regional git repository. */
 #include "cli.h"
 
 #include "error.h"
-#include "importer.h"
-#include "journal.h"
-#include "key.h"
-#include "passphrase.h"
+#include "gitnet.h"
 #include "record.h"
-#include "recover.h"
+#include "region.h"
+#include "sync.h"
 
-#include <stdlib.h>
 #include <string.h>
 
-/* Three tries when the passphrase is typed (terminal) or read line by line
- * (CTSNODE_PASSPHRASE_FD); one from CTSNODE_PASSPHRASE. */
-static int key_tries(void)
-{
-	return getenv("CTSNODE_PASSPHRASE") ? 1 : 3;
-}
+static const char sync_help[] =
+	"Usage : ctsnode [--home DOSSIER] sync [--remote URL] [--proxy URL|direct|auto] [--json]\n"
+	"\n"
+	"Scelle et signe les opérations saisies, les dépose sur la branche du poste dans le dépôt\n"
+	"régional, envoie, puis récupère et importe le travail des autres postes et de la région.\n"
+	"Sans réseau, le travail est scellé et gardé sur le poste : le prochain sync l'enverra\n"
+	"(code de sortie 4). URL : chemin (clé USB), file://, git://, ssh://utilisateur@hôte:port/chemin,\n"
+	"https://hôte/chemin (jeton : « ctsnode remote token --file FICHIER »).\n"
+	"--remote change le dépôt retenu pour ce poste ; --proxy le proxy retenu pour l'atteindre\n"
+	"(http://hôte:port ; « direct » : aucun ; « auto » : celui de https_proxy / no_proxy).\n"
+	"\n"
+	"Code de sortie 1 quand quelque chose est constaté : changeset refusé, branche réécrite, commit non\n"
+	"signé ou d'un autre nœud, fichier hors de son dossier... (chaque constat devient un incident de\n"
+	"ctsnode status), ou branche du poste bloquée : si la branche du poste dans le dépôt régional porte un\n"
+	"commit que ce poste n'a pas écrit, rien n'y est envoyé, mais tout le reste est fait (récupération,\n"
+	"import) et le travail reste gardé sur le poste jusqu'à ce que la branche soit remise en état.\n"
+	"Code de sortie 2 si le serveur refuse le jeton ou si son certificat n'est pas reconnu.\n";
 
-int cli_load_key(cli_ctx *c, cts_node *n, cts_key **out)
-{
-	char *path = cts_node_path(n, "node.key"), *pass = NULL;
-	int enc = 0, rc, tries = key_tries();
+static const char pull_help[] =
+	"Usage : ctsnode [--home DOSSIER] region pull [--remote URL] [--proxy URL|direct|auto] [--json]\n"
+	"\n"
+	"Nœud régional : récupère et importe les branches de tous les postes, signe un point de\n"
+	"contrôle des têtes acceptées, publie la branche region (allowed_signers, registre) et envoie.\n"
+	"Un dépôt local qui n'existe pas encore est créé (dépôt nu). --remote et --proxy sont\n"
+	"retenus comme pour sync.\n";
 
-	*out = NULL;
-	if (!path)
-		return cli_fail(c, cts_error_set(CTS_ENOMEM, "mémoire insuffisante"));
-	if (n->store->readonly) {
-		/* The key only serves to sign, i.e. to write. */
-		free(path);
-		return cli_fail(c, cts_error_set(CTS_EIO, "%s", CTS_STORE_READ_ONLY));
+/* A branch of this node the remote holds commits of that it did not
+ * write: what happened, what was done anyway, what to do next. */
+static void print_blocked(const cts_node *n, const json_t *b)
+{
+	const char *branch = cli_str(b, "branch");
+
+	printf("BLOQUÉ : %s.\n", cli_str(b, "detail"));
+	if (strcmp(branch, "region") == 0) {
+		printf("  Le reste a été fait (récupération, import, point de contrôle, envoi de la branche nodes/%s).\n"
+		       "  Prochaine étape : voyez qui a écrit ce commit (git log region dans le dépôt régional), remettez la\n"
+		       "  branche region sur le dernier commit du nœud régional, puis relancez ctsnode region pull.\n",
+		       n->id);
+	} else {
+		printf("  Le reste de la synchronisation a été fait (récupération et import du travail des autres).\n"
+		       "  Vos saisies sont scellées et gardées sur ce poste ; elles seront envoyées quand la branche sera réparée.\n"
+		       "  Prochaine étape : prévenez le coordinateur régional (incident « foreign_commit » dans ctsnode status) ;\n"
+		       "  il remettra la branche %s sur le dernier commit de ce poste, puis relancez ctsnode sync.\n",
+		       branch);
 	}
-	if ((rc = cts_key_file_is_encrypted(path, &enc)) == 0 && !enc)
-		rc = cts_key_load(out, path, NULL);
-	else if (rc == 0 && c->pass)
-		rc = cts_key_load(out, path, c->pass); /* asked once per command */
-	else if (rc == 0) {
-		char wrong[256] = "";
-		for (int i = 1; i <= tries; i++) {
-			if ((rc = cts_passphrase_get(&pass, "Phrase de passe du nœud : ", 0)) < 0) {
-				if (wrong[0]) /* nothing more to read: the wrong one is the news */
-					rc = cts_error_set(CTS_EAUTH, "%s", wrong);
-				break;
-			}
-			if ((rc = cts_key_load(out, path, pass)) == 0 || rc != CTS_EAUTH || i == tries)
-				break;
-			snprintf(wrong, sizeof(wrong), "%s", cts_error_message());
-			fprintf(stderr, "%s : essayez encore (%d essai(s) restant(s)).\n", wrong, tries - i);
-			cts_passphrase_free(pass);
-			pass = NULL;
-		}
-		if (rc == 0) {
-			c->pass = pass;
-			pass = NULL;
-		}
-	}
-	cts_passphrase_free(pass);
-	free(path);
-	return rc < 0 ? cli_fail(c, rc) : 0;
 }
 
-int cli_seal(cli_ctx *c, cts_node *n, int *sealed)
-{
-	int64_t pending = 0;
-	cts_key *key = NULL;
-	int rc, ec;
-
-	*sealed = 0;
-	if ((rc = cts_record_pending_ops(n->store, &pending)) < 0)
-		return cli_fail(c, rc);
-	if (pending == 0)
-		return 0;
-	if ((ec = cli_load_key(c, n, &key)) != 0)
-		return ec;
-	rc = cts_journal_seal(n, key, sealed);
-	cts_key_free(key);
-	return rc < 0 ? cli_fail(c, rc) : 0;
-}
-
-int cli_print_import(cli_ctx *c, const cts_import_stats *st);
-
-int cli_print_import(cli_ctx *c, const cts_import_stats *st)
+/* A finding that is a blocked branch, printed as such (print_blocked). */
+static int is_blocked_detail(const cts_sync_result *r, const char *reason)
 {
 	size_t i;
-	json_t *e;
+	json_t *b;
 
-	if (c->json)
-		return 0;
-	printf("%d changeset(s) appliqué(s)", st->accepted);
-	if (st->duplicates)
-		printf(", %d déjà connu(s)", st->duplicates);
-	printf(".\n");
-	if (st->rebuilt)
-		printf("La vue locale a été reconstruite (révocation ou bifurcation détectée).\n");
-	if (st->forks)
-		printf("%d bifurcation(s) constatée(s) : un nœud a signé deux versions d'un même changeset ; les deux\n"
-		       "et tous ses changesets suivants sont refusés (ctsnode status, incidents).\n", st->forks);
-	if (st->evidence)
-		printf("%d preuve(s) de bifurcation enregistrée(s) par ce poste : elles partent avec le sync.\n", st->evidence);
-	json_array_foreach(st->events, i, e) {
-		const char *state = cli_str(e, "state");
-		if (strcmp(state, "ignored") == 0)
-			continue; /* a revoked node's later work: summed up by the caller */
-		printf("  %s %s n°%lld : %s\n",
-		       strcmp(state, "refused") == 0 ? "REFUSÉ" : strcmp(state, "held") == 0 ? "retenu" : "en attente",
-		       cli_str(e, "node"), (long long)json_integer_value(json_object_get(e, "seq")), cli_str(e, "reason"));
-	}
-	return 0;
-}
-
-static int has_refusals(const cts_import_stats *st)
-{
-	size_t i;
-	json_t *e;
-
-	json_array_foreach(st->events, i, e)
-		if (strcmp(cli_str(e, "state"), "refused") == 0)
+	json_array_foreach(r->blocked, i, b)
+		if (strcmp(cli_str(b, "detail"), reason) == 0)
 			return 1;
 	return 0;
 }
 
-static const char seal_help[] =
-	"Usage : ctsnode [--home DOSSIER] seal\n"
-	"\n"
-	"Scelle les opérations saisies dans le prochain changeset signé du nœud, sans réseau.\n"
-	"(sync le fait aussi avant d'envoyer.)\n";
-
-static int cmd_seal_run(cli_ctx *c, int argc, char **argv)
+/* 1 when this territory device is not in the registry it holds (yet). */
+static int not_enrolled(const cts_node *n)
 {
-	cts_node *n;
-	char *pos[1];
-	int npos, ec, sealed = 0;
-	int64_t last = 0;
+	const char *state = "enrolled";
+	int64_t rev;
 
-	if (cli_parse(c, argc, argv, NULL, seal_help, pos, 0, &npos, &ec) < 0)
-		return ec;
-	if ((ec = cli_open_node(c, &n)) != 0)
-		return ec;
-	if ((ec = cli_seal(c, n, &sealed)) != 0) {
-		cts_node_free(n);
-		return ec;
+	if (n->role == CTS_ROLE_AUTHORITY || cts_region_self_state((cts_node *)n, &state, &rev) < 0)
+		cts_error_clear();
+	return strcmp(state, "not_enrolled") == 0;
+}
+
+/* Changesets of revoked nodes ignored as expected: one line. */
+static void print_ignored(const json_t *events)
+{
+	size_t i, count = 0;
+	json_t *e;
+
+	json_array_foreach(events, i, e)
+		if (strcmp(cli_str(e, "state"), "ignored") == 0)
+			count++;
+	if (count)
+		printf("%zu changeset(s) de poste(s) révoqué(s), postérieur(s) à leur révocation : ignoré(s), comme prévu.\n",
+		       count);
+}
+
+/* This device was revoked by the region: what was accepted, what was not,
+ * what to do. Returns 1 when revoked (the sync then exits 1). */
+static int print_revoked(cli_ctx *c, cts_node *n, json_t *o)
+{
+	int64_t after = -1, last = 0, pending = 0;
+	char when[40];
+
+	if (cts_region_self_revocation(n, &after, when, sizeof(when)) < 0 || after < 0) {
+		cts_error_clear();
+		return 0;
 	}
 	cts_store_meta_get_int(n->store, "last_seq", &last, 0);
-	if (c->json) {
-		json_t *o = json_pack("{s:i, s:I}", "sealed", sealed, "last_seq", (json_int_t)last);
-		cli_print_json(o);
-		json_decref(o);
-	} else if (sealed) {
-		printf("%d changeset(s) scellé(s) et signé(s) ; dernier : n°%lld.\n", sealed, (long long)last);
-	} else {
-		printf("Rien à sceller.\n");
+	cts_record_pending_ops(n->store, &pending);
+	if (o) {
+		json_t *rv = json_pack("{s:I, s:I, s:I}", "valid_up_to", (json_int_t)after, "last_seq", (json_int_t)last,
+				       "unsealed_ops", (json_int_t)pending);
+		json_object_set_new(rv, "date", *when ? json_string(when) : json_null());
+		json_object_set_new(o, "revoked", rv);
+		return 1;
 	}
-	cts_node_free(n);
-	return EXIT_OK;
-}
-
-static const char import_help[] =
-	"Usage : ctsnode [--home DOSSIER] import DOSSIER [--json]\n"
-	"\n"
-	"Importe les changesets signés trouvés dans DOSSIER/changesets/<nœud>/<numéro>.json (+ .sig) :\n"
-	"vérifie signature, forme canonique, chaîne, inscription et droits, puis applique.\n"
-	"Les changesets en attente, retenus ou refusés sont gardés avec leur raison (ctsnode status).\n"
-	"Code de sortie 1 si un changeset est refusé.\n";
-
-static int import_run(cli_ctx *c, int argc, char **argv)
-{
-	cts_import_stats st = { 0 };
-	cts_node *n;
-	char *pos[1];
-	int npos, ec, rc, sealed;
-
-	if (cli_parse(c, argc, argv, NULL, import_help, pos, 1, &npos, &ec) < 0)
-		return ec;
-	if (npos != 1)
-		return cli_usage(c, "le dossier à importer est attendu");
-	if ((ec = cli_open_node(c, &n)) != 0)
-		return ec;
-	/* Local edits are sealed first: their causal context is what we had
-	 * seen when they were made. */
-	if ((ec = cli_seal(c, n, &sealed)) != 0) {
-		cts_node_free(n);
-		return ec;
-	}
-	if (cli_progress_wanted())
-		st.progress = cli_progress;
-	if ((rc = cts_import_dir(n, pos[0], &st)) < 0 || (rc = cts_import_process(n, &st)) < 0) {
-		cts_import_stats_dispose(&st);
-		cts_node_free(n);
-		return cli_fail(c, rc);
-	}
-	if (c->json) {
-		json_t *o = json_pack("{s:i, s:i, s:i, s:b, s:o}", "offered", st.offered, "accepted", st.accepted,
-				      "duplicates", st.duplicates, "rebuilt", st.rebuilt, "events",
-				      st.events ? json_incref(st.events) : json_array());
-		json_object_set_new(o, "forks", json_integer(st.forks));
-		json_object_set_new(o, "fork_records", json_integer(st.evidence));
-		cli_print_json(o);
-		json_decref(o);
-	} else {
-		cli_print_import(c, &st);
-	}
-	ec = has_refusals(&st) ? EXIT_FINDINGS : EXIT_OK;
-	cts_import_stats_dispose(&st);
-	cts_node_free(n);
-	return ec;
-}
-
-static const char rebuild_help[] =
-	"Usage : ctsnode [--home DOSSIER] rebuild [--json]\n"
-	"        [--node NOEUD] [--territory CODE] [--authority-key \"ssh-ed25519 AAAA...\"]\n"
-	"\n"
-	"Efface la vue locale (SQLite) et la reconstruit en rejouant tout l'historique signé,\n"
-	"vérifié à nouveau. L'empreinte du contenu (status) est la même avant et après.\n"
-	"\n"
-	"Base perdue ou endommagée (node.db absent, illisible, abîmé) : avec la clé du poste\n"
-	"(node.key) et son historique (changesets/ et/ou repo.git), rebuild recrée la base et\n"
-	"retrouve l'identité du poste (nœud, territoire, rôle, clé de l'autorité, dépôt, dernier\n"
-	"changeset) dans ce qui est signé. La base abîmée est mise de côté (node.db.damaged-DATE),\n"
-	"jamais effacée. Les saisies qui n'avaient pas encore été scellées (seal ou sync) sont\n"
-	"perdues avec l'ancienne base. Les options ne servent que si l'historique ne suffit pas :\n"
-	"  --node NOEUD, --territory CODE   identité d'un poste qui n'a encore rien signé\n"
-	"  --authority-key CLE              clé de l'autorité, si plusieurs nœuds s'en réclament\n"
-	"\n"
-	"Base intacte : --authority-key CLE corrige la clé de l'autorité donnée par erreur à\n"
-	"l'initialisation, tant que rien n'a été accepté de l'autorité (le premier sync le dit).\n";
-
-/* The database was lost or damaged and has just been rebuilt. */
-static int print_recovery(cli_ctx *c, cts_node *n, const cts_recover_info *info, const cts_import_stats *st)
-{
-	char digest[65];
-	int rc;
-
-	if ((rc = cts_record_digest(n->store, digest)) < 0)
-		return cli_fail(c, rc);
-	if (c->json) {
-		json_t *o = json_pack("{s:b, s:s, s:s, s:s, s:I, s:i, s:s, s:i}", "recovered", 1, "node", n->id, "territory",
-				      n->territory, "role", n->role == CTS_ROLE_AUTHORITY ? "authority" : "territory", "last_seq",
-				      (json_int_t)info->last_seq, "accepted", st->accepted, "content_digest", digest,
-				      "restored_from_repo", info->restored_from_repo);
-		json_object_set_new(o, "moved_to", info->moved_to ? json_string(info->moved_to) : json_null());
-		json_object_set_new(o, "damage", info->damage ? json_string(info->damage) : json_null());
-		json_object_set_new(o, "unsealed_lost", info->unsealed_lost >= 0 ? json_integer(info->unsealed_lost) : json_null());
-		json_object_set_new(o, "events", st->events ? json_incref(st->events) : json_array());
-		cli_print_json(o);
-		json_decref(o);
-		return EXIT_OK;
-	}
-	if (info->moved_to)
-		printf("Constat : %s.\nLa base endommagée a été mise de côté, sans rien effacer : %s\n",
-		       info->damage ? info->damage : "base du nœud endommagée", info->moved_to);
+	(void)c;
+	printf("RÉVOQUÉ : la région a révoqué ce poste (%s)%s%s, à partir de son changeset n°%lld.\n", n->id,
+	       *when ? " le " : "", when, (long long)(after + 1));
+	printf("  Accepté : ses changesets n°1 à n°%lld.\n", (long long)after);
+	if (last > after)
+		printf("  Non accepté : ses changesets n°%lld à n°%lld, ignorés par tous les autres postes.\n",
+		       (long long)(after + 1), (long long)last);
+	if (pending > 0)
+		printf("  Non accepté : %lld saisie(s) pas encore scellée(s), gardée(s) sur ce poste.\n", (long long)pending);
+	printf("  Ce poste n'accepte plus de saisie.\n");
+	if (last > after || pending > 0)
+		printf("  Prochaine étape : ctsnode export DOSSIER, puis faites ressaisir ce qui n'a pas été accepté sur le\n"
+		       "  poste qui remplace celui-ci (docs/GUIDE.md, « Changer de poste, perdre un poste, oublier sa phrase de passe »).\n");
 	else
-		printf("La base du nœud (node.db) manquait.\n");
-	printf("Base recréée depuis l'historique signé : nœud %s (%s %s), %d changeset(s) vérifié(s) et rejoué(s), "
-	       "dernier changeset du poste : n°%lld.\n",
-	       n->id, n->role == CTS_ROLE_AUTHORITY ? "région" : "territoire", n->territory, st->accepted,
-	       (long long)info->last_seq);
-	if (info->restored_from_repo)
-		printf("%d changeset(s) du poste retrouvé(s) dans repo.git et recopié(s) dans changesets/.\n",
-		       info->restored_from_repo);
-	printf("Empreinte du contenu : %s\n", digest);
-	if (info->unsealed_lost > 0)
-		printf("Attention : %lld saisie(s) n'avaient pas encore été scellées (seal ou sync) dans l'ancienne base : elles "
-		       "sont perdues. Vérifiez les dernières saisies et refaites celles qui manquent.\n",
-		       (long long)info->unsealed_lost);
-	else if (info->unsealed_lost < 0)
-		printf("Attention : les saisies qui n'avaient pas encore été scellées (seal ou sync) avant la perte de la base "
-		       "sont perdues. Vérifiez les dernières saisies et refaites celles qui manquent.\n");
-	printf("Prochaine étape : ctsnode sync\n");
-	return EXIT_OK;
+		printf("  Rien n'est perdu. Prochaine étape : travaillez sur le poste qui remplace celui-ci.\n");
+	return 1;
 }
 
-/* node.db intact: drop the view and replay (the same digest expected). */
-static int rebuild_intact(cli_ctx *c, cts_import_stats *st, const char *authority_key)
+static void print_summary(cli_ctx *c, const cts_node *n, const cts_sync_result *r, int rc, int sealed)
 {
-	cts_node *n;
-	char before[65], after[65];
+	size_t i;
+	json_t *f;
+
+	if (sealed)
+		printf("%d changeset(s) scellé(s) et signé(s).\n", sealed);
+	if (r->committed)
+		printf("%d changeset(s) déposé(s) sur la branche du poste.\n", r->committed);
+	if (rc != CTS_ENET && rc != CTS_EREJECT && rc != CTS_EACCESS) {
+		cli_print_import(c, &r->import);
+		print_ignored(r->import.events);
+	}
+	if (r->checkpointed)
+		printf("Point de contrôle signé pour %d nœud(s).\n", r->checkpointed);
+	if (r->pushed && !not_enrolled(n))
+		printf("Envoyé au dépôt régional%s.\n", json_array_size(r->blocked) ? " (sauf la branche bloquée)" : "");
+	else if (r->pushed)
+		printf("Déposé dans le dépôt régional, mais ce poste n'est pas encore inscrit par la région : son travail\n"
+		       "attend l'inscription (il n'est accepté nulle part avant). Prochaine étape : donnez au coordinateur\n"
+		       "régional la clé de ce poste (ctsnode key show) ; il l'inscrit (region enroll), puis relancez ctsnode sync.\n");
+	json_array_foreach(r->findings, i, f)
+		if (!is_blocked_detail(r, cli_str(f, "reason")))
+			printf("  CONSTAT %s : %s\n", cli_str(f, "node"), cli_str(f, "reason"));
+	json_array_foreach(r->blocked, i, f)
+		print_blocked(n, f);
+	if (json_array_size(r->findings))
+		printf("Constats enregistrés comme incidents : voir ctsnode status.\n");
+}
+
+typedef struct {
+	const char *url, *proxy;
+	int region; /* region pull */
+} sync_args;
+
+static int sync_check(cli_ctx *c, const char *pos, void *arg)
+{
+	const sync_args *a = arg;
+
+	(void)pos;
+	if ((a->url && cts_gitnet_url_check(a->url) < 0) ||
+	    (a->proxy && (!*a->proxy || cts_gitnet_proxy_check(a->proxy) < 0)))
+		return cli_usage(c, "%s", *cts_error_message() ? cts_error_message() : "--proxy attend une adresse");
+	return 0;
+}
+
+/* The result as JSON; 1 when this device is revoked or not enrolled. */
+static int print_json(cli_ctx *c, cts_node *n, const cts_sync_result *r, int rc, int sealed)
+{
+	int is_revoked = 0;
+	json_t *o = json_pack("{s:b, s:i, s:i, s:b, s:b, s:i, s:i, s:i, s:o, s:o, s:o}", "ok", rc == 0, "sealed", sealed,
+			      "committed", r->committed, "pushed", r->pushed, "queued_push", r->queued, "checkpointed",
+			      r->checkpointed, "accepted", r->import.accepted, "duplicates", r->import.duplicates,
+			      "events", r->import.events ? json_incref(r->import.events) : json_array(),
+			      "findings", r->findings ? json_incref(r->findings) : json_array(),
+			      "blocked", r->blocked ? json_incref(r->blocked) : json_array());
+
+	json_object_set_new(o, "forks", json_integer(r->import.forks));
+	json_object_set_new(o, "fork_records", json_integer(r->import.evidence));
+	if (rc < 0)
+		json_object_set_new(o, "error", json_string(cts_error_message()));
+	if (rc == 0)
+		is_revoked = print_revoked(c, n, o);
+	if (rc == 0 && not_enrolled(n)) {
+		json_object_set_new(o, "enrolled", json_false());
+		is_revoked = 1;
+	}
+	cli_result(c, o, NULL);
+	return is_revoked;
+}
+
+/* Seal (unless this device is known to be revoked: it would be ignored),
+ * then the exchange. 0 or an exit code, else rc_out is the sync's. */
+static int exchange(cli_ctx *c, cts_node *n, const sync_args *a, cts_sync_result *r, int *sealed, int *rc_out)
+{
+	struct cts_key *key = NULL;
+	int64_t revoked = -1;
 	int ec, rc;
 
-	if ((ec = cli_open_node(c, &n)) != 0)
+	if (a->proxy && (rc = cts_node_set_proxy(n, a->proxy)) < 0)
+		return cli_fail(c, rc);
+	if ((rc = cts_region_self_revocation(n, &revoked, NULL, 0)) < 0)
+		return cli_fail(c, rc);
+	if ((revoked < 0 && (ec = cli_seal(c, n, sealed)) != 0) || (ec = cli_load_key(c, n, &key)) != 0)
 		return ec;
-	if (n->store->readonly) {
-		cts_node_free(n);
-		return cli_fail(c, cts_error_set(CTS_EIO, "%s", CTS_STORE_READ_ONLY));
-	}
-	/* The authority key given at init was wrong: corrected, then replayed. */
-	if (authority_key && (rc = cts_node_set_authority_key(n, authority_key)) < 0) {
-		cts_node_free(n);
-		return cli_fail(c, rc);
-	}
-	if (authority_key && !c->json)
-		printf("Clé de l'autorité corrigée : %s\n", n->authority_key);
-	if ((rc = cts_record_digest(n->store, before)) < 0 || (rc = cts_import_rebuild(n, st)) < 0 ||
-	    (rc = cts_record_digest(n->store, after)) < 0) {
-		cts_node_free(n);
-		return cli_fail(c, rc);
-	}
-	if (c->json) {
-		json_t *o = json_pack("{s:s, s:s, s:i, s:b, s:b}", "digest_before", before, "content_digest", after,
-				      "accepted", st->accepted, "same", strcmp(before, after) == 0, "recovered", 0);
-		cli_print_json(o);
-		json_decref(o);
-	} else {
-		printf("Vue reconstruite : %d changeset(s) rejoué(s).\nEmpreinte du contenu : %s (%s)\n", st->accepted, after,
-		       strcmp(before, after) == 0 ? "inchangée" : "CHANGÉE : voir ctsnode status");
-	}
-	cts_node_free(n);
-	return EXIT_OK;
+	if (cli_progress_wanted())
+		r->import.progress = cli_progress;
+	*rc_out = a->region ? cts_sync_region_pull(n, key, a->url, r) : cts_sync_node(n, key, a->url, r);
+	cts_key_free(key);
+	return 0;
 }
 
-static int rebuild_run(cli_ctx *c, int argc, char **argv)
+static int sync_body(cli_ctx *c, cts_node *n, const char *pos, void *arg)
 {
-	cts_recover_hints h = { 0 };
-	const cli_opt opts[] = {
-		{ "node", OPT_STR, &h.node_id, 0 },
-		{ "territory", OPT_STR, &h.territory, 0 },
-		{ "authority-key", OPT_STR, &h.authority_key, 0 },
-		{ NULL, 0, NULL, 0 },
-	};
-	cts_import_stats st = { 0 };
-	cts_recover_info info;
-	cts_node *n = NULL;
-	char *pos[1], *home = NULL;
-	int npos, ec, rc;
+	cts_sync_result r = { 0 };
+	int ec, rc = 0, sealed = 0, is_revoked = 0; /* or not enrolled: exit 1 */
 
-	if (cli_parse(c, argc, argv, opts, rebuild_help, pos, 0, &npos, &ec) < 0)
+	(void)pos;
+	if ((ec = exchange(c, n, arg, &r, &sealed, &rc)) != 0)
 		return ec;
-	if ((rc = cts_node_home_resolve(&home, c->home_flag)) < 0)
-		return cli_fail(c, rc);
-	if (cli_progress_wanted())
-		st.progress = cli_progress;
-	rc = cts_recover_node(&n, home, &h, &st, &info);
-	free(home);
-	if (rc < 0)
-		ec = cli_fail(c, rc);
-	else if (!info.needed)
-		ec = rebuild_intact(c, &st, h.authority_key);
-	else
-		ec = print_recovery(c, n, &info, &st);
-	cts_recover_info_dispose(&info);
-	cts_import_stats_dispose(&st);
-	cts_node_free(n);
+	if (c->json) {
+		is_revoked = print_json(c, n, &r, rc, sealed);
+	} else {
+		print_summary(c, n, &r, rc, sealed);
+		if (rc == 0)
+			is_revoked = print_revoked(c, n, NULL) || not_enrolled(n);
+	}
+	if (rc == CTS_ENET && !c->json) {
+		printf("Envoi en attente : %s\n", cts_error_message());
+		ec = EXIT_QUEUED;
+	} else if (rc < 0) {
+		ec = rc;
+	} else {
+		ec = (is_revoked || cli_has_refusal(r.import.events) || json_array_size(r.findings) > 0 ||
+		      json_array_size(r.blocked) > 0)
+			     ? EXIT_FINDINGS
+			     : EXIT_OK;
+	}
+	cts_sync_result_dispose(&r);
 	return ec;
 }
 
-int cmd_seal(cli_ctx *c, int argc, char **argv)
+static int run(cli_ctx *c, int argc, char **argv, int region)
 {
-	return cmd_seal_run(c, argc, argv);
+	sync_args a = { .region = region };
+	const cli_opt opts[] = { { "remote", OPT_STR, &a.url, 0 }, { "proxy", OPT_STR, &a.proxy, 0 }, { NULL, 0, NULL, 0 } };
+	const cli_spec s = { opts, region ? pull_help : sync_help, NULL, sync_check };
+
+	return cli_run(c, argc, argv, &s, sync_body, &a);
 }
 
-int cmd_import(cli_ctx *c, int argc, char **argv)
+int cmd_sync(cli_ctx *c, int argc, char **argv)
 {
-	return import_run(c, argc, argv);
+	return run(c, argc, argv, 0);
 }
 
-int cmd_rebuild(cli_ctx *c, int argc, char **argv)
+int cmd_region_pull(cli_ctx *c, int argc, char **argv)
 {
-	return rebuild_run(c, argc, argv);
+	return run(c, argc, argv, 1);
 }

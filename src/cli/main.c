@@ -20,7 +20,7 @@ static const cli_cmd commands[] = {
 	{ "opinion", cmd_opinion, "avis rendus : add, list, update, withdraw, restore" },
 	{ "contribution", cmd_contribution, "contributions : add, list, update, withdraw, restore" },
 	{ "sync", cmd_sync, "sceller, envoyer au dépôt régional, récupérer et importer" },
-	{ "remote", cmd_remote_settings, "accès au dépôt régional : show, token (jeton https)" },
+	{ "remote", cmd_remote, "accès au dépôt régional : show, token (jeton https)" },
 	{ "seal", cmd_seal, "sceller et signer les opérations saisies (sans réseau)" },
 	{ "import", cmd_import, "importer les changesets signés d'un dossier" },
 	{ "export", cmd_export, "écrire les saisies non acceptées par la région (pour les ressaisir)" },

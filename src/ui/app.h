@@ -201,6 +201,23 @@ void ui_error_page(ui_req *r, int status, const char *title, const char *message
  * words; not found: 404; invalid: 400; else 500). */
 void ui_fail_page(ui_req *r, int rc, const char *title);
 
+/* A listing of the node's territory (cts_member_list...). */
+typedef int (*ui_list_fn)(cts_node *n, const char *territory, json_t **out);
+
+/* The node opened and list's rows of its territory into *out (new
+ * reference): 0, or -1 after the failure page (its title: title). */
+int ui_open_list(ui_req *r, ui_list_fn list, const char *title, json_t **out);
+
+/* The record the address names (r->param, an id) among list's rows, the
+ * node opened: a new reference, or NULL after an error page -- the
+ * failure page's title, then the 404 page's title, its words for an
+ * address that is not an id and for an id that is not in the list. */
+typedef struct {
+	ui_list_fn list;
+	const char *title, *absent, *not_an_id, *missing;
+} ui_record_kind;
+json_t *ui_load_record(ui_req *r, const ui_record_kind *k);
+
 /* A library message in the words of a page: command-line advice
  * ("(ctsnode ...)", "--again", "--replace"...) dropped or said as the
  * page's controls. Into out (len bytes); returns out. */
@@ -283,21 +300,17 @@ void ui_post_sheet_drop(ui_req *r);
 void ui_page_opinions(ui_req *r);
 void ui_page_opinion_new(ui_req *r);
 void ui_post_opinion_add(ui_req *r);
-void ui_page_opinion_edit(ui_req *r);
 void ui_post_opinion_update(ui_req *r);
-void ui_page_opinion_withdraw(ui_req *r);
-void ui_post_opinion_withdraw(ui_req *r);
-void ui_page_opinion_restore(ui_req *r);
-void ui_post_opinion_restore(ui_req *r);
 void ui_page_contributions(ui_req *r);
 void ui_page_contribution_new(ui_req *r);
 void ui_post_contribution_add(ui_req *r);
-void ui_page_contribution_edit(ui_req *r);
 void ui_post_contribution_update(ui_req *r);
-void ui_page_contribution_withdraw(ui_req *r);
-void ui_post_contribution_withdraw(ui_req *r);
-void ui_page_contribution_restore(ui_req *r);
-void ui_post_contribution_restore(ui_req *r);
+/* Withdraw or restore an opinion or a contribution (the address says
+ * which): the confirmation page, then the change. */
+void ui_page_record_status(ui_req *r);
+/* The edit page of an opinion or a contribution (the address says which). */
+void ui_page_record_edit(ui_req *r);
+void ui_post_record_status(ui_req *r);
 void ui_page_members_removed(ui_req *r);
 void ui_post_member_restore(ui_req *r);
 void ui_page_conflicts(ui_req *r);

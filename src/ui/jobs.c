@@ -168,25 +168,27 @@ static void *job_main(void *arg)
 	return NULL;
 }
 
-int ui_job_running(ui_app *a)
+/* A flag of the job read under its lock, and set to `then` unless it is -1. */
+static int job_flag(ui_app *a, int *flag, int then)
 {
-	int running;
+	int v;
 
 	pthread_mutex_lock(&a->job.mx);
-	running = a->job.running;
+	v = *flag;
+	if (then != -1)
+		*flag = then;
 	pthread_mutex_unlock(&a->job.mx);
-	return running;
+	return v;
+}
+
+int ui_job_running(ui_app *a)
+{
+	return job_flag(a, &a->job.running, -1);
 }
 
 void ui_job_join(ui_app *a)
 {
-	int live;
-
-	pthread_mutex_lock(&a->job.mx);
-	live = a->job.thread_live;
-	a->job.thread_live = 0;
-	pthread_mutex_unlock(&a->job.mx);
-	if (live)
+	if (job_flag(a, &a->job.thread_live, 0))
 		pthread_join(a->job.thread, NULL);
 }
 

@@ -51,12 +51,9 @@ void ui_page_meetings(ui_req *r)
 	const char *year = ui_arg(r, "year");
 	char y[5] = "", d[11];
 	size_t i, shown = 0;
-	int rc;
 
-	if ((rc = ui_open(r)) < 0 || (rc = cts_meeting_list(r->node, r->node->territory, &list)) < 0) {
-		ui_fail_page(r, rc, "Réunions");
+	if (ui_open_list(r, cts_meeting_list, "Réunions", &list) < 0)
 		return;
-	}
 	if (strlen(year) == 4)
 		snprintf(y, sizeof(y), "%s", year);
 	else if (json_array_size(list))
@@ -92,22 +89,11 @@ void ui_page_meetings(ui_req *r)
 /* The meeting of the route (new reference) or a failure page. */
 json_t *ui_load_meeting(ui_req *r)
 {
-	json_t *list = NULL, *m;
-	int rc;
+	static const ui_record_kind meeting = { cts_meeting_list, "Réunion", "Réunion introuvable",
+						"Cette adresse ne désigne pas une réunion.",
+						"Cette réunion n'existe pas dans ce territoire." };
 
-	if (!cts_valid_uuid(r->param)) {
-		ui_error_page(r, 404, "Réunion introuvable", "Cette adresse ne désigne pas une réunion.");
-		return NULL;
-	}
-	if ((rc = ui_open(r)) < 0 || (rc = cts_meeting_list(r->node, r->node->territory, &list)) < 0) {
-		ui_fail_page(r, rc, "Réunion");
-		return NULL;
-	}
-	m = json_incref((json_t *)ui_find(list, "id", r->param));
-	json_decref(list);
-	if (!m)
-		ui_error_page(r, 404, "Réunion introuvable", "Cette réunion n'existe pas dans ce territoire.");
-	return m;
+	return ui_load_record(r, &meeting);
 }
 
 void ui_meeting_title(const json_t *m, char *buf, size_t len)

@@ -76,12 +76,9 @@ static void college_table(ui_req *r, const json_t *roll, int c)
 void ui_page_members(ui_req *r)
 {
 	json_t *roll = NULL;
-	int rc;
 
-	if ((rc = ui_open(r)) < 0 || (rc = cts_member_list(r->node, r->node->territory, &roll)) < 0) {
-		ui_fail_page(r, rc, "Membres");
+	if (ui_open_list(r, cts_member_list, "Membres", &roll) < 0)
 		return;
-	}
 	ui_page_begin(r, "Membres", "members");
 	H("<p class=\"toolbar\"><a class=\"button\" href=\"/membres/nouveau\">Ajouter un membre</a> "
 	  "<a class=\"button secondary\" href=\"/membres.csv\" download>Exporter la liste (CSV pour Excel)</a> "
@@ -123,10 +120,8 @@ void ui_page_members_csv(ui_req *r)
 	size_t i;
 	int rc;
 
-	if ((rc = ui_open(r)) < 0 || (rc = cts_member_list(r->node, r->node->territory, &roll)) < 0) {
-		ui_fail_page(r, rc, "Membres");
+	if (ui_open_list(r, cts_member_list, "Membres", &roll) < 0)
 		return;
-	}
 	cts_strbuf_add(&b, "\xef\xbb\xbfNom;Prénom;Structure;Collège;Siège;Rôle;Début de mandat;Fin de mandat\r\n");
 	json_array_foreach(roll, i, m)
 		for (int k = 0; cols[k]; k++)
@@ -208,25 +203,11 @@ void ui_post_member_add(ui_req *r)
 /* The roll and the member of the route, or a failure page. */
 static int load(ui_req *r, json_t **m)
 {
-	json_t *roll = NULL;
-	int rc;
+	static const ui_record_kind member = { cts_member_list, "Membre", "Membre introuvable",
+					       "Cette adresse ne désigne pas un membre.",
+					       "Ce membre n'est pas (ou plus) dans la liste de ce territoire." };
 
-	*m = NULL;
-	if (!cts_valid_uuid(r->param)) {
-		ui_error_page(r, 404, "Membre introuvable", "Cette adresse ne désigne pas un membre.");
-		return -1;
-	}
-	if ((rc = ui_open(r)) < 0 || (rc = cts_member_list(r->node, r->node->territory, &roll)) < 0) {
-		ui_fail_page(r, rc, "Membre");
-		return -1;
-	}
-	*m = json_incref((json_t *)ui_find(roll, "id", r->param));
-	json_decref(roll);
-	if (!*m) {
-		ui_error_page(r, 404, "Membre introuvable", "Ce membre n'est pas (ou plus) dans la liste de ce territoire.");
-		return -1;
-	}
-	return 0;
+	return (*m = ui_load_record(r, &member)) ? 0 : -1;
 }
 
 void ui_page_member_edit(ui_req *r)
@@ -342,12 +323,9 @@ void ui_page_members_removed(ui_req *r)
 	json_t *gone = NULL, *m;
 	char action[160];
 	size_t i;
-	int rc;
 
-	if ((rc = ui_open(r)) < 0 || (rc = cts_member_list_removed(r->node, r->node->territory, &gone)) < 0) {
-		ui_fail_page(r, rc, "Membres retirés");
+	if (ui_open_list(r, cts_member_list_removed, "Membres retirés", &gone) < 0)
 		return;
-	}
 	ui_page_begin(r, "Membres retirés de la liste", "members");
 	H("<p>Ces personnes ont été retirées de la liste des membres ; l'historique garde leurs valeurs. Rétablir "
 	  "une personne la remet dans la liste telle qu'elle était.</p>");

@@ -26,12 +26,22 @@ typedef struct {
 	int (*list)(cts_node *n, const char *territory, json_t **out);
 	int (*withdraw)(cts_node *n, const char *id, cts_change *out);
 	int (*restore)(cts_node *n, const char *id, cts_change *out);
+	void (*form)(ui_req *r, const ui_fs *fs, const json_t *rec);
 } kind;
 
 static const kind opinion = { "opinion", "/avis", "opinions", "Avis", "retire", cts_opinion_list, cts_opinion_withdraw,
-			      cts_opinion_restore };
+			      cts_opinion_restore, ui_opinion_form };
 static const kind contribution = { "contribution", "/contributions", "contributions", "Contribution", "retiree",
-				   cts_contribution_list, cts_contribution_withdraw, cts_contribution_restore };
+				   cts_contribution_list, cts_contribution_withdraw, cts_contribution_restore,
+				   ui_contribution_form };
+
+/* The kind of record an address names ("/avis/...", "/contributions/..."). */
+static const kind *route_kind(const ui_req *r)
+{
+	size_t base = strlen(opinion.base);
+
+	return strncmp(r->path, opinion.base, base) == 0 && r->path[base] == '/' ? &opinion : &contribution;
+}
 
 void ui_record_status_link(ui_req *r, const char *base, const json_t *rec, const char *withdrawn)
 {
@@ -48,22 +58,10 @@ void ui_record_status_link(ui_req *r, const char *base, const json_t *rec, const
 /* The record of the route (new reference), the node open; NULL after a failure page. */
 static json_t *load(ui_req *r, const kind *k)
 {
-	json_t *list = NULL, *o;
-	int rc;
+	const ui_record_kind rk = { k->list, k->what, "Introuvable", "Cette adresse ne désigne pas un enregistrement.",
+				    "Cet enregistrement n'existe pas dans ce territoire." };
 
-	if (!cts_valid_uuid(r->param)) {
-		ui_error_page(r, 404, "Introuvable", "Cette adresse ne désigne pas un enregistrement.");
-		return NULL;
-	}
-	if ((rc = ui_open(r)) < 0 || (rc = k->list(r->node, r->node->territory, &list)) < 0) {
-		ui_fail_page(r, rc, k->what);
-		return NULL;
-	}
-	o = json_incref((json_t *)ui_find(list, "id", r->param));
-	json_decref(list);
-	if (!o)
-		ui_error_page(r, 404, "Introuvable", "Cet enregistrement n'existe pas dans ce territoire.");
-	return o;
+	return ui_load_record(r, &rk);
 }
 
 static void done(ui_req *r, const kind *k, const cts_change *ch, const char *dflt)
@@ -82,14 +80,15 @@ static const char *differs(ui_req *r, const json_t *o, const char *key, const ch
 
 /* ---- edit ---- */
 
-void ui_page_opinion_edit(ui_req *r)
+void ui_page_record_edit(ui_req *r)
 {
+	const kind *k = route_kind(r);
 	ui_fs fs = { 0 };
-	json_t *o = load(r, &opinion);
+	json_t *o = load(r, k);
 
 	if (!o)
 		return;
-	ui_opinion_form(r, &fs, o);
+	k->form(r, &fs, o);
 	json_decref(o);
 }
 
@@ -131,17 +130,6 @@ void ui_post_opinion_update(ui_req *r)
 	}
 	cts_change_dispose(&ch);
 	json_decref(o);
-}
-
-void ui_page_contribution_edit(ui_req *r)
-{
-	ui_fs fs = { 0 };
-	json_t *c = load(r, &contribution);
-
-	if (!c)
-		return;
-	ui_contribution_form(r, &fs, c);
-	json_decref(c);
 }
 
 void ui_post_contribution_update(ui_req *r)
@@ -221,42 +209,28 @@ static void do_status(ui_req *r, const kind *k, int withdraw)
 	json_decref(o);
 }
 
-void ui_page_opinion_withdraw(ui_req *r)
+/* The kind of record and the action a withdraw/restore address names
+ * ("/avis/ID/retirer", "/contributions/ID/retablir"). */
+static const kind *status_route(const ui_req *r, int *withdraw)
 {
-	confirm_page(r, &opinion, 1);
+	size_t len = strlen(r->path);
+
+	*withdraw = len >= 8 && strcmp(r->path + len - 8, "/retirer") == 0;
+	return route_kind(r);
 }
 
-void ui_post_opinion_withdraw(ui_req *r)
+void ui_page_record_status(ui_req *r)
 {
-	do_status(r, &opinion, 1);
+	int withdraw;
+	const kind *k = status_route(r, &withdraw);
+
+	confirm_page(r, k, withdraw);
 }
 
-void ui_page_opinion_restore(ui_req *r)
+void ui_post_record_status(ui_req *r)
 {
-	confirm_page(r, &opinion, 0);
-}
+	int withdraw;
+	const kind *k = status_route(r, &withdraw);
 
-void ui_post_opinion_restore(ui_req *r)
-{
-	do_status(r, &opinion, 0);
-}
-
-void ui_page_contribution_withdraw(ui_req *r)
-{
-	confirm_page(r, &contribution, 1);
-}
-
-void ui_post_contribution_withdraw(ui_req *r)
-{
-	do_status(r, &contribution, 1);
-}
-
-void ui_page_contribution_restore(ui_req *r)
-{
-	confirm_page(r, &contribution, 0);
-}
-
-void ui_post_contribution_restore(ui_req *r)
-{
-	do_status(r, &contribution, 0);
+	do_status(r, k, withdraw);
 }

@@ -43,49 +43,80 @@ static json_t *meetings_newest_first(ui_req *r)
 	return rev;
 }
 
-/* ---- Avis ---- */
+/* A listing page of records (opinions, contributions): the node's list
+ * and a second one its rows refer to (meetings, themes), a button to add,
+ * a table or the words for none. */
+typedef struct {
+	const char *title, *nav, *add_href, *add_label, *none;
+	int (*list)(cts_node *n, const char *territory, json_t **out);
+	int (*refs)(cts_node *n, json_t **out);
+	const char *caption;      /* after the count: "contribution(s), par thème" */
+	const char *const *cols;  /* column headers, NULL-terminated (then the actions) */
+	void (*row)(ui_req *r, const json_t *rec, const json_t *refs);
+} record_page;
 
-void ui_page_opinions(ui_req *r)
+static void record_list_page(ui_req *r, const record_page *p)
 {
-	json_t *list = NULL, *meetings = NULL, *o;
-	char d[11];
+	json_t *list = NULL, *refs = NULL, *o;
 	size_t i;
 	int rc;
 
-	if ((rc = ui_open(r)) < 0 || (rc = cts_opinion_list(r->node, r->node->territory, &list)) < 0 ||
-	    (rc = cts_meeting_list(r->node, r->node->territory, &meetings)) < 0) {
+	if (ui_open_list(r, p->list, p->title, &list) < 0)
+		return;
+	if ((rc = p->refs(r->node, &refs)) < 0) {
 		json_decref(list);
-		ui_fail_page(r, rc, "Avis");
+		ui_fail_page(r, rc, p->title);
 		return;
 	}
-	ui_page_begin(r, "Avis", "opinions");
-	H("<p class=\"toolbar\"><a class=\"button\" href=\"/avis/nouveau\">Enregistrer un avis</a></p>");
+	ui_page_begin(r, p->title, p->nav);
+	H("<p class=\"toolbar\"><a class=\"button\" href=\"%s\">%s</a></p>", p->add_href, p->add_label);
 	if (!json_array_size(list)) {
-		H("<p>Aucun avis enregistré.</p>");
+		H("<p>%s</p>", p->none);
 	} else {
-		H("<table><caption>%zu avis rendu(s), par date de réunion</caption><thead><tr><th scope=\"col\">Réunion</th>"
-		  "<th scope=\"col\">Objet</th><th scope=\"col\">Sens</th><th scope=\"col\">Pour</th><th scope=\"col\">Contre</th>"
-		  "<th scope=\"col\">Abstentions</th><th scope=\"col\">État</th>"
-		  "<th scope=\"col\"><span class=\"visually-hidden\">Actions</span></th></tr></thead><tbody>",
-		  json_array_size(list));
-		json_array_foreach(list, i, o) {
-			const json_t *m = ui_find(meetings, "id", ui_str(o, "meeting"));
-			int gone = strcmp(ui_str(o, "status"), "retire") == 0;
-			H("<tr%s><td><a href=\"/reunions/%s\">%s %s</a></td><td>%s</td><td>%s</td><td>%lld</td><td>%lld</td>"
-			  "<td>%lld</td><td>%s</td>",
-			  gone ? " class=\"withdrawn\"" : "", ui_str(o, "meeting"), ui_date_fr(ui_str(o, "date"), d),
-			  m ? ui_body_label(ui_str(m, "body")) : "", ui_str(o, "subject"), ui_outcome_label(ui_str(o, "outcome")),
-			  ui_int(o, "votes_for"), ui_int(o, "votes_against"), ui_int(o, "votes_abstain"),
-			  gone ? "retiré" : "rendu");
-			H("<td class=\"actions\"><a href=\"/avis/%s\">Modifier<span class=\"visually-hidden\"> l'avis %s</span></a>"
-			  "</td></tr>",
-			  ui_str(o, "id"), ui_str(o, "subject"));
-		}
+		H("<table><caption>%zu %s</caption><thead><tr>", json_array_size(list), p->caption);
+		for (const char *const *h = p->cols; *h; h++)
+			H("<th scope=\"col\">%s</th>", *h);
+		H("<th scope=\"col\"><span class=\"visually-hidden\">Actions</span></th></tr></thead><tbody>");
+		json_array_foreach(list, i, o)
+			p->row(r, o, refs);
 		H("</tbody></table>");
 	}
 	ui_page_end(r);
 	json_decref(list);
-	json_decref(meetings);
+	json_decref(refs);
+}
+
+/* ---- Avis ---- */
+
+static int territory_meetings(cts_node *n, json_t **out)
+{
+	return cts_meeting_list(n, n->territory, out);
+}
+
+static void opinion_row(ui_req *r, const json_t *o, const json_t *meetings)
+{
+	const json_t *m = ui_find(meetings, "id", ui_str(o, "meeting"));
+	int gone = strcmp(ui_str(o, "status"), "retire") == 0;
+	char d[11];
+
+	H("<tr%s><td><a href=\"/reunions/%s\">%s %s</a></td><td>%s</td><td>%s</td><td>%lld</td><td>%lld</td>"
+	  "<td>%lld</td><td>%s</td>",
+	  gone ? " class=\"withdrawn\"" : "", ui_str(o, "meeting"), ui_date_fr(ui_str(o, "date"), d),
+	  m ? ui_body_label(ui_str(m, "body")) : "", ui_str(o, "subject"), ui_outcome_label(ui_str(o, "outcome")),
+	  ui_int(o, "votes_for"), ui_int(o, "votes_against"), ui_int(o, "votes_abstain"), gone ? "retiré" : "rendu");
+	H("<td class=\"actions\"><a href=\"/avis/%s\">Modifier<span class=\"visually-hidden\"> l'avis %s</span></a>"
+	  "</td></tr>",
+	  ui_str(o, "id"), ui_str(o, "subject"));
+}
+
+void ui_page_opinions(ui_req *r)
+{
+	static const char *const cols[] = { "Réunion", "Objet", "Sens", "Pour", "Contre", "Abstentions", "État", NULL };
+	static const record_page p = { "Avis", "opinions", "/avis/nouveau", "Enregistrer un avis", "Aucun avis enregistré.",
+				       cts_opinion_list, territory_meetings, "avis rendu(s), par date de réunion", cols,
+				       opinion_row };
+
+	record_list_page(r, &p);
 }
 
 void ui_opinion_form(ui_req *r, const ui_fs *fs, const json_t *o)
@@ -189,49 +220,34 @@ void ui_post_opinion_add(ui_req *r)
 
 /* ---- Contributions ---- */
 
+static void contribution_row(ui_req *r, const json_t *c, const json_t *themes)
+{
+	const json_t *t = ui_find(themes, "code", ui_str(c, "theme"));
+	int gone = strcmp(ui_str(c, "status"), "retiree") == 0;
+	char d[11];
+
+	H("<tr%s><td>%s</td><td>%s</td><td class=\"text\">%s</td><td>", gone ? " class=\"withdrawn\"" : "",
+	  t ? ui_str(t, "label") : ui_str(c, "theme"), ui_str(c, "title"), ui_str(c, "text"));
+	if (*ui_str(c, "meeting"))
+		H("<a href=\"/reunions/%s\">voir la réunion<span class=\"visually-hidden\"> de « %s »</span></a>",
+		  ui_str(c, "meeting"), ui_str(c, "title"));
+	else
+		H("—");
+	H("</td><td>%s</td><td>%s</td><td class=\"actions\"><a href=\"/contributions/%s\">Modifier<span "
+	  "class=\"visually-hidden\"> la contribution %s</span></a></td></tr>",
+	  *ui_str(c, "date") ? ui_date_fr(ui_str(c, "date"), d) : "—", gone ? "retirée" : "transmise",
+	  ui_str(c, "id"), ui_str(c, "title"));
+}
+
 void ui_page_contributions(ui_req *r)
 {
-	json_t *list = NULL, *themes = NULL, *c;
-	size_t i;
-	int rc;
+	static const char *const cols[] = { "Thème", "Titre", "Texte", "Réunion", "Reçue le", "État", NULL };
+	static const record_page p = { "Contributions", "contributions", "/contributions/nouvelle",
+				       "Enregistrer une contribution", "Aucune contribution enregistrée.",
+				       cts_contribution_list, cts_theme_list, "contribution(s), par thème", cols,
+				       contribution_row };
 
-	if ((rc = ui_open(r)) < 0 || (rc = cts_contribution_list(r->node, r->node->territory, &list)) < 0 ||
-	    (rc = cts_theme_list(r->node, &themes)) < 0) {
-		json_decref(list);
-		ui_fail_page(r, rc, "Contributions");
-		return;
-	}
-	ui_page_begin(r, "Contributions", "contributions");
-	H("<p class=\"toolbar\"><a class=\"button\" href=\"/contributions/nouvelle\">Enregistrer une contribution</a></p>");
-	if (!json_array_size(list)) {
-		H("<p>Aucune contribution enregistrée.</p>");
-	} else {
-		H("<table><caption>%zu contribution(s), par thème</caption><thead><tr><th scope=\"col\">Thème</th>"
-		  "<th scope=\"col\">Titre</th><th scope=\"col\">Texte</th><th scope=\"col\">Réunion</th>"
-		  "<th scope=\"col\">Reçue le</th><th scope=\"col\">État</th>"
-		  "<th scope=\"col\"><span class=\"visually-hidden\">Actions</span></th></tr></thead><tbody>",
-		  json_array_size(list));
-		json_array_foreach(list, i, c) {
-			const json_t *t = ui_find(themes, "code", ui_str(c, "theme"));
-			int gone = strcmp(ui_str(c, "status"), "retiree") == 0;
-			char d[11];
-			H("<tr%s><td>%s</td><td>%s</td><td class=\"text\">%s</td><td>", gone ? " class=\"withdrawn\"" : "",
-			  t ? ui_str(t, "label") : ui_str(c, "theme"), ui_str(c, "title"), ui_str(c, "text"));
-			if (*ui_str(c, "meeting"))
-				H("<a href=\"/reunions/%s\">voir la réunion<span class=\"visually-hidden\"> de « %s »</span></a>",
-				  ui_str(c, "meeting"), ui_str(c, "title"));
-			else
-				H("—");
-			H("</td><td>%s</td><td>%s</td><td class=\"actions\"><a href=\"/contributions/%s\">Modifier<span "
-			  "class=\"visually-hidden\"> la contribution %s</span></a></td></tr>",
-			  *ui_str(c, "date") ? ui_date_fr(ui_str(c, "date"), d) : "—", gone ? "retirée" : "transmise",
-			  ui_str(c, "id"), ui_str(c, "title"));
-		}
-		H("</tbody></table>");
-	}
-	ui_page_end(r);
-	json_decref(list);
-	json_decref(themes);
+	record_list_page(r, &p);
 }
 
 void ui_contribution_form(ui_req *r, const ui_fs *fs, const json_t *c)

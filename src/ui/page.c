@@ -513,38 +513,59 @@ void ui_checkbox(ui_req *r, const ui_fs *fs, const char *name, const char *label
 	H("</div>");
 }
 
-/* ---- labels ---- */
-
-static const char *label_of(const char *const *codes, const char *const *labels, const char *code)
+int ui_open_list(ui_req *r, ui_list_fn list, const char *title, json_t **out)
 {
-	int i = code ? cts_code_index(codes, code) : -1;
+	int rc;
 
-	return i >= 0 ? labels[i] : code ? code : "";
+	if ((rc = ui_open(r)) < 0 || (rc = list(r->node, r->node->territory, out)) < 0) {
+		ui_fail_page(r, rc, title);
+		return -1;
+	}
+	return 0;
 }
+
+json_t *ui_load_record(ui_req *r, const ui_record_kind *k)
+{
+	json_t *list = NULL, *o;
+
+	if (!cts_valid_uuid(r->param)) {
+		ui_error_page(r, 404, k->absent, k->not_an_id);
+		return NULL;
+	}
+	if (ui_open_list(r, k->list, k->title, &list) < 0)
+		return NULL;
+	o = json_incref((json_t *)ui_find(list, "id", r->param));
+	json_decref(list);
+	if (!o)
+		ui_error_page(r, 404, k->absent, k->missing);
+	return o;
+}
+
+/* ---- labels ---- */
 
 const char *ui_college_label(const char *code)
 {
-	return label_of(cts_attendance_colleges, cts_attendance_college_labels, code);
+	return cts_code_label(cts_attendance_colleges, cts_attendance_college_labels, code);
 }
 
 const char *ui_body_label(const char *code)
 {
-	return label_of(cts_bodies, cts_body_labels, code);
+	return cts_code_label(cts_bodies, cts_body_labels, code);
 }
 
 const char *ui_meeting_status_label(const char *code)
 {
-	return label_of(cts_meeting_statuses, cts_meeting_status_labels, code);
+	return cts_code_label(cts_meeting_statuses, cts_meeting_status_labels, code);
 }
 
 const char *ui_attendance_label(const char *code)
 {
-	return label_of(cts_attendance_statuses, cts_attendance_status_labels, code);
+	return cts_code_label(cts_attendance_statuses, cts_attendance_status_labels, code);
 }
 
 const char *ui_outcome_label(const char *code)
 {
-	return label_of(cts_outcomes, cts_outcome_labels, code);
+	return cts_code_label(cts_outcomes, cts_outcome_labels, code);
 }
 
 const char *ui_date_fr(const char *iso, char buf[11])

@@ -140,3 +140,11 @@ git --git-dir="$REPO" -c gpg.format=ssh -c gpg.ssh.allowedSignersFile="$T/as" ve
 	fail "commit de publication non signé"
 git --git-dir="$REPO" show region:reports/2020/rapport.json | jq -e '.region.members > 0' >/dev/null
 pass "publication signée sous reports/2020/"
+# `report` writes as it computes (cts_report_write); `region publish` builds
+# the document and renders it: the same bytes in every format.
+for f in json md html csv; do
+	cts "$T/region" report --year 2020 --format "$f" >"$T/stream.$f"
+	git --git-dir="$REPO" show "region:reports/2020/rapport.$f" >"$T/built.$f"
+	cmp -s "$T/stream.$f" "$T/built.$f" || fail "rapport $f écrit au fil du calcul différent du rapport construit"
+done
+pass "rapport écrit au fil du calcul identique au rapport construit (4 formats)"

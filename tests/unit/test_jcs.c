@@ -13,6 +13,7 @@
 
 #include "error.h"
 #include "jcs.h"
+#include "text.h"
 #include "testutil.h"
 
 #include <stdio.h>
@@ -309,11 +310,11 @@ static void test_utf8_valid(void **state)
 	    {"a\xc3\xa9z\xf0\x9f\x98\x80", 8, 1},
 	};
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
-		if (cts_utf8_valid(t[i].s, t[i].n) != t[i].ok)
+		if (cts_text_utf8_valid(t[i].s, t[i].n) != t[i].ok)
 			fail_msg("cas %zu : attendu %d", i, t[i].ok);
 	/* The length is honoured: the bytes after it are not read. */
-	assert_int_equal(cts_utf8_valid("\xc3\xa9", 1), 0);
-	assert_int_equal(cts_utf8_valid("a\xff", 1), 1);
+	assert_int_equal(cts_text_utf8_valid("\xc3\xa9", 1), 0);
+	assert_int_equal(cts_text_utf8_valid("a\xff", 1), 1);
 }
 
 static void test_integers(void **state)

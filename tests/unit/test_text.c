@@ -34,6 +34,22 @@ static void test_utf8_valid_accepts(void **state)
 	assert_true(VALID("a\0b"));                 /* U+0000 is UTF-8 */
 }
 
+static void test_utf8_seq(void **state)
+{
+	(void)state;
+	assert_int_equal(cts_text_utf8_seq("a", 1), 1);
+	assert_int_equal(cts_text_utf8_seq("\xc3\xa9z", 3), 2);
+	assert_int_equal(cts_text_utf8_seq("\xe2\x80\x99", 3), 3);
+	assert_int_equal(cts_text_utf8_seq("\xf4\x8f\xbf\xbf", 4), 4);
+	assert_int_equal(cts_text_utf8_seq("\x80", 1), 0);             /* stray continuation */
+	assert_int_equal(cts_text_utf8_seq("\xc0\xaf", 2), 0);         /* overlong */
+	assert_int_equal(cts_text_utf8_seq("\xed\xa0\x80", 3), 0);     /* surrogate */
+	assert_int_equal(cts_text_utf8_seq("\xf4\x90\x80\x80", 4), 0); /* above U+10FFFF */
+	/* Only `avail` bytes are read: a cut sequence is refused. */
+	assert_int_equal(cts_text_utf8_seq("\xe2\x80\x99", 2), 0);
+	assert_int_equal(cts_text_utf8_seq("\xc3\xa9", 1), 0);
+}
+
 static void test_utf8_valid_refuses(void **state)
 {
 	(void)state;
@@ -351,6 +367,7 @@ int main(void)
 	    cmocka_unit_test(test_fold_separators),
 	    cmocka_unit_test(test_fold_errors),
 	    cmocka_unit_test(test_trim),
+	    cmocka_unit_test(test_utf8_seq),
 	    cmocka_unit_test(test_width),
 	    cmocka_unit_test(test_dates),
 	};

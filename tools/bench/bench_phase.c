@@ -7,6 +7,8 @@
 
 #include "changeset.h"
 #include "error.h"
+#include "audit.h"
+#include "gitrepo.h"
 #include "importer.h"
 #include "journal.h"
 #include "key.h"
@@ -18,6 +20,7 @@
 #include "sync.h"
 
 #include <fcntl.h>
+#include <git2.h>
 #include <jansson.h>
 #include <pthread.h>
 #include <sodium.h>
@@ -243,40 +246,62 @@ static int phase_rebuild(const char *home)
 
 /* ------------------------------------------------------------ report */
 
-static int one_report(cts_node *n, const char *label, const char *from, const char *to)
+/* A written report only counted. */
+static int count_bytes(void *ctx, const char *buf, size_t len)
 {
-	static const char *const fmts[] = { "json", "md", "html", "csv" };
-	cts_report_params p = { .from = from, .to = to, .quorum_num = 1, .quorum_den = 2 };
-	json_t *r = NULL;
-	double t0 = bench_now(), t1;
-	char key[64];
-
-	if (cts_report_build(n, &p, &r) < 0)
-		return fail("rapport");
-	t1 = bench_now();
-	snprintf(key, sizeof(key), "report_%s_build_ms", label);
-	bench_out(key, "%.2f", (t1 - t0) * 1000);
-	snprintf(key, sizeof(key), "report_%s_meetings", label);
-	bench_out(key, "%lld", (long long)json_integer_value(json_object_get(json_object_get(r, "region"), "meetings")));
-	for (int f = 0; f < 4; f++) {
-		char *out = NULL;
-		size_t len = 0;
-		double r0 = bench_now();
-		if (cts_report_render(r, (cts_report_format)cts_report_format_parse(fmts[f]), &out, &len) < 0) {
-			json_decref(r);
-			return fail("rendu du rapport");
-		}
-		snprintf(key, sizeof(key), "report_%s_render_%s_ms", label, fmts[f]);
-		bench_out(key, "%.2f", (bench_now() - r0) * 1000);
-		snprintf(key, sizeof(key), "report_%s_%s_bytes", label, fmts[f]);
-		bench_out(key, "%zu", len);
-		free(out);
-	}
-	json_decref(r);
+	(void)buf;
+	*(size_t *)ctx += len;
 	return 0;
 }
 
-static int phase_report(const char *home, const char *year)
+/* The meetings a report of the period counts. */
+static int64_t period_meetings(cts_node *n, const char *from, const char *to)
+{
+	char sql[256];
+
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM meeting WHERE date BETWEEN '%.10s' AND '%.10s'"
+		 " AND coalesce(status, 'tenue') IN ('tenue', 'approuvee')", from, to);
+	return count_rows(n, sql);
+}
+
+/* Each format written as computed (cts_report_write; dom: built as one
+ * document, then rendered, the way of the versions before issue 18).
+ * report_<label>_build_ms: the Markdown, computed and written. */
+static int one_report(cts_node *n, const char *label, const char *from, const char *to, int dom)
+{
+	static const char *const fmts[] = { "md", "json", "html", "csv" };
+	cts_report_params p = { .from = from, .to = to, .quorum_num = 1, .quorum_den = 2 };
+	char key[64];
+
+	snprintf(key, sizeof(key), "report_%s_meetings", label);
+	bench_out(key, "%lld", (long long)period_meetings(n, from, to));
+	for (int f = 0; f < 4; f++) {
+		cts_report_format fmt = (cts_report_format)cts_report_format_parse(fmts[f]);
+		double t0 = bench_now();
+		size_t len = 0;
+		if (dom) {
+			json_t *r = NULL;
+			char *out = NULL;
+			if (cts_report_build(n, &p, &r) < 0 || cts_report_render(r, fmt, &out, &len) < 0) {
+				json_decref(r);
+				return fail("rapport");
+			}
+			json_decref(r);
+			free(out);
+		} else if (cts_report_write(n, &p, fmt, count_bytes, &len) < 0) {
+			return fail("rapport");
+		}
+		snprintf(key, sizeof(key), f ? "report_%s_%s_ms" : "report_%s_build_ms", label, fmts[f]);
+		bench_out(key, "%.2f", (bench_now() - t0) * 1000);
+		snprintf(key, sizeof(key), "report_%s_%s_bytes", label, fmts[f]);
+		bench_out(key, "%zu", len);
+	}
+	bench_out("report_hwm_kib", "%ld", bench_self_hwm_kib());
+	return 0;
+}
+
+/* report HOME YEAR [dom]: the year's report and the whole history's. */
+static int phase_report(const char *home, const char *year, int dom)
 {
 	cts_node *n = NULL;
 	char from[16], to[16];
@@ -288,10 +313,9 @@ static int phase_report(const char *home, const char *year)
 	bench_out("report_open_ms", "%.2f", (bench_now() - t0) * 1000);
 	snprintf(from, sizeof(from), "%.4s-01-01", year);
 	snprintf(to, sizeof(to), "%.4s-12-31", year);
-	rc = one_report(n, "year", from, to);
+	rc = one_report(n, "year", from, to, dom);
 	if (rc == 0)
-		rc = one_report(n, "all", "2000-01-01", "2099-12-31");
-	bench_out("report_hwm_kib", "%ld", bench_self_hwm_kib());
+		rc = one_report(n, "all", "2000-01-01", "2099-12-31", dom);
 	cts_node_free(n);
 	return rc;
 }
@@ -325,6 +349,11 @@ static int phase_sync(const char *home, const char *repo, const char *kind, int 
 		}
 		json_decref(set);
 	}
+	/* Whether the node held other nodes' changesets before: a home that
+	 * already pulled the repository accepts nothing new (sync_accepted=0). */
+	bench_out("sync_held_others_before", "%lld",
+		  (long long)count_rows(n, "SELECT EXISTS (SELECT 1 FROM changeset WHERE node <> "
+					   "(SELECT value FROM meta WHERE key = 'node'))"));
 	t1 = bench_now();
 	/* As `ctsnode sync`: seal what is pending, then sync. */
 	{
@@ -807,12 +836,53 @@ out:
 
 /* ------------------------------------------------------------ dispatch */
 
+/* ------------------------------------------------------------ memory probes */
+
+/* Diagnostics for issue 18.4, not results: libgit2's settings changed after
+ * ctsnode's own (sync/gitrepo.c) from the environment, to see which one
+ * holds a peak.
+ *   CTSBENCH_GIT_CACHE=0       no object cache (GIT_OPT_ENABLE_CACHING)
+ *   CTSBENCH_GIT_CACHE_MIB=N   object cache bound (ctsnode: 24)
+ *   CTSBENCH_GIT_MWINDOW_MIB=N pack windows mapped in all (ctsnode: 8) */
+static int git_knobs(void)
+{
+	const char *v;
+
+	if (cts_git_init() < 0)
+		return fail("initialisation de libgit2");
+	if ((v = getenv("CTSBENCH_GIT_CACHE")) && strcmp(v, "0") == 0)
+		git_libgit2_opts(GIT_OPT_ENABLE_CACHING, 0);
+	if ((v = getenv("CTSBENCH_GIT_CACHE_MIB")))
+		git_libgit2_opts(GIT_OPT_SET_CACHE_MAX_SIZE, (ssize_t)atol(v) * 1024 * 1024);
+	if ((v = getenv("CTSBENCH_GIT_MWINDOW_MIB")))
+		git_libgit2_opts(GIT_OPT_SET_MWINDOW_MAPPED_LIMIT, (size_t)atol(v) * 1024 * 1024);
+	return 0;
+}
+
+/* audit REPO: the audit in this process (the run uses the CLI). */
+static int phase_audit(const char *repo)
+{
+	cts_audit_options opt = { 0 };
+	json_t *rep = NULL;
+	double t0 = bench_now();
+	int rc = cts_audit_run(repo, &opt, &rep);
+
+	bench_out("audit_rc", "%d", rc);
+	bench_out("audit_s", "%.3f", bench_now() - t0);
+	bench_out("audit_ok", "%d", json_is_true(json_object_get(rep, "ok")));
+	bench_out("audit_hwm_kib", "%ld", bench_self_hwm_kib());
+	json_decref(rep);
+	return rc < 0 ? fail("audit") : 0;
+}
+
 int bench_phase_main(int argc, char **argv)
 {
 	const char *p = argc > 1 ? argv[1] : "";
 
-	if (sodium_init() < 0)
+	if (sodium_init() < 0 || git_knobs() != 0)
 		return 1;
+	if (strcmp(p, "audit") == 0 && argc == 3)
+		return phase_audit(argv[2]);
 	if (strcmp(p, "setup") == 0 && argc == 3)
 		return bench_gen_setup(argv[2]) == 0 ? 0 : 1;
 	if (strcmp(p, "gen") == 0 && argc == 6)
@@ -829,8 +899,8 @@ int bench_phase_main(int argc, char **argv)
 		return phase_digest(argv[2]);
 	if (strcmp(p, "rebuild") == 0 && argc == 3)
 		return phase_rebuild(argv[2]);
-	if (strcmp(p, "report") == 0 && argc == 4)
-		return phase_report(argv[2], argv[3]);
+	if (strcmp(p, "report") == 0 && (argc == 4 || argc == 5))
+		return phase_report(argv[2], argv[3], argc == 5 && strcmp(argv[4], "dom") == 0);
 	if (strcmp(p, "sync") == 0 && argc == 5)
 		return phase_sync(argv[2], argv[3], argv[4], 0);
 	if (strcmp(p, "pull") == 0 && argc == 5)
