@@ -12,7 +12,7 @@ set -euo pipefail
 pkgs=(build-essential cmake pkg-config
       libsqlite3-dev libgit2-dev libsodium-dev libjansson-dev libcmocka-dev libmicrohttpd-dev
       git openssh-client openssh-server jq chromium chromium-l10n python3 curl iproute2 util-linux
-      nginx fcgiwrap tinyproxy openssl man-db groff-base bsdextrautils "$@")
+      nginx fcgiwrap tinyproxy openssl man-db groff-base bsdextrautils clang-format "$@")
 command -v npm >/dev/null || pkgs+=(nodejs npm)
 missing=()
 for p in "${pkgs[@]}"; do
