@@ -40,7 +40,7 @@ static void on_signal(int sig)
 	caught = sig;
 }
 
-static const int trapped[] = {SIGINT, SIGHUP, SIGQUIT, SIGTERM, SIGTSTP};
+static const int trapped[] = { SIGINT, SIGHUP, SIGQUIT, SIGTERM, SIGTSTP };
 #define NTRAPPED (sizeof(trapped) / sizeof(trapped[0]))
 
 /* One line from fd into buf (cap bytes, NUL-terminated), without its "\n"
@@ -253,7 +253,9 @@ int cts_passphrase_check_new(const char *p)
 	}
 	if (chars >= 12 || words >= 4)
 		return 0;
-	return cts_error_set(CTS_EINVAL, "phrase de passe trop courte (%zu caractère(s)) : il en faut au moins 12, ou "
-					 "4 mots (par exemple « girafe lundi parapluie rouge »). Choisissez-en une autre",
-			     chars);
+	return cts_error_set(
+	    CTS_EINVAL,
+	    "phrase de passe trop courte (%zu caractère(s)) : il en faut au moins 12, ou "
+	    "4 mots (par exemple « girafe lundi parapluie rouge »). Choisissez-en une autre",
+	    chars);
 }

@@ -50,8 +50,8 @@ static void w_bytes(writer *w, const void *s, size_t n)
 
 static void w_u32(writer *w, uint32_t v)
 {
-	unsigned char b[4] = {(unsigned char)(v >> 24), (unsigned char)(v >> 16),
-	                      (unsigned char)(v >> 8), (unsigned char)v};
+	unsigned char b[4] = { (unsigned char)(v >> 24), (unsigned char)(v >> 16),
+		               (unsigned char)(v >> 8), (unsigned char)v };
 	w_bytes(w, b, 4);
 }
 
@@ -127,9 +127,9 @@ static int check_ns(const char *ns)
 {
 	if (ns_valid(ns))
 		return 0;
-	return cts_error_set(CTS_EINVAL,
-	                     "espace de noms de signature invalide (1 à %d caractères ASCII visibles)",
-	                     CTS_SSHSIG_NS_MAX);
+	return cts_error_set(
+	    CTS_EINVAL, "espace de noms de signature invalide (1 à %d caractères ASCII visibles)",
+	    CTS_SSHSIG_NS_MAX);
 }
 
 /* The data the Ed25519 signature covers. */
@@ -156,8 +156,8 @@ int cts_sshsig_sign(char **armored, size_t *armored_len, const cts_key *key, con
 	unsigned char data[SIGNED_MAX], sig[CTS_KEY_SIGNATURE_BYTES], pub[PUB_BLOB_LEN],
 	    sigb[SIG_BLOB_LEN], blob[BLOB_SIGN_MAX];
 	char b64[sodium_base64_ENCODED_LEN(BLOB_SIGN_MAX, sodium_base64_VARIANT_ORIGINAL)];
-	writer wd = {data, sizeof(data), 0}, wp = {pub, sizeof(pub), 0},
-	       ws = {sigb, sizeof(sigb), 0}, wb = {blob, sizeof(blob), 0};
+	writer wd = { data, sizeof(data), 0 }, wp = { pub, sizeof(pub), 0 },
+	       ws = { sigb, sizeof(sigb), 0 }, wb = { blob, sizeof(blob), 0 };
 	size_t b64len, cap, o;
 	char *out;
 	int rc;
@@ -271,8 +271,8 @@ static int refuse_name(const unsigned char *v, size_t vl, const char *what, cons
 	char shown[CTS_SSHSIG_NS_MAX + 1];
 
 	printable(shown, sizeof(shown), v, vl);
-	return cts_error_set(CTS_EINVAL, "signature SSH : %s « %s » %s (%s attendu)", what, shown, refused,
-	                     want);
+	return cts_error_set(CTS_EINVAL, "signature SSH : %s « %s » %s (%s attendu)", what, shown,
+	                     refused, want);
 }
 
 int cts_sshsig_verify(const char *armored, size_t armored_len, const unsigned char *expected_pk,
@@ -282,7 +282,7 @@ int cts_sshsig_verify(const char *armored, size_t armored_len, const unsigned ch
 	unsigned char blob[BLOB_MAX], data[SIGNED_MAX];
 	const unsigned char *pub, *sns, *res, *hash, *sigw, *t, *pk, *s;
 	size_t blen = 0, publ, snsl, resl, hashl, sigwl, tl, pkl, sl;
-	writer wd = {data, sizeof(data), 0};
+	writer wd = { data, sizeof(data), 0 };
 	char shown[CTS_SSHSIG_NS_MAX + 1];
 	reader r, pr, sr;
 	uint32_t version;
@@ -300,7 +300,7 @@ int cts_sshsig_verify(const char *armored, size_t armored_len, const unsigned ch
 		return rc;
 
 	/* The blob: every field is parsed before any is judged. */
-	r = (reader){blob, blen, 0};
+	r = (reader){ blob, blen, 0 };
 	if (blen < MAGIC_LEN || memcmp(blob, MAGIC, MAGIC_LEN) != 0)
 		return cts_error_set(CTS_EINVAL,
 		                     "signature SSH mal formée : préambule « SSHSIG » absent");
@@ -322,7 +322,7 @@ int cts_sshsig_verify(const char *armored, size_t armored_len, const unsigned ch
 		    CTS_EINVAL, "signature SSH mal formée : %zu octets en trop après la signature",
 		    r.len - r.pos);
 
-	pr = (reader){pub, publ, 0};
+	pr = (reader){ pub, publ, 0 };
 	if (r_string(&pr, &t, &tl) < 0)
 		return cts_error_set(CTS_EINVAL,
 		                     "signature SSH mal formée : clé publique illisible");
@@ -336,7 +336,7 @@ int cts_sshsig_verify(const char *armored, size_t armored_len, const unsigned ch
 		                     "signature SSH mal formée : champ réservé non vide");
 	if (!is_str(hash, hashl, HASH_ALG))
 		return refuse_name(hash, hashl, "algorithme de hachage", "non accepté", "sha512");
-	sr = (reader){sigw, sigwl, 0};
+	sr = (reader){ sigw, sigwl, 0 };
 	if (r_string(&sr, &t, &tl) < 0 || !is_str(t, tl, KEY_TYPE) || r_string(&sr, &s, &sl) < 0 ||
 	    sl != CTS_KEY_SIGNATURE_BYTES || sr.pos != sr.len)
 		return cts_error_set(

@@ -95,10 +95,10 @@ int cts_att_meeting_date(cts_node *n, const char *meeting, char date[11])
 int cts_att_records(cts_node *n, const char *meeting, json_t **out)
 {
 	return cts_store_rows_args(
-	         n->store,
-	         "SELECT id, meeting, member, last_name, first_name, organisation, college,"
-	         " status FROM attendance WHERE territory = ? AND meeting = ? ORDER BY id",
-	         (const char *const[]){n->territory, meeting}, 2, out);
+	    n->store,
+	    "SELECT id, meeting, member, last_name, first_name, organisation, college,"
+	    " status FROM attendance WHERE territory = ? AND meeting = ? ORDER BY id",
+	    (const char *const[]){ n->territory, meeting }, 2, out);
 }
 
 /* "NOM Prénom" of a row or member into buf. */
@@ -137,7 +137,7 @@ int cts_attendance_list(cts_node *n, const char *meeting, json_t **out)
 	         " (member IS NULL) AS guest FROM attendance WHERE territory = ? AND meeting = ?"
 	         " ORDER BY (member IS NULL), college, last_name COLLATE NOCASE, first_name "
 	         "COLLATE NOCASE",
-	         (const char *const[]){n->territory, meeting}, 2, out)) < 0)
+	         (const char *const[]){ n->territory, meeting }, 2, out)) < 0)
 		return rc;
 	/* guest as a JSON boolean */
 	json_array_foreach(*out, i, row) json_object_set_new(
@@ -162,7 +162,7 @@ static int roll_member(cts_node *n, const char *id, json_t **out)
 	         n->store,
 	         "SELECT id, last_name, first_name, organisation, college FROM member"
 	         " WHERE territory = ? AND id = ?",
-	         (const char *const[]){n->territory, id}, 2, &rows)) < 0)
+	         (const char *const[]){ n->territory, id }, 2, &rows)) < 0)
 		return rc;
 	if (json_array_size(rows) == 0) {
 		json_decref(rows);

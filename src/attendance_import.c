@@ -19,8 +19,8 @@
 #define OOM() CTS_ATT_OOM()
 
 /* Fields of an attendance record, in the table's order. */
-static const char *const att_fields[] = {"meeting",      "member",  "last_name", "first_name",
-                                         "organisation", "college", "status",    NULL};
+static const char *const att_fields[] = { "meeting",      "member",  "last_name", "first_name",
+	                                  "organisation", "college", "status",    NULL };
 
 static const char *mark_status(cts_mark m)
 {
@@ -66,8 +66,8 @@ json_t *cts_attendance_notes_json(const cts_attendance_result *r)
 	return a;
 }
 
-static const char *const note_codes[] = {"near_match",       "unknown",       "college",
-                                         "member_and_guest", "guest_in_roll", "missing"};
+static const char *const note_codes[] = { "near_match",       "unknown",       "college",
+	                                  "member_and_guest", "guest_in_roll", "missing" };
 
 /* Add a note; the message is formatted (French, one line). */
 __attribute__((format(printf, 6, 7))) static int
@@ -346,7 +346,7 @@ static int classify(entry *e, size_t count, const cts_roll *roll, const cts_atte
 /* CTS_EINVAL listing the blocking notes, with what to do. */
 static int refuse_rows(const cts_attendance_result *res, int create_missing)
 {
-	cts_strbuf b = {0};
+	cts_strbuf b = { 0 };
 	long n = res->near + (create_missing ? 0 : res->unknown), listed = 0;
 	char *msg = NULL;
 	int rc;
@@ -437,11 +437,11 @@ static int create_members(cts_node *n, entry *e, size_t count, cts_attendance_re
 		const cts_sheet_row *r = e[i].row;
 		if (e[i].skip || r->guest || strcmp(e[i].action, "membre créé") != 0)
 			continue;
-		cts_member_fields f = {.last_name = r->last_name,
-		                       .first_name = r->first_name,
-		                       .organisation = r->organisation,
-		                       .college = r->college,
-		                       .seat = "titulaire"};
+		cts_member_fields f = { .last_name = r->last_name,
+			                .first_name = r->first_name,
+			                .organisation = r->organisation,
+			                .college = r->college,
+			                .seat = "titulaire" };
 		if ((rc = cts_member_add(n, &f, e[i].member)) < 0)
 			return cts_error_prefix(rc, "ligne %u : ", r->line);
 		res->created++;
@@ -642,7 +642,7 @@ static int apply_sheet(cts_node *n, const char *meeting, const char *date, entry
                        const cts_roll *roll, const cts_attendance_options *opt,
                        cts_attendance_result *res)
 {
-	plan pl = {0};
+	plan pl = { 0 };
 	json_t *rows = NULL;
 	int rc;
 
@@ -675,7 +675,7 @@ int cts_attendance_import_sheet(cts_node *n, const char *meeting, const char *bu
 	cts_roll *roll = NULL;
 	entry *e = NULL;
 	char date[11];
-	static const cts_attendance_options defaults = {0};
+	static const cts_attendance_options defaults = { 0 };
 	int rc, in_tx = 0, keep = 0;
 
 	if (out)
@@ -736,6 +736,6 @@ cleanup:
 int cts_attendance_import(cts_node *n, const char *meeting, const char *buf, size_t len,
                           int create_missing, int dry_run, cts_attendance_result **out)
 {
-	cts_attendance_options opt = {.create_missing = create_missing, .dry_run = dry_run};
+	cts_attendance_options opt = { .create_missing = create_missing, .dry_run = dry_run };
 	return cts_attendance_import_sheet(n, meeting, buf, len, &opt, out);
 }

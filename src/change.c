@@ -95,7 +95,8 @@ static const char *default_code(const char *table, const char *field)
 static const char *field_name(const char *table, const char *field)
 {
 	for (size_t i = 0; i < sizeof(field_names) / sizeof(field_names[0]); i++)
-		if (strcmp(field_names[i].table, table) == 0 && strcmp(field_names[i].field, field) == 0)
+		if (strcmp(field_names[i].table, table) == 0 &&
+		    strcmp(field_names[i].field, field) == 0)
 			return field_names[i].name;
 	return field;
 }
@@ -158,15 +159,19 @@ int cts_change_current(cts_node *n, const char *table, const char *id, json_t **
 	if (!(row = json_array_get(rows, 0))) {
 		static const struct {
 			const char *table, *none;
-		} nouns[] = { { "member", "aucun membre" }, { "meeting", "aucune réunion" }, { "opinion", "aucun avis" },
+		} nouns[] = { { "member", "aucun membre" },
+			      { "meeting", "aucune réunion" },
+			      { "opinion", "aucun avis" },
 			      { "contribution", "aucune contribution" } };
 		const char *none = "aucun enregistrement";
 		for (size_t i = 0; i < sizeof(nouns) / sizeof(nouns[0]); i++)
 			if (strcmp(nouns[i].table, table) == 0)
 				none = nouns[i].none;
 		json_decref(rows);
-		return cts_error_set(CTS_ENOTFOUND, "%s d'identifiant « %.40s » dans ce territoire (ctsnode %s list)", none, id,
-				     t->name);
+		return cts_error_set(
+		    CTS_ENOTFOUND,
+		    "%s d'identifiant « %.40s » dans ce territoire (ctsnode %s list)", none, id,
+		    t->name);
 	}
 	*out = json_incref(row);
 	json_decref(rows);
@@ -179,7 +184,8 @@ static char *meeting_date(cts_node *n, const char *id)
 	json_t *m = NULL;
 	char *d = NULL;
 
-	if (id && cts_change_current(n, "meeting", id, &m) == 0 && json_is_string(json_object_get(m, "date")))
+	if (id && cts_change_current(n, "meeting", id, &m) == 0 &&
+	    json_is_string(json_object_get(m, "date")))
 		d = strdup(json_string_value(json_object_get(m, "date")));
 	cts_error_clear();
 	json_decref(m);
@@ -195,12 +201,15 @@ int cts_change_name(cts_node *n, const char *table, const json_t *row, char **ou
 	*out = NULL;
 	if (strcmp(table, "member") == 0) {
 		cts_strbuf_add(&b, "Membre ");
-		cts_strbuf_add(&b, (s = json_string_value(json_object_get(row, "last_name"))) ? s : "?");
+		cts_strbuf_add(
+		    &b, (s = json_string_value(json_object_get(row, "last_name"))) ? s : "?");
 		cts_strbuf_add(&b, " ");
-		cts_strbuf_add(&b, (s = json_string_value(json_object_get(row, "first_name"))) ? s : "");
+		cts_strbuf_add(
+		    &b, (s = json_string_value(json_object_get(row, "first_name"))) ? s : "");
 	} else if (strcmp(table, "meeting") == 0) {
 		cts_strbuf_addf(&b, "Réunion du %s ",
-				cts_text_date_fr(d, sizeof(d), json_string_value(json_object_get(row, "date"))));
+		                cts_text_date_fr(d, sizeof(d),
+		                                 json_string_value(json_object_get(row, "date"))));
 		add_quoted(&b, (s = json_string_value(json_object_get(row, "title"))) ? s : "");
 	} else if (strcmp(table, "opinion") == 0) {
 		cts_strbuf_add(&b, "Avis ");
@@ -229,7 +238,8 @@ static int same(const char *table, const char *field, const json_t *a, const jso
 	return b && json_equal((json_t *)a, (json_t *)b);
 }
 
-int cts_change_put(cts_node *n, const char *table, const char *id, const json_t *want, cts_change *out)
+int cts_change_put(cts_node *n, const char *table, const char *id, const json_t *want,
+                   cts_change *out)
 {
 	json_t *row = NULL, *set = json_object(), *v;
 	cts_strbuf diff = { 0 }, kept = { 0 };
@@ -243,9 +253,11 @@ int cts_change_put(cts_node *n, const char *table, const char *id, const json_t 
 		json_decref(set);
 		return rc;
 	}
-	if ((rc = cts_change_current(n, table, id, &row)) < 0 || (rc = cts_change_name(n, table, row, &name)) < 0)
+	if ((rc = cts_change_current(n, table, id, &row)) < 0 ||
+	    (rc = cts_change_name(n, table, row, &name)) < 0)
 		goto done;
-	json_object_foreach((json_t *)want, field, v) {
+	json_object_foreach((json_t *)want, field, v)
+	{
 		json_t *old = json_object_get(row, field);
 		cts_strbuf *b = same(table, field, old, v) ? &kept : &diff;
 		cts_strbuf_addf(b, "%s%s ", b->len ? ", " : "", field_name(table, field));
@@ -266,7 +278,8 @@ int cts_change_put(cts_node *n, const char *table, const char *id, const json_t 
 		goto done;
 	}
 	if (json_object_size(set) == 0) {
-		rc = cts_change_say(out, 0, "Rien à changer : %s : %s.", name, kept.ptr ? kept.ptr : "aucun champ donné");
+		rc = cts_change_say(out, 0, "Rien à changer : %s : %s.", name,
+		                    kept.ptr ? kept.ptr : "aucun champ donné");
 		goto done;
 	}
 	if ((rc = cts_record_put(n->store, table, id, set)) == 0)
@@ -300,13 +313,16 @@ void cts_change_today(cts_node *n, int years, char out[11])
 	out[10] = '\0';
 }
 
-int cts_change_input_date(cts_node *n, const char *label, const char *typed, int max_years, char out[11])
+int cts_change_input_date(cts_node *n, const char *label, const char *typed, int max_years,
+                          char out[11])
 {
 	char latest[11], words[64];
 
 	if (cts_text_date_parse(typed, out) < 0)
-		return cts_error_set(CTS_EINVAL, "%s « %.40s » n'est pas une date réelle (AAAA-MM-JJ ou JJ/MM/AAAA, par exemple 16/06/2020)",
-				     label, typed ? typed : "");
+		return cts_error_set(CTS_EINVAL,
+		                     "%s « %.40s » n'est pas une date réelle (AAAA-MM-JJ ou "
+		                     "JJ/MM/AAAA, par exemple 16/06/2020)",
+		                     label, typed ? typed : "");
 	cts_change_today(n, max_years, latest);
 	if (max_years == 0)
 		snprintf(words, sizeof(words), "après aujourd'hui");
@@ -326,8 +342,8 @@ static int check_attached(cts_node *n, const json_t *set, const json_t *row, voi
 	return meeting ? cts_meeting_require(n, meeting, *(const cts_meeting_use *)ctx, NULL) : 0;
 }
 
-int cts_change_attached_status(cts_node *n, const char *table, const char *id, const char *status, int use,
-			       cts_change *out)
+int cts_change_attached_status(cts_node *n, const char *table, const char *id, const char *status,
+                               int use, cts_change *out)
 {
 	json_t *set = json_pack("{s:s}", "status", status);
 	cts_meeting_use u = (cts_meeting_use)use;
@@ -348,13 +364,14 @@ int cts_change_end(cts_node *n, int rc)
 	return rc;
 }
 
-int cts_change_add(cts_node *n, const char *table, const json_t *set, cts_change_check check, void *ctx,
-		   char id_out[37])
+int cts_change_add(cts_node *n, const char *table, const json_t *set, cts_change_check check,
+                   void *ctx, char id_out[37])
 {
 	char id[37];
 	int rc;
 
-	if ((rc = cts_rules_check_new(table, set, NULL)) < 0 || (rc = cts_store_begin(n->store)) < 0)
+	if ((rc = cts_rules_check_new(table, set, NULL)) < 0 ||
+	    (rc = cts_store_begin(n->store)) < 0)
 		return rc;
 	if (!check || (rc = check(n, set, NULL, ctx)) == 0) {
 		cts_record_new_id(id);
@@ -365,8 +382,8 @@ int cts_change_add(cts_node *n, const char *table, const json_t *set, cts_change
 	return rc;
 }
 
-int cts_change_update(cts_node *n, const char *table, const char *id, const json_t *set, const char *nothing,
-		      cts_change_check check, void *ctx, cts_change *out)
+int cts_change_update(cts_node *n, const char *table, const char *id, const json_t *set,
+                      const char *nothing, cts_change_check check, void *ctx, cts_change *out)
 {
 	json_t *row = NULL;
 	int rc;
@@ -375,7 +392,8 @@ int cts_change_update(cts_node *n, const char *table, const char *id, const json
 		return cts_error_set(CTS_EINVAL, "%s", nothing);
 	if ((rc = cts_store_begin(n->store)) < 0)
 		return rc;
-	if ((rc = cts_change_current(n, table, id, &row)) == 0 && (!check || (rc = check(n, set, row, ctx)) == 0))
+	if ((rc = cts_change_current(n, table, id, &row)) == 0 &&
+	    (!check || (rc = check(n, set, row, ctx)) == 0))
 		rc = cts_change_put(n, table, id, set, out);
 	json_decref(row);
 	return cts_change_end(n, rc);

@@ -17,7 +17,7 @@
 typedef struct {
 	int changed; /* 1: one operation written; 0: nothing to change, nothing written */
 	char *line;  /* one French sentence, e.g. "Réunion du 16/06/2020 « Séance plénière » :
-		      * date 16/06/2020 → 17/06/2020." (malloc'd) */
+	              * date 16/06/2020 → 17/06/2020." (malloc'd) */
 } cts_change;
 
 /* Release c->line (c may be NULL) and clear c. */
@@ -39,14 +39,15 @@ int cts_change_name(cts_node *n, const char *table, const json_t *row, char **ou
  * it in out (may be NULL): "<name> : <field> <old> → <new>, ...", or
  * "Rien à changer : <name> : <field> déjà <value>." with nothing written.
  * The record must exist (CTS_ENOTFOUND). Values must pass the rules. */
-int cts_change_put(cts_node *n, const char *table, const char *id, const json_t *want, cts_change *out);
+int cts_change_put(cts_node *n, const char *table, const char *id, const json_t *want,
+                   cts_change *out);
 
 /* Set the status of an opinion or contribution (`table`) to `status`,
  * when the meeting it hangs on (if any) allows `use` (a cts_meeting_use
  * of meeting.h): one put, or nothing when it already has it (a record
  * without status has the default one: rendu, transmise). */
-int cts_change_attached_status(cts_node *n, const char *table, const char *id, const char *status, int use,
-			       cts_change *out);
+int cts_change_attached_status(cts_node *n, const char *table, const char *id, const char *status,
+                               int use, cts_change *out);
 
 /* The meeting a record hangs on (row's "meeting", row may be NULL) and
  * the one `set` moves it to accept it (CTS_MEETING_ATTACH). */
@@ -61,15 +62,15 @@ typedef int (*cts_change_check)(cts_node *n, const json_t *set, const json_t *ro
  * of a new record first), under a fresh id copied to id_out (may be NULL)
  * once committed; check (may be NULL) runs in the transaction before the
  * write. */
-int cts_change_add(cts_node *n, const char *table, const json_t *set, cts_change_check check, void *ctx,
-		   char id_out[37]);
+int cts_change_add(cts_node *n, const char *table, const json_t *set, cts_change_check check,
+                   void *ctx, char id_out[37]);
 
 /* Update record (table, id) with `set` as cts_change_put does, in one
  * transaction after check (may be NULL) on its current values. An empty set
  * is refused with CTS_EINVAL and the message `nothing` ("rien à modifier :
  * indiquez au moins un champ (...)"). */
-int cts_change_update(cts_node *n, const char *table, const char *id, const json_t *set, const char *nothing,
-		      cts_change_check check, void *ctx, cts_change *out);
+int cts_change_update(cts_node *n, const char *table, const char *id, const json_t *set,
+                      const char *nothing, cts_change_check check, void *ctx, cts_change *out);
 
 /* End the transaction a write began: commit when rc is 0 (returning the
  * commit's result), else roll back and return rc. */
@@ -77,7 +78,8 @@ int cts_change_end(cts_node *n, int rc);
 
 /* out->line = a copy of the formatted text, out->changed = changed
  * (out may be NULL: nothing done). 0 or CTS_ENOMEM. */
-int cts_change_say(cts_change *out, int changed, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+int cts_change_say(cts_change *out, int changed, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 /* Today's date (node clock, local time) moved by `years` years, into
  * out[11] (29 February becomes 28 February in a common year). */
@@ -87,6 +89,7 @@ void cts_change_today(cts_node *n, int years, char out[11]);
  * ISO date of "2020-06-16", "16/06/2020"... into out[11], between the
  * creation of the CTS and today + max_years years (0: not after today).
  * CTS_EINVAL with a French message otherwise. */
-int cts_change_input_date(cts_node *n, const char *label, const char *typed, int max_years, char out[11]);
+int cts_change_input_date(cts_node *n, const char *label, const char *typed, int max_years,
+                          char out[11]);
 
 #endif

@@ -26,7 +26,6 @@ int cts_theme_known(cts_node *n, const char *code)
 	return found;
 }
 
-
 /* The typed fields as values to write ("" clears the optional ones),
  * with the rules of every value and the theme known. */
 static int fields_to_set(cts_node *n, const cts_contribution_fields *f, json_t **out)
@@ -45,14 +44,19 @@ static int fields_to_set(cts_node *n, const cts_contribution_fields *f, json_t *
 	if (f->text)
 		json_object_set_new(set, "text", cts_record_text(f->text));
 	if (f->meeting)
-		json_object_set_new(set, "meeting", cts_record_text(*f->meeting ? f->meeting : NULL));
-	if (f->date && *f->date && (rc = cts_change_input_date(n, "la date de réception", f->date, 0, iso)) == 0)
+		json_object_set_new(set, "meeting",
+		                    cts_record_text(*f->meeting ? f->meeting : NULL));
+	if (f->date && *f->date &&
+	    (rc = cts_change_input_date(n, "la date de réception", f->date, 0, iso)) == 0)
 		json_object_set_new(set, "date", json_string(iso));
 	else if (f->date && !*f->date)
 		json_object_set_new(set, "date", json_null());
-	if (rc == 0 && (rc = cts_rules_check_set("contribution", set, NULL)) == 0 && f->theme && !cts_theme_known(n, f->theme))
-		rc = cts_error_set(CTS_EINVAL, "thème inconnu « %.64s » : segur-pilier-1 à segur-pilier-4, ou un thème publié par la région",
-				   f->theme);
+	if (rc == 0 && (rc = cts_rules_check_set("contribution", set, NULL)) == 0 && f->theme &&
+	    !cts_theme_known(n, f->theme))
+		rc = cts_error_set(CTS_EINVAL,
+		                   "thème inconnu « %.64s » : segur-pilier-1 à segur-pilier-4, ou "
+		                   "un thème publié par la région",
+		                   f->theme);
 	if (rc < 0) {
 		json_decref(set);
 		return rc;
@@ -74,7 +78,8 @@ int cts_contribution_add(cts_node *n, const cts_contribution_fields *f, char id_
 	int rc;
 
 	if (n->role != CTS_ROLE_TERRITORY)
-		return cts_error_set(CTS_EINVAL, "les contributions sont saisies sur le nœud du territoire");
+		return cts_error_set(CTS_EINVAL,
+		                     "les contributions sont saisies sur le nœud du territoire");
 	if (g.meeting && !*g.meeting)
 		g.meeting = NULL;
 	if (g.date && !*g.date)
@@ -86,7 +91,8 @@ int cts_contribution_add(cts_node *n, const cts_contribution_fields *f, char id_
 	return rc;
 }
 
-int cts_contribution_update(cts_node *n, const char *id, const cts_contribution_fields *f, cts_change *out)
+int cts_contribution_update(cts_node *n, const char *id, const cts_contribution_fields *f,
+                            cts_change *out)
 {
 	json_t *set = NULL;
 	int rc;
@@ -94,8 +100,9 @@ int cts_contribution_update(cts_node *n, const char *id, const cts_contribution_
 	if ((rc = fields_to_set(n, f, &set)) < 0)
 		return rc;
 	rc = cts_change_update(n, "contribution", id, set,
-			       "rien à modifier : indiquez au moins un champ (--theme, --title, --text, --meeting, --date)",
-			       check_meetings, NULL, out);
+	                       "rien à modifier : indiquez au moins un champ (--theme, --title, "
+	                       "--text, --meeting, --date)",
+	                       check_meetings, NULL, out);
 	json_decref(set);
 	return rc;
 }
@@ -107,15 +114,17 @@ int cts_contribution_withdraw(cts_node *n, const char *id, cts_change *out)
 
 int cts_contribution_restore(cts_node *n, const char *id, cts_change *out)
 {
-	return cts_change_attached_status(n, "contribution", id, "transmise", CTS_MEETING_ATTACH, out);
+	return cts_change_attached_status(n, "contribution", id, "transmise", CTS_MEETING_ATTACH,
+	                                  out);
 }
 
 int cts_contribution_list(cts_node *n, const char *territory, json_t **out)
 {
-	return cts_store_rows_of(n->store,
-				 "SELECT territory, id, theme, title, text, meeting, date, status FROM contribution"
-				 " WHERE ?1 IS NULL OR territory = ?1 ORDER BY territory, theme, title, id",
-				 territory, out);
+	return cts_store_rows_of(
+	    n->store,
+	    "SELECT territory, id, theme, title, text, meeting, date, status FROM contribution"
+	    " WHERE ?1 IS NULL OR territory = ?1 ORDER BY territory, theme, title, id",
+	    territory, out);
 }
 
 int cts_theme_list(cts_node *n, json_t **out)
@@ -129,17 +138,19 @@ int cts_theme_list(cts_node *n, json_t **out)
 	if (!arr)
 		return cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
 	for (i = 0; cts_builtin_themes[i]; i++)
-		json_array_append_new(arr, json_pack("{s:s, s:s}", "code", cts_builtin_themes[i], "label",
-						     cts_builtin_theme_labels[i]));
+		json_array_append_new(arr, json_pack("{s:s, s:s}", "code", cts_builtin_themes[i],
+		                                     "label", cts_builtin_theme_labels[i]));
 	if ((rc = cts_store_stmt(n->store, &s,
-				 "SELECT code, coalesce(label, code) AS label FROM theme WHERE code IS NOT NULL ORDER BY code")) < 0 ||
+	                         "SELECT code, coalesce(label, code) AS label FROM theme WHERE "
+	                         "code IS NOT NULL ORDER BY code")) < 0 ||
 	    (rc = cts_store_rows_json(n->store, s, &pub)) < 0) {
 		json_decref(arr);
 		return rc;
 	}
-	json_array_foreach(pub, i, row)
-		if (cts_code_index(cts_builtin_themes, json_string_value(json_object_get(row, "code"))) < 0)
-			json_array_append(arr, row);
+	json_array_foreach(
+	    pub, i, row) if (cts_code_index(cts_builtin_themes,
+	                                    json_string_value(json_object_get(row, "code"))) < 0)
+	    json_array_append(arr, row);
 	json_decref(pub);
 	*out = arr;
 	return 0;

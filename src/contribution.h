@@ -8,12 +8,12 @@
 #include <jansson.h>
 
 typedef struct {
-	const char *theme;   /* a theme code published by the authority */
+	const char *theme; /* a theme code published by the authority */
 	const char *title;
 	const char *text;
 	const char *meeting; /* optional (update: "" detaches it) */
 	const char *date;    /* optional: the day it was received, YYYY-MM-DD or
-			      * DD/MM/YYYY, not after today (update: "" clears) */
+	                      * DD/MM/YYYY, not after today (update: "" clears) */
 } cts_contribution_fields;
 
 /* Add a contribution. Refuses an unknown theme, a meeting that does not
@@ -27,7 +27,8 @@ int cts_contribution_add(cts_node *n, const cts_contribution_fields *f, char id_
  * of add; the meeting it hangs on (and the one it moves to) must accept
  * it. out (may be NULL) says what changed; nothing to change writes
  * nothing. */
-int cts_contribution_update(cts_node *n, const char *id, const cts_contribution_fields *f, cts_change *out);
+int cts_contribution_update(cts_node *n, const char *id, const cts_contribution_fields *f,
+                            cts_change *out);
 
 /* Withdraw a contribution (status retiree: kept, listed, out of the
  * reports), or restore it (status transmise). One put each. */

@@ -7,7 +7,8 @@ void cts_csv_bom(cts_strbuf *b)
 	cts_strbuf_add(b, "\xef\xbb\xbf");
 }
 
-void cts_out_escaped(cts_strbuf *b, const char *s, const char *specials, void (*esc)(cts_strbuf *b, char c))
+void cts_out_escaped(cts_strbuf *b, const char *s, const char *specials,
+                     void (*esc)(cts_strbuf *b, char c))
 {
 	while (*s) {
 		size_t run = strcspn(s, specials);

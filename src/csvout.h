@@ -12,7 +12,8 @@
 /* Append s to b: runs of characters not in specials are copied in one
  * piece, each special character c is written by esc(b, c). For every text
  * format ctsnode writes (CSV here, Markdown and HTML in reports). */
-void cts_out_escaped(cts_strbuf *b, const char *s, const char *specials, void (*esc)(cts_strbuf *b, char c));
+void cts_out_escaped(cts_strbuf *b, const char *s, const char *specials,
+                     void (*esc)(cts_strbuf *b, char c));
 
 /* The UTF-8 byte-order mark that makes Excel read the file as UTF-8. */
 void cts_csv_bom(cts_strbuf *b);

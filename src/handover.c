@@ -23,9 +23,11 @@ static int unaccepted_rows(cts_node *n, json_t **out)
 	*out = NULL;
 	if ((rc = cts_region_self_revocation(n, &after, NULL, 0)) < 0)
 		return rc;
-	if ((rc = cts_store_stmt(n->store, &s,
-				 "SELECT hlc, tbl AS \"table\", rid AS id, op, set_json, sealed_seq FROM journal"
-				 " WHERE sealed_seq IS NULL OR (?1 >= 0 AND sealed_seq > ?1) ORDER BY id LIMIT ?2")) < 0)
+	if ((rc = cts_store_stmt(
+	         n->store, &s,
+	         "SELECT hlc, tbl AS \"table\", rid AS id, op, set_json, sealed_seq FROM journal"
+	         " WHERE sealed_seq IS NULL OR (?1 >= 0 AND sealed_seq > ?1) ORDER BY id LIMIT "
+	         "?2")) < 0)
 		return rc;
 	sqlite3_bind_int64(s, 1, after);
 	sqlite3_bind_int64(s, 2, HANDOVER_MAX_ROWS);
@@ -44,7 +46,8 @@ static void hlc_date(char *buf, size_t size, json_int_t hlc)
 
 static int write_csv(const char *path, json_t *rows)
 {
-	static const char *const head[] = { "date (UTC)", "table", "enregistrement", "opération", "champs" };
+	static const char *const head[] = { "date (UTC)", "table", "enregistrement", "opération",
+		                            "champs" };
 	cts_strbuf b = { 0 };
 	char *text = NULL;
 	size_t i, len = 0;
@@ -53,7 +56,8 @@ static int write_csv(const char *path, json_t *rows)
 
 	cts_csv_bom(&b);
 	cts_csv_row(&b, head, 5);
-	json_array_foreach(rows, i, r) {
+	json_array_foreach(rows, i, r)
+	{
 		char date[32];
 		const char *set = json_string_value(json_object_get(r, "set_json"));
 		const char *cells[5];
@@ -61,7 +65,9 @@ static int write_csv(const char *path, json_t *rows)
 		cells[0] = date;
 		cells[1] = json_string_value(json_object_get(r, "table"));
 		cells[2] = json_string_value(json_object_get(r, "id"));
-		cells[3] = strcmp(json_string_value(json_object_get(r, "op")), "del") == 0 ? "suppression" : "saisie";
+		cells[3] = strcmp(json_string_value(json_object_get(r, "op")), "del") == 0
+		               ? "suppression"
+		               : "saisie";
 		cells[4] = set ? set : "";
 		cts_csv_row(&b, cells, 5);
 	}
@@ -80,7 +86,8 @@ static int write_json(const char *path, json_t *rows)
 	char *text;
 	int rc;
 
-	json_array_foreach(rows, i, r) {
+	json_array_foreach(rows, i, r)
+	{
 		const char *set = json_string_value(json_object_get(r, "set_json"));
 		json_object_set_new(r, "set", set ? json_loads(set, 0, NULL) : json_null());
 		json_object_del(r, "set_json");
@@ -103,7 +110,8 @@ int cts_handover_export(cts_node *n, const char *dir, int *count)
 	    snprintf(js, sizeof(js), "%s/saisies-non-acceptees.json", dir) >= (int)sizeof(js))
 		return cts_error_set(CTS_EINVAL, "chemin trop long : %.200s", dir);
 	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
-		return cts_error_set(CTS_EIO, "impossible de créer le dossier %s : %s", dir, strerror(errno));
+		return cts_error_set(CTS_EIO, "impossible de créer le dossier %s : %s", dir,
+		                     strerror(errno));
 	if ((rc = unaccepted_rows(n, &rows)) < 0)
 		return rc;
 	if ((rc = write_csv(csv, rows)) == 0 && (rc = write_json(js, rows)) == 0)

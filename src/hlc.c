@@ -50,7 +50,8 @@ int cts_hlc_parse(uint64_t *out, const char *s)
 	uint64_t v = 0;
 
 	if (!s || strlen(s) != 16)
-		return cts_error_set(CTS_EINVAL, "horloge hybride invalide : 16 chiffres hexadécimaux attendus");
+		return cts_error_set(
+		    CTS_EINVAL, "horloge hybride invalide : 16 chiffres hexadécimaux attendus");
 	for (int i = 0; i < 16; i++) {
 		char c = s[i];
 		int d;
@@ -59,7 +60,10 @@ int cts_hlc_parse(uint64_t *out, const char *s)
 		else if (c >= 'a' && c <= 'f')
 			d = c - 'a' + 10;
 		else
-			return cts_error_set(CTS_EINVAL, "horloge hybride invalide « %.16s » : hexadécimal minuscule attendu", s);
+			return cts_error_set(
+			    CTS_EINVAL,
+			    "horloge hybride invalide « %.16s » : hexadécimal minuscule attendu",
+			    s);
 		v = (v << 4) | (uint64_t)d;
 	}
 	*out = v;

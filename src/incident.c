@@ -13,7 +13,8 @@ static void format_date(uint64_t ms, char buf[32])
 	strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-int cts_incident_add(cts_store *st, const char *kind, const char *node, int64_t seq, const char *detail)
+int cts_incident_add(cts_store *st, const char *kind, const char *node, int64_t seq,
+                     const char *detail)
 {
 	sqlite3_stmt *s;
 	char date[32];
@@ -23,8 +24,10 @@ int cts_incident_add(cts_store *st, const char *kind, const char *node, int64_t 
 	if ((rc = cts_store_begin(st)) < 0)
 		return rc;
 	if ((rc = cts_store_stmt(st, &s,
-				 "INSERT INTO incident(kind, node, seq, detail, first_seen, last_seen) VALUES (?1, ?2, ?3, ?4, ?5, ?5)"
-				 " ON CONFLICT (kind, node, seq, detail) DO UPDATE SET last_seen = ?5, count = count + 1")) < 0)
+	                         "INSERT INTO incident(kind, node, seq, detail, first_seen, "
+	                         "last_seen) VALUES (?1, ?2, ?3, ?4, ?5, ?5)"
+	                         " ON CONFLICT (kind, node, seq, detail) DO UPDATE SET last_seen = "
+	                         "?5, count = count + 1")) < 0)
 		goto fail;
 	sqlite3_bind_text(s, 1, kind, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, node ? node : "", -1, SQLITE_STATIC);
@@ -50,7 +53,8 @@ int cts_incident_list(cts_store *st, json_t **out)
 
 	*out = NULL;
 	if ((rc = cts_store_stmt(st, &s,
-				 "SELECT kind, node, seq, detail, first_seen AS date, last_seen, count FROM incident ORDER BY id")) < 0)
+	                         "SELECT kind, node, seq, detail, first_seen AS date, last_seen, "
+	                         "count FROM incident ORDER BY id")) < 0)
 		return rc;
 	return cts_store_rows_json(st, s, out);
 }

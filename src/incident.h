@@ -23,7 +23,8 @@
  * none) with a French `detail`. Recording the same (kind, node, seq,
  * detail) again only updates its last date and count. Dates come from the
  * store's clock. Works inside or outside a transaction (own savepoint). */
-int cts_incident_add(cts_store *st, const char *kind, const char *node, int64_t seq, const char *detail);
+int cts_incident_add(cts_store *st, const char *kind, const char *node, int64_t seq,
+                     const char *detail);
 
 /* Every incident, oldest first, as a new JSON array of
  * {"kind", "node", "seq", "detail", "date", "last_seen", "count"}

@@ -42,9 +42,11 @@ static int machine_fingerprint(char hex[65])
 
 	if (hook && *hook) {
 		if (read_id_file(hook, id + 3, MACHINE_ID_MAX) < 0)
-			return cts_error_set(CTS_EINVAL, "CTSNODE_MACHINE_ID_FILE : fichier %.200s illisible ou vide", hook);
+			return cts_error_set(
+			    CTS_EINVAL,
+			    "CTSNODE_MACHINE_ID_FILE : fichier %.200s illisible ou vide", hook);
 	} else if (read_id_file("/etc/machine-id", id + 3, MACHINE_ID_MAX) < 0 &&
-		   read_id_file("/var/lib/dbus/machine-id", id + 3, MACHINE_ID_MAX) < 0) {
+	           read_id_file("/var/lib/dbus/machine-id", id + 3, MACHINE_ID_MAX) < 0) {
 		memcpy(id, "host:", 6);
 		if (gethostname(id + 5, MACHINE_ID_MAX) != 0 || id[5] == '\0')
 			return CTS_ENOTFOUND; /* nothing identifies this machine: not checked */
@@ -85,11 +87,16 @@ int cts_node_machine_check(cts_node *n)
 	if (same)
 		return 0;
 	return cts_error_set(CTS_EACCESS,
-			     "ce dossier de nœud (%s) a été copié depuis un autre ordinateur : rien n'a été scellé ni envoyé. "
-			     "Si les deux dossiers écrivaient sous l'identifiant %s, ce serait une bifurcation (le travail des "
-			     "deux refusé partout). Si l'ancien poste ne servira plus jamais, reprenez le nœud sur celui-ci : "
-			     "ctsnode init --adopt (le dépôt régional doit répondre) ; sinon, créez un nouveau poste (ctsnode "
-			     "init avec un nouvel identifiant, puis region replace chez le coordinateur). Voir le guide, "
-			     "« Changer de poste »",
-			     n->home, n->id);
+	                     "ce dossier de nœud (%s) a été copié depuis un autre ordinateur : "
+	                     "rien n'a été scellé ni envoyé. "
+	                     "Si les deux dossiers écrivaient sous l'identifiant %s, ce serait une "
+	                     "bifurcation (le travail des "
+	                     "deux refusé partout). Si l'ancien poste ne servira plus jamais, "
+	                     "reprenez le nœud sur celui-ci : "
+	                     "ctsnode init --adopt (le dépôt régional doit répondre) ; sinon, "
+	                     "créez un nouveau poste (ctsnode "
+	                     "init avec un nouvel identifiant, puis region replace chez le "
+	                     "coordinateur). Voir le guide, "
+	                     "« Changer de poste »",
+	                     n->home, n->id);
 }

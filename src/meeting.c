@@ -51,7 +51,8 @@ static int build_want(cts_node *n, const cts_meeting_fields *f, json_t *want)
 
 /* Another meeting (not cancelled, not `self`) of the same body on the
  * same date refuses the write, unless again. */
-static int check_duplicate(cts_node *n, const char *self, const char *body, const char *date, int again)
+static int check_duplicate(cts_node *n, const char *self, const char *body, const char *date,
+                           int again)
 {
 	sqlite3_stmt *s;
 	char d[32], found[37] = "", title[128] = "";
@@ -59,9 +60,11 @@ static int check_duplicate(cts_node *n, const char *self, const char *body, cons
 
 	if (again || !body || !date)
 		return 0;
-	if ((rc = cts_store_stmt(n->store, &s,
-				 "SELECT id, title FROM meeting WHERE territory = ? AND date = ? AND body = ?"
-				 " AND id <> ? AND coalesce(status, 'tenue') <> 'annulee' ORDER BY id LIMIT 1")) < 0)
+	if ((rc = cts_store_stmt(
+	         n->store, &s,
+	         "SELECT id, title FROM meeting WHERE territory = ? AND date = ? AND body = ?"
+	         " AND id <> ? AND coalesce(status, 'tenue') <> 'annulee' ORDER BY id LIMIT 1")) <
+	    0)
 		return rc;
 	sqlite3_bind_text(s, 1, n->territory, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, date, -1, SQLITE_TRANSIENT);
@@ -69,24 +72,28 @@ static int check_duplicate(cts_node *n, const char *self, const char *body, cons
 	sqlite3_bind_text(s, 4, self ? self : "", -1, SQLITE_TRANSIENT);
 	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		snprintf(found, sizeof(found), "%s", (const char *)sqlite3_column_text(s, 0));
-		snprintf(title, sizeof(title), "%s", sqlite3_column_text(s, 1) ? (const char *)sqlite3_column_text(s, 1) : "");
+		snprintf(title, sizeof(title), "%s",
+		         sqlite3_column_text(s, 1) ? (const char *)sqlite3_column_text(s, 1) : "");
 	}
 	sqlite3_reset(s);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return cts_store_error(n->store, "recherche d'une réunion");
 	if (!found[0])
 		return 0;
-	return cts_error_set(CTS_EEXISTS,
-			     "une réunion %s du %s est déjà enregistrée : « %s » (identifiant %.8s) ;"
-			     " corrigez-la plutôt (ctsnode meeting update %.8s), ou, s'il s'agit bien d'une autre"
-			     " réunion le même jour, ajoutez --again",
-			     cts_body_labels[cts_code_index(cts_bodies, body) >= 0 ? cts_code_index(cts_bodies, body) : 0],
-			     cts_text_date_fr(d, sizeof(d), date), title, found, found);
+	return cts_error_set(
+	    CTS_EEXISTS,
+	    "une réunion %s du %s est déjà enregistrée : « %s » (identifiant %.8s) ;"
+	    " corrigez-la plutôt (ctsnode meeting update %.8s), ou, s'il s'agit bien d'une autre"
+	    " réunion le même jour, ajoutez --again",
+	    cts_body_labels[cts_code_index(cts_bodies, body) >= 0 ? cts_code_index(cts_bodies, body)
+	                                                          : 0],
+	    cts_text_date_fr(d, sizeof(d), date), title, found, found);
 }
 
 /* May a meeting dated `date`, now `from`, take status `to`? (The same
  * status is left to cts_change_put, which says there is nothing to do.) */
-static int check_status(cts_node *n, const char *id, const char *date, const char *from, const char *to)
+static int check_status(cts_node *n, const char *id, const char *date, const char *from,
+                        const char *to)
 {
 	char d[32];
 
@@ -95,16 +102,21 @@ static int check_status(cts_node *n, const char *id, const char *date, const cha
 	if (strcmp(from, "approuvee") == 0) /* the lock's own message */
 		return cts_meeting_require(n, id, CTS_MEETING_EDIT, NULL);
 	if (strcmp(to, "approuvee") == 0 && strcmp(from, "tenue") != 0)
-		return cts_error_set(CTS_EINVAL,
-				     strcmp(from, "annulee") == 0
-					 ? "cette réunion est annulée : son compte rendu ne peut pas être approuvé"
-					   " (pour la rétablir : ctsnode meeting restore %.8s)"
-					 : "cette réunion est prévue, pas encore tenue : son compte rendu s'approuve une fois"
-					   " la réunion tenue (ctsnode meeting update %.8s --status tenue)",
-				     id);
+		return cts_error_set(
+		    CTS_EINVAL,
+		    strcmp(from, "annulee") == 0
+		        ? "cette réunion est annulée : son compte rendu ne peut pas être approuvé"
+		          " (pour la rétablir : ctsnode meeting restore %.8s)"
+		        : "cette réunion est prévue, pas encore tenue : son compte rendu "
+		          "s'approuve une fois"
+		          " la réunion tenue (ctsnode meeting update %.8s --status tenue)",
+		    id);
 	if ((strcmp(to, "tenue") == 0 || strcmp(to, "approuvee") == 0) && after_today(n, date))
-		return cts_error_set(CTS_EINVAL, "la réunion du %s n'a pas encore eu lieu : elle ne peut pas être %s",
-				     cts_text_date_fr(d, sizeof(d), date), strcmp(to, "tenue") == 0 ? "tenue" : "approuvée");
+		return cts_error_set(
+		    CTS_EINVAL,
+		    "la réunion du %s n'a pas encore eu lieu : elle ne peut pas être %s",
+		    cts_text_date_fr(d, sizeof(d), date),
+		    strcmp(to, "tenue") == 0 ? "tenue" : "approuvée");
 	return 0;
 }
 
@@ -121,7 +133,8 @@ static int check_new(cts_node *n, const json_t *set, const json_t *row, void *ct
 	if (strcmp(status, "annulee") != 0)
 		rc = check_duplicate(n, NULL, f->body, date, f->again);
 	if (rc == 0)
-		rc = check_status(n, "", date, strcmp(status, "approuvee") == 0 ? "tenue" : "prevue", status);
+		rc = check_status(n, "", date,
+		                  strcmp(status, "approuvee") == 0 ? "tenue" : "prevue", status);
 	return rc;
 }
 
@@ -131,12 +144,14 @@ int cts_meeting_add(cts_node *n, const cts_meeting_fields *f, char id_out[37])
 	int rc;
 
 	if (n->role != CTS_ROLE_TERRITORY)
-		return cts_error_set(CTS_EINVAL, "les réunions sont saisies sur le nœud du territoire");
+		return cts_error_set(CTS_EINVAL,
+		                     "les réunions sont saisies sur le nœud du territoire");
 	if (!(set = json_object()))
 		return cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
 	if ((rc = build_want(n, f, set)) == 0 && !f->status) {
 		const char *date = json_string_value(json_object_get(set, "date"));
-		json_object_set_new(set, "status", json_string(after_today(n, date) ? "prevue" : "tenue"));
+		json_object_set_new(set, "status",
+		                    json_string(after_today(n, date) ? "prevue" : "tenue"));
 	}
 	if (rc == 0 && (f->place && !*f->place))
 		json_object_del(set, "place");
@@ -163,15 +178,21 @@ int cts_meeting_update(cts_node *n, const char *id, const cts_meeting_fields *f,
 		const char *date = json_string_value(json_object_get(f->date ? want : row, "date"));
 		const char *status = f->status ? f->status : status_of(row);
 		const char *was = status_of(row);
-		int moved = (f->body && !json_equal(json_object_get(want, "body"), json_object_get(row, "body"))) ||
-			    (f->date && !json_equal(json_object_get(want, "date"), json_object_get(row, "date")));
+		int moved = (f->body && !json_equal(json_object_get(want, "body"),
+		                                    json_object_get(row, "body"))) ||
+		            (f->date && !json_equal(json_object_get(want, "date"),
+		                                    json_object_get(row, "date")));
 
 		if (json_object_size(want) == 0)
-			rc = cts_error_set(CTS_EINVAL, "rien à modifier : indiquez au moins un champ (--date, --title, --body, --place, --status)");
+			rc = cts_error_set(CTS_EINVAL,
+			                   "rien à modifier : indiquez au moins un champ (--date, "
+			                   "--title, --body, --place, --status)");
 		if (rc == 0 && strcmp(status, "annulee") != 0 && moved)
 			rc = check_duplicate(n, id, body, date, f->again);
 		if (rc == 0 && (f->status || f->date))
-			rc = check_status(n, id, date, f->date && strcmp(was, status) == 0 ? "prevue" : was, status);
+			rc = check_status(n, id, date,
+			                  f->date && strcmp(was, status) == 0 ? "prevue" : was,
+			                  status);
 		if (rc == 0)
 			rc = cts_change_put(n, "meeting", id, want, out);
 	}
@@ -196,7 +217,8 @@ static int say_nothing(cts_node *n, const json_t *row, cts_change *out, const ch
 typedef enum { ST_APPROVE, ST_REOPEN, ST_CANCEL, ST_RESTORE } status_op;
 
 /* The status lifecycle (meeting.h), one put. */
-static int set_status(cts_node *n, const char *id, status_op op, const char *reason, cts_change *out)
+static int set_status(cts_node *n, const char *id, status_op op, const char *reason,
+                      cts_change *out)
 {
 	json_t *row = NULL, *want = NULL;
 	const char *from, *to = NULL, *date;
@@ -204,7 +226,8 @@ static int set_status(cts_node *n, const char *id, status_op op, const char *rea
 
 	if ((rc = cts_store_begin(n->store)) < 0)
 		return rc;
-	if ((rc = cts_meeting_check(n, NULL, id)) < 0 || (rc = cts_change_current(n, "meeting", id, &row)) < 0)
+	if ((rc = cts_meeting_check(n, NULL, id)) < 0 ||
+	    (rc = cts_change_current(n, "meeting", id, &row)) < 0)
 		goto done;
 	from = status_of(row);
 	date = json_string_value(json_object_get(row, "date"));
@@ -224,7 +247,8 @@ static int set_status(cts_node *n, const char *id, status_op op, const char *rea
 		break;
 	case ST_REOPEN:
 		if (strcmp(from, "approuvee") != 0) {
-			rc = say_nothing(n, row, out, "n'est pas approuvée : elle n'est pas verrouillée");
+			rc = say_nothing(n, row, out,
+			                 "n'est pas approuvée : elle n'est pas verrouillée");
 			goto done;
 		}
 		to = "tenue";
@@ -269,8 +293,10 @@ int cts_meeting_reopen(cts_node *n, const char *id, const char *reason, cts_chan
 	while (p && (*p == ' ' || *p == '\t'))
 		p++;
 	if (!p || !*p)
-		return cts_error_set(CTS_EINVAL, "indiquez pourquoi la réunion est rouverte (--reason \"...\") : le motif est"
-						 " enregistré dans l'historique");
+		return cts_error_set(
+		    CTS_EINVAL,
+		    "indiquez pourquoi la réunion est rouverte (--reason \"...\") : le motif est"
+		    " enregistré dans l'historique");
 	return set_status(n, id, ST_REOPEN, reason, out);
 }
 
@@ -280,8 +306,11 @@ int cts_meeting_check(cts_node *n, const char *territory, const char *id)
 	int rc;
 
 	if (!id || !cts_valid_uuid(id))
-		return cts_error_set(CTS_EINVAL, "identifiant de réunion invalide « %.40s » (ctsnode meeting list)", id ? id : "");
-	if ((rc = cts_store_stmt(n->store, &s, "SELECT 1 FROM meeting WHERE territory = ? AND id = ?")) < 0)
+		return cts_error_set(
+		    CTS_EINVAL, "identifiant de réunion invalide « %.40s » (ctsnode meeting list)",
+		    id ? id : "");
+	if ((rc = cts_store_stmt(n->store, &s,
+	                         "SELECT 1 FROM meeting WHERE territory = ? AND id = ?")) < 0)
 		return rc;
 	sqlite3_bind_text(s, 1, territory ? territory : n->territory, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(s, 2, id, -1, SQLITE_TRANSIENT);
@@ -290,7 +319,10 @@ int cts_meeting_check(cts_node *n, const char *territory, const char *id)
 	if (rc == SQLITE_ROW)
 		return 0;
 	if (rc == SQLITE_DONE)
-		return cts_error_set(CTS_ENOTFOUND, "aucune réunion d'identifiant %s dans ce territoire (ctsnode meeting list)", id);
+		return cts_error_set(
+		    CTS_ENOTFOUND,
+		    "aucune réunion d'identifiant %s dans ce territoire (ctsnode meeting list)",
+		    id);
 	return cts_store_error(n->store, "recherche d'une réunion");
 }
 
@@ -302,7 +334,8 @@ int cts_meeting_require(cts_node *n, const char *id, cts_meeting_use use, const 
 
 	if ((rc = cts_meeting_check(n, NULL, id)) < 0)
 		return rc;
-	if ((rc = cts_store_stmt(n->store, &s, "SELECT status FROM meeting WHERE territory = ? AND id = ?")) < 0)
+	if ((rc = cts_store_stmt(n->store, &s,
+	                         "SELECT status FROM meeting WHERE territory = ? AND id = ?")) < 0)
 		return rc;
 	sqlite3_bind_text(s, 1, n->territory, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(s, 2, id, -1, SQLITE_TRANSIENT);
@@ -314,15 +347,21 @@ int cts_meeting_require(cts_node *n, const char *id, cts_meeting_use use, const 
 	if (idx >= 0)
 		status = cts_meeting_statuses[idx];
 	if (status && strcmp(status, "approuvee") == 0)
-		return cts_error_set(CTS_EINVAL,
-				     "le compte rendu de cette réunion est approuvé : elle est verrouillée"
-				     " (pour la corriger : ctsnode meeting reopen %.8s --reason \"pourquoi\")", id);
+		return cts_error_set(
+		    CTS_EINVAL,
+		    "le compte rendu de cette réunion est approuvé : elle est verrouillée"
+		    " (pour la corriger : ctsnode meeting reopen %.8s --reason \"pourquoi\")",
+		    id);
 	if (status && strcmp(status, "annulee") == 0 && use != CTS_MEETING_EDIT)
-		return cts_error_set(CTS_EINVAL, "cette réunion est annulée : elle ne reçoit ni présences, ni avis, ni contributions");
+		return cts_error_set(CTS_EINVAL, "cette réunion est annulée : elle ne reçoit ni "
+		                                 "présences, ni avis, ni contributions");
 	if (status && strcmp(status, "prevue") == 0 && use == CTS_MEETING_ATTENDANCE)
-		return cts_error_set(CTS_EINVAL,
-				     "cette réunion est prévue, pas encore tenue : les présences se saisissent une fois"
-				     " la réunion tenue (ctsnode meeting update %.8s --status tenue)", id);
+		return cts_error_set(
+		    CTS_EINVAL,
+		    "cette réunion est prévue, pas encore tenue : les présences se saisissent une "
+		    "fois"
+		    " la réunion tenue (ctsnode meeting update %.8s --status tenue)",
+		    id);
 	if (status_out)
 		*status_out = status;
 	return 0;
@@ -330,8 +369,9 @@ int cts_meeting_require(cts_node *n, const char *id, cts_meeting_use use, const 
 
 int cts_meeting_list(cts_node *n, const char *territory, json_t **out)
 {
-	return cts_store_rows_of(n->store,
-				 "SELECT territory, id, body, date, title, place, status, reopen_reason FROM meeting"
-				 " WHERE ?1 IS NULL OR territory = ?1 ORDER BY territory, date, title, id",
-				 territory, out);
+	return cts_store_rows_of(
+	    n->store,
+	    "SELECT territory, id, body, date, title, place, status, reopen_reason FROM meeting"
+	    " WHERE ?1 IS NULL OR territory = ?1 ORDER BY territory, date, title, id",
+	    territory, out);
 }

@@ -8,14 +8,14 @@
 #include <jansson.h>
 
 typedef struct {
-	const char *body;   /* one of cts_bodies */
-	const char *date;   /* YYYY-MM-DD, or DD/MM/YYYY as people type it */
+	const char *body; /* one of cts_bodies */
+	const char *date; /* YYYY-MM-DD, or DD/MM/YYYY as people type it */
 	const char *title;
 	const char *place;  /* optional */
 	const char *status; /* prevue | tenue | approuvee | annulee (add: tenue, or
-			     * prevue when the date is after today) */
+	                     * prevue when the date is after today) */
 	int again;          /* input option, not a field: accept a second meeting
-			     * of the same body on the same date */
+	                     * of the same body on the same date */
 } cts_meeting_fields;
 
 /* Add a meeting of this node's territory; id_out gets its id. Input

@@ -24,7 +24,8 @@ static void set_opt(json_t *set, const char *key, const char *v)
 
 /* Mandate dates as typed ("" clears): parsed, between the creation of
  * the CTS and their horizon. */
-static int set_mandate(cts_node *n, json_t *set, const char *key, const char *label, const char *typed, int years)
+static int set_mandate(cts_node *n, json_t *set, const char *key, const char *label,
+                       const char *typed, int years)
 {
 	char iso[11];
 	int rc;
@@ -54,9 +55,12 @@ static int fields_to_set(cts_node *n, const cts_member_fields *f, int creating, 
 	set_opt(set, "college", f->college);
 	set_opt(set, "seat", f->seat);
 	set_opt(set, "role", f->role);
-	if ((rc = set_mandate(n, set, "mandate_start", "le début de mandat", f->mandate_start, MANDATE_START_YEARS)) < 0 ||
-	    (rc = set_mandate(n, set, "mandate_end", "la fin de mandat", f->mandate_end, MANDATE_END_YEARS)) < 0 ||
-	    (rc = creating ? cts_rules_check_new("member", set, NULL) : cts_rules_check_set("member", set, NULL)) < 0) {
+	if ((rc = set_mandate(n, set, "mandate_start", "le début de mandat", f->mandate_start,
+	                      MANDATE_START_YEARS)) < 0 ||
+	    (rc = set_mandate(n, set, "mandate_end", "la fin de mandat", f->mandate_end,
+	                      MANDATE_END_YEARS)) < 0 ||
+	    (rc = creating ? cts_rules_check_new("member", set, NULL)
+	                   : cts_rules_check_set("member", set, NULL)) < 0) {
 		json_decref(set);
 		return rc;
 	}
@@ -75,19 +79,21 @@ static const char *will_be(const json_t *set, const json_t *row, const char *key
 
 static int check_mandate(const json_t *set, const json_t *row)
 {
-	const char *start = will_be(set, row, "mandate_start"), *end = will_be(set, row, "mandate_end");
+	const char *start = will_be(set, row, "mandate_start"),
+	           *end = will_be(set, row, "mandate_end");
 	char a[32], b[32];
 
 	if (start && end && strcmp(end, start) < 0)
 		return cts_error_set(CTS_EINVAL, "la fin de mandat (%s) précède son début (%s)",
-				     cts_text_date_fr(a, sizeof(a), end), cts_text_date_fr(b, sizeof(b), start));
+		                     cts_text_date_fr(a, sizeof(a), end),
+		                     cts_text_date_fr(b, sizeof(b), start));
 	return 0;
 }
 
 /* First member of `territory` (other than `exclude`) with this name,
  * folded; id_out "" when none. */
-static int find_other(cts_node *n, const char *territory, const char *last_name, const char *first_name,
-		      const char *exclude, char id_out[37])
+static int find_other(cts_node *n, const char *territory, const char *last_name,
+                      const char *first_name, const char *exclude, char id_out[37])
 {
 	char *want_last = NULL, *want_first = NULL;
 	sqlite3_stmt *s;
@@ -98,13 +104,15 @@ static int find_other(cts_node *n, const char *territory, const char *last_name,
 	    (rc = cts_text_fold(&want_first, first_name ? first_name : "")) < 0)
 		goto cleanup;
 	if ((rc = cts_store_stmt(n->store, &s,
-				 "SELECT id, last_name, first_name FROM member WHERE territory = ? AND id <> ? ORDER BY id")) < 0)
+	                         "SELECT id, last_name, first_name FROM member WHERE territory = ? "
+	                         "AND id <> ? ORDER BY id")) < 0)
 		goto cleanup;
 	sqlite3_bind_text(s, 1, territory ? territory : n->territory, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(s, 2, exclude ? exclude : "", -1, SQLITE_TRANSIENT);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		char *l = NULL, *f = NULL;
-		const char *cl = (const char *)sqlite3_column_text(s, 1), *cf = (const char *)sqlite3_column_text(s, 2);
+		const char *cl = (const char *)sqlite3_column_text(s, 1),
+		           *cf = (const char *)sqlite3_column_text(s, 2);
 		int match;
 
 		if (cts_text_fold(&l, cl ? cl : "") < 0 || cts_text_fold(&f, cf ? cf : "") < 0) {
@@ -122,15 +130,17 @@ static int find_other(cts_node *n, const char *territory, const char *last_name,
 	}
 	sqlite3_reset(s);
 	cts_error_clear();
-	rc = (rc == SQLITE_ROW || rc == SQLITE_DONE) ? 0 : cts_store_error(n->store, "recherche d'un membre");
+	rc = (rc == SQLITE_ROW || rc == SQLITE_DONE)
+	         ? 0
+	         : cts_store_error(n->store, "recherche d'un membre");
 cleanup:
 	free(want_last);
 	free(want_first);
 	return rc;
 }
 
-int cts_member_find(cts_node *n, const char *territory, const char *last_name, const char *first_name,
-		    char id_out[37])
+int cts_member_find(cts_node *n, const char *territory, const char *last_name,
+                    const char *first_name, char id_out[37])
 {
 	return find_other(n, territory, last_name, first_name, NULL, id_out);
 }
@@ -145,11 +155,10 @@ static int check_name_free(cts_node *n, const char *self, const json_t *set, con
 	if ((rc = find_other(n, NULL, last, first, self, other)) < 0)
 		return rc;
 	if (other[0])
-		return cts_error_set(CTS_EEXISTS, "le membre %s %s existe déjà (identifiant %.8s)", last ? last : "",
-				     first ? first : "", other);
+		return cts_error_set(CTS_EEXISTS, "le membre %s %s existe déjà (identifiant %.8s)",
+		                     last ? last : "", first ? first : "", other);
 	return 0;
 }
-
 
 int cts_member_add(cts_node *n, const cts_member_fields *f, char id_out[37])
 {
@@ -159,7 +168,8 @@ int cts_member_add(cts_node *n, const cts_member_fields *f, char id_out[37])
 	int rc;
 
 	if (n->role != CTS_ROLE_TERRITORY)
-		return cts_error_set(CTS_EINVAL, "le nœud régional ne tient pas de liste de membres : utilisez un nœud de territoire");
+		return cts_error_set(CTS_EINVAL, "le nœud régional ne tient pas de liste de "
+		                                 "membres : utilisez un nœud de territoire");
 	if (!g.seat)
 		g.seat = "titulaire";
 	if ((rc = fields_to_set(n, &g, 1, &set)) < 0)
@@ -192,8 +202,8 @@ int cts_member_update(cts_node *n, const char *id, const cts_member_fields *f, c
 
 	if ((rc = fields_to_set(n, f, 0, &set)) < 0)
 		return rc;
-	rc = cts_change_update(n, "member", id, set, "rien à modifier : indiquez au moins un champ", check_update,
-			       (void *)id, out);
+	rc = cts_change_update(n, "member", id, set, "rien à modifier : indiquez au moins un champ",
+	                       check_update, (void *)id, out);
 	json_decref(set);
 	return rc;
 }
@@ -206,11 +216,13 @@ int cts_member_remove(cts_node *n, const char *id, cts_change *out)
 
 	if ((rc = cts_store_begin(n->store)) < 0)
 		return rc;
-	if ((rc = cts_change_current(n, "member", id, &row)) == 0 && (rc = cts_change_name(n, "member", row, &name)) == 0 &&
+	if ((rc = cts_change_current(n, "member", id, &row)) == 0 &&
+	    (rc = cts_change_name(n, "member", row, &name)) == 0 &&
 	    (rc = cts_record_del(n->store, "member", id)) == 0)
 		rc = cts_change_say(out, 1,
-				    "%s retiré de la liste (l'historique le garde ; pour le rétablir : ctsnode member restore %.8s).",
-				    name, id);
+		                    "%s retiré de la liste (l'historique le garde ; pour le "
+		                    "rétablir : ctsnode member restore %.8s).",
+		                    name, id);
 	free(name);
 	json_decref(row);
 	return cts_change_end(n, rc);
@@ -223,21 +235,32 @@ int cts_member_restore(cts_node *n, const char *id, cts_change *out)
 	int hidden, rc;
 
 	if (!id || !cts_valid_uuid(id))
-		return cts_error_set(CTS_EINVAL, "identifiant de membre invalide « %.40s »", id ? id : "");
+		return cts_error_set(CTS_EINVAL, "identifiant de membre invalide « %.40s »",
+		                     id ? id : "");
 	if ((rc = cts_store_begin(n->store)) < 0)
 		return rc;
-	if ((rc = cts_record_last_values(n->store, "member", n->territory, id, &set, &hidden)) < 0 || (rc = cts_change_name(n, "member", set, &name)) < 0)
+	if ((rc = cts_record_last_values(n->store, "member", n->territory, id, &set, &hidden)) <
+	        0 ||
+	    (rc = cts_change_name(n, "member", set, &name)) < 0)
 		goto done;
 	if (json_object_size(set) == 0) {
-		rc = cts_error_set(CTS_ENOTFOUND, "aucun membre d'identifiant « %.40s » dans ce territoire (ctsnode member list --removed)", id);
+		rc = cts_error_set(CTS_ENOTFOUND,
+		                   "aucun membre d'identifiant « %.40s » dans ce territoire "
+		                   "(ctsnode member list --removed)",
+		                   id);
 	} else if (hidden == 0) {
-		rc = cts_change_say(out, 0, "Rien à changer : %s n'est pas retiré de la liste.", name);
-	} else if ((rc = check_name_free(n, id, set, NULL)) == 0 && (rc = cts_rules_check_new("member", set, NULL)) == 0 &&
-		   (rc = cts_record_put(n->store, "member", id, set)) == 0) {
+		rc = cts_change_say(out, 0, "Rien à changer : %s n'est pas retiré de la liste.",
+		                    name);
+	} else if ((rc = check_name_free(n, id, set, NULL)) == 0 &&
+	           (rc = cts_rules_check_new("member", set, NULL)) == 0 &&
+	           (rc = cts_record_put(n->store, "member", id, set)) == 0) {
 		const char *college = json_string_value(json_object_get(set, "college"));
 		int c = cts_code_index(cts_colleges, college);
-		rc = cts_change_say(out, 1, "%s rétabli dans la liste avec ses dernières valeurs (%s).", name,
-				    c >= 0 ? cts_college_labels[c] : college ? college : "collège inconnu");
+		rc = cts_change_say(
+		    out, 1, "%s rétabli dans la liste avec ses dernières valeurs (%s).", name,
+		    c >= 0    ? cts_college_labels[c]
+		    : college ? college
+		              : "collège inconnu");
 	}
 done:
 	free(name);
@@ -247,18 +270,21 @@ done:
 
 int cts_member_list(cts_node *n, const char *territory, json_t **out)
 {
-	return cts_store_rows_of(n->store,
-				 "SELECT territory, id, last_name, first_name, organisation, college, seat, role,"
-				 " mandate_start, mandate_end FROM member WHERE ?1 IS NULL OR territory = ?1"
-				 " ORDER BY territory, last_name COLLATE NOCASE, first_name COLLATE NOCASE, id",
-				 territory, out);
+	return cts_store_rows_of(
+	    n->store,
+	    "SELECT territory, id, last_name, first_name, organisation, college, seat, role,"
+	    " mandate_start, mandate_end FROM member WHERE ?1 IS NULL OR territory = ?1"
+	    " ORDER BY territory, last_name COLLATE NOCASE, first_name COLLATE NOCASE, id",
+	    territory, out);
 }
 
 int cts_member_list_removed(cts_node *n, const char *territory, json_t **out)
 {
-	static const char *const fields[] = { "last_name", "first_name", "organisation", "college",
-					       "seat", "role", "mandate_start", "mandate_end" };
+	static const char *const fields[] = { "last_name",     "first_name", "organisation",
+		                              "college",       "seat",       "role",
+		                              "mandate_start", "mandate_end" };
 
-	return cts_record_list_removed(n->store, "member", fields, sizeof(fields) / sizeof(fields[0]), territory,
-				       "3 COLLATE NOCASE, 4 COLLATE NOCASE", out);
+	return cts_record_list_removed(n->store, "member", fields,
+	                               sizeof(fields) / sizeof(fields[0]), territory,
+	                               "3 COLLATE NOCASE, 4 COLLATE NOCASE", out);
 }

@@ -43,7 +43,7 @@ int cts_member_restore(cts_node *n, const char *id, cts_change *out);
 
 /* Find a member of `territory` by name (folded). id_out "" when none. */
 int cts_member_find(cts_node *n, const char *territory, const char *last_name,
-		    const char *first_name, char id_out[37]);
+                    const char *first_name, char id_out[37]);
 
 /* Members of `territory` (NULL: this node's), sorted by name, as a new
  * JSON array of objects. */

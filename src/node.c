@@ -39,7 +39,9 @@ int cts_mkdirs(const char *path)
 			char c = buf[i];
 			buf[i] = '\0';
 			if (mkdir(buf, 0700) != 0 && errno != EEXIST)
-				return cts_error_set(CTS_EIO, "impossible de créer le dossier %s : %s", buf, strerror(errno));
+				return cts_error_set(CTS_EIO,
+				                     "impossible de créer le dossier %s : %s", buf,
+				                     strerror(errno));
 			buf[i] = c;
 		}
 	}
@@ -66,8 +68,8 @@ int cts_read_file(const char *path, size_t max, char **data, size_t *len)
 	}
 	if ((size_t)sb.st_size > max) {
 		close(fd);
-		return cts_error_set(CTS_ELIMIT, "%s est trop gros (%lld octets, maximum %zu)", path,
-				     (long long)sb.st_size, max);
+		return cts_error_set(CTS_ELIMIT, "%s est trop gros (%lld octets, maximum %zu)",
+		                     path, (long long)sb.st_size, max);
 	}
 	buf = malloc((size_t)sb.st_size + 1);
 	if (!buf) {
@@ -96,7 +98,8 @@ int cts_read_file(const char *path, size_t max, char **data, size_t *len)
 
 int cts_node_home_resolve(char **out, const char *flag)
 {
-	const char *env = getenv("CTSNODE_HOME"), *xdg = getenv("XDG_DATA_HOME"), *home = getenv("HOME");
+	const char *env = getenv("CTSNODE_HOME"), *xdg = getenv("XDG_DATA_HOME"),
+	           *home = getenv("HOME");
 	char buf[4096];
 
 	if (flag && *flag)
@@ -108,7 +111,8 @@ int cts_node_home_resolve(char **out, const char *flag)
 	else if (home && *home)
 		snprintf(buf, sizeof(buf), "%s/.local/share/ctsnode", home);
 	else
-		return cts_error_set(CTS_EINVAL, "impossible de déterminer le dossier du nœud : utilisez --home ou CTSNODE_HOME");
+		return cts_error_set(CTS_EINVAL, "impossible de déterminer le dossier du nœud : "
+		                                 "utilisez --home ou CTSNODE_HOME");
 	*out = strdup(buf);
 	return *out ? 0 : cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
 }
@@ -138,10 +142,12 @@ static int load_identity(cts_node *n)
 	    (rc = cts_store_meta_get(n->store, "role", &role)) < 0 ||
 	    (rc = cts_store_meta_get(n->store, "authority_key", &n->authority_key)) < 0) {
 		if (rc == CTS_ENOTFOUND)
-			rc = cts_error_set(CTS_EDB,
-					   "la base du nœud %s est incomplète ou endommagée (identité du nœud absente) : "
-					   "reconstruisez-la depuis l'historique signé avec « ctsnode rebuild »",
-					   n->home);
+			rc = cts_error_set(
+			    CTS_EDB,
+			    "la base du nœud %s est incomplète ou endommagée (identité du nœud "
+			    "absente) : "
+			    "reconstruisez-la depuis l'historique signé avec « ctsnode rebuild »",
+			    n->home);
 		free(role);
 		return rc;
 	}
@@ -171,14 +177,17 @@ static int take_lock(cts_node *n, int wait_ms, int readonly)
 		return 0;
 	if (n->lock_fd < 0)
 		return cts_error_set(CTS_EIO, "impossible de verrouiller le nœud %s : %s", n->home,
-				     errno == ENOSPC ? CTS_STORE_DISK_FULL : strerror(errno));
+		                     errno == ENOSPC ? CTS_STORE_DISK_FULL : strerror(errno));
 	while (flock(n->lock_fd, (readonly ? LOCK_SH : LOCK_EX) | LOCK_NB) != 0) {
 		if (errno != EWOULDBLOCK && errno != EINTR)
-			return cts_error_set(CTS_EIO, "impossible de verrouiller le nœud %s : %s", n->home, strerror(errno));
+			return cts_error_set(CTS_EIO, "impossible de verrouiller le nœud %s : %s",
+			                     n->home, strerror(errno));
 		if (waited >= wait_ms)
 			return cts_error_set(CTS_EBUSY,
-					     "le nœud %s est occupé par une autre commande ctsnode (synchronisation en cours ?) : "
-					     "réessayez quand elle sera terminée", n->home);
+			                     "le nœud %s est occupé par une autre commande ctsnode "
+			                     "(synchronisation en cours ?) : "
+			                     "réessayez quand elle sera terminée",
+			                     n->home);
 		nanosleep(&pause, NULL);
 		waited += 50;
 	}
@@ -229,19 +238,22 @@ int cts_node_open_wait(cts_node **out, const char *home, int wait_ms)
 	if (stat(db, &sb) != 0) {
 		if (home_has(home, "node.key"))
 			rc = cts_error_set(CTS_ENOTFOUND,
-					   "la base du nœud (node.db) manque dans %s, mais sa clé est là : reconstruisez la base "
-					   "depuis l'historique signé avec « ctsnode rebuild »",
-					   home);
+			                   "la base du nœud (node.db) manque dans %s, mais sa clé "
+			                   "est là : reconstruisez la base "
+			                   "depuis l'historique signé avec « ctsnode rebuild »",
+			                   home);
 		else
 			rc = cts_error_set(CTS_ENOTFOUND,
-					   "aucun nœud dans %s : créez-le avec « ctsnode init » (ou « ctsnode region init »), ou "
-					   "indiquez le bon dossier avec --home",
-					   home);
+			                   "aucun nœud dans %s : créez-le avec « ctsnode init » "
+			                   "(ou « ctsnode region init »), ou "
+			                   "indiquez le bon dossier avec --home",
+			                   home);
 		goto fail;
 	}
 	readonly = home_readonly(home, db);
 	if ((rc = take_lock(n, wait_ms, readonly)) < 0 ||
-	    (rc = readonly ? cts_store_open_readonly(&n->store, db) : cts_store_open(&n->store, db, 0)) < 0 ||
+	    (rc = readonly ? cts_store_open_readonly(&n->store, db)
+	                   : cts_store_open(&n->store, db, 0)) < 0 ||
 	    (rc = load_identity(n)) < 0)
 		goto fail;
 	free(db);
@@ -271,13 +283,18 @@ int cts_node_set_authority_key(cts_node *n, const char *line)
 	int rc;
 
 	if (n->role == CTS_ROLE_AUTHORITY)
-		return cts_error_set(CTS_EINVAL, "le nœud régional est lui-même l'autorité : sa clé ne se remplace pas");
-	if ((rc = cts_key_parse_public_line(pk, line)) < 0 || (rc = cts_key_public_line(&canon, pk, NULL)) < 0)
+		return cts_error_set(
+		    CTS_EINVAL,
+		    "le nœud régional est lui-même l'autorité : sa clé ne se remplace pas");
+	if ((rc = cts_key_parse_public_line(pk, line)) < 0 ||
+	    (rc = cts_key_public_line(&canon, pk, NULL)) < 0)
 		return rc;
 	if ((rc = cts_registry_authority(n, &known)) != CTS_ENOTFOUND) {
 		if (rc == 0)
-			rc = cts_error_set(CTS_EEXISTS, "l'autorité (%s) est déjà reconnue par ce poste : sa clé ne se change plus",
-					   known);
+			rc = cts_error_set(CTS_EEXISTS,
+			                   "l'autorité (%s) est déjà reconnue par ce poste : sa "
+			                   "clé ne se change plus",
+			                   known);
 		free(known);
 		free(canon);
 		return rc;
@@ -319,13 +336,14 @@ static int seed_authority(cts_node *n, const char *pubkey)
 	snprintf(name, sizeof(name), "registry:%s", n->id);
 	cts_record_derived_id(rid, name);
 	set = json_pack("{s:s, s:s, s:s, s:s}", "node", n->id, "territory_code", n->territory,
-			"role", "authority", "key", pubkey);
+	                "role", "authority", "key", pubkey);
 	rc = cts_record_put(n->store, "registry", rid, set);
 	json_decref(set);
 	for (int i = 0; rc == 0 && cts_builtin_themes[i]; i++) {
 		snprintf(name, sizeof(name), "theme:%s", cts_builtin_themes[i]);
 		cts_record_derived_id(rid, name);
-		set = json_pack("{s:s, s:s}", "code", cts_builtin_themes[i], "label", cts_builtin_theme_labels[i]);
+		set = json_pack("{s:s, s:s}", "code", cts_builtin_themes[i], "label",
+		                cts_builtin_theme_labels[i]);
 		rc = cts_record_put(n->store, "theme", rid, set);
 		json_decref(set);
 	}
@@ -360,14 +378,20 @@ static int new_store(cts_node *n, const cts_node_params *p, const char *publine,
 		goto fail;
 	if ((rc = cts_store_meta_set(n->store, "node", p->node_id)) < 0 ||
 	    (rc = cts_store_meta_set(n->store, "territory", p->territory)) < 0 ||
-	    (rc = cts_store_meta_set(n->store, "role", p->role == CTS_ROLE_AUTHORITY ? "authority" : "territory")) < 0 ||
+	    (rc = cts_store_meta_set(n->store, "role",
+	                             p->role == CTS_ROLE_AUTHORITY ? "authority" : "territory")) <
+	        0 ||
 	    (rc = cts_store_meta_set(n->store, "authority_key",
-				     p->role == CTS_ROLE_AUTHORITY ? publine : p->authority_key)) < 0 ||
+	                             p->role == CTS_ROLE_AUTHORITY ? publine : p->authority_key)) <
+	        0 ||
 	    (rc = cts_store_meta_set(n->store, "public_key", publine)) < 0 ||
-	    (p->role == CTS_ROLE_AUTHORITY && (rc = cts_store_meta_set(n->store, "authority_node", p->node_id)) < 0) ||
-	    (rc = cts_store_meta_set_int(n->store, "last_seq", 0)) < 0 || (rc = cts_node_machine_record(n)) < 0 ||
+	    (p->role == CTS_ROLE_AUTHORITY &&
+	     (rc = cts_store_meta_set(n->store, "authority_node", p->node_id)) < 0) ||
+	    (rc = cts_store_meta_set_int(n->store, "last_seq", 0)) < 0 ||
+	    (rc = cts_node_machine_record(n)) < 0 ||
 	    (p->remote && (rc = cts_store_meta_set(n->store, "remote", p->remote)) < 0) ||
-	    (rc = load_identity(n)) < 0 || (seed && p->role == CTS_ROLE_AUTHORITY && (rc = seed_authority(n, publine)) < 0)) {
+	    (rc = load_identity(n)) < 0 ||
+	    (seed && p->role == CTS_ROLE_AUTHORITY && (rc = seed_authority(n, publine)) < 0)) {
 		cts_store_rollback(n->store);
 		goto fail;
 	}
@@ -395,8 +419,9 @@ int cts_node_lock_home(cts_node **out, const char *home, int wait_ms)
 	}
 	n->lock_fd = -1;
 	if (access(home, W_OK) != 0) {
-		rc = errno == ENOENT ? cts_error_set(CTS_ENOTFOUND, "aucun dossier de nœud %s", home)
-				     : cts_error_set(CTS_EIO, "%s : %s", home, CTS_STORE_READ_ONLY);
+		rc = errno == ENOENT
+		         ? cts_error_set(CTS_ENOTFOUND, "aucun dossier de nœud %s", home)
+		         : cts_error_set(CTS_EIO, "%s : %s", home, CTS_STORE_READ_ONLY);
 		cts_node_free(n);
 		return rc;
 	}
@@ -429,8 +454,11 @@ int cts_node_set_aside_db(cts_node *n, char **moved_to)
 		if (lstat(from, &sb) != 0)
 			continue;
 		if (lstat(to, &sb) == 0 || rename(from, to) != 0)
-			return cts_error_set(CTS_EIO, "impossible de mettre de côté %s (vers %s) : %s ; rien n'a été effacé", from,
-					     to, lstat(to, &sb) == 0 ? "le fichier existe déjà" : strerror(errno));
+			return cts_error_set(
+			    CTS_EIO,
+			    "impossible de mettre de côté %s (vers %s) : %s ; rien n'a été effacé",
+			    from, to,
+			    lstat(to, &sb) == 0 ? "le fichier existe déjà" : strerror(errno));
 		moved = 1;
 	}
 	if (moved) {
@@ -456,10 +484,13 @@ int cts_node_restore(cts_node *n, const cts_node_params *p, const char *public_k
 	exists = lstat(db, &sb) == 0;
 	free(db);
 	if (exists)
-		return cts_error_set(CTS_EEXISTS, "une base node.db existe déjà dans %s : elle n'est pas remplacée", n->home);
+		return cts_error_set(
+		    CTS_EEXISTS, "une base node.db existe déjà dans %s : elle n'est pas remplacée",
+		    n->home);
 	if (!cts_valid_node_id(p->node_id) || !cts_valid_territory(p->territory))
-		return cts_error_set(CTS_EINVAL, "identité du nœud invalide (« %.64s », territoire « %.64s »)",
-				     p->node_id ? p->node_id : "", p->territory ? p->territory : "");
+		return cts_error_set(
+		    CTS_EINVAL, "identité du nœud invalide (« %.64s », territoire « %.64s »)",
+		    p->node_id ? p->node_id : "", p->territory ? p->territory : "");
 	return new_store(n, p, public_key_line, 0);
 }
 
@@ -473,16 +504,25 @@ int cts_node_create(cts_node **out, const char *home, const cts_node_params *p)
 
 	*out = NULL;
 	if (!cts_valid_node_id(p->node_id))
-		return cts_error_set(CTS_EINVAL, "identifiant de nœud invalide « %.80s » : 3 à 64 caractères parmi a-z, 0-9 et -", p->node_id);
+		return cts_error_set(CTS_EINVAL,
+		                     "identifiant de nœud invalide « %.80s » : 3 à 64 caractères "
+		                     "parmi a-z, 0-9 et -",
+		                     p->node_id);
 	if (!cts_valid_territory(p->territory))
-		return cts_error_set(CTS_EINVAL, "code de %s invalide « %.80s » : 2 à 64 caractères parmi a-z, 0-9 et -",
-				     p->role == CTS_ROLE_AUTHORITY ? "région" : "territoire", p->territory);
+		return cts_error_set(
+		    CTS_EINVAL,
+		    "code de %s invalide « %.80s » : 2 à 64 caractères parmi a-z, 0-9 et -",
+		    p->role == CTS_ROLE_AUTHORITY ? "région" : "territoire", p->territory);
 	if (p->role == CTS_ROLE_TERRITORY) {
 		unsigned char pk[32];
 		if (!p->authority_key)
-			return cts_error_set(CTS_EINVAL, "clé de l'autorité invalide : une ligne « ssh-ed25519 AAAA... » est attendue (ctsnode key show sur le nœud régional)");
+			return cts_error_set(
+			    CTS_EINVAL,
+			    "clé de l'autorité invalide : une ligne « ssh-ed25519 AAAA... » est "
+			    "attendue (ctsnode key show sur le nœud régional)");
 		if ((rc = cts_key_parse_public_line(pk, p->authority_key)) < 0)
-			return cts_error_prefix(rc, "clé de l'autorité (ctsnode key show sur le nœud régional) : ");
+			return cts_error_prefix(
+			    rc, "clé de l'autorité (ctsnode key show sur le nœud régional) : ");
 	}
 	if ((rc = cts_mkdirs(home)) < 0)
 		return rc;
@@ -499,12 +539,14 @@ int cts_node_create(cts_node **out, const char *home, const cts_node_params *p)
 	}
 	if (stat(db, &sb) == 0 || stat(keypath, &sb) == 0) {
 		rc = cts_error_set(CTS_EEXISTS,
-				   "un nœud existe déjà dans %s (%s) : rien n'a été modifié. Si sa base est perdue ou "
-				   "endommagée, reconstruisez-la avec « ctsnode rebuild »",
-				   home, stat(db, &sb) == 0 ? "node.db" : "sa clé node.key");
+		                   "un nœud existe déjà dans %s (%s) : rien n'a été modifié. Si sa "
+		                   "base est perdue ou "
+		                   "endommagée, reconstruisez-la avec « ctsnode rebuild »",
+		                   home, stat(db, &sb) == 0 ? "node.db" : "sa clé node.key");
 		goto cleanup;
 	}
-	if ((rc = cts_key_generate(&key)) < 0 || (rc = cts_key_public_line(&publine, cts_key_public(key), NULL)) < 0 ||
+	if ((rc = cts_key_generate(&key)) < 0 ||
+	    (rc = cts_key_public_line(&publine, cts_key_public(key), NULL)) < 0 ||
 	    (rc = cts_key_save(key, keypath, p->passphrase)) < 0)
 		goto cleanup;
 	if ((rc = new_store(n, p, publine, 1)) < 0) {

@@ -20,8 +20,8 @@ typedef enum { CTS_ROLE_TERRITORY = 0, CTS_ROLE_AUTHORITY = 1 } cts_role;
 typedef struct {
 	char *home;
 	cts_store *store;
-	char *id;            /* node id */
-	char *territory;     /* territory code (region code for the authority) */
+	char *id;        /* node id */
+	char *territory; /* territory code (region code for the authority) */
 	cts_role role;
 	char *authority_key; /* pinned "ssh-ed25519 AAAA..." of the authority */
 	char *remote;        /* regional repository URL, may be NULL */
@@ -30,7 +30,7 @@ typedef struct {
 
 typedef struct {
 	const char *node_id;
-	const char *territory;     /* territory code, or region code */
+	const char *territory; /* territory code, or region code */
 	cts_role role;
 	const char *authority_key; /* territory nodes: the pinned key line */
 	const char *remote;        /* optional */

@@ -16,9 +16,10 @@ static int check_votes(cts_node *n, const char *meeting, long long votes)
 	long long present = 0, recorded = 0;
 	int rc;
 
-	if ((rc = cts_store_stmt(n->store, &s,
-				 "SELECT count(*), coalesce(sum(status = 'present'), 0) FROM attendance"
-				 " WHERE territory = ? AND meeting = ? AND member IS NOT NULL")) < 0)
+	if ((rc = cts_store_stmt(
+	         n->store, &s,
+	         "SELECT count(*), coalesce(sum(status = 'present'), 0) FROM attendance"
+	         " WHERE territory = ? AND meeting = ? AND member IS NOT NULL")) < 0)
 		return rc;
 	sqlite3_bind_text(s, 1, n->territory, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, meeting, -1, SQLITE_TRANSIENT);
@@ -28,12 +29,15 @@ static int check_votes(cts_node *n, const char *meeting, long long votes)
 	}
 	sqlite3_reset(s);
 	if (recorded > 0 && votes > present)
-		return cts_error_set(CTS_EINVAL, "%lld voix exprimées pour %lld membres présents à cette réunion : vérifiez les votes",
-				     votes, present);
+		return cts_error_set(CTS_EINVAL,
+		                     "%lld voix exprimées pour %lld membres présents à cette "
+		                     "réunion : vérifiez les votes",
+		                     votes, present);
 	return 0;
 }
 
-const char *cts_opinion_contradiction(long long votes_for, long long votes_against, const char *outcome)
+const char *cts_opinion_contradiction(long long votes_for, long long votes_against,
+                                      const char *outcome)
 {
 	if (!outcome)
 		return NULL;
@@ -43,7 +47,6 @@ const char *cts_opinion_contradiction(long long votes_for, long long votes_again
 		return "avis défavorable avec plus de voix pour que de voix contre";
 	return NULL;
 }
-
 
 static long long count_of(const json_t *set, const json_t *row, const char *key)
 {
@@ -64,7 +67,8 @@ static int check_meeting(cts_node *n, const json_t *set, const json_t *row, void
 	(void)ctx;
 	if ((rc = cts_change_require_meetings(n, set, row)) < 0)
 		return rc;
-	votes = count_of(set, row, "votes_for") + count_of(set, row, "votes_against") + count_of(set, row, "votes_abstain");
+	votes = count_of(set, row, "votes_for") + count_of(set, row, "votes_against") +
+	        count_of(set, row, "votes_abstain");
 	return check_votes(n, to ? to : was, votes);
 }
 
@@ -109,9 +113,10 @@ int cts_opinion_update(cts_node *n, const char *id, const cts_opinion_fields *f,
 		json_object_set_new(set, "outcome", cts_record_text(f->outcome));
 	if ((rc = cts_rules_check_set("opinion", set, NULL)) == 0)
 		rc = cts_change_update(n, "opinion", id, set,
-				       "rien à modifier : indiquez au moins un champ (--subject, --for, --against, --abstain,"
-				       " --outcome, --meeting)",
-				       check_meeting, NULL, out);
+		                       "rien à modifier : indiquez au moins un champ (--subject, "
+		                       "--for, --against, --abstain,"
+		                       " --outcome, --meeting)",
+		                       check_meeting, NULL, out);
 	json_decref(set);
 	return rc;
 }
@@ -128,10 +133,11 @@ int cts_opinion_restore(cts_node *n, const char *id, cts_change *out)
 
 int cts_opinion_list(cts_node *n, const char *territory, json_t **out)
 {
-	return cts_store_rows_of(n->store,
-				 "SELECT o.territory, o.id, o.meeting, m.date, o.subject, o.votes_for, o.votes_against,"
-				 " o.votes_abstain, o.outcome, o.status FROM opinion o LEFT JOIN meeting m"
-				 " ON m.territory = o.territory AND m.id = o.meeting"
-				 " WHERE ?1 IS NULL OR o.territory = ?1 ORDER BY o.territory, m.date, o.subject, o.id",
-				 territory, out);
+	return cts_store_rows_of(
+	    n->store,
+	    "SELECT o.territory, o.id, o.meeting, m.date, o.subject, o.votes_for, o.votes_against,"
+	    " o.votes_abstain, o.outcome, o.status FROM opinion o LEFT JOIN meeting m"
+	    " ON m.territory = o.territory AND m.id = o.meeting"
+	    " WHERE ?1 IS NULL OR o.territory = ?1 ORDER BY o.territory, m.date, o.subject, o.id",
+	    territory, out);
 }

@@ -46,6 +46,7 @@ int cts_opinion_list(cts_node *n, const char *territory, json_t **out);
 /* Does the outcome contradict the votes (favorable with more votes
  * against than for, defavorable with more for than against)? A French
  * description (static) of the contradiction, or NULL. */
-const char *cts_opinion_contradiction(long long votes_for, long long votes_against, const char *outcome);
+const char *cts_opinion_contradiction(long long votes_for, long long votes_against,
+                                      const char *outcome);
 
 #endif

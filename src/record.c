@@ -20,30 +20,42 @@ int cts_record_check_set(const cts_table_def *t, const json_t *set)
 
 	if (!json_is_object(set))
 		return cts_error_set(CTS_EINVAL, "table %s : « set » doit être un objet", t->name);
-	json_object_foreach((json_t *)set, key, v) {
+	json_object_foreach((json_t *)set, key, v)
+	{
 		const cts_field_def *f = cts_table_field(t, key);
 
 		if (!f)
-			return cts_error_set(CTS_EINVAL, "table %s : champ inconnu « %.64s »", t->name, key);
+			return cts_error_set(CTS_EINVAL, "table %s : champ inconnu « %.64s »",
+			                     t->name, key);
 		if (json_is_null(v))
 			continue;
 		switch (f->type) {
 		case CTS_FT_TEXT:
 			if (!json_is_string(v))
-				return cts_error_set(CTS_EINVAL, "table %s, champ %s : texte attendu", t->name, key);
+				return cts_error_set(
+				    CTS_EINVAL, "table %s, champ %s : texte attendu", t->name, key);
 			if (json_string_length(v) > f->max_len)
-				return cts_error_set(CTS_ELIMIT, "table %s, champ %s : texte trop long (%zu octets, maximum %zu)",
-						     t->name, key, json_string_length(v), f->max_len);
+				return cts_error_set(CTS_ELIMIT,
+				                     "table %s, champ %s : texte trop long (%zu "
+				                     "octets, maximum %zu)",
+				                     t->name, key, json_string_length(v),
+				                     f->max_len);
 			if (memchr(json_string_value(v), '\0', json_string_length(v)))
-				return cts_error_set(CTS_EINVAL, "table %s, champ %s : caractère NUL interdit", t->name, key);
+				return cts_error_set(CTS_EINVAL,
+				                     "table %s, champ %s : caractère NUL interdit",
+				                     t->name, key);
 			break;
 		case CTS_FT_INT:
 			if (!json_is_integer(v))
-				return cts_error_set(CTS_EINVAL, "table %s, champ %s : entier attendu", t->name, key);
+				return cts_error_set(CTS_EINVAL,
+				                     "table %s, champ %s : entier attendu", t->name,
+				                     key);
 			break;
 		case CTS_FT_BOOL:
 			if (!json_is_boolean(v))
-				return cts_error_set(CTS_EINVAL, "table %s, champ %s : booléen attendu", t->name, key);
+				return cts_error_set(CTS_EINVAL,
+				                     "table %s, champ %s : booléen attendu",
+				                     t->name, key);
 			break;
 		}
 	}
@@ -59,7 +71,8 @@ json_t *cts_record_text(const char *s)
 static void bind_json(sqlite3_stmt *s, int i, const json_t *v)
 {
 	if (json_is_string(v))
-		sqlite3_bind_text(s, i, json_string_value(v), (int)json_string_length(v), SQLITE_STATIC);
+		sqlite3_bind_text(s, i, json_string_value(v), (int)json_string_length(v),
+		                  SQLITE_STATIC);
 	else if (json_is_integer(v))
 		sqlite3_bind_int64(s, i, json_integer_value(v));
 	else if (json_is_true(v))
@@ -100,7 +113,9 @@ static int seen_of(cts_store *st, const char *node, int64_t seq, const char *oth
 		*out = seq - 1;
 		return 0;
 	}
-	if ((rc = cts_store_stmt(st, &s, "SELECT oseq FROM changeset_seen WHERE node = ? AND seq = ? AND other = ?")) < 0)
+	if ((rc = cts_store_stmt(
+	         st, &s,
+	         "SELECT oseq FROM changeset_seen WHERE node = ? AND seq = ? AND other = ?")) < 0)
 		return rc;
 	sqlite3_bind_text(s, 1, node, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 2, seq);
@@ -109,7 +124,9 @@ static int seen_of(cts_store *st, const char *node, int64_t seq, const char *oth
 	if (rc == SQLITE_ROW)
 		*out = sqlite3_column_int64(s, 0);
 	sqlite3_reset(s);
-	return (rc == SQLITE_ROW || rc == SQLITE_DONE) ? 0 : cts_store_error(st, "lecture du contexte causal");
+	return (rc == SQLITE_ROW || rc == SQLITE_DONE)
+	           ? 0
+	           : cts_store_error(st, "lecture du contexte causal");
 }
 
 /* Highest seq of `other` in the causal past of the incoming writer. */
@@ -137,9 +154,9 @@ typedef struct {
 	int present;          /* a row in fstate */
 	sqlite3_value *value; /* its value (copy) */
 	uint64_t hlc;
-	const char *node;     /* in rec_state.strings, or the writer's (after a write) */
+	const char *node; /* in rec_state.strings, or the writer's (after a write) */
 	int64_t seq;
-	const json_t *nv;     /* value written by this operation, or NULL */
+	const json_t *nv; /* value written by this operation, or NULL */
 } field_state;
 
 typedef struct {
@@ -200,7 +217,8 @@ static size_t field_index(const cts_table_def *t, const char *name)
 
 /* One statement reads the record's field states, tombstone and open
  * conflicts (all three by primary key / unique index prefix). */
-static int load_state(cts_store *st, const cts_table_def *t, const char *territory, const char *rid, rec_state *r)
+static int load_state(cts_store *st, const cts_table_def *t, const char *territory, const char *rid,
+                      rec_state *r)
 {
 	sqlite3_stmt *s;
 	size_t node_off[REC_MAX_FIELDS], tomb_off = 0, *conf_off = NULL;
@@ -209,13 +227,15 @@ static int load_state(cts_store *st, const cts_table_def *t, const char *territo
 	memset(r, 0, sizeof(*r));
 	if (t->nfields > REC_MAX_FIELDS)
 		return cts_error_set(CTS_ERR, "table %s : trop de champs", t->name);
-	if ((rc = cts_store_stmt(st, &s,
-				 "SELECT 0, field, value, hlc, node, seq, NULL FROM fstate"
-				 " WHERE tbl = ?1 AND territory = ?2 AND rid = ?3"
-				 " UNION ALL SELECT 1, NULL, NULL, hlc, node, seq, NULL FROM tomb"
-				 " WHERE tbl = ?1 AND territory = ?2 AND rid = ?3"
-				 " UNION ALL SELECT 2, field, id, win_seq, win_node, lose_seq, lose_node FROM conflict"
-				 " WHERE tbl = ?1 AND territory = ?2 AND rid = ?3 AND resolved_by IS NULL")) < 0)
+	if ((rc = cts_store_stmt(
+	         st, &s,
+	         "SELECT 0, field, value, hlc, node, seq, NULL FROM fstate"
+	         " WHERE tbl = ?1 AND territory = ?2 AND rid = ?3"
+	         " UNION ALL SELECT 1, NULL, NULL, hlc, node, seq, NULL FROM tomb"
+	         " WHERE tbl = ?1 AND territory = ?2 AND rid = ?3"
+	         " UNION ALL SELECT 2, field, id, win_seq, win_node, lose_seq, lose_node FROM "
+	         "conflict"
+	         " WHERE tbl = ?1 AND territory = ?2 AND rid = ?3 AND resolved_by IS NULL")) < 0)
 		return rc;
 	sqlite3_bind_text(s, 1, t->name, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, territory, -1, SQLITE_STATIC);
@@ -261,8 +281,10 @@ static int load_state(cts_store *st, const cts_table_def *t, const char *territo
 			c->field = i;
 			c->win_seq = sqlite3_column_int64(s, 3);
 			c->lose_seq = sqlite3_column_int64(s, 5);
-			if ((rc = rec_str(r, sqlite3_column_text(s, 4), &conf_off[2 * r->nconf])) < 0 ||
-			    (rc = rec_str(r, sqlite3_column_text(s, 6), &conf_off[2 * r->nconf + 1])) < 0)
+			if ((rc = rec_str(r, sqlite3_column_text(s, 4), &conf_off[2 * r->nconf])) <
+			        0 ||
+			    (rc = rec_str(r, sqlite3_column_text(s, 6),
+			                  &conf_off[2 * r->nconf + 1])) < 0)
 				goto fail;
 			r->nconf++;
 		}
@@ -293,8 +315,8 @@ fail:
 
 /* The materialised row from the record's state: its visible fields (not
  * older than the tombstone, as the digest sees them), or no row at all. */
-static int materialise(cts_store *st, const cts_table_def *t, const char *territory, const char *rid,
-		       const rec_state *r)
+static int materialise(cts_store *st, const cts_table_def *t, const char *territory,
+                       const char *rid, const rec_state *r)
 {
 	sqlite3_stmt *s;
 	int visible[REC_MAX_FIELDS], any = 0, rc;
@@ -305,14 +327,17 @@ static int materialise(cts_store *st, const cts_table_def *t, const char *territ
 	for (size_t i = 0; i < t->nfields; i++) {
 		const field_state *f = &r->f[i];
 		int64_t h = (int64_t)f->hlc; /* compared as SQLite integers are */
-		visible[i] = f->present && !(r->has_tomb && (r->tomb_hlc > h ||
-							      (r->tomb_hlc == h && strcmp(r->tomb_node, f->node) > 0)));
+		visible[i] =
+		    f->present &&
+		    !(r->has_tomb &&
+		      (r->tomb_hlc > h || (r->tomb_hlc == h && strcmp(r->tomb_node, f->node) > 0)));
 		any |= visible[i];
 	}
 	if (!any) {
 		if ((rc = cts_store_stmt_slot(st, CTS_SLOT_RECORD + 2 * ti, &s, NULL)) == 1) {
 			char sql[128];
-			snprintf(sql, sizeof(sql), "DELETE FROM %s WHERE territory = ? AND id = ?", t->name);
+			snprintf(sql, sizeof(sql), "DELETE FROM %s WHERE territory = ? AND id = ?",
+			         t->name);
 			rc = cts_store_stmt_slot(st, CTS_SLOT_RECORD + 2 * ti, &s, sql);
 		}
 		if (rc < 0)
@@ -323,9 +348,11 @@ static int materialise(cts_store *st, const cts_table_def *t, const char *territ
 	}
 	if ((rc = cts_store_stmt_slot(st, CTS_SLOT_RECORD + 2 * ti + 1, &s, NULL)) == 1) {
 		char sql[1024];
-		size_t off = (size_t)snprintf(sql, sizeof(sql), "INSERT OR REPLACE INTO %s (territory, id", t->name);
+		size_t off = (size_t)snprintf(sql, sizeof(sql),
+		                              "INSERT OR REPLACE INTO %s (territory, id", t->name);
 		for (size_t i = 0; i < t->nfields; i++)
-			off += (size_t)snprintf(sql + off, sizeof(sql) - off, ", %s", t->fields[i].name);
+			off += (size_t)snprintf(sql + off, sizeof(sql) - off, ", %s",
+			                        t->fields[i].name);
 		off += (size_t)snprintf(sql + off, sizeof(sql) - off, ") VALUES (?, ?");
 		for (size_t i = 0; i < t->nfields; i++)
 			off += (size_t)snprintf(sql + off, sizeof(sql) - off, ", ?");
@@ -348,7 +375,8 @@ static int materialise(cts_store *st, const cts_table_def *t, const char *territ
 }
 
 /* Re-materialise a record from what the database holds. */
-static int rematerialise(cts_store *st, const cts_table_def *t, const char *territory, const char *rid)
+static int rematerialise(cts_store *st, const cts_table_def *t, const char *territory,
+                         const char *rid)
 {
 	rec_state r;
 	int rc;
@@ -363,17 +391,18 @@ static int rematerialise(cts_store *st, const cts_table_def *t, const char *terr
 /* Open conflicts on a field whose both sides are in the writer's causal
  * past are resolved by this write. */
 static int resolve_conflicts(cts_store *st, const cts_table_def *t, const cts_stamp *w,
-			     const char *rid, const char *field)
+                             const char *rid, const char *field)
 {
 	sqlite3_stmt *s, *u;
 	char by[96];
 	int rc;
 
 	snprintf(by, sizeof(by), "%s:%lld", w->node, (long long)w->seq);
-	if ((rc = cts_store_stmt(st, &s,
-				 "SELECT id, win_node, win_seq, lose_node, lose_seq FROM conflict"
-				 " WHERE tbl = ? AND territory = ? AND rid = ? AND (?4 IS NULL OR field = ?4)"
-				 " AND resolved_by IS NULL")) < 0)
+	if ((rc = cts_store_stmt(
+	         st, &s,
+	         "SELECT id, win_node, win_seq, lose_node, lose_seq FROM conflict"
+	         " WHERE tbl = ? AND territory = ? AND rid = ? AND (?4 IS NULL OR field = ?4)"
+	         " AND resolved_by IS NULL")) < 0)
 		return rc;
 	sqlite3_bind_text(s, 1, t->name, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, w->territory, -1, SQLITE_STATIC);
@@ -384,8 +413,12 @@ static int resolve_conflicts(cts_store *st, const cts_table_def *t, const cts_st
 		const char *wn = (const char *)sqlite3_column_text(s, 1);
 		const char *ln = (const char *)sqlite3_column_text(s, 3);
 		int64_t ws = sqlite3_column_int64(s, 2), ls = sqlite3_column_int64(s, 4);
-		int knows_win = !w->seen ? 1 : stamp_seen(w, wn) >= ws || (strcmp(wn, w->node) == 0 && ws <= w->seq);
-		int knows_lose = !w->seen ? 1 : stamp_seen(w, ln) >= ls || (strcmp(ln, w->node) == 0 && ls <= w->seq);
+		int knows_win = !w->seen ? 1
+		                         : stamp_seen(w, wn) >= ws ||
+		                               (strcmp(wn, w->node) == 0 && ws <= w->seq);
+		int knows_lose = !w->seen ? 1
+		                          : stamp_seen(w, ln) >= ls ||
+		                                (strcmp(ln, w->node) == 0 && ls <= w->seq);
 
 		if (!(knows_win && knows_lose))
 			continue;
@@ -402,8 +435,9 @@ static int resolve_conflicts(cts_store *st, const cts_table_def *t, const cts_st
 	return rc == SQLITE_DONE ? 0 : cts_store_error(st, "lecture des conflits");
 }
 
-static int record_conflict(cts_store *st, const cts_table_def *t, const cts_stamp *w, const char *rid,
-			   const char *field, const json_t *value, const field_state *old, int incoming_wins)
+static int record_conflict(cts_store *st, const cts_table_def *t, const cts_stamp *w,
+                           const char *rid, const char *field, const json_t *value,
+                           const field_state *old, int incoming_wins)
 {
 	sqlite3_stmt *s;
 	int rc;
@@ -411,12 +445,20 @@ static int record_conflict(cts_store *st, const cts_table_def *t, const cts_stam
 	int nv = 5, nh = 6, nn = 7, ns = 8;
 
 	if ((rc = cts_store_stmt(st, &s,
-				 "INSERT OR IGNORE INTO conflict (tbl, territory, rid, field, win_value, win_hlc, win_node, win_seq,"
-				 " lose_value, lose_hlc, lose_node, lose_seq) VALUES (?9, ?10, ?11, ?12, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")) < 0)
+	                         "INSERT OR IGNORE INTO conflict (tbl, territory, rid, field, "
+	                         "win_value, win_hlc, win_node, win_seq,"
+	                         " lose_value, lose_hlc, lose_node, lose_seq) VALUES (?9, ?10, "
+	                         "?11, ?12, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")) < 0)
 		return rc;
 	if (incoming_wins) {
-		ov = 5; oh = 6; on = 7; os = 8;
-		nv = 1; nh = 2; nn = 3; ns = 4;
+		ov = 5;
+		oh = 6;
+		on = 7;
+		os = 8;
+		nv = 1;
+		nh = 2;
+		nn = 3;
+		ns = 4;
 	}
 	sqlite3_bind_value(s, ov, old->value);
 	sqlite3_bind_int64(s, oh, (sqlite3_int64)old->hlc);
@@ -446,8 +488,10 @@ static int same_value(sqlite3_value *sv, const json_t *v)
 			return sqlite3_value_int64(sv) == (json_is_true(v) ? 1 : 0);
 		return 0;
 	case SQLITE_TEXT:
-		return json_is_string(v) && (size_t)sqlite3_value_bytes(sv) == json_string_length(v) &&
-		       memcmp(sqlite3_value_text(sv), json_string_value(v), json_string_length(v)) == 0;
+		return json_is_string(v) &&
+		       (size_t)sqlite3_value_bytes(sv) == json_string_length(v) &&
+		       memcmp(sqlite3_value_text(sv), json_string_value(v),
+		              json_string_length(v)) == 0;
 	default:
 		return 0;
 	}
@@ -457,7 +501,9 @@ static int same_value(sqlite3_value *sv, const json_t *v)
  * everything. */
 static int writer_knows(const cts_stamp *w, const char *node, int64_t seq)
 {
-	return !w->seen ? 1 : stamp_seen(w, node) >= seq || (strcmp(node, w->node) == 0 && seq <= w->seq);
+	return !w->seen
+	           ? 1
+	           : stamp_seen(w, node) >= seq || (strcmp(node, w->node) == 0 && seq <= w->seq);
 }
 
 /* resolve_conflicts() for one field, on the conflicts open before the
@@ -475,7 +521,8 @@ static int resolve_loaded(cts_store *st, const cts_stamp *w, const rec_state *r,
 		if (c->field != field || !writer_knows(w, c->win_node, c->win_seq) ||
 		    !writer_knows(w, c->lose_node, c->lose_seq))
 			continue;
-		if ((rc = cts_store_stmt(st, &u, "UPDATE conflict SET resolved_by = ? WHERE id = ?")) < 0)
+		if ((rc = cts_store_stmt(st, &u,
+		                         "UPDATE conflict SET resolved_by = ? WHERE id = ?")) < 0)
 			return rc;
 		snprintf(by, sizeof(by), "%s:%lld", w->node, (long long)w->seq);
 		sqlite3_bind_text(u, 1, by, -1, SQLITE_TRANSIENT);
@@ -489,7 +536,7 @@ static int resolve_loaded(cts_store *st, const cts_stamp *w, const rec_state *r,
 /* Write the winning fields `win[0..n-1]` of the record into fstate, in
  * one statement (fields are distinct, so the order does not matter). */
 static int write_fields(cts_store *st, const cts_table_def *t, const cts_stamp *w, const char *rid,
-			const rec_state *r, const size_t *win, size_t n)
+                        const rec_state *r, const size_t *win, size_t n)
 {
 	sqlite3_stmt *s;
 	int rc;
@@ -498,13 +545,17 @@ static int write_fields(cts_store *st, const cts_table_def *t, const cts_stamp *
 		return 0;
 	if (n > SLOT_FSTATE_MAX)
 		return cts_error_set(CTS_ERR, "table %s : trop de champs", t->name);
-	if ((rc = cts_store_stmt_slot(st, CTS_SLOT_RECORD + SLOT_FSTATE + (unsigned)n, &s, NULL)) == 1) {
+	if ((rc = cts_store_stmt_slot(st, CTS_SLOT_RECORD + SLOT_FSTATE + (unsigned)n, &s, NULL)) ==
+	    1) {
 		char sql[2048];
-		size_t off = (size_t)snprintf(sql, sizeof(sql), "INSERT OR REPLACE INTO fstate"
-					      " (tbl, territory, rid, field, value, hlc, node, seq) VALUES");
+		size_t off =
+		    (size_t)snprintf(sql, sizeof(sql),
+		                     "INSERT OR REPLACE INTO fstate"
+		                     " (tbl, territory, rid, field, value, hlc, node, seq) VALUES");
 		for (size_t k = 0; k < n; k++)
-			off += (size_t)snprintf(sql + off, sizeof(sql) - off, "%s(?1, ?2, ?3, ?%zu, ?%zu, ?4, ?5, ?6)",
-						k ? ", " : " ", 7 + 2 * k, 8 + 2 * k);
+			off += (size_t)snprintf(sql + off, sizeof(sql) - off,
+			                        "%s(?1, ?2, ?3, ?%zu, ?%zu, ?4, ?5, ?6)",
+			                        k ? ", " : " ", 7 + 2 * k, 8 + 2 * k);
 		rc = cts_store_stmt_slot(st, CTS_SLOT_RECORD + SLOT_FSTATE + (unsigned)n, &s, sql);
 	}
 	if (rc < 0)
@@ -517,8 +568,8 @@ static int write_fields(cts_store *st, const cts_table_def *t, const cts_stamp *
 	return cts_store_done(st, s, "écriture de l'état des champs");
 }
 
-int cts_record_apply_put(cts_store *st, const cts_table_def *t, const cts_stamp *w,
-			 const char *rid, const json_t *set)
+int cts_record_apply_put(cts_store *st, const cts_table_def *t, const cts_stamp *w, const char *rid,
+                         const json_t *set)
 {
 	rec_state r;
 	size_t win[REC_MAX_FIELDS], nwin = 0;
@@ -531,13 +582,15 @@ int cts_record_apply_put(cts_store *st, const cts_table_def *t, const cts_stamp 
 		return rc;
 	/* LWW per field against the state before the op; concurrent writes
 	 * of a field are recorded as conflicts. */
-	json_object_foreach((json_t *)set, field, value) {
+	json_object_foreach((json_t *)set, field, value)
+	{
 		size_t i = field_index(t, field);
 		field_state *f;
 		int incoming_wins = 1;
 
 		if (i >= t->nfields) {
-			rc = cts_error_set(CTS_EINVAL, "table %s : champ inconnu « %.64s »", t->name, field);
+			rc = cts_error_set(CTS_EINVAL, "table %s : champ inconnu « %.64s »",
+			                   t->name, field);
 			goto out;
 		}
 		f = &r.f[i];
@@ -545,12 +598,14 @@ int cts_record_apply_put(cts_store *st, const cts_table_def *t, const cts_stamp 
 			if (f->hlc == w->hlc && strcmp(f->node, w->node) == 0)
 				continue; /* the same op again: idempotent */
 			incoming_wins = stamp_gt(w->hlc, w->node, f->hlc, f->node);
-			if (w->seen && strcmp(f->node, w->node) != 0 && !same_value(f->value, value)) {
+			if (w->seen && strcmp(f->node, w->node) != 0 &&
+			    !same_value(f->value, value)) {
 				int64_t existing_saw;
 				if ((rc = seen_of(st, f->node, f->seq, w->node, &existing_saw)) < 0)
 					goto out;
 				if (stamp_seen(w, f->node) < f->seq && existing_saw < w->seq &&
-				    (rc = record_conflict(st, t, w, rid, field, value, f, incoming_wins)) < 0)
+				    (rc = record_conflict(st, t, w, rid, field, value, f,
+				                          incoming_wins)) < 0)
 					goto out;
 			}
 		}
@@ -579,9 +634,13 @@ int cts_record_apply_del(cts_store *st, const cts_table_def *t, const cts_stamp 
 	sqlite3_stmt *s;
 	int rc;
 
-	if ((rc = cts_store_stmt(st, &s, "INSERT INTO tomb (tbl, territory, rid, hlc, node, seq) VALUES (?, ?, ?, ?, ?, ?)"
-					 " ON CONFLICT (tbl, territory, rid) DO UPDATE SET hlc = excluded.hlc, node = excluded.node,"
-					 " seq = excluded.seq WHERE excluded.hlc > tomb.hlc OR (excluded.hlc = tomb.hlc AND excluded.node > tomb.node)")) < 0)
+	if ((rc = cts_store_stmt(
+	         st, &s,
+	         "INSERT INTO tomb (tbl, territory, rid, hlc, node, seq) VALUES (?, ?, ?, ?, ?, ?)"
+	         " ON CONFLICT (tbl, territory, rid) DO UPDATE SET hlc = excluded.hlc, node = "
+	         "excluded.node,"
+	         " seq = excluded.seq WHERE excluded.hlc > tomb.hlc OR (excluded.hlc = tomb.hlc "
+	         "AND excluded.node > tomb.node)")) < 0)
 		return rc;
 	bind_stamp(s, t, w, rid);
 	if ((rc = cts_store_done(st, s, "écriture d'une suppression")) < 0)

@@ -29,10 +29,10 @@ int cts_record_check_set(const cts_table_def *t, const json_t *set);
 
 /* Apply a put / del (inside a transaction): LWW per field by (hlc, node),
  * tombstones, conflicts (imports only), then re-materialise the record. */
-int cts_record_apply_put(cts_store *st, const cts_table_def *t, const cts_stamp *w,
-			 const char *rid, const json_t *set);
+int cts_record_apply_put(cts_store *st, const cts_table_def *t, const cts_stamp *w, const char *rid,
+                         const json_t *set);
 int cts_record_apply_del(cts_store *st, const cts_table_def *t, const cts_stamp *w,
-			 const char *rid);
+                         const char *rid);
 
 /* Local writes by this node (node id, territory and next seq from meta):
  * a new HLC, the apply above, and a journal entry, atomically (own
@@ -60,7 +60,7 @@ int cts_record_new_id(char buf[37]);
  * left alone. The record engine owns fstate and tomb; the journal calls
  * this. */
 int cts_record_mark_sealed(cts_store *st, const char *tbl, const char *territory, const char *rid,
-			   const char *field, const char *node, uint64_t hlc, int64_t seq);
+                           const char *field, const char *node, uint64_t hlc, int64_t seq);
 /* A deterministic record id derived from a name (SHA-256, UUID-shaped,
  * version nibble 8) into buf[37]: registry entries, themes, attendance. */
 void cts_record_derived_id(char buf[37], const char *name);
@@ -92,21 +92,21 @@ int cts_record_clear_all(cts_store *st);
  * rid) into *hlc; CTS_ENOTFOUND (no message) when the field was never
  * written. For "when was this decided" questions (a revocation's date). */
 int cts_record_field_hlc(cts_store *st, const char *tbl, const char *territory, const char *rid,
-			 const char *field, uint64_t *hlc);
+                         const char *field, uint64_t *hlc);
 
 /* The last values of record (tbl, territory, rid), including those its
  * tombstone hides (null ones left out), as a new object field -> value;
  * *hidden: how many (not null) are hidden: the record is removed when there
  * is one. For restoring a removed record with its last values. */
-int cts_record_last_values(cts_store *st, const char *tbl, const char *territory, const char *rid, json_t **out,
-			   int *hidden);
+int cts_record_last_values(cts_store *st, const char *tbl, const char *territory, const char *rid,
+                           json_t **out, int *hidden);
 
 /* The removed records of tbl (a tombstone hiding some value) of territory
  * (NULL: every territory) as a new array of objects {territory, id,
  * fields[0], ...} with each field's last value, ordered by territory, then
  * `order` (an ORDER BY list over the result's columns, from the caller's
  * code, e.g. "3 COLLATE NOCASE"), then id. Fields must be tbl's. */
-int cts_record_list_removed(cts_store *st, const char *tbl, const char *const *fields, size_t nfields,
-			    const char *territory, const char *order, json_t **out);
+int cts_record_list_removed(cts_store *st, const char *tbl, const char *const *fields,
+                            size_t nfields, const char *territory, const char *order, json_t **out);
 
 #endif

@@ -29,7 +29,9 @@ static int self_stamp(cts_store *st, char **node, char **territory, int64_t *nex
 	    (rc = cts_store_meta_get(st, "territory", territory)) < 0 ||
 	    (rc = cts_store_meta_get_int(st, "last_seq", &last, 0)) < 0) {
 		if (rc == CTS_ENOTFOUND)
-			rc = cts_error_set(CTS_ENOTFOUND, "ce dossier ne contient pas de nœud initialisé (ctsnode init)");
+			rc = cts_error_set(
+			    CTS_ENOTFOUND,
+			    "ce dossier ne contient pas de nœud initialisé (ctsnode init)");
 		free(*node);
 		free(*territory);
 		*node = *territory = NULL;
@@ -48,16 +50,21 @@ static int check_not_revoked(cts_store *st, const char *table)
 
 	if (strcmp(table, "fork") == 0)
 		return 0;
-	if ((rc = cts_store_stmt(st, &s, "SELECT r.node, r.revoked_after FROM registry r JOIN meta m ON m.key = 'node'"
-					 " AND m.value = r.node WHERE r.revoked_after IS NOT NULL")) < 0)
+	if ((rc = cts_store_stmt(
+	         st, &s,
+	         "SELECT r.node, r.revoked_after FROM registry r JOIN meta m ON m.key = 'node'"
+	         " AND m.value = r.node WHERE r.revoked_after IS NOT NULL")) < 0)
 		return rc;
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
 		rc = cts_error_set(CTS_EINVAL,
-				   "ce poste (%s) a été révoqué par la région après son changeset n°%lld : il n'accepte plus de "
-				   "saisie. Exportez ce qui n'a pas été accepté (ctsnode export DOSSIER) pour le ressaisir sur le "
-				   "poste qui le remplace",
-				   (const char *)sqlite3_column_text(s, 0), (long long)sqlite3_column_int64(s, 1));
+		                   "ce poste (%s) a été révoqué par la région après son changeset "
+		                   "n°%lld : il n'accepte plus de "
+		                   "saisie. Exportez ce qui n'a pas été accepté (ctsnode export "
+		                   "DOSSIER) pour le ressaisir sur le "
+		                   "poste qui le remplace",
+		                   (const char *)sqlite3_column_text(s, 0),
+		                   (long long)sqlite3_column_int64(s, 1));
 		sqlite3_reset(s);
 		return rc;
 	}
@@ -84,18 +91,24 @@ static int local_write(cts_store *st, const char *table, const char *rid, const 
 		authority = role && strcmp(role, "authority") == 0;
 		free(role);
 		if (t->writer != CTS_WRITER_ANY && authority != (t->writer == CTS_WRITER_AUTHORITY))
-			return cts_error_set(CTS_EINVAL, authority ? "le nœud régional n'écrit pas la table %s des territoires"
-								   : "la table %s est réservée au nœud régional", table);
+			return cts_error_set(
+			    CTS_EINVAL,
+			    authority ? "le nœud régional n'écrit pas la table %s des territoires"
+			              : "la table %s est réservée au nœud régional",
+			    table);
 	}
 	if (!cts_valid_uuid(rid))
-		return cts_error_set(CTS_EINVAL, "identifiant d'enregistrement invalide « %.40s »", rid);
-	if (set && ((rc = cts_record_check_set(t, set)) < 0 || (rc = cts_rules_check_set(table, set, NULL)) < 0))
+		return cts_error_set(CTS_EINVAL, "identifiant d'enregistrement invalide « %.40s »",
+		                     rid);
+	if (set && ((rc = cts_record_check_set(t, set)) < 0 ||
+	            (rc = cts_rules_check_set(table, set, NULL)) < 0))
 		return rc;
 	if ((rc = check_not_revoked(st, table)) < 0)
 		return rc;
 	if ((rc = cts_store_begin(st)) < 0)
 		return rc;
-	if ((rc = self_stamp(st, &node, &territory, &w.seq)) < 0 || (rc = cts_store_hlc_next(st, &w.hlc)) < 0)
+	if ((rc = self_stamp(st, &node, &territory, &w.seq)) < 0 ||
+	    (rc = cts_store_hlc_next(st, &w.hlc)) < 0)
 		goto cleanup;
 	w.node = node;
 	w.territory = territory;
@@ -107,7 +120,9 @@ static int local_write(cts_store *st, const char *table, const char *rid, const 
 		goto cleanup;
 	}
 	cts_crashpoint(); /* data written, journal entry not yet */
-	if ((rc = cts_store_stmt(st, &s, "INSERT INTO journal (hlc, op, tbl, rid, set_json) VALUES (?, ?, ?, ?, ?)")) < 0)
+	if ((rc = cts_store_stmt(
+	         st, &s,
+	         "INSERT INTO journal (hlc, op, tbl, rid, set_json) VALUES (?, ?, ?, ?, ?)")) < 0)
 		goto cleanup;
 	sqlite3_bind_int64(s, 1, (sqlite3_int64)w.hlc);
 	sqlite3_bind_text(s, 2, set ? "put" : "del", -1, SQLITE_STATIC);
@@ -154,23 +169,28 @@ int cts_record_replay_unsealed(cts_store *st)
 		return rc;
 	w.node = node;
 	w.territory = territory;
-	if ((rc = cts_store_stmt(st, &s, "SELECT id, hlc, tbl, rid, set_json FROM journal"
-					 " WHERE sealed_seq IS NULL ORDER BY id")) < 0 ||
+	if ((rc = cts_store_stmt(st, &s,
+	                         "SELECT id, hlc, tbl, rid, set_json FROM journal"
+	                         " WHERE sealed_seq IS NULL ORDER BY id")) < 0 ||
 	    (rc = cts_store_rows_json(st, s, &rows)) < 0)
 		goto out;
-	json_array_foreach(rows, i, row) {
-		const cts_table_def *t = cts_table_find(json_string_value(json_object_get(row, "tbl")));
+	json_array_foreach(rows, i, row)
+	{
+		const cts_table_def *t =
+		    cts_table_find(json_string_value(json_object_get(row, "tbl")));
 		const char *rid = json_string_value(json_object_get(row, "rid"));
 		const char *text = json_string_value(json_object_get(row, "set_json"));
 		json_t *set = NULL;
 
 		w.hlc = (uint64_t)json_integer_value(json_object_get(row, "hlc"));
 		if (!t || !rid || (text && !(set = json_loads(text, 0, NULL)))) {
-			rc = cts_error_set(CTS_EDB, "journal corrompu (opération %lld)",
-					   (long long)json_integer_value(json_object_get(row, "id")));
+			rc = cts_error_set(
+			    CTS_EDB, "journal corrompu (opération %lld)",
+			    (long long)json_integer_value(json_object_get(row, "id")));
 			goto out;
 		}
-		rc = set ? cts_record_apply_put(st, t, &w, rid, set) : cts_record_apply_del(st, t, &w, rid);
+		rc = set ? cts_record_apply_put(st, t, &w, rid, set)
+		         : cts_record_apply_del(st, t, &w, rid);
 		json_decref(set);
 		if (rc < 0)
 			goto out;
@@ -183,16 +203,17 @@ out:
 }
 
 int cts_record_mark_sealed(cts_store *st, const char *tbl, const char *territory, const char *rid,
-			   const char *field, const char *node, uint64_t hlc, int64_t seq)
+                           const char *field, const char *node, uint64_t hlc, int64_t seq)
 {
 	sqlite3_stmt *s;
 	int rc;
 
-	rc = cts_store_stmt(st, &s,
-			    field ? "UPDATE fstate SET seq = ?1 WHERE tbl = ?2 AND territory = ?3 AND rid = ?4"
-				    " AND node = ?5 AND hlc = ?6 AND field = ?7"
-				  : "UPDATE tomb SET seq = ?1 WHERE tbl = ?2 AND territory = ?3 AND rid = ?4"
-				    " AND node = ?5 AND hlc = ?6");
+	rc = cts_store_stmt(
+	    st, &s,
+	    field ? "UPDATE fstate SET seq = ?1 WHERE tbl = ?2 AND territory = ?3 AND rid = ?4"
+	            " AND node = ?5 AND hlc = ?6 AND field = ?7"
+	          : "UPDATE tomb SET seq = ?1 WHERE tbl = ?2 AND territory = ?3 AND rid = ?4"
+	            " AND node = ?5 AND hlc = ?6");
 	if (rc < 0)
 		return rc;
 	sqlite3_bind_int64(s, 1, seq);
@@ -214,7 +235,8 @@ int cts_record_new_id(char buf[37])
 	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
 	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
 	snprintf(buf, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-		 b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
+	         b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12],
+	         b[13], b[14], b[15]);
 	return 0;
 }
 
@@ -226,7 +248,8 @@ void cts_record_derived_id(char buf[37], const char *name)
 	b[6] = (unsigned char)((b[6] & 0x0f) | 0x80);
 	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
 	snprintf(buf, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-		 b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
+	         b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12],
+	         b[13], b[14], b[15]);
 }
 
 int cts_record_pending_ops(cts_store *st, int64_t *out)
@@ -234,7 +257,8 @@ int cts_record_pending_ops(cts_store *st, int64_t *out)
 	sqlite3_stmt *s;
 	int rc;
 
-	if ((rc = cts_store_stmt(st, &s, "SELECT count(*) FROM journal WHERE sealed_seq IS NULL")) < 0)
+	if ((rc = cts_store_stmt(st, &s, "SELECT count(*) FROM journal WHERE sealed_seq IS NULL")) <
+	    0)
 		return rc;
 	rc = sqlite3_step(s);
 	*out = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
@@ -277,10 +301,13 @@ int cts_record_digest(cts_store *st, char hex[65])
 		if (t->writer == CTS_WRITER_ANY)
 			continue;
 		if ((rc = cts_store_stmt(st, &s,
-					 "SELECT f.territory, f.rid, f.field, f.value FROM fstate f WHERE f.tbl = ?1"
-					 " AND NOT EXISTS (SELECT 1 FROM tomb t WHERE t.tbl = ?1 AND t.territory = f.territory"
-					 " AND t.rid = f.rid AND (t.hlc > f.hlc OR (t.hlc = f.hlc AND t.node > f.node)))"
-					 " ORDER BY f.territory, f.rid, f.field")) < 0)
+		                         "SELECT f.territory, f.rid, f.field, f.value FROM fstate "
+		                         "f WHERE f.tbl = ?1"
+		                         " AND NOT EXISTS (SELECT 1 FROM tomb t WHERE t.tbl = ?1 "
+		                         "AND t.territory = f.territory"
+		                         " AND t.rid = f.rid AND (t.hlc > f.hlc OR (t.hlc = f.hlc "
+		                         "AND t.node > f.node)))"
+		                         " ORDER BY f.territory, f.rid, f.field")) < 0)
 			break;
 		sqlite3_bind_text(s, 1, t->name, -1, SQLITE_STATIC);
 		while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
@@ -295,17 +322,20 @@ int cts_record_digest(cts_store *st, char hex[65])
 					break;
 				json_decref(rec);
 				set = json_object();
-				rec = json_pack("{s:s, s:s, s:s, s:o}", "table", t->name, "territory", terr, "id", rid, "set", set);
+				rec = json_pack("{s:s, s:s, s:s, s:o}", "table", t->name,
+				                "territory", terr, "id", rid, "set", set);
 				snprintf(cur_terr, sizeof(cur_terr), "%s", terr);
 				snprintf(cur_rid, sizeof(cur_rid), "%s", rid);
 			}
 			switch (sqlite3_column_type(s, 3)) {
 			case SQLITE_INTEGER:
-				v = f && f->type == CTS_FT_BOOL ? json_boolean(sqlite3_column_int64(s, 3))
-								: json_integer(sqlite3_column_int64(s, 3));
+				v = f && f->type == CTS_FT_BOOL
+				        ? json_boolean(sqlite3_column_int64(s, 3))
+				        : json_integer(sqlite3_column_int64(s, 3));
 				break;
 			case SQLITE_TEXT:
-				v = json_stringn((const char *)sqlite3_column_text(s, 3), (size_t)sqlite3_column_bytes(s, 3));
+				v = json_stringn((const char *)sqlite3_column_text(s, 3),
+				                 (size_t)sqlite3_column_bytes(s, 3));
 				break;
 			default:
 				v = json_null();
@@ -334,7 +364,7 @@ int cts_record_clear_all(cts_store *st)
 	int rc;
 
 	if ((rc = cts_store_exec(st, "DELETE FROM fstate; DELETE FROM tomb; DELETE FROM conflict;"
-				     " DELETE FROM changeset; DELETE FROM changeset_seen;")) < 0)
+	                             " DELETE FROM changeset; DELETE FROM changeset_seen;")) < 0)
 		return rc;
 	for (size_t i = 0; i < cts_table_count; i++) {
 		char sql[64];
@@ -351,10 +381,12 @@ int cts_record_conflicts(cts_store *st, int64_t id, json_t **out)
 	int rc;
 
 	*out = NULL;
-	if ((rc = cts_store_stmt(st, &s,
-				 "SELECT id, tbl AS \"table\", territory, rid AS record, field, win_value, win_node, win_seq, win_hlc,"
-				 " lose_value, lose_node, lose_seq, lose_hlc FROM conflict"
-				 " WHERE resolved_by IS NULL AND (?1 <= 0 OR id = ?1) ORDER BY id")) < 0)
+	if ((rc = cts_store_stmt(
+	         st, &s,
+	         "SELECT id, tbl AS \"table\", territory, rid AS record, field, win_value, "
+	         "win_node, win_seq, win_hlc,"
+	         " lose_value, lose_node, lose_seq, lose_hlc FROM conflict"
+	         " WHERE resolved_by IS NULL AND (?1 <= 0 OR id = ?1) ORDER BY id")) < 0)
 		return rc;
 	sqlite3_bind_int64(s, 1, id);
 	return cts_store_rows_json(st, s, out);
@@ -367,40 +399,47 @@ int cts_record_conflict_resolve(cts_store *st, const char *territory, int64_t id
 	int rc;
 
 	if (id <= 0)
-		return cts_error_set(CTS_ENOTFOUND, "aucun conflit ouvert numéro %lld (ctsnode conflicts)", (long long)id);
+		return cts_error_set(CTS_ENOTFOUND,
+		                     "aucun conflit ouvert numéro %lld (ctsnode conflicts)",
+		                     (long long)id);
 	if ((rc = cts_record_conflicts(st, id, &arr)) < 0)
 		return rc;
 	if (json_array_size(arr) != 1) {
 		json_decref(arr);
-		return cts_error_set(CTS_ENOTFOUND, "aucun conflit ouvert numéro %lld (ctsnode conflicts)", (long long)id);
+		return cts_error_set(CTS_ENOTFOUND,
+		                     "aucun conflit ouvert numéro %lld (ctsnode conflicts)",
+		                     (long long)id);
 	}
 	o = json_array_get(arr, 0);
 	t = json_string_value(json_object_get(o, "territory"));
 	if (!t || strcmp(t, territory) != 0) {
-		rc = cts_error_set(CTS_EINVAL, "ce conflit concerne le territoire %s : il se tranche sur un de ses nœuds",
-				   t ? t : "?");
+		rc = cts_error_set(
+		    CTS_EINVAL,
+		    "ce conflit concerne le territoire %s : il se tranche sur un de ses nœuds",
+		    t ? t : "?");
 		json_decref(arr);
 		return rc;
 	}
 	set = json_object();
 	json_object_set(set, json_string_value(json_object_get(o, "field")),
-			json_object_get(o, keep_winner ? "win_value" : "lose_value"));
+	                json_object_get(o, keep_winner ? "win_value" : "lose_value"));
 	rc = cts_record_put(st, json_string_value(json_object_get(o, "table")),
-			    json_string_value(json_object_get(o, "record")), set);
+	                    json_string_value(json_object_get(o, "record")), set);
 	json_decref(set);
 	json_decref(arr);
 	return rc;
 }
 
 int cts_record_field_hlc(cts_store *st, const char *tbl, const char *territory, const char *rid,
-			 const char *field, uint64_t *hlc)
+                         const char *field, uint64_t *hlc)
 {
 	sqlite3_stmt *s;
 	int rc;
 
 	*hlc = 0;
 	if ((rc = cts_store_stmt(st, &s,
-				 "SELECT hlc FROM fstate WHERE tbl = ? AND territory = ? AND rid = ? AND field = ?")) < 0)
+	                         "SELECT hlc FROM fstate WHERE tbl = ? AND territory = ? AND rid = "
+	                         "? AND field = ?")) < 0)
 		return rc;
 	sqlite3_bind_text(s, 1, tbl, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(s, 2, territory, -1, SQLITE_TRANSIENT);
@@ -412,11 +451,12 @@ int cts_record_field_hlc(cts_store *st, const char *tbl, const char *territory, 
 	sqlite3_reset(s);
 	if (rc == SQLITE_ROW)
 		return 0;
-	return rc == SQLITE_DONE ? CTS_ENOTFOUND : cts_store_error(st, "lecture de l'état des champs");
+	return rc == SQLITE_DONE ? CTS_ENOTFOUND
+	                         : cts_store_error(st, "lecture de l'état des champs");
 }
 
-int cts_record_last_values(cts_store *st, const char *tbl, const char *territory, const char *rid, json_t **out,
-			   int *hidden)
+int cts_record_last_values(cts_store *st, const char *tbl, const char *territory, const char *rid,
+                           json_t **out, int *hidden)
 {
 	sqlite3_stmt *s;
 	json_t *set = json_object();
@@ -426,11 +466,13 @@ int cts_record_last_values(cts_store *st, const char *tbl, const char *territory
 	*hidden = 0;
 	if (!set)
 		return cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
-	if ((rc = cts_store_stmt(st, &s,
-				 "SELECT f.field, f.value, t.rid IS NOT NULL AND f.value IS NOT NULL"
-				 " AND (t.hlc > f.hlc OR (t.hlc = f.hlc AND t.node > f.node))"
-				 " FROM fstate f LEFT JOIN tomb t ON t.tbl = f.tbl AND t.territory = f.territory AND t.rid = f.rid"
-				 " WHERE f.tbl = ? AND f.territory = ? AND f.rid = ?")) < 0) {
+	if ((rc =
+	         cts_store_stmt(st, &s,
+	                        "SELECT f.field, f.value, t.rid IS NOT NULL AND f.value IS NOT NULL"
+	                        " AND (t.hlc > f.hlc OR (t.hlc = f.hlc AND t.node > f.node))"
+	                        " FROM fstate f LEFT JOIN tomb t ON t.tbl = f.tbl AND t.territory "
+	                        "= f.territory AND t.rid = f.rid"
+	                        " WHERE f.tbl = ? AND f.territory = ? AND f.rid = ?")) < 0) {
 		json_decref(set);
 		return rc;
 	}
@@ -440,7 +482,8 @@ int cts_record_last_values(cts_store *st, const char *tbl, const char *territory
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		const char *field = (const char *)sqlite3_column_text(s, 0);
 		if (sqlite3_column_type(s, 1) == SQLITE_TEXT)
-			json_object_set_new(set, field, cts_record_text((const char *)sqlite3_column_text(s, 1)));
+			json_object_set_new(
+			    set, field, cts_record_text((const char *)sqlite3_column_text(s, 1)));
 		else if (sqlite3_column_type(s, 1) == SQLITE_INTEGER)
 			json_object_set_new(set, field, json_integer(sqlite3_column_int64(s, 1)));
 		*hidden += sqlite3_column_int(s, 2);
@@ -454,8 +497,8 @@ int cts_record_last_values(cts_store *st, const char *tbl, const char *territory
 	return 0;
 }
 
-int cts_record_list_removed(cts_store *st, const char *tbl, const char *const *fields, size_t nfields,
-			    const char *territory, const char *order, json_t **out)
+int cts_record_list_removed(cts_store *st, const char *tbl, const char *const *fields,
+                            size_t nfields, const char *territory, const char *order, json_t **out)
 {
 	const cts_table_def *t = cts_table_find(tbl);
 	cts_strbuf sql = { 0 };
@@ -469,16 +512,21 @@ int cts_record_list_removed(cts_store *st, const char *tbl, const char *const *f
 	for (size_t i = 0; i < nfields; i++) {
 		if (!cts_table_field(t, fields[i])) {
 			cts_strbuf_dispose(&sql);
-			return cts_error_set(CTS_ERR, "table %s : champ inconnu « %.64s »", tbl, fields[i]);
+			return cts_error_set(CTS_ERR, "table %s : champ inconnu « %.64s »", tbl,
+			                     fields[i]);
 		}
-		cts_strbuf_addf(&sql, ", max(CASE WHEN f.field = '%s' THEN f.value END) AS %s", fields[i], fields[i]);
+		cts_strbuf_addf(&sql, ", max(CASE WHEN f.field = '%s' THEN f.value END) AS %s",
+		                fields[i], fields[i]);
 	}
-	cts_strbuf_addf(&sql,
-			" FROM tomb t JOIN fstate f ON f.tbl = t.tbl AND f.territory = t.territory AND f.rid = t.rid"
-			" WHERE t.tbl = ?2 AND (?1 IS NULL OR t.territory = ?1) GROUP BY t.territory, t.rid"
-			" HAVING sum(f.value IS NOT NULL AND (t.hlc > f.hlc OR (t.hlc = f.hlc AND t.node > f.node))) > 0"
-			" ORDER BY t.territory, %s, t.rid",
-			order);
+	cts_strbuf_addf(
+	    &sql,
+	    " FROM tomb t JOIN fstate f ON f.tbl = t.tbl AND f.territory = t.territory AND f.rid = "
+	    "t.rid"
+	    " WHERE t.tbl = ?2 AND (?1 IS NULL OR t.territory = ?1) GROUP BY t.territory, t.rid"
+	    " HAVING sum(f.value IS NOT NULL AND (t.hlc > f.hlc OR (t.hlc = f.hlc AND t.node > "
+	    "f.node))) > 0"
+	    " ORDER BY t.territory, %s, t.rid",
+	    order);
 	if ((rc = cts_strbuf_take(&sql, &text, NULL)) < 0)
 		return rc;
 	rc = cts_store_rows_args(st, text, (const char *const[]){ territory, tbl }, 2, out);

@@ -16,7 +16,8 @@
 static int require_authority(cts_node *n)
 {
 	if (n->role != CTS_ROLE_AUTHORITY)
-		return cts_error_set(CTS_EINVAL, "seul le nœud régional (autorité) gère le registre des nœuds");
+		return cts_error_set(CTS_EINVAL,
+		                     "seul le nœud régional (autorité) gère le registre des nœuds");
 	return 0;
 }
 
@@ -38,7 +39,8 @@ static int check_entry(const char *node, const char *territory, const char *key_
 	return rc;
 }
 
-int cts_region_enroll(cts_node *n, const char *node, const char *territory, const char *key_line, int *already)
+int cts_region_enroll(cts_node *n, const char *node, const char *territory, const char *key_line,
+                      int *already)
 {
 	unsigned char pk[32];
 	cts_registry_entry cur;
@@ -53,8 +55,10 @@ int cts_region_enroll(cts_node *n, const char *node, const char *territory, cons
 	if ((rc = check_entry(node, territory, key_line)) < 0)
 		return rc;
 	if (strcmp(territory, n->territory) == 0)
-		return cts_error_set(CTS_EINVAL, "« %s » est le code de la région, pas d'un territoire", territory);
-	if ((rc = cts_key_parse_public_line(pk, key_line)) < 0 || (rc = cts_key_public_line(&canon, pk, NULL)) < 0)
+		return cts_error_set(
+		    CTS_EINVAL, "« %s » est le code de la région, pas d'un territoire", territory);
+	if ((rc = cts_key_parse_public_line(pk, key_line)) < 0 ||
+	    (rc = cts_key_public_line(&canon, pk, NULL)) < 0)
 		return rc;
 	rc = cts_registry_get(n, node, &cur);
 	if (rc == 0) {
@@ -62,8 +66,11 @@ int cts_region_enroll(cts_node *n, const char *node, const char *territory, cons
 		cts_registry_entry_dispose(&cur);
 		free(canon);
 		if (!same)
-			return cts_error_set(CTS_EEXISTS, "le nœud %s est déjà inscrit avec une autre clé ou un autre territoire : "
-							  "inscrivez un nouvel identifiant et révoquez l'ancien", node);
+			return cts_error_set(CTS_EEXISTS,
+			                     "le nœud %s est déjà inscrit avec une autre clé ou un "
+			                     "autre territoire : "
+			                     "inscrivez un nouvel identifiant et révoquez l'ancien",
+			                     node);
 		*already = 1;
 		return 0;
 	}
@@ -74,7 +81,8 @@ int cts_region_enroll(cts_node *n, const char *node, const char *territory, cons
 	/* One key, one node. */
 	if ((rc = cts_registry_key_owner(n, canon, &owner)) != CTS_ENOTFOUND) {
 		if (rc == 0)
-			rc = cts_error_set(CTS_EEXISTS, "cette clé est déjà celle du nœud %s", owner);
+			rc = cts_error_set(CTS_EEXISTS, "cette clé est déjà celle du nœud %s",
+			                   owner);
 		free(owner);
 		free(canon);
 		return rc;
@@ -85,14 +93,16 @@ int cts_region_enroll(cts_node *n, const char *node, const char *territory, cons
 	}
 	snprintf(name, sizeof(name), "registry:%s", node);
 	cts_record_derived_id(rid, name);
-	set = json_pack("{s:s, s:s, s:s, s:s}", "node", node, "territory_code", territory, "role", "territory", "key", canon);
+	set = json_pack("{s:s, s:s, s:s, s:s}", "node", node, "territory_code", territory, "role",
+	                "territory", "key", canon);
 	rc = cts_record_put(n->store, "registry", rid, set);
 	json_decref(set);
 	if (rc == 0) {
 		/* The territory itself, once. */
 		snprintf(name, sizeof(name), "territory:%s", territory);
 		cts_record_derived_id(rid, name);
-		if ((rc = cts_store_stmt(n->store, &s, "SELECT 1 FROM territory WHERE id = ?")) == 0) {
+		if ((rc = cts_store_stmt(n->store, &s, "SELECT 1 FROM territory WHERE id = ?")) ==
+		    0) {
 			sqlite3_bind_text(s, 1, rid, -1, SQLITE_STATIC);
 			int exists = sqlite3_step(s) == SQLITE_ROW;
 			sqlite3_reset(s);
@@ -132,7 +142,9 @@ int cts_region_revoke(cts_node *n, const char *node, int64_t after_seq)
 	if (cur.revoked_after >= 0 && after_seq >= cur.revoked_after) {
 		int64_t was = cur.revoked_after;
 		cts_registry_entry_dispose(&cur);
-		return cts_error_set(CTS_EEXISTS, "le nœud %s est déjà révoqué après le changeset n°%lld", node, (long long)was);
+		return cts_error_set(CTS_EEXISTS,
+		                     "le nœud %s est déjà révoqué après le changeset n°%lld", node,
+		                     (long long)was);
 	}
 	cts_registry_entry_dispose(&cur);
 	snprintf(name, sizeof(name), "registry:%s", node);
@@ -145,7 +157,7 @@ int cts_region_revoke(cts_node *n, const char *node, int64_t after_seq)
 
 /* One text line per registry row; lines that `line` leaves empty are skipped. */
 static int registry_lines(cts_node *n, int by_role, const char *head,
-			  void (*line)(cts_strbuf *b, const json_t *row), char **out)
+                          void (*line)(cts_strbuf *b, const json_t *row), char **out)
 {
 	cts_strbuf b = { 0 };
 	json_t *rows, *row;
@@ -156,8 +168,7 @@ static int registry_lines(cts_node *n, int by_role, const char *head,
 	if ((rc = cts_registry_list(n, by_role, &rows)) < 0)
 		return rc;
 	cts_strbuf_add(&b, head);
-	json_array_foreach(rows, i, row)
-		line(&b, row);
+	json_array_foreach(rows, i, row) line(&b, row);
 	json_decref(rows);
 	return cts_strbuf_take(&b, out, NULL);
 }
@@ -170,8 +181,8 @@ static const char *col(const json_t *row, const char *name)
 static void signer_line(cts_strbuf *b, const json_t *row)
 {
 	if (col(row, "key"))
-		cts_strbuf_addf(b, "%.450s namespaces=\"git,cts-changeset\" %.450s\n", col(row, "node"),
-				col(row, "key"));
+		cts_strbuf_addf(b, "%.450s namespaces=\"git,cts-changeset\" %.450s\n",
+		                col(row, "node"), col(row, "key"));
 }
 
 int cts_region_allowed_signers(cts_node *n, char **out)
@@ -190,8 +201,8 @@ static void registry_line(cts_strbuf *b, const json_t *row)
 	const char *role = col(row, "role");
 
 	cts_strbuf_addf(b, "| %.300s | %.200s | %s | ", col(row, "node"),
-			col(row, "territory_code") ? col(row, "territory_code") : "(null)",
-			role && strcmp(role, "authority") == 0 ? "autorité" : "territoire");
+	                col(row, "territory_code") ? col(row, "territory_code") : "(null)",
+	                role && strcmp(role, "authority") == 0 ? "autorité" : "territoire");
 	if (json_is_integer(rev))
 		cts_strbuf_addf(b, "après le n°%lld", (long long)json_integer_value(rev));
 	else
@@ -201,23 +212,26 @@ static void registry_line(cts_strbuf *b, const json_t *row)
 
 int cts_region_registry_text(cts_node *n, char **out)
 {
-	return registry_lines(n, 1,
-			      "# Registre des nœuds\n\n"
-			      "Ce fichier est une copie lisible du registre signé par l'autorité régionale.\n\n"
-			      "| nœud | territoire | rôle | révocation | clé |\n|---|---|---|---|---|\n",
-			      registry_line, out);
+	return registry_lines(
+	    n, 1,
+	    "# Registre des nœuds\n\n"
+	    "Ce fichier est une copie lisible du registre signé par l'autorité régionale.\n\n"
+	    "| nœud | territoire | rôle | révocation | clé |\n|---|---|---|---|---|\n",
+	    registry_line, out);
 }
 
 int cts_region_nodes(cts_node *n, json_t **out)
 {
-	return cts_store_rows_of(n->store,
-				 "SELECT r.node, r.territory_code AS territory, r.role, r.key, r.revoked_after,"
-				 " coalesce((SELECT max(c.seq) FROM changeset c WHERE c.node = r.node), 0) AS last_seq,"
-				 " (SELECT c.time FROM changeset c WHERE c.node = r.node ORDER BY c.seq DESC LIMIT 1) AS last_time,"
-				 " (SELECT count(*) FROM inbox i WHERE i.node = r.node) AS waiting"
-				 " FROM registry r WHERE r.node IS NOT NULL"
-				 " ORDER BY r.role = 'authority' DESC, r.territory_code, r.node",
-				 NULL, out);
+	return cts_store_rows_of(
+	    n->store,
+	    "SELECT r.node, r.territory_code AS territory, r.role, r.key, r.revoked_after,"
+	    " coalesce((SELECT max(c.seq) FROM changeset c WHERE c.node = r.node), 0) AS last_seq,"
+	    " (SELECT c.time FROM changeset c WHERE c.node = r.node ORDER BY c.seq DESC LIMIT 1) "
+	    "AS last_time,"
+	    " (SELECT count(*) FROM inbox i WHERE i.node = r.node) AS waiting"
+	    " FROM registry r WHERE r.node IS NOT NULL"
+	    " ORDER BY r.role = 'authority' DESC, r.territory_code, r.node",
+	    NULL, out);
 }
 
 int cts_region_self_revocation(cts_node *n, int64_t *after, char *when, size_t when_size)
@@ -240,24 +254,28 @@ int cts_region_self_revocation(cts_node *n, int64_t *after, char *when, size_t w
 
 int cts_region_pending_nodes(cts_node *n, json_t **out)
 {
-	return cts_store_rows_of(n->store,
-				 "SELECT i.node, json_extract(CAST((SELECT j.body FROM inbox j WHERE j.node = i.node"
-				 " ORDER BY j.seq LIMIT 1) AS TEXT), '$.territory') AS territory, max(i.seq) AS last_seq,"
-				 " count(*) AS waiting FROM inbox i WHERE i.node NOT IN (SELECT node FROM registry"
-				 " WHERE node IS NOT NULL) AND i.node IS NOT ?1 GROUP BY i.node ORDER BY i.node",
-				 n->id, out);
+	return cts_store_rows_of(
+	    n->store,
+	    "SELECT i.node, json_extract(CAST((SELECT j.body FROM inbox j WHERE j.node = i.node"
+	    " ORDER BY j.seq LIMIT 1) AS TEXT), '$.territory') AS territory, max(i.seq) AS "
+	    "last_seq,"
+	    " count(*) AS waiting FROM inbox i WHERE i.node NOT IN (SELECT node FROM registry"
+	    " WHERE node IS NOT NULL) AND i.node IS NOT ?1 GROUP BY i.node ORDER BY i.node",
+	    n->id, out);
 }
 
 int cts_region_self_state(cts_node *n, const char **state, int64_t *revoked_after)
 {
 	int rc = cts_registry_revocation(n, n->id, revoked_after, NULL);
 
-	*state = rc == CTS_ENOTFOUND ? "not_enrolled" : *revoked_after >= 0 ? "revoked" : "enrolled";
+	*state = rc == CTS_ENOTFOUND   ? "not_enrolled"
+	         : *revoked_after >= 0 ? "revoked"
+	                               : "enrolled";
 	return rc == CTS_ENOTFOUND ? 0 : rc;
 }
 
 int cts_region_replace(cts_node *n, const char *old, const char *new_node, const char *key_line,
-		       int64_t *revoked_after)
+                       int64_t *revoked_after)
 {
 	cts_registry_entry cur;
 	sqlite3_stmt *s;
@@ -273,16 +291,20 @@ int cts_region_replace(cts_node *n, const char *old, const char *new_node, const
 		return rc;
 	if (cur.revoked_after >= 0 || strcmp(cur.role, "authority") == 0) {
 		rc = cur.revoked_after >= 0
-			     ? cts_error_set(CTS_EEXISTS, "le nœud %s est déjà révoqué (après le n°%lld) : inscrivez le nouveau "
-							  "poste avec region enroll", old, (long long)cur.revoked_after)
-			     : cts_error_set(CTS_EINVAL, "l'autorité ne se remplace pas ainsi");
+		         ? cts_error_set(CTS_EEXISTS,
+		                         "le nœud %s est déjà révoqué (après le n°%lld) : "
+		                         "inscrivez le nouveau "
+		                         "poste avec region enroll",
+		                         old, (long long)cur.revoked_after)
+		         : cts_error_set(CTS_EINVAL, "l'autorité ne se remplace pas ainsi");
 		cts_registry_entry_dispose(&cur);
 		return rc;
 	}
 	territory = cur.territory;
 	cur.territory = NULL;
 	cts_registry_entry_dispose(&cur);
-	if ((rc = cts_store_stmt(n->store, &s, "SELECT coalesce(max(seq), 0) FROM changeset WHERE node = ?")) < 0)
+	if ((rc = cts_store_stmt(n->store, &s,
+	                         "SELECT coalesce(max(seq), 0) FROM changeset WHERE node = ?")) < 0)
 		goto out;
 	sqlite3_bind_text(s, 1, old, -1, SQLITE_STATIC);
 	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
@@ -295,7 +317,9 @@ int cts_region_replace(cts_node *n, const char *old, const char *new_node, const
 	if ((rc = cts_store_begin(n->store)) < 0)
 		goto out;
 	if ((rc = cts_region_enroll(n, new_node, territory, key_line, &already)) == 0 && already)
-		rc = cts_error_set(CTS_EEXISTS, "le nœud %s est déjà inscrit : choisissez un nouvel identifiant", new_node);
+		rc = cts_error_set(CTS_EEXISTS,
+		                   "le nœud %s est déjà inscrit : choisissez un nouvel identifiant",
+		                   new_node);
 	if (rc == 0)
 		rc = cts_region_revoke(n, old, *revoked_after);
 	if (rc == 0)

@@ -10,7 +10,8 @@
 /* Enrol `node` for `territory` with its public key line. Enrolling the
  * same node again with the same key and territory is a no-op (*already =
  * 1); a different key or territory is refused. */
-int cts_region_enroll(cts_node *n, const char *node, const char *territory, const char *key_line, int *already);
+int cts_region_enroll(cts_node *n, const char *node, const char *territory, const char *key_line,
+                      int *already);
 
 /* Revoke `node`: its changesets after `after_seq` are refused everywhere. */
 int cts_region_revoke(cts_node *n, const char *node, int64_t after_seq);
@@ -20,7 +21,7 @@ int cts_region_revoke(cts_node *n, const char *node, int64_t after_seq);
  * this node has accepted, in one transaction (sealed together: one signed
  * change). *revoked_after: that number. */
 int cts_region_replace(cts_node *n, const char *old, const char *new_node, const char *key_line,
-		       int64_t *revoked_after);
+                       int64_t *revoked_after);
 
 /* The OpenSSH allowed_signers text for every enrolled key (principal =
  * node id, namespaces="git,cts-changeset", valid-before for revoked keys),

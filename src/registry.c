@@ -26,17 +26,23 @@ int cts_registry_get(cts_node *n, const char *node, cts_registry_entry *out)
 	int rc, rows = 0;
 
 	memset(out, 0, sizeof(*out));
-	if ((rc = cts_store_stmt(n->store, &s, "SELECT key, territory_code, role, revoked_after FROM registry WHERE node = ?")) < 0)
+	if ((rc = cts_store_stmt(
+	         n->store, &s,
+	         "SELECT key, territory_code, role, revoked_after FROM registry WHERE node = ?")) <
+	    0)
 		return rc;
 	sqlite3_bind_text(s, 1, node, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		if (rows++ == 0) {
-			const char *k = (const char *)sqlite3_column_text(s, 0), *t = (const char *)sqlite3_column_text(s, 1),
-				   *r = (const char *)sqlite3_column_text(s, 2);
+			const char *k = (const char *)sqlite3_column_text(s, 0),
+			           *t = (const char *)sqlite3_column_text(s, 1),
+			           *r = (const char *)sqlite3_column_text(s, 2);
 			out->key = k ? strdup(k) : NULL;
 			out->territory = t ? strdup(t) : NULL;
 			out->role = r ? strdup(r) : NULL;
-			out->revoked_after = sqlite3_column_type(s, 3) == SQLITE_NULL ? -1 : sqlite3_column_int64(s, 3);
+			out->revoked_after = sqlite3_column_type(s, 3) == SQLITE_NULL
+			                         ? -1
+			                         : sqlite3_column_int64(s, 3);
 		}
 	}
 	sqlite3_reset(s);
@@ -50,7 +56,8 @@ int cts_registry_get(cts_node *n, const char *node, cts_registry_entry *out)
 	}
 	if (rows > 1) {
 		cts_registry_entry_dispose(out);
-		return cts_error_set(CTS_EINVAL, "le registre inscrit le nœud %s plusieurs fois", node);
+		return cts_error_set(CTS_EINVAL, "le registre inscrit le nœud %s plusieurs fois",
+		                     node);
 	}
 	return 0;
 }
@@ -85,7 +92,8 @@ int cts_registry_key_owner(cts_node *n, const char *key, char **node)
 
 int cts_registry_authority(cts_node *n, char **node)
 {
-	return first_text(n, "SELECT node FROM registry WHERE role = 'authority' LIMIT 1", NULL, node);
+	return first_text(n, "SELECT node FROM registry WHERE role = 'authority' LIMIT 1", NULL,
+	                  node);
 }
 
 int cts_registry_node_of_pk(cts_node *n, const unsigned char pk[32], char **node)
@@ -98,7 +106,8 @@ int cts_registry_node_of_pk(cts_node *n, const unsigned char pk[32], char **node
 		return rc;
 	while (!*node && (rc = sqlite3_step(s)) == SQLITE_ROW) {
 		unsigned char k[32];
-		const char *key = (const char *)sqlite3_column_text(s, 1), *id = (const char *)sqlite3_column_text(s, 0);
+		const char *key = (const char *)sqlite3_column_text(s, 1),
+		           *id = (const char *)sqlite3_column_text(s, 0);
 		if (id && key && cts_key_parse_public_line(k, key) == 0 && memcmp(k, pk, 32) == 0 &&
 		    !(*node = strdup(id)))
 			rc = cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
@@ -107,17 +116,20 @@ int cts_registry_node_of_pk(cts_node *n, const unsigned char pk[32], char **node
 	if (*node)
 		return 0;
 	cts_error_clear(); /* unreadable key lines match nothing */
-	return rc == SQLITE_DONE || rc == SQLITE_ROW ? CTS_ENOTFOUND : cts_store_error(n->store, "lecture du registre");
+	return rc == SQLITE_DONE || rc == SQLITE_ROW
+	           ? CTS_ENOTFOUND
+	           : cts_store_error(n->store, "lecture du registre");
 }
 
 int cts_registry_list(cts_node *n, int by_role, json_t **out)
 {
-	return cts_store_rows_of(n->store,
-				 by_role ? "SELECT node, territory_code, role, revoked_after, key FROM registry"
-					   " WHERE node IS NOT NULL ORDER BY role, territory_code, node"
-					 : "SELECT node, territory_code, role, revoked_after, key FROM registry"
-					   " WHERE node IS NOT NULL ORDER BY node",
-				 NULL, out);
+	return cts_store_rows_of(
+	    n->store,
+	    by_role ? "SELECT node, territory_code, role, revoked_after, key FROM registry"
+	              " WHERE node IS NOT NULL ORDER BY role, territory_code, node"
+	            : "SELECT node, territory_code, role, revoked_after, key FROM registry"
+	              " WHERE node IS NOT NULL ORDER BY node",
+	    NULL, out);
 }
 
 int cts_registry_revocation(cts_node *n, const char *node, int64_t *after, uint64_t *hlc)
@@ -129,13 +141,16 @@ int cts_registry_revocation(cts_node *n, const char *node, int64_t *after, uint6
 	*after = -1;
 	if (hlc)
 		*hlc = 0;
-	if ((rc = cts_store_stmt(n->store, &s, "SELECT revoked_after, territory, id FROM registry WHERE node = ?")) < 0)
+	if ((rc = cts_store_stmt(
+	         n->store, &s,
+	         "SELECT revoked_after, territory, id FROM registry WHERE node = ?")) < 0)
 		return rc;
 	sqlite3_bind_text(s, 1, node, -1, SQLITE_TRANSIENT);
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL) {
 		*after = sqlite3_column_int64(s, 0);
-		snprintf(territory, sizeof(territory), "%s", (const char *)sqlite3_column_text(s, 1));
+		snprintf(territory, sizeof(territory), "%s",
+		         (const char *)sqlite3_column_text(s, 1));
 		snprintf(rid, sizeof(rid), "%s", (const char *)sqlite3_column_text(s, 2));
 	}
 	sqlite3_reset(s);
@@ -149,7 +164,8 @@ int cts_registry_revocation(cts_node *n, const char *node, int64_t *after, uint6
 	return rc == CTS_ENOTFOUND ? 0 : rc;
 }
 
-int cts_registry_check_entry(const char *node, const char *rid, json_t *set, char *why, size_t whylen)
+int cts_registry_check_entry(const char *node, const char *rid, json_t *set, char *why,
+                             size_t whylen)
 {
 	cts_rule_violation rv;
 	char expect[37], buf[128];
@@ -157,7 +173,10 @@ int cts_registry_check_entry(const char *node, const char *rid, json_t *set, cha
 	snprintf(buf, sizeof(buf), "registry:%.64s", node);
 	cts_record_derived_id(expect, buf);
 	if (!cts_valid_node_id(node) || !rid || strcmp(expect, rid) != 0) {
-		snprintf(why, whylen, "registre : l'identifiant de l'inscription ne correspond pas au nœud %.64s", node);
+		snprintf(
+		    why, whylen,
+		    "registre : l'identifiant de l'inscription ne correspond pas au nœud %.64s",
+		    node);
 		return -1;
 	}
 	if (cts_rules_check_set("registry", set, &rv) < 0) {

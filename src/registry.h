@@ -53,6 +53,7 @@ int cts_registry_revocation(cts_node *n, const char *node, int64_t *after, uint6
  * is the one derived from the node, and key, territory, role and
  * revoked_after (those present) are well formed. -1 with why filled.
  * Shared by the importer and the audit. */
-int cts_registry_check_entry(const char *node, const char *rid, json_t *set, char *why, size_t whylen);
+int cts_registry_check_entry(const char *node, const char *rid, json_t *set, char *why,
+                             size_t whylen);
 
 #endif

@@ -14,10 +14,11 @@
 #include <jansson.h>
 
 typedef struct {
-	const char *from;         /* YYYY-MM-DD, inclusive */
-	const char *to;           /* YYYY-MM-DD, inclusive */
-	const char *territory;    /* NULL: every territory */
-	int quorum_num, quorum_den; /* quorum: present voting > num/den of voting seats (default 1/2) */
+	const char *from;      /* YYYY-MM-DD, inclusive */
+	const char *to;        /* YYYY-MM-DD, inclusive */
+	const char *territory; /* NULL: every territory */
+	int quorum_num,
+	    quorum_den; /* quorum: present voting > num/den of voting seats (default 1/2) */
 	const char *generated_at; /* optional, printed as given */
 } cts_report_params;
 
@@ -44,7 +45,7 @@ typedef int (*cts_report_write_fn)(void *ctx, const char *buf, size_t len);
  * every meeting in memory (one territory's meetings at a time; what a
  * format prints after the region's totals waits in a temporary file past
  * 1 MiB). On error, part of the report may have been written. */
-int cts_report_write(cts_node *n, const cts_report_params *p, cts_report_format fmt, cts_report_write_fn write,
-		     void *ctx);
+int cts_report_write(cts_node *n, const cts_report_params *p, cts_report_format fmt,
+                     cts_report_write_fn write, void *ctx);
 
 #endif

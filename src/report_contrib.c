@@ -82,8 +82,8 @@ struct ctally {
 
 /* Count one contribution of the period. title_known: title is the row's
  * title (else it is read when needed). */
-static int tally(cts_node *n, const char *code, struct ctally *c, const char *id, const char *theme, int title_known,
-		 const char *title)
+static int tally(cts_node *n, const char *code, struct ctally *c, const char *id, const char *theme,
+                 int title_known, const char *title)
 {
 	int rc;
 
@@ -104,7 +104,9 @@ static int tally(cts_node *n, const char *code, struct ctally *c, const char *id
 	c->nunk++;
 	if (!title_known) {
 		sqlite3_stmt *s;
-		if ((rc = rep_stmt3(n, &s, "SELECT title FROM contribution WHERE territory = ?1 AND id = ?2", code, id, NULL)) < 0)
+		if ((rc = rep_stmt3(
+		         n, &s, "SELECT title FROM contribution WHERE territory = ?1 AND id = ?2",
+		         code, id, NULL)) < 0)
 			return rc;
 		if (sqlite3_step(s) == SQLITE_ROW && rep_col_text(s, 0))
 			u->title = strdup(rep_col_text(s, 0));
@@ -121,9 +123,11 @@ static int tally(cts_node *n, const char *code, struct ctally *c, const char *id
 
 /* Contributions dated by their first write (no meeting, or a meeting that
  * is not there or has no date), selected by `where`, ?2 bound to `meeting`. */
-#define FIRST_WRITE_ROWS                                                                                        \
-	"SELECT c.id, c.theme, c.title, (SELECT date(min(f.hlc >> 16) / 1000, 'unixepoch') FROM fstate f"     \
-	" WHERE f.tbl = 'contribution' AND f.territory = c.territory AND f.rid = c.id) FROM contribution c"     \
+#define FIRST_WRITE_ROWS                                                                           \
+	"SELECT c.id, c.theme, c.title, (SELECT date(min(f.hlc >> 16) / 1000, 'unixepoch') FROM "  \
+	"fstate f"                                                                                 \
+	" WHERE f.tbl = 'contribution' AND f.territory = c.territory AND f.rid = c.id) FROM "      \
+	"contribution c"                                                                           \
 	" INDEXED BY contribution_meeting"
 
 /* Contributions counted: not withdrawn. Dated by their meeting or first
@@ -131,8 +135,8 @@ static int tally(cts_node *n, const char *code, struct ctally *c, const char *id
 #define COUNTED " AND coalesce(c.status, 'transmise') <> 'retiree'"
 #define UNDATED " AND c.date IS NULL" COUNTED
 
-static int undated_rows(cts_node *n, const cts_report_params *p, const char *code, struct ctally *c, const char *sql,
-			const char *meeting)
+static int undated_rows(cts_node *n, const cts_report_params *p, const char *code, struct ctally *c,
+                        const char *sql, const char *meeting)
 {
 	sqlite3_stmt *s;
 	int rc;
@@ -140,7 +144,8 @@ static int undated_rows(cts_node *n, const cts_report_params *p, const char *cod
 	if ((rc = rep_stmt3(n, &s, sql, code, meeting, NULL)) < 0)
 		return rc;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		const char *id = rep_col_text(s, 0), *theme = rep_col_text(s, 1), *date = rep_col_text(s, 3);
+		const char *id = rep_col_text(s, 0), *theme = rep_col_text(s, 1),
+		           *date = rep_col_text(s, 3);
 		if (!id || !date || strcmp(date, p->from) < 0 || strcmp(date, p->to) > 0 || !theme)
 			continue;
 		if ((rc = tally(n, code, c, id, theme, 1, rep_col_text(s, 2))) < 0) {
@@ -177,7 +182,8 @@ static int tally_row(void *ctx, sqlite3_stmt *s)
 
 	if (!id || !theme)
 		return 0;
-	return tally(r->n, r->code, r->c, id, theme, with_title, with_title ? rep_col_text(s, 2) : NULL);
+	return tally(r->n, r->code, r->c, id, theme, with_title,
+	             with_title ? rep_col_text(s, 2) : NULL);
 }
 
 /* The meetings contributions name that are not dated meetings (each once:
@@ -196,8 +202,8 @@ static int dangling_row(void *ctx, sqlite3_stmt *s)
 }
 
 /* Run sql with ?1..?3 bound through fn. */
-static int rows(struct rowctx *r, const char *sql, const char *b, const char *c, int (*fn)(void *, sqlite3_stmt *),
-		const char *what)
+static int rows(struct rowctx *r, const char *sql, const char *b, const char *c,
+                int (*fn)(void *, sqlite3_stmt *), const char *what)
 {
 	sqlite3_stmt *s;
 	int rc;
@@ -215,8 +221,9 @@ static int dangling_meetings(struct rowctx *r, struct strs *dangling)
 	int rc;
 
 	r->list = &dated;
-	if ((rc = rows(r, "SELECT id FROM meeting WHERE territory = ?1 AND date IS NOT NULL ORDER BY id", NULL, NULL,
-		       add_code, "lecture des réunions")) < 0)
+	if ((rc = rows(
+	         r, "SELECT id FROM meeting WHERE territory = ?1 AND date IS NOT NULL ORDER BY id",
+	         NULL, NULL, add_code, "lecture des réunions")) < 0)
 		goto out;
 	for (size_t i = 1; i < dated.n; i++) /* primary key order: sorted already, unless */
 		if (strcmp(dated.v[i - 1], dated.v[i]) > 0) {
@@ -225,9 +232,10 @@ static int dangling_meetings(struct rowctx *r, struct strs *dangling)
 		}
 	r->list = dangling;
 	r->dated = &dated;
-	rc = rows(r, "SELECT meeting FROM contribution INDEXED BY contribution_meeting"
-		     " WHERE territory = ?1 AND meeting IS NOT NULL",
-		  NULL, NULL, dangling_row, "lecture des contributions");
+	rc = rows(r,
+	          "SELECT meeting FROM contribution INDEXED BY contribution_meeting"
+	          " WHERE territory = ?1 AND meeting IS NOT NULL",
+	          NULL, NULL, dangling_row, "lecture des contributions");
 out:
 	free(r->prev);
 	r->prev = NULL;
@@ -245,26 +253,33 @@ static int tally_period(struct rowctx *r, const cts_report_params *p)
 
 	r->list = &r->c->known;
 	if ((rc = rows(r, "SELECT DISTINCT code FROM theme WHERE code IS NOT NULL", NULL, NULL,
-		       add_code, "lecture des thèmes")) < 0)
+	               add_code, "lecture des thèmes")) < 0)
 		return rc;
 	if (r->c->known.n > 1)
 		qsort(r->c->known.v, r->c->known.n, sizeof(char *), str_cmp);
-	if ((rc = rows(r, "SELECT c.id, c.theme, c.title FROM contribution c INDEXED BY contribution_date"
-			  " WHERE c.territory = ?1 AND c.date BETWEEN ?2 AND ?3" COUNTED,
-		       p->from, p->to, tally_row, "lecture des contributions")) < 0 ||
-	    (rc = rows(r, "SELECT c.id, c.theme FROM meeting m CROSS JOIN contribution c INDEXED BY contribution_meeting"
-			  " ON c.territory = m.territory AND c.meeting = m.id"
-			  " WHERE m.territory = ?1 AND m.date BETWEEN ?2 AND ?3" UNDATED,
-		       p->from, p->to, tally_row, "lecture des contributions")) < 0 ||
+	if ((rc = rows(
+	         r,
+	         "SELECT c.id, c.theme, c.title FROM contribution c INDEXED BY contribution_date"
+	         " WHERE c.territory = ?1 AND c.date BETWEEN ?2 AND ?3" COUNTED,
+	         p->from, p->to, tally_row, "lecture des contributions")) < 0 ||
+	    (rc = rows(r,
+	               "SELECT c.id, c.theme FROM meeting m CROSS JOIN contribution c INDEXED BY "
+	               "contribution_meeting"
+	               " ON c.territory = m.territory AND c.meeting = m.id"
+	               " WHERE m.territory = ?1 AND m.date BETWEEN ?2 AND ?3" UNDATED,
+	               p->from, p->to, tally_row, "lecture des contributions")) < 0 ||
 	    (rc = dangling_meetings(r, &dangling)) < 0)
 		goto out;
 	if ((rc = undated_rows(r->n, p, r->code, r->c,
-			       FIRST_WRITE_ROWS " WHERE c.territory = ?1 AND c.meeting IS NULL" UNDATED, NULL)) < 0)
+	                       FIRST_WRITE_ROWS
+	                       " WHERE c.territory = ?1 AND c.meeting IS NULL" UNDATED,
+	                       NULL)) < 0)
 		goto out;
 	for (size_t i = 0; i < dangling.n; i++)
 		if ((rc = undated_rows(r->n, p, r->code, r->c,
-				       FIRST_WRITE_ROWS " WHERE c.territory = ?1 AND c.meeting = ?2" UNDATED,
-				       dangling.v[i])) < 0)
+		                       FIRST_WRITE_ROWS
+		                       " WHERE c.territory = ?1 AND c.meeting = ?2" UNDATED,
+		                       dangling.v[i])) < 0)
 			goto out;
 out:
 	strs_free(&dangling);
@@ -277,8 +292,8 @@ out:
  * contribution_meeting; the others are those without a meeting, found as
  * meeting IS NULL, and those whose meeting is missing or undated, found by
  * comparing the meetings contributions name with the dated ones. */
-int rep_contributions(cts_node *n, const cts_report_params *p, const char *code, json_t *tcode, json_t *t,
-		      const rep_sink *sink)
+int rep_contributions(cts_node *n, const cts_report_params *p, const char *code, json_t *tcode,
+                      json_t *t, const rep_sink *sink)
 {
 	struct ctally c = { 0 };
 	struct rowctx r = { .n = n, .code = code, .c = &c };
@@ -292,7 +307,8 @@ int rep_contributions(cts_node *n, const cts_report_params *p, const char *code,
 	{
 		json_t *by_theme = json_object_get(t, "contributions_by_theme");
 		for (size_t i = 0, j; i < c.themes.n; i = j) {
-			for (j = i + 1; j < c.themes.n && strcmp(c.themes.v[i], c.themes.v[j]) == 0; j++)
+			for (j = i + 1; j < c.themes.n && strcmp(c.themes.v[i], c.themes.v[j]) == 0;
+			     j++)
 				;
 			rep_addi(by_theme, c.themes.v[i], (json_int_t)(j - i));
 		}
@@ -301,8 +317,9 @@ int rep_contributions(cts_node *n, const cts_report_params *p, const char *code,
 		qsort(c.unk, c.nunk, sizeof(*c.unk), unknown_cmp);
 	for (size_t i = 0; i < c.nunk; i++) {
 		char detail[600];
-		snprintf(detail, sizeof(detail), "contribution « %.200s » : thème inconnu « %.64s »", c.unk[i].title,
-			 c.unk[i].theme);
+		snprintf(detail, sizeof(detail),
+		         "contribution « %.200s » : thème inconnu « %.64s »", c.unk[i].title,
+		         c.unk[i].theme);
 		rep_check(sink, "unknown_theme", tcode, detail);
 	}
 	rc = 0;

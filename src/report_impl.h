@@ -52,9 +52,11 @@ json_int_t rep_geti(const json_t *o, const char *k);
 /* o[k] += v (created at v when absent). */
 void rep_addi(json_t *o, const char *k, json_int_t v);
 /* A cached statement with ?1..?3 bound (NULL leaves a parameter NULL). */
-int rep_stmt3(cts_node *n, sqlite3_stmt **s, const char *sql, const char *a, const char *b, const char *c);
+int rep_stmt3(cts_node *n, sqlite3_stmt **s, const char *sql, const char *a, const char *b,
+              const char *c);
 /* The rows of a statement with ?1..?3 bound, as cts_store_rows_json. */
-int rep_query(cts_node *n, const char *sql, const char *a, const char *b, const char *c, json_t **out);
+int rep_query(cts_node *n, const char *sql, const char *a, const char *b, const char *c,
+              json_t **out);
 /* A column as cts_store_rows_json gives it: text, integer, or null. */
 json_t *rep_col_json(sqlite3_stmt *s, int i);
 /* A column of TEXT affinity: text or NULL. */
@@ -62,7 +64,7 @@ const char *rep_col_text(sqlite3_stmt *s, int i);
 /* Step s to its end, calling fn on each row (a negative return stops and
  * is returned); s is reset. what: named in the error of a failed step. */
 int rep_each_row(cts_node *n, sqlite3_stmt *s, int (*fn)(void *ctx, sqlite3_stmt *s), void *ctx,
-		 const char *what);
+                 const char *what);
 /* Hand {kind, territory, detail} to the sink. territory: the territory's
  * code as a JSON string (NULL when the code is not UTF-8). A value that is
  * not UTF-8 drops the check. */
@@ -72,21 +74,29 @@ void rep_check(const rep_sink *sink, const char *kind, json_t *territory, const 
 
 /* Compute territory `code` into t (a scope from the driver: counters at
  * zero), pass its checks and then itself to the sink. */
-int rep_territory(cts_node *n, const cts_report_params *p, const char *code, json_t *t, const rep_sink *sink);
+int rep_territory(cts_node *n, const cts_report_params *p, const char *code, json_t *t,
+                  const rep_sink *sink);
 
 /* ---- report_contrib.c ---- */
 
 /* Contributions of the period by theme into t's contributions_by_theme,
  * and the unknown-theme checks. */
-int rep_contributions(cts_node *n, const cts_report_params *p, const char *code, json_t *tcode, json_t *t,
-		      const rep_sink *sink);
+int rep_contributions(cts_node *n, const cts_report_params *p, const char *code, json_t *tcode,
+                      json_t *t, const rep_sink *sink);
 
 /* ---- report_out.c: a report written as it is computed ---- */
 
 typedef struct rep_out rep_out;
 
 /* Spools: the parts of a format written after the region's totals. */
-enum { REP_SP_TERR, REP_SP_CHECK, REP_SP_MEET = 0, REP_SP_UNC = 1, REP_SP_OPIN = 2, REP_SP_CSVCHECK = 3 };
+enum {
+	REP_SP_TERR,
+	REP_SP_CHECK,
+	REP_SP_MEET = 0,
+	REP_SP_UNC = 1,
+	REP_SP_OPIN = 2,
+	REP_SP_CSVCHECK = 3
+};
 #define REP_OUT 4 /* not a spool: the output itself */
 
 /* A writer of fmt to write(ctx, ...). *out: free with rep_out_free. */

@@ -12,7 +12,7 @@
 #include <string.h>
 
 #define SPOOLS 4
-#define SPOOL_MEM (1u << 20) /* a spool moves to a temporary file past this */
+#define SPOOL_MEM (1u << 20)  /* a spool moves to a temporary file past this */
 #define OUT_CHUNK (64u << 10) /* the output is handed over by pieces of this */
 #define JSON_FLAGS (JSON_INDENT(2) | JSON_SORT_KEYS | JSON_REAL_PRECISION(6))
 
@@ -87,7 +87,8 @@ static void out_drain(rep_out *o)
 
 static int spool_error(void)
 {
-	return cts_error_set(CTS_EIO, "rapport : fichier temporaire inutilisable (%s)", strerror(errno));
+	return cts_error_set(CTS_EIO, "rapport : fichier temporaire inutilisable (%s)",
+	                     strerror(errno));
 }
 
 void rep_out_flush(rep_out *o, int sp)
@@ -202,7 +203,8 @@ static int key_cmp(const void *a, const void *b)
 
 /* obj's members and the lazy ones (which replace obj's of the same key),
  * in key order, at depth, into spool sp (or the output). */
-static void jw_object(rep_out *o, int sp, int depth, const json_t *obj, const struct lazy *lz, size_t nlz)
+static void jw_object(rep_out *o, int sp, int depth, const json_t *obj, const struct lazy *lz,
+                      size_t nlz)
 {
 	size_t n = 0, cap = json_object_size(obj) + nlz;
 	const char **keys = malloc((cap ? cap : 1) * sizeof(*keys)), *k;
@@ -213,7 +215,8 @@ static void jw_object(rep_out *o, int sp, int depth, const json_t *obj, const st
 		rep_out_fail(o, cts_error_set(CTS_ENOMEM, "mémoire insuffisante"));
 		return;
 	}
-	json_object_foreach((json_t *)obj, k, v) {
+	json_object_foreach((json_t *)obj, k, v)
+	{
 		size_t j = 0;
 		while (j < nlz && strcmp(lz[j].key, k) != 0)
 			j++;
@@ -273,7 +276,7 @@ static void jarr_end(struct jarr *a)
 }
 
 static void lazy_list(rep_out *o, int sp, int depth, const rep_terr *r,
-		      int (*list)(const rep_terr *r, rep_item_fn fn, void *ctx))
+                      int (*list)(const rep_terr *r, rep_item_fn fn, void *ctx))
 {
 	struct jarr a = { o, sp, depth, 0 };
 	int rc;
@@ -308,7 +311,8 @@ static void json_element(rep_out *o, int sp)
 
 static void json_territory(rep_out *o, const rep_terr *r)
 {
-	const struct lazy lz[] = { { "meeting_list", lazy_meetings, r }, { "opinion_list", lazy_opinions, r } };
+	const struct lazy lz[] = { { "meeting_list", lazy_meetings, r },
+		                   { "opinion_list", lazy_opinions, r } };
 
 	json_element(o, REP_SP_TERR);
 	jw_object(o, REP_SP_TERR, 2, r->t, lz, 2);
@@ -332,7 +336,8 @@ static void lazy_spool(rep_out *o, int sp, int depth, const void *arg)
 static void json_finish(rep_out *o, const json_t *head)
 {
 	static const int terr = REP_SP_TERR, check = REP_SP_CHECK;
-	const struct lazy lz[] = { { "territories", lazy_spool, &terr }, { "checks", lazy_spool, &check } };
+	const struct lazy lz[] = { { "territories", lazy_spool, &terr },
+		                   { "checks", lazy_spool, &check } };
 
 	jw_object(o, REP_OUT, 0, head, lz, 2);
 	cts_strbuf_addn(&o->out, "\n", 1);

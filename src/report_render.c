@@ -48,12 +48,18 @@ static const char *outcome_label(const char *o)
 	return label(outcomes, outcome_labels, o);
 }
 
-static const char *const check_kinds[] = { "votes_exceed_present", "meeting_without_attendance",
-					   "opinion_without_quorum", "member_past_mandate", "unknown_theme",
-					   "outcome_contradicts_votes", NULL };
-static const char *const check_labels[] = { "Votes supérieurs aux présents", "Réunion sans feuille de présence",
-					    "Avis rendu sans quorum", "Membre siégeant après la fin de son mandat",
-					    "Contribution au thème inconnu", "Sens de l'avis contraire aux votes" };
+static const char *const check_kinds[] = { "votes_exceed_present",
+	                                   "meeting_without_attendance",
+	                                   "opinion_without_quorum",
+	                                   "member_past_mandate",
+	                                   "unknown_theme",
+	                                   "outcome_contradicts_votes",
+	                                   NULL };
+static const char *const check_labels[] = {
+	"Votes supérieurs aux présents", "Réunion sans feuille de présence",
+	"Avis rendu sans quorum",        "Membre siégeant après la fin de son mandat",
+	"Contribution au thème inconnu", "Sens de l'avis contraire aux votes"
+};
 
 static const char *check_label(const char *kind)
 {
@@ -80,11 +86,21 @@ static void md_text(cts_strbuf *b, const char *s)
 static void html_escape(cts_strbuf *b, char c)
 {
 	switch (c) {
-	case '<': cts_strbuf_add(b, "&lt;"); break;
-	case '>': cts_strbuf_add(b, "&gt;"); break;
-	case '&': cts_strbuf_add(b, "&amp;"); break;
-	case '"': cts_strbuf_add(b, "&quot;"); break;
-	default: cts_strbuf_add(b, "&#39;"); break;
+	case '<':
+		cts_strbuf_add(b, "&lt;");
+		break;
+	case '>':
+		cts_strbuf_add(b, "&gt;");
+		break;
+	case '&':
+		cts_strbuf_add(b, "&amp;");
+		break;
+	case '"':
+		cts_strbuf_add(b, "&quot;");
+		break;
+	default:
+		cts_strbuf_add(b, "&#39;");
+		break;
 	}
 }
 
@@ -103,7 +119,8 @@ static const char *approved_mark(const json_t *m)
  * list, with the status it stands for. */
 static const struct {
 	const char *key, *label;
-} uncounted[] = { { "cancelled_meetings", "annulée" }, { "planned_meetings", "prévue, pas encore tenue" } };
+} uncounted[] = { { "cancelled_meetings", "annulée" },
+	          { "planned_meetings", "prévue, pas encore tenue" } };
 
 static int has_uncounted(const json_t *t)
 {
@@ -124,33 +141,45 @@ static void md_scope(cts_strbuf *b, const json_t *t, int region)
 	fmt_rate(r, sizeof(r), json_object_get(t, "attendance_rate"));
 	cts_strbuf_add(b, "| Indicateur | Valeur |\n|---|---:|\n");
 	if (region)
-		cts_strbuf_addf(b, "| Conseils territoriaux | %lld |\n", (long long)geti(t, "territories"));
-	cts_strbuf_addf(b, "| Réunions | %lld |\n| Sièges convoqués (cumul des réunions) | %lld |\n"
-			   "| Présents | %lld |\n| Excusés | %lld |\n| Absents | %lld |\n| Taux de présence | %s %% |\n"
-			   "| Invités (dont ARS) | %lld (%lld) |\n| Réunions avec quorum | %lld |\n| Avis rendus | %lld |\n\n",
-			(long long)geti(t, "meetings"), (long long)geti(t, "members"), (long long)geti(t, "present"),
-			(long long)geti(t, "excused"), (long long)geti(t, "absent"), r, (long long)geti(t, "guests"),
-			(long long)geti(t, "ars"), (long long)geti(t, "quorum_reached"), (long long)geti(t, "opinions"));
-	cts_strbuf_add(b, "| Collège | Titulaires | Suppléants | Convoqués | Présents | Excusés | Absents | Taux |\n"
-			  "|---|---:|---:|---:|---:|---:|---:|---:|\n");
-	json_object_foreach(json_object_get(t, "by_college"), k, v) {
+		cts_strbuf_addf(b, "| Conseils territoriaux | %lld |\n",
+		                (long long)geti(t, "territories"));
+	cts_strbuf_addf(b,
+	                "| Réunions | %lld |\n| Sièges convoqués (cumul des réunions) | %lld |\n"
+	                "| Présents | %lld |\n| Excusés | %lld |\n| Absents | %lld |\n| Taux de "
+	                "présence | %s %% |\n"
+	                "| Invités (dont ARS) | %lld (%lld) |\n| Réunions avec quorum | %lld |\n| "
+	                "Avis rendus | %lld |\n\n",
+	                (long long)geti(t, "meetings"), (long long)geti(t, "members"),
+	                (long long)geti(t, "present"), (long long)geti(t, "excused"),
+	                (long long)geti(t, "absent"), r, (long long)geti(t, "guests"),
+	                (long long)geti(t, "ars"), (long long)geti(t, "quorum_reached"),
+	                (long long)geti(t, "opinions"));
+	cts_strbuf_add(b, "| Collège | Titulaires | Suppléants | Convoqués | Présents | Excusés | "
+	                  "Absents | Taux |\n"
+	                  "|---|---:|---:|---:|---:|---:|---:|---:|\n");
+	json_object_foreach(json_object_get(t, "by_college"), k, v)
+	{
 		json_t *roll = json_object_get(json_object_get(t, "roll"), k);
 		fmt_rate(r, sizeof(r), json_object_get(v, "attendance_rate"));
 		cts_strbuf_addf(b, "| %s | %lld | %lld | %lld | %lld | %lld | %lld | %s %% |\n",
-				label(cts_colleges, cts_college_labels, k), (long long)geti(roll, "titulaires"),
-				(long long)geti(roll, "suppleants"), (long long)geti(v, "members"), (long long)geti(v, "present"),
-				(long long)geti(v, "excused"), (long long)geti(v, "absent"), r);
+		                label(cts_colleges, cts_college_labels, k),
+		                (long long)geti(roll, "titulaires"),
+		                (long long)geti(roll, "suppleants"), (long long)geti(v, "members"),
+		                (long long)geti(v, "present"), (long long)geti(v, "excused"),
+		                (long long)geti(v, "absent"), r);
 	}
 	cts_strbuf_add(b, "\n| Instance | Réunions |\n|---|---:|\n");
 	json_object_foreach(json_object_get(t, "meetings_by_body"), k, v)
-		cts_strbuf_addf(b, "| %s | %lld |\n", label(cts_bodies, cts_body_labels, k), (long long)json_integer_value(v));
+	    cts_strbuf_addf(b, "| %s | %lld |\n", label(cts_bodies, cts_body_labels, k),
+	                    (long long)json_integer_value(v));
 	cts_strbuf_addf(b, "\nAvis : %lld favorable(s), %lld défavorable(s), %lld réservé(s).\n\n",
-			(long long)geti(json_object_get(t, "opinions_by_outcome"), "favorable"),
-			(long long)geti(json_object_get(t, "opinions_by_outcome"), "defavorable"),
-			(long long)geti(json_object_get(t, "opinions_by_outcome"), "reserve"));
+	                (long long)geti(json_object_get(t, "opinions_by_outcome"), "favorable"),
+	                (long long)geti(json_object_get(t, "opinions_by_outcome"), "defavorable"),
+	                (long long)geti(json_object_get(t, "opinions_by_outcome"), "reserve"));
 	if (json_object_size(json_object_get(t, "contributions_by_theme"))) {
 		cts_strbuf_add(b, "| Thème | Contributions |\n|---|---:|\n");
-		json_object_foreach(json_object_get(t, "contributions_by_theme"), k, v) {
+		json_object_foreach(json_object_get(t, "contributions_by_theme"), k, v)
+		{
 			cts_strbuf_add(b, "| ");
 			md_text(b, label(cts_builtin_themes, cts_builtin_theme_labels, k));
 			cts_strbuf_addf(b, " | %lld |\n", (long long)json_integer_value(v));
@@ -185,8 +214,9 @@ static int table_row(void *ctx, const json_t *item)
 	return 0;
 }
 
-static void table(rep_out *o, int sp, const rep_terr *r, int (*list)(const rep_terr *, rep_item_fn, void *),
-		  const char *header, void (*row)(cts_strbuf *, const json_t *, const json_t *), const char *footer)
+static void table(rep_out *o, int sp, const rep_terr *r,
+                  int (*list)(const rep_terr *, rep_item_fn, void *), const char *header,
+                  void (*row)(cts_strbuf *, const json_t *, const json_t *), const char *footer)
 {
 	struct table tb = { o, sp, r->t, header, footer, row, 0 };
 	int rc = list(r, table_row, &tb);
@@ -199,7 +229,9 @@ static void table(rep_out *o, int sp, const rep_terr *r, int (*list)(const rep_t
 
 static const char *quorum_word(const json_t *m)
 {
-	return json_is_true(json_object_get(json_object_get(m, "quorum"), "reached")) ? "atteint" : "non atteint";
+	return json_is_true(json_object_get(json_object_get(m, "quorum"), "reached"))
+	           ? "atteint"
+	           : "non atteint";
 }
 
 /* ---- Markdown ---- */
@@ -207,12 +239,14 @@ static const char *quorum_word(const json_t *m)
 static void md_meeting(cts_strbuf *b, const json_t *t, const json_t *m)
 {
 	(void)t;
-	cts_strbuf_addf(b, "| %s | %s | ", gets_(m, "date"), label(cts_bodies, cts_body_labels, gets_(m, "body")));
+	cts_strbuf_addf(b, "| %s | %s | ", gets_(m, "date"),
+	                label(cts_bodies, cts_body_labels, gets_(m, "body")));
 	md_text(b, gets_(m, "title"));
 	cts_strbuf_add(b, approved_mark(m));
-	cts_strbuf_addf(b, " | %lld | %lld | %lld | %lld | %lld | %s |\n", (long long)geti(m, "members"),
-			(long long)geti(m, "present"), (long long)geti(m, "excused"), (long long)geti(m, "absent"),
-			(long long)geti(m, "guests"), quorum_word(m));
+	cts_strbuf_addf(b, " | %lld | %lld | %lld | %lld | %lld | %s |\n",
+	                (long long)geti(m, "members"), (long long)geti(m, "present"),
+	                (long long)geti(m, "excused"), (long long)geti(m, "absent"),
+	                (long long)geti(m, "guests"), quorum_word(m));
 }
 
 static void md_opinion(cts_strbuf *b, const json_t *t, const json_t *m)
@@ -221,8 +255,8 @@ static void md_opinion(cts_strbuf *b, const json_t *t, const json_t *m)
 	cts_strbuf_addf(b, "| %s | ", gets_(m, "date"));
 	md_text(b, gets_(m, "subject"));
 	cts_strbuf_addf(b, " | %lld | %lld | %lld | %s |\n", (long long)geti(m, "votes_for"),
-			(long long)geti(m, "votes_against"), (long long)geti(m, "votes_abstain"),
-			outcome_label(gets_(m, "outcome")));
+	                (long long)geti(m, "votes_against"), (long long)geti(m, "votes_abstain"),
+	                outcome_label(gets_(m, "outcome")));
 }
 
 static void md_heading(cts_strbuf *b, const json_t *t)
@@ -235,14 +269,16 @@ static void md_heading(cts_strbuf *b, const json_t *t)
 
 static void md_uncounted(cts_strbuf *b, const json_t *m, const char *status)
 {
-	cts_strbuf_addf(b, "- %s, %s : ", gets_(m, "date"), label(cts_bodies, cts_body_labels, gets_(m, "body")));
+	cts_strbuf_addf(b, "- %s, %s : ", gets_(m, "date"),
+	                label(cts_bodies, cts_body_labels, gets_(m, "body")));
 	md_text(b, gets_(m, "title"));
 	cts_strbuf_addf(b, " (%s)\n", status);
 }
 
 static void md_check(cts_strbuf *b, const json_t *c)
 {
-	cts_strbuf_addf(b, "- **%s** (%s) : ", check_label(gets_(c, "kind")), gets_(c, "territory"));
+	cts_strbuf_addf(b, "- **%s** (%s) : ", check_label(gets_(c, "kind")),
+	                gets_(c, "territory"));
 	md_text(b, gets_(c, "detail"));
 	cts_strbuf_add(b, "\n");
 }
@@ -254,8 +290,9 @@ static void md_finish(rep_out *o, const json_t *rep)
 	json_t *v;
 
 	cts_strbuf_addf(b, "# %s\n\n", gets_(rep, "title"));
-	cts_strbuf_addf(b, "Période : du %s au %s. Périmètre : %s.\n\n", gets_(json_object_get(rep, "period"), "from"),
-			gets_(json_object_get(rep, "period"), "to"), gets_(rep, "scope"));
+	cts_strbuf_addf(b, "Période : du %s au %s. Périmètre : %s.\n\n",
+	                gets_(json_object_get(rep, "period"), "from"),
+	                gets_(json_object_get(rep, "period"), "to"), gets_(rep, "scope"));
 	if (json_object_get(rep, "generated_at"))
 		cts_strbuf_addf(b, "Produit le %s.\n\n", gets_(rep, "generated_at"));
 	cts_strbuf_add(b, "## Chiffres clés de la région\n\n");
@@ -266,10 +303,12 @@ static void md_finish(rep_out *o, const json_t *rep)
 		cts_strbuf_add(b, "Aucune anomalie relevée.\n\n");
 	rep_out_copy(o, REP_SP_CHECK);
 	cts_strbuf_addf(b, "\n## Règle de quorum\n\n%s.\n\n", gets_(rep, "quorum_rule"));
-	cts_strbuf_add(b, "## Historique de référence\n\nCe rapport est calculé à partir de l'historique signé suivant ; "
-			  "n'importe qui peut le recalculer (ctsnode audit --check-report).\n\n| Nœud | N° | Identifiant |\n|---|---:|---|\n");
-	json_object_foreach(json_object_get(rep, "heads"), k, v)
-		cts_strbuf_addf(b, "| %s | %lld | `%s` |\n", k, (long long)geti(v, "seq"), gets_(v, "id"));
+	cts_strbuf_add(b, "## Historique de référence\n\nCe rapport est calculé à partir de "
+	                  "l'historique signé suivant ; "
+	                  "n'importe qui peut le recalculer (ctsnode audit --check-report).\n\n| "
+	                  "Nœud | N° | Identifiant |\n|---|---:|---|\n");
+	json_object_foreach(json_object_get(rep, "heads"), k, v) cts_strbuf_addf(
+	    b, "| %s | %lld | `%s` |\n", k, (long long)geti(v, "seq"), gets_(v, "id"));
 }
 
 /* ---- HTML ---- */
@@ -302,14 +341,16 @@ static void chart_label(char *out, size_t size, const char *name)
 	out[i < size ? i : size - 1] = '\0';
 }
 
-static void svg_bars(cts_strbuf *b, const char *title, const char *const *names, const double *values, size_t n,
-		     double max, const char *unit)
+static void svg_bars(cts_strbuf *b, const char *title, const char *const *names,
+                     const double *values, size_t n, double max, const char *unit)
 {
 	int h = 26 * (int)n + 12;
 
-	cts_strbuf_addf(b, "<figure><svg class=\"chart\" role=\"img\" viewBox=\"0 0 720 %d\" width=\"720\" height=\"%d\""
-			   " xmlns=\"http://www.w3.org/2000/svg\"><title>",
-			h, h);
+	cts_strbuf_addf(b,
+	                "<figure><svg class=\"chart\" role=\"img\" viewBox=\"0 0 720 %d\" "
+	                "width=\"720\" height=\"%d\""
+	                " xmlns=\"http://www.w3.org/2000/svg\"><title>",
+	                h, h);
 	html_text(b, title);
 	cts_strbuf_add(b, "</title>");
 	for (size_t i = 0; i < n; i++) {
@@ -324,9 +365,11 @@ static void svg_bars(cts_strbuf *b, const char *title, const char *const *names,
 		chart_label(lab, sizeof(lab), names[i]);
 		cts_strbuf_addf(b, "<text x=\"330\" y=\"%d\" text-anchor=\"end\">", y + 15);
 		html_text(b, lab);
-		cts_strbuf_addf(b, "</text><rect class=\"bar\" x=\"340\" y=\"%d\" width=\"%.1f\" height=\"20\"/>"
-				   "<text x=\"%.1f\" y=\"%d\">%s%s</text>",
-				y, w, 346 + w, y + 15, val, unit);
+		cts_strbuf_addf(
+		    b,
+		    "</text><rect class=\"bar\" x=\"340\" y=\"%d\" width=\"%.1f\" height=\"20\"/>"
+		    "<text x=\"%.1f\" y=\"%d\">%s%s</text>",
+		    y, w, 346 + w, y + 15, val, unit);
 	}
 	cts_strbuf_add(b, "</svg><figcaption>");
 	html_text(b, title);
@@ -345,36 +388,52 @@ static void html_scope(cts_strbuf *b, const json_t *t, int region)
 	fmt_rate(r, sizeof(r), json_object_get(t, "attendance_rate"));
 	cts_strbuf_add(b, "<table class=\"kpi\"><tbody>");
 	if (region)
-		cts_strbuf_addf(b, "<tr><th>Conseils territoriaux</th><td>%lld</td></tr>", (long long)geti(t, "territories"));
-	cts_strbuf_addf(b, "<tr><th>Réunions</th><td>%lld</td></tr><tr><th>Sièges convoqués</th><td>%lld</td></tr>"
-			   "<tr><th>Présents</th><td>%lld</td></tr><tr><th>Excusés</th><td>%lld</td></tr>"
-			   "<tr><th>Absents</th><td>%lld</td></tr><tr><th>Taux de présence</th><td>%s %%</td></tr>"
-			   "<tr><th>Invités (dont ARS)</th><td>%lld (%lld)</td></tr><tr><th>Réunions avec quorum</th><td>%lld</td></tr>"
-			   "<tr><th>Avis rendus</th><td>%lld</td></tr></tbody></table>\n",
-			(long long)geti(t, "meetings"), (long long)geti(t, "members"), (long long)geti(t, "present"),
-			(long long)geti(t, "excused"), (long long)geti(t, "absent"), r, (long long)geti(t, "guests"),
-			(long long)geti(t, "ars"), (long long)geti(t, "quorum_reached"), (long long)geti(t, "opinions"));
-	cts_strbuf_add(b, "<table><thead><tr><th>Collège</th><th>Titulaires</th><th>Suppléants</th><th>Convoqués</th>"
-			  "<th>Présents</th><th>Excusés</th><th>Absents</th><th>Taux</th></tr></thead><tbody>");
-	json_object_foreach(json_object_get(t, "by_college"), k, v) {
+		cts_strbuf_addf(b, "<tr><th>Conseils territoriaux</th><td>%lld</td></tr>",
+		                (long long)geti(t, "territories"));
+	cts_strbuf_addf(
+	    b,
+	    "<tr><th>Réunions</th><td>%lld</td></tr><tr><th>Sièges convoqués</th><td>%lld</td></tr>"
+	    "<tr><th>Présents</th><td>%lld</td></tr><tr><th>Excusés</th><td>%lld</td></tr>"
+	    "<tr><th>Absents</th><td>%lld</td></tr><tr><th>Taux de présence</th><td>%s %%</td></tr>"
+	    "<tr><th>Invités (dont ARS)</th><td>%lld (%lld)</td></tr><tr><th>Réunions avec "
+	    "quorum</th><td>%lld</td></tr>"
+	    "<tr><th>Avis rendus</th><td>%lld</td></tr></tbody></table>\n",
+	    (long long)geti(t, "meetings"), (long long)geti(t, "members"),
+	    (long long)geti(t, "present"), (long long)geti(t, "excused"),
+	    (long long)geti(t, "absent"), r, (long long)geti(t, "guests"),
+	    (long long)geti(t, "ars"), (long long)geti(t, "quorum_reached"),
+	    (long long)geti(t, "opinions"));
+	cts_strbuf_add(
+	    b,
+	    "<table><thead><tr><th>Collège</th><th>Titulaires</th><th>Suppléants</"
+	    "th><th>Convoqués</th>"
+	    "<th>Présents</th><th>Excusés</th><th>Absents</th><th>Taux</th></tr></thead><tbody>");
+	json_object_foreach(json_object_get(t, "by_college"), k, v)
+	{
 		json_t *roll = json_object_get(json_object_get(t, "roll"), k);
 		fmt_rate(r, sizeof(r), json_object_get(v, "attendance_rate"));
 		cts_strbuf_add(b, "<tr><td>");
 		html_text(b, label(cts_colleges, cts_college_labels, k));
-		cts_strbuf_addf(b, "</td><td>%lld</td><td>%lld</td><td>%lld</td><td>%lld</td><td>%lld</td><td>%lld</td><td>%s %%</td></tr>",
-				(long long)geti(roll, "titulaires"), (long long)geti(roll, "suppleants"),
-				(long long)geti(v, "members"), (long long)geti(v, "present"), (long long)geti(v, "excused"),
-				(long long)geti(v, "absent"), r);
+		cts_strbuf_addf(b,
+		                "</td><td>%lld</td><td>%lld</td><td>%lld</td><td>%lld</"
+		                "td><td>%lld</td><td>%lld</td><td>%s %%</td></tr>",
+		                (long long)geti(roll, "titulaires"),
+		                (long long)geti(roll, "suppleants"), (long long)geti(v, "members"),
+		                (long long)geti(v, "present"), (long long)geti(v, "excused"),
+		                (long long)geti(v, "absent"), r);
 		if (n < 16) {
 			names[n] = label(cts_colleges, cts_college_labels, k);
-			vals[n++] = json_is_number(json_object_get(v, "attendance_rate")) ? json_number_value(json_object_get(v, "attendance_rate")) : 0;
+			vals[n++] = json_is_number(json_object_get(v, "attendance_rate"))
+			                ? json_number_value(json_object_get(v, "attendance_rate"))
+			                : 0;
 		}
 	}
 	cts_strbuf_add(b, "</tbody></table>\n");
 	svg_bars(b, "Taux de présence par collège (%)", names, vals, n, 100.0, " %");
 	n = 0;
 	double max = 0;
-	json_object_foreach(json_object_get(t, "contributions_by_theme"), k, v) {
+	json_object_foreach(json_object_get(t, "contributions_by_theme"), k, v)
+	{
 		if (n < 16) {
 			names[n] = label(cts_builtin_themes, cts_builtin_theme_labels, k);
 			vals[n] = (double)json_integer_value(v);
@@ -387,7 +446,6 @@ static void html_scope(cts_strbuf *b, const json_t *t, int region)
 		svg_bars(b, "Contributions par thème", names, vals, n, max, "");
 }
 
-
 static void html_meeting(cts_strbuf *b, const json_t *t, const json_t *m)
 {
 	(void)t;
@@ -396,9 +454,12 @@ static void html_meeting(cts_strbuf *b, const json_t *t, const json_t *m)
 	cts_strbuf_add(b, "</td><td>");
 	html_text(b, gets_(m, "title"));
 	cts_strbuf_add(b, approved_mark(m));
-	cts_strbuf_addf(b, "</td><td>%lld</td><td>%lld</td><td>%lld</td><td>%lld</td><td>%lld</td><td>%s</td></tr>",
-			(long long)geti(m, "members"), (long long)geti(m, "present"), (long long)geti(m, "excused"),
-			(long long)geti(m, "absent"), (long long)geti(m, "guests"), quorum_word(m));
+	cts_strbuf_addf(b,
+	                "</td><td>%lld</td><td>%lld</td><td>%lld</td><td>%lld</td><td>%lld</"
+	                "td><td>%s</td></tr>",
+	                (long long)geti(m, "members"), (long long)geti(m, "present"),
+	                (long long)geti(m, "excused"), (long long)geti(m, "absent"),
+	                (long long)geti(m, "guests"), quorum_word(m));
 }
 
 static void html_opinion(cts_strbuf *b, const json_t *t, const json_t *m)
@@ -406,9 +467,9 @@ static void html_opinion(cts_strbuf *b, const json_t *t, const json_t *m)
 	(void)t;
 	cts_strbuf_addf(b, "<tr><td>%s</td><td>", gets_(m, "date"));
 	html_text(b, gets_(m, "subject"));
-	cts_strbuf_addf(b, "</td><td>%lld</td><td>%lld</td><td>%lld</td><td>%s</td></tr>", (long long)geti(m, "votes_for"),
-			(long long)geti(m, "votes_against"), (long long)geti(m, "votes_abstain"),
-			outcome_label(gets_(m, "outcome")));
+	cts_strbuf_addf(b, "</td><td>%lld</td><td>%lld</td><td>%lld</td><td>%s</td></tr>",
+	                (long long)geti(m, "votes_for"), (long long)geti(m, "votes_against"),
+	                (long long)geti(m, "votes_abstain"), outcome_label(gets_(m, "outcome")));
 }
 
 static void html_heading(cts_strbuf *b, const json_t *t)
@@ -440,17 +501,20 @@ static const struct tfmt {
 	void (*uncounted)(cts_strbuf *b, const json_t *m, const char *status);
 } tfmts[2] = {
 	{ md_heading,
-	  "| Date | Instance | Titre | Convoqués | Présents | Excusés | Absents | Invités | Quorum |\n"
+	  "| Date | Instance | Titre | Convoqués | Présents | Excusés | Absents | Invités | Quorum "
+	  "|\n"
 	  "|---|---|---|---:|---:|---:|---:|---:|---|\n",
-	  "| Date | Avis | Pour | Contre | Abstentions | Sens |\n|---|---|---:|---:|---:|---|\n", "\n", md_meeting,
-	  md_opinion, "Réunions non comptées :\n\n", "\n", md_uncounted },
+	  "| Date | Avis | Pour | Contre | Abstentions | Sens |\n|---|---|---:|---:|---:|---|\n",
+	  "\n", md_meeting, md_opinion, "Réunions non comptées :\n\n", "\n", md_uncounted },
 	{ html_heading,
 	  "<table><thead><tr><th>Date</th><th>Instance</th><th>Titre</th><th>Convoqués</th>"
-	  "<th>Présents</th><th>Excusés</th><th>Absents</th><th>Invités</th><th>Quorum</th></tr></thead><tbody>",
-	  "<table><thead><tr><th>Date</th><th>Avis</th><th>Pour</th><th>Contre</th><th>Abstentions</th>"
+	  "<th>Présents</th><th>Excusés</th><th>Absents</th><th>Invités</th><th>Quorum</th></tr></"
+	  "thead><tbody>",
+	  "<table><thead><tr><th>Date</th><th>Avis</th><th>Pour</th><th>Contre</"
+	  "th><th>Abstentions</th>"
 	  "<th>Sens</th></tr></thead><tbody>",
-	  "</tbody></table>\n", html_meeting, html_opinion, "<p>Réunions non comptées :</p><ul>", "</ul>\n",
-	  html_uncounted },
+	  "</tbody></table>\n", html_meeting, html_opinion, "<p>Réunions non comptées :</p><ul>",
+	  "</ul>\n", html_uncounted },
 };
 
 static void text_territory(rep_out *o, const rep_terr *r, const struct tfmt *f)
@@ -465,7 +529,7 @@ static void text_territory(rep_out *o, const rep_terr *r, const struct tfmt *f)
 		cts_strbuf_add(b, f->uncounted_head);
 		for (size_t u = 0; u < 2; u++)
 			json_array_foreach(json_object_get(r->t, uncounted[u].key), j, m)
-				f->uncounted(b, m, uncounted[u].label);
+			    f->uncounted(b, m, uncounted[u].label);
 		cts_strbuf_add(b, f->uncounted_end);
 	}
 	table(o, REP_SP_TERR, r, r->opinions, f->opinions_head, f->opinion, f->table_end);
@@ -487,18 +551,28 @@ static void html_finish(rep_out *o, const json_t *rep)
 	const char *k;
 	json_t *v;
 
-	cts_strbuf_add(b, "<!DOCTYPE html>\n<html lang=\"fr\"><head><meta charset=\"utf-8\">"
-			  "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>");
+	cts_strbuf_add(
+	    b, "<!DOCTYPE html>\n<html lang=\"fr\"><head><meta charset=\"utf-8\">"
+	       "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>");
 	html_text(b, gets_(rep, "title"));
-	cts_strbuf_add(b, "</title><style>\n"
-			  "body{font-family:\"DejaVu Sans\",Arial,sans-serif;margin:2em auto;max-width:60em;color:#1b1b1b;line-height:1.4}\n"
-			  "h1{color:#000091;font-size:1.6em}h2{color:#000091;border-bottom:2px solid #000091;margin-top:2em}\n"
-			  "table{border-collapse:collapse;margin:1em 0;width:100%}th,td{border:1px solid #bbb;padding:.3em .5em;text-align:left}\n"
-			  "td{font-variant-numeric:tabular-nums}td:last-child{white-space:nowrap}thead th{background:#e3e3fd}table.kpi{width:auto}table.kpi th{background:#f5f5fe}\n"
-			  "svg.chart text{font-size:13px;fill:#1b1b1b}svg.chart .bar{fill:#000091}figure{margin:1em 0}\n"
-			  "figcaption{font-size:.9em;color:#555}.checks li{margin:.2em 0}code{font-size:.85em;word-break:break-all}\n"
-			  "@media print{body{margin:0;max-width:none}h2{page-break-after:avoid}table,figure{page-break-inside:avoid}}\n"
-			  "</style></head><body>\n<h1>");
+	cts_strbuf_add(
+	    b, "</title><style>\n"
+	       "body{font-family:\"DejaVu Sans\",Arial,sans-serif;margin:2em "
+	       "auto;max-width:60em;color:#1b1b1b;line-height:1.4}\n"
+	       "h1{color:#000091;font-size:1.6em}h2{color:#000091;border-bottom:2px solid "
+	       "#000091;margin-top:2em}\n"
+	       "table{border-collapse:collapse;margin:1em 0;width:100%}th,td{border:1px solid "
+	       "#bbb;padding:.3em .5em;text-align:left}\n"
+	       "td{font-variant-numeric:tabular-nums}td:last-child{white-space:nowrap}thead "
+	       "th{background:#e3e3fd}table.kpi{width:auto}table.kpi th{background:#f5f5fe}\n"
+	       "svg.chart text{font-size:13px;fill:#1b1b1b}svg.chart "
+	       ".bar{fill:#000091}figure{margin:1em 0}\n"
+	       "figcaption{font-size:.9em;color:#555}.checks li{margin:.2em "
+	       "0}code{font-size:.85em;word-break:break-all}\n"
+	       "@media "
+	       "print{body{margin:0;max-width:none}h2{page-break-after:avoid}table,figure{page-"
+	       "break-inside:avoid}}\n"
+	       "</style></head><body>\n<h1>");
 	html_text(b, gets_(rep, "title"));
 	cts_strbuf_add(b, "</h1>\n<p>Période : du ");
 	html_text(b, gets_(json_object_get(rep, "period"), "from"));
@@ -515,12 +589,16 @@ static void html_finish(rep_out *o, const json_t *rep)
 	rep_out_copy(o, REP_SP_CHECK);
 	cts_strbuf_add(b, "</ul>\n<h2>Règle de quorum</h2>\n<p>");
 	html_text(b, gets_(rep, "quorum_rule"));
-	cts_strbuf_add(b, ".</p>\n<h2>Historique de référence</h2>\n<table><thead><tr><th>Nœud</th><th>N°</th><th>Identifiant</th>"
-			  "</tr></thead><tbody>");
-	json_object_foreach(json_object_get(rep, "heads"), k, v) {
+	cts_strbuf_add(
+	    b, ".</p>\n<h2>Historique de "
+	       "référence</h2>\n<table><thead><tr><th>Nœud</th><th>N°</th><th>Identifiant</th>"
+	       "</tr></thead><tbody>");
+	json_object_foreach(json_object_get(rep, "heads"), k, v)
+	{
 		cts_strbuf_add(b, "<tr><td>");
 		html_text(b, k);
-		cts_strbuf_addf(b, "</td><td>%lld</td><td><code>%s</code></td></tr>", (long long)geti(v, "seq"), gets_(v, "id"));
+		cts_strbuf_addf(b, "</td><td>%lld</td><td><code>%s</code></td></tr>",
+		                (long long)geti(v, "seq"), gets_(v, "id"));
 	}
 	cts_strbuf_add(b, "</tbody></table>\n</body></html>\n");
 }
@@ -530,8 +608,16 @@ static void html_finish(rep_out *o, const json_t *rep)
 static void csv_meeting(cts_strbuf *b, const json_t *t, const json_t *m)
 {
 	char n[5][32], title[1100];
-	const char *row[10] = { gets_(t, "code"), gets_(m, "date"), gets_(m, "body"), title,
-				n[0], n[1], n[2], n[3], n[4], quorum_word(m) };
+	const char *row[10] = { gets_(t, "code"),
+		                gets_(m, "date"),
+		                gets_(m, "body"),
+		                title,
+		                n[0],
+		                n[1],
+		                n[2],
+		                n[3],
+		                n[4],
+		                quorum_word(m) };
 	static const char *const keys[5] = { "members", "present", "excused", "absent", "guests" };
 
 	for (int k = 0; k < 5; k++)
@@ -543,8 +629,13 @@ static void csv_meeting(cts_strbuf *b, const json_t *t, const json_t *m)
 static void csv_opinion(cts_strbuf *b, const json_t *t, const json_t *m)
 {
 	char n[3][32];
-	const char *row[7] = { gets_(t, "code"), gets_(m, "date"), gets_(m, "subject"), n[0], n[1], n[2],
-			       outcome_label(gets_(m, "outcome")) };
+	const char *row[7] = { gets_(t, "code"),
+		               gets_(m, "date"),
+		               gets_(m, "subject"),
+		               n[0],
+		               n[1],
+		               n[2],
+		               outcome_label(gets_(m, "outcome")) };
 	static const char *const keys[3] = { "votes_for", "votes_against", "votes_abstain" };
 
 	for (int k = 0; k < 3; k++)
@@ -560,9 +651,11 @@ static void csv_territory(rep_out *o, const rep_terr *r)
 
 	table(o, REP_SP_MEET, r, r->meetings, NULL, csv_meeting, NULL);
 	for (size_t u = 0; u < 2; u++)
-		json_array_foreach(json_object_get(r->t, uncounted[u].key), j, m) {
-			const char *row[5] = { gets_(r->t, "code"), gets_(m, "date"), gets_(m, "body"), gets_(m, "title"),
-					       uncounted[u].label };
+		json_array_foreach(json_object_get(r->t, uncounted[u].key), j, m)
+		{
+			const char *row[5] = { gets_(r->t, "code"), gets_(m, "date"),
+				               gets_(m, "body"), gets_(m, "title"),
+				               uncounted[u].label };
 			cts_csv_row(b, row, 5);
 			rep_out_item(o, REP_SP_UNC);
 		}
@@ -580,11 +673,21 @@ static void csv_rate(char *buf, size_t size, const json_t *v)
 /* The synthesis and the attendance by college: each territory, then the region. */
 static void csv_figures(cts_strbuf *b, const json_t *terrs, const json_t *region)
 {
-	static const char *const keys[] = { "meetings", "members", "present", "excused", "absent", "guests", "ars" };
-	const char *h[] = { "Territoire", "Réunions", "Sièges convoqués", "Présents", "Excusés", "Absents", "Invités",
-			    "dont ARS", "Taux de présence (%)", "Réunions avec quorum", "Avis" };
-	const char *h2[] = { "Territoire", "Collège", "Convoqués", "Présents", "Excusés", "Absents",
-			     "Taux de présence (%)" };
+	static const char *const keys[] = { "meetings", "members", "present", "excused",
+		                            "absent",   "guests",  "ars" };
+	const char *h[] = { "Territoire",
+		            "Réunions",
+		            "Sièges convoqués",
+		            "Présents",
+		            "Excusés",
+		            "Absents",
+		            "Invités",
+		            "dont ARS",
+		            "Taux de présence (%)",
+		            "Réunions avec quorum",
+		            "Avis" };
+	const char *h2[] = { "Territoire", "Collège", "Convoqués",           "Présents",
+		             "Excusés",    "Absents", "Taux de présence (%)" };
 	char c[11][64];
 	const char *cells[11];
 	size_t nt = json_array_size(terrs);
@@ -609,7 +712,8 @@ static void csv_figures(cts_strbuf *b, const json_t *terrs, const json_t *region
 	cts_csv_row(b, h2, 7);
 	for (size_t i = 0; i <= nt; i++) {
 		const json_t *t = i < nt ? json_array_get(terrs, i) : region;
-		json_object_foreach(json_object_get(t, "by_college"), k, v) {
+		json_object_foreach(json_object_get(t, "by_college"), k, v)
+		{
 			snprintf(c[0], 64, "%s", i < nt ? gets_(t, "code") : "Région");
 			snprintf(c[1], 64, "%s", k);
 			for (int x = 0; x < 4; x++)
@@ -632,10 +736,12 @@ static void csv_section(rep_out *o, const char *title, const char *const *h, siz
 
 static void csv_finish(rep_out *o, const json_t *rep, const json_t *terrs)
 {
-	static const char *const hm[] = { "Territoire", "Date", "Instance", "Titre", "Convoqués", "Présents",
-					  "Excusés", "Absents", "Invités", "Quorum" };
+	static const char *const hm[] = { "Territoire", "Date",     "Instance", "Titre",
+		                          "Convoqués",  "Présents", "Excusés",  "Absents",
+		                          "Invités",    "Quorum" };
 	static const char *const hu[] = { "Territoire", "Date", "Instance", "Titre", "Statut" };
-	static const char *const ho[] = { "Territoire", "Date", "Objet", "Pour", "Contre", "Abstentions", "Sens" };
+	static const char *const ho[] = { "Territoire", "Date",        "Objet", "Pour",
+		                          "Contre",     "Abstentions", "Sens" };
 	static const char *const hc[] = { "Territoire", "Contrôle", "Détail" };
 	static const char *const hh[] = { "Nœud", "N°", "Identifiant" };
 	static const char *const ht[] = { "Territoire", "Thème", "Contributions" };
@@ -650,7 +756,7 @@ static void csv_finish(rep_out *o, const json_t *rep, const json_t *terrs)
 	{
 		const char *h[] = { "Rapport", gets_(rep, "title") };
 		const char *p[] = { "Période", gets_(json_object_get(rep, "period"), "from"),
-				    gets_(json_object_get(rep, "period"), "to") };
+			            gets_(json_object_get(rep, "period"), "to") };
 		cts_csv_row(b, h, 2);
 		cts_csv_row(b, p, 3);
 	}
@@ -663,7 +769,8 @@ static void csv_finish(rep_out *o, const json_t *rep, const json_t *terrs)
 	cts_csv_row(b, ht, 3);
 	for (size_t i = 0; i <= nt; i++) {
 		const json_t *t = i < nt ? json_array_get(terrs, i) : region;
-		json_object_foreach(json_object_get(t, "contributions_by_theme"), k, v) {
+		json_object_foreach(json_object_get(t, "contributions_by_theme"), k, v)
+		{
 			const char *row[3] = { i < nt ? gets_(t, "code") : "Région", k, n };
 			snprintf(n, sizeof(n), "%lld", (long long)json_integer_value(v));
 			cts_csv_row(b, row, 3);
@@ -672,7 +779,8 @@ static void csv_finish(rep_out *o, const json_t *rep, const json_t *terrs)
 	csv_section(o, "\r\nContrôles\r\n", hc, 3, REP_SP_CSVCHECK);
 	cts_strbuf_add(b, "\r\nHistorique de référence\r\n");
 	cts_csv_row(b, hh, 3);
-	json_object_foreach(json_object_get(rep, "heads"), k, v) {
+	json_object_foreach(json_object_get(rep, "heads"), k, v)
+	{
 		const char *row[3] = { k, n, gets_(v, "id") };
 		snprintf(n, sizeof(n), "%lld", (long long)geti(v, "seq"));
 		cts_csv_row(b, row, 3);
@@ -681,7 +789,8 @@ static void csv_finish(rep_out *o, const json_t *rep, const json_t *terrs)
 
 static void csv_check(cts_strbuf *b, const json_t *c)
 {
-	const char *row[3] = { gets_(c, "territory"), check_label(gets_(c, "kind")), gets_(c, "detail") };
+	const char *row[3] = { gets_(c, "territory"), check_label(gets_(c, "kind")),
+		               gets_(c, "detail") };
 	cts_csv_row(b, row, 3);
 }
 

@@ -32,12 +32,12 @@ struct mrow {
 	json_int_t rows;                  /* attendance rows, guests included */
 	json_int_t cnt[4];                /* members, present, excused, absent */
 	json_int_t guests, invited, ars, seats, present_tit, present_sup;
-	json_int_t col[REP_MAX_COLLEGES][4];  /* the same four per college */
+	json_int_t col[REP_MAX_COLLEGES][4]; /* the same four per college */
 	struct late *late;
 	size_t nlate;
-	json_t *opinions;                 /* the meeting's opinions, report order */
-	json_int_t q_seats, q_voting;     /* quorum: voting seats, voting members present */
-	int reached;                      /* quorum reached */
+	json_t *opinions;             /* the meeting's opinions, report order */
+	json_int_t q_seats, q_voting; /* quorum: voting seats, voting members present */
+	int reached;                  /* quorum reached */
 };
 
 struct mkey {
@@ -93,8 +93,9 @@ static void mtab_free(struct mtab *t)
  * with their attendance and their opinions (set-based: one statement per
  * territory each, driven by meeting_date, attendance_meeting and
  * opinion_meeting, schema 3). */
-#define PERIOD_MEETINGS                                                                                         \
-	" m.territory = ?1 AND m.date BETWEEN ?2 AND ?3 AND coalesce(m.status, 'tenue') IN ('tenue', 'approuvee')"
+#define PERIOD_MEETINGS                                                                            \
+	" m.territory = ?1 AND m.date BETWEEN ?2 AND ?3 AND coalesce(m.status, 'tenue') IN "       \
+	"('tenue', 'approuvee')"
 
 static int load_meetings(cts_node *n, const cts_report_params *p, const char *code, struct mtab *t)
 {
@@ -102,9 +103,11 @@ static int load_meetings(cts_node *n, const cts_report_params *p, const char *co
 	size_t cap = 0;
 	int rc;
 
-	if ((rc = rep_stmt3(n, &s, "SELECT m.id, m.date, m.body, m.title, m.status = 'approuvee' FROM meeting m WHERE" PERIOD_MEETINGS
-			       " ORDER BY m.date, m.body, m.title, m.id",
-			code, p->from, p->to)) < 0)
+	if ((rc = rep_stmt3(n, &s,
+	                    "SELECT m.id, m.date, m.body, m.title, m.status = 'approuvee' FROM "
+	                    "meeting m WHERE" PERIOD_MEETINGS
+	                    " ORDER BY m.date, m.body, m.title, m.id",
+	                    code, p->from, p->to)) < 0)
 		return rc;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		if (t->n == cap) {
@@ -126,7 +129,8 @@ static int load_meetings(cts_node *n, const cts_report_params *p, const char *co
 		m->approved = sqlite3_column_int(s, 4);
 		m->opinions = json_array();
 		t->n++;
-		if (!json_is_string(m->id) || !json_is_string(m->date) || !m->body || !m->title || !m->opinions) {
+		if (!json_is_string(m->id) || !json_is_string(m->date) || !m->body || !m->title ||
+		    !m->opinions) {
 			sqlite3_reset(s);
 			return cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
 		}
@@ -179,11 +183,13 @@ static int load_members(cts_node *n, const char *code, struct memtab *t)
 	size_t cap = 0;
 	int rc;
 
-	if ((rc = rep_stmt3(n, &s, "SELECT id, seat, mandate_end FROM member WHERE territory = ?1 ORDER BY id", code, NULL,
-			NULL)) < 0)
+	if ((rc = rep_stmt3(
+	         n, &s, "SELECT id, seat, mandate_end FROM member WHERE territory = ?1 ORDER BY id",
+	         code, NULL, NULL)) < 0)
 		return rc;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		const char *id = rep_col_text(s, 0), *seat = rep_col_text(s, 1), *end = rep_col_text(s, 2);
+		const char *id = rep_col_text(s, 0), *seat = rep_col_text(s, 1),
+		           *end = rep_col_text(s, 2);
 		if (!id)
 			continue;
 		if (t->n == cap) {
@@ -236,7 +242,8 @@ static struct mrow *row_meeting(const struct mtab *t, sqlite3_stmt *s, struct mr
 /* Count the attendance of every meeting of the period (covering index
  * attendance_meeting: the attendance rows themselves are read only for the
  * names of members seen after their mandate). */
-static int load_attendance(cts_node *n, const cts_report_params *p, const char *code, struct mtab *t)
+static int load_attendance(cts_node *n, const cts_report_params *p, const char *code,
+                           struct mtab *t)
 {
 	sqlite3_stmt *s;
 	struct mrow *m = NULL;
@@ -245,11 +252,13 @@ static int load_attendance(cts_node *n, const cts_report_params *p, const char *
 
 	if ((rc = load_members(n, code, &mt)) < 0)
 		goto out;
-	if ((rc = rep_stmt3(n, &s, "SELECT m.id, a.member, a.college, a.status, a.id, a.first_name, a.last_name FROM meeting m"
-			       " CROSS JOIN attendance a INDEXED BY attendance_meeting"
-			       " ON a.territory = m.territory AND a.meeting = m.id"
-			       " WHERE" PERIOD_MEETINGS " ORDER BY m.date, m.id",
-			code, p->from, p->to)) < 0)
+	if ((rc = rep_stmt3(n, &s,
+	                    "SELECT m.id, a.member, a.college, a.status, a.id, a.first_name, "
+	                    "a.last_name FROM meeting m"
+	                    " CROSS JOIN attendance a INDEXED BY attendance_meeting"
+	                    " ON a.territory = m.territory AND a.meeting = m.id"
+	                    " WHERE" PERIOD_MEETINGS " ORDER BY m.date, m.id",
+	                    code, p->from, p->to)) < 0)
 		goto out;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		struct mrow *rm = row_meeting(t, s, m);
@@ -257,7 +266,8 @@ static int load_attendance(cts_node *n, const cts_report_params *p, const char *
 			continue;
 		m = rm;
 		m->rows++;
-		const char *member = rep_col_text(s, 1), *college = rep_col_text(s, 2), *status = rep_col_text(s, 3);
+		const char *member = rep_col_text(s, 1), *college = rep_col_text(s, 2),
+		           *status = rep_col_text(s, 3);
 		if (!member) {
 			m->guests++;
 			if (college && strcmp(college, "ars") == 0)
@@ -269,11 +279,11 @@ static int load_attendance(cts_node *n, const cts_report_params *p, const char *
 		int c = cts_code_index(cts_colleges, college ? college : "");
 		const struct mem *mb = memtab_find(&mt, member);
 		int is_sup = mb && mb->is_sup;
-		int st = !status ? 0
-			 : strcmp(status, "present") == 0 ? 1
-			 : strcmp(status, "excused") == 0 ? 2
-			 : strcmp(status, "absent") == 0  ? 3
-							  : 0;
+		int st = !status                          ? 0
+		         : strcmp(status, "present") == 0 ? 1
+		         : strcmp(status, "excused") == 0 ? 2
+		         : strcmp(status, "absent") == 0  ? 3
+		                                          : 0;
 		m->cnt[0]++;
 		if (c >= 0)
 			m->col[c][0]++;
@@ -289,19 +299,22 @@ static int load_attendance(cts_node *n, const cts_report_params *p, const char *
 				m->present_sup++;
 			else
 				m->present_tit++;
-			const char *end = mb ? mb->mandate_end : NULL, *date = json_string_value(m->date);
+			const char *end = mb ? mb->mandate_end : NULL,
+			           *date = json_string_value(m->date);
 			if (end && *end && strcmp(date, end) > 0) {
 				char detail[600];
 				const char *aid = (const char *)sqlite3_column_text(s, 4);
 				struct late *nl = m->late;
 				if ((m->nlate & (m->nlate - 1)) == 0) { /* 0, 1, 2, 4...: grow */
-					nl = realloc(m->late, (m->nlate ? m->nlate * 2 : 1) * sizeof(*nl));
+					nl = realloc(m->late,
+					             (m->nlate ? m->nlate * 2 : 1) * sizeof(*nl));
 					if (!nl)
 						goto oom;
 					m->late = nl;
 				}
-				snprintf(detail, sizeof(detail), "%s %s siège le %s après la fin de son mandat (%s)",
-					 rep_col_text(s, 5), rep_col_text(s, 6), date, end);
+				snprintf(detail, sizeof(detail),
+				         "%s %s siège le %s après la fin de son mandat (%s)",
+				         rep_col_text(s, 5), rep_col_text(s, 6), date, end);
 				nl[m->nlate].aid = strdup(aid ? aid : "");
 				nl[m->nlate].detail = strdup(detail);
 				m->nlate++;
@@ -328,12 +341,14 @@ static int load_opinions(cts_node *n, const cts_report_params *p, const char *co
 	struct mrow *m = NULL;
 	int rc;
 
-	if ((rc = rep_stmt3(n, &s, "SELECT m.id, o.id, o.subject, o.votes_for, o.votes_against, o.votes_abstain, o.outcome"
-			       " FROM meeting m CROSS JOIN opinion o INDEXED BY opinion_meeting"
-			       " ON o.territory = m.territory AND o.meeting = m.id"
-			       " WHERE" PERIOD_MEETINGS " AND coalesce(o.status, 'rendu') <> 'retire'"
-			       " ORDER BY m.date, m.id, o.subject, o.id",
-			code, p->from, p->to)) < 0)
+	if ((rc = rep_stmt3(n, &s,
+	                    "SELECT m.id, o.id, o.subject, o.votes_for, o.votes_against, "
+	                    "o.votes_abstain, o.outcome"
+	                    " FROM meeting m CROSS JOIN opinion o INDEXED BY opinion_meeting"
+	                    " ON o.territory = m.territory AND o.meeting = m.id"
+	                    " WHERE" PERIOD_MEETINGS " AND coalesce(o.status, 'rendu') <> 'retire'"
+	                    " ORDER BY m.date, m.id, o.subject, o.id",
+	                    code, p->from, p->to)) < 0)
 		return rc;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		struct mrow *rm = row_meeting(t, s, m);
@@ -341,7 +356,9 @@ static int load_opinions(cts_node *n, const cts_report_params *p, const char *co
 			continue;
 		m = rm;
 		json_t *o = json_object();
-		static const char *const keys[] = { "id", "subject", "votes_for", "votes_against", "votes_abstain", "outcome" };
+		static const char *const keys[] = {
+			"id", "subject", "votes_for", "votes_against", "votes_abstain", "outcome"
+		};
 		for (int k = 0; k < 6; k++)
 			json_object_set_new(o, keys[k], rep_col_json(s, k + 1));
 		json_object_set_new(o, "territory", json_string(code));
@@ -368,8 +385,11 @@ static int uncounted_meetings(cts_node *n, const cts_report_params *p, const cha
 	int rc;
 
 	for (int k = 0; k < 2; k++) {
-		if ((rc = rep_stmt3(n, &s, "SELECT id, date, body, title FROM meeting WHERE territory = ?1 AND date BETWEEN ?2 AND ?3"
-				       " AND status = ?4 ORDER BY date, body, title, id", code, p->from, p->to)) < 0)
+		if ((rc = rep_stmt3(n, &s,
+		                    "SELECT id, date, body, title FROM meeting WHERE territory = "
+		                    "?1 AND date BETWEEN ?2 AND ?3"
+		                    " AND status = ?4 ORDER BY date, body, title, id",
+		                    code, p->from, p->to)) < 0)
 			return rc;
 		sqlite3_bind_text(s, 4, status[k], -1, SQLITE_STATIC);
 		if ((rc = cts_store_rows_json(n->store, s, &rows)) < 0)
@@ -390,17 +410,23 @@ static int roll(cts_node *n, const char *code, json_t *t)
 	size_t i;
 	int rc;
 
-	if ((rc = rep_query(n, "SELECT college, coalesce(seat, 'titulaire') AS seat, count(*) AS n FROM member"
-			       " WHERE territory = ?1 GROUP BY 1, 2 ORDER BY 1, 2",
-			    code, NULL, NULL, &rows)) < 0)
+	if ((rc = rep_query(
+	         n,
+	         "SELECT college, coalesce(seat, 'titulaire') AS seat, count(*) AS n FROM member"
+	         " WHERE territory = ?1 GROUP BY 1, 2 ORDER BY 1, 2",
+	         code, NULL, NULL, &rows)) < 0)
 		return rc;
 	for (int k = 0; cts_colleges[k]; k++)
-		json_object_set_new(roll, cts_colleges[k], json_pack("{s:i, s:i}", "titulaires", 0, "suppleants", 0));
-	json_array_foreach(rows, i, row) {
-		json_t *c = json_object_get(roll, json_string_value(json_object_get(row, "college")));
+		json_object_set_new(roll, cts_colleges[k],
+		                    json_pack("{s:i, s:i}", "titulaires", 0, "suppleants", 0));
+	json_array_foreach(rows, i, row)
+	{
+		json_t *c =
+		    json_object_get(roll, json_string_value(json_object_get(row, "college")));
 		const char *seat = json_string_value(json_object_get(row, "seat"));
 		if (c)
-			rep_addi(c, strcmp(seat, "suppleant") == 0 ? "suppleants" : "titulaires", rep_geti(row, "n"));
+			rep_addi(c, strcmp(seat, "suppleant") == 0 ? "suppleants" : "titulaires",
+			         rep_geti(row, "n"));
 	}
 	json_decref(rows);
 	return 0;
@@ -419,26 +445,32 @@ static void quorum(struct mrow *m, const cts_report_params *p)
 }
 
 /* The checks of one opinion of meeting m. */
-static void opinion_checks(const rep_sink *sink, json_t *tcode, const struct mrow *m, const json_t *o)
+static void opinion_checks(const rep_sink *sink, json_t *tcode, const struct mrow *m,
+                           const json_t *o)
 {
-	const char *date = json_string_value(m->date), *subject = json_string_value(json_object_get(o, "subject"));
+	const char *date = json_string_value(m->date),
+	           *subject = json_string_value(json_object_get(o, "subject"));
 	json_int_t vf = rep_geti(o, "votes_for"), va = rep_geti(o, "votes_against");
 	json_int_t votes = vf + va + rep_geti(o, "votes_abstain");
-	const char *why = cts_opinion_contradiction(vf, va, json_string_value(json_object_get(o, "outcome")));
+	const char *why =
+	    cts_opinion_contradiction(vf, va, json_string_value(json_object_get(o, "outcome")));
 	char detail[600];
 
 	if (m->cnt[0] > 0 && votes > m->cnt[1]) {
-		snprintf(detail, sizeof(detail), "avis « %.200s » du %s : %lld voix pour %lld membres présents", subject,
-			 date, (long long)votes, (long long)m->cnt[1]);
+		snprintf(detail, sizeof(detail),
+		         "avis « %.200s » du %s : %lld voix pour %lld membres présents", subject,
+		         date, (long long)votes, (long long)m->cnt[1]);
 		rep_check(sink, "votes_exceed_present", tcode, detail);
 	}
 	if (why) {
-		snprintf(detail, sizeof(detail), "avis « %.200s » du %s : %s (%lld pour, %lld contre)", subject, date, why,
-			 (long long)vf, (long long)va);
+		snprintf(detail, sizeof(detail),
+		         "avis « %.200s » du %s : %s (%lld pour, %lld contre)", subject, date, why,
+		         (long long)vf, (long long)va);
 		rep_check(sink, "outcome_contradicts_votes", tcode, detail);
 	}
 	if (!m->reached) {
-		snprintf(detail, sizeof(detail), "avis « %.200s » rendu le %s sans quorum", subject, date);
+		snprintf(detail, sizeof(detail), "avis « %.200s » rendu le %s sans quorum", subject,
+		         date);
 		rep_check(sink, "opinion_without_quorum", tcode, detail);
 	}
 }
@@ -451,27 +483,29 @@ static void meeting_checks(const rep_sink *sink, json_t *tcode, json_t *t, struc
 
 	if (m->rows == 0) {
 		char detail[600];
-		snprintf(detail, sizeof(detail), "réunion du %s (%s) sans feuille de présence", json_string_value(m->date),
-			 json_string_value(m->title));
+		snprintf(detail, sizeof(detail), "réunion du %s (%s) sans feuille de présence",
+		         json_string_value(m->date), json_string_value(m->title));
 		rep_check(sink, "meeting_without_attendance", tcode, detail);
 	}
 	if (m->nlate > 1)
 		qsort(m->late, m->nlate, sizeof(*m->late), late_cmp);
 	for (j = 0; j < m->nlate; j++)
 		rep_check(sink, "member_past_mandate", tcode, m->late[j].detail);
-	json_array_foreach(m->opinions, j, o) {
+	json_array_foreach(m->opinions, j, o)
+	{
 		if (json_is_string(json_object_get(o, "outcome")))
-			rep_addi(json_object_get(t, "opinions_by_outcome"), json_string_value(json_object_get(o, "outcome")),
-				 1);
+			rep_addi(json_object_get(t, "opinions_by_outcome"),
+			         json_string_value(json_object_get(o, "outcome")), 1);
 		opinion_checks(sink, tcode, m, o);
 	}
 }
 
 /* The territory's figures from its meetings, and their checks. */
-static void summarise(const cts_report_params *p, struct mtab *mt, int ncol, json_t *t, json_t *tcode,
-		      const rep_sink *sink)
+static void summarise(const cts_report_params *p, struct mtab *mt, int ncol, json_t *t,
+                      json_t *tcode, const rep_sink *sink)
 {
-	static const char *const keys[] = { "members", "present", "excused", "absent", "guests", "invited", "ars" };
+	static const char *const keys[] = { "members", "present", "excused", "absent",
+		                            "guests",  "invited", "ars" };
 	json_int_t tot[7] = { 0 }, tcol[REP_MAX_COLLEGES][4] = { { 0 } }, nquorum = 0, nops = 0;
 
 	for (size_t i = 0; i < mt->n; i++) {
@@ -481,7 +515,8 @@ static void summarise(const cts_report_params *p, struct mtab *mt, int ncol, jso
 		meeting_checks(sink, tcode, t, m);
 		nquorum += m->reached;
 		nops += (json_int_t)json_array_size(m->opinions);
-		json_int_t mv[7] = { m->cnt[0], m->cnt[1], m->cnt[2], m->cnt[3], m->guests, m->invited, m->ars };
+		json_int_t mv[7] = { m->cnt[0], m->cnt[1],  m->cnt[2], m->cnt[3],
+			             m->guests, m->invited, m->ars };
 		for (int k = 0; k < 7; k++)
 			tot[k] += mv[k];
 		for (int k = 0; k < ncol; k++)
@@ -566,13 +601,12 @@ static int mt_opinions(const rep_terr *r, rep_item_fn fn, void *ctx)
 	int rc;
 
 	for (size_t i = 0; i < l->mt->n; i++)
-		json_array_foreach(l->mt->m[i].opinions, j, o)
-			if ((rc = fn(ctx, o)) < 0)
-				return rc;
+		json_array_foreach(l->mt->m[i].opinions, j, o) if ((rc = fn(ctx, o)) < 0) return rc;
 	return 0;
 }
 
-int rep_territory(cts_node *n, const cts_report_params *p, const char *code, json_t *t, const rep_sink *sink)
+int rep_territory(cts_node *n, const cts_report_params *p, const char *code, json_t *t,
+                  const rep_sink *sink)
 {
 	json_t *tcode = json_string(code);
 	struct mtab mt = { 0 };
@@ -585,17 +619,20 @@ int rep_territory(cts_node *n, const cts_report_params *p, const char *code, jso
 		goto cleanup;
 	}
 	if ((rc = roll(n, code, t)) < 0 || (rc = load_meetings(n, p, code, &mt)) < 0 ||
-	    (rc = load_attendance(n, p, code, &mt)) < 0 || (rc = load_opinions(n, p, code, &mt)) < 0)
+	    (rc = load_attendance(n, p, code, &mt)) < 0 ||
+	    (rc = load_opinions(n, p, code, &mt)) < 0)
 		goto cleanup;
 	summarise(p, &mt, ncol, t, tcode, sink);
-	if ((rc = rep_contributions(n, p, code, tcode, t, sink)) < 0 || (rc = uncounted_meetings(n, p, code, t)) < 0)
+	if ((rc = rep_contributions(n, p, code, tcode, t, sink)) < 0 ||
+	    (rc = uncounted_meetings(n, p, code, t)) < 0)
 		goto cleanup;
-	json_object_set_new(t, "attendance_rate", rep_rate(rep_geti(t, "present"), rep_geti(t, "members")));
+	json_object_set_new(t, "attendance_rate",
+	                    rep_rate(rep_geti(t, "present"), rep_geti(t, "members")));
 	{
 		const char *k;
 		json_t *c;
-		json_object_foreach(json_object_get(t, "by_college"), k, c)
-			json_object_set_new(c, "attendance_rate", rep_rate(rep_geti(c, "present"), rep_geti(c, "members")));
+		json_object_foreach(json_object_get(t, "by_college"), k, c) json_object_set_new(
+		    c, "attendance_rate", rep_rate(rep_geti(c, "present"), rep_geti(c, "members")));
 	}
 	{
 		struct tlists l = { &mt, ncol };

@@ -18,23 +18,47 @@
 #define ID_RANGE(col) " AND (?2 IS NULL OR (" col " >= ?2 AND " col " < ?2 || char(127)))"
 
 static const char *const live_sql[] = {
-	[CTS_REF_MEMBER] = "SELECT id, last_name, first_name, college, NULL FROM member WHERE territory = ?1" ID_RANGE("id"),
-	[CTS_REF_MEETING] = "SELECT id, date, title, body, status FROM meeting WHERE territory = ?1" ID_RANGE("id"),
-	[CTS_REF_OPINION] = "SELECT o.id, o.subject, m.date, o.status, NULL FROM opinion o LEFT JOIN meeting m"
-			    " ON m.territory = o.territory AND m.id = o.meeting WHERE o.territory = ?1" ID_RANGE("o.id"),
-	[CTS_REF_CONTRIBUTION] = "SELECT id, title, theme, status, NULL FROM contribution WHERE territory = ?1" ID_RANGE("id"),
+	[CTS_REF_MEMBER] = "SELECT id, last_name, first_name, college, NULL FROM member WHERE "
+	                   "territory = ?1" ID_RANGE("id"),
+	[CTS_REF_MEETING] =
+	    "SELECT id, date, title, body, status FROM meeting WHERE territory = ?1" ID_RANGE("id"),
+	[CTS_REF_OPINION] =
+	    "SELECT o.id, o.subject, m.date, o.status, NULL FROM opinion o LEFT JOIN meeting m"
+	    " ON m.territory = o.territory AND m.id = o.meeting WHERE o.territory = ?1" ID_RANGE(
+	        "o.id"),
+	[CTS_REF_CONTRIBUTION] =
+	    "SELECT id, title, theme, status, NULL FROM contribution WHERE territory = ?1" ID_RANGE(
+	        "id"),
 };
 
 /* Removed members: a tombstone hides some of their last known values
  * (member.c, last_values). */
-#define REMOVED_FIELD(f)                                                                                  \
-	"(SELECT value FROM fstate f WHERE f.tbl = 'member' AND f.territory = t.territory AND f.rid = t.rid" \
+#define REMOVED_FIELD(f)                                                                           \
+	"(SELECT value FROM fstate f WHERE f.tbl = 'member' AND f.territory = t.territory AND "    \
+	"f.rid = t.rid"                                                                            \
 	" AND f.field = '" f "')"
-static const char removed_sql[] =
-	"SELECT t.rid, " REMOVED_FIELD("last_name") ", " REMOVED_FIELD("first_name") ", " REMOVED_FIELD("college")
-	", NULL FROM tomb t WHERE t.tbl = 'member' AND t.territory = ?1" ID_RANGE("t.rid")
-	" AND EXISTS (SELECT 1 FROM fstate f WHERE f.tbl = 'member' AND f.territory = t.territory AND f.rid = t.rid"
-	" AND f.value IS NOT NULL AND (t.hlc > f.hlc OR (t.hlc = f.hlc AND t.node > f.node)))";
+static const char
+    removed_sql
+        [] =
+            "SELECT t.rid, " REMOVED_FIELD("last_name") ", " REMOVED_FIELD(
+                "first_name") ", " REMOVED_FIELD("college") ", NULL FROM tomb t WHERE t.tbl = "
+                                                            "'member' AND t.territory = "
+                                                            "?1" ID_RANGE("t.rid") " AND EXISTS "
+                                                                                   "(SELECT 1 FROM "
+                                                                                   "fstate f WHERE "
+                                                                                   "f.tbl = "
+                                                                                   "'member' AND "
+                                                                                   "f.territory = "
+                                                                                   "t.territory "
+                                                                                   "AND f.rid = "
+                                                                                   "t.rid"
+                                                                                   " AND f.value "
+                                                                                   "IS NOT NULL "
+                                                                                   "AND (t.hlc > "
+                                                                                   "f.hlc OR "
+                                                                                   "(t.hlc = f.hlc "
+                                                                                   "AND t.node > "
+                                                                                   "f.node)))";
 
 static const struct {
 	const char *none;    /* "aucune réunion" */
@@ -44,7 +68,8 @@ static const struct {
 	[CTS_REF_MEMBER] = { "aucun membre", "membres", "ctsnode member list" },
 	[CTS_REF_MEETING] = { "aucune réunion", "réunions", "ctsnode meeting list" },
 	[CTS_REF_OPINION] = { "aucun avis", "avis", "ctsnode opinion list" },
-	[CTS_REF_CONTRIBUTION] = { "aucune contribution", "contributions", "ctsnode contribution list" },
+	[CTS_REF_CONTRIBUTION] = { "aucune contribution", "contributions",
+	                           "ctsnode contribution list" },
 };
 
 /* What was typed, in every form it may take. */
@@ -139,8 +164,10 @@ static int member_name_eq(const char *a, const char *b, const char *want)
  * 0 no match, 1 best. */
 static int text_tier(cts_ref_kind kind, sqlite3_stmt *s, const parsed_ref *r)
 {
-	const char *c1 = (const char *)sqlite3_column_text(s, 1), *c2 = (const char *)sqlite3_column_text(s, 2);
-	const char *c3 = (const char *)sqlite3_column_text(s, 3), *c4 = (const char *)sqlite3_column_text(s, 4);
+	const char *c1 = (const char *)sqlite3_column_text(s, 1),
+	           *c2 = (const char *)sqlite3_column_text(s, 2);
+	const char *c3 = (const char *)sqlite3_column_text(s, 3),
+	           *c4 = (const char *)sqlite3_column_text(s, 4);
 
 	switch (kind) {
 	case CTS_REF_MEMBER:
@@ -160,11 +187,12 @@ static int text_tier(cts_ref_kind kind, sqlite3_stmt *s, const parsed_ref *r)
 }
 
 /* Run the kind's query (prefix NULL: every record of the territory). */
-static int scan(cts_node *n, cts_ref_kind kind, unsigned flags, const char *territory, const char *prefix,
-		const parsed_ref *r, cands *out)
+static int scan(cts_node *n, cts_ref_kind kind, unsigned flags, const char *territory,
+                const char *prefix, const parsed_ref *r, cands *out)
 {
 	sqlite3_stmt *s;
-	const char *sql = kind == CTS_REF_MEMBER && (flags & CTS_RESOLVE_REMOVED) ? removed_sql : live_sql[kind];
+	const char *sql =
+	    kind == CTS_REF_MEMBER && (flags & CTS_RESOLVE_REMOVED) ? removed_sql : live_sql[kind];
 	int rc;
 
 	if ((rc = cts_store_stmt(n->store, &s, sql)) < 0)
@@ -206,27 +234,31 @@ static void label(cts_strbuf *b, cts_ref_kind kind, const cand *c)
 		add_cut(b, c->col[0]);
 		cts_strbuf_add(b, " ");
 		add_cut(b, c->col[1]);
-		cts_strbuf_addf(b, " (%s)", cts_code_label(cts_colleges, cts_college_labels, c->col[2]));
+		cts_strbuf_addf(b, " (%s)",
+		                cts_code_label(cts_colleges, cts_college_labels, c->col[2]));
 		break;
 	case CTS_REF_MEETING:
 		cts_strbuf_addf(b, "%s %s « ", cts_text_date_fr(d, sizeof(d), c->col[0]),
-				cts_code_label(cts_bodies, cts_body_labels, c->col[2]));
+		                cts_code_label(cts_bodies, cts_body_labels, c->col[2]));
 		add_cut(b, c->col[1]);
 		cts_strbuf_add(b, " »");
 		if (c->col[3] && strcmp(c->col[3], "tenue") != 0)
-			cts_strbuf_addf(b, " (%s)", cts_code_label(cts_meeting_statuses, cts_meeting_status_labels, c->col[3]));
+			cts_strbuf_addf(b, " (%s)",
+			                cts_code_label(cts_meeting_statuses,
+			                               cts_meeting_status_labels, c->col[3]));
 		break;
 	case CTS_REF_OPINION:
 		cts_strbuf_add(b, "« ");
 		add_cut(b, c->col[0]);
-		cts_strbuf_addf(b, " » (réunion du %s)%s", cts_text_date_fr(d, sizeof(d), c->col[1]),
-				c->col[2] && strcmp(c->col[2], "retire") == 0 ? " (retiré)" : "");
+		cts_strbuf_addf(b, " » (réunion du %s)%s",
+		                cts_text_date_fr(d, sizeof(d), c->col[1]),
+		                c->col[2] && strcmp(c->col[2], "retire") == 0 ? " (retiré)" : "");
 		break;
 	case CTS_REF_CONTRIBUTION:
 		cts_strbuf_add(b, "« ");
 		add_cut(b, c->col[0]);
 		cts_strbuf_addf(b, " » (%s)%s", c->col[1] ? c->col[1] : "",
-				c->col[2] && strcmp(c->col[2], "retiree") == 0 ? " (retirée)" : "");
+		                c->col[2] && strcmp(c->col[2], "retiree") == 0 ? " (retirée)" : "");
 		break;
 	}
 }
@@ -241,12 +273,15 @@ static int parse_ref(const char *ref, parsed_ref *r)
 		ref = "";
 	len = strlen(ref);
 	if (len > CTS_RESOLVE_MAX_REF)
-		return cts_error_set(CTS_ELIMIT, "désignation trop longue (%zu octets, %d au plus)", len, CTS_RESOLVE_MAX_REF);
+		return cts_error_set(CTS_ELIMIT, "désignation trop longue (%zu octets, %d au plus)",
+		                     len, CTS_RESOLVE_MAX_REF);
 	if ((rc = cts_text_fold(&r->fold, ref)) < 0)
 		return rc;
 	if (!r->fold[0])
-		return cts_error_set(CTS_EINVAL, "désignation vide : indiquez un identifiant (au moins %d caractères), un nom ou une date",
-				     CTS_RESOLVE_MIN_PREFIX);
+		return cts_error_set(CTS_EINVAL,
+		                     "désignation vide : indiquez un identifiant (au moins %d "
+		                     "caractères), un nom ou une date",
+		                     CTS_RESOLVE_MIN_PREFIX);
 	r->raw = ref;
 	if (len <= 36) {
 		size_t i;
@@ -274,11 +309,13 @@ static int not_found(cts_ref_kind kind, unsigned flags, const parsed_ref *r)
 	int removed = kind == CTS_REF_MEMBER && (flags & CTS_RESOLVE_REMOVED);
 	size_t hexlen = strspn(r->raw, "0123456789abcdefABCDEF");
 	const char *short_hint = hexlen == strlen(r->raw) && hexlen < CTS_RESOLVE_MIN_PREFIX
-					 ? " ; un identifiant abrégé compte au moins 4 caractères"
-					 : "";
+	                             ? " ; un identifiant abrégé compte au moins 4 caractères"
+	                             : "";
 
-	return cts_error_set(CTS_ENOTFOUND, "%s%s ne correspond à « %.80s » dans ce territoire (%s%s%s)", kinds[kind].none,
-			     removed ? " retiré" : "", r->raw, kinds[kind].listing, removed ? " --removed" : "", short_hint);
+	return cts_error_set(CTS_ENOTFOUND,
+	                     "%s%s ne correspond à « %.80s » dans ce territoire (%s%s%s)",
+	                     kinds[kind].none, removed ? " retiré" : "", r->raw,
+	                     kinds[kind].listing, removed ? " --removed" : "", short_hint);
 }
 
 static int ambiguous(cts_ref_kind kind, const parsed_ref *r, const cands *c)
@@ -293,7 +330,8 @@ static int ambiguous(cts_ref_kind kind, const parsed_ref *r, const cands *c)
 	}
 	if (c->n > 8)
 		cts_strbuf_addf(&b, " ; et %zu autres", c->n - 8);
-	cts_strbuf_addf(&b, ". Précisez avec le début de l'identifiant (par exemple %.8s)", c->v[0].id);
+	cts_strbuf_addf(&b, ". Précisez avec le début de l'identifiant (par exemple %.8s)",
+	                c->v[0].id);
 	rc = cts_error_set(CTS_EAMBIGUOUS, "%s", b.ptr && !b.oom ? b.ptr : "désignation ambiguë");
 	cts_strbuf_dispose(&b);
 	return rc;
@@ -305,7 +343,8 @@ static int id_cmp(const void *a, const void *b)
 }
 
 /* The best candidates for ref: by id first, else by the kind's texts. */
-static int find(cts_node *n, cts_ref_kind kind, const char *territory, const parsed_ref *r, unsigned flags, cands *c)
+static int find(cts_node *n, cts_ref_kind kind, const char *territory, const parsed_ref *r,
+                unsigned flags, cands *c)
 {
 	int rc;
 
@@ -322,8 +361,8 @@ static int find(cts_node *n, cts_ref_kind kind, const char *territory, const par
 	return 0;
 }
 
-int cts_resolve(cts_node *n, cts_ref_kind kind, const char *territory, const char *ref, unsigned flags,
-		char id_out[37])
+int cts_resolve(cts_node *n, cts_ref_kind kind, const char *territory, const char *ref,
+                unsigned flags, char id_out[37])
 {
 	parsed_ref r;
 	cands c = { 0 };
@@ -363,8 +402,8 @@ int cts_resolve_contribution(cts_node *n, const char *ref, char id_out[37])
 	return cts_resolve(n, CTS_REF_CONTRIBUTION, NULL, ref, 0, id_out);
 }
 
-int cts_resolve_matches(cts_node *n, cts_ref_kind kind, const char *territory, const char *ref, unsigned flags,
-			json_t **out)
+int cts_resolve_matches(cts_node *n, cts_ref_kind kind, const char *territory, const char *ref,
+                        unsigned flags, json_t **out)
 {
 	parsed_ref r;
 	cands c = { 0 };
@@ -380,8 +419,9 @@ int cts_resolve_matches(cts_node *n, cts_ref_kind kind, const char *territory, c
 			char shortid[9];
 			snprintf(shortid, sizeof(shortid), "%.8s", c.v[i].id);
 			label(&b, kind, &c.v[i]);
-			if (b.oom || json_array_append_new(arr, json_pack("{s:s, s:s, s:s?}", "id", c.v[i].id, "short", shortid,
-									  "label", b.ptr)) < 0)
+			if (b.oom || json_array_append_new(
+			                 arr, json_pack("{s:s, s:s, s:s?}", "id", c.v[i].id,
+			                                "short", shortid, "label", b.ptr)) < 0)
 				rc = cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
 			cts_strbuf_dispose(&b);
 		}

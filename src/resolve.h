@@ -28,15 +28,20 @@
 /* Longest reference accepted (a title is at most 400 bytes). */
 #define CTS_RESOLVE_MAX_REF 1000
 
-typedef enum { CTS_REF_MEMBER, CTS_REF_MEETING, CTS_REF_OPINION, CTS_REF_CONTRIBUTION } cts_ref_kind;
+typedef enum {
+	CTS_REF_MEMBER,
+	CTS_REF_MEETING,
+	CTS_REF_OPINION,
+	CTS_REF_CONTRIBUTION
+} cts_ref_kind;
 
 /* Flags. */
 #define CTS_RESOLVE_REMOVED 1u /* members: among the removed ones (member restore) */
 
 /* The id of the one record of `territory` (NULL: this node's) that `ref`
  * names, into id_out[37]. */
-int cts_resolve(cts_node *n, cts_ref_kind kind, const char *territory, const char *ref, unsigned flags,
-		char id_out[37]);
+int cts_resolve(cts_node *n, cts_ref_kind kind, const char *territory, const char *ref,
+                unsigned flags, char id_out[37]);
 
 /* cts_resolve in this node's territory. */
 int cts_resolve_member(cts_node *n, const char *ref, char id_out[37]);
@@ -48,7 +53,7 @@ int cts_resolve_contribution(cts_node *n, const char *ref, char id_out[37]);
  * offer a choice: *out a new JSON array of {"id", "short" (8 characters),
  * "label" (French, e.g. "16/06/2020 Assemblée plénière « Séance »")},
  * ordered by id; empty when nothing matches. */
-int cts_resolve_matches(cts_node *n, cts_ref_kind kind, const char *territory, const char *ref, unsigned flags,
-			json_t **out);
+int cts_resolve_matches(cts_node *n, cts_ref_kind kind, const char *territory, const char *ref,
+                        unsigned flags, json_t **out);
 
 #endif

@@ -413,7 +413,7 @@ static void add_candidate(cts_strbuf *b, const cts_roll *roll, size_t i, const c
 
 int cts_roll_refuse_unknown(const cts_roll *roll, const char *text)
 {
-	cts_strbuf b = {0};
+	cts_strbuf b = { 0 };
 	cts_roll_match m;
 	char *msg = NULL;
 	int rc;

@@ -11,26 +11,36 @@
 
 static const cts_codeset colleges = { cts_colleges, cts_college_labels, "collège inconnu" };
 static const cts_codeset att_colleges = { cts_attendance_colleges, cts_attendance_college_labels,
-					  "collège inconnu" };
+	                                  "collège inconnu" };
 static const cts_codeset bodies = { cts_bodies, cts_body_labels, "instance inconnue" };
 static const cts_codeset seats = { cts_seats, cts_seat_labels, "siège inconnu" };
 static const cts_codeset meeting_statuses = { cts_meeting_statuses, cts_meeting_status_labels,
-					      "statut de réunion inconnu" };
+	                                      "statut de réunion inconnu" };
 static const cts_codeset att_statuses = { cts_attendance_statuses, cts_attendance_status_labels,
-					  "présence inconnue" };
+	                                  "présence inconnue" };
 static const cts_codeset opinion_statuses = { cts_opinion_statuses, cts_opinion_status_labels,
-					      "état d'avis inconnu" };
-static const cts_codeset contribution_statuses = { cts_contribution_statuses, cts_contribution_status_labels,
-						   "état de contribution inconnu" };
+	                                      "état d'avis inconnu" };
+static const cts_codeset contribution_statuses = { cts_contribution_statuses,
+	                                           cts_contribution_status_labels,
+	                                           "état de contribution inconnu" };
 static const cts_codeset outcomes = { cts_outcomes, cts_outcome_labels, "sens de l'avis inconnu" };
 static const cts_codeset roles = { cts_roles, cts_role_labels, "rôle inconnu" };
 
 #define REQ 1
 #define OPT 0
 /* One line per field: table, field, kind, required, label. */
-#define R(t, f, k, req, label) { t, f, k, req, 0, NULL, label }
-#define CODE(t, f, set, req, label) { t, f, CTS_RULE_CODE, req, 0, &set, label }
-#define SEQ(t, f, min, req, label) { t, f, CTS_RULE_SEQ, req, min, NULL, label }
+#define R(t, f, k, req, label)                                                                     \
+	{                                                                                          \
+		t, f, k, req, 0, NULL, label                                                       \
+	}
+#define CODE(t, f, set, req, label)                                                                \
+	{                                                                                          \
+		t, f, CTS_RULE_CODE, req, 0, &set, label                                           \
+	}
+#define SEQ(t, f, min, req, label)                                                                 \
+	{                                                                                          \
+		t, f, CTS_RULE_SEQ, req, min, NULL, label                                          \
+	}
 
 static const cts_field_rule rules[] = {
 	R("member", "last_name", CTS_RULE_LINE, REQ, "le nom"),
@@ -152,7 +162,7 @@ static void excerpt(char *out, size_t size, const char *s, size_t len)
 
 /* A refusal: fills v (value excerpt already there) and returns code. */
 static int refuse(cts_rule_violation *v, int code, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 static int refuse(cts_rule_violation *v, int code, const char *fmt, ...)
 {
 	va_list ap;
@@ -186,22 +196,28 @@ static int control_at(const unsigned char *s, size_t i, size_t len, int multilin
 }
 
 static int check_text(const cts_field_rule *r, const cts_field_def *def, const char *s, size_t len,
-		      cts_rule_violation *v)
+                      cts_rule_violation *v)
 {
 	int multiline = r->kind == CTS_RULE_TEXT;
 
 	if (strlen(s) != len || !cts_text_utf8_valid(s, len))
-		return refuse(v, CTS_EINVAL, "%s n'est pas un texte valable (UTF-8 sans caractère nul attendu)",
-			      r->label);
+		return refuse(v, CTS_EINVAL,
+		              "%s n'est pas un texte valable (UTF-8 sans caractère nul attendu)",
+		              r->label);
 	if (len > def->max_len)
-		return refuse(v, CTS_ELIMIT, "%s : texte trop long (%zu octets, %zu au plus)", r->label, len,
-			      def->max_len);
+		return refuse(v, CTS_ELIMIT, "%s : texte trop long (%zu octets, %zu au plus)",
+		              r->label, len, def->max_len);
 	if (r->required && blank(s))
-		return refuse(v, CTS_EINVAL, "%s est obligatoire : une valeur vide est refusée", r->label);
+		return refuse(v, CTS_EINVAL, "%s est obligatoire : une valeur vide est refusée",
+		              r->label);
 	for (size_t i = 0; i < len; i++)
 		if (control_at((const unsigned char *)s, i, len, multiline))
-			return refuse(v, CTS_EINVAL, "%s contient un caractère de contrôle interdit%s", r->label,
-				      multiline ? "" : " (saut de ligne, tabulation...) : une seule ligne attendue");
+			return refuse(
+			    v, CTS_EINVAL, "%s contient un caractère de contrôle interdit%s",
+			    r->label,
+			    multiline
+			        ? ""
+			        : " (saut de ligne, tabulation...) : une seule ligne attendue");
 	return 0;
 }
 
@@ -226,15 +242,20 @@ static const struct {
 	int (*valid)(const char *);
 	const char *expected;
 } formats[] = {
-	{ CTS_RULE_DATE, cts_valid_date, "n'est pas une date réelle au format AAAA-MM-JJ (par exemple 2020-06-16)" },
-	{ CTS_RULE_UUID, cts_valid_uuid, "n'est pas un identifiant d'enregistrement (UUID en minuscules)" },
-	{ CTS_RULE_NODE, cts_valid_node_id, "n'est pas un identifiant de nœud ([a-z0-9-], 3 à 64 caractères)" },
-	{ CTS_RULE_REFCODE, cts_valid_code, "n'est pas un code valable ([a-z0-9-], 2 à 64 caractères)" },
-	{ CTS_RULE_HEX64, cts_valid_hex64, "n'est pas une empreinte SHA-256 (64 chiffres hexadécimaux)" },
+	{ CTS_RULE_DATE, cts_valid_date,
+	  "n'est pas une date réelle au format AAAA-MM-JJ (par exemple 2020-06-16)" },
+	{ CTS_RULE_UUID, cts_valid_uuid,
+	  "n'est pas un identifiant d'enregistrement (UUID en minuscules)" },
+	{ CTS_RULE_NODE, cts_valid_node_id,
+	  "n'est pas un identifiant de nœud ([a-z0-9-], 3 à 64 caractères)" },
+	{ CTS_RULE_REFCODE, cts_valid_code,
+	  "n'est pas un code valable ([a-z0-9-], 2 à 64 caractères)" },
+	{ CTS_RULE_HEX64, cts_valid_hex64,
+	  "n'est pas une empreinte SHA-256 (64 chiffres hexadécimaux)" },
 };
 
 static int check_string(const cts_field_rule *r, const cts_field_def *def, const json_t *val,
-			cts_rule_violation *v)
+                        cts_rule_violation *v)
 {
 	const char *s = json_string_value(val);
 	size_t len = json_string_length(val);
@@ -245,13 +266,17 @@ static int check_string(const cts_field_rule *r, const cts_field_def *def, const
 	if (r->kind == CTS_RULE_LINE || r->kind == CTS_RULE_TEXT)
 		return check_text(r, def, s, len, v);
 	if (r->kind == CTS_RULE_DATA)
-		return len <= def->max_len && strlen(s) == len && cts_text_utf8_valid(s, len) && (len > 0 || !r->required)
-			       ? 0
-			       : refuse(v, CTS_EINVAL, "%s n'est pas un texte valable (UTF-8 sans caractère nul attendu)",
-					r->label);
+		return len <= def->max_len && strlen(s) == len && cts_text_utf8_valid(s, len) &&
+		               (len > 0 || !r->required)
+		           ? 0
+		           : refuse(
+		                 v, CTS_EINVAL,
+		                 "%s n'est pas un texte valable (UTF-8 sans caractère nul attendu)",
+		                 r->label);
 	if (len > def->max_len || strlen(s) != len)
-		return refuse(v, CTS_EINVAL, "%s « %s » n'est pas valable (trop long ou caractère nul)", r->label,
-			      v->value);
+		return refuse(v, CTS_EINVAL,
+		              "%s « %s » n'est pas valable (trop long ou caractère nul)", r->label,
+		              v->value);
 	if (r->kind == CTS_RULE_CODE) {
 		if (cts_code_index(r->codes->codes, s) >= 0)
 			return 0;
@@ -268,8 +293,8 @@ static int check_string(const cts_field_rule *r, const cts_field_def *def, const
 	for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++)
 		if (formats[i].kind == r->kind)
 			return formats[i].valid(s) ? 0
-						   : refuse(v, CTS_EINVAL, "%s « %s » %s", r->label, v->value,
-							    formats[i].expected);
+			                           : refuse(v, CTS_EINVAL, "%s « %s » %s", r->label,
+			                                    v->value, formats[i].expected);
 	return refuse(v, CTS_EINVAL, "%s : un texte n'est pas attendu", r->label);
 }
 
@@ -282,8 +307,9 @@ static int check_integer(const cts_field_rule *r, const json_t *val, cts_rule_vi
 	snprintf(v->value, sizeof(v->value), "%lld", (long long)n);
 	if (n >= min && n <= max)
 		return 0;
-	return refuse(v, CTS_EINVAL, "%s : %lld n'est pas un nombre valable (entier de %lld à %lld attendu)", r->label,
-		      (long long)n, (long long)min, (long long)max);
+	return refuse(v, CTS_EINVAL,
+	              "%s : %lld n'est pas un nombre valable (entier de %lld à %lld attendu)",
+	              r->label, (long long)n, (long long)min, (long long)max);
 }
 
 static int is_int_kind(cts_rule_kind k)
@@ -294,20 +320,26 @@ static int is_int_kind(cts_rule_kind k)
 /* The value of one field; v's table, field and label already set. A
  * required field left empty says so on a new record; on a change, that
  * it cannot be cleared. */
-static int check_value(const cts_field_rule *r, const cts_field_def *def, const json_t *val, int creating,
-		       cts_rule_violation *v)
+static int check_value(const cts_field_rule *r, const cts_field_def *def, const json_t *val,
+                       int creating, cts_rule_violation *v)
 {
 	v->value[0] = '\0';
 	if ((!val || json_is_null(val)) && r->required && creating)
 		return refuse(v, CTS_EINVAL, "%s est obligatoire", r->label);
 	if (!val || json_is_null(val))
-		return r->required ? refuse(v, CTS_EINVAL, "%s est obligatoire : il ne peut pas être effacé (valeur nulle refusée)", r->label)
-				   : 0;
+		return r->required ? refuse(v, CTS_EINVAL,
+		                            "%s est obligatoire : il ne peut pas être effacé "
+		                            "(valeur nulle refusée)",
+		                            r->label)
+		                   : 0;
 	if (r->kind == CTS_RULE_BOOL)
-		return json_is_boolean(val) ? 0 : refuse(v, CTS_EINVAL, "%s : vrai ou faux attendu", r->label);
+		return json_is_boolean(val)
+		           ? 0
+		           : refuse(v, CTS_EINVAL, "%s : vrai ou faux attendu", r->label);
 	if (is_int_kind(r->kind))
-		return json_is_integer(val) ? check_integer(r, val, v)
-					    : refuse(v, CTS_EINVAL, "%s : un nombre entier est attendu", r->label);
+		return json_is_integer(val)
+		           ? check_integer(r, val, v)
+		           : refuse(v, CTS_EINVAL, "%s : un nombre entier est attendu", r->label);
 	if (!json_is_string(val))
 		return refuse(v, CTS_EINVAL, "%s : un texte est attendu", r->label);
 	return check_string(r, def, val, v);
@@ -333,14 +365,16 @@ static int check(const char *table, const json_t *set, int creating, cts_rule_vi
 
 	v.table = t ? t->name : "?";
 	if (!t) {
-		snprintf(v.message, sizeof(v.message), "table inconnue « %.40s »", table ? table : "");
+		snprintf(v.message, sizeof(v.message), "table inconnue « %.40s »",
+		         table ? table : "");
 		return fail(&v, out, CTS_EINVAL);
 	}
 	if (!json_is_object(set)) {
 		snprintf(v.message, sizeof(v.message), "« set » doit être un objet");
 		return fail(&v, out, CTS_EINVAL);
 	}
-	json_object_foreach((json_t *)set, key, val) {
+	json_object_foreach((json_t *)set, key, val)
+	{
 		const cts_field_rule *r = cts_rules_find(t->name, key);
 		if (!r) {
 			excerpt(v.value, sizeof(v.value), key, strlen(key));
@@ -378,18 +412,23 @@ int cts_rules_check_new(const char *table, const json_t *set, cts_rule_violation
 void cts_rules_describe(const cts_rule_violation *why, char *buf, size_t size)
 {
 	if (why->field)
-		snprintf(buf, size, "table %s, champ %s : %s", why->table, why->field, why->message);
+		snprintf(buf, size, "table %s, champ %s : %s", why->table, why->field,
+		         why->message);
 	else
 		snprintf(buf, size, "table %s : %s", why->table, why->message);
 }
 
-int cts_rules_check_date_window(const char *label, const char *date, const char *latest, const char *latest_words)
+int cts_rules_check_date_window(const char *label, const char *date, const char *latest,
+                                const char *latest_words)
 {
 	if (strcmp(date, CTS_RULES_FIRST_DATE) < 0)
 		return cts_error_set(CTS_EINVAL,
-				     "%s (%s) précède la création des conseils territoriaux de santé (loi du 26 janvier 2016) :"
-				     " vérifiez l'année", label, date);
+		                     "%s (%s) précède la création des conseils territoriaux de "
+		                     "santé (loi du 26 janvier 2016) :"
+		                     " vérifiez l'année",
+		                     label, date);
 	if (latest && strcmp(date, latest) > 0)
-		return cts_error_set(CTS_EINVAL, "%s (%s) tombe %s : vérifiez l'année", label, date, latest_words);
+		return cts_error_set(CTS_EINVAL, "%s (%s) tombe %s : vérifiez l'année", label, date,
+		                     latest_words);
 	return 0;
 }

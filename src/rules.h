@@ -52,10 +52,10 @@ typedef struct {
 typedef struct {
 	const char *table, *field;
 	cts_rule_kind kind;
-	int required;            /* never null, never empty or blank text */
-	int64_t min;             /* CTS_RULE_SEQ: smallest number */
+	int required;             /* never null, never empty or blank text */
+	int64_t min;              /* CTS_RULE_SEQ: smallest number */
 	const cts_codeset *codes; /* CTS_RULE_CODE only */
-	const char *label;       /* French, with its article: "le collège" */
+	const char *label;        /* French, with its article: "le collège" */
 } cts_field_rule;
 
 /* The rule of table.field, NULL if there is none (unknown field). Borrowed
@@ -91,7 +91,8 @@ int cts_rules_check_new(const char *table, const json_t *set, cts_rule_violation
  * CTS_EINVAL with a French message naming `label` ("la date de la
  * réunion") and saying what to check; `latest_words` says what `latest`
  * is ("plus d'un an après aujourd'hui", "après aujourd'hui"). */
-int cts_rules_check_date_window(const char *label, const char *date, const char *latest, const char *latest_words);
+int cts_rules_check_date_window(const char *label, const char *date, const char *latest,
+                                const char *latest_words);
 
 /* One line naming table, field, value and rule, for importers and audits:
  * "table member, champ college : collège inconnu « evil » : professionnels, ...". */

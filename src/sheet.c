@@ -15,17 +15,17 @@
 
 enum { COL_LAST, COL_FIRST, COL_ORG, COL_COLLEGE, COL_PRESENT, COL_EXCUSED, COL_COUNT };
 
-static const char *const col_names[COL_COUNT] = {"NOM",     "Prénom",  "Structure",
-                                                 "Collège", "Présent", "Excusé"};
+static const char *const col_names[COL_COUNT] = { "NOM",     "Prénom",  "Structure",
+	                                          "Collège", "Présent", "Excusé" };
 
 /* Folded header names accepted for each column. */
 static const char *const col_aliases[COL_COUNT][5] = {
-    {"nom", NULL},
-    {"prenom", NULL},
-    {"structure", NULL},
-    {"college", NULL},
-    {"present", "presente", "present(e)", NULL},
-    {"excuse", "excusee", "excuse(e)", NULL},
+	{ "nom", NULL },
+	{ "prenom", NULL },
+	{ "structure", NULL },
+	{ "college", NULL },
+	{ "present", "presente", "present(e)", NULL },
+	{ "excuse", "excusee", "excuse(e)", NULL },
 };
 
 /* Folded college spellings and the code they stand for. */
@@ -33,32 +33,32 @@ static const struct {
 	const char *folded;
 	const char *code;
 } college_aliases[] = {
-    {"professionnels", "professionnels"},
-    {"professionnel", "professionnels"},
-    {"professionnels et offreurs", "professionnels"},
-    {"professionnels et offreurs de sante", "professionnels"},
-    {"professionnels et offreurs des services de sante", "professionnels"},
-    {"usagers", "usagers"},
-    {"usager", "usagers"},
-    {"representants des usagers", "usagers"},
-    {"collectivites", "collectivites"},
-    {"collectivite", "collectivites"},
-    {"collectivites territoriales", "collectivites"},
-    {"collectivites locales", "collectivites"},
-    {"etat", "etat"},
-    {"etat et organismes de securite sociale", "etat"},
-    {"personnes qualifiees", "personnes-qualifiees"},
-    {"personne qualifiee", "personnes-qualifiees"},
-    {"personnalites qualifiees", "personnes-qualifiees"},
-    {"personnalite qualifiee", "personnes-qualifiees"},
-    {"invite", "invite"},
-    {"invites", "invite"},
-    {"invitee", "invite"},
-    {"invitees", "invite"},
-    {"invite(e)", "invite"},
-    {"invite(e)s", "invite"},
-    {"ars", "ars"},
-    {"agence regionale de sante", "ars"},
+	{ "professionnels", "professionnels" },
+	{ "professionnel", "professionnels" },
+	{ "professionnels et offreurs", "professionnels" },
+	{ "professionnels et offreurs de sante", "professionnels" },
+	{ "professionnels et offreurs des services de sante", "professionnels" },
+	{ "usagers", "usagers" },
+	{ "usager", "usagers" },
+	{ "representants des usagers", "usagers" },
+	{ "collectivites", "collectivites" },
+	{ "collectivite", "collectivites" },
+	{ "collectivites territoriales", "collectivites" },
+	{ "collectivites locales", "collectivites" },
+	{ "etat", "etat" },
+	{ "etat et organismes de securite sociale", "etat" },
+	{ "personnes qualifiees", "personnes-qualifiees" },
+	{ "personne qualifiee", "personnes-qualifiees" },
+	{ "personnalites qualifiees", "personnes-qualifiees" },
+	{ "personnalite qualifiee", "personnes-qualifiees" },
+	{ "invite", "invite" },
+	{ "invites", "invite" },
+	{ "invitee", "invite" },
+	{ "invitees", "invite" },
+	{ "invite(e)", "invite" },
+	{ "invite(e)s", "invite" },
+	{ "ars", "ars" },
+	{ "agence regionale de sante", "ars" },
 };
 
 /* Cursor over the UTF-8 text of the sheet. */
@@ -235,7 +235,7 @@ typedef struct {
 /* Read the header with separator sep: the first non-blank line. */
 static int read_header(const char *text, size_t len, char sep, header *h)
 {
-	reader r = {text, text + len, 1, sep};
+	reader r = { text, text + len, 1, sep };
 	int rc;
 
 	record_clear(&h->names);
@@ -314,7 +314,7 @@ static int header_error(const header *h)
  * h[0..3). Otherwise the error of the reading that found most columns. */
 static int find_header(const char *text, size_t len, header h[3], header **chosen)
 {
-	static const char seps[3] = {';', '\t', ','};
+	static const char seps[3] = { ';', '\t', ',' };
 	int rc[3], best = -1;
 
 	for (int i = 0; i < 3; i++) {
@@ -339,9 +339,10 @@ static const char *sep_name(char sep)
 }
 
 /* Folded cell values that mark a column, and those that leave it unmarked. */
-static const char *const marks_yes[] = {"x", "oui", "o", "1", "\xe2\x9c\x93" /* ✓ */,
-                                        "\xe2\x9c\x94" /* ✔ */, NULL};
-static const char *const marks_no[] = {"", "non", "0", NULL};
+static const char *const marks_yes[] = {
+	"x", "oui", "o", "1", "\xe2\x9c\x93" /* ✓ */, "\xe2\x9c\x94" /* ✔ */, NULL
+};
+static const char *const marks_no[] = { "", "non", "0", NULL };
 
 static int parse_mark(const char *v, unsigned line, int col, int *marked)
 {
@@ -474,10 +475,10 @@ static int contains(const char *buf, size_t len, const char *needle, size_t nlen
 #define CONTAINS(buf, len, lit) contains(buf, len, lit, sizeof(lit) - 1)
 
 #define EXCEL_TO_CSV                                                                               \
-	"ouvrez-le dans Excel, puis Fichier > Enregistrer sous > type « CSV (séparateur : "          \
+	"ouvrez-le dans Excel, puis Fichier > Enregistrer sous > type « CSV (séparateur : "      \
 	"point-virgule) (*.csv) », et importez le fichier .csv obtenu"
 #define CALC_TO_CSV                                                                                \
-	"ouvrez-le dans LibreOffice Calc, puis Fichier > Enregistrer sous > type « Texte CSV "       \
+	"ouvrez-le dans LibreOffice Calc, puis Fichier > Enregistrer sous > type « Texte CSV "    \
 	"(.csv) » avec le séparateur de champ « ; », et importez le fichier .csv obtenu"
 
 /* A zip file: an OpenDocument file (its first entry is "mimetype", stored,
@@ -506,11 +507,11 @@ static int refuse_zip(const char *buf, size_t len)
 		return cts_error_set(CTS_EINVAL, "ce fichier est un classeur Excel (.xlsx), pas "
 		                                 "une feuille CSV : " EXCEL_TO_CSV);
 	if (CONTAINS(buf, len, "[Content_Types].xml"))
-		return cts_error_set(CTS_EINVAL,
-		                     "ce fichier est un document Microsoft Office (Word ou "
-		                     "PowerPoint) qui n'est pas un tableur : la feuille de présence "
-		                     "doit être un fichier CSV enregistré depuis Excel ou LibreOffice "
-		                     "Calc");
+		return cts_error_set(
+		    CTS_EINVAL, "ce fichier est un document Microsoft Office (Word ou "
+		                "PowerPoint) qui n'est pas un tableur : la feuille de présence "
+		                "doit être un fichier CSV enregistré depuis Excel ou LibreOffice "
+		                "Calc");
 	return cts_error_set(CTS_EINVAL, "ce fichier est une archive compressée (zip), pas une "
 	                                 "feuille CSV : extrayez-en la feuille, ou enregistrez le "
 	                                 "classeur au format CSV (séparateur : point-virgule)");
@@ -524,14 +525,15 @@ static int refuse_binary(const char *buf, size_t len)
 		return refuse_zip(buf, len);
 	if (len >= 8 && memcmp(buf, "\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1", 8) == 0) {
 		/* OLE2 compound file: its directory names the streams in UTF-16LE. */
-		if (CONTAINS(buf, len, "W\0o\0r\0k\0b\0o\0o\0k\0") || CONTAINS(buf, len, "B\0o\0o\0k\0"))
+		if (CONTAINS(buf, len, "W\0o\0r\0k\0b\0o\0o\0k\0") ||
+		    CONTAINS(buf, len, "B\0o\0o\0k\0"))
 			return cts_error_set(CTS_EINVAL,
 			                     "ce fichier est un classeur Excel 97-2003 (.xls), "
 			                     "pas une feuille CSV : " EXCEL_TO_CSV);
 		return cts_error_set(CTS_EINVAL,
 		                     "ce fichier est un ancien document Microsoft Office (.doc, "
-		                     ".xls ou .ppt), pas une feuille CSV : s'il s'agit d'un classeur, "
-		                     EXCEL_TO_CSV);
+		                     ".xls ou .ppt), pas une feuille CSV : s'il s'agit d'un "
+		                     "classeur, " EXCEL_TO_CSV);
 	}
 	if (len >= 5 && memcmp(buf, "%PDF-", 5) == 0)
 		return cts_error_set(CTS_EINVAL,

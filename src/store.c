@@ -26,8 +26,8 @@ struct cts_stmt_cache {
  * -shm file, creating a file) whose system errno is ENOSPC. */
 static int is_disk_full(sqlite3 *db, int rc)
 {
-	return rc == SQLITE_FULL ||
-	       ((rc == SQLITE_IOERR || rc == SQLITE_CANTOPEN) && sqlite3_system_errno(db) == ENOSPC);
+	return rc == SQLITE_FULL || ((rc == SQLITE_IOERR || rc == SQLITE_CANTOPEN) &&
+	                             sqlite3_system_errno(db) == ENOSPC);
 }
 
 int cts_store_error(cts_store *st, const char *what)
@@ -36,14 +36,16 @@ int cts_store_error(cts_store *st, const char *what)
 
 	if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
 		return cts_error_set(CTS_EBUSY,
-				     "%s : la base est utilisée par un autre processus ctsnode, réessayez dans un instant",
-				     what);
+		                     "%s : la base est utilisée par un autre processus ctsnode, "
+		                     "réessayez dans un instant",
+		                     what);
 	if (is_disk_full(st->db, rc))
 		return cts_error_set(CTS_EIO, "%s : " CTS_STORE_DISK_FULL, what);
 	if (rc == SQLITE_READONLY || (st->readonly && rc == SQLITE_CANTOPEN))
 		return cts_error_set(CTS_EIO, "%s : " CTS_STORE_READ_ONLY, what);
 	if (rc == SQLITE_CORRUPT || rc == SQLITE_NOTADB)
-		return cts_error_set(CTS_EDB, "%s : " CTS_STORE_DAMAGED " (%s)", what, sqlite3_errmsg(st->db));
+		return cts_error_set(CTS_EDB, "%s : " CTS_STORE_DAMAGED " (%s)", what,
+		                     sqlite3_errmsg(st->db));
 	if (rc == SQLITE_CANTOPEN || rc == SQLITE_IOERR)
 		return cts_error_set(CTS_EIO, "%s : %s", what, sqlite3_errmsg(st->db));
 	return cts_error_set(CTS_EDB, "%s : %s", what, sqlite3_errmsg(st->db));
@@ -78,14 +80,18 @@ static int migrate(cts_store *st)
 	sqlite3_finalize(s);
 
 	if (version > cts_store_schema_version())
-		return cts_error_set(CTS_EVERSION,
-				     "cette base a été créée par une version plus récente de ctsnode (schéma %d, cette version connaît le schéma %d) : mettez ctsnode à jour",
-				     version, cts_store_schema_version());
+		return cts_error_set(
+		    CTS_EVERSION,
+		    "cette base a été créée par une version plus récente de ctsnode (schéma %d, "
+		    "cette version connaît le schéma %d) : mettez ctsnode à jour",
+		    version, cts_store_schema_version());
 	if (st->readonly && version < cts_store_schema_version())
 		return cts_error_set(CTS_EIO,
-				     "cette base vient d'une version antérieure de ctsnode (schéma %d) et doit être mise à jour, "
-				     "mais le dossier du nœud est en lecture seule : copiez-le dans un dossier modifiable pour le consulter",
-				     version);
+		                     "cette base vient d'une version antérieure de ctsnode (schéma "
+		                     "%d) et doit être mise à jour, "
+		                     "mais le dossier du nœud est en lecture seule : copiez-le "
+		                     "dans un dossier modifiable pour le consulter",
+		                     version);
 
 	for (int i = 0; i < cts_migration_count; i++) {
 		char pragma[64];
@@ -96,7 +102,8 @@ static int migrate(cts_store *st)
 		if ((rc = cts_store_exec(st, "BEGIN IMMEDIATE")) < 0)
 			return rc;
 		snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d", m->version);
-		if ((rc = cts_store_exec(st, m->sql)) < 0 || (rc = cts_store_exec(st, pragma)) < 0) {
+		if ((rc = cts_store_exec(st, m->sql)) < 0 ||
+		    (rc = cts_store_exec(st, pragma)) < 0) {
 			cts_error_prefix(rc, "migration %s : ", m->name);
 			sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 			return rc;
@@ -149,8 +156,8 @@ static void test_disk_full(void)
 	const char *v = getenv("CTSNODE_TEST_ENOSPC_SQLITE");
 	sqlite3_vfs *vfs;
 
-	if (done || !v || strcmp(v, "1") != 0 || !(vfs = sqlite3_vfs_find(NULL)) || vfs->iVersion < 3 ||
-	    !vfs->xSetSystemCall)
+	if (done || !v || strcmp(v, "1") != 0 || !(vfs = sqlite3_vfs_find(NULL)) ||
+	    vfs->iVersion < 3 || !vfs->xSetSystemCall)
 		return;
 	done = 1;
 	vfs->xSetSystemCall(vfs, "write", (sqlite3_syscall_ptr)full_write);
@@ -170,12 +177,17 @@ static int private_file(const char *path, int create)
 	if (create) {
 		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 		if (fd >= 0)
-			return close(fd) == 0 ? 0 : cts_error_set(CTS_EIO, "impossible de créer la base %s : %s", path, strerror(errno));
+			return close(fd) == 0
+			           ? 0
+			           : cts_error_set(CTS_EIO, "impossible de créer la base %s : %s",
+			                           path, strerror(errno));
 		if (errno != EEXIST)
 			return cts_error_set(CTS_EIO, "impossible de créer la base %s : %s", path,
-					     errno == ENOSPC ? CTS_STORE_DISK_FULL : strerror(errno));
+			                     errno == ENOSPC ? CTS_STORE_DISK_FULL
+			                                     : strerror(errno));
 	}
-	if (lstat(path, &sb) == 0 && S_ISREG(sb.st_mode) && (sb.st_mode & 077) && sb.st_uid == geteuid())
+	if (lstat(path, &sb) == 0 && S_ISREG(sb.st_mode) && (sb.st_mode & 077) &&
+	    sb.st_uid == geteuid())
 		chmod(path, 0600);
 	return 0;
 }
@@ -216,7 +228,8 @@ static char *readonly_uri(const char *path)
 	struct stat sb;
 
 	snprintf(wal, sizeof(wal), "%s-wal", path);
-	return file_uri(path, stat(wal, &sb) == 0 && sb.st_size > 0 ? "mode=ro" : "mode=ro&immutable=1");
+	return file_uri(path,
+	                stat(wal, &sb) == 0 && sb.st_size > 0 ? "mode=ro" : "mode=ro&immutable=1");
 }
 
 typedef enum { OPEN_RW, OPEN_CREATE, OPEN_RO } open_mode;
@@ -252,7 +265,8 @@ static int store_open(cts_store **out, const char *path, open_mode mode)
 	rc = sqlite3_open_v2(uri ? uri : path, &st->db, flags, NULL);
 	free(uri);
 	if (rc != SQLITE_OK) {
-		rc = st->db ? cts_store_error(st, "ouverture") : cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
+		rc = st->db ? cts_store_error(st, "ouverture")
+		            : cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
 		cts_error_prefix(rc, "impossible d'ouvrir la base %s : ", path);
 		cts_store_free(st);
 		return rc;
@@ -263,8 +277,9 @@ static int store_open(cts_store **out, const char *path, open_mode mode)
 		rc = cts_store_exec(st, "PRAGMA query_only = ON; PRAGMA trusted_schema = OFF;");
 	else
 		rc = cts_store_exec(st, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
-					" PRAGMA foreign_keys = ON; PRAGMA trusted_schema = OFF;");
-	if (rc < 0 || (rc = migrate(st)) < 0 || (mode != OPEN_RO && (rc = test_disk_limit(st)) < 0)) {
+		                        " PRAGMA foreign_keys = ON; PRAGMA trusted_schema = OFF;");
+	if (rc < 0 || (rc = migrate(st)) < 0 ||
+	    (mode != OPEN_RO && (rc = test_disk_limit(st)) < 0)) {
 		cts_error_prefix(rc, "base %s : ", path);
 		cts_store_free(st);
 		return rc;
@@ -293,7 +308,8 @@ static int open_probe(const char *path, sqlite3 **db)
 	*db = NULL;
 	if (!uri)
 		return SQLITE_NOMEM;
-	rc = sqlite3_open_v2(uri, db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOFOLLOW, NULL);
+	rc = sqlite3_open_v2(uri, db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOFOLLOW,
+	                     NULL);
 	free(uri);
 	if (*db)
 		sqlite3_extended_result_codes(*db, 0);
@@ -304,7 +320,8 @@ static int open_probe(const char *path, sqlite3 **db)
 static int meta_present(sqlite3 *db, const char *const *keys, int *missing)
 {
 	sqlite3_stmt *s = NULL;
-	int rc = sqlite3_prepare_v2(db, "SELECT count(*) FROM meta WHERE key = ?1 AND value <> ''", -1, &s, NULL);
+	int rc = sqlite3_prepare_v2(db, "SELECT count(*) FROM meta WHERE key = ?1 AND value <> ''",
+	                            -1, &s, NULL);
 
 	*missing = 0;
 	for (size_t i = 0; rc == SQLITE_OK && keys && keys[i]; i++) {
@@ -335,11 +352,14 @@ int cts_store_probe(const char *path, const char *const *meta_keys)
 		rc = SQLITE_OK;
 	}
 	sqlite3_finalize(s);
-	if (rc == SQLITE_OK && !bad[0] && (rc = meta_present(db, meta_keys, &missing)) == SQLITE_OK && missing)
+	if (rc == SQLITE_OK && !bad[0] &&
+	    (rc = meta_present(db, meta_keys, &missing)) == SQLITE_OK && missing)
 		snprintf(bad, sizeof(bad), "identité du nœud absente");
 	code = db ? sqlite3_errcode(db) : rc;
-	if (bad[0] || (rc != SQLITE_OK && (code == SQLITE_CORRUPT || code == SQLITE_NOTADB || code == SQLITE_ERROR)))
-		rc = cts_error_set(CTS_EDB, "base %s endommagée (%s)", path, bad[0] ? bad : sqlite3_errmsg(db));
+	if (bad[0] || (rc != SQLITE_OK &&
+	               (code == SQLITE_CORRUPT || code == SQLITE_NOTADB || code == SQLITE_ERROR)))
+		rc = cts_error_set(CTS_EDB, "base %s endommagée (%s)", path,
+		                   bad[0] ? bad : sqlite3_errmsg(db));
 	else if (rc == SQLITE_OK)
 		rc = 0;
 	else if (!db || rc == SQLITE_NOMEM)
@@ -360,7 +380,8 @@ int64_t cts_store_peek_int(const char *path, const char *sql)
 	sqlite3_stmt *s = NULL;
 	int64_t v = -1;
 
-	if (open_probe(path, &db) == SQLITE_OK && sqlite3_prepare_v2(db, sql, -1, &s, NULL) == SQLITE_OK &&
+	if (open_probe(path, &db) == SQLITE_OK &&
+	    sqlite3_prepare_v2(db, sql, -1, &s, NULL) == SQLITE_OK &&
 	    sqlite3_step(s) == SQLITE_ROW && sqlite3_column_type(s, 0) == SQLITE_INTEGER)
 		v = sqlite3_column_int64(s, 0);
 	sqlite3_finalize(s);
@@ -443,7 +464,8 @@ int cts_store_stmt_slot(cts_store *st, unsigned slot, sqlite3_stmt **out, const 
 	}
 	if (!sql)
 		return 1;
-	if (sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &c->slot[slot], NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &c->slot[slot], NULL) !=
+	    SQLITE_OK)
 		return cts_store_error(st, "préparation de requête");
 	*out = c->slot[slot];
 	return 0;
@@ -478,8 +500,7 @@ int cts_store_commit(cts_store *st)
 		cts_crashpoint();
 		rc = cts_store_exec(st, "COMMIT");
 		cts_crashpoint();
-	}
-	else {
+	} else {
 		snprintf(sql, sizeof(sql), "RELEASE sp%d", st->depth - 1);
 		rc = cts_store_exec(st, sql);
 	}
@@ -497,7 +518,8 @@ void cts_store_rollback(cts_store *st)
 	if (st->depth == 1)
 		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 	else {
-		snprintf(sql, sizeof(sql), "ROLLBACK TO sp%d; RELEASE sp%d", st->depth - 1, st->depth - 1);
+		snprintf(sql, sizeof(sql), "ROLLBACK TO sp%d; RELEASE sp%d", st->depth - 1,
+		         st->depth - 1);
 		sqlite3_exec(st->db, sql, NULL, NULL, NULL);
 	}
 	st->depth--;
@@ -529,8 +551,9 @@ int cts_store_meta_set(cts_store *st, const char *key, const char *value)
 	sqlite3_stmt *s;
 	int rc;
 
-	if ((rc = cts_store_stmt(st, &s, "INSERT INTO meta(key, value) VALUES (?, ?) "
-					 "ON CONFLICT(key) DO UPDATE SET value = excluded.value")) < 0)
+	if ((rc = cts_store_stmt(st, &s,
+	                         "INSERT INTO meta(key, value) VALUES (?, ?) "
+	                         "ON CONFLICT(key) DO UPDATE SET value = excluded.value")) < 0)
 		return rc;
 	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, value, -1, SQLITE_STATIC);
@@ -610,7 +633,8 @@ int cts_store_rows_json(cts_store *st, sqlite3_stmt *s, json_t **out)
 				v = json_integer(sqlite3_column_int64(s, i));
 				break;
 			case SQLITE_TEXT:
-				v = json_stringn((const char *)sqlite3_column_text(s, i), (size_t)sqlite3_column_bytes(s, i));
+				v = json_stringn((const char *)sqlite3_column_text(s, i),
+				                 (size_t)sqlite3_column_bytes(s, i));
 				break;
 			default:
 				v = json_null();
@@ -628,7 +652,8 @@ int cts_store_rows_json(cts_store *st, sqlite3_stmt *s, json_t **out)
 	return 0;
 }
 
-int cts_store_rows_args(cts_store *st, const char *sql, const char *const *args, int nargs, json_t **out)
+int cts_store_rows_args(cts_store *st, const char *sql, const char *const *args, int nargs,
+                        json_t **out)
 {
 	sqlite3_stmt *s;
 	int rc;

@@ -17,8 +17,8 @@ struct cts_store {
 	sqlite3 *db;
 	cts_clock_fn clock; /* wall clock, injectable (tests) */
 	void *clock_ctx;
-	int depth;          /* transaction nesting (savepoints inside) */
-	int readonly;       /* opened with cts_store_open_readonly() */
+	int depth;    /* transaction nesting (savepoints inside) */
+	int readonly; /* opened with cts_store_open_readonly() */
 	struct cts_stmt_cache *cache;
 };
 
@@ -51,12 +51,15 @@ int64_t cts_store_peek_int(const char *path, const char *sql);
 
 /* Message fragments (French) shared by every layer that reports these
  * conditions. */
-#define CTS_STORE_DISK_FULL "disque plein : libérez de la place sur le disque, puis relancez la commande"
-#define CTS_STORE_READ_ONLY                                                                                      \
-	"le dossier du nœud est en lecture seule (copie archivée, support protégé) : il peut être consulté "     \
+#define CTS_STORE_DISK_FULL                                                                        \
+	"disque plein : libérez de la place sur le disque, puis relancez la commande"
+#define CTS_STORE_READ_ONLY                                                                        \
+	"le dossier du nœud est en lecture seule (copie archivée, support protégé) : il peut " \
+	"être consulté "                                                                         \
 	"(status, listes, report) mais pas modifié"
-#define CTS_STORE_DAMAGED                                                                                        \
-	"la base du nœud est endommagée : reconstruisez-la depuis l'historique signé avec « ctsnode rebuild » " \
+#define CTS_STORE_DAMAGED                                                                          \
+	"la base du nœud est endommagée : reconstruisez-la depuis l'historique signé avec « "  \
+	"ctsnode rebuild » "                                                                      \
 	"(l'ancienne base est mise de côté, jamais effacée)"
 
 /* Highest schema version this build knows. */
@@ -99,7 +102,8 @@ int cts_store_rows_json(cts_store *st, sqlite3_stmt *s, json_t **out);
 /* The same for a query prepared here, its parameters ?1 .. ?nargs bound to
  * the texts args[0 .. nargs) (a NULL text binds NULL: for listings "?1 IS
  * NULL OR territory = ?1", NULL lists every territory). */
-int cts_store_rows_args(cts_store *st, const char *sql, const char *const *args, int nargs, json_t **out);
+int cts_store_rows_args(cts_store *st, const char *sql, const char *const *args, int nargs,
+                        json_t **out);
 
 /* cts_store_rows_args with the one parameter ?1. */
 int cts_store_rows_of(cts_store *st, const char *sql, const char *arg, json_t **out);

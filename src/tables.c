@@ -2,18 +2,22 @@
 
 #include <string.h>
 
-#define F(n, t, m) { n, t, m }
+#define F(n, t, m)                                                                                 \
+	{                                                                                          \
+		n, t, m                                                                            \
+	}
 #define ARR(a) a, sizeof(a) / sizeof(a[0])
 
 static const cts_field_def member_fields[] = {
-	F("last_name", CTS_FT_TEXT, 200),     F("first_name", CTS_FT_TEXT, 200),
-	F("organisation", CTS_FT_TEXT, 400),  F("college", CTS_FT_TEXT, 40),
-	F("seat", CTS_FT_TEXT, 20),           F("role", CTS_FT_TEXT, 200),
-	F("mandate_start", CTS_FT_TEXT, 10),  F("mandate_end", CTS_FT_TEXT, 10),
+	F("last_name", CTS_FT_TEXT, 200),    F("first_name", CTS_FT_TEXT, 200),
+	F("organisation", CTS_FT_TEXT, 400), F("college", CTS_FT_TEXT, 40),
+	F("seat", CTS_FT_TEXT, 20),          F("role", CTS_FT_TEXT, 200),
+	F("mandate_start", CTS_FT_TEXT, 10), F("mandate_end", CTS_FT_TEXT, 10),
 };
 static const cts_field_def meeting_fields[] = {
-	F("body", CTS_FT_TEXT, 40),   F("date", CTS_FT_TEXT, 10),   F("title", CTS_FT_TEXT, 400),
-	F("place", CTS_FT_TEXT, 400), F("status", CTS_FT_TEXT, 20),   F("reopen_reason", CTS_FT_TEXT, 400),
+	F("body", CTS_FT_TEXT, 40),   F("date", CTS_FT_TEXT, 10),
+	F("title", CTS_FT_TEXT, 400), F("place", CTS_FT_TEXT, 400),
+	F("status", CTS_FT_TEXT, 20), F("reopen_reason", CTS_FT_TEXT, 400),
 };
 static const cts_field_def attendance_fields[] = {
 	F("meeting", CTS_FT_TEXT, 36),       F("member", CTS_FT_TEXT, 36),
@@ -28,30 +32,33 @@ static const cts_field_def opinion_fields[] = {
 	F("status", CTS_FT_TEXT, 20),
 };
 static const cts_field_def contribution_fields[] = {
-	F("theme", CTS_FT_TEXT, 64), F("title", CTS_FT_TEXT, 400),
-	F("text", CTS_FT_TEXT, 65536), F("meeting", CTS_FT_TEXT, 36),
-	F("date", CTS_FT_TEXT, 10),  F("status", CTS_FT_TEXT, 20),
+	F("theme", CTS_FT_TEXT, 64),   F("title", CTS_FT_TEXT, 400), F("text", CTS_FT_TEXT, 65536),
+	F("meeting", CTS_FT_TEXT, 36), F("date", CTS_FT_TEXT, 10),   F("status", CTS_FT_TEXT, 20),
 };
 static const cts_field_def registry_fields[] = {
-	F("node", CTS_FT_TEXT, 64), F("territory_code", CTS_FT_TEXT, 64),
-	F("role", CTS_FT_TEXT, 20), F("key", CTS_FT_TEXT, 200),
+	F("node", CTS_FT_TEXT, 64),        F("territory_code", CTS_FT_TEXT, 64),
+	F("role", CTS_FT_TEXT, 20),        F("key", CTS_FT_TEXT, 200),
 	F("revoked_after", CTS_FT_INT, 0),
 };
 static const cts_field_def territory_fields[] = {
-	F("code", CTS_FT_TEXT, 64), F("name", CTS_FT_TEXT, 200),
+	F("code", CTS_FT_TEXT, 64),
+	F("name", CTS_FT_TEXT, 200),
 };
 static const cts_field_def theme_fields[] = {
-	F("code", CTS_FT_TEXT, 64), F("label", CTS_FT_TEXT, 400),
+	F("code", CTS_FT_TEXT, 64),
+	F("label", CTS_FT_TEXT, 400),
 };
 static const cts_field_def checkpoint_fields[] = {
-	F("node", CTS_FT_TEXT, 64), F("seq", CTS_FT_INT, 0), F("changeset", CTS_FT_TEXT, 64),
+	F("node", CTS_FT_TEXT, 64),
+	F("seq", CTS_FT_INT, 0),
+	F("changeset", CTS_FT_TEXT, 64),
 };
 /* Fork evidence (sync/forkproof.h): a body is a whole changeset file
  * (CTS_CHANGESET_MAX_BYTES), a signature an armored SSHSIG (CTS_SIG_MAX_BYTES). */
 static const cts_field_def fork_fields[] = {
-	F("node", CTS_FT_TEXT, 64),       F("seq", CTS_FT_INT, 0),
-	F("id_a", CTS_FT_TEXT, 64),       F("id_b", CTS_FT_TEXT, 64),
-	F("sig_a", CTS_FT_TEXT, 8192),    F("sig_b", CTS_FT_TEXT, 8192),
+	F("node", CTS_FT_TEXT, 64),        F("seq", CTS_FT_INT, 0),
+	F("id_a", CTS_FT_TEXT, 64),        F("id_b", CTS_FT_TEXT, 64),
+	F("sig_a", CTS_FT_TEXT, 8192),     F("sig_b", CTS_FT_TEXT, 8192),
 	F("body_a", CTS_FT_TEXT, 8388608), F("body_b", CTS_FT_TEXT, 8388608),
 };
 
@@ -71,22 +78,25 @@ const cts_table_def cts_tables[] = {
 };
 const size_t cts_table_count = sizeof(cts_tables) / sizeof(cts_tables[0]);
 
-const char *const cts_colleges[] = { "professionnels", "usagers", "collectivites", "etat",
-				     "personnes-qualifiees", NULL };
+const char *const cts_colleges[] = { "professionnels",       "usagers", "collectivites", "etat",
+	                             "personnes-qualifiees", NULL };
 const char *const cts_college_labels[] = {
-	"Professionnels et offreurs", "Usagers", "Collectivités territoriales",
-	"État et organismes de sécurité sociale", "Personnalités qualifiées", NULL };
+	"Professionnels et offreurs",  "Usagers",
+	"Collectivités territoriales", "État et organismes de sécurité sociale",
+	"Personnalités qualifiées",    NULL
+};
 const char *const cts_bodies[] = { "pleniere", "bureau", "sante-mentale", "usagers", NULL };
 const char *const cts_body_labels[] = { "Assemblée plénière", "Bureau",
-					"Commission spécialisée en santé mentale",
-					"Formation spécifique des usagers", NULL };
+	                                "Commission spécialisée en santé mentale",
+	                                "Formation spécifique des usagers", NULL };
 const char *const cts_builtin_themes[] = { "segur-pilier-1", "segur-pilier-2", "segur-pilier-3",
-					   "segur-pilier-4", NULL };
+	                                   "segur-pilier-4", NULL };
 const char *const cts_builtin_theme_labels[] = {
 	"Ségur pilier 1 : transformer les métiers et revaloriser ceux qui soignent",
 	"Ségur pilier 2 : définir une nouvelle politique d'investissement et de financement",
 	"Ségur pilier 3 : simplifier les organisations et le quotidien des équipes",
-	"Ségur pilier 4 : fédérer les acteurs de la santé dans les territoires", NULL };
+	"Ségur pilier 4 : fédérer les acteurs de la santé dans les territoires", NULL
+};
 const char *const cts_seats[] = { "titulaire", "suppleant", NULL };
 const char *const cts_seat_labels[] = { "Titulaire", "Suppléant", NULL };
 const char *const cts_meeting_statuses[] = { "prevue", "tenue", "approuvee", "annulee", NULL };
@@ -99,11 +109,18 @@ const char *const cts_contribution_statuses[] = { "transmise", "retiree", NULL }
 const char *const cts_contribution_status_labels[] = { "Transmise", "Retirée", NULL };
 const char *const cts_attendance_statuses[] = { "present", "excused", "absent", NULL };
 const char *const cts_attendance_status_labels[] = { "Présent", "Excusé", "Absent", NULL };
-const char *const cts_attendance_colleges[] = { "professionnels", "usagers", "collectivites", "etat",
-						"personnes-qualifiees", "invite", "ars", NULL };
-const char *const cts_attendance_college_labels[] = {
-	"Professionnels et offreurs", "Usagers", "Collectivités territoriales",
-	"État et organismes de sécurité sociale", "Personnalités qualifiées", "Invité", "ARS", NULL };
+const char *const cts_attendance_colleges[] = {
+	"professionnels",       "usagers", "collectivites", "etat",
+	"personnes-qualifiees", "invite",  "ars",           NULL
+};
+const char *const cts_attendance_college_labels[] = { "Professionnels et offreurs",
+	                                              "Usagers",
+	                                              "Collectivités territoriales",
+	                                              "État et organismes de sécurité sociale",
+	                                              "Personnalités qualifiées",
+	                                              "Invité",
+	                                              "ARS",
+	                                              NULL };
 const char *const cts_roles[] = { "authority", "territory", NULL };
 const char *const cts_role_labels[] = { "Autorité", "Territoire", NULL };
 
@@ -194,4 +211,3 @@ int cts_valid_uuid(const char *s)
 	}
 	return 1;
 }
-

@@ -42,20 +42,20 @@ const cts_table_def *cts_table_find(const char *name);
 const cts_field_def *cts_table_field(const cts_table_def *t, const char *name);
 
 /* Codes fixed by the spec. NULL-terminated lists; labels in French. */
-extern const char *const cts_colleges[];       /* professionnels, usagers, ... */
+extern const char *const cts_colleges[]; /* professionnels, usagers, ... */
 extern const char *const cts_college_labels[];
-extern const char *const cts_bodies[];         /* pleniere, bureau, ... */
+extern const char *const cts_bodies[]; /* pleniere, bureau, ... */
 extern const char *const cts_body_labels[];
 extern const char *const cts_builtin_themes[]; /* segur-pilier-1 .. 4 */
 extern const char *const cts_builtin_theme_labels[];
-extern const char *const cts_seats[];          /* titulaire, suppleant */
+extern const char *const cts_seats[]; /* titulaire, suppleant */
 extern const char *const cts_seat_labels[];
 extern const char *const cts_meeting_statuses[]; /* prevue, tenue, approuvee, annulee */
 extern const char *const cts_meeting_status_labels[];
-extern const char *const cts_outcomes[];       /* favorable, defavorable, reserve */
+extern const char *const cts_outcomes[]; /* favorable, defavorable, reserve */
 extern const char *const cts_outcome_labels[];
 /* Opinions and contributions: withdrawn or not (no value: not). */
-extern const char *const cts_opinion_statuses[];      /* rendu, retire */
+extern const char *const cts_opinion_statuses[]; /* rendu, retire */
 extern const char *const cts_opinion_status_labels[];
 extern const char *const cts_contribution_statuses[]; /* transmise, retiree */
 extern const char *const cts_contribution_status_labels[];
@@ -65,7 +65,7 @@ extern const char *const cts_attendance_status_labels[];
  * (guests: invited persons and ARS staff). */
 extern const char *const cts_attendance_colleges[];
 extern const char *const cts_attendance_college_labels[];
-extern const char *const cts_roles[];          /* authority, territory (registry) */
+extern const char *const cts_roles[]; /* authority, territory (registry) */
 extern const char *const cts_role_labels[];
 
 /* Index of `code` in a NULL-terminated list, or -1. */

@@ -22,9 +22,9 @@
 
 /* An enrolment as the registry view knows it. */
 typedef struct {
-	char key[512];     /* public key line */
+	char key[512]; /* public key line */
 	char territory[65];
-	char role[16];     /* "authority" or "territory" */
+	char role[16]; /* "authority" or "territory" */
 } cts_accept_entry;
 
 typedef struct {
@@ -37,10 +37,10 @@ typedef struct {
 	int sig_ok;            /* the signature verifies with its key */
 	const char *sig_why;   /* why not (borrowed) */
 	/* The chain as accepted so far. */
-	int64_t last_seq;      /* its last accepted seq (0: none) */
-	const char *here_id;   /* id accepted at the changeset's seq, NULL or "" if none */
-	const char *prev_id;   /* id accepted at seq - 1, NULL or "" if none */
-	int64_t fork_from;     /* the lowest forked seq of the chain, 0 if none */
+	int64_t last_seq;    /* its last accepted seq (0: none) */
+	const char *here_id; /* id accepted at the changeset's seq, NULL or "" if none */
+	const char *prev_id; /* id accepted at seq - 1, NULL or "" if none */
+	int64_t fork_from;   /* the lowest forked seq of the chain, 0 if none */
 	/* Clocks: clock_rule 1 = the HLC within the limit of the wall clock
 	 * now_ms (the importer's rule: held; the audit has no "now");
 	 * sealing_rule 1 = every op's HLC within the limit of the changeset's
@@ -59,10 +59,11 @@ typedef struct {
 
 typedef enum {
 	CTS_ACCEPT_OK,
-	CTS_ACCEPT_PENDING,   /* waits: signer not enrolled yet, gap in the chain */
-	CTS_ACCEPT_HELD,      /* clock too far ahead of ours */
+	CTS_ACCEPT_PENDING, /* waits: signer not enrolled yet, gap in the chain */
+	CTS_ACCEPT_HELD,    /* clock too far ahead of ours */
 	CTS_ACCEPT_REFUSED,
-	CTS_ACCEPT_IGNORED,   /* a revoked node's changeset after its revocation: refused as expected */
+	CTS_ACCEPT_IGNORED, /* a revoked node's changeset after its revocation: refused as expected
+	                     */
 	CTS_ACCEPT_DUPLICATE, /* this very changeset is accepted already */
 } cts_accept_state;
 
@@ -86,22 +87,23 @@ enum {
 
 typedef struct {
 	cts_accept_state state;
-	unsigned rule;     /* the CTS_RULE_* bit that decided the state, 0 for OK and duplicate */
-	unsigned broken;   /* CTS_RULE_* bits */
-	char reason[600];  /* French: why the state (the importer's inbox reason), "" when OK */
+	unsigned rule;    /* the CTS_RULE_* bit that decided the state, 0 for OK and duplicate */
+	unsigned broken;  /* CTS_RULE_* bits */
+	char reason[600]; /* French: why the state (the importer's inbox reason), "" when OK */
 	/* Details of the operation rules (op numbers from 1), for the audit. */
-	int bad_tables, first_table;   /* count, first op writing a table its role may not */
-	int bad_values, first_value;   /* count, first op whose values break the domain rules */
+	int bad_tables, first_table; /* count, first op writing a table its role may not */
+	int bad_values, first_value; /* count, first op whose values break the domain rules */
 	char value_why[400];
-	int first_registry;            /* first registry op refused, 0 if none */
+	int first_registry; /* first registry op refused, 0 if none */
 	char registry_why[400];
-	uint64_t ahead_ms;             /* sealing rule: the worst HLC ahead of the sealing time */
+	uint64_t ahead_ms; /* sealing rule: the worst HLC ahead of the sealing time */
 } cts_accept_verdict;
 
 /* Judge cs (parsed; its node and seq are its place) against view. Pure:
  * reads only its arguments and the view's callbacks (a callback's failure
  * refuses the registry operation with its message). *out is filled. */
-void cts_accept_judge(const cts_changeset *cs, const cts_accept_view *view, cts_accept_verdict *out);
+void cts_accept_judge(const cts_changeset *cs, const cts_accept_view *view,
+                      cts_accept_verdict *out);
 
 /* The rule of one registry operation by the authority, against the
  * registry before its changeset. 0 if allowed; -1 with why filled. */

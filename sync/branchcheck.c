@@ -33,8 +33,9 @@ static void printable(char *out, size_t size, const char *in)
 
 /* How commit is signed, as a phrase; *kind the evidence it is when it is
  * not signed by `expect` (NULL when it is). */
-static void signature_phrase(cts_gitrepo *repo, const cts_gitoid *commit, const cts_branchcheck_cb *cb,
-                             const unsigned char *expect, char *buf, size_t size, const char **kind)
+static void signature_phrase(cts_gitrepo *repo, const cts_gitoid *commit,
+                             const cts_branchcheck_cb *cb, const unsigned char *expect, char *buf,
+                             size_t size, const char **kind)
 {
 	unsigned char signer[32];
 	const char *who;
@@ -59,15 +60,16 @@ static void signature_phrase(cts_gitrepo *repo, const cts_gitoid *commit, const 
 	cts_error_clear();
 }
 
-void cts_branchcheck_describe(cts_gitrepo *repo, const cts_gitoid *commit, const cts_branchcheck_cb *cb, char *buf,
-                              size_t size)
+void cts_branchcheck_describe(cts_gitrepo *repo, const cts_gitoid *commit,
+                              const cts_branchcheck_cb *cb, char *buf, size_t size)
 {
 	char hex[GIT_OID_HEXSZ + 1], author[72] = "?", sig[300];
 	const char *kind;
 	git_commit *c = NULL;
 
 	cts_gitoid_hex(hex, commit);
-	if (git_commit_lookup(&c, cts_gitrepo_raw(repo), cts_git_oid(commit)) == 0 && git_commit_author(c))
+	if (git_commit_lookup(&c, cts_gitrepo_raw(repo), cts_git_oid(commit)) == 0 &&
+	    git_commit_author(c))
 		printable(author, sizeof(author), git_commit_author(c)->name);
 	git_commit_free(c);
 	git_error_clear();
@@ -77,18 +79,21 @@ void cts_branchcheck_describe(cts_gitrepo *repo, const cts_gitoid *commit, const
 
 /* Entries of tree `t` (its sub-tree `sub` when given) added or changed
  * against `pt` (same place in the parent), other than `allowed`. */
-static void check_level(walk_ctx *w, const char *hex, git_tree *t, git_tree *pt, const char *sub, const char *allowed,
-                        int *reports)
+static void check_level(walk_ctx *w, const char *hex, git_tree *t, git_tree *pt, const char *sub,
+                        const char *allowed, int *reports)
 {
 	git_tree *st = NULL, *spt = NULL;
 	git_repository *r = cts_gitrepo_raw(w->repo);
 	size_t n;
 
 	if (sub) {
-		const git_tree_entry *e = git_tree_entry_byname(t, sub), *pe = pt ? git_tree_entry_byname(pt, sub) : NULL;
-		if (!e || git_tree_entry_type(e) != GIT_OBJECT_TREE || git_tree_lookup(&st, r, git_tree_entry_id(e)) < 0)
+		const git_tree_entry *e = git_tree_entry_byname(t, sub),
+		                     *pe = pt ? git_tree_entry_byname(pt, sub) : NULL;
+		if (!e || git_tree_entry_type(e) != GIT_OBJECT_TREE ||
+		    git_tree_lookup(&st, r, git_tree_entry_id(e)) < 0)
 			goto out;
-		if (pe && git_tree_entry_type(pe) == GIT_OBJECT_TREE && git_tree_lookup(&spt, r, git_tree_entry_id(pe)) < 0)
+		if (pe && git_tree_entry_type(pe) == GIT_OBJECT_TREE &&
+		    git_tree_lookup(&spt, r, git_tree_entry_id(pe)) < 0)
 			spt = NULL;
 		t = st;
 		pt = spt;
@@ -106,13 +111,16 @@ static void check_level(walk_ctx *w, const char *hex, git_tree *t, git_tree *pt,
 		printable(name, sizeof(name), git_tree_entry_name(e));
 		if (sub)
 			snprintf(detail, sizeof(detail),
-			         "le commit %.12s de la branche nodes/%s %s des fichiers sous changesets/%s/, le dossier d'un "
-			         "autre nœud : ils sont ignorés (chaque nœud n'écrit que ses propres changesets)",
+			         "le commit %.12s de la branche nodes/%s %s des fichiers sous "
+			         "changesets/%s/, le dossier d'un "
+			         "autre nœud : ils sont ignorés (chaque nœud n'écrit que ses "
+			         "propres changesets)",
 			         hex, w->node, pe ? "modifie" : "ajoute", name);
 		else
 			snprintf(detail, sizeof(detail),
-			         "le commit %.12s de la branche nodes/%s %s « %s », hors de changesets/%s/ : ignoré", hex,
-			         w->node, pe ? "modifie" : "ajoute", name, w->node);
+			         "le commit %.12s de la branche nodes/%s %s « %s », hors de "
+			         "changesets/%s/ : ignoré",
+			         hex, w->node, pe ? "modifie" : "ajoute", name, w->node);
 		w->cb->report(sub ? "foreign_file" : "unexpected_file", detail, w->cb->ctx);
 		++*reports;
 	}
@@ -137,15 +145,19 @@ static int check_commit(const cts_gitoid *commit, void *vctx)
 		signature_phrase(w->repo, commit, w->cb, w->pk, sig, sizeof(sig), &kind);
 		if (kind) {
 			snprintf(detail, sizeof(detail),
-			         "commit %.12s de la branche nodes/%s %s (la signature SSH de %s est attendue) : ses "
+			         "commit %.12s de la branche nodes/%s %s (la signature SSH de %s "
+			         "est attendue) : ses "
 			         "changesets ne sont acceptés que sur leur propre signature",
 			         hex, w->node, sig, w->node);
 			w->cb->report(kind, detail, w->cb->ctx);
 		}
 	}
-	if (git_commit_lookup(&c, cts_gitrepo_raw(w->repo), cts_git_oid(commit)) < 0 || git_commit_tree(&t, c) < 0 ||
-	    (git_commit_parentcount(c) > 0 && (git_commit_parent(&parent, c, 0) < 0 || git_commit_tree(&pt, parent) < 0))) {
-		snprintf(detail, sizeof(detail), "commit %.12s de la branche nodes/%s illisible", hex, w->node);
+	if (git_commit_lookup(&c, cts_gitrepo_raw(w->repo), cts_git_oid(commit)) < 0 ||
+	    git_commit_tree(&t, c) < 0 ||
+	    (git_commit_parentcount(c) > 0 &&
+	     (git_commit_parent(&parent, c, 0) < 0 || git_commit_tree(&pt, parent) < 0))) {
+		snprintf(detail, sizeof(detail), "commit %.12s de la branche nodes/%s illisible",
+		         hex, w->node);
 		w->cb->report("unreadable_history", detail, w->cb->ctx);
 	} else {
 		check_level(w, hex, t, pt, NULL, "changesets", &reports);
@@ -159,8 +171,9 @@ static int check_commit(const cts_gitoid *commit, void *vctx)
 	return 0;
 }
 
-int cts_branchcheck_commits(cts_gitrepo *repo, const char *node, const cts_gitoid *tip, const cts_gitoid *since,
-                            const unsigned char *node_pk, const cts_branchcheck_cb *cb)
+int cts_branchcheck_commits(cts_gitrepo *repo, const char *node, const cts_gitoid *tip,
+                            const cts_gitoid *since, const unsigned char *node_pk,
+                            const cts_branchcheck_cb *cb)
 {
 	walk_ctx w = { repo, node, node_pk, cb, 0 };
 
@@ -173,14 +186,17 @@ static int keep_first(const cts_gitoid *commit, void *vctx)
 	return 1;
 }
 
-int cts_branchcheck_first_new(cts_gitrepo *repo, const cts_gitoid *tip, const cts_gitoid *since, cts_gitoid *out)
+int cts_branchcheck_first_new(cts_gitrepo *repo, const cts_gitoid *tip, const cts_gitoid *since,
+                              cts_gitoid *out)
 {
 	cts_gitoid none;
 	int rc;
 
 	memset(&none, 0, sizeof(none));
 	*out = none;
-	if ((rc = cts_gitrepo_walk(repo, tip, since, CTS_BRANCHCHECK_MAX_COMMITS, keep_first, out)) < 0)
+	if ((rc = cts_gitrepo_walk(repo, tip, since, CTS_BRANCHCHECK_MAX_COMMITS, keep_first,
+	                           out)) < 0)
 		return rc;
-	return cts_gitoid_equal(out, &none) ? cts_error_set(CTS_ENOTFOUND, "aucun commit nouveau") : 0;
+	return cts_gitoid_equal(out, &none) ? cts_error_set(CTS_ENOTFOUND, "aucun commit nouveau")
+	                                    : 0;
 }

@@ -33,17 +33,19 @@ typedef struct {
  * changesets/, nor in changesets/ but changesets/<node>/ (deeper changes
  * are the audit's). Evidence goes to cb->report; the return is 0, or an
  * error when the history cannot be walked. */
-int cts_branchcheck_commits(cts_gitrepo *repo, const char *node, const cts_gitoid *tip, const cts_gitoid *since,
-                            const unsigned char *node_pk, const cts_branchcheck_cb *cb);
+int cts_branchcheck_commits(cts_gitrepo *repo, const char *node, const cts_gitoid *tip,
+                            const cts_gitoid *since, const unsigned char *node_pk,
+                            const cts_branchcheck_cb *cb);
 
 /* The oldest commit reachable from tip and not from since (NULL: down to
  * the root) into *out; CTS_ENOTFOUND when there is none. */
-int cts_branchcheck_first_new(cts_gitrepo *repo, const cts_gitoid *tip, const cts_gitoid *since, cts_gitoid *out);
+int cts_branchcheck_first_new(cts_gitrepo *repo, const cts_gitoid *tip, const cts_gitoid *since,
+                              cts_gitoid *out);
 
 /* "0123456789ab (auteur « x », signé par le nœud y)" — or "non signé",
  * "signature invalide", "signé par une clé que le registre n'inscrit
  * pas" — into buf, for messages. */
-void cts_branchcheck_describe(cts_gitrepo *repo, const cts_gitoid *commit, const cts_branchcheck_cb *cb, char *buf,
-                              size_t size);
+void cts_branchcheck_describe(cts_gitrepo *repo, const cts_gitoid *commit,
+                              const cts_branchcheck_cb *cb, char *buf, size_t size);
 
 #endif

@@ -38,14 +38,19 @@ int cts_changeset_parse_name(const char *name, int64_t *seq)
 	int64_t v = 0;
 
 	if (strlen(name) != 17 || strcmp(name + 12, ".json") != 0)
-		return cts_error_set(CTS_EINVAL, "nom de changeset invalide « %.80s » (12 chiffres puis .json attendus)", name);
+		return cts_error_set(
+		    CTS_EINVAL,
+		    "nom de changeset invalide « %.80s » (12 chiffres puis .json attendus)", name);
 	for (int i = 0; i < 12; i++) {
 		if (name[i] < '0' || name[i] > '9')
-			return cts_error_set(CTS_EINVAL, "nom de changeset invalide « %.80s »", name);
+			return cts_error_set(CTS_EINVAL, "nom de changeset invalide « %.80s »",
+			                     name);
 		v = v * 10 + (name[i] - '0');
 	}
 	if (v < 1)
-		return cts_error_set(CTS_EINVAL, "nom de changeset invalide « %.80s » : le numéro commence à 1", name);
+		return cts_error_set(CTS_EINVAL,
+		                     "nom de changeset invalide « %.80s » : le numéro commence à 1",
+		                     name);
 	*seq = v;
 	return 0;
 }
@@ -97,29 +102,38 @@ static int validate_op(cts_changeset *cs, size_t i, json_t *op)
 		return cts_error_set(CTS_EINVAL, "opération %zu : objet attendu", i + 1);
 	kind = text_of(json_object_get(op, "op"));
 	if (!kind || (strcmp(kind, "put") != 0 && strcmp(kind, "del") != 0))
-		return cts_error_set(CTS_EINVAL, "opération %zu : « op » doit valoir put ou del", i + 1);
+		return cts_error_set(CTS_EINVAL, "opération %zu : « op » doit valoir put ou del",
+		                     i + 1);
 	expected = strcmp(kind, "put") == 0 ? 5 : 4;
-	json_object_foreach(op, key, v) {
-		if (strcmp(key, "hlc") != 0 && strcmp(key, "op") != 0 && strcmp(key, "table") != 0 &&
-		    strcmp(key, "id") != 0 && !(expected == 5 && strcmp(key, "set") == 0))
-			return cts_error_set(CTS_EINVAL, "opération %zu : membre inattendu « %.40s »", i + 1, key);
+	json_object_foreach(op, key, v)
+	{
+		if (strcmp(key, "hlc") != 0 && strcmp(key, "op") != 0 &&
+		    strcmp(key, "table") != 0 && strcmp(key, "id") != 0 &&
+		    !(expected == 5 && strcmp(key, "set") == 0))
+			return cts_error_set(
+			    CTS_EINVAL, "opération %zu : membre inattendu « %.40s »", i + 1, key);
 	}
 	if (json_object_size(op) != expected)
-		return cts_error_set(CTS_EINVAL, "opération %zu : membres manquants (hlc, op, table, id%s)", i + 1,
-				     expected == 5 ? ", set" : "");
+		return cts_error_set(CTS_EINVAL,
+		                     "opération %zu : membres manquants (hlc, op, table, id%s)",
+		                     i + 1, expected == 5 ? ", set" : "");
 	hlc_s = text_of(json_object_get(op, "hlc"));
 	if ((rc = cts_hlc_parse(&hlc, hlc_s)) < 0)
 		return cts_error_prefix(rc, "opération %zu : ", i + 1);
 	table = text_of(json_object_get(op, "table"));
 	if (!table || !(t = cts_table_find(table)))
-		return cts_error_set(CTS_EINVAL, "opération %zu : table inconnue « %.40s »", i + 1, table ? table : "");
+		return cts_error_set(CTS_EINVAL, "opération %zu : table inconnue « %.40s »", i + 1,
+		                     table ? table : "");
 	rid = text_of(json_object_get(op, "id"));
 	if (!cts_valid_uuid(rid))
-		return cts_error_set(CTS_EINVAL, "opération %zu : identifiant d'enregistrement invalide", i + 1);
+		return cts_error_set(
+		    CTS_EINVAL, "opération %zu : identifiant d'enregistrement invalide", i + 1);
 	if (expected == 5) {
 		json_t *set = json_object_get(op, "set");
 		if (!json_is_object(set) || json_object_size(set) == 0)
-			return cts_error_set(CTS_EINVAL, "opération %zu : « set » doit être un objet non vide", i + 1);
+			return cts_error_set(CTS_EINVAL,
+			                     "opération %zu : « set » doit être un objet non vide",
+			                     i + 1);
 		if ((rc = cts_record_check_set(t, set)) < 0)
 			return cts_error_prefix(rc, "opération %zu : ", i + 1);
 	}
@@ -132,7 +146,8 @@ static int validate_op(cts_changeset *cs, size_t i, json_t *op)
 
 static int validate(cts_changeset *cs)
 {
-	static const char *const members[] = { "v", "node", "territory", "seq", "prev", "time", "seen", "ops", NULL };
+	static const char *const members[] = { "v",    "node", "territory", "seq", "prev",
+		                               "time", "seen", "ops",       NULL };
 	json_t *r = cs->root, *v, *prev;
 	const char *key;
 	size_t i;
@@ -140,16 +155,20 @@ static int validate(cts_changeset *cs)
 
 	if (!json_is_object(r))
 		return cts_error_set(CTS_EINVAL, "un changeset est un objet JSON");
-	json_object_foreach(r, key, v) {
+	json_object_foreach(r, key, v)
+	{
 		if (cts_code_index(members, key) < 0)
-			return cts_error_set(CTS_EINVAL, "membre inattendu « %.40s » dans l'enveloppe", key);
+			return cts_error_set(CTS_EINVAL,
+			                     "membre inattendu « %.40s » dans l'enveloppe", key);
 	}
 	for (i = 0; members[i]; i++)
 		if (!json_object_get(r, members[i]))
-			return cts_error_set(CTS_EINVAL, "membre « %s » manquant dans l'enveloppe", members[i]);
+			return cts_error_set(CTS_EINVAL, "membre « %s » manquant dans l'enveloppe",
+			                     members[i]);
 	v = json_object_get(r, "v");
 	if (!json_is_integer(v) || json_integer_value(v) != 1)
-		return cts_error_set(CTS_EINVAL, "version de format non prise en charge (v = 1 attendu)");
+		return cts_error_set(CTS_EINVAL,
+		                     "version de format non prise en charge (v = 1 attendu)");
 	cs->node = text_of(json_object_get(r, "node"));
 	if (!cts_valid_node_id(cs->node))
 		return cts_error_set(CTS_EINVAL, "identifiant de nœud invalide dans l'enveloppe");
@@ -163,20 +182,25 @@ static int validate(cts_changeset *cs)
 	prev = json_object_get(r, "prev");
 	if (cs->seq == 1) {
 		if (!json_is_null(prev))
-			return cts_error_set(CTS_EINVAL, "« prev » doit être null pour le changeset n°1");
+			return cts_error_set(CTS_EINVAL,
+			                     "« prev » doit être null pour le changeset n°1");
 		cs->prev = NULL;
 	} else {
 		cs->prev = text_of(prev);
 		if (!cts_valid_hex64(cs->prev))
-			return cts_error_set(CTS_EINVAL, "« prev » doit être l'empreinte SHA-256 du changeset précédent");
+			return cts_error_set(
+			    CTS_EINVAL,
+			    "« prev » doit être l'empreinte SHA-256 du changeset précédent");
 	}
 	cs->time = text_of(json_object_get(r, "time"));
 	if (!valid_time(cs->time))
-		return cts_error_set(CTS_EINVAL, "« time » doit être une date RFC 3339 en UTC (…Z)");
+		return cts_error_set(CTS_EINVAL,
+		                     "« time » doit être une date RFC 3339 en UTC (…Z)");
 	cs->seen = json_object_get(r, "seen");
 	if (!json_is_object(cs->seen))
 		return cts_error_set(CTS_EINVAL, "« seen » doit être un objet");
-	json_object_foreach(cs->seen, key, v) {
+	json_object_foreach(cs->seen, key, v)
+	{
 		if (!cts_valid_node_id(key) || strcmp(key, cs->node) == 0)
 			return cts_error_set(CTS_EINVAL, "« seen » : nœud invalide « %.64s »", key);
 		if (!json_is_integer(v) || json_integer_value(v) < 1)
@@ -186,9 +210,10 @@ static int validate(cts_changeset *cs)
 	if (!json_is_array(cs->ops) || json_array_size(cs->ops) == 0)
 		return cts_error_set(CTS_EINVAL, "« ops » doit être un tableau non vide");
 	if (json_array_size(cs->ops) > CTS_CHANGESET_MAX_OPS)
-		return cts_error_set(CTS_ELIMIT, "trop d'opérations (%zu, maximum %d)", json_array_size(cs->ops),
-				     CTS_CHANGESET_MAX_OPS);
-	json_array_foreach(cs->ops, i, v) {
+		return cts_error_set(CTS_ELIMIT, "trop d'opérations (%zu, maximum %d)",
+		                     json_array_size(cs->ops), CTS_CHANGESET_MAX_OPS);
+	json_array_foreach(cs->ops, i, v)
+	{
 		if ((rc = validate_op(cs, i, v)) < 0)
 			return rc;
 	}
@@ -202,9 +227,11 @@ int cts_changeset_parse(cts_changeset **out, const char *bytes, size_t len)
 
 	*out = NULL;
 	if (len > CTS_CHANGESET_MAX_BYTES)
-		return cts_error_set(CTS_ELIMIT, "changeset trop gros (%zu octets, maximum %u)", len, CTS_CHANGESET_MAX_BYTES);
+		return cts_error_set(CTS_ELIMIT, "changeset trop gros (%zu octets, maximum %u)",
+		                     len, CTS_CHANGESET_MAX_BYTES);
 	if (len < 2 || bytes[len - 1] != '\n')
-		return cts_error_set(CTS_EINVAL, "un changeset se termine par un unique saut de ligne");
+		return cts_error_set(CTS_EINVAL,
+		                     "un changeset se termine par un unique saut de ligne");
 	if (!(cs = calloc(1, sizeof(*cs))))
 		return cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
 	/* One parse that also refuses non-canonical bytes (with the offset). */
@@ -227,7 +254,7 @@ fail:
 }
 
 int cts_changeset_build(cts_changeset **out, const char *node, const char *territory, int64_t seq,
-			const char *prev, const char *time, const json_t *seen, const json_t *ops)
+                        const char *prev, const char *time, const json_t *seen, const json_t *ops)
 {
 	json_t *root;
 	char *buf = NULL;
@@ -235,8 +262,9 @@ int cts_changeset_build(cts_changeset **out, const char *node, const char *terri
 	int rc;
 
 	*out = NULL;
-	root = json_pack("{s:i, s:s, s:s, s:I, s:s?, s:s, s:O, s:O}", "v", 1, "node", node, "territory", territory,
-			 "seq", (json_int_t)seq, "prev", prev, "time", time, "seen", seen, "ops", ops);
+	root = json_pack("{s:i, s:s, s:s, s:I, s:s?, s:s, s:O, s:O}", "v", 1, "node", node,
+	                 "territory", territory, "seq", (json_int_t)seq, "prev", prev, "time", time,
+	                 "seen", seen, "ops", ops);
 	if (!root)
 		return cts_error_set(CTS_ENOMEM, "construction du changeset impossible");
 	if (!prev)

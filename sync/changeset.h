@@ -17,18 +17,18 @@
 #define CTS_SIG_NAMESPACE "cts-changeset"
 
 typedef struct {
-	char *bytes;       /* the file: canonical JSON + "\n" (owned) */
+	char *bytes; /* the file: canonical JSON + "\n" (owned) */
 	size_t len;
-	char id[65];       /* lowercase hex SHA-256 of bytes */
-	json_t *root;      /* parsed object (owned) */
+	char id[65];  /* lowercase hex SHA-256 of bytes */
+	json_t *root; /* parsed object (owned) */
 	/* Borrowed views into root: */
 	const char *node;
 	const char *territory;
 	int64_t seq;
-	const char *prev;  /* NULL for seq 1 */
+	const char *prev; /* NULL for seq 1 */
 	const char *time;
-	json_t *seen;      /* object node -> seq */
-	json_t *ops;       /* array */
+	json_t *seen; /* object node -> seq */
+	json_t *ops;  /* array */
 	uint64_t hlc_min, hlc_max;
 } cts_changeset;
 
@@ -42,7 +42,7 @@ int cts_changeset_parse(cts_changeset **out, const char *bytes, size_t len);
 /* Build a changeset from its parts (ops is borrowed; each op must already
  * be in the op shape). The result is validated like a parsed one. */
 int cts_changeset_build(cts_changeset **out, const char *node, const char *territory, int64_t seq,
-			const char *prev, const char *time, const json_t *seen, const json_t *ops);
+                        const char *prev, const char *time, const json_t *seen, const json_t *ops);
 
 void cts_changeset_free(cts_changeset *cs);
 

@@ -79,23 +79,28 @@ int cts_commit_signer(cts_gitrepo *repo, const cts_gitoid *commit, unsigned char
 	size_t size = 0, plen, slen;
 	int nsig = 0, rc;
 
-	if (git_repository_odb(&odb, cts_gitrepo_raw(repo)) < 0 || git_odb_read_header(&size, &type, odb, cts_git_oid(commit)) < 0) {
+	if (git_repository_odb(&odb, cts_gitrepo_raw(repo)) < 0 ||
+	    git_odb_read_header(&size, &type, odb, cts_git_oid(commit)) < 0) {
 		git_odb_free(odb);
-		rc = cts_error_set(CTS_EGIT, "commit illisible : %s", git_error_last() ? git_error_last()->message : "");
+		rc = cts_error_set(CTS_EGIT, "commit illisible : %s",
+		                   git_error_last() ? git_error_last()->message : "");
 		git_error_clear();
 		return rc;
 	}
 	git_odb_free(odb);
 	if (size > CTS_COMMIT_SIG_MAX_BYTES)
-		return cts_error_set(CTS_ELIMIT, "commit de %zu octets (maximum %zu)", size, CTS_COMMIT_SIG_MAX_BYTES);
+		return cts_error_set(CTS_ELIMIT, "commit de %zu octets (maximum %zu)", size,
+		                     CTS_COMMIT_SIG_MAX_BYTES);
 	if ((rc = cts_gitrepo_commit_raw(repo, commit, &raw, &size)) < 0 ||
 	    (rc = cts_commit_split(raw, size, &payload, &plen, &sig, &slen, &nsig)) < 0)
 		goto out;
 	if (nsig == 0)
 		rc = cts_error_set(CTS_ENOTFOUND, "commit non signé");
 	else if (nsig > 1)
-		rc = cts_error_set(CTS_ECRYPTO, "le commit porte %d en-têtes gpgsig (un seul attendu)", nsig);
-	else if ((rc = cts_sshsig_verify(sig, slen, NULL, "git", (const unsigned char *)payload, plen, signer)) < 0)
+		rc = cts_error_set(CTS_ECRYPTO,
+		                   "le commit porte %d en-têtes gpgsig (un seul attendu)", nsig);
+	else if ((rc = cts_sshsig_verify(sig, slen, NULL, "git", (const unsigned char *)payload,
+	                                 plen, signer)) < 0)
 		cts_error_prefix(CTS_ECRYPTO, "signature du commit invalide : ");
 	if (rc < 0 && rc != CTS_ENOTFOUND && rc != CTS_ENOMEM && rc != CTS_EGIT)
 		rc = CTS_ECRYPTO;

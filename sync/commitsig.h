@@ -19,8 +19,8 @@
  * *sig: the value of the "gpgsig" header(s), continuation lines without
  * their leading space; *nsig: how many gpgsig headers there were. Both
  * malloc'd, NUL-terminated. */
-int cts_commit_split(const char *raw, size_t len, char **payload, size_t *plen, char **sig, size_t *slen,
-                     int *nsig);
+int cts_commit_split(const char *raw, size_t len, char **payload, size_t *plen, char **sig,
+                     size_t *slen, int *nsig);
 
 /* Who signed `commit`: 0 and *signer when it carries exactly one gpgsig
  * header, an SSH signature (namespace "git") that verifies; CTS_ENOTFOUND

@@ -25,28 +25,33 @@ static json_t *text_or_null(const char *s, size_t len)
 }
 
 /* The set with the bodies of a (and b) carried or not. */
-static json_t *evidence_set(const char *node, int64_t seq, const cts_fork_version *a, const cts_fork_version *b,
-			    int with_a, int with_b)
+static json_t *evidence_set(const char *node, int64_t seq, const cts_fork_version *a,
+                            const cts_fork_version *b, int with_a, int with_b)
 {
-	return json_pack("{s:s, s:I, s:s, s:s, s:s%, s:s%, s:o, s:o}", "node", node, "seq", (json_int_t)seq, "id_a",
-			 a->id, "id_b", b->id, "sig_a", a->sig, a->sig_len, "sig_b", b->sig, b->sig_len, "body_a",
-			 text_or_null(with_a ? a->body : NULL, a->body_len), "body_b",
-			 text_or_null(with_b ? b->body : NULL, b->body_len));
+	return json_pack("{s:s, s:I, s:s, s:s, s:s%, s:s%, s:o, s:o}", "node", node, "seq",
+	                 (json_int_t)seq, "id_a", a->id, "id_b", b->id, "sig_a", a->sig, a->sig_len,
+	                 "sig_b", b->sig, b->sig_len, "body_a",
+	                 text_or_null(with_a ? a->body : NULL, a->body_len), "body_b",
+	                 text_or_null(with_b ? b->body : NULL, b->body_len));
 }
 
 int cts_fork_evidence_build(json_t **out, const char *node, int64_t seq, const cts_fork_version *x,
-			    const cts_fork_version *y)
+                            const cts_fork_version *y)
 {
 	const cts_fork_version *a = strcmp(x->id, y->id) < 0 ? x : y, *b = a == x ? y : x;
 	/* Both bodies, else the smaller one, else none. */
 	int small_a = a->body_len <= b->body_len;
-	const int tries[4][2] = { { 1, 1 }, { small_a, !small_a }, { !small_a, small_a }, { 0, 0 } };
+	const int tries[4][2] = {
+		{ 1, 1 }, { small_a, !small_a }, { !small_a, small_a }, { 0, 0 }
+	};
 
 	*out = NULL;
 	if (strcmp(x->id, y->id) == 0)
-		return cts_error_set(CTS_EINVAL, "preuve de bifurcation : les deux versions sont identiques");
+		return cts_error_set(CTS_EINVAL,
+		                     "preuve de bifurcation : les deux versions sont identiques");
 	for (int k = 0; k < 4; k++) {
-		json_t *set = evidence_set(node, seq, a, b, tries[k][0] && a->body, tries[k][1] && b->body);
+		json_t *set =
+		    evidence_set(node, seq, a, b, tries[k][0] && a->body, tries[k][1] && b->body);
 		char *text = NULL;
 		size_t len = 0;
 		int rc;
@@ -77,8 +82,9 @@ void cts_fork_evidence_target(const json_t *op, const char **node, int64_t *seq)
 
 /* One version: id and signature present, and its body, when carried, is
  * the signed changeset (node, seq) with that id. */
-static int check_version(cts_fork_version *v, const json_t *set, const char *which, const char *node, int64_t seq,
-			 const unsigned char *pk, char *why, size_t whylen)
+static int check_version(cts_fork_version *v, const json_t *set, const char *which,
+                         const char *node, int64_t seq, const unsigned char *pk, char *why,
+                         size_t whylen)
 {
 	char key[8];
 	const json_t *id, *sig, *body;
@@ -107,33 +113,36 @@ static int check_version(cts_fork_version *v, const json_t *set, const char *whi
 		return 1;
 	cts_changeset_hash(v->body, v->body_len, got);
 	if (strcmp(got, v->id) != 0) {
-		snprintf(why, whylen, "version %s : le contenu recopié n'a pas l'empreinte annoncée", which);
+		snprintf(why, whylen,
+		         "version %s : le contenu recopié n'a pas l'empreinte annoncée", which);
 		return -1;
 	}
 	if (cts_changeset_parse(&cs, v->body, v->body_len) < 0) {
-		snprintf(why, whylen, "version %s : changeset invalide : %s", which, cts_error_message());
+		snprintf(why, whylen, "version %s : changeset invalide : %s", which,
+		         cts_error_message());
 		cts_error_clear();
 		return -1;
 	}
 	if (strcmp(cs->node, node) != 0 || cs->seq != seq) {
-		snprintf(why, whylen, "version %s : c'est le changeset n°%lld de %s, pas le n°%lld de %s", which,
-			 (long long)cs->seq, cs->node, (long long)seq, node);
+		snprintf(why, whylen,
+		         "version %s : c'est le changeset n°%lld de %s, pas le n°%lld de %s", which,
+		         (long long)cs->seq, cs->node, (long long)seq, node);
 		cts_changeset_free(cs);
 		return -1;
 	}
 	cts_changeset_free(cs);
-	if (cts_sshsig_verify(v->sig, v->sig_len, pk, CTS_SIG_NAMESPACE, (const unsigned char *)v->body, v->body_len,
-			      NULL) < 0) {
-		snprintf(why, whylen, "version %s : signature invalide pour la clé de %s (%s)", which, node,
-			 cts_error_message());
+	if (cts_sshsig_verify(v->sig, v->sig_len, pk, CTS_SIG_NAMESPACE,
+	                      (const unsigned char *)v->body, v->body_len, NULL) < 0) {
+		snprintf(why, whylen, "version %s : signature invalide pour la clé de %s (%s)",
+		         which, node, cts_error_message());
 		cts_error_clear();
 		return -1;
 	}
 	return 0;
 }
 
-int cts_fork_evidence_check(const json_t *op, const unsigned char *pk, cts_fork_version v[2], char *why,
-			    size_t whylen)
+int cts_fork_evidence_check(const json_t *op, const unsigned char *pk, cts_fork_version v[2],
+                            char *why, size_t whylen)
 {
 	const json_t *set = json_object_get(op, "set");
 	const char *node, *rid = json_string_value(json_object_get(op, "id")), *ida, *idb;
@@ -153,15 +162,18 @@ int cts_fork_evidence_check(const json_t *op, const unsigned char *pk, cts_fork_
 	}
 	cts_fork_record_id(expect, node, seq);
 	if (!rid || strcmp(rid, expect) != 0) {
-		snprintf(why, whylen, "l'identifiant de la preuve ne correspond pas au changeset n°%lld de %s",
-			 (long long)seq, node);
+		snprintf(why, whylen,
+		         "l'identifiant de la preuve ne correspond pas au changeset n°%lld de %s",
+		         (long long)seq, node);
 		return -1;
 	}
 	ida = json_string_value(json_object_get(set, "id_a"));
 	idb = json_string_value(json_object_get(set, "id_b"));
 	if (cts_valid_hex64(ida) && cts_valid_hex64(idb) && strcmp(ida, idb) >= 0) {
-		snprintf(why, whylen, strcmp(ida, idb) == 0 ? "les deux versions sont identiques : ce n'est pas une bifurcation"
-							  : "versions dans le désordre (id_a doit précéder id_b)");
+		snprintf(why, whylen,
+		         strcmp(ida, idb) == 0
+		             ? "les deux versions sont identiques : ce n'est pas une bifurcation"
+		             : "versions dans le désordre (id_a doit précéder id_b)");
 		return -1;
 	}
 	if ((ra = check_version(&v[0], set, "a", node, seq, pk, why, whylen)) < 0 ||

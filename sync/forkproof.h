@@ -26,7 +26,7 @@ typedef struct {
 	char id[65];      /* lowercase hex SHA-256 of the body */
 	const char *body; /* the changeset file; NULL when not carried */
 	size_t body_len;
-	const char *sig;  /* armored SSHSIG of the body */
+	const char *sig; /* armored SSHSIG of the body */
 	size_t sig_len;
 } cts_fork_version;
 
@@ -39,7 +39,7 @@ void cts_fork_record_id(char rid[37], const char *node, int64_t seq);
  * when the record stays under CTS_FORK_EVIDENCE_MAX, else the smaller one
  * alone, else none (ids and signatures only). *out: new reference. */
 int cts_fork_evidence_build(json_t **out, const char *node, int64_t seq, const cts_fork_version *x,
-			    const cts_fork_version *y);
+                            const cts_fork_version *y);
 
 /* The forked node named by a fork op (put or del on table `fork`), for the
  * caller to find its key: *node borrowed from op, NULL if none. */
@@ -53,7 +53,7 @@ void cts_fork_evidence_target(const json_t *op, const char **node, int64_t *seq)
  * signed by pk. Returns 0 when valid (v[0], v[1] describe the versions,
  * borrowed from op; body NULL when not carried), 1 when pk is NULL and a
  * body would need it, -1 when invalid with the reason (French) in why. */
-int cts_fork_evidence_check(const json_t *op, const unsigned char *pk, cts_fork_version v[2], char *why,
-			    size_t whylen);
+int cts_fork_evidence_check(const json_t *op, const unsigned char *pk, cts_fork_version v[2],
+                            char *why, size_t whylen);
 
 #endif

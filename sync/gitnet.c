@@ -45,14 +45,15 @@ static int token_clean(char *buf, size_t *len, const char *where)
 	if (end == start)
 		return cts_error_set(CTS_EINVAL, "%s : jeton vide", where);
 	if (end - start > CTS_GITNET_TOKEN_MAX)
-		return cts_error_set(CTS_EINVAL, "%s : jeton trop long (plus de %d caractères)", where,
-		                     CTS_GITNET_TOKEN_MAX);
+		return cts_error_set(CTS_EINVAL, "%s : jeton trop long (plus de %d caractères)",
+		                     where, CTS_GITNET_TOKEN_MAX);
 	for (size_t i = start; i < end; i++)
 		if ((unsigned char)buf[i] < 0x21 || (unsigned char)buf[i] > 0x7e)
-			return cts_error_set(CTS_EINVAL,
-			                     "%s : le jeton doit tenir sur une ligne, en caractères "
-			                     "ASCII visibles, sans espace",
-			                     where);
+			return cts_error_set(
+			    CTS_EINVAL,
+			    "%s : le jeton doit tenir sur une ligne, en caractères "
+			    "ASCII visibles, sans espace",
+			    where);
 	memmove(buf, buf + start, end - start);
 	sodium_memzero(buf + (end - start), *len - (end - start));
 	*len = end - start;
@@ -87,7 +88,8 @@ static int token_read_fd(char **out, size_t *len, int fd, const char *where)
 		n += (size_t)r;
 		if (n > TOKEN_READ_MAX) {
 			sodium_free(buf);
-			return cts_error_set(CTS_EINVAL, "%s : trop long pour être un jeton", where);
+			return cts_error_set(CTS_EINVAL, "%s : trop long pour être un jeton",
+			                     where);
 		}
 	}
 	buf[n] = '\0';
@@ -109,7 +111,8 @@ static int token_from_env(char **out, const char *value)
 	int rc;
 
 	if (len > TOKEN_READ_MAX)
-		return cts_error_set(CTS_EINVAL, "CTSNODE_GIT_TOKEN : trop long pour être un jeton");
+		return cts_error_set(CTS_EINVAL,
+		                     "CTSNODE_GIT_TOKEN : trop long pour être un jeton");
 	if ((rc = cts_crypto_init()) < 0)
 		return rc;
 	if (!(buf = sodium_malloc(len + 1)))
@@ -292,10 +295,10 @@ int cts_gitnet_proxy_check(const char *proxy)
 		                     "« direct » pour s'en passer, « auto » pour celui de "
 		                     "l'environnement)");
 	if (memchr(a, '@', (size_t)(end - a)))
-		return cts_error_set(CTS_EINVAL,
-		                     "l'adresse du proxy ne doit contenir ni utilisateur ni mot de "
-		                     "passe (ils seraient enregistrés en clair) : pour un proxy qui "
-		                     "en demande, utilisez la variable https_proxy");
+		return cts_error_set(
+		    CTS_EINVAL, "l'adresse du proxy ne doit contenir ni utilisateur ni mot de "
+		                "passe (ils seraient enregistrés en clair) : pour un proxy qui "
+		                "en demande, utilisez la variable https_proxy");
 	url_host(proxy, host, sizeof(host));
 	if (!host[0])
 		return cts_error_set(CTS_EINVAL, "adresse du proxy sans nom d'hôte");
@@ -372,7 +375,8 @@ const char *cts_gitnet_proxy_describe(const char *proxy, const char *url, char *
 			return NULL;
 		p = proxy;
 	} else {
-		p = tls ? env_first("https_proxy", "HTTPS_PROXY") : env_first("http_proxy", "HTTP_PROXY");
+		p = tls ? env_first("https_proxy", "HTTPS_PROXY")
+		        : env_first("http_proxy", "HTTP_PROXY");
 		url_host(url, host, sizeof(host));
 		if (p && no_proxy_matches(env_first("no_proxy", "NO_PROXY"), host))
 			p = NULL;
@@ -431,10 +435,11 @@ int cts_gitnet_tls_prepare(void)
 		dir = NULL;
 	if (file) {
 		if ((fd = open(file, O_RDONLY | O_CLOEXEC)) < 0)
-			return cts_error_set(CTS_EACCESS,
-			                     "CTSNODE_CA_FILE : fichier d'autorité de certification %s "
-			                     "illisible : %s",
-			                     file, strerror(errno));
+			return cts_error_set(
+			    CTS_EACCESS,
+			    "CTSNODE_CA_FILE : fichier d'autorité de certification %s "
+			    "illisible : %s",
+			    file, strerror(errno));
 		close(fd);
 	}
 	if (dir && (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode)))
@@ -449,7 +454,8 @@ int cts_gitnet_tls_prepare(void)
 	pthread_mutex_lock(&tls_mu);
 	if (strcmp(want, tls_applied) != 0) {
 		if (!file && !dir)
-			rc = stat(SYSTEM_CA_BUNDLE, &sb) == 0 ? tls_apply(SYSTEM_CA_BUNDLE, NULL) : 0;
+			rc = stat(SYSTEM_CA_BUNDLE, &sb) == 0 ? tls_apply(SYSTEM_CA_BUNDLE, NULL)
+			                                      : 0;
 		else
 			rc = tls_apply(file, dir);
 		if (rc == 0)

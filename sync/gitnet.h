@@ -56,8 +56,7 @@ int cts_gitnet_proxy_check(const char *proxy);
 /* The proxy an https:// exchange will go through, for messages: the
  * setting's URL, the environment's (without credentials), or NULL.
  * Written into buf. */
-const char *cts_gitnet_proxy_describe(const char *proxy, const char *url, char *buf,
-                                      size_t size);
+const char *cts_gitnet_proxy_describe(const char *proxy, const char *url, char *buf, size_t size);
 
 /* Before a TLS connection: make libgit2 trust $CTSNODE_CA_FILE plus the
  * system's directory of CAs (see above); with neither variable set, the

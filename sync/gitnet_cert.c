@@ -99,7 +99,8 @@ static const char *attr_name(const der *oid)
 	static const struct {
 		unsigned char last;
 		const char *name;
-	} attrs[] = {{3, "CN"}, {5, "serialNumber"}, {6, "C"}, {7, "L"}, {8, "ST"}, {10, "O"}, {11, "OU"}};
+	} attrs[] = { { 3, "CN" }, { 5, "serialNumber" }, { 6, "C" },  { 7, "L" },
+		      { 8, "ST" }, { 10, "O" },           { 11, "OU" } };
 
 	if (oid->len == 3 && oid->p[0] == 0x55 && oid->p[1] == 0x04)
 		for (size_t i = 0; i < sizeof(attrs) / sizeof(attrs[0]); i++)
@@ -226,7 +227,7 @@ static int san_names(der v, cts_gitnet_cert *out, const char *host)
 /* Walk [3] extensions looking for subjectAltName (2.5.29.17). 1 if found. */
 static int find_san(der exts, cts_gitnet_cert *out, const char *host)
 {
-	static const unsigned char san_oid[] = {0x55, 0x1d, 0x11};
+	static const unsigned char san_oid[] = { 0x55, 0x1d, 0x11 };
 	der list, ext, oid, v;
 	unsigned tag;
 
@@ -249,7 +250,7 @@ int cts_gitnet_cert_describe(cts_gitnet_cert *out, const unsigned char *der_byte
                              const char *host)
 {
 	unsigned char sha[crypto_hash_sha256_BYTES];
-	der in = {der_bytes, len}, cert, tbs, v, issuer, subject, validity;
+	der in = { der_bytes, len }, cert, tbs, v, issuer, subject, validity;
 	unsigned tag;
 	char cn[256] = "";
 	int san;

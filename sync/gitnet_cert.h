@@ -10,13 +10,13 @@
 /* What a refused certificate is, from its DER bytes (borrowed). Strings
  * are printable (control characters replaced), possibly truncated. */
 typedef struct {
-	char subject[512];     /* "CN=depot.example.fr, O=ARS, C=FR" */
+	char subject[512]; /* "CN=depot.example.fr, O=ARS, C=FR" */
 	char issuer[512];
-	char names[512];       /* DNS names of subjectAltName, else the CN */
-	char fingerprint[96];  /* SHA-256 of the DER, "AB:CD:..." */
-	int64_t not_before;    /* Unix seconds (0 if unreadable) */
+	char names[512];      /* DNS names of subjectAltName, else the CN */
+	char fingerprint[96]; /* SHA-256 of the DER, "AB:CD:..." */
+	int64_t not_before;   /* Unix seconds (0 if unreadable) */
 	int64_t not_after;
-	int name_matches;      /* host matches names (as mbedTLS checks it) */
+	int name_matches; /* host matches names (as mbedTLS checks it) */
 } cts_gitnet_cert;
 
 /* 0, or CTS_EINVAL if the bytes are not a certificate (the fingerprint

@@ -38,11 +38,11 @@ struct cts_gitnet_watch {
 	pthread_t thread;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
-	struct timespec last;  /* CLOCK_MONOTONIC of the last progress */
+	struct timespec last; /* CLOCK_MONOTONIC of the last progress */
 	int seconds, stop, expired;
 	unsigned long *before; /* inodes of the sockets open at the start */
 	size_t nbefore, capbefore;
-	sigset_t old_mask;     /* of the exchange's thread, before SIGPIPE was blocked */
+	sigset_t old_mask; /* of the exchange's thread, before SIGPIPE was blocked */
 };
 
 /* The inode of fd if it is a socket ("socket:[123]"), else 0. */
@@ -100,7 +100,8 @@ static void scan_sockets(cts_gitnet_watch *w, int cut)
 			continue;
 		}
 		if (known_socket(w, ino) ||
-		    getsockopt((int)fd, SOL_SOCKET, SO_TYPE, &type, &l) != 0 || type != SOCK_STREAM ||
+		    getsockopt((int)fd, SOL_SOCKET, SO_TYPE, &type, &l) != 0 ||
+		    type != SOCK_STREAM ||
 		    getsockopt((int)fd, SOL_SOCKET, SO_DOMAIN, &dom, &l) != 0 ||
 		    (dom != AF_INET && dom != AF_INET6))
 			continue;
@@ -119,8 +120,9 @@ static void *watch_main(void *arg)
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		deadline = w->last;
 		deadline.tv_sec += w->seconds;
-		if (!w->expired && (now.tv_sec > deadline.tv_sec ||
-		                    (now.tv_sec == deadline.tv_sec && now.tv_nsec >= deadline.tv_nsec)))
+		if (!w->expired &&
+		    (now.tv_sec > deadline.tv_sec ||
+		     (now.tv_sec == deadline.tv_sec && now.tv_nsec >= deadline.tv_nsec)))
 			w->expired = 1;
 		if (w->expired) {
 			/* Again every second until the exchange gives up (a
@@ -212,7 +214,7 @@ void cts_gitnet_watch_stop(cts_gitnet_watch *w)
 	 * mask comes back (unless it blocked SIGPIPE itself). */
 	if (!sigismember(&w->old_mask, SIGPIPE)) {
 		sigset_t pipe_set;
-		struct timespec zero = {0, 0};
+		struct timespec zero = { 0, 0 };
 		sigemptyset(&pipe_set);
 		sigaddset(&pipe_set, SIGPIPE);
 		while (sigtimedwait(&pipe_set, NULL, &zero) == SIGPIPE)

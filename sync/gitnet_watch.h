@@ -22,8 +22,8 @@ int cts_gitnet_timeout_seconds(void);
  * calls. One exchange at a time per process. *out: cts_gitnet_watch_stop(). */
 typedef struct cts_gitnet_watch cts_gitnet_watch;
 int cts_gitnet_watch_start(cts_gitnet_watch **out);
-void cts_gitnet_watch_touch(cts_gitnet_watch *w);   /* progress; NULL: nothing */
-int cts_gitnet_watch_expired(cts_gitnet_watch *w);  /* NULL: 0 */
-void cts_gitnet_watch_stop(cts_gitnet_watch *w);    /* joins, restores; NULL ok */
+void cts_gitnet_watch_touch(cts_gitnet_watch *w);  /* progress; NULL: nothing */
+int cts_gitnet_watch_expired(cts_gitnet_watch *w); /* NULL: 0 */
+void cts_gitnet_watch_stop(cts_gitnet_watch *w);   /* joins, restores; NULL ok */
 
 #endif

@@ -31,10 +31,13 @@ static int hex_value(char c)
 int cts_gitoid_parse(cts_gitoid *out, const char *hex)
 {
 	for (size_t i = 0; i < CTS_GITOID_RAWSZ; i++) {
-		int hi = hex ? hex_value(hex[2 * i]) : -1, lo = hi < 0 ? -1 : hex_value(hex[2 * i + 1]);
+		int hi = hex ? hex_value(hex[2 * i]) : -1,
+		    lo = hi < 0 ? -1 : hex_value(hex[2 * i + 1]);
 		if (lo < 0)
-			return cts_error_set(CTS_EINVAL, "identifiant git invalide « %.48s » (40 "
-			                     "chiffres hexadécimaux attendus)", hex ? hex : "");
+			return cts_error_set(CTS_EINVAL,
+			                     "identifiant git invalide « %.48s » (40 "
+			                     "chiffres hexadécimaux attendus)",
+			                     hex ? hex : "");
 		out->id[i] = (unsigned char)(hi << 4 | lo);
 	}
 	return 0;

@@ -48,7 +48,8 @@ static void do_init(void)
 	     * is one big tree read again for every file taken from it: keep
 	     * trees up to 8 MiB (a directory of about 100 000 files). */
 	    git_libgit2_opts(GIT_OPT_SET_CACHE_MAX_SIZE, (ssize_t)24 * 1024 * 1024) < 0 ||
-	    git_libgit2_opts(GIT_OPT_SET_CACHE_OBJECT_LIMIT, GIT_OBJECT_TREE, (size_t)8 * 1024 * 1024) < 0 ||
+	    git_libgit2_opts(GIT_OPT_SET_CACHE_OBJECT_LIMIT, GIT_OBJECT_TREE,
+	                     (size_t)8 * 1024 * 1024) < 0 ||
 	    /* Pack files are read through mmap'd windows, 1 GiB each and up to
 	     * 8 GiB in all by default: reading a whole history would map (and
 	     * count in our memory) the whole pack. Small windows, 8 MiB in all. */
@@ -224,7 +225,6 @@ int cts_gitrepo_reopen(cts_gitrepo *repo)
 	return 0;
 }
 
-
 int cts_gitrepo_set_remote(cts_gitrepo *repo, const char *url)
 {
 	git_remote *rem = NULL;
@@ -332,9 +332,10 @@ static int glob_cb(const char *name, void *payload)
 }
 
 int cts_gitrepo_refs_foreach(cts_gitrepo *repo, const char *glob,
-                             int (*cb)(const char *ref, const cts_gitoid *oid, void *ctx), void *ctx)
+                             int (*cb)(const char *ref, const cts_gitoid *oid, void *ctx),
+                             void *ctx)
 {
-	glob_ctx g = {repo->repo, cb, ctx, 0};
+	glob_ctx g = { repo->repo, cb, ctx, 0 };
 	int rc = git_reference_foreach_glob(repo->repo, glob, glob_cb, &g);
 
 	if (g.ret)

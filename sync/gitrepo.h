@@ -65,8 +65,8 @@ typedef struct {
 /* File modes of tree entries, as git stores them. */
 #define CTS_GIT_MODE_TREE 0040000u
 #define CTS_GIT_MODE_BLOB 0100644u
-#define CTS_GIT_MODE_EXEC 0100755u /* an executable file */
-#define CTS_GIT_MODE_LINK 0120000u /* a symbolic link */
+#define CTS_GIT_MODE_EXEC 0100755u   /* an executable file */
+#define CTS_GIT_MODE_LINK 0120000u   /* a symbolic link */
 #define CTS_GIT_MODE_COMMIT 0160000u /* a submodule */
 
 /* Largest commit object cts_gitrepo_commit_raw() returns (CTS_ELIMIT). */
@@ -151,14 +151,16 @@ int cts_gitrepo_ref_set(cts_gitrepo *repo, const char *ref, const cts_gitoid *oi
  * skipped). cb's nonzero return stops the walk: a negative value is
  * returned as is, a positive one makes the walk return 0. */
 int cts_gitrepo_refs_foreach(cts_gitrepo *repo, const char *glob,
-                             int (*cb)(const char *ref, const cts_gitoid *oid, void *ctx), void *ctx);
+                             int (*cb)(const char *ref, const cts_gitoid *oid, void *ctx),
+                             void *ctx);
 
 /* 1 if oid names a commit present in the repository, else 0. */
 int cts_gitrepo_has_commit(cts_gitrepo *repo, const cts_gitoid *oid);
 
 /* 1 if ancestor is an ancestor of (or equal to) descendant, else 0
  * (also 0 when either commit is missing or unreadable). */
-int cts_gitrepo_is_ancestor(cts_gitrepo *repo, const cts_gitoid *ancestor, const cts_gitoid *descendant);
+int cts_gitrepo_is_ancestor(cts_gitrepo *repo, const cts_gitoid *ancestor,
+                            const cts_gitoid *descendant);
 
 /* The blob at `path` in commit's tree. Refuses (CTS_EINVAL) trees,
  * symlinks and submodules; CTS_ELIMIT if larger than max_size (checked
@@ -196,8 +198,8 @@ int cts_gitrepo_list_dir_filtered(cts_gitrepo *repo, const cts_gitoid *commit, c
  * oldest first (parents before children). More than max_commits:
  * CTS_ELIMIT before any callback. cb's nonzero return stops the walk as
  * for cts_gitrepo_refs_foreach(). */
-int cts_gitrepo_walk(cts_gitrepo *repo, const cts_gitoid *tip, const cts_gitoid *stop, size_t max_commits,
-                     int (*cb)(const cts_gitoid *commit, void *ctx), void *ctx);
+int cts_gitrepo_walk(cts_gitrepo *repo, const cts_gitoid *tip, const cts_gitoid *stop,
+                     size_t max_commits, int (*cb)(const cts_gitoid *commit, void *ctx), void *ctx);
 
 /* Raw commit object bytes as git stores them (headers, gpgsig included,
  * then the message), for signature checks. At most CTS_GIT_COMMIT_MAX
@@ -222,7 +224,7 @@ int cts_gitrepo_read_blob(cts_gitrepo *repo, const cts_gitoid *oid, const size_t
 /* A commit's tree and first parent. */
 typedef struct {
 	cts_gitoid tree;
-	cts_gitoid parent;  /* the first parent; zero when nparents == 0 */
+	cts_gitoid parent; /* the first parent; zero when nparents == 0 */
 	unsigned nparents;
 } cts_gitcommit;
 

@@ -81,9 +81,10 @@ static int http_credentials(git_credential **out, const char *url, const char *u
 	int rc;
 
 	if (!(allowed & GIT_CREDENTIAL_USERPASS_PLAINTEXT))
-		return deny(st, CTS_EACCESS,
-		            "le serveur demande une authentification que ctsnode ne sait pas donner "
-		            "(seul un jeton en authentification HTTP « Basic » est pris en charge)");
+		return deny(
+		    st, CTS_EACCESS,
+		    "le serveur demande une authentification que ctsnode ne sait pas donner "
+		    "(seul un jeton en authentification HTTP « Basic » est pris en charge)");
 	if (st->token_sent) {
 		snprintf(msg, sizeof(msg),
 		         "jeton refusé par le serveur (utilisateur « %.100s ») : il est erroné, "
@@ -210,7 +211,6 @@ static const char *ssh_key_type_name(git_cert_ssh_raw_type_t t)
 	}
 }
 
-
 static void day_text(char *buf, size_t size, int64_t t)
 {
 	time_t tt = (time_t)t;
@@ -224,8 +224,7 @@ static void day_text(char *buf, size_t size, int64_t t)
 
 /* A TLS certificate libgit2 (mbedTLS) found invalid is refused, with what
  * it is; a valid one is accepted as is. */
-static int tls_certificate_check(const git_cert_x509 *x, int valid, const char *host,
-                                 cts_gitcb *st)
+static int tls_certificate_check(const git_cert_x509 *x, int valid, const char *host, cts_gitcb *st)
 {
 	cts_gitnet_cert c;
 	char reason[800], day[32], h[256];
@@ -250,27 +249,28 @@ static int tls_certificate_check(const git_cert_x509 *x, int valid, const char *
 		cts_git_fmt(reason, sizeof(reason), "il n'est valable qu'à partir du %s", day);
 	} else if (!c.name_matches) {
 		unsigned char ip[16];
-		cts_git_fmt(reason, sizeof(reason), "il est établi pour « %.300s », pas pour « %s »",
-		          c.names, h);
+		cts_git_fmt(reason, sizeof(reason),
+		            "il est établi pour « %.300s », pas pour « %s »", c.names, h);
 		hint = inet_pton(AF_INET, h, ip) == 1 || inet_pton(AF_INET6, h, ip) == 1
-		           ? "un certificat n'est vérifié que pour un nom de serveur : écrivez ce nom, "
+		           ? "un certificat n'est vérifié que pour un nom de serveur : écrivez ce "
+		             "nom, "
 		             "pas son adresse IP, dans l'adresse du dépôt régional (--remote)"
 		           : "vérifiez l'adresse du dépôt régional (--remote)";
 	} else {
 		cts_git_fmt(reason, sizeof(reason),
-		          "il n'est pas signé par une autorité de certification reconnue "
-		          "(magasin du système%s)",
-		          getenv("CTSNODE_CA_FILE") && *getenv("CTSNODE_CA_FILE")
-		              ? " et CTSNODE_CA_FILE"
-		              : "");
+		            "il n'est pas signé par une autorité de certification reconnue "
+		            "(magasin du système%s)",
+		            getenv("CTSNODE_CA_FILE") && *getenv("CTSNODE_CA_FILE")
+		                ? " et CTSNODE_CA_FILE"
+		                : "");
 		hint = "si c'est bien le serveur de votre organisation, vérifiez cette empreinte "
 		       "auprès de son service informatique, puis indiquez le fichier de son "
 		       "autorité de certification avec la variable CTSNODE_CA_FILE";
 	}
 	cts_git_fmt(st->cert_msg, sizeof(st->cert_msg),
-	          "certificat du serveur %s refusé (empreinte SHA-256 %s) : %s. Certificat : "
-	          "%.200s ; émis par : %.200s. Connexion refusée, rien n'a été envoyé : %s",
-	          h, c.fingerprint, reason, c.subject, c.issuer[0] ? c.issuer : "?", hint);
+	            "certificat du serveur %s refusé (empreinte SHA-256 %s) : %s. Certificat : "
+	            "%.200s ; émis par : %.200s. Connexion refusée, rien n'a été envoyé : %s",
+	            h, c.fingerprint, reason, c.subject, c.issuer[0] ? c.issuer : "?", hint);
 	git_error_set_str(GIT_ERROR_SSL, st->cert_msg);
 	return GIT_ECERTIFICATE;
 }
@@ -281,9 +281,9 @@ static int certificate_check(git_cert *cert, int valid, const char *host, void *
 	const git_cert_hostkey *hk = (const git_cert_hostkey *)cert;
 	const char *file = getenv("CTSNODE_SSH_KNOWN_HOSTS"), *home = getenv("HOME");
 	char path[4200], name1[600], name2[600], fp[128] = "empreinte indisponible", hint[700];
-	const char *names[2] = {name1, name2};
+	const char *names[2] = { name1, name2 };
 	int port = cts_ssh_url_port(st->url), result = CTS_KH_NONE;
-	cts_known_hosts_key key = {NULL, NULL, 0};
+	cts_known_hosts_key key = { NULL, NULL, 0 };
 	FILE *f;
 
 	if (progress_tick(st) < 0)
@@ -328,8 +328,8 @@ static int certificate_check(git_cert *cert, int valid, const char *host, void *
 		cts_git_fmt(hint, sizeof(hint), "ssh-keyscan -p %d %s >> %s", port, host, file);
 	if (result == CTS_KH_REVOKED)
 		cts_git_fmt(st->cert_msg, sizeof(st->cert_msg),
-		          "clé d'hôte SSH de %s révoquée dans %s (%s %s) : connexion refusée",
-		          name1, file, ssh_key_type_name(hk->raw_type), fp);
+		            "clé d'hôte SSH de %s révoquée dans %s (%s %s) : connexion refusée",
+		            name1, file, ssh_key_type_name(hk->raw_type), fp);
 	else if (result == CTS_KH_MISMATCH)
 		cts_git_fmt(
 		    st->cert_msg, sizeof(st->cert_msg),
@@ -341,12 +341,12 @@ static int certificate_check(git_cert *cert, int valid, const char *host, void *
 		    name1, file, ssh_key_type_name(hk->raw_type), fp, name1);
 	else
 		cts_git_fmt(st->cert_msg, sizeof(st->cert_msg),
-		          "clé d'hôte SSH inconnue pour %s (%s %s) : connexion refusée. Vérifiez "
-		          "cette empreinte auprès "
-		          "de l'administrateur du serveur, puis ajoutez la clé à %s (variable "
-		          "CTSNODE_SSH_KNOWN_HOSTS ou "
-		          "~/.ssh/known_hosts), par exemple : %s",
-		          name1, ssh_key_type_name(hk->raw_type), fp, file, hint);
+		            "clé d'hôte SSH inconnue pour %s (%s %s) : connexion refusée. Vérifiez "
+		            "cette empreinte auprès "
+		            "de l'administrateur du serveur, puis ajoutez la clé à %s (variable "
+		            "CTSNODE_SSH_KNOWN_HOSTS ou "
+		            "~/.ssh/known_hosts), par exemple : %s",
+		            name1, ssh_key_type_name(hk->raw_type), fp, file, hint);
 	git_error_set_str(GIT_ERROR_SSH, st->cert_msg);
 	return GIT_ECERTIFICATE;
 }
@@ -383,8 +383,7 @@ static int on_pack(int stage, uint32_t current, uint32_t total, void *payload)
 	return progress_tick(payload);
 }
 
-static int on_push_transfer(unsigned int current, unsigned int total, size_t bytes,
-                            void *payload)
+static int on_push_transfer(unsigned int current, unsigned int total, size_t bytes, void *payload)
 {
 	(void)current;
 	(void)total;

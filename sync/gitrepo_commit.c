@@ -180,15 +180,15 @@ cleanup:
 
 /* Compare-and-swap: the ref must still be where the commit was built
  * (tip, or absent when tip is NULL). */
-static int move_ref(git_repository *r, const char *ref, const git_oid *tip,
-                    const git_oid *commit)
+static int move_ref(git_repository *r, const char *ref, const git_oid *tip, const git_oid *commit)
 {
 	git_reference *newref = NULL;
 	int rc;
 
 	cts_crashpoint();
 	if (tip)
-		rc = git_reference_create_matching(&newref, r, ref, commit, 1, tip, "ctsnode: commit");
+		rc = git_reference_create_matching(&newref, r, ref, commit, 1, tip,
+		                                   "ctsnode: commit");
 	else
 		rc = git_reference_create(&newref, r, ref, commit, 0, "ctsnode: commit");
 	git_reference_free(newref);
@@ -210,7 +210,7 @@ int cts_gitrepo_commit_files(cts_gitrepo *repo, const char *ref, const cts_git_f
 	git_commit *parent = NULL;
 	git_tree *base = NULL, *tree = NULL;
 	git_signature *sig = NULL;
-	git_buf payload = {0};
+	git_buf payload = { 0 };
 	char *sigz = NULL;
 	int rc, has_tip;
 
@@ -244,7 +244,7 @@ int cts_gitrepo_commit_files(cts_gitrepo *repo, const char *ref, const cts_git_f
 		goto cleanup;
 	}
 	{
-		const git_commit *parents[1] = {parent};
+		const git_commit *parents[1] = { parent };
 		if (git_commit_create_buffer(&payload, repo->repo, sig, sig, NULL, message, tree,
 		                             has_tip ? 1 : 0, parents) < 0) {
 			rc = cts_git_fail(CTS_EGIT, "préparation du commit");

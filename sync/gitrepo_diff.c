@@ -58,7 +58,7 @@ static void descend(diff_ctx *d, const git_tree_entry *old, const git_tree_entry
 		return;
 	}
 	if ((old && git_tree_lookup(&so, d->repo->repo, git_tree_entry_id(old)) < 0) ||
-	    (new && git_tree_lookup(&sn, d->repo->repo, git_tree_entry_id(new)) < 0)) {
+	    (new &&git_tree_lookup(&sn, d->repo->repo, git_tree_entry_id(new)) < 0)) {
 		git_error_clear();
 		emit(d, CTS_GITDIFF_UNREADABLE, path, NULL, NULL);
 	} else {
@@ -87,7 +87,8 @@ static void both_entries(diff_ctx *d, const git_tree_entry *eo, const git_tree_e
 	if (git_oid_equal(git_tree_entry_id(eo), git_tree_entry_id(en)) &&
 	    git_tree_entry_filemode(eo) == git_tree_entry_filemode(en))
 		return;
-	if (git_tree_entry_type(eo) == GIT_OBJECT_TREE && git_tree_entry_type(en) == GIT_OBJECT_TREE)
+	if (git_tree_entry_type(eo) == GIT_OBJECT_TREE &&
+	    git_tree_entry_type(en) == GIT_OBJECT_TREE)
 		descend(d, eo, en, path, depth);
 	else
 		emit(d, CTS_GITDIFF_MOD, path, eo, en);
@@ -132,7 +133,7 @@ int cts_gitrepo_diff_trees(cts_gitrepo *repo, const cts_gitoid *old, const cts_g
                            int max_depth, size_t max_entries,
                            int (*cb)(const cts_gitdiff *d, void *ctx), void *ctx)
 {
-	diff_ctx d = {repo, max_depth, max_entries, cb, ctx, 0};
+	diff_ctx d = { repo, max_depth, max_entries, cb, ctx, 0 };
 	git_tree *to = NULL, *tn = NULL;
 	int rc = 0;
 

@@ -51,19 +51,19 @@ struct cts_gitrepo {
 
 /* The state of one exchange's callbacks (gitrepo_callbacks.c). */
 typedef struct {
-	const char *url;          /* of the remote: gives the port for host keys */
-	cts_gitrepo *repo;        /* its token settings */
-	cts_gitnet_watch *watch;  /* no-progress watchdog (network remotes) */
-	int cred_step;            /* next credential source to try */
-	int cred_tries;           /* credentials handed out on this connection */
-	int auth_failed;          /* all credential sources were refused */
-	int token_sent;           /* the HTTPS token was handed out on this connection */
-	int access_rc;            /* a cts_error for access_msg (HTTPS credentials) */
-	char tried[600];          /* what was tried, for the error message */
-	char cert_msg[1400];      /* why the host key or certificate was refused */
-	char access_msg[1400];    /* why no credential was given */
-	char rejected[600];       /* first ref the remote refused, with its status */
-	char proxy[600];          /* proxy of the exchange, for messages ("" if none) */
+	const char *url;         /* of the remote: gives the port for host keys */
+	cts_gitrepo *repo;       /* its token settings */
+	cts_gitnet_watch *watch; /* no-progress watchdog (network remotes) */
+	int cred_step;           /* next credential source to try */
+	int cred_tries;          /* credentials handed out on this connection */
+	int auth_failed;         /* all credential sources were refused */
+	int token_sent;          /* the HTTPS token was handed out on this connection */
+	int access_rc;           /* a cts_error for access_msg (HTTPS credentials) */
+	char tried[600];         /* what was tried, for the error message */
+	char cert_msg[1400];     /* why the host key or certificate was refused */
+	char access_msg[1400];   /* why no credential was given */
+	char rejected[600];      /* first ref the remote refused, with its status */
+	char proxy[600];         /* proxy of the exchange, for messages ("" if none) */
 } cts_gitcb;
 
 /* cts_gitoid and libgit2's git_oid are the same 20 bytes: the git layer
@@ -84,7 +84,8 @@ static inline const cts_gitoid *cts_gitoid_of(const git_oid *g)
 }
 _Static_assert(GIT_FILEMODE_TREE == CTS_GIT_MODE_TREE && GIT_FILEMODE_BLOB == CTS_GIT_MODE_BLOB &&
                    GIT_FILEMODE_BLOB_EXECUTABLE == CTS_GIT_MODE_EXEC &&
-                   GIT_FILEMODE_LINK == CTS_GIT_MODE_LINK && GIT_FILEMODE_COMMIT == CTS_GIT_MODE_COMMIT,
+                   GIT_FILEMODE_LINK == CTS_GIT_MODE_LINK &&
+                   GIT_FILEMODE_COMMIT == CTS_GIT_MODE_COMMIT,
                "git file modes differ");
 
 /* The libgit2 handle, for the sync/ files that still read git through
@@ -99,7 +100,8 @@ int cts_git_oom(void);
 /* 1 if ref is a valid reference name under refs/. */
 int cts_git_valid_refname(const char *ref);
 /* snprintf that may truncate (messages, hints): never fails. */
-void cts_git_fmt(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void cts_git_fmt(char *buf, size_t size, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 /* Reopen the repository (after maintenance rewrote its packs). */
 int cts_gitrepo_reopen(cts_gitrepo *repo);
 

@@ -54,7 +54,7 @@ static size_t foreach_loose(const char *objdir,
 
 static int objects_dir(cts_gitrepo *repo, char *out, size_t size)
 {
-	git_buf b = {0};
+	git_buf b = { 0 };
 
 	if (git_repository_item_path(&b, repo->repo, GIT_REPOSITORY_ITEM_OBJECTS) < 0)
 		return cts_git_fail(CTS_EGIT, "dossier des objets git");
@@ -122,7 +122,7 @@ static void remove_old_packs(const char *packdir, const char *keep_name)
 {
 	DIR *d = opendir(packdir);
 	struct dirent *de;
-	static const char *const exts[] = {".idx", ".pack", ".rev", ".bitmap", ".mtimes"};
+	static const char *const exts[] = { ".idx", ".pack", ".rev", ".bitmap", ".mtimes" };
 
 	if (!d)
 		return;
@@ -170,7 +170,7 @@ int cts_gitrepo_maintain(cts_gitrepo *repo, size_t threshold)
 		rc = cts_git_fail(CTS_EGIT, "compactage du dépôt");
 		goto cleanup;
 	}
-	pc = (pack_refs_ctx){repo->repo, w, pb, 0};
+	pc = (pack_refs_ctx){ repo->repo, w, pb, 0 };
 	if (git_reference_foreach(repo->repo, pack_ref, &pc) < 0 || pc.rc < 0 ||
 	    git_packbuilder_insert_walk(pb, w) < 0 ||
 	    git_packbuilder_write(pb, NULL, 0, NULL, NULL) < 0 ||

@@ -67,7 +67,8 @@ static int entry_at(cts_gitrepo *repo, const cts_gitoid *commit, const char *pat
 		return cts_error_set(CTS_ENOTFOUND, "%s absent du dépôt", path);
 	}
 	if (rc < 0)
-		return cts_error_prefix(cts_git_fail(CTS_EGIT, "lecture de l'arbre"), "%s : ", path);
+		return cts_error_prefix(cts_git_fail(CTS_EGIT, "lecture de l'arbre"),
+		                        "%s : ", path);
 	return 0;
 }
 
@@ -254,7 +255,8 @@ int cts_gitrepo_walk(cts_gitrepo *repo, const cts_gitoid *tip, const cts_gitoid 
 	int rc = 0;
 
 	if (git_revwalk_new(&w, repo->repo) < 0 ||
-	    git_revwalk_sorting(w, GIT_SORT_TOPOLOGICAL) < 0 || git_revwalk_push(w, cts_git_oid(tip)) < 0 ||
+	    git_revwalk_sorting(w, GIT_SORT_TOPOLOGICAL) < 0 ||
+	    git_revwalk_push(w, cts_git_oid(tip)) < 0 ||
 	    (stop && git_revwalk_hide(w, cts_git_oid(stop)) < 0)) {
 		rc = cts_git_fail(CTS_EGIT, "parcours de l'historique");
 		goto cleanup;
@@ -297,8 +299,7 @@ cleanup:
 	return rc;
 }
 
-int cts_gitrepo_commit_raw(cts_gitrepo *repo, const cts_gitoid *commit_id, char **data,
-                           size_t *len)
+int cts_gitrepo_commit_raw(cts_gitrepo *repo, const cts_gitoid *commit_id, char **data, size_t *len)
 {
 	const git_oid *commit = cts_git_oid(commit_id);
 	git_odb *odb = NULL;
@@ -385,8 +386,8 @@ int cts_gitrepo_read_blob(cts_gitrepo *repo, const cts_gitoid *oid, const size_t
 	else if ((rc = blob_size(repo, cts_git_oid(oid), &size)) < 0)
 		return rc;
 	if (size > max_size)
-		return cts_error_set(CTS_ELIMIT, "fichier trop gros (%zu octets, maximum %zu)", size,
-		                     max_size);
+		return cts_error_set(CTS_ELIMIT, "fichier trop gros (%zu octets, maximum %zu)",
+		                     size, max_size);
 	if (git_blob_lookup(&blob, repo->repo, cts_git_oid(oid)) < 0)
 		return cts_git_fail(CTS_EINVAL, "fichier illisible");
 	size = (size_t)git_blob_rawsize(blob);

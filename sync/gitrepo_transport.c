@@ -40,10 +40,11 @@ static int transport_fail(int git_rc, const cts_gitcb *st, const char *what, con
 	if (st->proxy[0])
 		cts_git_fmt(via, sizeof(via), ", par le proxy %s", st->proxy);
 	if (cts_gitnet_watch_expired(st->watch))
-		return cts_error_set(CTS_ENET,
-		                     "dépôt régional injoignable (%s%s) : %s : aucune réponse depuis "
-		                     "%d s, échange abandonné",
-		                     url, via, what, cts_gitnet_timeout_seconds());
+		return cts_error_set(
+		    CTS_ENET,
+		    "dépôt régional injoignable (%s%s) : %s : aucune réponse depuis "
+		    "%d s, échange abandonné",
+		    url, via, what, cts_gitnet_timeout_seconds());
 	if (st->access_rc)
 		return cts_error_set(st->access_rc, "%s (%s) : %s", what, url, st->access_msg);
 	if (git_rc == GIT_ECERTIFICATE || st->cert_msg[0])
@@ -52,18 +53,20 @@ static int transport_fail(int git_rc, const cts_gitcb *st, const char *what, con
 	if (git_rc == GIT_EAUTH || st->auth_failed || status == 401 ||
 	    (klass == GIT_ERROR_SSH &&
 	     (strstr(m, "uthenticat") || strstr(m, "ublic key") || strstr(m, "rivate key"))))
-		return cts_error_set(CTS_EACCESS, "%s (%s) : accès refusé par le serveur : %s", what,
-		                     url, m);
+		return cts_error_set(CTS_EACCESS, "%s (%s) : accès refusé par le serveur : %s",
+		                     what, url, m);
 	if (status && strstr(m, "proxy"))
-		return cts_error_set(CTS_ENET,
-		                     "dépôt régional injoignable (%s%s) : %s : le proxy ne peut pas y "
-		                     "conduire (réponse HTTP %d)",
-		                     url, via, what, status);
+		return cts_error_set(
+		    CTS_ENET,
+		    "dépôt régional injoignable (%s%s) : %s : le proxy ne peut pas y "
+		    "conduire (réponse HTTP %d)",
+		    url, via, what, status);
 	if (status == 403)
-		return cts_error_set(CTS_EACCESS,
-		                     "%s (%s) : accès interdit par le serveur (HTTP 403) : le jeton n'a "
-		                     "pas les droits nécessaires sur ce dépôt",
-		                     what, url);
+		return cts_error_set(
+		    CTS_EACCESS,
+		    "%s (%s) : accès interdit par le serveur (HTTP 403) : le jeton n'a "
+		    "pas les droits nécessaires sur ce dépôt",
+		    what, url);
 	if (git_rc == GIT_ENONFASTFORWARD)
 		return cts_error_set(CTS_EREJECT, "%s (%s) refusé : %s", what, url, m);
 	{
@@ -86,8 +89,8 @@ static int transport_fail(int git_rc, const cts_gitcb *st, const char *what, con
 	if (git_rc == GIT_EINVALIDSPEC || klass == GIT_ERROR_INVALID || klass == GIT_ERROR_CONFIG ||
 	    klass == GIT_ERROR_NOMEMORY || klass == GIT_ERROR_ODB || klass == GIT_ERROR_INDEXER)
 		return cts_error_set(CTS_EGIT, "%s (%s) : %s", what, url, m);
-	return cts_error_set(CTS_ENET, "dépôt régional injoignable (%s%s) : %s : %s", url, via, what,
-	                     m);
+	return cts_error_set(CTS_ENET, "dépôt régional injoignable (%s%s) : %s : %s", url, via,
+	                     what, m);
 }
 
 static int lookup_origin(cts_gitrepo *repo, git_remote **rem)
@@ -185,7 +188,8 @@ static int verify_pushed(cts_gitrepo *repo, const char *const *refs, const git_o
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		const git_remote_head *h = find_head(heads, nheads, refs[i]);
 		if (h && (git_oid_equal(&h->oid, &local[i]) ||
-		          cts_gitrepo_is_ancestor(repo, cts_gitoid_of(&local[i]), cts_gitoid_of(&h->oid)) == 1))
+		          cts_gitrepo_is_ancestor(repo, cts_gitoid_of(&local[i]),
+		                                  cts_gitoid_of(&h->oid)) == 1))
 			continue;
 		rc = cts_error_set(CTS_EREJECT,
 		                   "envoi de %s : le dépôt régional ne l'a pas enregistré (il %s) "
@@ -313,7 +317,7 @@ int cts_gitrepo_push(cts_gitrepo *repo, const char *const *refs, size_t n)
 	char **specs = NULL;
 	git_oid *local = NULL;
 	git_strarray arr;
-	session s = {0};
+	session s = { 0 };
 	int rc = 0;
 
 	if (n == 0)
@@ -349,7 +353,8 @@ int cts_gitrepo_push(cts_gitrepo *repo, const char *const *refs, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		const git_remote_head *h = find_head(heads, nheads, refs[i]);
 		char hex[GIT_OID_HEXSZ + 1];
-		if (!h || cts_gitrepo_is_ancestor(repo, cts_gitoid_of(&h->oid), cts_gitoid_of(&local[i])) == 1)
+		if (!h || cts_gitrepo_is_ancestor(repo, cts_gitoid_of(&h->oid),
+		                                  cts_gitoid_of(&local[i])) == 1)
 			continue;
 		git_oid_tostr(hex, sizeof(hex), &h->oid);
 		rc = cts_error_set(CTS_EREJECT,
@@ -405,8 +410,8 @@ int cts_gitrepo_fetch(cts_gitrepo *repo)
 {
 	git_fetch_options opts;
 	char spec[] = ORIGIN_FETCHSPEC;
-	char *specs[1] = {spec};
-	git_strarray arr = {specs, 1};
+	char *specs[1] = { spec };
+	git_strarray arr = { specs, 1 };
 	session s;
 	int rc;
 

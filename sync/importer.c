@@ -31,30 +31,37 @@ void cts_import_stats_dispose(cts_import_stats *st)
 
 /* ignored: a revoked node's changeset after its revocation, refused as
  * expected (state "ignored" in the events; "refused" in the inbox). */
-static void add_event(cts_import_stats *st, const char *node, int64_t seq, verdict v, int ignored, const char *reason)
+static void add_event(cts_import_stats *st, const char *node, int64_t seq, verdict v, int ignored,
+                      const char *reason)
 {
 	if (!st)
 		return;
 	if (!st->events)
 		st->events = json_array();
-	json_array_append_new(st->events, json_pack("{s:s, s:I, s:s, s:s}", "node", node, "seq", (json_int_t)seq, "state",
-						    ignored ? "ignored" : state_names[v], "reason", reason ? reason : ""));
+	json_array_append_new(st->events, json_pack("{s:s, s:I, s:s, s:s}", "node", node, "seq",
+	                                            (json_int_t)seq, "state",
+	                                            ignored ? "ignored" : state_names[v], "reason",
+	                                            reason ? reason : ""));
 }
 
 /* ---- inbox ---- */
 
 /* Queue a changeset; one refused with another signature gets a new chance
  * with this one (a repaired .sig file). */
-static int inbox_put(cts_node *n, const char *node, int64_t seq, const char *id, const char *state, const char *reason,
-		     const char *json, size_t json_len, const char *sig, size_t sig_len)
+static int inbox_put(cts_node *n, const char *node, int64_t seq, const char *id, const char *state,
+                     const char *reason, const char *json, size_t json_len, const char *sig,
+                     size_t sig_len)
 {
 	sqlite3_stmt *s;
 	int rc;
 
-	if ((rc = cts_store_stmt(n->store, &s, "INSERT INTO inbox (node, seq, id, state, reason, body, sig) VALUES (?, ?, ?, ?, ?, ?, ?)"
-					       " ON CONFLICT (node, seq, id) DO UPDATE SET state = excluded.state,"
-					       " reason = excluded.reason, sig = excluded.sig"
-					       " WHERE inbox.state = 'refused' AND inbox.sig IS NOT excluded.sig")) < 0)
+	if ((rc = cts_store_stmt(
+	         n->store, &s,
+	         "INSERT INTO inbox (node, seq, id, state, reason, body, sig) VALUES (?, ?, ?, ?, "
+	         "?, ?, ?)"
+	         " ON CONFLICT (node, seq, id) DO UPDATE SET state = excluded.state,"
+	         " reason = excluded.reason, sig = excluded.sig"
+	         " WHERE inbox.state = 'refused' AND inbox.sig IS NOT excluded.sig")) < 0)
 		return rc;
 	sqlite3_bind_text(s, 1, node, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 2, seq);
@@ -65,15 +72,20 @@ static int inbox_put(cts_node *n, const char *node, int64_t seq, const char *id,
 	sqlite3_bind_blob(s, 7, sig, (int)sig_len, SQLITE_STATIC);
 	rc = sqlite3_step(s);
 	sqlite3_reset(s);
-	return rc == SQLITE_DONE ? 0 : cts_store_error(n->store, "mise en file d'un changeset reçu");
+	return rc == SQLITE_DONE ? 0
+	                         : cts_store_error(n->store, "mise en file d'un changeset reçu");
 }
 
-static int inbox_set(cts_node *n, const char *node, int64_t seq, const char *id, const char *state, const char *reason)
+static int inbox_set(cts_node *n, const char *node, int64_t seq, const char *id, const char *state,
+                     const char *reason)
 {
 	sqlite3_stmt *s;
 	int rc;
 
-	if ((rc = cts_store_stmt(n->store, &s, "UPDATE inbox SET state = ?, reason = ? WHERE node = ? AND seq = ? AND id = ?")) < 0)
+	if ((rc = cts_store_stmt(
+	         n->store, &s,
+	         "UPDATE inbox SET state = ?, reason = ? WHERE node = ? AND seq = ? AND id = ?")) <
+	    0)
 		return rc;
 	sqlite3_bind_text(s, 1, state, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, reason, -1, SQLITE_STATIC);
@@ -90,7 +102,8 @@ static int inbox_del(cts_node *n, const char *node, int64_t seq, const char *id)
 	sqlite3_stmt *s;
 	int rc;
 
-	if ((rc = cts_store_stmt(n->store, &s, "DELETE FROM inbox WHERE node = ? AND seq = ? AND id = ?")) < 0)
+	if ((rc = cts_store_stmt(n->store, &s,
+	                         "DELETE FROM inbox WHERE node = ? AND seq = ? AND id = ?")) < 0)
 		return rc;
 	sqlite3_bind_text(s, 1, node, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 2, seq);
@@ -107,14 +120,17 @@ int import_applied_id(cts_node *n, const char *node, int64_t seq, char id[65])
 	int rc;
 
 	id[0] = '\0';
-	if ((rc = cts_store_stmt(n->store, &s, "SELECT id FROM changeset WHERE node = ? AND seq = ?")) < 0)
+	if ((rc = cts_store_stmt(n->store, &s,
+	                         "SELECT id FROM changeset WHERE node = ? AND seq = ?")) < 0)
 		return rc;
 	sqlite3_bind_text(s, 1, node, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 2, seq);
 	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
 		snprintf(id, 65, "%s", (const char *)sqlite3_column_text(s, 0));
 	sqlite3_reset(s);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : cts_store_error(n->store, "lecture de l'historique");
+	return rc == SQLITE_ROW || rc == SQLITE_DONE
+	           ? 0
+	           : cts_store_error(n->store, "lecture de l'historique");
 }
 
 /* The last applied seq of node, 0 if none. */
@@ -124,7 +140,8 @@ int import_last_applied(cts_node *n, const char *node, int64_t *out)
 	int rc;
 
 	*out = 0;
-	if ((rc = cts_store_stmt(n->store, &s, "SELECT coalesce(max(seq), 0) FROM changeset WHERE node = ?")) < 0)
+	if ((rc = cts_store_stmt(n->store, &s,
+	                         "SELECT coalesce(max(seq), 0) FROM changeset WHERE node = ?")) < 0)
 		return rc;
 	sqlite3_bind_text(s, 1, node, -1, SQLITE_STATIC);
 	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
@@ -134,15 +151,18 @@ int import_last_applied(cts_node *n, const char *node, int64_t *out)
 }
 
 int cts_import_offer(cts_node *n, const char *node, int64_t seq, const char *json, size_t json_len,
-		     const char *sig, size_t sig_len, cts_import_stats *st)
+                     const char *sig, size_t sig_len, cts_import_stats *st)
 {
 	char id[65], have[65];
 	int rc;
 
 	if (!cts_valid_node_id(node) || seq < 1 || seq > IMPORT_MAX_PER_NODE)
-		return cts_error_set(CTS_EINVAL, "changeset reçu mal nommé (nœud « %.64s », n°%lld)", node, (long long)seq);
+		return cts_error_set(CTS_EINVAL,
+		                     "changeset reçu mal nommé (nœud « %.64s », n°%lld)", node,
+		                     (long long)seq);
 	if (json_len > CTS_CHANGESET_MAX_BYTES || sig_len > CTS_SIG_MAX_BYTES)
-		return cts_error_set(CTS_ELIMIT, "changeset %s n°%lld trop gros", node, (long long)seq);
+		return cts_error_set(CTS_ELIMIT, "changeset %s n°%lld trop gros", node,
+		                     (long long)seq);
 	if (st)
 		st->offered++;
 	cts_changeset_hash(json, json_len, id);
@@ -153,7 +173,8 @@ int cts_import_offer(cts_node *n, const char *node, int64_t seq, const char *jso
 			st->duplicates++;
 		return 0;
 	}
-	return inbox_put(n, node, seq, id, "pending", "reçu, pas encore vérifié", json, json_len, sig, sig_len);
+	return inbox_put(n, node, seq, id, "pending", "reçu, pas encore vérifié", json, json_len,
+	                 sig, sig_len);
 }
 
 /* ---- evaluation in batches ---- */
@@ -190,7 +211,8 @@ static void batch_clear(batch *b)
 /* Load the next batch of pending or held changesets after (node, seq, id):
  * of node `only` if given, else of every node but `skip`, in (node, seq, id)
  * order. */
-static int batch_load(cts_node *n, batch *b, const char *only, const char *skip, const batch_row *after)
+static int batch_load(cts_node *n, batch *b, const char *only, const char *skip,
+                      const batch_row *after)
 {
 	sqlite3_stmt *s;
 	size_t bytes = 0;
@@ -198,13 +220,17 @@ static int batch_load(cts_node *n, batch *b, const char *only, const char *skip,
 
 	batch_clear(b);
 	if (only)
-		rc = cts_store_stmt(n->store, &s, "SELECT node, seq, id, body, sig FROM inbox"
-						  " WHERE state IN ('pending', 'held') AND node = ?1 AND (seq, id) > (?3, ?4)"
-						  " ORDER BY seq, id LIMIT ?5");
+		rc = cts_store_stmt(
+		    n->store, &s,
+		    "SELECT node, seq, id, body, sig FROM inbox"
+		    " WHERE state IN ('pending', 'held') AND node = ?1 AND (seq, id) > (?3, ?4)"
+		    " ORDER BY seq, id LIMIT ?5");
 	else
-		rc = cts_store_stmt(n->store, &s, "SELECT node, seq, id, body, sig FROM inbox"
-						  " WHERE state IN ('pending', 'held') AND node IS NOT ?2"
-						  " AND (node, seq, id) > (?6, ?3, ?4) ORDER BY node, seq, id LIMIT ?5");
+		rc = cts_store_stmt(
+		    n->store, &s,
+		    "SELECT node, seq, id, body, sig FROM inbox"
+		    " WHERE state IN ('pending', 'held') AND node IS NOT ?2"
+		    " AND (node, seq, id) > (?6, ?3, ?4) ORDER BY node, seq, id LIMIT ?5");
 	if (rc < 0)
 		return rc;
 	if (only)
@@ -216,9 +242,11 @@ static int batch_load(cts_node *n, batch *b, const char *only, const char *skip,
 	sqlite3_bind_int64(s, 3, after ? after->seq : 0);
 	sqlite3_bind_text(s, 4, after ? after->id : "", -1, SQLITE_STATIC);
 	sqlite3_bind_int(s, 5, IMPORT_BATCH);
-	while (b->n < IMPORT_BATCH && bytes < IMPORT_BATCH_BYTES && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+	while (b->n < IMPORT_BATCH && bytes < IMPORT_BATCH_BYTES &&
+	       (rc = sqlite3_step(s)) == SQLITE_ROW) {
 		batch_row *r = &b->rows[b->n];
-		const char *node = (const char *)sqlite3_column_text(s, 0), *id = (const char *)sqlite3_column_text(s, 2);
+		const char *node = (const char *)sqlite3_column_text(s, 0),
+		           *id = (const char *)sqlite3_column_text(s, 2);
 
 		memset(r, 0, sizeof(*r));
 		memset(&b->pre[b->n], 0, sizeof(b->pre[b->n]));
@@ -267,8 +295,8 @@ static void batch_keys(cts_node *n, batch *b)
 }
 
 /* Evaluate a loaded batch in one transaction. */
-static int batch_apply(cts_node *n, batch *b, cts_import_stats *st, size_t *done, size_t total, int *progress,
-		       int *need_rebuild, int final_pass)
+static int batch_apply(cts_node *n, batch *b, cts_import_stats *st, size_t *done, size_t total,
+                       int *progress, int *need_rebuild, int final_pass)
 {
 	int rc, wrote = 0;
 
@@ -282,7 +310,8 @@ static int batch_apply(cts_node *n, batch *b, cts_import_stats *st, size_t *done
 		++*done;
 		if (st && st->progress && (*done % 64 == 0 || *done == total))
 			st->progress(*done, total, st->progress_ctx);
-		v = import_evaluate(n, r->node, r->seq, r->id, r->json, r->json_len, r->sig, r->sig_len, &b->pre[i], &e);
+		v = import_evaluate(n, r->node, r->seq, r->id, r->json, r->json_len, r->sig,
+		                    r->sig_len, &b->pre[i], &e);
 		wrote |= e.wrote;
 		if (e.need_rebuild)
 			*need_rebuild = 1;
@@ -321,19 +350,24 @@ static int pending_count(cts_node *n, size_t *out)
 	int rc;
 
 	*out = 0;
-	if ((rc = cts_store_stmt(n->store, &s, "SELECT count(*) FROM inbox WHERE state IN ('pending', 'held')")) < 0)
+	if ((rc = cts_store_stmt(n->store, &s,
+	                         "SELECT count(*) FROM inbox WHERE state IN ('pending', 'held')")) <
+	    0)
 		return rc;
 	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
 		*out = (size_t)sqlite3_column_int64(s, 0);
 	sqlite3_reset(s);
-	return rc == SQLITE_ROW ? 0 : cts_store_error(n->store, "lecture de la file des changesets reçus");
+	return rc == SQLITE_ROW
+	           ? 0
+	           : cts_store_error(n->store, "lecture de la file des changesets reçus");
 }
 
 /* One pass over the inbox: the authority's chain first (the registry
  * decides everything else), then every other node in (node, seq) order.
  * Batch k is applied by this thread while batch k+1 is pre-checked by the
  * other cores; this thread joins them once it is done. */
-static int process_once(cts_node *n, cts_import_stats *st, int *progress, int *need_rebuild, int final_pass)
+static int process_once(cts_node *n, cts_import_stats *st, int *progress, int *need_rebuild,
+                        int final_pass)
 {
 	batch *cur, *next, *tmp;
 	batch_row last;
@@ -370,7 +404,8 @@ static int process_once(cts_node *n, cts_import_stats *st, int *progress, int *n
 				goto out;
 			batch_keys(n, next);
 			cts_precheck_start(&job, next->pre, next->n, threads - 1);
-			rc = batch_apply(n, cur, st, &done, total, progress, need_rebuild, final_pass);
+			rc = batch_apply(n, cur, st, &done, total, progress, need_rebuild,
+			                 final_pass);
 			cts_precheck_finish(&job);
 			if (rc < 0)
 				goto out;
@@ -419,17 +454,21 @@ static int write_evidence(cts_node *n, cts_import_stats *st)
 	int rc;
 
 	if ((rc = cts_store_stmt(n->store, &s,
-				 "SELECT k.node, k.seq, k.id_a, CAST(k.body_a AS TEXT) AS body_a, CAST(k.sig_a AS TEXT) AS sig_a,"
-				 " k.id_b, CAST(k.body_b AS TEXT) AS body_b, CAST(k.sig_b AS TEXT) AS sig_b FROM fork_known k"
-				 " WHERE k.node <> ?1 AND NOT EXISTS (SELECT 1 FROM fork f WHERE f.node = k.node AND f.seq = k.seq"
-				 " AND (?2 = 0 OR f.territory = ?3)) ORDER BY k.node, k.seq")) < 0)
+	                         "SELECT k.node, k.seq, k.id_a, CAST(k.body_a AS TEXT) AS body_a, "
+	                         "CAST(k.sig_a AS TEXT) AS sig_a,"
+	                         " k.id_b, CAST(k.body_b AS TEXT) AS body_b, CAST(k.sig_b AS TEXT) "
+	                         "AS sig_b FROM fork_known k"
+	                         " WHERE k.node <> ?1 AND NOT EXISTS (SELECT 1 FROM fork f WHERE "
+	                         "f.node = k.node AND f.seq = k.seq"
+	                         " AND (?2 = 0 OR f.territory = ?3)) ORDER BY k.node, k.seq")) < 0)
 		return rc;
 	sqlite3_bind_text(s, 1, n->id, -1, SQLITE_STATIC);
 	sqlite3_bind_int(s, 2, n->role == CTS_ROLE_AUTHORITY);
 	sqlite3_bind_text(s, 3, n->territory, -1, SQLITE_STATIC);
 	if ((rc = cts_store_rows_json(n->store, s, &rows)) < 0)
 		return rc;
-	json_array_foreach(rows, i, row) {
+	json_array_foreach(rows, i, row)
+	{
 		cts_fork_version v[2];
 		const char *node = json_string_value(json_object_get(row, "node"));
 		int64_t seq = json_integer_value(json_object_get(row, "seq"));
@@ -440,7 +479,8 @@ static int write_evidence(cts_node *n, cts_import_stats *st)
 			char f[8];
 			json_t *b, *g;
 			snprintf(f, sizeof(f), "id_%c", "ab"[k]);
-			snprintf(v[k].id, sizeof(v[k].id), "%s", json_string_value(json_object_get(row, f)));
+			snprintf(v[k].id, sizeof(v[k].id), "%s",
+			         json_string_value(json_object_get(row, f)));
 			snprintf(f, sizeof(f), "body_%c", "ab"[k]);
 			b = json_object_get(row, f);
 			snprintf(f, sizeof(f), "sig_%c", "ab"[k]);
@@ -454,7 +494,8 @@ static int write_evidence(cts_node *n, cts_import_stats *st)
 		if ((rc = cts_fork_evidence_build(&set, node, seq, &v[0], &v[1])) < 0 ||
 		    (rc = cts_record_put(n->store, "fork", rid, set)) < 0) {
 			json_decref(set);
-			cts_error_prefix(rc, "preuve de la bifurcation de %s n°%lld : ", node, (long long)seq);
+			cts_error_prefix(rc, "preuve de la bifurcation de %s n°%lld : ", node,
+			                 (long long)seq);
 			break;
 		}
 		json_decref(set);
@@ -505,7 +546,8 @@ int cts_import_dir(cts_node *n, const char *dir, cts_import_stats *st)
 		if (de->d_name[0] == '.')
 			continue;
 		if (!cts_valid_node_id(de->d_name)) {
-			rc = cts_error_set(CTS_EINVAL, "%s : nom de nœud invalide « %.80s »", base, de->d_name);
+			rc = cts_error_set(CTS_EINVAL, "%s : nom de nœud invalide « %.80s »", base,
+			                   de->d_name);
 			break;
 		}
 		if (++nodes > IMPORT_MAX_NODES) {
@@ -521,14 +563,16 @@ int cts_import_dir(cts_node *n, const char *dir, cts_import_stats *st)
 			size_t jl, sl;
 			size_t nl = strlen(fe->d_name);
 
-			if (fe->d_name[0] == '.' || (nl > 4 && strcmp(fe->d_name + nl - 4, ".sig") == 0) ||
+			if (fe->d_name[0] == '.' ||
+			    (nl > 4 && strcmp(fe->d_name + nl - 4, ".sig") == 0) ||
 			    strstr(fe->d_name, ".tmp."))
 				continue;
 			if (cts_changeset_parse_name(fe->d_name, &seq) < 0) {
 				rc = cts_error_prefix(CTS_EINVAL, "%s : ", sub);
 				break;
 			}
-			if ((rc = cts_history_read(dir, de->d_name, seq, &json, &jl, &sig, &sl)) < 0)
+			if ((rc = cts_history_read(dir, de->d_name, seq, &json, &jl, &sig, &sl)) <
+			    0)
 				break;
 			rc = cts_import_offer(n, de->d_name, seq, json, jl, sig, sl, st);
 			free(json);
@@ -552,10 +596,12 @@ static int requeue_applied(cts_node *n)
 	size_t i;
 	int rc;
 
-	if ((rc = cts_store_stmt(n->store, &s, "SELECT node, seq FROM changeset ORDER BY node, seq")) < 0 ||
+	if ((rc = cts_store_stmt(n->store, &s,
+	                         "SELECT node, seq FROM changeset ORDER BY node, seq")) < 0 ||
 	    (rc = cts_store_rows_json(n->store, s, &rows)) < 0)
 		return rc;
-	json_array_foreach(rows, i, row) {
+	json_array_foreach(rows, i, row)
+	{
 		const char *node = json_string_value(json_object_get(row, "node"));
 		int64_t seq = json_integer_value(json_object_get(row, "seq"));
 		char *json = NULL, *sig = NULL, id[65];
@@ -583,7 +629,8 @@ static int rebuild_locked(cts_node *n, cts_import_stats *st)
 	if ((rc = cts_store_begin(n->store)) < 0)
 		return rc;
 	if ((rc = requeue_applied(n)) < 0 ||
-	    (rc = cts_store_exec(n->store, "UPDATE inbox SET state = 'pending', reason = 'reconstruction'")) < 0)
+	    (rc = cts_store_exec(
+	         n->store, "UPDATE inbox SET state = 'pending', reason = 'reconstruction'")) < 0)
 		goto cleanup;
 	/* A fork learned during the replay (from versions it had not compared
 	 * yet) may cut off something the replay applied: replay again, until
@@ -594,12 +641,15 @@ static int rebuild_locked(cts_node *n, cts_import_stats *st)
 			json_decref(st->events);
 			st->events = NULL;
 		}
-		if ((rc = cts_record_clear_all(n->store)) < 0 || (rc = process_all(n, st, &need_rebuild)) < 0)
+		if ((rc = cts_record_clear_all(n->store)) < 0 ||
+		    (rc = process_all(n, st, &need_rebuild)) < 0)
 			goto cleanup;
 		if (!need_rebuild)
 			break;
 		if ((rc = requeue_applied(n)) < 0 ||
-		    (rc = cts_store_exec(n->store, "UPDATE inbox SET state = 'pending', reason = 'reconstruction'")) < 0)
+		    (rc = cts_store_exec(
+		         n->store,
+		         "UPDATE inbox SET state = 'pending', reason = 'reconstruction'")) < 0)
 			goto cleanup;
 	}
 	if ((rc = process_once(n, st, &progress, &need_rebuild, 1)) < 0)
@@ -626,8 +676,9 @@ int cts_import_rebuild(cts_node *n, cts_import_stats *st)
 }
 
 /* An inbox row `i` written by a revoked node after its revocation. */
-#define IGNORED_WHERE                                                                                                  \
-	"SELECT 1 FROM registry r WHERE r.node = i.node AND r.revoked_after IS NOT NULL AND i.seq > r.revoked_after" \
+#define IGNORED_WHERE                                                                              \
+	"SELECT 1 FROM registry r WHERE r.node = i.node AND r.revoked_after IS NOT NULL AND "      \
+	"i.seq > r.revoked_after"                                                                  \
 	" AND i.state = 'refused'"
 
 int cts_import_inbox(cts_node *n, const char *state, json_t **out)
@@ -636,8 +687,9 @@ int cts_import_inbox(cts_node *n, const char *state, json_t **out)
 	int rc;
 
 	*out = NULL;
-	if ((rc = cts_store_stmt(n->store, &s, "SELECT i.node, i.seq, i.reason FROM inbox i WHERE i.state = ?"
-					       " AND NOT EXISTS (" IGNORED_WHERE ") ORDER BY i.node, i.seq")) < 0)
+	if ((rc = cts_store_stmt(n->store, &s,
+	                         "SELECT i.node, i.seq, i.reason FROM inbox i WHERE i.state = ?"
+	                         " AND NOT EXISTS (" IGNORED_WHERE ") ORDER BY i.node, i.seq")) < 0)
 		return rc;
 	sqlite3_bind_text(s, 1, state, -1, SQLITE_TRANSIENT);
 	return cts_store_rows_json(n->store, s, out);
@@ -650,12 +702,14 @@ int cts_import_ignored(cts_node *n, json_t **out)
 
 	*out = NULL;
 	if ((rc = cts_store_stmt(n->store, &s,
-				 "SELECT r.node, r.territory_code AS territory, r.revoked_after, count(DISTINCT i.seq) AS count,"
-				 " min(i.seq) AS first, max(i.seq) AS last FROM inbox i JOIN registry r ON r.node = i.node"
-				 " WHERE i.state = 'refused' AND r.revoked_after IS NOT NULL AND i.seq > r.revoked_after"
-				 " AND i.node IS NOT ?1 GROUP BY r.node ORDER BY r.node")) < 0)
+	                         "SELECT r.node, r.territory_code AS territory, r.revoked_after, "
+	                         "count(DISTINCT i.seq) AS count,"
+	                         " min(i.seq) AS first, max(i.seq) AS last FROM inbox i JOIN "
+	                         "registry r ON r.node = i.node"
+	                         " WHERE i.state = 'refused' AND r.revoked_after IS NOT NULL AND "
+	                         "i.seq > r.revoked_after"
+	                         " AND i.node IS NOT ?1 GROUP BY r.node ORDER BY r.node")) < 0)
 		return rc;
 	sqlite3_bind_text(s, 1, n->id, -1, SQLITE_STATIC);
 	return cts_store_rows_json(n->store, s, out);
 }
-

@@ -39,7 +39,7 @@ void cts_import_stats_dispose(cts_import_stats *st);
 /* Queue one received changeset (file bytes and armored signature) found
  * as (node, seq). Identical to an applied one: counted as duplicate. */
 int cts_import_offer(cts_node *n, const char *node, int64_t seq, const char *json, size_t json_len,
-		     const char *sig, size_t sig_len, cts_import_stats *st);
+                     const char *sig, size_t sig_len, cts_import_stats *st);
 
 /* Offer every DIR/changesets/<node>/<seq>.json (+ .sig) found. */
 int cts_import_dir(cts_node *n, const char *dir, cts_import_stats *st);

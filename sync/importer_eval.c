@@ -30,8 +30,10 @@ static int revocation_cuts(cts_node *n, int *cut)
 	int rc;
 
 	*cut = 0;
-	if ((rc = cts_store_stmt(n->store, &s, "SELECT 1 FROM registry r JOIN changeset c ON c.node = r.node"
-					       " WHERE r.revoked_after IS NOT NULL AND c.seq > r.revoked_after LIMIT 1")) < 0)
+	if ((rc = cts_store_stmt(
+	         n->store, &s,
+	         "SELECT 1 FROM registry r JOIN changeset c ON c.node = r.node"
+	         " WHERE r.revoked_after IS NOT NULL AND c.seq > r.revoked_after LIMIT 1")) < 0)
 		return rc;
 	*cut = sqlite3_step(s) == SQLITE_ROW;
 	sqlite3_reset(s);
@@ -44,14 +46,19 @@ static int apply_ops(cts_node *n, const cts_changeset *cs)
 	json_t *op;
 	int rc;
 
-	json_array_foreach(cs->ops, i, op) {
+	json_array_foreach(cs->ops, i, op)
+	{
 		const char *table = json_string_value(json_object_get(op, "table"));
 		const char *rid = json_string_value(json_object_get(op, "id"));
-		cts_stamp w = { .node = cs->node, .territory = cs->territory, .seq = cs->seq, .seen = cs->seen };
+		cts_stamp w = { .node = cs->node,
+			        .territory = cs->territory,
+			        .seq = cs->seq,
+			        .seen = cs->seen };
 
 		cts_hlc_parse(&w.hlc, json_string_value(json_object_get(op, "hlc")));
 		if (strcmp(json_string_value(json_object_get(op, "op")), "put") == 0)
-			rc = cts_record_apply_put(n->store, cts_table_find(table), &w, rid, json_object_get(op, "set"));
+			rc = cts_record_apply_put(n->store, cts_table_find(table), &w, rid,
+			                          json_object_get(op, "set"));
 		else
 			rc = cts_record_apply_del(n->store, cts_table_find(table), &w, rid);
 		if (rc < 0)
@@ -62,8 +69,8 @@ static int apply_ops(cts_node *n, const cts_changeset *cs)
 
 /* Verify sig over json with pk, reusing the pre-check when it used the
  * same key. *why: the reason of a refusal. */
-static int verify_sig(cts_precheck *pre, const unsigned char pk[32], const char *sig, size_t sig_len, const char *json,
-		      size_t json_len, const char **why)
+static int verify_sig(cts_precheck *pre, const unsigned char pk[32], const char *sig,
+                      size_t sig_len, const char *json, size_t json_len, const char **why)
 {
 	int rc;
 
@@ -71,7 +78,8 @@ static int verify_sig(cts_precheck *pre, const unsigned char pk[32], const char 
 		*why = pre->sig_error ? pre->sig_error : "mémoire insuffisante";
 		return pre->sig_rc;
 	}
-	rc = cts_sshsig_verify(sig, sig_len, pk, CTS_SIG_NAMESPACE, (const unsigned char *)json, json_len, NULL);
+	rc = cts_sshsig_verify(sig, sig_len, pk, CTS_SIG_NAMESPACE, (const unsigned char *)json,
+	                       json_len, NULL);
 	*why = cts_error_message();
 	return rc;
 }
@@ -95,7 +103,8 @@ static int view_entry(void *ctx, const char *node, cts_accept_entry *out)
 	rc = strlen(cur.key) < sizeof(out->key) && strlen(cur.territory) < sizeof(out->territory) &&
 	     strlen(cur.role) < sizeof(out->role);
 	cts_registry_entry_dispose(&cur);
-	return rc ? 1 : cts_error_set(CTS_ELIMIT, "registre : inscription de %.64s trop longue", node);
+	return rc ? 1
+	          : cts_error_set(CTS_ELIMIT, "registre : inscription de %.64s trop longue", node);
 }
 
 static int view_node_of(void *ctx, const char *rid, char node[65])
@@ -119,9 +128,10 @@ static int view_node_of(void *ctx, const char *rid, char node[65])
  * authority key (not enrolled yet), and whether the signature verifies.
  * view->known 0 when none signs for node. EV_ACCEPT unless a local fact
  * is unreadable. */
-static verdict signer_facts(cts_node *n, const cts_changeset *cs, const char *json, size_t json_len, const char *sig,
-			    size_t sig_len, cts_precheck *pre, cts_registry_entry *reg, unsigned char pk[32],
-			    char **pinned_node, cts_accept_view *view, char *sig_why, size_t why_len, eval_ctx *e)
+static verdict signer_facts(cts_node *n, const cts_changeset *cs, const char *json, size_t json_len,
+                            const char *sig, size_t sig_len, cts_precheck *pre,
+                            cts_registry_entry *reg, unsigned char pk[32], char **pinned_node,
+                            cts_accept_view *view, char *sig_why, size_t why_len, eval_ctx *e)
 {
 	const char *node = cs->node, *why;
 	int rc;
@@ -150,7 +160,8 @@ static verdict signer_facts(cts_node *n, const cts_changeset *cs, const char *js
 	} else if (rc < 0) {
 		return import_refuse(e, "", cts_error_message());
 	}
-	if (!reg->key || !reg->territory || !reg->role || cts_key_parse_public_line(pk, reg->key) < 0)
+	if (!reg->key || !reg->territory || !reg->role ||
+	    cts_key_parse_public_line(pk, reg->key) < 0)
 		return import_refuse(e, "clé inscrite invalide", NULL);
 	view->known = 1;
 	view->territory = reg->territory;
@@ -164,7 +175,8 @@ static verdict signer_facts(cts_node *n, const cts_changeset *cs, const char *js
 
 /* The chain's facts: last applied seq, the id applied at cs->seq (a
  * duplicate or another version) or at cs->seq - 1 (its `prev`). */
-static int chain_facts(cts_node *n, const cts_changeset *cs, cts_accept_view *view, char here[65], char prev[65])
+static int chain_facts(cts_node *n, const cts_changeset *cs, cts_accept_view *view, char here[65],
+                       char prev[65])
 {
 	int rc;
 
@@ -181,8 +193,9 @@ static int chain_facts(cts_node *n, const cts_changeset *cs, cts_accept_view *vi
 }
 
 /* Apply, all or nothing. */
-static verdict apply_changeset(cts_node *n, const cts_changeset *cs, const char *role, int pinned, const char *json,
-			       size_t json_len, const char *sig, size_t sig_len, eval_ctx *e)
+static verdict apply_changeset(cts_node *n, const cts_changeset *cs, const char *role, int pinned,
+                               const char *json, size_t json_len, const char *sig, size_t sig_len,
+                               eval_ctx *e)
 {
 	int rc, is_self = strcmp(cs->node, n->id) == 0;
 
@@ -192,18 +205,22 @@ static verdict apply_changeset(cts_node *n, const cts_changeset *cs, const char 
 	    (rc = cts_store_hlc_observe(n->store, cs->hlc_max)) < 0 ||
 	    (strcmp(role, "authority") == 0 && !is_self && !pinned &&
 	     (rc = cts_store_meta_set(n->store, "authority_node", cs->node)) < 0) ||
-	    (!is_self && (e->wrote = 1, rc = cts_history_write_deferred(n, cs->node, cs->seq, json, json_len, sig, sig_len)) < 0)) {
+	    (!is_self &&
+	     (e->wrote = 1, rc = cts_history_write_deferred(n, cs->node, cs->seq, json, json_len,
+	                                                    sig, sig_len)) < 0)) {
 		cts_store_rollback(n->store);
 		if (rc == CTS_EIO || rc == CTS_EDB || rc == CTS_EBUSY || rc == CTS_ENOMEM) {
 			/* Our failure, not the changeset's: keep it pending. */
-			snprintf(e->reason, sizeof(e->reason), "non appliqué (erreur locale) : %s", cts_error_message());
+			snprintf(e->reason, sizeof(e->reason), "non appliqué (erreur locale) : %s",
+			         cts_error_message());
 			return EV_PENDING;
 		}
 		return import_refuse(e, "", cts_error_message());
 	}
 	if ((rc = cts_store_commit(n->store)) < 0) {
 		cts_store_rollback(n->store);
-		snprintf(e->reason, sizeof(e->reason), "non appliqué (erreur locale) : %s", cts_error_message());
+		snprintf(e->reason, sizeof(e->reason), "non appliqué (erreur locale) : %s",
+		         cts_error_message());
 		return EV_PENDING;
 	}
 	if (strcmp(role, "authority") == 0) {
@@ -219,17 +236,20 @@ static verdict apply_changeset(cts_node *n, const cts_changeset *cs, const char 
  * depends on the order things arrived in, so that every node learns the
  * same forks); forks of this chain; chain; clock. Then the rules
  * (accept.h), witnesses and the apply. */
-static verdict judge(cts_node *n, const cts_changeset *cs, const char *json, size_t json_len, const char *sig,
-		     size_t sig_len, cts_precheck *pre, cts_registry_entry *reg, char **pinned_node, eval_ctx *e)
+static verdict judge(cts_node *n, const cts_changeset *cs, const char *json, size_t json_len,
+                     const char *sig, size_t sig_len, cts_precheck *pre, cts_registry_entry *reg,
+                     char **pinned_node, eval_ctx *e)
 {
-	cts_accept_view view = { .revoked_after = -1, .entry = view_entry, .node_of = view_node_of, .ctx = n };
+	cts_accept_view view = {
+		.revoked_after = -1, .entry = view_entry, .node_of = view_node_of, .ctx = n
+	};
 	cts_accept_verdict jv;
 	unsigned char pk[32];
 	char here[65], prev[65], sig_why[400];
 	verdict v;
 
-	if ((v = signer_facts(n, cs, json, json_len, sig, sig_len, pre, reg, pk, pinned_node, &view, sig_why,
-			      sizeof(sig_why), e)) != EV_ACCEPT)
+	if ((v = signer_facts(n, cs, json, json_len, sig, sig_len, pre, reg, pk, pinned_node, &view,
+	                      sig_why, sizeof(sig_why), e)) != EV_ACCEPT)
 		return v;
 	if (view.known && view.sig_ok &&
 	    ((v = import_take_evidence(n, cs, e)) != EV_ACCEPT ||
@@ -261,8 +281,9 @@ static verdict judge(cts_node *n, const cts_changeset *cs, const char *json, siz
 	return EV_REFUSED;
 }
 
-verdict import_evaluate(cts_node *n, const char *node, int64_t seq, const char *id, const char *json, size_t json_len,
-			const char *sig, size_t sig_len, cts_precheck *pre, eval_ctx *e)
+verdict import_evaluate(cts_node *n, const char *node, int64_t seq, const char *id,
+                        const char *json, size_t json_len, const char *sig, size_t sig_len,
+                        cts_precheck *pre, eval_ctx *e)
 {
 	cts_changeset *cs = NULL;
 	cts_registry_entry reg = { 0 };
@@ -272,14 +293,19 @@ verdict import_evaluate(cts_node *n, const char *node, int64_t seq, const char *
 	(void)id; /* cs->id: the same hash */
 	e->reason[0] = '\0';
 	if (!pre->cs)
-		return import_refuse(e, "format invalide : ", pre->parse_error ? pre->parse_error : "mémoire insuffisante");
+		return import_refuse(e, "format invalide : ",
+		                     pre->parse_error ? pre->parse_error : "mémoire insuffisante");
 	cs = pre->cs;
 	pre->cs = NULL;
 	if (strcmp(cs->node, node) != 0 || cs->seq != seq)
-		v = import_refuse(e, "le contenu (nœud, numéro) ne correspond pas à l'emplacement du fichier", NULL);
-	else if ((v = judge(n, cs, json, json_len, sig, sig_len, pre, &reg, &pinned_node, e)) == EV_ACCEPT &&
-		 (v = import_check_seen(n, cs, e)) == EV_ACCEPT)
-		v = apply_changeset(n, cs, reg.role, pinned_node != NULL, json, json_len, sig, sig_len, e);
+		v = import_refuse(
+		    e, "le contenu (nœud, numéro) ne correspond pas à l'emplacement du fichier",
+		    NULL);
+	else if ((v = judge(n, cs, json, json_len, sig, sig_len, pre, &reg, &pinned_node, e)) ==
+	             EV_ACCEPT &&
+	         (v = import_check_seen(n, cs, e)) == EV_ACCEPT)
+		v = apply_changeset(n, cs, reg.role, pinned_node != NULL, json, json_len, sig,
+		                    sig_len, e);
 	cts_registry_entry_dispose(&reg);
 	cts_changeset_free(cs);
 	free(pinned_node);
@@ -293,7 +319,8 @@ int import_expected_key(cts_node *n, const char *node, unsigned char pk[32])
 	int rc = -1;
 
 	if (strcmp(node, n->id) == 0) {
-		if (cts_store_meta_get(n->store, "public_key", &line) == 0 && line && cts_key_parse_public_line(pk, line) == 0)
+		if (cts_store_meta_get(n->store, "public_key", &line) == 0 && line &&
+		    cts_key_parse_public_line(pk, line) == 0)
 			rc = 0;
 		free(line);
 	} else if (cts_registry_get(n, node, &reg) == 0) {
@@ -301,11 +328,11 @@ int import_expected_key(cts_node *n, const char *node, unsigned char pk[32])
 		cts_registry_entry_dispose(&reg);
 	} else if (n->authority_key) {
 		cts_store_meta_get(n->store, "authority_node", &pinned);
-		if ((!pinned || strcmp(pinned, node) == 0) && cts_key_parse_public_line(pk, n->authority_key) == 0)
+		if ((!pinned || strcmp(pinned, node) == 0) &&
+		    cts_key_parse_public_line(pk, n->authority_key) == 0)
 			rc = 0;
 		free(pinned);
 	}
 	cts_error_clear();
 	return rc;
 }
-

@@ -20,7 +20,8 @@ static int fork_cut(cts_node *n, const char *node, int64_t *from)
 	int rc;
 
 	*from = 0;
-	if ((rc = cts_store_stmt(n->store, &s, "SELECT min(seq) FROM fork_known WHERE node = ?")) < 0)
+	if ((rc = cts_store_stmt(n->store, &s, "SELECT min(seq) FROM fork_known WHERE node = ?")) <
+	    0)
 		return rc;
 	sqlite3_bind_text(s, 1, node, -1, SQLITE_STATIC);
 	if ((rc = sqlite3_step(s)) == SQLITE_ROW && sqlite3_column_type(s, 0) == SQLITE_INTEGER)
@@ -32,8 +33,8 @@ static int fork_cut(cts_node *n, const char *node, int64_t *from)
 /* A fork of (node, seq) is proven by versions x and y (both verified with
  * node's key, bodies present): remember it (once), report it, and replay
  * the view if something it cuts off was already applied. */
-static int fork_learn(cts_node *n, const char *node, int64_t seq, const cts_fork_version *x, const cts_fork_version *y,
-		      eval_ctx *e)
+static int fork_learn(cts_node *n, const char *node, int64_t seq, const cts_fork_version *x,
+                      const cts_fork_version *y, eval_ctx *e)
 {
 	const cts_fork_version *a = strcmp(x->id, y->id) < 0 ? x : y, *b = a == x ? y : x;
 	char detail[300];
@@ -41,9 +42,12 @@ static int fork_learn(cts_node *n, const char *node, int64_t seq, const cts_fork
 	int64_t last;
 	int rc;
 
-	if ((rc = cts_store_stmt(n->store, &s, "INSERT INTO fork_known (node, seq, id_a, id_b, body_a, sig_a, body_b, sig_b,"
-					       " first_seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))"
-					       " ON CONFLICT (node, seq) DO NOTHING")) < 0)
+	if ((rc = cts_store_stmt(
+	         n->store, &s,
+	         "INSERT INTO fork_known (node, seq, id_a, id_b, body_a, sig_a, body_b, sig_b,"
+	         " first_seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?, strftime('%Y-%m-%dT%H:%M:%SZ', "
+	         "'now'))"
+	         " ON CONFLICT (node, seq) DO NOTHING")) < 0)
 		return rc;
 	sqlite3_bind_text(s, 1, node, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 2, seq);
@@ -61,9 +65,11 @@ static int fork_learn(cts_node *n, const char *node, int64_t seq, const cts_fork
 		return 0; /* known already */
 	if (e->st)
 		e->st->forks++;
-	snprintf(detail, sizeof(detail), "deux versions signées du changeset n°%lld de %s : %.12s… et %.12s…", (long long)seq,
-		 node, a->id, b->id);
-	if ((rc = cts_incident_add(n->store, "fork", node, seq, detail)) < 0 || (rc = import_last_applied(n, node, &last)) < 0)
+	snprintf(detail, sizeof(detail),
+	         "deux versions signées du changeset n°%lld de %s : %.12s… et %.12s…",
+	         (long long)seq, node, a->id, b->id);
+	if ((rc = cts_incident_add(n->store, "fork", node, seq, detail)) < 0 ||
+	    (rc = import_last_applied(n, node, &last)) < 0)
 		return rc;
 	if (last >= seq)
 		e->need_rebuild = 1;
@@ -73,7 +79,7 @@ static int fork_learn(cts_node *n, const char *node, int64_t seq, const cts_fork
 /* Another version of (node, seq) than `self`, verified with pk, that this
  * node holds (applied, or in the inbox in any state): a fork. */
 static int fork_find_local(cts_node *n, const cts_fork_version *self, const char *node, int64_t seq,
-			   const unsigned char pk[32], eval_ctx *e)
+                           const unsigned char pk[32], eval_ctx *e)
 {
 	char have[65];
 	sqlite3_stmt *s;
@@ -87,8 +93,10 @@ static int fork_find_local(cts_node *n, const cts_fork_version *self, const char
 		cts_fork_version o = { .body = NULL };
 		char *json = NULL, *sig = NULL;
 		/* Applied: verified then; its files are in the history. */
-		if ((rc = cts_history_read(n->home, node, seq, &json, &o.body_len, &sig, &o.sig_len)) < 0)
-			return cts_error_prefix(rc, "bifurcation de %s n°%lld : ", node, (long long)seq);
+		if ((rc = cts_history_read(n->home, node, seq, &json, &o.body_len, &sig,
+		                           &o.sig_len)) < 0)
+			return cts_error_prefix(rc, "bifurcation de %s n°%lld : ", node,
+			                        (long long)seq);
 		memcpy(o.id, have, sizeof(o.id));
 		o.body = json;
 		o.sig = sig;
@@ -97,26 +105,32 @@ static int fork_find_local(cts_node *n, const cts_fork_version *self, const char
 		free(sig);
 		return rc;
 	}
-	if ((rc = cts_store_stmt(n->store, &s, "SELECT id, CAST(body AS TEXT) AS body, CAST(sig AS TEXT) AS sig FROM inbox"
-					       " WHERE node = ? AND seq = ? AND id <> ? ORDER BY id")) < 0)
+	if ((rc = cts_store_stmt(
+	         n->store, &s,
+	         "SELECT id, CAST(body AS TEXT) AS body, CAST(sig AS TEXT) AS sig FROM inbox"
+	         " WHERE node = ? AND seq = ? AND id <> ? ORDER BY id")) < 0)
 		return rc;
 	sqlite3_bind_text(s, 1, node, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 2, seq);
 	sqlite3_bind_text(s, 3, self->id, -1, SQLITE_STATIC);
 	if ((rc = cts_store_rows_json(n->store, s, &rows)) < 0)
 		return rc;
-	json_array_foreach(rows, i, row) {
+	json_array_foreach(rows, i, row)
+	{
 		json_t *body = json_object_get(row, "body"), *sig = json_object_get(row, "sig");
-		cts_fork_version o = { .body = json_string_value(body), .body_len = json_string_length(body),
-				       .sig = json_string_value(sig), .sig_len = json_string_length(sig) };
+		cts_fork_version o = { .body = json_string_value(body),
+			               .body_len = json_string_length(body),
+			               .sig = json_string_value(sig),
+			               .sig_len = json_string_length(sig) };
 		cts_changeset *cs = NULL;
 		int valid;
 
 		if (!o.body || !o.sig)
 			continue;
-		valid = cts_changeset_parse(&cs, o.body, o.body_len) == 0 && strcmp(cs->node, node) == 0 && cs->seq == seq &&
-			cts_sshsig_verify(o.sig, o.sig_len, pk, CTS_SIG_NAMESPACE, (const unsigned char *)o.body, o.body_len,
-					  NULL) == 0;
+		valid = cts_changeset_parse(&cs, o.body, o.body_len) == 0 &&
+		        strcmp(cs->node, node) == 0 && cs->seq == seq &&
+		        cts_sshsig_verify(o.sig, o.sig_len, pk, CTS_SIG_NAMESPACE,
+		                          (const unsigned char *)o.body, o.body_len, NULL) == 0;
 		cts_changeset_free(cs);
 		cts_error_clear();
 		if (!valid)
@@ -129,10 +143,12 @@ static int fork_find_local(cts_node *n, const cts_fork_version *self, const char
 	return rc;
 }
 
-int import_fork_facts(cts_node *n, const cts_changeset *cs, const unsigned char pk[32], const char *sig,
-		      size_t sig_len, int64_t *from, eval_ctx *e)
+int import_fork_facts(cts_node *n, const cts_changeset *cs, const unsigned char pk[32],
+                      const char *sig, size_t sig_len, int64_t *from, eval_ctx *e)
 {
-	cts_fork_version self = { .body = cs->bytes, .body_len = cs->len, .sig = sig, .sig_len = sig_len };
+	cts_fork_version self = {
+		.body = cs->bytes, .body_len = cs->len, .sig = sig, .sig_len = sig_len
+	};
 	int rc;
 
 	memcpy(self.id, cs->id, sizeof(self.id));
@@ -143,7 +159,8 @@ int import_fork_facts(cts_node *n, const cts_changeset *cs, const unsigned char 
 
 /* A version carried by fork evidence becomes a received changeset like
  * any other (unless it is the one applied here). */
-static int relay_version(cts_node *n, const char *node, int64_t seq, const cts_fork_version *v, eval_ctx *e)
+static int relay_version(cts_node *n, const char *node, int64_t seq, const cts_fork_version *v,
+                         eval_ctx *e)
 {
 	char have[65];
 	sqlite3_stmt *s;
@@ -151,9 +168,11 @@ static int relay_version(cts_node *n, const char *node, int64_t seq, const cts_f
 
 	if ((rc = import_applied_id(n, node, seq, have)) < 0 || strcmp(have, v->id) == 0)
 		return rc;
-	if ((rc = cts_store_stmt(n->store, &s, "INSERT INTO inbox (node, seq, id, state, reason, body, sig)"
-					       " VALUES (?, ?, ?, 'pending', 'recopié d''une preuve de bifurcation', ?, ?)"
-					       " ON CONFLICT (node, seq, id) DO NOTHING")) < 0)
+	if ((rc = cts_store_stmt(
+	         n->store, &s,
+	         "INSERT INTO inbox (node, seq, id, state, reason, body, sig)"
+	         " VALUES (?, ?, ?, 'pending', 'recopié d''une preuve de bifurcation', ?, ?)"
+	         " ON CONFLICT (node, seq, id) DO NOTHING")) < 0)
 		return rc;
 	sqlite3_bind_text(s, 1, node, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 2, seq);
@@ -182,7 +201,8 @@ verdict import_take_evidence(cts_node *n, const cts_changeset *cs, eval_ctx *e)
 	char why[400];
 
 	for (int learn = 0; learn < 2; learn++) {
-		json_array_foreach(cs->ops, i, op) {
+		json_array_foreach(cs->ops, i, op)
+		{
 			const char *node;
 			int64_t seq;
 			unsigned char pk[32];
@@ -191,15 +211,20 @@ verdict import_take_evidence(cts_node *n, const cts_changeset *cs, eval_ctx *e)
 			if (strcmp(json_string_value(json_object_get(op, "table")), "fork") != 0)
 				continue;
 			cts_fork_evidence_target(op, &node, &seq);
-			known = node && cts_valid_node_id(node) && import_expected_key(n, node, pk) == 0;
+			known = node && cts_valid_node_id(node) &&
+			        import_expected_key(n, node, pk) == 0;
 			rc = cts_fork_evidence_check(op, known ? pk : NULL, v, why, sizeof(why));
 			if (rc < 0) {
-				snprintf(e->reason, sizeof(e->reason), "preuve de bifurcation invalide (opération %zu) : %s", i + 1, why);
+				snprintf(e->reason, sizeof(e->reason),
+				         "preuve de bifurcation invalide (opération %zu) : %s",
+				         i + 1, why);
 				return EV_REFUSED;
 			}
 			if (rc == 1) {
 				snprintf(e->reason, sizeof(e->reason),
-					 "en attente de l'inscription de %s pour vérifier sa bifurcation (opération %zu)", node, i + 1);
+				         "en attente de l'inscription de %s pour vérifier sa "
+				         "bifurcation (opération %zu)",
+				         node, i + 1);
 				return EV_PENDING;
 			}
 			if (!learn)
@@ -224,8 +249,10 @@ static int holds(cts_node *n, const char *node, int64_t seq, int *yes)
 	int rc;
 
 	*yes = 0;
-	if ((rc = cts_store_stmt(n->store, &s, "SELECT EXISTS (SELECT 1 FROM changeset WHERE node = ?1 AND seq = ?2)"
-					       " OR EXISTS (SELECT 1 FROM inbox WHERE node = ?1 AND seq = ?2)")) < 0)
+	if ((rc = cts_store_stmt(
+	         n->store, &s,
+	         "SELECT EXISTS (SELECT 1 FROM changeset WHERE node = ?1 AND seq = ?2)"
+	         " OR EXISTS (SELECT 1 FROM inbox WHERE node = ?1 AND seq = ?2)")) < 0)
 		return rc;
 	sqlite3_bind_text(s, 1, node, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 2, seq);
@@ -255,7 +282,8 @@ verdict import_check_seen(cts_node *n, const cts_changeset *cs, eval_ctx *e)
 	const char *other;
 	json_t *v;
 
-	json_object_foreach(cs->seen, other, v) {
+	json_object_foreach(cs->seen, other, v)
+	{
 		int64_t s = json_integer_value(v);
 		int yes = 0;
 
@@ -266,15 +294,18 @@ verdict import_check_seen(cts_node *n, const cts_changeset *cs, eval_ctx *e)
 		if (yes)
 			continue;
 		snprintf(e->reason, sizeof(e->reason),
-			 "en attente du changeset n°%lld de %s, que %s dit avoir déjà reçu (« seen ») : pas encore publié, "
-			 "branche de %s tronquée ou « seen » mensonger",
-			 (long long)s, other, cs->node, other);
-		if (e->final_pass && e->st && e->st->published && e->st->published(other, s, e->st->published_ctx) == 0) {
+		         "en attente du changeset n°%lld de %s, que %s dit avoir déjà reçu (« seen "
+		         "») : pas encore publié, "
+		         "branche de %s tronquée ou « seen » mensonger",
+		         (long long)s, other, cs->node, other);
+		if (e->final_pass && e->st && e->st->published &&
+		    e->st->published(other, s, e->st->published_ctx) == 0) {
 			char detail[400];
 			snprintf(detail, sizeof(detail),
-				 "la branche nodes/%s s'arrête avant le changeset n°%lld que %s n°%lld dit avoir vu : "
-				 "branche tronquée ou « seen » mensonger",
-				 other, (long long)s, cs->node, (long long)cs->seq);
+			         "la branche nodes/%s s'arrête avant le changeset n°%lld que %s "
+			         "n°%lld dit avoir vu : "
+			         "branche tronquée ou « seen » mensonger",
+			         other, (long long)s, cs->node, (long long)cs->seq);
 			if (cts_incident_add(n->store, "truncated_branch", other, s, detail) < 0)
 				return import_refuse(e, "", cts_error_message());
 		}

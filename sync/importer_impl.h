@@ -39,14 +39,15 @@ int import_last_applied(cts_node *n, const char *node, int64_t *out);
 int import_expected_key(cts_node *n, const char *node, unsigned char pk[32]);
 /* Judge one received changeset and apply it when accepted. pre: its
  * pre-check (parse, signature with the expected key; its cs is taken). */
-verdict import_evaluate(cts_node *n, const char *node, int64_t seq, const char *id, const char *json, size_t json_len,
-			const char *sig, size_t sig_len, cts_precheck *pre, eval_ctx *e);
+verdict import_evaluate(cts_node *n, const char *node, int64_t seq, const char *id,
+                        const char *json, size_t json_len, const char *sig, size_t sig_len,
+                        cts_precheck *pre, eval_ctx *e);
 
 /* importer_forks.c */
 /* Learn a fork of cs's chain from another version held here (verified
  * with pk), then *from = the lowest forked seq of its node, 0 if none. */
-int import_fork_facts(cts_node *n, const cts_changeset *cs, const unsigned char pk[32], const char *sig,
-		      size_t sig_len, int64_t *from, eval_ctx *e);
+int import_fork_facts(cts_node *n, const cts_changeset *cs, const unsigned char pk[32],
+                      const char *sig, size_t sig_len, int64_t *from, eval_ctx *e);
 /* Fork evidence carried by an authenticated changeset. EV_ACCEPT: go on. */
 verdict import_take_evidence(cts_node *n, const cts_changeset *cs, eval_ctx *e);
 /* Witnesses (`seen`): a named changeset not held here makes cs wait. */

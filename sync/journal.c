@@ -15,8 +15,8 @@
 #include <time.h>
 #include <unistd.h>
 
-static int history_write(cts_node *n, const char *node, int64_t seq, const char *json, size_t json_len,
-			 const char *sig, size_t sig_len, int durable)
+static int history_write(cts_node *n, const char *node, int64_t seq, const char *json,
+                         size_t json_len, const char *sig, size_t sig_len, int durable)
 {
 	char rel[128], *path = NULL, sigpath[4300], *old = NULL;
 	size_t old_len = 0;
@@ -33,12 +33,12 @@ static int history_write(cts_node *n, const char *node, int64_t seq, const char 
 		if ((rc = cts_mkdirs(dir)) < 0)
 			goto cleanup;
 	}
-	if (cts_read_file(path, CTS_CHANGESET_MAX_BYTES, &old, &old_len) == 0 && old_len == json_len &&
-	    memcmp(old, json, json_len) == 0) {
+	if (cts_read_file(path, CTS_CHANGESET_MAX_BYTES, &old, &old_len) == 0 &&
+	    old_len == json_len && memcmp(old, json, json_len) == 0) {
 		free(old);
 		old = NULL;
-		if (cts_read_file(sigpath, CTS_SIG_MAX_BYTES, &old, &old_len) == 0 && old_len == sig_len &&
-		    memcmp(old, sig, sig_len) == 0) {
+		if (cts_read_file(sigpath, CTS_SIG_MAX_BYTES, &old, &old_len) == 0 &&
+		    old_len == sig_len && memcmp(old, sig, sig_len) == 0) {
 			rc = 0;
 			goto cleanup;
 		}
@@ -54,13 +54,13 @@ cleanup:
 }
 
 int cts_history_write(cts_node *n, const char *node, int64_t seq, const char *json, size_t json_len,
-		      const char *sig, size_t sig_len)
+                      const char *sig, size_t sig_len)
 {
 	return history_write(n, node, seq, json, json_len, sig, sig_len, 1);
 }
 
-int cts_history_write_deferred(cts_node *n, const char *node, int64_t seq, const char *json, size_t json_len,
-			       const char *sig, size_t sig_len)
+int cts_history_write_deferred(cts_node *n, const char *node, int64_t seq, const char *json,
+                               size_t json_len, const char *sig, size_t sig_len)
 {
 	return history_write(n, node, seq, json, json_len, sig, sig_len, 0);
 }
@@ -80,8 +80,9 @@ int cts_history_sync(cts_node *n)
 	/* One flush of the file system holding the history, instead of two
 	 * fsyncs per file (and per directory). */
 	if (fd < 0 || syncfs(fd) != 0)
-		rc = cts_error_set(CTS_EIO, "impossible d'écrire l'historique sur le disque (%s) : %s", dir,
-				   errno == ENOSPC ? "disque plein" : strerror(errno));
+		rc = cts_error_set(CTS_EIO,
+		                   "impossible d'écrire l'historique sur le disque (%s) : %s", dir,
+		                   errno == ENOSPC ? "disque plein" : strerror(errno));
 	if (fd >= 0)
 		close(fd);
 	free(dir);
@@ -89,7 +90,7 @@ int cts_history_sync(cts_node *n)
 }
 
 int cts_history_read(const char *dir, const char *node, int64_t seq, char **json, size_t *json_len,
-		     char **sig, size_t *sig_len)
+                     char **sig, size_t *sig_len)
 {
 	char rel[128], path[4300];
 	int rc;
@@ -124,13 +125,16 @@ static int build_seen(cts_node *n, json_t **out)
 	int rc;
 
 	*out = NULL;
-	if ((rc = cts_store_stmt(n->store, &s, "SELECT node, max(seq) FROM changeset WHERE node <> ? GROUP BY node")) < 0) {
+	if ((rc = cts_store_stmt(
+	         n->store, &s,
+	         "SELECT node, max(seq) FROM changeset WHERE node <> ? GROUP BY node")) < 0) {
 		json_decref(seen);
 		return rc;
 	}
 	sqlite3_bind_text(s, 1, n->id, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
-		json_object_set_new(seen, (const char *)sqlite3_column_text(s, 0), json_integer(sqlite3_column_int64(s, 1)));
+		json_object_set_new(seen, (const char *)sqlite3_column_text(s, 0),
+		                    json_integer(sqlite3_column_int64(s, 1)));
 	sqlite3_reset(s);
 	if (rc != SQLITE_DONE) {
 		json_decref(seen);
@@ -155,8 +159,9 @@ static int build_ops(cts_node *n, json_t **out, int64_t *last_id)
 	int rc;
 
 	*out = NULL;
-	if ((rc = cts_store_stmt(n->store, &s, "SELECT id, hlc, op, tbl, rid, set_json FROM journal"
-					       " WHERE sealed_seq IS NULL ORDER BY id LIMIT ?")) < 0) {
+	if ((rc = cts_store_stmt(n->store, &s,
+	                         "SELECT id, hlc, op, tbl, rid, set_json FROM journal"
+	                         " WHERE sealed_seq IS NULL ORDER BY id LIMIT ?")) < 0) {
 		json_decref(ops);
 		return rc;
 	}
@@ -164,7 +169,8 @@ static int build_ops(cts_node *n, json_t **out, int64_t *last_id)
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		char hlc[17];
 		json_t *op;
-		size_t size = (size_t)sqlite3_column_bytes(s, 5) + 200; /* the set, and the op around it */
+		size_t size =
+		    (size_t)sqlite3_column_bytes(s, 5) + 200; /* the set, and the op around it */
 
 		if (json_array_size(ops) > 0 && bytes + size > SEAL_MAX_OP_BYTES) {
 			rc = SQLITE_DONE;
@@ -172,8 +178,10 @@ static int build_ops(cts_node *n, json_t **out, int64_t *last_id)
 		}
 		bytes += size;
 		cts_hlc_format((uint64_t)sqlite3_column_int64(s, 1), hlc);
-		op = json_pack("{s:s, s:s, s:s, s:s}", "hlc", hlc, "op", (const char *)sqlite3_column_text(s, 2),
-			       "table", (const char *)sqlite3_column_text(s, 3), "id", (const char *)sqlite3_column_text(s, 4));
+		op = json_pack("{s:s, s:s, s:s, s:s}", "hlc", hlc, "op",
+		               (const char *)sqlite3_column_text(s, 2), "table",
+		               (const char *)sqlite3_column_text(s, 3), "id",
+		               (const char *)sqlite3_column_text(s, 4));
 		if (sqlite3_column_type(s, 5) == SQLITE_TEXT) {
 			json_error_t err;
 			json_t *set = json_loads((const char *)sqlite3_column_text(s, 5), 0, &err);
@@ -181,7 +189,8 @@ static int build_ops(cts_node *n, json_t **out, int64_t *last_id)
 				json_decref(op);
 				sqlite3_reset(s);
 				json_decref(ops);
-				return cts_error_set(CTS_EDB, "journal corrompu (opération %lld)", (long long)sqlite3_column_int64(s, 0));
+				return cts_error_set(CTS_EDB, "journal corrompu (opération %lld)",
+				                     (long long)sqlite3_column_int64(s, 0));
 			}
 			json_object_set_new(op, "set", set);
 		}
@@ -204,8 +213,11 @@ int cts_history_record(cts_node *n, const cts_changeset *cs)
 	json_t *v;
 	int rc;
 
-	if ((rc = cts_store_stmt(n->store, &s, "INSERT INTO changeset (node, seq, id, territory, prev, time, hlc_max, nops, applied)"
-					       " VALUES (?, ?, ?, ?, ?, ?, ?, ?, (SELECT coalesce(max(applied), -1) + 1 FROM changeset))")) < 0)
+	if ((rc = cts_store_stmt(n->store, &s,
+	                         "INSERT INTO changeset (node, seq, id, territory, prev, time, "
+	                         "hlc_max, nops, applied)"
+	                         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, (SELECT coalesce(max(applied), "
+	                         "-1) + 1 FROM changeset))")) < 0)
 		return rc;
 	sqlite3_bind_text(s, 1, cs->node, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 2, cs->seq);
@@ -220,8 +232,11 @@ int cts_history_record(cts_node *n, const cts_changeset *cs)
 	sqlite3_reset(s);
 	if (rc != SQLITE_DONE)
 		return cts_store_error(n->store, "enregistrement du changeset");
-	json_object_foreach(cs->seen, other, v) {
-		if ((rc = cts_store_stmt(n->store, &s, "INSERT INTO changeset_seen (node, seq, other, oseq) VALUES (?, ?, ?, ?)")) < 0)
+	json_object_foreach(cs->seen, other, v)
+	{
+		if ((rc = cts_store_stmt(n->store, &s,
+		                         "INSERT INTO changeset_seen (node, seq, other, oseq) "
+		                         "VALUES (?, ?, ?, ?)")) < 0)
 			return rc;
 		sqlite3_bind_text(s, 1, cs->node, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(s, 2, cs->seq);
@@ -249,7 +264,8 @@ static int record_sealed(cts_node *n, const cts_changeset *cs, int64_t last_id)
 	{
 		size_t i;
 		json_t *op;
-		json_array_foreach(cs->ops, i, op) {
+		json_array_foreach(cs->ops, i, op)
+		{
 			const char *tbl = json_string_value(json_object_get(op, "table"));
 			const char *rid = json_string_value(json_object_get(op, "id"));
 			json_t *set = json_object_get(op, "set");
@@ -258,21 +274,26 @@ static int record_sealed(cts_node *n, const cts_changeset *cs, int64_t last_id)
 			json_t *v;
 
 			if (cts_hlc_parse(&hlc, json_string_value(json_object_get(op, "hlc"))) < 0)
-				return cts_error_set(CTS_ERR, "marquage du journal : opération mal formée");
+				return cts_error_set(CTS_ERR,
+				                     "marquage du journal : opération mal formée");
 			if (!set) {
-				if ((rc = cts_record_mark_sealed(n->store, tbl, cs->territory, rid, NULL, cs->node, hlc,
-								 cs->seq)) < 0)
+				if ((rc = cts_record_mark_sealed(n->store, tbl, cs->territory, rid,
+				                                 NULL, cs->node, hlc, cs->seq)) < 0)
 					return rc;
 				continue;
 			}
-			json_object_foreach(set, field, v) {
-				if ((rc = cts_record_mark_sealed(n->store, tbl, cs->territory, rid, field, cs->node, hlc,
-								 cs->seq)) < 0)
+			json_object_foreach(set, field, v)
+			{
+				if ((rc = cts_record_mark_sealed(n->store, tbl, cs->territory, rid,
+				                                 field, cs->node, hlc, cs->seq)) <
+				    0)
 					return rc;
 			}
 		}
 	}
-	if ((rc = cts_store_stmt(n->store, &s, "UPDATE journal SET sealed_seq = ?1 WHERE sealed_seq IS NULL AND id <= ?2")) < 0)
+	if ((rc = cts_store_stmt(
+	         n->store, &s,
+	         "UPDATE journal SET sealed_seq = ?1 WHERE sealed_seq IS NULL AND id <= ?2")) < 0)
 		return rc;
 	sqlite3_bind_int64(s, 1, cs->seq);
 	sqlite3_bind_int64(s, 2, last_id);
@@ -291,7 +312,8 @@ static int check_not_forked(cts_node *n)
 	sqlite3_stmt *s;
 	int rc;
 
-	if ((rc = cts_store_stmt(n->store, &s, "SELECT min(seq) FROM fork_known WHERE node = ?")) < 0)
+	if ((rc = cts_store_stmt(n->store, &s, "SELECT min(seq) FROM fork_known WHERE node = ?")) <
+	    0)
 		return rc;
 	sqlite3_bind_text(s, 1, n->id, -1, SQLITE_STATIC);
 	rc = sqlite3_step(s);
@@ -299,15 +321,21 @@ static int check_not_forked(cts_node *n)
 		long long seq = sqlite3_column_int64(s, 0);
 		sqlite3_reset(s);
 		return cts_error_set(CTS_EINVAL,
-				     "ce poste (%s) a signé deux versions différentes de son changeset n°%lld (copie du poste, "
-				     "ou sauvegarde restaurée qui a continué à écrire ?) : ce changeset et tous les suivants sont "
-				     "refusés partout. Les saisies restent ici, mais ce poste ne peut plus publier sous cet "
-				     "identifiant : demandez au coordinateur régional d'inscrire un nouvel identifiant "
-				     "(ctsnode init) et de révoquer celui-ci",
-				     n->id, seq);
+		                     "ce poste (%s) a signé deux versions différentes de son "
+		                     "changeset n°%lld (copie du poste, "
+		                     "ou sauvegarde restaurée qui a continué à écrire ?) : ce "
+		                     "changeset et tous les suivants sont "
+		                     "refusés partout. Les saisies restent ici, mais ce poste ne "
+		                     "peut plus publier sous cet "
+		                     "identifiant : demandez au coordinateur régional d'inscrire "
+		                     "un nouvel identifiant "
+		                     "(ctsnode init) et de révoquer celui-ci",
+		                     n->id, seq);
 	}
 	sqlite3_reset(s);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : cts_store_error(n->store, "lecture des bifurcations");
+	return rc == SQLITE_ROW || rc == SQLITE_DONE
+	           ? 0
+	           : cts_store_error(n->store, "lecture des bifurcations");
 }
 
 static int seal_one(cts_node *n, const cts_key *key, int *made)
@@ -328,10 +356,12 @@ static int seal_one(cts_node *n, const cts_key *key, int *made)
 	if (json_array_size(ops) == 0)
 		goto cleanup;
 	if ((rc = check_not_forked(n)) < 0 || (rc = cts_node_machine_check(n)) < 0 ||
-	    (rc = cts_store_meta_get_int(n->store, "last_seq", &last_seq, 0)) < 0 || (rc = build_seen(n, &seen)) < 0)
+	    (rc = cts_store_meta_get_int(n->store, "last_seq", &last_seq, 0)) < 0 ||
+	    (rc = build_seen(n, &seen)) < 0)
 		goto cleanup;
 	if (last_seq > 0) {
-		if ((rc = cts_store_stmt(n->store, &s, "SELECT id FROM changeset WHERE node = ? AND seq = ?")) < 0)
+		if ((rc = cts_store_stmt(
+		         n->store, &s, "SELECT id FROM changeset WHERE node = ? AND seq = ?")) < 0)
 			goto cleanup;
 		sqlite3_bind_text(s, 1, n->id, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(s, 2, last_seq);
@@ -339,14 +369,18 @@ static int seal_one(cts_node *n, const cts_key *key, int *made)
 			prev = strdup((const char *)sqlite3_column_text(s, 0));
 		sqlite3_reset(s);
 		if (!prev) {
-			rc = cts_error_set(CTS_EDB, "changeset n°%lld de ce nœud introuvable dans la base : lancez « ctsnode rebuild »",
-					   (long long)last_seq);
+			rc = cts_error_set(CTS_EDB,
+			                   "changeset n°%lld de ce nœud introuvable dans la base : "
+			                   "lancez « ctsnode rebuild »",
+			                   (long long)last_seq);
 			goto cleanup;
 		}
 	}
 	format_time(n->store->clock(n->store->clock_ctx), timebuf);
-	if ((rc = cts_changeset_build(&cs, n->id, n->territory, last_seq + 1, prev, timebuf, seen, ops)) < 0 ||
-	    (rc = cts_sshsig_sign(&sig, &sig_len, key, CTS_SIG_NAMESPACE, (const unsigned char *)cs->bytes, cs->len)) < 0 ||
+	if ((rc = cts_changeset_build(&cs, n->id, n->territory, last_seq + 1, prev, timebuf, seen,
+	                              ops)) < 0 ||
+	    (rc = cts_sshsig_sign(&sig, &sig_len, key, CTS_SIG_NAMESPACE,
+	                          (const unsigned char *)cs->bytes, cs->len)) < 0 ||
 	    (rc = cts_history_write(n, n->id, cs->seq, cs->bytes, cs->len, sig, sig_len)) < 0 ||
 	    (rc = record_sealed(n, cs, last_id)) < 0)
 		goto cleanup;

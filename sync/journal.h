@@ -24,13 +24,13 @@ int cts_journal_seal(cts_node *n, const cts_key *key, int *sealed);
 /* Write the files of changeset (node, seq) into HOME/changesets/.
  * Existing identical files are kept. */
 int cts_history_write(cts_node *n, const char *node, int64_t seq, const char *json, size_t json_len,
-		      const char *sig, size_t sig_len);
+                      const char *sig, size_t sig_len);
 
 /* The same without waiting for the disk; the caller calls
  * cts_history_sync() once, after the last file and before committing
  * anything that refers to them. */
-int cts_history_write_deferred(cts_node *n, const char *node, int64_t seq, const char *json, size_t json_len,
-			       const char *sig, size_t sig_len);
+int cts_history_write_deferred(cts_node *n, const char *node, int64_t seq, const char *json,
+                               size_t json_len, const char *sig, size_t sig_len);
 
 /* Flush the file system holding HOME/changesets/ (syncfs). */
 int cts_history_sync(cts_node *n);
@@ -42,6 +42,6 @@ int cts_history_record(cts_node *n, const cts_changeset *cs);
 /* Read the files of (node, seq) from a directory holding a changesets/
  * tree. *json and *sig malloc'd. CTS_ENOTFOUND if absent. */
 int cts_history_read(const char *dir, const char *node, int64_t seq, char **json, size_t *json_len,
-		     char **sig, size_t *sig_len);
+                     char **sig, size_t *sig_len);
 
 #endif

@@ -32,5 +32,4 @@ int cts_known_hosts_lookup(FILE *f, const cts_known_hosts_key *hk, const char *c
 /* The port of an ssh:// URL (22 when absent, invalid, or scp-like). */
 int cts_ssh_url_port(const char *url);
 
-
 #endif

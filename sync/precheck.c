@@ -21,7 +21,7 @@ static void check_one(cts_precheck *it)
 	if (!it->have_pk)
 		return;
 	it->sig_rc = cts_sshsig_verify(it->sig, it->sig_len, it->pk, CTS_SIG_NAMESPACE,
-				       (const unsigned char *)it->json, it->json_len, NULL);
+	                               (const unsigned char *)it->json, it->json_len, NULL);
 	if (it->sig_rc < 0)
 		it->sig_error = strdup(cts_error_message());
 }

@@ -28,10 +28,10 @@ typedef struct {
 	unsigned char pk[32];
 	int have_pk; /* verify with pk; else parse only */
 	/* out */
-	cts_changeset *cs;  /* parsed, or NULL (owned: take it or free it) */
-	char *parse_error;  /* why parsing failed (malloc'd) */
-	int sig_rc;         /* 0 valid, < 0 refused (when have_pk) */
-	char *sig_error;    /* why the signature was refused (malloc'd) */
+	cts_changeset *cs; /* parsed, or NULL (owned: take it or free it) */
+	char *parse_error; /* why parsing failed (malloc'd) */
+	int sig_rc;        /* 0 valid, < 0 refused (when have_pk) */
+	char *sig_error;   /* why the signature was refused (malloc'd) */
 } cts_precheck;
 
 /* Number of threads pre-checks use: cts_pool_threads() (CTSNODE_THREADS if

@@ -19,14 +19,15 @@
 #define RECOVER_MAX_CANDIDATES 16
 #define RECOVER_WAIT_MS (120 * 1000)
 
-static const char *const identity_keys[] = { "node", "territory", "role", "authority_key", "public_key", NULL };
+static const char *const identity_keys[] = { "node",          "territory",  "role",
+	                                     "authority_key", "public_key", NULL };
 
 typedef struct {
 	cts_node *n;          /* home and lock; the store once restored */
 	cts_gitrepo *repo;    /* HOME/repo.git, NULL when absent */
 	unsigned char pk[32]; /* our key */
 	char *publine;
-	json_t *nodes;        /* every node id seen in a source (an object used as a set) */
+	json_t *nodes; /* every node id seen in a source (an object used as a set) */
 } rctx;
 
 typedef struct {
@@ -37,9 +38,9 @@ typedef struct {
 
 typedef struct {
 	char node[65], territory[65];
-	int authority;  /* our first changeset enrols us as the authority */
-	int64_t last;   /* highest own seq, the chain being complete from 1 */
-	json_t *seen;   /* `seen` of that changeset (owned) */
+	int authority; /* our first changeset enrols us as the authority */
+	int64_t last;  /* highest own seq, the chain being complete from 1 */
+	json_t *seen;  /* `seen` of that changeset (owned) */
 } own_info;
 
 typedef struct {
@@ -93,7 +94,8 @@ static int repo_read(rctx *r, const char *ref, const char *node, int64_t seq, cs
 /* Changeset (node, seq) from the first source holding a copy that parses
  * as that changeset and, when pk is given, whose signature pk verifies:
  * HOME/changesets, then the local branch, then the remote-tracking one. */
-static int load_cs(rctx *r, const char *node, int64_t seq, const unsigned char *pk, cts_changeset **cs, cs_file *out)
+static int load_cs(rctx *r, const char *node, int64_t seq, const unsigned char *pk,
+                   cts_changeset **cs, cs_file *out)
 {
 	char refs[2][128];
 
@@ -102,11 +104,14 @@ static int load_cs(rctx *r, const char *node, int64_t seq, const unsigned char *
 	for (int src = 0; src < 3; src++) {
 		cs_file f = { 0 };
 		cts_changeset *c = NULL;
-		int rc = src == 0 ? cts_history_read(r->n->home, node, seq, &f.json, &f.jl, &f.sig, &f.sl)
-				  : repo_read(r, refs[src - 1], node, seq, &f);
+		int rc = src == 0 ? cts_history_read(r->n->home, node, seq, &f.json, &f.jl, &f.sig,
+		                                     &f.sl)
+		                  : repo_read(r, refs[src - 1], node, seq, &f);
 
-		if (rc == 0 && cts_changeset_parse(&c, f.json, f.jl) == 0 && strcmp(c->node, node) == 0 && c->seq == seq &&
-		    (!pk || cts_sshsig_verify(f.sig, f.sl, pk, CTS_SIG_NAMESPACE, (const unsigned char *)f.json, f.jl, NULL) == 0)) {
+		if (rc == 0 && cts_changeset_parse(&c, f.json, f.jl) == 0 &&
+		    strcmp(c->node, node) == 0 && c->seq == seq &&
+		    (!pk || cts_sshsig_verify(f.sig, f.sl, pk, CTS_SIG_NAMESPACE,
+		                              (const unsigned char *)f.json, f.jl, NULL) == 0)) {
 			*cs = c;
 			*out = f;
 			return 0;
@@ -123,8 +128,12 @@ static int add_node(rctx *r, const char *node)
 	if (!cts_valid_node_id(node) || json_object_get(r->nodes, node))
 		return 0;
 	if (json_object_size(r->nodes) >= RECOVER_MAX_NODES)
-		return cts_error_set(CTS_ELIMIT, "reconstruction : plus de %d nœuds dans l'historique", RECOVER_MAX_NODES);
-	return json_object_set_new(r->nodes, node, json_true()) == 0 ? 0 : cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
+		return cts_error_set(CTS_ELIMIT,
+		                     "reconstruction : plus de %d nœuds dans l'historique",
+		                     RECOVER_MAX_NODES);
+	return json_object_set_new(r->nodes, node, json_true()) == 0
+	           ? 0
+	           : cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
 }
 
 static int add_ref_node(const char *ref, const cts_gitoid *oid, void *vctx)
@@ -150,7 +159,8 @@ static int collect_nodes(rctx *r)
 	if (rc == 0 && r->repo)
 		rc = cts_gitrepo_refs_foreach(r->repo, "refs/heads/nodes/*", add_ref_node, r);
 	if (rc == 0 && r->repo)
-		rc = cts_gitrepo_refs_foreach(r->repo, "refs/remotes/origin/nodes/*", add_ref_node, r);
+		rc = cts_gitrepo_refs_foreach(r->repo, "refs/remotes/origin/nodes/*", add_ref_node,
+		                              r);
 	return rc;
 }
 
@@ -158,19 +168,21 @@ static int collect_nodes(rctx *r)
 
 /* The set of a registry put of cs naming node `who` (NULL: any node)
  * whose key parses; *kpk gets that key. NULL when there is none. Borrowed. */
-static json_t *registry_put(const cts_changeset *cs, const char *who, const unsigned char *want_pk, unsigned char kpk[32])
+static json_t *registry_put(const cts_changeset *cs, const char *who, const unsigned char *want_pk,
+                            unsigned char kpk[32])
 {
 	size_t i;
 	json_t *op;
 
-	json_array_foreach(cs->ops, i, op) {
+	json_array_foreach(cs->ops, i, op)
+	{
 		json_t *set = json_object_get(op, "set");
 		const char *table = json_string_value(json_object_get(op, "table"));
 		const char *node = json_string_value(json_object_get(set, "node"));
 		const char *key = json_string_value(json_object_get(set, "key"));
 
-		if (!table || strcmp(table, "registry") != 0 || !node || !key || (who && strcmp(node, who) != 0) ||
-		    cts_key_parse_public_line(kpk, key) < 0) {
+		if (!table || strcmp(table, "registry") != 0 || !node || !key ||
+		    (who && strcmp(node, who) != 0) || cts_key_parse_public_line(kpk, key) < 0) {
 			cts_error_clear();
 			continue;
 		}
@@ -217,7 +229,8 @@ static int find_own(rctx *r, own_info *o, int *restored)
 	json_t *v;
 	int rc = 0;
 
-	json_object_foreach(r->nodes, node, v) {
+	json_object_foreach(r->nodes, node, v)
+	{
 		cts_changeset *cs = NULL;
 		cs_file f = { 0 };
 		unsigned char kpk[32];
@@ -226,8 +239,11 @@ static int find_own(rctx *r, own_info *o, int *restored)
 		if (load_cs(r, node, 1, r->pk, &cs, &f) < 0)
 			continue;
 		if (o->node[0])
-			rc = cts_error_set(CTS_EINVAL, "reconstruction : la clé du poste signe deux nœuds (%s et %s) ; "
-						       "indiquez lequel avec --node", o->node, node);
+			rc = cts_error_set(
+			    CTS_EINVAL,
+			    "reconstruction : la clé du poste signe deux nœuds (%s et %s) ; "
+			    "indiquez lequel avec --node",
+			    o->node, node);
 		snprintf(o->node, sizeof(o->node), "%s", node);
 		snprintf(o->territory, sizeof(o->territory), "%s", cs->territory);
 		set = registry_put(cs, node, r->pk, kpk);
@@ -268,19 +284,24 @@ static int find_authorities(rctx *r, candidate *c, size_t *nc)
 	json_t *v;
 
 	*nc = 0;
-	json_object_foreach(r->nodes, node, v) {
+	json_object_foreach(r->nodes, node, v)
+	{
 		cts_changeset *cs = NULL;
 		cs_file f = { 0 };
 		unsigned char kpk[32];
 		json_t *set;
 
-		if (load_cs(r, node, 1, NULL, &cs, &f) == 0 && (set = registry_put(cs, node, NULL, kpk)) && is_role(set, "authority") &&
-		    cts_sshsig_verify(f.sig, f.sl, kpk, CTS_SIG_NAMESPACE, (const unsigned char *)f.json, f.jl, NULL) == 0) {
+		if (load_cs(r, node, 1, NULL, &cs, &f) == 0 &&
+		    (set = registry_put(cs, node, NULL, kpk)) && is_role(set, "authority") &&
+		    cts_sshsig_verify(f.sig, f.sl, kpk, CTS_SIG_NAMESPACE,
+		                      (const unsigned char *)f.json, f.jl, NULL) == 0) {
 			if (*nc >= RECOVER_MAX_CANDIDATES) {
 				cts_changeset_free(cs);
 				cs_file_dispose(&f);
-				return cts_error_set(CTS_ELIMIT, "reconstruction : trop de nœuds se disent autorité régionale ; "
-								 "indiquez la clé de l'autorité avec --authority-key");
+				return cts_error_set(
+				    CTS_ELIMIT,
+				    "reconstruction : trop de nœuds se disent autorité régionale ; "
+				    "indiquez la clé de l'autorité avec --authority-key");
 			}
 			snprintf(c[*nc].node, sizeof(c[*nc].node), "%s", node);
 			c[*nc].key = strdup(json_string_value(json_object_get(set, "key")));
@@ -311,7 +332,8 @@ static int enrols_us(rctx *r, const candidate *a, char who[65], char terr[65], i
 			const char *t = json_string_value(json_object_get(set, "territory_code"));
 			found = 1;
 			if (who)
-				snprintf(who, 65, "%s", json_string_value(json_object_get(set, "node")));
+				snprintf(who, 65, "%s",
+				         json_string_value(json_object_get(set, "node")));
 			if (terr)
 				snprintf(terr, 65, "%s", t ? t : "");
 			if (authority)
@@ -326,7 +348,8 @@ static int enrols_us(rctx *r, const candidate *a, char who[65], char terr[65], i
 }
 
 /* Keep the candidates for which keep() says yes, unless none would stay. */
-static void narrow(rctx *r, candidate *c, size_t *nc, int (*keep)(rctx *, const candidate *, void *), void *ctx)
+static void narrow(rctx *r, candidate *c, size_t *nc,
+                   int (*keep)(rctx *, const candidate *, void *), void *ctx)
 {
 	size_t k = 0;
 
@@ -373,9 +396,9 @@ static int keep_enrolling(rctx *r, const candidate *c, void *ctx)
 typedef struct {
 	cts_node_params p;
 	char node[65], territory[65];
-	char *authority_key;   /* owned */
+	char *authority_key; /* owned */
 	char authority_node[65];
-	char *remote;          /* owned */
+	char *remote; /* owned */
 	own_info own;
 	int restored;
 } identity;
@@ -387,7 +410,8 @@ static void identity_dispose(identity *id)
 	json_decref(id->own.seen);
 }
 
-static int pick_authority(rctx *r, identity *id, const cts_recover_hints *h, candidate *c, size_t nc)
+static int pick_authority(rctx *r, identity *id, const cts_recover_hints *h, candidate *c,
+                          size_t nc)
 {
 	unsigned char hpk[32];
 
@@ -397,7 +421,9 @@ static int pick_authority(rctx *r, identity *id, const cts_recover_hints *h, can
 		narrow(r, c, &nc, keep_key, hpk);
 		if (nc == 0 || memcmp(c[0].pk, hpk, 32) != 0) {
 			id->authority_key = strdup(h->authority_key); /* pinned as init does */
-			return id->authority_key ? 0 : cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
+			return id->authority_key
+			           ? 0
+			           : cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
 		}
 	}
 	if (nc > 1 && id->own.seen)
@@ -405,13 +431,17 @@ static int pick_authority(rctx *r, identity *id, const cts_recover_hints *h, can
 	if (nc > 1)
 		narrow(r, c, &nc, keep_enrolling, NULL);
 	if (nc == 0)
-		return cts_error_set(CTS_ENOTFOUND, "reconstruction impossible : aucun changeset signé de l'autorité régionale "
-						    "dans changesets/ ni dans repo.git ; indiquez sa clé avec --authority-key "
-						    "« ssh-ed25519 AAAA... » (ctsnode key show sur le nœud régional)");
+		return cts_error_set(
+		    CTS_ENOTFOUND,
+		    "reconstruction impossible : aucun changeset signé de l'autorité régionale "
+		    "dans changesets/ ni dans repo.git ; indiquez sa clé avec --authority-key "
+		    "« ssh-ed25519 AAAA... » (ctsnode key show sur le nœud régional)");
 	if (nc > 1)
-		return cts_error_set(CTS_EINVAL, "reconstruction : plusieurs nœuds se disent autorité régionale (%s, %s...) ; "
-						 "indiquez la bonne clé avec --authority-key « ssh-ed25519 AAAA... »",
-				     c[0].node, c[1].node);
+		return cts_error_set(
+		    CTS_EINVAL,
+		    "reconstruction : plusieurs nœuds se disent autorité régionale (%s, %s...) ; "
+		    "indiquez la bonne clé avec --authority-key « ssh-ed25519 AAAA... »",
+		    c[0].node, c[1].node);
 	snprintf(id->authority_node, sizeof(id->authority_node), "%s", c[0].node);
 	id->authority_key = strdup(c[0].key);
 	return id->authority_key ? 0 : cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
@@ -430,9 +460,11 @@ static int identity_from_registry(rctx *r, identity *id, const cts_recover_hints
 		cts_error_clear();
 		if (!h || !h->node_id || !h->territory)
 			return cts_error_set(CTS_ENOTFOUND,
-					     "reconstruction impossible : aucun changeset signé ne désigne ce poste (ni les siens, ni "
-					     "une inscription de sa clé par la région) ; indiquez son identifiant et son territoire "
-					     "avec --node et --territory");
+			                     "reconstruction impossible : aucun changeset signé ne "
+			                     "désigne ce poste (ni les siens, ni "
+			                     "une inscription de sa clé par la région) ; indiquez "
+			                     "son identifiant et son territoire "
+			                     "avec --node et --territory");
 		snprintf(id->node, sizeof(id->node), "%s", h->node_id);
 		snprintf(id->territory, sizeof(id->territory), "%s", h->territory);
 	}
@@ -443,10 +475,14 @@ static int identity_from_registry(rctx *r, identity *id, const cts_recover_hints
 static int check_hints(const identity *id, const cts_recover_hints *h)
 {
 	if (h && h->node_id && strcmp(h->node_id, id->node) != 0)
-		return cts_error_set(CTS_EINVAL, "--node %.64s : l'historique signé dit que ce poste est %s", h->node_id, id->node);
+		return cts_error_set(CTS_EINVAL,
+		                     "--node %.64s : l'historique signé dit que ce poste est %s",
+		                     h->node_id, id->node);
 	if (h && h->territory && strcmp(h->territory, id->territory) != 0)
-		return cts_error_set(CTS_EINVAL, "--territory %.64s : l'historique signé dit que ce poste est du territoire %s",
-				     h->territory, id->territory);
+		return cts_error_set(
+		    CTS_EINVAL,
+		    "--territory %.64s : l'historique signé dit que ce poste est du territoire %s",
+		    h->territory, id->territory);
 	return 0;
 }
 
@@ -469,16 +505,20 @@ static int check_complete(rctx *r, const identity *id)
 	int later;
 
 	snprintf(ref, sizeof(ref), "refs/heads/nodes/%s", id->node);
-	later = home_max_seq(r, id->node) > id->own.last || repo_read(r, ref, id->node, next, &f) == 0;
+	later =
+	    home_max_seq(r, id->node) > id->own.last || repo_read(r, ref, id->node, next, &f) == 0;
 	cs_file_dispose(&f);
 	if (!later)
 		return 0;
 	return cts_error_set(CTS_EINVAL,
-			     "reconstruction impossible : le changeset n°%lld du poste %s manque ou ne porte pas sa signature "
-			     "(ni dans changesets/, ni dans repo.git) alors que des suivants existent ; reconstruire sans lui "
-			     "ferait réutiliser ses numéros. Récupérez-le (sauvegarde, dépôt régional) puis relancez "
-			     "« ctsnode rebuild »",
-			     (long long)(id->own.last + 1), id->node);
+	                     "reconstruction impossible : le changeset n°%lld du poste %s manque "
+	                     "ou ne porte pas sa signature "
+	                     "(ni dans changesets/, ni dans repo.git) alors que des suivants "
+	                     "existent ; reconstruire sans lui "
+	                     "ferait réutiliser ses numéros. Récupérez-le (sauvegarde, dépôt "
+	                     "régional) puis relancez "
+	                     "« ctsnode rebuild »",
+	                     (long long)(id->own.last + 1), id->node);
 }
 
 static int discover(rctx *r, identity *id, const cts_recover_hints *h)
@@ -528,7 +568,8 @@ typedef struct {
 	int rc;
 } offer_ctx;
 
-static int offer_file(const char *name, const cts_gitoid *oid, size_t size, unsigned filemode, void *vctx)
+static int offer_file(const char *name, const cts_gitoid *oid, size_t size, unsigned filemode,
+                      void *vctx)
 {
 	offer_ctx *o = vctx;
 	char rel[128], *path;
@@ -551,9 +592,11 @@ static int offer_file(const char *name, const cts_gitoid *oid, size_t size, unsi
 	free(path);
 	if (have)
 		return 0; /* offered from HOME/changesets */
-	if (cts_gitrepo_read_file(o->r->repo, o->tip, rel, CTS_CHANGESET_MAX_BYTES, (unsigned char **)&f.json, &f.jl) < 0 ||
+	if (cts_gitrepo_read_file(o->r->repo, o->tip, rel, CTS_CHANGESET_MAX_BYTES,
+	                          (unsigned char **)&f.json, &f.jl) < 0 ||
 	    (snprintf(rel + strlen(rel), sizeof(rel) - strlen(rel), ".sig"),
-	     cts_gitrepo_read_file(o->r->repo, o->tip, rel, CTS_SIG_MAX_BYTES, (unsigned char **)&f.sig, &f.sl) < 0)) {
+	     cts_gitrepo_read_file(o->r->repo, o->tip, rel, CTS_SIG_MAX_BYTES,
+	                           (unsigned char **)&f.sig, &f.sl) < 0)) {
 		cts_error_clear(); /* unreadable here: the next sync reports it */
 		cs_file_dispose(&f);
 		return 0;
@@ -574,7 +617,8 @@ static int offer_ref(const char *ref, const cts_gitoid *oid, void *vctx)
 	o->tip = oid;
 	o->node = node;
 	snprintf(dir, sizeof(dir), "changesets/%s", node);
-	if (cts_gitrepo_list_dir(o->r->repo, oid, dir, 2 * RECOVER_MAX_SEQ, offer_file, o) < 0 && o->rc == 0)
+	if (cts_gitrepo_list_dir(o->r->repo, oid, dir, 2 * RECOVER_MAX_SEQ, offer_file, o) < 0 &&
+	    o->rc == 0)
 		cts_error_clear(); /* a hostile branch: the next sync reports it */
 	return o->rc < 0 ? o->rc : 0;
 }
@@ -590,8 +634,10 @@ static int replay(rctx *r, const identity *id, cts_import_stats *st)
 		rc = 0;
 	}
 	if (rc == 0 && r->repo && (rc = cts_store_begin(r->n->store)) == 0) {
-		if ((rc = cts_gitrepo_refs_foreach(r->repo, "refs/heads/nodes/*", offer_ref, &o)) == 0)
-			rc = cts_gitrepo_refs_foreach(r->repo, "refs/remotes/origin/nodes/*", offer_ref, &o);
+		if ((rc = cts_gitrepo_refs_foreach(r->repo, "refs/heads/nodes/*", offer_ref, &o)) ==
+		    0)
+			rc = cts_gitrepo_refs_foreach(r->repo, "refs/remotes/origin/nodes/*",
+			                              offer_ref, &o);
 		if (rc == 0)
 			rc = cts_store_commit(r->n->store);
 		else
@@ -615,7 +661,8 @@ static int restore_counters(rctx *r, const identity *id)
 			unsigned char *data = NULL;
 			size_t len;
 			cts_changeset_path(path, sizeof(path), id->node, s);
-			if (cts_gitrepo_read_file(r->repo, &tip, path, CTS_CHANGESET_MAX_BYTES, &data, &len) == 0)
+			if (cts_gitrepo_read_file(r->repo, &tip, path, CTS_CHANGESET_MAX_BYTES,
+			                          &data, &len) == 0)
 				pushed = s;
 			free(data);
 		}
@@ -625,7 +672,8 @@ static int restore_counters(rctx *r, const identity *id)
 		return rc;
 	if ((rc = cts_store_meta_set_int(r->n->store, "last_seq", id->own.last)) < 0 ||
 	    (rc = cts_store_meta_set_int(r->n->store, "pushed_seq", pushed)) < 0 ||
-	    (id->authority_node[0] && (rc = cts_store_meta_set(r->n->store, "authority_node", id->authority_node)) < 0)) {
+	    (id->authority_node[0] &&
+	     (rc = cts_store_meta_set(r->n->store, "authority_node", id->authority_node)) < 0)) {
 		cts_store_rollback(r->n->store);
 		return rc;
 	}
@@ -664,12 +712,15 @@ static int open_sources(rctx *r)
 	int rc = keypath && repo ? 0 : cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
 
 	if (rc == 0 && (rc = cts_key_file_public(keypath, r->pk)) == CTS_ENOTFOUND)
-		rc = cts_error_set(CTS_ENOTFOUND, "aucune clé node.key dans %s : ce dossier n'est pas celui d'un nœud, ou sa clé "
-						  "est perdue (sans elle, rien ne peut être reconstruit ni signé)",
-				   r->n->home);
+		rc = cts_error_set(
+		    CTS_ENOTFOUND,
+		    "aucune clé node.key dans %s : ce dossier n'est pas celui d'un nœud, ou sa clé "
+		    "est perdue (sans elle, rien ne peut être reconstruit ni signé)",
+		    r->n->home);
 	if (rc == 0)
 		rc = cts_key_public_line(&r->publine, r->pk, NULL);
-	if (rc == 0 && (rc = cts_git_init()) == 0 && (rc = cts_gitrepo_open_existing(&r->repo, repo)) == CTS_ENOTFOUND) {
+	if (rc == 0 && (rc = cts_git_init()) == 0 &&
+	    (rc = cts_gitrepo_open_existing(&r->repo, repo)) == CTS_ENOTFOUND) {
 		cts_error_clear();
 		rc = 0;
 	}
@@ -680,8 +731,8 @@ static int open_sources(rctx *r)
 	return rc;
 }
 
-int cts_recover_node(cts_node **out, const char *home, const cts_recover_hints *hints, cts_import_stats *st,
-		     cts_recover_info *info)
+int cts_recover_node(cts_node **out, const char *home, const cts_recover_hints *hints,
+                     cts_import_stats *st, cts_recover_info *info)
 {
 	rctx r = { 0 };
 	identity id = { .p = { 0 } };
@@ -696,10 +747,12 @@ int cts_recover_node(cts_node **out, const char *home, const cts_recover_hints *
 		goto out;
 	info->needed = 1;
 	/* Everything is read and decided before anything is moved. */
-	if ((rc = discover(&r, &id, hints)) < 0 || (rc = cts_node_set_aside_db(r.n, &info->moved_to)) < 0)
+	if ((rc = discover(&r, &id, hints)) < 0 ||
+	    (rc = cts_node_set_aside_db(r.n, &info->moved_to)) < 0)
 		goto out;
 	if (info->moved_to)
-		info->unsealed_lost = cts_store_peek_int(info->moved_to, "SELECT count(*) FROM journal WHERE sealed_seq IS NULL");
+		info->unsealed_lost = cts_store_peek_int(
+		    info->moved_to, "SELECT count(*) FROM journal WHERE sealed_seq IS NULL");
 	if ((rc = cts_node_restore(r.n, &id.p, r.publine)) < 0 || (rc = replay(&r, &id, st)) < 0 ||
 	    (rc = restore_counters(&r, &id)) < 0)
 		goto out;

@@ -38,8 +38,8 @@
 #include "node.h"
 
 typedef struct {
-	const char *node_id;       /* used when nothing signed names the node; must agree otherwise */
-	const char *territory;     /* likewise */
+	const char *node_id;   /* used when nothing signed names the node; must agree otherwise */
+	const char *territory; /* likewise */
 	const char *authority_key; /* "ssh-ed25519 AAAA...": settles the authority */
 } cts_recover_hints;
 
@@ -58,7 +58,7 @@ void cts_recover_info_dispose(cts_recover_info *info);
  * damaged (see above). *out: the opened, locked node (cts_node_free), or
  * NULL when node.db was intact (info->needed = 0: use cts_import_rebuild).
  * st receives the import statistics. hints may be NULL. */
-int cts_recover_node(cts_node **out, const char *home, const cts_recover_hints *hints, cts_import_stats *st,
-		     cts_recover_info *info);
+int cts_recover_node(cts_node **out, const char *home, const cts_recover_hints *hints,
+                     cts_import_stats *st, cts_recover_info *info);
 
 #endif

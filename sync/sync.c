@@ -35,12 +35,14 @@ void cts_sync_result_dispose(cts_sync_result *r)
 
 /* Evidence seen on the repository: kept in r->findings (printed by the
  * CLI) and recorded as incidents at the end of the sync (sync_record_incidents). */
-void sync_finding(cts_sync_result *r, const char *kind, const char *node, int64_t seq, const char *reason)
+void sync_finding(cts_sync_result *r, const char *kind, const char *node, int64_t seq,
+                  const char *reason)
 {
 	if (!r->findings)
 		r->findings = json_array();
-	json_array_append_new(r->findings, json_pack("{s:s, s:s, s:I, s:s}", "kind", kind, "node", node, "seq",
-						     (json_int_t)seq, "reason", reason));
+	json_array_append_new(r->findings,
+	                      json_pack("{s:s, s:s, s:I, s:s}", "kind", kind, "node", node, "seq",
+	                                (json_int_t)seq, "reason", reason));
 }
 
 /* Every finding of this sync becomes an incident (status, status --json),
@@ -51,11 +53,12 @@ int sync_record_incidents(cts_node *n, const cts_sync_result *r)
 	json_t *f;
 	int rc;
 
-	json_array_foreach(r->findings, i, f) {
+	json_array_foreach(r->findings, i, f)
+	{
 		if ((rc = cts_incident_add(n->store, json_string_value(json_object_get(f, "kind")),
-					   json_string_value(json_object_get(f, "node")),
-					   json_integer_value(json_object_get(f, "seq")),
-					   json_string_value(json_object_get(f, "reason")))) < 0)
+		                           json_string_value(json_object_get(f, "node")),
+		                           json_integer_value(json_object_get(f, "seq")),
+		                           json_string_value(json_object_get(f, "reason")))) < 0)
 			return cts_error_prefix(rc, "sync : ");
 	}
 	return 0;
@@ -63,7 +66,8 @@ int sync_record_incidents(cts_node *n, const cts_sync_result *r)
 
 int sync_git_sign(char **armored, size_t *len, const char *payload, size_t plen, void *ctx)
 {
-	return cts_sshsig_sign(armored, len, (const cts_key *)ctx, "git", (const unsigned char *)payload, plen);
+	return cts_sshsig_sign(armored, len, (const cts_key *)ctx, "git",
+	                       (const unsigned char *)payload, plen);
 }
 
 static const char *local_path_of(const char *url)
@@ -110,7 +114,9 @@ int sync_open_repo(cts_node *n, const char *url, cts_gitrepo **repo)
 
 	*repo = NULL;
 	if (!remote)
-		return cts_error_set(CTS_EINVAL, "aucun dépôt régional configuré : indiquez --remote URL (il sera retenu dès qu'il aura répondu)");
+		return cts_error_set(CTS_EINVAL,
+		                     "aucun dépôt régional configuré : indiquez --remote URL (il "
+		                     "sera retenu dès qu'il aura répondu)");
 	if ((rc = cts_gitnet_url_check(remote)) < 0)
 		return rc;
 	/* The address is kept once it answered (remember_remote), or, for a
@@ -197,7 +203,8 @@ static int remote_reached(cts_node *n, const char *remote)
 	if (sync_meta_is(n, "remote_reached", remote))
 		return 1;
 	yes = n->remote && strcmp(remote, n->remote) == 0 &&
-	      (cts_store_meta_get(n->store, "last_sync", &v) == 0 || cts_store_meta_get(n->store, "pushed_seq", &v) == 0);
+	      (cts_store_meta_get(n->store, "last_sync", &v) == 0 ||
+	       cts_store_meta_get(n->store, "pushed_seq", &v) == 0);
 	free(v);
 	cts_error_clear();
 	return yes;
@@ -209,9 +216,12 @@ static int remember_remote(cts_node *n, const char *url)
 	const char *remote = url ? url : n->remote;
 	int rc;
 
-	if (url && (!n->remote || strcmp(url, n->remote) != 0) && (rc = cts_node_set_remote(n, url)) < 0)
+	if (url && (!n->remote || strcmp(url, n->remote) != 0) &&
+	    (rc = cts_node_set_remote(n, url)) < 0)
 		return rc;
-	return sync_meta_is(n, "remote_reached", remote) ? 0 : cts_store_meta_set(n->store, "remote_reached", remote);
+	return sync_meta_is(n, "remote_reached", remote)
+	           ? 0
+	           : cts_store_meta_set(n->store, "remote_reached", remote);
 }
 
 /* The server answered that there is no such repository there: git
@@ -221,8 +231,11 @@ static int remember_remote(cts_node *n, const char *url)
  * no answer are not. */
 static int answered_missing(const char *m)
 {
-	static const char *const marks[] = { "remote error:", "does not appear to be a git repository",
-					     "status code: 404", "status code: 410", "epository not found", NULL };
+	static const char *const marks[] = {
+		"remote error:",       "does not appear to be a git repository",
+		"status code: 404",    "status code: 410",
+		"epository not found", NULL
+	};
 
 	for (size_t i = 0; marks[i]; i++)
 		if (strstr(m, marks[i]))
@@ -245,15 +258,20 @@ static int never_reached(cts_node *n, const char *url, char *offline, size_t siz
 	snprintf(offline, size, "%s", cts_error_message());
 	if (local_path_of(remote) || answered_missing(offline))
 		return cts_error_set(CTS_EACCESS,
-				     "le dépôt régional « %.300s » n'a jamais pu être atteint depuis ce poste (%.400s). Vérifiez "
-				     "l'adresse %s (un dépôt git : chemin de la clé USB branchée, file://, ssh://, https://) ; "
-				     "%s. Vos saisies sont gardées sur ce poste",
-				     remote, offline, url ? "donnée à --remote" : "retenue",
-				     url ? "elle n'a pas été retenue" : "corrigez-la avec ctsnode sync --remote URL");
-	if (url && (!n->remote || strcmp(url, n->remote) != 0) && (rc = cts_node_set_remote(n, url)) < 0)
+		                     "le dépôt régional « %.300s » n'a jamais pu être atteint "
+		                     "depuis ce poste (%.400s). Vérifiez "
+		                     "l'adresse %s (un dépôt git : chemin de la clé USB branchée, "
+		                     "file://, ssh://, https://) ; "
+		                     "%s. Vos saisies sont gardées sur ce poste",
+		                     remote, offline, url ? "donnée à --remote" : "retenue",
+		                     url ? "elle n'a pas été retenue"
+		                         : "corrigez-la avec ctsnode sync --remote URL");
+	if (url && (!n->remote || strcmp(url, n->remote) != 0) &&
+	    (rc = cts_node_set_remote(n, url)) < 0)
 		return rc;
-	snprintf(offline + strlen(offline), size - strlen(offline),
-		 " (cette adresse n'a encore jamais répondu : si le réseau fonctionne, vérifiez-la)");
+	snprintf(
+	    offline + strlen(offline), size - strlen(offline),
+	    " (cette adresse n'a encore jamais répondu : si le réseau fonctionne, vérifiez-la)");
 	return 0;
 }
 
@@ -267,7 +285,8 @@ static int check_pinned_authority(cts_node *n, cts_gitrepo *repo)
 	cts_gitoid tip;
 	int rc;
 
-	if (n->role == CTS_ROLE_AUTHORITY || !n->authority_key || cts_key_parse_public_line(pinned, n->authority_key) < 0)
+	if (n->role == CTS_ROLE_AUTHORITY || !n->authority_key ||
+	    cts_key_parse_public_line(pinned, n->authority_key) < 0)
 		return 0;
 	if (cts_gitrepo_ref_oid(repo, "refs/remotes/origin/region", &tip) < 0) {
 		cts_error_clear();
@@ -287,19 +306,24 @@ static int check_pinned_authority(cts_node *n, cts_gitrepo *repo)
 	if (rc != 0 || sodium_memcmp(signer, pinned, 32) == 0)
 		return 0;
 	cts_key_public_line(&line, signer, NULL);
-	rc = cts_error_set(CTS_EACCESS,
-			   "la clé de l'autorité donnée à l'initialisation ne correspond pas au dépôt régional : la branche "
-			   "region %s%s%s. Demandez la clé au coordinateur régional (« ctsnode key show » sur le nœud "
-			   "régional), vérifiez-la, puis corrigez ce poste : ctsnode rebuild --authority-key \"ssh-ed25519 "
-			   "AAAA...\" et relancez ctsnode sync. Rien n'a été importé ; vos saisies sont gardées",
-			   line ? "est signée par une autre clé : " : "n'est pas signée", line ? line : "",
-			   line ? "" : " par cette clé");
+	rc = cts_error_set(
+	    CTS_EACCESS,
+	    "la clé de l'autorité donnée à l'initialisation ne correspond pas au dépôt régional : "
+	    "la branche "
+	    "region %s%s%s. Demandez la clé au coordinateur régional (« ctsnode key show » sur le "
+	    "nœud "
+	    "régional), vérifiez-la, puis corrigez ce poste : ctsnode rebuild --authority-key "
+	    "\"ssh-ed25519 "
+	    "AAAA...\" et relancez ctsnode sync. Rien n'a été importé ; vos saisies sont gardées",
+	    line ? "est signée par une autre clé : " : "n'est pas signée", line ? line : "",
+	    line ? "" : " par cette clé");
 	free(line);
 	return rc;
 }
 
 /* What can be checked and imported once the remote has been fetched. */
-static int after_fetch(cts_node *n, cts_gitrepo *repo, const cts_key *key, cts_sync_result *r, int region)
+static int after_fetch(cts_node *n, cts_gitrepo *repo, const cts_key *key, cts_sync_result *r,
+                       int region)
 {
 	char own[96];
 	sync_refs_ctx c = { n, repo, r, 0 };
@@ -309,18 +333,21 @@ static int after_fetch(cts_node *n, cts_gitrepo *repo, const cts_key *key, cts_s
 	sync_remote_foreign(n, repo, own, r);
 	if (region)
 		sync_remote_foreign(n, repo, "region", r);
-	if ((rc = check_pinned_authority(n, repo)) < 0 || (rc = sync_check_deleted(n, repo, r)) < 0 ||
-	    (rc = sync_import_all(n, repo, r)) < 0)
+	if ((rc = check_pinned_authority(n, repo)) < 0 ||
+	    (rc = sync_check_deleted(n, repo, r)) < 0 || (rc = sync_import_all(n, repo, r)) < 0)
 		return rc;
 	/* Forks this node recorded are published with this sync. */
 	if (!region && r->import.evidence > 0 && (rc = cts_journal_seal(n, key, NULL)) < 0)
 		return rc;
-	if ((rc = cts_gitrepo_refs_foreach(repo, "refs/remotes/origin/nodes/*", sync_check_commits, &c)) < 0 || c.rc < 0)
+	if ((rc = cts_gitrepo_refs_foreach(repo, "refs/remotes/origin/nodes/*", sync_check_commits,
+	                                   &c)) < 0 ||
+	    c.rc < 0)
 		return c.rc < 0 ? c.rc : rc;
 	return region ? sync_sign_checkpoints(n, key, r) : 0;
 }
 
-static int sync_common(cts_node *n, const cts_key *key, const char *url, cts_sync_result *r, int region)
+static int sync_common(cts_node *n, const cts_key *key, const char *url, cts_sync_result *r,
+                       int region)
 {
 	cts_gitrepo *repo = NULL;
 	char offline[1024] = "";
@@ -346,7 +373,8 @@ static int sync_common(cts_node *n, const cts_key *key, const char *url, cts_syn
 	r->import.published_ctx = repo;
 	reached = remote_reached(n, url ? url : n->remote);
 	fetch_rc = cts_gitrepo_fetch(repo);
-	if (fetch_rc == CTS_ENET && !reached && (rc = never_reached(n, url, offline, sizeof(offline))) < 0)
+	if (fetch_rc == CTS_ENET && !reached &&
+	    (rc = never_reached(n, url, offline, sizeof(offline))) < 0)
 		goto out;
 	if (fetch_rc == 0 && (rc = remember_remote(n, url)) < 0)
 		goto out;
@@ -365,15 +393,19 @@ static int sync_common(cts_node *n, const cts_key *key, const char *url, cts_syn
 		goto out;
 	if (fetch_rc == CTS_ENET) {
 		r->queued = 1;
-		rc = cts_error_set(CTS_ENET, "%s ; le travail est scellé et gardé sur ce poste, il sera envoyé au prochain sync",
-				   offline);
+		rc = cts_error_set(CTS_ENET,
+		                   "%s ; le travail est scellé et gardé sur ce poste, il sera "
+		                   "envoyé au prochain sync",
+		                   offline);
 		goto out;
 	}
 	rc = sync_push_refs(n, repo, region, r);
 	if (rc == CTS_ENET) {
 		snprintf(offline, sizeof(offline), "%s", cts_error_message());
-		cts_error_set(CTS_ENET, "%s ; le travail est scellé et gardé sur ce poste, il sera envoyé au prochain sync",
-			      offline);
+		cts_error_set(CTS_ENET,
+		              "%s ; le travail est scellé et gardé sur ce poste, il sera envoyé au "
+		              "prochain sync",
+		              offline);
 	}
 	if (rc == 0 && json_array_size(r->blocked) == 0)
 		rc = record_last_sync(n, r);
@@ -398,6 +430,7 @@ int cts_sync_node(cts_node *n, const cts_key *key, const char *url, cts_sync_res
 int cts_sync_region_pull(cts_node *n, const cts_key *key, const char *url, cts_sync_result *r)
 {
 	if (n->role != CTS_ROLE_AUTHORITY)
-		return cts_error_set(CTS_EINVAL, "region pull se lance sur le nœud régional ; un territoire utilise « ctsnode sync »");
+		return cts_error_set(CTS_EINVAL, "region pull se lance sur le nœud régional ; un "
+		                                 "territoire utilise « ctsnode sync »");
 	return sync_common(n, key, url, r, 1);
 }

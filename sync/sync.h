@@ -14,18 +14,18 @@
 #include "node.h"
 
 typedef struct {
-	int committed;         /* own changesets committed by this run */
-	int pushed;            /* 1 if the push went through */
-	int sent;              /* own changesets the push delivered (offline queue included) */
-	int queued;            /* 1 if the remote was unreachable: work kept locally */
-	int checkpointed;      /* authority: heads signed */
+	int committed;    /* own changesets committed by this run */
+	int pushed;       /* 1 if the push went through */
+	int sent;         /* own changesets the push delivered (offline queue included) */
+	int queued;       /* 1 if the remote was unreachable: work kept locally */
+	int checkpointed; /* authority: heads signed */
 	cts_import_stats import;
-	json_t *findings;      /* array of {"kind","node","seq","reason"}: evidence seen on the
-	                          repository (rewrites, foreign or unsigned commits, oversized
-	                          changesets...), each also recorded as an incident (owned) */
-	json_t *blocked;       /* array of {"branch","commit","detail"}: branches of this node
-	                          ("nodes/<id>", "region") the remote holds commits of that this
-	                          node did not write; not pushed this time (owned) */
+	json_t *findings; /* array of {"kind","node","seq","reason"}: evidence seen on the
+	                     repository (rewrites, foreign or unsigned commits, oversized
+	                     changesets...), each also recorded as an incident (owned) */
+	json_t *blocked;  /* array of {"branch","commit","detail"}: branches of this node
+	                     ("nodes/<id>", "region") the remote holds commits of that this
+	                     node did not write; not pushed this time (owned) */
 } cts_sync_result;
 
 void cts_sync_result_dispose(cts_sync_result *r);
@@ -87,7 +87,7 @@ int cts_sync_adopt_copy(cts_node *n, const char *url, cts_adopt_info *info);
  * CTS_EREJECT (incident recorded, nothing committed) when the remote
  * region branch holds commits the authority did not write. */
 int cts_sync_region_publish_files(cts_node *n, const cts_key *key, const char *const *paths,
-				  const unsigned char *const *data, const size_t *lens, size_t count,
-				  const char *message);
+                                  const unsigned char *const *data, const size_t *lens,
+                                  size_t count, const char *message);
 
 #endif

@@ -18,7 +18,8 @@
 
 /* Evidence seen on the repository: kept in r->findings (printed by the
  * CLI) and recorded as incidents at the end of the sync. */
-void sync_finding(cts_sync_result *r, const char *kind, const char *node, int64_t seq, const char *reason);
+void sync_finding(cts_sync_result *r, const char *kind, const char *node, int64_t seq,
+                  const char *reason);
 /* Every finding of r becomes an incident. */
 int sync_record_incidents(cts_node *n, const cts_sync_result *r);
 /* cts_git_sign_fn with ctx = the node's cts_key. */

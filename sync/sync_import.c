@@ -66,7 +66,8 @@ static int applied_entry(const char *name, void *vctx)
 	return ok && seq <= w->last;
 }
 
-static int offer_entry(const char *name, const cts_gitoid *blob, size_t size, unsigned filemode, void *vctx)
+static int offer_entry(const char *name, const cts_gitoid *blob, size_t size, unsigned filemode,
+                       void *vctx)
 {
 	walk_ctx *w = vctx;
 	char path[160], sigpath[170];
@@ -86,29 +87,36 @@ static int offer_entry(const char *name, const cts_gitoid *blob, size_t size, un
 	}
 	if (size > CTS_CHANGESET_MAX_BYTES) {
 		char msg[160];
-		snprintf(msg, sizeof(msg), "changeset trop gros (%zu octets, maximum %u) : ignoré", size,
-			 (unsigned)CTS_CHANGESET_MAX_BYTES);
+		snprintf(msg, sizeof(msg), "changeset trop gros (%zu octets, maximum %u) : ignoré",
+		         size, (unsigned)CTS_CHANGESET_MAX_BYTES);
 		sync_finding(w->r, "oversized_changeset", w->node, seq, msg);
 		return 0;
 	}
 	/* Already applied: skip the read. */
 	if (seq <= w->last)
-		return 0; /* applied already; rewrites are caught by check_branch and by the audit */
+		return 0; /* applied already; rewrites are caught by check_branch and by the audit
+		           */
 	snprintf(path, sizeof(path), "changesets/%s/%s", w->node, name);
 	snprintf(sigpath, sizeof(sigpath), "%s.sig", path);
-	if ((rc = cts_gitrepo_read_file(w->repo, w->tip, path, CTS_CHANGESET_MAX_BYTES, &json, &jl)) < 0) {
-		sync_finding(w->r, rc == CTS_ELIMIT ? "oversized_changeset" : "unreadable_file", w->node, seq, cts_error_message());
+	if ((rc = cts_gitrepo_read_file(w->repo, w->tip, path, CTS_CHANGESET_MAX_BYTES, &json,
+	                                &jl)) < 0) {
+		sync_finding(w->r, rc == CTS_ELIMIT ? "oversized_changeset" : "unreadable_file",
+		             w->node, seq, cts_error_message());
 		cts_error_clear();
 		return 0;
 	}
-	if ((rc = cts_gitrepo_read_file(w->repo, w->tip, sigpath, CTS_SIG_MAX_BYTES, &sig, &sl)) < 0) {
-		sync_finding(w->r, rc == CTS_ELIMIT ? "oversized_changeset" : "missing_signature", w->node, seq,
-			rc == CTS_ELIMIT ? cts_error_message() : "signature absente du dépôt : changeset ignoré");
+	if ((rc = cts_gitrepo_read_file(w->repo, w->tip, sigpath, CTS_SIG_MAX_BYTES, &sig, &sl)) <
+	    0) {
+		sync_finding(w->r, rc == CTS_ELIMIT ? "oversized_changeset" : "missing_signature",
+		             w->node, seq,
+		             rc == CTS_ELIMIT ? cts_error_message()
+		                              : "signature absente du dépôt : changeset ignoré");
 		cts_error_clear();
 		free(json);
 		return 0;
 	}
-	rc = cts_import_offer(w->n, w->node, seq, (const char *)json, jl, (const char *)sig, sl, &w->r->import);
+	rc = cts_import_offer(w->n, w->node, seq, (const char *)json, jl, (const char *)sig, sl,
+	                      &w->r->import);
 	free(json);
 	free(sig);
 	if (rc < 0) {
@@ -121,8 +129,8 @@ static int offer_entry(const char *name, const cts_gitoid *blob, size_t size, un
 /* A node branch must only fast-forward from what we saw last time, and
  * keep every changeset the authority checkpointed. *rewritten = 1 when it
  * does not (left alone otherwise). */
-static int check_branch(cts_node *n, cts_gitrepo *repo, const char *node, const cts_gitoid *tip, cts_sync_result *r,
-			int *rewritten)
+static int check_branch(cts_node *n, cts_gitrepo *repo, const char *node, const cts_gitoid *tip,
+                        cts_sync_result *r, int *rewritten)
 {
 	char key[128], *seen_hex = NULL, hex[CTS_GITOID_HEXSZ + 1];
 	cts_gitoid seen;
@@ -131,9 +139,13 @@ static int check_branch(cts_node *n, cts_gitrepo *repo, const char *node, const 
 
 	snprintf(key, sizeof(key), "branch_head:%s", node);
 	rc = cts_store_meta_get(n->store, key, &seen_hex);
-	if (rc == 0 && cts_gitoid_parse(&seen, seen_hex) == 0 && cts_gitrepo_is_ancestor(repo, &seen, tip) != 1) {
+	if (rc == 0 && cts_gitoid_parse(&seen, seen_hex) == 0 &&
+	    cts_gitrepo_is_ancestor(repo, &seen, tip) != 1) {
 		char msg[256];
-		snprintf(msg, sizeof(msg), "branche nodes/%s réécrite : elle ne prolonge plus le commit %.12s déjà vu", node, seen_hex);
+		snprintf(
+		    msg, sizeof(msg),
+		    "branche nodes/%s réécrite : elle ne prolonge plus le commit %.12s déjà vu",
+		    node, seen_hex);
 		sync_finding(r, "branch_rewritten", node, 0, msg);
 		ok = 0;
 		*rewritten = 1;
@@ -142,7 +154,8 @@ static int check_branch(cts_node *n, cts_gitrepo *repo, const char *node, const 
 	same = seen_hex && cts_gitoid_parse(&seen, seen_hex) == 0 && cts_gitoid_equal(&seen, tip);
 	free(seen_hex);
 	/* Checkpointed changesets must still be there, with the same id. */
-	if (cts_store_stmt(n->store, &s, "SELECT seq, changeset FROM checkpoint WHERE node = ?") == 0) {
+	if (cts_store_stmt(n->store, &s, "SELECT seq, changeset FROM checkpoint WHERE node = ?") ==
+	    0) {
 		sqlite3_bind_text(s, 1, node, -1, SQLITE_STATIC);
 		while (sqlite3_step(s) == SQLITE_ROW) {
 			int64_t seq = sqlite3_column_int64(s, 0);
@@ -151,14 +164,17 @@ static int check_branch(cts_node *n, cts_gitrepo *repo, const char *node, const 
 			unsigned char *data = NULL;
 			size_t len;
 			cts_changeset_path(path, sizeof(path), node, seq);
-			if (cts_gitrepo_read_file(repo, tip, path, CTS_CHANGESET_MAX_BYTES, &data, &len) == 0)
+			if (cts_gitrepo_read_file(repo, tip, path, CTS_CHANGESET_MAX_BYTES, &data,
+			                          &len) == 0)
 				cts_changeset_hash((const char *)data, len, id);
 			free(data);
 			cts_error_clear();
 			if (!cid || strcmp(id, cid) != 0) {
 				char msg[256];
-				snprintf(msg, sizeof(msg), "réécriture : le changeset n°%lld certifié par le point de contrôle de la région %s",
-					 (long long)seq, id[0] ? "a changé" : "a disparu");
+				snprintf(msg, sizeof(msg),
+				         "réécriture : le changeset n°%lld certifié par le point "
+				         "de contrôle de la région %s",
+				         (long long)seq, id[0] ? "a changé" : "a disparu");
 				sync_finding(r, "checkpoint_violation", node, seq, msg);
 				ok = 0;
 				*rewritten = 1;
@@ -203,7 +219,10 @@ static char *branch_fingerprint(cts_node *n, const char *node, const cts_gitoid 
 		return NULL;
 	cts_gitoid_hex(hex, tip);
 	len = (size_t)snprintf(out, cap, "%s", hex);
-	if (cts_store_stmt(n->store, &s, "SELECT seq, changeset FROM checkpoint WHERE node = ? ORDER BY seq, changeset") < 0) {
+	if (cts_store_stmt(
+	        n->store, &s,
+	        "SELECT seq, changeset FROM checkpoint WHERE node = ? ORDER BY seq, changeset") <
+	    0) {
 		cts_error_clear();
 		free(out);
 		return NULL;
@@ -212,8 +231,9 @@ static char *branch_fingerprint(cts_node *n, const char *node, const cts_gitoid 
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		const char *cid = (const char *)sqlite3_column_text(s, 1);
 		char item[128];
-		size_t il = (size_t)snprintf(item, sizeof(item), " %lld:%.80s", (long long)sqlite3_column_int64(s, 0),
-					     cid ? cid : "-");
+		size_t il =
+		    (size_t)snprintf(item, sizeof(item), " %lld:%.80s",
+		                     (long long)sqlite3_column_int64(s, 0), cid ? cid : "-");
 		if (len + il + 1 > cap) {
 			char *grown = cap < 65536 ? realloc(out, cap * 2) : NULL;
 			if (!grown)
@@ -258,10 +278,12 @@ static int import_branch(const char *ref, const cts_gitoid *oid, void *vctx)
 	int rc, rewritten = 0, full = 0;
 
 	if (!cts_valid_node_id(node)) {
-		sync_finding(c->r, "bad_branch_name", node, 0, "branche de nœud au nom invalide : ignorée");
+		sync_finding(c->r, "bad_branch_name", node, 0,
+		             "branche de nœud au nom invalide : ignorée");
 		return 0;
 	}
-	if (strcmp(node, c->n->id) == 0 && sync_is_blocked(c->r, ref + strlen("refs/remotes/origin/")))
+	if (strcmp(node, c->n->id) == 0 &&
+	    sync_is_blocked(c->r, ref + strlen("refs/remotes/origin/")))
 		return 0; /* what others wrote on our branch is not ours to import */
 	snprintf(ckey, sizeof(ckey), "branch_checked:%s", node);
 	snprintf(okey, sizeof(okey), "branch_offered:%s", node);
@@ -274,14 +296,17 @@ static int import_branch(const char *ref, const cts_gitoid *oid, void *vctx)
 			c->rc = rc;
 			return 1;
 		}
-		if (fp && json_array_size(c->r->findings) == findings && (rc = cts_store_meta_set(c->n->store, ckey, fp)) < 0) {
+		if (fp && json_array_size(c->r->findings) == findings &&
+		    (rc = cts_store_meta_set(c->n->store, ckey, fp)) < 0) {
 			free(fp);
 			c->rc = rc;
 			return 1;
 		}
 	}
 	free(fp);
-	if ((rc = cts_store_stmt(c->n->store, &s, "SELECT coalesce(max(seq), 0) FROM changeset WHERE node = ?")) < 0) {
+	if ((rc = cts_store_stmt(c->n->store, &s,
+	                         "SELECT coalesce(max(seq), 0) FROM changeset WHERE node = ?")) <
+	    0) {
 		c->rc = rc;
 		return 1;
 	}
@@ -308,11 +333,14 @@ static int import_branch(const char *ref, const cts_gitoid *oid, void *vctx)
 		char *v = NULL, seen[CTS_GITOID_HEXSZ + 1];
 		long long then;
 		int skip = cts_store_meta_get(c->n->store, okey, &v) == 0 &&
-			   sscanf(v, "%40s %lld", seen, &then) == 2 && strcmp(seen, tip) == 0 && w.last >= then;
+		           sscanf(v, "%40s %lld", seen, &then) == 2 && strcmp(seen, tip) == 0 &&
+		           w.last >= then;
 		free(v);
 		cts_error_clear();
 		if (skip) {
-			if ((rc = cts_store_stmt(c->n->store, &s, "SELECT 1 FROM inbox WHERE node = ? LIMIT 1")) < 0) {
+			if ((rc = cts_store_stmt(c->n->store, &s,
+			                         "SELECT 1 FROM inbox WHERE node = ? LIMIT 1")) <
+			    0) {
 				c->rc = rc;
 				return 1;
 			}
@@ -320,7 +348,8 @@ static int import_branch(const char *ref, const cts_gitoid *oid, void *vctx)
 			rc = sqlite3_step(s);
 			sqlite3_reset(s);
 			if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-				c->rc = cts_store_error(c->n->store, "lecture de la file des changesets reçus");
+				c->rc = cts_store_error(c->n->store,
+				                        "lecture de la file des changesets reçus");
 				return 1;
 			}
 			skip = rc == SQLITE_DONE;
@@ -330,7 +359,8 @@ static int import_branch(const char *ref, const cts_gitoid *oid, void *vctx)
 	}
 	findings = json_array_size(c->r->findings);
 	snprintf(dir, sizeof(dir), "changesets/%s", node);
-	rc = cts_gitrepo_list_dir_filtered(c->repo, oid, dir, 2 * 1000000, applied_entry, offer_entry, &w);
+	rc = cts_gitrepo_list_dir_filtered(c->repo, oid, dir, 2 * 1000000, applied_entry,
+	                                   offer_entry, &w);
 	if (w.rc < 0) {
 		c->rc = w.rc;
 		return 1;
@@ -342,7 +372,8 @@ static int import_branch(const char *ref, const cts_gitoid *oid, void *vctx)
 	if (json_array_size(c->r->findings) == findings) {
 		char v[CTS_GITOID_HEXSZ + 32];
 		snprintf(v, sizeof(v), "%s %lld", tip, (long long)w.last);
-		if (!sync_meta_is(c->n, okey, v) && (rc = cts_store_meta_set(c->n->store, okey, v)) < 0) {
+		if (!sync_meta_is(c->n, okey, v) &&
+		    (rc = cts_store_meta_set(c->n->store, okey, v)) < 0) {
 			c->rc = rc;
 			return 1;
 		}
@@ -381,7 +412,8 @@ static int branch_key(cts_node *n, const char *node, unsigned char pk[32])
 	if (cts_registry_get(n, node, &reg) == 0) {
 		rc = cts_key_parse_public_line(pk, reg.key) == 0 ? 0 : -1;
 		cts_registry_entry_dispose(&reg);
-	} else if (n->authority_key && cts_store_meta_get(n->store, "authority_node", &auth) == 0 && strcmp(auth, node) == 0) {
+	} else if (n->authority_key && cts_store_meta_get(n->store, "authority_node", &auth) == 0 &&
+	           strcmp(auth, node) == 0) {
 		rc = cts_key_parse_public_line(pk, n->authority_key) == 0 ? 0 : -1;
 	}
 	free(auth);
@@ -410,19 +442,21 @@ int sync_check_commits(const char *ref, const cts_gitoid *tip, void *vctx)
 	cts_gitoid since;
 	int rc, has_since;
 
-	if (!cts_valid_node_id(node) || strcmp(node, c->n->id) == 0 || branch_key(c->n, node, pk) < 0)
+	if (!cts_valid_node_id(node) || strcmp(node, c->n->id) == 0 ||
+	    branch_key(c->n, node, pk) < 0)
 		return 0;
 	snprintf(key, sizeof(key), "commits_checked:%s", node);
 	cts_gitoid_hex(hex, tip);
-	has_since = cts_store_meta_get(c->n->store, key, &seen) == 0 && cts_gitoid_parse(&since, seen) == 0 &&
-		    cts_gitrepo_has_commit(c->repo, &since);
+	has_since = cts_store_meta_get(c->n->store, key, &seen) == 0 &&
+	            cts_gitoid_parse(&since, seen) == 0 && cts_gitrepo_has_commit(c->repo, &since);
 	cts_error_clear();
 	if (seen && strcmp(seen, hex) == 0) {
 		free(seen);
 		return 0;
 	}
 	free(seen);
-	if ((rc = cts_branchcheck_commits(c->repo, node, tip, has_since ? &since : NULL, pk, &cb)) < 0) {
+	if ((rc = cts_branchcheck_commits(c->repo, node, tip, has_since ? &since : NULL, pk, &cb)) <
+	    0) {
 		sync_finding(c->r, "unreadable_history", node, 0, cts_error_message());
 		cts_error_clear();
 		return 0;
@@ -443,11 +477,14 @@ int sync_check_deleted(cts_node *n, cts_gitrepo *repo, cts_sync_result *r)
 	size_t i;
 	int rc;
 
-	if ((rc = cts_store_stmt(n->store, &s, "SELECT substr(key, 13) AS node, value FROM meta WHERE key LIKE 'branch_head:%'"
-					       " ORDER BY key")) < 0 ||
+	if ((rc = cts_store_stmt(
+	         n->store, &s,
+	         "SELECT substr(key, 13) AS node, value FROM meta WHERE key LIKE 'branch_head:%'"
+	         " ORDER BY key")) < 0 ||
 	    (rc = cts_store_rows_json(n->store, s, &rows)) < 0)
 		return rc;
-	json_array_foreach(rows, i, row) {
+	json_array_foreach(rows, i, row)
+	{
 		const char *node = json_string_value(json_object_get(row, "node"));
 		char ref[160], msg[300];
 		cts_gitoid oid;
@@ -458,9 +495,10 @@ int sync_check_deleted(cts_node *n, cts_gitrepo *repo, cts_sync_result *r)
 			continue;
 		cts_error_clear();
 		snprintf(msg, sizeof(msg),
-			 "la branche nodes/%s a disparu du dépôt régional (elle portait le commit %.12s) : une branche de nœud "
-			 "ne fait que grandir",
-			 node, json_string_value(json_object_get(row, "value")));
+		         "la branche nodes/%s a disparu du dépôt régional (elle portait le commit "
+		         "%.12s) : une branche de nœud "
+		         "ne fait que grandir",
+		         node, json_string_value(json_object_get(row, "value")));
 		sync_finding(r, "branch_deleted", node, 0, msg);
 	}
 	json_decref(rows);

@@ -1,4 +1,5 @@
-/* What a sync sends: own commits, foreign commits on our branches, push, region branch, checkpoints. */
+/* What a sync sends: own commits, foreign commits on our branches, push, region branch,
+ * checkpoints. */
 #include "sync_impl.h"
 
 #include "branchcheck.h"
@@ -49,10 +50,13 @@ int sync_commit_own(cts_node *n, cts_gitrepo *repo, const cts_key *key, int *com
 		}
 	}
 	while (have < last_seq) {
-		int64_t upto = have + COMMIT_MAX_CHANGESETS < last_seq ? have + COMMIT_MAX_CHANGESETS : last_seq;
+		int64_t upto = have + COMMIT_MAX_CHANGESETS < last_seq
+		                   ? have + COMMIT_MAX_CHANGESETS
+		                   : last_seq;
 		size_t count = (size_t)(upto - have) * 2, k = 0;
 		cts_git_file *files = calloc(count, sizeof(*files));
-		char **bufs = calloc(count, sizeof(char *)), **paths = calloc(count, sizeof(char *));
+		char **bufs = calloc(count, sizeof(char *)),
+		     **paths = calloc(count, sizeof(char *));
 		char msg[256];
 
 		if (!files || !bufs || !paths) {
@@ -80,12 +84,15 @@ int sync_commit_own(cts_node *n, cts_gitrepo *repo, const cts_key *key, int *com
 		}
 		if (rc == 0) {
 			if (upto == have + 1)
-				snprintf(msg, sizeof(msg), "%s : changeset %lld\n", n->id, (long long)upto);
+				snprintf(msg, sizeof(msg), "%s : changeset %lld\n", n->id,
+				         (long long)upto);
 			else
-				snprintf(msg, sizeof(msg), "%s : changesets %lld à %lld\n", n->id, (long long)have + 1, (long long)upto);
-			rc = cts_gitrepo_commit_files(repo, ref, files, k, 0, msg, n->id, "ctsnode@invalid",
-						      (int64_t)(n->store->clock(n->store->clock_ctx) / 1000), sync_git_sign,
-						      (void *)key, NULL);
+				snprintf(msg, sizeof(msg), "%s : changesets %lld à %lld\n", n->id,
+				         (long long)have + 1, (long long)upto);
+			rc = cts_gitrepo_commit_files(
+			    repo, ref, files, k, 0, msg, n->id, "ctsnode@invalid",
+			    (int64_t)(n->store->clock(n->store->clock_ctx) / 1000), sync_git_sign,
+			    (void *)key, NULL);
 		}
 		for (size_t i = 0; i < k; i++) {
 			free(bufs[i]);
@@ -131,14 +138,16 @@ int sync_remote_foreign(cts_node *n, cts_gitrepo *repo, const char *branch, cts_
 	cts_error_clear();
 	cts_branchcheck_describe(repo, &first, &cb, what, sizeof(what));
 	snprintf(msg, sizeof(msg),
-		 "la branche %s du dépôt régional porte le commit %s, que ce nœud n'a pas écrit : rien n'est envoyé sur "
-		 "cette branche tant qu'elle n'est pas remise en état",
-		 branch, what);
+	         "la branche %s du dépôt régional porte le commit %s, que ce nœud n'a pas écrit : "
+	         "rien n'est envoyé sur "
+	         "cette branche tant qu'elle n'est pas remise en état",
+	         branch, what);
 	sync_finding(r, "foreign_commit", n->id, 0, msg);
 	if (!r->blocked)
 		r->blocked = json_array();
 	cts_gitoid_hex(hex, &first);
-	json_array_append_new(r->blocked, json_pack("{s:s, s:s, s:s}", "branch", branch, "commit", hex, "detail", msg));
+	json_array_append_new(r->blocked, json_pack("{s:s, s:s, s:s}", "branch", branch, "commit",
+	                                            hex, "detail", msg));
 	return 1;
 }
 
@@ -148,9 +157,9 @@ int sync_is_blocked(const cts_sync_result *r, const char *branch)
 	size_t i;
 	json_t *b;
 
-	json_array_foreach(r->blocked, i, b)
-		if (strcmp(json_string_value(json_object_get(b, "branch")), branch) == 0)
-			return 1;
+	json_array_foreach(r->blocked, i,
+	                   b) if (strcmp(json_string_value(json_object_get(b, "branch")), branch) ==
+	                          0) return 1;
 	return 0;
 }
 
@@ -190,7 +199,8 @@ int sync_push_refs(cts_node *n, cts_gitrepo *repo, int with_region, cts_sync_res
 		return rc;
 	if (last_seq > pushed_seq)
 		r->sent = (int)(last_seq - (pushed_seq < 0 ? 0 : pushed_seq));
-	return pushed_seq == last_seq ? 0 : cts_store_meta_set_int(n->store, "pushed_seq", last_seq);
+	return pushed_seq == last_seq ? 0
+	                              : cts_store_meta_set_int(n->store, "pushed_seq", last_seq);
 }
 
 /* Region branch: allowed_signers and the readable registry, when changed. */
@@ -202,16 +212,19 @@ int sync_publish_region(cts_node *n, cts_gitrepo *repo, const cts_key *key)
 	cts_gitoid tip;
 	int rc, has_tip, same = 0;
 
-	if ((rc = cts_region_allowed_signers(n, &signers)) < 0 || (rc = cts_region_registry_text(n, &registry)) < 0)
+	if ((rc = cts_region_allowed_signers(n, &signers)) < 0 ||
+	    (rc = cts_region_registry_text(n, &registry)) < 0)
 		goto cleanup;
 	rc = cts_gitrepo_ref_oid(repo, "refs/heads/region", &tip);
 	has_tip = rc == 0;
 	cts_error_clear();
-	if (has_tip && cts_gitrepo_read_file(repo, &tip, "allowed_signers", 1 << 20, &old, &old_len) == 0 &&
+	if (has_tip &&
+	    cts_gitrepo_read_file(repo, &tip, "allowed_signers", 1 << 20, &old, &old_len) == 0 &&
 	    old_len == strlen(signers) && memcmp(old, signers, old_len) == 0) {
 		free(old);
 		old = NULL;
-		if (cts_gitrepo_read_file(repo, &tip, "registry.md", 1 << 20, &old, &old_len) == 0 &&
+		if (cts_gitrepo_read_file(repo, &tip, "registry.md", 1 << 20, &old, &old_len) ==
+		        0 &&
 		    old_len == strlen(registry) && memcmp(old, registry, old_len) == 0)
 			same = 1;
 	}
@@ -222,9 +235,11 @@ int sync_publish_region(cts_node *n, cts_gitrepo *repo, const cts_key *key)
 			{ "allowed_signers", (const unsigned char *)signers, strlen(signers) },
 			{ "registry.md", (const unsigned char *)registry, strlen(registry) },
 		};
-		rc = cts_gitrepo_commit_files(repo, "refs/heads/region", files, 2, 1, "région : registre et allowed_signers\n",
-					      n->id, "ctsnode@invalid", (int64_t)(n->store->clock(n->store->clock_ctx) / 1000),
-					      sync_git_sign, (void *)key, NULL);
+		rc = cts_gitrepo_commit_files(
+		    repo, "refs/heads/region", files, 2, 1,
+		    "région : registre et allowed_signers\n", n->id, "ctsnode@invalid",
+		    (int64_t)(n->store->clock(n->store->clock_ctx) / 1000), sync_git_sign,
+		    (void *)key, NULL);
 	}
 cleanup:
 	free(old);
@@ -244,23 +259,28 @@ int sync_sign_checkpoints(cts_node *n, const cts_key *key, cts_sync_result *r)
 
 	if ((rc = cts_store_begin(n->store)) < 0)
 		return rc;
-	if ((rc = cts_store_stmt(n->store, &s,
-				 "SELECT c.node, c.seq, c.id FROM changeset c WHERE c.node <> ?1 AND c.seq ="
-				 " (SELECT max(seq) FROM changeset WHERE node = c.node) AND NOT EXISTS"
-				 " (SELECT 1 FROM checkpoint k WHERE k.node = c.node AND k.seq = c.seq AND k.changeset = c.id)"
-				 " ORDER BY c.node")) == 0) {
+	if ((rc = cts_store_stmt(
+	         n->store, &s,
+	         "SELECT c.node, c.seq, c.id FROM changeset c WHERE c.node <> ?1 AND c.seq ="
+	         " (SELECT max(seq) FROM changeset WHERE node = c.node) AND NOT EXISTS"
+	         " (SELECT 1 FROM checkpoint k WHERE k.node = c.node AND k.seq = c.seq AND "
+	         "k.changeset = c.id)"
+	         " ORDER BY c.node")) == 0) {
 		sqlite3_bind_text(s, 1, n->id, -1, SQLITE_STATIC);
 		rc = cts_store_rows_json(n->store, s, &rows);
 	}
-	json_array_foreach(rows, i, row) {
+	json_array_foreach(rows, i, row)
+	{
 		char rid[37], name[96];
 		json_t *set;
 		if (rc < 0)
 			break;
-		snprintf(name, sizeof(name), "checkpoint:%s", json_string_value(json_object_get(row, "node")));
+		snprintf(name, sizeof(name), "checkpoint:%s",
+		         json_string_value(json_object_get(row, "node")));
 		cts_record_derived_id(rid, name);
-		set = json_pack("{s:O, s:O, s:O}", "node", json_object_get(row, "node"), "seq", json_object_get(row, "seq"),
-				"changeset", json_object_get(row, "id"));
+		set =
+		    json_pack("{s:O, s:O, s:O}", "node", json_object_get(row, "node"), "seq",
+		              json_object_get(row, "seq"), "changeset", json_object_get(row, "id"));
 		rc = cts_record_put(n->store, "checkpoint", rid, set);
 		json_decref(set);
 		r->checkpointed++;
@@ -274,7 +294,8 @@ int sync_sign_checkpoints(cts_node *n, const cts_key *key, cts_sync_result *r)
 }
 
 int cts_sync_region_publish_files(cts_node *n, const cts_key *key, const char *const *paths,
-				  const unsigned char *const *data, const size_t *lens, size_t count, const char *message)
+                                  const unsigned char *const *data, const size_t *lens,
+                                  size_t count, const char *message)
 {
 	cts_gitrepo *repo = NULL;
 	cts_git_file *files;
@@ -282,7 +303,8 @@ int cts_sync_region_publish_files(cts_node *n, const cts_key *key, const char *c
 	int rc;
 
 	if (n->role != CTS_ROLE_AUTHORITY)
-		return cts_error_set(CTS_EINVAL, "seul le nœud régional publie sur la branche region");
+		return cts_error_set(CTS_EINVAL,
+		                     "seul le nœud régional publie sur la branche region");
 	if ((rc = cts_node_machine_check(n)) < 0)
 		return rc;
 	if ((rc = sync_open_repo(n, NULL, &repo)) < 0)
@@ -297,12 +319,17 @@ int cts_sync_region_publish_files(cts_node *n, const cts_key *key, const char *c
 	if (rc == 0 && sync_remote_foreign(n, repo, "region", &r)) {
 		rc = sync_record_incidents(n, &r);
 		if (rc == 0)
-			rc = cts_error_set(CTS_EREJECT, "%s. Rien n'a été publié (incident « foreign_commit » dans ctsnode status)",
-					   json_string_value(json_object_get(json_array_get(r.blocked, 0), "detail")));
+			rc = cts_error_set(CTS_EREJECT,
+			                   "%s. Rien n'a été publié (incident « foreign_commit » "
+			                   "dans ctsnode status)",
+			                   json_string_value(json_object_get(
+			                       json_array_get(r.blocked, 0), "detail")));
 	}
 	if (rc == 0)
-		rc = cts_gitrepo_commit_files(repo, "refs/heads/region", files, count, 1, message, n->id, "ctsnode@invalid",
-					      (int64_t)(n->store->clock(n->store->clock_ctx) / 1000), sync_git_sign, (void *)key, NULL);
+		rc = cts_gitrepo_commit_files(
+		    repo, "refs/heads/region", files, count, 1, message, n->id, "ctsnode@invalid",
+		    (int64_t)(n->store->clock(n->store->clock_ctx) / 1000), sync_git_sign,
+		    (void *)key, NULL);
 	if (rc == 0)
 		rc = sync_push_refs(n, repo, 1, &r);
 	free(files);

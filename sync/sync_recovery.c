@@ -28,11 +28,13 @@ int cts_sync_fetch_into(const char *home, const char *url)
 	int rc;
 
 	if (snprintf(path, sizeof(path), "%s/repo.git", home) >= (int)sizeof(path) ||
-	    snprintf(token, sizeof(token), "%s/%s", home, CTS_GITNET_TOKEN_FILE) >= (int)sizeof(token))
+	    snprintf(token, sizeof(token), "%s/%s", home, CTS_GITNET_TOKEN_FILE) >=
+	        (int)sizeof(token))
 		return cts_error_set(CTS_EINVAL, "chemin trop long : %.200s", home);
 	if ((rc = cts_gitnet_url_check(url)) < 0 || (rc = cts_git_init()) < 0)
 		return rc;
-	if ((rc = cts_gitrepo_open(&repo, path)) == 0 && (rc = cts_gitrepo_set_remote(repo, url)) == 0 &&
+	if ((rc = cts_gitrepo_open(&repo, path)) == 0 &&
+	    (rc = cts_gitrepo_set_remote(repo, url)) == 0 &&
 	    (rc = cts_gitrepo_set_net(repo, token, NULL)) == 0)
 		rc = cts_gitrepo_fetch(repo);
 	cts_gitrepo_free(repo);
@@ -54,7 +56,8 @@ int cts_sync_adopt_own_branch(cts_node *n)
 		return rc;
 	sync_branch_ref(local, sizeof(local), n->id, 0);
 	sync_branch_ref(remote, sizeof(remote), n->id, 1);
-	if (cts_gitrepo_ref_oid(repo, local, &tip) == 0 || cts_gitrepo_ref_oid(repo, remote, &tip) < 0) {
+	if (cts_gitrepo_ref_oid(repo, local, &tip) == 0 ||
+	    cts_gitrepo_ref_oid(repo, remote, &tip) < 0) {
 		cts_error_clear();
 		rc = 0; /* already there, or nothing published */
 	} else {
@@ -65,7 +68,8 @@ int cts_sync_adopt_own_branch(cts_node *n)
 }
 
 /* Highest seq among the changesets/<node>/ entries listed (0: none). */
-static int max_seq_entry(const char *name, const cts_gitoid *oid, size_t size, unsigned filemode, void *vctx)
+static int max_seq_entry(const char *name, const cts_gitoid *oid, size_t size, unsigned filemode,
+                         void *vctx)
 {
 	int64_t *max = vctx, seq;
 
@@ -85,7 +89,8 @@ static int own_id(cts_node *n, int64_t seq, char id[65])
 	int rc;
 
 	id[0] = '\0';
-	if ((rc = cts_store_stmt(n->store, &s, "SELECT id FROM changeset WHERE node = ? AND seq = ?")) < 0)
+	if ((rc = cts_store_stmt(n->store, &s,
+	                         "SELECT id FROM changeset WHERE node = ? AND seq = ?")) < 0)
 		return rc;
 	sqlite3_bind_text(s, 1, n->id, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 2, seq);
@@ -97,7 +102,8 @@ static int own_id(cts_node *n, int64_t seq, char id[65])
 
 /* The published branch and this folder agree up to min(local, published):
  * the same changeset at that number, else they forked already. */
-static int same_chain(cts_node *n, cts_gitrepo *repo, const cts_gitoid *tip, int64_t local, int64_t published)
+static int same_chain(cts_node *n, cts_gitrepo *repo, const cts_gitoid *tip, int64_t local,
+                      int64_t published)
 {
 	int64_t seq = local < published ? local : published;
 	char path[128], mine[65], theirs[65] = "";
@@ -116,16 +122,20 @@ static int same_chain(cts_node *n, cts_gitrepo *repo, const cts_gitoid *tip, int
 	if (strcmp(mine, theirs) == 0)
 		return 0;
 	return cts_error_set(CTS_EREJECT,
-			     "ce dossier et le dépôt régional n'ont pas le même changeset n°%lld du nœud %s : le nœud a déjà "
-			     "bifurqué, il ne peut plus publier sous cet identifiant. Créez un nouveau poste (ctsnode init avec "
-			     "un nouvel identifiant) et demandez au coordinateur « region replace » ; ctsnode export DOSSIER "
-			     "garde ce qui n'a pas été accepté",
-			     (long long)seq, n->id);
+	                     "ce dossier et le dépôt régional n'ont pas le même changeset n°%lld "
+	                     "du nœud %s : le nœud a déjà "
+	                     "bifurqué, il ne peut plus publier sous cet identifiant. Créez un "
+	                     "nouveau poste (ctsnode init avec "
+	                     "un nouvel identifiant) et demandez au coordinateur « region replace "
+	                     "» ; ctsnode export DOSSIER "
+	                     "garde ce qui n'a pas été accepté",
+	                     (long long)seq, n->id);
 }
 
 /* Own changesets local+1..published, applied by the import, written into
  * HOME/changesets/ (as sealing would have) and counted as ours. */
-static int take_published(cts_node *n, cts_gitrepo *repo, const cts_gitoid *tip, int64_t local, int64_t published)
+static int take_published(cts_node *n, cts_gitrepo *repo, const cts_gitoid *tip, int64_t local,
+                          int64_t published)
 {
 	char id[65];
 	int rc;
@@ -138,14 +148,18 @@ static int take_published(cts_node *n, cts_gitrepo *repo, const cts_gitoid *tip,
 			return rc;
 		if (!id[0])
 			return cts_error_set(CTS_EINVAL,
-					     "le changeset n°%lld publié par ce nœud n'a pas pu être repris (voir ctsnode status) : "
-					     "ce dossier n'est pas repris",
-					     (long long)s);
+			                     "le changeset n°%lld publié par ce nœud n'a pas pu "
+			                     "être repris (voir ctsnode status) : "
+			                     "ce dossier n'est pas repris",
+			                     (long long)s);
 		cts_changeset_path(path, sizeof(path), n->id, s);
 		snprintf(sigpath, sizeof(sigpath), "%s.sig", path);
-		if ((rc = cts_gitrepo_read_file(repo, tip, path, CTS_CHANGESET_MAX_BYTES, &json, &jl)) == 0 &&
-		    (rc = cts_gitrepo_read_file(repo, tip, sigpath, CTS_SIG_MAX_BYTES, &sig, &sl)) == 0)
-			rc = cts_history_write(n, n->id, s, (const char *)json, jl, (const char *)sig, sl);
+		if ((rc = cts_gitrepo_read_file(repo, tip, path, CTS_CHANGESET_MAX_BYTES, &json,
+		                                &jl)) == 0 &&
+		    (rc = cts_gitrepo_read_file(repo, tip, sigpath, CTS_SIG_MAX_BYTES, &sig,
+		                                &sl)) == 0)
+			rc = cts_history_write(n, n->id, s, (const char *)json, jl,
+			                       (const char *)sig, sl);
 		free(json);
 		free(sig);
 		if (rc < 0)
@@ -165,7 +179,8 @@ static int follow_published(cts_gitrepo *repo, const char *local, const char *re
 		cts_error_clear();
 		return 0;
 	}
-	if (cts_gitrepo_ref_oid(repo, local, &ltip) == 0 && cts_gitrepo_is_ancestor(repo, &tip, &ltip) == 1)
+	if (cts_gitrepo_ref_oid(repo, local, &ltip) == 0 &&
+	    cts_gitrepo_is_ancestor(repo, &tip, &ltip) == 1)
 		return 0;
 	cts_error_clear();
 	return cts_gitrepo_ref_set(repo, local, &tip);
@@ -189,7 +204,9 @@ static int adopt_fetched(cts_node *n, cts_gitrepo *repo, cts_adopt_info *info)
 		cts_error_clear();
 		return 0; /* nothing published yet: our chain is the only one */
 	}
-	if (rc < 0 || (rc = cts_gitrepo_list_dir(repo, &tip, dir, 2 * 1000000, max_seq_entry, &info->published)) < 0 ||
+	if (rc < 0 ||
+	    (rc = cts_gitrepo_list_dir(repo, &tip, dir, 2 * 1000000, max_seq_entry,
+	                               &info->published)) < 0 ||
 	    (rc = same_chain(n, repo, &tip, info->local, info->published)) < 0)
 		return rc;
 	r.import.published = sync_branch_published;
@@ -197,11 +214,13 @@ static int adopt_fetched(cts_node *n, cts_gitrepo *repo, cts_adopt_info *info)
 	rc = sync_import_all(n, repo, &r);
 	irc = sync_record_incidents(n, &r);
 	cts_sync_result_dispose(&r);
-	if (rc < 0 || (rc = irc) < 0 || (rc = take_published(n, repo, &tip, info->local, info->published)) < 0 ||
+	if (rc < 0 || (rc = irc) < 0 ||
+	    (rc = take_published(n, repo, &tip, info->local, info->published)) < 0 ||
 	    (rc = cts_store_meta_set_int(n->store, "pushed_seq", info->published)) < 0)
 		return rc;
 	info->taken = info->published > info->local ? info->published - info->local : 0;
-	if (n->role == CTS_ROLE_AUTHORITY && (rc = follow_published(repo, "refs/heads/region", "refs/remotes/origin/region")) < 0)
+	if (n->role == CTS_ROLE_AUTHORITY &&
+	    (rc = follow_published(repo, "refs/heads/region", "refs/remotes/origin/region")) < 0)
 		return rc;
 	return follow_published(repo, lref, rref);
 }
@@ -222,9 +241,11 @@ int cts_sync_adopt_copy(cts_node *n, const char *url, cts_adopt_info *info)
 		return rc;
 	if ((rc = cts_gitrepo_fetch(repo)) < 0) {
 		cts_gitrepo_free(repo);
-		return cts_error_prefix(rc == CTS_ENET ? CTS_EACCESS : rc,
-					"ce dossier n'est pas repris : le dépôt régional doit répondre pour connaître le dernier "
-					"numéro publié par ce nœud (continuer sans lui ferait une bifurcation) ; ");
+		return cts_error_prefix(
+		    rc == CTS_ENET ? CTS_EACCESS : rc,
+		    "ce dossier n'est pas repris : le dépôt régional doit répondre pour connaître "
+		    "le dernier "
+		    "numéro publié par ce nœud (continuer sans lui ferait une bifurcation) ; ");
 	}
 	rc = adopt_fetched(n, repo, info);
 	cts_gitrepo_free(repo);

@@ -121,8 +121,6 @@ int audit_make_tmpdir(char *buf, size_t size, const char *what)
 	return 0;
 }
 
-
-
 json_t *audit_node_summary(audit *a, const char *node)
 {
 	json_t *s;
@@ -131,9 +129,9 @@ json_t *audit_node_summary(audit *a, const char *node)
 		return NULL;
 	if ((s = json_object_get(a->nodes, node)))
 		return s;
-	s = json_pack("{s:i, s:i, s:i, s:n, s:n, s:i, s:n, s:n, s:i, s:n}", "changesets", 0, "verified",
-	              0, "findings", 0, "territory", "role", "last_seq", 0, "head", "head_id", "commits", 0,
-	              "revoked_after");
+	s = json_pack("{s:i, s:i, s:i, s:n, s:n, s:i, s:n, s:n, s:i, s:n}", "changesets", 0,
+	              "verified", 0, "findings", 0, "territory", "role", "last_seq", 0, "head",
+	              "head_id", "commits", 0, "revoked_after");
 	if (!s || json_object_set_new(a->nodes, node, s) < 0) {
 		a->oom = 1;
 		return NULL;
@@ -258,7 +256,7 @@ const cts_gitoid *audit_commit_of(branch *b, const char *path, cts_gitoid *buf)
  * known_size: the blob's size when its header was already read (a blob
  * listed by cts_gitrepo_list_dir), else NULL. */
 int audit_read_blob(audit *a, const cts_gitoid *oid, const size_t *known_size, size_t max,
-              char **data, size_t *len)
+                    char **data, size_t *len)
 {
 	size_t size;
 	int kind, rc;
@@ -280,7 +278,6 @@ int audit_read_blob(audit *a, const cts_gitoid *oid, const size_t *known_size, s
 	cts_error_clear();
 	return cts_error_set(CTS_EINVAL, "fichier illisible");
 }
-
 
 /* ---- driver ---- */
 
@@ -329,11 +326,12 @@ static void audit_dispose(audit *a)
 /* The audit's empty state; 0 or CTS_ENOMEM. */
 static int audit_init(audit *a, const cts_audit_options *opt)
 {
-	static const cts_audit_options none = {0};
+	static const cts_audit_options none = { 0 };
 
 	memset(a, 0, sizeof(*a));
 	a->opt = opt ? opt : &none;
-	a->progress_every = a->opt->progress_every ? a->opt->progress_every : DEFAULT_PROGRESS_EVERY;
+	a->progress_every =
+	    a->opt->progress_every ? a->opt->progress_every : DEFAULT_PROGRESS_EVERY;
 	a->findings = json_array();
 	a->notices = json_array();
 	a->nodes = json_object();
@@ -386,15 +384,16 @@ static int audit_walk_all(audit *a, json_t *others)
 		branch *b = &a->br[i];
 		if (b->kind == BR_BADNODE)
 			audit_finding(a, "bad_branch_name", NULL, 0, &b->tip, NULL, b->name,
-			        "branche %s : « %s » n'est pas un identifiant de nœud valide "
-			        "([a-z0-9-]{3,64})",
-			        b->name, b->name + 6);
+			              "branche %s : « %s » n'est pas un identifiant de nœud valide "
+			              "([a-z0-9-]{3,64})",
+			              b->name, b->name + 6);
 		if (b->kind == BR_OTHER)
 			json_array_append_new(others, audit_jstr(b->name));
 		if (b->kind == BR_NODE) {
 			char hex[CTS_GITOID_HEXSZ + 1];
 			audit_oid_hex(hex, &b->tip);
-			json_object_set_new(audit_node_summary(a, b->node), "head", json_string(hex));
+			json_object_set_new(audit_node_summary(a, b->node), "head",
+			                    json_string(hex));
 		}
 		if ((rc = audit_walk_branch(a, b)) < 0)
 			return rc;
@@ -421,10 +420,10 @@ static int audit_node_chain(audit *a, branch *b, const branch *auth)
 		return 0;
 	if (!e)
 		audit_finding(a, "unknown_signer", b->node, 0, &b->tip, NULL, b->name,
-		        "la branche %s appartient à un nœud que le registre de l'autorité "
-		        "n'a jamais inscrit : "
-		        "aucune de ses signatures ne peut être vérifiée",
-		        b->name);
+		              "la branche %s appartient à un nœud que le registre de l'autorité "
+		              "n'a jamais inscrit : "
+		              "aucune de ses signatures ne peut être vérifiée",
+		              b->name);
 	return audit_verify_chain(a, b, 0, NULL);
 }
 
@@ -466,13 +465,14 @@ static void audit_all_commit_signatures(audit *a)
 		branch *b = &a->br[i];
 		unsigned char pk[32];
 		json_t *e = NULL;
-		if (b->kind == BR_NODE && (e = audit_reg_get(a, b->node)) && audit_reg_pk(e, pk) == 0) {
+		if (b->kind == BR_NODE && (e = audit_reg_get(a, b->node)) &&
+		    audit_reg_pk(e, pk) == 0) {
 			for (size_t k = 0; k < b->ncommits && !a->oom; k++)
 				audit_check_commit_signature(a, b, &b->commits[k], b->node, pk);
 		} else if (b->kind == BR_REGION && a->authority[0]) {
 			for (size_t k = 0; k < b->ncommits && !a->oom; k++)
 				audit_check_commit_signature(a, b, &b->commits[k], a->authority,
-				                       a->authority_pk);
+				                             a->authority_pk);
 		}
 	}
 }
@@ -499,22 +499,23 @@ static int audit_result(audit *a, const char *path_or_url, json_t *others, json_
                         json_t *report_info, json_t **out)
 {
 	*out = json_pack("{s:b, s:o, s:o, s:o, s:O, s:O, s:I, s:I, s:I, s:I, s:O}", "ok",
-	                a->findings_total == 0, "repository", audit_jstr(path_or_url), "authority",
-	                a->authority[0] ? json_string(a->authority) : json_null(), "region",
-	                a->region[0] ? json_string(a->region) : json_null(), "nodes", a->nodes,
-	                "findings", a->findings, "findings_total", (json_int_t)a->findings_total,
-	                "commits", (json_int_t)a->commits_visited, "changesets",
-	                (json_int_t)a->changesets_seen, "checkpoints",
-	                (json_int_t)json_array_size(a->checkpoints), "other_branches", others);
+	                 a->findings_total == 0, "repository", audit_jstr(path_or_url), "authority",
+	                 a->authority[0] ? json_string(a->authority) : json_null(), "region",
+	                 a->region[0] ? json_string(a->region) : json_null(), "nodes", a->nodes,
+	                 "findings", a->findings, "findings_total", (json_int_t)a->findings_total,
+	                 "commits", (json_int_t)a->commits_visited, "changesets",
+	                 (json_int_t)a->changesets_seen, "checkpoints",
+	                 (json_int_t)json_array_size(a->checkpoints), "other_branches", others);
 	if (!*out)
 		return cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
 	json_object_set(*out, "notices", a->notices);
 	/* What the verdict proves about completeness (docs/AUDIT.md). */
-	json_object_set_new(*out, "completeness",
-	                    json_string(a->opt->n_expect_heads > 0 ||
-	                                        json_integer_value(json_object_get(state_info, "previous_refs")) > 0
-	                                    ? "pinned"
-	                                    : "witnessed"));
+	json_object_set_new(
+	    *out, "completeness",
+	    json_string(a->opt->n_expect_heads > 0 ||
+	                        json_integer_value(json_object_get(state_info, "previous_refs")) > 0
+	                    ? "pinned"
+	                    : "witnessed"));
 	if (state_info)
 		json_object_set(*out, "state", state_info);
 	if (report_info)

@@ -48,7 +48,8 @@ typedef struct {
 	const char *state_path;    /* --state FILE: heads verified last time; NULL: none */
 	const char *check_report;  /* --check-report FILE: JSON report to recompute; NULL: none */
 	const char *authority_key; /* optional pinned "ssh-ed25519 AAAA..." of the authority */
-	const char *const *expect_heads; /* --expect-head "NODE=SEQ:ID", heads kept from an earlier audit */
+	const char *const
+	    *expect_heads; /* --expect-head "NODE=SEQ:ID", heads kept from an earlier audit */
 	size_t n_expect_heads;
 	cts_audit_progress_fn progress;
 	void *progress_ctx;

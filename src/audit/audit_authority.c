@@ -114,10 +114,11 @@ int audit_find_authority(audit *a)
 		if (b->kind != BR_NODE || !authority_candidate(a, b, key, pk, terr))
 			continue;
 		if (have_pin && memcmp(pk, pinned, 32) != 0) {
-			audit_finding(a, "authority_key_mismatch", b->node, 1, &b->tip, NULL, b->name,
-			        "%s s'inscrit comme autorité avec une autre clé que la clé de "
-			        "l'autorité indiquée",
-			        b->node);
+			audit_finding(
+			    a, "authority_key_mismatch", b->node, 1, &b->tip, NULL, b->name,
+			    "%s s'inscrit comme autorité avec une autre clé que la clé de "
+			    "l'autorité indiquée",
+			    b->node);
 			continue;
 		}
 		n++;
@@ -132,10 +133,11 @@ int audit_find_authority(audit *a)
 		}
 	}
 	if (n == 0) {
-		audit_finding(a, "no_authority", NULL, 0, NULL, NULL, NULL,
-		        "aucune branche nodes/… ne commence par l'inscription signée de l'autorité "
-		        "(registre, rôle authority) : "
-		        "rien ne peut être vérifié");
+		audit_finding(
+		    a, "no_authority", NULL, 0, NULL, NULL, NULL,
+		    "aucune branche nodes/… ne commence par l'inscription signée de l'autorité "
+		    "(registre, rôle authority) : "
+		    "rien ne peut être vérifié");
 	} else if (n > 1) {
 		char list[600] = "";
 		size_t i;
@@ -144,10 +146,10 @@ int audit_find_authority(audit *a)
 		    snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s",
 		             i ? ", " : "", json_string_value(v));
 		audit_finding(a, "several_authorities", a->authority, 1, NULL, NULL, NULL,
-		        "plusieurs nœuds se déclarent autorité (%s) ; retenue : %s%s", list,
-		        a->authority,
-		        chosen_by_region ? " (signataire de la branche region)"
-		                         : " (choix arbitraire)");
+		              "plusieurs nœuds se déclarent autorité (%s) ; retenue : %s%s", list,
+		              a->authority,
+		              chosen_by_region ? " (signataire de la branche region)"
+		                               : " (choix arbitraire)");
 	}
 	json_decref(names);
 	return 0;
@@ -206,26 +208,25 @@ static void check_signer_options(audit *a, branch *r, const char *principal, int
 {
 	char ns[128], vb[64], bad[80];
 
-	if (!opts || parse_signer_options(opts, ns, sizeof(ns), vb, sizeof(vb), bad,
-	                                  sizeof(bad)) < 0) {
+	if (!opts ||
+	    parse_signer_options(opts, ns, sizeof(ns), vb, sizeof(vb), bad, sizeof(bad)) < 0) {
 		audit_finding(a, "allowed_signers_mismatch", principal, 0, &r->tip,
-		        "allowed_signers", "region",
-		        "allowed_signers, ligne %d : options absentes ou illisibles "
-		        "(namespaces=\"git,cts-changeset\" attendu)",
-		        lineno);
+		              "allowed_signers", "region",
+		              "allowed_signers, ligne %d : options absentes ou illisibles "
+		              "(namespaces=\"git,cts-changeset\" attendu)",
+		              lineno);
 		return;
 	}
 	if (bad[0])
 		audit_finding(a, "allowed_signers_mismatch", principal, 0, &r->tip,
-		        "allowed_signers", "region",
-		        "allowed_signers, ligne %d : option inattendue « %s »", lineno,
-		        bad);
+		              "allowed_signers", "region",
+		              "allowed_signers, ligne %d : option inattendue « %s »", lineno, bad);
 	if (strcmp(ns, "git,cts-changeset") != 0)
 		audit_finding(a, "allowed_signers_mismatch", principal, 0, &r->tip,
-		        "allowed_signers", "region",
-		        "allowed_signers, ligne %d : namespaces=\"%s\" au lieu de "
-		        "\"git,cts-changeset\"",
-		        lineno, ns);
+		              "allowed_signers", "region",
+		              "allowed_signers, ligne %d : namespaces=\"%s\" au lieu de "
+		              "\"git,cts-changeset\"",
+		              lineno, ns);
 	/* A revocation is a number (registry.md), never a date: see
 	 * cts_region_allowed_signers. */
 	if (vb[0])
@@ -247,7 +248,7 @@ static void check_signer_line(audit *a, branch *r, const char *line, size_t ll, 
 
 	if (ll >= sizeof(buf)) {
 		audit_finding(a, "allowed_signers_mismatch", NULL, 0, &r->tip, "allowed_signers",
-		        "region", "allowed_signers, ligne %d : trop longue", lineno);
+		              "region", "allowed_signers, ligne %d : trop longue", lineno);
 		return;
 	}
 	memcpy(buf, line, ll);
@@ -264,24 +265,24 @@ static void check_signer_line(audit *a, branch *r, const char *line, size_t ll, 
 	b64 = strtok_r(NULL, " \t", &save);
 	if (!type || !b64) {
 		audit_finding(a, "allowed_signers_mismatch", NULL, 0, &r->tip, "allowed_signers",
-		        "region", "allowed_signers, ligne %d : ligne incomplète", lineno);
+		              "region", "allowed_signers, ligne %d : ligne incomplète", lineno);
 		return;
 	}
 	if (json_object_get(seen, principal)) {
 		audit_finding(a, "allowed_signers_mismatch", principal, 0, &r->tip,
-		        "allowed_signers", "region",
-		        "allowed_signers, ligne %d : %s figure plusieurs fois", lineno,
-		        principal);
+		              "allowed_signers", "region",
+		              "allowed_signers, ligne %d : %s figure plusieurs fois", lineno,
+		              principal);
 		return;
 	}
 	json_object_set_new(seen, principal, json_true());
 	e = audit_reg_get(a, principal);
 	if (!e) {
 		audit_finding(a, "allowed_signers_mismatch", principal, 0, &r->tip,
-		        "allowed_signers", "region",
-		        "allowed_signers, ligne %d : %s n'est pas inscrit dans le registre "
-		        "signé par l'autorité",
-		        lineno, principal);
+		              "allowed_signers", "region",
+		              "allowed_signers, ligne %d : %s n'est pas inscrit dans le registre "
+		              "signé par l'autorité",
+		              lineno, principal);
 		return;
 	}
 	snprintf(keyline, sizeof(keyline), "%s %s", type, b64);
@@ -291,8 +292,8 @@ static void check_signer_line(audit *a, branch *r, const char *line, size_t ll, 
 		audit_finding(
 		    a, "allowed_signers_mismatch", principal, 0, &r->tip, "allowed_signers",
 		    "region",
-		    "allowed_signers, ligne %d : la clé de %s n'est pas celle du registre",
-		    lineno, principal);
+		    "allowed_signers, ligne %d : la clé de %s n'est pas celle du registre", lineno,
+		    principal);
 		return;
 	}
 	check_signer_options(a, r, principal, lineno, opts);
@@ -313,18 +314,19 @@ void audit_check_allowed_signers(audit *a)
 		return;
 	}
 	if (!r) {
-		audit_finding(a, "missing_region_branch", a->authority[0] ? a->authority : NULL, 0, NULL,
-		        NULL, "region",
-		        "pas de branche region : allowed_signers absent, les outils standard ne "
-		        "peuvent rien vérifier");
+		audit_finding(
+		    a, "missing_region_branch", a->authority[0] ? a->authority : NULL, 0, NULL,
+		    NULL, "region",
+		    "pas de branche region : allowed_signers absent, les outils standard ne "
+		    "peuvent rien vérifier");
 		goto out;
 	}
 	rc = cts_gitrepo_read_file(a->repo, &r->tip, "allowed_signers", CTS_AUDIT_MAX_SIGNERS_BYTES,
 	                           &data, &len);
 	if (rc < 0) {
 		audit_finding(a, "allowed_signers_mismatch", NULL, 0, &r->tip, "allowed_signers",
-		        "region", "allowed_signers illisible sur la branche region : %s",
-		        cts_error_message());
+		              "region", "allowed_signers illisible sur la branche region : %s",
+		              cts_error_message());
 		cts_error_clear();
 		goto out;
 	}
@@ -338,11 +340,12 @@ void audit_check_allowed_signers(audit *a)
 	json_object_foreach(a->registry, node, e)
 	{
 		if (!json_object_get(seen, node))
-			audit_finding(a, "allowed_signers_mismatch", node, 0, &r->tip, "allowed_signers",
-			        "region",
-			        "allowed_signers : %s est inscrit dans le registre mais absent du "
-			        "fichier",
-			        node);
+			audit_finding(
+			    a, "allowed_signers_mismatch", node, 0, &r->tip, "allowed_signers",
+			    "region",
+			    "allowed_signers : %s est inscrit dans le registre mais absent du "
+			    "fichier",
+			    node);
 	}
 out:
 	json_decref(seen);

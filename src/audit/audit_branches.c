@@ -87,7 +87,7 @@ static int has_contract_refs(cts_gitrepo *repo, const char *prefix)
 
 int audit_load_branches(audit *a)
 {
-	refs_ctx c = {a, 0};
+	refs_ctx c = { a, 0 };
 	char glob[64];
 	int rc;
 
@@ -117,11 +117,11 @@ static int walk_cb(const cts_gitoid *commit, void *vctx)
 
 	if (a->commits_visited >= CTS_AUDIT_MAX_COMMITS) {
 		if (!a->budget_reported) {
-			audit_finding(a, "unreadable_history", b->kind == BR_NODE ? b->node : NULL, 0,
-			        &b->tip, NULL, b->name,
-			        "historique trop long : plus de %d commits dans le dépôt, la "
-			        "vérification s'arrête là",
-			        CTS_AUDIT_MAX_COMMITS);
+			audit_finding(a, "unreadable_history", b->kind == BR_NODE ? b->node : NULL,
+			              0, &b->tip, NULL, b->name,
+			              "historique trop long : plus de %d commits dans le dépôt, la "
+			              "vérification s'arrête là",
+			              CTS_AUDIT_MAX_COMMITS);
 			a->budget_reported = 1;
 		}
 		b->walk_failed = 1;
@@ -188,7 +188,7 @@ int audit_parse_file_name(const char *name, int64_t *seq, int *is_sig)
 }
 
 void audit_add_variant(audit *a, const char *node, int64_t seq, const cts_gitoid *blob,
-                 const char *branch_name, const cts_gitoid *commit)
+                       const char *branch_name, const cts_gitoid *commit)
 {
 	if (cts_auditmap_add_version(a->map, node, seq, blob->id, branch_name, commit->id) < 0)
 		a->oom = 1;
@@ -212,29 +212,29 @@ static void on_change(diff_ctx *d, int what, const char *path, const cts_gitentr
 	int named = under && audit_parse_file_name(name, &seq, &is_sig) == 0;
 
 	/* Fork evidence: every version of every changeset, on any branch. */
-	if (new && named && !is_sig && cts_valid_node_id(x) && new->kind == CTS_GIT_KIND_BLOB)
+	if (new &&named && !is_sig && cts_valid_node_id(x) && new->kind == CTS_GIT_KIND_BLOB)
 		audit_add_variant(a, x, seq, &new->oid, b->name, d->commit);
 	if (b->kind != BR_NODE)
 		return;
 	audit_oid_hex(hex, d->commit);
 	switch (what) {
 	case CH_DEL:
-		audit_finding(a, "deleted_file", b->node, named ? seq : 0, d->commit, path, b->name,
-		        "le commit supprime le fichier %s (une branche de nœud ne fait qu'ajouter)",
-		        path);
+		audit_finding(
+		    a, "deleted_file", b->node, named ? seq : 0, d->commit, path, b->name,
+		    "le commit supprime le fichier %s (une branche de nœud ne fait qu'ajouter)",
+		    path);
 		return;
 	case CH_MOD:
 		if (under)
-			audit_finding(a, "modified_changeset", b->node, named ? seq : 0, d->commit, path,
-			        b->name,
-			        "le commit modifie le fichier déjà publié %s (contenu%s changé) : "
-			        "un changeset publié ne change jamais",
-			        path,
-			        old->mode != new->mode ? " ou type"
-			            : "");
+			audit_finding(
+			    a, "modified_changeset", b->node, named ? seq : 0, d->commit, path,
+			    b->name,
+			    "le commit modifie le fichier déjà publié %s (contenu%s changé) : "
+			    "un changeset publié ne change jamais",
+			    path, old->mode != new->mode ? " ou type" : "");
 		else
 			audit_finding(a, "modified_file", b->node, 0, d->commit, path, b->name,
-			        "le commit modifie %s, hors des changesets du nœud", path);
+			              "le commit modifie %s, hors des changesets du nœud", path);
 		if (named && strcmp(x, b->node) == 0)
 			set_introduced(a, b, path, d->commit);
 		return;
@@ -242,15 +242,16 @@ static void on_change(diff_ctx *d, int what, const char *path, const cts_gitentr
 		break;
 	}
 	if (under && strcmp(x, b->node) != 0) {
-		audit_finding(a, "foreign_file", b->node, named ? seq : 0, d->commit, path, b->name,
-		        "la branche de %s ajoute %s, un fichier du nœud %s : chaque nœud n'écrit "
-		        "que ses propres changesets",
-		        b->node, path, x);
+		audit_finding(
+		    a, "foreign_file", b->node, named ? seq : 0, d->commit, path, b->name,
+		    "la branche de %s ajoute %s, un fichier du nœud %s : chaque nœud n'écrit "
+		    "que ses propres changesets",
+		    b->node, path, x);
 		return;
 	}
 	if (!under) {
 		audit_finding(a, "unexpected_file", b->node, 0, d->commit, path, b->name,
-		        "la branche ajoute %s, hors de changesets/%s/", path, b->node);
+		              "la branche ajoute %s, hors de changesets/%s/", path, b->node);
 		return;
 	}
 	if (!named) {
@@ -263,11 +264,11 @@ static void on_change(diff_ctx *d, int what, const char *path, const cts_gitentr
 	if (new->mode != CTS_GIT_MODE_BLOB) {
 		unsigned mode = new->mode;
 		audit_finding(a, "bad_file_type", b->node, seq, d->commit, path, b->name,
-		        "%s n'est pas un fichier ordinaire (mode %06o : %s)", path, mode,
-		        mode == CTS_GIT_MODE_LINK              ? "lien symbolique"
-		        : mode == CTS_GIT_MODE_COMMIT          ? "sous-module"
-		        : mode == CTS_GIT_MODE_EXEC ? "fichier exécutable"
-		                                               : "type inconnu");
+		              "%s n'est pas un fichier ordinaire (mode %06o : %s)", path, mode,
+		              mode == CTS_GIT_MODE_LINK     ? "lien symbolique"
+		              : mode == CTS_GIT_MODE_COMMIT ? "sous-module"
+		              : mode == CTS_GIT_MODE_EXEC   ? "fichier exécutable"
+		                                            : "type inconnu");
 		return;
 	}
 	set_introduced(a, b, path, d->commit);
@@ -286,23 +287,24 @@ static int on_diff(const cts_gitdiff *ev, void *vctx)
 
 	switch (ev->what) {
 	case CTS_GITDIFF_TOO_MANY:
-		audit_finding(d->a, "unreadable_history", owner_of(b), 0, d->commit, ev->path, b->name,
-		              "le dossier « %s » contient trop d'entrées (maximum %d)",
+		audit_finding(d->a, "unreadable_history", owner_of(b), 0, d->commit, ev->path,
+		              b->name, "le dossier « %s » contient trop d'entrées (maximum %d)",
 		              *ev->path ? ev->path : "/", CTS_AUDIT_MAX_DIR_ENTRIES);
 		return 1;
 	case CTS_GITDIFF_LONG_NAME:
 		if (b->kind == BR_NODE)
-			audit_finding(d->a, "unexpected_file", b->node, 0, d->commit, ev->path, b->name,
-			              "nom de fichier trop long sous « %s »", ev->path);
+			audit_finding(d->a, "unexpected_file", b->node, 0, d->commit, ev->path,
+			              b->name, "nom de fichier trop long sous « %s »", ev->path);
 		return 0;
 	case CTS_GITDIFF_TOO_DEEP:
 		if (b->kind == BR_NODE)
-			audit_finding(d->a, "unexpected_file", b->node, 0, d->commit, ev->path, b->name,
-			              "dossiers imbriqués trop profondément (%s)", ev->path);
+			audit_finding(d->a, "unexpected_file", b->node, 0, d->commit, ev->path,
+			              b->name, "dossiers imbriqués trop profondément (%s)",
+			              ev->path);
 		return 0;
 	case CTS_GITDIFF_UNREADABLE:
-		audit_finding(d->a, "unreadable_history", owner_of(b), 0, d->commit, ev->path, b->name,
-		              "dossier %s illisible dans le dépôt", ev->path);
+		audit_finding(d->a, "unreadable_history", owner_of(b), 0, d->commit, ev->path,
+		              b->name, "dossier %s illisible dans le dépôt", ev->path);
 		return 0;
 	default:
 		break;
@@ -313,7 +315,10 @@ static int on_diff(const cts_gitdiff *ev, void *vctx)
 		              CTS_AUDIT_MAX_CHANGES);
 		return 1;
 	}
-	on_change(d, ev->what == CTS_GITDIFF_ADD ? CH_ADD : ev->what == CTS_GITDIFF_DEL ? CH_DEL : CH_MOD,
+	on_change(d,
+	          ev->what == CTS_GITDIFF_ADD   ? CH_ADD
+	          : ev->what == CTS_GITDIFF_DEL ? CH_DEL
+	                                        : CH_MOD,
 	          ev->path, ev->what == CTS_GITDIFF_ADD ? NULL : &ev->old,
 	          ev->what == CTS_GITDIFF_DEL ? NULL : &ev->new);
 	return 0;
@@ -322,7 +327,7 @@ static int on_diff(const cts_gitdiff *ev, void *vctx)
 /* Diff commit i of b against its first parent: findings for what it does. */
 static void diff_commit(audit *a, branch *b, size_t i)
 {
-	diff_ctx d = {a, b, &b->commits[i], 0};
+	diff_ctx d = { a, b, &b->commits[i], 0 };
 	cts_gitcommit c, p;
 
 	if (cts_gitrepo_commit_info(a->repo, &b->commits[i], &c) < 0 ||
@@ -346,7 +351,7 @@ unreadable:
 /* Walk a branch (oldest first), diff each commit against its first parent. */
 int audit_walk_branch(audit *a, branch *b)
 {
-	void *ctx[2] = {a, b};
+	void *ctx[2] = { a, b };
 	int rc;
 
 	rc = cts_gitrepo_walk(a->repo, &b->tip, NULL, CTS_AUDIT_MAX_COMMITS, walk_cb, ctx);

@@ -8,7 +8,8 @@ typedef struct {
 	int oom;
 } tip_list;
 
-static int tip_cb(const char *name, const cts_gitoid *oid, size_t size, unsigned filemode, void *vctx)
+static int tip_cb(const char *name, const cts_gitoid *oid, size_t size, unsigned filemode,
+                  void *vctx)
 {
 	tip_list *l = vctx;
 	int64_t seq;
@@ -84,9 +85,11 @@ static void note_witnesses(audit *a, const char *by, int64_t by_seq, json_t *see
 		if (!w && json_object_size(a->witness) >= 2 * CTS_AUDIT_MAX_BRANCHES) {
 			if (!audit_node_branch(a, node)) /* no room: judged now */
 				audit_finding(a, "truncated_branch", node, s, NULL, NULL, NULL,
-				        "%s n°%lld dit avoir vu (« seen ») le changeset n°%lld de %s, qui n'a "
-				        "pas de branche dans le dépôt : branche supprimée ou « seen » mensonger",
-				        by, (long long)by_seq, (long long)s, node);
+				              "%s n°%lld dit avoir vu (« seen ») le changeset "
+				              "n°%lld de %s, qui n'a "
+				              "pas de branche dans le dépôt : branche supprimée ou "
+				              "« seen » mensonger",
+				              by, (long long)by_seq, (long long)s, node);
 			continue;
 		}
 		if (json_object_set_new(a->witness, node,
@@ -136,13 +139,14 @@ static int check_evidence(audit *a, branch *b, const cts_changeset *cs, const ct
 			continue;
 		cts_fork_evidence_target(op, &node, &seq);
 		rc = cts_fork_evidence_check(
-		    op, node && cts_valid_node_id(node) && key_of(a, node, pk) == 0 ? pk : NULL, v, why,
-		    sizeof(why));
+		    op, node && cts_valid_node_id(node) && key_of(a, node, pk) == 0 ? pk : NULL, v,
+		    why, sizeof(why));
 		if (rc != 0) {
 			audit_finding(a, "bad_fork_evidence", cs->node, cs->seq, cmt, path, b->name,
-			        "opération %zu : preuve de bifurcation invalide : %s", i + 1,
-			        rc == 1 ? "le nœud n'est pas inscrit, sa signature ne peut pas être vérifiée"
-			                : why);
+			              "opération %zu : preuve de bifurcation invalide : %s", i + 1,
+			              rc == 1 ? "le nœud n'est pas inscrit, sa signature ne peut "
+			                        "pas être vérifiée"
+			                      : why);
 			ok = 0;
 			continue;
 		}
@@ -164,7 +168,6 @@ static int check_evidence(audit *a, branch *b, const cts_changeset *cs, const ct
 	}
 	return ok;
 }
-
 
 typedef struct {
 	audit *a;
@@ -189,15 +192,15 @@ static void job_prepare(chain_ctx *cc, const tip_entry *t, vjob *j)
 	j->t = t;
 	/* cts_gitrepo_list_dir read the header of every blob it listed. */
 	if ((rc = audit_read_blob(a, &t->json, &t->json_size, CTS_CHANGESET_MAX_BYTES, &j->json,
-	                    &j->jl)) < 0) {
+	                          &j->jl)) < 0) {
 		j->json_rc = rc;
 		snprintf(j->json_msg, sizeof(j->json_msg), "%s", cts_error_message());
 		cts_error_clear();
 		j->jl = 0;
 		return;
 	}
-	if (t->has_sig &&
-	    (rc = audit_read_blob(a, &t->sig, &t->sig_size, CTS_SIG_MAX_BYTES, &j->sig, &j->sl)) < 0) {
+	if (t->has_sig && (rc = audit_read_blob(a, &t->sig, &t->sig_size, CTS_SIG_MAX_BYTES,
+	                                        &j->sig, &j->sl)) < 0) {
 		j->sig_rc = rc;
 		snprintf(j->sig_msg, sizeof(j->sig_msg), "%s", cts_error_message());
 		cts_error_clear();
@@ -215,7 +218,8 @@ static void job_prepare(chain_ctx *cc, const tip_entry *t, vjob *j)
 /* The file-level findings of one changeset (reading, signature file,
  * parse). 0 if the rules can judge it (*ok cleared on a finding), -1 if
  * it stops here. */
-static int check_files(chain_ctx *cc, vjob *j, const cts_gitoid *cmt, const char *path, const char *spath, int *ok)
+static int check_files(chain_ctx *cc, vjob *j, const cts_gitoid *cmt, const char *path,
+                       const char *spath, int *ok)
 {
 	audit *a = cc->a;
 	branch *b = cc->b;
@@ -226,20 +230,20 @@ static int check_files(chain_ctx *cc, vjob *j, const cts_gitoid *cmt, const char
 	if (j->json_rc < 0) {
 		if (j->json_rc == CTS_ENOMEM)
 			a->oom = 1;
-		audit_finding(a, j->json_rc == CTS_ELIMIT ? "too_large" : "unreadable_history", node,
-		        seq, cmt, path, b->name, "%s", j->json_msg);
+		audit_finding(a, j->json_rc == CTS_ELIMIT ? "too_large" : "unreadable_history",
+		              node, seq, cmt, path, b->name, "%s", j->json_msg);
 		return -1;
 	}
 	if (!j->t->has_sig) {
 		audit_finding(a, "missing_signature", node, seq, cmt, spath, b->name,
-		        "changeset n°%lld sans fichier de signature", (long long)seq);
+		              "changeset n°%lld sans fichier de signature", (long long)seq);
 		*ok = 0;
 	} else if (j->sig_rc < 0) {
 		if (j->sig_rc == CTS_ENOMEM)
 			a->oom = 1;
 		audit_finding(a, j->sig_rc == CTS_ELIMIT ? "too_large" : "unreadable_history", node,
-		        seq, audit_commit_of(b, spath, &cbuf), spath, b->name, "signature : %s",
-		        j->sig_msg);
+		              seq, audit_commit_of(b, spath, &cbuf), spath, b->name,
+		              "signature : %s", j->sig_msg);
 		*ok = 0;
 	}
 	if (j->cs)
@@ -247,14 +251,15 @@ static int check_files(chain_ctx *cc, vjob *j, const cts_gitoid *cmt, const char
 	if (j->bad_kind == BAD_TOO_LARGE) {
 		audit_finding(a, "too_large", node, seq, cmt, path, b->name, "%s", j->parse_msg);
 	} else if (j->bad_kind == BAD_NON_CANONICAL) {
-		audit_finding(
-		    a, "non_canonical", node, seq, cmt, path, b->name,
-		    "le fichier n'est pas sous forme canonique (RFC 8785 suivi d'un seul "
-		    "saut de ligne)%s",
-		    j->sig_ok ? " alors que sa signature est valide : il est refusé quand même" : "");
+		audit_finding(a, "non_canonical", node, seq, cmt, path, b->name,
+		              "le fichier n'est pas sous forme canonique (RFC 8785 suivi d'un seul "
+		              "saut de ligne)%s",
+		              j->sig_ok
+		                  ? " alors que sa signature est valide : il est refusé quand même"
+		                  : "");
 	} else {
 		audit_finding(a, "invalid_changeset", node, seq, cmt, path, b->name,
-		        "changeset invalide : %s", j->parse_msg);
+		              "changeset invalide : %s", j->parse_msg);
 	}
 	return -1;
 }
@@ -269,14 +274,15 @@ static void report_rules(chain_ctx *cc, const cts_changeset *cs, const cts_accep
 	int authority = view->role && strcmp(view->role, "authority") == 0;
 
 	if (jv->broken & CTS_RULE_PREV)
-		audit_finding(a, "broken_chain", node, seq, cmt, path, bn,
-		        "« prev » (%.12s…) ne désigne pas le changeset n°%lld présent dans le "
-		        "dépôt (%.12s…)",
-		        cs->prev ? cs->prev : "", (long long)(seq - 1), view->prev_id);
+		audit_finding(
+		    a, "broken_chain", node, seq, cmt, path, bn,
+		    "« prev » (%.12s…) ne désigne pas le changeset n°%lld présent dans le "
+		    "dépôt (%.12s…)",
+		    cs->prev ? cs->prev : "", (long long)(seq - 1), view->prev_id);
 	if (jv->broken & CTS_RULE_TERRITORY)
 		audit_finding(a, "wrong_territory", node, seq, cmt, path, bn,
-		        "changeset du territoire « %s » alors que %s est inscrit pour « %s »",
-		        cs->territory, node, view->territory);
+		              "changeset du territoire « %s » alors que %s est inscrit pour « %s »",
+		              cs->territory, node, view->territory);
 	if (jv->broken & CTS_RULE_REVOKED)
 		audit_notice(a, "revoked_ignored", node, seq, cmt, path, bn,
 		             "%s révoqué après le n°%lld : ce changeset est ignoré par tous les "
@@ -293,17 +299,18 @@ static void report_rules(chain_ctx *cc, const cts_changeset *cs, const cts_accep
 		    authority ? "l'autorité n'écrit que le registre et les données de référence"
 		              : "un territoire n'écrit que les tables des territoires");
 	if (jv->broken & CTS_RULE_VALUES)
-		audit_finding(a, "invalid_value", node, seq, cmt, path, bn,
-		        "opération %d : %s (%d opération(s) refusée(s) par les règles des valeurs)",
-		        jv->first_value, jv->value_why, jv->bad_values);
+		audit_finding(
+		    a, "invalid_value", node, seq, cmt, path, bn,
+		    "opération %d : %s (%d opération(s) refusée(s) par les règles des valeurs)",
+		    jv->first_value, jv->value_why, jv->bad_values);
 	if (jv->broken & CTS_RULE_REGISTRY)
-		audit_finding(a, "registry_violation", node, seq, cmt, path, bn, "opération %d : %s",
-		        jv->first_registry, jv->registry_why);
+		audit_finding(a, "registry_violation", node, seq, cmt, path, bn,
+		              "opération %d : %s", jv->first_registry, jv->registry_why);
 	if (jv->broken & CTS_RULE_SEALING_CLOCK)
 		audit_finding(a, "future_hlc", node, seq, cmt, path, bn,
-		        "horloge (HLC) en avance de %.1f h sur l'heure de scellement %s "
-		        "(24 h au plus)",
-		        (double)jv->ahead_ms / 3600000.0, cs->time);
+		              "horloge (HLC) en avance de %.1f h sur l'heure de scellement %s "
+		              "(24 h au plus)",
+		              (double)jv->ahead_ms / 3600000.0, cs->time);
 }
 
 /* The authority's replay: the registry grows only from valid changesets, in order. */
@@ -334,8 +341,7 @@ static void replay_authority(chain_ctx *cc, const cts_changeset *cs, int ok)
 /* Main thread, after the work, in chain order: every finding of one
  * changeset; 1 if it passes every check. *id gets its hash. The rules are
  * the importer's (accept.h), judged against the replayed registry. */
-static int check_changeset(chain_ctx *cc, vjob *j, const char *prev_id, int prev_known,
-                           char id[65])
+static int check_changeset(chain_ctx *cc, vjob *j, const char *prev_id, int prev_known, char id[65])
 {
 	audit *a = cc->a;
 	branch *b = cc->b;
@@ -345,7 +351,7 @@ static int check_changeset(chain_ctx *cc, vjob *j, const char *prev_id, int prev
 	const cts_gitoid *cmt;
 	cts_gitoid cbuf;
 	cts_changeset *cs = j->cs;
-	cts_accept_view view = {0};
+	cts_accept_view view = { 0 };
 	cts_accept_verdict jv;
 	int ok = 1, have_key = j->have_key;
 	int64_t seq = t->seq;
@@ -360,8 +366,8 @@ static int check_changeset(chain_ctx *cc, vjob *j, const char *prev_id, int prev
 		return 0;
 	if (strcmp(cs->node, node) != 0 || cs->seq != seq) {
 		audit_finding(a, "misplaced_changeset", node, seq, cmt, path, b->name,
-		        "le contenu dit nœud %s n°%lld mais le fichier est rangé en %s", cs->node,
-		        (long long)cs->seq, path);
+		              "le contenu dit nœud %s n°%lld mais le fichier est rangé en %s",
+		              cs->node, (long long)cs->seq, path);
 		ok = 0;
 	}
 	/* Signature for the enrolled key (unknown_signer is reported once per branch). */
@@ -370,8 +376,9 @@ static int check_changeset(chain_ctx *cc, vjob *j, const char *prev_id, int prev
 		if (j->vrc == CTS_ECRYPTO && memcmp(j->signer, j->pk, 32) != 0)
 			who = audit_node_of_key(a, j->signer);
 		audit_finding(a, "bad_signature", node, seq, cmt, spath, b->name,
-		        "la signature ne vérifie pas avec la clé inscrite de %s : %s%s%s", node,
-		        j->vmsg, who ? " (signé avec la clé du nœud " : "", who ? who : "");
+		              "la signature ne vérifie pas avec la clé inscrite de %s : %s%s%s",
+		              node, j->vmsg, who ? " (signé avec la clé du nœud " : "",
+		              who ? who : "");
 	}
 	if (have_key && t->has_sig && j->sig_rc == 0 && j->vrc == 0 &&
 	    !check_evidence(a, b, cs, cmt, path))
@@ -417,10 +424,10 @@ static void remember_checkpointed(audit *a, const char *node, const tip_entry *t
 
 int audit_verify_chain(audit *a, branch *b, int apply, const unsigned char *seq1_pk)
 {
-	tip_list l = {0};
+	tip_list l = { 0 };
 	char dir[128], prev_id[65] = "", path[160];
 	int64_t expected = 1, verified = 0, count = 0, prev_seq = 0;
-	chain_ctx cc = {a, b, b->node, apply, seq1_pk, apply};
+	chain_ctx cc = { a, b, b->node, apply, seq1_pk, apply };
 	vpool *p = a->pool;
 	size_t next = 0; /* next entry to queue */
 	int rc;
@@ -433,7 +440,7 @@ int audit_verify_chain(audit *a, branch *b, int apply, const unsigned char *seq1
 	}
 	if (rc < 0) {
 		audit_finding(a, "unreadable_history", b->node, 0, &b->tip, dir, b->name,
-		        "dossier %s illisible : %s", dir, cts_error_message());
+		              "dossier %s illisible : %s", dir, cts_error_message());
 		cts_error_clear();
 		free(l.v);
 		return 0;
@@ -451,16 +458,18 @@ int audit_verify_chain(audit *a, branch *b, int apply, const unsigned char *seq1
 		if (t->seq > expected) {
 			audit_changeset_path(path, sizeof(path), b->node, expected, 0);
 			if (t->seq == expected + 1)
-				audit_finding(a, "missing_changeset", b->node, expected, &b->tip, path,
-				        b->name,
-				        "le changeset n°%lld manque : la chaîne de %s a un trou",
-				        (long long)expected, b->node);
+				audit_finding(
+				    a, "missing_changeset", b->node, expected, &b->tip, path,
+				    b->name,
+				    "le changeset n°%lld manque : la chaîne de %s a un trou",
+				    (long long)expected, b->node);
 			else
-				audit_finding(a, "missing_changeset", b->node, expected, &b->tip, path,
-				        b->name,
-				        "les changesets n°%lld à n°%lld manquent : la chaîne de %s "
-				        "a un trou",
-				        (long long)expected, (long long)(t->seq - 1), b->node);
+				audit_finding(
+				    a, "missing_changeset", b->node, expected, &b->tip, path,
+				    b->name,
+				    "les changesets n°%lld à n°%lld manquent : la chaîne de %s "
+				    "a un trou",
+				    (long long)expected, (long long)(t->seq - 1), b->node);
 			cc.applying = 0;
 		}
 		expected = t->seq + 1;
@@ -468,11 +477,12 @@ int audit_verify_chain(audit *a, branch *b, int apply, const unsigned char *seq1
 			char spath[168];
 			cts_gitoid cbuf;
 			audit_changeset_path(spath, sizeof(spath), b->node, t->seq, 1);
-			audit_finding(a, "orphan_signature", b->node, t->seq, audit_commit_of(b, spath, &cbuf),
-			        spath, b->name,
-			        "signature sans changeset : le changeset n°%lld manque, la chaîne "
-			        "de %s a un trou",
-			        (long long)t->seq, b->node);
+			audit_finding(
+			    a, "orphan_signature", b->node, t->seq,
+			    audit_commit_of(b, spath, &cbuf), spath, b->name,
+			    "signature sans changeset : le changeset n°%lld manque, la chaîne "
+			    "de %s a un trou",
+			    (long long)t->seq, b->node);
 			cc.applying = 0;
 			continue;
 		}
@@ -516,7 +526,8 @@ int audit_verify_chain(audit *a, branch *b, int apply, const unsigned char *seq1
 		json_object_set_new(audit_node_summary(a, b->node), "last_seq",
 		                    json_integer((json_int_t)l.v[l.n - 1].seq));
 	if (l.n > 0 && prev_seq == l.v[l.n - 1].seq && prev_id[0])
-		json_object_set_new(audit_node_summary(a, b->node), "head_id", json_string(prev_id));
+		json_object_set_new(audit_node_summary(a, b->node), "head_id",
+		                    json_string(prev_id));
 	free(l.v);
 	return a->oom ? cts_error_set(CTS_ENOMEM, "mémoire insuffisante") : 0;
 }

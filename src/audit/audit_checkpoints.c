@@ -67,8 +67,8 @@ void audit_check_checkpoints(audit *a)
 		audit_changeset_path(path, sizeof(path), node, seq, 0);
 		if (b && known_id(a, b, path, id))
 			; /* hashed when its chain was verified */
-		else if (b && cts_gitrepo_read_file(a->repo, &b->tip, path,
-		                                    CTS_CHANGESET_MAX_BYTES, &data, &len) == 0)
+		else if (b && cts_gitrepo_read_file(a->repo, &b->tip, path, CTS_CHANGESET_MAX_BYTES,
+		                                    &data, &len) == 0)
 			cts_changeset_hash((const char *)data, len, id);
 		cts_error_clear();
 		free(data);
@@ -77,16 +77,17 @@ void audit_check_checkpoints(audit *a)
 		{
 			char apath[160];
 			audit_changeset_path(apath, sizeof(apath), a->authority, by, 0);
-			audit_finding(a, "checkpoint_violation", node, seq,
-			        b ? audit_commit_of(b, path, &cbuf) : NULL, path, b ? b->name : NULL,
-			        "le point de contrôle signé par l'autorité (%s, changeset n°%lld : "
-			        "%s) certifie le changeset n°%lld "
-			        "de %s d'empreinte %.12s… ; %s : l'historique a été réécrit",
-			        a->authority, (long long)by, auth ? apath : "?", (long long)seq,
-			        node, cid,
-			        !b      ? "la branche a disparu"
-			        : id[0] ? "la branche actuelle en porte un autre"
-			                : "il a disparu de la branche");
+			audit_finding(
+			    a, "checkpoint_violation", node, seq,
+			    b ? audit_commit_of(b, path, &cbuf) : NULL, path, b ? b->name : NULL,
+			    "le point de contrôle signé par l'autorité (%s, changeset n°%lld : "
+			    "%s) certifie le changeset n°%lld "
+			    "de %s d'empreinte %.12s… ; %s : l'historique a été réécrit",
+			    a->authority, (long long)by, auth ? apath : "?", (long long)seq, node,
+			    cid,
+			    !b      ? "la branche a disparu"
+			    : id[0] ? "la branche actuelle en porte un autre"
+			            : "il a disparu de la branche");
 		}
 	}
 }
@@ -115,23 +116,26 @@ static void check_head(audit *a, const char *node, int64_t seq, const char *id, 
 			         (long long)head);
 		else
 			snprintf(where, sizeof(where), "il n'a pas de branche dans le dépôt");
-		audit_finding(a, "truncated_branch", node, seq, b ? &b->tip : NULL, path, b ? b->name : NULL,
-		        "%s le changeset n°%lld de %s, mais %s : %s", who, (long long)seq, node, where,
-		        why);
+		audit_finding(a, "truncated_branch", node, seq, b ? &b->tip : NULL, path,
+		              b ? b->name : NULL, "%s le changeset n°%lld de %s, mais %s : %s", who,
+		              (long long)seq, node, where, why);
 		return;
 	}
 	if (!id)
 		return;
-	if (cts_gitrepo_read_file(a->repo, &b->tip, path, CTS_CHANGESET_MAX_BYTES, &data, &len) == 0)
+	if (cts_gitrepo_read_file(a->repo, &b->tip, path, CTS_CHANGESET_MAX_BYTES, &data, &len) ==
+	    0)
 		cts_changeset_hash((const char *)data, len, got);
 	cts_error_clear();
 	free(data);
 	if (strcmp(got, id) != 0)
-		audit_finding(a, "rewritten_branch", node, seq, audit_commit_of(b, path, &cbuf), path, b->name,
-		        "%s le changeset n°%lld de %s d'empreinte %.12s…, mais la branche %s %s : "
-		        "historique réécrit",
-		        who, (long long)seq, node, id, b->name,
-		        got[0] ? "en porte un autre" : "ne le contient plus");
+		audit_finding(
+		    a, "rewritten_branch", node, seq, audit_commit_of(b, path, &cbuf), path,
+		    b->name,
+		    "%s le changeset n°%lld de %s d'empreinte %.12s…, mais la branche %s %s : "
+		    "historique réécrit",
+		    who, (long long)seq, node, id, b->name,
+		    got[0] ? "en porte un autre" : "ne le contient plus");
 }
 
 /* Every accepted changeset is a witness of what its author had seen. */
@@ -146,8 +150,9 @@ void audit_check_witnesses(audit *a)
 		snprintf(who, sizeof(who), "%s n°%lld dit avoir vu (« seen »)",
 		         json_string_value(json_object_get(w, "by")),
 		         (long long)json_integer_value(json_object_get(w, "by_seq")));
-		check_head(a, node, json_integer_value(json_object_get(w, "seq")), NULL, who,
-		           "branche tronquée, changesets pas encore publiés, ou « seen » mensonger");
+		check_head(
+		    a, node, json_integer_value(json_object_get(w, "seq")), NULL, who,
+		    "branche tronquée, changesets pas encore publiés, ou « seen » mensonger");
 	}
 }
 
@@ -198,7 +203,7 @@ static int published_report(const char *name, const cts_gitentry *e, void *vctx)
  * the heads they were computed from: witnesses too. */
 void audit_check_published_reports(audit *a)
 {
-	reports_ctx c = {a, audit_find_branch(a, "region"), 0};
+	reports_ctx c = { a, audit_find_branch(a, "region"), 0 };
 	cts_gitentry e;
 
 	if (c.r && cts_gitrepo_entry(a->repo, &c.r->tip, "reports", &e) == 0 &&
@@ -224,10 +229,11 @@ int cts_audit_parse_head(const char *arg, char node[65], int64_t *seq, char id[6
 	snprintf(id, 65, "%s", colon + 1);
 	return 0;
 bad:
-	return cts_error_set(CTS_EINVAL,
-	                     "tête attendue « %.100s » : NŒUD=N°:EMPREINTE attendu (empreinte SHA-256 "
-	                     "du changeset, 64 chiffres hexadécimaux)",
-	                     arg ? arg : "");
+	return cts_error_set(
+	    CTS_EINVAL,
+	    "tête attendue « %.100s » : NŒUD=N°:EMPREINTE attendu (empreinte SHA-256 "
+	    "du changeset, 64 chiffres hexadécimaux)",
+	    arg ? arg : "");
 }
 
 /* --expect-head: heads the auditor kept from an earlier audit. */
@@ -262,19 +268,22 @@ void audit_check_unverified_forks(audit *a)
 			a->oom = 1;
 		}
 		if (n < 2)
-			audit_finding(a, "unverified_fork", node, seq, NULL, NULL, NULL,
-			        "%s n°%lld signale une bifurcation du changeset n°%lld de %s sans "
-			        "pouvoir en recopier les deux versions (trop grosses), et le dépôt n'en "
-			        "contient pas deux : bifurcation invérifiable ici",
-			        json_string_value(json_object_get(u, "by")),
-			        (long long)json_integer_value(json_object_get(u, "by_seq")),
-			        (long long)seq, node);
+			audit_finding(
+			    a, "unverified_fork", node, seq, NULL, NULL, NULL,
+			    "%s n°%lld signale une bifurcation du changeset n°%lld de %s sans "
+			    "pouvoir en recopier les deux versions (trop grosses), et le dépôt "
+			    "n'en "
+			    "contient pas deux : bifurcation invérifiable ici",
+			    json_string_value(json_object_get(u, "by")),
+			    (long long)json_integer_value(json_object_get(u, "by_seq")),
+			    (long long)seq, node);
 	}
 }
 
 /* ---- forks ---- */
 
-static int report_fork(void *ctx, const char *node, int64_t seq, const cts_auditmap_version *v, size_t n)
+static int report_fork(void *ctx, const char *node, int64_t seq, const cts_auditmap_version *v,
+                       size_t n)
 {
 	audit *a = ctx;
 	char path[160], list[DETAIL_MAX / 2] = "";
@@ -289,15 +298,16 @@ static int report_fork(void *ctx, const char *node, int64_t seq, const cts_audit
 		audit_oid_hex(bhex, &o);
 		memcpy(o.id, v[k].commit, 20);
 		audit_oid_hex(chex, &o);
-		snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%.12s (branche %s, commit %.12s)",
-		         k ? ", " : "", bhex, v[k].branch, chex);
+		snprintf(list + strlen(list), sizeof(list) - strlen(list),
+		         "%s%.12s (branche %s, commit %.12s)", k ? ", " : "", bhex, v[k].branch,
+		         chex);
 	}
 	memcpy(c.id, v[n - 1].commit, 20);
 	audit_changeset_path(path, sizeof(path), node, seq, 0);
 	audit_finding(a, "fork", node, seq, &c, path, v[n - 1].branch,
-	        "bifurcation : %zu versions différentes du changeset n°%lld de %s dans le "
-	        "dépôt : %s",
-	        n, (long long)seq, node, list);
+	              "bifurcation : %zu versions différentes du changeset n°%lld de %s dans le "
+	              "dépôt : %s",
+	              n, (long long)seq, node, list);
 	return 0;
 }
 

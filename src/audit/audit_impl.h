@@ -57,8 +57,8 @@ typedef struct {
 	cts_gitoid *commits; /* oldest first */
 	size_t ncommits, cap;
 	int walk_failed;
-	int index;          /* in audit.br: its key in the audit map */
-	cts_auditmap *map;  /* the audit's: which commit last wrote each own file */
+	int index;         /* in audit.br: its key in the audit map */
+	cts_auditmap *map; /* the audit's: which commit last wrote each own file */
 } branch;
 
 typedef struct {
@@ -84,10 +84,12 @@ typedef struct {
 	json_t *checkpoints; /* array of {node, seq, changeset, by_seq} */
 	json_t *cp_seen;     /* dedup key -> true */
 	cts_auditmap *map;   /* versions of every changeset (forks), commits of files */
-	json_t *cp_wanted;   /* "node/seq" certified by a checkpoint -> true (after the authority) */
-	json_t *cp_ids;      /* blob hex of such a changeset -> its id (audit_check_checkpoints) */
-	json_t *witness;     /* node -> {"seq", "by", "by_seq"}: highest seq some accepted changeset saw */
-	json_t *unverified;  /* [{"node", "seq", "by", "by_seq"}]: fork records not carrying both bodies */
+	json_t *cp_wanted; /* "node/seq" certified by a checkpoint -> true (after the authority) */
+	json_t *cp_ids;    /* blob hex of such a changeset -> its id (audit_check_checkpoints) */
+	json_t
+	    *witness; /* node -> {"seq", "by", "by_seq"}: highest seq some accepted changeset saw */
+	json_t *unverified;   /* [{"node", "seq", "by", "by_seq"}]: fork records not carrying both
+	                         bodies */
 	struct vpool_s *pool; /* changeset verification workers */
 	char authority[65];
 	char authority_key[128];
@@ -138,8 +140,8 @@ typedef struct {
 } vjob;
 
 typedef struct vpool_s {
-	cts_pool pool;  /* job numbers map to jobs[number % WINDOW_JOBS] */
-	vjob *jobs;     /* WINDOW_JOBS slots, ring */
+	cts_pool pool;         /* job numbers map to jobs[number % WINDOW_JOBS] */
+	vjob *jobs;            /* WINDOW_JOBS slots, ring */
 	size_t inflight_bytes; /* main thread only */
 } vpool;
 
@@ -154,8 +156,8 @@ int audit_make_tmpdir(char *buf, size_t size, const char *what);
 json_t *audit_node_summary(audit *a, const char *node);
 void audit_summary_add(audit *a, const char *node, const char *field, json_int_t delta);
 void audit_finding(audit *a, const char *kind, const char *node, int64_t seq,
-             const cts_gitoid *commit, const char *file, const char *branch_name,
-             const char *fmt, ...) __attribute__((format(printf, 8, 9)));
+                   const cts_gitoid *commit, const char *file, const char *branch_name,
+                   const char *fmt, ...) __attribute__((format(printf, 8, 9)));
 void audit_notice(audit *a, const char *kind, const char *node, int64_t seq,
                   const cts_gitoid *commit, const char *file, const char *branch_name,
                   const char *fmt, ...) __attribute__((format(printf, 8, 9)));
@@ -165,7 +167,7 @@ branch *audit_find_branch(audit *a, const char *name);
 branch *audit_node_branch(audit *a, const char *node);
 const cts_gitoid *audit_commit_of(branch *b, const char *path, cts_gitoid *buf);
 int audit_read_blob(audit *a, const cts_gitoid *oid, const size_t *known_size, size_t max,
-              char **data, size_t *len);
+                    char **data, size_t *len);
 /* audit_authority.c */
 int audit_find_authority(audit *a);
 void audit_check_allowed_signers(audit *a);
@@ -173,7 +175,7 @@ void audit_check_allowed_signers(audit *a);
 int audit_load_branches(audit *a);
 int audit_parse_file_name(const char *name, int64_t *seq, int *is_sig);
 void audit_add_variant(audit *a, const char *node, int64_t seq, const cts_gitoid *blob,
-                 const char *branch_name, const cts_gitoid *commit);
+                       const char *branch_name, const cts_gitoid *commit);
 int audit_walk_branch(audit *a, branch *b);
 /* audit_chains.c */
 int audit_verify_chain(audit *a, branch *b, int apply, const unsigned char *seq1_pk);
@@ -188,7 +190,7 @@ void audit_report_forks(audit *a);
 /* audit_commitsig.c */
 const char *audit_node_of_key(audit *a, const unsigned char pk[32]);
 void audit_check_commit_signature(audit *a, branch *b, const cts_gitoid *commit, const char *owner,
-                            const unsigned char owner_pk[32]);
+                                  const unsigned char owner_pk[32]);
 /* audit_pool.c */
 int audit_pool_start(vpool *p);
 void audit_pool_stop(vpool *p);

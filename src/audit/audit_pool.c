@@ -1,6 +1,5 @@
 #include "audit_impl.h"
 
-
 /* The part of a changeset's verification that needs only its bytes and key. */
 static void job_work(vjob *j)
 {
@@ -29,8 +28,9 @@ static void job_work(vjob *j)
 	} else {
 		memcpy(j->id, j->cs->id, sizeof(j->id)); /* SHA-256 of the same bytes */
 		if (j->have_key && j->sig) {
-			j->vrc = cts_sshsig_verify(j->sig, j->sl, j->pk, CTS_SIG_NAMESPACE,
-			                           (const unsigned char *)j->json, j->jl, j->signer);
+			j->vrc =
+			    cts_sshsig_verify(j->sig, j->sl, j->pk, CTS_SIG_NAMESPACE,
+			                      (const unsigned char *)j->json, j->jl, j->signer);
 			if (j->vrc < 0) {
 				snprintf(j->vmsg, sizeof(j->vmsg), "%s", cts_error_message());
 				cts_error_clear();

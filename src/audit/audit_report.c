@@ -51,17 +51,19 @@ int audit_check_state(audit *a, json_t **state_out)
 		branch *b = audit_find_branch(a, name);
 		const char *node = strncmp(name, "nodes/", 6) == 0 ? name + 6 : NULL;
 
-		if (!hex || !audit_is_hex(hex, CTS_GITOID_HEXSZ) || cts_gitoid_parse(&old, hex) < 0) {
+		if (!hex || !audit_is_hex(hex, CTS_GITOID_HEXSZ) ||
+		    cts_gitoid_parse(&old, hex) < 0) {
 			json_decref(st);
 			return cts_error_set(CTS_EINVAL,
 			                     "état d'audit %s : commit invalide pour %.80s",
 			                     a->opt->state_path, name);
 		}
 		if (!b) {
-			audit_finding(a, "rewritten_branch", node, 0, &old, NULL, name,
-			        "la branche %s, vérifiée lors d'un audit précédent (commit %.12s), "
-			        "a disparu du dépôt",
-			        name, hex);
+			audit_finding(
+			    a, "rewritten_branch", node, 0, &old, NULL, name,
+			    "la branche %s, vérifiée lors d'un audit précédent (commit %.12s), "
+			    "a disparu du dépôt",
+			    name, hex);
 			continue;
 		}
 		if (cts_gitoid_equal(&old, &b->tip))
@@ -69,11 +71,12 @@ int audit_check_state(audit *a, json_t **state_out)
 		if (cts_gitrepo_is_ancestor(a->repo, &old, &b->tip) != 1) {
 			char tip[CTS_GITOID_HEXSZ + 1];
 			audit_oid_hex(tip, &b->tip);
-			audit_finding(a, "rewritten_branch", node, 0, &b->tip, NULL, name,
-			        "la branche %s a été réécrite : elle ne prolonge plus le commit "
-			        "%.12s vérifié lors de l'audit "
-			        "précédent (elle pointe maintenant sur %.12s)",
-			        name, hex, tip);
+			audit_finding(
+			    a, "rewritten_branch", node, 0, &b->tip, NULL, name,
+			    "la branche %s a été réécrite : elle ne prolonge plus le commit "
+			    "%.12s vérifié lors de l'audit "
+			    "précédent (elle pointe maintenant sur %.12s)",
+			    name, hex, tip);
 		}
 	}
 	json_decref(st);
@@ -217,10 +220,11 @@ static int check_heads(audit *a, json_t *heads)
 		unsigned char *js = NULL;
 		size_t jl;
 		if (!b || seq < 1 || !audit_is_hex(id, 64)) {
-			audit_finding(a, "report_mismatch", cts_valid_node_id(node) ? node : NULL, seq,
-			        NULL, a->opt->check_report, NULL,
-			        "le rapport cite l'historique de %s (n°%lld) que le dépôt n'a pas",
-			        node, (long long)seq);
+			audit_finding(
+			    a, "report_mismatch", cts_valid_node_id(node) ? node : NULL, seq, NULL,
+			    a->opt->check_report, NULL,
+			    "le rapport cite l'historique de %s (n°%lld) que le dépôt n'a pas",
+			    node, (long long)seq);
 			problems++;
 			continue;
 		}
@@ -232,10 +236,10 @@ static int check_heads(audit *a, json_t *heads)
 		free(js);
 		if (strcmp(got, id) != 0) {
 			audit_finding(a, "report_mismatch", node, seq, &b->tip, path, b->name,
-			        "le rapport est calculé jusqu'au changeset n°%lld de %s "
-			        "d'empreinte %.12s… ; le dépôt %s",
-			        (long long)seq, node, id,
-			        got[0] ? "en porte un autre" : "ne l'a pas");
+			              "le rapport est calculé jusqu'au changeset n°%lld de %s "
+			              "d'empreinte %.12s… ; le dépôt %s",
+			              (long long)seq, node, id,
+			              got[0] ? "en porte un autre" : "ne l'a pas");
 			problems++;
 		}
 	}
@@ -259,12 +263,12 @@ static int recalc_node(audit *a, json_t *heads, char *tmpl, size_t size, int *tm
 		if (!json_object_get(heads, node_id) && !audit_node_branch(a, node_id))
 			break;
 	}
-	cts_node_params np = {.node_id = node_id,
-	                      .territory = "audit-recalcul",
-	                      .role = CTS_ROLE_TERRITORY,
-	                      .authority_key = a->authority_key,
-	                      .remote = NULL,
-	                      .passphrase = NULL};
+	cts_node_params np = { .node_id = node_id,
+		               .territory = "audit-recalcul",
+		               .role = CTS_ROLE_TERRITORY,
+		               .authority_key = a->authority_key,
+		               .remote = NULL,
+		               .passphrase = NULL };
 	if ((rc = cts_node_create(n, home, &np)) < 0)
 		cts_error_prefix(rc, "recalcul du rapport : ");
 	return rc;
@@ -286,16 +290,17 @@ static int offer_chain(audit *a, cts_node *n, const char *node, int64_t last,
 		audit_changeset_path(spath, sizeof(spath), node, s, 1);
 		if (cts_gitrepo_read_file(a->repo, &b->tip, path, CTS_CHANGESET_MAX_BYTES, &js,
 		                          &jl) < 0 ||
-		    cts_gitrepo_read_file(a->repo, &b->tip, spath, CTS_SIG_MAX_BYTES, &sg, &sl) < 0) {
+		    cts_gitrepo_read_file(a->repo, &b->tip, spath, CTS_SIG_MAX_BYTES, &sg, &sl) <
+		        0) {
 			audit_finding(a, "report_unverifiable", node, s, &b->tip, path, b->name,
-			        "le changeset n°%lld de %s, dont le rapport dépend, est "
-			        "absent ou illisible : %s",
-			        (long long)s, node, cts_error_message());
+			              "le changeset n°%lld de %s, dont le rapport dépend, est "
+			              "absent ou illisible : %s",
+			              (long long)s, node, cts_error_message());
 			cts_error_clear();
 			++*problems;
 		} else {
-			rc = cts_import_offer(n, node, s, (const char *)js, jl, (const char *)sg, sl,
-			                      stats);
+			rc = cts_import_offer(n, node, s, (const char *)js, jl, (const char *)sg,
+			                      sl, stats);
 		}
 		free(js);
 		free(sg);
@@ -329,11 +334,12 @@ static int import_heads(audit *a, cts_node *n, json_t *heads, cts_import_stats *
 		return rc;
 	json_array_foreach(stats->events, i, ev)
 	{
-		audit_finding(a, "report_unverifiable", json_string_value(json_object_get(ev, "node")),
-		        json_integer_value(json_object_get(ev, "seq")), NULL, a->opt->check_report,
-		        NULL, "recalcul du rapport : changeset %s (%s)",
-		        json_string_value(json_object_get(ev, "state")),
-		        json_string_value(json_object_get(ev, "reason")));
+		audit_finding(a, "report_unverifiable",
+		              json_string_value(json_object_get(ev, "node")),
+		              json_integer_value(json_object_get(ev, "seq")), NULL,
+		              a->opt->check_report, NULL, "recalcul du rapport : changeset %s (%s)",
+		              json_string_value(json_object_get(ev, "state")),
+		              json_string_value(json_object_get(ev, "reason")));
 		++*problems;
 	}
 	return 0;
@@ -344,7 +350,7 @@ static int import_heads(audit *a, cts_node *n, json_t *heads, cts_import_stats *
 static int compare_report(audit *a, cts_node *n, json_t *rep, json_t *diffs)
 {
 	const char *scope = json_string_value(json_object_get(rep, "scope"));
-	cts_report_params p = {0};
+	cts_report_params p = { 0 };
 	json_t *mine = NULL, *v;
 	int problems = 0;
 
@@ -357,7 +363,7 @@ static int compare_report(audit *a, cts_node *n, json_t *rep, json_t *diffs)
 	          &p.quorum_den);
 	if (cts_report_build(n, &p, &mine) < 0) {
 		audit_finding(a, "report_mismatch", NULL, 0, NULL, a->opt->check_report, NULL,
-		        "le rapport ne peut pas être recalculé : %s", cts_error_message());
+		              "le rapport ne peut pas être recalculé : %s", cts_error_message());
 		cts_error_clear();
 		return 1;
 	}
@@ -371,7 +377,8 @@ static int compare_report(audit *a, cts_node *n, json_t *rep, json_t *diffs)
 		    snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s",
 		             i ? " ; " : "", json_string_value(v));
 		audit_finding(a, "report_mismatch", NULL, 0, NULL, a->opt->check_report, NULL,
-		        "le rapport publié ne correspond pas à l'historique qu'il cite : %s", list);
+		              "le rapport publié ne correspond pas à l'historique qu'il cite : %s",
+		              list);
 		problems++;
 	}
 	json_decref(mine);
@@ -383,7 +390,7 @@ int audit_check_report(audit *a, json_t **info_out)
 	char tmpl[4200];
 	json_t *rep = NULL, *heads, *diffs = json_array(), *info = NULL;
 	cts_node *n = NULL;
-	cts_import_stats stats = {0};
+	cts_import_stats stats = { 0 };
 	int rc = 0, problems = 0, tmp_made = 0;
 
 	*info_out = NULL;
@@ -400,15 +407,16 @@ int audit_check_report(audit *a, json_t **info_out)
 	if (!json_is_object(heads) ||
 	    !json_string_value(json_object_get(json_object_get(rep, "period"), "from")) ||
 	    !json_string_value(json_object_get(json_object_get(rep, "period"), "to"))) {
-		audit_finding(a, "report_mismatch", NULL, 0, NULL, a->opt->check_report, NULL,
-		        "le rapport ne dit pas de quel historique il provient (membres « heads » "
-		        "et « period » attendus)");
+		audit_finding(
+		    a, "report_mismatch", NULL, 0, NULL, a->opt->check_report, NULL,
+		    "le rapport ne dit pas de quel historique il provient (membres « heads » "
+		    "et « period » attendus)");
 		goto out;
 	}
 	if (!a->authority[0]) {
 		audit_finding(a, "report_unverifiable", NULL, 0, NULL, a->opt->check_report, NULL,
-		        "pas d'autorité reconnue dans le dépôt : le rapport ne peut pas être "
-		        "recalculé");
+		              "pas d'autorité reconnue dans le dépôt : le rapport ne peut pas être "
+		              "recalculé");
 		goto out;
 	}
 	if ((problems = check_heads(a, heads)) > 0 ||

@@ -25,43 +25,50 @@ int cts_auditmap_open(cts_auditmap **out)
 	if (!m)
 		return cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
 	/* "": a private temporary database on disk, removed when closed. */
-	if (sqlite3_open_v2("", &m->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK ||
-	    sqlite3_exec(m->db,
-			 "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA cache_size = -4096;"
-			 "PRAGMA temp_store = FILE;"
-			 "CREATE TABLE version (node TEXT NOT NULL, seq INTEGER NOT NULL, blob BLOB NOT NULL,"
-			 " branch TEXT NOT NULL, cmt BLOB NOT NULL);"
-			 "CREATE UNIQUE INDEX version_key ON version (node, seq, blob);"
-			 "CREATE TABLE introduced (branch INTEGER NOT NULL, path TEXT NOT NULL, cmt BLOB NOT NULL,"
-			 " PRIMARY KEY (branch, path)) WITHOUT ROWID;"
-			 "BEGIN;",
-			 NULL, NULL, NULL) != SQLITE_OK)
+	if (sqlite3_open_v2("", &m->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
+	        SQLITE_OK ||
+	    sqlite3_exec(
+	        m->db,
+	        "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA cache_size = -4096;"
+	        "PRAGMA temp_store = FILE;"
+	        "CREATE TABLE version (node TEXT NOT NULL, seq INTEGER NOT NULL, blob BLOB NOT "
+	        "NULL,"
+	        " branch TEXT NOT NULL, cmt BLOB NOT NULL);"
+	        "CREATE UNIQUE INDEX version_key ON version (node, seq, blob);"
+	        "CREATE TABLE introduced (branch INTEGER NOT NULL, path TEXT NOT NULL, cmt BLOB "
+	        "NOT NULL,"
+	        " PRIMARY KEY (branch, path)) WITHOUT ROWID;"
+	        "BEGIN;",
+	        NULL, NULL, NULL) != SQLITE_OK)
 		goto fail;
 	if (sqlite3_prepare_v2(m->db,
-			       "INSERT OR IGNORE INTO version (node, seq, blob, branch, cmt)"
-			       " SELECT ?1, ?2, ?3, ?4, ?5 WHERE (SELECT count(*) FROM version"
-			       " WHERE node = ?1 AND seq = ?2) < ?6",
-			       -1, &m->add, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(m->db, "SELECT count(*) FROM version WHERE node = ? AND seq = ?", -1, &m->count,
-			       NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(m->db, "INSERT OR REPLACE INTO introduced (branch, path, cmt) VALUES (?, ?, ?)", -1,
-			       &m->set_intro, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(m->db, "SELECT cmt FROM introduced WHERE branch = ? AND path = ?", -1, &m->get_intro,
-			       NULL) != SQLITE_OK ||
+	                       "INSERT OR IGNORE INTO version (node, seq, blob, branch, cmt)"
+	                       " SELECT ?1, ?2, ?3, ?4, ?5 WHERE (SELECT count(*) FROM version"
+	                       " WHERE node = ?1 AND seq = ?2) < ?6",
+	                       -1, &m->add, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(m->db, "SELECT count(*) FROM version WHERE node = ? AND seq = ?", -1,
+	                       &m->count, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(
+	        m->db, "INSERT OR REPLACE INTO introduced (branch, path, cmt) VALUES (?, ?, ?)", -1,
+	        &m->set_intro, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(m->db, "SELECT cmt FROM introduced WHERE branch = ? AND path = ?",
+	                       -1, &m->get_intro, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(m->db,
-			       "SELECT node, seq FROM version GROUP BY node, seq HAVING count(*) > 1 ORDER BY min(rowid)",
-			       -1, &m->forks, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(m->db, "SELECT blob, cmt, branch FROM version WHERE node = ? AND seq = ? ORDER BY rowid",
-			       -1, &m->versions, NULL) != SQLITE_OK)
+	                       "SELECT node, seq FROM version GROUP BY node, seq HAVING count(*) > "
+	                       "1 ORDER BY min(rowid)",
+	                       -1, &m->forks, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(
+	        m->db,
+	        "SELECT blob, cmt, branch FROM version WHERE node = ? AND seq = ? ORDER BY rowid",
+	        -1, &m->versions, NULL) != SQLITE_OK)
 		goto fail;
 	*out = m;
 	return 0;
-fail:
-	{
-		int rc = db_error(m, "base temporaire");
-		cts_auditmap_free(m);
-		return rc;
-	}
+fail : {
+	int rc = db_error(m, "base temporaire");
+	cts_auditmap_free(m);
+	return rc;
+}
 }
 
 void cts_auditmap_free(cts_auditmap *m)
@@ -78,8 +85,9 @@ void cts_auditmap_free(cts_auditmap *m)
 	free(m);
 }
 
-int cts_auditmap_add_version(cts_auditmap *m, const char *node, int64_t seq, const unsigned char blob[20],
-			     const char *branch, const unsigned char commit[20])
+int cts_auditmap_add_version(cts_auditmap *m, const char *node, int64_t seq,
+                             const unsigned char blob[20], const char *branch,
+                             const unsigned char commit[20])
 {
 	int rc;
 
@@ -108,8 +116,9 @@ int cts_auditmap_count_versions(cts_auditmap *m, const char *node, int64_t seq, 
 }
 
 int cts_auditmap_each_fork(cts_auditmap *m,
-			   int (*cb)(void *ctx, const char *node, int64_t seq, const cts_auditmap_version *v, size_t n),
-			   void *ctx)
+                           int (*cb)(void *ctx, const char *node, int64_t seq,
+                                     const cts_auditmap_version *v, size_t n),
+                           void *ctx)
 {
 	cts_auditmap_version v[CTS_AUDITMAP_MAX_VERSIONS];
 	int rc, stop = 0;
@@ -123,14 +132,17 @@ int cts_auditmap_each_fork(cts_auditmap *m,
 		snprintf(node, sizeof(node), "%s", (const char *)sqlite3_column_text(m->forks, 0));
 		sqlite3_bind_text(m->versions, 1, node, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(m->versions, 2, seq);
-		while (n < CTS_AUDITMAP_MAX_VERSIONS && (r2 = sqlite3_step(m->versions)) == SQLITE_ROW) {
-			const void *b = sqlite3_column_blob(m->versions, 0), *c = sqlite3_column_blob(m->versions, 1);
+		while (n < CTS_AUDITMAP_MAX_VERSIONS &&
+		       (r2 = sqlite3_step(m->versions)) == SQLITE_ROW) {
+			const void *b = sqlite3_column_blob(m->versions, 0),
+			           *c = sqlite3_column_blob(m->versions, 1);
 			if (!b || !c || sqlite3_column_bytes(m->versions, 0) != 20 ||
 			    sqlite3_column_bytes(m->versions, 1) != 20)
 				continue;
 			memcpy(v[n].blob, b, 20);
 			memcpy(v[n].commit, c, 20);
-			snprintf(v[n].branch, sizeof(v[n].branch), "%s", (const char *)sqlite3_column_text(m->versions, 2));
+			snprintf(v[n].branch, sizeof(v[n].branch), "%s",
+			         (const char *)sqlite3_column_text(m->versions, 2));
 			n++;
 		}
 		sqlite3_reset(m->versions);
@@ -142,7 +154,8 @@ int cts_auditmap_each_fork(cts_auditmap *m,
 	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : db_error(m, "bifurcations");
 }
 
-int cts_auditmap_set_introduced(cts_auditmap *m, int branch, const char *path, const unsigned char commit[20])
+int cts_auditmap_set_introduced(cts_auditmap *m, int branch, const char *path,
+                                const unsigned char commit[20])
 {
 	int rc;
 
@@ -154,13 +167,15 @@ int cts_auditmap_set_introduced(cts_auditmap *m, int branch, const char *path, c
 	return rc == SQLITE_DONE ? 0 : db_error(m, "commits des fichiers");
 }
 
-int cts_auditmap_get_introduced(cts_auditmap *m, int branch, const char *path, unsigned char commit[20])
+int cts_auditmap_get_introduced(cts_auditmap *m, int branch, const char *path,
+                                unsigned char commit[20])
 {
 	int rc, found = 0;
 
 	sqlite3_bind_int(m->get_intro, 1, branch);
 	sqlite3_bind_text(m->get_intro, 2, path, -1, SQLITE_STATIC);
-	if ((rc = sqlite3_step(m->get_intro)) == SQLITE_ROW && sqlite3_column_bytes(m->get_intro, 0) == 20) {
+	if ((rc = sqlite3_step(m->get_intro)) == SQLITE_ROW &&
+	    sqlite3_column_bytes(m->get_intro, 0) == 20) {
 		memcpy(commit, sqlite3_column_blob(m->get_intro, 0), 20);
 		found = 1;
 	}

@@ -30,8 +30,9 @@ void cts_auditmap_free(cts_auditmap *m);
 
 /* Record blob as a version of (node, seq) first seen on branch at commit
  * (ignored if already known, or if CTS_AUDITMAP_MAX_VERSIONS are). */
-int cts_auditmap_add_version(cts_auditmap *m, const char *node, int64_t seq, const unsigned char blob[20],
-			     const char *branch, const unsigned char commit[20]);
+int cts_auditmap_add_version(cts_auditmap *m, const char *node, int64_t seq,
+                             const unsigned char blob[20], const char *branch,
+                             const unsigned char commit[20]);
 
 /* How many different versions of (node, seq) were seen. */
 int cts_auditmap_count_versions(cts_auditmap *m, const char *node, int64_t seq, size_t *count);
@@ -40,12 +41,15 @@ int cts_auditmap_count_versions(cts_auditmap *m, const char *node, int64_t seq, 
  * they were first seen, with its versions in the order they were seen.
  * Stops at the first non-zero return of cb, which is returned. */
 int cts_auditmap_each_fork(cts_auditmap *m,
-			   int (*cb)(void *ctx, const char *node, int64_t seq, const cts_auditmap_version *v, size_t n),
-			   void *ctx);
+                           int (*cb)(void *ctx, const char *node, int64_t seq,
+                                     const cts_auditmap_version *v, size_t n),
+                           void *ctx);
 
 /* The commit that last wrote path on branch number `branch`. */
-int cts_auditmap_set_introduced(cts_auditmap *m, int branch, const char *path, const unsigned char commit[20]);
+int cts_auditmap_set_introduced(cts_auditmap *m, int branch, const char *path,
+                                const unsigned char commit[20]);
 /* 1 and commit if known, 0 if not, < 0 on error. */
-int cts_auditmap_get_introduced(cts_auditmap *m, int branch, const char *path, unsigned char commit[20]);
+int cts_auditmap_get_introduced(cts_auditmap *m, int branch, const char *path,
+                                unsigned char commit[20]);
 
 #endif

@@ -95,23 +95,41 @@ void cts_error_clear(void)
 const char *cts_error_name(int code)
 {
 	switch (code) {
-	case CTS_OK: return "succès";
-	case CTS_ENOMEM: return "mémoire insuffisante";
-	case CTS_EIO: return "erreur de fichier";
-	case CTS_EINVAL: return "entrée invalide";
-	case CTS_ENOTFOUND: return "introuvable";
-	case CTS_EEXISTS: return "existe déjà";
-	case CTS_ECRYPTO: return "signature invalide";
-	case CTS_EDB: return "erreur de base de données";
-	case CTS_EGIT: return "erreur git";
-	case CTS_ENET: return "dépôt injoignable";
-	case CTS_EAUTH: return "phrase de passe incorrecte";
-	case CTS_EVERSION: return "version trop récente";
-	case CTS_EBUSY: return "nœud occupé";
-	case CTS_EREJECT: return "refusé par le dépôt";
-	case CTS_ELIMIT: return "limite dépassée";
-	case CTS_EACCESS: return "accès au dépôt refusé";
-	case CTS_EAMBIGUOUS: return "désignation ambiguë";
-	default: return "erreur interne";
+	case CTS_OK:
+		return "succès";
+	case CTS_ENOMEM:
+		return "mémoire insuffisante";
+	case CTS_EIO:
+		return "erreur de fichier";
+	case CTS_EINVAL:
+		return "entrée invalide";
+	case CTS_ENOTFOUND:
+		return "introuvable";
+	case CTS_EEXISTS:
+		return "existe déjà";
+	case CTS_ECRYPTO:
+		return "signature invalide";
+	case CTS_EDB:
+		return "erreur de base de données";
+	case CTS_EGIT:
+		return "erreur git";
+	case CTS_ENET:
+		return "dépôt injoignable";
+	case CTS_EAUTH:
+		return "phrase de passe incorrecte";
+	case CTS_EVERSION:
+		return "version trop récente";
+	case CTS_EBUSY:
+		return "nœud occupé";
+	case CTS_EREJECT:
+		return "refusé par le dépôt";
+	case CTS_ELIMIT:
+		return "limite dépassée";
+	case CTS_EACCESS:
+		return "accès au dépôt refusé";
+	case CTS_EAMBIGUOUS:
+		return "désignation ambiguë";
+	default:
+		return "erreur interne";
 	}
 }

@@ -37,12 +37,10 @@ typedef enum {
 } cts_error;
 
 /* Record `code` with a printf-style message; returns `code`. */
-int cts_error_set(int code, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+int cts_error_set(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Prepend context ("fichier X : ") to the current message; returns `code`. */
-int cts_error_prefix(int code, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+int cts_error_prefix(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* The last message recorded on this thread ("" if none). Borrowed. */
 const char *cts_error_message(void);

@@ -112,10 +112,9 @@ static int put_in_place(const char *tmp, const char *path, int flags)
 	unlink(tmp);
 	if (!e)
 		return 0;
-	return cts_error_set(e == EEXIST ? CTS_EEXISTS : CTS_EIO, "impossible d'enregistrer %s : %s",
-	                     path,
-	                     e == EEXIST ? "le fichier existe déjà, il n'est jamais remplacé"
-	                                 : strerror(e));
+	return cts_error_set(
+	    e == EEXIST ? CTS_EEXISTS : CTS_EIO, "impossible d'enregistrer %s : %s", path,
+	    e == EEXIST ? "le fichier existe déjà, il n'est jamais remplacé" : strerror(e));
 }
 
 static int write_file(const char *path, const void *data, size_t len, int mode, int flags)

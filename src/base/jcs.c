@@ -444,7 +444,7 @@ static int parse_value(parser *p, json_t **out, int depth)
 
 int cts_jcs_parse(json_t **out, const char *buf, size_t len)
 {
-	parser p = {(const unsigned char *)buf, len, 0, {0}};
+	parser p = { (const unsigned char *)buf, len, 0, { 0 } };
 	int rc;
 
 	*out = NULL;
@@ -595,7 +595,7 @@ static int dump_object(dumper *d, const json_t *v)
 		for (size_t j = 0; j < klen; j++) {
 			unsigned char c = (unsigned char)k[j];
 			if (c >= 0x80 || c == 0) {
-				d->path[d->depth] = (seg_t){k, j, 0};
+				d->path[d->depth] = (seg_t){ k, j, 0 };
 				d->depth++;
 				rc = derr(d, CTS_EINVAL,
 				          c ? "clé d'objet non ASCII"
@@ -604,7 +604,7 @@ static int dump_object(dumper *d, const json_t *v)
 				goto out;
 			}
 		}
-		m[i++] = (member_t){k, klen, x};
+		m[i++] = (member_t){ k, klen, x };
 	}
 	n = i;
 	qsort(m, n, sizeof(*m), member_cmp);
@@ -615,7 +615,7 @@ static int dump_object(dumper *d, const json_t *v)
 			cts_strbuf_addc(&d->b, ',');
 		dump_string(&d->b, m[i].key, m[i].klen);
 		cts_strbuf_addc(&d->b, ':');
-		d->path[d->depth - 1] = (seg_t){m[i].key, m[i].klen, 0};
+		d->path[d->depth - 1] = (seg_t){ m[i].key, m[i].klen, 0 };
 		if ((rc = dump_value(d, m[i].val)) < 0)
 			break;
 	}
@@ -636,7 +636,7 @@ static int dump_array(dumper *d, const json_t *v)
 	for (i = 0; i < n; i++) {
 		if (i)
 			cts_strbuf_addc(&d->b, ',');
-		d->path[d->depth - 1] = (seg_t){NULL, 0, i};
+		d->path[d->depth - 1] = (seg_t){ NULL, 0, i };
 		if ((rc = dump_value(d, json_array_get(v, i))) < 0) {
 			d->depth--;
 			return rc;

@@ -27,7 +27,7 @@ typedef struct {
 	pthread_cond_t work_cv, done_cv;
 	pthread_t th[CTS_POOL_MAX_THREADS];
 	int nth, quit;
-	unsigned char *state;    /* window job states, ring (owned) */
+	unsigned char *state; /* window job states, ring (owned) */
 	size_t window;
 	size_t head, take, tail; /* submitted, next to take, next to retire */
 	cts_pool_fn fn;

@@ -47,7 +47,8 @@ static void sha1_block(uint32_t h[5], const unsigned char *p)
 
 void cts_sha1_init(cts_sha1_ctx *c)
 {
-	static const uint32_t iv[5] = {0x67452301, 0xEFCDAB89, 0x98BADCFE, 0x10325476, 0xC3D2E1F0};
+	static const uint32_t iv[5] = { 0x67452301, 0xEFCDAB89, 0x98BADCFE, 0x10325476,
+		                        0xC3D2E1F0 };
 
 	memcpy(c->h, iv, sizeof(iv));
 	c->len = 0;
@@ -91,7 +92,7 @@ void cts_sha1_final(cts_sha1_ctx *c, unsigned char out[20])
 
 void cts_hmac_sha1(const unsigned char *key, size_t klen, const char *msg, unsigned char out[20])
 {
-	unsigned char k[64] = {0}, ipad[64], opad[64], inner[20];
+	unsigned char k[64] = { 0 }, ipad[64], opad[64], inner[20];
 	cts_sha1_ctx c;
 
 	if (klen > 64) {

@@ -8,9 +8,9 @@
 #include <stddef.h>
 
 typedef struct {
-	char *ptr;  /* NUL-terminated once anything was added; owned */
+	char *ptr; /* NUL-terminated once anything was added; owned */
 	size_t len, cap;
-	int oom;    /* an allocation failed: the content is incomplete */
+	int oom; /* an allocation failed: the content is incomplete */
 } cts_strbuf;
 
 void cts_strbuf_add(cts_strbuf *b, const char *s);

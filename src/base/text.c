@@ -119,10 +119,10 @@ static size_t encode(uint32_t cp, char *out)
 
 /* Windows-1252 0x80–0x9F; 0 marks the 5 undefined bytes. */
 static const uint16_t cp1252_high[32] = {
-    0x20AC, 0,      0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, /* 80–87 */
-    0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0,      0x017D, 0,      /* 88–8F */
-    0,      0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014, /* 90–97 */
-    0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0,      0x017E, 0x0178, /* 98–9F */
+	0x20AC, 0,      0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, /* 80–87 */
+	0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0,      0x017D, 0,      /* 88–8F */
+	0,      0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014, /* 90–97 */
+	0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0,      0x017E, 0x0178, /* 98–9F */
 };
 
 int cts_text_cp1252_to_utf8(char **out, size_t *out_len, const char *in, size_t len)
@@ -222,7 +222,7 @@ _Static_assert(sizeof(latin_ext_a_base) == 128 + 1, "Latin Extended-A letters U+
  * and return its length, or return 0 to keep the character. */
 static size_t latin_fold(uint32_t cp, char *dst)
 {
-	static const char *const digraphs[] = {"ae", "th", "ss", "ij", "oe"};
+	static const char *const digraphs[] = { "ae", "th", "ss", "ij", "oe" };
 	char c;
 
 	if (cp >= 0xC0 && cp <= 0xFF)
@@ -361,12 +361,12 @@ int cts_text_trim(char **out, const char *utf8)
  * characters, soft hyphen, controls. */
 static int zero_width(uint32_t cp)
 {
-	return cp < 0x20 || (cp >= 0x7F && cp < 0xA0) || cp == 0xAD || (cp >= 0x0300 && cp <= 0x036F) ||
-	       (cp >= 0x0483 && cp <= 0x0489) || (cp >= 0x1AB0 && cp <= 0x1AFF) ||
-	       (cp >= 0x1DC0 && cp <= 0x1DFF) || (cp >= 0x200B && cp <= 0x200F) ||
-	       (cp >= 0x2028 && cp <= 0x202E) || (cp >= 0x2060 && cp <= 0x2064) ||
-	       (cp >= 0x20D0 && cp <= 0x20FF) || (cp >= 0xFE00 && cp <= 0xFE0F) ||
-	       (cp >= 0xFE20 && cp <= 0xFE2F) || cp == 0xFEFF;
+	return cp < 0x20 || (cp >= 0x7F && cp < 0xA0) || cp == 0xAD ||
+	       (cp >= 0x0300 && cp <= 0x036F) || (cp >= 0x0483 && cp <= 0x0489) ||
+	       (cp >= 0x1AB0 && cp <= 0x1AFF) || (cp >= 0x1DC0 && cp <= 0x1DFF) ||
+	       (cp >= 0x200B && cp <= 0x200F) || (cp >= 0x2028 && cp <= 0x202E) ||
+	       (cp >= 0x2060 && cp <= 0x2064) || (cp >= 0x20D0 && cp <= 0x20FF) ||
+	       (cp >= 0xFE00 && cp <= 0xFE0F) || (cp >= 0xFE20 && cp <= 0xFE2F) || cp == 0xFEFF;
 }
 
 /* East Asian wide and fullwidth code points (two columns). */

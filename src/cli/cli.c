@@ -57,8 +57,8 @@ int cli_usage(cli_ctx *c, const char *fmt, ...)
 	return EXIT_USAGE;
 }
 
-int cli_parse(cli_ctx *c, int argc, char **argv, const cli_opt *opts, const char *help,
-	      char **pos, int max_pos, int *npos, int *exit_code)
+int cli_parse(cli_ctx *c, int argc, char **argv, const cli_opt *opts, const char *help, char **pos,
+              int max_pos, int *npos, int *exit_code)
 {
 	int nopt = 0;
 
@@ -87,7 +87,8 @@ int cli_parse(cli_ctx *c, int argc, char **argv, const cli_opt *opts, const char
 			size_t nlen = eq ? (size_t)(eq - name) : strlen(name);
 			int k;
 			for (k = 0; k < nopt; k++)
-				if (strlen(opts[k].name) == nlen && strncmp(opts[k].name, name, nlen) == 0)
+				if (strlen(opts[k].name) == nlen &&
+				    strncmp(opts[k].name, name, nlen) == 0)
 					break;
 			if (k == nopt) {
 				free(seen);
@@ -96,14 +97,17 @@ int cli_parse(cli_ctx *c, int argc, char **argv, const cli_opt *opts, const char
 			}
 			if (seen[k] && opts[k].kind != OPT_LIST) {
 				free(seen);
-				*exit_code = cli_usage(c, "l'option --%s est donnée deux fois", opts[k].name);
+				*exit_code = cli_usage(c, "l'option --%s est donnée deux fois",
+				                       opts[k].name);
 				return -1;
 			}
 			seen[k] = 1;
 			if (opts[k].kind == OPT_FLAG) {
 				if (eq) {
 					free(seen);
-					*exit_code = cli_usage(c, "l'option --%s ne prend pas de valeur", opts[k].name);
+					*exit_code =
+					    cli_usage(c, "l'option --%s ne prend pas de valeur",
+					              opts[k].name);
 					return -1;
 				}
 				*(int *)opts[k].dest = 1;
@@ -112,7 +116,8 @@ int cli_parse(cli_ctx *c, int argc, char **argv, const cli_opt *opts, const char
 			const char *val = eq ? eq + 1 : (i + 1 < argc ? argv[++i] : NULL);
 			if (!val) {
 				free(seen);
-				*exit_code = cli_usage(c, "l'option --%s attend une valeur", opts[k].name);
+				*exit_code =
+				    cli_usage(c, "l'option --%s attend une valeur", opts[k].name);
 				return -1;
 			}
 			if (opts[k].kind == OPT_STR) {
@@ -121,8 +126,9 @@ int cli_parse(cli_ctx *c, int argc, char **argv, const cli_opt *opts, const char
 				cli_strlist *l = opts[k].dest;
 				if (l->n >= CLI_LIST_MAX) {
 					free(seen);
-					*exit_code = cli_usage(c, "l'option --%s est donnée trop de fois (%d au plus)",
-							       opts[k].name, CLI_LIST_MAX);
+					*exit_code = cli_usage(
+					    c, "l'option --%s est donnée trop de fois (%d au plus)",
+					    opts[k].name, CLI_LIST_MAX);
 					return -1;
 				}
 				l->v[l->n++] = val;
@@ -131,8 +137,9 @@ int cli_parse(cli_ctx *c, int argc, char **argv, const cli_opt *opts, const char
 				long long v = strtoll(val, &end, 10);
 				if (!*val || *end) {
 					free(seen);
-					*exit_code = cli_usage(c, "l'option --%s attend un nombre entier, pas « %s »",
-							       opts[k].name, val);
+					*exit_code = cli_usage(
+					    c, "l'option --%s attend un nombre entier, pas « %s »",
+					    opts[k].name, val);
 					return -1;
 				}
 				*(long long *)opts[k].dest = v;
@@ -164,7 +171,9 @@ int cli_dispatch(cli_ctx *c, const char *group, const cli_cmd *cmds, int argc, c
 
 	if (argc < 1 || strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0) {
 		FILE *out = argc < 1 ? stderr : stdout;
-		fprintf(out, "Usage : ctsnode [--home DOSSIER] %s COMMANDE [OPTIONS]\n\nCommandes :\n", group);
+		fprintf(out,
+		        "Usage : ctsnode [--home DOSSIER] %s COMMANDE [OPTIONS]\n\nCommandes :\n",
+		        group);
 		for (int i = 0; cmds[i].name; i++)
 			fprintf(out, "  %-14s %s\n", cmds[i].name, cmds[i].summary);
 		fprintf(out, "\nAide d'une commande : ctsnode %s COMMANDE --help\n", group);
@@ -198,7 +207,8 @@ const char *cli_str(const json_t *o, const char *key)
 	return v ? v : "";
 }
 
-void cli_cell_code(char *cell, const char *const *codes, const char *const *labels, const char *code)
+void cli_cell_code(char *cell, const char *const *codes, const char *const *labels,
+                   const char *code)
 {
 	snprintf(cell, CLI_CELL, "%s", cts_code_label(codes, labels, code));
 }
@@ -256,7 +266,8 @@ static void print_csv(const json_t *rows, const cli_listing *l, int terr)
 
 	cts_csv_bom(&b);
 	cts_csv_row(&b, v, ncols);
-	json_array_foreach(rows, i, row) {
+	json_array_foreach(rows, i, row)
+	{
 		row_cells(l, row, cells, 1, terr);
 		for (size_t k = 0; k < ncols; k++)
 			v[k] = (*cells)[k];
@@ -345,9 +356,9 @@ int cli_list(cli_ctx *c, int argc, char **argv, const cli_listing *l)
 	const char *territory = NULL, *format = NULL;
 	int removed = 0;
 	cli_opt opts[] = { { "territory", OPT_STR, &territory, 0 },
-			   { "format", OPT_STR, &format, 0 },
-			   { "removed", OPT_FLAG, &removed, 0 },
-			   { NULL, 0, NULL, 0 } };
+		           { "format", OPT_STR, &format, 0 },
+		           { "removed", OPT_FLAG, &removed, 0 },
+		           { NULL, 0, NULL, 0 } };
 	cts_node *n;
 	json_t *arr = NULL;
 	char *pos[1];

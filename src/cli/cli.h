@@ -23,7 +23,14 @@
 #include <jansson.h>
 #include <stdio.h>
 
-enum { EXIT_OK = 0, EXIT_FINDINGS = 1, EXIT_USAGE = 2, EXIT_INTERNAL = 3, EXIT_QUEUED = 4, EXIT_BUSY = 5 };
+enum {
+	EXIT_OK = 0,
+	EXIT_FINDINGS = 1,
+	EXIT_USAGE = 2,
+	EXIT_INTERNAL = 3,
+	EXIT_QUEUED = 4,
+	EXIT_BUSY = 5
+};
 
 typedef struct {
 	const char *home_flag; /* --home */
@@ -46,7 +53,7 @@ typedef struct {
 typedef struct {
 	const char *name; /* without the leading "--" */
 	cli_opt_kind kind;
-	void *dest;       /* const char **, int *, long long *, cli_strlist * */
+	void *dest; /* const char **, int *, long long *, cli_strlist * */
 	int required;
 } cli_opt;
 
@@ -59,8 +66,8 @@ typedef struct {
 /* Parse argv[0..argc) against opts; positionals are collected into
  * pos[0..*npos) (at most max_pos). --help prints `help` and returns -1
  * with *exit_code = 0; errors print a usage message, *exit_code = 2. */
-int cli_parse(cli_ctx *c, int argc, char **argv, const cli_opt *opts, const char *help,
-	      char **pos, int max_pos, int *npos, int *exit_code);
+int cli_parse(cli_ctx *c, int argc, char **argv, const cli_opt *opts, const char *help, char **pos,
+              int max_pos, int *npos, int *exit_code);
 
 /* Dispatch argv[0] among cmds (a sub-command table). */
 int cli_dispatch(cli_ctx *c, const char *group, const cli_cmd *cmds, int argc, char **argv);
@@ -78,7 +85,8 @@ int cli_open_node(cli_ctx *c, cts_node **out);
 /* The id of the record of this node's territory that `ref` names (full
  * id, prefix of at least 4 characters, name, date...: resolve.h) into
  * id_out. 0, or the error printed and its exit code (2 when ambiguous). */
-int cli_resolve(cli_ctx *c, cts_node *n, cts_ref_kind kind, const char *ref, unsigned flags, char id_out[37]);
+int cli_resolve(cli_ctx *c, cts_node *n, cts_ref_kind kind, const char *ref, unsigned flags,
+                char id_out[37]);
 
 /* Print a JSON value (indented, UTF-8) on stdout followed by "\n". */
 void cli_print_json(const json_t *v);
@@ -94,8 +102,9 @@ typedef char cli_cells[CLI_MAX_COLS][CLI_CELL];
 typedef struct {
 	const char *help;
 	int (*list)(cts_node *n, const char *territory, json_t **out);
-	int (*list_removed)(cts_node *n, const char *territory, json_t **out); /* --removed; may be NULL */
-	const char *const *headers; /* French column headers */
+	int (*list_removed)(cts_node *n, const char *territory,
+	                    json_t **out); /* --removed; may be NULL */
+	const char *const *headers;        /* French column headers */
 	size_t ncols;
 	/* Fill the cells of one row; full: whole ids (CSV). */
 	void (*cells)(const json_t *row, cli_cells out, int full);
@@ -119,7 +128,8 @@ int cli_list_format(cli_ctx *c, const char *format);
 
 /* Cell helpers: the label of a code (the code itself when unknown, "" for
  * none); a date as DD/MM/YYYY; an id cut to 8 characters unless full. */
-void cli_cell_code(char *cell, const char *const *codes, const char *const *labels, const char *code);
+void cli_cell_code(char *cell, const char *const *codes, const char *const *labels,
+                   const char *code);
 void cli_cell_date(char *cell, const char *iso);
 void cli_cell_id(char *cell, const char *id, int full);
 
@@ -162,12 +172,13 @@ typedef struct {
  * as r says, fn(n, id, arg, &change) on it and its French line printed
  * (with --json: {"id", "changed", "message"}). Returns the exit code. */
 typedef int (*cli_change_fn)(cts_node *n, const char *id, void *arg, cts_change *out);
-int cli_change(cli_ctx *c, int argc, char **argv, const cli_opt *opts, const char *help, const cli_record *r,
-	       cli_change_fn fn, void *arg);
+int cli_change(cli_ctx *c, int argc, char **argv, const cli_opt *opts, const char *help,
+               const cli_record *r, cli_change_fn fn, void *arg);
 
 /* A correction that takes nothing but the record (approve, withdraw, restore...). */
 typedef int (*cli_record_op)(cts_node *n, const char *id, cts_change *out);
-int cli_change_op(cli_ctx *c, int argc, char **argv, const char *help, const cli_record *r, cli_record_op op);
+int cli_change_op(cli_ctx *c, int argc, char **argv, const char *help, const cli_record *r,
+                  cli_record_op op);
 
 /* o[key] as a string, "" when absent or not a string (for printing). */
 const char *cli_str(const json_t *o, const char *key);

@@ -32,7 +32,8 @@ int cli_open_node(cli_ctx *c, cts_node **out)
 	return rc < 0 ? cli_fail(c, rc) : 0;
 }
 
-int cli_resolve(cli_ctx *c, cts_node *n, cts_ref_kind kind, const char *ref, unsigned flags, char id_out[37])
+int cli_resolve(cli_ctx *c, cts_node *n, cts_ref_kind kind, const char *ref, unsigned flags,
+                char id_out[37])
 {
 	int rc = cts_resolve(n, kind, NULL, ref, flags, id_out);
 
@@ -71,10 +72,12 @@ int cli_load_key(cli_ctx *c, cts_node *n, cts_key **out)
 					rc = cts_error_set(CTS_EAUTH, "%s", wrong);
 				break;
 			}
-			if ((rc = cts_key_load(out, path, pass)) == 0 || rc != CTS_EAUTH || i == tries)
+			if ((rc = cts_key_load(out, path, pass)) == 0 || rc != CTS_EAUTH ||
+			    i == tries)
 				break;
 			snprintf(wrong, sizeof(wrong), "%s", cts_error_message());
-			fprintf(stderr, "%s : essayez encore (%d essai(s) restant(s)).\n", wrong, tries - i);
+			fprintf(stderr, "%s : essayez encore (%d essai(s) restant(s)).\n", wrong,
+			        tries - i);
 			cts_passphrase_free(pass);
 			pass = NULL;
 		}
@@ -164,14 +167,15 @@ static int change_body(cli_ctx *c, cts_node *n, const char *ref, void *arg)
 		return ec;
 	if ((rc = k->fn(n, id, k->arg, &ch)) < 0)
 		return rc;
-	cli_result(c, json_pack("{s:s, s:b, s:s?}", "id", id, "changed", ch.changed, "message", ch.line),
-		   ch.line ? "%s\n" : NULL, ch.line);
+	cli_result(
+	    c, json_pack("{s:s, s:b, s:s?}", "id", id, "changed", ch.changed, "message", ch.line),
+	    ch.line ? "%s\n" : NULL, ch.line);
 	cts_change_dispose(&ch);
 	return EXIT_OK;
 }
 
-int cli_change(cli_ctx *c, int argc, char **argv, const cli_opt *opts, const char *help, const cli_record *r,
-	       cli_change_fn fn, void *arg)
+int cli_change(cli_ctx *c, int argc, char **argv, const cli_opt *opts, const char *help,
+               const cli_record *r, cli_change_fn fn, void *arg)
 {
 	change_call k = { r, fn, arg };
 	const cli_spec s = { opts, help, r->missing, NULL };
@@ -188,7 +192,8 @@ static int op_change(cts_node *n, const char *id, void *arg, cts_change *out)
 	return ((op_call *)arg)->op(n, id, out);
 }
 
-int cli_change_op(cli_ctx *c, int argc, char **argv, const char *help, const cli_record *r, cli_record_op op)
+int cli_change_op(cli_ctx *c, int argc, char **argv, const char *help, const cli_record *r,
+                  cli_record_op op)
 {
 	op_call k = { op };
 

@@ -83,15 +83,22 @@ static void print_verdict_ok(const json_t *r)
 	const char *node;
 
 	if (strcmp(cli_str(r, "completeness"), "pinned") == 0) {
-		printf("\nAucun constat : l'historique publié est authentique et intact, et complet au moins\n"
-		       "jusqu'aux têtes imposées (--state, --expect-head) et aux dernières têtes que les nœuds\n"
+		printf("\nAucun constat : l'historique publié est authentique et intact, et "
+		       "complet au moins\n"
+		       "jusqu'aux têtes imposées (--state, --expect-head) et aux dernières têtes "
+		       "que les nœuds\n"
 		       "ont vues.\n");
 	} else {
-		printf("\nAucun constat : l'historique publié est authentique et intact. Il est complet par\n"
-		       "rapport aux dernières têtes que les nœuds ont vues (témoins : « seen » des changesets,\n"
-		       "points de contrôle et rapports publiés de l'autorité). Les changesets les plus récents\n"
-		       "que personne n'a encore vus pourraient en avoir été retirés sans laisser de trace :\n"
-		       "pour le prouver à l'audit suivant, gardez les têtes ci-dessous et repassez-les avec\n"
+		printf("\nAucun constat : l'historique publié est authentique et intact. Il est "
+		       "complet par\n"
+		       "rapport aux dernières têtes que les nœuds ont vues (témoins : « seen » des "
+		       "changesets,\n"
+		       "points de contrôle et rapports publiés de l'autorité). Les changesets les "
+		       "plus récents\n"
+		       "que personne n'a encore vus pourraient en avoir été retirés sans laisser "
+		       "de trace :\n"
+		       "pour le prouver à l'audit suivant, gardez les têtes ci-dessous et "
+		       "repassez-les avec\n"
 		       "--expect-head (ou gardez un fichier --state).\n");
 	}
 	printf("\nTêtes vérifiées :\n");
@@ -115,8 +122,8 @@ static void print_notices(const json_t *notices)
 		return;
 	printf("\nAvis (pas des constats : rien à réparer) :\n");
 	json_array_foreach((json_t *)notices, i, v)
-		printf("  nœud %s, n°%lld : %s\n", cli_str(v, "node"),
-		       (long long)json_integer_value(json_object_get(v, "seq")), cli_str(v, "detail"));
+	    printf("  nœud %s, n°%lld : %s\n", cli_str(v, "node"),
+	           (long long)json_integer_value(json_object_get(v, "seq")), cli_str(v, "detail"));
 }
 
 static void print_human(const json_t *r)
@@ -203,14 +210,14 @@ static void print_human(const json_t *r)
 
 int cmd_audit(cli_ctx *c, int argc, char **argv)
 {
-	cts_audit_options o = {0};
-	cli_strlist heads = {0};
+	cts_audit_options o = { 0 };
+	cli_strlist heads = { 0 };
 	const cli_opt opts[] = {
-	    {"state", OPT_STR, &o.state_path, 0},
-	    {"expect-head", OPT_LIST, &heads, 0},
-	    {"check-report", OPT_STR, &o.check_report, 0},
-	    {"authority-key", OPT_STR, &o.authority_key, 0},
-	    {NULL, 0, NULL, 0},
+		{ "state", OPT_STR, &o.state_path, 0 },
+		{ "expect-head", OPT_LIST, &heads, 0 },
+		{ "check-report", OPT_STR, &o.check_report, 0 },
+		{ "authority-key", OPT_STR, &o.authority_key, 0 },
+		{ NULL, 0, NULL, 0 },
 	};
 	char *pos[1];
 	json_t *r = NULL;

@@ -9,27 +9,30 @@
 #include <string.h>
 
 static const char list_help[] =
-	"Usage : ctsnode [--home DOSSIER] conflicts [--json]\n"
-	"\n"
-	"Liste les modifications concurrentes d'un même champ (faites sur deux postes sans que l'un\n"
-	"ait vu l'autre). La valeur retenue suit la règle « la plus récente gagne » ; l'autre est\n"
-	"gardée ici jusqu'à ce que quelqu'un tranche : ctsnode conflicts resolve ID --keep retenue|ecartee\n";
+    "Usage : ctsnode [--home DOSSIER] conflicts [--json]\n"
+    "\n"
+    "Liste les modifications concurrentes d'un même champ (faites sur deux postes sans que l'un\n"
+    "ait vu l'autre). La valeur retenue suit la règle « la plus récente gagne » ; l'autre est\n"
+    "gardée ici jusqu'à ce que quelqu'un tranche : ctsnode conflicts resolve ID --keep "
+    "retenue|ecartee\n";
 
 static const char resolve_help[] =
-	"Usage : ctsnode [--home DOSSIER] conflicts resolve ID --keep retenue|ecartee\n"
-	"\n"
-	"Tranche un conflit : réécrit le champ avec la valeur choisie (une modification signée\n"
-	"ordinaire, qui clôt le conflit sur tous les nœuds qui l'importent).\n";
+    "Usage : ctsnode [--home DOSSIER] conflicts resolve ID --keep retenue|ecartee\n"
+    "\n"
+    "Tranche un conflit : réécrit le champ avec la valeur choisie (une modification signée\n"
+    "ordinaire, qui clôt le conflit sur tous les nœuds qui l'importent).\n";
 
 static void print_conflict(const json_t *o)
 {
 	char *wv = json_dumps(json_object_get(o, "win_value"), JSON_ENCODE_ANY);
 	char *lv = json_dumps(json_object_get(o, "lose_value"), JSON_ENCODE_ANY);
 
-	printf("Conflit %lld : %s %s, champ %s\n  retenue : %s (%s n°%lld)\n  écartée : %s (%s n°%lld)\n",
-	       (long long)json_integer_value(json_object_get(o, "id")), cli_str(o, "table"), cli_str(o, "record"),
-	       cli_str(o, "field"), wv ? wv : "?", cli_str(o, "win_node"),
-	       (long long)json_integer_value(json_object_get(o, "win_seq")), lv ? lv : "?", cli_str(o, "lose_node"),
+	printf("Conflit %lld : %s %s, champ %s\n  retenue : %s (%s n°%lld)\n  écartée : %s (%s "
+	       "n°%lld)\n",
+	       (long long)json_integer_value(json_object_get(o, "id")), cli_str(o, "table"),
+	       cli_str(o, "record"), cli_str(o, "field"), wv ? wv : "?", cli_str(o, "win_node"),
+	       (long long)json_integer_value(json_object_get(o, "win_seq")), lv ? lv : "?",
+	       cli_str(o, "lose_node"),
 	       (long long)json_integer_value(json_object_get(o, "lose_seq")));
 	free(wv);
 	free(lv);
@@ -48,8 +51,7 @@ static int list_body(cli_ctx *c, cts_node *n, const char *pos, void *arg)
 	if (c->json) {
 		cli_print_json(arr);
 	} else {
-		json_array_foreach(arr, i, o)
-			print_conflict(o);
+		json_array_foreach(arr, i, o) print_conflict(o);
 		printf("%zu conflit(s) à examiner.\n", json_array_size(arr));
 	}
 	json_decref(arr);
@@ -78,7 +80,9 @@ static int resolve_check(cli_ctx *c, const char *pos, void *arg)
 		return cli_usage(c, "--keep attend retenue ou ecartee");
 	a->id = strtoll(pos, &end, 10);
 	if (!*pos || *end || a->id <= 0)
-		return cli_fail(c, cts_error_set(CTS_ENOTFOUND, "aucun conflit ouvert numéro %s (ctsnode conflicts)", pos));
+		return cli_fail(
+		    c, cts_error_set(CTS_ENOTFOUND,
+		                     "aucun conflit ouvert numéro %s (ctsnode conflicts)", pos));
 	return 0;
 }
 
@@ -87,8 +91,10 @@ static int resolve_body(cli_ctx *c, cts_node *n, const char *pos, void *arg)
 	const resolve_args *a = arg;
 	int rc;
 
-	if ((rc = cts_record_conflict_resolve(n->store, n->territory, a->id, strcmp(a->keep, "retenue") == 0)) == 0)
-		cli_result(c, NULL, "Conflit %s tranché ; la décision sera signée au prochain sync.\n", pos);
+	if ((rc = cts_record_conflict_resolve(n->store, n->territory, a->id,
+	                                      strcmp(a->keep, "retenue") == 0)) == 0)
+		cli_result(c, NULL,
+		           "Conflit %s tranché ; la décision sera signée au prochain sync.\n", pos);
 	return rc;
 }
 
@@ -96,7 +102,9 @@ static int conflicts_resolve(cli_ctx *c, int argc, char **argv)
 {
 	resolve_args a = { 0 };
 	const cli_opt opts[] = { { "keep", OPT_STR, &a.keep, 1 }, { NULL, 0, NULL, 0 } };
-	const cli_spec s = { opts, resolve_help, "le numéro du conflit est attendu (ctsnode conflicts)", resolve_check };
+	const cli_spec s = { opts, resolve_help,
+		             "le numéro du conflit est attendu (ctsnode conflicts)",
+		             resolve_check };
 
 	return cli_run(c, argc, argv, &s, resolve_body, &a);
 }

@@ -7,39 +7,45 @@
 #include <stdio.h>
 
 static const char add_help[] =
-	"Usage : ctsnode [--home DOSSIER] contribution add --theme THEME --title TITRE --text TEXTE [--meeting REUNION]\n"
-	"                [--date DATE]\n"
-	"\n"
-	"Enregistre une contribution (proposition) transmise à la CRSA.\n"
-	"Thèmes de départ : segur-pilier-1 à segur-pilier-4 ; la région peut en publier d'autres.\n"
-	"  --date  le jour où la contribution a été reçue (AAAA-MM-JJ ou JJ/MM/AAAA) : le rapport la date\n"
-	"          par ce jour, sinon par sa réunion, sinon par le jour de sa saisie.\n";
+    "Usage : ctsnode [--home DOSSIER] contribution add --theme THEME --title TITRE --text TEXTE "
+    "[--meeting REUNION]\n"
+    "                [--date DATE]\n"
+    "\n"
+    "Enregistre une contribution (proposition) transmise à la CRSA.\n"
+    "Thèmes de départ : segur-pilier-1 à segur-pilier-4 ; la région peut en publier d'autres.\n"
+    "  --date  le jour où la contribution a été reçue (AAAA-MM-JJ ou JJ/MM/AAAA) : le rapport la "
+    "date\n"
+    "          par ce jour, sinon par sa réunion, sinon par le jour de sa saisie.\n";
 
-static const char list_help[] =
-	"Usage : ctsnode [--home DOSSIER] contribution list [--territory CODE] [--format texte|csv|json] [--json]\n";
+static const char list_help[] = "Usage : ctsnode [--home DOSSIER] contribution list [--territory "
+                                "CODE] [--format texte|csv|json] [--json]\n";
 
 static const char update_help[] =
-	"Usage : ctsnode [--home DOSSIER] contribution update CONTRIBUTION [--theme THEME] [--title TITRE] [--text TEXTE]\n"
-	"                [--meeting REUNION] [--date DATE]\n"
-	"\n"
-	"Corrige les champs donnés d'une contribution (--meeting \"\" ou --date \"\" les effacent).\n"
-	"CONTRIBUTION : son identifiant (4 caractères au moins) ou son titre.\n";
+    "Usage : ctsnode [--home DOSSIER] contribution update CONTRIBUTION [--theme THEME] [--title "
+    "TITRE] [--text TEXTE]\n"
+    "                [--meeting REUNION] [--date DATE]\n"
+    "\n"
+    "Corrige les champs donnés d'une contribution (--meeting \"\" ou --date \"\" les effacent).\n"
+    "CONTRIBUTION : son identifiant (4 caractères au moins) ou son titre.\n";
 
 static const char withdraw_help[] =
-	"Usage : ctsnode [--home DOSSIER] contribution withdraw CONTRIBUTION\n"
-	"\n"
-	"Retire une contribution saisie par erreur : elle reste dans l'historique et la liste (Retirée),\n"
-	"hors des rapports.\n";
+    "Usage : ctsnode [--home DOSSIER] contribution withdraw CONTRIBUTION\n"
+    "\n"
+    "Retire une contribution saisie par erreur : elle reste dans l'historique et la liste "
+    "(Retirée),\n"
+    "hors des rapports.\n";
 
 static const char restore_help[] =
-	"Usage : ctsnode [--home DOSSIER] contribution restore CONTRIBUTION\n"
-	"\n"
-	"Rétablit une contribution retirée.\n";
+    "Usage : ctsnode [--home DOSSIER] contribution restore CONTRIBUTION\n"
+    "\n"
+    "Rétablit une contribution retirée.\n";
 
 #define CONTRIBUTION_OPTS(f, req)                                                                  \
 	{ "theme", OPT_STR, &(f).theme, req }, { "title", OPT_STR, &(f).title, req },              \
-	{ "text", OPT_STR, &(f).text, req },   { "meeting", OPT_STR, &(f).meeting, 0 },            \
-	{ "date", OPT_STR, &(f).date, 0 }
+	    { "text", OPT_STR, &(f).text, req }, { "meeting", OPT_STR, &(f).meeting, 0 },          \
+	{                                                                                          \
+		"date", OPT_STR, &(f).date, 0                                                      \
+	}
 
 /* --meeting as typed, resolved into mid ("" kept: it detaches). */
 static int resolve_meeting(cts_node *n, cts_contribution_fields *f, char mid[37])
@@ -102,12 +108,14 @@ static int contribution_update(cli_ctx *c, int argc, char **argv)
 
 static int contribution_withdraw(cli_ctx *c, int argc, char **argv)
 {
-	return cli_change_op(c, argc, argv, withdraw_help, &contribution_ref, cts_contribution_withdraw);
+	return cli_change_op(c, argc, argv, withdraw_help, &contribution_ref,
+	                     cts_contribution_withdraw);
 }
 
 static int contribution_restore(cli_ctx *c, int argc, char **argv)
 {
-	return cli_change_op(c, argc, argv, restore_help, &contribution_ref, cts_contribution_restore);
+	return cli_change_op(c, argc, argv, restore_help, &contribution_ref,
+	                     cts_contribution_restore);
 }
 
 static const char *const list_headers[] = { "Id", "Reçue le", "Réunion", "Thème", "État", "Titre" };
@@ -119,14 +127,14 @@ static void list_cells(const json_t *o, cli_cells v, int full)
 	cli_cell_id(v[2], cli_str(o, "meeting"), full);
 	snprintf(v[3], CLI_CELL, "%s", cli_str(o, "theme"));
 	cli_cell_code(v[4], cts_contribution_statuses, cts_contribution_status_labels,
-		      *cli_str(o, "status") ? cli_str(o, "status") : "transmise");
+	              *cli_str(o, "status") ? cli_str(o, "status") : "transmise");
 	snprintf(v[5], CLI_CELL, "%s", cli_str(o, "title"));
 }
 
 static int contribution_list(cli_ctx *c, int argc, char **argv)
 {
-	static const cli_listing l = { list_help, cts_contribution_list, NULL, list_headers, 6, list_cells,
-				       "contribution(s)" };
+	static const cli_listing l = { list_help,  cts_contribution_list, NULL, list_headers, 6,
+		                       list_cells, "contribution(s)" };
 	return cli_list(c, argc, argv, &l);
 }
 
@@ -135,7 +143,8 @@ int cmd_contribution(cli_ctx *c, int argc, char **argv)
 	static const cli_cmd cmds[] = {
 		{ "add", contribution_add, "enregistrer une contribution" },
 		{ "list", contribution_list, "lister les contributions" },
-		{ "update", contribution_update, "corriger une contribution (thème, titre, texte, réunion, date)" },
+		{ "update", contribution_update,
+		  "corriger une contribution (thème, titre, texte, réunion, date)" },
 		{ "withdraw", contribution_withdraw, "retirer une contribution saisie par erreur" },
 		{ "restore", contribution_restore, "rétablir une contribution retirée" },
 		{ NULL, NULL, NULL },

@@ -4,13 +4,13 @@
 #include "handover.h"
 
 static const char help[] =
-	"Usage : ctsnode [--home DOSSIER] export DOSSIER [--json]\n"
-	"\n"
-	"Écrit dans DOSSIER les saisies de ce poste que la région n'a pas acceptées, pour les faire\n"
-	"ressaisir sur un autre poste : saisies-non-acceptees.csv (pour Excel) et\n"
-	"saisies-non-acceptees.json. Poste révoqué : tout ce qu'il a scellé après son dernier\n"
-	"changeset valide et ce qu'il n'a pas scellé ; sinon : ce qui n'est pas encore scellé.\n"
-	"Fonctionne aussi sur un poste révoqué ou en lecture seule.\n";
+    "Usage : ctsnode [--home DOSSIER] export DOSSIER [--json]\n"
+    "\n"
+    "Écrit dans DOSSIER les saisies de ce poste que la région n'a pas acceptées, pour les faire\n"
+    "ressaisir sur un autre poste : saisies-non-acceptees.csv (pour Excel) et\n"
+    "saisies-non-acceptees.json. Poste révoqué : tout ce qu'il a scellé après son dernier\n"
+    "changeset valide et ce qu'il n'a pas scellé ; sinon : ce qui n'est pas encore scellé.\n"
+    "Fonctionne aussi sur un poste révoqué ou en lecture seule.\n";
 
 static int export_body(cli_ctx *c, cts_node *n, const char *dir, void *arg)
 {
@@ -21,12 +21,16 @@ static int export_body(cli_ctx *c, cts_node *n, const char *dir, void *arg)
 		return rc;
 	if (count == 0)
 		cli_result(c, json_pack("{s:i, s:s}", "entries", count, "dir", dir),
-			   "Aucune saisie non acceptée : rien à ressaisir (fichiers vides écrits dans %s).\n", dir);
+		           "Aucune saisie non acceptée : rien à ressaisir (fichiers vides écrits "
+		           "dans %s).\n",
+		           dir);
 	else
-		cli_result(c, json_pack("{s:i, s:s}", "entries", count, "dir", dir),
-			   "%d saisie(s) non acceptée(s) écrite(s) dans %s/saisies-non-acceptees.csv (et .json).\n"
-			   "Prochaine étape : faites-les ressaisir sur le poste qui remplace celui-ci.\n",
-			   count, dir);
+		cli_result(
+		    c, json_pack("{s:i, s:s}", "entries", count, "dir", dir),
+		    "%d saisie(s) non acceptée(s) écrite(s) dans %s/saisies-non-acceptees.csv (et "
+		    ".json).\n"
+		    "Prochaine étape : faites-les ressaisir sur le poste qui remplace celui-ci.\n",
+		    count, dir);
 	return EXIT_OK;
 }
 

@@ -19,17 +19,26 @@ int cli_print_import(cli_ctx *c, const cts_import_stats *st)
 	if (st->rebuilt)
 		printf("La vue locale a été reconstruite (révocation ou bifurcation détectée).\n");
 	if (st->forks)
-		printf("%d bifurcation(s) constatée(s) : un nœud a signé deux versions d'un même changeset ; les deux\n"
-		       "et tous ses changesets suivants sont refusés (ctsnode status, incidents).\n", st->forks);
+		printf(
+		    "%d bifurcation(s) constatée(s) : un nœud a signé deux versions d'un même "
+		    "changeset ; les deux\n"
+		    "et tous ses changesets suivants sont refusés (ctsnode status, incidents).\n",
+		    st->forks);
 	if (st->evidence)
-		printf("%d preuve(s) de bifurcation enregistrée(s) par ce poste : elles partent avec le sync.\n", st->evidence);
-	json_array_foreach(st->events, i, e) {
+		printf("%d preuve(s) de bifurcation enregistrée(s) par ce poste : elles partent "
+		       "avec le sync.\n",
+		       st->evidence);
+	json_array_foreach(st->events, i, e)
+	{
 		const char *state = cli_str(e, "state");
 		if (strcmp(state, "ignored") == 0)
 			continue; /* a revoked node's later work: summed up by the caller */
 		printf("  %s %s n°%lld : %s\n",
-		       strcmp(state, "refused") == 0 ? "REFUSÉ" : strcmp(state, "held") == 0 ? "retenu" : "en attente",
-		       cli_str(e, "node"), (long long)json_integer_value(json_object_get(e, "seq")), cli_str(e, "reason"));
+		       strcmp(state, "refused") == 0 ? "REFUSÉ"
+		       : strcmp(state, "held") == 0  ? "retenu"
+		                                     : "en attente",
+		       cli_str(e, "node"), (long long)json_integer_value(json_object_get(e, "seq")),
+		       cli_str(e, "reason"));
 	}
 	return 0;
 }
@@ -39,19 +48,18 @@ int cli_has_refusal(const json_t *events)
 	size_t i;
 	json_t *e;
 
-	json_array_foreach(events, i, e)
-		if (strcmp(cli_str(e, "state"), "refused") == 0)
-			return 1;
+	json_array_foreach(events, i, e) if (strcmp(cli_str(e, "state"), "refused") == 0) return 1;
 	return 0;
 }
 
 static const char import_help[] =
-	"Usage : ctsnode [--home DOSSIER] import DOSSIER [--json]\n"
-	"\n"
-	"Importe les changesets signés trouvés dans DOSSIER/changesets/<nœud>/<numéro>.json (+ .sig) :\n"
-	"vérifie signature, forme canonique, chaîne, inscription et droits, puis applique.\n"
-	"Les changesets en attente, retenus ou refusés sont gardés avec leur raison (ctsnode status).\n"
-	"Code de sortie 1 si un changeset est refusé.\n";
+    "Usage : ctsnode [--home DOSSIER] import DOSSIER [--json]\n"
+    "\n"
+    "Importe les changesets signés trouvés dans DOSSIER/changesets/<nœud>/<numéro>.json (+ .sig) "
+    ":\n"
+    "vérifie signature, forme canonique, chaîne, inscription et droits, puis applique.\n"
+    "Les changesets en attente, retenus ou refusés sont gardés avec leur raison (ctsnode status).\n"
+    "Code de sortie 1 si un changeset est refusé.\n";
 
 static int import_body(cli_ctx *c, cts_node *n, const char *dir, void *arg)
 {
@@ -70,9 +78,10 @@ static int import_body(cli_ctx *c, cts_node *n, const char *dir, void *arg)
 		return rc;
 	}
 	if (c->json) {
-		json_t *o = json_pack("{s:i, s:i, s:i, s:b, s:o}", "offered", st.offered, "accepted", st.accepted,
-				      "duplicates", st.duplicates, "rebuilt", st.rebuilt, "events",
-				      st.events ? json_incref(st.events) : json_array());
+		json_t *o =
+		    json_pack("{s:i, s:i, s:i, s:b, s:o}", "offered", st.offered, "accepted",
+		              st.accepted, "duplicates", st.duplicates, "rebuilt", st.rebuilt,
+		              "events", st.events ? json_incref(st.events) : json_array());
 		json_object_set_new(o, "forks", json_integer(st.forks));
 		json_object_set_new(o, "fork_records", json_integer(st.evidence));
 		cli_result(c, o, NULL);

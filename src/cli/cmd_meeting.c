@@ -7,48 +7,55 @@
 #include <stdio.h>
 
 static const char add_help[] =
-	"Usage : ctsnode [--home DOSSIER] meeting add --body INSTANCE --date DATE --title TITRE\n"
-	"                [--place LIEU] [--status prevue|tenue|approuvee|annulee] [--again]\n"
-	"\n"
-	"Enregistre une réunion et affiche son identifiant (seul sur la sortie).\n"
-	"Instances : pleniere, bureau, sante-mentale, usagers. Date : AAAA-MM-JJ ou JJ/MM/AAAA, entre le\n"
-	"26/01/2016 (création des CTS) et un an après aujourd'hui. Statut par défaut : tenue (prevue pour\n"
-	"une date à venir). Une réunion de la même instance le même jour est refusée, sauf --again.\n";
+    "Usage : ctsnode [--home DOSSIER] meeting add --body INSTANCE --date DATE --title TITRE\n"
+    "                [--place LIEU] [--status prevue|tenue|approuvee|annulee] [--again]\n"
+    "\n"
+    "Enregistre une réunion et affiche son identifiant (seul sur la sortie).\n"
+    "Instances : pleniere, bureau, sante-mentale, usagers. Date : AAAA-MM-JJ ou JJ/MM/AAAA, entre "
+    "le\n"
+    "26/01/2016 (création des CTS) et un an après aujourd'hui. Statut par défaut : tenue (prevue "
+    "pour\n"
+    "une date à venir). Une réunion de la même instance le même jour est refusée, sauf --again.\n";
 
 static const char list_help[] =
-	"Usage : ctsnode [--home DOSSIER] meeting list [--territory CODE] [--format texte|csv|json] [--json]\n"
-	"\n"
-	"Liste les réunions par date, avec leur statut (Prévue, Tenue, Approuvée, Annulée).\n";
+    "Usage : ctsnode [--home DOSSIER] meeting list [--territory CODE] [--format texte|csv|json] "
+    "[--json]\n"
+    "\n"
+    "Liste les réunions par date, avec leur statut (Prévue, Tenue, Approuvée, Annulée).\n";
 
 static const char update_help[] =
-	"Usage : ctsnode [--home DOSSIER] meeting update REUNION [--date DATE] [--title TITRE] [--body INSTANCE]\n"
-	"                [--place LIEU] [--status prevue|tenue|annulee] [--again]\n"
-	"\n"
-	"Corrige les champs donnés d'une réunion (--place \"\" efface le lieu). Une réunion approuvée est\n"
-	"verrouillée : rouvrez-la d'abord (meeting reopen).\n"
-	"REUNION : son identifiant (ou ses 4 premiers caractères au moins), ou sa date quand elle est seule ce jour-là.\n";
+    "Usage : ctsnode [--home DOSSIER] meeting update REUNION [--date DATE] [--title TITRE] [--body "
+    "INSTANCE]\n"
+    "                [--place LIEU] [--status prevue|tenue|annulee] [--again]\n"
+    "\n"
+    "Corrige les champs donnés d'une réunion (--place \"\" efface le lieu). Une réunion approuvée "
+    "est\n"
+    "verrouillée : rouvrez-la d'abord (meeting reopen).\n"
+    "REUNION : son identifiant (ou ses 4 premiers caractères au moins), ou sa date quand elle est "
+    "seule ce jour-là.\n";
 
-static const char approve_help[] =
-	"Usage : ctsnode [--home DOSSIER] meeting approve REUNION\n"
-	"\n"
-	"Le compte rendu de la réunion est approuvé : la réunion, ses présences, avis et contributions sont\n"
-	"verrouillés (meeting reopen pour corriger).\n";
+static const char approve_help[] = "Usage : ctsnode [--home DOSSIER] meeting approve REUNION\n"
+                                   "\n"
+                                   "Le compte rendu de la réunion est approuvé : la réunion, ses "
+                                   "présences, avis et contributions sont\n"
+                                   "verrouillés (meeting reopen pour corriger).\n";
 
 static const char reopen_help[] =
-	"Usage : ctsnode [--home DOSSIER] meeting reopen REUNION --reason MOTIF\n"
-	"\n"
-	"Rouvre une réunion approuvée pour la corriger ; le motif est enregistré dans l'historique.\n";
+    "Usage : ctsnode [--home DOSSIER] meeting reopen REUNION --reason MOTIF\n"
+    "\n"
+    "Rouvre une réunion approuvée pour la corriger ; le motif est enregistré dans l'historique.\n";
 
 static const char cancel_help[] =
-	"Usage : ctsnode [--home DOSSIER] meeting cancel REUNION\n"
-	"\n"
-	"Annule une réunion (saisie en double, ou qui n'a pas eu lieu) : elle reste dans l'historique et les\n"
-	"listes, mais n'est comptée dans aucun rapport. meeting restore la rétablit.\n";
+    "Usage : ctsnode [--home DOSSIER] meeting cancel REUNION\n"
+    "\n"
+    "Annule une réunion (saisie en double, ou qui n'a pas eu lieu) : elle reste dans l'historique "
+    "et les\n"
+    "listes, mais n'est comptée dans aucun rapport. meeting restore la rétablit.\n";
 
 static const char restore_help[] =
-	"Usage : ctsnode [--home DOSSIER] meeting restore REUNION\n"
-	"\n"
-	"Rétablit une réunion annulée (statut tenue, ou prevue si sa date est à venir).\n";
+    "Usage : ctsnode [--home DOSSIER] meeting restore REUNION\n"
+    "\n"
+    "Rétablit une réunion annulée (statut tenue, ou prevue si sa date est à venir).\n";
 
 static int add_body(cli_ctx *c, cts_node *n, const char *pos, void *arg)
 {
@@ -66,9 +73,12 @@ static int meeting_add(cli_ctx *c, int argc, char **argv)
 {
 	cts_meeting_fields f = { 0 };
 	const cli_opt opts[] = {
-		{ "body", OPT_STR, &f.body, 1 },     { "date", OPT_STR, &f.date, 1 },
-		{ "title", OPT_STR, &f.title, 1 },   { "place", OPT_STR, &f.place, 0 },
-		{ "status", OPT_STR, &f.status, 0 }, { "again", OPT_FLAG, &f.again, 0 },
+		{ "body", OPT_STR, &f.body, 1 },
+		{ "date", OPT_STR, &f.date, 1 },
+		{ "title", OPT_STR, &f.title, 1 },
+		{ "place", OPT_STR, &f.place, 0 },
+		{ "status", OPT_STR, &f.status, 0 },
+		{ "again", OPT_FLAG, &f.again, 0 },
 		{ NULL, 0, NULL, 0 },
 	};
 	const cli_spec s = { opts, add_help, NULL, NULL };
@@ -77,7 +87,8 @@ static int meeting_add(cli_ctx *c, int argc, char **argv)
 }
 
 static const cli_record meeting_ref = {
-	CTS_REF_MEETING, 0, "la réunion est attendue : son identifiant ou sa date (ctsnode meeting list)"
+	CTS_REF_MEETING, 0,
+	"la réunion est attendue : son identifiant ou sa date (ctsnode meeting list)"
 };
 
 static int do_update(cts_node *n, const char *id, void *arg, cts_change *out)
@@ -94,9 +105,12 @@ static int meeting_update(cli_ctx *c, int argc, char **argv)
 {
 	cts_meeting_fields f = { 0 };
 	const cli_opt opts[] = {
-		{ "body", OPT_STR, &f.body, 0 },     { "date", OPT_STR, &f.date, 0 },
-		{ "title", OPT_STR, &f.title, 0 },   { "place", OPT_STR, &f.place, 0 },
-		{ "status", OPT_STR, &f.status, 0 }, { "again", OPT_FLAG, &f.again, 0 },
+		{ "body", OPT_STR, &f.body, 0 },
+		{ "date", OPT_STR, &f.date, 0 },
+		{ "title", OPT_STR, &f.title, 0 },
+		{ "place", OPT_STR, &f.place, 0 },
+		{ "status", OPT_STR, &f.status, 0 },
+		{ "again", OPT_FLAG, &f.again, 0 },
 		{ NULL, 0, NULL, 0 },
 	};
 
@@ -134,14 +148,15 @@ static void list_cells(const json_t *o, cli_cells v, int full)
 	cli_cell_date(v[1], cli_str(o, "date"));
 	cli_cell_code(v[2], cts_bodies, cts_body_labels, cli_str(o, "body"));
 	cli_cell_code(v[3], cts_meeting_statuses, cts_meeting_status_labels,
-		      *cli_str(o, "status") ? cli_str(o, "status") : "tenue");
+	              *cli_str(o, "status") ? cli_str(o, "status") : "tenue");
 	snprintf(v[4], CLI_CELL, "%s", cli_str(o, "place"));
 	snprintf(v[5], CLI_CELL, "%s", cli_str(o, "title"));
 }
 
 static int meeting_list(cli_ctx *c, int argc, char **argv)
 {
-	static const cli_listing l = { list_help, cts_meeting_list, NULL, list_headers, 6, list_cells, "réunion(s)" };
+	static const cli_listing l = { list_help, cts_meeting_list, NULL,        list_headers,
+		                       6,         list_cells,       "réunion(s)" };
 	return cli_list(c, argc, argv, &l);
 }
 
@@ -150,7 +165,8 @@ int cmd_meeting(cli_ctx *c, int argc, char **argv)
 	static const cli_cmd cmds[] = {
 		{ "add", meeting_add, "enregistrer une réunion" },
 		{ "list", meeting_list, "lister les réunions" },
-		{ "update", meeting_update, "corriger une réunion (date, titre, instance, lieu, statut)" },
+		{ "update", meeting_update,
+		  "corriger une réunion (date, titre, instance, lieu, statut)" },
 		{ "approve", meeting_approve, "compte rendu approuvé : verrouiller la réunion" },
 		{ "reopen", meeting_reopen, "rouvrir une réunion approuvée, avec le motif" },
 		{ "cancel", meeting_cancel, "annuler une réunion (gardée, comptée nulle part)" },

@@ -9,48 +9,55 @@
 #include <string.h>
 
 static const char add_help[] =
-	"Usage : ctsnode [--home DOSSIER] member add --last-name NOM --first-name PRENOM --organisation STRUCTURE\n"
-	"                --college COLLEGE [--seat titulaire|suppleant] [--role ROLE]\n"
-	"                [--mandate-start DATE] [--mandate-end DATE]\n"
-	"\n"
-	"Ajoute un membre au conseil de ce territoire et affiche son identifiant.\n"
-	"Collèges : professionnels, usagers, collectivites, etat, personnes-qualifiees.\n"
-	"Dates : AAAA-MM-JJ ou JJ/MM/AAAA.\n";
+    "Usage : ctsnode [--home DOSSIER] member add --last-name NOM --first-name PRENOM "
+    "--organisation STRUCTURE\n"
+    "                --college COLLEGE [--seat titulaire|suppleant] [--role ROLE]\n"
+    "                [--mandate-start DATE] [--mandate-end DATE]\n"
+    "\n"
+    "Ajoute un membre au conseil de ce territoire et affiche son identifiant.\n"
+    "Collèges : professionnels, usagers, collectivites, etat, personnes-qualifiees.\n"
+    "Dates : AAAA-MM-JJ ou JJ/MM/AAAA.\n";
 
 static const char list_help[] =
-	"Usage : ctsnode [--home DOSSIER] member list [--territory CODE] [--removed] [--format texte|csv|json] [--json]\n"
-	"\n"
-	"Liste les membres (du territoire de ce nœud par défaut).\n"
-	"  --removed     les membres retirés de la liste (à rétablir avec member restore)\n"
-	"  --format csv  un fichier pour Excel (UTF-8, « ; »), par exemple : member list --format csv > membres.csv\n";
+    "Usage : ctsnode [--home DOSSIER] member list [--territory CODE] [--removed] [--format "
+    "texte|csv|json] [--json]\n"
+    "\n"
+    "Liste les membres (du territoire de ce nœud par défaut).\n"
+    "  --removed     les membres retirés de la liste (à rétablir avec member restore)\n"
+    "  --format csv  un fichier pour Excel (UTF-8, « ; »), par exemple : member list --format csv "
+    "> membres.csv\n";
 
 static const char update_help[] =
-	"Usage : ctsnode [--home DOSSIER] member update MEMBRE [--last-name NOM] [--first-name PRENOM]\n"
-	"                [--organisation S] [--college C] [--seat S] [--role R] [--mandate-start D] [--mandate-end D]\n"
-	"\n"
-	"Corrige les champs donnés d'un membre (une valeur vide efface un champ facultatif).\n"
-	"MEMBRE : son identifiant (ou ses 4 premiers caractères au moins), ou « NOM Prénom ».\n";
+    "Usage : ctsnode [--home DOSSIER] member update MEMBRE [--last-name NOM] [--first-name "
+    "PRENOM]\n"
+    "                [--organisation S] [--college C] [--seat S] [--role R] [--mandate-start D] "
+    "[--mandate-end D]\n"
+    "\n"
+    "Corrige les champs donnés d'un membre (une valeur vide efface un champ facultatif).\n"
+    "MEMBRE : son identifiant (ou ses 4 premiers caractères au moins), ou « NOM Prénom ».\n";
 
 static const char remove_help[] =
-	"Usage : ctsnode [--home DOSSIER] member remove MEMBRE\n"
-	"\n"
-	"Retire un membre de la liste (l'historique signé le garde ; member restore le rétablit).\n"
-	"MEMBRE : son identifiant (ou ses 4 premiers caractères au moins), ou « NOM Prénom ».\n";
+    "Usage : ctsnode [--home DOSSIER] member remove MEMBRE\n"
+    "\n"
+    "Retire un membre de la liste (l'historique signé le garde ; member restore le rétablit).\n"
+    "MEMBRE : son identifiant (ou ses 4 premiers caractères au moins), ou « NOM Prénom ».\n";
 
 static const char restore_help[] =
-	"Usage : ctsnode [--home DOSSIER] member restore MEMBRE\n"
-	"\n"
-	"Rétablit dans la liste un membre retiré, avec le même identifiant et ses dernières valeurs.\n"
-	"MEMBRE : comme le montre « ctsnode member list --removed ».\n";
+    "Usage : ctsnode [--home DOSSIER] member restore MEMBRE\n"
+    "\n"
+    "Rétablit dans la liste un membre retiré, avec le même identifiant et ses dernières valeurs.\n"
+    "MEMBRE : comme le montre « ctsnode member list --removed ».\n";
 
-#define MEMBER_OPTS(f, req)                                                        \
-	{ "last-name", OPT_STR, &(f).last_name, req },                             \
-	{ "first-name", OPT_STR, &(f).first_name, req },                           \
-	{ "organisation", OPT_STR, &(f).organisation, req },                       \
-	{ "college", OPT_STR, &(f).college, req },                                 \
-	{ "seat", OPT_STR, &(f).seat, 0 }, { "role", OPT_STR, &(f).role, 0 },      \
-	{ "mandate-start", OPT_STR, &(f).mandate_start, 0 },                       \
-	{ "mandate-end", OPT_STR, &(f).mandate_end, 0 }
+#define MEMBER_OPTS(f, req)                                                                        \
+	{ "last-name", OPT_STR, &(f).last_name, req },                                             \
+	    { "first-name", OPT_STR, &(f).first_name, req },                                       \
+	    { "organisation", OPT_STR, &(f).organisation, req },                                   \
+	    { "college", OPT_STR, &(f).college, req }, { "seat", OPT_STR, &(f).seat, 0 },          \
+	    { "role", OPT_STR, &(f).role, 0 },                                                     \
+	    { "mandate-start", OPT_STR, &(f).mandate_start, 0 },                                   \
+	{                                                                                          \
+		"mandate-end", OPT_STR, &(f).mandate_end, 0                                        \
+	}
 
 static int add_body(cli_ctx *c, cts_node *n, const char *pos, void *arg)
 {
@@ -72,9 +79,11 @@ static int member_add(cli_ctx *c, int argc, char **argv)
 	return cli_run(c, argc, argv, &s, add_body, &f);
 }
 
-#define MEMBER_MISSING "le membre est attendu : son identifiant ou « NOM Prénom » (ctsnode member list)"
+#define MEMBER_MISSING                                                                             \
+	"le membre est attendu : son identifiant ou « NOM Prénom » (ctsnode member list)"
 static const cli_record member_ref = { CTS_REF_MEMBER, 0, MEMBER_MISSING };
-static const cli_record removed_member_ref = { CTS_REF_MEMBER, CTS_RESOLVE_REMOVED, MEMBER_MISSING };
+static const cli_record removed_member_ref = { CTS_REF_MEMBER, CTS_RESOLVE_REMOVED,
+	                                       MEMBER_MISSING };
 
 static int do_update(cts_node *n, const char *id, void *arg, cts_change *out)
 {
@@ -99,7 +108,8 @@ static int member_restore(cli_ctx *c, int argc, char **argv)
 	return cli_change_op(c, argc, argv, restore_help, &removed_member_ref, cts_member_restore);
 }
 
-static const char *const list_headers[] = { "Id", "Nom", "Prénom", "Collège", "Siège", "Rôle", "Mandat", "Structure" };
+static const char *const list_headers[] = { "Id",    "Nom",  "Prénom", "Collège",
+	                                    "Siège", "Rôle", "Mandat", "Structure" };
 
 static void list_cells(const json_t *o, cli_cells v, int full)
 {
@@ -125,8 +135,10 @@ static void list_cells(const json_t *o, cli_cells v, int full)
 
 static int member_list(cli_ctx *c, int argc, char **argv)
 {
-	static const cli_listing l = { list_help, cts_member_list, cts_member_list_removed, list_headers, 8, list_cells,
-				       "membre(s)" };
+	static const cli_listing l = {
+		list_help,  cts_member_list, cts_member_list_removed, list_headers, 8,
+		list_cells, "membre(s)"
+	};
 	return cli_list(c, argc, argv, &l);
 }
 

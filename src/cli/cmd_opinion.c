@@ -8,30 +8,32 @@
 #include <stdio.h>
 
 static const char add_help[] =
-	"Usage : ctsnode [--home DOSSIER] opinion add --meeting REUNION --subject OBJET --for N --against N --abstain N\n"
-	"                --outcome favorable|defavorable|reserve\n"
-	"\n"
-	"Enregistre un avis rendu en réunion, avec ses votes (pour, contre, abstentions).\n"
-	"REUNION : son identifiant (ou ses 4 premiers caractères au moins), ou sa date.\n";
+    "Usage : ctsnode [--home DOSSIER] opinion add --meeting REUNION --subject OBJET --for N "
+    "--against N --abstain N\n"
+    "                --outcome favorable|defavorable|reserve\n"
+    "\n"
+    "Enregistre un avis rendu en réunion, avec ses votes (pour, contre, abstentions).\n"
+    "REUNION : son identifiant (ou ses 4 premiers caractères au moins), ou sa date.\n";
 
-static const char list_help[] =
-	"Usage : ctsnode [--home DOSSIER] opinion list [--territory CODE] [--format texte|csv|json] [--json]\n";
+static const char list_help[] = "Usage : ctsnode [--home DOSSIER] opinion list [--territory CODE] "
+                                "[--format texte|csv|json] [--json]\n";
 
 static const char update_help[] =
-	"Usage : ctsnode [--home DOSSIER] opinion update AVIS [--subject OBJET] [--for N] [--against N] [--abstain N]\n"
-	"                [--outcome favorable|defavorable|reserve] [--meeting REUNION]\n"
-	"\n"
-	"Corrige les champs donnés d'un avis. AVIS : son identifiant (4 caractères au moins) ou son objet.\n";
+    "Usage : ctsnode [--home DOSSIER] opinion update AVIS [--subject OBJET] [--for N] [--against "
+    "N] [--abstain N]\n"
+    "                [--outcome favorable|defavorable|reserve] [--meeting REUNION]\n"
+    "\n"
+    "Corrige les champs donnés d'un avis. AVIS : son identifiant (4 caractères au moins) ou son "
+    "objet.\n";
 
-static const char withdraw_help[] =
-	"Usage : ctsnode [--home DOSSIER] opinion withdraw AVIS\n"
-	"\n"
-	"Retire un avis saisi par erreur : il reste dans l'historique et la liste (Retiré), hors des rapports.\n";
+static const char withdraw_help[] = "Usage : ctsnode [--home DOSSIER] opinion withdraw AVIS\n"
+                                    "\n"
+                                    "Retire un avis saisi par erreur : il reste dans l'historique "
+                                    "et la liste (Retiré), hors des rapports.\n";
 
-static const char restore_help[] =
-	"Usage : ctsnode [--home DOSSIER] opinion restore AVIS\n"
-	"\n"
-	"Rétablit un avis retiré.\n";
+static const char restore_help[] = "Usage : ctsnode [--home DOSSIER] opinion restore AVIS\n"
+                                   "\n"
+                                   "Rétablit un avis retiré.\n";
 
 /* Warn (stderr) when the opinion's outcome contradicts its votes: it is
  * kept, and the report lists it among its controls. */
@@ -41,10 +43,14 @@ static void warn_contradiction(cts_node *n, const char *id)
 	const char *why;
 
 	if (cts_change_current(n, "opinion", id, &row) == 0 &&
-	    (why = cts_opinion_contradiction(json_integer_value(json_object_get(row, "votes_for")),
-					     json_integer_value(json_object_get(row, "votes_against")),
-					     json_string_value(json_object_get(row, "outcome")))))
-		fprintf(stderr, "ctsnode : attention : %s (enregistré tel quel ; le rapport le signale dans ses contrôles)\n", why);
+	    (why = cts_opinion_contradiction(
+	         json_integer_value(json_object_get(row, "votes_for")),
+	         json_integer_value(json_object_get(row, "votes_against")),
+	         json_string_value(json_object_get(row, "outcome")))))
+		fprintf(stderr,
+		        "ctsnode : attention : %s (enregistré tel quel ; le rapport le signale "
+		        "dans ses contrôles)\n",
+		        why);
 	json_decref(row);
 }
 
@@ -69,9 +75,12 @@ static int opinion_add(cli_ctx *c, int argc, char **argv)
 {
 	cts_opinion_fields f = { 0 };
 	const cli_opt opts[] = {
-		{ "meeting", OPT_STR, &f.meeting, 1 },       { "subject", OPT_STR, &f.subject, 1 },
-		{ "for", OPT_INT, &f.votes_for, 1 },         { "against", OPT_INT, &f.votes_against, 1 },
-		{ "abstain", OPT_INT, &f.votes_abstain, 1 }, { "outcome", OPT_STR, &f.outcome, 1 },
+		{ "meeting", OPT_STR, &f.meeting, 1 },
+		{ "subject", OPT_STR, &f.subject, 1 },
+		{ "for", OPT_INT, &f.votes_for, 1 },
+		{ "against", OPT_INT, &f.votes_against, 1 },
+		{ "abstain", OPT_INT, &f.votes_abstain, 1 },
+		{ "outcome", OPT_STR, &f.outcome, 1 },
 		{ NULL, 0, NULL, 0 },
 	};
 	const cli_spec s = { opts, add_help, NULL, NULL };
@@ -80,7 +89,8 @@ static int opinion_add(cli_ctx *c, int argc, char **argv)
 }
 
 static const cli_record opinion_ref = {
-	CTS_REF_OPINION, 0, "l'avis est attendu : son identifiant ou son objet (ctsnode opinion list)"
+	CTS_REF_OPINION, 0,
+	"l'avis est attendu : son identifiant ou son objet (ctsnode opinion list)"
 };
 
 static int do_update(cts_node *n, const char *id, void *arg, cts_change *out)
@@ -91,8 +101,8 @@ static int do_update(cts_node *n, const char *id, void *arg, cts_change *out)
 
 	/* counts not given keep their value */
 	g.votes_given = (g.votes_for != LLONG_MIN ? CTS_VOTES_FOR : 0) |
-			(g.votes_against != LLONG_MIN ? CTS_VOTES_AGAINST : 0) |
-			(g.votes_abstain != LLONG_MIN ? CTS_VOTES_ABSTAIN : 0);
+	                (g.votes_against != LLONG_MIN ? CTS_VOTES_AGAINST : 0) |
+	                (g.votes_abstain != LLONG_MIN ? CTS_VOTES_ABSTAIN : 0);
 	if (g.meeting && (rc = cts_resolve_meeting(n, g.meeting, mid)) < 0)
 		return rc;
 	if (g.meeting)
@@ -104,11 +114,16 @@ static int do_update(cts_node *n, const char *id, void *arg, cts_change *out)
 
 static int opinion_update(cli_ctx *c, int argc, char **argv)
 {
-	cts_opinion_fields f = { .votes_for = LLONG_MIN, .votes_against = LLONG_MIN, .votes_abstain = LLONG_MIN };
+	cts_opinion_fields f = { .votes_for = LLONG_MIN,
+		                 .votes_against = LLONG_MIN,
+		                 .votes_abstain = LLONG_MIN };
 	const cli_opt opts[] = {
-		{ "meeting", OPT_STR, &f.meeting, 0 },       { "subject", OPT_STR, &f.subject, 0 },
-		{ "for", OPT_INT, &f.votes_for, 0 },         { "against", OPT_INT, &f.votes_against, 0 },
-		{ "abstain", OPT_INT, &f.votes_abstain, 0 }, { "outcome", OPT_STR, &f.outcome, 0 },
+		{ "meeting", OPT_STR, &f.meeting, 0 },
+		{ "subject", OPT_STR, &f.subject, 0 },
+		{ "for", OPT_INT, &f.votes_for, 0 },
+		{ "against", OPT_INT, &f.votes_against, 0 },
+		{ "abstain", OPT_INT, &f.votes_abstain, 0 },
+		{ "outcome", OPT_STR, &f.outcome, 0 },
 		{ NULL, 0, NULL, 0 },
 	};
 
@@ -125,24 +140,29 @@ static int opinion_restore(cli_ctx *c, int argc, char **argv)
 	return cli_change_op(c, argc, argv, restore_help, &opinion_ref, cts_opinion_restore);
 }
 
-static const char *const list_headers[] = { "Id", "Date", "Sens", "Pour", "Contre", "Abstentions", "État", "Objet" };
+static const char *const list_headers[] = { "Id",     "Date",        "Sens", "Pour",
+	                                    "Contre", "Abstentions", "État", "Objet" };
 
 static void list_cells(const json_t *o, cli_cells v, int full)
 {
 	cli_cell_id(v[0], cli_str(o, "id"), full);
 	cli_cell_date(v[1], cli_str(o, "date"));
 	cli_cell_code(v[2], cts_outcomes, cts_outcome_labels, cli_str(o, "outcome"));
-	snprintf(v[3], CLI_CELL, "%lld", (long long)json_integer_value(json_object_get(o, "votes_for")));
-	snprintf(v[4], CLI_CELL, "%lld", (long long)json_integer_value(json_object_get(o, "votes_against")));
-	snprintf(v[5], CLI_CELL, "%lld", (long long)json_integer_value(json_object_get(o, "votes_abstain")));
+	snprintf(v[3], CLI_CELL, "%lld",
+	         (long long)json_integer_value(json_object_get(o, "votes_for")));
+	snprintf(v[4], CLI_CELL, "%lld",
+	         (long long)json_integer_value(json_object_get(o, "votes_against")));
+	snprintf(v[5], CLI_CELL, "%lld",
+	         (long long)json_integer_value(json_object_get(o, "votes_abstain")));
 	cli_cell_code(v[6], cts_opinion_statuses, cts_opinion_status_labels,
-		      *cli_str(o, "status") ? cli_str(o, "status") : "rendu");
+	              *cli_str(o, "status") ? cli_str(o, "status") : "rendu");
 	snprintf(v[7], CLI_CELL, "%s", cli_str(o, "subject"));
 }
 
 static int opinion_list(cli_ctx *c, int argc, char **argv)
 {
-	static const cli_listing l = { list_help, cts_opinion_list, NULL, list_headers, 8, list_cells, "avis" };
+	static const cli_listing l = { list_help, cts_opinion_list, NULL,  list_headers,
+		                       8,         list_cells,       "avis" };
 	return cli_list(c, argc, argv, &l);
 }
 

@@ -10,26 +10,27 @@
 #include <string.h>
 
 static const char rebuild_help[] =
-	"Usage : ctsnode [--home DOSSIER] rebuild [--json]\n"
-	"        [--node NOEUD] [--territory CODE] [--authority-key \"ssh-ed25519 AAAA...\"]\n"
-	"\n"
-	"Efface la vue locale (SQLite) et la reconstruit en rejouant tout l'historique signé,\n"
-	"vérifié à nouveau. L'empreinte du contenu (status) est la même avant et après.\n"
-	"\n"
-	"Base perdue ou endommagée (node.db absent, illisible, abîmé) : avec la clé du poste\n"
-	"(node.key) et son historique (changesets/ et/ou repo.git), rebuild recrée la base et\n"
-	"retrouve l'identité du poste (nœud, territoire, rôle, clé de l'autorité, dépôt, dernier\n"
-	"changeset) dans ce qui est signé. La base abîmée est mise de côté (node.db.damaged-DATE),\n"
-	"jamais effacée. Les saisies qui n'avaient pas encore été scellées (seal ou sync) sont\n"
-	"perdues avec l'ancienne base. Les options ne servent que si l'historique ne suffit pas :\n"
-	"  --node NOEUD, --territory CODE   identité d'un poste qui n'a encore rien signé\n"
-	"  --authority-key CLE              clé de l'autorité, si plusieurs nœuds s'en réclament\n"
-	"\n"
-	"Base intacte : --authority-key CLE corrige la clé de l'autorité donnée par erreur à\n"
-	"l'initialisation, tant que rien n'a été accepté de l'autorité (le premier sync le dit).\n";
+    "Usage : ctsnode [--home DOSSIER] rebuild [--json]\n"
+    "        [--node NOEUD] [--territory CODE] [--authority-key \"ssh-ed25519 AAAA...\"]\n"
+    "\n"
+    "Efface la vue locale (SQLite) et la reconstruit en rejouant tout l'historique signé,\n"
+    "vérifié à nouveau. L'empreinte du contenu (status) est la même avant et après.\n"
+    "\n"
+    "Base perdue ou endommagée (node.db absent, illisible, abîmé) : avec la clé du poste\n"
+    "(node.key) et son historique (changesets/ et/ou repo.git), rebuild recrée la base et\n"
+    "retrouve l'identité du poste (nœud, territoire, rôle, clé de l'autorité, dépôt, dernier\n"
+    "changeset) dans ce qui est signé. La base abîmée est mise de côté (node.db.damaged-DATE),\n"
+    "jamais effacée. Les saisies qui n'avaient pas encore été scellées (seal ou sync) sont\n"
+    "perdues avec l'ancienne base. Les options ne servent que si l'historique ne suffit pas :\n"
+    "  --node NOEUD, --territory CODE   identité d'un poste qui n'a encore rien signé\n"
+    "  --authority-key CLE              clé de l'autorité, si plusieurs nœuds s'en réclament\n"
+    "\n"
+    "Base intacte : --authority-key CLE corrige la clé de l'autorité donnée par erreur à\n"
+    "l'initialisation, tant que rien n'a été accepté de l'autorité (le premier sync le dit).\n";
 
 /* The database was lost or damaged and has just been rebuilt. */
-static int print_recovery(cli_ctx *c, cts_node *n, const cts_recover_info *info, const cts_import_stats *st)
+static int print_recovery(cli_ctx *c, cts_node *n, const cts_recover_info *info,
+                          const cts_import_stats *st)
 {
 	char digest[65];
 	int rc;
@@ -37,38 +38,52 @@ static int print_recovery(cli_ctx *c, cts_node *n, const cts_recover_info *info,
 	if ((rc = cts_record_digest(n->store, digest)) < 0)
 		return cli_fail(c, rc);
 	if (c->json) {
-		json_t *o = json_pack("{s:b, s:s, s:s, s:s, s:I, s:i, s:s, s:i}", "recovered", 1, "node", n->id, "territory",
-				      n->territory, "role", n->role == CTS_ROLE_AUTHORITY ? "authority" : "territory", "last_seq",
-				      (json_int_t)info->last_seq, "accepted", st->accepted, "content_digest", digest,
-				      "restored_from_repo", info->restored_from_repo);
-		json_object_set_new(o, "moved_to", info->moved_to ? json_string(info->moved_to) : json_null());
-		json_object_set_new(o, "damage", info->damage ? json_string(info->damage) : json_null());
-		json_object_set_new(o, "unsealed_lost", info->unsealed_lost >= 0 ? json_integer(info->unsealed_lost) : json_null());
-		json_object_set_new(o, "events", st->events ? json_incref(st->events) : json_array());
+		json_t *o = json_pack("{s:b, s:s, s:s, s:s, s:I, s:i, s:s, s:i}", "recovered", 1,
+		                      "node", n->id, "territory", n->territory, "role",
+		                      n->role == CTS_ROLE_AUTHORITY ? "authority" : "territory",
+		                      "last_seq", (json_int_t)info->last_seq, "accepted",
+		                      st->accepted, "content_digest", digest, "restored_from_repo",
+		                      info->restored_from_repo);
+		json_object_set_new(o, "moved_to",
+		                    info->moved_to ? json_string(info->moved_to) : json_null());
+		json_object_set_new(o, "damage",
+		                    info->damage ? json_string(info->damage) : json_null());
+		json_object_set_new(o, "unsealed_lost",
+		                    info->unsealed_lost >= 0 ? json_integer(info->unsealed_lost)
+		                                             : json_null());
+		json_object_set_new(o, "events",
+		                    st->events ? json_incref(st->events) : json_array());
 		cli_print_json(o);
 		json_decref(o);
 		return EXIT_OK;
 	}
 	if (info->moved_to)
-		printf("Constat : %s.\nLa base endommagée a été mise de côté, sans rien effacer : %s\n",
+		printf("Constat : %s.\nLa base endommagée a été mise de côté, sans rien effacer : "
+		       "%s\n",
 		       info->damage ? info->damage : "base du nœud endommagée", info->moved_to);
 	else
 		printf("La base du nœud (node.db) manquait.\n");
-	printf("Base recréée depuis l'historique signé : nœud %s (%s %s), %d changeset(s) vérifié(s) et rejoué(s), "
+	printf("Base recréée depuis l'historique signé : nœud %s (%s %s), %d changeset(s) "
+	       "vérifié(s) et rejoué(s), "
 	       "dernier changeset du poste : n°%lld.\n",
-	       n->id, n->role == CTS_ROLE_AUTHORITY ? "région" : "territoire", n->territory, st->accepted,
-	       (long long)info->last_seq);
+	       n->id, n->role == CTS_ROLE_AUTHORITY ? "région" : "territoire", n->territory,
+	       st->accepted, (long long)info->last_seq);
 	if (info->restored_from_repo)
-		printf("%d changeset(s) du poste retrouvé(s) dans repo.git et recopié(s) dans changesets/.\n",
+		printf("%d changeset(s) du poste retrouvé(s) dans repo.git et recopié(s) dans "
+		       "changesets/.\n",
 		       info->restored_from_repo);
 	printf("Empreinte du contenu : %s\n", digest);
 	if (info->unsealed_lost > 0)
-		printf("Attention : %lld saisie(s) n'avaient pas encore été scellées (seal ou sync) dans l'ancienne base : elles "
-		       "sont perdues. Vérifiez les dernières saisies et refaites celles qui manquent.\n",
+		printf("Attention : %lld saisie(s) n'avaient pas encore été scellées (seal ou "
+		       "sync) dans l'ancienne base : elles "
+		       "sont perdues. Vérifiez les dernières saisies et refaites celles qui "
+		       "manquent.\n",
 		       (long long)info->unsealed_lost);
 	else if (info->unsealed_lost < 0)
-		printf("Attention : les saisies qui n'avaient pas encore été scellées (seal ou sync) avant la perte de la base "
-		       "sont perdues. Vérifiez les dernières saisies et refaites celles qui manquent.\n");
+		printf("Attention : les saisies qui n'avaient pas encore été scellées (seal ou "
+		       "sync) avant la perte de la base "
+		       "sont perdues. Vérifiez les dernières saisies et refaites celles qui "
+		       "manquent.\n");
 	printf("Prochaine étape : ctsnode sync\n");
 	return EXIT_OK;
 }
@@ -93,18 +108,21 @@ static int rebuild_intact(cli_ctx *c, cts_import_stats *st, const char *authorit
 	}
 	if (authority_key && !c->json)
 		printf("Clé de l'autorité corrigée : %s\n", n->authority_key);
-	if ((rc = cts_record_digest(n->store, before)) < 0 || (rc = cts_import_rebuild(n, st)) < 0 ||
-	    (rc = cts_record_digest(n->store, after)) < 0) {
+	if ((rc = cts_record_digest(n->store, before)) < 0 ||
+	    (rc = cts_import_rebuild(n, st)) < 0 || (rc = cts_record_digest(n->store, after)) < 0) {
 		cts_node_free(n);
 		return cli_fail(c, rc);
 	}
 	if (c->json) {
-		json_t *o = json_pack("{s:s, s:s, s:i, s:b, s:b}", "digest_before", before, "content_digest", after,
-				      "accepted", st->accepted, "same", strcmp(before, after) == 0, "recovered", 0);
+		json_t *o = json_pack("{s:s, s:s, s:i, s:b, s:b}", "digest_before", before,
+		                      "content_digest", after, "accepted", st->accepted, "same",
+		                      strcmp(before, after) == 0, "recovered", 0);
 		cli_print_json(o);
 		json_decref(o);
 	} else {
-		printf("Vue reconstruite : %d changeset(s) rejoué(s).\nEmpreinte du contenu : %s (%s)\n", st->accepted, after,
+		printf("Vue reconstruite : %d changeset(s) rejoué(s).\nEmpreinte du contenu : %s "
+		       "(%s)\n",
+		       st->accepted, after,
 		       strcmp(before, after) == 0 ? "inchangée" : "CHANGÉE : voir ctsnode status");
 	}
 	cts_node_free(n);
@@ -145,4 +163,3 @@ int cmd_rebuild(cli_ctx *c, int argc, char **argv)
 	cts_node_free(n);
 	return ec;
 }
-

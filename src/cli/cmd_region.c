@@ -8,16 +8,17 @@
 #include <string.h>
 
 static const char enroll_help[] =
-	"Usage : ctsnode [--home DOSSIER] region enroll --node NOEUD --territory CODE --key \"ssh-ed25519 AAAA...\"\n"
-	"\n"
-	"Inscrit le poste d'un territoire au registre (une opération signée de l'autorité).\n"
-	"La clé est celle qu'affiche « ctsnode key show » sur ce poste.\n";
+    "Usage : ctsnode [--home DOSSIER] region enroll --node NOEUD --territory CODE --key "
+    "\"ssh-ed25519 AAAA...\"\n"
+    "\n"
+    "Inscrit le poste d'un territoire au registre (une opération signée de l'autorité).\n"
+    "La clé est celle qu'affiche « ctsnode key show » sur ce poste.\n";
 
 static const char revoke_help[] =
-	"Usage : ctsnode [--home DOSSIER] region revoke --node NOEUD --after-seq N\n"
-	"\n"
-	"Révoque un poste : ses changesets après le n°N sont refusés partout. Pour changer de clé,\n"
-	"inscrire un nouvel identifiant pour le même territoire puis révoquer l'ancien.\n";
+    "Usage : ctsnode [--home DOSSIER] region revoke --node NOEUD --after-seq N\n"
+    "\n"
+    "Révoque un poste : ses changesets après le n°N sont refusés partout. Pour changer de clé,\n"
+    "inscrire un nouvel identifiant pour le même territoire puis révoquer l'ancien.\n";
 
 typedef struct {
 	const char *node, *territory, *key, *new_node;
@@ -32,9 +33,10 @@ static int enroll_body(cli_ctx *c, cts_node *n, const char *pos, void *arg)
 	(void)pos;
 	if ((rc = cts_region_enroll(n, a->node, a->territory, a->key, &already)) == 0)
 		cli_result(c, NULL,
-			   already ? "Le nœud %s est déjà inscrit pour le territoire %s.\n"
-				   : "Nœud %s inscrit pour le territoire %s ; l'inscription sera publiée au prochain sync.\n",
-			   a->node, a->territory);
+		           already ? "Le nœud %s est déjà inscrit pour le territoire %s.\n"
+		                   : "Nœud %s inscrit pour le territoire %s ; l'inscription sera "
+		                     "publiée au prochain sync.\n",
+		           a->node, a->territory);
 	return rc;
 }
 
@@ -59,8 +61,9 @@ static int revoke_body(cli_ctx *c, cts_node *n, const char *pos, void *arg)
 
 	(void)pos;
 	if ((rc = cts_region_revoke(n, a->node, a->after)) == 0)
-		cli_result(c, NULL, "Nœud %s révoqué : ses changesets après le n°%lld seront refusés.\n", a->node,
-			   a->after);
+		cli_result(c, NULL,
+		           "Nœud %s révoqué : ses changesets après le n°%lld seront refusés.\n",
+		           a->node, a->after);
 	return rc;
 }
 
@@ -78,12 +81,16 @@ static int region_revoke(cli_ctx *c, int argc, char **argv)
 }
 
 static const char replace_help[] =
-	"Usage : ctsnode [--home DOSSIER] region replace --node ANCIEN --new-node NOUVEAU --key \"ssh-ed25519 AAAA...\"\n"
-	"\n"
-	"Poste perdu, volé, ou phrase de passe oubliée : inscrit le nouveau poste pour le même territoire\n"
-	"et révoque l'ancien après le dernier changeset reçu de lui ici, en une seule modification signée\n"
-	"(publiée au prochain region pull). Faites d'abord un region pull pour recevoir tout ce que\n"
-	"l'ancien poste a publié. La clé est celle qu'affiche « ctsnode key show » sur le nouveau poste.\n";
+    "Usage : ctsnode [--home DOSSIER] region replace --node ANCIEN --new-node NOUVEAU --key "
+    "\"ssh-ed25519 AAAA...\"\n"
+    "\n"
+    "Poste perdu, volé, ou phrase de passe oubliée : inscrit le nouveau poste pour le même "
+    "territoire\n"
+    "et révoque l'ancien après le dernier changeset reçu de lui ici, en une seule modification "
+    "signée\n"
+    "(publiée au prochain region pull). Faites d'abord un region pull pour recevoir tout ce que\n"
+    "l'ancien poste a publié. La clé est celle qu'affiche « ctsnode key show » sur le nouveau "
+    "poste.\n";
 
 static int replace_body(cli_ctx *c, cts_node *n, const char *pos, void *arg)
 {
@@ -94,12 +101,14 @@ static int replace_body(cli_ctx *c, cts_node *n, const char *pos, void *arg)
 	(void)pos;
 	if ((rc = cts_region_replace(n, a->node, a->new_node, a->key, &after)) < 0)
 		return rc;
-	cli_result(c,
-		   json_pack("{s:s, s:s, s:I}", "node", a->node, "new_node", a->new_node, "revoked_after",
-			     (json_int_t)after),
-		   "Nœud %s inscrit à la place de %s, révoqué après son n°%lld (ses changesets jusque-là restent "
-		   "acceptés).\nProchaine étape : ctsnode region pull, pour publier ce changement.\n",
-		   a->new_node, a->node, (long long)after);
+	cli_result(
+	    c,
+	    json_pack("{s:s, s:s, s:I}", "node", a->node, "new_node", a->new_node, "revoked_after",
+	              (json_int_t)after),
+	    "Nœud %s inscrit à la place de %s, révoqué après son n°%lld (ses changesets jusque-là "
+	    "restent "
+	    "acceptés).\nProchaine étape : ctsnode region pull, pour publier ce changement.\n",
+	    a->new_node, a->node, (long long)after);
 	return EXIT_OK;
 }
 
@@ -117,8 +126,9 @@ static int region_replace(cli_ctx *c, int argc, char **argv)
 	return cli_run(c, argc, argv, &s, replace_body, &a);
 }
 
-static const char signers_help[] = "Usage : ctsnode [--home DOSSIER] region allowed-signers\n\n"
-				   "Affiche le fichier allowed_signers (OpenSSH) tiré du registre.\n";
+static const char signers_help[] =
+    "Usage : ctsnode [--home DOSSIER] region allowed-signers\n\n"
+    "Affiche le fichier allowed_signers (OpenSSH) tiré du registre.\n";
 
 static int signers_body(cli_ctx *c, cts_node *n, const char *pos, void *arg)
 {
@@ -142,10 +152,11 @@ static int region_signers(cli_ctx *c, int argc, char **argv)
 }
 
 static const char list_help[] =
-	"Usage : ctsnode [--home DOSSIER] region list [--json]\n"
-	"\n"
-	"Liste les postes du registre tel que ce nœud le connaît : territoire, rôle, état (inscrit,\n"
-	"révoqué après le n°N, changesets en attente), dernier numéro reçu et date de son scellement.\n";
+    "Usage : ctsnode [--home DOSSIER] region list [--json]\n"
+    "\n"
+    "Liste les postes du registre tel que ce nœud le connaît : territoire, rôle, état (inscrit,\n"
+    "révoqué après le n°N, changesets en attente), dernier numéro reçu et date de son "
+    "scellement.\n";
 
 static const char *state_label(const json_t *e, char *buf, size_t size)
 {
@@ -154,13 +165,15 @@ static const char *state_label(const json_t *e, char *buf, size_t size)
 	if (json_is_integer(rev))
 		snprintf(buf, size, "révoqué après le n°%lld", (long long)json_integer_value(rev));
 	else if (json_integer_value(json_object_get(e, "waiting")) > 0)
-		snprintf(buf, size, "inscrit, %lld en attente", (long long)json_integer_value(json_object_get(e, "waiting")));
+		snprintf(buf, size, "inscrit, %lld en attente",
+		         (long long)json_integer_value(json_object_get(e, "waiting")));
 	else
 		snprintf(buf, size, "inscrit");
 	return buf;
 }
 
-static const char *const list_headers[] = { "Poste", "Territoire", "Rôle", "État", "Dernier", "Scellé le" };
+static const char *const list_headers[] = { "Poste", "Territoire", "Rôle",
+	                                    "État",  "Dernier",    "Scellé le" };
 
 /* Columns aligned by display width (cli_print_rows), not by bytes. */
 static void list_cells(const json_t *e, cli_cells v, int full)
@@ -171,9 +184,11 @@ static void list_cells(const json_t *e, cli_cells v, int full)
 	(void)full;
 	snprintf(v[0], CLI_CELL, "%s", cli_str(e, "node"));
 	snprintf(v[1], CLI_CELL, "%s", terr ? terr : "?");
-	snprintf(v[2], CLI_CELL, "%s", strcmp(cli_str(e, "role"), "authority") == 0 ? "région" : "territoire");
+	snprintf(v[2], CLI_CELL, "%s",
+	         strcmp(cli_str(e, "role"), "authority") == 0 ? "région" : "territoire");
 	snprintf(v[3], CLI_CELL, "%s", cli_str(e, "state_text"));
-	snprintf(v[4], CLI_CELL, "%lld", (long long)json_integer_value(json_object_get(e, "last_seq")));
+	snprintf(v[4], CLI_CELL, "%lld",
+	         (long long)json_integer_value(json_object_get(e, "last_seq")));
 	snprintf(v[5], CLI_CELL, "%s", t ? t : "—");
 }
 
@@ -184,17 +199,21 @@ static json_t *region_rows(cts_node *n, int *rc)
 	json_t *rows = NULL, *pend = NULL, *e;
 	size_t i;
 
-	if ((*rc = cts_region_nodes(n, &rows)) < 0 || (*rc = cts_region_pending_nodes(n, &pend)) < 0) {
+	if ((*rc = cts_region_nodes(n, &rows)) < 0 ||
+	    (*rc = cts_region_pending_nodes(n, &pend)) < 0) {
 		json_decref(rows);
 		return NULL;
 	}
-	json_array_foreach(rows, i, e) {
+	json_array_foreach(rows, i, e)
+	{
 		json_t *rev = json_object_get(e, "revoked_after");
 		char buf[64];
-		json_object_set_new(e, "state", json_string(json_is_integer(rev) ? "revoked" : "enrolled"));
+		json_object_set_new(e, "state",
+		                    json_string(json_is_integer(rev) ? "revoked" : "enrolled"));
 		json_object_set_new(e, "state_text", json_string(state_label(e, buf, sizeof(buf))));
 	}
-	json_array_foreach(pend, i, e) {
+	json_array_foreach(pend, i, e)
+	{
 		json_object_set_new(e, "role", json_string("territory"));
 		json_object_set_new(e, "state", json_string("pending"));
 		json_object_set_new(e, "state_text", json_string("pas encore inscrit"));
@@ -208,7 +227,8 @@ static json_t *region_rows(cts_node *n, int *rc)
 
 static int list_body(cli_ctx *c, cts_node *n, const char *pos, void *arg)
 {
-	static const cli_listing l = { list_help, NULL, NULL, list_headers, 6, list_cells, "poste(s)" };
+	static const cli_listing l = { list_help, NULL,       NULL,      list_headers,
+		                       6,         list_cells, "poste(s)" };
 	json_t *rows;
 	int rc;
 
@@ -234,12 +254,16 @@ int cmd_region(cli_ctx *c, int argc, char **argv)
 	static const cli_cmd cmds[] = {
 		{ "init", cmd_region_init, "créer le nœud régional (autorité)" },
 		{ "enroll", region_enroll, "inscrire le poste d'un territoire" },
-		{ "replace", region_replace, "remplacer un poste perdu : inscrire le nouveau, révoquer l'ancien" },
-		{ "list", region_list, "lister les postes : territoire, rôle, état, dernier numéro" },
-		{ "pull", cmd_region_pull, "importer tous les postes, signer un point de contrôle, publier" },
+		{ "replace", region_replace,
+		  "remplacer un poste perdu : inscrire le nouveau, révoquer l'ancien" },
+		{ "list", region_list,
+		  "lister les postes : territoire, rôle, état, dernier numéro" },
+		{ "pull", cmd_region_pull,
+		  "importer tous les postes, signer un point de contrôle, publier" },
 		{ "publish", cmd_region_publish, "publier le rapport régional de l'année, signé" },
 		{ "revoke", region_revoke, "révoquer un poste après un numéro de changeset" },
-		{ "allowed-signers", region_signers, "afficher le fichier allowed_signers du registre" },
+		{ "allowed-signers", region_signers,
+		  "afficher le fichier allowed_signers du registre" },
 		{ NULL, NULL, NULL },
 	};
 	return cli_dispatch(c, "region", cmds, argc, argv);

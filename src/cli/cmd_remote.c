@@ -13,23 +13,23 @@
 #include <unistd.h>
 
 static const char show_help[] =
-	"Usage : ctsnode [--home DOSSIER] remote show [--json]\n"
-	"\n"
-	"Montre comment ce poste joint le dépôt régional : adresse, proxy, jeton (enregistré ou\n"
-	"non : sa valeur n'est jamais affichée), autorité de certification, délai sans réponse.\n";
+    "Usage : ctsnode [--home DOSSIER] remote show [--json]\n"
+    "\n"
+    "Montre comment ce poste joint le dépôt régional : adresse, proxy, jeton (enregistré ou\n"
+    "non : sa valeur n'est jamais affichée), autorité de certification, délai sans réponse.\n";
 
 static const char token_help[] =
-	"Usage : ctsnode [--home DOSSIER] remote token --file FICHIER\n"
-	"       ctsnode [--home DOSSIER] remote token --forget\n"
-	"\n"
-	"Enregistre le jeton d'accès au dépôt régional hébergé en https:// (GitLab, Gitea...),\n"
-	"lu dans FICHIER (« - » : l'entrée standard). Il est copié dans le dossier du nœud\n"
-	"(fichier git-token, lisible par vous seul) : FICHIER peut ensuite être effacé. Le jeton\n"
-	"n'est jamais affiché, ni écrit dans l'adresse du dépôt, un journal ou un message.\n"
-	"Il est envoyé au serveur en authentification HTTP « Basic » avec l'utilisateur\n"
-	"CTSNODE_GIT_USER (défaut : oauth2). La variable CTSNODE_GIT_TOKEN, si elle est définie,\n"
-	"passe avant le fichier.\n"
-	"--forget efface le jeton enregistré.\n";
+    "Usage : ctsnode [--home DOSSIER] remote token --file FICHIER\n"
+    "       ctsnode [--home DOSSIER] remote token --forget\n"
+    "\n"
+    "Enregistre le jeton d'accès au dépôt régional hébergé en https:// (GitLab, Gitea...),\n"
+    "lu dans FICHIER (« - » : l'entrée standard). Il est copié dans le dossier du nœud\n"
+    "(fichier git-token, lisible par vous seul) : FICHIER peut ensuite être effacé. Le jeton\n"
+    "n'est jamais affiché, ni écrit dans l'adresse du dépôt, un journal ou un message.\n"
+    "Il est envoyé au serveur en authentification HTTP « Basic » avec l'utilisateur\n"
+    "CTSNODE_GIT_USER (défaut : oauth2). La variable CTSNODE_GIT_TOKEN, si elle est définie,\n"
+    "passe avant le fichier.\n"
+    "--forget efface le jeton enregistré.\n";
 
 typedef struct {
 	const char *file;
@@ -41,7 +41,8 @@ static int token_check(cli_ctx *c, const char *pos, void *arg)
 	const token_args *a = arg;
 
 	(void)pos;
-	return !a->file == !a->forget ? cli_usage(c, "indiquez soit --file FICHIER, soit --forget") : 0;
+	return !a->file == !a->forget ? cli_usage(c, "indiquez soit --file FICHIER, soit --forget")
+	                              : 0;
 }
 
 static int token_body(cli_ctx *c, cts_node *n, const char *pos, void *arg)
@@ -55,7 +56,8 @@ static int token_body(cli_ctx *c, cts_node *n, const char *pos, void *arg)
 		return cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
 	if (a->forget) {
 		if (unlink(dest) != 0 && errno != ENOENT)
-			rc = cts_error_set(CTS_EIO, "%s : effacement impossible : %s", dest, strerror(errno));
+			rc = cts_error_set(CTS_EIO, "%s : effacement impossible : %s", dest,
+			                   strerror(errno));
 	} else {
 		rc = cts_gitnet_token_save(dest, a->file);
 	}
@@ -63,15 +65,18 @@ static int token_body(cli_ctx *c, cts_node *n, const char *pos, void *arg)
 	if (rc < 0)
 		return rc;
 	cli_result(c, json_pack("{s:b}", "token_saved", !a->forget),
-		   a->forget ? "Jeton effacé de ce poste.\n"
-			     : "Jeton enregistré pour le dépôt régional (il ne sera jamais affiché).\n");
+	           a->forget
+	               ? "Jeton effacé de ce poste.\n"
+	               : "Jeton enregistré pour le dépôt régional (il ne sera jamais affiché).\n");
 	return EXIT_OK;
 }
 
 static int token_run(cli_ctx *c, int argc, char **argv)
 {
 	token_args a = { 0 };
-	const cli_opt opts[] = { { "file", OPT_STR, &a.file, 0 }, { "forget", OPT_FLAG, &a.forget, 0 }, { NULL, 0, NULL, 0 } };
+	const cli_opt opts[] = { { "file", OPT_STR, &a.file, 0 },
+		                 { "forget", OPT_FLAG, &a.forget, 0 },
+		                 { NULL, 0, NULL, 0 } };
 	const cli_spec s = { opts, token_help, NULL, token_check };
 
 	return cli_run(c, argc, argv, &s, token_body, &a);
@@ -88,15 +93,19 @@ static const char *token_source(const char *path)
 	return lstat(path, &sb) == 0 ? path : NULL;
 }
 
-static void print_settings(cts_node *n, const char *proxy, const char *via, const char *tok, const char *ca)
+static void print_settings(cts_node *n, const char *proxy, const char *via, const char *tok,
+                           const char *ca)
 {
-	printf("Dépôt régional : %s\n", n->remote ? n->remote : "aucun (ctsnode sync --remote URL)");
+	printf("Dépôt régional : %s\n",
+	       n->remote ? n->remote : "aucun (ctsnode sync --remote URL)");
 	printf("Proxy : %s%s\n", via ? via : "aucun",
-	       !proxy || strcmp(proxy, "auto") == 0 ? " (celui de l'environnement : https_proxy, no_proxy)"
-	       : strcmp(proxy, "direct") == 0       ? " (connexion directe retenue)"
-						    : " (retenu pour ce poste)");
+	       !proxy || strcmp(proxy, "auto") == 0
+	           ? " (celui de l'environnement : https_proxy, no_proxy)"
+	       : strcmp(proxy, "direct") == 0 ? " (connexion directe retenue)"
+	                                      : " (retenu pour ce poste)");
 	printf("Jeton : %s\n", tok ? tok : "aucun (ctsnode remote token --file FICHIER)");
-	printf("Autorités de certification : magasin du système%s%s\n", ca && *ca ? " et " : "", ca && *ca ? ca : "");
+	printf("Autorités de certification : magasin du système%s%s\n", ca && *ca ? " et " : "",
+	       ca && *ca ? ca : "");
 	printf("Délai sans réponse : %d s\n", cts_gitnet_timeout_seconds());
 }
 
@@ -118,10 +127,11 @@ static int show_body(cli_ctx *c, cts_node *n, const char *pos, void *arg)
 	via = cts_gitnet_proxy_describe(proxy, n->remote, buf, sizeof(buf));
 	if (c->json)
 		cli_result(c,
-			   json_pack("{s:s?, s:s?, s:s?, s:s?, s:s?, s:i}", "remote", n->remote, "proxy_setting", proxy,
-				     "proxy", via, "token", tok, "ca_file", ca && *ca ? ca : NULL, "timeout_s",
-				     cts_gitnet_timeout_seconds()),
-			   NULL);
+		           json_pack("{s:s?, s:s?, s:s?, s:s?, s:s?, s:i}", "remote", n->remote,
+		                     "proxy_setting", proxy, "proxy", via, "token", tok, "ca_file",
+		                     ca && *ca ? ca : NULL, "timeout_s",
+		                     cts_gitnet_timeout_seconds()),
+		           NULL);
 	else
 		print_settings(n, proxy, via, tok, ca);
 	free(proxy);
@@ -139,7 +149,8 @@ static int show_run(cli_ctx *c, int argc, char **argv)
 int cmd_remote(cli_ctx *c, int argc, char **argv)
 {
 	static const cli_cmd cmds[] = {
-		{ "show", show_run, "adresse, proxy, jeton et certificats utilisés pour le dépôt régional" },
+		{ "show", show_run,
+		  "adresse, proxy, jeton et certificats utilisés pour le dépôt régional" },
 		{ "token", token_run, "enregistrer (ou effacer) le jeton d'un dépôt https://" },
 		{ NULL, NULL, NULL },
 	};

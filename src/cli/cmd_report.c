@@ -12,20 +12,21 @@
 #include <string.h>
 
 static const char report_help[] =
-	"Usage : ctsnode [--home DOSSIER] report --year AAAA [--territory CODE] --format md|html|csv|json [-o FICHIER]\n"
-	"        ctsnode [--home DOSSIER] report --from AAAA-MM-JJ --to AAAA-MM-JJ ...\n"
-	"\n"
-	"Rapport d'activité de la période : chiffres clés de la région et de chaque territoire,\n"
-	"présence par collège, réunions par instance, quorum, avis et votes, contributions par thème,\n"
-	"et les anomalies relevées. Sur le nœud d'un territoire, le rapport porte sur ce territoire.\n"
-	"\n"
-	"  --format FORMAT      md (Markdown), html (page autonome avec graphiques, imprimable),\n"
-	"                       csv (Excel : UTF-8 avec BOM, « ; », virgule décimale), json\n"
-	"  -o, --output FICHIER écrire dans FICHIER (sinon sur la sortie standard)\n"
-	"  --territory CODE     un seul territoire\n"
-	"  --quorum N/D         règle de quorum : présents votants > N/D des sièges (défaut 1/2)\n"
-	"  --generated-at TEXTE date de production à inscrire (absente par défaut, pour que deux\n"
-	"                       nœuds ayant le même historique produisent des fichiers identiques)\n";
+    "Usage : ctsnode [--home DOSSIER] report --year AAAA [--territory CODE] --format "
+    "md|html|csv|json [-o FICHIER]\n"
+    "        ctsnode [--home DOSSIER] report --from AAAA-MM-JJ --to AAAA-MM-JJ ...\n"
+    "\n"
+    "Rapport d'activité de la période : chiffres clés de la région et de chaque territoire,\n"
+    "présence par collège, réunions par instance, quorum, avis et votes, contributions par thème,\n"
+    "et les anomalies relevées. Sur le nœud d'un territoire, le rapport porte sur ce territoire.\n"
+    "\n"
+    "  --format FORMAT      md (Markdown), html (page autonome avec graphiques, imprimable),\n"
+    "                       csv (Excel : UTF-8 avec BOM, « ; », virgule décimale), json\n"
+    "  -o, --output FICHIER écrire dans FICHIER (sinon sur la sortie standard)\n"
+    "  --territory CODE     un seul territoire\n"
+    "  --quorum N/D         règle de quorum : présents votants > N/D des sièges (défaut 1/2)\n"
+    "  --generated-at TEXTE date de production à inscrire (absente par défaut, pour que deux\n"
+    "                       nœuds ayant le même historique produisent des fichiers identiques)\n";
 
 static int parse_quorum(const char *s, int *num, int *den)
 {
@@ -52,15 +53,20 @@ typedef struct {
 
 /* Parse the report options shared by `report` and `region publish`.
  * Returns 0 to go on, or -1 with *ec the exit code (help shown, usage error). */
-static int report_opts(cli_ctx *c, int argc, char **argv, const char *help, report_args *a, int need_format, int *ec)
+static int report_opts(cli_ctx *c, int argc, char **argv, const char *help, report_args *a,
+                       int need_format, int *ec)
 {
 	long long year = 0;
 	const char *quorum = NULL, *f = NULL, *t = NULL;
 	const cli_opt opts[] = {
-		{ "year", OPT_INT, &year, 0 },          { "from", OPT_STR, &f, 0 },
-		{ "to", OPT_STR, &t, 0 },               { "territory", OPT_STR, &a->p.territory, 0 },
-		{ "format", OPT_STR, &a->format, need_format }, { "output", OPT_STR, &a->output, 0 },
-		{ "quorum", OPT_STR, &quorum, 0 },      { "generated-at", OPT_STR, &a->p.generated_at, 0 },
+		{ "year", OPT_INT, &year, 0 },
+		{ "from", OPT_STR, &f, 0 },
+		{ "to", OPT_STR, &t, 0 },
+		{ "territory", OPT_STR, &a->p.territory, 0 },
+		{ "format", OPT_STR, &a->format, need_format },
+		{ "output", OPT_STR, &a->output, 0 },
+		{ "quorum", OPT_STR, &quorum, 0 },
+		{ "generated-at", OPT_STR, &a->p.generated_at, 0 },
 		{ NULL, 0, NULL, 0 },
 	};
 	char *pos[1];
@@ -84,7 +90,8 @@ static int report_opts(cli_ctx *c, int argc, char **argv, const char *help, repo
 		a->p.from = a->from;
 		a->p.to = a->to;
 	} else {
-		return cli_usage(c, "la période est obligatoire : --year AAAA ou --from et --to"), -1;
+		return cli_usage(c, "la période est obligatoire : --year AAAA ou --from et --to"),
+		       -1;
 	}
 	if (quorum && parse_quorum(quorum, &a->p.quorum_num, &a->p.quorum_den) < 0)
 		return cli_usage(c, "--quorum attend une fraction N/D, par exemple 1/2"), -1;
@@ -99,7 +106,8 @@ static int to_stdout(void *ctx, const char *buf, size_t len)
 {
 	(void)ctx;
 	if (fwrite(buf, 1, len, stdout) != len)
-		return cts_error_set(CTS_EIO, "écriture du rapport impossible (%s)", strerror(errno));
+		return cts_error_set(CTS_EIO, "écriture du rapport impossible (%s)",
+		                     strerror(errno));
 	return 0;
 }
 
@@ -122,7 +130,7 @@ static int report_body(cli_ctx *c, cts_node *n, const char *pos, void *arg)
 		a->p.territory = n->territory;
 	/* Written to the file once whole (atomic replace); to stdout as computed. */
 	rc = cts_report_write(n, &a->p, (cts_report_format)cts_report_format_parse(a->format),
-			      a->output ? to_strbuf : to_stdout, &b);
+	                      a->output ? to_strbuf : to_stdout, &b);
 	if (rc == 0 && a->output && (rc = cts_strbuf_take(&b, &text, &len)) == 0)
 		rc = cts_write_file_atomic(a->output, text, len, 0644);
 	cts_strbuf_dispose(&b);
@@ -143,15 +151,17 @@ int cmd_report(cli_ctx *c, int argc, char **argv)
 }
 
 static const char publish_help[] =
-	"Usage : ctsnode [--home DOSSIER] region publish --year AAAA [--generated-at TEXTE]\n"
-	"\n"
-	"Nœud régional : produit le rapport régional de l'année dans les quatre formats et le publie,\n"
-	"signé, sous reports/AAAA/ sur la branche region du dépôt régional.\n";
+    "Usage : ctsnode [--home DOSSIER] region publish --year AAAA [--generated-at TEXTE]\n"
+    "\n"
+    "Nœud régional : produit le rapport régional de l'année dans les quatre formats et le publie,\n"
+    "signé, sous reports/AAAA/ sur la branche region du dépôt régional.\n";
 
 static int publish_body(cli_ctx *c, cts_node *n, const char *pos, void *arg)
 {
-	static const char *const names[] = { "rapport.json", "rapport.md", "rapport.html", "rapport.csv" };
-	static const cts_report_format fmts[] = { CTS_REPORT_JSON, CTS_REPORT_MD, CTS_REPORT_HTML, CTS_REPORT_CSV };
+	static const char *const names[] = { "rapport.json", "rapport.md", "rapport.html",
+		                             "rapport.csv" };
+	static const cts_report_format fmts[] = { CTS_REPORT_JSON, CTS_REPORT_MD, CTS_REPORT_HTML,
+		                                  CTS_REPORT_CSV };
 	const report_args *a = arg;
 	char *texts[4] = { 0 }, paths[4][64], msg[128];
 	const char *pathp[4];
@@ -181,7 +191,9 @@ static int publish_body(cli_ctx *c, cts_node *n, const char *pos, void *arg)
 	json_decref(rep);
 	cts_key_free(key);
 	if (rc == 0)
-		cli_result(c, NULL, "Rapport %.4s publié sous reports/%.4s/ sur la branche region.\n", a->from, a->from);
+		cli_result(c, NULL,
+		           "Rapport %.4s publié sous reports/%.4s/ sur la branche region.\n",
+		           a->from, a->from);
 	return rc;
 }
 
@@ -193,6 +205,8 @@ int cmd_region_publish(cli_ctx *c, int argc, char **argv)
 	if (report_opts(c, argc, argv, publish_help, &a, 0, &ec) < 0)
 		return ec;
 	if (a.format || a.output || a.p.territory)
-		return cli_usage(c, "region publish produit toujours le rapport régional dans les quatre formats");
+		return cli_usage(
+		    c,
+		    "region publish produit toujours le rapport régional dans les quatre formats");
 	return cli_run_on_node(c, NULL, publish_body, &a);
 }

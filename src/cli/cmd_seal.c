@@ -2,10 +2,10 @@
 #include "cli.h"
 
 static const char seal_help[] =
-	"Usage : ctsnode [--home DOSSIER] seal\n"
-	"\n"
-	"Scelle les opérations saisies dans le prochain changeset signé du nœud, sans réseau.\n"
-	"(sync le fait aussi avant d'envoyer.)\n";
+    "Usage : ctsnode [--home DOSSIER] seal\n"
+    "\n"
+    "Scelle les opérations saisies dans le prochain changeset signé du nœud, sans réseau.\n"
+    "(sync le fait aussi avant d'envoyer.)\n";
 
 static int seal_body(cli_ctx *c, cts_node *n, const char *pos, void *arg)
 {
@@ -18,11 +18,14 @@ static int seal_body(cli_ctx *c, cts_node *n, const char *pos, void *arg)
 		return ec;
 	cts_store_meta_get_int(n->store, "last_seq", &last, 0);
 	if (sealed)
-		cli_result(c, json_pack("{s:i, s:I}", "sealed", sealed, "last_seq", (json_int_t)last),
-			   "%d changeset(s) scellé(s) et signé(s) ; dernier : n°%lld.\n", sealed, (long long)last);
+		cli_result(c,
+		           json_pack("{s:i, s:I}", "sealed", sealed, "last_seq", (json_int_t)last),
+		           "%d changeset(s) scellé(s) et signé(s) ; dernier : n°%lld.\n", sealed,
+		           (long long)last);
 	else
-		cli_result(c, json_pack("{s:i, s:I}", "sealed", sealed, "last_seq", (json_int_t)last),
-			   "Rien à sceller.\n");
+		cli_result(c,
+		           json_pack("{s:i, s:I}", "sealed", sealed, "last_seq", (json_int_t)last),
+		           "Rien à sceller.\n");
 	return EXIT_OK;
 }
 

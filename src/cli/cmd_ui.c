@@ -18,16 +18,18 @@
 extern char **environ;
 
 static const char help[] =
-	"Usage : ctsnode [--home DOSSIER] ui [--port N] [--no-browser]\n"
-	"\n"
-	"Ouvre l'interface web de ce nœud dans le navigateur : membres, réunions et présences, avis,\n"
-	"contributions, conflits, rapports, synchronisation ; sur le nœud régional, postes, réception et audit.\n"
-	"L'interface n'écoute que sur ce poste (127.0.0.1) et fonctionne sans réseau. La première ligne\n"
-	"affichée est l'adresse à ouvrir (http://127.0.0.1:PORT/?token=...) ; elle ouvre une session.\n"
-	"Ctrl-C arrête l'interface.\n"
-	"\n"
-	"  --port N       port d'écoute (défaut : un port libre)\n"
-	"  --no-browser   ne pas lancer le navigateur (xdg-open)\n";
+    "Usage : ctsnode [--home DOSSIER] ui [--port N] [--no-browser]\n"
+    "\n"
+    "Ouvre l'interface web de ce nœud dans le navigateur : membres, réunions et présences, avis,\n"
+    "contributions, conflits, rapports, synchronisation ; sur le nœud régional, postes, réception "
+    "et audit.\n"
+    "L'interface n'écoute que sur ce poste (127.0.0.1) et fonctionne sans réseau. La première "
+    "ligne\n"
+    "affichée est l'adresse à ouvrir (http://127.0.0.1:PORT/?token=...) ; elle ouvre une session.\n"
+    "Ctrl-C arrête l'interface.\n"
+    "\n"
+    "  --port N       port d'écoute (défaut : un port libre)\n"
+    "  --no-browser   ne pas lancer le navigateur (xdg-open)\n";
 
 /* xdg-open URL, without waiting for it (it may live as long as the browser). */
 static pid_t open_browser(const char *url)
@@ -49,7 +51,8 @@ static pid_t open_browser(const char *url)
 
 static void browser_hint(void)
 {
-	fputs("ctsnode ui : le navigateur n'a pas pu être ouvert (xdg-open) : ouvrez vous-même l'adresse "
+	fputs("ctsnode ui : le navigateur n'a pas pu être ouvert (xdg-open) : ouvrez vous-même "
+	      "l'adresse "
 	      "affichée ci-dessus dans votre navigateur.\n",
 	      stderr);
 }
@@ -58,8 +61,9 @@ int cmd_ui(cli_ctx *c, int argc, char **argv)
 {
 	long long port = 0;
 	int no_browser = 0, npos, ec, rc, sig = 0;
-	const cli_opt opts[] = { { "port", OPT_INT, &port, 0 }, { "no-browser", OPT_FLAG, &no_browser, 0 },
-				 { NULL, 0, NULL, 0 } };
+	const cli_opt opts[] = { { "port", OPT_INT, &port, 0 },
+		                 { "no-browser", OPT_FLAG, &no_browser, 0 },
+		                 { NULL, 0, NULL, 0 } };
 	struct timespec tick = { 1, 0 };
 	cts_ui_server *s = NULL;
 	char *pos[1], *home = NULL, url[160];
@@ -90,10 +94,12 @@ int cmd_ui(cli_ctx *c, int argc, char **argv)
 	free(home);
 	if (rc < 0)
 		return cli_fail(c, rc);
-	snprintf(url, sizeof(url), "http://127.0.0.1:%u/?token=%s", cts_ui_server_port(s), cts_ui_server_token(s));
+	snprintf(url, sizeof(url), "http://127.0.0.1:%u/?token=%s", cts_ui_server_port(s),
+	         cts_ui_server_token(s));
 	printf("%s\n", url);
 	fflush(stdout);
-	fprintf(stderr, "Interface de ctsnode ouverte à l'adresse ci-dessus (sur ce poste seulement). Ctrl-C pour l'arrêter.\n");
+	fprintf(stderr, "Interface de ctsnode ouverte à l'adresse ci-dessus (sur ce poste "
+	                "seulement). Ctrl-C pour l'arrêter.\n");
 	if (!no_browser && (browser = open_browser(url)) < 0)
 		browser_hint();
 	while (sig <= 0) {

@@ -12,18 +12,22 @@
 
 static const cli_cmd commands[] = {
 	{ "init", cmd_init, "créer le nœud d'un territoire (clé, base locale)" },
-	{ "region", cmd_region, "nœud régional : init, enroll, replace, list, revoke, pull, publish" },
+	{ "region", cmd_region,
+	  "nœud régional : init, enroll, replace, list, revoke, pull, publish" },
 	{ "key", cmd_key, "clé du nœud : show (clé publique), export (sauvegarde)" },
 	{ "member", cmd_member, "membres du conseil : add, list, update, remove, restore" },
-	{ "meeting", cmd_meeting, "réunions : add, list, update, approve, reopen, cancel, restore" },
+	{ "meeting", cmd_meeting,
+	  "réunions : add, list, update, approve, reopen, cancel, restore" },
 	{ "attendance", cmd_attendance, "présences : import d'une feuille, set, remove, list" },
 	{ "opinion", cmd_opinion, "avis rendus : add, list, update, withdraw, restore" },
-	{ "contribution", cmd_contribution, "contributions : add, list, update, withdraw, restore" },
+	{ "contribution", cmd_contribution,
+	  "contributions : add, list, update, withdraw, restore" },
 	{ "sync", cmd_sync, "sceller, envoyer au dépôt régional, récupérer et importer" },
 	{ "remote", cmd_remote, "accès au dépôt régional : show, token (jeton https)" },
 	{ "seal", cmd_seal, "sceller et signer les opérations saisies (sans réseau)" },
 	{ "import", cmd_import, "importer les changesets signés d'un dossier" },
-	{ "export", cmd_export, "écrire les saisies non acceptées par la région (pour les ressaisir)" },
+	{ "export", cmd_export,
+	  "écrire les saisies non acceptées par la région (pour les ressaisir)" },
 	{ "rebuild", cmd_rebuild, "reconstruire la vue locale depuis l'historique signé" },
 	{ "conflicts", cmd_conflicts, "modifications concurrentes à examiner" },
 	{ "report", cmd_report, "rapport d'activité (md, html, csv, json)" },
@@ -35,30 +39,36 @@ static const cli_cmd commands[] = {
 
 static void usage(FILE *out)
 {
-	fputs("Usage : ctsnode [--home DOSSIER] [--json] COMMANDE [OPTIONS]\n"
-	      "\n"
-	      "ctsnode tient les registres d'un conseil territorial de santé (membres, réunions,\n"
-	      "présences, avis, contributions), scelle chaque modification dans un changeset signé\n"
-	      "et le synchronise avec le nœud régional par un dépôt git.\n"
-	      "\n"
-	      "Commandes :\n",
-	      out);
+	fputs(
+	    "Usage : ctsnode [--home DOSSIER] [--json] COMMANDE [OPTIONS]\n"
+	    "\n"
+	    "ctsnode tient les registres d'un conseil territorial de santé (membres, réunions,\n"
+	    "présences, avis, contributions), scelle chaque modification dans un changeset signé\n"
+	    "et le synchronise avec le nœud régional par un dépôt git.\n"
+	    "\n"
+	    "Commandes :\n",
+	    out);
 	for (int i = 0; commands[i].name; i++)
 		fprintf(out, "  %-14s %s\n", commands[i].name, commands[i].summary);
-	fputs("\n"
-	      "Options générales :\n"
-	      "  --home DOSSIER  dossier du nœud (défaut : $CTSNODE_HOME, sinon ~/.local/share/ctsnode)\n"
-	      "  --json          sortie lisible par un programme\n"
-	      "  --help          cette aide (aussi après chaque commande)\n"
-	      "  --version       version du programme\n"
-	      "\n"
-	      "Phrase de passe : demandée au clavier, ou variable CTSNODE_PASSPHRASE pour les scripts.\n"
-	      "\n"
-	      "Codes de sortie : 0 succès ; 1 constats ou saisie refusée ; 2 erreur d'utilisation,\n"
-	      "désignation ambiguë, ou accès au dépôt refusé (jeton, certificat, clé d'hôte : un réglage\n"
-	      "à corriger) ; 3 erreur interne ou d'entrée-sortie ; 4 dépôt injoignable (travail gardé,\n"
-	      "envoi en attente) ; 5 nœud occupé par un autre processus ctsnode.\n",
-	      out);
+	fputs(
+	    "\n"
+	    "Options générales :\n"
+	    "  --home DOSSIER  dossier du nœud (défaut : $CTSNODE_HOME, sinon "
+	    "~/.local/share/ctsnode)\n"
+	    "  --json          sortie lisible par un programme\n"
+	    "  --help          cette aide (aussi après chaque commande)\n"
+	    "  --version       version du programme\n"
+	    "\n"
+	    "Phrase de passe : demandée au clavier, ou variable CTSNODE_PASSPHRASE pour les "
+	    "scripts.\n"
+	    "\n"
+	    "Codes de sortie : 0 succès ; 1 constats ou saisie refusée ; 2 erreur d'utilisation,\n"
+	    "désignation ambiguë, ou accès au dépôt refusé (jeton, certificat, clé d'hôte : un "
+	    "réglage\n"
+	    "à corriger) ; 3 erreur interne ou d'entrée-sortie ; 4 dépôt injoignable (travail "
+	    "gardé,\n"
+	    "envoi en attente) ; 5 nœud occupé par un autre processus ctsnode.\n",
+	    out);
 }
 
 int main(int argc, char **argv)

@@ -169,7 +169,8 @@ int ui_app_new(ui_app **out, const char *home, int wait_ms)
 	return 0;
 }
 
-int ui_app_new_offline(ui_app **out, const char *home, cts_role role, const char *node_id, const char *territory)
+int ui_app_new_offline(ui_app **out, const char *home, cts_role role, const char *node_id,
+                       const char *territory)
 {
 	ui_app *a = app_alloc(home);
 
@@ -216,7 +217,8 @@ int ui_session_set_pass(ui_session *s, const char *pass)
 	if (len >= CTS_PASSPHRASE_MAX)
 		return cts_error_set(CTS_ELIMIT, "phrase de passe trop longue");
 	if (!(s->pass = sodium_malloc(CTS_PASSPHRASE_MAX)))
-		return cts_error_set(CTS_ENOMEM, "mémoire protégée insuffisante pour garder la phrase de passe");
+		return cts_error_set(
+		    CTS_ENOMEM, "mémoire protégée insuffisante pour garder la phrase de passe");
 	/* sodium_malloc already tries to lock its pages; say it again so that
 	 * the intent is explicit (a failure, e.g. RLIMIT_MEMLOCK, is not fatal:
 	 * the memory is still guarded and wiped). */
@@ -353,10 +355,12 @@ static void open_page(ui_req *r, int status)
 	char msg[400];
 
 	snprintf(msg, sizeof(msg),
-		 "Pour ouvrir l'interface de ctsnode, lancez « ctsnode ui » dans un terminal (avec --home si votre "
-		 "nœud n'est pas dans le dossier par défaut), puis ouvrez l'adresse qu'il affiche sur sa première "
-		 "ligne : http://127.0.0.1:%u/?token=…",
-		 r->app->port);
+	         "Pour ouvrir l'interface de ctsnode, lancez « ctsnode ui » dans un terminal (avec "
+	         "--home si votre "
+	         "nœud n'est pas dans le dossier par défaut), puis ouvrez l'adresse qu'il affiche "
+	         "sur sa première "
+	         "ligne : http://127.0.0.1:%u/?token=…",
+	         r->app->port);
 	ui_error_page(r, status, "Ouvrir l'interface", msg);
 }
 
@@ -372,8 +376,8 @@ static void exchange_token(ui_req *r, const char *token)
 	}
 	if (!r->sess)
 		r->sess = session_new(a);
-	snprintf(r->set_cookie, sizeof(r->set_cookie), "%s=%s; Path=/; HttpOnly; SameSite=Strict", a->cookie_name,
-		 r->sess->id);
+	snprintf(r->set_cookie, sizeof(r->set_cookie), "%s=%s; Path=/; HttpOnly; SameSite=Strict",
+	         a->cookie_name, r->sess->id);
 	ui_redirect(r, "/");
 }
 
@@ -383,7 +387,8 @@ static void serve_asset(ui_req *r)
 	size_t vlen = strlen(ui_assets_version);
 
 	if (slash) {
-		r->immutable = (size_t)(slash - rest) == vlen && strncmp(rest, ui_assets_version, vlen) == 0;
+		r->immutable =
+		    (size_t)(slash - rest) == vlen && strncmp(rest, ui_assets_version, vlen) == 0;
 		rest = slash + 1;
 	}
 	for (size_t i = 0; i < ui_asset_count; i++) {
@@ -412,8 +417,8 @@ static int match(const char *pat, const char *path, char param[80])
 	path += pre;
 	while (path[seg] && path[seg] != '/') {
 		char c = path[seg];
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-		      c == '_' || c == '.'))
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '-' || c == '_' || c == '.'))
 			return 0;
 		seg++;
 	}
@@ -428,18 +433,22 @@ static int post_allowed(ui_req *r)
 {
 	const char *csrf = ui_form_get(r->form, "csrf");
 
-	if (!ui_origin_ok(r->origin, r->app->port) || (r->fetch_site && strcmp(r->fetch_site, "same-origin") != 0 &&
-							strcmp(r->fetch_site, "none") != 0)) {
+	if (!ui_origin_ok(r->origin, r->app->port) ||
+	    (r->fetch_site && strcmp(r->fetch_site, "same-origin") != 0 &&
+	     strcmp(r->fetch_site, "none") != 0)) {
 		ui_error_page(r, 403, "Demande refusée",
-			      "Cette demande vient d'une autre page que l'interface de ctsnode : elle est refusée et rien "
-			      "n'a été enregistré.");
+		              "Cette demande vient d'une autre page que l'interface de ctsnode : "
+		              "elle est refusée et rien "
+		              "n'a été enregistré.");
 		return 0;
 	}
 	if (!csrf || !ui_secret_equal(csrf, r->sess->csrf)) {
 		ui_error_page(r, 403, "Demande refusée",
-			      "Le formulaire envoyé n'est pas celui de cette session (jeton de sécurité absent ou "
-			      "périmé) : rien n'a été enregistré. Revenez à la page précédente, rechargez-la et "
-			      "recommencez.");
+		              "Le formulaire envoyé n'est pas celui de cette session (jeton de "
+		              "sécurité absent ou "
+		              "périmé) : rien n'a été enregistré. Revenez à la page précédente, "
+		              "rechargez-la et "
+		              "recommencez.");
 		return 0;
 	}
 	return 1;
@@ -458,8 +467,10 @@ static void dispatch(ui_req *r)
 			continue;
 		if (!(routes[i].roles & role)) {
 			ui_error_page(r, 404, "Page introuvable",
-				      role == R_AUTH ? "Cette page sert sur le nœud d'un territoire, pas sur le nœud régional."
-						     : "Cette page sert sur le nœud régional, pas sur celui d'un territoire.");
+			              role == R_AUTH ? "Cette page sert sur le nœud d'un "
+			                               "territoire, pas sur le nœud régional."
+			                             : "Cette page sert sur le nœud régional, pas "
+			                               "sur celui d'un territoire.");
 			return;
 		}
 		if (r->post && !post_allowed(r))
@@ -468,9 +479,11 @@ static void dispatch(ui_req *r)
 		return;
 	}
 	if (path_known)
-		ui_error_page(r, 405, "Méthode non permise", "Cette adresse ne s'utilise pas ainsi.");
+		ui_error_page(r, 405, "Méthode non permise",
+		              "Cette adresse ne s'utilise pas ainsi.");
 	else
-		ui_error_page(r, 404, "Page introuvable", "Cette page n'existe pas. Revenez au tableau de bord.");
+		ui_error_page(r, 404, "Page introuvable",
+		              "Cette page n'existe pas. Revenez au tableau de bord.");
 }
 
 void ui_app_handle(ui_app *a, ui_req *r)
@@ -483,12 +496,15 @@ void ui_app_handle(ui_app *a, ui_req *r)
 	}
 	if (!ui_host_ok(r->host, a->port)) {
 		ui_error_page(r, 421, "Adresse refusée",
-			      "Cette adresse ne désigne pas l'interface de ctsnode sur ce poste : ouvrez celle que "
-			      "« ctsnode ui » affiche (http://127.0.0.1:…/).");
+		              "Cette adresse ne désigne pas l'interface de ctsnode sur ce poste : "
+		              "ouvrez celle que "
+		              "« ctsnode ui » affiche (http://127.0.0.1:…/).");
 		return;
 	}
-	if (!r->method || (strcmp(r->method, "GET") != 0 && strcmp(r->method, "HEAD") != 0 && strcmp(r->method, "POST") != 0)) {
-		ui_error_page(r, 405, "Méthode non permise", "Cette adresse ne s'utilise pas ainsi.");
+	if (!r->method || (strcmp(r->method, "GET") != 0 && strcmp(r->method, "HEAD") != 0 &&
+	                   strcmp(r->method, "POST") != 0)) {
+		ui_error_page(r, 405, "Méthode non permise",
+		              "Cette adresse ne s'utilise pas ainsi.");
 		return;
 	}
 	r->post = strcmp(r->method, "POST") == 0;
@@ -501,12 +517,14 @@ void ui_app_handle(ui_app *a, ui_req *r)
 		return;
 	}
 	if (r->body_error) {
-		ui_error_page(r, r->body_error == CTS_ELIMIT ? 413 : 400,
-			      r->body_error == CTS_ELIMIT ? "Envoi trop gros" : "Demande mal formée",
-			      r->body_error == CTS_ELIMIT
-				      ? "Ce qui a été envoyé dépasse la taille permise (une feuille de présence : 4 Mio au "
-					"plus) : rien n'a été enregistré."
-				      : "Le formulaire envoyé est mal formé : rien n'a été enregistré.");
+		ui_error_page(
+		    r, r->body_error == CTS_ELIMIT ? 413 : 400,
+		    r->body_error == CTS_ELIMIT ? "Envoi trop gros" : "Demande mal formée",
+		    r->body_error == CTS_ELIMIT
+		        ? "Ce qui a été envoyé dépasse la taille permise (une feuille de présence "
+		          ": 4 Mio au "
+		          "plus) : rien n'a été enregistré."
+		        : "Le formulaire envoyé est mal formé : rien n'a été enregistré.");
 		return;
 	}
 	if (r->post && !r->form) {

@@ -26,12 +26,12 @@
 #include <time.h>
 
 #define UI_MAX_SESSIONS 8
-#define UI_SESSION_IDLE_S (12 * 3600)  /* a session unused this long is dropped */
-#define UI_PASS_IDLE_S (15 * 60)       /* the passphrase is forgotten after this */
+#define UI_SESSION_IDLE_S (12 * 3600)   /* a session unused this long is dropped */
+#define UI_PASS_IDLE_S (15 * 60)        /* the passphrase is forgotten after this */
 #define UI_PAGE_MAX (16u * 1024 * 1024) /* bytes of one generated page */
-#define UI_NODE_WAIT_MS 1500           /* wait for the node's lock per request */
-#define UI_TEXT_MAX (256u * 1024)      /* bytes of a text form field */
-#define UI_FORM_MAX (512u * 1024)      /* bytes of an url-encoded form */
+#define UI_NODE_WAIT_MS 1500            /* wait for the node's lock per request */
+#define UI_TEXT_MAX (256u * 1024)       /* bytes of a text form field */
+#define UI_FORM_MAX (512u * 1024)       /* bytes of an url-encoded form */
 
 typedef struct ui_app ui_app;
 typedef struct ui_req ui_req;
@@ -41,7 +41,7 @@ typedef struct {
 	char id[65];   /* cookie value */
 	char csrf[65]; /* form field "csrf" */
 	time_t last_seen;
-	char *pass;    /* sodium_malloc'd and locked; NULL when none */
+	char *pass; /* sodium_malloc'd and locked; NULL when none */
 	/* The sheet kept between its preview and its confirmation. */
 	char up_meeting[37];
 	char *up_data;
@@ -57,42 +57,42 @@ typedef enum { UI_JOB_NONE = 0, UI_JOB_SYNC, UI_JOB_PULL, UI_JOB_AUDIT } ui_job_
 /* What a finished job found (copied out under the job lock). */
 typedef struct {
 	ui_job_kind kind;
-	int rc;              /* 0 or a cts_error code */
-	char message[1024];  /* French error message when rc < 0 */
+	int rc;             /* 0 or a cts_error code */
+	char message[1024]; /* French error message when rc < 0 */
 	time_t started, finished;
 	int sealed, committed, pushed, queued, checkpointed, accepted, duplicates, rebuilt;
-	json_t *events;      /* import events (owned) */
-	json_t *findings;    /* sync findings (owned) */
-	json_t *blocked;     /* branches of this node not pushed (owned) */
-	int forks;           /* forks learned */
-	json_t *audit;       /* audit report (owned) */
+	json_t *events;   /* import events (owned) */
+	json_t *findings; /* sync findings (owned) */
+	json_t *blocked;  /* branches of this node not pushed (owned) */
+	int forks;        /* forks learned */
+	json_t *audit;    /* audit report (owned) */
 	char repository[512];
 } ui_outcome;
 
 typedef struct {
 	pthread_mutex_t mx;
 	pthread_t thread;
-	int thread_live;     /* a thread to join */
+	int thread_live; /* a thread to join */
 	int running;
 	ui_job_kind kind;
 	char phase[200];
 	size_t done, total;
 	time_t started;
-	char *pass;          /* the job's copy of the passphrase (sodium) */
-	ui_outcome last_sync;  /* last sync or region pull */
+	char *pass;           /* the job's copy of the passphrase (sodium) */
+	ui_outcome last_sync; /* last sync or region pull */
 	ui_outcome last_audit;
 } ui_jobs;
 
 struct ui_app {
 	char *home;
 	unsigned port;
-	char token[65];      /* the launch token of the first address */
+	char token[65]; /* the launch token of the first address */
 	char cookie_name[40];
 	/* The node's identity, read once at start (it never changes). */
 	char *node_id, *territory, *public_key, *remote;
 	cts_role role;
 	int key_encrypted;
-	pthread_mutex_t mx;  /* pages, sessions */
+	pthread_mutex_t mx; /* pages, sessions */
 	ui_session sessions[UI_MAX_SESSIONS];
 	ui_jobs job;
 	int pass_idle_s;
@@ -106,13 +106,13 @@ struct ui_req {
 	const char *method, *path;
 	int post;
 	const char *host, *origin, *cookie, *fetch_site;
-	ui_form *query;    /* query arguments (never NULL once dispatched) */
-	ui_form *form;     /* POST fields (NULL for GET) */
-	int body_error;    /* CTS_ELIMIT (413) or CTS_EINVAL (400) from the body */
+	ui_form *query; /* query arguments (never NULL once dispatched) */
+	ui_form *form;  /* POST fields (NULL for GET) */
+	int body_error; /* CTS_ELIMIT (413) or CTS_EINVAL (400) from the body */
 	/* state */
 	ui_session *sess;
-	char param[80];    /* the "*" segment of the route */
-	cts_node *node;    /* opened by ui_open for this request */
+	char param[80]; /* the "*" segment of the route */
+	cts_node *node; /* opened by ui_open for this request */
 	/* response */
 	int status;
 	ui_html page;      /* HTML body (the default) */
@@ -121,8 +121,8 @@ struct ui_req {
 	size_t body_len;
 	const unsigned char *asset; /* borrowed static body */
 	size_t asset_len;
-	int immutable;     /* asset: cache for a year */
-	int report_csp;    /* the self-contained report: its inline style allowed */
+	int immutable;  /* asset: cache for a year */
+	int report_csp; /* the self-contained report: its inline style allowed */
 	char location[512];
 	char set_cookie[160];
 	char disposition[200];
@@ -139,7 +139,8 @@ int ui_app_new(ui_app **out, const char *home, int wait_ms);
 void ui_app_free(ui_app *a);
 /* An app whose node identity is given rather than read at start (the
  * fuzz target): requests that need the node still open `home`. */
-int ui_app_new_offline(ui_app **out, const char *home, cts_role role, const char *node_id, const char *territory);
+int ui_app_new_offline(ui_app **out, const char *home, cts_role role, const char *node_id,
+                       const char *territory);
 /* The port the server listens on (known once it is bound). */
 void ui_app_set_port(ui_app *a, unsigned port);
 /* Housekeeping, about every second: forget idle passphrases and sessions. */
@@ -233,21 +234,24 @@ void ui_error_summary(ui_req *r, const ui_fs *fs, const char *first_field);
 const char *ui_error_field(const char *msg, const char *table, const char *const *fields);
 /* The value to show in a field: what was typed, else dflt. */
 const char *ui_fs_value(const ui_fs *fs, const char *name, const char *dflt);
-void ui_input(ui_req *r, const ui_fs *fs, const char *name, const char *label, const char *type, const char *dflt,
-	      const char *hint, int flags);
+void ui_input(ui_req *r, const ui_fs *fs, const char *name, const char *label, const char *type,
+              const char *dflt, const char *hint, int flags);
 /* A select of codes/labels (NULL-terminated parallel lists). */
-void ui_select(ui_req *r, const ui_fs *fs, const char *name, const char *label, const char *const *codes,
-	       const char *const *labels, const char *dflt, const char *hint, int flags);
+void ui_select(ui_req *r, const ui_fs *fs, const char *name, const char *label,
+               const char *const *codes, const char *const *labels, const char *dflt,
+               const char *hint, int flags);
 /* A select whose options are rows of a JSON array (value key, label key;
  * label_fn builds the label when not NULL). first: an empty first option
  * label, or NULL. */
-void ui_select_json(ui_req *r, const ui_fs *fs, const char *name, const char *label, const json_t *rows,
-		    const char *vkey, void (*label_fn)(ui_html *h, const json_t *row), const char *first,
-		    const char *dflt, const char *hint, int flags);
+void ui_select_json(ui_req *r, const ui_fs *fs, const char *name, const char *label,
+                    const json_t *rows, const char *vkey,
+                    void (*label_fn)(ui_html *h, const json_t *row), const char *first,
+                    const char *dflt, const char *hint, int flags);
 /* Radio buttons in a fieldset. */
-void ui_radios(ui_req *r, const ui_fs *fs, const char *name, const char *legend, const char *const *codes,
-	       const char *const *labels, const char *dflt, int flags);
-void ui_checkbox(ui_req *r, const ui_fs *fs, const char *name, const char *label, int checked, const char *hint);
+void ui_radios(ui_req *r, const ui_fs *fs, const char *name, const char *legend,
+               const char *const *codes, const char *const *labels, const char *dflt, int flags);
+void ui_checkbox(ui_req *r, const ui_fs *fs, const char *name, const char *label, int checked,
+                 const char *hint);
 void ui_button(ui_req *r, const char *label, const char *cls);
 
 /* Labels and dates. */
@@ -382,8 +386,8 @@ void ui_outcome_copy(ui_app *a, ui_job_kind kind, ui_outcome *out);
 /* ---- assets (generated at build time from src/ui/assets/) ---- */
 
 typedef struct {
-	const char *name;  /* "style.css" */
-	const char *type;  /* content type */
+	const char *name; /* "style.css" */
+	const char *type; /* content type */
 	const unsigned char *data;
 	size_t len;
 } ui_asset;

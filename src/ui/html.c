@@ -64,12 +64,25 @@ static void put_valid(ui_html *h, const char *s, size_t n)
 		const char *rep = NULL;
 
 		switch (c) {
-		case '&': rep = "&amp;"; break;
-		case '<': rep = "&lt;"; break;
-		case '>': rep = "&gt;"; break;
-		case '"': rep = "&quot;"; break;
-		case '\'': rep = "&#39;"; break;
-		case '\t': case '\n': case '\r': continue;
+		case '&':
+			rep = "&amp;";
+			break;
+		case '<':
+			rep = "&lt;";
+			break;
+		case '>':
+			rep = "&gt;";
+			break;
+		case '"':
+			rep = "&quot;";
+			break;
+		case '\'':
+			rep = "&#39;";
+			break;
+		case '\t':
+		case '\n':
+		case '\r':
+			continue;
 		default:
 			if (c >= 0x20 && c != 0x7f)
 				continue;
@@ -144,14 +157,17 @@ void ui_html_vf(ui_html *h, const char *fmt, va_list ap)
 				else if (lng == 1)
 					n = snprintf(num, sizeof(num), "%ld", va_arg(ap, long));
 				else
-					n = snprintf(num, sizeof(num), "%lld", va_arg(ap, long long));
+					n = snprintf(num, sizeof(num), "%lld",
+					             va_arg(ap, long long));
 			} else if (*p == 'u') {
 				if (lng == 0)
 					n = snprintf(num, sizeof(num), "%u", va_arg(ap, unsigned));
 				else if (lng == 1)
-					n = snprintf(num, sizeof(num), "%lu", va_arg(ap, unsigned long));
+					n = snprintf(num, sizeof(num), "%lu",
+					             va_arg(ap, unsigned long));
 				else
-					n = snprintf(num, sizeof(num), "%llu", va_arg(ap, unsigned long long));
+					n = snprintf(num, sizeof(num), "%llu",
+					             va_arg(ap, unsigned long long));
 			}
 			if (n >= 0)
 				p++;
@@ -182,7 +198,8 @@ int ui_html_take(ui_html *h, char **out, size_t *len)
 		ui_html_dispose(h);
 		h->failed = 0;
 		if (failed == CTS_ELIMIT)
-			return cts_error_set(CTS_ELIMIT, "page trop grande (%zu octets au plus)", h->max);
+			return cts_error_set(CTS_ELIMIT, "page trop grande (%zu octets au plus)",
+			                     h->max);
 		if (failed == CTS_ENOMEM)
 			return cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
 		return cts_error_set(CTS_ERR, "conversion inconnue dans un gabarit de page");

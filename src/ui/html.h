@@ -28,9 +28,9 @@
 #include <stddef.h>
 
 typedef struct {
-	char *ptr;   /* owned; NUL-terminated once anything was written */
+	char *ptr; /* owned; NUL-terminated once anything was written */
 	size_t len, cap, max;
-	int failed;  /* bound exceeded, allocation failure or bad conversion */
+	int failed; /* bound exceeded, allocation failure or bad conversion */
 } ui_html;
 
 /* An empty writer that will hold at most max bytes. */

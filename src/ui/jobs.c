@@ -73,14 +73,16 @@ static void run_sync(ui_app *a, ui_outcome *o)
 	if ((rc = cts_node_open_wait(&n, a->home, JOB_NODE_WAIT_MS)) < 0)
 		goto done;
 	set_phase(a, "Scellement et signature des modifications", 0, 0);
-	if ((rc = load_key(n, a->job.pass, &key)) < 0 || (rc = cts_record_pending_ops(n->store, &pending)) < 0)
+	if ((rc = load_key(n, a->job.pass, &key)) < 0 ||
+	    (rc = cts_record_pending_ops(n->store, &pending)) < 0)
 		goto done;
 	if (pending > 0 && (rc = cts_journal_seal(n, key, &o->sealed)) < 0)
 		goto done;
 	set_phase(a, "Échange avec le dépôt régional", 0, 0);
 	res.import.progress = import_progress;
 	res.import.progress_ctx = a;
-	rc = o->kind == UI_JOB_PULL ? cts_sync_region_pull(n, key, NULL, &res) : cts_sync_node(n, key, NULL, &res);
+	rc = o->kind == UI_JOB_PULL ? cts_sync_region_pull(n, key, NULL, &res)
+	                            : cts_sync_node(n, key, NULL, &res);
 	o->committed = res.committed;
 	o->pushed = res.pushed;
 	o->queued = res.queued;
@@ -115,7 +117,9 @@ static void run_audit(ui_app *a, ui_outcome *o)
 	if ((rc = cts_node_open_wait(&n, a->home, JOB_NODE_WAIT_MS)) < 0)
 		goto done;
 	if (!n->remote) {
-		rc = cts_error_set(CTS_ENOTFOUND, "aucun dépôt régional n'est configuré pour ce nœud : il n'y a rien à auditer");
+		rc = cts_error_set(
+		    CTS_ENOTFOUND,
+		    "aucun dépôt régional n'est configuré pour ce nœud : il n'y a rien à auditer");
 		goto done;
 	}
 	snprintf(o->repository, sizeof(o->repository), "%s", n->remote);
@@ -197,14 +201,17 @@ int ui_job_start(ui_app *a, ui_job_kind kind, const char *pass)
 	int rc = 0;
 
 	if (ui_job_running(a))
-		return cts_error_set(CTS_EBUSY, "une opération est déjà en cours : attendez qu'elle se termine");
+		return cts_error_set(
+		    CTS_EBUSY, "une opération est déjà en cours : attendez qu'elle se termine");
 	ui_job_join(a); /* the previous, finished thread */
 	pthread_mutex_lock(&a->job.mx);
 	if (pass) {
 		size_t len = strlen(pass);
-		if (len >= CTS_PASSPHRASE_MAX || !(a->job.pass = sodium_malloc(CTS_PASSPHRASE_MAX))) {
+		if (len >= CTS_PASSPHRASE_MAX ||
+		    !(a->job.pass = sodium_malloc(CTS_PASSPHRASE_MAX))) {
 			pthread_mutex_unlock(&a->job.mx);
-			return cts_error_set(CTS_ENOMEM, "mémoire protégée insuffisante pour la phrase de passe");
+			return cts_error_set(
+			    CTS_ENOMEM, "mémoire protégée insuffisante pour la phrase de passe");
 		}
 		memcpy(a->job.pass, pass, len + 1);
 	}

@@ -26,9 +26,9 @@ static const char *recorded(const json_t *rows, const char *id)
 	size_t i;
 	json_t *a;
 
-	json_array_foreach(rows, i, a)
-		if (!json_is_true(json_object_get(a, "guest")) && strcmp(ui_str(a, "member"), id) == 0)
-			return ui_str(a, "status");
+	json_array_foreach(rows, i,
+	                   a) if (!json_is_true(json_object_get(a, "guest")) &&
+	                          strcmp(ui_str(a, "member"), id) == 0) return ui_str(a, "status");
 	return "";
 }
 
@@ -51,10 +51,11 @@ static void person_choice(ui_req *r, const cts_roll_member *m, const char *now, 
 	H("</legend>");
 	for (size_t i = 0; choices[i]; i++) {
 		int on = strcmp(choices[i], *now ? now : "none") == 0;
-		H("<span class=\"choice\"><input type=\"radio\" id=\"f-%s-%s\" name=\"%s\" value=\"%s\"%s%s>"
+		H("<span class=\"choice\"><input type=\"radio\" id=\"f-%s-%s\" name=\"%s\" "
+		  "value=\"%s\"%s%s>"
 		  "<label for=\"f-%s-%s\">%s</label></span>",
-		  name, choices[i], name, choices[i], on ? " checked" : "", locked ? " disabled" : "", name, choices[i],
-		  choice_labels[i]);
+		  name, choices[i], name, choices[i], on ? " checked" : "",
+		  locked ? " disabled" : "", name, choices[i], choice_labels[i]);
 	}
 	H("</fieldset>");
 }
@@ -64,19 +65,18 @@ static void guests_table(ui_req *r, const json_t *rows)
 	size_t i, n = 0;
 	json_t *a;
 
-	json_array_foreach(rows, i, a)
-		n += json_is_true(json_object_get(a, "guest"));
+	json_array_foreach(rows, i, a) n += json_is_true(json_object_get(a, "guest"));
 	H("<h3>Invités</h3>");
 	if (!n) {
 		H("<p>Aucun invité noté.</p>");
 		return;
 	}
-	H("<table><caption class=\"visually-hidden\">Invités de la réunion</caption><thead><tr><th scope=\"col\">Nom</th>"
+	H("<table><caption class=\"visually-hidden\">Invités de la réunion</caption><thead><tr><th "
+	  "scope=\"col\">Nom</th>"
 	  "<th scope=\"col\">Prénom</th><th scope=\"col\">Structure</th></tr></thead><tbody>");
-	json_array_foreach(rows, i, a)
-		if (json_is_true(json_object_get(a, "guest")))
-			H("<tr><td>%s</td><td>%s</td><td>%s</td></tr>", ui_str(a, "last_name"), ui_str(a, "first_name"),
-			  ui_str(a, "organisation"));
+	json_array_foreach(rows, i, a) if (json_is_true(json_object_get(a, "guest")))
+	    H("<tr><td>%s</td><td>%s</td><td>%s</td></tr>", ui_str(a, "last_name"),
+	      ui_str(a, "first_name"), ui_str(a, "organisation"));
 	H("</tbody></table>");
 }
 
@@ -86,7 +86,8 @@ static void others_table(ui_req *r, const cts_roll *roll, const json_t *rows)
 	size_t i, k, n = 0;
 	json_t *a;
 
-	json_array_foreach(rows, i, a) {
+	json_array_foreach(rows, i, a)
+	{
 		const char *id = ui_str(a, "member");
 		if (json_is_true(json_object_get(a, "guest")))
 			continue;
@@ -109,7 +110,8 @@ static void counts(ui_req *r, const json_t *rows)
 	size_t i;
 	json_t *a;
 
-	json_array_foreach(rows, i, a) {
+	json_array_foreach(rows, i, a)
+	{
 		const char *s = ui_str(a, "status");
 		if (json_is_true(json_object_get(a, "guest")))
 			guests++;
@@ -120,12 +122,13 @@ static void counts(ui_req *r, const json_t *rows)
 		else
 			absent++;
 	}
-	H("<p class=\"counts\">%ld présent(s), %ld excusé(s), %ld absent(s) ; %ld invité(s).</p>", present, excused, absent,
-	  guests);
+	H("<p class=\"counts\">%ld présent(s), %ld excusé(s), %ld absent(s) ; %ld invité(s).</p>",
+	  present, excused, absent, guests);
 }
 
 /* The roll by college, one choice per person (disabled when locked). */
-static void roll_choices(ui_req *r, const cts_roll *roll, const char *date, const json_t *rows, int locked)
+static void roll_choices(ui_req *r, const cts_roll *roll, const char *date, const json_t *rows,
+                         int locked)
 {
 	size_t n = 0;
 
@@ -142,7 +145,8 @@ static void roll_choices(ui_req *r, const cts_roll *roll, const char *date, cons
 		}
 	}
 	if (!n)
-		H("<p>Aucun membre de la liste n'a un mandat qui couvre la date de cette réunion.</p>");
+		H("<p>Aucun membre de la liste n'a un mandat qui couvre la date de cette "
+		  "réunion.</p>");
 }
 
 void ui_attendance_section(ui_req *r, const json_t *m, const json_t *rows)
@@ -154,12 +158,14 @@ void ui_attendance_section(ui_req *r, const json_t *m, const json_t *rows)
 
 	H("<section aria-labelledby=\"h-presences\"><h2 id=\"h-presences\">Présences</h2>");
 	if (strcmp(status, "prevue") == 0) {
-		H("<p>Cette réunion est prévue : les présences se notent une fois la réunion tenue (bouton « Marquer "
+		H("<p>Cette réunion est prévue : les présences se notent une fois la réunion tenue "
+		  "(bouton « Marquer "
 		  "comme tenue » ci-dessus).</p></section>");
 		return;
 	}
 	if (strcmp(status, "annulee") == 0) {
-		H("<p>Cette réunion est annulée : elle ne prend pas de présences. Rétablissez-la pour en noter.</p></section>");
+		H("<p>Cette réunion est annulée : elle ne prend pas de présences. Rétablissez-la "
+		  "pour en noter.</p></section>");
 		return;
 	}
 	counts(r, rows);
@@ -169,12 +175,14 @@ void ui_attendance_section(ui_req *r, const json_t *m, const json_t *rows)
 		return;
 	}
 	if (locked)
-		H("<p>Le compte rendu de cette réunion est approuvé : les présences sont verrouillées. Rouvrez la réunion "
+		H("<p>Le compte rendu de cette réunion est approuvé : les présences sont "
+		  "verrouillées. Rouvrez la réunion "
 		  "(plus haut) pour les corriger.</p>");
 	snprintf(action, sizeof(action), "/reunions/%s/presences", ui_str(m, "id"));
 	if (!locked) {
 		ui_form_begin(r, action, 0, "form attendance");
-		H("<p>Pour chaque membre dont le mandat couvre la date, choisissez sa présence puis enregistrez : seules les "
+		H("<p>Pour chaque membre dont le mandat couvre la date, choisissez sa présence "
+		  "puis enregistrez : seules les "
 		  "lignes modifiées sont écrites.</p>");
 	}
 	roll_choices(r, roll, date, rows, locked);
@@ -218,7 +226,8 @@ static void note_change(char *buf, size_t len, size_t *n, const char *line)
 }
 
 /* Set or remove one person's mark when the form's choice differs. */
-static int apply_choice(ui_req *r, const cts_roll_member *m, const json_t *rows, char *buf, size_t len, size_t *n)
+static int apply_choice(ui_req *r, const cts_roll_member *m, const json_t *rows, char *buf,
+                        size_t len, size_t *n)
 {
 	cts_attendance_change ch = { 0 };
 	char key[80];
@@ -230,7 +239,7 @@ static int apply_choice(ui_req *r, const cts_roll_member *m, const json_t *rows,
 	if (!want || cts_code_index(choices, want) < 0 || strcmp(want, *now ? now : "none") == 0)
 		return 0;
 	rc = strcmp(want, "none") == 0 ? cts_attendance_remove(r->node, r->param, m->id, &ch)
-				       : cts_attendance_set(r->node, r->param, m->id, want, &ch);
+	                               : cts_attendance_set(r->node, r->param, m->id, want, &ch);
 	if (rc == 0 && ch.changed)
 		note_change(buf, len, n, ch.message);
 	return rc;
@@ -259,11 +268,13 @@ void ui_post_attendance(ui_req *r)
 		goto out;
 	}
 	if (rc < 0)
-		ui_flash(r, "%zu changement(s) enregistré(s) (%s), puis un refus : %s", n, buf, cts_error_message());
+		ui_flash(r, "%zu changement(s) enregistré(s) (%s), puis un refus : %s", n, buf,
+		         cts_error_message());
 	else if (!n)
 		ui_flash(r, "Aucune présence n'a changé : rien n'a été enregistré.");
 	else if (n > ATT_FLASH_ITEMS)
-		ui_flash(r, "%zu présence(s) modifiée(s) : %s ; et %zu autre(s).", n, buf, n - ATT_FLASH_ITEMS);
+		ui_flash(r, "%zu présence(s) modifiée(s) : %s ; et %zu autre(s).", n, buf,
+		         n - ATT_FLASH_ITEMS);
 	else
 		ui_flash(r, "%zu présence(s) modifiée(s) : %s.", n, buf);
 	snprintf(loc, sizeof(loc), "/reunions/%s#h-presences", r->param);

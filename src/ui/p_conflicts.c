@@ -38,7 +38,8 @@ static void record_label(ui_req *r, const lookups *lk, const char *table, const 
 	if (strcmp(table, "member") == 0 && (o = ui_find(lk->members, "id", id)))
 		H("du membre %s %s", ui_str(o, "last_name"), ui_str(o, "first_name"));
 	else if (strcmp(table, "meeting") == 0 && (o = ui_find(lk->meetings, "id", id)))
-		H("de la réunion du %s « %s »", ui_date_fr(ui_str(o, "date"), d), ui_str(o, "title"));
+		H("de la réunion du %s « %s »", ui_date_fr(ui_str(o, "date"), d),
+		  ui_str(o, "title"));
 	else if (strcmp(table, "opinion") == 0 && (o = ui_find(lk->opinions, "id", id)))
 		H("de l'avis « %s »", ui_str(o, "subject"));
 	else if (strcmp(table, "contribution") == 0 && (o = ui_find(lk->contributions, "id", id)))
@@ -67,8 +68,9 @@ static void value(ui_req *r, const char *field, const json_t *v)
 	else if (strstr(field, "date") || strncmp(field, "mandate_", 8) == 0)
 		H("%s", *ui_date_fr(s, d) ? d : s);
 	else if (strcmp(field, "status") == 0)
-		H("%s", *ui_attendance_label(s) && strcmp(ui_attendance_label(s), s) != 0 ? ui_attendance_label(s)
-											      : ui_meeting_status_label(s));
+		H("%s", *ui_attendance_label(s) && strcmp(ui_attendance_label(s), s) != 0
+		            ? ui_attendance_label(s)
+		            : ui_meeting_status_label(s));
 	else if (s)
 		H("%s", s);
 	else
@@ -94,11 +96,14 @@ static void conflict_card(ui_req *r, const lookups *lk, const json_t *c)
 	const char *field = ui_str(c, "field");
 	char action[160];
 
-	H("<section class=\"card conflict\" aria-labelledby=\"c-%lld\"><h2 id=\"c-%lld\">Conflit n°%lld : %s ", id, id, id,
-	  field_label(ui_str(c, "table"), field));
+	H("<section class=\"card conflict\" aria-labelledby=\"c-%lld\"><h2 id=\"c-%lld\">Conflit "
+	  "n°%lld : %s ",
+	  id, id, id, field_label(ui_str(c, "table"), field));
 	record_label(r, lk, ui_str(c, "table"), ui_str(c, "record"));
-	H("</h2><p>Deux postes ont modifié ce champ sans avoir vu la modification de l'autre. La valeur retenue "
-	  "s'applique en attendant ; l'autre est gardée ici jusqu'à votre choix.</p><div class=\"sides\">"
+	H("</h2><p>Deux postes ont modifié ce champ sans avoir vu la modification de l'autre. La "
+	  "valeur retenue "
+	  "s'applique en attendant ; l'autre est gardée ici jusqu'à votre choix.</p><div "
+	  "class=\"sides\">"
 	  "<div class=\"side\"><h3>Valeur retenue</h3><p class=\"value\">");
 	value(r, field, json_object_get(c, "win_value"));
 	H("</p>");
@@ -109,18 +114,21 @@ static void conflict_card(ui_req *r, const lookups *lk, const json_t *c)
 	side(r, c, "lose");
 	H("</div></div>");
 	if (strcmp(ui_str(c, "territory"), r->app->territory) != 0) {
-		H("<p>Ce conflit concerne le territoire %s : il se tranche sur un de ses postes.</p></section>",
+		H("<p>Ce conflit concerne le territoire %s : il se tranche sur un de ses "
+		  "postes.</p></section>",
 		  ui_str(c, "territory"));
 		return;
 	}
 	snprintf(action, sizeof(action), "/conflits/%lld", id);
 	ui_form_begin(r, action, 0, "form");
 	H("<fieldset class=\"field radios\"><legend>Valeur à garder pour le conflit n°%lld</legend>"
-	  "<div class=\"radio\"><input type=\"radio\" id=\"keep-%lld-w\" name=\"keep\" value=\"retenue\" checked>"
+	  "<div class=\"radio\"><input type=\"radio\" id=\"keep-%lld-w\" name=\"keep\" "
+	  "value=\"retenue\" checked>"
 	  "<label for=\"keep-%lld-w\">la valeur retenue (",
 	  id, id, id);
 	value(r, field, json_object_get(c, "win_value"));
-	H(")</label></div><div class=\"radio\"><input type=\"radio\" id=\"keep-%lld-l\" name=\"keep\" value=\"ecartee\">"
+	H(")</label></div><div class=\"radio\"><input type=\"radio\" id=\"keep-%lld-l\" "
+	  "name=\"keep\" value=\"ecartee\">"
 	  "<label for=\"keep-%lld-l\">l'autre valeur (",
 	  id, id);
 	value(r, field, json_object_get(c, "lose_value"));
@@ -143,19 +151,21 @@ void ui_page_conflicts(ui_req *r)
 		return;
 	}
 	n = r->node;
-	if (json_array_size(list) &&
-	    (cts_member_list(n, NULL, &lk.members) < 0 || cts_meeting_list(n, NULL, &lk.meetings) < 0 ||
-	     cts_opinion_list(n, NULL, &lk.opinions) < 0 || cts_contribution_list(n, NULL, &lk.contributions) < 0))
+	if (json_array_size(list) && (cts_member_list(n, NULL, &lk.members) < 0 ||
+	                              cts_meeting_list(n, NULL, &lk.meetings) < 0 ||
+	                              cts_opinion_list(n, NULL, &lk.opinions) < 0 ||
+	                              cts_contribution_list(n, NULL, &lk.contributions) < 0))
 		cts_error_clear(); /* labels only: the conflicts show with ids */
 	ui_page_begin(r, "Conflits", "conflicts");
 	if (!json_array_size(list))
-		H("<p>Aucun conflit à trancher : aucune donnée n'a été modifiée en même temps sur deux postes.</p>");
+		H("<p>Aucun conflit à trancher : aucune donnée n'a été modifiée en même temps sur "
+		  "deux postes.</p>");
 	else
-		H("<p>%zu conflit(s) à trancher. Votre choix est une modification signée ordinaire : il clôt le conflit "
+		H("<p>%zu conflit(s) à trancher. Votre choix est une modification signée ordinaire "
+		  ": il clôt le conflit "
 		  "sur tous les postes qui la reçoivent.</p>",
 		  json_array_size(list));
-	json_array_foreach(list, i, c)
-		conflict_card(r, &lk, c);
+	json_array_foreach(list, i, c) conflict_card(r, &lk, c);
 	ui_page_end(r);
 	json_decref(list);
 	json_decref(lk.members);
@@ -174,19 +184,25 @@ void ui_post_conflict_resolve(ui_req *r)
 	errno = 0;
 	id = strtoll(r->param, &end, 10);
 	if (*end || errno || id <= 0) {
-		ui_error_page(r, 404, "Conflit introuvable", "Cette adresse ne désigne pas un conflit.");
+		ui_error_page(r, 404, "Conflit introuvable",
+		              "Cette adresse ne désigne pas un conflit.");
 		return;
 	}
 	if (strcmp(keep, "retenue") != 0 && strcmp(keep, "ecartee") != 0) {
-		ui_error_page(r, 400, "Conflits", "Choisissez la valeur à garder : la valeur retenue ou l'autre valeur.");
+		ui_error_page(
+		    r, 400, "Conflits",
+		    "Choisissez la valeur à garder : la valeur retenue ou l'autre valeur.");
 		return;
 	}
 	if ((rc = ui_open(r)) < 0 ||
-	    (rc = cts_record_conflict_resolve(r->node->store, r->node->territory, id, strcmp(keep, "retenue") == 0)) < 0) {
+	    (rc = cts_record_conflict_resolve(r->node->store, r->node->territory, id,
+	                                      strcmp(keep, "retenue") == 0)) < 0) {
 		ui_fail_page(r, rc, "Conflits");
 		return;
 	}
-	ui_flash(r, "Conflit n°%lld tranché (%s gardée) ; la décision sera signée à la prochaine synchronisation.", id,
-		 strcmp(keep, "retenue") == 0 ? "valeur retenue" : "autre valeur");
+	ui_flash(r,
+	         "Conflit n°%lld tranché (%s gardée) ; la décision sera signée à la prochaine "
+	         "synchronisation.",
+	         id, strcmp(keep, "retenue") == 0 ? "valeur retenue" : "autre valeur");
 	ui_redirect(r, "/conflits");
 }

@@ -39,10 +39,13 @@ static int gather(cts_node *n, facts *f)
 	    (rc = cts_store_meta_get_int(n->store, "last_seq", &f->last_seq, 0)) < 0 ||
 	    (rc = cts_store_meta_get_int(n->store, "pushed_seq", &f->pushed_seq, 0)) < 0 ||
 	    (rc = cts_incident_count(n->store, &f->incidents)) < 0 ||
-	    (rc = cts_record_conflicts(n->store, 0, &arr)) < 0 || (rc = count_array(arr, &f->conflicts)) < 0 ||
-	    (rc = cts_import_inbox(n, "refused", &arr)) < 0 || (rc = count_array(arr, &f->refused)) < 0 ||
+	    (rc = cts_record_conflicts(n->store, 0, &arr)) < 0 ||
+	    (rc = count_array(arr, &f->conflicts)) < 0 ||
+	    (rc = cts_import_inbox(n, "refused", &arr)) < 0 ||
+	    (rc = count_array(arr, &f->refused)) < 0 ||
 	    (rc = cts_import_inbox(n, "held", &arr)) < 0 || (rc = count_array(arr, &f->held)) < 0 ||
-	    (rc = cts_import_inbox(n, "pending", &arr)) < 0 || (rc = count_array(arr, &f->waiting)) < 0)
+	    (rc = cts_import_inbox(n, "pending", &arr)) < 0 ||
+	    (rc = count_array(arr, &f->waiting)) < 0)
 		return rc;
 	rc = cts_sync_last(n, &f->last_sync);
 	if (rc < 0 && rc != CTS_ENOTFOUND)
@@ -54,8 +57,10 @@ static int gather(cts_node *n, facts *f)
 		return rc;
 	}
 	if (n->role == CTS_ROLE_TERRITORY) {
-		if ((rc = cts_member_list(n, n->territory, &arr)) < 0 || (rc = count_array(arr, &f->members)) < 0 ||
-		    (rc = cts_meeting_list(n, n->territory, &arr)) < 0 || (rc = count_array(arr, &f->meetings)) < 0)
+		if ((rc = cts_member_list(n, n->territory, &arr)) < 0 ||
+		    (rc = count_array(arr, &f->members)) < 0 ||
+		    (rc = cts_meeting_list(n, n->territory, &arr)) < 0 ||
+		    (rc = count_array(arr, &f->meetings)) < 0)
 			return rc;
 	}
 	cts_error_clear();
@@ -66,7 +71,8 @@ static void node_section(ui_req *r, const facts *f)
 {
 	ui_app *a = r->app;
 
-	H("<section class=\"card\" aria-labelledby=\"h-poste\"><h2 id=\"h-poste\">Ce poste</h2><dl class=\"facts\">"
+	H("<section class=\"card\" aria-labelledby=\"h-poste\"><h2 id=\"h-poste\">Ce poste</h2><dl "
+	  "class=\"facts\">"
 	  "<dt>%s</dt><dd>%s</dd><dt>Poste</dt><dd>%s</dd><dt>Inscription</dt><dd>",
 	  a->role == CTS_ROLE_AUTHORITY ? "Région" : "Territoire", a->territory, a->node_id);
 	if (a->role == CTS_ROLE_AUTHORITY)
@@ -74,11 +80,14 @@ static void node_section(ui_req *r, const facts *f)
 	else if (f->enrolled == 1)
 		H("Inscrit par le coordinateur régional.");
 	else if (f->enrolled == -1)
-		H("<strong>Révoqué</strong> : ce poste ne peut plus publier de modifications ; contactez le coordinateur.");
+		H("<strong>Révoqué</strong> : ce poste ne peut plus publier de modifications ; "
+		  "contactez le coordinateur.");
 	else
-		H("<strong>Pas encore inscrit</strong> (ou l'inscription n'est pas encore reçue) : envoyez au "
+		H("<strong>Pas encore inscrit</strong> (ou l'inscription n'est pas encore reçue) : "
+		  "envoyez au "
 		  "coordinateur régional la clé ci-dessous, puis synchronisez.");
-	H("</dd><dt>Clé publique</dt><dd><code class=\"key\">%s</code></dd></dl></section>", a->public_key);
+	H("</dd><dt>Clé publique</dt><dd><code class=\"key\">%s</code></dd></dl></section>",
+	  a->public_key);
 }
 
 static void sync_section(ui_req *r, const facts *f)
@@ -86,14 +95,17 @@ static void sync_section(ui_req *r, const facts *f)
 	char when[32];
 	long long unsent = f->last_seq - f->pushed_seq;
 
-	H("<section class=\"card\" aria-labelledby=\"h-sync\"><h2 id=\"h-sync\">Échanges avec la région</h2><dl class=\"facts\">"
+	H("<section class=\"card\" aria-labelledby=\"h-sync\"><h2 id=\"h-sync\">Échanges avec la "
+	  "région</h2><dl class=\"facts\">"
 	  "<dt>Dernière synchronisation réussie</dt><dd>%s</dd><dt>Dépôt régional</dt><dd>%s</dd>"
 	  "<dt>En attente d'envoi</dt><dd>",
-	  f->last_sync ? ui_time_fr(f->last_sync, when) : "jamais", r->app->remote ? r->app->remote : "aucun (à configurer avec « ctsnode sync --remote »)");
+	  f->last_sync ? ui_time_fr(f->last_sync, when) : "jamais",
+	  r->app->remote ? r->app->remote : "aucun (à configurer avec « ctsnode sync --remote »)");
 	if (f->pending_ops == 0 && unsent <= 0)
 		H("rien : tout est envoyé");
 	else if (f->pending_ops > 0)
-		H("%lld modification(s) saisie(s)%s", (long long)f->pending_ops, unsent > 0 ? ", et des changesets scellés pas encore envoyés" : "");
+		H("%lld modification(s) saisie(s)%s", (long long)f->pending_ops,
+		  unsent > 0 ? ", et des changesets scellés pas encore envoyés" : "");
 	else
 		H("%lld changeset(s) scellé(s) pas encore envoyé(s)", unsent);
 	H("</dd></dl>");
@@ -103,32 +115,42 @@ static void sync_section(ui_req *r, const facts *f)
 
 static void review_section(ui_req *r, const facts *f)
 {
-	H("<section class=\"card\" aria-labelledby=\"h-review\"><h2 id=\"h-review\">À examiner</h2><ul class=\"facts\">");
+	H("<section class=\"card\" aria-labelledby=\"h-review\"><h2 id=\"h-review\">À "
+	  "examiner</h2><ul class=\"facts\">");
 	if (f->conflicts)
-		H("<li><a href=\"/conflits\">%zu conflit(s) à trancher</a> : deux postes ont modifié la même donnée.</li>", f->conflicts);
+		H("<li><a href=\"/conflits\">%zu conflit(s) à trancher</a> : deux postes ont "
+		  "modifié la même donnée.</li>",
+		  f->conflicts);
 	else
 		H("<li>Aucun conflit à trancher.</li>");
 	if (f->refused)
-		H("<li class=\"bad\">%zu changeset(s) reçu(s) refusé(s) (signature, droits ou bifurcation) : voir « ctsnode "
+		H("<li class=\"bad\">%zu changeset(s) reçu(s) refusé(s) (signature, droits ou "
+		  "bifurcation) : voir « ctsnode "
 		  "status ».</li>",
 		  f->refused);
 	else
 		H("<li>Aucun changeset refusé.</li>");
 	if (f->held || f->waiting)
-		H("<li>%zu changeset(s) en attente (poste pas encore inscrit, numéro manquant ou horloge en avance).</li>",
+		H("<li>%zu changeset(s) en attente (poste pas encore inscrit, numéro manquant ou "
+		  "horloge en avance).</li>",
 		  f->held + f->waiting);
 	if (f->incidents)
-		H("<li class=\"bad\">%lld incident(s) constaté(s) pendant les échanges : voir « ctsnode status ».</li>",
+		H("<li class=\"bad\">%lld incident(s) constaté(s) pendant les échanges : voir « "
+		  "ctsnode status ».</li>",
 		  (long long)f->incidents);
 	H("</ul></section>");
 }
 
 static void numbers_section(ui_req *r, const facts *f)
 {
-	H("<section class=\"card\" aria-labelledby=\"h-reg\"><h2 id=\"h-reg\">Registres</h2><ul class=\"facts\">"
-	  "<li><a href=\"/membres\">%zu membre(s)</a> au conseil</li><li><a href=\"/reunions\">%zu réunion(s)</a> "
-	  "enregistrée(s)</li></ul><p><a class=\"button secondary\" href=\"/reunions/nouvelle\">Ajouter une réunion</a> "
-	  "<a class=\"button secondary\" href=\"/membres/nouveau\">Ajouter un membre</a></p></section>",
+	H("<section class=\"card\" aria-labelledby=\"h-reg\"><h2 id=\"h-reg\">Registres</h2><ul "
+	  "class=\"facts\">"
+	  "<li><a href=\"/membres\">%zu membre(s)</a> au conseil</li><li><a href=\"/reunions\">%zu "
+	  "réunion(s)</a> "
+	  "enregistrée(s)</li></ul><p><a class=\"button secondary\" "
+	  "href=\"/reunions/nouvelle\">Ajouter une réunion</a> "
+	  "<a class=\"button secondary\" href=\"/membres/nouveau\">Ajouter un "
+	  "membre</a></p></section>",
 	  f->members, f->meetings);
 }
 

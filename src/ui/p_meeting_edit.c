@@ -13,7 +13,8 @@
 
 #define H(...) ui_html_f(&r->page, __VA_ARGS__)
 
-static const char *const meeting_fields[] = { "body", "date", "title", "place", "status", "reason", NULL };
+static const char *const meeting_fields[] = { "body",   "date",   "title", "place",
+	                                      "status", "reason", NULL };
 static const char *const statuses[] = { "tenue", "prevue", "annulee", NULL };
 static const char *const status_labels[] = { "Tenue", "Prévue", "Annulée", NULL };
 
@@ -25,26 +26,32 @@ static void meeting_form(ui_req *r, const ui_fs *fs, const json_t *m, int duplic
 
 	r->errors_in_page = fs->error || fs->busy;
 	if (m)
-		snprintf(title, sizeof(title), "Modifier la réunion « %s » du %s", ui_str(m, "title"),
-			 ui_date_fr(ui_str(m, "date"), d));
+		snprintf(title, sizeof(title), "Modifier la réunion « %s » du %s",
+		         ui_str(m, "title"), ui_date_fr(ui_str(m, "date"), d));
 	ui_page_begin(r, m ? title : "Ajouter une réunion", "meetings");
 	ui_error_summary(r, fs, "body");
-	snprintf(action, sizeof(action), m ? "/reunions/%s/modifier" : "/reunions", m ? ui_str(m, "id") : "");
+	snprintf(action, sizeof(action), m ? "/reunions/%s/modifier" : "/reunions",
+	         m ? ui_str(m, "id") : "");
 	ui_form_begin(r, action, 0, "form");
-	ui_select(r, fs, "body", "Instance", cts_bodies, cts_body_labels, m ? ui_str(m, "body") : NULL, NULL, UI_F_REQUIRED);
-	ui_input(r, fs, "date", "Date", "date", m ? ui_str(m, "date") : NULL, "Le jour de la réunion.", UI_F_REQUIRED);
+	ui_select(r, fs, "body", "Instance", cts_bodies, cts_body_labels,
+	          m ? ui_str(m, "body") : NULL, NULL, UI_F_REQUIRED);
+	ui_input(r, fs, "date", "Date", "date", m ? ui_str(m, "date") : NULL,
+	         "Le jour de la réunion.", UI_F_REQUIRED);
 	if (duplicate || (fs->values && ui_form_get(fs->values, "again")))
-		ui_checkbox(r, fs, "again", "Enregistrer quand même (c'est bien une autre réunion le même jour)", 0,
-			    "Une autre réunion de cette instance est déjà enregistrée à cette date.");
+		ui_checkbox(
+		    r, fs, "again",
+		    "Enregistrer quand même (c'est bien une autre réunion le même jour)", 0,
+		    "Une autre réunion de cette instance est déjà enregistrée à cette date.");
 	ui_input(r, fs, "title", "Titre", "text", m ? ui_str(m, "title") : NULL,
-		 "Par exemple : Consultation Ségur de la santé.", UI_F_REQUIRED | UI_F_WIDE);
+	         "Par exemple : Consultation Ségur de la santé.", UI_F_REQUIRED | UI_F_WIDE);
 	ui_input(r, fs, "place", "Lieu", "text", m ? ui_str(m, "place") : NULL, NULL, UI_F_WIDE);
 	if (!m)
 		ui_select(r, fs, "status", "Statut", statuses, status_labels, "tenue", NULL, 0);
 	H("<div class=\"buttons\">");
 	ui_button(r, m ? "Enregistrer les modifications" : "Enregistrer la réunion", NULL);
 	if (m)
-		H("<a class=\"button secondary\" href=\"/reunions/%s\">Annuler</a></div>", ui_str(m, "id"));
+		H("<a class=\"button secondary\" href=\"/reunions/%s\">Annuler</a></div>",
+		  ui_str(m, "id"));
 	else
 		H("<a class=\"button secondary\" href=\"/reunions\">Annuler</a></div>");
 	ui_form_end(r);
@@ -217,22 +224,29 @@ static void confirm_page(ui_req *r, int cancel)
 	if (!m)
 		return;
 	ui_meeting_title(m, t, sizeof(t));
-	snprintf(title, sizeof(title), "%s — %s", cancel ? "Annuler la réunion" : "Rétablir la réunion", t);
+	snprintf(title, sizeof(title), "%s — %s",
+	         cancel ? "Annuler la réunion" : "Rétablir la réunion", t);
 	ui_page_begin(r, title, "meetings");
 	if (cancel)
-		H("<p>La réunion « %s » sera marquée annulée : elle reste dans la liste et l'historique, mais sort des "
-		  "comptes des rapports et ne reçoit plus ni présences, ni avis, ni contributions. Vous pourrez la "
+		H("<p>La réunion « %s » sera marquée annulée : elle reste dans la liste et "
+		  "l'historique, mais sort des "
+		  "comptes des rapports et ne reçoit plus ni présences, ni avis, ni contributions. "
+		  "Vous pourrez la "
 		  "rétablir.</p>",
 		  ui_str(m, "title"));
 	else
-		H("<p>La réunion « %s » redeviendra tenue (ou prévue si sa date est à venir) et comptera de nouveau dans "
+		H("<p>La réunion « %s » redeviendra tenue (ou prévue si sa date est à venir) et "
+		  "comptera de nouveau dans "
 		  "les rapports.</p>",
 		  ui_str(m, "title"));
-	snprintf(action, sizeof(action), cancel ? "/reunions/%s/annuler" : "/reunions/%s/retablir", r->param);
+	snprintf(action, sizeof(action), cancel ? "/reunions/%s/annuler" : "/reunions/%s/retablir",
+	         r->param);
 	ui_form_begin(r, action, 0, "form");
 	H("<div class=\"buttons\">");
-	ui_button(r, cancel ? "Annuler la réunion" : "Rétablir la réunion", cancel ? "danger" : NULL);
-	H("<a class=\"button secondary\" href=\"/reunions/%s\">Revenir sans rien changer</a></div>", r->param);
+	ui_button(r, cancel ? "Annuler la réunion" : "Rétablir la réunion",
+	          cancel ? "danger" : NULL);
+	H("<a class=\"button secondary\" href=\"/reunions/%s\">Revenir sans rien changer</a></div>",
+	  r->param);
 	ui_form_end(r);
 	ui_page_end(r);
 	json_decref(m);
@@ -246,7 +260,8 @@ static void do_cancel_restore(ui_req *r, int cancel)
 
 	if (!m)
 		return;
-	rc = cancel ? cts_meeting_cancel(r->node, r->param, &ch) : cts_meeting_restore(r->node, r->param, &ch);
+	rc = cancel ? cts_meeting_cancel(r->node, r->param, &ch)
+	            : cts_meeting_restore(r->node, r->param, &ch);
 	if (rc < 0)
 		status_refused(r, m, rc);
 	else

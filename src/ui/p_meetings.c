@@ -15,7 +15,6 @@
 
 #define H(...) ui_html_f(&r->page, __VA_ARGS__)
 
-
 /* ---- list ---- */
 
 static void year_links(ui_req *r, const json_t *list, const char *year)
@@ -24,7 +23,8 @@ static void year_links(ui_req *r, const json_t *list, const char *year)
 	size_t ny = 0, i;
 	json_t *m;
 
-	json_array_foreach(list, i, m) {
+	json_array_foreach(list, i, m)
+	{
 		const char *d = ui_str(m, "date");
 		size_t k;
 		if (strlen(d) < 4)
@@ -39,7 +39,8 @@ static void year_links(ui_req *r, const json_t *list, const char *year)
 	H("<nav aria-label=\"Années\" class=\"years\"><ul>");
 	for (size_t k = ny; k-- > 0;)
 		if (strcmp(years[k], year) == 0)
-			H("<li><a href=\"/reunions?year=%s\" aria-current=\"page\">%s</a></li>", years[k], years[k]);
+			H("<li><a href=\"/reunions?year=%s\" aria-current=\"page\">%s</a></li>",
+			  years[k], years[k]);
 		else
 			H("<li><a href=\"/reunions?year=%s\">%s</a></li>", years[k], years[k]);
 	H("</ul></nav>");
@@ -57,22 +58,29 @@ void ui_page_meetings(ui_req *r)
 	if (strlen(year) == 4)
 		snprintf(y, sizeof(y), "%s", year);
 	else if (json_array_size(list))
-		snprintf(y, sizeof(y), "%.4s", ui_str(json_array_get(list, json_array_size(list) - 1), "date"));
+		snprintf(y, sizeof(y), "%.4s",
+		         ui_str(json_array_get(list, json_array_size(list) - 1), "date"));
 	ui_page_begin(r, "Réunions", "meetings");
-	H("<p class=\"toolbar\"><a class=\"button\" href=\"/reunions/nouvelle\">Ajouter une réunion</a></p>");
+	H("<p class=\"toolbar\"><a class=\"button\" href=\"/reunions/nouvelle\">Ajouter une "
+	  "réunion</a></p>");
 	year_links(r, list, y);
 	H("<h2>Réunions de %s</h2>", *y ? y : "l'année");
-	json_array_foreach(list, i, m) {
+	json_array_foreach(list, i, m)
+	{
 		if (strncmp(ui_str(m, "date"), y, 4) != 0)
 			continue;
 		if (!shown++)
-			H("<table><caption class=\"visually-hidden\">Réunions de %s</caption><thead><tr><th scope=\"col\">Date</th>"
-			  "<th scope=\"col\">Instance</th><th scope=\"col\">Titre</th><th scope=\"col\">Lieu</th>"
+			H("<table><caption class=\"visually-hidden\">Réunions de "
+			  "%s</caption><thead><tr><th scope=\"col\">Date</th>"
+			  "<th scope=\"col\">Instance</th><th scope=\"col\">Titre</th><th "
+			  "scope=\"col\">Lieu</th>"
 			  "<th scope=\"col\">Statut</th></tr></thead><tbody>",
 			  y);
-		H("<tr><td>%s</td><td>%s</td><td><a href=\"/reunions/%s\">%s</a></td><td>%s</td><td>%s</td></tr>",
-		  ui_date_fr(ui_str(m, "date"), d), ui_body_label(ui_str(m, "body")), ui_str(m, "id"), ui_str(m, "title"),
-		  ui_str(m, "place"), ui_meeting_status_label(ui_str(m, "status")));
+		H("<tr><td>%s</td><td>%s</td><td><a "
+		  "href=\"/reunions/%s\">%s</a></td><td>%s</td><td>%s</td></tr>",
+		  ui_date_fr(ui_str(m, "date"), d), ui_body_label(ui_str(m, "body")),
+		  ui_str(m, "id"), ui_str(m, "title"), ui_str(m, "place"),
+		  ui_meeting_status_label(ui_str(m, "status")));
 	}
 	if (shown)
 		H("</tbody></table>");
@@ -90,8 +98,8 @@ void ui_page_meetings(ui_req *r)
 json_t *ui_load_meeting(ui_req *r)
 {
 	static const ui_record_kind meeting = { cts_meeting_list, "Réunion", "Réunion introuvable",
-						"Cette adresse ne désigne pas une réunion.",
-						"Cette réunion n'existe pas dans ce territoire." };
+		                                "Cette adresse ne désigne pas une réunion.",
+		                                "Cette réunion n'existe pas dans ce territoire." };
 
 	return ui_load_record(r, &meeting);
 }
@@ -100,14 +108,17 @@ void ui_meeting_title(const json_t *m, char *buf, size_t len)
 {
 	char d[11];
 
-	snprintf(buf, len, "%s du %s", ui_body_label(ui_str(m, "body")), ui_date_fr(ui_str(m, "date"), d));
+	snprintf(buf, len, "%s du %s", ui_body_label(ui_str(m, "body")),
+	         ui_date_fr(ui_str(m, "date"), d));
 }
 
 static void details(ui_req *r, const json_t *m)
 {
 	char d[11];
 
-	H("<dl class=\"facts\"><dt>Titre</dt><dd>%s</dd><dt>Instance</dt><dd>%s</dd><dt>Date</dt><dd>%s</dd>",
+	H("<dl "
+	  "class=\"facts\"><dt>Titre</dt><dd>%s</dd><dt>Instance</dt><dd>%s</dd><dt>Date</"
+	  "dt><dd>%s</dd>",
 	  ui_str(m, "title"), ui_body_label(ui_str(m, "body")), ui_date_fr(ui_str(m, "date"), d));
 	if (*ui_str(m, "place"))
 		H("<dt>Lieu</dt><dd>%s</dd>", ui_str(m, "place"));
@@ -117,7 +128,8 @@ static void details(ui_req *r, const json_t *m)
 /* A held meeting (or one without a status: held) takes attendance. */
 static int takes_attendance(const char *status)
 {
-	return strcmp(status, "prevue") != 0 && strcmp(status, "annulee") != 0 && strcmp(status, "approuvee") != 0;
+	return strcmp(status, "prevue") != 0 && strcmp(status, "annulee") != 0 &&
+	       strcmp(status, "approuvee") != 0;
 }
 
 /* What can be done to the meeting itself, by status. */
@@ -126,20 +138,24 @@ static void status_panel(ui_req *r, const json_t *m, const ui_fs *fs)
 	const char *st = ui_str(m, "status"), *id = ui_str(m, "id");
 	char action[160];
 
-	H("<section aria-labelledby=\"h-statut\" class=\"meeting-actions\"><h2 id=\"h-statut\">La réunion</h2>");
+	H("<section aria-labelledby=\"h-statut\" class=\"meeting-actions\"><h2 id=\"h-statut\">La "
+	  "réunion</h2>");
 	if (strcmp(st, "approuvee") == 0) {
-		H("<p>Le compte rendu est approuvé : la réunion, ses présences, avis et contributions sont verrouillés. Pour "
-		  "corriger quelque chose, rouvrez-la en disant pourquoi (le motif est gardé dans l'historique).</p>");
+		H("<p>Le compte rendu est approuvé : la réunion, ses présences, avis et "
+		  "contributions sont verrouillés. Pour "
+		  "corriger quelque chose, rouvrez-la en disant pourquoi (le motif est gardé dans "
+		  "l'historique).</p>");
 		snprintf(action, sizeof(action), "/reunions/%s/rouvrir", id);
 		ui_form_begin(r, action, 0, "form");
-		ui_input(r, fs, "reason", "Motif de la réouverture", "text", NULL, "Par exemple : erreur de présence à corriger.",
-			 UI_F_REQUIRED | UI_F_WIDE);
+		ui_input(r, fs, "reason", "Motif de la réouverture", "text", NULL,
+		         "Par exemple : erreur de présence à corriger.", UI_F_REQUIRED | UI_F_WIDE);
 		ui_button(r, "Rouvrir la réunion", NULL);
 		ui_form_end(r);
 		H("</section>");
 		return;
 	}
-	H("<ul class=\"actions\"><li><a href=\"/reunions/%s/modifier\">Modifier la date, le titre, l'instance ou le lieu</a></li>",
+	H("<ul class=\"actions\"><li><a href=\"/reunions/%s/modifier\">Modifier la date, le titre, "
+	  "l'instance ou le lieu</a></li>",
 	  id);
 	if (strcmp(st, "annulee") == 0)
 		H("<li><a href=\"/reunions/%s/retablir\">Rétablir la réunion…</a></li>", id);
@@ -150,8 +166,12 @@ static void status_panel(ui_req *r, const json_t *m, const ui_fs *fs)
 		int held = strcmp(st, "tenue") == 0;
 		snprintf(action, sizeof(action), "/reunions/%s/statut", id);
 		ui_form_begin(r, action, 0, "form inline-buttons");
-		H("<input type=\"hidden\" name=\"status\" value=\"%s\">", held ? "approuvee" : "tenue");
-		ui_button(r, held ? "Approuver le compte rendu (verrouille la réunion)" : "Marquer comme tenue", "secondary");
+		H("<input type=\"hidden\" name=\"status\" value=\"%s\">",
+		  held ? "approuvee" : "tenue");
+		ui_button(r,
+		          held ? "Approuver le compte rendu (verrouille la réunion)"
+		               : "Marquer comme tenue",
+		          "secondary");
 		ui_form_end(r);
 	}
 	H("</section>");
@@ -162,19 +182,28 @@ static void upload_form(ui_req *r, const char *id, const ui_fs *fs)
 	char action[160];
 
 	snprintf(action, sizeof(action), "/reunions/%s/feuille", id);
-	H("<section aria-labelledby=\"h-feuille\"><h2 id=\"h-feuille\">Importer une feuille de présence</h2>"
-	  "<p>La feuille est un fichier CSV enregistré depuis Excel (colonnes NOM ; Prénom ; Structure ; Collège ; "
-	  "Présent ; Excusé, une croix « X » par présence ou excuse). Vous verrez d'abord un aperçu ; rien n'est "
+	H("<section aria-labelledby=\"h-feuille\"><h2 id=\"h-feuille\">Importer une feuille de "
+	  "présence</h2>"
+	  "<p>La feuille est un fichier CSV enregistré depuis Excel (colonnes NOM ; Prénom ; "
+	  "Structure ; Collège ; "
+	  "Présent ; Excusé, une croix « X » par présence ou excuse). Vous verrez d'abord un "
+	  "aperçu ; rien n'est "
 	  "enregistré avant votre confirmation.</p>");
 	ui_form_begin(r, action, 1, "form");
 	{
-		const char *err = fs && fs->error && fs->field && strcmp(fs->field, "sheet") == 0 ? fs->error : NULL;
-		H("<div class=\"field%s\"><label for=\"f-sheet\">Feuille de présence (CSV, 4 Mio au plus) <span "
+		const char *err = fs && fs->error && fs->field && strcmp(fs->field, "sheet") == 0
+		                      ? fs->error
+		                      : NULL;
+		H("<div class=\"field%s\"><label for=\"f-sheet\">Feuille de présence (CSV, 4 Mio "
+		  "au plus) <span "
 		  "class=\"req\">(obligatoire)</span></label>",
 		  err ? " has-error" : "");
 		if (err)
-			H("<p class=\"error-msg\" id=\"f-sheet-err\"><span class=\"visually-hidden\">Erreur : </span>%s</p>", err);
-		H("<input type=\"file\" id=\"f-sheet\" name=\"sheet\" accept=\".csv,.txt,text/csv\" aria-required=\"true\"");
+			H("<p class=\"error-msg\" id=\"f-sheet-err\"><span "
+			  "class=\"visually-hidden\">Erreur : </span>%s</p>",
+			  err);
+		H("<input type=\"file\" id=\"f-sheet\" name=\"sheet\" "
+		  "accept=\".csv,.txt,text/csv\" aria-required=\"true\"");
 		if (err)
 			H(" aria-invalid=\"true\" aria-describedby=\"f-sheet-err\"");
 		H("></div>");
@@ -194,24 +223,26 @@ static void related(ui_req *r, const char *id)
 	    cts_contribution_list(r->node, r->node->territory, &cons) < 0)
 		cts_error_clear();
 	H("<section aria-labelledby=\"h-avis\"><h2 id=\"h-avis\">Avis rendus</h2><ul>");
-	json_array_foreach(ops, i, o)
-		if (strcmp(ui_str(o, "meeting"), id) == 0 && ++n)
-			H("<li><a href=\"/avis/%s\">%s</a> : avis %s (pour %lld, contre %lld, abstentions %lld)%s</li>",
-			  ui_str(o, "id"), ui_str(o, "subject"), ui_outcome_label(ui_str(o, "outcome")), ui_int(o, "votes_for"),
-			  ui_int(o, "votes_against"), ui_int(o, "votes_abstain"),
-			  strcmp(ui_str(o, "status"), "retire") == 0 ? " — retiré" : "");
+	json_array_foreach(ops, i, o) if (strcmp(ui_str(o, "meeting"), id) == 0 && ++n)
+	    H("<li><a href=\"/avis/%s\">%s</a> : avis %s (pour %lld, contre %lld, abstentions "
+	      "%lld)%s</li>",
+	      ui_str(o, "id"), ui_str(o, "subject"), ui_outcome_label(ui_str(o, "outcome")),
+	      ui_int(o, "votes_for"), ui_int(o, "votes_against"), ui_int(o, "votes_abstain"),
+	      strcmp(ui_str(o, "status"), "retire") == 0 ? " — retiré" : "");
 	if (!n)
 		H("<li>Aucun avis enregistré.</li>");
-	H("</ul><p><a href=\"/avis/nouveau?meeting=%s\">Enregistrer un avis de cette réunion</a></p></section>", id);
+	H("</ul><p><a href=\"/avis/nouveau?meeting=%s\">Enregistrer un avis de cette "
+	  "réunion</a></p></section>",
+	  id);
 	n = 0;
 	H("<section aria-labelledby=\"h-contrib\"><h2 id=\"h-contrib\">Contributions</h2><ul>");
-	json_array_foreach(cons, i, o)
-		if (strcmp(ui_str(o, "meeting"), id) == 0 && ++n)
-			H("<li><a href=\"/contributions/%s\">%s</a>%s</li>", ui_str(o, "id"), ui_str(o, "title"),
-			  strcmp(ui_str(o, "status"), "retiree") == 0 ? " — retirée" : "");
+	json_array_foreach(cons, i, o) if (strcmp(ui_str(o, "meeting"), id) == 0 && ++n)
+	    H("<li><a href=\"/contributions/%s\">%s</a>%s</li>", ui_str(o, "id"),
+	      ui_str(o, "title"), strcmp(ui_str(o, "status"), "retiree") == 0 ? " — retirée" : "");
 	if (!n)
 		H("<li>Aucune contribution liée à cette réunion.</li>");
-	H("</ul><p><a href=\"/contributions/nouvelle?meeting=%s\">Enregistrer une contribution de cette réunion</a></p>"
+	H("</ul><p><a href=\"/contributions/nouvelle?meeting=%s\">Enregistrer une contribution de "
+	  "cette réunion</a></p>"
 	  "</section>",
 	  id);
 	json_decref(ops);

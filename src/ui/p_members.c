@@ -13,8 +13,9 @@
 
 #define H(...) ui_html_f(&r->page, __VA_ARGS__)
 
-static const char *const member_fields[] = { "last_name", "first_name", "organisation", "college", "seat",
-					     "role", "mandate_start", "mandate_end", NULL };
+static const char *const member_fields[] = { "last_name",     "first_name",  "organisation",
+	                                     "college",       "seat",        "role",
+	                                     "mandate_start", "mandate_end", NULL };
 
 static void mandate(ui_req *r, const json_t *m)
 {
@@ -36,7 +37,8 @@ static void college_table(ui_req *r, const json_t *roll, int c)
 	size_t i, tit = 0, sup = 0;
 	json_t *m;
 
-	json_array_foreach(roll, i, m) {
+	json_array_foreach(roll, i, m)
+	{
 		if (strcmp(ui_str(m, "college"), cts_colleges[c]) != 0)
 			continue;
 		if (strcmp(ui_str(m, "seat"), "suppleant") == 0)
@@ -44,7 +46,8 @@ static void college_table(ui_req *r, const json_t *roll, int c)
 		else
 			tit++;
 	}
-	H("<section aria-labelledby=\"col-%s\"><h2 id=\"col-%s\">%s</h2><p class=\"counts\">%zu titulaire(s), %zu "
+	H("<section aria-labelledby=\"col-%s\"><h2 id=\"col-%s\">%s</h2><p class=\"counts\">%zu "
+	  "titulaire(s), %zu "
 	  "suppléant(s)</p>",
 	  cts_colleges[c], cts_colleges[c], cts_college_labels[c], tit, sup);
 	if (tit + sup == 0) {
@@ -54,18 +57,22 @@ static void college_table(ui_req *r, const json_t *roll, int c)
 	H("<table><caption class=\"visually-hidden\">Membres du collège %s</caption><thead><tr>"
 	  "<th scope=\"col\">Nom</th><th scope=\"col\">Prénom</th><th scope=\"col\">Structure</th>"
 	  "<th scope=\"col\">Siège</th><th scope=\"col\">Rôle</th><th scope=\"col\">Mandat</th>"
-	  "<th scope=\"col\"><span class=\"visually-hidden\">Actions</span></th></tr></thead><tbody>",
+	  "<th scope=\"col\"><span "
+	  "class=\"visually-hidden\">Actions</span></th></tr></thead><tbody>",
 	  cts_college_labels[c]);
 	for (int pass = 0; pass < 2; pass++) {
-		json_array_foreach(roll, i, m) {
+		json_array_foreach(roll, i, m)
+		{
 			int sup_row = strcmp(ui_str(m, "seat"), "suppleant") == 0;
 			if (strcmp(ui_str(m, "college"), cts_colleges[c]) != 0 || sup_row != pass)
 				continue;
-			H("<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>", ui_str(m, "last_name"),
-			  ui_str(m, "first_name"), ui_str(m, "organisation"), sup_row ? "Suppléant" : "Titulaire",
+			H("<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>",
+			  ui_str(m, "last_name"), ui_str(m, "first_name"),
+			  ui_str(m, "organisation"), sup_row ? "Suppléant" : "Titulaire",
 			  ui_str(m, "role"));
 			mandate(r, m);
-			H("</td><td class=\"actions\"><a href=\"/membres/%s\">Modifier<span class=\"visually-hidden\"> %s %s</span></a>"
+			H("</td><td class=\"actions\"><a href=\"/membres/%s\">Modifier<span "
+			  "class=\"visually-hidden\"> %s %s</span></a>"
 			  "</td></tr>",
 			  ui_str(m, "id"), ui_str(m, "last_name"), ui_str(m, "first_name"));
 		}
@@ -80,8 +87,10 @@ void ui_page_members(ui_req *r)
 	if (ui_open_list(r, cts_member_list, "Membres", &roll) < 0)
 		return;
 	ui_page_begin(r, "Membres", "members");
-	H("<p class=\"toolbar\"><a class=\"button\" href=\"/membres/nouveau\">Ajouter un membre</a> "
-	  "<a class=\"button secondary\" href=\"/membres.csv\" download>Exporter la liste (CSV pour Excel)</a> "
+	H("<p class=\"toolbar\"><a class=\"button\" href=\"/membres/nouveau\">Ajouter un "
+	  "membre</a> "
+	  "<a class=\"button secondary\" href=\"/membres.csv\" download>Exporter la liste (CSV "
+	  "pour Excel)</a> "
 	  "<a href=\"/membres/retires\">Voir les membres retirés de la liste</a></p>"
 	  "<p>%zu membre(s) au conseil territorial, par collège.</p>",
 	  json_array_size(roll));
@@ -113,8 +122,9 @@ static void csv_cell(cts_strbuf *b, const char *v, int last)
 
 void ui_page_members_csv(ui_req *r)
 {
-	static const char *const cols[] = { "last_name", "first_name", "organisation", "college", "seat", "role",
-					    "mandate_start", "mandate_end", NULL };
+	static const char *const cols[] = { "last_name",     "first_name",  "organisation",
+		                            "college",       "seat",        "role",
+		                            "mandate_start", "mandate_end", NULL };
 	cts_strbuf b = { 0 };
 	json_t *roll = NULL, *m;
 	size_t i;
@@ -122,20 +132,22 @@ void ui_page_members_csv(ui_req *r)
 
 	if (ui_open_list(r, cts_member_list, "Membres", &roll) < 0)
 		return;
-	cts_strbuf_add(&b, "\xef\xbb\xbfNom;Prénom;Structure;Collège;Siège;Rôle;Début de mandat;Fin de mandat\r\n");
-	json_array_foreach(roll, i, m)
-		for (int k = 0; cols[k]; k++)
-			csv_cell(&b, ui_str(m, cols[k]), cols[k + 1] == NULL);
+	cts_strbuf_add(&b, "\xef\xbb\xbfNom;Prénom;Structure;Collège;Siège;Rôle;Début de "
+	                   "mandat;Fin de mandat\r\n");
+	json_array_foreach(roll, i, m) for (int k = 0; cols[k]; k++)
+	    csv_cell(&b, ui_str(m, cols[k]), cols[k + 1] == NULL);
 	json_decref(roll);
 	if ((rc = cts_strbuf_take(&b, &r->body, &r->body_len)) < 0) {
 		ui_fail_page(r, rc, "Membres");
 		return;
 	}
 	r->ctype = "text/csv; charset=utf-8";
-	snprintf(r->disposition, sizeof(r->disposition), "attachment; filename=\"membres-%s.csv\"", r->app->territory);
+	snprintf(r->disposition, sizeof(r->disposition), "attachment; filename=\"membres-%s.csv\"",
+	         r->app->territory);
 }
 
-static void member_form(ui_req *r, const char *title, const char *action, const json_t *m, const ui_fs *fs)
+static void member_form(ui_req *r, const char *title, const char *action, const json_t *m,
+                        const ui_fs *fs)
 {
 	r->errors_in_page = fs->error || fs->busy;
 	ui_page_begin(r, title, "members");
@@ -143,22 +155,29 @@ static void member_form(ui_req *r, const char *title, const char *action, const 
 	ui_form_begin(r, action, 0, "form");
 	H("<div class=\"cols\">");
 	ui_input(r, fs, "last_name", "Nom", "text", ui_str(m, "last_name"), NULL, UI_F_REQUIRED);
-	ui_input(r, fs, "first_name", "Prénom", "text", ui_str(m, "first_name"), NULL, UI_F_REQUIRED);
+	ui_input(r, fs, "first_name", "Prénom", "text", ui_str(m, "first_name"), NULL,
+	         UI_F_REQUIRED);
 	H("</div>");
 	ui_input(r, fs, "organisation", "Structure", "text", ui_str(m, "organisation"),
-		 "L'organisme que le membre représente.", UI_F_WIDE);
-	ui_select(r, fs, "college", "Collège", cts_colleges, cts_college_labels, ui_str(m, "college"), NULL, UI_F_REQUIRED);
-	ui_radios(r, fs, "seat", "Siège", cts_seats, cts_seat_labels, m ? ui_str(m, "seat") : "titulaire", 0);
-	ui_input(r, fs, "role", "Rôle", "text", ui_str(m, "role"), "Par exemple : président, vice-présidente.", 0);
+	         "L'organisme que le membre représente.", UI_F_WIDE);
+	ui_select(r, fs, "college", "Collège", cts_colleges, cts_college_labels,
+	          ui_str(m, "college"), NULL, UI_F_REQUIRED);
+	ui_radios(r, fs, "seat", "Siège", cts_seats, cts_seat_labels,
+	          m ? ui_str(m, "seat") : "titulaire", 0);
+	ui_input(r, fs, "role", "Rôle", "text", ui_str(m, "role"),
+	         "Par exemple : président, vice-présidente.", 0);
 	H("<div class=\"cols\">");
-	ui_input(r, fs, "mandate_start", "Début de mandat", "date", ui_str(m, "mandate_start"), NULL, 0);
+	ui_input(r, fs, "mandate_start", "Début de mandat", "date", ui_str(m, "mandate_start"),
+	         NULL, 0);
 	ui_input(r, fs, "mandate_end", "Fin de mandat", "date", ui_str(m, "mandate_end"), NULL, 0);
 	H("</div><div class=\"buttons\">");
 	ui_button(r, m ? "Enregistrer les modifications" : "Ajouter le membre", NULL);
 	H("<a class=\"button secondary\" href=\"/membres\">Annuler</a></div>");
 	ui_form_end(r);
 	if (m)
-		H("<p class=\"danger-zone\"><a href=\"/membres/%s/retirer\">Retirer ce membre de la liste…</a></p>", ui_str(m, "id"));
+		H("<p class=\"danger-zone\"><a href=\"/membres/%s/retirer\">Retirer ce membre de "
+		  "la liste…</a></p>",
+		  ui_str(m, "id"));
 	ui_page_end(r);
 }
 
@@ -196,16 +215,19 @@ void ui_post_member_add(ui_req *r)
 		member_form(r, "Ajouter un membre", "/membres", NULL, &fs);
 		return;
 	}
-	ui_flash(r, "%s %s a été ajouté(e) au collège « %s ».", f.first_name, f.last_name, ui_college_label(f.college));
+	ui_flash(r, "%s %s a été ajouté(e) au collège « %s ».", f.first_name, f.last_name,
+	         ui_college_label(f.college));
 	ui_redirect(r, "/membres");
 }
 
 /* The roll and the member of the route, or a failure page. */
 static int load(ui_req *r, json_t **m)
 {
-	static const ui_record_kind member = { cts_member_list, "Membre", "Membre introuvable",
-					       "Cette adresse ne désigne pas un membre.",
-					       "Ce membre n'est pas (ou plus) dans la liste de ce territoire." };
+	static const ui_record_kind member = {
+		cts_member_list, "Membre", "Membre introuvable",
+		"Cette adresse ne désigne pas un membre.",
+		"Ce membre n'est pas (ou plus) dans la liste de ce territoire."
+	};
 
 	return (*m = ui_load_record(r, &member)) ? 0 : -1;
 }
@@ -219,7 +241,8 @@ void ui_page_member_edit(ui_req *r)
 	if (load(r, &m) < 0)
 		return;
 	snprintf(action, sizeof(action), "/membres/%s", r->param);
-	snprintf(title, sizeof(title), "Modifier %s %s", ui_str(m, "last_name"), ui_str(m, "first_name"));
+	snprintf(title, sizeof(title), "Modifier %s %s", ui_str(m, "last_name"),
+	         ui_str(m, "first_name"));
 	member_form(r, title, action, m, &fs);
 	json_decref(m);
 }
@@ -240,7 +263,8 @@ void ui_post_member_update(ui_req *r)
 	int rc;
 
 	if (!cts_valid_uuid(r->param)) {
-		ui_error_page(r, 404, "Membre introuvable", "Cette adresse ne désigne pas un membre.");
+		ui_error_page(r, 404, "Membre introuvable",
+		              "Cette adresse ne désigne pas un membre.");
 		return;
 	}
 	snprintf(action, sizeof(action), "/membres/%s", r->param);
@@ -260,13 +284,14 @@ void ui_post_member_update(ui_req *r)
 	f.role = changed(m, "role", g.role);
 	f.mandate_start = changed(m, "mandate_start", g.mandate_start);
 	f.mandate_end = changed(m, "mandate_end", g.mandate_end);
-	if (!f.last_name && !f.first_name && !f.organisation && !f.college && !f.seat && !f.role && !f.mandate_start &&
-	    !f.mandate_end) {
+	if (!f.last_name && !f.first_name && !f.organisation && !f.college && !f.seat && !f.role &&
+	    !f.mandate_start && !f.mandate_end) {
 		ui_flash(r, "Rien n'a changé : rien n'a été enregistré.");
 		ui_redirect(r, "/membres");
 	} else if ((rc = cts_member_update(r->node, r->param, &f, &ch)) < 0) {
 		ui_fs_refuse(r, &fs, rc, "member", member_fields);
-		snprintf(title, sizeof(title), "Modifier %s %s", ui_str(m, "last_name"), ui_str(m, "first_name"));
+		snprintf(title, sizeof(title), "Modifier %s %s", ui_str(m, "last_name"),
+		         ui_str(m, "first_name"));
 		member_form(r, title, action, m, &fs);
 	} else {
 		ui_flash(r, "%s", ch.line ? ch.line : "Modifications enregistrées.");
@@ -284,11 +309,14 @@ void ui_page_member_remove(ui_req *r)
 	if (load(r, &m) < 0)
 		return;
 	snprintf(action, sizeof(action), "/membres/%s/retirer", r->param);
-	snprintf(title, sizeof(title), "Retirer %s %s", ui_str(m, "last_name"), ui_str(m, "first_name"));
+	snprintf(title, sizeof(title), "Retirer %s %s", ui_str(m, "last_name"),
+	         ui_str(m, "first_name"));
 	ui_page_begin(r, title, "members");
-	H("<p>%s %s (%s, collège « %s ») ne figurera plus dans la liste des membres ni dans les prochaines feuilles. "
+	H("<p>%s %s (%s, collège « %s ») ne figurera plus dans la liste des membres ni dans les "
+	  "prochaines feuilles. "
 	  "Les présences passées et l'historique signé gardent sa trace.</p>",
-	  ui_str(m, "first_name"), ui_str(m, "last_name"), ui_str(m, "organisation"), ui_college_label(ui_str(m, "college")));
+	  ui_str(m, "first_name"), ui_str(m, "last_name"), ui_str(m, "organisation"),
+	  ui_college_label(ui_str(m, "college")));
 	ui_form_begin(r, action, 0, "form");
 	H("<div class=\"buttons\">");
 	ui_button(r, "Retirer de la liste", "danger");
@@ -309,7 +337,8 @@ void ui_post_member_remove(ui_req *r)
 	if ((rc = cts_member_remove(r->node, r->param, &ch)) < 0) {
 		ui_fail_page(r, rc, "Retirer un membre");
 	} else {
-		ui_flash(r, "%s %s a été retiré(e) de la liste des membres.", ui_str(m, "first_name"), ui_str(m, "last_name"));
+		ui_flash(r, "%s %s a été retiré(e) de la liste des membres.",
+		         ui_str(m, "first_name"), ui_str(m, "last_name"));
 		ui_redirect(r, "/membres");
 	}
 	cts_change_dispose(&ch);
@@ -327,21 +356,28 @@ void ui_page_members_removed(ui_req *r)
 	if (ui_open_list(r, cts_member_list_removed, "Membres retirés", &gone) < 0)
 		return;
 	ui_page_begin(r, "Membres retirés de la liste", "members");
-	H("<p>Ces personnes ont été retirées de la liste des membres ; l'historique garde leurs valeurs. Rétablir "
+	H("<p>Ces personnes ont été retirées de la liste des membres ; l'historique garde leurs "
+	  "valeurs. Rétablir "
 	  "une personne la remet dans la liste telle qu'elle était.</p>");
 	if (!json_array_size(gone)) {
 		H("<p>Aucun membre retiré.</p>");
 	} else {
-		H("<table><caption>%zu membre(s) retiré(s)</caption><thead><tr><th scope=\"col\">Nom</th>"
-		  "<th scope=\"col\">Prénom</th><th scope=\"col\">Structure</th><th scope=\"col\">Collège</th>"
-		  "<th scope=\"col\"><span class=\"visually-hidden\">Actions</span></th></tr></thead><tbody>",
+		H("<table><caption>%zu membre(s) retiré(s)</caption><thead><tr><th "
+		  "scope=\"col\">Nom</th>"
+		  "<th scope=\"col\">Prénom</th><th scope=\"col\">Structure</th><th "
+		  "scope=\"col\">Collège</th>"
+		  "<th scope=\"col\"><span "
+		  "class=\"visually-hidden\">Actions</span></th></tr></thead><tbody>",
 		  json_array_size(gone));
-		json_array_foreach(gone, i, m) {
-			H("<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td class=\"actions\">", ui_str(m, "last_name"),
-			  ui_str(m, "first_name"), ui_str(m, "organisation"), ui_college_label(ui_str(m, "college")));
+		json_array_foreach(gone, i, m)
+		{
+			H("<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td class=\"actions\">",
+			  ui_str(m, "last_name"), ui_str(m, "first_name"),
+			  ui_str(m, "organisation"), ui_college_label(ui_str(m, "college")));
 			snprintf(action, sizeof(action), "/membres/%s/retablir", ui_str(m, "id"));
 			ui_form_begin(r, action, 0, "form inline-buttons");
-			H("<button type=\"submit\" class=\"button secondary\">Rétablir<span class=\"visually-hidden\"> %s %s</span>"
+			H("<button type=\"submit\" class=\"button secondary\">Rétablir<span "
+			  "class=\"visually-hidden\"> %s %s</span>"
 			  "</button>",
 			  ui_str(m, "last_name"), ui_str(m, "first_name"));
 			ui_form_end(r);
@@ -360,7 +396,8 @@ void ui_post_member_restore(ui_req *r)
 	int rc;
 
 	if (!cts_valid_uuid(r->param)) {
-		ui_error_page(r, 404, "Membre introuvable", "Cette adresse ne désigne pas un membre.");
+		ui_error_page(r, 404, "Membre introuvable",
+		              "Cette adresse ne désigne pas un membre.");
 		return;
 	}
 	if ((rc = ui_open(r)) < 0 || (rc = cts_member_restore(r->node, r->param, &ch)) < 0) {

@@ -14,14 +14,17 @@
 
 #define H(...) ui_html_f(&r->page, __VA_ARGS__)
 
-static const char *const opinion_fields[] = { "meeting", "subject", "for", "against", "abstain", "outcome", NULL };
-static const char *const contribution_fields[] = { "theme", "title", "text", "meeting", "date", NULL };
+static const char *const opinion_fields[] = { "meeting", "subject", "for", "against",
+	                                      "abstain", "outcome", NULL };
+static const char *const contribution_fields[] = {
+	"theme", "title", "text", "meeting", "date", NULL
+};
 
 typedef struct {
-	const char *table;  /* "opinion" */
-	const char *base;   /* "/avis" */
+	const char *table; /* "opinion" */
+	const char *base;  /* "/avis" */
 	const char *nav;
-	const char *what;   /* "Avis" */
+	const char *what;      /* "Avis" */
 	const char *withdrawn; /* status of a withdrawn record */
 	int (*list)(cts_node *n, const char *territory, json_t **out);
 	int (*withdraw)(cts_node *n, const char *id, cts_change *out);
@@ -29,18 +32,28 @@ typedef struct {
 	void (*form)(ui_req *r, const ui_fs *fs, const json_t *rec);
 } kind;
 
-static const kind opinion = { "opinion", "/avis", "opinions", "Avis", "retire", cts_opinion_list, cts_opinion_withdraw,
-			      cts_opinion_restore, ui_opinion_form };
-static const kind contribution = { "contribution", "/contributions", "contributions", "Contribution", "retiree",
-				   cts_contribution_list, cts_contribution_withdraw, cts_contribution_restore,
-				   ui_contribution_form };
+static const kind opinion = {
+	"opinion",      "/avis",          "opinions",           "Avis",
+	"retire",       cts_opinion_list, cts_opinion_withdraw, cts_opinion_restore,
+	ui_opinion_form
+};
+static const kind contribution = { "contribution",
+	                           "/contributions",
+	                           "contributions",
+	                           "Contribution",
+	                           "retiree",
+	                           cts_contribution_list,
+	                           cts_contribution_withdraw,
+	                           cts_contribution_restore,
+	                           ui_contribution_form };
 
 /* The kind of record an address names ("/avis/...", "/contributions/..."). */
 static const kind *route_kind(const ui_req *r)
 {
 	size_t base = strlen(opinion.base);
 
-	return strncmp(r->path, opinion.base, base) == 0 && r->path[base] == '/' ? &opinion : &contribution;
+	return strncmp(r->path, opinion.base, base) == 0 && r->path[base] == '/' ? &opinion
+	                                                                         : &contribution;
 }
 
 void ui_record_status_link(ui_req *r, const char *base, const json_t *rec, const char *withdrawn)
@@ -48,18 +61,21 @@ void ui_record_status_link(ui_req *r, const char *base, const json_t *rec, const
 	if (!rec)
 		return;
 	if (strcmp(ui_str(rec, "status"), withdrawn) == 0)
-		H("<p class=\"danger-zone\"><a href=\"%s/%s/retablir\">Rétablir (il est retiré des rapports)…</a></p>", base,
-		  ui_str(rec, "id"));
+		H("<p class=\"danger-zone\"><a href=\"%s/%s/retablir\">Rétablir (il est retiré des "
+		  "rapports)…</a></p>",
+		  base, ui_str(rec, "id"));
 	else
-		H("<p class=\"danger-zone\"><a href=\"%s/%s/retirer\">Retirer (saisi par erreur)…</a></p>", base,
-		  ui_str(rec, "id"));
+		H("<p class=\"danger-zone\"><a href=\"%s/%s/retirer\">Retirer (saisi par "
+		  "erreur)…</a></p>",
+		  base, ui_str(rec, "id"));
 }
 
 /* The record of the route (new reference), the node open; NULL after a failure page. */
 static json_t *load(ui_req *r, const kind *k)
 {
-	const ui_record_kind rk = { k->list, k->what, "Introuvable", "Cette adresse ne désigne pas un enregistrement.",
-				    "Cet enregistrement n'existe pas dans ce territoire." };
+	const ui_record_kind rk = { k->list, k->what, "Introuvable",
+		                    "Cette adresse ne désigne pas un enregistrement.",
+		                    "Cet enregistrement n'existe pas dans ce territoire." };
 
 	return ui_load_record(r, &rk);
 }
@@ -117,8 +133,8 @@ void ui_post_opinion_update(ui_req *r)
 	f.votes_against = v.votes_against;
 	f.votes_abstain = v.votes_abstain;
 	f.votes_given = (v.votes_for != ui_int(o, "votes_for") ? CTS_VOTES_FOR : 0) |
-			(v.votes_against != ui_int(o, "votes_against") ? CTS_VOTES_AGAINST : 0) |
-			(v.votes_abstain != ui_int(o, "votes_abstain") ? CTS_VOTES_ABSTAIN : 0);
+	                (v.votes_against != ui_int(o, "votes_against") ? CTS_VOTES_AGAINST : 0) |
+	                (v.votes_abstain != ui_int(o, "votes_abstain") ? CTS_VOTES_ABSTAIN : 0);
 	if (!f.meeting && !f.subject && !f.outcome && !f.votes_given) {
 		ui_flash(r, "Rien n'a changé : rien n'a été enregistré.");
 		ui_redirect(r, opinion.base);
@@ -175,18 +191,21 @@ static void confirm_page(ui_req *r, const kind *k, int withdraw)
 	if (!o)
 		return;
 	snprintf(title, sizeof(title), "%s %s « %s »", withdraw ? "Retirer" : "Rétablir",
-		 k == &opinion ? "l'avis" : "la contribution", record_name(k, o));
+	         k == &opinion ? "l'avis" : "la contribution", record_name(k, o));
 	ui_page_begin(r, title, k->nav);
 	if (withdraw)
-		H("<p>À faire quand il a été saisi par erreur : il restera dans la liste, marqué retiré, et sortira des "
+		H("<p>À faire quand il a été saisi par erreur : il restera dans la liste, marqué "
+		  "retiré, et sortira des "
 		  "rapports. Vous pourrez le rétablir.</p>");
 	else
 		H("<p>Il comptera de nouveau dans les rapports.</p>");
-	snprintf(action, sizeof(action), "%s/%s/%s", k->base, r->param, withdraw ? "retirer" : "retablir");
+	snprintf(action, sizeof(action), "%s/%s/%s", k->base, r->param,
+	         withdraw ? "retirer" : "retablir");
 	ui_form_begin(r, action, 0, "form");
 	H("<div class=\"buttons\">");
 	ui_button(r, withdraw ? "Retirer" : "Rétablir", withdraw ? "danger" : NULL);
-	H("<a class=\"button secondary\" href=\"%s/%s\">Revenir sans rien changer</a></div>", k->base, r->param);
+	H("<a class=\"button secondary\" href=\"%s/%s\">Revenir sans rien changer</a></div>",
+	  k->base, r->param);
 	ui_form_end(r);
 	ui_page_end(r);
 	json_decref(o);

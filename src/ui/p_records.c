@@ -14,14 +14,18 @@
 
 #define H(...) ui_html_f(&r->page, __VA_ARGS__)
 
-static const char *const opinion_fields[] = { "meeting", "subject", "for", "against", "abstain", "outcome", NULL };
-static const char *const contribution_fields[] = { "theme", "title", "text", "meeting", "date", NULL };
+static const char *const opinion_fields[] = { "meeting", "subject", "for", "against",
+	                                      "abstain", "outcome", NULL };
+static const char *const contribution_fields[] = {
+	"theme", "title", "text", "meeting", "date", NULL
+};
 
 static void meeting_label(ui_html *h, const json_t *m)
 {
 	char d[11];
 
-	ui_html_f(h, "%s — %s — %s", ui_date_fr(ui_str(m, "date"), d), ui_body_label(ui_str(m, "body")), ui_str(m, "title"));
+	ui_html_f(h, "%s — %s — %s", ui_date_fr(ui_str(m, "date"), d),
+	          ui_body_label(ui_str(m, "body")), ui_str(m, "title"));
 }
 
 static void theme_label(ui_html *h, const json_t *t)
@@ -50,8 +54,8 @@ typedef struct {
 	const char *title, *nav, *add_href, *add_label, *none;
 	int (*list)(cts_node *n, const char *territory, json_t **out);
 	int (*refs)(cts_node *n, json_t **out);
-	const char *caption;      /* after the count: "contribution(s), par thème" */
-	const char *const *cols;  /* column headers, NULL-terminated (then the actions) */
+	const char *caption;     /* after the count: "contribution(s), par thème" */
+	const char *const *cols; /* column headers, NULL-terminated (then the actions) */
 	void (*row)(ui_req *r, const json_t *rec, const json_t *refs);
 } record_page;
 
@@ -69,16 +73,17 @@ static void record_list_page(ui_req *r, const record_page *p)
 		return;
 	}
 	ui_page_begin(r, p->title, p->nav);
-	H("<p class=\"toolbar\"><a class=\"button\" href=\"%s\">%s</a></p>", p->add_href, p->add_label);
+	H("<p class=\"toolbar\"><a class=\"button\" href=\"%s\">%s</a></p>", p->add_href,
+	  p->add_label);
 	if (!json_array_size(list)) {
 		H("<p>%s</p>", p->none);
 	} else {
 		H("<table><caption>%zu %s</caption><thead><tr>", json_array_size(list), p->caption);
 		for (const char *const *h = p->cols; *h; h++)
 			H("<th scope=\"col\">%s</th>", *h);
-		H("<th scope=\"col\"><span class=\"visually-hidden\">Actions</span></th></tr></thead><tbody>");
-		json_array_foreach(list, i, o)
-			p->row(r, o, refs);
+		H("<th scope=\"col\"><span "
+		  "class=\"visually-hidden\">Actions</span></th></tr></thead><tbody>");
+		json_array_foreach(list, i, o) p->row(r, o, refs);
 		H("</tbody></table>");
 	}
 	ui_page_end(r);
@@ -99,22 +104,33 @@ static void opinion_row(ui_req *r, const json_t *o, const json_t *meetings)
 	int gone = strcmp(ui_str(o, "status"), "retire") == 0;
 	char d[11];
 
-	H("<tr%s><td><a href=\"/reunions/%s\">%s %s</a></td><td>%s</td><td>%s</td><td>%lld</td><td>%lld</td>"
+	H("<tr%s><td><a href=\"/reunions/%s\">%s "
+	  "%s</a></td><td>%s</td><td>%s</td><td>%lld</td><td>%lld</td>"
 	  "<td>%lld</td><td>%s</td>",
-	  gone ? " class=\"withdrawn\"" : "", ui_str(o, "meeting"), ui_date_fr(ui_str(o, "date"), d),
-	  m ? ui_body_label(ui_str(m, "body")) : "", ui_str(o, "subject"), ui_outcome_label(ui_str(o, "outcome")),
-	  ui_int(o, "votes_for"), ui_int(o, "votes_against"), ui_int(o, "votes_abstain"), gone ? "retiré" : "rendu");
-	H("<td class=\"actions\"><a href=\"/avis/%s\">Modifier<span class=\"visually-hidden\"> l'avis %s</span></a>"
+	  gone ? " class=\"withdrawn\"" : "", ui_str(o, "meeting"),
+	  ui_date_fr(ui_str(o, "date"), d), m ? ui_body_label(ui_str(m, "body")) : "",
+	  ui_str(o, "subject"), ui_outcome_label(ui_str(o, "outcome")), ui_int(o, "votes_for"),
+	  ui_int(o, "votes_against"), ui_int(o, "votes_abstain"), gone ? "retiré" : "rendu");
+	H("<td class=\"actions\"><a href=\"/avis/%s\">Modifier<span class=\"visually-hidden\"> "
+	  "l'avis %s</span></a>"
 	  "</td></tr>",
 	  ui_str(o, "id"), ui_str(o, "subject"));
 }
 
 void ui_page_opinions(ui_req *r)
 {
-	static const char *const cols[] = { "Réunion", "Objet", "Sens", "Pour", "Contre", "Abstentions", "État", NULL };
-	static const record_page p = { "Avis", "opinions", "/avis/nouveau", "Enregistrer un avis", "Aucun avis enregistré.",
-				       cts_opinion_list, territory_meetings, "avis rendu(s), par date de réunion", cols,
-				       opinion_row };
+	static const char *const cols[] = { "Réunion", "Objet",       "Sens", "Pour",
+		                            "Contre",  "Abstentions", "État", NULL };
+	static const record_page p = { "Avis",
+		                       "opinions",
+		                       "/avis/nouveau",
+		                       "Enregistrer un avis",
+		                       "Aucun avis enregistré.",
+		                       cts_opinion_list,
+		                       territory_meetings,
+		                       "avis rendu(s), par date de réunion",
+		                       cols,
+		                       opinion_row };
 
 	record_list_page(r, &p);
 }
@@ -129,20 +145,23 @@ void ui_opinion_form(ui_req *r, const ui_fs *fs, const json_t *o)
 	ui_error_summary(r, fs, "meeting");
 	snprintf(action, sizeof(action), o ? "/avis/%s" : "/avis", o ? ui_str(o, "id") : "");
 	ui_form_begin(r, action, 0, "form");
-	ui_select_json(r, fs, "meeting", "Réunion", meetings, "id", meeting_label, "— choisir la réunion —",
-		       o ? ui_str(o, "meeting") : ui_arg(r, "meeting"), NULL, UI_F_REQUIRED | UI_F_WIDE);
+	ui_select_json(r, fs, "meeting", "Réunion", meetings, "id", meeting_label,
+	               "— choisir la réunion —", o ? ui_str(o, "meeting") : ui_arg(r, "meeting"),
+	               NULL, UI_F_REQUIRED | UI_F_WIDE);
 	ui_input(r, fs, "subject", "Objet de l'avis", "text", o ? ui_str(o, "subject") : NULL,
-		 "Par exemple : Diagnostic territorial partagé en santé mentale.", UI_F_REQUIRED | UI_F_WIDE);
+	         "Par exemple : Diagnostic territorial partagé en santé mentale.",
+	         UI_F_REQUIRED | UI_F_WIDE);
 	snprintf(vf, sizeof(vf), "%lld", ui_int(o, "votes_for"));
 	snprintf(va, sizeof(va), "%lld", ui_int(o, "votes_against"));
 	snprintf(vb, sizeof(vb), "%lld", ui_int(o, "votes_abstain"));
-	H("<fieldset class=\"field votes\"><legend>Votes <span class=\"req\">(obligatoire)</span></legend><div class=\"cols\">");
+	H("<fieldset class=\"field votes\"><legend>Votes <span "
+	  "class=\"req\">(obligatoire)</span></legend><div class=\"cols\">");
 	ui_input(r, fs, "for", "Pour", "number", o ? vf : NULL, NULL, 0);
 	ui_input(r, fs, "against", "Contre", "number", o ? va : NULL, NULL, 0);
 	ui_input(r, fs, "abstain", "Abstentions", "number", o ? vb : NULL, NULL, 0);
 	H("</div></fieldset>");
-	ui_radios(r, fs, "outcome", "Sens de l'avis", cts_outcomes, cts_outcome_labels, o ? ui_str(o, "outcome") : NULL,
-		  UI_F_REQUIRED);
+	ui_radios(r, fs, "outcome", "Sens de l'avis", cts_outcomes, cts_outcome_labels,
+	          o ? ui_str(o, "outcome") : NULL, UI_F_REQUIRED);
 	H("<div class=\"buttons\">");
 	ui_button(r, o ? "Enregistrer les modifications" : "Enregistrer l'avis", NULL);
 	H("<a class=\"button secondary\" href=\"/avis\">Annuler</a></div>");
@@ -163,8 +182,8 @@ void ui_page_opinion_new(ui_req *r)
 }
 
 /* A vote count typed in the form, as the command line reads --for N. */
-static const char *parse_votes(const char *field, const char *label, const char *v, long long *out, char *msg,
-			       size_t msglen)
+static const char *parse_votes(const char *field, const char *label, const char *v, long long *out,
+                               char *msg, size_t msglen)
 {
 	char *end;
 
@@ -181,9 +200,12 @@ const char *ui_form_votes(ui_req *r, cts_opinion_fields *f, char *msg, size_t le
 {
 	const char *bad;
 
-	if ((bad = parse_votes("for", "pour", ui_form_get(r->form, "for"), &f->votes_for, msg, len)) ||
-	    (bad = parse_votes("against", "contre", ui_form_get(r->form, "against"), &f->votes_against, msg, len)) ||
-	    (bad = parse_votes("abstain", "abstentions", ui_form_get(r->form, "abstain"), &f->votes_abstain, msg, len)))
+	if ((bad = parse_votes("for", "pour", ui_form_get(r->form, "for"), &f->votes_for, msg,
+	                       len)) ||
+	    (bad = parse_votes("against", "contre", ui_form_get(r->form, "against"),
+	                       &f->votes_against, msg, len)) ||
+	    (bad = parse_votes("abstain", "abstentions", ui_form_get(r->form, "abstain"),
+	                       &f->votes_abstain, msg, len)))
 		return bad;
 	return NULL;
 }
@@ -226,26 +248,36 @@ static void contribution_row(ui_req *r, const json_t *c, const json_t *themes)
 	int gone = strcmp(ui_str(c, "status"), "retiree") == 0;
 	char d[11];
 
-	H("<tr%s><td>%s</td><td>%s</td><td class=\"text\">%s</td><td>", gone ? " class=\"withdrawn\"" : "",
-	  t ? ui_str(t, "label") : ui_str(c, "theme"), ui_str(c, "title"), ui_str(c, "text"));
+	H("<tr%s><td>%s</td><td>%s</td><td class=\"text\">%s</td><td>",
+	  gone ? " class=\"withdrawn\"" : "", t ? ui_str(t, "label") : ui_str(c, "theme"),
+	  ui_str(c, "title"), ui_str(c, "text"));
 	if (*ui_str(c, "meeting"))
-		H("<a href=\"/reunions/%s\">voir la réunion<span class=\"visually-hidden\"> de « %s »</span></a>",
+		H("<a href=\"/reunions/%s\">voir la réunion<span class=\"visually-hidden\"> de « "
+		  "%s »</span></a>",
 		  ui_str(c, "meeting"), ui_str(c, "title"));
 	else
 		H("—");
-	H("</td><td>%s</td><td>%s</td><td class=\"actions\"><a href=\"/contributions/%s\">Modifier<span "
+	H("</td><td>%s</td><td>%s</td><td class=\"actions\"><a "
+	  "href=\"/contributions/%s\">Modifier<span "
 	  "class=\"visually-hidden\"> la contribution %s</span></a></td></tr>",
-	  *ui_str(c, "date") ? ui_date_fr(ui_str(c, "date"), d) : "—", gone ? "retirée" : "transmise",
-	  ui_str(c, "id"), ui_str(c, "title"));
+	  *ui_str(c, "date") ? ui_date_fr(ui_str(c, "date"), d) : "—",
+	  gone ? "retirée" : "transmise", ui_str(c, "id"), ui_str(c, "title"));
 }
 
 void ui_page_contributions(ui_req *r)
 {
-	static const char *const cols[] = { "Thème", "Titre", "Texte", "Réunion", "Reçue le", "État", NULL };
-	static const record_page p = { "Contributions", "contributions", "/contributions/nouvelle",
-				       "Enregistrer une contribution", "Aucune contribution enregistrée.",
-				       cts_contribution_list, cts_theme_list, "contribution(s), par thème", cols,
-				       contribution_row };
+	static const char *const cols[] = { "Thème",    "Titre", "Texte", "Réunion",
+		                            "Reçue le", "État",  NULL };
+	static const record_page p = { "Contributions",
+		                       "contributions",
+		                       "/contributions/nouvelle",
+		                       "Enregistrer une contribution",
+		                       "Aucune contribution enregistrée.",
+		                       cts_contribution_list,
+		                       cts_theme_list,
+		                       "contribution(s), par thème",
+		                       cols,
+		                       contribution_row };
 
 	record_list_page(r, &p);
 }
@@ -259,21 +291,26 @@ void ui_contribution_form(ui_req *r, const ui_fs *fs, const json_t *c)
 		themes = json_array();
 	cts_error_clear();
 	r->errors_in_page = fs->error || fs->busy;
-	ui_page_begin(r, c ? "Modifier une contribution" : "Enregistrer une contribution", "contributions");
+	ui_page_begin(r, c ? "Modifier une contribution" : "Enregistrer une contribution",
+	              "contributions");
 	ui_error_summary(r, fs, "theme");
-	snprintf(action, sizeof(action), c ? "/contributions/%s" : "/contributions", c ? ui_str(c, "id") : "");
+	snprintf(action, sizeof(action), c ? "/contributions/%s" : "/contributions",
+	         c ? ui_str(c, "id") : "");
 	ui_form_begin(r, action, 0, "form");
 	ui_select_json(r, fs, "theme", "Thème", themes, "code", theme_label, "— choisir le thème —",
-		       c ? ui_str(c, "theme") : NULL, NULL, UI_F_REQUIRED | UI_F_WIDE);
-	ui_input(r, fs, "title", "Titre", "text", c ? ui_str(c, "title") : NULL, NULL, UI_F_REQUIRED | UI_F_WIDE);
-	ui_input(r, fs, "text", "Texte de la contribution", NULL, c ? ui_str(c, "text") : NULL, NULL,
-		 UI_F_REQUIRED | UI_F_TEXTAREA | UI_F_WIDE);
-	ui_select_json(r, fs, "meeting", "Réunion où elle a été adoptée", meetings, "id", meeting_label, "— aucune —",
-		       c ? ui_str(c, "meeting") : ui_arg(r, "meeting"), "Facultatif.", UI_F_WIDE);
+	               c ? ui_str(c, "theme") : NULL, NULL, UI_F_REQUIRED | UI_F_WIDE);
+	ui_input(r, fs, "title", "Titre", "text", c ? ui_str(c, "title") : NULL, NULL,
+	         UI_F_REQUIRED | UI_F_WIDE);
+	ui_input(r, fs, "text", "Texte de la contribution", NULL, c ? ui_str(c, "text") : NULL,
+	         NULL, UI_F_REQUIRED | UI_F_TEXTAREA | UI_F_WIDE);
+	ui_select_json(r, fs, "meeting", "Réunion où elle a été adoptée", meetings, "id",
+	               meeting_label, "— aucune —", c ? ui_str(c, "meeting") : ui_arg(r, "meeting"),
+	               "Facultatif.", UI_F_WIDE);
 	ui_input(r, fs, "date", "Date de réception", "date", c ? ui_str(c, "date") : NULL,
-		 "Facultatif : le jour où la contribution a été reçue (pas après aujourd'hui). Les rapports la datent "
-		 "ainsi, sinon par sa réunion.",
-		 0);
+	         "Facultatif : le jour où la contribution a été reçue (pas après aujourd'hui). Les "
+	         "rapports la datent "
+	         "ainsi, sinon par sa réunion.",
+	         0);
 	H("<div class=\"buttons\">");
 	ui_button(r, c ? "Enregistrer les modifications" : "Enregistrer la contribution", NULL);
 	H("<a class=\"button secondary\" href=\"/contributions\">Annuler</a></div>");

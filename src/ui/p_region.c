@@ -21,24 +21,32 @@ static void nodes_table(ui_req *r, const json_t *nodes)
 	size_t i;
 	json_t *o;
 
-	H("<table><caption>Postes inscrits au registre</caption><thead><tr><th scope=\"col\">Poste</th>"
-	  "<th scope=\"col\">Territoire</th><th scope=\"col\">État</th><th scope=\"col\">Dernier n° reçu</th>"
+	H("<table><caption>Postes inscrits au registre</caption><thead><tr><th "
+	  "scope=\"col\">Poste</th>"
+	  "<th scope=\"col\">Territoire</th><th scope=\"col\">État</th><th scope=\"col\">Dernier "
+	  "n° reçu</th>"
 	  "<th scope=\"col\">Reçu le</th><th scope=\"col\">En attente</th>"
-	  "<th scope=\"col\"><span class=\"visually-hidden\">Actions</span></th></tr></thead><tbody>");
-	json_array_foreach(nodes, i, o) {
+	  "<th scope=\"col\"><span "
+	  "class=\"visually-hidden\">Actions</span></th></tr></thead><tbody>");
+	json_array_foreach(nodes, i, o)
+	{
 		int auth = strcmp(ui_str(o, "role"), "authority") == 0;
 		json_t *rev = json_object_get(o, "revoked_after");
-		H("<tr><th scope=\"row\">%s</th><td>%s</td><td>", ui_str(o, "node"), auth ? "(région)" : ui_str(o, "territory"));
+		H("<tr><th scope=\"row\">%s</th><td>%s</td><td>", ui_str(o, "node"),
+		  auth ? "(région)" : ui_str(o, "territory"));
 		if (auth)
 			H("Autorité régionale");
 		else if (json_is_integer(rev))
-			H("<strong>Révoqué</strong> après le n°%lld", (long long)json_integer_value(rev));
+			H("<strong>Révoqué</strong> après le n°%lld",
+			  (long long)json_integer_value(rev));
 		else
 			H("Actif");
 		H("</td><td>%lld</td><td>%s</td><td>%lld</td><td>", ui_int(o, "last_seq"),
-		  *ui_str(o, "last_time") ? ui_time_fr(ui_str(o, "last_time"), when) : "—", ui_int(o, "waiting"));
+		  *ui_str(o, "last_time") ? ui_time_fr(ui_str(o, "last_time"), when) : "—",
+		  ui_int(o, "waiting"));
 		if (!auth && !json_is_integer(rev))
-			H("<a href=\"/territoires/%s/revoquer\">Révoquer<span class=\"visually-hidden\"> le poste %s</span></a>",
+			H("<a href=\"/territoires/%s/revoquer\">Révoquer<span "
+			  "class=\"visually-hidden\"> le poste %s</span></a>",
 			  ui_str(o, "node"), ui_str(o, "node"));
 		H("</td></tr>");
 	}
@@ -53,16 +61,21 @@ static void nodes_page(ui_req *r, const json_t *nodes, const ui_fs *fs)
 	if (nodes)
 		nodes_table(r, nodes);
 	H("<section aria-labelledby=\"h-enroll\"><h2 id=\"h-enroll\">Inscrire un poste</h2>"
-	  "<p>Sur le poste à inscrire, la commande « ctsnode key show » (ou son tableau de bord) affiche sa clé, "
-	  "une ligne qui commence par ssh-ed25519. Collez-la ici. L'inscription est signée et publiée à la "
+	  "<p>Sur le poste à inscrire, la commande « ctsnode key show » (ou son tableau de bord) "
+	  "affiche sa clé, "
+	  "une ligne qui commence par ssh-ed25519. Collez-la ici. L'inscription est signée et "
+	  "publiée à la "
 	  "prochaine réception.</p>");
 	ui_form_begin(r, "/territoires", 0, "form");
-	ui_input(r, fs, "key", "Clé du poste", NULL, NULL, "La ligne complète : ssh-ed25519 AAAA… identifiant-du-poste",
-		 UI_F_REQUIRED | UI_F_TEXTAREA | UI_F_WIDE | UI_F_SHORT);
+	ui_input(r, fs, "key", "Clé du poste", NULL, NULL,
+	         "La ligne complète : ssh-ed25519 AAAA… identifiant-du-poste",
+	         UI_F_REQUIRED | UI_F_TEXTAREA | UI_F_WIDE | UI_F_SHORT);
 	H("<div class=\"cols\">");
 	ui_input(r, fs, "node", "Identifiant du poste", "text", NULL,
-		 "Par exemple le-havre-secretariat ; laissé vide, il est pris à la fin de la clé.", 0);
-	ui_input(r, fs, "territory", "Code du territoire", "text", NULL, "Par exemple le-havre.", UI_F_REQUIRED);
+	         "Par exemple le-havre-secretariat ; laissé vide, il est pris à la fin de la clé.",
+	         0);
+	ui_input(r, fs, "territory", "Code du territoire", "text", NULL, "Par exemple le-havre.",
+	         UI_F_REQUIRED);
 	H("</div>");
 	ui_button(r, "Inscrire le poste", NULL);
 	ui_form_end(r);
@@ -108,7 +121,8 @@ static void node_from_key(const char *key, char *out, size_t len)
 
 void ui_post_node_enroll(ui_req *r)
 {
-	const char *key = ui_arg(r, "key"), *node = ui_arg(r, "node"), *terr = ui_arg(r, "territory");
+	const char *key = ui_arg(r, "key"), *node = ui_arg(r, "node"),
+	           *terr = ui_arg(r, "territory");
 	json_t *nodes = NULL;
 	ui_fs fs = { .values = r->form };
 	char guessed[80], line[600];
@@ -124,10 +138,13 @@ void ui_post_node_enroll(ui_req *r)
 		node_from_key(line, guessed, sizeof(guessed));
 		node = guessed;
 	}
-	if ((rc = ui_open(r)) < 0 || (rc = cts_region_enroll(r->node, node, terr, line, &already)) < 0) {
+	if ((rc = ui_open(r)) < 0 ||
+	    (rc = cts_region_enroll(r->node, node, terr, line, &already)) < 0) {
 		ui_fs_refuse(r, &fs, rc, "registry", enroll_fields);
 		if (!*node && !fs.busy) {
-			snprintf(fs.msg, sizeof(fs.msg), "l'identifiant du poste est obligatoire (la clé collée ne le contient pas)");
+			snprintf(fs.msg, sizeof(fs.msg),
+			         "l'identifiant du poste est obligatoire (la clé collée ne le "
+			         "contient pas)");
 			fs.field = "node";
 		}
 		if (r->node && cts_region_nodes(r->node, &nodes) < 0)
@@ -139,8 +156,10 @@ void ui_post_node_enroll(ui_req *r)
 	if (already)
 		ui_flash(r, "Le poste %s est déjà inscrit pour le territoire %s.", node, terr);
 	else
-		ui_flash(r, "Poste %s inscrit pour le territoire %s ; l'inscription sera publiée à la prochaine réception.",
-			 node, terr);
+		ui_flash(r,
+		         "Poste %s inscrit pour le territoire %s ; l'inscription sera publiée à la "
+		         "prochaine réception.",
+		         node, terr);
 	ui_redirect(r, "/territoires");
 }
 
@@ -154,13 +173,15 @@ static void revoke_page(ui_req *r, const json_t *o, const ui_fs *fs)
 	r->errors_in_page = fs->error || fs->busy;
 	ui_page_begin(r, title, "nodes");
 	ui_error_summary(r, fs, "after_seq");
-	H("<p>Le poste <strong>%s</strong> (territoire %s) ne pourra plus publier : ses changesets après le numéro "
-	  "indiqué seront refusés partout. Son travail jusqu'à ce numéro reste valable. Pour remplacer un poste perdu "
+	H("<p>Le poste <strong>%s</strong> (territoire %s) ne pourra plus publier : ses changesets "
+	  "après le numéro "
+	  "indiqué seront refusés partout. Son travail jusqu'à ce numéro reste valable. Pour "
+	  "remplacer un poste perdu "
 	  "ou une clé compromise, inscrivez d'abord son remplaçant, puis révoquez l'ancien.</p>",
 	  r->param, ui_str(o, "territory"));
 	ui_form_begin(r, action, 0, "form narrow");
 	ui_input(r, fs, "after_seq", "Dernier numéro de changeset accepté", "number", last,
-		 "Par défaut, le dernier reçu de ce poste.", UI_F_REQUIRED);
+	         "Par défaut, le dernier reçu de ce poste.", UI_F_REQUIRED);
 	H("<div class=\"buttons\">");
 	ui_button(r, "Révoquer ce poste", "danger");
 	H("<a class=\"button secondary\" href=\"/territoires\">Annuler</a></div>");
@@ -175,7 +196,8 @@ static const json_t *load_node(ui_req *r, json_t **nodes)
 
 	*nodes = NULL;
 	if (!cts_valid_node_id(r->param)) {
-		ui_error_page(r, 404, "Poste introuvable", "Cette adresse ne désigne pas un poste.");
+		ui_error_page(r, 404, "Poste introuvable",
+		              "Cette adresse ne désigne pas un poste.");
 		return NULL;
 	}
 	if ((rc = ui_open(r)) < 0 || (rc = cts_region_nodes(r->node, nodes)) < 0) {
@@ -183,7 +205,8 @@ static const json_t *load_node(ui_req *r, json_t **nodes)
 		return NULL;
 	}
 	if (!(o = ui_find(*nodes, "node", r->param)))
-		ui_error_page(r, 404, "Poste introuvable", "Ce poste n'est pas inscrit au registre.");
+		ui_error_page(r, 404, "Poste introuvable",
+		              "Ce poste n'est pas inscrit au registre.");
 	return o;
 }
 
@@ -227,9 +250,11 @@ void ui_post_node_revoke(ui_req *r)
 			fs.field = "after_seq";
 		revoke_page(r, o, &fs);
 	} else {
-		ui_flash(r, "Poste %s révoqué : ses changesets après le n°%lld seront refusés. La révocation sera publiée à "
-			    "la prochaine réception.",
-			 r->param, after);
+		ui_flash(r,
+		         "Poste %s révoqué : ses changesets après le n°%lld seront refusés. La "
+		         "révocation sera publiée à "
+		         "la prochaine réception.",
+		         r->param, after);
 		ui_redirect(r, "/territoires");
 	}
 	json_decref(nodes);
@@ -241,7 +266,8 @@ void ui_page_reception(ui_req *r)
 {
 	r->refresh = ui_job_running(r->app);
 	ui_page_begin(r, "Réception", "reception");
-	H("<p>La réception récupère dans le dépôt régional (%s) le travail de tous les postes, le vérifie (signatures, "
+	H("<p>La réception récupère dans le dépôt régional (%s) le travail de tous les postes, le "
+	  "vérifie (signatures, "
 	  "inscriptions, droits), l'importe, signe un point de contrôle et publie le registre.</p>",
 	  r->app->remote ? r->app->remote : "aucun dépôt configuré");
 	ui_sync_panel(r, 2, "/reception", "Recevoir maintenant");
@@ -260,12 +286,15 @@ static void audit_nodes(ui_req *r, const json_t *nodes)
 	const char *id;
 	json_t *o;
 
-	H("<table><caption>Postes vus dans le dépôt</caption><thead><tr><th scope=\"col\">Poste</th>"
-	  "<th scope=\"col\">Territoire</th><th scope=\"col\">Changesets</th><th scope=\"col\">Vérifiés</th>"
+	H("<table><caption>Postes vus dans le dépôt</caption><thead><tr><th "
+	  "scope=\"col\">Poste</th>"
+	  "<th scope=\"col\">Territoire</th><th scope=\"col\">Changesets</th><th "
+	  "scope=\"col\">Vérifiés</th>"
 	  "<th scope=\"col\">Constats</th></tr></thead><tbody>");
-	json_object_foreach((json_t *)nodes, id, o)
-		H("<tr><th scope=\"row\">%s</th><td>%s</td><td>%lld</td><td>%lld</td><td>%lld</td></tr>", id,
-		  ui_str(o, "territory"), ui_int(o, "changesets"), ui_int(o, "verified"), ui_int(o, "findings"));
+	json_object_foreach((json_t *)nodes, id, o) H(
+	    "<tr><th scope=\"row\">%s</th><td>%s</td><td>%lld</td><td>%lld</td><td>%lld</td></tr>",
+	    id, ui_str(o, "territory"), ui_int(o, "changesets"), ui_int(o, "verified"),
+	    ui_int(o, "findings"));
 	H("</tbody></table>");
 }
 
@@ -274,11 +303,14 @@ static void audit_findings(ui_req *r, const json_t *findings, long long total)
 	size_t i;
 	json_t *f;
 
-	H("<table><caption>%lld constat(s)</caption><thead><tr><th scope=\"col\">Type</th><th scope=\"col\">Poste</th>"
+	H("<table><caption>%lld constat(s)</caption><thead><tr><th scope=\"col\">Type</th><th "
+	  "scope=\"col\">Poste</th>"
 	  "<th scope=\"col\">N°</th><th scope=\"col\">Détail</th></tr></thead><tbody>",
 	  total);
-	json_array_foreach(findings, i, f) {
-		H("<tr><td><code>%s</code></td><td>%s</td><td>", ui_str(f, "kind"), ui_str(f, "node"));
+	json_array_foreach(findings, i, f)
+	{
+		H("<tr><td><code>%s</code></td><td>%s</td><td>", ui_str(f, "kind"),
+		  ui_str(f, "node"));
 		if (json_is_integer(json_object_get(f, "seq")))
 			H("%lld", ui_int(f, "seq"));
 		else
@@ -294,20 +326,25 @@ static void audit_result(ui_req *r, const ui_outcome *o)
 	const json_t *rep = o->audit;
 	long long total;
 
-	H("<section aria-labelledby=\"h-result\"><h2 id=\"h-result\">Dernier audit : %s</h2><p>Dépôt : <code>%s</code></p>",
+	H("<section aria-labelledby=\"h-result\"><h2 id=\"h-result\">Dernier audit : "
+	  "%s</h2><p>Dépôt : <code>%s</code></p>",
 	  ui_epoch_fr(o->finished, when), o->repository);
 	if (o->rc < 0) {
-		H("<p class=\"state bad\"><strong>L'audit n'a pas pu se faire.</strong></p><p>%s</p></section>", o->message);
+		H("<p class=\"state bad\"><strong>L'audit n'a pas pu se "
+		  "faire.</strong></p><p>%s</p></section>",
+		  o->message);
 		return;
 	}
 	total = ui_int(rep, "findings_total");
 	if (json_is_true(json_object_get(rep, "ok")))
-		H("<p class=\"state ok\"><strong>Aucun constat</strong> : %lld changeset(s) de %lld commit(s) vérifiés, "
+		H("<p class=\"state ok\"><strong>Aucun constat</strong> : %lld changeset(s) de "
+		  "%lld commit(s) vérifiés, "
 		  "l'historique est authentique et complet.</p>",
 		  ui_int(rep, "changesets"), ui_int(rep, "commits"));
 	else
-		H("<p class=\"state bad\"><strong>%lld constat(s)</strong> sur %lld changeset(s) : détail ci-dessous.</p>", total,
-		  ui_int(rep, "changesets"));
+		H("<p class=\"state bad\"><strong>%lld constat(s)</strong> sur %lld changeset(s) : "
+		  "détail ci-dessous.</p>",
+		  total, ui_int(rep, "changesets"));
 	audit_nodes(r, json_object_get(rep, "nodes"));
 	if (total)
 		audit_findings(r, json_object_get(rep, "findings"), total);
@@ -320,8 +357,10 @@ void ui_page_audit(ui_req *r)
 
 	r->refresh = ui_job_running(r->app);
 	ui_page_begin(r, "Audit", "audit");
-	H("<p>L'audit relit tout l'historique du dépôt régional (%s) sans faire confiance à ce poste : signatures de "
-	  "chaque changeset et de chaque commit, chaînes complètes, inscriptions et révocations, droits d'écriture, "
+	H("<p>L'audit relit tout l'historique du dépôt régional (%s) sans faire confiance à ce "
+	  "poste : signatures de "
+	  "chaque changeset et de chaque commit, chaînes complètes, inscriptions et révocations, "
+	  "droits d'écriture, "
 	  "points de contrôle. Chaque anomalie est un constat.</p>",
 	  r->app->remote ? r->app->remote : "aucun dépôt configuré");
 	if (!ui_job_progress(r, 1u << UI_JOB_AUDIT)) {
@@ -341,7 +380,9 @@ void ui_post_audit(ui_req *r)
 	int rc = ui_job_start(r->app, UI_JOB_AUDIT, NULL);
 
 	if (rc == CTS_EBUSY)
-		ui_flash(r, "Une opération est déjà en cours : relancez l'audit quand elle sera terminée.");
+		ui_flash(
+		    r,
+		    "Une opération est déjà en cours : relancez l'audit quand elle sera terminée.");
 	else if (rc < 0) {
 		ui_fail_page(r, rc, "Audit");
 		return;

@@ -19,19 +19,23 @@ static const struct {
 	const char *name, *label, *hint;
 } options[] = {
 	{ "create_missing", "Ajouter à la liste des membres les personnes inconnues",
-	  "Sans cette case, une personne de la feuille qui n'est pas dans la liste des membres arrête l'import. "
+	  "Sans cette case, une personne de la feuille qui n'est pas dans la liste des membres "
+	  "arrête l'import. "
 	  "Un nom proche de celui d'un membre n'est jamais ajouté : corrigez-le sur la feuille." },
 	{ "absent_missing", "Noter absents les titulaires absents de la feuille",
-	  "Les membres titulaires dont le mandat couvre la date et qui ne sont pas sur la feuille seront notés absents." },
+	  "Les membres titulaires dont le mandat couvre la date et qui ne sont pas sur la feuille "
+	  "seront notés absents." },
 	{ "replace", "Remplacer les présences déjà saisies",
-	  "Sans cette case, une feuille qui changerait les présences déjà enregistrées pour cette réunion est refusée." },
+	  "Sans cette case, une feuille qui changerait les présences déjà enregistrées pour cette "
+	  "réunion est refusée." },
 };
 
 /* The checkboxes, checked as `on` says when fs has no typed values. */
 static void option_boxes(ui_req *r, const ui_fs *fs, const int *on)
 {
 	for (size_t i = 0; i < sizeof(options) / sizeof(options[0]); i++)
-		ui_checkbox(r, fs, options[i].name, options[i].label, on ? on[i] : 0, options[i].hint);
+		ui_checkbox(r, fs, options[i].name, options[i].label, on ? on[i] : 0,
+		            options[i].hint);
 }
 
 void ui_sheet_options(ui_req *r, const ui_fs *fs)
@@ -51,13 +55,14 @@ static void hidden_options(ui_req *r, const char *except)
 
 static const char *action_label(const char *action)
 {
-	static const char *const codes[] = { "membre", "membre créé", "proche", "inconnu", "invite", "doublon" };
+	static const char *const codes[] = { "membre",  "membre créé", "proche",
+		                             "inconnu", "invite",      "doublon" };
 	static const char *const words[] = { "membre de la liste",
-					     "sera ajouté(e) à la liste des membres",
-					     "nom proche d'un membre : à corriger sur la feuille",
-					     "inconnu(e) de la liste : arrête l'import",
-					     "invité(e), noté(e) à part",
-					     "déjà sur une autre ligne : ignorée" };
+		                             "sera ajouté(e) à la liste des membres",
+		                             "nom proche d'un membre : à corriger sur la feuille",
+		                             "inconnu(e) de la liste : arrête l'import",
+		                             "invité(e), noté(e) à part",
+		                             "déjà sur une autre ligne : ignorée" };
 
 	for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++)
 		if (strcmp(action, codes[i]) == 0)
@@ -70,16 +75,22 @@ static void preview_rows(ui_req *r, const json_t *rows)
 	size_t i;
 	json_t *row;
 
-	H("<table><caption>Lignes de la feuille</caption><thead><tr><th scope=\"col\">Ligne</th><th scope=\"col\">Nom</th>"
-	  "<th scope=\"col\">Prénom</th><th scope=\"col\">Collège</th><th scope=\"col\">Présence</th>"
+	H("<table><caption>Lignes de la feuille</caption><thead><tr><th "
+	  "scope=\"col\">Ligne</th><th scope=\"col\">Nom</th>"
+	  "<th scope=\"col\">Prénom</th><th scope=\"col\">Collège</th><th "
+	  "scope=\"col\">Présence</th>"
 	  "<th scope=\"col\">Ce qui sera fait</th></tr></thead><tbody>");
-	json_array_foreach(rows, i, row) {
+	json_array_foreach(rows, i, row)
+	{
 		const char *action = ui_str(row, "action");
-		int guest = strcmp(action, "invite") == 0, bad = strcmp(action, "inconnu") == 0 || strcmp(action, "proche") == 0;
+		int guest = strcmp(action, "invite") == 0,
+		    bad = strcmp(action, "inconnu") == 0 || strcmp(action, "proche") == 0;
 		H(bad ? "<tr class=\"bad\">" : "<tr>");
-		H("<td>%lld</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>", ui_int(row, "line"),
-		  ui_str(row, "last_name"), ui_str(row, "first_name"), ui_college_label(ui_str(row, "college")),
-		  guest ? "Invité" : ui_attendance_label(ui_str(row, "status")), action_label(action));
+		H("<td>%lld</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>",
+		  ui_int(row, "line"), ui_str(row, "last_name"), ui_str(row, "first_name"),
+		  ui_college_label(ui_str(row, "college")),
+		  guest ? "Invité" : ui_attendance_label(ui_str(row, "status")),
+		  action_label(action));
 	}
 	H("</tbody></table>");
 }
@@ -87,7 +98,8 @@ static void preview_rows(ui_req *r, const json_t *rows)
 /* The import's notes: what blocks it, warnings, titular members missing. */
 static void notes(ui_req *r, const cts_attendance_result *res)
 {
-	static const char *const heads[] = { "À corriger avant l'import", "Remarques", "Titulaires absents de la feuille" };
+	static const char *const heads[] = { "À corriger avant l'import", "Remarques",
+		                             "Titulaires absents de la feuille" };
 	char text[1200];
 
 	for (int part = 0; part < 3; part++) {
@@ -98,7 +110,8 @@ static void notes(ui_req *r, const cts_attendance_result *res)
 			if (p != part)
 				continue;
 			if (!n++)
-				H("<h2>%s</h2><ul class=\"notes%s\">", heads[part], part == 0 ? " bad" : "");
+				H("<h2>%s</h2><ul class=\"notes%s\">", heads[part],
+				  part == 0 ? " bad" : "");
 			H("<li>%s</li>", ui_plain(no->message, text, sizeof(text)));
 		}
 		if (n)
@@ -108,22 +121,25 @@ static void notes(ui_req *r, const cts_attendance_result *res)
 
 static void counts(ui_req *r, const cts_attendance_result *res, int refused)
 {
-	H("<p class=\"counts\">%s%ld membre(s) : %ld présent(s), %ld excusé(s), %ld absent(s) ; %ld invité(s) "
+	H("<p class=\"counts\">%s%ld membre(s) : %ld présent(s), %ld excusé(s), %ld absent(s) ; "
+	  "%ld invité(s) "
 	  "(dont %ld de l'ARS)",
-	  refused ? "La feuille compte " : "Si vous confirmez : ", res->members, res->present, res->excused, res->absent,
-	  res->guests, res->ars);
+	  refused ? "La feuille compte " : "Si vous confirmez : ", res->members, res->present,
+	  res->excused, res->absent, res->guests, res->ars);
 	if (res->created)
 		H(" ; %ld membre(s) ajouté(s) à la liste", res->created);
 	H(".</p>");
 	if (res->before.members || res->before.guests) {
-		H("<p>La réunion a déjà des présences (%ld membre(s) : %ld présent(s), %ld excusé(s), %ld absent(s) ; %ld "
+		H("<p>La réunion a déjà des présences (%ld membre(s) : %ld présent(s), %ld "
+		  "excusé(s), %ld absent(s) ; %ld "
 		  "invité(s)). ",
-		  res->before.members, res->before.present, res->before.excused, res->before.absent, res->before.guests);
+		  res->before.members, res->before.present, res->before.excused, res->before.absent,
+		  res->before.guests);
 		if (res->unchanged)
 			H("Cette feuille donne exactement les mêmes : rien ne sera écrit.</p>");
 		else
-			H("Cette feuille ajoute %ld ligne(s), en modifie %ld et en retire %ld.</p>", res->added, res->changed,
-			  res->removed);
+			H("Cette feuille ajoute %ld ligne(s), en modifie %ld et en retire %ld.</p>",
+			  res->added, res->changed, res->removed);
 	}
 }
 
@@ -158,7 +174,8 @@ static void options_form(ui_req *r)
 	H("</section>");
 }
 
-static void preview_page(ui_req *r, const json_t *m, const cts_attendance_result *res, const char *error)
+static void preview_page(ui_req *r, const json_t *m, const cts_attendance_result *res,
+                         const char *error)
 {
 	char title[480], action[160], t[200], msg[2048];
 	ui_fs fs = { .error = error ? ui_plain(error, msg, sizeof(msg)) : NULL };
@@ -177,13 +194,20 @@ static void preview_page(ui_req *r, const json_t *m, const cts_attendance_result
 	if (!error) {
 		snprintf(action, sizeof(action), "/reunions/%s/feuille/confirmer", r->param);
 		ui_form_begin(r, action, 0, "form inline-buttons");
-		ui_button(r, res && res->unchanged ? "Confirmer (rien ne changera)" : "Confirmer l'import", NULL);
+		ui_button(r,
+		          res && res->unchanged ? "Confirmer (rien ne changera)"
+		                                : "Confirmer l'import",
+		          NULL);
 		ui_form_end(r);
 	} else if (res && res->unknown > res->created && !r->sess->up_create && !res->near) {
-		retry_with(r, "create_missing", "Refaire l'aperçu en ajoutant les personnes inconnues", "form inline-buttons");
-	} else if (res && (res->before.members || res->before.guests) && !r->sess->up_replace && !res->unknown &&
-		   !res->near) {
-		retry_with(r, "replace", "Refaire l'aperçu en remplaçant les présences déjà saisies", "form inline-buttons");
+		retry_with(r, "create_missing",
+		           "Refaire l'aperçu en ajoutant les personnes inconnues",
+		           "form inline-buttons");
+	} else if (res && (res->before.members || res->before.guests) && !r->sess->up_replace &&
+	           !res->unknown && !res->near) {
+		retry_with(r, "replace",
+		           "Refaire l'aperçu en remplaçant les présences déjà saisies",
+		           "form inline-buttons");
 	}
 	options_form(r);
 	snprintf(action, sizeof(action), "/reunions/%s/feuille/abandonner", r->param);
@@ -200,7 +224,8 @@ static void busy_retry(ui_req *r, const char *what, int confirm)
 
 	r->status = 503;
 	ui_page_begin(r, what, "meetings");
-	H("<p class=\"lead\">Le nœud est occupé, réessayez dans un instant. La feuille « %s » est gardée : rien n'a "
+	H("<p class=\"lead\">Le nœud est occupé, réessayez dans un instant. La feuille « %s » est "
+	  "gardée : rien n'a "
 	  "été enregistré.</p>",
 	  r->sess->up_name);
 	if (!confirm) {
@@ -234,11 +259,12 @@ static int keep_upload(ui_req *r, const char *data, size_t len, const char *name
 static int import(ui_req *r, int dry_run, cts_attendance_result **res)
 {
 	cts_attendance_options opt = { .create_missing = r->sess->up_create,
-				       .absent_missing = r->sess->up_absent,
-				       .replace = r->sess->up_replace,
-				       .dry_run = dry_run };
+		                       .absent_missing = r->sess->up_absent,
+		                       .replace = r->sess->up_replace,
+		                       .dry_run = dry_run };
 
-	return cts_attendance_import_sheet(r->node, r->param, r->sess->up_data, r->sess->up_len, &opt, res);
+	return cts_attendance_import_sheet(r->node, r->param, r->sess->up_data, r->sess->up_len,
+	                                   &opt, res);
 }
 
 /* The uploaded file kept, or the kept one reused: 0, else a page was made. */
@@ -251,7 +277,8 @@ static int take_upload(ui_req *r)
 
 	if (ui_form_file(r->form, "sheet", &data, &len, &name) == 0 && len > 0) {
 		if (len > CTS_SHEET_MAX_BYTES) {
-			ui_error_page(r, 413, "Feuille trop grosse", "Une feuille de présence fait 4 Mio au plus.");
+			ui_error_page(r, 413, "Feuille trop grosse",
+			              "Une feuille de présence fait 4 Mio au plus.");
 			return -1;
 		}
 		if ((rc = keep_upload(r, data, len, name)) < 0) {
@@ -263,7 +290,9 @@ static int take_upload(ui_req *r)
 	if (*ui_arg(r, "reuse") && r->sess->up_data && strcmp(r->sess->up_meeting, r->param) == 0)
 		return 0;
 	{
-		ui_fs fs = { .values = r->form, .error = "choisissez le fichier de la feuille de présence", .field = "sheet" };
+		ui_fs fs = { .values = r->form,
+			     .error = "choisissez le fichier de la feuille de présence",
+			     .field = "sheet" };
 		if (!(m = ui_load_meeting(r)))
 			return -1;
 		r->status = 400;
@@ -305,8 +334,9 @@ void ui_post_sheet_confirm(ui_req *r)
 
 	if (!r->sess->up_data || strcmp(r->sess->up_meeting, r->param) != 0) {
 		ui_error_page(r, 409, "Aucune feuille à confirmer",
-			      "La feuille n'est plus en attente (déjà importée, abandonnée, ou l'interface a été relancée) : "
-			      "importez-la de nouveau depuis la page de la réunion.");
+		              "La feuille n'est plus en attente (déjà importée, abandonnée, ou "
+		              "l'interface a été relancée) : "
+		              "importez-la de nouveau depuis la page de la réunion.");
 		return;
 	}
 	if (ui_open(r) == CTS_EBUSY) {
@@ -320,11 +350,16 @@ void ui_post_sheet_confirm(ui_req *r)
 		preview_page(r, m, res, cts_error_message());
 	} else {
 		if (res->unchanged)
-			ui_flash(r, "Feuille « %s » : la réunion avait déjà exactement ces présences, rien n'a été écrit.",
-				 r->sess->up_name);
+			ui_flash(r,
+			         "Feuille « %s » : la réunion avait déjà exactement ces présences, "
+			         "rien n'a été écrit.",
+			         r->sess->up_name);
 		else
-			ui_flash(r, "Feuille « %s » importée : %ld présent(s), %ld excusé(s), %ld absent(s), %ld invité(s).",
-				 r->sess->up_name, res->present, res->excused, res->absent, res->guests);
+			ui_flash(r,
+			         "Feuille « %s » importée : %ld présent(s), %ld excusé(s), %ld "
+			         "absent(s), %ld invité(s).",
+			         r->sess->up_name, res->present, res->excused, res->absent,
+			         res->guests);
 		ui_session_drop_upload(r->sess);
 		snprintf(loc, sizeof(loc), "/reunions/%s", r->param);
 		ui_redirect(r, loc);

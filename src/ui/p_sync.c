@@ -56,7 +56,8 @@ int ui_job_progress(ui_req *r, unsigned kinds)
 		H(" : %zu sur %zu", done, total);
 	else if (done)
 		H(" : %zu", done);
-	H("</p><p class=\"hint\">Cette page se met à jour toute seule ; vous pouvez aussi continuer à travailler : "
+	H("</p><p class=\"hint\">Cette page se met à jour toute seule ; vous pouvez aussi "
+	  "continuer à travailler : "
 	  "le résultat restera affiché ici.</p></section>");
 	return 1;
 }
@@ -66,33 +67,36 @@ static size_t count_state(const json_t *events, const char *state)
 	size_t i, n = 0;
 	json_t *e;
 
-	json_array_foreach(events, i, e)
-		n += strcmp(ui_str(e, "state"), state) == 0;
+	json_array_foreach(events, i, e) n += strcmp(ui_str(e, "state"), state) == 0;
 	return n;
 }
 
 static void events_table(ui_req *r, const json_t *events, const json_t *findings)
 {
 	static const char *const states[] = { "refused", "held", "pending", NULL };
-	static const char *const labels[] = { "Refusé", "Retenu (horloge en avance)", "En attente", NULL };
+	static const char *const labels[] = { "Refusé", "Retenu (horloge en avance)", "En attente",
+		                              NULL };
 	size_t i;
 	json_t *e;
 
-	if (!json_array_size(findings) && !count_state(events, "refused") && !count_state(events, "held") &&
-	    !count_state(events, "pending"))
+	if (!json_array_size(findings) && !count_state(events, "refused") &&
+	    !count_state(events, "held") && !count_state(events, "pending"))
 		return;
-	H("<table><caption>Changesets non appliqués et constats</caption><thead><tr><th scope=\"col\">État</th>"
-	  "<th scope=\"col\">Poste</th><th scope=\"col\">N°</th><th scope=\"col\">Raison</th></tr></thead><tbody>");
-	json_array_foreach(events, i, e) {
+	H("<table><caption>Changesets non appliqués et constats</caption><thead><tr><th "
+	  "scope=\"col\">État</th>"
+	  "<th scope=\"col\">Poste</th><th scope=\"col\">N°</th><th "
+	  "scope=\"col\">Raison</th></tr></thead><tbody>");
+	json_array_foreach(events, i, e)
+	{
 		int k = cts_code_index(states, ui_str(e, "state"));
 		if (k < 0)
 			continue;
-		H("<tr><td>%s</td><td>%s</td><td>%lld</td><td>%s</td></tr>", labels[k], ui_str(e, "node"), ui_int(e, "seq"),
-		  ui_str(e, "reason"));
+		H("<tr><td>%s</td><td>%s</td><td>%lld</td><td>%s</td></tr>", labels[k],
+		  ui_str(e, "node"), ui_int(e, "seq"), ui_str(e, "reason"));
 	}
 	json_array_foreach(findings, i, e)
-		H("<tr><td>Constat</td><td>%s</td><td>%lld</td><td>%s</td></tr>", ui_str(e, "node"), ui_int(e, "seq"),
-		  ui_str(e, "reason"));
+	    H("<tr><td>Constat</td><td>%s</td><td>%lld</td><td>%s</td></tr>", ui_str(e, "node"),
+	      ui_int(e, "seq"), ui_str(e, "reason"));
 	H("</tbody></table>");
 }
 
@@ -103,11 +107,15 @@ void ui_sync_outcome(ui_req *r, const ui_outcome *o, int hl)
 
 	if (o->kind == UI_JOB_NONE)
 		return;
-	H("<section class=\"outcome\" aria-labelledby=\"outcome-title\"><h%d id=\"outcome-title\">Dernière %s : %s</h%d>", hl,
-	  o->kind == UI_JOB_PULL ? "réception" : "synchronisation", ui_epoch_fr(o->finished, when), hl);
+	H("<section class=\"outcome\" aria-labelledby=\"outcome-title\"><h%d "
+	  "id=\"outcome-title\">Dernière %s : %s</h%d>",
+	  hl, o->kind == UI_JOB_PULL ? "réception" : "synchronisation",
+	  ui_epoch_fr(o->finished, when), hl);
 	if (o->rc == CTS_ENET) {
-		H("<p class=\"state warn\"><strong>Hors ligne : travail gardé, envoi au prochain essai.</strong></p>"
-		  "<p>Le dépôt régional n'a pas répondu. Vos modifications sont scellées et signées sur ce poste ; "
+		H("<p class=\"state warn\"><strong>Hors ligne : travail gardé, envoi au prochain "
+		  "essai.</strong></p>"
+		  "<p>Le dépôt régional n'a pas répondu. Vos modifications sont scellées et "
+		  "signées sur ce poste ; "
 		  "la prochaine synchronisation les enverra.</p><p class=\"detail\">%s</p>",
 		  o->message);
 	} else if (o->rc < 0) {
@@ -115,19 +123,23 @@ void ui_sync_outcome(ui_req *r, const ui_outcome *o, int hl)
 		  o->kind == UI_JOB_PULL ? "réception" : "synchronisation", o->message);
 	} else {
 		if (json_array_size(o->blocked))
-			H("<p class=\"state bad\"><strong>%s faite, mais une branche de ce poste n'a pas pu être envoyée.</strong>"
+			H("<p class=\"state bad\"><strong>%s faite, mais une branche de ce poste "
+			  "n'a pas pu être envoyée.</strong>"
 			  "</p><ul class=\"facts\">",
 			  o->kind == UI_JOB_PULL ? "Réception" : "Synchronisation");
 		else
-			H("<p class=\"state ok\"><strong>%s réussie.</strong></p><ul class=\"facts\">",
+			H("<p class=\"state ok\"><strong>%s réussie.</strong></p><ul "
+			  "class=\"facts\">",
 			  o->kind == UI_JOB_PULL ? "Réception" : "Synchronisation");
 		if (o->committed || o->sealed)
-			H("<li>Envoyé : %d lot(s) de modifications signé(s), déposé(s) sur le dépôt régional.</li>",
+			H("<li>Envoyé : %d lot(s) de modifications signé(s), déposé(s) sur le "
+			  "dépôt régional.</li>",
 			  o->committed ? o->committed : o->sealed);
 		else
 			H("<li>Envoyé : rien de nouveau à envoyer.</li>");
 		if (o->accepted)
-			H("<li>Reçu : %d lot(s) de modifications d'autres postes ou de la région, vérifié(s) et appliqué(s).</li>",
+			H("<li>Reçu : %d lot(s) de modifications d'autres postes ou de la région, "
+			  "vérifié(s) et appliqué(s).</li>",
 			  o->accepted);
 		else
 			H("<li>Reçu : rien de nouveau.</li>");
@@ -137,18 +149,22 @@ void ui_sync_outcome(ui_req *r, const ui_outcome *o, int hl)
 			size_t i;
 			json_t *b;
 			json_array_foreach(o->blocked, i, b)
-				H("<li class=\"bad\">Envoi bloqué (branche %s) : %s</li>", ui_str(b, "branch"), ui_str(b, "detail"));
+			    H("<li class=\"bad\">Envoi bloqué (branche %s) : %s</li>",
+			      ui_str(b, "branch"), ui_str(b, "detail"));
 		}
 		if (o->forks)
-			H("<li class=\"bad\">%d bifurcation(s) constatée(s) : deux versions signées d'un même changeset, "
+			H("<li class=\"bad\">%d bifurcation(s) constatée(s) : deux versions "
+			  "signées d'un même changeset, "
 			  "gardées comme preuve.</li>",
 			  o->forks);
 		if (refused)
-			H("<li class=\"bad\">Refusé : %zu changeset(s) (détail ci-dessous).</li>", refused);
+			H("<li class=\"bad\">Refusé : %zu changeset(s) (détail ci-dessous).</li>",
+			  refused);
 		else
 			H("<li>Refusé : aucun.</li>");
 		if (o->rebuilt)
-			H("<li>La vue locale a été reconstruite (révocation ou bifurcation détectée).</li>");
+			H("<li>La vue locale a été reconstruite (révocation ou bifurcation "
+			  "détectée).</li>");
 		H("</ul>");
 	}
 	events_table(r, o->events, o->findings);
@@ -180,13 +196,18 @@ void ui_page_sync(ui_req *r)
 	if (!ui_job_progress(r, 1u << UI_JOB_SYNC | 1u << UI_JOB_PULL)) {
 		ui_outcome_copy(r->app, UI_JOB_SYNC, &o);
 		if (o.kind == UI_JOB_NONE)
-			H("<p>Aucune synchronisation n'a encore été lancée depuis l'ouverture de l'interface.</p>");
+			H("<p>Aucune synchronisation n'a encore été lancée depuis l'ouverture de "
+			  "l'interface.</p>");
 		ui_sync_outcome(r, &o, 2);
 		ui_outcome_dispose(&o);
-		H("<p>La synchronisation scelle et signe vos modifications, les envoie au dépôt régional, puis reçoit "
+		H("<p>La synchronisation scelle et signe vos modifications, les envoie au dépôt "
+		  "régional, puis reçoit "
 		  "celles des autres postes.</p>");
 		ui_form_begin(r, "/synchroniser", 0, "form");
-		ui_button(r, running ? "Synchroniser (une opération est en cours)" : "Synchroniser maintenant", NULL);
+		ui_button(r,
+		          running ? "Synchroniser (une opération est en cours)"
+		                  : "Synchroniser maintenant",
+		          NULL);
 		ui_form_end(r);
 	}
 	ui_page_end(r);
@@ -200,8 +221,11 @@ void ui_page_sync_state(ui_req *r)
 
 	pthread_mutex_lock(&a->job.mx);
 	o = json_pack("{s:b, s:s, s:s, s:I, s:I}", "running", a->job.running, "kind",
-		      a->job.kind == UI_JOB_AUDIT ? "audit" : a->job.kind == UI_JOB_PULL ? "pull" : "sync", "phase", a->job.phase,
-		      "done", (json_int_t)a->job.done, "total", (json_int_t)a->job.total);
+	              a->job.kind == UI_JOB_AUDIT  ? "audit"
+	              : a->job.kind == UI_JOB_PULL ? "pull"
+	                                           : "sync",
+	              "phase", a->job.phase, "done", (json_int_t)a->job.done, "total",
+	              (json_int_t)a->job.total);
 	pthread_mutex_unlock(&a->job.mx);
 	s = o ? json_dumps(o, JSON_COMPACT) : NULL;
 	json_decref(o);
@@ -219,12 +243,15 @@ static void passphrase_form(ui_req *r, const char *then, const ui_fs *fs)
 	r->errors_in_page = fs->error != NULL;
 	ui_page_begin(r, "Phrase de passe", NULL);
 	ui_error_summary(r, fs, "passphrase");
-	H("<p>Pour signer les modifications de ce poste, ctsnode a besoin de la phrase de passe de sa clé. Elle est "
-	  "gardée en mémoire protégée le temps de cette session, oubliée après 15 minutes sans activité ou quand vous "
+	H("<p>Pour signer les modifications de ce poste, ctsnode a besoin de la phrase de passe de "
+	  "sa clé. Elle est "
+	  "gardée en mémoire protégée le temps de cette session, oubliée après 15 minutes sans "
+	  "activité ou quand vous "
 	  "cliquez sur « Verrouiller », et n'est jamais écrite sur le disque.</p>");
 	ui_form_begin(r, "/phrase", 0, "form narrow");
 	H("<input type=\"hidden\" name=\"then\" value=\"%s\">", then);
-	ui_input(r, fs, "passphrase", "Phrase de passe du poste", "password", NULL, NULL, UI_F_REQUIRED);
+	ui_input(r, fs, "passphrase", "Phrase de passe du poste", "password", NULL, NULL,
+	         UI_F_REQUIRED);
 	ui_button(r, strcmp(then, "sync") == 0 ? "Continuer et synchroniser" : "Continuer", NULL);
 	ui_form_end(r);
 	ui_page_end(r);
@@ -235,7 +262,8 @@ void ui_page_passphrase(ui_req *r)
 	ui_fs fs = { 0 };
 	const char *then = ui_arg(r, "then");
 
-	passphrase_form(r, strcmp(then, "sync") == 0 || strcmp(then, "audit") == 0 ? then : "", &fs);
+	passphrase_form(r, strcmp(then, "sync") == 0 || strcmp(then, "audit") == 0 ? then : "",
+	                &fs);
 }
 
 void ui_start_signed_job(ui_req *r, ui_job_kind kind, const char *then)
@@ -260,7 +288,8 @@ void ui_start_signed_job(ui_req *r, ui_job_kind kind, const char *then)
 
 void ui_post_sync(ui_req *r)
 {
-	ui_start_signed_job(r, r->app->role == CTS_ROLE_AUTHORITY ? UI_JOB_PULL : UI_JOB_SYNC, "sync");
+	ui_start_signed_job(r, r->app->role == CTS_ROLE_AUTHORITY ? UI_JOB_PULL : UI_JOB_SYNC,
+	                    "sync");
 }
 
 void ui_post_passphrase(ui_req *r)
@@ -298,7 +327,9 @@ void ui_post_passphrase(ui_req *r)
 		ui_post_sync(r);
 		return;
 	}
-	ui_flash(r, "Phrase de passe retenue pour cette session (oubliée après 15 minutes sans activité).");
+	ui_flash(
+	    r,
+	    "Phrase de passe retenue pour cette session (oubliée après 15 minutes sans activité).");
 	ui_redirect(r, "/");
 }
 

@@ -33,12 +33,14 @@ static void header(ui_req *r)
 {
 	ui_app *a = r->app;
 
-	H("<header class=\"top\"><div class=\"brand\"><img src=\"/static/%s/icon.svg\" alt=\"\" width=\"32\" height=\"32\">"
+	H("<header class=\"top\"><div class=\"brand\"><img src=\"/static/%s/icon.svg\" alt=\"\" "
+	  "width=\"32\" height=\"32\">"
 	  "<span class=\"name\">ctsnode</span>",
 	  ui_assets_version);
 	if (a->node_id)
 		H("<span class=\"where\">%s %s · poste %s</span>",
-		  a->role == CTS_ROLE_AUTHORITY ? "Région" : "Territoire", a->territory, a->node_id);
+		  a->role == CTS_ROLE_AUTHORITY ? "Région" : "Territoire", a->territory,
+		  a->node_id);
 	H("</div>");
 	if (r->sess) {
 		H("<div class=\"actions\">");
@@ -46,7 +48,8 @@ static void header(ui_req *r)
 			H("<form method=\"post\" action=\"/verrouiller\" class=\"inline\">");
 			ui_csrf_field(r);
 			H("<span class=\"lockstate\">Phrase de passe retenue</span>"
-			  "<button type=\"submit\" class=\"button secondary\">Verrouiller</button></form>");
+			  "<button type=\"submit\" class=\"button "
+			  "secondary\">Verrouiller</button></form>");
 		}
 		H("<form method=\"post\" action=\"/synchroniser\" class=\"inline\">");
 		ui_csrf_field(r);
@@ -64,7 +67,8 @@ static void navigation(ui_req *r, const char *current)
 		if (!(nav[i].roles & role))
 			continue;
 		if (current && strcmp(current, nav[i].key) == 0)
-			H("<li><a href=\"%s\" aria-current=\"page\">%s</a></li>", nav[i].href, nav[i].label);
+			H("<li><a href=\"%s\" aria-current=\"page\">%s</a></li>", nav[i].href,
+			  nav[i].label);
 		else
 			H("<li><a href=\"%s\">%s</a></li>", nav[i].href, nav[i].label);
 	}
@@ -79,7 +83,8 @@ void ui_page_begin(ui_req *r, const char *title, const char *current)
 	  "<link rel=\"stylesheet\" href=\"/static/%s/style.css\">"
 	  "<link rel=\"icon\" href=\"/static/%s/icon.svg\" type=\"image/svg+xml\">"
 	  "<script src=\"/static/%s/app.js\" defer></script>",
-	  r->errors_in_page ? "Erreur : " : "", title, ui_assets_version, ui_assets_version, ui_assets_version);
+	  r->errors_in_page ? "Erreur : " : "", title, ui_assets_version, ui_assets_version,
+	  ui_assets_version);
 	if (r->refresh)
 		H("<noscript><meta http-equiv=\"refresh\" content=\"1\"></noscript>");
 	H("</head>\n<body>\n<a class=\"skip\" href=\"#contenu\">Aller au contenu</a>\n");
@@ -95,7 +100,8 @@ void ui_page_begin(ui_req *r, const char *title, const char *current)
 
 void ui_page_end(ui_req *r)
 {
-	H("</main>\n<footer><p>ctsnode %s · interface locale de ce poste, sans réseau extérieur.", CTS_VERSION);
+	H("</main>\n<footer><p>ctsnode %s · interface locale de ce poste, sans réseau extérieur.",
+	  CTS_VERSION);
 	if (r->sess)
 		H(" Pour fermer l'interface, arrêtez « ctsnode ui » (Ctrl-C dans son terminal).");
 	H("</p></footer>\n</body></html>\n");
@@ -107,7 +113,8 @@ void ui_redirect(ui_req *r, const char *location)
 	snprintf(r->location, sizeof(r->location), "%s", location);
 	ui_html_dispose(&r->page);
 	ui_html_init(&r->page, UI_PAGE_MAX);
-	H("<!DOCTYPE html>\n<html lang=\"fr\"><head><meta charset=\"utf-8\"><title>Redirection — ctsnode</title></head>"
+	H("<!DOCTYPE html>\n<html lang=\"fr\"><head><meta charset=\"utf-8\"><title>Redirection — "
+	  "ctsnode</title></head>"
 	  "<body><p><a href=\"%s\">Continuer</a></p></body></html>\n",
 	  location);
 }
@@ -138,8 +145,10 @@ static const struct {
 } plain_words[] = {
 	{ "ajoutez --again", "cochez « Enregistrer quand même »" },
 	{ "relancez avec --replace", "cochez « Remplacer les présences déjà saisies »" },
-	{ "relancez avec --create-missing", "cochez « Ajouter à la liste des membres les personnes inconnues »" },
-	{ "relancez avec --absent-missing", "cochez « Noter absents les titulaires absents de la feuille »" },
+	{ "relancez avec --create-missing",
+	  "cochez « Ajouter à la liste des membres les personnes inconnues »" },
+	{ "relancez avec --absent-missing",
+	  "cochez « Noter absents les titulaires absents de la feuille »" },
 	{ "ctsnode attendance set", "la liste des présences de la réunion" },
 	{ " (--reason \"...\")", "" },
 };
@@ -184,23 +193,29 @@ void ui_fail_page(ui_req *r, int rc, const char *title)
 
 	if (rc == CTS_EBUSY) {
 		snprintf(text, sizeof(text), "Le nœud est occupé, réessayez dans un instant. %s",
-			 ui_job_running(r->app) ? "(Une synchronisation est en cours : sa progression est sur la page "
-						  "Synchroniser.)"
-						: "(Une autre commande ctsnode travaille sur ce nœud.)");
+		         ui_job_running(r->app)
+		             ? "(Une synchronisation est en cours : sa progression est sur la page "
+		               "Synchroniser.)"
+		             : "(Une autre commande ctsnode travaille sur ce nœud.)");
 		ui_error_page(r, 503, title, text);
 		return;
 	}
-	ui_error_page(r, rc == CTS_ENOTFOUND ? 404 : (rc == CTS_EINVAL || rc == CTS_ELIMIT) ? 400 : 500, title,
-		      ui_plain(msg && *msg ? msg : cts_error_name(rc), text, sizeof(text)));
+	ui_error_page(r,
+	              rc == CTS_ENOTFOUND                      ? 404
+	              : (rc == CTS_EINVAL || rc == CTS_ELIMIT) ? 400
+	                                                       : 500,
+	              title, ui_plain(msg && *msg ? msg : cts_error_name(rc), text, sizeof(text)));
 }
 
 void ui_form_begin(ui_req *r, const char *action, int multipart, const char *cls)
 {
 	if (multipart)
-		H("<form method=\"post\" action=\"%s\" novalidate class=\"%s\" enctype=\"multipart/form-data\">", action,
-		  cls ? cls : "form");
+		H("<form method=\"post\" action=\"%s\" novalidate class=\"%s\" "
+		  "enctype=\"multipart/form-data\">",
+		  action, cls ? cls : "form");
 	else
-		H("<form method=\"post\" action=\"%s\" novalidate class=\"%s\">", action, cls ? cls : "form");
+		H("<form method=\"post\" action=\"%s\" novalidate class=\"%s\">", action,
+		  cls ? cls : "form");
 	ui_csrf_field(r);
 }
 
@@ -217,7 +232,8 @@ void ui_csrf_field(ui_req *r)
 
 void ui_button(ui_req *r, const char *label, const char *cls)
 {
-	H("<button type=\"submit\" class=\"button%s%s\">%s</button>", cls ? " " : "", cls ? cls : "", label);
+	H("<button type=\"submit\" class=\"button%s%s\">%s</button>", cls ? " " : "",
+	  cls ? cls : "", label);
 }
 
 /* Busy node, or a refused input: the summary at the top, focused. */
@@ -226,15 +242,18 @@ void ui_error_summary(ui_req *r, const ui_fs *fs, const char *first_field)
 	const char *target = fs->field ? fs->field : first_field;
 
 	if (fs->busy) {
-		H("<div class=\"error-summary\" role=\"alert\" tabindex=\"-1\" autofocus id=\"erreurs\">"
-		  "<h2>Rien n'a été enregistré</h2><p>Le nœud est occupé, réessayez dans un instant : ce que vous avez "
+		H("<div class=\"error-summary\" role=\"alert\" tabindex=\"-1\" autofocus "
+		  "id=\"erreurs\">"
+		  "<h2>Rien n'a été enregistré</h2><p>Le nœud est occupé, réessayez dans un "
+		  "instant : ce que vous avez "
 		  "saisi est gardé ci-dessous.</p></div>");
 		return;
 	}
 	if (!fs->error)
 		return;
 	H("<div class=\"error-summary\" role=\"alert\" tabindex=\"-1\" autofocus id=\"erreurs\" "
-	  "aria-labelledby=\"erreurs-titre\"><h2 id=\"erreurs-titre\">Rien n'a été enregistré</h2><ul><li>");
+	  "aria-labelledby=\"erreurs-titre\"><h2 id=\"erreurs-titre\">Rien n'a été "
+	  "enregistré</h2><ul><li>");
 	if (target)
 		H("<a href=\"#f-%s\">%s</a>", target, fs->error);
 	else
@@ -252,7 +271,8 @@ static int starts_with_label(const char *msg, const char *table, const char *fie
 	if (!rule || !rule->label)
 		return 0;
 	n = strlen(rule->label);
-	return strncmp(msg, rule->label, n) == 0 && (msg[n] == ' ' || msg[n] == '\0' || msg[n] == ':');
+	return strncmp(msg, rule->label, n) == 0 &&
+	       (msg[n] == ' ' || msg[n] == '\0' || msg[n] == ':');
 }
 
 const char *ui_error_field(const char *msg, const char *table, const char *const *fields)
@@ -260,18 +280,30 @@ const char *ui_error_field(const char *msg, const char *table, const char *const
 	static const struct {
 		const char *word, *field;
 	} words[] = {
-		{ "début de mandat", "mandate_start" }, { "fin de mandat", "mandate_end" },
-		{ "existe déjà", "last_name" },         { "collège", "college" },
-		{ "siège", "seat" },                    { "instance", "body" },
-		{ "date", "date" },                     { "titre", "title" },
-		{ "lieu", "place" },                    { "statut", "status" },
-		{ "objet", "subject" },                 { "voix", "for" },
-		{ "sens de l'avis", "outcome" },        { "thème", "theme" },
-		{ "texte", "text" },                    { "réunion", "meeting" },
-		{ "clé", "key" },                       { "territoire", "territory" },
-		{ "nœud", "node" },                     { "phrase de passe", "passphrase" },
-		{ "numéro", "after_seq" },              { "feuille", "sheet" },
-		{ "ligne", "sheet" },                   { "encodage", "sheet" },
+		{ "début de mandat", "mandate_start" },
+		{ "fin de mandat", "mandate_end" },
+		{ "existe déjà", "last_name" },
+		{ "collège", "college" },
+		{ "siège", "seat" },
+		{ "instance", "body" },
+		{ "date", "date" },
+		{ "titre", "title" },
+		{ "lieu", "place" },
+		{ "statut", "status" },
+		{ "objet", "subject" },
+		{ "voix", "for" },
+		{ "sens de l'avis", "outcome" },
+		{ "thème", "theme" },
+		{ "texte", "text" },
+		{ "réunion", "meeting" },
+		{ "clé", "key" },
+		{ "territoire", "territory" },
+		{ "nœud", "node" },
+		{ "phrase de passe", "passphrase" },
+		{ "numéro", "after_seq" },
+		{ "feuille", "sheet" },
+		{ "ligne", "sheet" },
+		{ "encodage", "sheet" },
 	};
 	char opt[72];
 
@@ -279,9 +311,11 @@ const char *ui_error_field(const char *msg, const char *table, const char *const
 		return NULL;
 	/* The domain rule's label the message starts with (rules.h). Form
 	 * fields are named like the CLI options, some records' fields not. */
-	static const char *const alias[][2] = { { "for", "votes_for" },       { "against", "votes_against" },
-						{ "abstain", "votes_abstain" }, { "territory", "territory_code" },
-						{ "after_seq", "revoked_after" } };
+	static const char *const alias[][2] = { { "for", "votes_for" },
+		                                { "against", "votes_against" },
+		                                { "abstain", "votes_abstain" },
+		                                { "territory", "territory_code" },
+		                                { "after_seq", "revoked_after" } };
 	for (size_t i = 0; table && fields[i]; i++) {
 		const char *f = fields[i];
 		for (size_t a = 0; a < sizeof(alias) / sizeof(alias[0]); a++)
@@ -319,7 +353,8 @@ void ui_fs_refuse(ui_req *r, ui_fs *fs, int rc, const char *table, const char *c
 		r->status = 503;
 		return;
 	}
-	ui_plain(*cts_error_message() ? cts_error_message() : cts_error_name(rc), fs->msg, sizeof(fs->msg));
+	ui_plain(*cts_error_message() ? cts_error_message() : cts_error_name(rc), fs->msg,
+	         sizeof(fs->msg));
 	fs->error = fs->msg;
 	fs->field = ui_error_field(fs->error, table, fields);
 	switch (rc) {
@@ -351,17 +386,20 @@ static const char *field_error(const ui_fs *fs, const char *name)
 }
 
 /* label, hint and error of a field; the control follows. */
-static void field_head(ui_req *r, const char *name, const char *label, const char *hint, const char *err, int flags)
+static void field_head(ui_req *r, const char *name, const char *label, const char *hint,
+                       const char *err, int flags)
 {
-	H("<div class=\"field%s%s\"><label for=\"f-%s\">%s", err ? " has-error" : "", (flags & UI_F_WIDE) ? " wide" : "",
-	  name, label);
+	H("<div class=\"field%s%s\"><label for=\"f-%s\">%s", err ? " has-error" : "",
+	  (flags & UI_F_WIDE) ? " wide" : "", name, label);
 	if (flags & UI_F_REQUIRED)
 		H(" <span class=\"req\">(obligatoire)</span>");
 	H("</label>");
 	if (hint)
 		H("<p class=\"hint\" id=\"f-%s-hint\">%s</p>", name, hint);
 	if (err)
-		H("<p class=\"error-msg\" id=\"f-%s-err\"><span class=\"visually-hidden\">Erreur : </span>%s</p>", name, err);
+		H("<p class=\"error-msg\" id=\"f-%s-err\"><span class=\"visually-hidden\">Erreur : "
+		  "</span>%s</p>",
+		  name, err);
 }
 
 /* id, name and the ARIA attributes tying hint and error to the control. */
@@ -384,8 +422,8 @@ static void control_attrs(ui_req *r, const char *name, const char *hint, const c
 		H(" aria-required=\"true\"");
 }
 
-void ui_input(ui_req *r, const ui_fs *fs, const char *name, const char *label, const char *type, const char *dflt,
-	      const char *hint, int flags)
+void ui_input(ui_req *r, const ui_fs *fs, const char *name, const char *label, const char *type,
+              const char *dflt, const char *hint, int flags)
 {
 	const char *err = field_error(fs, name), *v = ui_fs_value(fs, name, dflt);
 
@@ -415,8 +453,9 @@ static void option(ui_req *r, const char *value, const char *selected)
 	H("<option value=\"%s\"%s>", value, strcmp(value, selected) == 0 ? " selected" : "");
 }
 
-void ui_select(ui_req *r, const ui_fs *fs, const char *name, const char *label, const char *const *codes,
-	       const char *const *labels, const char *dflt, const char *hint, int flags)
+void ui_select(ui_req *r, const ui_fs *fs, const char *name, const char *label,
+               const char *const *codes, const char *const *labels, const char *dflt,
+               const char *hint, int flags)
 {
 	const char *err = field_error(fs, name), *v = ui_fs_value(fs, name, dflt);
 
@@ -435,9 +474,10 @@ void ui_select(ui_req *r, const ui_fs *fs, const char *name, const char *label, 
 	H("</select></div>");
 }
 
-void ui_select_json(ui_req *r, const ui_fs *fs, const char *name, const char *label, const json_t *rows,
-		    const char *vkey, void (*label_fn)(ui_html *h, const json_t *row), const char *first,
-		    const char *dflt, const char *hint, int flags)
+void ui_select_json(ui_req *r, const ui_fs *fs, const char *name, const char *label,
+                    const json_t *rows, const char *vkey,
+                    void (*label_fn)(ui_html *h, const json_t *row), const char *first,
+                    const char *dflt, const char *hint, int flags)
 {
 	const char *err = field_error(fs, name), *v = ui_fs_value(fs, name, dflt);
 	const json_t *row;
@@ -452,7 +492,8 @@ void ui_select_json(ui_req *r, const ui_fs *fs, const char *name, const char *la
 		option(r, "", v);
 		H("%s</option>", first);
 	}
-	json_array_foreach(rows, i, row) {
+	json_array_foreach(rows, i, row)
+	{
 		const char *code = ui_str(row, vkey);
 		found |= strcmp(code, v) == 0;
 		option(r, code, v);
@@ -470,8 +511,8 @@ void ui_select_json(ui_req *r, const ui_fs *fs, const char *name, const char *la
 	H("</select></div>");
 }
 
-void ui_radios(ui_req *r, const ui_fs *fs, const char *name, const char *legend, const char *const *codes,
-	       const char *const *labels, const char *dflt, int flags)
+void ui_radios(ui_req *r, const ui_fs *fs, const char *name, const char *legend,
+               const char *const *codes, const char *const *labels, const char *dflt, int flags)
 {
 	const char *err = field_error(fs, name), *v = ui_fs_value(fs, name, dflt);
 
@@ -483,28 +524,35 @@ void ui_radios(ui_req *r, const ui_fs *fs, const char *name, const char *legend,
 		H(" <span class=\"req\">(obligatoire)</span>");
 	H("</legend>");
 	if (err)
-		H("<p class=\"error-msg\" id=\"f-%s-err\"><span class=\"visually-hidden\">Erreur : </span>%s</p>", name, err);
+		H("<p class=\"error-msg\" id=\"f-%s-err\"><span class=\"visually-hidden\">Erreur : "
+		  "</span>%s</p>",
+		  name, err);
 	for (size_t i = 0; codes[i]; i++) {
 		/* The first radio carries the field's id (error summary link). */
 		if (i == 0)
-			H("<div class=\"radio\"><input type=\"radio\" id=\"f-%s\" name=\"%s\" value=\"%s\"%s>"
+			H("<div class=\"radio\"><input type=\"radio\" id=\"f-%s\" name=\"%s\" "
+			  "value=\"%s\"%s>"
 			  "<label for=\"f-%s\">%s</label></div>",
-			  name, name, codes[i], strcmp(codes[i], v) == 0 ? " checked" : "", name, labels[i]);
-		else
-			H("<div class=\"radio\"><input type=\"radio\" id=\"f-%s-%s\" name=\"%s\" value=\"%s\"%s>"
-			  "<label for=\"f-%s-%s\">%s</label></div>",
-			  name, codes[i], name, codes[i], strcmp(codes[i], v) == 0 ? " checked" : "", name, codes[i],
+			  name, name, codes[i], strcmp(codes[i], v) == 0 ? " checked" : "", name,
 			  labels[i]);
+		else
+			H("<div class=\"radio\"><input type=\"radio\" id=\"f-%s-%s\" name=\"%s\" "
+			  "value=\"%s\"%s>"
+			  "<label for=\"f-%s-%s\">%s</label></div>",
+			  name, codes[i], name, codes[i],
+			  strcmp(codes[i], v) == 0 ? " checked" : "", name, codes[i], labels[i]);
 	}
 	H("</fieldset>");
 }
 
-void ui_checkbox(ui_req *r, const ui_fs *fs, const char *name, const char *label, int checked, const char *hint)
+void ui_checkbox(ui_req *r, const ui_fs *fs, const char *name, const char *label, int checked,
+                 const char *hint)
 {
 	if (fs && fs->values)
 		checked = ui_form_get(fs->values, name) != NULL;
-	H("<div class=\"field checkbox\"><input type=\"checkbox\" id=\"f-%s\" name=\"%s\" value=\"1\"%s", name, name,
-	  checked ? " checked" : "");
+	H("<div class=\"field checkbox\"><input type=\"checkbox\" id=\"f-%s\" name=\"%s\" "
+	  "value=\"1\"%s",
+	  name, name, checked ? " checked" : "");
 	if (hint)
 		H(" aria-describedby=\"f-%s-hint\"", name);
 	H("><label for=\"f-%s\">%s</label>", name, label);
@@ -593,8 +641,8 @@ const char *ui_time_fr(const char *rfc3339, char buf[32])
 	struct tm tm = { 0 };
 
 	buf[0] = '\0';
-	if (!rfc3339 || sscanf(rfc3339, "%4d-%2d-%2dT%2d:%2d:%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
-			       &tm.tm_min, &tm.tm_sec) != 6)
+	if (!rfc3339 || sscanf(rfc3339, "%4d-%2d-%2dT%2d:%2d:%2d", &tm.tm_year, &tm.tm_mon,
+	                       &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec) != 6)
 		return buf;
 	tm.tm_year -= 1900;
 	tm.tm_mon -= 1;
@@ -606,9 +654,7 @@ const json_t *ui_find(const json_t *list, const char *key, const char *value)
 	const json_t *o;
 	size_t i;
 
-	json_array_foreach(list, i, o)
-		if (strcmp(ui_str(o, key), value) == 0)
-			return o;
+	json_array_foreach(list, i, o) if (strcmp(ui_str(o, key), value) == 0) return o;
 	return NULL;
 }
 

@@ -63,8 +63,8 @@ static int key_ok(const char *key, size_t max)
 
 	for (; key[n]; n++) {
 		unsigned char c = (unsigned char)key[n];
-		if (n >= max || !((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-				  c == '_' || c == '-' || c == '.'))
+		if (n >= max || !((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		                  (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.'))
 			return 0;
 	}
 	return n > 0;
@@ -98,7 +98,8 @@ static int new_field(ui_form *f, const char *key, const char *filename)
 	return 0;
 }
 
-int ui_form_feed(ui_form *f, const char *key, const char *filename, const char *data, uint64_t off, size_t size)
+int ui_form_feed(ui_form *f, const char *key, const char *filename, const char *data, uint64_t off,
+                 size_t size)
 {
 	field *fl;
 	size_t max;
@@ -112,7 +113,7 @@ int ui_form_feed(ui_form *f, const char *key, const char *filename, const char *
 		if (new_field(f, key, filename) < 0)
 			return f->error;
 	} else if (f->count == 0 || strcmp(f->fields[f->count - 1].key, key) != 0 ||
-		   f->fields[f->count - 1].len != off) {
+	           f->fields[f->count - 1].len != off) {
 		return fail(f, CTS_EINVAL, "formulaire mal formé (morceaux dans le désordre)");
 	}
 	fl = &f->fields[f->count - 1];
@@ -122,7 +123,8 @@ int ui_form_feed(ui_form *f, const char *key, const char *filename, const char *
 		return fail(f, CTS_EINVAL, "formulaire mal formé");
 	max = fl->filename ? f->lim.max_file : f->lim.max_value;
 	if (size > max || fl->len > max - size)
-		return fail(f, CTS_ELIMIT, fl->filename ? "fichier trop gros" : "valeur de champ trop longue");
+		return fail(f, CTS_ELIMIT,
+		            fl->filename ? "fichier trop gros" : "valeur de champ trop longue");
 	if (size > f->lim.max_total || f->total > f->lim.max_total - size)
 		return fail(f, CTS_ELIMIT, "formulaire trop gros");
 	if (!fl->filename && memchr(data, '\0', size))
@@ -162,7 +164,8 @@ const char *ui_form_get(const ui_form *f, const char *key)
 	return NULL;
 }
 
-int ui_form_file(const ui_form *f, const char *key, const char **data, size_t *len, const char **filename)
+int ui_form_file(const ui_form *f, const char *key, const char **data, size_t *len,
+                 const char **filename)
 {
 	for (size_t i = 0; f && i < f->count; i++) {
 		if (f->fields[i].filename && strcmp(f->fields[i].key, key) == 0) {
@@ -233,7 +236,8 @@ static int authority_ok(const char *s, size_t len, unsigned port)
 
 	for (size_t i = 0; i < 2; i++) {
 		size_t nl = strlen(names[i]);
-		if (len == nl + (size_t)plen && strncasecmp(s, names[i], nl) == 0 && memcmp(s + nl, want, (size_t)plen) == 0)
+		if (len == nl + (size_t)plen && strncasecmp(s, names[i], nl) == 0 &&
+		    memcmp(s + nl, want, (size_t)plen) == 0)
 			return 1;
 	}
 	return 0;

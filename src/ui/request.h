@@ -32,7 +32,8 @@ void ui_form_free(ui_form *f);
  * field may not hold a NUL byte. Past a bound: CTS_ELIMIT; a chunk out of
  * order, a bad name or a NUL: CTS_EINVAL. The first error sticks
  * (ui_form_error) and later chunks are ignored. */
-int ui_form_feed(ui_form *f, const char *key, const char *filename, const char *data, uint64_t off, size_t size);
+int ui_form_feed(ui_form *f, const char *key, const char *filename, const char *data, uint64_t off,
+                 size_t size);
 
 /* 0, or the first error of ui_form_feed. */
 int ui_form_error(const ui_form *f);
@@ -43,7 +44,8 @@ const char *ui_form_get(const ui_form *f, const char *key);
 
 /* The first file field `key`: its bytes, length and file name (may be
  * ""). 0, or CTS_ENOTFOUND. Borrowed. */
-int ui_form_file(const ui_form *f, const char *key, const char **data, size_t *len, const char **filename);
+int ui_form_file(const ui_form *f, const char *key, const char **data, size_t *len,
+                 const char **filename);
 
 /* Number of fields, and field i's name and text value (NULL for a file). */
 size_t ui_form_count(const ui_form *f);

@@ -14,9 +14,9 @@
 #include <strings.h>
 #include <sys/socket.h>
 
-#define UI_CONNECTIONS 32              /* at once */
+#define UI_CONNECTIONS 32                 /* at once */
 #define UI_CONNECTION_MEMORY (256 * 1024) /* headers and buffers of one connection */
-#define UI_TIMEOUT_S 60                /* an idle connection is closed */
+#define UI_TIMEOUT_S 60                   /* an idle connection is closed */
 #define UI_MULTIPART_MAX (CTS_SHEET_MAX_BYTES + 64 * 1024)
 #define UI_POST_BUFFER (16 * 1024)
 #define UI_DISCARD_MAX (64u * 1024 * 1024) /* body read past the limit before closing */
@@ -35,7 +35,8 @@ typedef struct {
 	int answered; /* a response was queued before the body ended */
 } conn;
 
-static const ui_form_limits post_limits = { 256, 64, UI_TEXT_MAX, CTS_SHEET_MAX_BYTES, UI_MULTIPART_MAX };
+static const ui_form_limits post_limits = { 256, 64, UI_TEXT_MAX, CTS_SHEET_MAX_BYTES,
+	                                    UI_MULTIPART_MAX };
 static const ui_form_limits query_limits = { 32, 64, 4096, 0, 16 * 1024 };
 
 static void quiet_log(void *cls, const char *fmt, va_list ap)
@@ -45,9 +46,10 @@ static void quiet_log(void *cls, const char *fmt, va_list ap)
 	(void)ap; /* nothing is logged: requests may carry secrets */
 }
 
-static enum MHD_Result post_iterator(void *cls, enum MHD_ValueKind kind, const char *key, const char *filename,
-				     const char *content_type, const char *transfer_encoding, const char *data,
-				     uint64_t off, size_t size)
+static enum MHD_Result post_iterator(void *cls, enum MHD_ValueKind kind, const char *key,
+                                     const char *filename, const char *content_type,
+                                     const char *transfer_encoding, const char *data, uint64_t off,
+                                     size_t size)
 {
 	conn *k = cls;
 
@@ -57,7 +59,8 @@ static enum MHD_Result post_iterator(void *cls, enum MHD_ValueKind kind, const c
 	return ui_form_feed(k->form, key, filename, data, off, size) == 0 ? MHD_YES : MHD_NO;
 }
 
-static enum MHD_Result query_iterator(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+static enum MHD_Result query_iterator(void *cls, enum MHD_ValueKind kind, const char *key,
+                                      const char *value)
 {
 	(void)kind;
 	ui_form_feed(cls, key ? key : "", NULL, value ? value : "", 0, value ? strlen(value) : 0);
@@ -66,18 +69,22 @@ static enum MHD_Result query_iterator(void *cls, enum MHD_ValueKind kind, const 
 
 static void add_headers(struct MHD_Response *resp, const ui_req *r)
 {
-	MHD_add_response_header(resp, "Content-Type", r->ctype ? r->ctype : "text/html; charset=utf-8");
+	MHD_add_response_header(resp, "Content-Type",
+	                        r->ctype ? r->ctype : "text/html; charset=utf-8");
 	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
 	MHD_add_response_header(resp, "X-Frame-Options", "DENY");
 	MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
 	MHD_add_response_header(resp, "Cross-Origin-Opener-Policy", "same-origin");
-	MHD_add_response_header(resp, "Content-Security-Policy",
-				r->report_csp ? "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
-						"frame-ancestors 'none'; form-action 'none'; base-uri 'none'"
-					      : "default-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'");
+	MHD_add_response_header(
+	    resp, "Content-Security-Policy",
+	    r->report_csp ? "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+	                    "frame-ancestors 'none'; form-action 'none'; base-uri 'none'"
+	                  : "default-src 'self'; frame-ancestors 'none'; form-action 'self'; "
+	                    "base-uri 'none'");
 	if (r->asset)
 		MHD_add_response_header(resp, "Cache-Control",
-					r->immutable ? "public, max-age=31536000, immutable" : "no-cache");
+		                        r->immutable ? "public, max-age=31536000, immutable"
+		                                     : "no-cache");
 	else
 		MHD_add_response_header(resp, "Cache-Control", "no-store");
 	if (r->location[0])
@@ -96,10 +103,11 @@ static struct MHD_Response *make_response(ui_req *r)
 	size_t len = 0;
 
 	if (r->asset)
-		return MHD_create_response_from_buffer(r->asset_len, (void *)r->asset, MHD_RESPMEM_PERSISTENT);
+		return MHD_create_response_from_buffer(r->asset_len, (void *)r->asset,
+		                                       MHD_RESPMEM_PERSISTENT);
 	if (r->body) {
 		struct MHD_Response *resp =
-			MHD_create_response_from_buffer(r->body_len, r->body, MHD_RESPMEM_MUST_FREE);
+		    MHD_create_response_from_buffer(r->body_len, r->body, MHD_RESPMEM_MUST_FREE);
 		if (resp)
 			r->body = NULL;
 		return resp;
@@ -108,13 +116,14 @@ static struct MHD_Response *make_response(ui_req *r)
 		static const char oops[] = "Erreur interne : la page n'a pas pu être produite.\n";
 		r->status = 500;
 		r->ctype = "text/plain; charset=utf-8";
-		return MHD_create_response_from_buffer(sizeof(oops) - 1, (void *)oops, MHD_RESPMEM_PERSISTENT);
+		return MHD_create_response_from_buffer(sizeof(oops) - 1, (void *)oops,
+		                                       MHD_RESPMEM_PERSISTENT);
 	}
 	return MHD_create_response_from_buffer(len, page, MHD_RESPMEM_MUST_FREE);
 }
 
-static enum MHD_Result respond(cts_ui_server *s, struct MHD_Connection *c, const char *url, const char *method,
-			       conn *k)
+static enum MHD_Result respond(cts_ui_server *s, struct MHD_Connection *c, const char *url,
+                               const char *method, conn *k)
 {
 	struct MHD_Response *resp;
 	enum MHD_Result ret;
@@ -163,13 +172,14 @@ static enum MHD_Result first_call(struct MHD_Connection *c, const char *method, 
 		return MHD_YES;
 	ctype = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
 	clen = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-	k->limit = ctype && strncasecmp(ctype, "multipart/form-data", 19) == 0 ? UI_MULTIPART_MAX : UI_FORM_MAX;
+	k->limit = ctype && strncasecmp(ctype, "multipart/form-data", 19) == 0 ? UI_MULTIPART_MAX
+	                                                                       : UI_FORM_MAX;
 	if (clen && strtoull(clen, NULL, 10) > k->limit) {
 		k->body_error = CTS_ELIMIT;
 		return MHD_YES;
 	}
 	if (!ctype || (strncasecmp(ctype, "multipart/form-data", 19) != 0 &&
-		       strncasecmp(ctype, "application/x-www-form-urlencoded", 33) != 0)) {
+	               strncasecmp(ctype, "application/x-www-form-urlencoded", 33) != 0)) {
 		k->body_error = CTS_EINVAL;
 		return MHD_YES;
 	}
@@ -179,8 +189,9 @@ static enum MHD_Result first_call(struct MHD_Connection *c, const char *method, 
 	return MHD_YES;
 }
 
-static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *url, const char *method,
-			       const char *version, const char *upload_data, size_t *upload_data_size, void **con_cls)
+static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *url,
+                               const char *method, const char *version, const char *upload_data,
+                               size_t *upload_data_size, void **con_cls)
 {
 	cts_ui_server *s = cls;
 	conn *k = *con_cls;
@@ -207,7 +218,8 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 			if (k->received > k->limit)
 				k->body_error = CTS_ELIMIT;
 			else if (k->pp && MHD_post_process(k->pp, upload_data, n) != MHD_YES)
-				k->body_error = ui_form_error(k->form) == CTS_ELIMIT ? CTS_ELIMIT : CTS_EINVAL;
+				k->body_error =
+				    ui_form_error(k->form) == CTS_ELIMIT ? CTS_ELIMIT : CTS_EINVAL;
 		}
 		/* libmicrohttpd cannot answer in the middle of a body: the rest
 		 * of a too big one (sent without its length) is read and dropped,
@@ -228,7 +240,8 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 	return respond(s, c, url, method, k);
 }
 
-static void completed(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode toe)
+static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
+                      enum MHD_RequestTerminationCode toe)
 {
 	conn *k = *con_cls;
 
@@ -266,15 +279,18 @@ int cts_ui_server_start(cts_ui_server **out, const char *home, unsigned port, in
 	addr.sin_family = AF_INET;
 	addr.sin_port = htons((uint16_t)port);
 	addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK); /* 127.0.0.1 only */
-	s->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL, 0, NULL,
-				NULL, handler, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr, MHD_OPTION_CONNECTION_LIMIT,
-				(unsigned)UI_CONNECTIONS, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)UI_CONNECTION_MEMORY,
-				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)UI_TIMEOUT_S, MHD_OPTION_NOTIFY_COMPLETED, completed,
-				NULL, MHD_OPTION_EXTERNAL_LOGGER, quiet_log, NULL, MHD_OPTION_END);
+	s->d = MHD_start_daemon(
+	    MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL, 0, NULL,
+	    NULL, handler, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)UI_CONNECTIONS,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)UI_CONNECTION_MEMORY,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)UI_TIMEOUT_S, MHD_OPTION_NOTIFY_COMPLETED,
+	    completed, NULL, MHD_OPTION_EXTERNAL_LOGGER, quiet_log, NULL, MHD_OPTION_END);
 	if (!s->d) {
 		ui_app_free(s->app);
 		free(s);
-		return cts_error_set(CTS_EIO, "impossible d'écouter sur 127.0.0.1:%u (port déjà pris ?)", port);
+		return cts_error_set(
+		    CTS_EIO, "impossible d'écouter sur 127.0.0.1:%u (port déjà pris ?)", port);
 	}
 	info = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
 	s->port = info ? info->port : port;

@@ -186,7 +186,8 @@ typedef struct {
 	size_t n;
 } listing;
 
-static int collect(const char *name, const cts_gitoid *oid, size_t size, unsigned filemode, void *ctx)
+static int collect(const char *name, const cts_gitoid *oid, size_t size, unsigned filemode,
+                   void *ctx)
 {
 	listing *l = ctx;
 	size_t len;

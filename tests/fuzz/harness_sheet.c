@@ -19,7 +19,9 @@
 #include <string.h>
 
 static const char *const codes[] = {
-    "professionnels", "usagers", "collectivites", "etat", "personnes-qualifiees", "invite", "ars"};
+	"professionnels", "usagers", "collectivites", "etat", "personnes-qualifiees",
+	"invite",         "ars"
+};
 
 static void check_field(const char *s, int may_be_empty)
 {
@@ -74,7 +76,7 @@ static void out_field(out_buf *b, const char *s)
 
 static void round_trip(const cts_sheet *sh)
 {
-	out_buf b = {0};
+	out_buf b = { 0 };
 	cts_sheet *again = NULL;
 	int rc;
 

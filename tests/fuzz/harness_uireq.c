@@ -41,7 +41,8 @@ static void new_session(int k)
 
 	ui_req_init(&r, apps[k]);
 	FUZZ_CHECK(ui_form_new(&r.query, &(ui_form_limits){ 4, 16, 128, 0, 256 }) == 0);
-	FUZZ_CHECK(ui_form_feed(r.query, "token", NULL, apps[k]->token, 0, strlen(apps[k]->token)) == 0);
+	FUZZ_CHECK(
+	    ui_form_feed(r.query, "token", NULL, apps[k]->token, 0, strlen(apps[k]->token)) == 0);
 	r.method = "GET";
 	r.path = "/";
 	r.host = "127.0.0.1:8080";
@@ -61,8 +62,10 @@ static void setup(void)
 	if (apps[0])
 		return;
 	FUZZ_CHECK(cts_crypto_init() == 0);
-	FUZZ_CHECK(ui_app_new_offline(&apps[0], "/nonexistent/ctsnode-fuzz", CTS_ROLE_TERRITORY, "fuzz-poste", "fuzz") == 0);
-	FUZZ_CHECK(ui_app_new_offline(&apps[1], "/nonexistent/ctsnode-fuzz", CTS_ROLE_AUTHORITY, "fuzz-region", "region") == 0);
+	FUZZ_CHECK(ui_app_new_offline(&apps[0], "/nonexistent/ctsnode-fuzz", CTS_ROLE_TERRITORY,
+	                              "fuzz-poste", "fuzz") == 0);
+	FUZZ_CHECK(ui_app_new_offline(&apps[1], "/nonexistent/ctsnode-fuzz", CTS_ROLE_AUTHORITY,
+	                              "fuzz-region", "region") == 0);
 	for (int k = 0; k < 2; k++) {
 		ui_app_set_port(apps[k], PORT);
 		apps[k]->node_wait_ms = 0;
@@ -156,8 +159,8 @@ static int session_valid(int k, const char *cookie)
 	return cookie && strstr(cookie, cookies[k]) != NULL;
 }
 
-static void check_response(ui_req *r, int k, const char *host, const char *cookie, const char *origin,
-			   int token_ok)
+static void check_response(ui_req *r, int k, const char *host, const char *cookie,
+                           const char *origin, int token_ok)
 {
 	char *page = NULL;
 	size_t len = 0;
@@ -210,14 +213,16 @@ int cts_fuzz_uireq(const uint8_t *data, size_t size)
 	if (lines[6])
 		feed_query(r.query, lines[6]);
 	if (strcmp(r.method, "POST") == 0) {
-		FUZZ_CHECK(ui_form_new(&r.form, &(ui_form_limits){ 64, 64, 8192, 8192, 65536 }) == 0);
+		FUZZ_CHECK(ui_form_new(&r.form, &(ui_form_limits){ 64, 64, 8192, 8192, 65536 }) ==
+		           0);
 		feed_form(r.form, &p, end, k, chunk);
 		r.body_error = ui_form_error(r.form);
 	}
 	if (!r.body_error && ui_form_error(r.query))
 		r.body_error = CTS_EINVAL;
-	token_ok = ui_form_get(r.query, "token") && strcmp(ui_form_get(r.query, "token"), apps[k]->token) == 0 &&
-		   strcmp(r.path, "/") == 0 && strcmp(r.method, "GET") == 0;
+	token_ok = ui_form_get(r.query, "token") &&
+	           strcmp(ui_form_get(r.query, "token"), apps[k]->token) == 0 &&
+	           strcmp(r.path, "/") == 0 && strcmp(r.method, "GET") == 0;
 	ui_app_handle(apps[k], &r);
 	check_response(&r, k, r.host, r.cookie, r.origin, token_ok);
 	ui_form_free(r.form);
@@ -230,7 +235,8 @@ int cts_fuzz_uireq(const uint8_t *data, size_t size)
 	{
 		int alive = 0;
 		for (int i = 0; i < UI_MAX_SESSIONS; i++)
-			alive |= apps[k]->sessions[i].used && strstr(cookies[k], apps[k]->sessions[i].id) != NULL;
+			alive |= apps[k]->sessions[i].used &&
+			         strstr(cookies[k], apps[k]->sessions[i].id) != NULL;
 		if (!alive)
 			new_session(k);
 	}

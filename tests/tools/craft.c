@@ -47,7 +47,8 @@ int main(int argc, char **argv)
 	const char *terr = arg(argc, argv, "--territory"), *seq_s = arg(argc, argv, "--seq");
 	const char *prev = arg(argc, argv, "--prev"), *prev_from = arg(argc, argv, "--prev-from");
 	const char *time_s = arg(argc, argv, "--time"), *seen_s = arg(argc, argv, "--seen");
-	const char *ops_p = arg(argc, argv, "--ops"), *raw_p = arg(argc, argv, "--raw"), *out = arg(argc, argv, "--out");
+	const char *ops_p = arg(argc, argv, "--ops"), *raw_p = arg(argc, argv, "--raw"),
+	           *out = arg(argc, argv, "--out");
 	char prevbuf[65], path[4096], *bytes = NULL, *sig = NULL;
 	size_t len = 0, sig_len = 0;
 	cts_changeset *cs = NULL;
@@ -87,7 +88,8 @@ int main(int argc, char **argv)
 			fprintf(stderr, "cts_craft: ops/seen/territory: %s\n", err.text);
 			return 1;
 		}
-		if (cts_changeset_build(&cs, node, terr, seq, prev, time_s ? time_s : "2026-01-01T00:00:00Z", seen, ops) < 0)
+		if (cts_changeset_build(&cs, node, terr, seq, prev,
+		                        time_s ? time_s : "2026-01-01T00:00:00Z", seen, ops) < 0)
 			return die("changeset");
 		bytes = malloc(cs->len);
 		memcpy(bytes, cs->bytes, cs->len);
@@ -95,7 +97,8 @@ int main(int argc, char **argv)
 		json_decref(ops);
 		json_decref(seen);
 	}
-	if (cts_sshsig_sign(&sig, &sig_len, key, CTS_SIG_NAMESPACE, (const unsigned char *)bytes, len) < 0)
+	if (cts_sshsig_sign(&sig, &sig_len, key, CTS_SIG_NAMESPACE, (const unsigned char *)bytes,
+	                    len) < 0)
 		return die("signature");
 	snprintf(path, sizeof(path), "%s/changesets/%s", out, node);
 	if (cts_mkdirs(path) < 0)

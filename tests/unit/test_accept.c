@@ -51,32 +51,44 @@ static int fake_node_of(void *ctx, const char *rid, char node[65])
 /* A territory node dp-secretariat (dieppe) whose chain holds n°1..2. */
 static cts_accept_view territory_view(void)
 {
-	cts_accept_view v = { .known = 1, .territory = "dieppe", .role = "territory", .revoked_after = -1,
-			      .sig_ok = 1, .last_seq = 2, .prev_id = ID_A, .clock_rule = 1, .now_ms = NOW_MS,
-			      .entry = fake_entry, .node_of = fake_node_of };
+	cts_accept_view v = { .known = 1,
+		              .territory = "dieppe",
+		              .role = "territory",
+		              .revoked_after = -1,
+		              .sig_ok = 1,
+		              .last_seq = 2,
+		              .prev_id = ID_A,
+		              .clock_rule = 1,
+		              .now_ms = NOW_MS,
+		              .entry = fake_entry,
+		              .node_of = fake_node_of };
 	return v;
 }
 
 /* A changeset of node (territory) n°seq with prev ID_A and the ops given as JSON text. */
-static cts_changeset *make(const char *node, const char *territory, int64_t seq, const char *ops_text)
+static cts_changeset *make(const char *node, const char *territory, int64_t seq,
+                           const char *ops_text)
 {
 	json_t *ops = json_loads(ops_text, 0, NULL), *seen = json_object();
 	cts_changeset *cs = NULL;
 
 	assert_non_null(ops);
-	assert_int_equal(cts_changeset_build(&cs, node, territory, seq, seq > 1 ? ID_A : NULL, "2026-05-28T20:00:00Z",
-					     seen, ops),
-			 0);
+	assert_int_equal(cts_changeset_build(&cs, node, territory, seq, seq > 1 ? ID_A : NULL,
+	                                     "2026-05-28T20:00:00Z", seen, ops),
+	                 0);
 	json_decref(ops);
 	json_decref(seen);
 	return cs;
 }
 
-#define MEMBER(college)                                                                                              \
-	"[{\"hlc\":\"019e702c1e000000\",\"op\":\"put\",\"table\":\"member\",\"id\":\"0b6a3c1e-1111-4c1e-9a51-" \
-	"00000000abcd\",\"set\":{\"last_name\":\"X\",\"first_name\":\"Y\",\"organisation\":\"Z\",\"college\":\"" college "\"}}]"
-#define THEME                                                                                                        \
-	"[{\"hlc\":\"019e702c1e000000\",\"op\":\"put\",\"table\":\"theme\",\"id\":\"0b6a3c1e-1111-4c1e-9a51-" \
+#define MEMBER(college)                                                                            \
+	"[{\"hlc\":\"019e702c1e000000\",\"op\":\"put\",\"table\":\"member\",\"id\":\"0b6a3c1e-"    \
+	"1111-4c1e-9a51-"                                                                          \
+	"00000000abcd\",\"set\":{\"last_name\":\"X\",\"first_name\":\"Y\",\"organisation\":\"Z\"," \
+	"\"college\":\"" college "\"}}]"
+#define THEME                                                                                      \
+	"[{\"hlc\":\"019e702c1e000000\",\"op\":\"put\",\"table\":\"theme\",\"id\":\"0b6a3c1e-"     \
+	"1111-4c1e-9a51-"                                                                          \
 	"00000000abce\",\"set\":{\"code\":\"t1\",\"label\":\"Thème\"}}]"
 
 static void judge(const cts_changeset *cs, const cts_accept_view *v, cts_accept_verdict *out)
@@ -171,19 +183,21 @@ static void test_forks(void **state)
 static void test_all_broken_first_wins(void **state)
 {
 	cts_accept_view v = territory_view();
-	cts_changeset *cs = make("dp-secretariat", "rouen-elbeuf", 3,
-				 "[{\"hlc\":\"019e702c1e000000\",\"op\":\"put\",\"table\":\"theme\",\"id\":\"0b6a3c1e-"
-				 "1111-4c1e-9a51-00000000abce\",\"set\":{\"code\":\"t1\",\"label\":\"Thème\"}},"
-				 "{\"hlc\":\"019e702c1e000000\",\"op\":\"put\",\"table\":\"member\",\"id\":\"0b6a3c1e-"
-				 "1111-4c1e-9a51-00000000abcd\",\"set\":{\"last_name\":\"X\",\"first_name\":\"Y\","
-				 "\"organisation\":\"Z\",\"college\":\"evil-college\"}}]");
+	cts_changeset *cs = make(
+	    "dp-secretariat", "rouen-elbeuf", 3,
+	    "[{\"hlc\":\"019e702c1e000000\",\"op\":\"put\",\"table\":\"theme\",\"id\":\"0b6a3c1e-"
+	    "1111-4c1e-9a51-00000000abce\",\"set\":{\"code\":\"t1\",\"label\":\"Thème\"}},"
+	    "{\"hlc\":\"019e702c1e000000\",\"op\":\"put\",\"table\":\"member\",\"id\":\"0b6a3c1e-"
+	    "1111-4c1e-9a51-00000000abcd\",\"set\":{\"last_name\":\"X\",\"first_name\":\"Y\","
+	    "\"organisation\":\"Z\",\"college\":\"evil-college\"}}]");
 	cts_accept_verdict jv;
 
 	(void)state;
 	judge(cs, &v, &jv);
 	assert_int_equal(jv.broken, CTS_RULE_TERRITORY | CTS_RULE_TABLE | CTS_RULE_VALUES);
 	assert_int_equal(jv.rule, CTS_RULE_TERRITORY);
-	assert_string_equal(jv.reason, "territoire différent de celui de l'inscription : rouen-elbeuf");
+	assert_string_equal(jv.reason,
+	                    "territoire différent de celui de l'inscription : rouen-elbeuf");
 	assert_int_equal(jv.first_table, 1);
 	assert_int_equal(jv.bad_tables, 1);
 	assert_int_equal(jv.first_value, 2);
@@ -193,14 +207,15 @@ static void test_all_broken_first_wins(void **state)
 	cts_changeset_free(cs);
 	cs = make("dp-secretariat", "dieppe", 3, THEME);
 	judge(cs, &v, &jv);
-	assert_string_equal(jv.reason,
-			    "opération 1 : un nœud de territoire n'a pas le droit d'écrire la table theme (réservée à la région)");
+	assert_string_equal(jv.reason, "opération 1 : un nœud de territoire n'a pas le droit "
+	                               "d'écrire la table theme (réservée à la région)");
 	assert_int_equal(jv.rule, CTS_RULE_TABLE);
 	v.role = "authority";
 	cts_changeset_free(cs);
 	cs = make("dp-secretariat", "dieppe", 3, MEMBER("etat"));
 	judge(cs, &v, &jv);
-	assert_string_equal(jv.reason, "opération 1 : l'autorité n'écrit pas la table member des territoires");
+	assert_string_equal(jv.reason,
+	                    "opération 1 : l'autorité n'écrit pas la table member des territoires");
 	cts_changeset_free(cs);
 }
 
@@ -226,7 +241,8 @@ static void test_revoked_content_not_judged(void **state)
 static void test_clocks(void **state)
 {
 	cts_accept_view v = territory_view();
-	cts_changeset *cs = make("dp-secretariat", "dieppe", 3, MEMBER("etat")); /* HLC 2026-05-28T20:00Z */
+	cts_changeset *cs =
+	    make("dp-secretariat", "dieppe", 3, MEMBER("etat")); /* HLC 2026-05-28T20:00Z */
 	cts_accept_verdict jv;
 
 	(void)state;
@@ -257,12 +273,18 @@ static void test_registry_ops(void **state)
 	(void)state;
 	v.role = "authority";
 	cts_record_derived_id(rid, "registry:lh-secretariat");
-	snprintf(ops, sizeof(ops), "{\"hlc\":\"019e702c1e000000\",\"op\":\"del\",\"table\":\"registry\",\"id\":\"%s\"}", rid);
+	snprintf(
+	    ops, sizeof(ops),
+	    "{\"hlc\":\"019e702c1e000000\",\"op\":\"del\",\"table\":\"registry\",\"id\":\"%s\"}",
+	    rid);
 	op = json_loads(ops, 0, NULL);
 	assert_int_equal(cts_accept_registry_op(&v, op, why, sizeof(why)), -1);
 	assert_string_equal(why, "une inscription ne se supprime pas : elle se révoque");
 	json_decref(op);
-	snprintf(ops, sizeof(ops), "{\"op\":\"put\",\"table\":\"registry\",\"id\":\"%s\",\"set\":{\"revoked_after\":4}}", rid);
+	snprintf(
+	    ops, sizeof(ops),
+	    "{\"op\":\"put\",\"table\":\"registry\",\"id\":\"%s\",\"set\":{\"revoked_after\":4}}",
+	    rid);
 	op = json_loads(ops, 0, NULL);
 	assert_int_equal(cts_accept_registry_op(&v, op, why, sizeof(why)), 0); /* a revocation */
 	json_object_set_new(op, "id", json_string("0b6a3c1e-1111-4c1e-9a51-00000000ffff"));
@@ -270,20 +292,23 @@ static void test_registry_ops(void **state)
 	assert_string_equal(why, "registre : mise à jour d'une inscription inconnue");
 	json_decref(op);
 	snprintf(ops, sizeof(ops),
-		 "{\"op\":\"put\",\"table\":\"registry\",\"id\":\"%s\",\"set\":{\"node\":\"lh-secretariat\","
-		 "\"territory_code\":\"dieppe\"}}",
-		 rid);
+	         "{\"op\":\"put\",\"table\":\"registry\",\"id\":\"%s\",\"set\":{\"node\":\"lh-"
+	         "secretariat\","
+	         "\"territory_code\":\"dieppe\"}}",
+	         rid);
 	op = json_loads(ops, 0, NULL);
 	assert_int_equal(cts_accept_registry_op(&v, op, why, sizeof(why)), -1);
 	assert_non_null(strstr(why, "ne changent pas"));
 	json_decref(op);
 	cts_record_derived_id(rid, "registry:nouveau-1");
 	snprintf(ops, sizeof(ops),
-		 "{\"op\":\"put\",\"table\":\"registry\",\"id\":\"%s\",\"set\":{\"node\":\"nouveau-1\",\"role\":\"territory\"}}",
-		 rid);
+	         "{\"op\":\"put\",\"table\":\"registry\",\"id\":\"%s\",\"set\":{\"node\":\"nouveau-"
+	         "1\",\"role\":\"territory\"}}",
+	         rid);
 	op = json_loads(ops, 0, NULL);
 	assert_int_equal(cts_accept_registry_op(&v, op, why, sizeof(why)), -1);
-	assert_string_equal(why, "registre : inscription de nouveau-1 incomplète (clé, territoire, rôle)");
+	assert_string_equal(
+	    why, "registre : inscription de nouveau-1 incomplète (clé, territoire, rôle)");
 	json_decref(op);
 }
 

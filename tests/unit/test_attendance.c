@@ -63,7 +63,8 @@ static char *data(const char *name, size_t *len)
 static void meeting(cts_node *n, const char *date, const char *status, char id[37])
 {
 	cts_meeting_fields f = {
-	    .body = "pleniere", .date = date, .title = "Plénière", .status = status, .again = 1};
+		.body = "pleniere", .date = date, .title = "Plénière", .status = status, .again = 1
+	};
 	if (cts_meeting_add(n, &f, id) < 0)
 		fail_msg("meeting: %s", cts_error_message());
 }
@@ -71,13 +72,13 @@ static void meeting(cts_node *n, const char *date, const char *status, char id[3
 static void member(cts_node *n, const char *last, const char *first, const char *college,
                    const char *seat, const char *start, const char *end, char id[37])
 {
-	cts_member_fields f = {.last_name = last,
-	                       .first_name = first,
-	                       .organisation = "X",
-	                       .college = college,
-	                       .seat = seat,
-	                       .mandate_start = start,
-	                       .mandate_end = end};
+	cts_member_fields f = { .last_name = last,
+		                .first_name = first,
+		                .organisation = "X",
+		                .college = college,
+		                .seat = seat,
+		                .mandate_start = start,
+		                .mandate_end = end };
 	if (cts_member_add(n, &f, id) < 0)
 		fail_msg("member %s: %s", last, cts_error_message());
 }
@@ -118,7 +119,7 @@ static cts_attendance_result *import_ok(cts_node *n, const char *m, const char *
 	return r;
 }
 #define IMPORT_OK(n, m, lit, ...)                                                                  \
-	import_ok(n, m, lit, sizeof(lit) - 1, (cts_attendance_options){__VA_ARGS__})
+	import_ok(n, m, lit, sizeof(lit) - 1, (cts_attendance_options){ __VA_ARGS__ })
 
 /* The import must be refused with CTS_EINVAL, the message holding needle,
  * and nothing written. Returns the result (may be NULL). */
@@ -181,7 +182,7 @@ static void real_sheet(const char *file, long members, long present, long excuse
 	snapshot after;
 
 	meeting(n, "2020-06-16", NULL, m);
-	r = import_ok(n, m, buf, len, (cts_attendance_options){.create_missing = 1});
+	r = import_ok(n, m, buf, len, (cts_attendance_options){ .create_missing = 1 });
 	assert_int_equal(r->members, members);
 	assert_int_equal(r->present, present);
 	assert_int_equal(r->excused, excused);
@@ -197,7 +198,7 @@ static void real_sheet(const char *file, long members, long present, long excuse
 
 	/* The identical sheet again: nothing written, and said so. */
 	after = snap(n);
-	r = import_ok(n, m, buf, len, (cts_attendance_options){0});
+	r = import_ok(n, m, buf, len, (cts_attendance_options){ 0 });
 	assert_true(r->unchanged);
 	assert_int_equal(r->added + r->changed + r->removed, 0);
 	assert_int_equal(r->before.members, members);
@@ -236,7 +237,7 @@ static void test_near_refused(void **state)
 	for (int create = 0; create <= 1; create++) {
 		r = import_refused(
 		    n, m, sheet, sizeof(sheet) - 1,
-		    (cts_attendance_options){.create_missing = create},
+		    (cts_attendance_options){ .create_missing = create },
 		    "ligne 3 : CASSADEI François — vouliez-vous dire CASADEI François ?");
 		assert_non_null(r);
 		assert_int_equal(r->near, 1);
@@ -315,11 +316,12 @@ static void test_member_and_guest(void **state)
 	static const char twice[] =
 	    HEADER "GESLIN;Annie;UDAF;usagers;X;\nALBY;Jérôme;A;professionnels;X;\n"
 	           "geslin;annie;UDAF;usagers;;X\n";
-	r = import_refused(n, m, twice, sizeof(twice) - 1, (cts_attendance_options){.replace = 1},
+	r = import_refused(n, m, twice, sizeof(twice) - 1, (cts_attendance_options){ .replace = 1 },
 	                   "ligne 4 : geslin annie figure déjà à la ligne 2");
 	assert_null(r);
 	static const char guests[] = HEADER "DENION;Yvan;ARS;ars;X;\nDenion;Yvan;ARS;invite;X;\n";
-	r = import_refused(n, m, guests, sizeof(guests) - 1, (cts_attendance_options){.replace = 1},
+	r = import_refused(n, m, guests, sizeof(guests) - 1,
+	                   (cts_attendance_options){ .replace = 1 },
 	                   "ligne 3 : Denion Yvan figure déjà à la ligne 2");
 	assert_null(r);
 	/* Two members of the roll with the same name (each added on another
@@ -330,7 +332,7 @@ static void test_member_and_guest(void **state)
 	    cts_record_put(n->store, "member", "bbbb1111-0000-4000-8000-000000000003", set), 0);
 	json_decref(set);
 	static const char one[] = HEADER "GESLIN;Annie;UDAF;usagers;X;\n";
-	r = import_refused(n, m, one, sizeof(one) - 1, (cts_attendance_options){.replace = 1},
+	r = import_refused(n, m, one, sizeof(one) - 1, (cts_attendance_options){ .replace = 1 },
 	                   "ligne 2 : 2 membres de la liste s'appellent GESLIN Annie");
 	assert_null(r);
 	cts_node_free(n);
@@ -392,7 +394,7 @@ static void test_missing_members(void **state)
 	member(n, "THOMAS", "Eve", "usagers", "titulaire", "2020-07-01", NULL, NULL);
 	meeting(n, "2020-06-16", NULL, m);
 	static const char sheet[] = HEADER "ALBY;Jérôme;A;professionnels;X;\n";
-	r = import_ok(n, m, sheet, sizeof(sheet) - 1, (cts_attendance_options){.dry_run = 1});
+	r = import_ok(n, m, sheet, sizeof(sheet) - 1, (cts_attendance_options){ .dry_run = 1 });
 	/* GESLIN (in mandate) and MOREAU (open mandate); not the substitute
 	 * nor the mandates that ended or had not begun. */
 	assert_int_equal(r->missing, 2);
@@ -408,7 +410,7 @@ static void test_missing_members(void **state)
 
 	int64_t before = ops(n);
 	r = import_ok(n, m, sheet, sizeof(sheet) - 1,
-	              (cts_attendance_options){.absent_missing = 1});
+	              (cts_attendance_options){ .absent_missing = 1 });
 	assert_int_equal(r->missing, 2);
 	assert_int_equal(r->members, 3);
 	assert_int_equal(r->absent, 2);
@@ -441,7 +443,7 @@ static void test_existing_and_replace(void **state)
 	    HEADER "ALBY;Jérôme;A;professionnels;X;\nGESLIN;Annie;U;usagers;X;\n"
 	           "MOREAU;Paul;E;etat;X;\nBEGUE;Florence;CH;invite;X;\n";
 	r = import_refused(
-	    n, m, v2, sizeof(v2) - 1, (cts_attendance_options){0},
+	    n, m, v2, sizeof(v2) - 1, (cts_attendance_options){ 0 },
 	    "déjà des présences (3 membre(s) : 2 présent(s), 1 excusé(s), 0 absent(s) ; "
 	    "1 invité(s))");
 	assert_non_null(
@@ -457,12 +459,12 @@ static void test_existing_and_replace(void **state)
 	/* --dry-run --replace: the same figures, nothing written. */
 	snapshot s = snap(n);
 	r = import_ok(n, m, v2, sizeof(v2) - 1,
-	              (cts_attendance_options){.replace = 1, .dry_run = 1});
+	              (cts_attendance_options){ .replace = 1, .dry_run = 1 });
 	assert_int_equal(r->added + r->changed + r->removed, 3);
 	cts_attendance_result_free(r);
 	unchanged(n, &s);
 	/* --replace writes only what differs: one put, one put, one del. */
-	r = import_ok(n, m, v2, sizeof(v2) - 1, (cts_attendance_options){.replace = 1});
+	r = import_ok(n, m, v2, sizeof(v2) - 1, (cts_attendance_options){ .replace = 1 });
 	cts_attendance_result_free(r);
 	assert_int_equal(ops(n), s.ops + 3);
 	assert_string_equal(status_of(n, m, "GESLIN"), "present");
@@ -510,7 +512,7 @@ static void test_set_remove(void **state)
 	unchanged(n, &s);
 	/* Re-importing the sheet now sees one change (refused without --replace). */
 	static const char same[] = HEADER "geslin;annie;UDAF;usagers;;\n";
-	r = import_refused(n, m, same, sizeof(same) - 1, (cts_attendance_options){0},
+	r = import_refused(n, m, same, sizeof(same) - 1, (cts_attendance_options){ 0 },
 	                   "1 modifiée(s)");
 	cts_attendance_result_free(r);
 	/* A member not on the sheet: the whole record, under the roll's names. */
@@ -563,8 +565,8 @@ static void test_meeting_status(void **state)
 	cts_attendance_change ch;
 	char geslin[37], m[37];
 	static const char sheet[] = HEADER "GESLIN;Annie;UDAF;usagers;X;\n";
-	static const char *const statuses[] = {"prevue", "annulee", "approuvee"};
-	static const char *const needles[] = {"prévue", "annulée", "approuvé"};
+	static const char *const statuses[] = { "prevue", "annulee", "approuvee" };
+	static const char *const needles[] = { "prévue", "annulée", "approuvé" };
 
 	member(n, "GESLIN", "Annie", "usagers", NULL, NULL, NULL, geslin);
 	for (int i = 0; i < 3; i++) {
@@ -572,7 +574,7 @@ static void test_meeting_status(void **state)
 		snapshot s = snap(n);
 		cts_attendance_result *r =
 		    import_refused(n, m, sheet, sizeof(sheet) - 1,
-		                   (cts_attendance_options){.replace = 1}, needles[i]);
+		                   (cts_attendance_options){ .replace = 1 }, needles[i]);
 		assert_null(r);
 		assert_int_equal(cts_attendance_set(n, m, geslin, "present", &ch), CTS_EINVAL);
 		assert_int_equal(cts_attendance_remove(n, m, geslin, &ch), CTS_EINVAL);
@@ -612,15 +614,15 @@ static void test_notes_json(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_real_sheets),
-	    cmocka_unit_test(test_near_refused),
-	    cmocka_unit_test(test_member_and_guest),
-	    cmocka_unit_test(test_college_and_guest_in_roll),
-	    cmocka_unit_test(test_missing_members),
-	    cmocka_unit_test(test_existing_and_replace),
-	    cmocka_unit_test(test_set_remove),
-	    cmocka_unit_test(test_meeting_status),
-	    cmocka_unit_test(test_notes_json),
+		cmocka_unit_test(test_real_sheets),
+		cmocka_unit_test(test_near_refused),
+		cmocka_unit_test(test_member_and_guest),
+		cmocka_unit_test(test_college_and_guest_in_roll),
+		cmocka_unit_test(test_missing_members),
+		cmocka_unit_test(test_existing_and_replace),
+		cmocka_unit_test(test_set_remove),
+		cmocka_unit_test(test_meeting_status),
+		cmocka_unit_test(test_notes_json),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -24,7 +24,7 @@
 
 static void test_strbuf_grows(void **state)
 {
-	cts_strbuf b = {0};
+	cts_strbuf b = { 0 };
 	char *out = NULL;
 	size_t len = 0;
 
@@ -52,7 +52,7 @@ static void test_strbuf_grows(void **state)
 
 static void test_strbuf_oom_sticks(void **state)
 {
-	cts_strbuf b = {0};
+	cts_strbuf b = { 0 };
 	char *out = (char *)"unchanged";
 
 	(void)state;
@@ -102,7 +102,7 @@ static void test_file_replace(void **state)
 	free(got);
 	assert_int_equal(stat(path, &sb), 0);
 	assert_int_equal(sb.st_mode & 0777, 0600); /* replaced by rename: the new file's mode */
-	assert_int_equal(entries(dir), 1);        /* no temporary left */
+	assert_int_equal(entries(dir), 1);         /* no temporary left */
 	free(path);
 	path = tu_path(dir, "missing/f");
 	assert_int_equal(cts_write_file_atomic(path, "x", 1, 0600), CTS_EIO);
@@ -159,7 +159,7 @@ static void count_job(void *vctx, size_t job)
  * with any number of workers (0: the owner runs everything). */
 static void test_pool_runs_each_job_once(void **state)
 {
-	static const int threads[] = {0, 1, 3, 8};
+	static const int threads[] = { 0, 1, 3, 8 };
 
 	(void)state;
 	for (size_t t = 0; t < sizeof(threads) / sizeof(threads[0]); t++) {
@@ -200,12 +200,12 @@ static void test_pool_threads_setting(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_strbuf_grows),
-	    cmocka_unit_test(test_strbuf_oom_sticks),
-	    cmocka_unit_test(test_file_replace),
-	    cmocka_unit_test(test_file_new_never_replaces),
-	    cmocka_unit_test(test_pool_runs_each_job_once),
-	    cmocka_unit_test(test_pool_threads_setting),
+		cmocka_unit_test(test_strbuf_grows),
+		cmocka_unit_test(test_strbuf_oom_sticks),
+		cmocka_unit_test(test_file_replace),
+		cmocka_unit_test(test_file_new_never_replaces),
+		cmocka_unit_test(test_pool_runs_each_job_once),
+		cmocka_unit_test(test_pool_threads_setting),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

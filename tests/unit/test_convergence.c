@@ -91,7 +91,8 @@ static void edit(cts_node *n, char ids[][37], int nids)
 		if (what > 4)
 			json_object_set_new(set, "college", json_string(colleges[rnd(3)]));
 		if (what > 7)
-			json_object_set_new(set, "role", what == 9 ? json_null() : json_string("vice-président"));
+			json_object_set_new(
+			    set, "role", what == 9 ? json_null() : json_string("vice-président"));
 		rc = cts_record_put(n->store, "member", rid, set);
 		json_decref(set);
 	}
@@ -119,7 +120,9 @@ static int collect(cts_node **nodes, int count, item **out)
 			item *it = &items[total++];
 			snprintf(it->node, sizeof(it->node), "%s", nodes[i]->id);
 			it->seq = s;
-			assert_int_equal(cts_history_read(nodes[i]->home, nodes[i]->id, s, &it->json, &it->jl, &it->sig, &it->sl), 0);
+			assert_int_equal(cts_history_read(nodes[i]->home, nodes[i]->id, s,
+			                                  &it->json, &it->jl, &it->sig, &it->sl),
+			                 0);
 		}
 	}
 	*out = items;
@@ -154,8 +157,10 @@ static void converge(cts_node **all, int nall, const char *auth, const char *pre
 		for (int i = 0; i < count;) {
 			int batch = 1 + (int)rnd(5);
 			for (int k = 0; k < batch && i < count; k++, i++)
-				assert_int_equal(cts_import_offer(f, items[i].node, items[i].seq, items[i].json, items[i].jl,
-								  items[i].sig, items[i].sl, &st), 0);
+				assert_int_equal(cts_import_offer(f, items[i].node, items[i].seq,
+				                                  items[i].json, items[i].jl,
+				                                  items[i].sig, items[i].sl, &st),
+				                 0);
 			assert_int_equal(cts_import_process(f, &st), 0);
 		}
 		assert_int_equal(cts_record_digest(f->store, digest), 0);
@@ -165,8 +170,10 @@ static void converge(cts_node **all, int nall, const char *auth, const char *pre
 		assert_int_equal(st.accepted, count);
 		/* Importing everything again changes nothing. */
 		for (int i = 0; i < count; i++)
-			assert_int_equal(cts_import_offer(f, items[i].node, items[i].seq, items[i].json, items[i].jl,
-							  items[i].sig, items[i].sl, &st), 0);
+			assert_int_equal(cts_import_offer(f, items[i].node, items[i].seq,
+			                                  items[i].json, items[i].jl, items[i].sig,
+			                                  items[i].sl, &st),
+			                 0);
 		assert_int_equal(cts_import_process(f, &st), 0);
 		assert_int_equal(cts_record_digest(f->store, digest), 0);
 		assert_string_equal(digest, ref);
@@ -209,7 +216,8 @@ static cts_node *setup(cts_node *n[NODES], char **auth, char ids_a[6][37], char 
 	for (int i = 0; i < NODES; i++) {
 		char *line = NULL;
 		assert_int_equal(cts_store_meta_get(n[i]->store, "public_key", &line), 0);
-		assert_int_equal(cts_region_enroll(region, n[i]->id, n[i]->territory, line, &already), 0);
+		assert_int_equal(
+		    cts_region_enroll(region, n[i]->id, n[i]->territory, line, &already), 0);
 		free(line);
 	}
 	tu_seal(region);
@@ -257,7 +265,10 @@ static void test_convergence(void **state)
 		sqlite3_stmt *s;
 		int conflicts = 0;
 		for (int i = 0; i < 2; i++) {
-			assert_int_equal(sqlite3_prepare_v2(n[i]->store->db, "SELECT count(*) FROM conflict", -1, &s, NULL), SQLITE_OK);
+			assert_int_equal(sqlite3_prepare_v2(n[i]->store->db,
+			                                    "SELECT count(*) FROM conflict", -1, &s,
+			                                    NULL),
+			                 SQLITE_OK);
 			assert_int_equal(sqlite3_step(s), SQLITE_ROW);
 			conflicts += sqlite3_column_int(s, 0);
 			sqlite3_finalize(s);
@@ -311,18 +322,20 @@ static void read_item(item *it, const char *home, const char *node, int64_t seq)
 {
 	snprintf(it->node, sizeof(it->node), "%s", node);
 	it->seq = seq;
-	assert_int_equal(cts_history_read(home, node, seq, &it->json, &it->jl, &it->sig, &it->sl), 0);
+	assert_int_equal(cts_history_read(home, node, seq, &it->json, &it->jl, &it->sig, &it->sl),
+	                 0);
 }
 
 /* A fresh node imports `rest` (shuffled) with the critical items inserted,
  * in the order `perm`, at random places; random batches. Its digest. */
-static void import_order(const char *auth, int trial, item *rest, int nrest, item *crit, const int *perm, int ncrit,
-			 char digest[65], char forked_rids[3][37])
+static void import_order(const char *auth, int trial, item *rest, int nrest, item *crit,
+                         const int *perm, int ncrit, char digest[65], char forked_rids[3][37])
 {
 	char name[32];
 	cts_node *f;
 	cts_import_stats st = { 0 };
-	int total = nrest + ncrit, next = 0, *at = calloc((size_t)total, sizeof(int)), *slot = calloc((size_t)total, sizeof(int));
+	int total = nrest + ncrit, next = 0, *at = calloc((size_t)total, sizeof(int)),
+	    *slot = calloc((size_t)total, sizeof(int));
 
 	snprintf(name, sizeof(name), "fresh-fork-%d", trial);
 	f = make(name, "tc", CTS_ROLE_TERRITORY, auth);
@@ -348,14 +361,17 @@ static void import_order(const char *auth, int trial, item *rest, int nrest, ite
 		int batch = 1 + (int)rnd(6);
 		for (int b = 0; b < batch && next < total; b++, next++) {
 			item *it = at[next] < 0 ? &crit[-at[next] - 1] : &rest[at[next]];
-			assert_int_equal(cts_import_offer(f, it->node, it->seq, it->json, it->jl, it->sig, it->sl, &st), 0);
+			assert_int_equal(cts_import_offer(f, it->node, it->seq, it->json, it->jl,
+			                                  it->sig, it->sl, &st),
+			                 0);
 		}
 		assert_int_equal(cts_import_process(f, &st), 0);
 	}
 	assert_int_equal(cts_record_digest(f->store, digest), 0);
 	/* Neither version nor what follows the fork is applied; the fork is known. */
 	for (int k = 0; k < 3; k++)
-		assert_int_equal(count_sql(f, "SELECT count(*) FROM member WHERE id = ?", forked_rids[k]), 0);
+		assert_int_equal(
+		    count_sql(f, "SELECT count(*) FROM member WHERE id = ?", forked_rids[k]), 0);
 	assert_int_equal(count_sql(f, "SELECT count(*) FROM fork_known WHERE node = ?", "tb-1"), 1);
 	if (trial % 7 == 0) { /* rebuild replays to the same digest */
 		char again[65];
@@ -373,7 +389,8 @@ static void test_convergence_forks(void **state)
 {
 	(void)state;
 	cts_node *region, *n[NODES], *twin;
-	char *auth = NULL, ids_a[6][37], ids_b[4][37], forked[3][37], digest[65], ref[65] = "", *twin_home, cmd[1200];
+	char *auth = NULL, ids_a[6][37], ids_b[4][37], forked[3][37], digest[65], ref[65] = "",
+	     *twin_home, cmd[1200];
 	int count, nrest = 0, trial = 0;
 	int64_t s;
 	item *items = NULL, *rest, crit[CRIT];
@@ -423,10 +440,10 @@ static void test_convergence_forks(void **state)
 		rest = calloc((size_t)count, sizeof(*rest));
 		memset(crit, 0, sizeof(crit));
 		for (int i = 0; i < count; i++) {
-			int c = strcmp(items[i].node, "tb-1") == 0 && items[i].seq == s ? 0
-				: strcmp(items[i].node, "tb-1") == 0 && items[i].seq == s + 1 ? 1
-				: strstr(items[i].json, "\"table\":\"fork\"") ? 3
-										 : -1;
+			int c = strcmp(items[i].node, "tb-1") == 0 && items[i].seq == s       ? 0
+			        : strcmp(items[i].node, "tb-1") == 0 && items[i].seq == s + 1 ? 1
+			        : strstr(items[i].json, "\"table\":\"fork\"")                 ? 3
+			                                                                      : -1;
 			if (c >= 0)
 				crit[c] = items[i];
 			else
@@ -518,14 +535,22 @@ static void create_shared(cts_node *n, shared_records *r)
 
 	for (int i = 0; i < 3; i++) {
 		cts_meeting_fields m = { .body = bodies[i], .date = dates[i], .title = "Réunion" };
-		cts_member_fields p = { .last_name = names[i], .first_name = "Anne", .organisation = "X", .college = "usagers" };
+		cts_member_fields p = { .last_name = names[i],
+			                .first_name = "Anne",
+			                .organisation = "X",
+			                .college = "usagers" };
 		assert_int_equal(cts_meeting_add(n, &m, r->meetings[i]), 0);
 		assert_int_equal(cts_member_add(n, &p, r->members[i]), 0);
 	}
 	for (int i = 0; i < 2; i++) {
-		cts_opinion_fields o = { .meeting = r->meetings[i], .subject = "Avis", .votes_for = 5, .outcome = "favorable" };
-		cts_contribution_fields c = { .theme = "segur-pilier-1", .title = "Proposition", .text = "T",
-					      .meeting = i ? r->meetings[2] : NULL };
+		cts_opinion_fields o = { .meeting = r->meetings[i],
+			                 .subject = "Avis",
+			                 .votes_for = 5,
+			                 .outcome = "favorable" };
+		cts_contribution_fields c = { .theme = "segur-pilier-1",
+			                      .title = "Proposition",
+			                      .text = "T",
+			                      .meeting = i ? r->meetings[2] : NULL };
 		assert_int_equal(cts_opinion_add(n, &o, r->opinions[i]), 0);
 		assert_int_equal(cts_contribution_add(n, &c, r->contributions[i]), 0);
 	}
@@ -537,7 +562,8 @@ static int correct(cts_node *n, const shared_records *r)
 {
 	static const char *const titles[] = { "Plénière", "Séance", "Bureau élargi" };
 	static const char *const dates[] = { "2020-06-17", "2020-06-18", "2020-11-02" };
-	const char *m = r->meetings[rnd(3)], *o = r->opinions[rnd(2)], *c = r->contributions[rnd(2)];
+	const char *m = r->meetings[rnd(3)], *o = r->opinions[rnd(2)],
+	           *c = r->contributions[rnd(2)];
 	const char *p = r->members[rnd(3)];
 	int64_t before = 0, after = 0;
 	int rc;
@@ -554,30 +580,50 @@ static int correct(cts_node *n, const shared_records *r)
 		rc = cts_meeting_update(n, m, &f, NULL);
 		break;
 	}
-	case 2: rc = cts_meeting_approve(n, m, NULL); break;
-	case 3: rc = cts_meeting_reopen(n, m, rnd(2) ? "erreur" : "oubli", NULL); break;
-	case 4: rc = cts_meeting_cancel(n, m, NULL); break;
-	case 5: rc = cts_meeting_restore(n, m, NULL); break;
+	case 2:
+		rc = cts_meeting_approve(n, m, NULL);
+		break;
+	case 3:
+		rc = cts_meeting_reopen(n, m, rnd(2) ? "erreur" : "oubli", NULL);
+		break;
+	case 4:
+		rc = cts_meeting_cancel(n, m, NULL);
+		break;
+	case 5:
+		rc = cts_meeting_restore(n, m, NULL);
+		break;
 	case 6: {
 		cts_opinion_fields f = { .votes_for = rnd(6), .votes_given = CTS_VOTES_FOR };
 		rc = cts_opinion_update(n, o, &f, NULL);
 		break;
 	}
-	case 7: rc = cts_opinion_withdraw(n, o, NULL); break;
-	case 8: rc = cts_opinion_restore(n, o, NULL); break;
+	case 7:
+		rc = cts_opinion_withdraw(n, o, NULL);
+		break;
+	case 8:
+		rc = cts_opinion_restore(n, o, NULL);
+		break;
 	case 9: {
-		cts_contribution_fields f = { .title = titles[rnd(3)], .date = rnd(2) ? "2020-05-29" : "" };
+		cts_contribution_fields f = { .title = titles[rnd(3)],
+			                      .date = rnd(2) ? "2020-05-29" : "" };
 		rc = cts_contribution_update(n, c, &f, NULL);
 		break;
 	}
-	case 10: rc = rnd(2) ? cts_contribution_withdraw(n, c, NULL) : cts_contribution_restore(n, c, NULL); break;
+	case 10:
+		rc = rnd(2) ? cts_contribution_withdraw(n, c, NULL)
+		            : cts_contribution_restore(n, c, NULL);
+		break;
 	case 11: {
 		cts_member_fields f = { .organisation = titles[rnd(3)] };
 		rc = cts_member_update(n, p, &f, NULL);
 		break;
 	}
-	case 12: rc = cts_member_remove(n, p, NULL); break;
-	default: rc = cts_member_restore(n, p, NULL); break;
+	case 12:
+		rc = cts_member_remove(n, p, NULL);
+		break;
+	default:
+		rc = cts_member_restore(n, p, NULL);
+		break;
 	}
 	assert_int_equal(cts_record_pending_ops(n->store, &after), 0);
 	if (rc < 0) {

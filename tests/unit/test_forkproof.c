@@ -33,17 +33,21 @@ typedef struct {
 
 static void make_version(signed_cs *out, const cts_key *key, int64_t seq, const char *name)
 {
-	json_t *ops = json_pack("[{s:s, s:s, s:s, s:s, s:{s:s}}]", "hlc", "0000018000000000", "op", "put", "table",
-				"member", "id", "0b6a3c1e-1111-4c1e-9a51-00000000abcd", "set", "last_name", name);
+	json_t *ops = json_pack("[{s:s, s:s, s:s, s:s, s:{s:s}}]", "hlc", "0000018000000000", "op",
+	                        "put", "table", "member", "id",
+	                        "0b6a3c1e-1111-4c1e-9a51-00000000abcd", "set", "last_name", name);
 	json_t *seen = json_object();
 
 	memset(out, 0, sizeof(*out));
-	assert_int_equal(cts_changeset_build(&out->cs, "tb-1", "tb", seq, seq > 1 ? "0000000000000000000000000000000000000000000000000000000000000000" : NULL,
-					     "2026-01-01T00:00:00Z", seen, ops),
-			 0);
+	assert_int_equal(
+	    cts_changeset_build(
+	        &out->cs, "tb-1", "tb", seq,
+	        seq > 1 ? "0000000000000000000000000000000000000000000000000000000000000000" : NULL,
+	        "2026-01-01T00:00:00Z", seen, ops),
+	    0);
 	assert_int_equal(cts_sshsig_sign(&out->sig, &out->sig_len, key, CTS_SIG_NAMESPACE,
-					 (const unsigned char *)out->cs->bytes, out->cs->len),
-			 0);
+	                                 (const unsigned char *)out->cs->bytes, out->cs->len),
+	                 0);
 	memcpy(out->v.id, out->cs->id, 65);
 	out->v.body = out->cs->bytes;
 	out->v.body_len = out->cs->len;
@@ -65,8 +69,8 @@ static json_t *fork_op(const char *node, int64_t seq, json_t *set)
 	char rid[37];
 
 	cts_fork_record_id(rid, node, seq);
-	return json_pack("{s:s, s:s, s:s, s:s, s:o}", "hlc", "0000018000000000", "op", "put", "table", "fork", "id", rid,
-			 "set", set);
+	return json_pack("{s:s, s:s, s:s, s:s, s:o}", "hlc", "0000018000000000", "op", "put",
+	                 "table", "fork", "id", rid, "set", set);
 }
 
 static void expect_invalid(json_t *op, const unsigned char *pk, const char *why_part)
@@ -100,7 +104,8 @@ static void test_check(void **state)
 
 	/* Valid, whatever the order given; ids stored in order. */
 	assert_int_equal(cts_fork_evidence_build(&set, "tb-1", 2, &b.v, &a.v), 0);
-	assert_true(strcmp(json_string_value(json_object_get(set, "id_a")), json_string_value(json_object_get(set, "id_b"))) < 0);
+	assert_true(strcmp(json_string_value(json_object_get(set, "id_a")),
+	                   json_string_value(json_object_get(set, "id_b"))) < 0);
 	op = fork_op("tb-1", 2, set);
 	assert_int_equal(cts_fork_evidence_check(op, pk, v, why, sizeof(why)), 0);
 	assert_non_null(v[0].body);
@@ -170,7 +175,8 @@ static void test_build_budget(void **state)
 	(void)state;
 	size_t big = 4u * 1024 * 1024, huge = 7u * 1024 * 1024;
 	char *x = malloc(huge), *y = malloc(huge);
-	cts_fork_version a = { .body = x, .sig = "s", .sig_len = 1 }, b = { .body = y, .sig = "t", .sig_len = 1 };
+	cts_fork_version a = { .body = x, .sig = "s", .sig_len = 1 },
+	                 b = { .body = y, .sig = "t", .sig_len = 1 };
 	json_t *set;
 
 	memset(x, 'a', huge);
@@ -180,7 +186,8 @@ static void test_build_budget(void **state)
 	a.body_len = 1000;
 	b.body_len = 2000;
 	assert_int_equal(cts_fork_evidence_build(&set, "tb-1", 2, &a, &b), 0);
-	assert_true(json_is_string(json_object_get(set, "body_a")) && json_is_string(json_object_get(set, "body_b")));
+	assert_true(json_is_string(json_object_get(set, "body_a")) &&
+	            json_is_string(json_object_get(set, "body_b")));
 	json_decref(set);
 	a.body_len = big;
 	b.body_len = big + 1;
@@ -190,7 +197,8 @@ static void test_build_budget(void **state)
 	json_decref(set);
 	a.body_len = b.body_len = huge;
 	assert_int_equal(cts_fork_evidence_build(&set, "tb-1", 2, &b, &a), 0);
-	assert_true(json_is_null(json_object_get(set, "body_a")) && json_is_null(json_object_get(set, "body_b")));
+	assert_true(json_is_null(json_object_get(set, "body_a")) &&
+	            json_is_null(json_object_get(set, "body_b")));
 	assert_string_equal(json_string_value(json_object_get(set, "id_a")), a.id);
 	json_decref(set);
 	free(x);
@@ -202,14 +210,16 @@ static void test_seal_splits_by_bytes(void **state)
 {
 	(void)state;
 	char *root = tu_tmpdir(), *text = malloc(65537), rid[37];
-	cts_node *n = tu_node(root, "ta-1", "ta", CTS_ROLE_TERRITORY,
-			      "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBjSIlD930H97FzSX0i7yAVhWhIhiJ/LwbfIRMYp/KyV");
+	cts_node *n = tu_node(
+	    root, "ta-1", "ta", CTS_ROLE_TERRITORY,
+	    "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBjSIlD930H97FzSX0i7yAVhWhIhiJ/LwbfIRMYp/KyV");
 	int64_t last = 0;
 
 	memset(text, 'x', 65536);
 	text[65536] = '\0';
 	for (int i = 0; i < 140; i++) { /* about 9 MiB of text */
-		json_t *set = json_pack("{s:s, s:s, s:s}", "theme", "segur-pilier-1", "title", "T", "text", text);
+		json_t *set = json_pack("{s:s, s:s, s:s}", "theme", "segur-pilier-1", "title", "T",
+		                        "text", text);
 		cts_record_new_id(rid);
 		assert_int_equal(cts_record_put(n->store, "contribution", rid, set), 0);
 		json_decref(set);

@@ -29,9 +29,9 @@ typedef struct {
 } target;
 
 static const target targets[] = {
-	{ "jcs", cts_fuzz_jcs },       { "changeset", cts_fuzz_changeset },
-	{ "sshsig", cts_fuzz_sshsig }, { "pubkey", cts_fuzz_pubkey },
-	{ "sheet", cts_fuzz_sheet },   { "text", cts_fuzz_text },
+	{ "jcs", cts_fuzz_jcs },         { "changeset", cts_fuzz_changeset },
+	{ "sshsig", cts_fuzz_sshsig },   { "pubkey", cts_fuzz_pubkey },
+	{ "sheet", cts_fuzz_sheet },     { "text", cts_fuzz_text },
 	{ "gittree", cts_fuzz_gittree }, { "html", cts_fuzz_html },
 	{ "uireq", cts_fuzz_uireq },
 };
@@ -138,8 +138,8 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < NTARGETS; i++) {
 		if (argc > 1 && strcmp(argv[1], targets[i].name) != 0)
 			continue;
-		tests[n] = (struct CMUnitTest){targets[i].name, replay, NULL, NULL,
-		                               (void *)&targets[i]};
+		tests[n] =
+		    (struct CMUnitTest){ targets[i].name, replay, NULL, NULL, (void *)&targets[i] };
 		n++;
 	}
 	if (n == 0) {

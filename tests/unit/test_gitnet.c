@@ -183,10 +183,12 @@ static void test_url_and_proxy(void **state)
 	char buf[256];
 
 	(void)state;
-	assert_int_equal(cts_gitnet_url_check("https://oauth2:s3cr3t@git.example/r.git"), CTS_EINVAL);
+	assert_int_equal(cts_gitnet_url_check("https://oauth2:s3cr3t@git.example/r.git"),
+	                 CTS_EINVAL);
 	assert_no_secret("s3cr3t");
 	assert_int_equal(cts_gitnet_url_check("https://oauth2@git.example/r.git"), 0);
-	assert_int_equal(cts_gitnet_url_check("https://git.example/a:b@c.git"), 0); /* in the path */
+	assert_int_equal(cts_gitnet_url_check("https://git.example/a:b@c.git"),
+	                 0); /* in the path */
 	assert_int_equal(cts_gitnet_url_check("/media/usb/region.git"), 0);
 	assert_int_equal(cts_gitnet_url_check("git@host:region.git"), 0);
 
@@ -214,23 +216,23 @@ static void test_url_and_proxy(void **state)
 	unsetenv("NO_PROXY");
 	unsetenv("HTTPS_PROXY");
 	setenv("https_proxy", "http://user:pw@envproxy:3128", 1);
-	assert_string_equal(cts_gitnet_proxy_describe("http://p:1", "https://h/r", buf, sizeof(buf)),
-	                    "http://p:1");
+	assert_string_equal(
+	    cts_gitnet_proxy_describe("http://p:1", "https://h/r", buf, sizeof(buf)), "http://p:1");
 	assert_null(cts_gitnet_proxy_describe("direct", "https://h/r", buf, sizeof(buf)));
 	assert_null(cts_gitnet_proxy_describe("http://p:1", "ssh://h/r", buf, sizeof(buf)));
 	/* The environment's, without its credentials. */
-	assert_string_equal(cts_gitnet_proxy_describe(NULL, "https://depot.region.test/r", buf,
-	                                              sizeof(buf)),
-	                    "http://envproxy:3128");
+	assert_string_equal(
+	    cts_gitnet_proxy_describe(NULL, "https://depot.region.test/r", buf, sizeof(buf)),
+	    "http://envproxy:3128");
 	setenv("https_proxy", "user:pw@bare-proxy:3128", 1);
 	assert_string_equal(cts_gitnet_proxy_describe(NULL, "https://h/r", buf, sizeof(buf)),
 	                    "bare-proxy:3128");
 	setenv("no_proxy", "localhost, .region.test", 1);
-	assert_null(cts_gitnet_proxy_describe("auto", "https://depot.region.test/r", buf,
-	                                      sizeof(buf)));
+	assert_null(
+	    cts_gitnet_proxy_describe("auto", "https://depot.region.test/r", buf, sizeof(buf)));
 	assert_null(cts_gitnet_proxy_describe("auto", "https://region.test/r", buf, sizeof(buf)));
-	assert_non_null(cts_gitnet_proxy_describe("auto", "https://otherregion.test/r", buf,
-	                                          sizeof(buf)));
+	assert_non_null(
+	    cts_gitnet_proxy_describe("auto", "https://otherregion.test/r", buf, sizeof(buf)));
 	unsetenv("no_proxy");
 	unsetenv("https_proxy");
 	assert_null(cts_gitnet_proxy_describe(NULL, "https://h/r", buf, sizeof(buf)));
@@ -257,8 +259,9 @@ static void test_cert_describe(void **state)
 	assert_int_equal(cts_gitnet_cert_describe(&c, der, len, "depot.region.test"), 0);
 	assert_string_equal(c.subject, "C=FR, O=Région test, CN=depot.region.test");
 	assert_string_equal(c.issuer, "O=Région test, CN=AC de test");
-	assert_string_equal(c.fingerprint, "33:9C:CD:15:B9:E9:35:C8:93:EE:1E:E7:97:C0:9D:46:01:A3:8C:"
-	                                   "07:2F:8F:72:AC:54:4E:9C:70:30:0C:DA:DD");
+	assert_string_equal(c.fingerprint,
+	                    "33:9C:CD:15:B9:E9:35:C8:93:EE:1E:E7:97:C0:9D:46:01:A3:8C:"
+	                    "07:2F:8F:72:AC:54:4E:9C:70:30:0C:DA:DD");
 	assert_int_equal(c.not_before, 1704067200);
 	assert_int_equal(c.not_after, 4859740800); /* 2124: a GeneralizedTime */
 	assert_string_equal(c.names, "depot.region.test, *.cts.region.test, IP 127.0.0.1");
@@ -315,7 +318,7 @@ static void tcp_pair(int listener, int *client, int *server)
 {
 	struct sockaddr_in a;
 	socklen_t al = sizeof(a);
-	struct timeval guard = {30, 0}; /* if the watchdog failed: no endless test */
+	struct timeval guard = { 30, 0 }; /* if the watchdog failed: no endless test */
 
 	assert_int_equal(getsockname(listener, (struct sockaddr *)&a, &al), 0);
 	*client = socket(AF_INET, SOCK_STREAM, 0);
@@ -328,7 +331,7 @@ static void tcp_pair(int listener, int *client, int *server)
 
 static void test_watch_cuts_hanging_exchange(void **state)
 {
-	struct sockaddr_in a = {0};
+	struct sockaddr_in a = { 0 };
 	int listener, old_c, old_s, c, s;
 	cts_gitnet_watch *w = NULL;
 	char buf[8];
@@ -369,13 +372,13 @@ static void test_watch_cuts_hanging_exchange(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_token_load),
-	    cmocka_unit_test(test_token_save),
-	    cmocka_unit_test(test_user),
-	    cmocka_unit_test(test_url_and_proxy),
-	    cmocka_unit_test(test_cert_describe),
-	    cmocka_unit_test(test_timeout_setting),
-	    cmocka_unit_test(test_watch_cuts_hanging_exchange),
+		cmocka_unit_test(test_token_load),
+		cmocka_unit_test(test_token_save),
+		cmocka_unit_test(test_user),
+		cmocka_unit_test(test_url_and_proxy),
+		cmocka_unit_test(test_cert_describe),
+		cmocka_unit_test(test_timeout_setting),
+		cmocka_unit_test(test_watch_cuts_hanging_exchange),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

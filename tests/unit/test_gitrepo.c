@@ -174,8 +174,8 @@ static int failing_sign(char **armored, size_t *armored_len, const char *payload
 static int commit1(cts_gitrepo *r, const char *ref, const char *path, const char *content,
                    int allow_replace, cts_gitoid *out)
 {
-	signer s = {g_key, NULL, 0};
-	cts_git_file f = {path, (const unsigned char *)content, strlen(content)};
+	signer s = { g_key, NULL, 0 };
+	cts_git_file f = { path, (const unsigned char *)content, strlen(content) };
 
 	return cts_gitrepo_commit_files(r, ref, &f, 1, allow_replace, "test\n", "n1", "n1@invalid",
 	                                WHEN, sign_cb, &s, out);
@@ -185,14 +185,14 @@ static int commit1(cts_gitrepo *r, const char *ref, const char *path, const char
 static void commit_seq(cts_gitrepo *r, int seq, cts_gitoid *out)
 {
 	char p1[128], p2[128], c1[64], c2[64];
-	signer s = {g_key, NULL, 0};
+	signer s = { g_key, NULL, 0 };
 
 	snprintf(p1, sizeof(p1), "changesets/n1/%012d.json", seq);
 	snprintf(p2, sizeof(p2), "changesets/n1/%012d.json.sig", seq);
 	snprintf(c1, sizeof(c1), "{\"seq\":%d}\n", seq);
 	snprintf(c2, sizeof(c2), "signature %d\n", seq);
-	cts_git_file files[2] = {{p1, (const unsigned char *)c1, strlen(c1)},
-	                         {p2, (const unsigned char *)c2, strlen(c2)}};
+	cts_git_file files[2] = { { p1, (const unsigned char *)c1, strlen(c1) },
+		                  { p2, (const unsigned char *)c2, strlen(c2) } };
 	assert_int_equal(cts_gitrepo_commit_files(r, "refs/heads/nodes/n1", files, 2, 0,
 	                                          "changesets\n", "n1", "n1@invalid", WHEN + seq,
 	                                          sign_cb, &s, out),
@@ -218,7 +218,7 @@ static void assert_contains(const char *hay, const char *needle)
 
 static int free_port(void)
 {
-	struct sockaddr_in a = {0};
+	struct sockaddr_in a = { 0 };
 	socklen_t l = sizeof(a);
 	int fd = socket(AF_INET, SOCK_STREAM, 0), port;
 
@@ -234,7 +234,7 @@ static int free_port(void)
 
 static int port_open(int port)
 {
-	struct sockaddr_in a = {0};
+	struct sockaddr_in a = { 0 };
 	int fd = socket(AF_INET, SOCK_STREAM, 0), ok;
 
 	a.sin_family = AF_INET;
@@ -370,7 +370,7 @@ static void test_commit_signed_and_verified(void **state)
 	assert_ref(r, "refs/heads/nodes/n1", &c2);
 
 	/* Stock git verifies both signatures against allowed_signers. */
-	const cts_gitoid *both[2] = {&c1, &c2};
+	const cts_gitoid *both[2] = { &c1, &c2 };
 	for (int i = 0; i < 2; i++) {
 		int rc = sh(&out,
 		            "git --git-dir='%s' -c gpg.format=ssh -c "
@@ -434,7 +434,7 @@ static void test_commit_replace_and_invalid(void **state)
 	char *path = mkpath("region.git"), *out;
 	cts_gitrepo *r = NULL;
 	cts_gitoid a, b, tip;
-	signer s = {g_key, NULL, 0};
+	signer s = { g_key, NULL, 0 };
 
 	(void)state;
 	assert_int_equal(cts_gitrepo_open(&r, path), 0);
@@ -453,8 +453,8 @@ static void test_commit_replace_and_invalid(void **state)
 	assert_int_equal(commit1(r, "refs/heads/region", "allowed_signers/x", "x\n", 1, NULL),
 	                 CTS_EINVAL);
 	/* Invalid paths and refs. */
-	const char *bad[] = {"",      "/abs",        "a//b",     "a/",    "../x",
-	                     "a/./b", ".git/config", "a/.GIT/b", "a/../b"};
+	const char *bad[] = { "",      "/abs",        "a//b",     "a/",    "../x",
+		              "a/./b", ".git/config", "a/.GIT/b", "a/../b" };
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		assert_int_equal(commit1(r, "refs/heads/region", bad[i], "x\n", 1, NULL),
 		                 CTS_EINVAL);
@@ -463,8 +463,8 @@ static void test_commit_replace_and_invalid(void **state)
 	assert_int_equal(commit1(r, "heads/region", "ok", "x\n", 0, NULL), CTS_EINVAL);
 	assert_int_equal(commit1(r, "refs/heads/bad..name", "ok", "x\n", 0, NULL), CTS_EINVAL);
 	{
-		cts_git_file twice[2] = {{"d/same", (const unsigned char *)"1", 1},
-		                         {"d/same", (const unsigned char *)"2", 1}};
+		cts_git_file twice[2] = { { "d/same", (const unsigned char *)"1", 1 },
+			                  { "d/same", (const unsigned char *)"2", 1 } };
 		assert_int_equal(cts_gitrepo_commit_files(r, "refs/heads/region", twice, 2, 1,
 		                                          "m\n", "n1", "n1@invalid", WHEN, sign_cb,
 		                                          &s, NULL),
@@ -473,7 +473,7 @@ static void test_commit_replace_and_invalid(void **state)
 	}
 	/* A failing signer: its message is kept, the ref does not move. */
 	{
-		cts_git_file f = {"new", (const unsigned char *)"1", 1};
+		cts_git_file f = { "new", (const unsigned char *)"1", 1 };
 		assert_int_equal(cts_gitrepo_commit_files(r, "refs/heads/region", &f, 1, 0, "m\n",
 		                                          "n1", "n1@invalid", WHEN, failing_sign,
 		                                          NULL, NULL),
@@ -491,8 +491,8 @@ static void test_commit_compare_and_swap(void **state)
 	char *path = mkpath("cas.git"), cmd[8192], *foreign;
 	cts_gitrepo *r = NULL;
 	cts_gitoid c1, f, got;
-	signer s = {g_key, cmd, 0};
-	cts_git_file file = {"changesets/n1/000000000002.json", (const unsigned char *)"x\n", 2};
+	signer s = { g_key, cmd, 0 };
+	cts_git_file file = { "changesets/n1/000000000002.json", (const unsigned char *)"x\n", 2 };
 
 	(void)state;
 	assert_int_equal(cts_gitrepo_open(&r, path), 0);
@@ -531,7 +531,8 @@ typedef struct {
 	int n, stop_at, ret;
 } list_acc;
 
-static int list_cb(const char *name, const cts_gitoid *oid, size_t size, unsigned filemode, void *ctx)
+static int list_cb(const char *name, const cts_gitoid *oid, size_t size, unsigned filemode,
+                   void *ctx)
 {
 	list_acc *a = ctx;
 
@@ -585,7 +586,7 @@ typedef struct {
 static int diff_cb(const cts_gitdiff *d, void *ctx)
 {
 	diff_acc *a = ctx;
-	static const char *what[] = {"add", "del", "mod", "deep", "unreadable", "long", "many"};
+	static const char *what[] = { "add", "del", "mod", "deep", "unreadable", "long", "many" };
 
 	snprintf(a->log + strlen(a->log), sizeof(a->log) - strlen(a->log), "%s %s %o %o;",
 	         what[d->what], d->path, d->old.mode, d->new.mode);
@@ -610,7 +611,7 @@ static void test_objects_and_diff(void **state)
 	unsigned char *data = NULL;
 	size_t len = 0, size = 0;
 	int kind = -1;
-	diff_acc d = {{0}, 0, 0};
+	diff_acc d = { { 0 }, 0, 0 };
 
 	(void)state;
 	assert_int_equal(cts_gitrepo_open(&r, path), 0);
@@ -684,9 +685,9 @@ static void test_read_list_walk_raw(void **state)
 	unsigned char *data = NULL;
 	size_t len = 0;
 	char *raw = NULL;
-	list_acc la = {0};
-	walk_acc wa = {0};
-	refs_acc ra = {0};
+	list_acc la = { 0 };
+	walk_acc wa = { 0 };
+	refs_acc ra = { 0 };
 
 	(void)state;
 	assert_int_equal(cts_gitrepo_open(&r, path), 0);
@@ -837,7 +838,7 @@ static void test_hostile_trees(void **state)
 	char *path = mkpath("hostile.git"), *blob, *bad1, *bad2, *dir, *root, *commit, *big;
 	cts_gitrepo *r = NULL;
 	cts_gitoid c;
-	list_acc la = {0};
+	list_acc la = { 0 };
 	unsigned char *data = NULL;
 	size_t len;
 
@@ -956,7 +957,7 @@ static void test_maintain_packs(void **state)
 	/* Once old, the stray goes. */
 	snprintf(obj, sizeof(obj), "%s/objects/%.2s/%s", path, stray, stray + 2);
 	{
-		struct timeval tv[2] = {{time(NULL) - 7200, 0}, {time(NULL) - 7200, 0}};
+		struct timeval tv[2] = { { time(NULL) - 7200, 0 }, { time(NULL) - 7200, 0 } };
 		assert_int_equal(utimes(obj, tv), 0);
 	}
 	assert_int_equal(cts_gitrepo_maintain(r, 0), 0);
@@ -973,7 +974,7 @@ static void test_maintain_packs(void **state)
 	free(out);
 	commit_seq(r, 31, NULL);
 	assert_int_equal(
-	    cts_gitrepo_walk(r, &c[29], NULL, 100, walk_cb, &(walk_acc){.stop_at = 1, .ret = 1}),
+	    cts_gitrepo_walk(r, &c[29], NULL, 100, walk_cb, &(walk_acc){ .stop_at = 1, .ret = 1 }),
 	    0);
 	free(stray);
 	cts_gitrepo_free(r);
@@ -994,7 +995,7 @@ static void exercise_remote(const remote_case *rc, int with_rewrite)
 	cts_gitrepo *a = NULL, *b = NULL;
 	cts_gitoid c1, c2, c3, got, f;
 	const char *ref = "refs/heads/nodes/n1";
-	refs_acc ra = {0};
+	refs_acc ra = { 0 };
 	unsigned char *data = NULL;
 	size_t len;
 
@@ -1076,7 +1077,7 @@ static void exercise_remote(const remote_case *rc, int with_rewrite)
 static void test_push_fetch_path_and_file_url(void **state)
 {
 	char *remote = mkpath("region.git"), url[4200];
-	remote_case rc = {remote, remote};
+	remote_case rc = { remote, remote };
 
 	(void)state;
 	assert_int_equal(cts_gitrepo_create_bare(remote), 0);
@@ -1192,16 +1193,16 @@ static void test_git_daemon(void **state)
 	snprintf(portarg, sizeof(portarg), "--port=%d", port);
 	snprintf(basearg, sizeof(basearg), "--base-path=%s", base);
 	{
-		char *const argv[] = {"/usr/bin/git",
-		                      "daemon",
-		                      "--reuseaddr",
-		                      basearg,
-		                      "--export-all",
-		                      "--enable=receive-pack",
-		                      "--listen=127.0.0.1",
-		                      portarg,
-		                      base,
-		                      NULL};
+		char *const argv[] = { "/usr/bin/git",
+			               "daemon",
+			               "--reuseaddr",
+			               basearg,
+			               "--export-all",
+			               "--enable=receive-pack",
+			               "--listen=127.0.0.1",
+			               portarg,
+			               base,
+			               NULL };
 		pid = start_server(argv, log, port);
 	}
 	snprintf(url, sizeof(url), "git://127.0.0.1:%d/region.git", port);
@@ -1262,7 +1263,7 @@ static void test_ssh(void **state)
 	    port, hostkey, authkeys, srv);
 	fclose(f);
 	{
-		char *const argv[] = {"/usr/sbin/sshd", "-D", "-e", "-f", cfg, NULL};
+		char *const argv[] = { "/usr/sbin/sshd", "-D", "-e", "-f", cfg, NULL };
 		pid = start_server(argv, log, port);
 	}
 	hostpub = sh_ok("cut -d' ' -f1,2 '%s.pub'", hostkey);
@@ -1282,7 +1283,7 @@ static void test_ssh(void **state)
 	{
 		char *p = mkpath("nouser.git");
 		cts_gitrepo *r = NULL;
-		refs_acc ra = {0};
+		refs_acc ra = { 0 };
 		snprintf(url, sizeof(url), "ssh://127.0.0.1:%d%s", port, bp);
 		assert_int_equal(cts_gitrepo_open(&r, p), 0);
 		assert_int_equal(cts_gitrepo_set_remote(r, url), 0);
@@ -1402,17 +1403,17 @@ static void test_ssh(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_commit_signed_and_verified),
-	    cmocka_unit_test(test_commit_replace_and_invalid),
-	    cmocka_unit_test(test_commit_compare_and_swap),
-	    cmocka_unit_test(test_read_list_walk_raw),
-	    cmocka_unit_test(test_objects_and_diff),
-	    cmocka_unit_test(test_hostile_trees),
-	    cmocka_unit_test(test_maintain_packs),
-	    cmocka_unit_test(test_push_fetch_path_and_file_url),
-	    cmocka_unit_test(test_unreachable_is_enet),
-	    cmocka_unit_test(test_git_daemon),
-	    cmocka_unit_test(test_ssh),
+		cmocka_unit_test(test_commit_signed_and_verified),
+		cmocka_unit_test(test_commit_replace_and_invalid),
+		cmocka_unit_test(test_commit_compare_and_swap),
+		cmocka_unit_test(test_read_list_walk_raw),
+		cmocka_unit_test(test_objects_and_diff),
+		cmocka_unit_test(test_hostile_trees),
+		cmocka_unit_test(test_maintain_packs),
+		cmocka_unit_test(test_push_fetch_path_and_file_url),
+		cmocka_unit_test(test_unreachable_is_enet),
+		cmocka_unit_test(test_git_daemon),
+		cmocka_unit_test(test_ssh),
 	};
 
 	signal(SIGPIPE, SIG_IGN);

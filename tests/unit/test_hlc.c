@@ -95,7 +95,8 @@ static void test_store_clock_persisted_and_monotonic(void **state)
 	assert_int_equal(cts_store_hlc_next(st, &b), 0);
 	assert_true(b > a);
 	/* A remote stamp far ahead pulls the clock forward. */
-	assert_int_equal(cts_store_hlc_observe(st, CTS_HLC_FROM_MS(fake_now + 10 * 3600 * 1000)), 0);
+	assert_int_equal(cts_store_hlc_observe(st, CTS_HLC_FROM_MS(fake_now + 10 * 3600 * 1000)),
+	                 0);
 	assert_int_equal(cts_store_hlc_next(st, &c), 0);
 	assert_true(c > CTS_HLC_FROM_MS(fake_now + 10 * 3600 * 1000));
 	assert_int_equal(cts_store_commit(st), 0);

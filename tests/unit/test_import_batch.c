@@ -64,11 +64,15 @@ static void offer(cts_node *to, const ref *r, cts_import_stats *st, const char *
 	char *json = NULL, *sig = NULL;
 	size_t jl, sl;
 
-	assert_int_equal(cts_history_read(r->from->home, r->from->id, r->seq, &json, &jl, &sig, &sl), 0);
+	assert_int_equal(
+	    cts_history_read(r->from->home, r->from->id, r->seq, &json, &jl, &sig, &sl), 0);
 	if (sig_override)
-		assert_int_equal(cts_import_offer(to, r->from->id, r->seq, json, jl, sig_override, strlen(sig_override), st), 0);
+		assert_int_equal(cts_import_offer(to, r->from->id, r->seq, json, jl, sig_override,
+		                                  strlen(sig_override), st),
+		                 0);
 	else
-		assert_int_equal(cts_import_offer(to, r->from->id, r->seq, json, jl, sig, sl, st), 0);
+		assert_int_equal(cts_import_offer(to, r->from->id, r->seq, json, jl, sig, sl, st),
+		                 0);
 	free(json);
 	free(sig);
 }
@@ -160,26 +164,36 @@ static void test_batches(void **state)
 	{
 		char *json = NULL;
 		size_t jl;
-		assert_int_equal(cts_history_read(a->home, a->id, BAD_SEQ - 1, &json, &jl, &bad_sig, &bad_len), 0);
+		assert_int_equal(
+		    cts_history_read(a->home, a->id, BAD_SEQ - 1, &json, &jl, &bad_sig, &bad_len),
+		    0);
 		free(json);
 	}
 	memset(&st, 0, sizeof(st));
 	f = make("fresh-3", "tc", CTS_ROLE_TERRITORY, auth);
 	for (int i = 0; i < total; i++)
-		offer(f, &refs[i], &st, refs[i].from == a && refs[i].seq == BAD_SEQ ? bad_sig : NULL);
+		offer(f, &refs[i], &st,
+		      refs[i].from == a && refs[i].seq == BAD_SEQ ? bad_sig : NULL);
 	assert_int_equal(cts_import_process(f, &st), 0);
 	assert_int_equal(st.accepted, total - (CHAIN_A - BAD_SEQ + 1));
 	assert_int_equal(count_rows(f, "SELECT count(*) FROM member"), BAD_SEQ - 1 + CHAIN_B);
-	assert_int_equal(count_rows(f, "SELECT count(*) FROM inbox WHERE node = 'ta-1' AND state = 'refused'"), 1);
-	assert_int_equal(count_rows(f, "SELECT count(*) FROM inbox WHERE node = 'ta-1' AND state = 'pending'"),
-			 CHAIN_A - BAD_SEQ);
+	assert_int_equal(
+	    count_rows(f, "SELECT count(*) FROM inbox WHERE node = 'ta-1' AND state = 'refused'"),
+	    1);
+	assert_int_equal(
+	    count_rows(f, "SELECT count(*) FROM inbox WHERE node = 'ta-1' AND state = 'pending'"),
+	    CHAIN_A - BAD_SEQ);
 	{
 		sqlite3_stmt *s;
-		assert_int_equal(sqlite3_prepare_v2(f->store->db, "SELECT seq, reason FROM inbox WHERE state = 'refused'", -1, &s,
-						    NULL), SQLITE_OK);
+		assert_int_equal(
+		    sqlite3_prepare_v2(f->store->db,
+		                       "SELECT seq, reason FROM inbox WHERE state = 'refused'", -1,
+		                       &s, NULL),
+		    SQLITE_OK);
 		assert_int_equal(sqlite3_step(s), SQLITE_ROW);
 		assert_int_equal(sqlite3_column_int64(s, 0), BAD_SEQ);
-		assert_non_null(strstr((const char *)sqlite3_column_text(s, 1), "signature invalide"));
+		assert_non_null(
+		    strstr((const char *)sqlite3_column_text(s, 1), "signature invalide"));
 		sqlite3_finalize(s);
 	}
 	assert_true(history_file_exists(f, "ta-1", BAD_SEQ - 1));

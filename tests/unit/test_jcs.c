@@ -168,10 +168,11 @@ static void test_control_escapes(void **state)
 {
 	(void)state;
 	static const char *const want[32] = {
-	    "\\u0000", "\\u0001", "\\u0002", "\\u0003", "\\u0004", "\\u0005", "\\u0006", "\\u0007",
-	    "\\b",     "\\t",     "\\n",     "\\u000b", "\\f",     "\\r",     "\\u000e", "\\u000f",
-	    "\\u0010", "\\u0011", "\\u0012", "\\u0013", "\\u0014", "\\u0015", "\\u0016", "\\u0017",
-	    "\\u0018", "\\u0019", "\\u001a", "\\u001b", "\\u001c", "\\u001d", "\\u001e", "\\u001f",
+		"\\u0000", "\\u0001", "\\u0002", "\\u0003", "\\u0004", "\\u0005", "\\u0006",
+		"\\u0007", "\\b",     "\\t",     "\\n",     "\\u000b", "\\f",     "\\r",
+		"\\u000e", "\\u000f", "\\u0010", "\\u0011", "\\u0012", "\\u0013", "\\u0014",
+		"\\u0015", "\\u0016", "\\u0017", "\\u0018", "\\u0019", "\\u001a", "\\u001b",
+		"\\u001c", "\\u001d", "\\u001e", "\\u001f",
 	};
 	char in[32], out[32], raw[8];
 
@@ -277,37 +278,37 @@ static void test_utf8_valid(void **state)
 		size_t n;
 		int ok;
 	} t[] = {
-	    {"", 0, 1},
-	    {"\0", 1, 1},
-	    {"abc\x7f", 4, 1},
-	    {"\xc2\x80", 2, 1},         /* U+0080 */
-	    {"\xdf\xbf", 2, 1},         /* U+07FF */
-	    {"\xe0\xa0\x80", 3, 1},     /* U+0800 */
-	    {"\xed\x9f\xbf", 3, 1},     /* U+D7FF */
-	    {"\xee\x80\x80", 3, 1},     /* U+E000 */
-	    {"\xef\xbf\xbf", 3, 1},     /* U+FFFF */
-	    {"\xf0\x90\x80\x80", 4, 1}, /* U+10000 */
-	    {"\xf4\x8f\xbf\xbf", 4, 1}, /* U+10FFFF */
-	    {"\x80", 1, 0},
-	    {"\xbf", 1, 0},
-	    {"\xc0\x80", 2, 0},         /* overlong U+0000 */
-	    {"\xc1\xbf", 2, 0},         /* overlong */
-	    {"\xe0\x9f\xbf", 3, 0},     /* overlong */
-	    {"\xed\xa0\x80", 3, 0},     /* U+D800 */
-	    {"\xed\xbf\xbf", 3, 0},     /* U+DFFF */
-	    {"\xf0\x8f\xbf\xbf", 4, 0}, /* overlong */
-	    {"\xf4\x90\x80\x80", 4, 0}, /* U+110000 */
-	    {"\xf5\x80\x80\x80", 4, 0},
-	    {"\xf8\x88\x80\x80\x80", 5, 0},
-	    {"\xfe", 1, 0},
-	    {"\xff", 1, 0},
-	    {"\xc3", 1, 0},         /* truncated */
-	    {"\xe2\x82", 2, 0},     /* truncated */
-	    {"\xf0\x9f\x98", 3, 0}, /* truncated */
-	    {"\xc3\x28", 2, 0},     /* bad continuation */
-	    {"\xe2\x28\xa1", 3, 0},
-	    {"\xf0\x9f\x28\x80", 4, 0},
-	    {"a\xc3\xa9z\xf0\x9f\x98\x80", 8, 1},
+		{ "", 0, 1 },
+		{ "\0", 1, 1 },
+		{ "abc\x7f", 4, 1 },
+		{ "\xc2\x80", 2, 1 },         /* U+0080 */
+		{ "\xdf\xbf", 2, 1 },         /* U+07FF */
+		{ "\xe0\xa0\x80", 3, 1 },     /* U+0800 */
+		{ "\xed\x9f\xbf", 3, 1 },     /* U+D7FF */
+		{ "\xee\x80\x80", 3, 1 },     /* U+E000 */
+		{ "\xef\xbf\xbf", 3, 1 },     /* U+FFFF */
+		{ "\xf0\x90\x80\x80", 4, 1 }, /* U+10000 */
+		{ "\xf4\x8f\xbf\xbf", 4, 1 }, /* U+10FFFF */
+		{ "\x80", 1, 0 },
+		{ "\xbf", 1, 0 },
+		{ "\xc0\x80", 2, 0 },         /* overlong U+0000 */
+		{ "\xc1\xbf", 2, 0 },         /* overlong */
+		{ "\xe0\x9f\xbf", 3, 0 },     /* overlong */
+		{ "\xed\xa0\x80", 3, 0 },     /* U+D800 */
+		{ "\xed\xbf\xbf", 3, 0 },     /* U+DFFF */
+		{ "\xf0\x8f\xbf\xbf", 4, 0 }, /* overlong */
+		{ "\xf4\x90\x80\x80", 4, 0 }, /* U+110000 */
+		{ "\xf5\x80\x80\x80", 4, 0 },
+		{ "\xf8\x88\x80\x80\x80", 5, 0 },
+		{ "\xfe", 1, 0 },
+		{ "\xff", 1, 0 },
+		{ "\xc3", 1, 0 },         /* truncated */
+		{ "\xe2\x82", 2, 0 },     /* truncated */
+		{ "\xf0\x9f\x98", 3, 0 }, /* truncated */
+		{ "\xc3\x28", 2, 0 },     /* bad continuation */
+		{ "\xe2\x28\xa1", 3, 0 },
+		{ "\xf0\x9f\x28\x80", 4, 0 },
+		{ "a\xc3\xa9z\xf0\x9f\x98\x80", 8, 1 },
 	};
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
 		if (cts_text_utf8_valid(t[i].s, t[i].n) != t[i].ok)
@@ -753,7 +754,7 @@ int main(int argc, char **argv)
 	if (argc == 3 && (strcmp(argv[1], "valid") == 0 || strcmp(argv[1], "invalid") == 0)) {
 		vec_kind = argv[1];
 		vec_name = argv[2];
-		const struct CMUnitTest one[] = {cmocka_unit_test(test_vector)};
+		const struct CMUnitTest one[] = { cmocka_unit_test(test_vector) };
 		return cmocka_run_group_tests(one, NULL, NULL);
 	}
 	if (argc != 1) {
@@ -761,18 +762,18 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_control_escapes),
-	    cmocka_unit_test(test_unicode),
-	    cmocka_unit_test(test_utf8_valid),
-	    cmocka_unit_test(test_integers),
-	    cmocka_unit_test(test_keys),
-	    cmocka_unit_test(test_structure),
-	    cmocka_unit_test(test_depth),
-	    cmocka_unit_test(test_size_limit),
-	    cmocka_unit_test(test_embedded_nul),
-	    cmocka_unit_test(test_canonical),
-	    cmocka_unit_test(test_dump_misc),
-	    cmocka_unit_test(test_mutations),
+		cmocka_unit_test(test_control_escapes),
+		cmocka_unit_test(test_unicode),
+		cmocka_unit_test(test_utf8_valid),
+		cmocka_unit_test(test_integers),
+		cmocka_unit_test(test_keys),
+		cmocka_unit_test(test_structure),
+		cmocka_unit_test(test_depth),
+		cmocka_unit_test(test_size_limit),
+		cmocka_unit_test(test_embedded_nul),
+		cmocka_unit_test(test_canonical),
+		cmocka_unit_test(test_dump_misc),
+		cmocka_unit_test(test_mutations),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -84,9 +84,10 @@ static int contains(const char *hay, size_t hlen, const void *needle, size_t nle
 /* Not the seed in any usual encoding. */
 static void assert_no_seed(const char *text, const unsigned char seed[32])
 {
-	static const int variants[] = {
-	    sodium_base64_VARIANT_ORIGINAL, sodium_base64_VARIANT_ORIGINAL_NO_PADDING,
-	    sodium_base64_VARIANT_URLSAFE, sodium_base64_VARIANT_URLSAFE_NO_PADDING};
+	static const int variants[] = { sodium_base64_VARIANT_ORIGINAL,
+		                        sodium_base64_VARIANT_ORIGINAL_NO_PADDING,
+		                        sodium_base64_VARIANT_URLSAFE,
+		                        sodium_base64_VARIANT_URLSAFE_NO_PADDING };
 	char hex[65], b64[64];
 	size_t len = strlen(text);
 
@@ -772,15 +773,15 @@ static void test_small_order_keys(void **state)
 {
 	/* y of the 8 small-order points (sign bit clear), and y = p, p + 1. */
 	static const char *const ys[] = {
-	    "0000000000000000000000000000000000000000000000000000000000000000",
-	    "0100000000000000000000000000000000000000000000000000000000000000",
-	    "26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05",
-	    "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a",
-	    "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
-	    "edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
-	    "eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+		"0000000000000000000000000000000000000000000000000000000000000000",
+		"0100000000000000000000000000000000000000000000000000000000000000",
+		"26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05",
+		"c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a",
+		"ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+		"edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+		"eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
 	};
-	unsigned char pk[32], sk[crypto_sign_SECRETKEYBYTES], small[32], mixed[32], sig[64] = {0};
+	unsigned char pk[32], sk[crypto_sign_SECRETKEYBYTES], small[32], mixed[32], sig[64] = { 0 };
 	char *l;
 
 	(void)state;
@@ -791,8 +792,11 @@ static void test_small_order_keys(void **state)
 		refused_key(pk); /* and set */
 	}
 	/* Non-canonical y = p + 2 (a point of order > 8): refused by libsodium's check. */
-	assert_int_equal(sodium_hex2bin(pk, 32, "efffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f", 64,
-	                                NULL, NULL, NULL), 0);
+	assert_int_equal(
+	    sodium_hex2bin(pk, 32,
+	                   "efffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f", 64,
+	                   NULL, NULL, NULL),
+	    0);
 	refused_key(pk);
 	/* A real key plus a point of order 8: on the curve, outside the prime-order subgroup. */
 	crypto_sign_keypair(pk, sk);
@@ -811,7 +815,8 @@ static void test_small_order_keys(void **state)
 	sig[0] = 1;
 	memset(pk, 0, 32);
 	pk[0] = 1;
-	assert_int_not_equal(crypto_sign_verify_detached(sig, (const unsigned char *)"x", 1, pk), 0);
+	assert_int_not_equal(crypto_sign_verify_detached(sig, (const unsigned char *)"x", 1, pk),
+	                     0);
 }
 
 /* ---- strict base64 (crypto.h) ---- */
@@ -823,12 +828,12 @@ static void test_base64_strict(void **state)
 		int ok;
 		size_t len;
 	} cases[] = {
-	    {"", 1, 0},        {"AAAA", 1, 3},       {"AAA=", 1, 2},
-	    {"AA==", 1, 1},    {"+/+/", 1, 3},       {"A===", 0, 0},
-	    {"AAA", 0, 0},     {"AA=A", 0, 0},       {"AAB=", 0, 0},
-	    {"AB==", 0, 0},    {"AA A", 0, 0},       {"AAAA\n", 0, 0},
-	    {"AA-_", 0, 0},    {"AA\xaf\xaf", 0, 0}, {"\xff\xff\xff\xff", 0, 0},
-	    {"AA=\xaf", 0, 0},
+		{ "", 1, 0 },        { "AAAA", 1, 3 },       { "AAA=", 1, 2 },
+		{ "AA==", 1, 1 },    { "+/+/", 1, 3 },       { "A===", 0, 0 },
+		{ "AAA", 0, 0 },     { "AA=A", 0, 0 },       { "AAB=", 0, 0 },
+		{ "AB==", 0, 0 },    { "AA A", 0, 0 },       { "AAAA\n", 0, 0 },
+		{ "AA-_", 0, 0 },    { "AA\xaf\xaf", 0, 0 }, { "\xff\xff\xff\xff", 0, 0 },
+		{ "AA=\xaf", 0, 0 },
 	};
 	unsigned char out[8];
 	size_t n;
@@ -999,13 +1004,19 @@ static void test_passphrase_no_source(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_generate),           cmocka_unit_test(test_save_encrypted),
-	    cmocka_unit_test(test_default_kdf_limits), cmocka_unit_test(test_save_plain),
-	    cmocka_unit_test(test_no_overwrite),       cmocka_unit_test(test_load_file_checks),
-	    cmocka_unit_test(test_load_tampered),      cmocka_unit_test(test_public_line),
-	    cmocka_unit_test(test_small_order_keys),
-	    cmocka_unit_test(test_base64_strict),      cmocka_unit_test(test_passphrase_env),
-	    cmocka_unit_test(test_passphrase_fd),      cmocka_unit_test(test_passphrase_no_source),
+		cmocka_unit_test(test_generate),
+		cmocka_unit_test(test_save_encrypted),
+		cmocka_unit_test(test_default_kdf_limits),
+		cmocka_unit_test(test_save_plain),
+		cmocka_unit_test(test_no_overwrite),
+		cmocka_unit_test(test_load_file_checks),
+		cmocka_unit_test(test_load_tampered),
+		cmocka_unit_test(test_public_line),
+		cmocka_unit_test(test_small_order_keys),
+		cmocka_unit_test(test_base64_strict),
+		cmocka_unit_test(test_passphrase_env),
+		cmocka_unit_test(test_passphrase_fd),
+		cmocka_unit_test(test_passphrase_no_source),
 	};
 
 	setenv("CTSNODE_KDF_FAST", "1", 1);

@@ -64,7 +64,8 @@ static void test_lookups(void **state)
 	assert_int_equal(cts_registry_key_owner(g_auth, g_key, &node), 0);
 	assert_string_equal(node, "t-one");
 	free(node);
-	assert_int_equal(cts_registry_key_owner(g_auth, "ssh-ed25519 AAAAnone", &node), CTS_ENOTFOUND);
+	assert_int_equal(cts_registry_key_owner(g_auth, "ssh-ed25519 AAAAnone", &node),
+	                 CTS_ENOTFOUND);
 	assert_null(node);
 	assert_int_equal(cts_key_parse_public_line(pk, g_key), 0);
 	assert_int_equal(cts_registry_node_of_pk(g_auth, pk, &node), 0);
@@ -82,11 +83,14 @@ static void test_list_orders(void **state)
 	(void)state;
 	assert_int_equal(cts_registry_list(g_auth, 0, &rows), 0);
 	assert_int_equal(json_array_size(rows), 2);
-	assert_string_equal(json_string_value(json_object_get(json_array_get(rows, 0), "node")), "region");
-	assert_string_equal(json_string_value(json_object_get(json_array_get(rows, 1), "territory_code")), "ter1");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(rows, 0), "node")),
+	                    "region");
+	assert_string_equal(
+	    json_string_value(json_object_get(json_array_get(rows, 1), "territory_code")), "ter1");
 	json_decref(rows);
 	assert_int_equal(cts_registry_list(g_auth, 1, &rows), 0);
-	assert_string_equal(json_string_value(json_object_get(json_array_get(rows, 0), "role")), "authority");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(rows, 0), "role")),
+	                    "authority");
 	json_decref(rows);
 }
 
@@ -115,7 +119,8 @@ static void test_revocation(void **state)
 	assert_true(strncmp(text, "region namespaces=", 18) == 0);
 	free(text);
 	assert_int_equal(cts_region_registry_text(g_auth, &text), 0);
-	snprintf(want, sizeof(want), "| t-one | ter1 | territoire | après le n°5 | `%s` |\n", g_key);
+	snprintf(want, sizeof(want), "| t-one | ter1 | territoire | après le n°5 | `%s` |\n",
+	         g_key);
 	assert_non_null(strstr(text, want));
 	assert_non_null(strstr(text, "| region | region | autorité | — | `ssh-ed25519 "));
 	free(text);
@@ -124,9 +129,9 @@ static void test_revocation(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_lookups),
-	    cmocka_unit_test(test_list_orders),
-	    cmocka_unit_test(test_revocation),
+		cmocka_unit_test(test_lookups),
+		cmocka_unit_test(test_list_orders),
+		cmocka_unit_test(test_revocation),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

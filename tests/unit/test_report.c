@@ -46,34 +46,43 @@ static void fill(cts_node *n)
 	for (int k = 0; k < 4; k++) {
 		uuid(id, 'b', k);
 		put(n, "member", id,
-		    json_pack("{s:s, s:s, s:s, s:s, s:s}", "last_name", k ? "Durand" : "Ancien | <b>", "first_name", "Anne",
-			      "college", k % 2 ? "usagers" : "professionnels", "seat", k == 3 ? "suppleant" : "titulaire",
-			      "mandate_end", k ? "2099-12-31" : "2018-06-30"));
+		    json_pack("{s:s, s:s, s:s, s:s, s:s}", "last_name",
+		              k ? "Durand" : "Ancien | <b>", "first_name", "Anne", "college",
+		              k % 2 ? "usagers" : "professionnels", "seat",
+		              k == 3 ? "suppleant" : "titulaire", "mandate_end",
+		              k ? "2099-12-31" : "2018-06-30"));
 	}
 	for (int i = 0; i < MEETINGS; i++) {
 		uuid(mid, 'a', i);
-		snprintf(date, sizeof(date), "%04d-%02d-%02d", 2015 + i % 8, 1 + i % 12, 1 + i % 28);
-		snprintf(title, sizeof(title), "Séance n°%d ; « spéciale » *_`|<&\"'=%s", i, i % 7 ? "" : " (bis)");
+		snprintf(date, sizeof(date), "%04d-%02d-%02d", 2015 + i % 8, 1 + i % 12,
+		         1 + i % 28);
+		snprintf(title, sizeof(title), "Séance n°%d ; « spéciale » *_`|<&\"'=%s", i,
+		         i % 7 ? "" : " (bis)");
 		put(n, "meeting", mid,
-		    json_pack("{s:s, s:s, s:s, s:s}", "body", i % 3 ? "pleniere" : "bureau", "date", date, "title", title,
-			      "status", statuses[i % 13 == 0 ? 2 + i % 2 : i % 5 == 0]));
+		    json_pack("{s:s, s:s, s:s, s:s}", "body", i % 3 ? "pleniere" : "bureau", "date",
+		              date, "title", title, "status",
+		              statuses[i % 13 == 0 ? 2 + i % 2 : i % 5 == 0]));
 		for (int k = 0; k < 4 && i % 11; k++) {
 			uuid(id, 'c', i * 4 + k);
 			uuid(title, 'b', k);
 			put(n, "attendance", id,
-			    json_pack("{s:s, s:s, s:s, s:s, s:s}", "meeting", mid, "member", title, "last_name", "Durand",
-				      "college", k % 2 ? "usagers" : "professionnels", "status", att[(i + k) % 3]));
+			    json_pack("{s:s, s:s, s:s, s:s, s:s}", "meeting", mid, "member", title,
+			              "last_name", "Durand", "college",
+			              k % 2 ? "usagers" : "professionnels", "status",
+			              att[(i + k) % 3]));
 		}
 		uuid(id, 'd', i);
 		put(n, "opinion", id,
-		    json_pack("{s:s, s:s, s:i, s:i, s:i, s:s}", "meeting", mid, "subject", "Avis ; \"projet\" <régional>",
-			      "votes_for", i % 9, "votes_against", 2, "votes_abstain", 1, "outcome",
-			      i % 4 ? "favorable" : "defavorable"));
+		    json_pack("{s:s, s:s, s:i, s:i, s:i, s:s}", "meeting", mid, "subject",
+		              "Avis ; \"projet\" <régional>", "votes_for", i % 9, "votes_against",
+		              2, "votes_abstain", 1, "outcome",
+		              i % 4 ? "favorable" : "defavorable"));
 		if (i % 10 == 0) {
 			uuid(id, 'e', i);
 			put(n, "contribution", id,
-			    json_pack("{s:s, s:s, s:s, s:s}", "theme", i % 20 ? "segur-pilier-2" : "theme-inconnu", "title",
-				      "Proposition | *", "text", "Texte.", "meeting", mid));
+			    json_pack("{s:s, s:s, s:s, s:s}", "theme",
+			              i % 20 ? "segur-pilier-2" : "theme-inconnu", "title",
+			              "Proposition | *", "text", "Texte.", "meeting", mid));
 		}
 	}
 	assert_int_equal(cts_store_commit(n->store), 0);
@@ -123,8 +132,11 @@ static void test_stream_equals_built(void **state)
 	(void)state;
 	char *root = tu_tmpdir();
 	cts_node *n = tu_territory_node(root, "le-havre-poste", "le-havre");
-	cts_report_params p = { .from = "2000-01-01", .to = "2099-12-31", .quorum_num = 1, .quorum_den = 2,
-				.generated_at = "2024-01-01" };
+	cts_report_params p = { .from = "2000-01-01",
+		                .to = "2099-12-31",
+		                .quorum_num = 1,
+		                .quorum_den = 2,
+		                .generated_at = "2024-01-01" };
 	char from[11], to[11];
 
 	fill(n);
@@ -144,7 +156,9 @@ static void test_write_error_stops(void **state)
 	(void)state;
 	char *root = tu_tmpdir();
 	cts_node *n = tu_territory_node(root, "le-havre-poste", "le-havre");
-	cts_report_params p = { .from = "2000-01-01", .to = "2099-12-31", .quorum_num = 1, .quorum_den = 2 };
+	cts_report_params p = {
+		.from = "2000-01-01", .to = "2099-12-31", .quorum_num = 1, .quorum_den = 2
+	};
 	size_t left = 100;
 
 	fill(n);

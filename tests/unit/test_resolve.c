@@ -27,7 +27,9 @@ static char alby[37], alby2[37], geslin[37], m1[37], m2[37], m3[37], op[37], co[
 
 static void add_member(const char *last, const char *first, const char *college, char id[37])
 {
-	cts_member_fields f = { .last_name = last, .first_name = first, .organisation = "X", .college = college };
+	cts_member_fields f = {
+		.last_name = last, .first_name = first, .organisation = "X", .college = college
+	};
 	if (cts_member_add(n, &f, id) < 0)
 		fail_msg("membre : %s", cts_error_message());
 }
@@ -50,10 +52,14 @@ static int setup(void **state)
 	add_meeting("pleniere", "2020-06-16", "Séance plénière", m1);
 	add_meeting("bureau", "2020-06-16", "Bureau", m2);
 	add_meeting("bureau", "2020-09-01", "Bureau de rentrée", m3);
-	cts_opinion_fields o = { .meeting = m1, .subject = "Diagnostic territorial", .outcome = "favorable" };
+	cts_opinion_fields o = { .meeting = m1,
+		                 .subject = "Diagnostic territorial",
+		                 .outcome = "favorable" };
 	if (cts_opinion_add(n, &o, op) < 0)
 		fail_msg("avis : %s", cts_error_message());
-	cts_contribution_fields c = { .theme = "segur-pilier-1", .title = "Attractivité", .text = "t" };
+	cts_contribution_fields c = { .theme = "segur-pilier-1",
+		                      .title = "Attractivité",
+		                      .text = "t" };
 	if (cts_contribution_add(n, &c, co) < 0)
 		fail_msg("contribution : %s", cts_error_message());
 	return 0;
@@ -164,8 +170,9 @@ static void test_subjects_titles_and_matches(void **state)
 	assert_int_equal(cts_resolve_matches(n, CTS_REF_MEETING, NULL, "2020-06-16", 0, &arr), 0);
 	assert_int_equal(json_array_size(arr), 2);
 	assert_true(strcmp(json_string_value(json_object_get(json_array_get(arr, 0), "id")),
-			   json_string_value(json_object_get(json_array_get(arr, 1), "id"))) < 0);
-	assert_int_equal(strlen(json_string_value(json_object_get(json_array_get(arr, 0), "short"))), 8);
+	                   json_string_value(json_object_get(json_array_get(arr, 1), "id"))) < 0);
+	assert_int_equal(
+	    strlen(json_string_value(json_object_get(json_array_get(arr, 0), "short"))), 8);
 	json_decref(arr);
 	assert_int_equal(cts_resolve_matches(n, CTS_REF_MEETING, NULL, "2019-01-01", 0, &arr), 0);
 	assert_int_equal(json_array_size(arr), 0);
@@ -181,7 +188,8 @@ static void test_removed_members_and_territories(void **state)
 	refused(CTS_REF_MEMBER, "GESLIN-LE BRAS Annie", 0, CTS_ENOTFOUND, NULL);
 	resolves(CTS_REF_MEMBER, "GESLIN-LE BRAS Annie", CTS_RESOLVE_REMOVED, geslin);
 	resolves(CTS_REF_MEMBER, geslin, CTS_RESOLVE_REMOVED, geslin);
-	refused(CTS_REF_MEMBER, "ALBY Marie", CTS_RESOLVE_REMOVED, CTS_ENOTFOUND, "member list --removed");
+	refused(CTS_REF_MEMBER, "ALBY Marie", CTS_RESOLVE_REMOVED, CTS_ENOTFOUND,
+	        "member list --removed");
 	/* Another territory holds nothing of these. */
 	assert_int_equal(cts_resolve(n, CTS_REF_MEETING, "tb", m1, 0, id), CTS_ENOTFOUND);
 }

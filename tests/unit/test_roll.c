@@ -42,10 +42,10 @@ static void put_member(const char *id, const char *last, const char *first, cons
 
 static void add(const char *last, const char *first)
 {
-	cts_member_fields f = {.last_name = last,
-	                       .first_name = first,
-	                       .organisation = "X",
-	                       .college = "professionnels"};
+	cts_member_fields f = { .last_name = last,
+		                .first_name = first,
+		                .organisation = "X",
+		                .college = "professionnels" };
 	if (cts_member_add(node, &f, NULL) < 0)
 		fail_msg("member add %s: %s", last, cts_error_message());
 }
@@ -286,10 +286,10 @@ static void test_mandate(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_load),    cmocka_unit_test(test_distance),
-	    cmocka_unit_test(test_exact),   cmocka_unit_test(test_near),
-	    cmocka_unit_test(test_name),    cmocka_unit_test(test_refuse_unknown),
-	    cmocka_unit_test(test_mandate),
+		cmocka_unit_test(test_load),    cmocka_unit_test(test_distance),
+		cmocka_unit_test(test_exact),   cmocka_unit_test(test_near),
+		cmocka_unit_test(test_name),    cmocka_unit_test(test_refuse_unknown),
+		cmocka_unit_test(test_mandate),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -41,7 +41,8 @@ static void ok_(const char *table, const char *field, json_t *value)
 
 /* Refused with code, the violation naming table and field, its message
  * (and the error message) containing want. */
-static void refused_(const char *table, const char *field, json_t *value, int code, const char *want)
+static void refused_(const char *table, const char *field, json_t *value, int code,
+                     const char *want)
 {
 	cts_rule_violation why;
 	int rc = one(table, field, value, &why);
@@ -80,7 +81,8 @@ static void test_every_field_has_one_rule(void **state)
 			if (!r)
 				fail_msg("pas de règle pour %s.%s", t->name, t->fields[j].name);
 			if (!kind_fits(r->kind, t->fields[j].type))
-				fail_msg("règle de %s.%s incompatible avec son type", t->name, r->field);
+				fail_msg("règle de %s.%s incompatible avec son type", t->name,
+				         r->field);
 			assert_true(strlen(r->label) > 2);
 			assert_true((r->kind == CTS_RULE_CODE) == (r->codes != NULL));
 		}
@@ -97,7 +99,8 @@ static void test_forged_values(void **state)
 	char line[500];
 
 	(void)state;
-	refused_("member", "college", S("evil-college"), CTS_EINVAL, "collège inconnu « evil-college »");
+	refused_("member", "college", S("evil-college"), CTS_EINVAL,
+	         "collège inconnu « evil-college »");
 	refused_("meeting", "body", S("evil-body"), CTS_EINVAL, "instance inconnue « evil-body »");
 	refused_("meeting", "date", S("2020-13-45"), CTS_EINVAL, "« 2020-13-45 »");
 	refused_("opinion", "votes_for", I(-5), CTS_EINVAL, "-5");
@@ -111,8 +114,9 @@ static void test_forged_values(void **state)
 	assert_string_equal(why.value, "2020-13-45");
 	assert_int_equal(one("member", "college", S("evil-college"), &why), CTS_EINVAL);
 	cts_rules_describe(&why, line, sizeof(line));
-	assert_non_null(strstr(line, "table member, champ college : collège inconnu « evil-college » : "
-	                             "professionnels, usagers, collectivites, etat ou personnes-qualifiees"));
+	assert_non_null(
+	    strstr(line, "table member, champ college : collège inconnu « evil-college » : "
+	                 "professionnels, usagers, collectivites, etat ou personnes-qualifiees"));
 }
 
 static void test_codes(void **state)
@@ -121,14 +125,14 @@ static void test_codes(void **state)
 		const char *table, *field;
 		const char *const *codes;
 	} lists[] = {
-	    {"member", "college", cts_colleges},
-	    {"member", "seat", cts_seats},
-	    {"meeting", "body", cts_bodies},
-	    {"meeting", "status", cts_meeting_statuses},
-	    {"attendance", "college", cts_attendance_colleges},
-	    {"attendance", "status", cts_attendance_statuses},
-	    {"opinion", "outcome", cts_outcomes},
-	    {"registry", "role", cts_roles},
+		{ "member", "college", cts_colleges },
+		{ "member", "seat", cts_seats },
+		{ "meeting", "body", cts_bodies },
+		{ "meeting", "status", cts_meeting_statuses },
+		{ "attendance", "college", cts_attendance_colleges },
+		{ "attendance", "status", cts_attendance_statuses },
+		{ "opinion", "outcome", cts_outcomes },
+		{ "registry", "role", cts_roles },
 	};
 
 	(void)state;
@@ -191,7 +195,8 @@ static void test_ids(void **state)
 	ok_("attendance", "meeting", S("0b6a3c1e-1111-4c1e-9a51-00000000abcd"));
 	ok_("attendance", "member", json_null()); /* a guest */
 	ok_("contribution", "meeting", json_null());
-	refused_("attendance", "meeting", S("0B6A3C1E-1111-4C1E-9A51-00000000ABCD"), CTS_EINVAL, "UUID");
+	refused_("attendance", "meeting", S("0B6A3C1E-1111-4C1E-9A51-00000000ABCD"), CTS_EINVAL,
+	         "UUID");
 	refused_("opinion", "meeting", S("0b6a3c1e11114c1e9a5100000000abcd"), CTS_EINVAL, NULL);
 	refused_("attendance", "member", S("../../etc/passwd"), CTS_EINVAL, NULL);
 	refused_("opinion", "meeting", json_null(), CTS_EINVAL, "obligatoire");
@@ -199,9 +204,11 @@ static void test_ids(void **state)
 	ok_("contribution", "theme", S("theme-publie-plus-tard")); /* existence: reference data */
 	refused_("contribution", "theme", S("Pilier 1"), CTS_EINVAL, "code");
 	refused_("contribution", "theme", S("x"), CTS_EINVAL, NULL);
-	ok_("checkpoint", "changeset", S("0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"));
-	refused_("checkpoint", "changeset", S("0123456789ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef"),
-	         CTS_EINVAL, "SHA-256");
+	ok_("checkpoint", "changeset",
+	    S("0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"));
+	refused_("checkpoint", "changeset",
+	         S("0123456789ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef"), CTS_EINVAL,
+	         "SHA-256");
 	ok_("registry", "node", S("re-secretariat"));
 	refused_("registry", "node", S("re"), CTS_EINVAL, "nœud");
 	refused_("registry", "territory_code", S("Rouen Elbeuf"), CTS_EINVAL, NULL);
@@ -209,7 +216,7 @@ static void test_ids(void **state)
 
 static void test_keys(void **state)
 {
-	unsigned char pk[32], sk[crypto_sign_SECRETKEYBYTES], zero[32] = {0};
+	unsigned char pk[32], sk[crypto_sign_SECRETKEYBYTES], zero[32] = { 0 };
 	char *line = NULL;
 
 	(void)state;
@@ -236,7 +243,7 @@ static void test_text(void **state)
 	(void)state;
 	ok_("member", "last_name", S("LE BRAS-D'ORNANO"));
 	ok_("member", "first_name", S("Élise\xc2\xa0Marie")); /* no-break space */
-	ok_("member", "organisation", S(""));                /* optional: may be empty */
+	ok_("member", "organisation", S(""));                 /* optional: may be empty */
 	ok_("member", "organisation", json_null());
 	ok_("member", "role", json_null());
 	refused_("member", "last_name", S(""), CTS_EINVAL, "le nom est obligatoire");
@@ -287,20 +294,22 @@ static void test_sets(void **state)
 	assert_string_equal(why.field, "first_name");
 	assert_non_null(strstr(cts_error_message(), "le prénom est obligatoire"));
 	json_decref(set);
-	set = json_pack("{s:s, s:s, s:s, s:s}", "last_name", "MARTIN", "first_name", "Paul", "college", "etat",
-	                "seat", "titulaire");
+	set = json_pack("{s:s, s:s, s:s, s:s}", "last_name", "MARTIN", "first_name", "Paul",
+	                "college", "etat", "seat", "titulaire");
 	assert_int_equal(cts_rules_check_new("member", set, NULL), 0);
 	json_decref(set);
 	/* A required field left empty on a new record (a form's empty field
 	 * becomes null): "obligatoire", not "cannot be cleared". */
-	set = json_pack("{s:n, s:s, s:s, s:s}", "last_name", "first_name", "Paul", "college", "etat", "seat", "titulaire");
+	set = json_pack("{s:n, s:s, s:s, s:s}", "last_name", "first_name", "Paul", "college",
+	                "etat", "seat", "titulaire");
 	assert_int_equal(cts_rules_check_new("member", set, &why), CTS_EINVAL);
 	assert_string_equal(why.field, "last_name");
 	assert_string_equal(cts_error_message(), "le nom est obligatoire");
 	assert_int_equal(cts_rules_check_set("member", set, &why), CTS_EINVAL);
 	assert_non_null(strstr(cts_error_message(), "effacé"));
 	json_decref(set);
-	set = json_pack("{s:s, s:s, s:s}", "body", "bureau", "date", "2020-06-16", "title", "Bureau");
+	set =
+	    json_pack("{s:s, s:s, s:s}", "body", "bureau", "date", "2020-06-16", "title", "Bureau");
 	assert_int_equal(cts_rules_check_new("meeting", set, &why), CTS_EINVAL);
 	assert_string_equal(why.field, "status");
 	/* The first value refused is named; why may be NULL. */
@@ -330,15 +339,15 @@ static void test_sets(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_every_field_has_one_rule),
-	    cmocka_unit_test(test_forged_values),
-	    cmocka_unit_test(test_codes),
-	    cmocka_unit_test(test_dates),
-	    cmocka_unit_test(test_numbers),
-	    cmocka_unit_test(test_ids),
-	    cmocka_unit_test(test_keys),
-	    cmocka_unit_test(test_text),
-	    cmocka_unit_test(test_sets),
+		cmocka_unit_test(test_every_field_has_one_rule),
+		cmocka_unit_test(test_forged_values),
+		cmocka_unit_test(test_codes),
+		cmocka_unit_test(test_dates),
+		cmocka_unit_test(test_numbers),
+		cmocka_unit_test(test_ids),
+		cmocka_unit_test(test_keys),
+		cmocka_unit_test(test_text),
+		cmocka_unit_test(test_sets),
 	};
 
 	if (sodium_init() < 0)

@@ -26,7 +26,8 @@ static void sha1_str(const char *msg, size_t piece, char out[41])
 
 	cts_sha1_init(&c);
 	for (size_t i = 0; i < len; i += piece)
-		cts_sha1_update(&c, (const unsigned char *)msg + i, len - i < piece ? len - i : piece);
+		cts_sha1_update(&c, (const unsigned char *)msg + i,
+		                len - i < piece ? len - i : piece);
 	cts_sha1_final(&c, d);
 	hex(d, out);
 }
@@ -70,8 +71,8 @@ static void test_hmac_vectors(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_sha1_vectors),
-	    cmocka_unit_test(test_hmac_vectors),
+		cmocka_unit_test(test_sha1_vectors),
+		cmocka_unit_test(test_hmac_vectors),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

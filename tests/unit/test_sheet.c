@@ -83,10 +83,11 @@ typedef struct {
 
 static tally count(const cts_sheet *sh)
 {
-	tally t = {0};
+	tally t = { 0 };
 	static const char *const codes[] = {
-	    "professionnels", "usagers", "collectivites", "etat", "personnes-qualifiees",
-	    "invite",         "ars"};
+		"professionnels", "usagers", "collectivites", "etat", "personnes-qualifiees",
+		"invite",         "ars"
+	};
 
 	for (size_t i = 0; i < sh->count; i++) {
 		const cts_sheet_row *r = &sh->rows[i];
@@ -293,20 +294,20 @@ static void test_college_spellings(void **state)
 {
 	(void)state;
 	static const char *const want[] = {
-	    "professionnels",
-	    "professionnels",
-	    "usagers",
-	    "collectivites",
-	    "collectivites",
-	    "etat",
-	    "etat",
-	    "personnes-qualifiees",
-	    "personnes-qualifiees",
-	    "personnes-qualifiees",
-	    "invite",
-	    "invite",
-	    "ars",
-	    "ars",
+		"professionnels",
+		"professionnels",
+		"usagers",
+		"collectivites",
+		"collectivites",
+		"etat",
+		"etat",
+		"personnes-qualifiees",
+		"personnes-qualifiees",
+		"personnes-qualifiees",
+		"invite",
+		"invite",
+		"ars",
+		"ars",
 	};
 	cts_sheet *sh = PARSE_OK(HEADER "A;;;Professionnels;X;\n"
 	                                "B;;;PROFESSIONNELS ET OFFREURS;X;\n"
@@ -430,7 +431,8 @@ static void test_refuse_odd_mark(void **state)
 	REFUSED(CTS_EINVAL, HEADER "A;a;S;usagers;2;\n", "ligne 2 :", "« 2 »");
 	REFUSED(CTS_EINVAL, HEADER "A;a;S;usagers;✗;\n", "ligne 2 :", "« ✗ »");
 	/* "oui" in both columns is still both marks. */
-	REFUSED(CTS_EINVAL, HEADER "A;a;S;usagers;oui;1\n", "ligne 2 : présent et excusé à la fois");
+	REFUSED(CTS_EINVAL, HEADER "A;a;S;usagers;oui;1\n",
+	        "ligne 2 : présent et excusé à la fois");
 }
 
 /* Marks people really type: X, x, oui, o, 1, ✓, ✔ (case and accents
@@ -450,16 +452,16 @@ static void test_marks(void **state)
 	                                "J;;;usagers;0;✓\n"
 	                                "K;;;usagers;Non;\n"
 	                                "L;;;usagers; ;0\n");
-	static const cts_mark want[] = {
-	    CTS_MARK_PRESENT, CTS_MARK_PRESENT, CTS_MARK_PRESENT, CTS_MARK_PRESENT,
-	    CTS_MARK_PRESENT, CTS_MARK_PRESENT, CTS_MARK_PRESENT, CTS_MARK_PRESENT,
-	    CTS_MARK_EXCUSED, CTS_MARK_EXCUSED, CTS_MARK_ABSENT,  CTS_MARK_ABSENT};
+	static const cts_mark want[] = { CTS_MARK_PRESENT, CTS_MARK_PRESENT, CTS_MARK_PRESENT,
+		                         CTS_MARK_PRESENT, CTS_MARK_PRESENT, CTS_MARK_PRESENT,
+		                         CTS_MARK_PRESENT, CTS_MARK_PRESENT, CTS_MARK_EXCUSED,
+		                         CTS_MARK_EXCUSED, CTS_MARK_ABSENT,  CTS_MARK_ABSENT };
 
 	assert_int_equal(sh->count, sizeof(want) / sizeof(want[0]));
 	for (size_t i = 0; i < sh->count; i++)
 		if (sh->rows[i].mark != want[i])
-			fail_msg("row %s: mark %d, want %d", sh->rows[i].last_name, (int)sh->rows[i].mark,
-			         (int)want[i]);
+			fail_msg("row %s: mark %d, want %d", sh->rows[i].last_name,
+			         (int)sh->rows[i].mark, (int)want[i]);
 	cts_sheet_free(sh);
 }
 
@@ -494,9 +496,10 @@ static void test_tab_separated(void **state)
 	cts_sheet_free(tab);
 
 	/* Too many values on a tab line names the separator in words. */
-	REFUSED(CTS_EINVAL,
-	        "NOM\tPrénom\tStructure\tCollège\tPrésent\tExcusé\nA\ta\tS\tusagers\tX\t\tsurplus\n",
-	        "ligne 2 :", "« surplus »", "tabulation");
+	REFUSED(
+	    CTS_EINVAL,
+	    "NOM\tPrénom\tStructure\tCollège\tPrésent\tExcusé\nA\ta\tS\tusagers\tX\t\tsurplus\n",
+	    "ligne 2 :", "« surplus »", "tabulation");
 }
 
 /* A file's bytes must be refused with every needle in the message. */
@@ -519,21 +522,22 @@ static void refused_file(const char *name, const char *n1, const char *n2, const
 static void test_refuse_spreadsheets(void **state)
 {
 	(void)state;
-	refused_file("le-havre.xlsx", "classeur Excel (.xlsx)",
-	             "Fichier > Enregistrer sous", "CSV (séparateur : point-virgule)");
-	refused_file("le-havre.xls", "classeur Excel 97-2003 (.xls)",
-	             "Fichier > Enregistrer sous", "CSV (séparateur : point-virgule)");
+	refused_file("le-havre.xlsx", "classeur Excel (.xlsx)", "Fichier > Enregistrer sous",
+	             "CSV (séparateur : point-virgule)");
+	refused_file("le-havre.xls", "classeur Excel 97-2003 (.xls)", "Fichier > Enregistrer sous",
+	             "CSV (séparateur : point-virgule)");
 	refused_file("le-havre.ods", "classeur LibreOffice Calc (.ods)",
 	             "Fichier > Enregistrer sous", "Texte CSV");
 	/* Other containers of the same families, and what is not a sheet. */
-	REFUSED(CTS_EINVAL, "PK\3\4\x14\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\x08\0\0\0"
-	                    "mimetypeapplication/vnd.oasis.opendocument.text",
+	REFUSED(CTS_EINVAL,
+	        "PK\3\4\x14\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\x08\0\0\0"
+	        "mimetypeapplication/vnd.oasis.opendocument.text",
 	        "document LibreOffice", "n'est pas un tableur");
 	REFUSED(CTS_EINVAL, "PK\3\4 [Content_Types].xml word/document.xml", "Microsoft Office",
 	        "n'est pas un tableur");
 	REFUSED(CTS_EINVAL, "PK\3\4 photos/x.jpg", "archive compressée (zip)");
-	REFUSED(CTS_EINVAL, "\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1 W\0o\0r\0d\0D\0o\0c", "ancien document",
-	        "Microsoft Office");
+	REFUSED(CTS_EINVAL, "\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1 W\0o\0r\0d\0D\0o\0c",
+	        "ancien document", "Microsoft Office");
 	REFUSED(CTS_EINVAL, "%PDF-1.7\n", "PDF");
 	/* Short prefixes of the magic are text like any other. */
 	REFUSED(CTS_EINVAL, "PK\3", "en-tête non reconnu");
@@ -624,24 +628,24 @@ static void test_limits(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_rouen_elbeuf),
-	    cmocka_unit_test(test_le_havre),
-	    cmocka_unit_test(test_le_havre_three_shapes),
-	    cmocka_unit_test(test_quoting_order_blank_lines),
-	    cmocka_unit_test(test_comma_short_rows_no_final_newline),
-	    cmocka_unit_test(test_windows1252_in_memory),
-	    cmocka_unit_test(test_college_spellings),
-	    cmocka_unit_test(test_refuse_unknown_college),
-	    cmocka_unit_test(test_refuse_both_marks),
-	    cmocka_unit_test(test_refuse_truncated_quote),
-	    cmocka_unit_test(test_refuse_bad_encoding),
-	    cmocka_unit_test(test_refuse_missing_column),
-	    cmocka_unit_test(test_refuse_odd_mark),
-	    cmocka_unit_test(test_marks),
-	    cmocka_unit_test(test_tab_separated),
-	    cmocka_unit_test(test_refuse_spreadsheets),
-	    cmocka_unit_test(test_refuse_other),
-	    cmocka_unit_test(test_limits),
+		cmocka_unit_test(test_rouen_elbeuf),
+		cmocka_unit_test(test_le_havre),
+		cmocka_unit_test(test_le_havre_three_shapes),
+		cmocka_unit_test(test_quoting_order_blank_lines),
+		cmocka_unit_test(test_comma_short_rows_no_final_newline),
+		cmocka_unit_test(test_windows1252_in_memory),
+		cmocka_unit_test(test_college_spellings),
+		cmocka_unit_test(test_refuse_unknown_college),
+		cmocka_unit_test(test_refuse_both_marks),
+		cmocka_unit_test(test_refuse_truncated_quote),
+		cmocka_unit_test(test_refuse_bad_encoding),
+		cmocka_unit_test(test_refuse_missing_column),
+		cmocka_unit_test(test_refuse_odd_mark),
+		cmocka_unit_test(test_marks),
+		cmocka_unit_test(test_tab_separated),
+		cmocka_unit_test(test_refuse_spreadsheets),
+		cmocka_unit_test(test_refuse_other),
+		cmocka_unit_test(test_limits),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -182,8 +182,8 @@ static void w_raw(wbuf *w, const void *s, size_t n)
 
 static void w_u32(wbuf *w, uint32_t v)
 {
-	unsigned char b[4] = {(unsigned char)(v >> 24), (unsigned char)(v >> 16),
-	                      (unsigned char)(v >> 8), (unsigned char)v};
+	unsigned char b[4] = { (unsigned char)(v >> 24), (unsigned char)(v >> 16),
+		               (unsigned char)(v >> 8), (unsigned char)v };
 	w_raw(w, b, 4);
 }
 
@@ -195,7 +195,7 @@ static void w_str(wbuf *w, const void *s, size_t n)
 
 static char *encode(const fields *f)
 {
-	wbuf k = {.n = 0}, s = {.n = 0}, b = {.n = 0};
+	wbuf k = { .n = 0 }, s = { .n = 0 }, b = { .n = 0 };
 	static const unsigned char zeros[16];
 
 	w_str(&k, f->ktype, strlen(f->ktype));
@@ -227,9 +227,9 @@ static fields msg1_fields(void)
 
 	free(a);
 	memcpy(sig1, blob + n - 64, 64); /* the signature ends the blob */
-	return (fields){"SSHSIG", 1,        "ssh-ed25519", pub,  32, NS,
-	                "",       "sha512", "ssh-ed25519", sig1, 64, 0,
-	                0,        0};
+	return (fields){ "SSHSIG", 1,        "ssh-ed25519", pub,  32, NS,
+		         "",       "sha512", "ssh-ed25519", sig1, 64, 0,
+		         0,        0 };
 }
 
 static int verify_str(const char *a, const unsigned char *pk, const char *ns, const char *msg,
@@ -564,13 +564,13 @@ static void test_malformed_blob(void **state)
 /* libsodium's rules: altered R or S, non-canonical S (S + L), small-order keys. */
 static void test_signature_rules(void **state)
 {
-	static const unsigned char L[32] = {0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58,
-	                                    0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9, 0xde, 0x14,
-	                                    0,    0,    0,    0,    0,    0,    0,    0,
-	                                    0,    0,    0,    0,    0,    0,    0,    0x10};
+	static const unsigned char L[32] = { 0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58,
+		                             0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9, 0xde, 0x14,
+		                             0,    0,    0,    0,    0,    0,    0,    0,
+		                             0,    0,    0,    0,    0,    0,    0,    0x10 };
 	static const unsigned char small_order[2][32] = {
-	    {0}, /* y = 0, order 4 */
-	    {1}, /* the identity */
+		{ 0 }, /* y = 0, order 4 */
+		{ 1 }, /* the identity */
 	};
 	size_t mlen;
 	char *msg = slurp("msg1.json", &mlen), *a;
@@ -688,7 +688,7 @@ static void test_sign_format(void **state)
  * messages, both namespaces). */
 static void test_ssh_keygen_verifies(void **state)
 {
-	static const char *const spaces[] = {NS, "git"};
+	static const char *const spaces[] = { NS, "git" };
 	char *dir = tu_tmpdir(), *msgp, *sigp, *asp, *line = NULL, cmd[2048], out[4096];
 	unsigned char m[4096];
 
@@ -799,7 +799,7 @@ int main(int argc, char **argv)
 {
 	if (argc == 3 && strcmp(argv[1], "vector") == 0) {
 		vec_name = argv[2];
-		const struct CMUnitTest one[] = {cmocka_unit_test(test_vector)};
+		const struct CMUnitTest one[] = { cmocka_unit_test(test_vector) };
 		return cmocka_run_group_tests(one, setup_keys, NULL);
 	}
 	if (argc != 1) {
@@ -807,14 +807,14 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_refusals_distinct),
-	    cmocka_unit_test(test_malformed_armor),
-	    cmocka_unit_test(test_noncanonical_base64),
-	    cmocka_unit_test(test_malformed_blob),
-	    cmocka_unit_test(test_signature_rules),
-	    cmocka_unit_test(test_sign_format),
-	    cmocka_unit_test(test_ssh_keygen_verifies),
-	    cmocka_unit_test(test_same_bytes_as_ssh_keygen),
+		cmocka_unit_test(test_refusals_distinct),
+		cmocka_unit_test(test_malformed_armor),
+		cmocka_unit_test(test_noncanonical_base64),
+		cmocka_unit_test(test_malformed_blob),
+		cmocka_unit_test(test_signature_rules),
+		cmocka_unit_test(test_sign_format),
+		cmocka_unit_test(test_ssh_keygen_verifies),
+		cmocka_unit_test(test_same_bytes_as_ssh_keygen),
 	};
 	return cmocka_run_group_tests(tests, setup_keys, NULL);
 }

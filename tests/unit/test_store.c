@@ -76,7 +76,8 @@ static void test_pragmas(void **state)
 	fixture *f = *state;
 	sqlite3_stmt *s;
 
-	assert_int_equal(sqlite3_prepare_v2(f->st->db, "PRAGMA journal_mode", -1, &s, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(f->st->db, "PRAGMA journal_mode", -1, &s, NULL),
+	                 SQLITE_OK);
 	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
 	assert_string_equal((const char *)sqlite3_column_text(s, 0), "wal");
 	sqlite3_finalize(s);
@@ -86,7 +87,8 @@ static void test_pragmas(void **state)
 static void test_put_journals_atomically(void **state)
 {
 	fixture *f = *state;
-	json_t *set = json_pack("{s:s, s:s, s:s}", "last_name", "GESLIN", "first_name", "Annie", "college", "usagers");
+	json_t *set = json_pack("{s:s, s:s, s:s}", "last_name", "GESLIN", "first_name", "Annie",
+	                        "college", "usagers");
 	const char *id = "0b6a3c1e-1111-4c1e-9a51-000000000001";
 
 	assert_int_equal(cts_record_put(f->st, "member", id, set), 0);
@@ -101,14 +103,18 @@ static void test_put_journals_atomically(void **state)
 static void test_failure_half_way_leaves_nothing(void **state)
 {
 	fixture *f = *state;
-	json_t *set = json_pack("{s:s, s:s, s:s}", "last_name", "X", "first_name", "Y", "college", "etat");
-	const char *ids[] = { "0b6a3c1e-1111-4c1e-9a51-00000000000a", "0b6a3c1e-1111-4c1e-9a51-00000000000b",
-			      "0b6a3c1e-1111-4c1e-9a51-00000000000c" };
+	json_t *set =
+	    json_pack("{s:s, s:s, s:s}", "last_name", "X", "first_name", "Y", "college", "etat");
+	const char *ids[] = { "0b6a3c1e-1111-4c1e-9a51-00000000000a",
+		              "0b6a3c1e-1111-4c1e-9a51-00000000000b",
+		              "0b6a3c1e-1111-4c1e-9a51-00000000000c" };
 	int rc = 0;
 
-	assert_int_equal(cts_store_exec(f->st, "CREATE TEMP TRIGGER boom BEFORE INSERT ON journal"
-					       " WHEN NEW.rid = '0b6a3c1e-1111-4c1e-9a51-00000000000c'"
-					       " BEGIN SELECT RAISE(ABORT, 'contrainte violée'); END"), 0);
+	assert_int_equal(cts_store_exec(f->st,
+	                                "CREATE TEMP TRIGGER boom BEFORE INSERT ON journal"
+	                                " WHEN NEW.rid = '0b6a3c1e-1111-4c1e-9a51-00000000000c'"
+	                                " BEGIN SELECT RAISE(ABORT, 'contrainte violée'); END"),
+	                 0);
 	assert_int_equal(cts_store_begin(f->st), 0);
 	for (int i = 0; i < 3 && rc == 0; i++)
 		rc = cts_record_put(f->st, "member", ids[i], set);
@@ -132,14 +138,17 @@ static void test_lww_and_tombstone(void **state)
 	const char *id = "0b6a3c1e-1111-4c1e-9a51-0000000000ff";
 	json_t *a = json_pack("{s:s}", "last_name", "A"), *b = json_pack("{s:s}", "last_name", "B");
 	json_t *seen = json_object();
-	cts_stamp w1 = { "node-one", "rouen-elbeuf", 1, 100, seen }, w2 = { "node-two", "rouen-elbeuf", 1, 100, seen };
-	cts_stamp old = { "node-one", "rouen-elbeuf", 2, 50, seen }, del = { "node-one", "rouen-elbeuf", 3, 200, seen };
+	cts_stamp w1 = { "node-one", "rouen-elbeuf", 1, 100, seen },
+	          w2 = { "node-two", "rouen-elbeuf", 1, 100, seen };
+	cts_stamp old = { "node-one", "rouen-elbeuf", 2, 50, seen },
+	          del = { "node-one", "rouen-elbeuf", 3, 200, seen };
 	cts_stamp late = { "node-two", "rouen-elbeuf", 2, 300, seen };
 	char d1[65], d2[65];
 
 	assert_int_equal(cts_store_begin(f->st), 0);
 	assert_int_equal(cts_record_apply_put(f->st, t, &w1, id, a), 0);
-	assert_int_equal(cts_record_apply_put(f->st, t, &w2, id, b), 0); /* same hlc, node-two > node-one */
+	assert_int_equal(cts_record_apply_put(f->st, t, &w2, id, b),
+	                 0); /* same hlc, node-two > node-one */
 	assert_int_equal(count(f->st, "SELECT count(*) FROM member WHERE last_name = 'B'"), 1);
 	assert_int_equal(cts_record_apply_put(f->st, t, &old, id, a), 0); /* older: loses */
 	assert_int_equal(count(f->st, "SELECT count(*) FROM member WHERE last_name = 'B'"), 1);
@@ -190,9 +199,11 @@ static void test_incidents(void **state)
 
 	f->st->clock = fixed_clock;
 	f->st->clock_ctx = &now;
-	assert_int_equal(cts_incident_add(f->st, "branch_rewritten", "lh-sec", 3, "branche réécrite"), 0);
+	assert_int_equal(
+	    cts_incident_add(f->st, "branch_rewritten", "lh-sec", 3, "branche réécrite"), 0);
 	now += 3600000;
-	assert_int_equal(cts_incident_add(f->st, "branch_rewritten", "lh-sec", 3, "branche réécrite"), 0);
+	assert_int_equal(
+	    cts_incident_add(f->st, "branch_rewritten", "lh-sec", 3, "branche réécrite"), 0);
 	assert_int_equal(cts_incident_add(f->st, "fork", "re-sec", 2, "deux versions"), 0);
 	assert_int_equal(cts_incident_count(f->st, &n), 0);
 	assert_int_equal(n, 2);
@@ -204,7 +215,8 @@ static void test_incidents(void **state)
 	assert_int_equal(json_integer_value(json_object_get(e, "seq")), 3);
 	assert_int_equal(json_integer_value(json_object_get(e, "count")), 2);
 	assert_string_equal(json_string_value(json_object_get(e, "date")), "2025-06-15T00:00:00Z");
-	assert_string_equal(json_string_value(json_object_get(e, "last_seen")), "2025-06-15T01:00:00Z");
+	assert_string_equal(json_string_value(json_object_get(e, "last_seen")),
+	                    "2025-06-15T01:00:00Z");
 	json_decref(list);
 	/* Inside a transaction that is rolled back, nothing stays. */
 	assert_int_equal(cts_store_begin(f->st), 0);
@@ -220,7 +232,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_newer_schema_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pragmas, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_put_journals_atomically, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_failure_half_way_leaves_nothing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_failure_half_way_leaves_nothing, setup,
+		                                teardown),
 		cmocka_unit_test_setup_teardown(test_lww_and_tombstone, setup, teardown),
 		cmocka_unit_test(test_check_set),
 		cmocka_unit_test_setup_teardown(test_incidents, setup, teardown),

@@ -119,14 +119,15 @@ static void test_cp1252_every_byte(void **state)
 	(void)state;
 	/* The Windows-1252 code chart for 0x80..0x9F (0 = undefined). */
 	static const uint32_t chart[32] = {
-	    0x20AC, 0,      0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160,
-	    0x2039, 0x0152, 0,      0x017D, 0,      0,      0x2018, 0x2019, 0x201C, 0x201D, 0x2022,
-	    0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0,      0x017E, 0x0178,
+		0x20AC, 0,      0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021,
+		0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0,      0x017D, 0,
+		0,      0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014,
+		0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0,      0x017E, 0x0178,
 	};
 	int undefined = 0;
 
 	for (unsigned b = 0; b < 256; b++) {
-		char in[1] = {(char)b}, *out = (char *)1;
+		char in[1] = { (char)b }, *out = (char *)1;
 		size_t len = 99, k = 0;
 		uint32_t want = (b >= 0x80 && b <= 0x9F) ? chart[b - 0x80] : b;
 		int rc = cts_text_cp1252_to_utf8(&out, &len, in, 1);
@@ -317,13 +318,18 @@ static void test_width(void **state)
 	assert_int_equal(cts_text_width(NULL), 0);
 	assert_int_equal(cts_text_width(""), 0);
 	assert_int_equal(cts_text_width("Prénom"), 6);
-	assert_int_equal(cts_text_width("Pre\xcc\x81nom"), 6);            /* e + combining acute */
-	assert_int_equal(cts_text_width("\xc3\x89tat"), 4);               /* État */
-	assert_int_equal(cts_text_width("a\xe2\x80\x8b" "b"), 2);         /* zero-width space */
+	assert_int_equal(cts_text_width("Pre\xcc\x81nom"), 6); /* e + combining acute */
+	assert_int_equal(cts_text_width("\xc3\x89tat"), 4);    /* État */
+	assert_int_equal(cts_text_width("a\xe2\x80\x8b"
+	                                "b"),
+	                 2);                                             /* zero-width space */
 	assert_int_equal(cts_text_width("\xe6\x97\xa5\xe6\x9c\xac"), 4); /* two wide characters */
-	assert_int_equal(cts_text_width("a\xff" "b"), 3);                 /* invalid byte: one column */
-	assert_int_equal(cts_text_width_prefix("Réunion", 2), 3);         /* "Ré": 3 bytes */
-	assert_int_equal(cts_text_width_prefix("Re\xcc\x81union", 2), 4); /* the mark stays with its letter */
+	assert_int_equal(cts_text_width("a\xff"
+	                                "b"),
+	                 3);                                      /* invalid byte: one column */
+	assert_int_equal(cts_text_width_prefix("Réunion", 2), 3); /* "Ré": 3 bytes */
+	assert_int_equal(cts_text_width_prefix("Re\xcc\x81union", 2),
+	                 4); /* the mark stays with its letter */
 	assert_int_equal(cts_text_width_prefix("\xe6\x97\xa5\xe6\x9c\xac", 3), 3);
 	assert_int_equal(cts_text_width_prefix("abc", 10), 3);
 }
@@ -343,8 +349,9 @@ static void test_dates(void **state)
 	assert_string_equal(out, "2020-02-29");
 	assert_int_equal(cts_text_date_parse("29/02/2021", out), CTS_EINVAL);
 	assert_string_equal(out, "");
-	static const char *const bad[] = { "", "2020-6-16", "16/06/20", "16/06-2020", "2020/06/16", "16/06/2020 ",
-					   "31/04/2020", "00/01/2020", "16/13/2020", "123/01/2020", "2020-06-16x", NULL };
+	static const char *const bad[] = { "",           "2020-6-16",   "16/06/20",    "16/06-2020",
+		                           "2020/06/16", "16/06/2020 ", "31/04/2020",  "00/01/2020",
+		                           "16/13/2020", "123/01/2020", "2020-06-16x", NULL };
 	for (int i = 0; bad[i]; i++)
 		if (cts_text_date_parse(bad[i], out) != CTS_EINVAL)
 			fail_msg("« %s » accepté", bad[i]);
@@ -358,18 +365,18 @@ static void test_dates(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_utf8_valid_accepts),
-	    cmocka_unit_test(test_utf8_valid_refuses),
-	    cmocka_unit_test(test_utf8_valid_prefix),
-	    cmocka_unit_test(test_cp1252_every_byte),
-	    cmocka_unit_test(test_cp1252_strings),
-	    cmocka_unit_test(test_fold_names),
-	    cmocka_unit_test(test_fold_separators),
-	    cmocka_unit_test(test_fold_errors),
-	    cmocka_unit_test(test_trim),
-	    cmocka_unit_test(test_utf8_seq),
-	    cmocka_unit_test(test_width),
-	    cmocka_unit_test(test_dates),
+		cmocka_unit_test(test_utf8_valid_accepts),
+		cmocka_unit_test(test_utf8_valid_refuses),
+		cmocka_unit_test(test_utf8_valid_prefix),
+		cmocka_unit_test(test_cp1252_every_byte),
+		cmocka_unit_test(test_cp1252_strings),
+		cmocka_unit_test(test_fold_names),
+		cmocka_unit_test(test_fold_separators),
+		cmocka_unit_test(test_fold_errors),
+		cmocka_unit_test(test_trim),
+		cmocka_unit_test(test_utf8_seq),
+		cmocka_unit_test(test_width),
+		cmocka_unit_test(test_dates),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

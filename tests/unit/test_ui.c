@@ -20,7 +20,8 @@ static char *render(size_t max, const char *s)
 	char *out = NULL;
 
 	ui_html_init(&h, max);
-	ui_html_f(&h, "<a title=\"%s\">%s</a> %d %lld %zu %u 100%%", s, s, -3, 1234567890123LL, (size_t)7, 9u);
+	ui_html_f(&h, "<a title=\"%s\">%s</a> %d %lld %zu %u 100%%", s, s, -3, 1234567890123LL,
+	          (size_t)7, 9u);
 	if (ui_html_take(&h, &out, NULL) < 0)
 		return NULL;
 	return out;
@@ -32,8 +33,10 @@ static void test_html_escapes(void **state)
 
 	(void)state;
 	assert_non_null(out);
-	assert_string_equal(out, "<a title=\"&lt;script&gt;alert(&#39;x&#39;) &amp; &quot;y&quot;&lt;/script&gt;\">"
-				 "&lt;script&gt;alert(&#39;x&#39;) &amp; &quot;y&quot;&lt;/script&gt;</a> -3 1234567890123 7 9 100%");
+	assert_string_equal(
+	    out, "<a title=\"&lt;script&gt;alert(&#39;x&#39;) &amp; &quot;y&quot;&lt;/script&gt;\">"
+	         "&lt;script&gt;alert(&#39;x&#39;) &amp; &quot;y&quot;&lt;/script&gt;</a> -3 "
+	         "1234567890123 7 9 100%");
 	free(out);
 	/* Control characters dropped, invalid UTF-8 replaced, accents kept. */
 	out = ui_html_escape("é\x01\tà\xff.", strlen("é\x01\tà\xff."));
@@ -90,7 +93,8 @@ static void test_form_limits(void **state)
 
 	(void)state;
 	assert_int_equal(ui_form_new(&f, &lim), 0);
-	assert_int_equal(ui_form_feed(f, "a", NULL, "0123456789x", 0, 11), CTS_ELIMIT); /* text > 10 */
+	assert_int_equal(ui_form_feed(f, "a", NULL, "0123456789x", 0, 11),
+	                 CTS_ELIMIT); /* text > 10 */
 	ui_form_free(f);
 	assert_int_equal(ui_form_new(&f, &lim), 0);
 	assert_int_equal(ui_form_feed(f, "bad key!", NULL, "x", 0, 1), CTS_EINVAL);
@@ -115,11 +119,16 @@ static void test_cookie(void **state)
 	char v[16];
 
 	(void)state;
-	assert_int_equal(ui_cookie_get("a=1; ctsnode_8080=abc; b=2", "ctsnode_8080", v, sizeof(v)), 0);
+	assert_int_equal(ui_cookie_get("a=1; ctsnode_8080=abc; b=2", "ctsnode_8080", v, sizeof(v)),
+	                 0);
 	assert_string_equal(v, "abc");
-	assert_int_equal(ui_cookie_get("xctsnode_8080=abc", "ctsnode_8080", v, sizeof(v)), CTS_ENOTFOUND);
-	assert_int_equal(ui_cookie_get("ctsnode_8080=", "ctsnode_8080", v, sizeof(v)), CTS_ENOTFOUND);
-	assert_int_equal(ui_cookie_get("ctsnode_8080=0123456789abcdefXYZ", "ctsnode_8080", v, sizeof(v)), CTS_ENOTFOUND);
+	assert_int_equal(ui_cookie_get("xctsnode_8080=abc", "ctsnode_8080", v, sizeof(v)),
+	                 CTS_ENOTFOUND);
+	assert_int_equal(ui_cookie_get("ctsnode_8080=", "ctsnode_8080", v, sizeof(v)),
+	                 CTS_ENOTFOUND);
+	assert_int_equal(
+	    ui_cookie_get("ctsnode_8080=0123456789abcdefXYZ", "ctsnode_8080", v, sizeof(v)),
+	    CTS_ENOTFOUND);
 	assert_int_equal(ui_cookie_get(NULL, "ctsnode_8080", v, sizeof(v)), CTS_ENOTFOUND);
 }
 
@@ -148,18 +157,27 @@ static void test_host_origin(void **state)
 static void test_error_field(void **state)
 {
 	static const char *const member[] = { "last_name", "first_name", "college", NULL };
-	static const char *const opinion[] = { "meeting", "subject", "for", "against", "abstain", "outcome", NULL };
+	static const char *const opinion[] = { "meeting", "subject", "for", "against",
+		                               "abstain", "outcome", NULL };
 
 	(void)state;
-	assert_string_equal(ui_error_field("le nom est obligatoire : une valeur vide est refusée", "member", member),
-			    "last_name");
-	assert_string_equal(ui_error_field("le prénom contient un caractère de contrôle interdit", "member", member),
-			    "first_name");
-	assert_string_equal(ui_error_field("collège inconnu « x » : professionnels, usagers", "member", member), "college");
+	assert_string_equal(ui_error_field("le nom est obligatoire : une valeur vide est refusée",
+	                                   "member", member),
+	                    "last_name");
+	assert_string_equal(ui_error_field("le prénom contient un caractère de contrôle interdit",
+	                                   "member", member),
+	                    "first_name");
+	assert_string_equal(
+	    ui_error_field("collège inconnu « x » : professionnels, usagers", "member", member),
+	    "college");
 	/* "le nombre de voix contre" is not "le nom", nor the votes for. */
-	assert_string_equal(ui_error_field("le nombre de voix contre : -1 n'est pas un nombre valable", "opinion", opinion),
-			    "against");
-	assert_string_equal(ui_error_field("102 voix exprimées pour 15 membres présents", "opinion", opinion), "for");
+	assert_string_equal(
+	    ui_error_field("le nombre de voix contre : -1 n'est pas un nombre valable", "opinion",
+	                   opinion),
+	    "against");
+	assert_string_equal(
+	    ui_error_field("102 voix exprimées pour 15 membres présents", "opinion", opinion),
+	    "for");
 	assert_null(ui_error_field("erreur sans rapport", "member", member));
 }
 
@@ -170,21 +188,28 @@ static void test_plain(void **state)
 	char out[512], tiny[12];
 
 	(void)state;
-	ui_plain("une réunion Bureau du 16/06/2020 est déjà enregistrée : « X » (identifiant 1234abcd) ; corrigez-la "
-		 "plutôt (ctsnode meeting update 1234abcd), ou, s'il s'agit bien d'une autre réunion le même jour, "
-		 "ajoutez --again",
-		 out, sizeof(out));
+	ui_plain("une réunion Bureau du 16/06/2020 est déjà enregistrée : « X » (identifiant "
+	         "1234abcd) ; corrigez-la "
+	         "plutôt (ctsnode meeting update 1234abcd), ou, s'il s'agit bien d'une autre "
+	         "réunion le même jour, "
+	         "ajoutez --again",
+	         out, sizeof(out));
 	assert_null(strstr(out, "ctsnode"));
 	assert_null(strstr(out, "--again"));
 	assert_non_null(strstr(out, "corrigez-la plutôt, ou,"));
 	assert_non_null(strstr(out, "cochez « Enregistrer quand même »"));
-	ui_plain("Rien n'a été importé. Pour remplacer les présences par cette feuille, relancez avec --replace ; pour "
-		 "corriger une seule personne : ctsnode attendance set",
-		 out, sizeof(out));
-	assert_string_equal(out, "Rien n'a été importé. Pour remplacer les présences par cette feuille, cochez « Remplacer "
-				 "les présences déjà saisies » ; pour corriger une seule personne : la liste des présences "
-				 "de la réunion");
-	ui_plain("verrouillée (pour la corriger : ctsnode meeting reopen 1234abcd --reason \"pourquoi\")", out, sizeof(out));
+	ui_plain("Rien n'a été importé. Pour remplacer les présences par cette feuille, relancez "
+	         "avec --replace ; pour "
+	         "corriger une seule personne : ctsnode attendance set",
+	         out, sizeof(out));
+	assert_string_equal(out, "Rien n'a été importé. Pour remplacer les présences par cette "
+	                         "feuille, cochez « Remplacer "
+	                         "les présences déjà saisies » ; pour corriger une seule personne "
+	                         ": la liste des présences "
+	                         "de la réunion");
+	ui_plain("verrouillée (pour la corriger : ctsnode meeting reopen 1234abcd --reason "
+	         "\"pourquoi\")",
+	         out, sizeof(out));
 	assert_string_equal(out, "verrouillée");
 	assert_string_equal(ui_plain("relancez avec --replace", tiny, sizeof(tiny)), "relancez av");
 	assert_string_equal(ui_plain(NULL, tiny, sizeof(tiny)), "");

@@ -64,11 +64,14 @@ char *tu_path(const char *a, const char *b)
 }
 
 cts_node *tu_node(const char *root, const char *name, const char *territory, cts_role role,
-		  const char *authority_key)
+                  const char *authority_key)
 {
 	char home[512];
 	cts_node *n = NULL;
-	cts_node_params p = { .node_id = name, .territory = territory, .role = role, .authority_key = authority_key };
+	cts_node_params p = { .node_id = name,
+		              .territory = territory,
+		              .role = role,
+		              .authority_key = authority_key };
 
 	snprintf(home, sizeof(home), "%s/%s", root, name);
 	if (cts_node_create(&n, home, &p) < 0) {
@@ -108,4 +111,3 @@ void tu_seal(cts_node *n)
 	cts_key_free(k);
 	free(path);
 }
-

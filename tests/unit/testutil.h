@@ -22,7 +22,7 @@ char *tu_path(const char *a, const char *b);
 /* Create node `name` under root (no passphrase); on failure print the
  * error and abort, which fails the test. */
 cts_node *tu_node(const char *root, const char *name, const char *territory, cts_role role,
-		  const char *authority_key);
+                  const char *authority_key);
 
 /* A territory node `name` of `territory` under root, whose pinned
  * authority is a region node made for it under root (then closed): for

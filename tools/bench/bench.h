@@ -106,7 +106,8 @@ void bench_out(const char *key, const char *fmt, ...) __attribute__((format(prin
 /* bench_gen.c */
 int bench_gen_setup(const char *work);
 int bench_gen_corpus(const char *work, long ops, int batch, int threads);
-int bench_gen_repo(const char *work, const char *mode, const char *repo_path, int per_commit, int with_authority);
+int bench_gen_repo(const char *work, const char *mode, const char *repo_path, int per_commit,
+                   int with_authority);
 int bench_gen_push_new(const char *work, const char *repo_path, int count, int ops_each);
 
 #endif

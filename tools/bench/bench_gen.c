@@ -38,71 +38,150 @@
 #include <time.h>
 
 static const char *const terr_codes[BENCH_TERRITORIES] = {
-	"rouen-elbeuf", "le-havre", "dieppe", "evreux-vernon", "caen-centre", "bayeux-bessin",
-	"lisieux-auge", "cherbourg", "saint-lo", "alencon", "argentan", "avranches-granville",
+	"rouen-elbeuf", "le-havre",      "dieppe",       "evreux-vernon",
+	"caen-centre",  "bayeux-bessin", "lisieux-auge", "cherbourg",
+	"saint-lo",     "alencon",       "argentan",     "avranches-granville",
 };
 static const char *const terr_names[BENCH_TERRITORIES] = {
-	"Rouen-Elbeuf", "Le Havre", "Dieppe", "Évreux-Vernon", "Caen centre", "Bayeux Bessin",
-	"Lisieux Pays d'Auge", "Cherbourg Cotentin", "Saint-Lô", "Alençon", "Argentan", "Avranches-Granville",
+	"Rouen-Elbeuf",
+	"Le Havre",
+	"Dieppe",
+	"Évreux-Vernon",
+	"Caen centre",
+	"Bayeux Bessin",
+	"Lisieux Pays d'Auge",
+	"Cherbourg Cotentin",
+	"Saint-Lô",
+	"Alençon",
+	"Argentan",
+	"Avranches-Granville",
 };
 static const char *const last_names[] = {
-	"MARTIN", "BERNARD", "DUBOIS", "THOMAS", "ROBERT", "RICHARD", "PETIT", "DURAND", "LEROY", "MOREAU",
-	"SIMON", "LAURENT", "LEFÈVRE", "MICHEL", "GARCIA", "DAVID", "BERTRAND", "ROUX", "VINCENT", "FOURNIER",
-	"MOREL", "GIRARD", "ANDRÉ", "LEFEBVRE", "MERCIER", "DUPONT", "LAMBERT", "BONNET", "FRANÇOIS", "MARTINEZ",
+	"MARTIN",   "BERNARD", "DUBOIS",  "THOMAS",   "ROBERT",   "RICHARD",  "PETIT",  "DURAND",
+	"LEROY",    "MOREAU",  "SIMON",   "LAURENT",  "LEFÈVRE",  "MICHEL",   "GARCIA", "DAVID",
+	"BERTRAND", "ROUX",    "VINCENT", "FOURNIER", "MOREL",    "GIRARD",   "ANDRÉ",  "LEFEBVRE",
+	"MERCIER",  "DUPONT",  "LAMBERT", "BONNET",   "FRANÇOIS", "MARTINEZ",
 };
 static const char *const first_names[] = {
-	"Claire", "Marc", "Sophie", "Jean", "Nathalie", "Philippe", "Isabelle", "Pierre", "Catherine", "Michel",
-	"Sylvie", "Alain", "Christine", "Éric", "Valérie", "Patrick", "Sandrine", "Laurent", "Hélène", "Thierry",
-	"Agnès", "François", "Céline", "Olivier", "Anne", "Gérard", "Émilie", "Stéphane", "Martine", "Hervé",
+	"Claire",    "Marc",    "Sophie",    "Jean",     "Nathalie", "Philippe",
+	"Isabelle",  "Pierre",  "Catherine", "Michel",   "Sylvie",   "Alain",
+	"Christine", "Éric",    "Valérie",   "Patrick",  "Sandrine", "Laurent",
+	"Hélène",    "Thierry", "Agnès",     "François", "Céline",   "Olivier",
+	"Anne",      "Gérard",  "Émilie",    "Stéphane", "Martine",  "Hervé",
 };
 static const char *const organisations[] = {
-	"CHU de la région", "Centre hospitalier spécialisé", "Union régionale des professionnels de santé",
-	"France Assos Santé", "UNAFAM", "Conseil départemental", "Mairie", "Communauté d'agglomération",
-	"Caisse primaire d'assurance maladie", "Préfecture", "Ordre des médecins", "Fédération hospitalière",
-	"Maison de santé pluriprofessionnelle", "UFC-Que Choisir", "Mutualité française", "Éducation nationale",
-	"Centre communal d'action sociale", "EHPAD public", "Association d'aide à domicile", "Université",
+	"CHU de la région",
+	"Centre hospitalier spécialisé",
+	"Union régionale des professionnels de santé",
+	"France Assos Santé",
+	"UNAFAM",
+	"Conseil départemental",
+	"Mairie",
+	"Communauté d'agglomération",
+	"Caisse primaire d'assurance maladie",
+	"Préfecture",
+	"Ordre des médecins",
+	"Fédération hospitalière",
+	"Maison de santé pluriprofessionnelle",
+	"UFC-Que Choisir",
+	"Mutualité française",
+	"Éducation nationale",
+	"Centre communal d'action sociale",
+	"EHPAD public",
+	"Association d'aide à domicile",
+	"Université",
 };
 static const char *const places[] = {
-	"Salle du conseil, hôtel de ville", "Délégation départementale de l'ARS", "Centre hospitalier, salle B12",
-	"Maison des associations", "Visioconférence", "Mairie annexe", "Salle polyvalente",
+	"Salle du conseil, hôtel de ville",
+	"Délégation départementale de l'ARS",
+	"Centre hospitalier, salle B12",
+	"Maison des associations",
+	"Visioconférence",
+	"Mairie annexe",
+	"Salle polyvalente",
 };
 static const char *const subjects[] = {
-	"Diagnostic territorial partagé en santé mentale", "Projet territorial de santé mentale",
-	"Contrat local de santé", "Schéma régional de santé : volet territorial",
-	"Permanence des soins ambulatoires", "Plan d'accès aux soins non programmés",
-	"Programme régional d'accès à la prévention et aux soins", "Rapport annuel sur les droits des usagers",
+	"Diagnostic territorial partagé en santé mentale",
+	"Projet territorial de santé mentale",
+	"Contrat local de santé",
+	"Schéma régional de santé : volet territorial",
+	"Permanence des soins ambulatoires",
+	"Plan d'accès aux soins non programmés",
+	"Programme régional d'accès à la prévention et aux soins",
+	"Rapport annuel sur les droits des usagers",
 };
 static const char *const titles[] = {
-	"Attractivité des métiers", "Coordination ville-hôpital", "Accès aux soins non programmés",
-	"Santé mentale des jeunes", "Investir dans les EHPAD", "Simplifier les démarches",
-	"Télésanté en zone rurale", "Prévention et promotion de la santé",
+	"Attractivité des métiers",       "Coordination ville-hôpital",
+	"Accès aux soins non programmés", "Santé mentale des jeunes",
+	"Investir dans les EHPAD",        "Simplifier les démarches",
+	"Télésanté en zone rurale",       "Prévention et promotion de la santé",
 };
 static const char *const texts[] = {
-	"Renforcer les communautés professionnelles territoriales de santé et faciliter l'exercice coordonné "
-	"entre la ville, l'hôpital et le médico-social, en particulier dans les zones sous-denses du territoire.",
-	"Proposer des logements temporaires aux internes et aux soignants en début de carrière, avec l'appui des "
+	"Renforcer les communautés professionnelles territoriales de santé et faciliter l'exercice "
+	"coordonné "
+	"entre la ville, l'hôpital et le médico-social, en particulier dans les zones sous-denses "
+	"du territoire.",
+	"Proposer des logements temporaires aux internes et aux soignants en début de carrière, "
+	"avec l'appui des "
 	"collectivités, et valoriser les stages en milieu rural par une indemnité de déplacement.",
-	"Créer un guichet unique pour les professionnels : une seule adresse pour les démarches d'installation, "
+	"Créer un guichet unique pour les professionnels : une seule adresse pour les démarches "
+	"d'installation, "
 	"les aides conventionnelles et les autorisations, avec un délai de réponse garanti.",
-	"Moderniser les établissements d'hébergement pour personnes âgées dépendantes, améliorer les conditions de "
+	"Moderniser les établissements d'hébergement pour personnes âgées dépendantes, améliorer "
+	"les conditions de "
 	"travail des équipes et développer l'accueil de jour et l'hébergement temporaire.",
-	"Développer les équipes mobiles de psychiatrie et les maisons des adolescents ; former les acteurs de "
+	"Développer les équipes mobiles de psychiatrie et les maisons des adolescents ; former les "
+	"acteurs de "
 	"première ligne au repérage de la souffrance psychique chez les jeunes.",
-	"Déployer la téléconsultation assistée dans les pharmacies et les maisons de santé, avec un "
+	"Déployer la téléconsultation assistée dans les pharmacies et les maisons de santé, avec "
+	"un "
 	"accompagnement numérique des personnes âgées et une attention à l'accessibilité.",
 };
 static const char *const college_of_slot[40] = {
-	"professionnels", "professionnels", "professionnels", "professionnels", "professionnels", "professionnels",
-	"professionnels", "professionnels", "professionnels", "professionnels", "professionnels", "professionnels",
-	"professionnels", "professionnels", "usagers", "usagers", "usagers", "usagers", "usagers", "usagers",
-	"usagers", "usagers", "usagers", "usagers", "collectivites", "collectivites", "collectivites",
-	"collectivites", "collectivites", "collectivites", "collectivites", "collectivites", "etat", "etat",
-	"etat", "etat", "personnes-qualifiees", "personnes-qualifiees", "personnes-qualifiees",
+	"professionnels",
+	"professionnels",
+	"professionnels",
+	"professionnels",
+	"professionnels",
+	"professionnels",
+	"professionnels",
+	"professionnels",
+	"professionnels",
+	"professionnels",
+	"professionnels",
+	"professionnels",
+	"professionnels",
+	"professionnels",
+	"usagers",
+	"usagers",
+	"usagers",
+	"usagers",
+	"usagers",
+	"usagers",
+	"usagers",
+	"usagers",
+	"usagers",
+	"usagers",
+	"collectivites",
+	"collectivites",
+	"collectivites",
+	"collectivites",
+	"collectivites",
+	"collectivites",
+	"collectivites",
+	"collectivites",
+	"etat",
+	"etat",
+	"etat",
+	"etat",
+	"personnes-qualifiees",
+	"personnes-qualifiees",
+	"personnes-qualifiees",
 	"personnes-qualifiees",
 };
-static const char *const body_cycle[12] = { "pleniere", "bureau", "sante-mentale", "bureau", "pleniere",
-					    "usagers", "bureau", "pleniere", "sante-mentale", "bureau",
-					    "pleniere", "bureau" };
+static const char *const body_cycle[12] = { "pleniere",      "bureau",  "sante-mentale", "bureau",
+	                                    "pleniere",      "usagers", "bureau",        "pleniere",
+	                                    "sante-mentale", "bureau",  "pleniere",      "bureau" };
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 #define ROSTER 40
 #define STATUS_QUEUE 16
@@ -171,7 +250,8 @@ int bench_gen_setup(const char *work)
 			snprintf(id, sizeof(id), "%s-poste-%d", code, i % BENCH_DEVICES + 1);
 		else
 			snprintf(id, sizeof(id), "%s", BENCH_SYNC_NODE);
-		path = i < BENCH_NODES ? bench_strf("%s/nodes/%s", work, id) : bench_strf("%s/sync", work);
+		path = i < BENCH_NODES ? bench_strf("%s/nodes/%s", work, id)
+		                       : bench_strf("%s/sync", work);
 		tp.node_id = id;
 		tp.territory = code;
 		tp.role = CTS_ROLE_TERRITORY;
@@ -205,7 +285,8 @@ int bench_gen_setup(const char *work)
 	}
 	{
 		char *signers = NULL, *sp = bench_strf("%s/allowed_signers", work);
-		if (cts_region_allowed_signers(a, &signers) < 0 || bench_write_file(sp, signers, strlen(signers)) != 0) {
+		if (cts_region_allowed_signers(a, &signers) < 0 ||
+		    bench_write_file(sp, signers, strlen(signers)) != 0) {
 			free(signers);
 			free(sp);
 			fail("allowed_signers");
@@ -296,9 +377,10 @@ static int seal(gen_terr *g, gen_dev *d, const json_t *ops, int batched)
 		json_object_set_new(seen, sib->node->id, json_integer(view));
 	gmtime_r(&secs, &tm);
 	strftime(timebuf, sizeof(timebuf), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	if (cts_changeset_build(&cs, d->node->id, d->node->territory, *sealed + 1, *sealed ? last : NULL, timebuf,
-				seen, ops) < 0 ||
-	    cts_sshsig_sign(&sig, &sig_len, d->key, CTS_SIG_NAMESPACE, (const unsigned char *)cs->bytes, cs->len) < 0) {
+	if (cts_changeset_build(&cs, d->node->id, d->node->territory, *sealed + 1,
+	                        *sealed ? last : NULL, timebuf, seen, ops) < 0 ||
+	    cts_sshsig_sign(&sig, &sig_len, d->key, CTS_SIG_NAMESPACE,
+	                    (const unsigned char *)cs->bytes, cs->len) < 0) {
 		fail("construction d'un changeset");
 		goto out;
 	}
@@ -347,7 +429,8 @@ static loc emit(gen_terr *g, int dv, const char *table, const char *rid, json_t 
 	}
 	cts_hlc_format(CTS_HLC_FROM_MS(g->ms), hlc);
 	g->ms++;
-	op = json_pack("{s:s, s:s, s:s, s:s, s:o}", "hlc", hlc, "op", "put", "table", table, "id", rid, "set", set);
+	op = json_pack("{s:s, s:s, s:s, s:s, s:o}", "hlc", hlc, "op", "put", "table", table, "id",
+	               rid, "set", set);
 	one = json_array();
 	json_array_append(one, op);
 	if (seal(g, d, one, 0) < 0)
@@ -400,10 +483,14 @@ static void new_member(gen_terr *g, int slot, const char *start, const char *end
 	m->org = (int)bench_rng_below(&g->rng, NELEM(organisations));
 	m->slot = slot;
 	m->seat = slot % 4 == 3 ? "suppleant" : "titulaire";
-	set = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "last_name", last_names[m->name], "first_name",
-			first_names[m->first], "organisation", organisations[m->org], "college", college_of_slot[slot],
-			"seat", m->seat, "role", slot == 0 ? "président" : slot == 1 ? "vice-président" : "membre",
-			"mandate_start", start, "mandate_end", end);
+	set =
+	    json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "last_name", last_names[m->name],
+	              "first_name", first_names[m->first], "organisation", organisations[m->org],
+	              "college", college_of_slot[slot], "seat", m->seat, "role",
+	              slot == 0   ? "président"
+	              : slot == 1 ? "vice-président"
+	                          : "membre",
+	              "mandate_start", start, "mandate_end", end);
 	m->at = emit(g, 0, "member", m->id, set);
 }
 
@@ -419,7 +506,8 @@ static void roll_block(gen_terr *g, long day, int renewal)
 				continue;
 			/* The outgoing member's mandate ends; a new one takes the seat. */
 			if (has_seen(g, 0, g->roster[s].at))
-				emit(g, 0, "member", g->roster[s].id, json_pack("{s:s}", "mandate_end", start));
+				emit(g, 0, "member", g->roster[s].id,
+				     json_pack("{s:s}", "mandate_end", start));
 		}
 		new_member(g, s, start, end);
 	}
@@ -436,19 +524,24 @@ static void meeting_block(gen_terr *g, int dv, long day)
 	/* Earlier meetings are marked held once their minutes are approved. */
 	for (int i = 0; i < g->nq && !done(g);) {
 		if (has_seen(g, dv, g->status_q[i].at)) {
-			emit(g, dv, "meeting", g->status_q[i].id, json_pack("{s:s}", "status", "tenue"));
+			emit(g, dv, "meeting", g->status_q[i].id,
+			     json_pack("{s:s}", "status", "tenue"));
 			g->status_q[i] = g->status_q[--g->nq];
 		} else {
 			i++;
 		}
 	}
 	bench_rng_uuid(&g->rng, mid);
-	snprintf(title, sizeof(title), "%s n°%ld", strcmp(body, "pleniere") == 0 ? "Séance plénière" :
-		 strcmp(body, "bureau") == 0 ? "Réunion du bureau" : strcmp(body, "sante-mentale") == 0 ?
-		 "Commission santé mentale" : "Formation des usagers", g->meeting + 1);
+	snprintf(title, sizeof(title), "%s n°%ld",
+	         strcmp(body, "pleniere") == 0        ? "Séance plénière"
+	         : strcmp(body, "bureau") == 0        ? "Réunion du bureau"
+	         : strcmp(body, "sante-mentale") == 0 ? "Commission santé mentale"
+	                                              : "Formation des usagers",
+	         g->meeting + 1);
 	at = emit(g, dv, "meeting", mid,
-		  json_pack("{s:s, s:s, s:s, s:s, s:s}", "body", body, "date", date, "title", title, "place",
-			    places[bench_rng_below(&g->rng, NELEM(places))], "status", "prevue"));
+	          json_pack("{s:s, s:s, s:s, s:s, s:s}", "body", body, "date", date, "title", title,
+	                    "place", places[bench_rng_below(&g->rng, NELEM(places))], "status",
+	                    "prevue"));
 	if (g->nq == STATUS_QUEUE)
 		g->status_q[0] = g->status_q[--g->nq];
 	memcpy(g->status_q[g->nq].id, mid, 37);
@@ -463,25 +556,31 @@ static void meeting_block(gen_terr *g, int dv, long day)
 		bench_rng_uuid(&g->rng, aid);
 		if (s < ROSTER) {
 			member_rec *m = &g->roster[s];
-			set = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "meeting", mid, "member", m->id, "last_name",
-					last_names[m->name], "first_name", first_names[m->first], "organisation",
-					organisations[m->org], "college", college_of_slot[s], "status", status);
+			set = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "meeting", mid,
+			                "member", m->id, "last_name", last_names[m->name],
+			                "first_name", first_names[m->first], "organisation",
+			                organisations[m->org], "college", college_of_slot[s],
+			                "status", status);
 			present += r < 7;
 		} else {
-			set = json_pack("{s:s, s:n, s:s, s:s, s:s, s:s, s:s}", "meeting", mid, "member", "last_name",
-					last_names[bench_rng_below(&g->rng, NELEM(last_names))], "first_name",
-					first_names[bench_rng_below(&g->rng, NELEM(first_names))], "organisation",
-					s == ROSTER ? "Invité" : "ARS Normandie", "college", s == ROSTER ? "invite" : "ars",
-					"status", "present");
+			set = json_pack(
+			    "{s:s, s:n, s:s, s:s, s:s, s:s, s:s}", "meeting", mid, "member",
+			    "last_name", last_names[bench_rng_below(&g->rng, NELEM(last_names))],
+			    "first_name", first_names[bench_rng_below(&g->rng, NELEM(first_names))],
+			    "organisation", s == ROSTER ? "Invité" : "ARS Normandie", "college",
+			    s == ROSTER ? "invite" : "ars", "status", "present");
 		}
 		emit(g, dv, "attendance", aid, set);
 		/* Now and then the other device corrects the same line concurrently. */
 		if (s < ROSTER && bench_rng_below(&g->rng, 2500) == 0 && !done(g)) {
-			emit(g, !dv, "attendance", aid, json_pack("{s:s}", "status", r < 7 ? "excused" : "present"));
+			emit(g, !dv, "attendance", aid,
+			     json_pack("{s:s}", "status", r < 7 ? "excused" : "present"));
 			g->conflicts++;
 		}
 	}
-	nop = strcmp(body, "pleniere") == 0 || strcmp(body, "sante-mentale") == 0 ? 1 + (int)bench_rng_below(&g->rng, 2) : 0;
+	nop = strcmp(body, "pleniere") == 0 || strcmp(body, "sante-mentale") == 0
+	          ? 1 + (int)bench_rng_below(&g->rng, 2)
+	          : 0;
 	for (int i = 0; i < nop && !done(g); i++) {
 		char oid[37];
 		int vf = present > 4 ? present - (int)bench_rng_below(&g->rng, 5) : present, va, vb;
@@ -492,8 +591,9 @@ static void meeting_block(gen_terr *g, int dv, long day)
 		bench_rng_uuid(&g->rng, oid);
 		emit(g, dv, "opinion", oid,
 		     json_pack("{s:s, s:s, s:i, s:i, s:i, s:s}", "meeting", mid, "subject",
-			       subjects[bench_rng_below(&g->rng, NELEM(subjects))], "votes_for", vf, "votes_against", va,
-			       "votes_abstain", vb, "outcome", vf > va ? "favorable" : "reserve"));
+		               subjects[bench_rng_below(&g->rng, NELEM(subjects))], "votes_for", vf,
+		               "votes_against", va, "votes_abstain", vb, "outcome",
+		               vf > va ? "favorable" : "reserve"));
 	}
 	ncontrib = (int)bench_rng_below(&g->rng, 4);
 	for (int i = 0; i < ncontrib && !done(g); i++) {
@@ -501,15 +601,17 @@ static void meeting_block(gen_terr *g, int dv, long day)
 		bench_rng_uuid(&g->rng, cid);
 		snprintf(theme, sizeof(theme), "segur-pilier-%u", 1 + bench_rng_below(&g->rng, 4));
 		emit(g, dv, "contribution", cid,
-		     json_pack("{s:s, s:s, s:s, s:s}", "theme", theme, "title", titles[bench_rng_below(&g->rng, NELEM(titles))],
-			       "text", texts[bench_rng_below(&g->rng, NELEM(texts))], "meeting", mid));
+		     json_pack("{s:s, s:s, s:s, s:s}", "theme", theme, "title",
+		               titles[bench_rng_below(&g->rng, NELEM(titles))], "text",
+		               texts[bench_rng_below(&g->rng, NELEM(texts))], "meeting", mid));
 	}
 	/* Sometimes a member's details change (new employer, new role). */
 	if (bench_rng_below(&g->rng, 8) == 0 && !done(g)) {
 		member_rec *m = &g->roster[bench_rng_below(&g->rng, ROSTER)];
 		if (has_seen(g, dv, m->at)) {
 			m->org = (int)bench_rng_below(&g->rng, NELEM(organisations));
-			m->at = emit(g, dv, "member", m->id, json_pack("{s:s}", "organisation", organisations[m->org]));
+			m->at = emit(g, dv, "member", m->id,
+			             json_pack("{s:s}", "organisation", organisations[m->org]));
 		}
 	}
 	g->meeting++;
@@ -537,7 +639,8 @@ static int run_territory(gen_terr *g)
 	}
 	/* Devices seal what they still hold. */
 	for (int dv = 0; dv < BENCH_DEVICES && !g->err; dv++) {
-		if (json_array_size(g->dev[dv].pendingB) > 0 && seal(g, &g->dev[dv], g->dev[dv].pendingB, 1) < 0)
+		if (json_array_size(g->dev[dv].pendingB) > 0 &&
+		    seal(g, &g->dev[dv], g->dev[dv].pendingB, 1) < 0)
 			g->err = 1;
 		json_array_clear(g->dev[dv].pendingB);
 	}
@@ -572,8 +675,9 @@ static int write_heads(const char *work, const gen_terr *terrs, int batched)
 	for (int t = 0; t < BENCH_TERRITORIES; t++)
 		for (int d = 0; d < BENCH_DEVICES; d++) {
 			const gen_dev *g = &terrs[t].dev[d];
-			fprintf(f, "%s\t%lld\t%s\n", g->node->id, (long long)(batched ? g->sealedB : g->sealed1),
-				batched ? g->lastB : g->last1);
+			fprintf(f, "%s\t%lld\t%s\n", g->node->id,
+			        (long long)(batched ? g->sealedB : g->sealed1),
+			        batched ? g->lastB : g->last1);
 		}
 	return fclose(f) == 0 ? 0 : -1;
 }
@@ -598,7 +702,8 @@ int bench_gen_corpus(const char *work, long ops, int batch, int threads)
 		goto out;
 	json_object_seed(0);
 	for (int i = 0; i < threads; i++) {
-		char *p1 = bench_strf("%s/corpus-1.%d.bin", work, i), *pB = bench_strf("%s/corpus-b.%d.bin", work, i);
+		char *p1 = bench_strf("%s/corpus-1.%d.bin", work, i),
+		     *pB = bench_strf("%s/corpus-b.%d.bin", work, i);
 		out1[i] = fopen(p1, "wb");
 		outB[i] = fopen(pB, "wb");
 		free(p1);
@@ -690,7 +795,8 @@ out:
 
 static int git_sign(char **armored, size_t *len, const char *payload, size_t plen, void *ctx)
 {
-	return cts_sshsig_sign(armored, len, (const cts_key *)ctx, "git", (const unsigned char *)payload, plen);
+	return cts_sshsig_sign(armored, len, (const cts_key *)ctx, "git",
+	                       (const unsigned char *)payload, plen);
 }
 
 typedef struct {
@@ -701,8 +807,8 @@ typedef struct {
 	int64_t first, last;
 } pending_commit;
 
-static int pc_add(pending_commit *pc, const char *node, int64_t seq, const char *json, size_t jl, const char *sig,
-		  size_t sl)
+static int pc_add(pending_commit *pc, const char *node, int64_t seq, const char *json, size_t jl,
+                  const char *sig, size_t sl)
 {
 	char p[160];
 
@@ -730,7 +836,8 @@ static int pc_add(pending_commit *pc, const char *node, int64_t seq, const char 
 		memcpy(b, k ? sig : json, len);
 		pc->paths[pc->n] = k ? bench_strf("%s.sig", p) : strdup(p);
 		pc->bufs[pc->n] = b;
-		pc->files[pc->n] = (cts_git_file){ pc->paths[pc->n], (const unsigned char *)b, len };
+		pc->files[pc->n] =
+		    (cts_git_file){ pc->paths[pc->n], (const unsigned char *)b, len };
 		pc->n++;
 	}
 	if (pc->first == 0)
@@ -757,7 +864,8 @@ static void pc_free(pending_commit *pc)
 	free(pc->files);
 }
 
-static int pc_commit(cts_gitrepo *repo, pending_commit *pc, const char *node, const cts_key *key, int allow_replace)
+static int pc_commit(cts_gitrepo *repo, pending_commit *pc, const char *node, const cts_key *key,
+                     int allow_replace)
 {
 	char ref[128], msg[256];
 	int rc;
@@ -768,9 +876,11 @@ static int pc_commit(cts_gitrepo *repo, pending_commit *pc, const char *node, co
 	if (pc->first == pc->last)
 		snprintf(msg, sizeof(msg), "%s : changeset %lld\n", node, (long long)pc->first);
 	else
-		snprintf(msg, sizeof(msg), "%s : changesets %lld à %lld\n", node, (long long)pc->first, (long long)pc->last);
-	rc = cts_gitrepo_commit_files(repo, ref, pc->files, pc->n, allow_replace, msg, node, "ctsnode@invalid",
-				      (int64_t)time(NULL), git_sign, (void *)key, NULL);
+		snprintf(msg, sizeof(msg), "%s : changesets %lld à %lld\n", node,
+		         (long long)pc->first, (long long)pc->last);
+	rc = cts_gitrepo_commit_files(repo, ref, pc->files, pc->n, allow_replace, msg, node,
+	                              "ctsnode@invalid", (int64_t)time(NULL), git_sign, (void *)key,
+	                              NULL);
 	if (rc < 0)
 		fail("commit");
 	pc_clear(pc);
@@ -787,7 +897,8 @@ static int git_setup_nofsync(void)
 	return 0;
 }
 
-int bench_gen_repo(const char *work, const char *mode, const char *repo_path, int per_commit, int with_authority)
+int bench_gen_repo(const char *work, const char *mode, const char *repo_path, int per_commit,
+                   int with_authority)
 {
 	static bench_node nodes[BENCH_NODES];
 	cts_key *keys[BENCH_NODES] = { 0 }, *akey = NULL;
@@ -837,7 +948,8 @@ int bench_gen_repo(const char *work, const char *mode, const char *repo_path, in
 		for (int64_t s = 1; s <= last; s++) {
 			char *json = NULL, *sig = NULL;
 			size_t jl, sl;
-			if (cts_history_read(a->home, BENCH_AUTHORITY, s, &json, &jl, &sig, &sl) < 0 ||
+			if (cts_history_read(a->home, BENCH_AUTHORITY, s, &json, &jl, &sig, &sl) <
+			        0 ||
 			    pc_add(&pcs[0], BENCH_AUTHORITY, s, json, jl, sig, sl) != 0) {
 				free(json);
 				free(sig);
@@ -854,7 +966,8 @@ int bench_gen_repo(const char *work, const char *mode, const char *repo_path, in
 	if (with_authority) {
 		char *signers = NULL, *registry = NULL;
 		int r2;
-		if (cts_region_allowed_signers(a, &signers) < 0 || cts_region_registry_text(a, &registry) < 0) {
+		if (cts_region_allowed_signers(a, &signers) < 0 ||
+		    cts_region_registry_text(a, &registry) < 0) {
 			free(signers);
 			fail("registre");
 			goto out;
@@ -863,8 +976,10 @@ int bench_gen_repo(const char *work, const char *mode, const char *repo_path, in
 			{ "allowed_signers", (const unsigned char *)signers, strlen(signers) },
 			{ "registry.md", (const unsigned char *)registry, strlen(registry) },
 		};
-		r2 = cts_gitrepo_commit_files(repo, "refs/heads/region", files, 2, 1, "région : registre et allowed_signers\n",
-					      BENCH_AUTHORITY, "ctsnode@invalid", (int64_t)time(NULL), git_sign, akey, NULL);
+		r2 = cts_gitrepo_commit_files(repo, "refs/heads/region", files, 2, 1,
+		                              "région : registre et allowed_signers\n",
+		                              BENCH_AUTHORITY, "ctsnode@invalid",
+		                              (int64_t)time(NULL), git_sign, akey, NULL);
 		free(signers);
 		free(registry);
 		if (r2 < 0) {
@@ -885,7 +1000,8 @@ int bench_gen_repo(const char *work, const char *mode, const char *repo_path, in
 		path = NULL;
 		while ((r = bench_corpus_next(&rd, &cs)) == 1) {
 			pending_commit *pc = &pcs[cs.node];
-			if (pc_add(pc, nodes[cs.node].id, cs.seq, cs.json, cs.json_len, cs.sig, cs.sig_len) != 0) {
+			if (pc_add(pc, nodes[cs.node].id, cs.seq, cs.json, cs.json_len, cs.sig,
+			           cs.sig_len) != 0) {
 				bench_corpus_close(&rd);
 				goto out;
 			}
@@ -958,7 +1074,8 @@ int bench_gen_push_new(const char *work, const char *repo_path, int count, int o
 	if (!(f = fopen(heads, "r")))
 		goto out;
 	for (int i = 0; i < BENCH_NODES && fgets(line, sizeof(line), f); i++) {
-		char *id = strtok(line, "\t\n"), *seq = strtok(NULL, "\t\n"), *cid = strtok(NULL, "\t\n");
+		char *id = strtok(line, "\t\n"), *seq = strtok(NULL, "\t\n"),
+		     *cid = strtok(NULL, "\t\n");
 		if (!id || !seq || strcmp(id, nodes[i].id) != 0)
 			break;
 		last[i] = strtoll(seq, NULL, 10);
@@ -983,19 +1100,23 @@ int bench_gen_push_new(const char *work, const char *repo_path, int count, int o
 			char rid[37], hlc[17], theme[20];
 			bench_rng_uuid(&rng, rid);
 			cts_hlc_format(CTS_HLC_FROM_MS(ms++), hlc);
-			snprintf(theme, sizeof(theme), "segur-pilier-%u", 1 + bench_rng_below(&rng, 4));
-			json_array_append_new(ops, json_pack("{s:s, s:s, s:s, s:s, s:{s:s, s:s, s:s}}", "hlc", hlc, "op", "put",
-							     "table", "contribution", "id", rid, "set", "theme", theme, "title",
-							     titles[bench_rng_below(&rng, NELEM(titles))], "text",
-							     texts[bench_rng_below(&rng, NELEM(texts))]));
+			snprintf(theme, sizeof(theme), "segur-pilier-%u",
+			         1 + bench_rng_below(&rng, 4));
+			json_array_append_new(
+			    ops,
+			    json_pack("{s:s, s:s, s:s, s:s, s:{s:s, s:s, s:s}}", "hlc", hlc, "op",
+			              "put", "table", "contribution", "id", rid, "set", "theme",
+			              theme, "title", titles[bench_rng_below(&rng, NELEM(titles))],
+			              "text", texts[bench_rng_below(&rng, NELEM(texts))]));
 		}
 		gmtime_r(&secs, &tm);
 		strftime(timebuf, sizeof(timebuf), "%Y-%m-%dT%H:%M:%SZ", &tm);
 		path = bench_strf("%s/node.key", nodes[i].home);
 		if (cts_key_load(&key, path, NULL) < 0 ||
-		    cts_changeset_build(&cs, nodes[i].id, nodes[i].territory, last[i] + 1, last[i] ? lastid[i] : NULL,
-					timebuf, seen, ops) < 0 ||
-		    cts_sshsig_sign(&sig, &sl, key, CTS_SIG_NAMESPACE, (const unsigned char *)cs->bytes, cs->len) < 0 ||
+		    cts_changeset_build(&cs, nodes[i].id, nodes[i].territory, last[i] + 1,
+		                        last[i] ? lastid[i] : NULL, timebuf, seen, ops) < 0 ||
+		    cts_sshsig_sign(&sig, &sl, key, CTS_SIG_NAMESPACE,
+		                    (const unsigned char *)cs->bytes, cs->len) < 0 ||
 		    pc_add(&pcs[i], nodes[i].id, cs->seq, cs->bytes, cs->len, sig, sl) != 0) {
 			fail("nouveau changeset");
 			json_decref(ops);
@@ -1020,7 +1141,8 @@ int bench_gen_push_new(const char *work, const char *repo_path, int count, int o
 		if (!pcs[i].n)
 			continue;
 		path = bench_strf("%s/node.key", nodes[i].home);
-		if (cts_key_load(&key, path, NULL) < 0 || pc_commit(repo, &pcs[i], nodes[i].id, key, 0) < 0) {
+		if (cts_key_load(&key, path, NULL) < 0 ||
+		    pc_commit(repo, &pcs[i], nodes[i].id, key, 0) < 0) {
 			cts_key_free(key);
 			goto out;
 		}

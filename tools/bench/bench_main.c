@@ -38,16 +38,16 @@
 /* ------------------------------------------------------------ children */
 
 typedef struct {
-	int ok;         /* exited with status 0 */
+	int ok; /* exited with status 0 */
 	int timed_out;
 	int status;
-	double wall;    /* seconds */
-	long rss_kib;   /* ru_maxrss of the child */
-	char *out;      /* its stdout */
+	double wall;  /* seconds */
+	long rss_kib; /* ru_maxrss of the child */
+	char *out;    /* its stdout */
 } child;
 
 static char self_exe[4096];
-static char nofsync_lib[4200]; /* diagnostic shim next to ctsbench, "" if absent */
+static char nofsync_lib[4200];    /* diagnostic shim next to ctsbench, "" if absent */
 static const char *child_preload; /* LD_PRELOAD for the next child, or NULL */
 static double run_deadline;
 static FILE *log_f;
@@ -163,12 +163,17 @@ static int phase(child *c, double cap, const char *name, ...)
 	}
 	run_argv(c, limit, argv);
 	if (log_f) {
-		fprintf(log_f, "## phase %s (%.3f s, rss %ld Kio, %s)\n%s\n", name, c->wall, c->rss_kib,
-			c->ok ? "ok" : c->timed_out ? "délai dépassé" : "échec", c->out ? c->out : "");
+		fprintf(log_f, "## phase %s (%.3f s, rss %ld Kio, %s)\n%s\n", name, c->wall,
+		        c->rss_kib,
+		        c->ok          ? "ok"
+		        : c->timed_out ? "délai dépassé"
+		                       : "échec",
+		        c->out ? c->out : "");
 		fflush(log_f);
 	}
 	if (!c->ok)
-		say("  %s : %s après %.1f s", name, c->timed_out ? "arrêtée (délai)" : "échec", c->wall);
+		say("  %s : %s après %.1f s", name, c->timed_out ? "arrêtée (délai)" : "échec",
+		    c->wall);
 	return c->ok ? 0 : -1;
 }
 
@@ -227,10 +232,12 @@ typedef struct {
 	char digest1[65], digestb[65], digest_rebuilt[65];
 	double rebuild_s, rebuild_rss;
 	char rebuild_note[160];
-	double rep_year_ms, rep_year_md_ms, rep_all_ms, rep_all_md_ms, rep_year_meetings, rep_all_meetings, rep_rss,
-		rep_rss_dom;
-	double pull_first_s, pull_first_rss, pull_noop_ms, pull_new_ms, pull_new_n, pull_new_accepted;
-	double sync_first_ms, sync_noop_ms, sync_noop_wall_ms, sync_one_ms, sync_noop1_ms, sync_noop1_wall_ms;
+	double rep_year_ms, rep_year_md_ms, rep_all_ms, rep_all_md_ms, rep_year_meetings,
+	    rep_all_meetings, rep_rss, rep_rss_dom;
+	double pull_first_s, pull_first_rss, pull_noop_ms, pull_new_ms, pull_new_n,
+	    pull_new_accepted;
+	double sync_first_ms, sync_noop_ms, sync_noop_wall_ms, sync_one_ms, sync_noop1_ms,
+	    sync_noop1_wall_ms;
 	double repo1_s, repob_s, repo1_du, repob_du;
 	double audit1_s, audit1_cs, audit1_rss, auditb_s, auditb_cs, auditb_rss;
 	int audit1_ok, auditb_ok;
@@ -245,16 +252,67 @@ typedef struct {
 static void result_init(result *r)
 {
 	double *all[] = {
-		&r->gen_s, &r->cs1, &r->csb, &r->bytes1, &r->conflicts_made, &r->raw1, &r->rawn, &r->full1, &r->fulln,
-		&r->imp1d_cs, &r->imp1d_process_s, &r->imp1d_rss, &r->imp1_cs, &r->imp1_offer_s, &r->imp1_process_s, &r->imp1_rss, &r->imp1_left, &r->impb_ops,
-		&r->impb_cs, &r->impb_offer_s, &r->impb_process_s, &r->impb_rss, &r->impb_conflicts, &r->sess_ops,
-		&r->sess_rows, &r->sess_s, &r->rebuild_s, &r->rebuild_rss, &r->rep_year_ms, &r->rep_year_md_ms,
-		&r->rep_all_ms, &r->rep_all_md_ms, &r->rep_year_meetings, &r->rep_all_meetings, &r->rep_rss, &r->rep_rss_dom,
-		&r->pull_first_s, &r->pull_first_rss, &r->pull_noop_ms, &r->pull_new_ms, &r->pull_new_n,
-		&r->pull_new_accepted, &r->sync_first_ms, &r->sync_noop_ms, &r->sync_noop_wall_ms, &r->sync_one_ms,
-		&r->sync_noop1_ms, &r->sync_noop1_wall_ms, &r->repo1_s, &r->repob_s, &r->repo1_du, &r->repob_du,
-		&r->audit1_s, &r->audit1_cs, &r->audit1_rss, &r->auditb_s, &r->auditb_cs, &r->auditb_rss, &r->ssh1_ms,
-		&r->sshb_ms, &r->fsync_ms,
+		&r->gen_s,
+		&r->cs1,
+		&r->csb,
+		&r->bytes1,
+		&r->conflicts_made,
+		&r->raw1,
+		&r->rawn,
+		&r->full1,
+		&r->fulln,
+		&r->imp1d_cs,
+		&r->imp1d_process_s,
+		&r->imp1d_rss,
+		&r->imp1_cs,
+		&r->imp1_offer_s,
+		&r->imp1_process_s,
+		&r->imp1_rss,
+		&r->imp1_left,
+		&r->impb_ops,
+		&r->impb_cs,
+		&r->impb_offer_s,
+		&r->impb_process_s,
+		&r->impb_rss,
+		&r->impb_conflicts,
+		&r->sess_ops,
+		&r->sess_rows,
+		&r->sess_s,
+		&r->rebuild_s,
+		&r->rebuild_rss,
+		&r->rep_year_ms,
+		&r->rep_year_md_ms,
+		&r->rep_all_ms,
+		&r->rep_all_md_ms,
+		&r->rep_year_meetings,
+		&r->rep_all_meetings,
+		&r->rep_rss,
+		&r->rep_rss_dom,
+		&r->pull_first_s,
+		&r->pull_first_rss,
+		&r->pull_noop_ms,
+		&r->pull_new_ms,
+		&r->pull_new_n,
+		&r->pull_new_accepted,
+		&r->sync_first_ms,
+		&r->sync_noop_ms,
+		&r->sync_noop_wall_ms,
+		&r->sync_one_ms,
+		&r->sync_noop1_ms,
+		&r->sync_noop1_wall_ms,
+		&r->repo1_s,
+		&r->repob_s,
+		&r->repo1_du,
+		&r->repob_du,
+		&r->audit1_s,
+		&r->audit1_cs,
+		&r->audit1_rss,
+		&r->auditb_s,
+		&r->auditb_cs,
+		&r->auditb_rss,
+		&r->ssh1_ms,
+		&r->sshb_ms,
+		&r->fsync_ms,
 	};
 	memset(r, 0, sizeof(*r));
 	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
@@ -398,8 +456,8 @@ typedef struct {
 } options;
 
 /* Earlier sizes, for extrapolation. */
-static double hist_n[MAX_SIZES], hist_imp1[MAX_SIZES], hist_imp1d[MAX_SIZES], hist_impb[MAX_SIZES], hist_pull[MAX_SIZES],
-	hist_rebuild[MAX_SIZES], hist_gen[MAX_SIZES], hist_repo1[MAX_SIZES];
+static double hist_n[MAX_SIZES], hist_imp1[MAX_SIZES], hist_imp1d[MAX_SIZES], hist_impb[MAX_SIZES],
+    hist_pull[MAX_SIZES], hist_rebuild[MAX_SIZES], hist_gen[MAX_SIZES], hist_repo1[MAX_SIZES];
 static int hist_k;
 
 static double kib_to_mib(double k)
@@ -410,9 +468,11 @@ static double kib_to_mib(double k)
 static void run_size(const options *o, result *r)
 {
 	char *w = bench_strf("%s/%s", o->work, r->label);
-	char *region = bench_strf("%s/region", w), *synch = bench_strf("%s/sync", w), *imp1 = bench_strf("%s/imp-1", w);
+	char *region = bench_strf("%s/region", w), *synch = bench_strf("%s/sync", w),
+	     *imp1 = bench_strf("%s/imp-1", w);
 	char *imp1d = bench_strf("%s/imp-1-diag", w);
-	char *repob = bench_strf("%s/regional-b.git", w), *repo1 = bench_strf("%s/regional-1.git", w);
+	char *repob = bench_strf("%s/regional-b.git", w),
+	     *repo1 = bench_strf("%s/regional-1.git", w);
 	char ops[32], batch[16], threads[16], sample[32], pulln[32], secs[16];
 	child c;
 	int have_imp1 = 0, have_sync = 0, have_repob = 0, have_repo1 = 0, have_pull = 0;
@@ -437,7 +497,8 @@ static void run_size(const options *o, result *r)
 	est = extrapolate(hist_n, hist_gen, hist_k, (double)r->ops);
 	if (!isnan(est) && est > left() * 0.5) {
 		say("  génération estimée à %.0f s : au-delà du budget, taille abandonnée", est);
-		snprintf(r->imp1_note, sizeof(r->imp1_note), "taille non mesurée (génération estimée %.0f s)", est);
+		snprintf(r->imp1_note, sizeof(r->imp1_note),
+		         "taille non mesurée (génération estimée %.0f s)", est);
 		goto out;
 	}
 	say("  installation de la région et génération (%d fils)", o->threads);
@@ -471,11 +532,13 @@ static void run_size(const options *o, result *r)
 	/* Import of 1-op changesets. */
 	est = extrapolate(hist_n, hist_imp1, hist_k, r->cs1);
 	if (!isnan(est) && est > left() * 0.45) {
-		snprintf(r->imp1_note, sizeof(r->imp1_note), "non mesuré : estimé à %.0f min d'après les tailles précédentes",
-			 est / 60);
+		snprintf(r->imp1_note, sizeof(r->imp1_note),
+		         "non mesuré : estimé à %.0f min d'après les tailles précédentes",
+		         est / 60);
 		say("  import 1-op %s", r->imp1_note);
 	} else {
-		say("  import de %.0f changesets 1-op%s", r->cs1, isnan(est) ? "" : " (estimation faite)");
+		say("  import de %.0f changesets 1-op%s", r->cs1,
+		    isnan(est) ? "" : " (estimation faite)");
 		if (phase(&c, left() * 0.45, "import", w, "1", imp1, "1", NULL) == 0) {
 			r->imp1_cs = getd(&c, "import_accepted");
 			r->imp1_offer_s = getd(&c, "import_offer_s");
@@ -485,7 +548,8 @@ static void run_size(const options *o, result *r)
 			have_imp1 = 1;
 			hist_imp1[hist_k] = r->imp1_offer_s + r->imp1_process_s;
 		} else {
-			snprintf(r->imp1_note, sizeof(r->imp1_note), "interrompu après %.0f s", c.wall);
+			snprintf(r->imp1_note, sizeof(r->imp1_note), "interrompu après %.0f s",
+			         c.wall);
 		}
 		child_free(&c);
 	}
@@ -498,7 +562,8 @@ static void run_size(const options *o, result *r)
 	if (nofsync_lib[0] && (isnan(est) || est < left() * 0.2)) {
 		say("  import 1-op, diagnostic sans fsync");
 		child_preload = nofsync_lib;
-		if (phase(&c, left() * 0.2, "import", w, "1", have_imp1 ? imp1d : imp1, "1", NULL) == 0) {
+		if (phase(&c, left() * 0.2, "import", w, "1", have_imp1 ? imp1d : imp1, "1",
+		          NULL) == 0) {
 			r->imp1d_cs = getd(&c, "import_accepted");
 			r->imp1d_process_s = getd(&c, "import_process_s");
 			r->imp1d_rss = (double)c.rss_kib;
@@ -515,7 +580,8 @@ static void run_size(const options *o, result *r)
 	/* Import of batched changesets: the apply measure; the sync device. */
 	est = extrapolate(hist_n, hist_impb, hist_k, (double)r->ops);
 	if (!isnan(est) && est > left() * 0.4) {
-		snprintf(r->impb_note, sizeof(r->impb_note), "non mesuré : estimé à %.0f min", est / 60);
+		snprintf(r->impb_note, sizeof(r->impb_note), "non mesuré : estimé à %.0f min",
+		         est / 60);
 		say("  import groupé %s", r->impb_note);
 		goto tail;
 	}
@@ -568,7 +634,8 @@ static void run_size(const options *o, result *r)
 
 		est = extrapolate(hist_n, hist_rebuild, hist_k, (double)r->ops);
 		if (!isnan(est) && est > left() * 0.4) {
-			snprintf(r->rebuild_note, sizeof(r->rebuild_note), "non mesuré : estimé à %.0f min", est / 60);
+			snprintf(r->rebuild_note, sizeof(r->rebuild_note),
+			         "non mesuré : estimé à %.0f min", est / 60);
 		} else {
 			say("  reconstruction (rebuild) du poste de synchronisation");
 			if (phase(&c, left() * 0.4, "rebuild", synch, NULL) == 0) {
@@ -576,7 +643,8 @@ static void run_size(const options *o, result *r)
 				r->rebuild_rss = (double)c.rss_kib;
 				hist_rebuild[hist_k] = r->rebuild_s;
 			} else {
-				snprintf(r->rebuild_note, sizeof(r->rebuild_note), "interrompu après %.0f s", c.wall);
+				snprintf(r->rebuild_note, sizeof(r->rebuild_note),
+				         "interrompu après %.0f s", c.wall);
 			}
 			child_free(&c);
 			if (!isnan(r->rebuild_s) && phase(&c, 1200, "digest", synch, NULL) == 0)
@@ -676,11 +744,13 @@ static void run_size(const options *o, result *r)
 
 	/* Audit with the CLI, when the command exists. */
 	if (!o->audit_available) {
-		snprintf(r->audit_note, sizeof(r->audit_note), "« ctsnode audit » absent : non mesuré");
+		snprintf(r->audit_note, sizeof(r->audit_note),
+		         "« ctsnode audit » absent : non mesuré");
 	} else {
 		for (int k = 0; k < 2; k++) {
 			const char *repo = k ? repo1 : repob;
-			char *argv[] = { (char *)o->ctsnode, "audit", (char *)repo, "--json", NULL };
+			char *argv[] = { (char *)o->ctsnode, "audit", (char *)repo, "--json",
+				         NULL };
 			json_t *j;
 			if (!(k ? have_repo1 : (have_repob && have_pull)))
 				continue;
@@ -689,13 +759,15 @@ static void run_size(const options *o, result *r)
 				break;
 			run_argv(&c, left() * 0.5, argv);
 			if (log_f) {
-				fprintf(log_f, "## audit %s (%.3f s, rss %ld Kio, statut %d)\n%.2000s\n", repo, c.wall,
-					c.rss_kib, c.status, c.out ? c.out : "");
+				fprintf(log_f,
+				        "## audit %s (%.3f s, rss %ld Kio, statut %d)\n%.2000s\n",
+				        repo, c.wall, c.rss_kib, c.status, c.out ? c.out : "");
 				fflush(log_f);
 			}
 			j = c.out ? json_loads(c.out, 0, NULL) : NULL;
 			if (!c.timed_out && j) {
-				double n = (double)json_integer_value(json_object_get(j, "changesets"));
+				double n =
+				    (double)json_integer_value(json_object_get(j, "changesets"));
 				int ok = json_is_true(json_object_get(j, "ok"));
 				if (k) {
 					r->audit1_s = c.wall;
@@ -709,12 +781,17 @@ static void run_size(const options *o, result *r)
 					r->auditb_ok = ok;
 				}
 				if (!ok) {
-					json_t *f0 = json_array_get(json_object_get(j, "findings"), 0);
-					say("  audit : %lld constat(s), premier : %s %s", (long long)json_integer_value(json_object_get(j, "findings_total")),
-					    json_string_value(json_object_get(f0, "kind")), json_string_value(json_object_get(f0, "detail")));
+					json_t *f0 =
+					    json_array_get(json_object_get(j, "findings"), 0);
+					say("  audit : %lld constat(s), premier : %s %s",
+					    (long long)json_integer_value(
+					        json_object_get(j, "findings_total")),
+					    json_string_value(json_object_get(f0, "kind")),
+					    json_string_value(json_object_get(f0, "detail")));
 				}
 			} else {
-				say("  audit : %s (statut %d)", c.timed_out ? "délai dépassé" : "sortie illisible", c.status);
+				say("  audit : %s (statut %d)",
+				    c.timed_out ? "délai dépassé" : "sortie illisible", c.status);
 			}
 			json_decref(j);
 			child_free(&c);
@@ -784,7 +861,8 @@ static const char *fmt_num(char *buf, size_t size, double v, int decimals)
 	return buf;
 }
 
-static void row(const result *rs, int n, const char *name, int decimals, double (*get)(const result *))
+static void row(const result *rs, int n, const char *name, int decimals,
+                double (*get)(const result *))
 {
 	char b[64];
 
@@ -799,7 +877,11 @@ static double safe_div(double a, double b)
 	return isnan(a) || isnan(b) || b == 0 ? NM : a / b;
 }
 
-#define G(name, expr) static double name(const result *r) { return (expr); }
+#define G(name, expr)                                                                              \
+	static double name(const result *r)                                                        \
+	{                                                                                          \
+		return (expr);                                                                     \
+	}
 G(g_cs1, r->cs1)
 G(g_csb, r->csb)
 G(g_gen, r->gen_s)
@@ -817,7 +899,8 @@ G(g_rss_imp1d, kib_to_mib(r->imp1d_rss))
 G(g_impb_rate, safe_div(r->impb_ops, r->impb_offer_s + r->impb_process_s))
 G(g_impb_proc_rate, safe_div(r->impb_ops, r->impb_process_s))
 G(g_sess_rate, safe_div(r->sess_ops, r->sess_s))
-G(g_impb_ratio, safe_div(safe_div(r->impb_ops, r->impb_offer_s + r->impb_process_s), safe_div(r->sess_ops, r->sess_s)))
+G(g_impb_ratio, safe_div(safe_div(r->impb_ops, r->impb_offer_s + r->impb_process_s),
+                         safe_div(r->sess_ops, r->sess_s)))
 G(g_rebuild, r->rebuild_s)
 G(g_rep_year, r->rep_year_ms + r->rep_year_md_ms)
 G(g_rep_all, r->rep_all_ms + r->rep_all_md_ms)
@@ -858,12 +941,16 @@ static int last_measured(const result *rs, int n, double (*get)(const result *))
 	return -1;
 }
 
-static void target(const char *what, int met, int measured, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static void target(const char *what, int met, int measured, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 static void target(const char *what, int met, int measured, const char *fmt, ...)
 {
 	va_list ap;
 
-	printf("- %s : **%s** — ", what, !measured ? "non mesuré" : met ? "atteint" : "non atteint");
+	printf("- %s : **%s** — ", what,
+	       !measured ? "non mesuré"
+	       : met     ? "atteint"
+	                 : "non atteint");
 	va_start(ap, fmt);
 	vprintf(fmt, ap);
 	va_end(ap);
@@ -935,7 +1022,8 @@ static void print_results(const result *rs, int n, const options *o)
 	for (i = 0; i < n; i++) {
 		const result *r = &rs[i];
 		if (r->load_start[0])
-			printf("- %s : mesuré en %.1f min ; charge de la machine (/proc/loadavg) au début « %s », à la fin « %s »\n",
+			printf("- %s : mesuré en %.1f min ; charge de la machine (/proc/loadavg) "
+			       "au début « %s », à la fin « %s »\n",
 			       r->label, r->seconds / 60, r->load_start, r->load_end);
 		if (r->imp1_note[0])
 			printf("- %s, import 1-op : %s\n", r->label, r->imp1_note);
@@ -946,27 +1034,36 @@ static void print_results(const result *rs, int n, const options *o)
 		if (r->audit_note[0])
 			printf("- %s, audit : %s\n", r->label, r->audit_note);
 		if (!isnan(r->audit1_s) && !r->audit1_ok)
-			printf("- %s : l'audit du dépôt 1-op a des constats (voir le journal)\n", r->label);
+			printf("- %s : l'audit du dépôt 1-op a des constats (voir le journal)\n",
+			       r->label);
 		if (!isnan(r->auditb_s) && !r->auditb_ok)
-			printf("- %s : l'audit du dépôt groupé a des constats (voir le journal)\n", r->label);
+			printf("- %s : l'audit du dépôt groupé a des constats (voir le journal)\n",
+			       r->label);
 		if (r->digest1[0] && r->digestb[0])
-			printf("- %s : convergence des deux historiques (empreinte du contenu) : %s\n", r->label,
-			       strcmp(r->digest1, r->digestb) == 0 ? "identique" : "DIFFÉRENTE");
+			printf(
+			    "- %s : convergence des deux historiques (empreinte du contenu) : %s\n",
+			    r->label,
+			    strcmp(r->digest1, r->digestb) == 0 ? "identique" : "DIFFÉRENTE");
 		if (r->digestb[0] && r->digest_rebuilt[0])
 			printf("- %s : empreinte après rebuild : %s\n", r->label,
-			       strcmp(r->digestb, r->digest_rebuilt) == 0 ? "identique" : "DIFFÉRENTE");
+			       strcmp(r->digestb, r->digest_rebuilt) == 0 ? "identique"
+			                                                  : "DIFFÉRENTE");
 		if (!isnan(r->pull_new_n))
-			printf("- %s : region pull de %.0f nouveaux changesets (1 op chacun), %.0f acceptés\n", r->label,
-			       r->pull_new_n, r->pull_new_accepted);
+			printf("- %s : region pull de %.0f nouveaux changesets (1 op chacun), %.0f "
+			       "acceptés\n",
+			       r->label, r->pull_new_n, r->pull_new_accepted);
 		if (!isnan(r->imp1_left) && r->imp1_left > 0)
-			printf("- %s : %.0f changesets 1-op restés dans la file après l'import\n", r->label, r->imp1_left);
+			printf("- %s : %.0f changesets 1-op restés dans la file après l'import\n",
+			       r->label, r->imp1_left);
 	}
 
 	printf("\n## Cibles de l'issue 8\n\n");
 	/* 1. import of 1-op changesets vs raw 2-core verify. */
 	i = last_measured(rs, n, g_imp1_ratio);
-	target("import de changesets 1-op ≥ 85 % du débit Ed25519 brut sur 2 cœurs", i >= 0 && g_imp1_ratio(&rs[i]) >= 85,
-	       i >= 0, "à %s : %s changesets/s contre %s vérifications/s brutes, ratio %s %%", i >= 0 ? rs[i].label : "—",
+	target("import de changesets 1-op ≥ 85 % du débit Ed25519 brut sur 2 cœurs",
+	       i >= 0 && g_imp1_ratio(&rs[i]) >= 85, i >= 0,
+	       "à %s : %s changesets/s contre %s vérifications/s brutes, ratio %s %%",
+	       i >= 0 ? rs[i].label : "—",
 	       fmt_num(b1, sizeof(b1), i >= 0 ? g_imp1_rate(&rs[i]) : NM, 1),
 	       fmt_num(b2, sizeof(b2), i >= 0 ? rs[i].rawn : NM, 0),
 	       fmt_num((char[64]){ 0 }, 64, i >= 0 ? g_imp1_ratio(&rs[i]) : NM, 2));
@@ -974,7 +1071,8 @@ static void print_results(const result *rs, int n, const options *o)
 	i = last_measured(rs, n, g_impb_rate);
 	target("apply d'opérations groupées ≥ 500 k ops/s et ≥ la référence session",
 	       i >= 0 && g_impb_rate(&rs[i]) >= 500000 && !(g_impb_ratio(&rs[i]) < 1), i >= 0,
-	       "à %s : %s ops/s (%s %% de 500 k), référence session %s ops/s, ratio %s", i >= 0 ? rs[i].label : "—",
+	       "à %s : %s ops/s (%s %% de 500 k), référence session %s ops/s, ratio %s",
+	       i >= 0 ? rs[i].label : "—",
 	       fmt_num(b1, sizeof(b1), i >= 0 ? g_impb_rate(&rs[i]) : NM, 0),
 	       fmt_num(b2, sizeof(b2), i >= 0 ? g_impb_rate(&rs[i]) / 5000 : NM, 1),
 	       fmt_num((char[64]){ 0 }, 64, i >= 0 ? g_sess_rate(&rs[i]) : NM, 0),
@@ -987,13 +1085,19 @@ static void print_results(const result *rs, int n, const options *o)
 	{
 		int j = last_measured(rs, n, g_auditb_ratio);
 		int k = i >= 0 ? i : j;
-		double ratio = i >= 0 ? g_audit1_ratio(&rs[i]) : j >= 0 ? g_auditb_ratio(&rs[j]) : NM;
-		target("audit ≥ 100 × la boucle ssh-keygen -Y verify", k >= 0 && ratio >= 100, k >= 0,
-		       "historique 1-op à %s : %s × (%s changesets/s contre %s ms par changeset) ; pour information, "
+		double ratio = i >= 0   ? g_audit1_ratio(&rs[i])
+		               : j >= 0 ? g_auditb_ratio(&rs[j])
+		                        : NM;
+		target("audit ≥ 100 × la boucle ssh-keygen -Y verify", k >= 0 && ratio >= 100,
+		       k >= 0,
+		       "historique 1-op à %s : %s × (%s changesets/s contre %s ms par changeset) ; "
+		       "pour information, "
 		       "historique groupé (%d ops par changeset) à %s : %s ×%s",
-		       i >= 0 ? rs[i].label : "—", fmt_num(b1, sizeof(b1), i >= 0 ? g_audit1_ratio(&rs[i]) : NM, 1),
+		       i >= 0 ? rs[i].label : "—",
+		       fmt_num(b1, sizeof(b1), i >= 0 ? g_audit1_ratio(&rs[i]) : NM, 1),
 		       fmt_num((char[64]){ 0 }, 64, i >= 0 ? g_audit1_rate(&rs[i]) : NM, 0),
-		       fmt_num((char[64]){ 0 }, 64, i >= 0 ? rs[i].ssh1_ms : NM, 2), o->batch, j >= 0 ? rs[j].label : "—",
+		       fmt_num((char[64]){ 0 }, 64, i >= 0 ? rs[i].ssh1_ms : NM, 2), o->batch,
+		       j >= 0 ? rs[j].label : "—",
 		       fmt_num(b2, sizeof(b2), j >= 0 ? g_auditb_ratio(&rs[j]) : NM, 1),
 		       o->audit_available ? "" : " (ctsnode audit absent)");
 	}
@@ -1005,50 +1109,65 @@ static void print_results(const result *rs, int n, const options *o)
 			worst = g_sync_noop(&rs[j]);
 		if (k >= 0 && (isnan(worst) || g_sync_noop1(&rs[k]) > worst))
 			worst = g_sync_noop1(&rs[k]);
-		target("sync à vide sur un dépôt nu local ≤ 20 ms", !isnan(worst) && worst <= 20, !isnan(worst),
-		       "dépôt groupé à %s : %s ms ; dépôt 1-op à %s : %s ms (ratio cible/mesure %s)", j >= 0 ? rs[j].label : "—",
-		       fmt_num(b1, sizeof(b1), j >= 0 ? g_sync_noop(&rs[j]) : NM, 1), k >= 0 ? rs[k].label : "—",
-		       fmt_num(b2, sizeof(b2), k >= 0 ? g_sync_noop1(&rs[k]) : NM, 1),
-		       fmt_num((char[64]){ 0 }, 64, safe_div(20, worst), 2));
+		target(
+		    "sync à vide sur un dépôt nu local ≤ 20 ms", !isnan(worst) && worst <= 20,
+		    !isnan(worst),
+		    "dépôt groupé à %s : %s ms ; dépôt 1-op à %s : %s ms (ratio cible/mesure %s)",
+		    j >= 0 ? rs[j].label : "—",
+		    fmt_num(b1, sizeof(b1), j >= 0 ? g_sync_noop(&rs[j]) : NM, 1),
+		    k >= 0 ? rs[k].label : "—",
+		    fmt_num(b2, sizeof(b2), k >= 0 ? g_sync_noop1(&rs[k]) : NM, 1),
+		    fmt_num((char[64]){ 0 }, 64, safe_div(20, worst), 2));
 	}
 	/* 5. report at 1 M ops. */
 	i = last_measured(rs, n, g_rep_year);
-	target("rapport à 1 M d'opérations ≤ 100 ms", i >= 0 && rs[i].ops >= 1000000 && g_rep_year(&rs[i]) <= 100,
-	       i >= 0 && rs[i].ops >= 1000000, "à %s : %s ms pour une année (%s ms pour tout l'historique)",
-	       i >= 0 ? rs[i].label : "—", fmt_num(b1, sizeof(b1), i >= 0 ? g_rep_year(&rs[i]) : NM, 1),
+	target("rapport à 1 M d'opérations ≤ 100 ms",
+	       i >= 0 && rs[i].ops >= 1000000 && g_rep_year(&rs[i]) <= 100,
+	       i >= 0 && rs[i].ops >= 1000000,
+	       "à %s : %s ms pour une année (%s ms pour tout l'historique)",
+	       i >= 0 ? rs[i].label : "—",
+	       fmt_num(b1, sizeof(b1), i >= 0 ? g_rep_year(&rs[i]) : NM, 1),
 	       fmt_num(b2, sizeof(b2), i >= 0 ? g_rep_all(&rs[i]) : NM, 1));
 	/* 6. peak RSS, judged on what is measured at 1 M operations. */
 	{
-		static const char *const names[] = { "import 1-op", "import groupé", "premier region pull", "audit 1-op",
-						     "audit groupé" };
-		double (*gs[5])(const result *) = { g_rss_imp1, g_rss_impb, g_rss_pull, g_rss_audit1, g_rss_auditb };
+		static const char *const names[] = { "import 1-op", "import groupé",
+			                             "premier region pull", "audit 1-op",
+			                             "audit groupé" };
+		double (*gs[5])(const result *) = { g_rss_imp1, g_rss_impb, g_rss_pull,
+			                            g_rss_audit1, g_rss_auditb };
 		char text[1024] = "", miss[512] = "";
 		int big = -1, measured = 0, over = 0;
 		for (int k = 0; k < n; k++)
 			if (rs[k].ops >= 1000000)
 				big = k;
 		for (int k = 0; k < 5; k++) {
-			int at = big >= 0 && !isnan(gs[k](&rs[big])) ? big : last_measured(rs, n, gs[k]);
+			int at =
+			    big >= 0 && !isnan(gs[k](&rs[big])) ? big : last_measured(rs, n, gs[k]);
 			size_t tl = strlen(text), ml = strlen(miss);
 			if (at < 0)
 				continue;
-			snprintf(text + tl, sizeof(text) - tl, "%s%s %s Mio (%s)", tl ? ", " : "", names[k],
-				 fmt_num(b1, sizeof(b1), gs[k](&rs[at]), 1), rs[at].label);
+			snprintf(text + tl, sizeof(text) - tl, "%s%s %s Mio (%s)", tl ? ", " : "",
+			         names[k], fmt_num(b1, sizeof(b1), gs[k](&rs[at]), 1),
+			         rs[at].label);
 			if (at == big) {
 				measured = 1;
 				over |= gs[k](&rs[at]) > 64;
 			} else {
-				snprintf(miss + ml, sizeof(miss) - ml, "%s%s", ml ? ", " : "", names[k]);
+				snprintf(miss + ml, sizeof(miss) - ml, "%s%s", ml ? ", " : "",
+				         names[k]);
 			}
 		}
-		target("RSS max de l'import et de l'audit à 1 M d'opérations ≤ 64 Mio", measured && !over, measured, "%s%s%s",
-		       text, miss[0] ? " ; non mesuré à 1 M : " : "", miss);
+		target("RSS max de l'import et de l'audit à 1 M d'opérations ≤ 64 Mio",
+		       measured && !over, measured, "%s%s%s", text,
+		       miss[0] ? " ; non mesuré à 1 M : " : "", miss);
 	}
 	/* 7. rebuild at 1 M ops. */
 	i = last_measured(rs, n, g_rebuild);
-	target("rebuild à 1 M d'opérations ≤ 10 s", i >= 0 && rs[i].ops >= 1000000 && g_rebuild(&rs[i]) <= 10,
-	       i >= 0 && rs[i].ops >= 1000000, "à %s : %s s (historique groupé, %d ops par changeset)",
-	       i >= 0 ? rs[i].label : "—", fmt_num(b1, sizeof(b1), i >= 0 ? g_rebuild(&rs[i]) : NM, 2), o->batch);
+	target("rebuild à 1 M d'opérations ≤ 10 s",
+	       i >= 0 && rs[i].ops >= 1000000 && g_rebuild(&rs[i]) <= 10,
+	       i >= 0 && rs[i].ops >= 1000000,
+	       "à %s : %s s (historique groupé, %d ops par changeset)", i >= 0 ? rs[i].label : "—",
+	       fmt_num(b1, sizeof(b1), i >= 0 ? g_rebuild(&rs[i]) : NM, 2), o->batch);
 }
 
 /* ------------------------------------------------------------ main */
@@ -1076,19 +1195,19 @@ static void size_label(long n, char *buf, size_t size)
 }
 
 static const char usage[] =
-	"Usage : ctsbench [--quick] [--max TAILLE] [--sizes T1,T2,...] [--batch N] [--budget MINUTES]\n"
-	"                 [--work DOSSIER] [--ctsnode CHEMIN] [--sample N] [--pull-n N] [--keep]\n"
-	"\n"
-	"Mesure ctsnode sur une région synthétique (12 territoires x 2 postes) de 10 k, 100 k\n"
-	"et 1 M d'opérations (changesets 1-op et groupés), dans un seul passage, et imprime le\n"
-	"tableau et les cibles de l'issue 8. Tailles : 10k, 100k, 1M (ou un nombre).\n"
-	"  --quick          10 k seulement\n"
-	"  --max TAILLE     toutes les tailles jusqu'à TAILLE\n"
-	"  --batch N        opérations par changeset groupé (défaut 1000)\n"
-	"  --budget MIN     durée maximale de l'ensemble (défaut 40) : les étapes qui n'y\n"
-	"                   tiennent pas sont sautées (estimation) ou arrêtées, et signalées\n"
-	"  --work DOSSIER   dossier de travail (défaut : à côté de l'exécutable, work/)\n"
-	"  --keep           garder les fichiers de la dernière taille\n";
+    "Usage : ctsbench [--quick] [--max TAILLE] [--sizes T1,T2,...] [--batch N] [--budget MINUTES]\n"
+    "                 [--work DOSSIER] [--ctsnode CHEMIN] [--sample N] [--pull-n N] [--keep]\n"
+    "\n"
+    "Mesure ctsnode sur une région synthétique (12 territoires x 2 postes) de 10 k, 100 k\n"
+    "et 1 M d'opérations (changesets 1-op et groupés), dans un seul passage, et imprime le\n"
+    "tableau et les cibles de l'issue 8. Tailles : 10k, 100k, 1M (ou un nombre).\n"
+    "  --quick          10 k seulement\n"
+    "  --max TAILLE     toutes les tailles jusqu'à TAILLE\n"
+    "  --batch N        opérations par changeset groupé (défaut 1000)\n"
+    "  --budget MIN     durée maximale de l'ensemble (défaut 40) : les étapes qui n'y\n"
+    "                   tiennent pas sont sautées (estimation) ou arrêtées, et signalées\n"
+    "  --work DOSSIER   dossier de travail (défaut : à côté de l'exécutable, work/)\n"
+    "  --keep           garder les fichiers de la dernière taille\n";
 
 int main(int argc, char **argv)
 {
@@ -1097,7 +1216,9 @@ int main(int argc, char **argv)
 	int nsizes = 0;
 	long max = 1000000;
 	double budget_min = 40;
-	options o = { .batch = 1000, .pull_n = 100, .sample = 100, .threads = 2, .max_1op_repo = 200000 };
+	options o = {
+		.batch = 1000, .pull_n = 100, .sample = 100, .threads = 2, .max_1op_repo = 200000
+	};
 	static result rs[MAX_SIZES];
 	const char *work = NULL, *sizes_arg = NULL;
 	char cts_default[4200], buf[512], *logpath;
@@ -1115,7 +1236,8 @@ int main(int argc, char **argv)
 			i++;
 		else if (strcmp(a, "--sizes") == 0 && v)
 			sizes_arg = argv[++i];
-		else if (strcmp(a, "--batch") == 0 && v && (o.batch = atoi(v)) >= 1 && o.batch <= 20000)
+		else if (strcmp(a, "--batch") == 0 && v && (o.batch = atoi(v)) >= 1 &&
+		         o.batch <= 20000)
 			i++;
 		else if (strcmp(a, "--budget") == 0 && v && (budget_min = atof(v)) > 0)
 			i++;
@@ -1178,7 +1300,8 @@ int main(int argc, char **argv)
 	run_deadline = t_start + budget_min * 60;
 	{
 		char cmd[4400];
-		snprintf(cmd, sizeof(cmd), "'%s' audit --help >/dev/null 2>&1 && echo yes", o.ctsnode);
+		snprintf(cmd, sizeof(cmd), "'%s' audit --help >/dev/null 2>&1 && echo yes",
+		         o.ctsnode);
 		command_line(cmd, buf, sizeof(buf));
 		o.audit_available = strcmp(buf, "yes") == 0;
 	}
@@ -1195,31 +1318,37 @@ int main(int argc, char **argv)
 		uname(&u);
 		git_libgit2_version(&maj, &min, &rev);
 		command_line("ssh -V 2>&1", ssh, sizeof(ssh));
-		command_line("git -C '" CTS_SOURCE_DIR "' rev-parse --short HEAD 2>/dev/null", commit, sizeof(commit));
-		command_line("GIT_OPTIONAL_LOCKS=0 git -C '" CTS_SOURCE_DIR "' status --porcelain --untracked-files=no 2>/dev/null | head -1",
-			     dirty, sizeof(dirty));
+		command_line("git -C '" CTS_SOURCE_DIR "' rev-parse --short HEAD 2>/dev/null",
+		             commit, sizeof(commit));
+		command_line("GIT_OPTIONAL_LOCKS=0 git -C '" CTS_SOURCE_DIR
+		             "' status --porcelain --untracked-files=no 2>/dev/null | head -1",
+		             dirty, sizeof(dirty));
 		localtime_r(&now, &tm);
 		strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M %Z", &tm);
 		printf("# ctsbench — %s\n\n", buf);
 		printf("## Machine\n\n");
 		printf("- processeur : %s\n", cpu);
-		printf("- cœurs : %ld (fils utilisés pour vérifier et générer : %d)\n", sysconf(_SC_NPROCESSORS_ONLN), o.threads);
+		printf("- cœurs : %ld (fils utilisés pour vérifier et générer : %d)\n",
+		       sysconf(_SC_NPROCESSORS_ONLN), o.threads);
 		printf("- mémoire : %ld Mio\n", mem_total_mib());
 		printf("- système : %s %s %s\n", u.sysname, u.release, u.machine);
 		printf("- dossier de travail : %s (fsync de 4 Kio : voir le tableau)\n", o.work);
 		loadavg(buf, sizeof(buf));
 		printf("- charge au départ (/proc/loadavg) : %s\n", buf);
 		if (getenv("LD_PRELOAD") && strstr(getenv("LD_PRELOAD"), "nofsync"))
-			printf("- **DIAGNOSTIC : fsync neutralisé (LD_PRELOAD=%s) ; chiffres non comparables aux cibles**\n",
+			printf("- **DIAGNOSTIC : fsync neutralisé (LD_PRELOAD=%s) ; chiffres non "
+			       "comparables aux cibles**\n",
 			       getenv("LD_PRELOAD"));
 		printf("\n## Versions\n\n");
-		printf("- SQLite %s (en-têtes %s ; session : %s)\n", sqlite3_libversion(), SQLITE_VERSION,
+		printf("- SQLite %s (en-têtes %s ; session : %s)\n", sqlite3_libversion(),
+		       SQLITE_VERSION,
 		       sqlite3_compileoption_used("ENABLE_SESSION") ? "oui" : "non");
 		printf("- libgit2 %d.%d.%d\n", maj, min, rev);
 		printf("- libsodium %s\n", sodium_version_string());
 		printf("- jansson %s\n", JANSSON_VERSION);
 		printf("- %s\n", ssh);
-		printf("- ctsnode %s%s (Release, -O2) ; audit : %s\n", commit, dirty[0] ? " + modifications non validées" : "",
+		printf("- ctsnode %s%s (Release, -O2) ; audit : %s\n", commit,
+		       dirty[0] ? " + modifications non validées" : "",
 		       o.audit_available ? o.ctsnode : "absent");
 		printf("\n## Paramètres\n\n");
 		printf("- tailles :");
@@ -1227,9 +1356,11 @@ int main(int argc, char **argv)
 			size_label(sizes[i], buf, sizeof(buf));
 			printf(" %s", buf);
 		}
-		printf(" opérations ; %d territoires x %d postes ; changesets groupés de %d opérations\n",
+		printf(" opérations ; %d territoires x %d postes ; changesets groupés de %d "
+		       "opérations\n",
 		       BENCH_TERRITORIES, BENCH_DEVICES, o.batch);
-		printf("- budget : %.0f min ; ssh-keygen sur %ld changesets par historique ; region pull de %d nouveaux\n",
+		printf("- budget : %.0f min ; ssh-keygen sur %ld changesets par historique ; "
+		       "region pull de %d nouveaux\n",
 		       budget_min, o.sample, o.pull_n);
 		fflush(stdout);
 	}
@@ -1242,13 +1373,15 @@ int main(int argc, char **argv)
 	for (int i = 0; i < nsizes; i++) {
 		if (left() < 30) {
 			say("budget épuisé : taille %s non mesurée", rs[i].label);
-			snprintf(rs[i].imp1_note, sizeof(rs[i].imp1_note), "taille non mesurée : budget épuisé");
+			snprintf(rs[i].imp1_note, sizeof(rs[i].imp1_note),
+			         "taille non mesurée : budget épuisé");
 			continue;
 		}
 		run_size(&o, &rs[i]);
 	}
 	print_results(rs, nsizes, &o);
-	printf("\nDurée totale : %.1f min. Journal des étapes : %s\n", (bench_now() - t_start) / 60, logpath);
+	printf("\nDurée totale : %.1f min. Journal des étapes : %s\n", (bench_now() - t_start) / 60,
+	       logpath);
 	if (log_f)
 		fclose(log_f);
 	free(logpath);

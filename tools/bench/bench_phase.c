@@ -83,10 +83,12 @@ static int phase_import(const char *work, const char *mode, const char *home, in
 	if (create) {
 		char *aline = NULL, *rh = bench_strf("%s/region", work);
 		cts_node *a = NULL;
-		cts_node_params p = { .node_id = "bench-observateur", .territory = "rouen-elbeuf",
-				      .role = CTS_ROLE_TERRITORY };
+		cts_node_params p = { .node_id = "bench-observateur",
+			              .territory = "rouen-elbeuf",
+			              .role = CTS_ROLE_TERRITORY };
 		bench_rmtree(home);
-		if (cts_node_open(&a, rh) < 0 || cts_store_meta_get(a->store, "public_key", &aline) < 0) {
+		if (cts_node_open(&a, rh) < 0 ||
+		    cts_store_meta_get(a->store, "public_key", &aline) < 0) {
 			free(rh);
 			cts_node_free(a);
 			return fail("clé de l'autorité");
@@ -147,8 +149,8 @@ static int phase_import(const char *work, const char *mode, const char *home, in
 			}
 			free(path);
 			while ((r = bench_corpus_next(&rd, &cs)) == 1) {
-				if (cts_import_offer(n, nodes[cs.node].id, cs.seq, cs.json, cs.json_len, cs.sig, cs.sig_len,
-						     &st) < 0) {
+				if (cts_import_offer(n, nodes[cs.node].id, cs.seq, cs.json,
+				                     cs.json_len, cs.sig, cs.sig_len, &st) < 0) {
 					r = -1;
 					fail("offre");
 					break;
@@ -181,15 +183,18 @@ static int phase_import(const char *work, const char *mode, const char *home, in
 	bench_out("import_total_s", "%.3f", t2 - t0);
 	bench_out("import_accepted", "%d", st.accepted);
 	bench_out("import_events", "%zu", json_array_size(st.events));
-	bench_out("import_inbox_left", "%lld", (long long)count_rows(n, "SELECT count(*) FROM inbox"));
-	bench_out("import_conflicts", "%lld", (long long)count_rows(n, "SELECT count(*) FROM conflict"));
+	bench_out("import_inbox_left", "%lld",
+	          (long long)count_rows(n, "SELECT count(*) FROM inbox"));
+	bench_out("import_conflicts", "%lld",
+	          (long long)count_rows(n, "SELECT count(*) FROM conflict"));
 	bench_out("import_hwm_kib", "%ld", bench_self_hwm_kib());
 	if (json_array_size(st.events) > 0) {
 		json_t *e = json_array_get(st.events, 0);
 		fprintf(stderr, "ctsbench : premier événement d'import : %s n°%lld %s : %s\n",
-			json_string_value(json_object_get(e, "node")),
-			(long long)json_integer_value(json_object_get(e, "seq")),
-			json_string_value(json_object_get(e, "state")), json_string_value(json_object_get(e, "reason")));
+		        json_string_value(json_object_get(e, "node")),
+		        (long long)json_integer_value(json_object_get(e, "seq")),
+		        json_string_value(json_object_get(e, "state")),
+		        json_string_value(json_object_get(e, "reason")));
 	}
 	rc = 0;
 out:
@@ -214,9 +219,10 @@ static int phase_digest(const char *home)
 	bench_out("digest", "%s", hex);
 	bench_out("digest_s", "%.3f", bench_now() - t0);
 	bench_out("digest_records", "%lld",
-		  (long long)count_rows(n, "SELECT (SELECT count(*) FROM member) + (SELECT count(*) FROM meeting) + "
-					   "(SELECT count(*) FROM attendance) + (SELECT count(*) FROM opinion) + "
-					   "(SELECT count(*) FROM contribution)"));
+	          (long long)count_rows(
+	              n, "SELECT (SELECT count(*) FROM member) + (SELECT count(*) FROM meeting) + "
+	                 "(SELECT count(*) FROM attendance) + (SELECT count(*) FROM opinion) + "
+	                 "(SELECT count(*) FROM contribution)"));
 	cts_node_free(n);
 	return 0;
 }
@@ -259,8 +265,10 @@ static int64_t period_meetings(cts_node *n, const char *from, const char *to)
 {
 	char sql[256];
 
-	snprintf(sql, sizeof(sql), "SELECT count(*) FROM meeting WHERE date BETWEEN '%.10s' AND '%.10s'"
-		 " AND coalesce(status, 'tenue') IN ('tenue', 'approuvee')", from, to);
+	snprintf(sql, sizeof(sql),
+	         "SELECT count(*) FROM meeting WHERE date BETWEEN '%.10s' AND '%.10s'"
+	         " AND coalesce(status, 'tenue') IN ('tenue', 'approuvee')",
+	         from, to);
 	return count_rows(n, sql);
 }
 
@@ -282,7 +290,8 @@ static int one_report(cts_node *n, const char *label, const char *from, const ch
 		if (dom) {
 			json_t *r = NULL;
 			char *out = NULL;
-			if (cts_report_build(n, &p, &r) < 0 || cts_report_render(r, fmt, &out, &len) < 0) {
+			if (cts_report_build(n, &p, &r) < 0 ||
+			    cts_report_render(r, fmt, &out, &len) < 0) {
 				json_decref(r);
 				return fail("rapport");
 			}
@@ -291,7 +300,8 @@ static int one_report(cts_node *n, const char *label, const char *from, const ch
 		} else if (cts_report_write(n, &p, fmt, count_bytes, &len) < 0) {
 			return fail("rapport");
 		}
-		snprintf(key, sizeof(key), f ? "report_%s_%s_ms" : "report_%s_build_ms", label, fmts[f]);
+		snprintf(key, sizeof(key), f ? "report_%s_%s_ms" : "report_%s_build_ms", label,
+		         fmts[f]);
 		bench_out(key, "%.2f", (bench_now() - t0) * 1000);
 		snprintf(key, sizeof(key), "report_%s_%s_bytes", label, fmts[f]);
 		bench_out(key, "%zu", len);
@@ -338,8 +348,9 @@ static int phase_sync(const char *home, const char *repo, const char *kind, int 
 	}
 	if (strcmp(kind, "one") == 0) {
 		char rid[37];
-		json_t *set = json_pack("{s:s, s:s, s:s}", "theme", "segur-pilier-2", "title", "Nouvelle contribution",
-					"text", "Une proposition saisie après la séance, envoyée par un seul sync.");
+		json_t *set = json_pack(
+		    "{s:s, s:s, s:s}", "theme", "segur-pilier-2", "title", "Nouvelle contribution",
+		    "text", "Une proposition saisie après la séance, envoyée par un seul sync.");
 		cts_record_new_id(rid);
 		if (cts_record_put(n->store, "contribution", rid, set) < 0) {
 			json_decref(set);
@@ -352,8 +363,8 @@ static int phase_sync(const char *home, const char *repo, const char *kind, int 
 	/* Whether the node held other nodes' changesets before: a home that
 	 * already pulled the repository accepts nothing new (sync_accepted=0). */
 	bench_out("sync_held_others_before", "%lld",
-		  (long long)count_rows(n, "SELECT EXISTS (SELECT 1 FROM changeset WHERE node <> "
-					   "(SELECT value FROM meta WHERE key = 'node'))"));
+	          (long long)count_rows(n, "SELECT EXISTS (SELECT 1 FROM changeset WHERE node <> "
+	                                   "(SELECT value FROM meta WHERE key = 'node'))"));
 	t1 = bench_now();
 	/* As `ctsnode sync`: seal what is pending, then sync. */
 	{
@@ -383,7 +394,8 @@ static int phase_sync(const char *home, const char *repo, const char *kind, int 
 	bench_out("sync_hwm_kib", "%ld", bench_self_hwm_kib());
 	if (json_array_size(r.findings) > 0) {
 		json_t *e = json_array_get(r.findings, 0);
-		fprintf(stderr, "ctsbench : constat de sync : %s\n", json_string_value(json_object_get(e, "reason")));
+		fprintf(stderr, "ctsbench : constat de sync : %s\n",
+		        json_string_value(json_object_get(e, "reason")));
 	}
 	cts_sync_result_dispose(&r);
 	cts_key_free(key);
@@ -423,10 +435,12 @@ static void *verify_loop(void *arg)
 			vitem *it = &v->items[i];
 			int ok;
 			if (v->full)
-				ok = cts_sshsig_verify(it->armor, it->armor_len, it->pk, CTS_SIG_NAMESPACE,
-						       (const unsigned char *)it->msg, it->msg_len, NULL) == 0;
+				ok = cts_sshsig_verify(
+				         it->armor, it->armor_len, it->pk, CTS_SIG_NAMESPACE,
+				         (const unsigned char *)it->msg, it->msg_len, NULL) == 0;
 			else
-				ok = crypto_sign_verify_detached(it->sig, it->pre, it->pre_len, it->pk) == 0;
+				ok = crypto_sign_verify_detached(it->sig, it->pre, it->pre_len,
+				                                 it->pk) == 0;
 			if (!ok)
 				v->bad++;
 			v->done++;
@@ -485,11 +499,13 @@ static int parse_armor(const char *armor, size_t len, unsigned char pk[32], unsi
 		return -1;
 	b++;
 	e = strstr(b, "-----END");
-	if (!e || sodium_base642bin(blob, sizeof(blob), b, (size_t)(e - b), "\n", &bl, NULL,
-				    sodium_base64_VARIANT_ORIGINAL) != 0 || bl < 6 + 4 + 4 + 64)
+	if (!e ||
+	    sodium_base642bin(blob, sizeof(blob), b, (size_t)(e - b), "\n", &bl, NULL,
+	                      sodium_base64_VARIANT_ORIGINAL) != 0 ||
+	    bl < 6 + 4 + 4 + 64)
 		return -1;
-	off = 6 + 4;                /* "SSHSIG", version */
-	l = get_u32(blob + off);    /* publickey string */
+	off = 6 + 4;             /* "SSHSIG", version */
+	l = get_u32(blob + off); /* publickey string */
 	if (l != 51 || off + 4 + l > bl)
 		return -1;
 	memcpy(pk, blob + off + 4 + 4 + 11 + 4, 32);
@@ -539,7 +555,8 @@ static int phase_verify(const char *work, int threads, double seconds)
 			crypto_hash_sha512(h, (const unsigned char *)it->msg, it->msg_len);
 			memcpy(it->pre, "SSHSIG", 6);
 			off = 6;
-			put_string(it->pre, &off, CTS_SIG_NAMESPACE, (uint32_t)strlen(CTS_SIG_NAMESPACE));
+			put_string(it->pre, &off, CTS_SIG_NAMESPACE,
+			           (uint32_t)strlen(CTS_SIG_NAMESPACE));
 			put_string(it->pre, &off, "", 0);
 			put_string(it->pre, &off, "sha512", 6);
 			put_string(it->pre, &off, h, 64);
@@ -552,7 +569,8 @@ static int phase_verify(const char *work, int threads, double seconds)
 		goto out;
 	/* Sanity: every preimage verifies (the signatures are real). */
 	for (size_t i = 0; i < n; i++)
-		if (crypto_sign_verify_detached(items[i].sig, items[i].pre, items[i].pre_len, items[i].pk) != 0) {
+		if (crypto_sign_verify_detached(items[i].sig, items[i].pre, items[i].pre_len,
+		                                items[i].pk) != 0) {
 			fprintf(stderr, "ctsbench : préimage SSHSIG incorrecte\n");
 			goto out;
 		}
@@ -586,8 +604,9 @@ static int session_conflict(void *ctx, int kind, sqlite3_changeset_iter *it)
 {
 	(void)it;
 	(*(int *)ctx)++;
-	return kind == SQLITE_CHANGESET_DATA || kind == SQLITE_CHANGESET_CONFLICT ? SQLITE_CHANGESET_REPLACE
-										      : SQLITE_CHANGESET_OMIT;
+	return kind == SQLITE_CHANGESET_DATA || kind == SQLITE_CHANGESET_CONFLICT
+	           ? SQLITE_CHANGESET_REPLACE
+	           : SQLITE_CHANGESET_OMIT;
 }
 
 /* Upsert one op's row into the source database (the session records it). */
@@ -603,16 +622,18 @@ static int source_apply(sqlite3 *db, const char *territory, json_t *op)
 	int i = 3, rc;
 
 	off = (size_t)snprintf(sql, sizeof(sql), "INSERT INTO %s (territory, id", table);
-	json_object_foreach(set, k, v)
-		off += (size_t)snprintf(sql + off, sizeof(sql) - off, ", %s", k);
+	json_object_foreach(set, k, v) off +=
+	    (size_t)snprintf(sql + off, sizeof(sql) - off, ", %s", k);
 	off += (size_t)snprintf(sql + off, sizeof(sql) - off, ") VALUES (?, ?");
-	json_object_foreach(set, k, v)
-		off += (size_t)snprintf(sql + off, sizeof(sql) - off, ", ?");
-	off += (size_t)snprintf(sql + off, sizeof(sql) - off, ") ON CONFLICT (territory, id) DO UPDATE SET ");
+	json_object_foreach(set, k, v) off += (size_t)snprintf(sql + off, sizeof(sql) - off, ", ?");
+	off += (size_t)snprintf(sql + off, sizeof(sql) - off,
+	                        ") ON CONFLICT (territory, id) DO UPDATE SET ");
 	{
 		int first = 1;
-		json_object_foreach(set, k, v) {
-			off += (size_t)snprintf(sql + off, sizeof(sql) - off, "%s%s = excluded.%s", first ? "" : ", ", k, k);
+		json_object_foreach(set, k, v)
+		{
+			off += (size_t)snprintf(sql + off, sizeof(sql) - off, "%s%s = excluded.%s",
+			                        first ? "" : ", ", k, k);
 			first = 0;
 		}
 	}
@@ -620,9 +641,11 @@ static int source_apply(sqlite3 *db, const char *territory, json_t *op)
 		return -1;
 	sqlite3_bind_text(s, 1, territory, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, rid, -1, SQLITE_STATIC);
-	json_object_foreach(set, k, v) {
+	json_object_foreach(set, k, v)
+	{
 		if (json_is_string(v))
-			sqlite3_bind_text(s, i, json_string_value(v), (int)json_string_length(v), SQLITE_STATIC);
+			sqlite3_bind_text(s, i, json_string_value(v), (int)json_string_length(v),
+			                  SQLITE_STATIC);
 		else if (json_is_integer(v))
 			sqlite3_bind_int64(s, i, json_integer_value(v));
 		else if (json_is_boolean(v))
@@ -660,10 +683,13 @@ static int phase_session(const char *work)
 	}
 	if (sqlite3_open(":memory:", &src) != SQLITE_OK || exec_schema(src) != 0 ||
 	    sqlite3_open(dpath, &dst) != SQLITE_OK ||
-	    sqlite3_exec(dst, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;", NULL,
-			 NULL, NULL) != SQLITE_OK ||
+	    sqlite3_exec(
+	        dst,
+	        "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
+	        NULL, NULL, NULL) != SQLITE_OK ||
 	    exec_schema(dst) != 0) {
-		fprintf(stderr, "ctsbench : bases de la référence session : %s\n", src ? sqlite3_errmsg(src) : "?");
+		fprintf(stderr, "ctsbench : bases de la référence session : %s\n",
+		        src ? sqlite3_errmsg(src) : "?");
 		goto out;
 	}
 	for (int part = 0;; part++) {
@@ -678,7 +704,8 @@ static int phase_session(const char *work)
 		while (bench_corpus_next(&rd, &cs) == 1) {
 			json_t *root = json_loadb(cs.json, cs.json_len, 0, NULL), *op;
 			sqlite3_session *sess = NULL;
-			const char *territory = json_string_value(json_object_get(root, "territory"));
+			const char *territory =
+			    json_string_value(json_object_get(root, "territory"));
 			size_t i;
 			int n = 0;
 			void *p = NULL;
@@ -689,9 +716,11 @@ static int phase_session(const char *work)
 				goto out;
 			}
 			sqlite3_exec(src, "BEGIN", NULL, NULL, NULL);
-			json_array_foreach(json_object_get(root, "ops"), i, op) {
+			json_array_foreach(json_object_get(root, "ops"), i, op)
+			{
 				if (source_apply(src, territory, op) != 0) {
-					fprintf(stderr, "ctsbench : référence session : %s\n", sqlite3_errmsg(src));
+					fprintf(stderr, "ctsbench : référence session : %s\n",
+					        sqlite3_errmsg(src));
 					json_decref(root);
 					sqlite3session_delete(sess);
 					goto out;
@@ -727,9 +756,11 @@ static int phase_session(const char *work)
 	t0 = bench_now();
 	for (size_t i = 0; i < nb; i++) {
 		if (sqlite3_exec(dst, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK ||
-		    sqlite3changeset_apply(dst, sizes[i], blobs[i], NULL, session_conflict, &conflicts) != SQLITE_OK ||
+		    sqlite3changeset_apply(dst, sizes[i], blobs[i], NULL, session_conflict,
+		                           &conflicts) != SQLITE_OK ||
 		    sqlite3_exec(dst, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
-			fprintf(stderr, "ctsbench : sqlite3changeset_apply : %s\n", sqlite3_errmsg(dst));
+			fprintf(stderr, "ctsbench : sqlite3changeset_apply : %s\n",
+			        sqlite3_errmsg(dst));
 			goto out;
 		}
 	}
@@ -758,8 +789,10 @@ out:
 static int phase_sshkeygen(const char *work, const char *mode, long sample)
 {
 	static bench_node nodes[BENCH_NODES];
-	char *dir = bench_strf("%s/sample-%s", work, mode), *signers = bench_strf("%s/allowed_signers", work);
-	char **files = calloc((size_t)sample, sizeof(char *)), **who = calloc((size_t)sample, sizeof(char *));
+	char *dir = bench_strf("%s/sample-%s", work, mode),
+	     *signers = bench_strf("%s/allowed_signers", work);
+	char **files = calloc((size_t)sample, sizeof(char *)),
+	     **who = calloc((size_t)sample, sizeof(char *));
 	long total = 0, n = 0, good = 0, step;
 	double t0, t1;
 	int rc = 1;
@@ -787,7 +820,8 @@ static int phase_sshkeygen(const char *work, const char *mode, long sample)
 					continue;
 				}
 				if (idx++ % step == 0 && n < sample) {
-					char *f = bench_strf("%s/%06ld.json", dir, n), *fs = bench_strf("%s.sig", f);
+					char *f = bench_strf("%s/%06ld.json", dir, n),
+					     *fs = bench_strf("%s.sig", f);
 					bench_write_file(f, cs.json, cs.json_len);
 					bench_write_file(fs, cs.sig, cs.sig_len);
 					free(fs);
@@ -803,8 +837,8 @@ static int phase_sshkeygen(const char *work, const char *mode, long sample)
 	for (long i = 0; i < n; i++) {
 		posix_spawn_file_actions_t fa;
 		char *sigf = bench_strf("%s.sig", files[i]);
-		char *argv[] = { "ssh-keygen", "-Y", "verify", "-f", signers, "-I", who[i], "-n", CTS_SIG_NAMESPACE, "-s", sigf,
-				 NULL };
+		char *argv[] = { "ssh-keygen", "-Y", "verify",          "-f", signers, "-I",
+			         who[i],       "-n", CTS_SIG_NAMESPACE, "-s", sigf,    NULL };
 		pid_t pid;
 		int status = 0;
 
@@ -812,8 +846,9 @@ static int phase_sshkeygen(const char *work, const char *mode, long sample)
 		posix_spawn_file_actions_addopen(&fa, 0, files[i], O_RDONLY, 0);
 		posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
 		posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-		if (posix_spawnp(&pid, "ssh-keygen", &fa, NULL, argv, environ) == 0 && waitpid(pid, &status, 0) == pid &&
-		    WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		if (posix_spawnp(&pid, "ssh-keygen", &fa, NULL, argv, environ) == 0 &&
+		    waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+		    WEXITSTATUS(status) == 0)
 			good++;
 		posix_spawn_file_actions_destroy(&fa);
 		free(sigf);
@@ -886,11 +921,16 @@ int bench_phase_main(int argc, char **argv)
 	if (strcmp(p, "setup") == 0 && argc == 3)
 		return bench_gen_setup(argv[2]) == 0 ? 0 : 1;
 	if (strcmp(p, "gen") == 0 && argc == 6)
-		return bench_gen_corpus(argv[2], atol(argv[3]), atoi(argv[4]), atoi(argv[5])) == 0 ? 0 : 1;
+		return bench_gen_corpus(argv[2], atol(argv[3]), atoi(argv[4]), atoi(argv[5])) == 0
+		           ? 0
+		           : 1;
 	if (strcmp(p, "repo") == 0 && argc == 7)
-		return bench_gen_repo(argv[2], argv[3], argv[4], atoi(argv[5]), atoi(argv[6])) == 0 ? 0 : 1;
+		return bench_gen_repo(argv[2], argv[3], argv[4], atoi(argv[5]), atoi(argv[6])) == 0
+		           ? 0
+		           : 1;
 	if (strcmp(p, "pushnew") == 0 && argc == 6)
-		return bench_gen_push_new(argv[2], argv[3], atoi(argv[4]), atoi(argv[5])) == 0 ? 0 : 1;
+		return bench_gen_push_new(argv[2], argv[3], atoi(argv[4]), atoi(argv[5])) == 0 ? 0
+		                                                                               : 1;
 	if (strcmp(p, "verify") == 0 && argc == 5)
 		return phase_verify(argv[2], atoi(argv[3]), atof(argv[4]));
 	if (strcmp(p, "import") == 0 && argc == 6)

@@ -212,8 +212,9 @@ void bench_rng_uuid(bench_rng *r, char buf[37])
 	memcpy(b + 8, &c, 8);
 	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
 	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
-	snprintf(buf, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2],
-		 b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
+	snprintf(buf, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+	         b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12],
+	         b[13], b[14], b[15]);
 }
 
 int bench_corpus_write(FILE *f, const bench_cs *cs)
@@ -222,7 +223,8 @@ int bench_corpus_write(FILE *f, const bench_cs *cs)
 	uint32_t l[2] = { cs->json_len, cs->sig_len };
 
 	if (fwrite(h, sizeof(h), 1, f) != 1 || fwrite(&cs->seq, sizeof(cs->seq), 1, f) != 1 ||
-	    fwrite(l, sizeof(l), 1, f) != 1 || fwrite(cs->json, 1, cs->json_len, f) != cs->json_len ||
+	    fwrite(l, sizeof(l), 1, f) != 1 ||
+	    fwrite(cs->json, 1, cs->json_len, f) != cs->json_len ||
 	    fwrite(cs->sig, 1, cs->sig_len, f) != cs->sig_len)
 		return -1;
 	return 0;
@@ -285,7 +287,8 @@ int bench_nodes_load(const char *work, bench_node nodes[BENCH_NODES])
 	if (!f)
 		return -1;
 	while (n < BENCH_NODES && fgets(line, sizeof(line), f)) {
-		char *a = strtok(line, "\t\n"), *b = strtok(NULL, "\t\n"), *c = strtok(NULL, "\t\n");
+		char *a = strtok(line, "\t\n"), *b = strtok(NULL, "\t\n"),
+		     *c = strtok(NULL, "\t\n");
 		if (!a || !b || !c)
 			break;
 		snprintf(nodes[n].id, sizeof(nodes[n].id), "%s", a);
