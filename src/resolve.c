@@ -37,28 +37,16 @@ static const char *const live_sql[] = {
 	"(SELECT value FROM fstate f WHERE f.tbl = 'member' AND f.territory = t.territory AND "    \
 	"f.rid = t.rid"                                                                            \
 	" AND f.field = '" f "')"
-static const char
-    removed_sql
-        [] =
-            "SELECT t.rid, " REMOVED_FIELD("last_name") ", " REMOVED_FIELD(
-                "first_name") ", " REMOVED_FIELD("college") ", NULL FROM tomb t WHERE t.tbl = "
-                                                            "'member' AND t.territory = "
-                                                            "?1" ID_RANGE("t.rid") " AND EXISTS "
-                                                                                   "(SELECT 1 FROM "
-                                                                                   "fstate f WHERE "
-                                                                                   "f.tbl = "
-                                                                                   "'member' AND "
-                                                                                   "f.territory = "
-                                                                                   "t.territory "
-                                                                                   "AND f.rid = "
-                                                                                   "t.rid"
-                                                                                   " AND f.value "
-                                                                                   "IS NOT NULL "
-                                                                                   "AND (t.hlc > "
-                                                                                   "f.hlc OR "
-                                                                                   "(t.hlc = f.hlc "
-                                                                                   "AND t.node > "
-                                                                                   "f.node)))";
+/* One SQL statement, laid out by clause. */
+/* clang-format off */
+static const char removed_sql[] =
+	"SELECT t.rid, " REMOVED_FIELD("last_name") ", " REMOVED_FIELD("first_name") ", "
+	REMOVED_FIELD("college") ", NULL FROM tomb t"
+	" WHERE t.tbl = 'member' AND t.territory = ?1" ID_RANGE("t.rid")
+	" AND EXISTS (SELECT 1 FROM fstate f WHERE f.tbl = 'member'"
+	" AND f.territory = t.territory AND f.rid = t.rid AND f.value IS NOT NULL"
+	" AND (t.hlc > f.hlc OR (t.hlc = f.hlc AND t.node > f.node)))";
+/* clang-format on */
 
 static const struct {
 	const char *none;    /* "aucune réunion" */
