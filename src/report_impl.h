@@ -124,7 +124,39 @@ void rep_out_copy(rep_out *o, int sp);
 /* Record an error (the first one is kept). */
 void rep_out_fail(rep_out *o, int rc);
 
-/* ---- report_render.c: Markdown, HTML, CSV parts ---- */
+/* ---- report_render.c: Markdown, HTML parts and shared words ---- */
+
+/* o[k] as a string ("" when absent). */
+const char *rep_gets(const json_t *o, const char *k);
+/* "82,8" (decimal comma) or "—" when v is not a number. */
+void rep_fmt_rate(char *buf, size_t size, const json_t *v);
+/* French labels of an opinion's outcome and of a check's kind (the code
+ * itself when unknown). */
+const char *rep_outcome_label(const char *o);
+const char *rep_check_label(const char *kind);
+/* What follows the title of an approved meeting ("" otherwise). */
+const char *rep_approved_mark(const json_t *m);
+/* "atteint" or "non atteint". */
+const char *rep_quorum_word(const json_t *m);
+/* The meetings of a territory that are not counted: each list of the
+ * territory's object, with the status it stands for. */
+typedef struct {
+	const char *key, *label;
+} rep_uncounted_list;
+extern const rep_uncounted_list rep_uncounted[2];
+/* A table of a territory's list into spool sp: header before its first
+ * row, footer after its last (none when the list is empty). */
+void rep_table(rep_out *o, int sp, const rep_terr *r,
+               int (*list)(const rep_terr *, rep_item_fn, void *), const char *header,
+               void (*row)(cts_strbuf *, const json_t *, const json_t *), const char *footer);
+
+/* ---- report_csv.c: CSV parts ---- */
+
+void rep_csv_territory(rep_out *o, const rep_terr *r);
+void rep_csv_check(cts_strbuf *b, const json_t *c);
+void rep_csv_finish(rep_out *o, const json_t *rep, const json_t *terrs);
+
+/* ---- by format (report_render.c) ---- */
 
 void rep_render_territory(rep_out *o, cts_report_format fmt, const rep_terr *r);
 void rep_render_check(rep_out *o, cts_report_format fmt, const json_t *check);

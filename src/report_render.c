@@ -1,4 +1,5 @@
-/* Rendering of a built report (report.h): Markdown, HTML, CSV, JSON. */
+/* Rendering of a built report (report.h): Markdown and HTML, the words and
+ * helpers every format shares (CSV: report_csv.c). */
 #include "report_impl.h"
 
 #include "csvout.h"
@@ -10,19 +11,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-static json_int_t geti(const json_t *o, const char *k)
-{
-	return json_integer_value(json_object_get(o, k));
-}
-
-static const char *gets_(const json_t *o, const char *k)
+const char *rep_gets(const json_t *o, const char *k)
 {
 	const char *s = json_string_value(json_object_get(o, k));
 	return s ? s : "";
 }
 
 /* "82,8" (decimal comma) or "—" when there is no rate. */
-static void fmt_rate(char *buf, size_t size, const json_t *v)
+void rep_fmt_rate(char *buf, size_t size, const json_t *v)
 {
 	if (!json_is_number(v)) {
 		snprintf(buf, size, "—");
@@ -43,7 +39,7 @@ static const char *label(const char *const *codes, const char *const *labels, co
 static const char *const outcomes[] = { "favorable", "defavorable", "reserve", NULL };
 static const char *const outcome_labels[] = { "favorable", "défavorable", "réservé" };
 
-static const char *outcome_label(const char *o)
+const char *rep_outcome_label(const char *o)
 {
 	return label(outcomes, outcome_labels, o);
 }
@@ -61,7 +57,7 @@ static const char *const check_labels[] = {
 	"Contribution au thème inconnu", "Sens de l'avis contraire aux votes"
 };
 
-static const char *check_label(const char *kind)
+const char *rep_check_label(const char *kind)
 {
 	return label(check_kinds, check_labels, kind);
 }
@@ -110,22 +106,20 @@ static void html_text(cts_strbuf *b, const char *s)
 }
 
 /* What follows the title of an approved meeting. */
-static const char *approved_mark(const json_t *m)
+const char *rep_approved_mark(const json_t *m)
 {
 	return json_is_true(json_object_get(m, "approved")) ? " (compte rendu approuvé)" : "";
 }
 
 /* The meetings of a territory that are not counted (report.c): each
  * list, with the status it stands for. */
-static const struct {
-	const char *key, *label;
-} uncounted[] = { { "cancelled_meetings", "annulée" },
-	          { "planned_meetings", "prévue, pas encore tenue" } };
+const rep_uncounted_list rep_uncounted[2] = { { "cancelled_meetings", "annulée" },
+	                                      { "planned_meetings", "prévue, pas encore tenue" } };
 
 static int has_uncounted(const json_t *t)
 {
 	for (size_t k = 0; k < 2; k++)
-		if (json_array_size(json_object_get(t, uncounted[k].key)))
+		if (json_array_size(json_object_get(t, rep_uncounted[k].key)))
 			return 1;
 	return 0;
 }
@@ -138,44 +132,46 @@ static void md_scope(cts_strbuf *b, const json_t *t, int region)
 	const char *k;
 	json_t *v;
 
-	fmt_rate(r, sizeof(r), json_object_get(t, "attendance_rate"));
+	rep_fmt_rate(r, sizeof(r), json_object_get(t, "attendance_rate"));
 	cts_strbuf_add(b, "| Indicateur | Valeur |\n|---|---:|\n");
 	if (region)
 		cts_strbuf_addf(b, "| Conseils territoriaux | %lld |\n",
-		                (long long)geti(t, "territories"));
+		                (long long)rep_geti(t, "territories"));
 	cts_strbuf_addf(b,
 	                "| Réunions | %lld |\n| Sièges convoqués (cumul des réunions) | %lld |\n"
 	                "| Présents | %lld |\n| Excusés | %lld |\n| Absents | %lld |\n| Taux de "
 	                "présence | %s %% |\n"
 	                "| Invités (dont ARS) | %lld (%lld) |\n| Réunions avec quorum | %lld |\n| "
 	                "Avis rendus | %lld |\n\n",
-	                (long long)geti(t, "meetings"), (long long)geti(t, "members"),
-	                (long long)geti(t, "present"), (long long)geti(t, "excused"),
-	                (long long)geti(t, "absent"), r, (long long)geti(t, "guests"),
-	                (long long)geti(t, "ars"), (long long)geti(t, "quorum_reached"),
-	                (long long)geti(t, "opinions"));
+	                (long long)rep_geti(t, "meetings"), (long long)rep_geti(t, "members"),
+	                (long long)rep_geti(t, "present"), (long long)rep_geti(t, "excused"),
+	                (long long)rep_geti(t, "absent"), r, (long long)rep_geti(t, "guests"),
+	                (long long)rep_geti(t, "ars"), (long long)rep_geti(t, "quorum_reached"),
+	                (long long)rep_geti(t, "opinions"));
 	cts_strbuf_add(b, "| Collège | Titulaires | Suppléants | Convoqués | Présents | Excusés | "
 	                  "Absents | Taux |\n"
 	                  "|---|---:|---:|---:|---:|---:|---:|---:|\n");
 	json_object_foreach(json_object_get(t, "by_college"), k, v)
 	{
 		json_t *roll = json_object_get(json_object_get(t, "roll"), k);
-		fmt_rate(r, sizeof(r), json_object_get(v, "attendance_rate"));
-		cts_strbuf_addf(b, "| %s | %lld | %lld | %lld | %lld | %lld | %lld | %s %% |\n",
-		                label(cts_colleges, cts_college_labels, k),
-		                (long long)geti(roll, "titulaires"),
-		                (long long)geti(roll, "suppleants"), (long long)geti(v, "members"),
-		                (long long)geti(v, "present"), (long long)geti(v, "excused"),
-		                (long long)geti(v, "absent"), r);
+		rep_fmt_rate(r, sizeof(r), json_object_get(v, "attendance_rate"));
+		cts_strbuf_addf(
+		    b, "| %s | %lld | %lld | %lld | %lld | %lld | %lld | %s %% |\n",
+		    label(cts_colleges, cts_college_labels, k),
+		    (long long)rep_geti(roll, "titulaires"),
+		    (long long)rep_geti(roll, "suppleants"), (long long)rep_geti(v, "members"),
+		    (long long)rep_geti(v, "present"), (long long)rep_geti(v, "excused"),
+		    (long long)rep_geti(v, "absent"), r);
 	}
 	cts_strbuf_add(b, "\n| Instance | Réunions |\n|---|---:|\n");
 	json_object_foreach(json_object_get(t, "meetings_by_body"), k, v)
 	    cts_strbuf_addf(b, "| %s | %lld |\n", label(cts_bodies, cts_body_labels, k),
 	                    (long long)json_integer_value(v));
-	cts_strbuf_addf(b, "\nAvis : %lld favorable(s), %lld défavorable(s), %lld réservé(s).\n\n",
-	                (long long)geti(json_object_get(t, "opinions_by_outcome"), "favorable"),
-	                (long long)geti(json_object_get(t, "opinions_by_outcome"), "defavorable"),
-	                (long long)geti(json_object_get(t, "opinions_by_outcome"), "reserve"));
+	cts_strbuf_addf(
+	    b, "\nAvis : %lld favorable(s), %lld défavorable(s), %lld réservé(s).\n\n",
+	    (long long)rep_geti(json_object_get(t, "opinions_by_outcome"), "favorable"),
+	    (long long)rep_geti(json_object_get(t, "opinions_by_outcome"), "defavorable"),
+	    (long long)rep_geti(json_object_get(t, "opinions_by_outcome"), "reserve"));
 	if (json_object_size(json_object_get(t, "contributions_by_theme"))) {
 		cts_strbuf_add(b, "| Thème | Contributions |\n|---|---:|\n");
 		json_object_foreach(json_object_get(t, "contributions_by_theme"), k, v)
@@ -214,9 +210,9 @@ static int table_row(void *ctx, const json_t *item)
 	return 0;
 }
 
-static void table(rep_out *o, int sp, const rep_terr *r,
-                  int (*list)(const rep_terr *, rep_item_fn, void *), const char *header,
-                  void (*row)(cts_strbuf *, const json_t *, const json_t *), const char *footer)
+void rep_table(rep_out *o, int sp, const rep_terr *r,
+               int (*list)(const rep_terr *, rep_item_fn, void *), const char *header,
+               void (*row)(cts_strbuf *, const json_t *, const json_t *), const char *footer)
 {
 	struct table tb = { o, sp, r->t, header, footer, row, 0 };
 	int rc = list(r, table_row, &tb);
@@ -227,7 +223,7 @@ static void table(rep_out *o, int sp, const rep_terr *r,
 		cts_strbuf_add(rep_out_buf(o, sp), footer);
 }
 
-static const char *quorum_word(const json_t *m)
+const char *rep_quorum_word(const json_t *m)
 {
 	return json_is_true(json_object_get(json_object_get(m, "quorum"), "reached"))
 	           ? "atteint"
@@ -239,47 +235,48 @@ static const char *quorum_word(const json_t *m)
 static void md_meeting(cts_strbuf *b, const json_t *t, const json_t *m)
 {
 	(void)t;
-	cts_strbuf_addf(b, "| %s | %s | ", gets_(m, "date"),
-	                label(cts_bodies, cts_body_labels, gets_(m, "body")));
-	md_text(b, gets_(m, "title"));
-	cts_strbuf_add(b, approved_mark(m));
+	cts_strbuf_addf(b, "| %s | %s | ", rep_gets(m, "date"),
+	                label(cts_bodies, cts_body_labels, rep_gets(m, "body")));
+	md_text(b, rep_gets(m, "title"));
+	cts_strbuf_add(b, rep_approved_mark(m));
 	cts_strbuf_addf(b, " | %lld | %lld | %lld | %lld | %lld | %s |\n",
-	                (long long)geti(m, "members"), (long long)geti(m, "present"),
-	                (long long)geti(m, "excused"), (long long)geti(m, "absent"),
-	                (long long)geti(m, "guests"), quorum_word(m));
+	                (long long)rep_geti(m, "members"), (long long)rep_geti(m, "present"),
+	                (long long)rep_geti(m, "excused"), (long long)rep_geti(m, "absent"),
+	                (long long)rep_geti(m, "guests"), rep_quorum_word(m));
 }
 
 static void md_opinion(cts_strbuf *b, const json_t *t, const json_t *m)
 {
 	(void)t;
-	cts_strbuf_addf(b, "| %s | ", gets_(m, "date"));
-	md_text(b, gets_(m, "subject"));
-	cts_strbuf_addf(b, " | %lld | %lld | %lld | %s |\n", (long long)geti(m, "votes_for"),
-	                (long long)geti(m, "votes_against"), (long long)geti(m, "votes_abstain"),
-	                outcome_label(gets_(m, "outcome")));
+	cts_strbuf_addf(b, "| %s | ", rep_gets(m, "date"));
+	md_text(b, rep_gets(m, "subject"));
+	cts_strbuf_addf(b, " | %lld | %lld | %lld | %s |\n", (long long)rep_geti(m, "votes_for"),
+	                (long long)rep_geti(m, "votes_against"),
+	                (long long)rep_geti(m, "votes_abstain"),
+	                rep_outcome_label(rep_gets(m, "outcome")));
 }
 
 static void md_heading(cts_strbuf *b, const json_t *t)
 {
 	cts_strbuf_add(b, "## Territoire : ");
-	md_text(b, gets_(t, "name"));
-	cts_strbuf_addf(b, " (%s)\n\n", gets_(t, "code"));
+	md_text(b, rep_gets(t, "name"));
+	cts_strbuf_addf(b, " (%s)\n\n", rep_gets(t, "code"));
 	md_scope(b, t, 0);
 }
 
 static void md_uncounted(cts_strbuf *b, const json_t *m, const char *status)
 {
-	cts_strbuf_addf(b, "- %s, %s : ", gets_(m, "date"),
-	                label(cts_bodies, cts_body_labels, gets_(m, "body")));
-	md_text(b, gets_(m, "title"));
+	cts_strbuf_addf(b, "- %s, %s : ", rep_gets(m, "date"),
+	                label(cts_bodies, cts_body_labels, rep_gets(m, "body")));
+	md_text(b, rep_gets(m, "title"));
 	cts_strbuf_addf(b, " (%s)\n", status);
 }
 
 static void md_check(cts_strbuf *b, const json_t *c)
 {
-	cts_strbuf_addf(b, "- **%s** (%s) : ", check_label(gets_(c, "kind")),
-	                gets_(c, "territory"));
-	md_text(b, gets_(c, "detail"));
+	cts_strbuf_addf(b, "- **%s** (%s) : ", rep_check_label(rep_gets(c, "kind")),
+	                rep_gets(c, "territory"));
+	md_text(b, rep_gets(c, "detail"));
 	cts_strbuf_add(b, "\n");
 }
 
@@ -289,12 +286,12 @@ static void md_finish(rep_out *o, const json_t *rep)
 	const char *k;
 	json_t *v;
 
-	cts_strbuf_addf(b, "# %s\n\n", gets_(rep, "title"));
+	cts_strbuf_addf(b, "# %s\n\n", rep_gets(rep, "title"));
 	cts_strbuf_addf(b, "Période : du %s au %s. Périmètre : %s.\n\n",
-	                gets_(json_object_get(rep, "period"), "from"),
-	                gets_(json_object_get(rep, "period"), "to"), gets_(rep, "scope"));
+	                rep_gets(json_object_get(rep, "period"), "from"),
+	                rep_gets(json_object_get(rep, "period"), "to"), rep_gets(rep, "scope"));
 	if (json_object_get(rep, "generated_at"))
-		cts_strbuf_addf(b, "Produit le %s.\n\n", gets_(rep, "generated_at"));
+		cts_strbuf_addf(b, "Produit le %s.\n\n", rep_gets(rep, "generated_at"));
 	cts_strbuf_add(b, "## Chiffres clés de la région\n\n");
 	md_scope(b, json_object_get(rep, "region"), 1);
 	rep_out_copy(o, REP_SP_TERR);
@@ -302,13 +299,13 @@ static void md_finish(rep_out *o, const json_t *rep)
 	if (rep_out_items(o, REP_SP_CHECK) == 0)
 		cts_strbuf_add(b, "Aucune anomalie relevée.\n\n");
 	rep_out_copy(o, REP_SP_CHECK);
-	cts_strbuf_addf(b, "\n## Règle de quorum\n\n%s.\n\n", gets_(rep, "quorum_rule"));
+	cts_strbuf_addf(b, "\n## Règle de quorum\n\n%s.\n\n", rep_gets(rep, "quorum_rule"));
 	cts_strbuf_add(b, "## Historique de référence\n\nCe rapport est calculé à partir de "
 	                  "l'historique signé suivant ; "
 	                  "n'importe qui peut le recalculer (ctsnode audit --check-report).\n\n| "
 	                  "Nœud | N° | Identifiant |\n|---|---:|---|\n");
 	json_object_foreach(json_object_get(rep, "heads"), k, v) cts_strbuf_addf(
-	    b, "| %s | %lld | `%s` |\n", k, (long long)geti(v, "seq"), gets_(v, "id"));
+	    b, "| %s | %lld | `%s` |\n", k, (long long)rep_geti(v, "seq"), rep_gets(v, "id"));
 }
 
 /* ---- HTML ---- */
@@ -385,11 +382,11 @@ static void html_scope(cts_strbuf *b, const json_t *t, int region)
 	double vals[16];
 	size_t n = 0;
 
-	fmt_rate(r, sizeof(r), json_object_get(t, "attendance_rate"));
+	rep_fmt_rate(r, sizeof(r), json_object_get(t, "attendance_rate"));
 	cts_strbuf_add(b, "<table class=\"kpi\"><tbody>");
 	if (region)
 		cts_strbuf_addf(b, "<tr><th>Conseils territoriaux</th><td>%lld</td></tr>",
-		                (long long)geti(t, "territories"));
+		                (long long)rep_geti(t, "territories"));
 	cts_strbuf_addf(
 	    b,
 	    "<tr><th>Réunions</th><td>%lld</td></tr><tr><th>Sièges convoqués</th><td>%lld</td></tr>"
@@ -398,11 +395,11 @@ static void html_scope(cts_strbuf *b, const json_t *t, int region)
 	    "<tr><th>Invités (dont ARS)</th><td>%lld (%lld)</td></tr><tr><th>Réunions avec "
 	    "quorum</th><td>%lld</td></tr>"
 	    "<tr><th>Avis rendus</th><td>%lld</td></tr></tbody></table>\n",
-	    (long long)geti(t, "meetings"), (long long)geti(t, "members"),
-	    (long long)geti(t, "present"), (long long)geti(t, "excused"),
-	    (long long)geti(t, "absent"), r, (long long)geti(t, "guests"),
-	    (long long)geti(t, "ars"), (long long)geti(t, "quorum_reached"),
-	    (long long)geti(t, "opinions"));
+	    (long long)rep_geti(t, "meetings"), (long long)rep_geti(t, "members"),
+	    (long long)rep_geti(t, "present"), (long long)rep_geti(t, "excused"),
+	    (long long)rep_geti(t, "absent"), r, (long long)rep_geti(t, "guests"),
+	    (long long)rep_geti(t, "ars"), (long long)rep_geti(t, "quorum_reached"),
+	    (long long)rep_geti(t, "opinions"));
 	cts_strbuf_add(
 	    b,
 	    "<table><thead><tr><th>Collège</th><th>Titulaires</th><th>Suppléants</"
@@ -411,16 +408,17 @@ static void html_scope(cts_strbuf *b, const json_t *t, int region)
 	json_object_foreach(json_object_get(t, "by_college"), k, v)
 	{
 		json_t *roll = json_object_get(json_object_get(t, "roll"), k);
-		fmt_rate(r, sizeof(r), json_object_get(v, "attendance_rate"));
+		rep_fmt_rate(r, sizeof(r), json_object_get(v, "attendance_rate"));
 		cts_strbuf_add(b, "<tr><td>");
 		html_text(b, label(cts_colleges, cts_college_labels, k));
-		cts_strbuf_addf(b,
-		                "</td><td>%lld</td><td>%lld</td><td>%lld</td><td>%lld</"
-		                "td><td>%lld</td><td>%lld</td><td>%s %%</td></tr>",
-		                (long long)geti(roll, "titulaires"),
-		                (long long)geti(roll, "suppleants"), (long long)geti(v, "members"),
-		                (long long)geti(v, "present"), (long long)geti(v, "excused"),
-		                (long long)geti(v, "absent"), r);
+		cts_strbuf_addf(
+		    b,
+		    "</td><td>%lld</td><td>%lld</td><td>%lld</td><td>%lld</"
+		    "td><td>%lld</td><td>%lld</td><td>%s %%</td></tr>",
+		    (long long)rep_geti(roll, "titulaires"),
+		    (long long)rep_geti(roll, "suppleants"), (long long)rep_geti(v, "members"),
+		    (long long)rep_geti(v, "present"), (long long)rep_geti(v, "excused"),
+		    (long long)rep_geti(v, "absent"), r);
 		if (n < 16) {
 			names[n] = label(cts_colleges, cts_college_labels, k);
 			vals[n++] = json_is_number(json_object_get(v, "attendance_rate"))
@@ -449,33 +447,34 @@ static void html_scope(cts_strbuf *b, const json_t *t, int region)
 static void html_meeting(cts_strbuf *b, const json_t *t, const json_t *m)
 {
 	(void)t;
-	cts_strbuf_addf(b, "<tr><td>%s</td><td>", gets_(m, "date"));
-	html_text(b, label(cts_bodies, cts_body_labels, gets_(m, "body")));
+	cts_strbuf_addf(b, "<tr><td>%s</td><td>", rep_gets(m, "date"));
+	html_text(b, label(cts_bodies, cts_body_labels, rep_gets(m, "body")));
 	cts_strbuf_add(b, "</td><td>");
-	html_text(b, gets_(m, "title"));
-	cts_strbuf_add(b, approved_mark(m));
+	html_text(b, rep_gets(m, "title"));
+	cts_strbuf_add(b, rep_approved_mark(m));
 	cts_strbuf_addf(b,
 	                "</td><td>%lld</td><td>%lld</td><td>%lld</td><td>%lld</td><td>%lld</"
 	                "td><td>%s</td></tr>",
-	                (long long)geti(m, "members"), (long long)geti(m, "present"),
-	                (long long)geti(m, "excused"), (long long)geti(m, "absent"),
-	                (long long)geti(m, "guests"), quorum_word(m));
+	                (long long)rep_geti(m, "members"), (long long)rep_geti(m, "present"),
+	                (long long)rep_geti(m, "excused"), (long long)rep_geti(m, "absent"),
+	                (long long)rep_geti(m, "guests"), rep_quorum_word(m));
 }
 
 static void html_opinion(cts_strbuf *b, const json_t *t, const json_t *m)
 {
 	(void)t;
-	cts_strbuf_addf(b, "<tr><td>%s</td><td>", gets_(m, "date"));
-	html_text(b, gets_(m, "subject"));
-	cts_strbuf_addf(b, "</td><td>%lld</td><td>%lld</td><td>%lld</td><td>%s</td></tr>",
-	                (long long)geti(m, "votes_for"), (long long)geti(m, "votes_against"),
-	                (long long)geti(m, "votes_abstain"), outcome_label(gets_(m, "outcome")));
+	cts_strbuf_addf(b, "<tr><td>%s</td><td>", rep_gets(m, "date"));
+	html_text(b, rep_gets(m, "subject"));
+	cts_strbuf_addf(
+	    b, "</td><td>%lld</td><td>%lld</td><td>%lld</td><td>%s</td></tr>",
+	    (long long)rep_geti(m, "votes_for"), (long long)rep_geti(m, "votes_against"),
+	    (long long)rep_geti(m, "votes_abstain"), rep_outcome_label(rep_gets(m, "outcome")));
 }
 
 static void html_heading(cts_strbuf *b, const json_t *t)
 {
 	cts_strbuf_add(b, "<h2>Territoire : ");
-	html_text(b, gets_(t, "name"));
+	html_text(b, rep_gets(t, "name"));
 	cts_strbuf_add(b, "</h2>\n");
 	html_scope(b, t, 0);
 }
@@ -483,11 +482,11 @@ static void html_heading(cts_strbuf *b, const json_t *t)
 static void html_uncounted(cts_strbuf *b, const json_t *m, const char *status)
 {
 	cts_strbuf_add(b, "<li>");
-	html_text(b, gets_(m, "date"));
+	html_text(b, rep_gets(m, "date"));
 	cts_strbuf_add(b, ", ");
-	html_text(b, label(cts_bodies, cts_body_labels, gets_(m, "body")));
+	html_text(b, label(cts_bodies, cts_body_labels, rep_gets(m, "body")));
 	cts_strbuf_add(b, " : ");
-	html_text(b, gets_(m, "title"));
+	html_text(b, rep_gets(m, "title"));
 	cts_strbuf_addf(b, " (%s)</li>", status);
 }
 
@@ -524,24 +523,24 @@ static void text_territory(rep_out *o, const rep_terr *r, const struct tfmt *f)
 	size_t j;
 
 	f->heading(b, r->t);
-	table(o, REP_SP_TERR, r, r->meetings, f->meetings_head, f->meeting, f->table_end);
+	rep_table(o, REP_SP_TERR, r, r->meetings, f->meetings_head, f->meeting, f->table_end);
 	if (has_uncounted(r->t)) {
 		cts_strbuf_add(b, f->uncounted_head);
 		for (size_t u = 0; u < 2; u++)
-			json_array_foreach(json_object_get(r->t, uncounted[u].key), j, m)
-			    f->uncounted(b, m, uncounted[u].label);
+			json_array_foreach(json_object_get(r->t, rep_uncounted[u].key), j, m)
+			    f->uncounted(b, m, rep_uncounted[u].label);
 		cts_strbuf_add(b, f->uncounted_end);
 	}
-	table(o, REP_SP_TERR, r, r->opinions, f->opinions_head, f->opinion, f->table_end);
+	rep_table(o, REP_SP_TERR, r, r->opinions, f->opinions_head, f->opinion, f->table_end);
 	rep_out_flush(o, REP_SP_TERR);
 }
 
 static void html_check(cts_strbuf *b, const json_t *c)
 {
-	cts_strbuf_addf(b, "<li><strong>%s</strong> (", check_label(gets_(c, "kind")));
-	html_text(b, gets_(c, "territory"));
+	cts_strbuf_addf(b, "<li><strong>%s</strong> (", rep_check_label(rep_gets(c, "kind")));
+	html_text(b, rep_gets(c, "territory"));
 	cts_strbuf_add(b, ") : ");
-	html_text(b, gets_(c, "detail"));
+	html_text(b, rep_gets(c, "detail"));
 	cts_strbuf_add(b, "</li>");
 }
 
@@ -554,7 +553,7 @@ static void html_finish(rep_out *o, const json_t *rep)
 	cts_strbuf_add(
 	    b, "<!DOCTYPE html>\n<html lang=\"fr\"><head><meta charset=\"utf-8\">"
 	       "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>");
-	html_text(b, gets_(rep, "title"));
+	html_text(b, rep_gets(rep, "title"));
 	cts_strbuf_add(
 	    b, "</title><style>\n"
 	       "body{font-family:\"DejaVu Sans\",Arial,sans-serif;margin:2em "
@@ -573,13 +572,13 @@ static void html_finish(rep_out *o, const json_t *rep)
 	       "print{body{margin:0;max-width:none}h2{page-break-after:avoid}table,figure{page-"
 	       "break-inside:avoid}}\n"
 	       "</style></head><body>\n<h1>");
-	html_text(b, gets_(rep, "title"));
+	html_text(b, rep_gets(rep, "title"));
 	cts_strbuf_add(b, "</h1>\n<p>Période : du ");
-	html_text(b, gets_(json_object_get(rep, "period"), "from"));
+	html_text(b, rep_gets(json_object_get(rep, "period"), "from"));
 	cts_strbuf_add(b, " au ");
-	html_text(b, gets_(json_object_get(rep, "period"), "to"));
+	html_text(b, rep_gets(json_object_get(rep, "period"), "to"));
 	cts_strbuf_add(b, ". Périmètre : ");
-	html_text(b, gets_(rep, "scope"));
+	html_text(b, rep_gets(rep, "scope"));
 	cts_strbuf_add(b, ".</p>\n<h2>Chiffres clés de la région</h2>\n");
 	html_scope(b, json_object_get(rep, "region"), 1);
 	rep_out_copy(o, REP_SP_TERR);
@@ -588,7 +587,7 @@ static void html_finish(rep_out *o, const json_t *rep)
 		cts_strbuf_add(b, "<li>Aucune anomalie relevée.</li>");
 	rep_out_copy(o, REP_SP_CHECK);
 	cts_strbuf_add(b, "</ul>\n<h2>Règle de quorum</h2>\n<p>");
-	html_text(b, gets_(rep, "quorum_rule"));
+	html_text(b, rep_gets(rep, "quorum_rule"));
 	cts_strbuf_add(
 	    b, ".</p>\n<h2>Historique de "
 	       "référence</h2>\n<table><thead><tr><th>Nœud</th><th>N°</th><th>Identifiant</th>"
@@ -598,200 +597,9 @@ static void html_finish(rep_out *o, const json_t *rep)
 		cts_strbuf_add(b, "<tr><td>");
 		html_text(b, k);
 		cts_strbuf_addf(b, "</td><td>%lld</td><td><code>%s</code></td></tr>",
-		                (long long)geti(v, "seq"), gets_(v, "id"));
+		                (long long)rep_geti(v, "seq"), rep_gets(v, "id"));
 	}
 	cts_strbuf_add(b, "</tbody></table>\n</body></html>\n");
-}
-
-/* ---- CSV (French Excel: UTF-8 BOM, ';', decimal comma, CRLF) ---- */
-
-static void csv_meeting(cts_strbuf *b, const json_t *t, const json_t *m)
-{
-	char n[5][32], title[1100];
-	const char *row[10] = { gets_(t, "code"),
-		                gets_(m, "date"),
-		                gets_(m, "body"),
-		                title,
-		                n[0],
-		                n[1],
-		                n[2],
-		                n[3],
-		                n[4],
-		                quorum_word(m) };
-	static const char *const keys[5] = { "members", "present", "excused", "absent", "guests" };
-
-	for (int k = 0; k < 5; k++)
-		snprintf(n[k], 32, "%lld", (long long)geti(m, keys[k]));
-	snprintf(title, sizeof(title), "%s%s", gets_(m, "title"), approved_mark(m));
-	cts_csv_row(b, row, 10);
-}
-
-static void csv_opinion(cts_strbuf *b, const json_t *t, const json_t *m)
-{
-	char n[3][32];
-	const char *row[7] = { gets_(t, "code"),
-		               gets_(m, "date"),
-		               gets_(m, "subject"),
-		               n[0],
-		               n[1],
-		               n[2],
-		               outcome_label(gets_(m, "outcome")) };
-	static const char *const keys[3] = { "votes_for", "votes_against", "votes_abstain" };
-
-	for (int k = 0; k < 3; k++)
-		snprintf(n[k], 32, "%lld", (long long)geti(m, keys[k]));
-	cts_csv_row(b, row, 7);
-}
-
-static void csv_territory(rep_out *o, const rep_terr *r)
-{
-	cts_strbuf *b = rep_out_buf(o, REP_SP_UNC);
-	const json_t *m;
-	size_t j;
-
-	table(o, REP_SP_MEET, r, r->meetings, NULL, csv_meeting, NULL);
-	for (size_t u = 0; u < 2; u++)
-		json_array_foreach(json_object_get(r->t, uncounted[u].key), j, m)
-		{
-			const char *row[5] = { gets_(r->t, "code"), gets_(m, "date"),
-				               gets_(m, "body"), gets_(m, "title"),
-				               uncounted[u].label };
-			cts_csv_row(b, row, 5);
-			rep_out_item(o, REP_SP_UNC);
-		}
-	rep_out_flush(o, REP_SP_UNC);
-	table(o, REP_SP_OPIN, r, r->opinions, NULL, csv_opinion, NULL);
-}
-
-static void csv_rate(char *buf, size_t size, const json_t *v)
-{
-	fmt_rate(buf, size, v);
-	if (strcmp(buf, "—") == 0)
-		buf[0] = '\0';
-}
-
-/* The synthesis and the attendance by college: each territory, then the region. */
-static void csv_figures(cts_strbuf *b, const json_t *terrs, const json_t *region)
-{
-	static const char *const keys[] = { "meetings", "members", "present", "excused",
-		                            "absent",   "guests",  "ars" };
-	const char *h[] = { "Territoire",
-		            "Réunions",
-		            "Sièges convoqués",
-		            "Présents",
-		            "Excusés",
-		            "Absents",
-		            "Invités",
-		            "dont ARS",
-		            "Taux de présence (%)",
-		            "Réunions avec quorum",
-		            "Avis" };
-	const char *h2[] = { "Territoire", "Collège", "Convoqués",           "Présents",
-		             "Excusés",    "Absents", "Taux de présence (%)" };
-	char c[11][64];
-	const char *cells[11];
-	size_t nt = json_array_size(terrs);
-	const char *k;
-	json_t *v;
-
-	for (int x = 0; x < 11; x++)
-		cells[x] = c[x];
-	cts_strbuf_add(b, "\r\nSynthèse\r\n");
-	cts_csv_row(b, h, 11);
-	for (size_t i = 0; i <= nt; i++) {
-		const json_t *t = i < nt ? json_array_get(terrs, i) : region;
-		snprintf(c[0], 64, "%s", i < nt ? gets_(t, "code") : "Région");
-		for (int x = 0; x < 7; x++)
-			snprintf(c[x + 1], 64, "%lld", (long long)geti(t, keys[x]));
-		csv_rate(c[8], 64, json_object_get(t, "attendance_rate"));
-		snprintf(c[9], 64, "%lld", (long long)geti(t, "quorum_reached"));
-		snprintf(c[10], 64, "%lld", (long long)geti(t, "opinions"));
-		cts_csv_row(b, cells, 11);
-	}
-	cts_strbuf_add(b, "\r\nPrésence par collège\r\n");
-	cts_csv_row(b, h2, 7);
-	for (size_t i = 0; i <= nt; i++) {
-		const json_t *t = i < nt ? json_array_get(terrs, i) : region;
-		json_object_foreach(json_object_get(t, "by_college"), k, v)
-		{
-			snprintf(c[0], 64, "%s", i < nt ? gets_(t, "code") : "Région");
-			snprintf(c[1], 64, "%s", k);
-			for (int x = 0; x < 4; x++)
-				snprintf(c[x + 2], 64, "%lld", (long long)geti(v, keys[x + 1]));
-			csv_rate(c[6], 64, json_object_get(v, "attendance_rate"));
-			cts_csv_row(b, cells, 7);
-		}
-	}
-}
-
-/* A section: its title and header, then its rows from a spool. */
-static void csv_section(rep_out *o, const char *title, const char *const *h, size_t n, int sp)
-{
-	cts_strbuf *b = rep_out_buf(o, REP_OUT);
-
-	cts_strbuf_add(b, title);
-	cts_csv_row(b, h, n);
-	rep_out_copy(o, sp);
-}
-
-static void csv_finish(rep_out *o, const json_t *rep, const json_t *terrs)
-{
-	static const char *const hm[] = { "Territoire", "Date",     "Instance", "Titre",
-		                          "Convoqués",  "Présents", "Excusés",  "Absents",
-		                          "Invités",    "Quorum" };
-	static const char *const hu[] = { "Territoire", "Date", "Instance", "Titre", "Statut" };
-	static const char *const ho[] = { "Territoire", "Date",        "Objet", "Pour",
-		                          "Contre",     "Abstentions", "Sens" };
-	static const char *const hc[] = { "Territoire", "Contrôle", "Détail" };
-	static const char *const hh[] = { "Nœud", "N°", "Identifiant" };
-	static const char *const ht[] = { "Territoire", "Thème", "Contributions" };
-	const json_t *region = json_object_get(rep, "region");
-	cts_strbuf *b = rep_out_buf(o, REP_OUT);
-	size_t nt = json_array_size(terrs);
-	const char *k;
-	json_t *v;
-	char n[32];
-
-	cts_csv_bom(b);
-	{
-		const char *h[] = { "Rapport", gets_(rep, "title") };
-		const char *p[] = { "Période", gets_(json_object_get(rep, "period"), "from"),
-			            gets_(json_object_get(rep, "period"), "to") };
-		cts_csv_row(b, h, 2);
-		cts_csv_row(b, p, 3);
-	}
-	csv_figures(b, terrs, region);
-	csv_section(o, "\r\nRéunions\r\n", hm, 10, REP_SP_MEET);
-	if (rep_out_items(o, REP_SP_UNC))
-		csv_section(o, "\r\nRéunions non comptées\r\n", hu, 5, REP_SP_UNC);
-	csv_section(o, "\r\nAvis\r\n", ho, 7, REP_SP_OPIN);
-	cts_strbuf_add(b, "\r\nContributions par thème\r\n");
-	cts_csv_row(b, ht, 3);
-	for (size_t i = 0; i <= nt; i++) {
-		const json_t *t = i < nt ? json_array_get(terrs, i) : region;
-		json_object_foreach(json_object_get(t, "contributions_by_theme"), k, v)
-		{
-			const char *row[3] = { i < nt ? gets_(t, "code") : "Région", k, n };
-			snprintf(n, sizeof(n), "%lld", (long long)json_integer_value(v));
-			cts_csv_row(b, row, 3);
-		}
-	}
-	csv_section(o, "\r\nContrôles\r\n", hc, 3, REP_SP_CSVCHECK);
-	cts_strbuf_add(b, "\r\nHistorique de référence\r\n");
-	cts_csv_row(b, hh, 3);
-	json_object_foreach(json_object_get(rep, "heads"), k, v)
-	{
-		const char *row[3] = { k, n, gets_(v, "id") };
-		snprintf(n, sizeof(n), "%lld", (long long)geti(v, "seq"));
-		cts_csv_row(b, row, 3);
-	}
-}
-
-static void csv_check(cts_strbuf *b, const json_t *c)
-{
-	const char *row[3] = { gets_(c, "territory"), check_label(gets_(c, "kind")),
-		               gets_(c, "detail") };
-	cts_csv_row(b, row, 3);
 }
 
 /* ---- by format ---- */
@@ -799,7 +607,7 @@ static void csv_check(cts_strbuf *b, const json_t *c)
 void rep_render_territory(rep_out *o, cts_report_format fmt, const rep_terr *r)
 {
 	if (fmt == CTS_REPORT_CSV)
-		csv_territory(o, r);
+		rep_csv_territory(o, r);
 	else
 		text_territory(o, r, &tfmts[fmt == CTS_REPORT_HTML]);
 }
@@ -814,7 +622,7 @@ void rep_render_check(rep_out *o, cts_report_format fmt, const json_t *check)
 	else if (fmt == CTS_REPORT_HTML)
 		html_check(b, check);
 	else
-		csv_check(b, check);
+		rep_csv_check(b, check);
 	rep_out_item(o, sp);
 	rep_out_flush(o, sp);
 }
@@ -826,5 +634,5 @@ void rep_render_finish(rep_out *o, cts_report_format fmt, const json_t *head, co
 	else if (fmt == CTS_REPORT_HTML)
 		html_finish(o, head);
 	else
-		csv_finish(o, head, terrs);
+		rep_csv_finish(o, head, terrs);
 }
