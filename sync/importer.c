@@ -55,16 +55,15 @@ static int inbox_put(cts_node *n, const char *node, int64_t seq, const char *id,
 	sqlite3_stmt *s;
 	int rc;
 
-	if ((rc = cts_store_stmt(
+	if ((rc = cts_store_stmt_cs(
 	         n->store, &s,
 	         "INSERT INTO inbox (node, seq, id, state, reason, body, sig) VALUES (?, ?, ?, ?, "
 	         "?, ?, ?)"
 	         " ON CONFLICT (node, seq, id) DO UPDATE SET state = excluded.state,"
 	         " reason = excluded.reason, sig = excluded.sig"
-	         " WHERE inbox.state = 'refused' AND inbox.sig IS NOT excluded.sig")) < 0)
+	         " WHERE inbox.state = 'refused' AND inbox.sig IS NOT excluded.sig",
+	         node, seq)) < 0)
 		return rc;
-	sqlite3_bind_text(s, 1, node, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, seq);
 	sqlite3_bind_text(s, 3, id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 4, state, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 5, reason, -1, SQLITE_STATIC);
@@ -102,35 +101,14 @@ static int inbox_del(cts_node *n, const char *node, int64_t seq, const char *id)
 	sqlite3_stmt *s;
 	int rc;
 
-	if ((rc = cts_store_stmt(n->store, &s,
-	                         "DELETE FROM inbox WHERE node = ? AND seq = ? AND id = ?")) < 0)
+	if ((rc = cts_store_stmt_cs(n->store, &s,
+	                            "DELETE FROM inbox WHERE node = ? AND seq = ? AND id = ?", node,
+	                            seq)) < 0)
 		return rc;
-	sqlite3_bind_text(s, 1, node, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, seq);
 	sqlite3_bind_text(s, 3, id, -1, SQLITE_STATIC);
 	rc = sqlite3_step(s);
 	sqlite3_reset(s);
 	return rc == SQLITE_DONE ? 0 : cts_store_error(n->store, "mise à jour de la file");
-}
-
-/* Id of the applied changeset (node, seq) into id[65]; "" if none. */
-int import_applied_id(cts_node *n, const char *node, int64_t seq, char id[65])
-{
-	sqlite3_stmt *s;
-	int rc;
-
-	id[0] = '\0';
-	if ((rc = cts_store_stmt(n->store, &s,
-	                         "SELECT id FROM changeset WHERE node = ? AND seq = ?")) < 0)
-		return rc;
-	sqlite3_bind_text(s, 1, node, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, seq);
-	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
-		snprintf(id, 65, "%s", (const char *)sqlite3_column_text(s, 0));
-	sqlite3_reset(s);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE
-	           ? 0
-	           : cts_store_error(n->store, "lecture de l'historique");
 }
 
 /* The last applied seq of node, 0 if none. */
@@ -166,7 +144,7 @@ int cts_import_offer(cts_node *n, const char *node, int64_t seq, const char *jso
 	if (st)
 		st->offered++;
 	cts_changeset_hash(json, json_len, id);
-	if ((rc = import_applied_id(n, node, seq, have)) < 0)
+	if ((rc = cts_history_id(n, node, seq, have)) < 0)
 		return rc;
 	if (have[0] && strcmp(have, id) == 0) {
 		if (st)

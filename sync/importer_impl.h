@@ -30,7 +30,6 @@ typedef struct {
 verdict import_refuse(eval_ctx *e, const char *what, const char *detail);
 
 /* importer.c: the applied history and the inbox. */
-int import_applied_id(cts_node *n, const char *node, int64_t seq, char id[65]);
 int import_last_applied(cts_node *n, const char *node, int64_t *out);
 
 /* importer_eval.c */
