@@ -111,23 +111,6 @@ static int inbox_del(cts_node *n, const char *node, int64_t seq, const char *id)
 	return rc == SQLITE_DONE ? 0 : cts_store_error(n->store, "mise à jour de la file");
 }
 
-/* The last applied seq of node, 0 if none. */
-int import_last_applied(cts_node *n, const char *node, int64_t *out)
-{
-	sqlite3_stmt *s;
-	int rc;
-
-	*out = 0;
-	if ((rc = cts_store_stmt(n->store, &s,
-	                         "SELECT coalesce(max(seq), 0) FROM changeset WHERE node = ?")) < 0)
-		return rc;
-	sqlite3_bind_text(s, 1, node, -1, SQLITE_STATIC);
-	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
-		*out = sqlite3_column_int64(s, 0);
-	sqlite3_reset(s);
-	return rc == SQLITE_ROW ? 0 : cts_store_error(n->store, "lecture de l'historique");
-}
-
 int cts_import_offer(cts_node *n, const char *node, int64_t seq, const char *json, size_t json_len,
                      const char *sig, size_t sig_len, cts_import_stats *st)
 {
@@ -661,33 +644,21 @@ int cts_import_rebuild(cts_node *n, cts_import_stats *st)
 
 int cts_import_inbox(cts_node *n, const char *state, json_t **out)
 {
-	sqlite3_stmt *s;
-	int rc;
-
-	*out = NULL;
-	if ((rc = cts_store_stmt(n->store, &s,
+	return cts_store_rows_of(n->store,
 	                         "SELECT i.node, i.seq, i.reason FROM inbox i WHERE i.state = ?"
-	                         " AND NOT EXISTS (" IGNORED_WHERE ") ORDER BY i.node, i.seq")) < 0)
-		return rc;
-	sqlite3_bind_text(s, 1, state, -1, SQLITE_TRANSIENT);
-	return cts_store_rows_json(n->store, s, out);
+	                         " AND NOT EXISTS (" IGNORED_WHERE ") ORDER BY i.node, i.seq",
+	                         state, out);
 }
 
 int cts_import_ignored(cts_node *n, json_t **out)
 {
-	sqlite3_stmt *s;
-	int rc;
-
-	*out = NULL;
-	if ((rc = cts_store_stmt(n->store, &s,
+	return cts_store_rows_of(n->store,
 	                         "SELECT r.node, r.territory_code AS territory, r.revoked_after, "
 	                         "count(DISTINCT i.seq) AS count,"
 	                         " min(i.seq) AS first, max(i.seq) AS last FROM inbox i JOIN "
 	                         "registry r ON r.node = i.node"
 	                         " WHERE i.state = 'refused' AND r.revoked_after IS NOT NULL AND "
 	                         "i.seq > r.revoked_after"
-	                         " AND i.node IS NOT ?1 GROUP BY r.node ORDER BY r.node")) < 0)
-		return rc;
-	sqlite3_bind_text(s, 1, n->id, -1, SQLITE_STATIC);
-	return cts_store_rows_json(n->store, s, out);
+	                         " AND i.node IS NOT ?1 GROUP BY r.node ORDER BY r.node",
+	                         n->id, out);
 }

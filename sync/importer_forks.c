@@ -68,7 +68,7 @@ static int fork_learn(cts_node *n, const char *node, int64_t seq, const cts_fork
 	         "deux versions signées du changeset n°%lld de %s : %.12s… et %.12s…",
 	         (long long)seq, node, a->id, b->id);
 	if ((rc = cts_incident_add(n->store, "fork", node, seq, detail)) < 0 ||
-	    (rc = import_last_applied(n, node, &last)) < 0)
+	    (rc = cts_history_last(n, node, &last)) < 0)
 		return rc;
 	if (last >= seq)
 		e->need_rebuild = 1;
