@@ -91,9 +91,7 @@ static int inbox_set(cts_node *n, const char *node, int64_t seq, const char *id,
 	sqlite3_bind_text(s, 3, node, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 4, seq);
 	sqlite3_bind_text(s, 5, id, -1, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	return rc == SQLITE_DONE ? 0 : cts_store_error(n->store, "mise à jour de la file");
+	return cts_store_done(n->store, s, "mise à jour de la file");
 }
 
 static int inbox_del(cts_node *n, const char *node, int64_t seq, const char *id)
@@ -106,9 +104,7 @@ static int inbox_del(cts_node *n, const char *node, int64_t seq, const char *id)
 	                            seq)) < 0)
 		return rc;
 	sqlite3_bind_text(s, 3, id, -1, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	return rc == SQLITE_DONE ? 0 : cts_store_error(n->store, "mise à jour de la file");
+	return cts_store_done(n->store, s, "mise à jour de la file");
 }
 
 int cts_import_offer(cts_node *n, const char *node, int64_t seq, const char *json, size_t json_len,

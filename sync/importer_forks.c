@@ -56,10 +56,8 @@ static int fork_learn(cts_node *n, const char *node, int64_t seq, const cts_fork
 	sqlite3_bind_blob(s, 6, a->sig, (int)a->sig_len, SQLITE_STATIC);
 	sqlite3_bind_blob(s, 7, b->body, (int)b->body_len, SQLITE_STATIC);
 	sqlite3_bind_blob(s, 8, b->sig, (int)b->sig_len, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE)
-		return cts_store_error(n->store, "enregistrement d'une bifurcation");
+	if ((rc = cts_store_done(n->store, s, "enregistrement d'une bifurcation")) < 0)
+		return rc;
 	if (sqlite3_changes(n->store->db) == 0)
 		return 0; /* known already */
 	if (e->st)
@@ -176,10 +174,8 @@ static int relay_version(cts_node *n, const char *node, int64_t seq, const cts_f
 	sqlite3_bind_text(s, 3, v->id, -1, SQLITE_STATIC);
 	sqlite3_bind_blob(s, 4, v->body, (int)v->body_len, SQLITE_STATIC);
 	sqlite3_bind_blob(s, 5, v->sig, (int)v->sig_len, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE)
-		return cts_store_error(n->store, "mise en file d'une version recopiée");
+	if ((rc = cts_store_done(n->store, s, "mise en file d'une version recopiée")) < 0)
+		return rc;
 	if (sqlite3_changes(n->store->db) > 0)
 		e->relayed = 1;
 	return 0;

@@ -262,10 +262,8 @@ int cts_history_record(cts_node *n, const cts_changeset *cs)
 	sqlite3_bind_text(s, 6, cs->time, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 7, (sqlite3_int64)cs->hlc_max);
 	sqlite3_bind_int64(s, 8, (sqlite3_int64)json_array_size(cs->ops));
-	rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE)
-		return cts_store_error(n->store, "enregistrement du changeset");
+	if ((rc = cts_store_done(n->store, s, "enregistrement du changeset")) < 0)
+		return rc;
 	json_object_foreach(cs->seen, other, v)
 	{
 		if ((rc = cts_store_stmt_cs(n->store, &s,
@@ -275,10 +273,8 @@ int cts_history_record(cts_node *n, const cts_changeset *cs)
 			return rc;
 		sqlite3_bind_text(s, 3, other, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(s, 4, json_integer_value(v));
-		rc = sqlite3_step(s);
-		sqlite3_reset(s);
-		if (rc != SQLITE_DONE)
-			return cts_store_error(n->store, "enregistrement du contexte causal");
+		if ((rc = cts_store_done(n->store, s, "enregistrement du contexte causal")) < 0)
+			return rc;
 	}
 	return 0;
 }
@@ -330,10 +326,8 @@ static int record_sealed(cts_node *n, const cts_changeset *cs, int64_t last_id)
 		return rc;
 	sqlite3_bind_int64(s, 1, cs->seq);
 	sqlite3_bind_int64(s, 2, last_id);
-	rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE)
-		return cts_store_error(n->store, "marquage du journal");
+	if ((rc = cts_store_done(n->store, s, "marquage du journal")) < 0)
+		return rc;
 	return cts_store_meta_set_int(n->store, "last_seq", cs->seq);
 }
 
