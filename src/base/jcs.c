@@ -253,6 +253,16 @@ static int literal(parser *p, const char *word, size_t n, json_t *v, json_t **ou
 	return 0;
 }
 
+/* After a member or an element: 1 on ',' (another one follows), 0 on
+ * `close` (the container ends), either one consumed; else the error `what`. */
+static int next_or_close(parser *p, char close, const char *what)
+{
+	skip_ws(p);
+	if (p->pos < p->len && (p->s[p->pos] == ',' || p->s[p->pos] == close))
+		return p->s[p->pos++] == ',';
+	return perr_found(p, what);
+}
+
 /* An object at p->pos ('{'); depth counts it. */
 static int parse_object(parser *p, json_t **out, int depth)
 {
@@ -325,17 +335,10 @@ static int parse_object(parser *p, json_t **out, int depth)
 		}
 		free(heap);
 		heap = NULL;
-		skip_ws(p);
-		if (p->pos < p->len && p->s[p->pos] == ',') {
-			p->pos++;
-			continue;
-		}
-		if (p->pos < p->len && p->s[p->pos] == '}') {
-			p->pos++;
+		if ((rc = next_or_close(p, '}', "« , » ou « } » attendu dans l'objet")) < 0)
+			goto fail;
+		if (rc == 0)
 			break;
-		}
-		rc = perr_found(p, "« , » ou « } » attendu dans l'objet");
-		goto fail;
 	}
 	*out = obj;
 	return 0;
@@ -368,17 +371,10 @@ static int parse_array(parser *p, json_t **out, int depth)
 			rc = oom();
 			goto fail;
 		}
-		skip_ws(p);
-		if (p->pos < p->len && p->s[p->pos] == ',') {
-			p->pos++;
-			continue;
-		}
-		if (p->pos < p->len && p->s[p->pos] == ']') {
-			p->pos++;
+		if ((rc = next_or_close(p, ']', "« , » ou « ] » attendu dans le tableau")) < 0)
+			goto fail;
+		if (rc == 0)
 			break;
-		}
-		rc = perr_found(p, "« , » ou « ] » attendu dans le tableau");
-		goto fail;
 	}
 	*out = arr;
 	return 0;
