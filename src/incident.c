@@ -34,12 +34,8 @@ int cts_incident_add(cts_store *st, const char *kind, const char *node, int64_t 
 	sqlite3_bind_int64(s, 3, seq);
 	sqlite3_bind_text(s, 4, detail ? detail : "", -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 5, date, -1, SQLITE_STATIC);
-	if (sqlite3_step(s) != SQLITE_DONE) {
-		rc = cts_store_error(st, "enregistrement d'un incident");
-		sqlite3_reset(s);
+	if ((rc = cts_store_done(st, s, "enregistrement d'un incident")) < 0)
 		goto fail;
-	}
-	sqlite3_reset(s);
 	return cts_store_commit(st);
 fail:
 	cts_store_rollback(st);
@@ -48,15 +44,10 @@ fail:
 
 int cts_incident_list(cts_store *st, json_t **out)
 {
-	sqlite3_stmt *s;
-	int rc;
-
-	*out = NULL;
-	if ((rc = cts_store_stmt(st, &s,
-	                         "SELECT kind, node, seq, detail, first_seen AS date, last_seen, "
-	                         "count FROM incident ORDER BY id")) < 0)
-		return rc;
-	return cts_store_rows_json(st, s, out);
+	return cts_store_rows_args(st,
+	                           "SELECT kind, node, seq, detail, first_seen AS date, last_seen, "
+	                           "count FROM incident ORDER BY id",
+	                           NULL, 0, out);
 }
 
 int cts_incident_count(cts_store *st, int64_t *out)

@@ -113,12 +113,10 @@ static int seen_of(cts_store *st, const char *node, int64_t seq, const char *oth
 		*out = seq - 1;
 		return 0;
 	}
-	if ((rc = cts_store_stmt(
-	         st, &s,
-	         "SELECT oseq FROM changeset_seen WHERE node = ? AND seq = ? AND other = ?")) < 0)
+	if ((rc = cts_store_stmt_cs(
+	         st, &s, "SELECT oseq FROM changeset_seen WHERE node = ? AND seq = ? AND other = ?",
+	         node, seq)) < 0)
 		return rc;
-	sqlite3_bind_text(s, 1, node, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, seq);
 	sqlite3_bind_text(s, 3, other, -1, SQLITE_STATIC);
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW)

@@ -450,6 +450,18 @@ int cts_store_stmt(cts_store *st, sqlite3_stmt **out, const char *sql)
 	return 0;
 }
 
+int cts_store_stmt_cs(cts_store *st, sqlite3_stmt **out, const char *sql, const char *node,
+                      int64_t seq)
+{
+	int rc = cts_store_stmt(st, out, sql);
+
+	if (rc < 0)
+		return rc;
+	sqlite3_bind_text(*out, 1, node, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(*out, 2, seq);
+	return 0;
+}
+
 int cts_store_stmt_slot(cts_store *st, unsigned slot, sqlite3_stmt **out, const char *sql)
 {
 	struct cts_stmt_cache *c = st->cache;

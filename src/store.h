@@ -75,6 +75,11 @@ void cts_store_rollback(cts_store *st);
  * reset and with its bindings cleared. Borrowed: do not finalize. */
 int cts_store_stmt(cts_store *st, sqlite3_stmt **out, const char *sql);
 
+/* cts_store_stmt for a statement about one changeset: ?1 is bound to
+ * `node` (borrowed: it must outlive the statement's use) and ?2 to `seq`. */
+int cts_store_stmt_cs(cts_store *st, sqlite3_stmt **out, const char *sql, const char *node,
+                      int64_t seq);
+
 /* Numbered statement slots, for statements whose text is built at run
  * time (per table): cheaper than looking the text up. With the slot
  * empty, sql == NULL returns 1 (the caller builds the text and calls

@@ -4,6 +4,7 @@
 
 #include "crypto.h"
 #include "error.h"
+#include "known_hosts.h"
 #include "node.h"
 
 #include <arpa/inet.h>
@@ -226,24 +227,13 @@ static const char *url_authority(const char *url, const char **end)
 /* Host of an URL into buf (lowercase, without brackets, user or port). */
 static void url_host(const char *url, char *buf, size_t size)
 {
-	const char *end, *a = url_authority(url, &end), *at, *h;
+	const char *end, *a = url_authority(url, &end), *h, *port;
 	size_t l;
 
 	buf[0] = '\0';
 	if (!a)
 		return;
-	h = a;
-	for (at = a; at < end; at++)
-		if (*at == '@')
-			h = at + 1;
-	if (*h == '[') {
-		const char *close = memchr(h, ']', (size_t)(end - h));
-		h++;
-		l = close ? (size_t)(close - h) : (size_t)(end - h);
-	} else {
-		const char *colon = memchr(h, ':', (size_t)(end - h));
-		l = colon ? (size_t)(colon - h) : (size_t)(end - h);
-	}
+	cts_url_authority_split(a, end, &h, &l, &port);
 	if (l >= size)
 		l = size - 1;
 	for (size_t i = 0; i < l; i++)

@@ -55,16 +55,15 @@ static int inbox_put(cts_node *n, const char *node, int64_t seq, const char *id,
 	sqlite3_stmt *s;
 	int rc;
 
-	if ((rc = cts_store_stmt(
+	if ((rc = cts_store_stmt_cs(
 	         n->store, &s,
 	         "INSERT INTO inbox (node, seq, id, state, reason, body, sig) VALUES (?, ?, ?, ?, "
 	         "?, ?, ?)"
 	         " ON CONFLICT (node, seq, id) DO UPDATE SET state = excluded.state,"
 	         " reason = excluded.reason, sig = excluded.sig"
-	         " WHERE inbox.state = 'refused' AND inbox.sig IS NOT excluded.sig")) < 0)
+	         " WHERE inbox.state = 'refused' AND inbox.sig IS NOT excluded.sig",
+	         node, seq)) < 0)
 		return rc;
-	sqlite3_bind_text(s, 1, node, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, seq);
 	sqlite3_bind_text(s, 3, id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 4, state, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 5, reason, -1, SQLITE_STATIC);
@@ -92,9 +91,7 @@ static int inbox_set(cts_node *n, const char *node, int64_t seq, const char *id,
 	sqlite3_bind_text(s, 3, node, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 4, seq);
 	sqlite3_bind_text(s, 5, id, -1, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	return rc == SQLITE_DONE ? 0 : cts_store_error(n->store, "mise à jour de la file");
+	return cts_store_done(n->store, s, "mise à jour de la file");
 }
 
 static int inbox_del(cts_node *n, const char *node, int64_t seq, const char *id)
@@ -102,52 +99,12 @@ static int inbox_del(cts_node *n, const char *node, int64_t seq, const char *id)
 	sqlite3_stmt *s;
 	int rc;
 
-	if ((rc = cts_store_stmt(n->store, &s,
-	                         "DELETE FROM inbox WHERE node = ? AND seq = ? AND id = ?")) < 0)
+	if ((rc = cts_store_stmt_cs(n->store, &s,
+	                            "DELETE FROM inbox WHERE node = ? AND seq = ? AND id = ?", node,
+	                            seq)) < 0)
 		return rc;
-	sqlite3_bind_text(s, 1, node, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, seq);
 	sqlite3_bind_text(s, 3, id, -1, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	return rc == SQLITE_DONE ? 0 : cts_store_error(n->store, "mise à jour de la file");
-}
-
-/* Id of the applied changeset (node, seq) into id[65]; "" if none. */
-int import_applied_id(cts_node *n, const char *node, int64_t seq, char id[65])
-{
-	sqlite3_stmt *s;
-	int rc;
-
-	id[0] = '\0';
-	if ((rc = cts_store_stmt(n->store, &s,
-	                         "SELECT id FROM changeset WHERE node = ? AND seq = ?")) < 0)
-		return rc;
-	sqlite3_bind_text(s, 1, node, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, seq);
-	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
-		snprintf(id, 65, "%s", (const char *)sqlite3_column_text(s, 0));
-	sqlite3_reset(s);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE
-	           ? 0
-	           : cts_store_error(n->store, "lecture de l'historique");
-}
-
-/* The last applied seq of node, 0 if none. */
-int import_last_applied(cts_node *n, const char *node, int64_t *out)
-{
-	sqlite3_stmt *s;
-	int rc;
-
-	*out = 0;
-	if ((rc = cts_store_stmt(n->store, &s,
-	                         "SELECT coalesce(max(seq), 0) FROM changeset WHERE node = ?")) < 0)
-		return rc;
-	sqlite3_bind_text(s, 1, node, -1, SQLITE_STATIC);
-	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
-		*out = sqlite3_column_int64(s, 0);
-	sqlite3_reset(s);
-	return rc == SQLITE_ROW ? 0 : cts_store_error(n->store, "lecture de l'historique");
+	return cts_store_done(n->store, s, "mise à jour de la file");
 }
 
 int cts_import_offer(cts_node *n, const char *node, int64_t seq, const char *json, size_t json_len,
@@ -166,7 +123,7 @@ int cts_import_offer(cts_node *n, const char *node, int64_t seq, const char *jso
 	if (st)
 		st->offered++;
 	cts_changeset_hash(json, json_len, id);
-	if ((rc = import_applied_id(n, node, seq, have)) < 0)
+	if ((rc = cts_history_id(n, node, seq, have)) < 0)
 		return rc;
 	if (have[0] && strcmp(have, id) == 0) {
 		if (st)
@@ -683,33 +640,21 @@ int cts_import_rebuild(cts_node *n, cts_import_stats *st)
 
 int cts_import_inbox(cts_node *n, const char *state, json_t **out)
 {
-	sqlite3_stmt *s;
-	int rc;
-
-	*out = NULL;
-	if ((rc = cts_store_stmt(n->store, &s,
+	return cts_store_rows_of(n->store,
 	                         "SELECT i.node, i.seq, i.reason FROM inbox i WHERE i.state = ?"
-	                         " AND NOT EXISTS (" IGNORED_WHERE ") ORDER BY i.node, i.seq")) < 0)
-		return rc;
-	sqlite3_bind_text(s, 1, state, -1, SQLITE_TRANSIENT);
-	return cts_store_rows_json(n->store, s, out);
+	                         " AND NOT EXISTS (" IGNORED_WHERE ") ORDER BY i.node, i.seq",
+	                         state, out);
 }
 
 int cts_import_ignored(cts_node *n, json_t **out)
 {
-	sqlite3_stmt *s;
-	int rc;
-
-	*out = NULL;
-	if ((rc = cts_store_stmt(n->store, &s,
+	return cts_store_rows_of(n->store,
 	                         "SELECT r.node, r.territory_code AS territory, r.revoked_after, "
 	                         "count(DISTINCT i.seq) AS count,"
 	                         " min(i.seq) AS first, max(i.seq) AS last FROM inbox i JOIN "
 	                         "registry r ON r.node = i.node"
 	                         " WHERE i.state = 'refused' AND r.revoked_after IS NOT NULL AND "
 	                         "i.seq > r.revoked_after"
-	                         " AND i.node IS NOT ?1 GROUP BY r.node ORDER BY r.node")) < 0)
-		return rc;
-	sqlite3_bind_text(s, 1, n->id, -1, SQLITE_STATIC);
-	return cts_store_rows_json(n->store, s, out);
+	                         " AND i.node IS NOT ?1 GROUP BY r.node ORDER BY r.node",
+	                         n->id, out);
 }

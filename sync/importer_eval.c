@@ -181,12 +181,12 @@ static int chain_facts(cts_node *n, const cts_changeset *cs, cts_accept_view *vi
 	int rc;
 
 	here[0] = prev[0] = '\0';
-	if ((rc = import_last_applied(n, cs->node, &view->last_seq)) < 0)
+	if ((rc = cts_history_last(n, cs->node, &view->last_seq)) < 0)
 		return rc;
 	if (cs->seq <= view->last_seq)
-		rc = import_applied_id(n, cs->node, cs->seq, here);
+		rc = cts_history_id(n, cs->node, cs->seq, here);
 	else if (cs->seq == view->last_seq + 1 && cs->seq > 1)
-		rc = import_applied_id(n, cs->node, cs->seq - 1, prev);
+		rc = cts_history_id(n, cs->node, cs->seq - 1, prev);
 	view->here_id = here;
 	view->prev_id = prev;
 	return rc;

@@ -42,25 +42,22 @@ static int fork_learn(cts_node *n, const char *node, int64_t seq, const cts_fork
 	int64_t last;
 	int rc;
 
-	if ((rc = cts_store_stmt(
+	if ((rc = cts_store_stmt_cs(
 	         n->store, &s,
 	         "INSERT INTO fork_known (node, seq, id_a, id_b, body_a, sig_a, body_b, sig_b,"
 	         " first_seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?, strftime('%Y-%m-%dT%H:%M:%SZ', "
 	         "'now'))"
-	         " ON CONFLICT (node, seq) DO NOTHING")) < 0)
+	         " ON CONFLICT (node, seq) DO NOTHING",
+	         node, seq)) < 0)
 		return rc;
-	sqlite3_bind_text(s, 1, node, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, seq);
 	sqlite3_bind_text(s, 3, a->id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 4, b->id, -1, SQLITE_STATIC);
 	sqlite3_bind_blob(s, 5, a->body, (int)a->body_len, SQLITE_STATIC);
 	sqlite3_bind_blob(s, 6, a->sig, (int)a->sig_len, SQLITE_STATIC);
 	sqlite3_bind_blob(s, 7, b->body, (int)b->body_len, SQLITE_STATIC);
 	sqlite3_bind_blob(s, 8, b->sig, (int)b->sig_len, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE)
-		return cts_store_error(n->store, "enregistrement d'une bifurcation");
+	if ((rc = cts_store_done(n->store, s, "enregistrement d'une bifurcation")) < 0)
+		return rc;
 	if (sqlite3_changes(n->store->db) == 0)
 		return 0; /* known already */
 	if (e->st)
@@ -69,7 +66,7 @@ static int fork_learn(cts_node *n, const char *node, int64_t seq, const cts_fork
 	         "deux versions signées du changeset n°%lld de %s : %.12s… et %.12s…",
 	         (long long)seq, node, a->id, b->id);
 	if ((rc = cts_incident_add(n->store, "fork", node, seq, detail)) < 0 ||
-	    (rc = import_last_applied(n, node, &last)) < 0)
+	    (rc = cts_history_last(n, node, &last)) < 0)
 		return rc;
 	if (last >= seq)
 		e->need_rebuild = 1;
@@ -87,7 +84,7 @@ static int fork_find_local(cts_node *n, const cts_fork_version *self, const char
 	size_t i;
 	int rc;
 
-	if ((rc = import_applied_id(n, node, seq, have)) < 0)
+	if ((rc = cts_history_id(n, node, seq, have)) < 0)
 		return rc;
 	if (have[0] && strcmp(have, self->id) != 0) {
 		cts_fork_version o = { .body = NULL };
@@ -105,13 +102,12 @@ static int fork_find_local(cts_node *n, const cts_fork_version *self, const char
 		free(sig);
 		return rc;
 	}
-	if ((rc = cts_store_stmt(
+	if ((rc = cts_store_stmt_cs(
 	         n->store, &s,
 	         "SELECT id, CAST(body AS TEXT) AS body, CAST(sig AS TEXT) AS sig FROM inbox"
-	         " WHERE node = ? AND seq = ? AND id <> ? ORDER BY id")) < 0)
+	         " WHERE node = ? AND seq = ? AND id <> ? ORDER BY id",
+	         node, seq)) < 0)
 		return rc;
-	sqlite3_bind_text(s, 1, node, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, seq);
 	sqlite3_bind_text(s, 3, self->id, -1, SQLITE_STATIC);
 	if ((rc = cts_store_rows_json(n->store, s, &rows)) < 0)
 		return rc;
@@ -166,23 +162,20 @@ static int relay_version(cts_node *n, const char *node, int64_t seq, const cts_f
 	sqlite3_stmt *s;
 	int rc;
 
-	if ((rc = import_applied_id(n, node, seq, have)) < 0 || strcmp(have, v->id) == 0)
+	if ((rc = cts_history_id(n, node, seq, have)) < 0 || strcmp(have, v->id) == 0)
 		return rc;
-	if ((rc = cts_store_stmt(
+	if ((rc = cts_store_stmt_cs(
 	         n->store, &s,
 	         "INSERT INTO inbox (node, seq, id, state, reason, body, sig)"
 	         " VALUES (?, ?, ?, 'pending', 'recopié d''une preuve de bifurcation', ?, ?)"
-	         " ON CONFLICT (node, seq, id) DO NOTHING")) < 0)
+	         " ON CONFLICT (node, seq, id) DO NOTHING",
+	         node, seq)) < 0)
 		return rc;
-	sqlite3_bind_text(s, 1, node, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, seq);
 	sqlite3_bind_text(s, 3, v->id, -1, SQLITE_STATIC);
 	sqlite3_bind_blob(s, 4, v->body, (int)v->body_len, SQLITE_STATIC);
 	sqlite3_bind_blob(s, 5, v->sig, (int)v->sig_len, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE)
-		return cts_store_error(n->store, "mise en file d'une version recopiée");
+	if ((rc = cts_store_done(n->store, s, "mise en file d'une version recopiée")) < 0)
+		return rc;
 	if (sqlite3_changes(n->store->db) > 0)
 		e->relayed = 1;
 	return 0;
@@ -249,13 +242,12 @@ static int holds(cts_node *n, const char *node, int64_t seq, int *yes)
 	int rc;
 
 	*yes = 0;
-	if ((rc = cts_store_stmt(
+	if ((rc = cts_store_stmt_cs(
 	         n->store, &s,
 	         "SELECT EXISTS (SELECT 1 FROM changeset WHERE node = ?1 AND seq = ?2)"
-	         " OR EXISTS (SELECT 1 FROM inbox WHERE node = ?1 AND seq = ?2)")) < 0)
+	         " OR EXISTS (SELECT 1 FROM inbox WHERE node = ?1 AND seq = ?2)",
+	         node, seq)) < 0)
 		return rc;
-	sqlite3_bind_text(s, 1, node, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, seq);
 	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
 		*yes = sqlite3_column_int(s, 0);
 	sqlite3_reset(s);

@@ -29,10 +29,6 @@ typedef struct {
 /* e->reason = what + detail; EV_REFUSED. */
 verdict import_refuse(eval_ctx *e, const char *what, const char *detail);
 
-/* importer.c: the applied history and the inbox. */
-int import_applied_id(cts_node *n, const char *node, int64_t seq, char id[65]);
-int import_last_applied(cts_node *n, const char *node, int64_t *out);
-
 /* importer_eval.c */
 /* The key evaluate() will most likely verify node's signatures with, as
  * the registry stands now. 0 and *pk, or -1 if none is known. */

@@ -206,6 +206,40 @@ static int build_ops(cts_node *n, json_t **out, int64_t *last_id)
 	return 0;
 }
 
+int cts_history_id(cts_node *n, const char *node, int64_t seq, char id[65])
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	id[0] = '\0';
+	if ((rc = cts_store_stmt_cs(n->store, &s,
+	                            "SELECT id FROM changeset WHERE node = ? AND seq = ?", node,
+	                            seq)) < 0)
+		return rc;
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		snprintf(id, 65, "%s", (const char *)sqlite3_column_text(s, 0));
+	sqlite3_reset(s);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE
+	           ? 0
+	           : cts_store_error(n->store, "lecture de l'historique");
+}
+
+int cts_history_last(cts_node *n, const char *node, int64_t *out)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	*out = 0;
+	if ((rc = cts_store_stmt(n->store, &s,
+	                         "SELECT coalesce(max(seq), 0) FROM changeset WHERE node = ?")) < 0)
+		return rc;
+	sqlite3_bind_text(s, 1, node, -1, SQLITE_STATIC);
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		*out = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	return rc == SQLITE_ROW ? 0 : cts_store_error(n->store, "lecture de l'historique");
+}
+
 int cts_history_record(cts_node *n, const cts_changeset *cs)
 {
 	sqlite3_stmt *s;
@@ -213,14 +247,14 @@ int cts_history_record(cts_node *n, const cts_changeset *cs)
 	json_t *v;
 	int rc;
 
-	if ((rc = cts_store_stmt(n->store, &s,
-	                         "INSERT INTO changeset (node, seq, id, territory, prev, time, "
-	                         "hlc_max, nops, applied)"
-	                         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, (SELECT coalesce(max(applied), "
-	                         "-1) + 1 FROM changeset))")) < 0)
+	if ((rc = cts_store_stmt_cs(
+	         n->store, &s,
+	         "INSERT INTO changeset (node, seq, id, territory, prev, time, "
+	         "hlc_max, nops, applied)"
+	         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, (SELECT coalesce(max(applied), "
+	         "-1) + 1 FROM changeset))",
+	         cs->node, cs->seq)) < 0)
 		return rc;
-	sqlite3_bind_text(s, 1, cs->node, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, cs->seq);
 	sqlite3_bind_text(s, 3, cs->id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 4, cs->territory, -1, SQLITE_STATIC);
 	if (cs->prev)
@@ -228,24 +262,19 @@ int cts_history_record(cts_node *n, const cts_changeset *cs)
 	sqlite3_bind_text(s, 6, cs->time, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 7, (sqlite3_int64)cs->hlc_max);
 	sqlite3_bind_int64(s, 8, (sqlite3_int64)json_array_size(cs->ops));
-	rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE)
-		return cts_store_error(n->store, "enregistrement du changeset");
+	if ((rc = cts_store_done(n->store, s, "enregistrement du changeset")) < 0)
+		return rc;
 	json_object_foreach(cs->seen, other, v)
 	{
-		if ((rc = cts_store_stmt(n->store, &s,
-		                         "INSERT INTO changeset_seen (node, seq, other, oseq) "
-		                         "VALUES (?, ?, ?, ?)")) < 0)
+		if ((rc = cts_store_stmt_cs(n->store, &s,
+		                            "INSERT INTO changeset_seen (node, seq, other, oseq) "
+		                            "VALUES (?, ?, ?, ?)",
+		                            cs->node, cs->seq)) < 0)
 			return rc;
-		sqlite3_bind_text(s, 1, cs->node, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(s, 2, cs->seq);
 		sqlite3_bind_text(s, 3, other, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(s, 4, json_integer_value(v));
-		rc = sqlite3_step(s);
-		sqlite3_reset(s);
-		if (rc != SQLITE_DONE)
-			return cts_store_error(n->store, "enregistrement du contexte causal");
+		if ((rc = cts_store_done(n->store, s, "enregistrement du contexte causal")) < 0)
+			return rc;
 	}
 	return 0;
 }
@@ -297,10 +326,8 @@ static int record_sealed(cts_node *n, const cts_changeset *cs, int64_t last_id)
 		return rc;
 	sqlite3_bind_int64(s, 1, cs->seq);
 	sqlite3_bind_int64(s, 2, last_id);
-	rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE)
-		return cts_store_error(n->store, "marquage du journal");
+	if ((rc = cts_store_done(n->store, s, "marquage du journal")) < 0)
+		return rc;
 	return cts_store_meta_set_int(n->store, "last_seq", cs->seq);
 }
 
@@ -342,10 +369,9 @@ static int seal_one(cts_node *n, const cts_key *key, int *made)
 {
 	cts_changeset *cs = NULL;
 	json_t *ops = NULL, *seen = NULL;
-	char *prev = NULL, *sig = NULL, timebuf[32];
+	char *prev = NULL, *sig = NULL, timebuf[32], prev_id[65];
 	size_t sig_len = 0;
 	int64_t last_seq, last_id = 0;
-	sqlite3_stmt *s;
 	int rc;
 
 	*made = 0;
@@ -360,15 +386,9 @@ static int seal_one(cts_node *n, const cts_key *key, int *made)
 	    (rc = build_seen(n, &seen)) < 0)
 		goto cleanup;
 	if (last_seq > 0) {
-		if ((rc = cts_store_stmt(
-		         n->store, &s, "SELECT id FROM changeset WHERE node = ? AND seq = ?")) < 0)
+		if ((rc = cts_history_id(n, n->id, last_seq, prev_id)) < 0)
 			goto cleanup;
-		sqlite3_bind_text(s, 1, n->id, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(s, 2, last_seq);
-		if (sqlite3_step(s) == SQLITE_ROW)
-			prev = strdup((const char *)sqlite3_column_text(s, 0));
-		sqlite3_reset(s);
-		if (!prev) {
+		if (!prev_id[0] || !(prev = strdup(prev_id))) {
 			rc = cts_error_set(CTS_EDB,
 			                   "changeset n°%lld de ce nœud introuvable dans la base : "
 			                   "lancez « ctsnode rebuild »",

@@ -39,6 +39,12 @@ int cts_history_sync(cts_node *n);
  * in the database (inside the caller's transaction). */
 int cts_history_record(cts_node *n, const cts_changeset *cs);
 
+/* Id of the applied changeset (node, seq) into id[65]; "" if none. */
+int cts_history_id(cts_node *n, const char *node, int64_t seq, char id[65]);
+
+/* The last applied seq of node into *out, 0 if none. */
+int cts_history_last(cts_node *n, const char *node, int64_t *out);
+
 /* Read the files of (node, seq) from a directory holding a changesets/
  * tree. *json and *sig malloc'd. CTS_ENOTFOUND if absent. */
 int cts_history_read(const char *dir, const char *node, int64_t seq, char **json, size_t *json_len,

@@ -84,30 +84,42 @@ static int hosts_match(char *list, const char *const *names, size_t nnames)
 	return match;
 }
 
+void cts_url_authority_split(const char *a, const char *end, const char **host, size_t *host_len,
+                             const char **port)
+{
+	const char *h = a, *colon;
+
+	for (const char *at = a; at < end; at++)
+		if (*at == '@')
+			h = at + 1;
+	if (*h == '[') {
+		const char *close = memchr(h, ']', (size_t)(end - h));
+		*host = h + 1;
+		*host_len = (size_t)((close ? close : end) - *host);
+		colon = close && close + 1 < end && close[1] == ':' ? close + 1 : NULL;
+	} else {
+		colon = memchr(h, ':', (size_t)(end - h));
+		*host = h;
+		*host_len = (size_t)((colon ? colon : end) - h);
+	}
+	*port = colon ? colon + 1 : NULL;
+}
+
 /* The port of an ssh URL (22 when absent or scp-like). */
 int cts_ssh_url_port(const char *url)
 {
-	const char *p = url ? strstr(url, "://") : NULL, *end, *h, *at, *colon = NULL;
+	const char *p = url ? strstr(url, "://") : NULL, *end, *h, *digits;
+	size_t hlen;
 	long port = 0;
 
 	if (!p)
 		return 22;
 	p += 3;
 	end = p + strcspn(p, "/");
-	h = p;
-	for (at = p; at < end; at++)
-		if (*at == '@')
-			h = at + 1;
-	if (*h == '[') {
-		const char *close = memchr(h, ']', (size_t)(end - h));
-		if (close && close + 1 < end && close[1] == ':')
-			colon = close + 1;
-	} else {
-		colon = memchr(h, ':', (size_t)(end - h));
-	}
-	if (!colon || colon + 1 >= end)
+	cts_url_authority_split(p, end, &h, &hlen, &digits);
+	if (!digits || digits >= end)
 		return 22;
-	for (const char *d = colon + 1; d < end; d++) {
+	for (const char *d = digits; d < end; d++) {
 		if (*d < '0' || *d > '9' || port > 65535)
 			return 22;
 		port = port * 10 + (*d - '0');

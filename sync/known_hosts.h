@@ -32,4 +32,11 @@ int cts_known_hosts_lookup(FILE *f, const cts_known_hosts_key *hk, const char *c
 /* The port of an ssh:// URL (22 when absent, invalid, or scp-like). */
 int cts_ssh_url_port(const char *url);
 
+/* Split an URL authority [a, end) ("user@host:port", "user@[v6]:port"):
+ * the host without user or brackets as *host (borrowed, *host_len bytes,
+ * not terminated) and the text after the port's ':' as *port (NULL when
+ * there is no ':'). */
+void cts_url_authority_split(const char *a, const char *end, const char **host, size_t *host_len,
+                             const char **port);
+
 #endif

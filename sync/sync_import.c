@@ -304,19 +304,8 @@ static int import_branch(const char *ref, const cts_gitoid *oid, void *vctx)
 		}
 	}
 	free(fp);
-	if ((rc = cts_store_stmt(c->n->store, &s,
-	                         "SELECT coalesce(max(seq), 0) FROM changeset WHERE node = ?")) <
-	    0) {
+	if ((rc = cts_history_last(c->n, node, &w.last)) < 0) {
 		c->rc = rc;
-		return 1;
-	}
-	sqlite3_bind_text(s, 1, node, -1, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		w.last = sqlite3_column_int64(s, 0);
-	sqlite3_reset(s);
-	if (rc != SQLITE_ROW) {
-		c->rc = cts_store_error(c->n->store, "lecture de l'historique");
 		return 1;
 	}
 	/* A rewritten branch may carry another version of a changeset applied

@@ -82,24 +82,6 @@ static int max_seq_entry(const char *name, const cts_gitoid *oid, size_t size, u
 	return 0;
 }
 
-/* The changeset id of own (node, seq) applied here ("" if none). */
-static int own_id(cts_node *n, int64_t seq, char id[65])
-{
-	sqlite3_stmt *s;
-	int rc;
-
-	id[0] = '\0';
-	if ((rc = cts_store_stmt(n->store, &s,
-	                         "SELECT id FROM changeset WHERE node = ? AND seq = ?")) < 0)
-		return rc;
-	sqlite3_bind_text(s, 1, n->id, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, seq);
-	if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_text(s, 0))
-		snprintf(id, 65, "%s", (const char *)sqlite3_column_text(s, 0));
-	sqlite3_reset(s);
-	return 0;
-}
-
 /* The published branch and this folder agree up to min(local, published):
  * the same changeset at that number, else they forked already. */
 static int same_chain(cts_node *n, cts_gitrepo *repo, const cts_gitoid *tip, int64_t local,
@@ -114,7 +96,7 @@ static int same_chain(cts_node *n, cts_gitrepo *repo, const cts_gitoid *tip, int
 	if (seq <= 0)
 		return 0;
 	cts_changeset_path(path, sizeof(path), n->id, seq);
-	if ((rc = own_id(n, seq, mine)) < 0 ||
+	if ((rc = cts_history_id(n, n->id, seq, mine)) < 0 ||
 	    (rc = cts_gitrepo_read_file(repo, tip, path, CTS_CHANGESET_MAX_BYTES, &data, &len)) < 0)
 		return rc;
 	cts_changeset_hash((const char *)data, len, theirs);
@@ -144,7 +126,7 @@ static int take_published(cts_node *n, cts_gitrepo *repo, const cts_gitoid *tip,
 		char path[128], sigpath[140];
 		unsigned char *json = NULL, *sig = NULL;
 		size_t jl = 0, sl = 0;
-		if ((rc = own_id(n, s, id)) < 0)
+		if ((rc = cts_history_id(n, n->id, s, id)) < 0)
 			return rc;
 		if (!id[0])
 			return cts_error_set(CTS_EINVAL,

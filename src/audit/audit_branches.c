@@ -1,5 +1,7 @@
 #include "audit_impl.h"
 
+#include "strbuf.h"
+
 /* ---- branches ---- */
 
 typedef struct {
@@ -127,15 +129,9 @@ static int walk_cb(const cts_gitoid *commit, void *vctx)
 		b->walk_failed = 1;
 		return 1;
 	}
-	if (b->ncommits == b->cap) {
-		size_t cap = b->cap ? b->cap * 2 : 64;
-		cts_gitoid *p = realloc(b->commits, cap * sizeof(*p));
-		if (!p) {
-			a->oom = 1;
-			return 1;
-		}
-		b->commits = p;
-		b->cap = cap;
+	if (cts_array_reserve(&b->commits, &b->cap, b->ncommits, sizeof(*b->commits), 64) < 0) {
+		a->oom = 1;
+		return 1;
 	}
 	b->commits[b->ncommits++] = *commit;
 	a->commits_visited++;

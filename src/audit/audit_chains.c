@@ -1,5 +1,7 @@
 #include "audit_impl.h"
 
+#include "strbuf.h"
+
 /* ---- changeset chains ---- */
 
 typedef struct {
@@ -22,15 +24,9 @@ static int tip_cb(const char *name, const cts_gitoid *oid, size_t size, unsigned
 	if (l->n > 0 && l->v[l->n - 1].seq == seq) {
 		e = &l->v[l->n - 1];
 	} else {
-		if (l->n == l->cap) {
-			size_t cap = l->cap ? l->cap * 2 : 64;
-			tip_entry *p = realloc(l->v, cap * sizeof(*p));
-			if (!p) {
-				l->oom = 1;
-				return 1;
-			}
-			l->v = p;
-			l->cap = cap;
+		if (cts_array_reserve(&l->v, &l->cap, l->n, sizeof(*l->v), 64) < 0) {
+			l->oom = 1;
+			return 1;
 		}
 		e = &l->v[l->n++];
 		memset(e, 0, sizeof(*e));

@@ -116,9 +116,17 @@ static void put_utf8(cts_strbuf *b, unsigned cp)
 	}
 }
 
+/* JSON's two-character escapes, read and written: the letter after the
+ * backslash and the byte it stands for. "\\/" is read but never written
+ * ('/' never reaches the writer's escape branch). */
+static const char esc_letter[] = "\"\\/bfnrt";
+static const char esc_byte[] = "\"\\/\b\f\n\r\t";
+#define ESC_COUNT (sizeof(esc_letter) - 1)
+
 /* One escape sequence at p->pos (the backslash), appended to p->scratch. */
 static int parse_escape(parser *p)
 {
+	const char *e;
 	cts_strbuf *b = &p->scratch;
 	size_t esc = p->pos;
 	unsigned cp, lo;
@@ -128,37 +136,13 @@ static int parse_escape(parser *p)
 		return perr_at(esc, "échappement tronqué");
 	unsigned char c = p->s[p->pos + 1];
 	p->pos += 2;
-	switch (c) {
-	case '"':
-		cts_strbuf_addc(b, '"');
+	if ((e = memchr(esc_letter, c, ESC_COUNT)) != NULL) {
+		cts_strbuf_addc(b, esc_byte[e - esc_letter]);
 		return 0;
-	case '\\':
-		cts_strbuf_addc(b, '\\');
-		return 0;
-	case '/':
-		cts_strbuf_addc(b, '/');
-		return 0;
-	case 'b':
-		cts_strbuf_addc(b, '\b');
-		return 0;
-	case 'f':
-		cts_strbuf_addc(b, '\f');
-		return 0;
-	case 'n':
-		cts_strbuf_addc(b, '\n');
-		return 0;
-	case 'r':
-		cts_strbuf_addc(b, '\r');
-		return 0;
-	case 't':
-		cts_strbuf_addc(b, '\t');
-		return 0;
-	case 'u':
-		break;
-	default:
+	}
+	if (c != 'u')
 		return perr_at(esc,
 		               "échappement inconnu (seuls \\\" \\\\ \\/ \\b \\f \\n \\r \\t \\u)");
-	}
 	if ((rc = hex4(p, esc, &cp)) < 0)
 		return rc;
 	if (cp >= 0xdc00 && cp <= 0xdfff)
@@ -269,6 +253,16 @@ static int literal(parser *p, const char *word, size_t n, json_t *v, json_t **ou
 	return 0;
 }
 
+/* After a member or an element: 1 on ',' (another one follows), 0 on
+ * `close` (the container ends), either one consumed; else the error `what`. */
+static int next_or_close(parser *p, char close, const char *what)
+{
+	skip_ws(p);
+	if (p->pos < p->len && (p->s[p->pos] == ',' || p->s[p->pos] == close))
+		return p->s[p->pos++] == ',';
+	return perr_found(p, what);
+}
+
 /* An object at p->pos ('{'); depth counts it. */
 static int parse_object(parser *p, json_t **out, int depth)
 {
@@ -341,17 +335,10 @@ static int parse_object(parser *p, json_t **out, int depth)
 		}
 		free(heap);
 		heap = NULL;
-		skip_ws(p);
-		if (p->pos < p->len && p->s[p->pos] == ',') {
-			p->pos++;
-			continue;
-		}
-		if (p->pos < p->len && p->s[p->pos] == '}') {
-			p->pos++;
+		if ((rc = next_or_close(p, '}', "« , » ou « } » attendu dans l'objet")) < 0)
+			goto fail;
+		if (rc == 0)
 			break;
-		}
-		rc = perr_found(p, "« , » ou « } » attendu dans l'objet");
-		goto fail;
 	}
 	*out = obj;
 	return 0;
@@ -384,17 +371,10 @@ static int parse_array(parser *p, json_t **out, int depth)
 			rc = oom();
 			goto fail;
 		}
-		skip_ws(p);
-		if (p->pos < p->len && p->s[p->pos] == ',') {
-			p->pos++;
-			continue;
-		}
-		if (p->pos < p->len && p->s[p->pos] == ']') {
-			p->pos++;
+		if ((rc = next_or_close(p, ']', "« , » ou « ] » attendu dans le tableau")) < 0)
+			goto fail;
+		if (rc == 0)
 			break;
-		}
-		rc = perr_found(p, "« , » ou « ] » attendu dans le tableau");
-		goto fail;
 	}
 	*out = arr;
 	return 0;
@@ -515,46 +495,25 @@ static void dump_string(cts_strbuf *b, const char *s, size_t n)
 	cts_strbuf_addc(b, '"');
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
-		const char *esc;
+		const char *e;
 		char u[6];
 
 		if (c >= 0x20 && c != '"' && c != '\\')
 			continue;
 		cts_strbuf_addn(b, s + run, i - run);
 		run = i + 1;
-		switch (c) {
-		case '"':
-			esc = "\\\"";
-			break;
-		case '\\':
-			esc = "\\\\";
-			break;
-		case '\b':
-			esc = "\\b";
-			break;
-		case '\t':
-			esc = "\\t";
-			break;
-		case '\n':
-			esc = "\\n";
-			break;
-		case '\f':
-			esc = "\\f";
-			break;
-		case '\r':
-			esc = "\\r";
-			break;
-		default:
-			u[0] = '\\';
-			u[1] = 'u';
-			u[2] = '0';
-			u[3] = '0';
-			u[4] = hex[c >> 4];
-			u[5] = hex[c & 0xf];
-			cts_strbuf_addn(b, u, 6);
+		if ((e = memchr(esc_byte, c, ESC_COUNT)) != NULL) {
+			cts_strbuf_addc(b, '\\');
+			cts_strbuf_addc(b, esc_letter[e - esc_byte]);
 			continue;
 		}
-		cts_strbuf_addn(b, esc, 2);
+		u[0] = '\\';
+		u[1] = 'u';
+		u[2] = '0';
+		u[3] = '0';
+		u[4] = hex[c >> 4];
+		u[5] = hex[c & 0xf];
+		cts_strbuf_addn(b, u, 6);
 	}
 	cts_strbuf_addn(b, s + run, n - run);
 	cts_strbuf_addc(b, '"');

@@ -105,3 +105,18 @@ void cts_strbuf_dispose(cts_strbuf *b)
 	free(b->ptr);
 	memset(b, 0, sizeof(*b));
 }
+
+int cts_array_reserve(void *pv, size_t *cap, size_t n, size_t size, size_t first)
+{
+	size_t ncap = *cap ? *cap * 2 : first;
+	void *v, *p;
+
+	if (n < *cap)
+		return 0;
+	memcpy(&v, pv, sizeof(v));
+	if (ncap < *cap || ncap > SIZE_MAX / size || !(p = realloc(v, ncap * size)))
+		return cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
+	memcpy(pv, &p, sizeof(p));
+	*cap = ncap;
+	return 0;
+}

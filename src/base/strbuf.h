@@ -22,4 +22,11 @@ void cts_strbuf_addf(cts_strbuf *b, const char *fmt, ...) __attribute__((format(
 int cts_strbuf_take(cts_strbuf *b, char **out, size_t *len);
 void cts_strbuf_dispose(cts_strbuf *b);
 
+/* The growable arrays of the project: room for one more element in the
+ * array at *(T **)pv of *cap elements of `size` bytes, n of them used.
+ * When n == *cap the array is reallocated to twice its capacity (`first`
+ * elements when empty). 0, or CTS_ENOMEM with *pv and *cap unchanged
+ * (the array stays owned by the caller). */
+int cts_array_reserve(void *pv, size_t *cap, size_t n, size_t size, size_t first);
+
 #endif
