@@ -36,20 +36,33 @@ static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 static int init_rc;
 static char init_msg[512];
 
+/* The object cache of each profile (see gitrepo.h). libgit2 keeps parsed
+ * trees and commits up to 256 MiB by default, and no tree over 4 KiB. The
+ * audit of a 100 k 1-op history peaked at 80 MiB with the sync's cache,
+ * 46 MiB with 4 MiB, 39 MiB with none, and was not slower without one
+ * (BENCHMARKS.md): the scan runs without. */
+static int set_cache(cts_git_cache_profile p)
+{
+	const ssize_t max = (ssize_t)24 * 1024 * 1024;
+	const size_t tree = (size_t)8 * 1024 * 1024;
+
+	if (p == CTS_GIT_CACHE_SCAN)
+		return git_libgit2_opts(GIT_OPT_ENABLE_CACHING, 0) < 0 ? -1 : 0;
+	if (git_libgit2_opts(GIT_OPT_ENABLE_CACHING, 1) < 0 ||
+	    git_libgit2_opts(GIT_OPT_SET_CACHE_MAX_SIZE, max) < 0)
+		return -1;
+	return git_libgit2_opts(GIT_OPT_SET_CACHE_OBJECT_LIMIT, GIT_OBJECT_TREE, tree) < 0 ? -1 : 0;
+}
+
 static void do_init(void)
 {
 	const git_error *e;
 
 	if (git_libgit2_init() < 0 || git_libgit2_opts(GIT_OPT_SET_OWNER_VALIDATION, 0) < 0 ||
 	    git_libgit2_opts(GIT_OPT_ENABLE_FSYNC_GITDIR, 1) < 0 ||
-	    /* libgit2 keeps parsed trees and commits up to 256 MiB by default:
-	     * a long history would grow every sync and audit that much. But it
-	     * caches no tree over 4 KiB, and a node's directory of changesets
-	     * is one big tree read again for every file taken from it: keep
-	     * trees up to 8 MiB (a directory of about 100 000 files). */
-	    git_libgit2_opts(GIT_OPT_SET_CACHE_MAX_SIZE, (ssize_t)24 * 1024 * 1024) < 0 ||
-	    git_libgit2_opts(GIT_OPT_SET_CACHE_OBJECT_LIMIT, GIT_OBJECT_TREE,
-	                     (size_t)8 * 1024 * 1024) < 0 ||
+	    /* A long history would grow every sync by the default 256 MiB; a
+	     * sync's directories need trees up to 8 MiB (about 100 000 files). */
+	    set_cache(CTS_GIT_CACHE_SYNC) < 0 ||
 	    /* Pack files are read through mmap'd windows, 1 GiB each and up to
 	     * 8 GiB in all by default: reading a whole history would map (and
 	     * count in our memory) the whole pack. Small windows, 8 MiB in all. */
@@ -67,6 +80,17 @@ int cts_git_init(void)
 	pthread_once(&init_once, do_init);
 	if (init_rc < 0)
 		return cts_error_set(init_rc, "initialisation de libgit2 : %s", init_msg);
+	return 0;
+}
+
+int cts_gitrepo_set_cache_profile(cts_git_cache_profile p)
+{
+	int rc;
+
+	if ((rc = cts_git_init()) < 0)
+		return rc;
+	if (set_cache(p) < 0)
+		return cts_git_fail(CTS_EGIT, "réglage du cache de libgit2");
 	return 0;
 }
 

@@ -79,6 +79,19 @@ typedef struct {
  * may be pulled out right after a sync). */
 int cts_git_init(void);
 
+/* libgit2's object cache, process-wide (every repository and thread of the
+ * process shares it). CTS_GIT_CACHE_SYNC, set by cts_git_init(): a sync
+ * reads a node's directory of changesets (one big tree) again for every
+ * file taken from it, so trees up to 8 MiB are kept, 24 MiB in all.
+ * CTS_GIT_CACHE_SCAN: no cache; a reader that visits each commit once
+ * (the audit) gains nothing from one and its memory stays flat. */
+typedef enum { CTS_GIT_CACHE_SYNC, CTS_GIT_CACHE_SCAN } cts_git_cache_profile;
+
+/* Initialise libgit2 if needed and set its object cache to profile p. A
+ * process that also syncs (the web interface) sets CTS_GIT_CACHE_SYNC back
+ * afterwards; a sync running meanwhile only goes slower. */
+int cts_gitrepo_set_cache_profile(cts_git_cache_profile p);
+
 /* Open the bare repository at path, creating it (and its parents) if
  * absent. An existing path that is not an openable repository is refused,
  * never re-initialised. *out is released with cts_gitrepo_free(). */

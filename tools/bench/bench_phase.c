@@ -878,7 +878,9 @@ out:
  * holds a peak.
  *   CTSBENCH_GIT_CACHE=0       no object cache (GIT_OPT_ENABLE_CACHING)
  *   CTSBENCH_GIT_CACHE_MIB=N   object cache bound (ctsnode: 24)
- *   CTSBENCH_GIT_MWINDOW_MIB=N pack windows mapped in all (ctsnode: 8) */
+ *   CTSBENCH_GIT_MWINDOW_MIB=N pack windows mapped in all (ctsnode: 8)
+ * The audit sets its own cache (cts_gitrepo_set_cache_profile: none) when it
+ * starts: the first two do not reach `phase audit` any more. */
 static int git_knobs(void)
 {
 	const char *v;
