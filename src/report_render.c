@@ -230,30 +230,66 @@ const char *rep_quorum_word(const json_t *m)
 	           : "non atteint";
 }
 
+/* ---- rows of a territory's tables, Markdown and HTML alike ---- */
+
+/* How a row is written: before its first cell, between cells, after its
+ * last one; free text (titles, subjects) and labels of codes. */
+struct row_fmt {
+	const char *open, *sep, *close;
+	void (*text)(cts_strbuf *b, const char *s);
+	void (*label)(cts_strbuf *b, const char *s);
+};
+
+static void row_counts(cts_strbuf *b, const struct row_fmt *f, const json_t *m,
+                       const char *const *keys)
+{
+	for (; *keys; keys++)
+		cts_strbuf_addf(b, "%s%lld", f->sep, (long long)rep_geti(m, *keys));
+}
+
+static void row_meeting(cts_strbuf *b, const struct row_fmt *f, const json_t *m)
+{
+	static const char *const counts[] = { "members", "present", "excused",
+		                              "absent",  "guests",  NULL };
+
+	cts_strbuf_addf(b, "%s%s%s", f->open, rep_gets(m, "date"), f->sep);
+	f->label(b, label(cts_bodies, cts_body_labels, rep_gets(m, "body")));
+	cts_strbuf_add(b, f->sep);
+	f->text(b, rep_gets(m, "title"));
+	cts_strbuf_add(b, rep_approved_mark(m));
+	row_counts(b, f, m, counts);
+	cts_strbuf_addf(b, "%s%s%s", f->sep, rep_quorum_word(m), f->close);
+}
+
+static void row_opinion(cts_strbuf *b, const struct row_fmt *f, const json_t *m)
+{
+	static const char *const counts[] = { "votes_for", "votes_against", "votes_abstain", NULL };
+
+	cts_strbuf_addf(b, "%s%s%s", f->open, rep_gets(m, "date"), f->sep);
+	f->text(b, rep_gets(m, "subject"));
+	row_counts(b, f, m, counts);
+	cts_strbuf_addf(b, "%s%s%s", f->sep, rep_outcome_label(rep_gets(m, "outcome")), f->close);
+}
+
 /* ---- Markdown ---- */
+
+static void raw_text(cts_strbuf *b, const char *s)
+{
+	cts_strbuf_add(b, s);
+}
+
+static const struct row_fmt md_row = { "| ", " | ", " |\n", md_text, raw_text };
 
 static void md_meeting(cts_strbuf *b, const json_t *t, const json_t *m)
 {
 	(void)t;
-	cts_strbuf_addf(b, "| %s | %s | ", rep_gets(m, "date"),
-	                label(cts_bodies, cts_body_labels, rep_gets(m, "body")));
-	md_text(b, rep_gets(m, "title"));
-	cts_strbuf_add(b, rep_approved_mark(m));
-	cts_strbuf_addf(b, " | %lld | %lld | %lld | %lld | %lld | %s |\n",
-	                (long long)rep_geti(m, "members"), (long long)rep_geti(m, "present"),
-	                (long long)rep_geti(m, "excused"), (long long)rep_geti(m, "absent"),
-	                (long long)rep_geti(m, "guests"), rep_quorum_word(m));
+	row_meeting(b, &md_row, m);
 }
 
 static void md_opinion(cts_strbuf *b, const json_t *t, const json_t *m)
 {
 	(void)t;
-	cts_strbuf_addf(b, "| %s | ", rep_gets(m, "date"));
-	md_text(b, rep_gets(m, "subject"));
-	cts_strbuf_addf(b, " | %lld | %lld | %lld | %s |\n", (long long)rep_geti(m, "votes_for"),
-	                (long long)rep_geti(m, "votes_against"),
-	                (long long)rep_geti(m, "votes_abstain"),
-	                rep_outcome_label(rep_gets(m, "outcome")));
+	row_opinion(b, &md_row, m);
 }
 
 static void md_heading(cts_strbuf *b, const json_t *t)
@@ -444,31 +480,19 @@ static void html_scope(cts_strbuf *b, const json_t *t, int region)
 		svg_bars(b, "Contributions par thème", names, vals, n, max, "");
 }
 
+static const struct row_fmt html_row = { "<tr><td>", "</td><td>", "</td></tr>", html_text,
+	                                 html_text };
+
 static void html_meeting(cts_strbuf *b, const json_t *t, const json_t *m)
 {
 	(void)t;
-	cts_strbuf_addf(b, "<tr><td>%s</td><td>", rep_gets(m, "date"));
-	html_text(b, label(cts_bodies, cts_body_labels, rep_gets(m, "body")));
-	cts_strbuf_add(b, "</td><td>");
-	html_text(b, rep_gets(m, "title"));
-	cts_strbuf_add(b, rep_approved_mark(m));
-	cts_strbuf_addf(b,
-	                "</td><td>%lld</td><td>%lld</td><td>%lld</td><td>%lld</td><td>%lld</"
-	                "td><td>%s</td></tr>",
-	                (long long)rep_geti(m, "members"), (long long)rep_geti(m, "present"),
-	                (long long)rep_geti(m, "excused"), (long long)rep_geti(m, "absent"),
-	                (long long)rep_geti(m, "guests"), rep_quorum_word(m));
+	row_meeting(b, &html_row, m);
 }
 
 static void html_opinion(cts_strbuf *b, const json_t *t, const json_t *m)
 {
 	(void)t;
-	cts_strbuf_addf(b, "<tr><td>%s</td><td>", rep_gets(m, "date"));
-	html_text(b, rep_gets(m, "subject"));
-	cts_strbuf_addf(
-	    b, "</td><td>%lld</td><td>%lld</td><td>%lld</td><td>%s</td></tr>",
-	    (long long)rep_geti(m, "votes_for"), (long long)rep_geti(m, "votes_against"),
-	    (long long)rep_geti(m, "votes_abstain"), rep_outcome_label(rep_gets(m, "outcome")));
+	row_opinion(b, &html_row, m);
 }
 
 static void html_heading(cts_strbuf *b, const json_t *t)

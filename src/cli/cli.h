@@ -153,6 +153,10 @@ typedef int (*cli_body)(cli_ctx *c, cts_node *n, const char *pos, void *arg);
  * run body, close the node. Returns the exit code. */
 int cli_run(cli_ctx *c, int argc, char **argv, const cli_spec *s, cli_body body, void *arg);
 
+/* cli_run for a command without options or argument: its help, its body
+ * (arg NULL). Returns the exit code. */
+int cli_run_plain(cli_ctx *c, int argc, char **argv, const char *help, cli_body body);
+
 /* cli_run once the arguments are parsed (commands with their own parsing). */
 int cli_run_on_node(cli_ctx *c, const char *pos, cli_body body, void *arg);
 

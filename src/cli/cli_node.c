@@ -199,3 +199,10 @@ int cli_change_op(cli_ctx *c, int argc, char **argv, const char *help, const cli
 
 	return cli_change(c, argc, argv, NULL, help, r, op_change, &k);
 }
+
+int cli_run_plain(cli_ctx *c, int argc, char **argv, const char *help, cli_body body)
+{
+	const cli_spec s = { NULL, help, NULL, NULL };
+
+	return cli_run(c, argc, argv, &s, body, NULL);
+}

@@ -60,9 +60,7 @@ static int list_body(cli_ctx *c, cts_node *n, const char *pos, void *arg)
 
 static int conflicts_list(cli_ctx *c, int argc, char **argv)
 {
-	const cli_spec s = { NULL, list_help, NULL, NULL };
-
-	return cli_run(c, argc, argv, &s, list_body, NULL);
+	return cli_run_plain(c, argc, argv, list_help, list_body);
 }
 
 typedef struct {

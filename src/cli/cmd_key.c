@@ -33,9 +33,7 @@ static int show_body(cli_ctx *c, cts_node *n, const char *pos, void *arg)
 
 static int key_show(cli_ctx *c, int argc, char **argv)
 {
-	const cli_spec s = { NULL, key_show_help, NULL, NULL };
-
-	return cli_run(c, argc, argv, &s, show_body, NULL);
+	return cli_run_plain(c, argc, argv, key_show_help, show_body);
 }
 
 static const char key_export_help[] =

@@ -57,6 +57,15 @@ static const char restore_help[] =
     "\n"
     "Rétablit une réunion annulée (statut tenue, ou prevue si sa date est à venir).\n";
 
+/* The fields of a meeting, as options (req: body, date and title required). */
+#define MEETING_OPTS(f, req)                                                                       \
+	{ "body", OPT_STR, &(f).body, req }, { "date", OPT_STR, &(f).date, req },                  \
+	    { "title", OPT_STR, &(f).title, req }, { "place", OPT_STR, &(f).place, 0 },            \
+	    { "status", OPT_STR, &(f).status, 0 },                                                 \
+	{                                                                                          \
+		"again", OPT_FLAG, &(f).again, 0                                                   \
+	}
+
 static int add_body(cli_ctx *c, cts_node *n, const char *pos, void *arg)
 {
 	char id[37];
@@ -72,15 +81,7 @@ static int add_body(cli_ctx *c, cts_node *n, const char *pos, void *arg)
 static int meeting_add(cli_ctx *c, int argc, char **argv)
 {
 	cts_meeting_fields f = { 0 };
-	const cli_opt opts[] = {
-		{ "body", OPT_STR, &f.body, 1 },
-		{ "date", OPT_STR, &f.date, 1 },
-		{ "title", OPT_STR, &f.title, 1 },
-		{ "place", OPT_STR, &f.place, 0 },
-		{ "status", OPT_STR, &f.status, 0 },
-		{ "again", OPT_FLAG, &f.again, 0 },
-		{ NULL, 0, NULL, 0 },
-	};
+	const cli_opt opts[] = { MEETING_OPTS(f, 1), { NULL, 0, NULL, 0 } };
 	const cli_spec s = { opts, add_help, NULL, NULL };
 
 	return cli_run(c, argc, argv, &s, add_body, &f);
@@ -104,15 +105,7 @@ static int do_reopen(cts_node *n, const char *id, void *arg, cts_change *out)
 static int meeting_update(cli_ctx *c, int argc, char **argv)
 {
 	cts_meeting_fields f = { 0 };
-	const cli_opt opts[] = {
-		{ "body", OPT_STR, &f.body, 0 },
-		{ "date", OPT_STR, &f.date, 0 },
-		{ "title", OPT_STR, &f.title, 0 },
-		{ "place", OPT_STR, &f.place, 0 },
-		{ "status", OPT_STR, &f.status, 0 },
-		{ "again", OPT_FLAG, &f.again, 0 },
-		{ NULL, 0, NULL, 0 },
-	};
+	const cli_opt opts[] = { MEETING_OPTS(f, 0), { NULL, 0, NULL, 0 } };
 
 	return cli_change(c, argc, argv, opts, update_help, &meeting_ref, do_update, &f);
 }

@@ -54,6 +54,16 @@ static void warn_contradiction(cts_node *n, const char *id)
 	json_decref(row);
 }
 
+/* The fields of an opinion, as options (req: all required). */
+#define OPINION_OPTS(f, req)                                                                       \
+	{ "meeting", OPT_STR, &(f).meeting, req }, { "subject", OPT_STR, &(f).subject, req },      \
+	    { "for", OPT_INT, &(f).votes_for, req },                                               \
+	    { "against", OPT_INT, &(f).votes_against, req },                                       \
+	    { "abstain", OPT_INT, &(f).votes_abstain, req },                                       \
+	{                                                                                          \
+		"outcome", OPT_STR, &(f).outcome, req                                              \
+	}
+
 static int add_body(cli_ctx *c, cts_node *n, const char *pos, void *arg)
 {
 	cts_opinion_fields f = *(cts_opinion_fields *)arg;
@@ -74,15 +84,7 @@ static int add_body(cli_ctx *c, cts_node *n, const char *pos, void *arg)
 static int opinion_add(cli_ctx *c, int argc, char **argv)
 {
 	cts_opinion_fields f = { 0 };
-	const cli_opt opts[] = {
-		{ "meeting", OPT_STR, &f.meeting, 1 },
-		{ "subject", OPT_STR, &f.subject, 1 },
-		{ "for", OPT_INT, &f.votes_for, 1 },
-		{ "against", OPT_INT, &f.votes_against, 1 },
-		{ "abstain", OPT_INT, &f.votes_abstain, 1 },
-		{ "outcome", OPT_STR, &f.outcome, 1 },
-		{ NULL, 0, NULL, 0 },
-	};
+	const cli_opt opts[] = { OPINION_OPTS(f, 1), { NULL, 0, NULL, 0 } };
 	const cli_spec s = { opts, add_help, NULL, NULL };
 
 	return cli_run(c, argc, argv, &s, add_body, &f);
@@ -117,15 +119,7 @@ static int opinion_update(cli_ctx *c, int argc, char **argv)
 	cts_opinion_fields f = { .votes_for = LLONG_MIN,
 		                 .votes_against = LLONG_MIN,
 		                 .votes_abstain = LLONG_MIN };
-	const cli_opt opts[] = {
-		{ "meeting", OPT_STR, &f.meeting, 0 },
-		{ "subject", OPT_STR, &f.subject, 0 },
-		{ "for", OPT_INT, &f.votes_for, 0 },
-		{ "against", OPT_INT, &f.votes_against, 0 },
-		{ "abstain", OPT_INT, &f.votes_abstain, 0 },
-		{ "outcome", OPT_STR, &f.outcome, 0 },
-		{ NULL, 0, NULL, 0 },
-	};
+	const cli_opt opts[] = { OPINION_OPTS(f, 0), { NULL, 0, NULL, 0 } };
 
 	return cli_change(c, argc, argv, opts, update_help, &opinion_ref, do_update, &f);
 }

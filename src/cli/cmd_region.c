@@ -146,9 +146,7 @@ static int signers_body(cli_ctx *c, cts_node *n, const char *pos, void *arg)
 
 static int region_signers(cli_ctx *c, int argc, char **argv)
 {
-	const cli_spec s = { NULL, signers_help, NULL, NULL };
-
-	return cli_run(c, argc, argv, &s, signers_body, NULL);
+	return cli_run_plain(c, argc, argv, signers_help, signers_body);
 }
 
 static const char list_help[] =
@@ -244,9 +242,7 @@ static int list_body(cli_ctx *c, cts_node *n, const char *pos, void *arg)
 
 static int region_list(cli_ctx *c, int argc, char **argv)
 {
-	const cli_spec s = { NULL, list_help, NULL, NULL };
-
-	return cli_run(c, argc, argv, &s, list_body, NULL);
+	return cli_run_plain(c, argc, argv, list_help, list_body);
 }
 
 int cmd_region(cli_ctx *c, int argc, char **argv)

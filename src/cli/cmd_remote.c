@@ -141,9 +141,7 @@ static int show_body(cli_ctx *c, cts_node *n, const char *pos, void *arg)
 
 static int show_run(cli_ctx *c, int argc, char **argv)
 {
-	const cli_spec s = { NULL, show_help, NULL, NULL };
-
-	return cli_run(c, argc, argv, &s, show_body, NULL);
+	return cli_run_plain(c, argc, argv, show_help, show_body);
 }
 
 int cmd_remote(cli_ctx *c, int argc, char **argv)

@@ -52,7 +52,8 @@ typedef struct {
 } report_args;
 
 /* Parse the report options shared by `report` and `region publish`.
- * Returns 0 to go on, or -1 with *ec the exit code (help shown, usage error). */
+ * a comes zeroed; the default quorum (1/2) is set here. Returns 0 to go on,
+ * or -1 with *ec the exit code (help shown, usage error). */
 static int report_opts(cli_ctx *c, int argc, char **argv, const char *help, report_args *a,
                        int need_format, int *ec)
 {
@@ -72,6 +73,8 @@ static int report_opts(cli_ctx *c, int argc, char **argv, const char *help, repo
 	char *pos[1];
 	int npos;
 
+	a->p.quorum_num = 1; /* default quorum: half of the members */
+	a->p.quorum_den = 2;
 	for (int i = 0; i < argc; i++)
 		if (strcmp(argv[i], "-o") == 0)
 			argv[i] = (char *)"--output";
@@ -142,7 +145,7 @@ static int report_body(cli_ctx *c, cts_node *n, const char *pos, void *arg)
 
 int cmd_report(cli_ctx *c, int argc, char **argv)
 {
-	report_args a = { .p = { .quorum_num = 1, .quorum_den = 2 } };
+	report_args a = { 0 };
 	int ec;
 
 	if (report_opts(c, argc, argv, report_help, &a, 1, &ec) < 0)
@@ -199,7 +202,7 @@ static int publish_body(cli_ctx *c, cts_node *n, const char *pos, void *arg)
 
 int cmd_region_publish(cli_ctx *c, int argc, char **argv)
 {
-	report_args a = { .p = { .quorum_num = 1, .quorum_den = 2 } };
+	report_args a = { 0 };
 	int ec;
 
 	if (report_opts(c, argc, argv, publish_help, &a, 0, &ec) < 0)

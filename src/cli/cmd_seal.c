@@ -31,7 +31,5 @@ static int seal_body(cli_ctx *c, cts_node *n, const char *pos, void *arg)
 
 int cmd_seal(cli_ctx *c, int argc, char **argv)
 {
-	const cli_spec s = { NULL, seal_help, NULL, NULL };
-
-	return cli_run(c, argc, argv, &s, seal_body, NULL);
+	return cli_run_plain(c, argc, argv, seal_help, seal_body);
 }

@@ -228,7 +228,5 @@ out:
 
 int cmd_status(cli_ctx *c, int argc, char **argv)
 {
-	const cli_spec s = { NULL, help, NULL, NULL };
-
-	return cli_run(c, argc, argv, &s, status_body, NULL);
+	return cli_run_plain(c, argc, argv, help, status_body);
 }

@@ -232,17 +232,27 @@ static int load(ui_req *r, json_t **m)
 	return (*m = ui_load_record(r, &member)) ? 0 : -1;
 }
 
+/* The member of the route for a page about it: the address its form posts
+ * to ("/membres/ID" then what), its title ("verb LAST First"); -1 after a
+ * failure page. */
+static int load_titled(ui_req *r, json_t **m, const char *what, const char *verb, char action[160],
+                       char title[480])
+{
+	if (load(r, m) < 0)
+		return -1;
+	snprintf(action, 160, "/membres/%s%s", r->param, what);
+	snprintf(title, 480, "%s %s %s", verb, ui_str(*m, "last_name"), ui_str(*m, "first_name"));
+	return 0;
+}
+
 void ui_page_member_edit(ui_req *r)
 {
 	ui_fs fs = { 0 };
 	char action[160], title[480];
 	json_t *m;
 
-	if (load(r, &m) < 0)
+	if (load_titled(r, &m, "", "Modifier", action, title) < 0)
 		return;
-	snprintf(action, sizeof(action), "/membres/%s", r->param);
-	snprintf(title, sizeof(title), "Modifier %s %s", ui_str(m, "last_name"),
-	         ui_str(m, "first_name"));
 	member_form(r, title, action, m, &fs);
 	json_decref(m);
 }
@@ -306,11 +316,8 @@ void ui_page_member_remove(ui_req *r)
 	char action[160], title[480];
 	json_t *m;
 
-	if (load(r, &m) < 0)
+	if (load_titled(r, &m, "/retirer", "Retirer", action, title) < 0)
 		return;
-	snprintf(action, sizeof(action), "/membres/%s/retirer", r->param);
-	snprintf(title, sizeof(title), "Retirer %s %s", ui_str(m, "last_name"),
-	         ui_str(m, "first_name"));
 	ui_page_begin(r, title, "members");
 	H("<p>%s %s (%s, collège « %s ») ne figurera plus dans la liste des membres ni dans les "
 	  "prochaines feuilles. "

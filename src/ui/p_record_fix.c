@@ -30,12 +30,14 @@ typedef struct {
 	int (*withdraw)(cts_node *n, const char *id, cts_change *out);
 	int (*restore)(cts_node *n, const char *id, cts_change *out);
 	void (*form)(ui_req *r, const ui_fs *fs, const json_t *rec);
+	const char *const *fields; /* the form's fields, for the library's refusals */
+	const char *edited;        /* the notice when the change has no line of its own */
 } kind;
 
 static const kind opinion = {
-	"opinion",      "/avis",          "opinions",           "Avis",
-	"retire",       cts_opinion_list, cts_opinion_withdraw, cts_opinion_restore,
-	ui_opinion_form
+	"opinion",       "/avis",          "opinions",           "Avis",
+	"retire",        cts_opinion_list, cts_opinion_withdraw, cts_opinion_restore,
+	ui_opinion_form, opinion_fields,   "Avis modifié."
 };
 static const kind contribution = { "contribution",
 	                           "/contributions",
@@ -45,7 +47,9 @@ static const kind contribution = { "contribution",
 	                           cts_contribution_list,
 	                           cts_contribution_withdraw,
 	                           cts_contribution_restore,
-	                           ui_contribution_form };
+	                           ui_contribution_form,
+	                           contribution_fields,
+	                           "Contribution modifiée." };
 
 /* The kind of record an address names ("/avis/...", "/contributions/..."). */
 static const kind *route_kind(const ui_req *r)
@@ -94,6 +98,25 @@ static const char *differs(ui_req *r, const json_t *o, const char *key, const ch
 	return v && strcmp(ui_str(o, field), v) != 0 ? v : NULL;
 }
 
+/* The end of an update of rec (taken): nothing typed differs from it (same:
+ * nothing written), the library refused the change rc (the form again, the
+ * field marked), or done. */
+static void update_end(ui_req *r, const kind *k, json_t *rec, ui_fs *fs, int same, int rc,
+                       cts_change *ch)
+{
+	if (same) {
+		ui_flash(r, "Rien n'a changé : rien n'a été enregistré.");
+		ui_redirect(r, k->base);
+	} else if (rc < 0) {
+		ui_fs_refuse(r, fs, rc, k->table, k->fields);
+		k->form(r, fs, rec);
+	} else {
+		done(r, k, ch, k->edited);
+	}
+	cts_change_dispose(ch);
+	json_decref(rec);
+}
+
 /* ---- edit ---- */
 
 void ui_page_record_edit(ui_req *r)
@@ -115,7 +138,7 @@ void ui_post_opinion_update(ui_req *r)
 	ui_fs fs = { .values = r->form };
 	char msg[160];
 	json_t *o = load(r, &opinion);
-	int rc;
+	int rc, same;
 
 	if (!o)
 		return;
@@ -135,17 +158,9 @@ void ui_post_opinion_update(ui_req *r)
 	f.votes_given = (v.votes_for != ui_int(o, "votes_for") ? CTS_VOTES_FOR : 0) |
 	                (v.votes_against != ui_int(o, "votes_against") ? CTS_VOTES_AGAINST : 0) |
 	                (v.votes_abstain != ui_int(o, "votes_abstain") ? CTS_VOTES_ABSTAIN : 0);
-	if (!f.meeting && !f.subject && !f.outcome && !f.votes_given) {
-		ui_flash(r, "Rien n'a changé : rien n'a été enregistré.");
-		ui_redirect(r, opinion.base);
-	} else if ((rc = cts_opinion_update(r->node, r->param, &f, &ch)) < 0) {
-		ui_fs_refuse(r, &fs, rc, "opinion", opinion_fields);
-		ui_opinion_form(r, &fs, o);
-	} else {
-		done(r, &opinion, &ch, "Avis modifié.");
-	}
-	cts_change_dispose(&ch);
-	json_decref(o);
+	same = !f.meeting && !f.subject && !f.outcome && !f.votes_given;
+	rc = same ? 0 : cts_opinion_update(r->node, r->param, &f, &ch);
+	update_end(r, &opinion, o, &fs, same, rc, &ch);
 }
 
 void ui_post_contribution_update(ui_req *r)
@@ -154,7 +169,7 @@ void ui_post_contribution_update(ui_req *r)
 	cts_change ch = { 0 };
 	ui_fs fs = { .values = r->form };
 	json_t *c = load(r, &contribution);
-	int rc;
+	int rc, same;
 
 	if (!c)
 		return;
@@ -163,17 +178,9 @@ void ui_post_contribution_update(ui_req *r)
 	f.text = differs(r, c, "text", "text");
 	f.meeting = differs(r, c, "meeting", "meeting");
 	f.date = differs(r, c, "date", "date");
-	if (!f.theme && !f.title && !f.text && !f.meeting && !f.date) {
-		ui_flash(r, "Rien n'a changé : rien n'a été enregistré.");
-		ui_redirect(r, contribution.base);
-	} else if ((rc = cts_contribution_update(r->node, r->param, &f, &ch)) < 0) {
-		ui_fs_refuse(r, &fs, rc, "contribution", contribution_fields);
-		ui_contribution_form(r, &fs, c);
-	} else {
-		done(r, &contribution, &ch, "Contribution modifiée.");
-	}
-	cts_change_dispose(&ch);
-	json_decref(c);
+	same = !f.theme && !f.title && !f.text && !f.meeting && !f.date;
+	rc = same ? 0 : cts_contribution_update(r->node, r->param, &f, &ch);
+	update_end(r, &contribution, c, &fs, same, rc, &ch);
 }
 
 /* ---- withdraw, restore ---- */
