@@ -282,7 +282,9 @@ static int digest_flush(crypto_hash_sha256_state *h, json_t *rec)
 	return 0;
 }
 
-int cts_record_digest(cts_store *st, char hex[65])
+/* The digest of the live records whose territory is `terr` or `region`
+ * (terr NULL: every record). */
+static int digest_scope(cts_store *st, const char *terr_only, const char *region, char hex[65])
 {
 	crypto_hash_sha256_state h;
 	unsigned char out[crypto_hash_sha256_BYTES];
@@ -307,9 +309,12 @@ int cts_record_digest(cts_store *st, char hex[65])
 		                         "AND t.territory = f.territory"
 		                         " AND t.rid = f.rid AND (t.hlc > f.hlc OR (t.hlc = f.hlc "
 		                         "AND t.node > f.node)))"
+		                         " AND (?2 IS NULL OR f.territory IN (?2, ?3))"
 		                         " ORDER BY f.territory, f.rid, f.field")) < 0)
 			break;
 		sqlite3_bind_text(s, 1, t->name, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 2, terr_only, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 3, region, -1, SQLITE_STATIC);
 		while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 			const char *terr = (const char *)sqlite3_column_text(s, 0);
 			const char *rid = (const char *)sqlite3_column_text(s, 1);
@@ -357,6 +362,37 @@ int cts_record_digest(cts_store *st, char hex[65])
 	crypto_hash_sha256_final(&h, out);
 	sodium_bin2hex(hex, 65, out, sizeof(out));
 	return 0;
+}
+
+int cts_record_digest(cts_store *st, char hex[65])
+{
+	return digest_scope(st, NULL, NULL, hex);
+}
+
+int cts_record_digest_territory(cts_store *st, const char *territory, const char *region,
+                                char hex[65])
+{
+	return digest_scope(st, territory, region, hex);
+}
+
+int cts_record_territories(cts_store *st, const char *region, json_t **out)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	*out = NULL;
+	if ((rc = cts_store_stmt(st, &s,
+	                         "SELECT json_group_array(t) FROM (SELECT DISTINCT territory AS t"
+	                         " FROM fstate WHERE territory != ?1 ORDER BY territory)")) < 0)
+		return rc;
+	sqlite3_bind_text(s, 1, region, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*out = json_loads((const char *)sqlite3_column_text(s, 0), 0, NULL);
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW)
+		return cts_store_error(st, "lecture des territoires");
+	return *out ? 0 : cts_error_set(CTS_ENOMEM, "mémoire insuffisante (territoires)");
 }
 
 int cts_record_clear_all(cts_store *st)

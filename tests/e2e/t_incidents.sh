@@ -50,7 +50,6 @@ plumb() {
 	echo "$commit"
 }
 incidents() { cts "$1" status --json | jq -c --arg k "$2" '[.incidents[] | select(.kind == $k)]'; }
-digest() { cts "$1" status --json | jq -r .content_digest; }
 has_member() { cts "$1" member list --territory "$2" --json | jq --arg n "$3" '[.[] | select(.last_name == $n)] | length'; }
 
 # ---- Finding 6: a commit by another node on a node's own branch ----
@@ -97,7 +96,7 @@ assert_eq "$(cts "$T/re" status --json | jq .queued_push)" false "travail envoy�
 cts "$T/region" region pull >/dev/null
 for h in re lh dp; do cts "$T/$h" sync >/dev/null || true; done
 cts "$T/region" region pull >/dev/null || true
-for h in re lh dp; do assert_eq "$(digest "$T/$h")" "$(digest "$T/region")" "empreinte de $h"; done
+for h in re lh dp; do assert_eq "$(tdigest "$T/$h")" "$(tdigest "$T/$h" "$T/region")" "empreinte du territoire de $h"; done
 assert_eq "$(has_member "$T/region" rouen-elbeuf BLOQUE-RE)" 1 "la région a reçu le travail retenu"
 assert_contains "$(incidents "$T/dp" branch_rewritten | jq -r '.[0].detail')" "nodes/re-secretariat"
 pass "branche remise en état : le travail gardé part, tout converge (dp note la réécriture)"

@@ -31,9 +31,8 @@ expect_status 0 "$CTSNODE" --home "$T/re2" sync
 expect_status 0 "$CTSNODE" --home "$T/region" region pull
 assert_contains "$OUT" "Point de contrôle"
 for h in re1 re2 lh dp; do cts "$T/$h" sync >/dev/null; done
-ref=$(cts "$T/region" status --json | jq -r .content_digest)
 for h in re1 re2 lh dp; do
-	assert_eq "$(cts "$T/$h" status --json | jq -r .content_digest)" "$ref" "empreinte de $h"
+	assert_eq "$(tdigest "$T/$h")" "$(tdigest "$T/$h" "$T/region")" "empreinte du territoire de $h"
 	assert_eq "$(cts "$T/$h" status --json | jq .queued_push)" false "envoi en attente ($h)"
 done
 pass "tous les nœuds ont la même empreinte"
