@@ -13,7 +13,9 @@ int cts_scope_reads_all(const cts_node *n)
 	return n->role == CTS_ROLE_AUTHORITY;
 }
 
-int cts_scope_reads_node(cts_node *n, const char *node, const char *pinned_authority)
+/* reads_node, with `unknown` the answer for a node the registry does not
+ * enrol. */
+static int judge(cts_node *n, const char *node, const char *pinned_authority, int unknown)
 {
 	cts_registry_entry e;
 	char *auth = NULL;
@@ -33,13 +35,51 @@ int cts_scope_reads_node(cts_node *n, const char *node, const char *pinned_autho
 	cts_error_clear();
 	if ((rc = cts_registry_get(n, node, &e)) == CTS_ENOTFOUND) {
 		cts_error_clear();
-		return 0; /* not enrolled (yet): its territory is unknown */
+		return unknown; /* not enrolled (yet): its territory is unknown */
 	}
 	if (rc < 0)
 		return rc;
 	yes = strcmp(e.role, "authority") == 0 || strcmp(e.territory, n->territory) == 0;
 	cts_registry_entry_dispose(&e);
 	return yes;
+}
+
+int cts_scope_reads_node(cts_node *n, const char *node, const char *pinned_authority)
+{
+	return judge(n, node, pinned_authority, 0);
+}
+
+int cts_scope_excludes_node(cts_node *n, const char *node)
+{
+	int rc = judge(n, node, NULL, 1);
+
+	return rc < 0 ? rc : !rc;
+}
+
+int cts_scope_fingerprint(cts_node *n, const char *pinned_authority, char **out)
+{
+	sqlite3_stmt *s;
+	const char *text;
+	int rc;
+
+	*out = NULL;
+	if ((rc = cts_store_stmt(
+	         n->store, &s,
+	         "SELECT ?1 || ' ' || coalesce((SELECT value FROM meta WHERE key = "
+	         "'authority_node'), '') || ' ' || coalesce((SELECT group_concat(node, ',')"
+	         " FROM (SELECT node FROM registry WHERE node IS NOT NULL AND (role = 'authority'"
+	         " OR territory_code = ?2) ORDER BY node)), '')")) < 0)
+		return rc;
+	sqlite3_bind_text(s, 1, pinned_authority ? pinned_authority : "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, n->territory, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	text = rc == SQLITE_ROW ? (const char *)sqlite3_column_text(s, 0) : NULL;
+	if (text && !(*out = strdup(text)))
+		rc = SQLITE_NOMEM;
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW || !*out)
+		return cts_store_error(n->store, "lecture du registre");
+	return 0;
 }
 
 int cts_scope_region_code(cts_node *n, char **out)

@@ -22,6 +22,18 @@
  * holds the authority). */
 int cts_scope_reads_node(cts_node *n, const char *node, const char *pinned_authority);
 
+/* Is `node` known not to be read here (enrolled for another territory,
+ * on a territory's device)? 1 yes, 0 no (read, or not enrolled: its
+ * changesets are kept pending as before), or a negative cts_error. What a
+ * device fetched before it read only its territory is passed over. */
+int cts_scope_excludes_node(cts_node *n, const char *node);
+
+/* What cts_scope_reads_node() depends on, as one malloc'd text in *out
+ * (the pinned authority node, meta authority_node, the authority and the
+ * nodes the registry enrols for this node's territory): when it changes
+ * during an import, a territory's device fetches again. */
+int cts_scope_fingerprint(cts_node *n, const char *pinned_authority, char **out);
+
 /* Does this node read every branch (the regional node)? */
 int cts_scope_reads_all(const cts_node *n);
 

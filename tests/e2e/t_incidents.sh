@@ -11,9 +11,11 @@ G() { git --git-dir="$W" -c user.name=intrus -c user.email=intrus@invalid "$@"; 
 
 cts "$T/region" region init --region normandie --node region-normandie --remote "$REPO" --no-passphrase >/dev/null
 make_territory "$T/re" rouen-elbeuf re-secretariat "$T/region"
-make_territory "$T/lh" le-havre lh-secretariat "$T/region"
-make_territory "$T/dp" dieppe dp-secretariat "$T/region"
-for spec in re:rouen-elbeuf:re-secretariat lh:le-havre:lh-secretariat dp:dieppe:dp-secretariat; do
+# Three devices of one territory: each reads the others' branches (a
+# territory's device reads only its territory's, issue 16 point 7).
+make_territory "$T/lh" rouen-elbeuf lh-secretariat "$T/region"
+make_territory "$T/dp" rouen-elbeuf dp-secretariat "$T/region"
+for spec in re:rouen-elbeuf:re-secretariat lh:rouen-elbeuf:lh-secretariat dp:rouen-elbeuf:dp-secretariat; do
 	IFS=: read -r h terr node <<<"$spec"
 	cts "$T/region" region enroll --node "$node" --territory "$terr" --key "$(cts "$T/$h" key show | awk '{print $1" "$2}')" >/dev/null
 done
@@ -66,7 +68,7 @@ expect_status 1 "$CTSNODE" --home "$T/re" sync
 assert_contains "$OUT" "BLOQUÉ : la branche nodes/re-secretariat du dépôt régional porte le commit ${foreign:0:12}"
 assert_contains "$OUT" "non signé"
 assert_contains "$OUT" "Prochaine étape"
-assert_eq "$(has_member "$T/re" le-havre APRES-LH)" 1 "le travail des autres est importé malgré le blocage"
+assert_eq "$(has_member "$T/re" rouen-elbeuf APRES-LH)" 1 "le travail des autres est importé malgré le blocage"
 assert_eq "$(cts "$T/re" status --json | jq .last_seq)" $((last + 1)) "travail scellé et gardé"
 assert_eq "$(cts "$T/re" status --json | jq .queued_push)" true "envoi en attente"
 assert_eq "$(git --git-dir="$REPO" rev-parse nodes/re-secretariat)" "$foreign" "rien poussé sur la branche bloquée"
@@ -143,7 +145,7 @@ printf '{}\n' >"$T/nosig.json"
 plumb refs/heads/nodes/dp-secretariat "trop gros" "changesets/dp-secretariat/000000000050.json=$T/big.json" \
 	"changesets/dp-secretariat/000000000051.json=$T/nosig.json" >/dev/null
 expect_status 1 "$CTSNODE" --home "$T/re" sync
-assert_eq "$(has_member "$T/re" le-havre SANSSIGNATURE)" 1 "changeset signé appliqué"
+assert_eq "$(has_member "$T/re" rouen-elbeuf SANSSIGNATURE)" 1 "changeset signé appliqué"
 chk() { # KIND NODE SEQ DETAIL-PART
 	local got
 	got=$(incidents "$T/re" "$1" | jq -c --arg n "$2" --argjson s "$3" '[.[] | select(.node == $n and .seq == $s)]')
