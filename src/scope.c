@@ -4,9 +4,14 @@
 #include "record.h"
 #include "registry.h"
 #include "store.h"
+#include "tables.h"
 
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 int cts_scope_reads_all(const cts_node *n)
 {
@@ -105,68 +110,219 @@ int cts_scope_region_code(cts_node *n, char **out)
 	return 0;
 }
 
-/* digests[code] = its territory digest. */
-static int add_digest(cts_node *n, json_t *digests, const char *code, const char *region)
+/* codes[] gains code unless it is the region's or already there. */
+static int add_code(json_t *codes, const char *code, const char *region)
 {
-	char hex[65];
-	int rc;
+	size_t i;
+	json_t *v;
 
-	if (json_object_get(digests, code) || (region && strcmp(code, region) == 0))
+	if (!code || (region && strcmp(code, region) == 0))
 		return 0;
-	if ((rc = cts_record_digest_territory(n->store, code, region, hex)) < 0)
-		return rc;
-	return json_object_set_new(digests, code, json_string(hex)) == 0
+	json_array_foreach(codes, i, v)
+	{
+		if (strcmp(json_string_value(v), code) == 0)
+			return 0;
+	}
+	return json_array_append_new(codes, json_string(code)) == 0
 	           ? 0
 	           : cts_error_set(CTS_ENOMEM, "mémoire insuffisante (empreintes)");
 }
 
-/* Every territory the records or the registry name (regional node). */
-static int add_all(cts_node *n, json_t *digests, const char *region)
+/* The territories whose digests status shows: this device's own, or on
+ * the regional node every territory the records or the registry name. */
+static int digest_codes(cts_node *n, const char *region, json_t *codes)
 {
-	json_t *codes = NULL, *reg = NULL, *v;
+	json_t *held = NULL, *reg = NULL, *v;
 	size_t i;
 	int rc;
 
-	if ((rc = cts_record_territories(n->store, region, &codes)) < 0 ||
+	if (!cts_scope_reads_all(n))
+		return add_code(codes, n->territory, NULL);
+	if ((rc = cts_record_territories(n->store, region, &held)) < 0 ||
 	    (rc = cts_registry_list(n, 0, &reg)) < 0)
 		goto out;
-	json_array_foreach(codes, i, v)
+	json_array_foreach(held, i, v)
 	{
-		if ((rc = add_digest(n, digests, json_string_value(v), region)) < 0)
+		if ((rc = add_code(codes, json_string_value(v), region)) < 0)
 			goto out;
 	}
 	json_array_foreach(reg, i, v)
 	{
-		const char *code = json_string_value(json_object_get(v, "territory_code"));
-		if (code && (rc = add_digest(n, digests, code, region)) < 0)
+		if ((rc = add_code(codes, json_string_value(json_object_get(v, "territory_code")),
+		                   region)) < 0)
 			goto out;
 	}
 out:
-	json_decref(codes);
+	json_decref(held);
 	json_decref(reg);
 	return rc;
 }
 
 int cts_scope_digests(cts_node *n, json_t **out)
 {
-	json_t *d = json_object();
-	char *region = NULL;
+	json_t *codes = json_array(), *d = json_object();
+	const char **terrs = NULL;
+	char(*hex)[65] = NULL, *region = NULL;
+	size_t k = 0;
 	int rc;
 
 	*out = NULL;
-	if (!d)
-		return cts_error_set(CTS_ENOMEM, "mémoire insuffisante (empreintes)");
+	if (!codes || !d) {
+		rc = cts_error_set(CTS_ENOMEM, "mémoire insuffisante (empreintes)");
+		goto out;
+	}
 	if ((rc = cts_scope_region_code(n, &region)) < 0 && rc != CTS_ENOTFOUND)
 		goto out;
 	cts_error_clear();
-	rc =
-	    cts_scope_reads_all(n) ? add_all(n, d, region) : add_digest(n, d, n->territory, region);
+	if ((rc = digest_codes(n, region, codes)) < 0 || (k = json_array_size(codes)) == 0)
+		goto out;
+	terrs = calloc(k, sizeof(*terrs));
+	hex = calloc(k, sizeof(*hex));
+	if (!terrs || !hex) {
+		rc = cts_error_set(CTS_ENOMEM, "mémoire insuffisante (empreintes)");
+		goto out;
+	}
+	for (size_t i = 0; i < k; i++)
+		terrs[i] = json_string_value(json_array_get(codes, i));
+	if ((rc = cts_record_digest_territories(n->store, region, terrs, k, hex)) < 0)
+		goto out;
+	for (size_t i = 0; i < k && rc == 0; i++)
+		if (json_object_set_new(d, terrs[i], json_string(hex[i])) < 0)
+			rc = cts_error_set(CTS_ENOMEM, "mémoire insuffisante (empreintes)");
 out:
+	free(terrs);
+	free(hex);
 	free(region);
+	json_decref(codes);
 	if (rc < 0) {
 		json_decref(d);
 		return rc;
 	}
 	*out = d;
 	return 0;
+}
+
+/* Run sql with ?1 = this node's territory, ?2 = the region code. For a
+ * query, *out (may be NULL) receives its first column as an integer. */
+static int run(cts_node *n, const char *sql, const char *region, int64_t *out)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((rc = cts_store_stmt(n->store, &s, sql)) < 0)
+		return rc;
+	sqlite3_bind_text(s, 1, n->territory, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, region, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		if (out)
+			*out = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? 0
+	                         : cts_store_error(n->store, "nettoyage des autres territoires");
+}
+
+/* The nodes of other territories (their changesets held here, or the
+ * registry's), whose history files and branch markers go. */
+#define OTHER_NODES                                                                                \
+	"SELECT node FROM changeset WHERE territory NOT IN (?1, ?2) UNION SELECT node FROM "       \
+	"registry WHERE node IS NOT NULL AND role != 'authority' AND territory_code != ?1"
+
+static const char *const purge_sql[] = {
+	"DELETE FROM inbox WHERE node IN (" OTHER_NODES ")",
+	"DELETE FROM fork_known WHERE node IN (" OTHER_NODES ")",
+	"DELETE FROM changeset_seen WHERE node IN (" OTHER_NODES ")",
+	"DELETE FROM meta WHERE (key GLOB 'branch_*:*' OR key GLOB 'commits_checked:*')"
+	" AND substr(key, instr(key, ':') + 1) IN (" OTHER_NODES ")",
+	"DELETE FROM changeset WHERE territory NOT IN (?1, ?2)",
+	"DELETE FROM fstate WHERE territory NOT IN (?1, ?2)",
+	"DELETE FROM tomb WHERE territory NOT IN (?1, ?2)",
+	"DELETE FROM conflict WHERE territory NOT IN (?1, ?2)",
+};
+
+/* HOME/changesets/<node>/ and the files in it. */
+static void remove_history(cts_node *n, const char *node)
+{
+	char rel[96], *dir;
+	DIR *d;
+	struct dirent *de;
+
+	if (!cts_valid_node_id(node))
+		return;
+	snprintf(rel, sizeof(rel), "changesets/%s", node);
+	if (!(dir = cts_node_path(n, rel)))
+		return;
+	if ((d = opendir(dir))) {
+		while ((de = readdir(d)))
+			if (de->d_name[0] != '.')
+				unlinkat(dirfd(d), de->d_name, 0);
+		closedir(d);
+		rmdir(dir);
+	}
+	free(dir);
+}
+
+static int purge_tables(cts_node *n, const char *region, json_t **others)
+{
+	int rc;
+
+	if ((rc = cts_store_rows_of(
+	         n->store,
+	         "SELECT DISTINCT node FROM changeset WHERE territory NOT IN (?1, "
+	         "(SELECT territory_code FROM registry WHERE role = 'authority'))",
+	         n->territory, others)) < 0)
+		return rc;
+	for (size_t i = 0; i < sizeof(purge_sql) / sizeof(purge_sql[0]); i++)
+		if ((rc = run(n, purge_sql[i], region, NULL)) < 0)
+			return rc;
+	for (size_t i = 0; i < cts_table_count; i++) {
+		char sql[96];
+		snprintf(sql, sizeof(sql), "DELETE FROM %s WHERE territory NOT IN (?1, ?2)",
+		         cts_tables[i].name);
+		if ((rc = run(n, sql, region, NULL)) < 0)
+			return rc;
+	}
+	return 0;
+}
+
+int cts_scope_purge(cts_node *n, int *purged)
+{
+	json_t *others = NULL, *v;
+	char *region = NULL;
+	int64_t held = 0;
+	size_t i;
+	int rc;
+
+	*purged = 0;
+	if (cts_scope_reads_all(n))
+		return 0;
+	if ((rc = cts_scope_region_code(n, &region)) == CTS_ENOTFOUND) {
+		cts_error_clear();
+		return 0; /* nothing of the authority yet: nothing of others either */
+	}
+	if (rc < 0)
+		return rc;
+	if ((rc = run(n,
+	              "SELECT EXISTS (SELECT 1 FROM changeset WHERE territory NOT IN (?1, ?2))"
+	              " OR EXISTS (SELECT 1 FROM fstate WHERE territory NOT IN (?1, ?2))"
+	              " OR EXISTS (SELECT 1 FROM inbox WHERE node IN (" OTHER_NODES "))",
+	              region, &held)) < 0 ||
+	    !held)
+		goto out;
+	if ((rc = cts_store_begin(n->store)) < 0)
+		goto out;
+	if ((rc = purge_tables(n, region, &others)) < 0) {
+		cts_store_rollback(n->store);
+		goto out;
+	}
+	if ((rc = cts_store_commit(n->store)) < 0)
+		goto out;
+	json_array_foreach(others, i, v)
+	{
+		remove_history(n, json_string_value(json_object_get(v, "node")));
+	}
+	*purged = 1;
+out:
+	json_decref(others);
+	free(region);
+	return rc;
 }

@@ -44,9 +44,18 @@ int cts_scope_reads_all(const cts_node *n);
 int cts_scope_region_code(cts_node *n, char **out);
 
 /* Per-territory content digests as a new JSON object territory code ->
- * lowercase hex (cts_record_digest_territory): the node's own territory
+ * lowercase hex (cts_record_digest_territories): the node's own territory
  * on a territory's device, every territory the records or the registry
  * name on the regional node. */
 int cts_scope_digests(cts_node *n, json_t **out);
+
+/* A territory's device that holds data of other territories (imported by
+ * an earlier version that read every branch, or from a folder) deletes it:
+ * their records, tombstones and conflicts, their applied and received
+ * changesets, their history files (HOME/changesets/<node>) and branch
+ * markers; what remains is what a device that never read them holds.
+ * *purged = 1 when something was deleted. Nothing on the regional node,
+ * nor while the registry holds no authority. */
+int cts_scope_purge(cts_node *n, int *purged);
 
 #endif

@@ -356,7 +356,7 @@ static int sync_common(cts_node *n, const cts_key *key, const char *url, cts_syn
 	cts_gitrepo *repo = NULL;
 	sync_scope scope = { 0 };
 	char offline[1024] = "";
-	int rc, fetch_rc, reached;
+	int rc, fetch_rc, reached, purged = 0;
 
 	void (*progress)(size_t, size_t, void *) = r->import.progress;
 	void *progress_ctx = r->import.progress_ctx;
@@ -377,6 +377,10 @@ static int sync_common(cts_node *n, const cts_key *key, const char *url, cts_syn
 	r->import.published = sync_branch_published;
 	r->import.published_ctx = repo;
 	reached = remote_reached(n, url ? url : n->remote);
+	/* A territory's device keeps nothing of the other territories (what
+	 * an earlier version fetched, or a folder brought). */
+	if (!cts_scope_reads_all(n) && (rc = cts_scope_purge(n, &purged)) < 0)
+		goto out;
 	fetch_rc =
 	    cts_scope_reads_all(n) ? cts_gitrepo_fetch(repo) : sync_scope_fetch(n, repo, &scope);
 	if (fetch_rc == CTS_ENET && !reached &&

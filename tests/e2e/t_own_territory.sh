@@ -69,6 +69,26 @@ expect_status 0 "$CTSNODE" --home "$T/ro2" sync
 assert_eq "$(tdigest "$T/ro2")" "$(tdigest "$T/ro2" "$T/region")" "empreinte du territoire de ro2"
 pass "un nouveau poste reçoit son territoire à la première synchronisation, rien d'autre"
 
+# ---- a device holding another territory's data (an earlier version read
+# every branch; here it is brought by a folder) deletes it at its next sync ----
+expect_status 0 "$CTSNODE" --home "$T/dp1" import "$T/ro1"
+assert_eq "$(names "$T/dp1" rouen)" "ROUENNAIS" "rouen importé par dossier"
+[ -e "$T/dp1/changesets/ro-poste-1" ] || fail "fichiers de ro-poste-1 absents après l'import"
+expect_status 0 "$CTSNODE" --home "$T/dp1" sync
+assert_eq "$(names "$T/dp1" rouen)" "" "rouen effacé à la synchronisation"
+for q in "SELECT count(*) FROM fstate WHERE territory = 'rouen'" "SELECT count(*) FROM member WHERE territory = 'rouen'" \
+	"SELECT count(*) FROM changeset WHERE node LIKE 'ro-poste-%'" "SELECT count(*) FROM inbox WHERE node LIKE 'ro-poste-%'"; do
+	assert_eq "$(db dp1 "$q")" 0 "dp1 après nettoyage : $q"
+done
+[ ! -e "$T/dp1/changesets/ro-poste-1" ] || fail "dp1 garde les fichiers de ro-poste-1"
+assert_eq "$(tdigest "$T/dp1")" "$(tdigest "$T/dp1" "$T/region")" "empreinte du territoire de dp1 après nettoyage"
+expect_status 0 "$CTSNODE" --home "$T/dp2" sync
+assert_eq "$(cts "$T/dp1" status --json | jq -r .content_digest)" "$(cts "$T/dp2" status --json | jq -r .content_digest)" \
+	"dp1 tient ce que tient dp2, qui n'a jamais rien reçu de rouen"
+expect_status 0 "$CTSNODE" --home "$T/dp1" rebuild
+assert_eq "$(names "$T/dp1" rouen)" "" "rien de rouen après rebuild"
+pass "les données d'un autre territoire déjà reçues sont effacées à la synchronisation suivante"
+
 # ---- the audit reads everything ----
 expect_status 0 "$CTSNODE" audit "$REPO" --json
 assert_eq "$(jq .ok <<<"$OUT")" true "audit"
