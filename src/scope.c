@@ -292,7 +292,8 @@ int cts_scope_purge(cts_node *n, int *purged)
 	size_t i;
 	int rc;
 
-	*purged = 0;
+	if (purged)
+		*purged = 0;
 	if (cts_scope_reads_all(n))
 		return 0;
 	if ((rc = cts_scope_region_code(n, &region)) == CTS_ENOTFOUND) {
@@ -320,7 +321,8 @@ int cts_scope_purge(cts_node *n, int *purged)
 	{
 		remove_history(n, json_string_value(json_object_get(v, "node")));
 	}
-	*purged = 1;
+	if (purged)
+		*purged = 1;
 out:
 	json_decref(others);
 	free(region);

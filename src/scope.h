@@ -54,7 +54,7 @@ int cts_scope_digests(cts_node *n, json_t **out);
  * their records, tombstones and conflicts, their applied and received
  * changesets, their history files (HOME/changesets/<node>) and branch
  * markers; what remains is what a device that never read them holds.
- * *purged = 1 when something was deleted. Nothing on the regional node,
+ * *purged (may be NULL) = 1 when something was deleted. Nothing on the regional node,
  * nor while the registry holds no authority. */
 int cts_scope_purge(cts_node *n, int *purged);
 

@@ -356,7 +356,7 @@ static int sync_common(cts_node *n, const cts_key *key, const char *url, cts_syn
 	cts_gitrepo *repo = NULL;
 	sync_scope scope = { 0 };
 	char offline[1024] = "";
-	int rc, fetch_rc, reached, purged = 0;
+	int rc, fetch_rc, reached;
 
 	void (*progress)(size_t, size_t, void *) = r->import.progress;
 	void *progress_ctx = r->import.progress_ctx;
@@ -379,7 +379,7 @@ static int sync_common(cts_node *n, const cts_key *key, const char *url, cts_syn
 	reached = remote_reached(n, url ? url : n->remote);
 	/* A territory's device keeps nothing of the other territories (what
 	 * an earlier version fetched, or a folder brought). */
-	if (!cts_scope_reads_all(n) && (rc = cts_scope_purge(n, &purged)) < 0)
+	if (!cts_scope_reads_all(n) && (rc = cts_scope_purge(n, NULL)) < 0)
 		goto out;
 	fetch_rc =
 	    cts_scope_reads_all(n) ? cts_gitrepo_fetch(repo) : sync_scope_fetch(n, repo, &scope);
