@@ -349,14 +349,10 @@ static int attendance_remove(cli_ctx *c, int argc, char **argv)
 	return one_person(c, argc, argv, 0);
 }
 
-int cmd_attendance(cli_ctx *c, int argc, char **argv)
-{
-	static const cli_cmd cmds[] = {
-		{ "import", attendance_import, "importer une feuille de présence (CSV)" },
-		{ "list", attendance_list, "lister les présences d'une réunion" },
-		{ "set", attendance_set, "corriger la présence d'une personne" },
-		{ "remove", attendance_remove, "retirer une personne des présences" },
-		{ NULL, NULL, NULL },
-	};
-	return cli_dispatch(c, "attendance", cmds, argc, argv);
-}
+const cli_cmd cmd_attendance_cmds[] = {
+	{ "import", "importer une feuille de présence (CSV)", .run = attendance_import },
+	{ "list", "lister les présences d'une réunion", .run = attendance_list },
+	{ "set", "corriger la présence d'une personne", .run = attendance_set },
+	{ "remove", "retirer une personne des présences", .run = attendance_remove },
+	{ 0 },
+};

@@ -106,18 +106,6 @@ static int contribution_update(cli_ctx *c, int argc, char **argv)
 	return cli_change(c, argc, argv, opts, update_help, &contribution_ref, do_update, &f);
 }
 
-static int contribution_withdraw(cli_ctx *c, int argc, char **argv)
-{
-	return cli_change_op(c, argc, argv, withdraw_help, &contribution_ref,
-	                     cts_contribution_withdraw);
-}
-
-static int contribution_restore(cli_ctx *c, int argc, char **argv)
-{
-	return cli_change_op(c, argc, argv, restore_help, &contribution_ref,
-	                     cts_contribution_restore);
-}
-
 static const char *const list_headers[] = { "Id", "Reçue le", "Réunion", "Thème", "État", "Titre" };
 
 static void list_cells(const json_t *o, cli_cells v, int full)
@@ -131,23 +119,17 @@ static void list_cells(const json_t *o, cli_cells v, int full)
 	snprintf(v[5], CLI_CELL, "%s", cli_str(o, "title"));
 }
 
-static int contribution_list(cli_ctx *c, int argc, char **argv)
-{
-	static const cli_listing l = { list_help,  cts_contribution_list, NULL, list_headers, 6,
-		                       list_cells, "contribution(s)" };
-	return cli_list(c, argc, argv, &l);
-}
+static const cli_listing listing = { list_help,  cts_contribution_list, NULL, list_headers, 6,
+	                             list_cells, "contribution(s)" };
 
-int cmd_contribution(cli_ctx *c, int argc, char **argv)
-{
-	static const cli_cmd cmds[] = {
-		{ "add", contribution_add, "enregistrer une contribution" },
-		{ "list", contribution_list, "lister les contributions" },
-		{ "update", contribution_update,
-		  "corriger une contribution (thème, titre, texte, réunion, date)" },
-		{ "withdraw", contribution_withdraw, "retirer une contribution saisie par erreur" },
-		{ "restore", contribution_restore, "rétablir une contribution retirée" },
-		{ NULL, NULL, NULL },
-	};
-	return cli_dispatch(c, "contribution", cmds, argc, argv);
-}
+const cli_cmd cmd_contribution_cmds[] = {
+	{ "add", "enregistrer une contribution", .run = contribution_add },
+	{ "list", "lister les contributions", .listing = &listing },
+	{ "update", "corriger une contribution (thème, titre, texte, réunion, date)",
+	  .run = contribution_update },
+	{ "withdraw", "retirer une contribution saisie par erreur", .help = withdraw_help,
+	  .record = &contribution_ref, .op = cts_contribution_withdraw },
+	{ "restore", "rétablir une contribution retirée", .help = restore_help,
+	  .record = &contribution_ref, .op = cts_contribution_restore },
+	{ 0 },
+};

@@ -118,21 +118,6 @@ static int meeting_reopen(cli_ctx *c, int argc, char **argv)
 	return cli_change(c, argc, argv, opts, reopen_help, &meeting_ref, do_reopen, &reason);
 }
 
-static int meeting_approve(cli_ctx *c, int argc, char **argv)
-{
-	return cli_change_op(c, argc, argv, approve_help, &meeting_ref, cts_meeting_approve);
-}
-
-static int meeting_cancel(cli_ctx *c, int argc, char **argv)
-{
-	return cli_change_op(c, argc, argv, cancel_help, &meeting_ref, cts_meeting_cancel);
-}
-
-static int meeting_restore(cli_ctx *c, int argc, char **argv)
-{
-	return cli_change_op(c, argc, argv, restore_help, &meeting_ref, cts_meeting_restore);
-}
-
 static const char *const list_headers[] = { "Id", "Date", "Instance", "Statut", "Lieu", "Titre" };
 
 static void list_cells(const json_t *o, cli_cells v, int full)
@@ -146,25 +131,20 @@ static void list_cells(const json_t *o, cli_cells v, int full)
 	snprintf(v[5], CLI_CELL, "%s", cli_str(o, "title"));
 }
 
-static int meeting_list(cli_ctx *c, int argc, char **argv)
-{
-	static const cli_listing l = { list_help, cts_meeting_list, NULL,        list_headers,
-		                       6,         list_cells,       "réunion(s)" };
-	return cli_list(c, argc, argv, &l);
-}
+static const cli_listing listing = { list_help, cts_meeting_list, NULL,        list_headers,
+	                             6,         list_cells,       "réunion(s)" };
 
-int cmd_meeting(cli_ctx *c, int argc, char **argv)
-{
-	static const cli_cmd cmds[] = {
-		{ "add", meeting_add, "enregistrer une réunion" },
-		{ "list", meeting_list, "lister les réunions" },
-		{ "update", meeting_update,
-		  "corriger une réunion (date, titre, instance, lieu, statut)" },
-		{ "approve", meeting_approve, "compte rendu approuvé : verrouiller la réunion" },
-		{ "reopen", meeting_reopen, "rouvrir une réunion approuvée, avec le motif" },
-		{ "cancel", meeting_cancel, "annuler une réunion (gardée, comptée nulle part)" },
-		{ "restore", meeting_restore, "rétablir une réunion annulée" },
-		{ NULL, NULL, NULL },
-	};
-	return cli_dispatch(c, "meeting", cmds, argc, argv);
-}
+const cli_cmd cmd_meeting_cmds[] = {
+	{ "add", "enregistrer une réunion", .run = meeting_add },
+	{ "list", "lister les réunions", .listing = &listing },
+	{ "update", "corriger une réunion (date, titre, instance, lieu, statut)",
+	  .run = meeting_update },
+	{ "approve", "compte rendu approuvé : verrouiller la réunion", .help = approve_help,
+	  .record = &meeting_ref, .op = cts_meeting_approve },
+	{ "reopen", "rouvrir une réunion approuvée, avec le motif", .run = meeting_reopen },
+	{ "cancel", "annuler une réunion (gardée, comptée nulle part)", .help = cancel_help,
+	  .record = &meeting_ref, .op = cts_meeting_cancel },
+	{ "restore", "rétablir une réunion annulée", .help = restore_help, .record = &meeting_ref,
+	  .op = cts_meeting_restore },
+	{ 0 },
+};

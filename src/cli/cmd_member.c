@@ -98,16 +98,6 @@ static int member_update(cli_ctx *c, int argc, char **argv)
 	return cli_change(c, argc, argv, opts, update_help, &member_ref, do_update, &f);
 }
 
-static int member_remove(cli_ctx *c, int argc, char **argv)
-{
-	return cli_change_op(c, argc, argv, remove_help, &member_ref, cts_member_remove);
-}
-
-static int member_restore(cli_ctx *c, int argc, char **argv)
-{
-	return cli_change_op(c, argc, argv, restore_help, &removed_member_ref, cts_member_restore);
-}
-
 static const char *const list_headers[] = { "Id",    "Nom",  "Prénom", "Collège",
 	                                    "Siège", "Rôle", "Mandat", "Structure" };
 
@@ -133,24 +123,18 @@ static void list_cells(const json_t *o, cli_cells v, int full)
 	snprintf(v[7], CLI_CELL, "%s", cli_str(o, "organisation"));
 }
 
-static int member_list(cli_ctx *c, int argc, char **argv)
-{
-	static const cli_listing l = {
-		list_help,  cts_member_list, cts_member_list_removed, list_headers, 8,
-		list_cells, "membre(s)"
-	};
-	return cli_list(c, argc, argv, &l);
-}
+static const cli_listing listing = {
+	list_help,  cts_member_list, cts_member_list_removed, list_headers, 8,
+	list_cells, "membre(s)"
+};
 
-int cmd_member(cli_ctx *c, int argc, char **argv)
-{
-	static const cli_cmd cmds[] = {
-		{ "add", member_add, "ajouter un membre" },
-		{ "list", member_list, "lister les membres (--removed : les membres retirés)" },
-		{ "update", member_update, "corriger un membre" },
-		{ "remove", member_remove, "retirer un membre de la liste" },
-		{ "restore", member_restore, "rétablir un membre retiré" },
-		{ NULL, NULL, NULL },
-	};
-	return cli_dispatch(c, "member", cmds, argc, argv);
-}
+const cli_cmd cmd_member_cmds[] = {
+	{ "add", "ajouter un membre", .run = member_add },
+	{ "list", "lister les membres (--removed : les membres retirés)", .listing = &listing },
+	{ "update", "corriger un membre", .run = member_update },
+	{ "remove", "retirer un membre de la liste", .help = remove_help, .record = &member_ref,
+	  .op = cts_member_remove },
+	{ "restore", "rétablir un membre retiré", .help = restore_help,
+	  .record = &removed_member_ref, .op = cts_member_restore },
+	{ 0 },
+};

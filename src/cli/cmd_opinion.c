@@ -124,16 +124,6 @@ static int opinion_update(cli_ctx *c, int argc, char **argv)
 	return cli_change(c, argc, argv, opts, update_help, &opinion_ref, do_update, &f);
 }
 
-static int opinion_withdraw(cli_ctx *c, int argc, char **argv)
-{
-	return cli_change_op(c, argc, argv, withdraw_help, &opinion_ref, cts_opinion_withdraw);
-}
-
-static int opinion_restore(cli_ctx *c, int argc, char **argv)
-{
-	return cli_change_op(c, argc, argv, restore_help, &opinion_ref, cts_opinion_restore);
-}
-
 static const char *const list_headers[] = { "Id",     "Date",        "Sens", "Pour",
 	                                    "Contre", "Abstentions", "État", "Objet" };
 
@@ -153,22 +143,16 @@ static void list_cells(const json_t *o, cli_cells v, int full)
 	snprintf(v[7], CLI_CELL, "%s", cli_str(o, "subject"));
 }
 
-static int opinion_list(cli_ctx *c, int argc, char **argv)
-{
-	static const cli_listing l = { list_help, cts_opinion_list, NULL,  list_headers,
-		                       8,         list_cells,       "avis" };
-	return cli_list(c, argc, argv, &l);
-}
+static const cli_listing listing = { list_help, cts_opinion_list, NULL,  list_headers,
+	                             8,         list_cells,       "avis" };
 
-int cmd_opinion(cli_ctx *c, int argc, char **argv)
-{
-	static const cli_cmd cmds[] = {
-		{ "add", opinion_add, "enregistrer un avis" },
-		{ "list", opinion_list, "lister les avis" },
-		{ "update", opinion_update, "corriger un avis (objet, votes, sens, réunion)" },
-		{ "withdraw", opinion_withdraw, "retirer un avis saisi par erreur" },
-		{ "restore", opinion_restore, "rétablir un avis retiré" },
-		{ NULL, NULL, NULL },
-	};
-	return cli_dispatch(c, "opinion", cmds, argc, argv);
-}
+const cli_cmd cmd_opinion_cmds[] = {
+	{ "add", "enregistrer un avis", .run = opinion_add },
+	{ "list", "lister les avis", .listing = &listing },
+	{ "update", "corriger un avis (objet, votes, sens, réunion)", .run = opinion_update },
+	{ "withdraw", "retirer un avis saisi par erreur", .help = withdraw_help,
+	  .record = &opinion_ref, .op = cts_opinion_withdraw },
+	{ "restore", "rétablir un avis retiré", .help = restore_help, .record = &opinion_ref,
+	  .op = cts_opinion_restore },
+	{ 0 },
+};

@@ -144,11 +144,6 @@ static int signers_body(cli_ctx *c, cts_node *n, const char *pos, void *arg)
 	return rc;
 }
 
-static int region_signers(cli_ctx *c, int argc, char **argv)
-{
-	return cli_run_plain(c, argc, argv, signers_help, signers_body);
-}
-
 static const char list_help[] =
     "Usage : ctsnode [--home DOSSIER] region list [--json]\n"
     "\n"
@@ -240,27 +235,18 @@ static int list_body(cli_ctx *c, cts_node *n, const char *pos, void *arg)
 	return EXIT_OK;
 }
 
-static int region_list(cli_ctx *c, int argc, char **argv)
-{
-	return cli_run_plain(c, argc, argv, list_help, list_body);
-}
-
-int cmd_region(cli_ctx *c, int argc, char **argv)
-{
-	static const cli_cmd cmds[] = {
-		{ "init", cmd_region_init, "créer le nœud régional (autorité)" },
-		{ "enroll", region_enroll, "inscrire le poste d'un territoire" },
-		{ "replace", region_replace,
-		  "remplacer un poste perdu : inscrire le nouveau, révoquer l'ancien" },
-		{ "list", region_list,
-		  "lister les postes : territoire, rôle, état, dernier numéro" },
-		{ "pull", cmd_region_pull,
-		  "importer tous les postes, signer un point de contrôle, publier" },
-		{ "publish", cmd_region_publish, "publier le rapport régional de l'année, signé" },
-		{ "revoke", region_revoke, "révoquer un poste après un numéro de changeset" },
-		{ "allowed-signers", region_signers,
-		  "afficher le fichier allowed_signers du registre" },
-		{ NULL, NULL, NULL },
-	};
-	return cli_dispatch(c, "region", cmds, argc, argv);
-}
+const cli_cmd cmd_region_cmds[] = {
+	{ "init", "créer le nœud régional (autorité)", .run = cmd_region_init },
+	{ "enroll", "inscrire le poste d'un territoire", .run = region_enroll },
+	{ "replace", "remplacer un poste perdu : inscrire le nouveau, révoquer l'ancien",
+	  .run = region_replace },
+	{ "list", "lister les postes : territoire, rôle, état, dernier numéro", .help = list_help,
+	  .body = list_body },
+	{ "pull", "importer tous les postes, signer un point de contrôle, publier",
+	  .run = cmd_region_pull },
+	{ "publish", "publier le rapport régional de l'année, signé", .run = cmd_region_publish },
+	{ "revoke", "révoquer un poste après un numéro de changeset", .run = region_revoke },
+	{ "allowed-signers", "afficher le fichier allowed_signers du registre",
+	  .help = signers_help, .body = signers_body },
+	{ 0 },
+};
