@@ -180,6 +180,8 @@ int cli_change_op(cli_ctx *c, int argc, char **argv, const char *help, const cli
  *   run      a command with its own parsing;
  *   sub      a group: its sub-command table (NULL-terminated), dispatched in turn;
  *   listing  a listing (cli_list);
+ *   form     a record's add (help, body) or update (help, record, change):
+ *            form binds the record's fields as options and calls cli_form;
  *   op       a correction that takes nothing but the record (cli_change_op with
  *            help and record);
  *   body     a command without options or argument (cli_run_plain with help). */
@@ -189,11 +191,20 @@ typedef struct cli_cmd {
 	int (*run)(cli_ctx *c, int argc, char **argv);
 	const struct cli_cmd *sub;
 	const cli_listing *listing;
+	int (*form)(cli_ctx *c, int argc, char **argv, const struct cli_cmd *k);
 	const char *help;
 	const cli_record *record;
 	cli_record_op op;
+	cli_change_fn change;
 	cli_body body;
 } cli_cmd;
+
+/* The add or update command k describes (update when k->record is set), its
+ * options opts bound to `fields` (the record's fields struct): add runs
+ * k->body with fields as its arg; update resolves the record and calls
+ * k->change with fields (cli_change). Returns the exit code. */
+int cli_form(cli_ctx *c, int argc, char **argv, const cli_opt *opts, const cli_cmd *k,
+             void *fields);
 
 /* Dispatch argv[0] among cmds (a table ended by a NULL name); group names
  * them in the usage message. Returns the exit code. */

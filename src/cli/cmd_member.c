@@ -59,6 +59,17 @@ static const char restore_help[] =
 		"mandate-end", OPT_STR, &(f).mandate_end, 0                                        \
 	}
 
+/* add and update: the fields of a member as options (names, organisation and
+ * college required when adding). */
+static int member_form(cli_ctx *c, int argc, char **argv, const cli_cmd *k)
+{
+	cts_member_fields f = { 0 };
+	const int add = !k->record;
+	const cli_opt opts[] = { MEMBER_OPTS(f, add), { NULL, 0, NULL, 0 } };
+
+	return cli_form(c, argc, argv, opts, k, &f);
+}
+
 static int add_body(cli_ctx *c, cts_node *n, const char *pos, void *arg)
 {
 	char id[37];
@@ -70,15 +81,6 @@ static int add_body(cli_ctx *c, cts_node *n, const char *pos, void *arg)
 	return rc;
 }
 
-static int member_add(cli_ctx *c, int argc, char **argv)
-{
-	cts_member_fields f = { 0 };
-	const cli_opt opts[] = { MEMBER_OPTS(f, 1), { NULL, 0, NULL, 0 } };
-	const cli_spec s = { opts, add_help, NULL, NULL };
-
-	return cli_run(c, argc, argv, &s, add_body, &f);
-}
-
 #define MEMBER_MISSING                                                                             \
 	"le membre est attendu : son identifiant ou « NOM Prénom » (ctsnode member list)"
 static const cli_record member_ref = { CTS_REF_MEMBER, 0, MEMBER_MISSING };
@@ -88,14 +90,6 @@ static const cli_record removed_member_ref = { CTS_REF_MEMBER, CTS_RESOLVE_REMOV
 static int do_update(cts_node *n, const char *id, void *arg, cts_change *out)
 {
 	return cts_member_update(n, id, arg, out);
-}
-
-static int member_update(cli_ctx *c, int argc, char **argv)
-{
-	cts_member_fields f = { 0 };
-	const cli_opt opts[] = { MEMBER_OPTS(f, 0), { NULL, 0, NULL, 0 } };
-
-	return cli_change(c, argc, argv, opts, update_help, &member_ref, do_update, &f);
 }
 
 static const char *const list_headers[] = { "Id",    "Nom",  "Prénom", "Collège",
@@ -129,9 +123,10 @@ static const cli_listing listing = {
 };
 
 const cli_cmd cmd_member_cmds[] = {
-	{ "add", "ajouter un membre", .run = member_add },
+	{ "add", "ajouter un membre", .form = member_form, .help = add_help, .body = add_body },
 	{ "list", "lister les membres (--removed : les membres retirés)", .listing = &listing },
-	{ "update", "corriger un membre", .run = member_update },
+	{ "update", "corriger un membre", .form = member_form, .help = update_help,
+	  .record = &member_ref, .change = do_update },
 	{ "remove", "retirer un membre de la liste", .help = remove_help, .record = &member_ref,
 	  .op = cts_member_remove },
 	{ "restore", "rétablir un membre retiré", .help = restore_help,
