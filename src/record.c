@@ -209,7 +209,7 @@ static int load_state(cts_store *st, const cts_table_def *t, const char *territo
 	memset(r, 0, sizeof(*r));
 	if (t->nfields > REC_MAX_FIELDS)
 		return cts_error_set(CTS_ERR, "table %s : trop de champs", t->name);
-	if ((rc = cts_store_stmt(
+	if ((rc = cts_store_stmt_args(
 	         st, &s,
 	         "SELECT 0, field, value, hlc, node, seq, NULL FROM fstate"
 	         " WHERE tbl = ?1 AND territory = ?2 AND rid = ?3"
@@ -217,11 +217,9 @@ static int load_state(cts_store *st, const cts_table_def *t, const char *territo
 	         " WHERE tbl = ?1 AND territory = ?2 AND rid = ?3"
 	         " UNION ALL SELECT 2, field, id, win_seq, win_node, lose_seq, lose_node FROM "
 	         "conflict"
-	         " WHERE tbl = ?1 AND territory = ?2 AND rid = ?3 AND resolved_by IS NULL")) < 0)
+	         " WHERE tbl = ?1 AND territory = ?2 AND rid = ?3 AND resolved_by IS NULL",
+	         (const char *const[]){ t->name, territory, rid }, 3)) < 0)
 		return rc;
-	sqlite3_bind_text(s, 1, t->name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, territory, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, rid, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		int kind = sqlite3_column_int(s, 0);
 		size_t i = kind == 1 ? 0 : field_index(t, (const char *)sqlite3_column_text(s, 1));
