@@ -68,7 +68,10 @@ typedef struct {
 	const char *title, *nav, *add_href, *add_label, *none;
 	int (*list)(cts_node *n, const char *territory, json_t **out);
 	int (*refs)(cts_node *n, json_t **out);
-	const char *caption;     /* after the count: "contribution(s), par thème" */
+	const char *caption;     /* after the count: "contribution(s) transmise(s)" */
+	const char *order;       /* how the rows are sorted: "par thème" */
+	const char *gone;        /* the status of a withdrawn record: "retiree" */
+	const char *gone_words;  /* after their count, when some are: "retirée(s)" */
 	const char *const *cols; /* column headers, NULL-terminated (then the actions) */
 	void (*row)(ui_req *r, const json_t *rec, const json_t *refs);
 } record_page;
@@ -92,7 +95,13 @@ static void record_list_page(ui_req *r, const record_page *p)
 	if (!json_array_size(list)) {
 		H("<p>%s</p>", p->none);
 	} else {
-		H("<table><caption>%zu %s</caption><thead><tr>", json_array_size(list), p->caption);
+		size_t gone = 0;
+
+		json_array_foreach(list, i, o) gone += strcmp(ui_str(o, "status"), p->gone) == 0;
+		H("<table><caption>%zu %s", json_array_size(list) - gone, p->caption);
+		if (gone)
+			H(", %zu %s", gone, p->gone_words);
+		H(", %s</caption><thead><tr>", p->order);
 		for (const char *const *h = p->cols; *h; h++)
 			H("<th scope=\"col\">%s</th>", *h);
 		H("<th scope=\"col\"><span "
@@ -332,11 +341,12 @@ static const char *const contribution_cols[] = { "Thème",    "Titre", "Texte", 
 
 static const record_page record_pages[2] = {
 	{ "Avis", "opinions", "/avis/nouveau", "Enregistrer un avis", "Aucun avis enregistré.",
-	  cts_opinion_list, territory_meetings, "avis rendu(s), par date de réunion", opinion_cols,
-	  opinion_row },
+	  cts_opinion_list, territory_meetings, "avis rendu(s)", "par date de réunion", "retire",
+	  "retiré(s)", opinion_cols, opinion_row },
 	{ "Contributions", "contributions", "/contributions/nouvelle",
 	  "Enregistrer une contribution", "Aucune contribution enregistrée.", cts_contribution_list,
-	  cts_theme_list, "contribution(s), par thème", contribution_cols, contribution_row },
+	  cts_theme_list, "contribution(s) transmise(s)", "par thème", "retiree", "retirée(s)",
+	  contribution_cols, contribution_row },
 };
 
 void ui_page_opinions(ui_req *r)
