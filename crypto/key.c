@@ -3,6 +3,7 @@
 #include "crypto.h"
 #include "error.h"
 #include "file.h"
+#include "sshwire.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -103,14 +104,6 @@ int cts_key_sign(const cts_key *key, unsigned char sig[64], const unsigned char 
 
 /* ---- OpenSSH public key lines ---- */
 
-static void put_u32(unsigned char *p, uint32_t v)
-{
-	p[0] = (unsigned char)(v >> 24);
-	p[1] = (unsigned char)(v >> 16);
-	p[2] = (unsigned char)(v >> 8);
-	p[3] = (unsigned char)v;
-}
-
 static uint32_t get_u32(const unsigned char *p)
 {
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | (uint32_t)p[3];
@@ -119,10 +112,10 @@ static uint32_t get_u32(const unsigned char *p)
 /* Wire blob: string "ssh-ed25519" + string pk. */
 static void pub_blob(unsigned char out[PUB_BLOB_LEN], const unsigned char pk[32])
 {
-	put_u32(out, ED_TYPE_LEN);
-	memcpy(out + 4, ED_TYPE, ED_TYPE_LEN);
-	put_u32(out + 4 + ED_TYPE_LEN, CTS_KEY_PUBLIC_BYTES);
-	memcpy(out + 8 + ED_TYPE_LEN, pk, CTS_KEY_PUBLIC_BYTES);
+	cts_sshwire_writer w = { out, PUB_BLOB_LEN, 0 };
+
+	cts_sshwire_put_string(&w, ED_TYPE, ED_TYPE_LEN);
+	cts_sshwire_put_string(&w, pk, CTS_KEY_PUBLIC_BYTES); /* fills out exactly */
 }
 
 static int is_control(unsigned char c)
@@ -163,12 +156,13 @@ int cts_key_public_line(char **out, const unsigned char pk[32], const char *comm
 	return 0;
 }
 
-/* The y coordinates (sign bit cleared) of the 8 points of small order and
- * of their non-canonical encodings (y = p, p + 1): 0 (order 4), 1 (the
- * identity), the two of order 8, p - 1 (order 2), p and p + 1. With such a
- * key, R = identity and S = 0 "verifies" any message for verifiers that do
- * not refuse small-order keys (OpenSSH's ssh-keygen and git among them). */
-static const unsigned char small_order[7][32] = {
+/* The y coordinates (sign bit cleared) of the points of small order below
+ * p - 1 (p = 2^255 - 19): 0 (order 4), 1 (the identity) and the two of
+ * order 8; y_from_p_minus_1() covers the point of order 2 and the
+ * non-canonical encodings. With such a key, R = identity and S = 0
+ * "verifies" any message for verifiers that do not refuse small-order keys
+ * (OpenSSH's ssh-keygen and git among them). */
+static const unsigned char small_order[4][32] = {
 	{ 0 },
 	{ 0x01 },
 	{ 0x26, 0xe8, 0x95, 0x8f, 0xc2, 0xb2, 0x27, 0xb0, 0x45, 0xc3, 0xf4,
@@ -177,16 +171,21 @@ static const unsigned char small_order[7][32] = {
 	{ 0xc7, 0x17, 0x6a, 0x70, 0x3d, 0x4d, 0xd8, 0x4f, 0xba, 0x3c, 0x0b,
 	  0x76, 0x0d, 0x10, 0x67, 0x0f, 0x2a, 0x20, 0x53, 0xfa, 0x2c, 0x39,
 	  0xcc, 0xc6, 0x4e, 0xc7, 0xfd, 0x77, 0x92, 0xac, 0x03, 0x7a },
-	{ 0xec, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-	  0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-	  0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f },
-	{ 0xed, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-	  0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-	  0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f },
-	{ 0xee, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-	  0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-	  0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f },
 };
+
+/* y >= p - 1 (little-endian: 0xec, thirty 0xff, 0x7f): p - 1 is the y of
+ * the point of order 2; p and p + 1 encode 0 and 1 again, and p + 2 ..
+ * 2^255 - 1 the other y below 19 (non-canonical encodings, which
+ * crypto_core_ed25519_is_valid_point refuses too). */
+static int y_from_p_minus_1(const unsigned char y[32])
+{
+	if (y[0] < 0xec || y[31] != 0x7f)
+		return 0;
+	for (size_t i = 1; i < 31; i++)
+		if (y[i] != 0xff)
+			return 0;
+	return 1;
+}
 
 int cts_key_public_usable(const unsigned char pk[32])
 {
@@ -197,6 +196,8 @@ int cts_key_public_usable(const unsigned char pk[32])
 	for (size_t i = 0; i < sizeof(small_order) / sizeof(small_order[0]); i++)
 		if (memcmp(y, small_order[i], 32) == 0)
 			return 0;
+	if (y_from_p_minus_1(y))
+		return 0;
 	/* Canonical encoding, on the curve, in the prime-order subgroup. */
 	return crypto_core_ed25519_is_valid_point(pk) == 1;
 }

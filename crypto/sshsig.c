@@ -2,6 +2,7 @@
 
 #include "crypto.h"
 #include "error.h"
+#include "sshwire.h"
 
 #include <sodium.h>
 #include <stdint.h>
@@ -29,69 +30,7 @@
 	(MAGIC_LEN + STR(CTS_SSHSIG_NS_MAX) + STR(0) + STR(6) + STR(crypto_hash_sha512_BYTES))
 #define BLOB_MAX (CTS_SSHSIG_MAX_ARMOR / 4 * 3)
 
-/* ---- SSH wire encoding ---- */
-
-typedef struct {
-	unsigned char *p;
-	size_t cap, len;
-} writer;
-
-static void w_bytes(writer *w, const void *s, size_t n)
-{
-	/* Sizes are fixed by the callers' buffers; an overflow is a bug. Once
-	 * overflowed (len == cap + 1), cap - len would wrap: stay overflowed. */
-	if (w->len > w->cap || w->cap - w->len < n) {
-		w->len = w->cap + 1;
-		return;
-	}
-	memcpy(w->p + w->len, s, n);
-	w->len += n;
-}
-
-static void w_u32(writer *w, uint32_t v)
-{
-	unsigned char b[4] = { (unsigned char)(v >> 24), (unsigned char)(v >> 16),
-		               (unsigned char)(v >> 8), (unsigned char)v };
-	w_bytes(w, b, 4);
-}
-
-static void w_string(writer *w, const void *s, size_t n)
-{
-	w_u32(w, (uint32_t)n);
-	w_bytes(w, s, n);
-}
-
-static int w_ok(const writer *w)
-{
-	return w->len <= w->cap;
-}
-
-typedef struct {
-	const unsigned char *p;
-	size_t len, pos;
-} reader;
-
-static int r_u32(reader *r, uint32_t *v)
-{
-	if (r->len - r->pos < 4)
-		return -1;
-	*v = (uint32_t)r->p[r->pos] << 24 | (uint32_t)r->p[r->pos + 1] << 16 |
-	     (uint32_t)r->p[r->pos + 2] << 8 | (uint32_t)r->p[r->pos + 3];
-	r->pos += 4;
-	return 0;
-}
-
-static int r_string(reader *r, const unsigned char **s, size_t *len)
-{
-	uint32_t n;
-
-	if (r_u32(r, &n) < 0 || r->len - r->pos < n)
-		return -1;
-	*s = r->p + r->pos;
-	*len = n;
-	r->pos += n;
-	return 0;
-}
+/* ---- SSH wire encoding (sshwire.h) ---- */
 
 static int is_str(const unsigned char *s, size_t len, const char *want)
 {
@@ -133,19 +72,20 @@ static int check_ns(const char *ns)
 }
 
 /* The data the Ed25519 signature covers. */
-static int signed_data(writer *w, const char *ns, const unsigned char *msg, size_t msg_len)
+static int signed_data(cts_sshwire_writer *w, const char *ns, const unsigned char *msg,
+                       size_t msg_len)
 {
 	unsigned char h[crypto_hash_sha512_BYTES];
 	static const unsigned char empty[1];
 
 	crypto_hash_sha512(h, msg ? msg : empty, msg_len);
-	w_bytes(w, MAGIC, MAGIC_LEN);
-	w_string(w, ns, strlen(ns));
-	w_string(w, "", 0);
-	w_string(w, HASH_ALG, strlen(HASH_ALG));
-	w_string(w, h, sizeof(h));
+	cts_sshwire_put(w, MAGIC, MAGIC_LEN);
+	cts_sshwire_put_string(w, ns, strlen(ns));
+	cts_sshwire_put_string(w, "", 0);
+	cts_sshwire_put_string(w, HASH_ALG, strlen(HASH_ALG));
+	cts_sshwire_put_string(w, h, sizeof(h));
 	sodium_memzero(h, sizeof(h));
-	return w_ok(w) ? 0 : cts_error_set(CTS_ERR, "SSHSIG : tampon trop petit");
+	return cts_sshwire_ok(w) ? 0 : cts_error_set(CTS_ERR, "SSHSIG : tampon trop petit");
 }
 
 /* ---- signing ---- */
@@ -156,8 +96,8 @@ int cts_sshsig_sign(char **armored, size_t *armored_len, const cts_key *key, con
 	unsigned char data[SIGNED_MAX], sig[CTS_KEY_SIGNATURE_BYTES], pub[PUB_BLOB_LEN],
 	    sigb[SIG_BLOB_LEN], blob[BLOB_SIGN_MAX];
 	char b64[sodium_base64_ENCODED_LEN(BLOB_SIGN_MAX, sodium_base64_VARIANT_ORIGINAL)];
-	writer wd = { data, sizeof(data), 0 }, wp = { pub, sizeof(pub), 0 },
-	       ws = { sigb, sizeof(sigb), 0 }, wb = { blob, sizeof(blob), 0 };
+	cts_sshwire_writer wd = { data, sizeof(data), 0 }, wp = { pub, sizeof(pub), 0 },
+	                   ws = { sigb, sizeof(sigb), 0 }, wb = { blob, sizeof(blob), 0 };
 	size_t b64len, cap, o;
 	char *out;
 	int rc;
@@ -176,18 +116,18 @@ int cts_sshsig_sign(char **armored, size_t *armored_len, const cts_key *key, con
 	if ((rc = cts_key_sign(key, sig, data, wd.len)) < 0)
 		return rc;
 
-	w_string(&wp, KEY_TYPE, strlen(KEY_TYPE));
-	w_string(&wp, cts_key_public(key), CTS_KEY_PUBLIC_BYTES);
-	w_string(&ws, KEY_TYPE, strlen(KEY_TYPE));
-	w_string(&ws, sig, sizeof(sig));
-	w_bytes(&wb, MAGIC, MAGIC_LEN);
-	w_u32(&wb, SIG_VERSION);
-	w_string(&wb, pub, wp.len);
-	w_string(&wb, ns, strlen(ns));
-	w_string(&wb, "", 0);
-	w_string(&wb, HASH_ALG, strlen(HASH_ALG));
-	w_string(&wb, sigb, ws.len);
-	if (!w_ok(&wp) || !w_ok(&ws) || !w_ok(&wb))
+	cts_sshwire_put_string(&wp, KEY_TYPE, strlen(KEY_TYPE));
+	cts_sshwire_put_string(&wp, cts_key_public(key), CTS_KEY_PUBLIC_BYTES);
+	cts_sshwire_put_string(&ws, KEY_TYPE, strlen(KEY_TYPE));
+	cts_sshwire_put_string(&ws, sig, sizeof(sig));
+	cts_sshwire_put(&wb, MAGIC, MAGIC_LEN);
+	cts_sshwire_put_u32(&wb, SIG_VERSION);
+	cts_sshwire_put_string(&wb, pub, wp.len);
+	cts_sshwire_put_string(&wb, ns, strlen(ns));
+	cts_sshwire_put_string(&wb, "", 0);
+	cts_sshwire_put_string(&wb, HASH_ALG, strlen(HASH_ALG));
+	cts_sshwire_put_string(&wb, sigb, ws.len);
+	if (!cts_sshwire_ok(&wp) || !cts_sshwire_ok(&ws) || !cts_sshwire_ok(&wb))
 		return cts_error_set(CTS_ERR, "SSHSIG : tampon trop petit");
 
 	sodium_bin2base64(b64, sizeof(b64), blob, wb.len, sodium_base64_VARIANT_ORIGINAL);
@@ -282,9 +222,9 @@ int cts_sshsig_verify(const char *armored, size_t armored_len, const unsigned ch
 	unsigned char blob[BLOB_MAX], data[SIGNED_MAX];
 	const unsigned char *pub, *sns, *res, *hash, *sigw, *t, *pk, *s;
 	size_t blen = 0, publ, snsl, resl, hashl, sigwl, tl, pkl, sl;
-	writer wd = { data, sizeof(data), 0 };
+	cts_sshwire_writer wd = { data, sizeof(data), 0 };
 	char shown[CTS_SSHSIG_NS_MAX + 1];
-	reader r, pr, sr;
+	cts_sshwire_reader r, pr, sr;
 	uint32_t version;
 	int rc;
 
@@ -300,21 +240,23 @@ int cts_sshsig_verify(const char *armored, size_t armored_len, const unsigned ch
 		return rc;
 
 	/* The blob: every field is parsed before any is judged. */
-	r = (reader){ blob, blen, 0 };
+	r = (cts_sshwire_reader){ blob, blen, 0 };
 	if (blen < MAGIC_LEN || memcmp(blob, MAGIC, MAGIC_LEN) != 0)
 		return cts_error_set(CTS_EINVAL,
 		                     "signature SSH mal formée : préambule « SSHSIG » absent");
 	r.pos = MAGIC_LEN;
-	if (r_u32(&r, &version) < 0)
+	if (cts_sshwire_get_u32(&r, &version) < 0)
 		return cts_error_set(CTS_EINVAL, "signature SSH mal formée : version absente");
 	if (version != SIG_VERSION)
 		return cts_error_set(CTS_EINVAL,
 		                     "signature SSH de version %u non prise en charge (version 1 "
 		                     "attendue)",
 		                     (unsigned)version);
-	if (r_string(&r, &pub, &publ) < 0 || r_string(&r, &sns, &snsl) < 0 ||
-	    r_string(&r, &res, &resl) < 0 || r_string(&r, &hash, &hashl) < 0 ||
-	    r_string(&r, &sigw, &sigwl) < 0)
+	if (cts_sshwire_get_string(&r, &pub, &publ) < 0 ||
+	    cts_sshwire_get_string(&r, &sns, &snsl) < 0 ||
+	    cts_sshwire_get_string(&r, &res, &resl) < 0 ||
+	    cts_sshwire_get_string(&r, &hash, &hashl) < 0 ||
+	    cts_sshwire_get_string(&r, &sigw, &sigwl) < 0)
 		return cts_error_set(CTS_EINVAL,
 		                     "signature SSH mal formée : structure SSHSIG incomplète");
 	if (r.pos != r.len)
@@ -322,13 +264,14 @@ int cts_sshsig_verify(const char *armored, size_t armored_len, const unsigned ch
 		    CTS_EINVAL, "signature SSH mal formée : %zu octets en trop après la signature",
 		    r.len - r.pos);
 
-	pr = (reader){ pub, publ, 0 };
-	if (r_string(&pr, &t, &tl) < 0)
+	pr = (cts_sshwire_reader){ pub, publ, 0 };
+	if (cts_sshwire_get_string(&pr, &t, &tl) < 0)
 		return cts_error_set(CTS_EINVAL,
 		                     "signature SSH mal formée : clé publique illisible");
 	if (!is_str(t, tl, KEY_TYPE))
 		return refuse_name(t, tl, "clé publique de type", "non acceptée", "ssh-ed25519");
-	if (r_string(&pr, &pk, &pkl) < 0 || pkl != CTS_KEY_PUBLIC_BYTES || pr.pos != pr.len)
+	if (cts_sshwire_get_string(&pr, &pk, &pkl) < 0 || pkl != CTS_KEY_PUBLIC_BYTES ||
+	    pr.pos != pr.len)
 		return cts_error_set(
 		    CTS_EINVAL, "signature SSH mal formée : clé ssh-ed25519 de 32 octets attendue");
 	if (resl != 0)
@@ -336,9 +279,10 @@ int cts_sshsig_verify(const char *armored, size_t armored_len, const unsigned ch
 		                     "signature SSH mal formée : champ réservé non vide");
 	if (!is_str(hash, hashl, HASH_ALG))
 		return refuse_name(hash, hashl, "algorithme de hachage", "non accepté", "sha512");
-	sr = (reader){ sigw, sigwl, 0 };
-	if (r_string(&sr, &t, &tl) < 0 || !is_str(t, tl, KEY_TYPE) || r_string(&sr, &s, &sl) < 0 ||
-	    sl != CTS_KEY_SIGNATURE_BYTES || sr.pos != sr.len)
+	sr = (cts_sshwire_reader){ sigw, sigwl, 0 };
+	if (cts_sshwire_get_string(&sr, &t, &tl) < 0 || !is_str(t, tl, KEY_TYPE) ||
+	    cts_sshwire_get_string(&sr, &s, &sl) < 0 || sl != CTS_KEY_SIGNATURE_BYTES ||
+	    sr.pos != sr.len)
 		return cts_error_set(
 		    CTS_EINVAL, "signature SSH mal formée : signature ssh-ed25519 de 64 octets "
 		                "attendue");

@@ -265,6 +265,36 @@ fail:
 	return rc;
 }
 
+int cts_node_identity_read(cts_node *n, cts_node_identity *out)
+{
+	char *pub = NULL;
+	size_t len;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if ((rc = cts_store_meta_get(n->store, "public_key", &pub)) < 0)
+		return rc;
+	len = strlen(pub) + strlen(n->id) + 2;
+	if ((out->public_key = malloc(len)))
+		snprintf(out->public_key, len, "%s %s", pub, n->id);
+	free(pub);
+	out->id = strdup(n->id);
+	out->territory = strdup(n->territory);
+	if (n->remote)
+		out->remote = strdup(n->remote);
+	if (!out->public_key || !out->id || !out->territory || (n->remote && !out->remote))
+		return cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
+	return 0;
+}
+
+void cts_node_identity_dispose(cts_node_identity *ident)
+{
+	free(ident->id);
+	free(ident->territory);
+	free(ident->remote);
+	free(ident->public_key);
+}
+
 int cts_node_set_remote(cts_node *n, const char *url)
 {
 	int rc = cts_store_meta_set(n->store, "remote", url);

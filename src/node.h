@@ -84,6 +84,17 @@ int cts_node_machine_check(cts_node *n);
 /* home + "/" + rel, malloc'd (NULL on allocation failure). */
 char *cts_node_path(const cts_node *n, const char *rel);
 
+/* A copy of a node's identity, for a holder that outlives the open node
+ * (the web interface reads it once at start): id, territory, remote
+ * (NULL when none) and the public key line "ssh-ed25519 AAAA... <id>". */
+typedef struct {
+	char *id, *territory, *remote, *public_key;
+} cts_node_identity;
+
+/* Fill *out (released with cts_node_identity_dispose(), even on an error). */
+int cts_node_identity_read(cts_node *n, cts_node_identity *out);
+void cts_node_identity_dispose(cts_node_identity *ident);
+
 /* Change the remote URL (meta). */
 int cts_node_set_remote(cts_node *n, const char *url);
 

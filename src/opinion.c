@@ -16,13 +16,12 @@ static int check_votes(cts_node *n, const char *meeting, long long votes)
 	long long present = 0, recorded = 0;
 	int rc;
 
-	if ((rc = cts_store_stmt(
+	if ((rc = cts_store_stmt_args(
 	         n->store, &s,
 	         "SELECT count(*), coalesce(sum(status = 'present'), 0) FROM attendance"
-	         " WHERE territory = ? AND meeting = ? AND member IS NOT NULL")) < 0)
+	         " WHERE territory = ? AND meeting = ? AND member IS NOT NULL",
+	         (const char *const[]){ n->territory, meeting }, 2)) < 0)
 		return rc;
-	sqlite3_bind_text(s, 1, n->territory, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, meeting, -1, SQLITE_TRANSIENT);
 	if (sqlite3_step(s) == SQLITE_ROW) {
 		recorded = sqlite3_column_int64(s, 0);
 		present = sqlite3_column_int64(s, 1);

@@ -67,22 +67,6 @@ json_t *cts_record_text(const char *s)
 	return s ? json_string_nocheck(s) : json_null();
 }
 
-/* The value must outlive the statement's next step (bound static). */
-static void bind_json(sqlite3_stmt *s, int i, const json_t *v)
-{
-	if (json_is_string(v))
-		sqlite3_bind_text(s, i, json_string_value(v), (int)json_string_length(v),
-		                  SQLITE_STATIC);
-	else if (json_is_integer(v))
-		sqlite3_bind_int64(s, i, json_integer_value(v));
-	else if (json_is_true(v))
-		sqlite3_bind_int(s, i, 1);
-	else if (json_is_false(v))
-		sqlite3_bind_int(s, i, 0);
-	else
-		sqlite3_bind_null(s, i);
-}
-
 /* (h1, n1) > (h2, n2) in the LWW order. */
 /* ?1..?6 = (table, territory, rid, hlc, node, seq) of a write. */
 static void bind_stamp(sqlite3_stmt *s, const cts_table_def *t, const cts_stamp *w, const char *rid)
@@ -225,7 +209,7 @@ static int load_state(cts_store *st, const cts_table_def *t, const char *territo
 	memset(r, 0, sizeof(*r));
 	if (t->nfields > REC_MAX_FIELDS)
 		return cts_error_set(CTS_ERR, "table %s : trop de champs", t->name);
-	if ((rc = cts_store_stmt(
+	if ((rc = cts_store_stmt_args(
 	         st, &s,
 	         "SELECT 0, field, value, hlc, node, seq, NULL FROM fstate"
 	         " WHERE tbl = ?1 AND territory = ?2 AND rid = ?3"
@@ -233,11 +217,9 @@ static int load_state(cts_store *st, const cts_table_def *t, const char *territo
 	         " WHERE tbl = ?1 AND territory = ?2 AND rid = ?3"
 	         " UNION ALL SELECT 2, field, id, win_seq, win_node, lose_seq, lose_node FROM "
 	         "conflict"
-	         " WHERE tbl = ?1 AND territory = ?2 AND rid = ?3 AND resolved_by IS NULL")) < 0)
+	         " WHERE tbl = ?1 AND territory = ?2 AND rid = ?3 AND resolved_by IS NULL",
+	         (const char *const[]){ t->name, territory, rid }, 3)) < 0)
 		return rc;
-	sqlite3_bind_text(s, 1, t->name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, territory, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, rid, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		int kind = sqlite3_column_int(s, 0);
 		size_t i = kind == 1 ? 0 : field_index(t, (const char *)sqlite3_column_text(s, 1));
@@ -365,7 +347,7 @@ static int materialise(cts_store *st, const cts_table_def *t, const char *territ
 		if (!visible[i])
 			continue;
 		if (r->f[i].nv)
-			bind_json(s, (int)i + 3, r->f[i].nv);
+			cts_store_bind_json(s, (int)i + 3, r->f[i].nv);
 		else
 			sqlite3_bind_value(s, (int)i + 3, r->f[i].value);
 	}
@@ -462,7 +444,7 @@ static int record_conflict(cts_store *st, const cts_table_def *t, const cts_stam
 	sqlite3_bind_int64(s, oh, (sqlite3_int64)old->hlc);
 	sqlite3_bind_text(s, on, old->node, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, os, old->seq);
-	bind_json(s, nv, value);
+	cts_store_bind_json(s, nv, value);
 	sqlite3_bind_int64(s, nh, (sqlite3_int64)w->hlc);
 	sqlite3_bind_text(s, nn, w->node, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, ns, w->seq);
@@ -561,7 +543,7 @@ static int write_fields(cts_store *st, const cts_table_def *t, const cts_stamp *
 	bind_stamp(s, t, w, rid);
 	for (size_t k = 0; k < n; k++) {
 		sqlite3_bind_text(s, 7 + 2 * (int)k, t->fields[win[k]].name, -1, SQLITE_STATIC);
-		bind_json(s, 8 + 2 * (int)k, r->f[win[k]].nv);
+		cts_store_bind_json(s, 8 + 2 * (int)k, r->f[win[k]].nv);
 	}
 	return cts_store_done(st, s, "écriture de l'état des champs");
 }

@@ -524,14 +524,11 @@ int cts_record_field_hlc(cts_store *st, const char *tbl, const char *territory, 
 	int rc;
 
 	*hlc = 0;
-	if ((rc = cts_store_stmt(st, &s,
-	                         "SELECT hlc FROM fstate WHERE tbl = ? AND territory = ? AND rid = "
-	                         "? AND field = ?")) < 0)
+	if ((rc = cts_store_stmt_args(
+	         st, &s,
+	         "SELECT hlc FROM fstate WHERE tbl = ? AND territory = ? AND rid = ? AND field = ?",
+	         (const char *const[]){ tbl, territory, rid, field }, 4)) < 0)
 		return rc;
-	sqlite3_bind_text(s, 1, tbl, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(s, 2, territory, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(s, 3, rid, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(s, 4, field, -1, SQLITE_TRANSIENT);
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW)
 		*hlc = (uint64_t)sqlite3_column_int64(s, 0);

@@ -274,12 +274,28 @@ int cts_region_self_state(cts_node *n, const char **state, int64_t *revoked_afte
 	return rc == CTS_ENOTFOUND ? 0 : rc;
 }
 
+int cts_region_last_seq(cts_node *n, const char *node, int64_t *out)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	*out = 0;
+	if ((rc = cts_store_stmt(n->store, &s,
+	                         "SELECT coalesce(max(seq), 0) FROM changeset WHERE node = ?")) < 0)
+		return rc;
+	sqlite3_bind_text(s, 1, node, -1, SQLITE_STATIC);
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		*out = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	return rc == SQLITE_ROW ? 0 : cts_store_error(n->store, "lecture de l'historique");
+}
+
 int cts_region_replace(cts_node *n, const char *old, const char *new_node, const char *key_line,
                        int64_t *revoked_after)
 {
 	cts_registry_entry cur;
-	sqlite3_stmt *s;
 	char *territory = NULL;
+	int64_t last;
 	int rc, already = 0;
 
 	*revoked_after = -1;
@@ -303,17 +319,9 @@ int cts_region_replace(cts_node *n, const char *old, const char *new_node, const
 	territory = cur.territory;
 	cur.territory = NULL;
 	cts_registry_entry_dispose(&cur);
-	if ((rc = cts_store_stmt(n->store, &s,
-	                         "SELECT coalesce(max(seq), 0) FROM changeset WHERE node = ?")) < 0)
+	if ((rc = cts_region_last_seq(n, old, &last)) < 0)
 		goto out;
-	sqlite3_bind_text(s, 1, old, -1, SQLITE_STATIC);
-	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
-		*revoked_after = sqlite3_column_int64(s, 0);
-	sqlite3_reset(s);
-	if (rc != SQLITE_ROW) {
-		rc = cts_store_error(n->store, "lecture de l'historique");
-		goto out;
-	}
+	*revoked_after = last;
 	if ((rc = cts_store_begin(n->store)) < 0)
 		goto out;
 	if ((rc = cts_region_enroll(n, new_node, territory, key_line, &already)) == 0 && already)

@@ -16,6 +16,9 @@ int cts_region_enroll(cts_node *n, const char *node, const char *territory, cons
 /* Revoke `node`: its changesets after `after_seq` are refused everywhere. */
 int cts_region_revoke(cts_node *n, const char *node, int64_t after_seq);
 
+/* The last seq of node's changesets applied here into *out, 0 if none. */
+int cts_region_last_seq(cts_node *n, const char *node, int64_t *out);
+
 /* A lost device, a forgotten passphrase: enrol `new_node` (its key line)
  * for `old`'s territory and revoke `old` after the last changeset of it
  * this node has accepted, in one transaction (sealed together: one signed

@@ -10,7 +10,7 @@
 
 /* ---- CSV (French Excel: UTF-8 BOM, ';', decimal comma, CRLF) ---- */
 
-static void csv_meeting(cts_strbuf *b, const json_t *t, const json_t *m)
+static void csv_meeting(cts_strbuf *b, const void *fmt, const json_t *t, const json_t *m)
 {
 	char n[5][32], title[1100];
 	const char *row[10] = { rep_gets(t, "code"),
@@ -25,13 +25,14 @@ static void csv_meeting(cts_strbuf *b, const json_t *t, const json_t *m)
 		                rep_quorum_word(m) };
 	static const char *const keys[5] = { "members", "present", "excused", "absent", "guests" };
 
+	(void)fmt;
 	for (int k = 0; k < 5; k++)
 		snprintf(n[k], 32, "%lld", (long long)rep_geti(m, keys[k]));
 	snprintf(title, sizeof(title), "%s%s", rep_gets(m, "title"), rep_approved_mark(m));
 	cts_csv_row(b, row, 10);
 }
 
-static void csv_opinion(cts_strbuf *b, const json_t *t, const json_t *m)
+static void csv_opinion(cts_strbuf *b, const void *fmt, const json_t *t, const json_t *m)
 {
 	char n[3][32];
 	const char *row[7] = { rep_gets(t, "code"),
@@ -43,6 +44,7 @@ static void csv_opinion(cts_strbuf *b, const json_t *t, const json_t *m)
 		               rep_outcome_label(rep_gets(m, "outcome")) };
 	static const char *const keys[3] = { "votes_for", "votes_against", "votes_abstain" };
 
+	(void)fmt;
 	for (int k = 0; k < 3; k++)
 		snprintf(n[k], 32, "%lld", (long long)rep_geti(m, keys[k]));
 	cts_csv_row(b, row, 7);
@@ -54,7 +56,7 @@ void rep_csv_territory(rep_out *o, const rep_terr *r)
 	const json_t *m;
 	size_t j;
 
-	rep_table(o, REP_SP_MEET, r, r->meetings, NULL, csv_meeting, NULL);
+	rep_table(o, REP_SP_MEET, r, r->meetings, NULL, csv_meeting, NULL, NULL);
 	for (size_t u = 0; u < 2; u++)
 		json_array_foreach(json_object_get(r->t, rep_uncounted[u].key), j, m)
 		{
@@ -65,7 +67,7 @@ void rep_csv_territory(rep_out *o, const rep_terr *r)
 			rep_out_item(o, REP_SP_UNC);
 		}
 	rep_out_flush(o, REP_SP_UNC);
-	rep_table(o, REP_SP_OPIN, r, r->opinions, NULL, csv_opinion, NULL);
+	rep_table(o, REP_SP_OPIN, r, r->opinions, NULL, csv_opinion, NULL, NULL);
 }
 
 static void csv_rate(char *buf, size_t size, const json_t *v)

@@ -144,11 +144,15 @@ typedef struct {
 	const char *key, *label;
 } rep_uncounted_list;
 extern const rep_uncounted_list rep_uncounted[2];
+/* Writes one item of a territory's list (t: the territory's object) as a
+ * row of a table; fmt is what rep_table was given (how the format writes it). */
+typedef void (*rep_row_fn)(cts_strbuf *b, const void *fmt, const json_t *t, const json_t *item);
 /* A table of a territory's list into spool sp: header before its first
- * row, footer after its last (none when the list is empty). */
+ * row, footer after its last (none when the list is empty); each row
+ * written by row(fmt). */
 void rep_table(rep_out *o, int sp, const rep_terr *r,
                int (*list)(const rep_terr *, rep_item_fn, void *), const char *header,
-               void (*row)(cts_strbuf *, const json_t *, const json_t *), const char *footer);
+               rep_row_fn row, const void *fmt, const char *footer);
 
 /* ---- report_csv.c: CSV parts ---- */
 

@@ -79,30 +79,18 @@ static void md_text(cts_strbuf *b, const char *s)
 	cts_out_escaped(b, s, "|\\*_`<\n\r", md_escape);
 }
 
+/* The characters HTML text escapes, and their entities in the same order. */
+static const char html_specials[] = "<>&\"'";
+static const char *const html_entities[] = { "&lt;", "&gt;", "&amp;", "&quot;", "&#39;" };
+
 static void html_escape(cts_strbuf *b, char c)
 {
-	switch (c) {
-	case '<':
-		cts_strbuf_add(b, "&lt;");
-		break;
-	case '>':
-		cts_strbuf_add(b, "&gt;");
-		break;
-	case '&':
-		cts_strbuf_add(b, "&amp;");
-		break;
-	case '"':
-		cts_strbuf_add(b, "&quot;");
-		break;
-	default:
-		cts_strbuf_add(b, "&#39;");
-		break;
-	}
+	cts_strbuf_add(b, html_entities[strchr(html_specials, c) - html_specials]);
 }
 
 static void html_text(cts_strbuf *b, const char *s)
 {
-	cts_out_escaped(b, s, "<>&\"'", html_escape);
+	cts_out_escaped(b, s, html_specials, html_escape);
 }
 
 /* What follows the title of an approved meeting. */
@@ -124,66 +112,6 @@ static int has_uncounted(const json_t *t)
 	return 0;
 }
 
-/* ---- Markdown ---- */
-
-static void md_scope(cts_strbuf *b, const json_t *t, int region)
-{
-	char r[32];
-	const char *k;
-	json_t *v;
-
-	rep_fmt_rate(r, sizeof(r), json_object_get(t, "attendance_rate"));
-	cts_strbuf_add(b, "| Indicateur | Valeur |\n|---|---:|\n");
-	if (region)
-		cts_strbuf_addf(b, "| Conseils territoriaux | %lld |\n",
-		                (long long)rep_geti(t, "territories"));
-	cts_strbuf_addf(b,
-	                "| Réunions | %lld |\n| Sièges convoqués (cumul des réunions) | %lld |\n"
-	                "| Présents | %lld |\n| Excusés | %lld |\n| Absents | %lld |\n| Taux de "
-	                "présence | %s %% |\n"
-	                "| Invités (dont ARS) | %lld (%lld) |\n| Réunions avec quorum | %lld |\n| "
-	                "Avis rendus | %lld |\n\n",
-	                (long long)rep_geti(t, "meetings"), (long long)rep_geti(t, "members"),
-	                (long long)rep_geti(t, "present"), (long long)rep_geti(t, "excused"),
-	                (long long)rep_geti(t, "absent"), r, (long long)rep_geti(t, "guests"),
-	                (long long)rep_geti(t, "ars"), (long long)rep_geti(t, "quorum_reached"),
-	                (long long)rep_geti(t, "opinions"));
-	cts_strbuf_add(b, "| Collège | Titulaires | Suppléants | Convoqués | Présents | Excusés | "
-	                  "Absents | Taux |\n"
-	                  "|---|---:|---:|---:|---:|---:|---:|---:|\n");
-	json_object_foreach(json_object_get(t, "by_college"), k, v)
-	{
-		json_t *roll = json_object_get(json_object_get(t, "roll"), k);
-		rep_fmt_rate(r, sizeof(r), json_object_get(v, "attendance_rate"));
-		cts_strbuf_addf(
-		    b, "| %s | %lld | %lld | %lld | %lld | %lld | %lld | %s %% |\n",
-		    label(cts_colleges, cts_college_labels, k),
-		    (long long)rep_geti(roll, "titulaires"),
-		    (long long)rep_geti(roll, "suppleants"), (long long)rep_geti(v, "members"),
-		    (long long)rep_geti(v, "present"), (long long)rep_geti(v, "excused"),
-		    (long long)rep_geti(v, "absent"), r);
-	}
-	cts_strbuf_add(b, "\n| Instance | Réunions |\n|---|---:|\n");
-	json_object_foreach(json_object_get(t, "meetings_by_body"), k, v)
-	    cts_strbuf_addf(b, "| %s | %lld |\n", label(cts_bodies, cts_body_labels, k),
-	                    (long long)json_integer_value(v));
-	cts_strbuf_addf(
-	    b, "\nAvis : %lld favorable(s), %lld défavorable(s), %lld réservé(s).\n\n",
-	    (long long)rep_geti(json_object_get(t, "opinions_by_outcome"), "favorable"),
-	    (long long)rep_geti(json_object_get(t, "opinions_by_outcome"), "defavorable"),
-	    (long long)rep_geti(json_object_get(t, "opinions_by_outcome"), "reserve"));
-	if (json_object_size(json_object_get(t, "contributions_by_theme"))) {
-		cts_strbuf_add(b, "| Thème | Contributions |\n|---|---:|\n");
-		json_object_foreach(json_object_get(t, "contributions_by_theme"), k, v)
-		{
-			cts_strbuf_add(b, "| ");
-			md_text(b, label(cts_builtin_themes, cts_builtin_theme_labels, k));
-			cts_strbuf_addf(b, " | %lld |\n", (long long)json_integer_value(v));
-		}
-		cts_strbuf_add(b, "\n");
-	}
-}
-
 /* ---- lists of a territory ---- */
 
 /* A table of a territory's list: a header before its first row, a footer
@@ -193,7 +121,8 @@ struct table {
 	int sp;
 	const json_t *t;
 	const char *header, *footer;
-	void (*row)(cts_strbuf *b, const json_t *t, const json_t *item);
+	rep_row_fn row;
+	const void *fmt;
 	size_t n;
 };
 
@@ -204,7 +133,7 @@ static int table_row(void *ctx, const json_t *item)
 
 	if (tb->n++ == 0 && tb->header)
 		cts_strbuf_add(b, tb->header);
-	tb->row(b, tb->t, item);
+	tb->row(b, tb->fmt, tb->t, item);
 	rep_out_item(tb->o, tb->sp);
 	rep_out_flush(tb->o, tb->sp);
 	return 0;
@@ -212,9 +141,9 @@ static int table_row(void *ctx, const json_t *item)
 
 void rep_table(rep_out *o, int sp, const rep_terr *r,
                int (*list)(const rep_terr *, rep_item_fn, void *), const char *header,
-               void (*row)(cts_strbuf *, const json_t *, const json_t *), const char *footer)
+               rep_row_fn row, const void *fmt, const char *footer)
 {
-	struct table tb = { o, sp, r->t, header, footer, row, 0 };
+	struct table tb = { o, sp, r->t, header, footer, row, fmt, 0 };
 	int rc = list(r, table_row, &tb);
 
 	if (rc < 0)
@@ -247,11 +176,14 @@ static void row_counts(cts_strbuf *b, const struct row_fmt *f, const json_t *m,
 		cts_strbuf_addf(b, "%s%lld", f->sep, (long long)rep_geti(m, *keys));
 }
 
-static void row_meeting(cts_strbuf *b, const struct row_fmt *f, const json_t *m)
+/* A meeting's row of a territory's table (a rep_row_fn; fmt: a struct row_fmt). */
+static void row_meeting(cts_strbuf *b, const void *fmt, const json_t *t, const json_t *m)
 {
+	const struct row_fmt *f = fmt;
 	static const char *const counts[] = { "members", "present", "excused",
 		                              "absent",  "guests",  NULL };
 
+	(void)t;
 	cts_strbuf_addf(b, "%s%s%s", f->open, rep_gets(m, "date"), f->sep);
 	f->label(b, label(cts_bodies, cts_body_labels, rep_gets(m, "body")));
 	cts_strbuf_add(b, f->sep);
@@ -261,14 +193,106 @@ static void row_meeting(cts_strbuf *b, const struct row_fmt *f, const json_t *m)
 	cts_strbuf_addf(b, "%s%s%s", f->sep, rep_quorum_word(m), f->close);
 }
 
-static void row_opinion(cts_strbuf *b, const struct row_fmt *f, const json_t *m)
+/* An opinion's row of a territory's table (a rep_row_fn; fmt: a struct row_fmt). */
+static void row_opinion(cts_strbuf *b, const void *fmt, const json_t *t, const json_t *m)
 {
+	const struct row_fmt *f = fmt;
 	static const char *const counts[] = { "votes_for", "votes_against", "votes_abstain", NULL };
 
+	(void)t;
 	cts_strbuf_addf(b, "%s%s%s", f->open, rep_gets(m, "date"), f->sep);
 	f->text(b, rep_gets(m, "subject"));
 	row_counts(b, f, m, counts);
 	cts_strbuf_addf(b, "%s%s%s", f->sep, rep_outcome_label(rep_gets(m, "outcome")), f->close);
+}
+
+/* ---- figures of a scope (the region, a territory), Markdown and HTML alike ---- */
+
+/* A text format (Markdown, HTML) of the report. A scope's figures (the
+ * region's, a territory's): the table of key figures (a row is kpi_open,
+ * label, kpi_sep, value, kpi_close; after the table, table_end;
+ * long_labels: the longer labels), the attendance by college (its rows
+ * written as row says), then what the format adds (scope). A territory's
+ * section: heading, its figures, its meetings, its uncounted meetings, its
+ * opinions. A check: check_open, its kind, check_mid, its territory, ') : ',
+ * its detail, check_close. The body of the report: region_head, the
+ * region's figures, the territories, checks_head, the checks (no_check
+ * when there is none). */
+struct tfmt {
+	const char *kpi_head, *kpi_open, *kpi_sep, *kpi_close;
+	int long_labels;
+	const char *college_head, *college_foot;
+	void (*scope)(cts_strbuf *b, const struct tfmt *f, const json_t *t, int region);
+	void (*heading)(cts_strbuf *b, const json_t *t);
+	const char *meetings_head, *opinions_head, *table_end;
+	const struct row_fmt *row;
+	const char *uncounted_head, *uncounted_end;
+	void (*uncounted)(cts_strbuf *b, const json_t *m, const char *status);
+	const char *check_open, *check_mid, *check_close;
+	const char *region_head, *checks_head, *no_check;
+};
+
+/* A key figure: its label (Markdown may show a longer one) and the count
+ * it shows, with the one in parentheses after it (key2) or as a rate. */
+static const struct kpi {
+	const char *label, *long_label, *key, *key2;
+	int rate;
+} kpis[] = {
+	{ "Conseils territoriaux", NULL, "territories", NULL, 0 }, /* the region's only */
+	{ "Réunions", NULL, "meetings", NULL, 0 },
+	{ "Sièges convoqués", "Sièges convoqués (cumul des réunions)", "members", NULL, 0 },
+	{ "Présents", NULL, "present", NULL, 0 },
+	{ "Excusés", NULL, "excused", NULL, 0 },
+	{ "Absents", NULL, "absent", NULL, 0 },
+	{ "Taux de présence", NULL, "attendance_rate", NULL, 1 },
+	{ "Invités (dont ARS)", NULL, "guests", "ars", 0 },
+	{ "Réunions avec quorum", NULL, "quorum_reached", NULL, 0 },
+	{ "Avis rendus", NULL, "opinions", NULL, 0 },
+};
+
+static void scope_kpi(cts_strbuf *b, const struct tfmt *f, const struct kpi *k, const json_t *t)
+{
+	char r[32];
+
+	cts_strbuf_addf(b, "%s%s%s", f->kpi_open,
+	                f->long_labels && k->long_label ? k->long_label : k->label, f->kpi_sep);
+	if (k->rate) {
+		rep_fmt_rate(r, sizeof(r), json_object_get(t, k->key));
+		cts_strbuf_addf(b, "%s %%", r);
+	} else {
+		cts_strbuf_addf(b, "%lld", (long long)rep_geti(t, k->key));
+	}
+	if (k->key2)
+		cts_strbuf_addf(b, " (%lld)", (long long)rep_geti(t, k->key2));
+	cts_strbuf_add(b, f->kpi_close);
+}
+
+/* The key figures of scope t (region: with the number of territories),
+ * then its attendance by college. */
+static void scope_figures(cts_strbuf *b, const struct tfmt *f, const json_t *t, int region)
+{
+	static const char *const roll_counts[] = { "titulaires", "suppleants", NULL };
+	static const char *const counts[] = { "members", "present", "excused", "absent", NULL };
+	const struct row_fmt *rf = f->row;
+	const char *k;
+	json_t *v;
+	char r[32];
+
+	cts_strbuf_add(b, f->kpi_head);
+	for (size_t i = region ? 0 : 1; i < sizeof(kpis) / sizeof(kpis[0]); i++)
+		scope_kpi(b, f, &kpis[i], t);
+	cts_strbuf_add(b, f->table_end);
+	cts_strbuf_add(b, f->college_head);
+	json_object_foreach(json_object_get(t, "by_college"), k, v)
+	{
+		rep_fmt_rate(r, sizeof(r), json_object_get(v, "attendance_rate"));
+		cts_strbuf_add(b, rf->open);
+		rf->label(b, label(cts_colleges, cts_college_labels, k));
+		row_counts(b, rf, json_object_get(json_object_get(t, "roll"), k), roll_counts);
+		row_counts(b, rf, v, counts);
+		cts_strbuf_addf(b, "%s%s %%%s", rf->sep, r, rf->close);
+	}
+	cts_strbuf_add(b, f->college_foot);
 }
 
 /* ---- Markdown ---- */
@@ -280,16 +304,31 @@ static void raw_text(cts_strbuf *b, const char *s)
 
 static const struct row_fmt md_row = { "| ", " | ", " |\n", md_text, raw_text };
 
-static void md_meeting(cts_strbuf *b, const json_t *t, const json_t *m)
+static void md_scope(cts_strbuf *b, const struct tfmt *f, const json_t *t, int region)
 {
-	(void)t;
-	row_meeting(b, &md_row, m);
-}
+	const char *k;
+	json_t *v;
 
-static void md_opinion(cts_strbuf *b, const json_t *t, const json_t *m)
-{
-	(void)t;
-	row_opinion(b, &md_row, m);
+	scope_figures(b, f, t, region);
+	cts_strbuf_add(b, "\n| Instance | Réunions |\n|---|---:|\n");
+	json_object_foreach(json_object_get(t, "meetings_by_body"), k, v)
+	    cts_strbuf_addf(b, "| %s | %lld |\n", label(cts_bodies, cts_body_labels, k),
+	                    (long long)json_integer_value(v));
+	cts_strbuf_addf(
+	    b, "\nAvis : %lld favorable(s), %lld défavorable(s), %lld réservé(s).\n\n",
+	    (long long)rep_geti(json_object_get(t, "opinions_by_outcome"), "favorable"),
+	    (long long)rep_geti(json_object_get(t, "opinions_by_outcome"), "defavorable"),
+	    (long long)rep_geti(json_object_get(t, "opinions_by_outcome"), "reserve"));
+	if (json_object_size(json_object_get(t, "contributions_by_theme"))) {
+		cts_strbuf_add(b, "| Thème | Contributions |\n|---|---:|\n");
+		json_object_foreach(json_object_get(t, "contributions_by_theme"), k, v)
+		{
+			cts_strbuf_add(b, "| ");
+			md_text(b, label(cts_builtin_themes, cts_builtin_theme_labels, k));
+			cts_strbuf_addf(b, " | %lld |\n", (long long)json_integer_value(v));
+		}
+		cts_strbuf_add(b, "\n");
+	}
 }
 
 static void md_heading(cts_strbuf *b, const json_t *t)
@@ -297,7 +336,6 @@ static void md_heading(cts_strbuf *b, const json_t *t)
 	cts_strbuf_add(b, "## Territoire : ");
 	md_text(b, rep_gets(t, "name"));
 	cts_strbuf_addf(b, " (%s)\n\n", rep_gets(t, "code"));
-	md_scope(b, t, 0);
 }
 
 static void md_uncounted(cts_strbuf *b, const json_t *m, const char *status)
@@ -308,15 +346,22 @@ static void md_uncounted(cts_strbuf *b, const json_t *m, const char *status)
 	cts_strbuf_addf(b, " (%s)\n", status);
 }
 
-static void md_check(cts_strbuf *b, const json_t *c)
+/* The body of the report, after its title: the region's figures, the
+ * territories, the checks. */
+static void text_body(rep_out *o, const struct tfmt *f, const json_t *rep)
 {
-	cts_strbuf_addf(b, "- **%s** (%s) : ", rep_check_label(rep_gets(c, "kind")),
-	                rep_gets(c, "territory"));
-	md_text(b, rep_gets(c, "detail"));
-	cts_strbuf_add(b, "\n");
+	cts_strbuf *b = rep_out_buf(o, REP_OUT);
+
+	cts_strbuf_add(b, f->region_head);
+	f->scope(b, f, json_object_get(rep, "region"), 1);
+	rep_out_copy(o, REP_SP_TERR);
+	cts_strbuf_add(b, f->checks_head);
+	if (rep_out_items(o, REP_SP_CHECK) == 0)
+		cts_strbuf_add(b, f->no_check);
+	rep_out_copy(o, REP_SP_CHECK);
 }
 
-static void md_finish(rep_out *o, const json_t *rep)
+static void md_finish(rep_out *o, const struct tfmt *f, const json_t *rep)
 {
 	cts_strbuf *b = rep_out_buf(o, REP_OUT);
 	const char *k;
@@ -328,13 +373,7 @@ static void md_finish(rep_out *o, const json_t *rep)
 	                rep_gets(json_object_get(rep, "period"), "to"), rep_gets(rep, "scope"));
 	if (json_object_get(rep, "generated_at"))
 		cts_strbuf_addf(b, "Produit le %s.\n\n", rep_gets(rep, "generated_at"));
-	cts_strbuf_add(b, "## Chiffres clés de la région\n\n");
-	md_scope(b, json_object_get(rep, "region"), 1);
-	rep_out_copy(o, REP_SP_TERR);
-	cts_strbuf_add(b, "## Contrôles\n\n");
-	if (rep_out_items(o, REP_SP_CHECK) == 0)
-		cts_strbuf_add(b, "Aucune anomalie relevée.\n\n");
-	rep_out_copy(o, REP_SP_CHECK);
+	text_body(o, f, rep);
 	cts_strbuf_addf(b, "\n## Règle de quorum\n\n%s.\n\n", rep_gets(rep, "quorum_rule"));
 	cts_strbuf_add(b, "## Historique de référence\n\nCe rapport est calculé à partir de "
 	                  "l'historique signé suivant ; "
@@ -409,52 +448,20 @@ static void svg_bars(cts_strbuf *b, const char *title, const char *const *names,
 	cts_strbuf_add(b, "</figcaption></figure>\n");
 }
 
-static void html_scope(cts_strbuf *b, const json_t *t, int region)
+static const struct row_fmt html_row = { "<tr><td>", "</td><td>", "</td></tr>", html_text,
+	                                 html_text };
+
+static void html_scope(cts_strbuf *b, const struct tfmt *f, const json_t *t, int region)
 {
-	char r[32];
 	const char *k;
 	json_t *v;
 	const char *names[16];
 	double vals[16];
 	size_t n = 0;
 
-	rep_fmt_rate(r, sizeof(r), json_object_get(t, "attendance_rate"));
-	cts_strbuf_add(b, "<table class=\"kpi\"><tbody>");
-	if (region)
-		cts_strbuf_addf(b, "<tr><th>Conseils territoriaux</th><td>%lld</td></tr>",
-		                (long long)rep_geti(t, "territories"));
-	cts_strbuf_addf(
-	    b,
-	    "<tr><th>Réunions</th><td>%lld</td></tr><tr><th>Sièges convoqués</th><td>%lld</td></tr>"
-	    "<tr><th>Présents</th><td>%lld</td></tr><tr><th>Excusés</th><td>%lld</td></tr>"
-	    "<tr><th>Absents</th><td>%lld</td></tr><tr><th>Taux de présence</th><td>%s %%</td></tr>"
-	    "<tr><th>Invités (dont ARS)</th><td>%lld (%lld)</td></tr><tr><th>Réunions avec "
-	    "quorum</th><td>%lld</td></tr>"
-	    "<tr><th>Avis rendus</th><td>%lld</td></tr></tbody></table>\n",
-	    (long long)rep_geti(t, "meetings"), (long long)rep_geti(t, "members"),
-	    (long long)rep_geti(t, "present"), (long long)rep_geti(t, "excused"),
-	    (long long)rep_geti(t, "absent"), r, (long long)rep_geti(t, "guests"),
-	    (long long)rep_geti(t, "ars"), (long long)rep_geti(t, "quorum_reached"),
-	    (long long)rep_geti(t, "opinions"));
-	cts_strbuf_add(
-	    b,
-	    "<table><thead><tr><th>Collège</th><th>Titulaires</th><th>Suppléants</"
-	    "th><th>Convoqués</th>"
-	    "<th>Présents</th><th>Excusés</th><th>Absents</th><th>Taux</th></tr></thead><tbody>");
+	scope_figures(b, f, t, region);
 	json_object_foreach(json_object_get(t, "by_college"), k, v)
 	{
-		json_t *roll = json_object_get(json_object_get(t, "roll"), k);
-		rep_fmt_rate(r, sizeof(r), json_object_get(v, "attendance_rate"));
-		cts_strbuf_add(b, "<tr><td>");
-		html_text(b, label(cts_colleges, cts_college_labels, k));
-		cts_strbuf_addf(
-		    b,
-		    "</td><td>%lld</td><td>%lld</td><td>%lld</td><td>%lld</"
-		    "td><td>%lld</td><td>%lld</td><td>%s %%</td></tr>",
-		    (long long)rep_geti(roll, "titulaires"),
-		    (long long)rep_geti(roll, "suppleants"), (long long)rep_geti(v, "members"),
-		    (long long)rep_geti(v, "present"), (long long)rep_geti(v, "excused"),
-		    (long long)rep_geti(v, "absent"), r);
 		if (n < 16) {
 			names[n] = label(cts_colleges, cts_college_labels, k);
 			vals[n++] = json_is_number(json_object_get(v, "attendance_rate"))
@@ -462,7 +469,6 @@ static void html_scope(cts_strbuf *b, const json_t *t, int region)
 			                : 0;
 		}
 	}
-	cts_strbuf_add(b, "</tbody></table>\n");
 	svg_bars(b, "Taux de présence par collège (%)", names, vals, n, 100.0, " %");
 	n = 0;
 	double max = 0;
@@ -480,27 +486,11 @@ static void html_scope(cts_strbuf *b, const json_t *t, int region)
 		svg_bars(b, "Contributions par thème", names, vals, n, max, "");
 }
 
-static const struct row_fmt html_row = { "<tr><td>", "</td><td>", "</td></tr>", html_text,
-	                                 html_text };
-
-static void html_meeting(cts_strbuf *b, const json_t *t, const json_t *m)
-{
-	(void)t;
-	row_meeting(b, &html_row, m);
-}
-
-static void html_opinion(cts_strbuf *b, const json_t *t, const json_t *m)
-{
-	(void)t;
-	row_opinion(b, &html_row, m);
-}
-
 static void html_heading(cts_strbuf *b, const json_t *t)
 {
 	cts_strbuf_add(b, "<h2>Territoire : ");
 	html_text(b, rep_gets(t, "name"));
 	cts_strbuf_add(b, "</h2>\n");
-	html_scope(b, t, 0);
 }
 
 static void html_uncounted(cts_strbuf *b, const json_t *m, const char *status)
@@ -514,31 +504,71 @@ static void html_uncounted(cts_strbuf *b, const json_t *m, const char *status)
 	cts_strbuf_addf(b, " (%s)</li>", status);
 }
 
-/* A territory's section in Markdown or HTML. */
-static const struct tfmt {
-	void (*heading)(cts_strbuf *b, const json_t *t);
-	const char *meetings_head, *opinions_head, *table_end;
-	void (*meeting)(cts_strbuf *b, const json_t *t, const json_t *m);
-	void (*opinion)(cts_strbuf *b, const json_t *t, const json_t *m);
-	const char *uncounted_head, *uncounted_end;
-	void (*uncounted)(cts_strbuf *b, const json_t *m, const char *status);
-} tfmts[2] = {
-	{ md_heading,
-	  "| Date | Instance | Titre | Convoqués | Présents | Excusés | Absents | Invités | Quorum "
-	  "|\n"
-	  "|---|---|---|---:|---:|---:|---:|---:|---|\n",
+/* The two text formats: Markdown, HTML. */
+static const struct tfmt tfmts[2] = {
+	{ "| Indicateur | Valeur |\n|---|---:|\n",
+	  "| ",
+	  " | ",
+	  " |\n",
+	  1,
+	  "| Collège | Titulaires | Suppléants | Convoqués | Présents | Excusés | Absents "
+	  "| Taux |\n|---|---:|---:|---:|---:|---:|---:|---:|\n",
+	  "",
+	  md_scope,
+	  md_heading,
+	  "| Date | Instance | Titre | Convoqués | Présents | Excusés | Absents | Invités "
+	  "| Quorum |\n|---|---|---|---:|---:|---:|---:|---:|---|\n",
 	  "| Date | Avis | Pour | Contre | Abstentions | Sens |\n|---|---|---:|---:|---:|---|\n",
-	  "\n", md_meeting, md_opinion, "Réunions non comptées :\n\n", "\n", md_uncounted },
-	{ html_heading,
+	  "\n",
+	  &md_row,
+	  "Réunions non comptées :\n\n",
+	  "\n",
+	  md_uncounted,
+	  "- **",
+	  "** (",
+	  "\n",
+	  "## Chiffres clés de la région\n\n",
+	  "## Contrôles\n\n",
+	  "Aucune anomalie relevée.\n\n" },
+	{ "<table class=\"kpi\"><tbody>",
+	  "<tr><th>",
+	  "</th><td>",
+	  "</td></tr>",
+	  0,
+	  "<table><thead><tr><th>Collège</th><th>Titulaires</th><th>Suppléants</th>"
+	  "<th>Convoqués</th><th>Présents</th><th>Excusés</th><th>Absents</th><th>Taux</th>"
+	  "</tr></thead><tbody>",
+	  "</tbody></table>\n",
+	  html_scope,
+	  html_heading,
 	  "<table><thead><tr><th>Date</th><th>Instance</th><th>Titre</th><th>Convoqués</th>"
-	  "<th>Présents</th><th>Excusés</th><th>Absents</th><th>Invités</th><th>Quorum</th></tr></"
-	  "thead><tbody>",
-	  "<table><thead><tr><th>Date</th><th>Avis</th><th>Pour</th><th>Contre</"
-	  "th><th>Abstentions</th>"
-	  "<th>Sens</th></tr></thead><tbody>",
-	  "</tbody></table>\n", html_meeting, html_opinion, "<p>Réunions non comptées :</p><ul>",
-	  "</ul>\n", html_uncounted },
+	  "<th>Présents</th><th>Excusés</th><th>Absents</th><th>Invités</th><th>Quorum</th>"
+	  "</tr></thead><tbody>",
+	  "<table><thead><tr><th>Date</th><th>Avis</th><th>Pour</th><th>Contre</th>"
+	  "<th>Abstentions</th><th>Sens</th></tr></thead><tbody>",
+	  "</tbody></table>\n",
+	  &html_row,
+	  "<p>Réunions non comptées :</p><ul>",
+	  "</ul>\n",
+	  html_uncounted,
+	  "<li><strong>",
+	  "</strong> (",
+	  "</li>",
+	  "<h2>Chiffres clés de la région</h2>\n",
+	  "<h2>Contrôles</h2>\n<ul class=\"checks\">",
+	  "<li>Aucune anomalie relevée.</li>" },
 };
+
+/* A finding of the checks (the format's list item). */
+static void text_check(cts_strbuf *b, const struct tfmt *f, const json_t *c)
+{
+	cts_strbuf_addf(b, "%s%s%s", f->check_open, rep_check_label(rep_gets(c, "kind")),
+	                f->check_mid);
+	f->row->label(b, rep_gets(c, "territory"));
+	cts_strbuf_add(b, ") : ");
+	f->row->text(b, rep_gets(c, "detail"));
+	cts_strbuf_add(b, f->check_close);
+}
 
 static void text_territory(rep_out *o, const rep_terr *r, const struct tfmt *f)
 {
@@ -547,7 +577,9 @@ static void text_territory(rep_out *o, const rep_terr *r, const struct tfmt *f)
 	size_t j;
 
 	f->heading(b, r->t);
-	rep_table(o, REP_SP_TERR, r, r->meetings, f->meetings_head, f->meeting, f->table_end);
+	f->scope(b, f, r->t, 0);
+	rep_table(o, REP_SP_TERR, r, r->meetings, f->meetings_head, row_meeting, f->row,
+	          f->table_end);
 	if (has_uncounted(r->t)) {
 		cts_strbuf_add(b, f->uncounted_head);
 		for (size_t u = 0; u < 2; u++)
@@ -555,20 +587,12 @@ static void text_territory(rep_out *o, const rep_terr *r, const struct tfmt *f)
 			    f->uncounted(b, m, rep_uncounted[u].label);
 		cts_strbuf_add(b, f->uncounted_end);
 	}
-	rep_table(o, REP_SP_TERR, r, r->opinions, f->opinions_head, f->opinion, f->table_end);
+	rep_table(o, REP_SP_TERR, r, r->opinions, f->opinions_head, row_opinion, f->row,
+	          f->table_end);
 	rep_out_flush(o, REP_SP_TERR);
 }
 
-static void html_check(cts_strbuf *b, const json_t *c)
-{
-	cts_strbuf_addf(b, "<li><strong>%s</strong> (", rep_check_label(rep_gets(c, "kind")));
-	html_text(b, rep_gets(c, "territory"));
-	cts_strbuf_add(b, ") : ");
-	html_text(b, rep_gets(c, "detail"));
-	cts_strbuf_add(b, "</li>");
-}
-
-static void html_finish(rep_out *o, const json_t *rep)
+static void html_finish(rep_out *o, const struct tfmt *f, const json_t *rep)
 {
 	cts_strbuf *b = rep_out_buf(o, REP_OUT);
 	const char *k;
@@ -603,13 +627,8 @@ static void html_finish(rep_out *o, const json_t *rep)
 	html_text(b, rep_gets(json_object_get(rep, "period"), "to"));
 	cts_strbuf_add(b, ". Périmètre : ");
 	html_text(b, rep_gets(rep, "scope"));
-	cts_strbuf_add(b, ".</p>\n<h2>Chiffres clés de la région</h2>\n");
-	html_scope(b, json_object_get(rep, "region"), 1);
-	rep_out_copy(o, REP_SP_TERR);
-	cts_strbuf_add(b, "<h2>Contrôles</h2>\n<ul class=\"checks\">");
-	if (rep_out_items(o, REP_SP_CHECK) == 0)
-		cts_strbuf_add(b, "<li>Aucune anomalie relevée.</li>");
-	rep_out_copy(o, REP_SP_CHECK);
+	cts_strbuf_add(b, ".</p>\n");
+	text_body(o, f, rep);
 	cts_strbuf_add(b, "</ul>\n<h2>Règle de quorum</h2>\n<p>");
 	html_text(b, rep_gets(rep, "quorum_rule"));
 	cts_strbuf_add(
@@ -641,12 +660,10 @@ void rep_render_check(rep_out *o, cts_report_format fmt, const json_t *check)
 	int sp = fmt == CTS_REPORT_CSV ? REP_SP_CSVCHECK : REP_SP_CHECK;
 	cts_strbuf *b = rep_out_buf(o, sp);
 
-	if (fmt == CTS_REPORT_MD)
-		md_check(b, check);
-	else if (fmt == CTS_REPORT_HTML)
-		html_check(b, check);
-	else
+	if (fmt == CTS_REPORT_CSV)
 		rep_csv_check(b, check);
+	else
+		text_check(b, &tfmts[fmt == CTS_REPORT_HTML], check);
 	rep_out_item(o, sp);
 	rep_out_flush(o, sp);
 }
@@ -654,9 +671,9 @@ void rep_render_check(rep_out *o, cts_report_format fmt, const json_t *check)
 void rep_render_finish(rep_out *o, cts_report_format fmt, const json_t *head, const json_t *terrs)
 {
 	if (fmt == CTS_REPORT_MD)
-		md_finish(o, head);
+		md_finish(o, &tfmts[0], head);
 	else if (fmt == CTS_REPORT_HTML)
-		html_finish(o, head);
+		html_finish(o, &tfmts[1], head);
 	else
 		rep_csv_finish(o, head, terrs);
 }

@@ -239,6 +239,20 @@ static struct mrow *row_meeting(const struct mtab *t, sqlite3_stmt *s, struct mr
 	return mtab_find(t, mid);
 }
 
+/* Step s to its next row of one of t's meetings, *m that meeting (rows
+ * of other meetings are skipped): SQLITE_ROW, or the last step's code. */
+static int next_meeting_row(const struct mtab *t, sqlite3_stmt *s, struct mrow **m)
+{
+	struct mrow *rm = NULL;
+	int rc = SQLITE_DONE;
+
+	while (!rm && (rc = sqlite3_step(s)) == SQLITE_ROW)
+		rm = row_meeting(t, s, *m);
+	if (rm)
+		*m = rm;
+	return rc;
+}
+
 /* Count the attendance of every meeting of the period (covering index
  * attendance_meeting: the attendance rows themselves are read only for the
  * names of members seen after their mandate). */
@@ -260,11 +274,7 @@ static int load_attendance(cts_node *n, const cts_report_params *p, const char *
 	                    " WHERE" PERIOD_MEETINGS " ORDER BY m.date, m.id",
 	                    code, p->from, p->to)) < 0)
 		goto out;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		struct mrow *rm = row_meeting(t, s, m);
-		if (!rm)
-			continue;
-		m = rm;
+	while ((rc = next_meeting_row(t, s, &m)) == SQLITE_ROW) {
 		m->rows++;
 		const char *member = rep_col_text(s, 1), *college = rep_col_text(s, 2),
 		           *status = rep_col_text(s, 3);
@@ -350,11 +360,7 @@ static int load_opinions(cts_node *n, const cts_report_params *p, const char *co
 	                    " ORDER BY m.date, m.id, o.subject, o.id",
 	                    code, p->from, p->to)) < 0)
 		return rc;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		struct mrow *rm = row_meeting(t, s, m);
-		if (!rm)
-			continue;
-		m = rm;
+	while ((rc = next_meeting_row(t, s, &m)) == SQLITE_ROW) {
 		json_t *o = json_object();
 		static const char *const keys[] = {
 			"id", "subject", "votes_for", "votes_against", "votes_abstain", "outcome"

@@ -563,12 +563,11 @@ int cts_store_meta_set(cts_store *st, const char *key, const char *value)
 	sqlite3_stmt *s;
 	int rc;
 
-	if ((rc = cts_store_stmt(st, &s,
-	                         "INSERT INTO meta(key, value) VALUES (?, ?) "
-	                         "ON CONFLICT(key) DO UPDATE SET value = excluded.value")) < 0)
+	if ((rc = cts_store_stmt_args(st, &s,
+	                              "INSERT INTO meta(key, value) VALUES (?, ?) "
+	                              "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+	                              (const char *const[]){ key, value }, 2)) < 0)
 		return rc;
-	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, value, -1, SQLITE_STATIC);
 	return cts_store_done(st, s, "écriture de l'état du nœud");
 }
 
@@ -628,6 +627,21 @@ int cts_store_done(cts_store *st, sqlite3_stmt *s, const char *what)
 	return rc == SQLITE_DONE ? 0 : cts_store_error(st, what);
 }
 
+void cts_store_bind_json(sqlite3_stmt *s, int i, const json_t *v)
+{
+	if (json_is_string(v))
+		sqlite3_bind_text(s, i, json_string_value(v), (int)json_string_length(v),
+		                  SQLITE_STATIC);
+	else if (json_is_integer(v))
+		sqlite3_bind_int64(s, i, json_integer_value(v));
+	else if (json_is_true(v))
+		sqlite3_bind_int(s, i, 1);
+	else if (json_is_false(v))
+		sqlite3_bind_int(s, i, 0);
+	else
+		sqlite3_bind_null(s, i);
+}
+
 int cts_store_rows_json(cts_store *st, sqlite3_stmt *s, json_t **out)
 {
 	json_t *arr = json_array();
@@ -664,6 +678,19 @@ int cts_store_rows_json(cts_store *st, sqlite3_stmt *s, json_t **out)
 	return 0;
 }
 
+int cts_store_stmt_args(cts_store *st, sqlite3_stmt **out, const char *sql, const char *const *args,
+                        int nargs)
+{
+	int rc;
+
+	if ((rc = cts_store_stmt(st, out, sql)) < 0)
+		return rc;
+	for (int i = 0; i < nargs; i++)
+		if (args[i])
+			sqlite3_bind_text(*out, i + 1, args[i], -1, SQLITE_TRANSIENT);
+	return 0;
+}
+
 int cts_store_rows_args(cts_store *st, const char *sql, const char *const *args, int nargs,
                         json_t **out)
 {
@@ -671,11 +698,8 @@ int cts_store_rows_args(cts_store *st, const char *sql, const char *const *args,
 	int rc;
 
 	*out = NULL;
-	if ((rc = cts_store_stmt(st, &s, sql)) < 0)
+	if ((rc = cts_store_stmt_args(st, &s, sql, args, nargs)) < 0)
 		return rc;
-	for (int i = 0; i < nargs; i++)
-		if (args[i])
-			sqlite3_bind_text(s, i + 1, args[i], -1, SQLITE_TRANSIENT);
 	return cts_store_rows_json(st, s, out);
 }
 

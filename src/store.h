@@ -90,6 +90,11 @@ int cts_store_stmt_cs(cts_store *st, sqlite3_stmt **out, const char *sql, const 
 #define CTS_SLOT_RECORD 0 /* src/record.c: 0 .. 63 */
 int cts_store_stmt_slot(cts_store *st, unsigned slot, sqlite3_stmt **out, const char *sql);
 
+/* cts_store_stmt, then the texts args[0 .. nargs) bound to ?1 .. ?nargs (a
+ * NULL text is left unbound: NULL). */
+int cts_store_stmt_args(cts_store *st, sqlite3_stmt **out, const char *sql, const char *const *args,
+                        int nargs);
+
 /* Run SQL without results (may hold several statements). */
 int cts_store_exec(cts_store *st, const char *sql);
 
@@ -99,6 +104,11 @@ int cts_store_error(cts_store *st, const char *what);
 /* Step a bound statement that returns no row (INSERT, UPDATE, DELETE) and
  * reset it: 0, or the SQLite error as "<what> : <sqlite msg>". */
 int cts_store_done(cts_store *st, sqlite3_stmt *s, const char *what);
+
+/* Bind JSON value v to parameter i of s: a string as text (bound static:
+ * v must outlive the statement's next step), an integer, true and false as
+ * 1 and 0, anything else as NULL. */
+void cts_store_bind_json(sqlite3_stmt *s, int i, const json_t *v);
 
 /* Step a bound statement to the end and collect the rows as a new JSON
  * array of objects keyed by column name (text, integer or null). */

@@ -390,6 +390,32 @@ const char *cts_gitnet_proxy_describe(const char *proxy, const char *url, char *
 	return buf;
 }
 
+/* ---- a repository's settings ---- */
+
+int cts_gitnet_settings_set(cts_gitnet_settings *s, const char *token_file, const char *proxy)
+{
+	cts_gitnet_settings next = { 0 };
+	int rc;
+
+	if ((rc = cts_gitnet_proxy_check(proxy)) < 0)
+		return rc;
+	if ((token_file && !(next.token_file = strdup(token_file))) ||
+	    (proxy && !(next.proxy = strdup(proxy)))) {
+		cts_gitnet_settings_dispose(&next);
+		return cts_git_oom();
+	}
+	cts_gitnet_settings_dispose(s);
+	*s = next;
+	return 0;
+}
+
+void cts_gitnet_settings_dispose(cts_gitnet_settings *s)
+{
+	free(s->token_file);
+	free(s->proxy);
+	cts_gitnet_token_free(s->token);
+}
+
 /* ---- CA store ---- */
 
 #define SYSTEM_CA_DIR "/etc/ssl/certs"

@@ -45,6 +45,24 @@ int cts_gitnet_token_save(const char *dest, const char *src);
  * written in the URL (https://user@host/...), else "oauth2". Borrowed. */
 const char *cts_gitnet_token_user(const char *user_from_url);
 
+/* A repository's settings (sync/gitrepo.c holds one per repository): the
+ * token file (NULL: none) and the proxy setting (NULL: the environment),
+ * and the token once a server has asked for it (token_loaded). Start from
+ * a zeroed struct. */
+typedef struct {
+	char *token_file;
+	char *proxy;
+	char *token; /* cts_gitnet_token_load(), sodium memory */
+	int token_loaded;
+} cts_gitnet_settings;
+
+/* Replace s's settings by copies of token_file and proxy (checked with
+ * cts_gitnet_proxy_check()); the token is loaded again when next asked
+ * for. On an error nothing changes. */
+int cts_gitnet_settings_set(cts_gitnet_settings *s, const char *token_file, const char *proxy);
+/* Release what s holds (the token is wiped). */
+void cts_gitnet_settings_dispose(cts_gitnet_settings *s);
+
 /* A remote URL must not carry a password or token (https://u:secret@h):
  * CTS_EINVAL, with a message that does not repeat the URL. */
 int cts_gitnet_url_check(const char *url);

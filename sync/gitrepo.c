@@ -105,31 +105,13 @@ void cts_gitrepo_free(cts_gitrepo *repo)
 		return;
 	git_repository_free(repo->repo);
 	free(repo->path);
-	free(repo->token_file);
-	free(repo->proxy);
-	cts_gitnet_token_free(repo->token);
+	cts_gitnet_settings_dispose(&repo->net);
 	free(repo);
 }
 
 int cts_gitrepo_set_net(cts_gitrepo *repo, const char *token_file, const char *proxy)
 {
-	char *tf = NULL, *px = NULL;
-	int rc;
-
-	if ((rc = cts_gitnet_proxy_check(proxy)) < 0)
-		return rc;
-	if ((token_file && !(tf = strdup(token_file))) || (proxy && !(px = strdup(proxy)))) {
-		free(tf);
-		return cts_git_oom();
-	}
-	free(repo->token_file);
-	free(repo->proxy);
-	repo->token_file = tf;
-	repo->proxy = px;
-	cts_gitnet_token_free(repo->token);
-	repo->token = NULL;
-	repo->token_loaded = 0;
-	return 0;
+	return cts_gitnet_settings_set(&repo->net, token_file, proxy);
 }
 
 static int wrap(cts_gitrepo **out, git_repository *r, const char *path, int bare_only)

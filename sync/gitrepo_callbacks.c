@@ -97,17 +97,17 @@ static int http_credentials(git_credential **out, const char *url, const char *u
 		return deny(st, CTS_EACCESS,
 		            "le serveur demande un jeton sur une adresse http:// non chiffrée : le "
 		            "jeton n'est envoyé qu'en https://");
-	if (repo && !repo->token_loaded) {
-		if ((rc = cts_gitnet_token_load(&repo->token, repo->token_file)) < 0) {
+	if (repo && !repo->net.token_loaded) {
+		if ((rc = cts_gitnet_token_load(&repo->net.token, repo->net.token_file)) < 0) {
 			rc = deny(st, rc, cts_error_message());
 			cts_error_clear();
 			return rc;
 		}
-		repo->token_loaded = 1;
+		repo->net.token_loaded = 1;
 	} else if (!repo) {
 		return deny(st, CTS_EACCESS, "le serveur demande un jeton");
 	}
-	if (!repo->token) {
+	if (!repo->net.token) {
 		snprintf(msg, sizeof(msg),
 		         "le dépôt régional demande une authentification et aucun jeton n'est "
 		         "configuré. %s",
@@ -117,7 +117,7 @@ static int http_credentials(git_credential **out, const char *url, const char *u
 	if (strchr(user, ':') || strlen(user) > 256)
 		return deny(st, CTS_EACCESS, "CTSNODE_GIT_USER : nom d'utilisateur invalide");
 	st->token_sent = 1;
-	return git_credential_userpass_plaintext_new(out, user, repo->token);
+	return git_credential_userpass_plaintext_new(out, user, repo->net.token);
 }
 
 static int credentials(git_credential **out, const char *url, const char *user_from_url,

@@ -35,11 +35,8 @@
 struct cts_gitrepo {
 	git_repository *repo;
 	char *path;
-	int bare_only;    /* opened with git_repository_open_bare */
-	char *token_file; /* cts_gitrepo_set_net(), may be NULL */
-	char *proxy;      /* idem: NULL = the environment */
-	char *token;      /* loaded when a server first asks (sodium memory) */
-	int token_loaded;
+	int bare_only;           /* opened with git_repository_open_bare */
+	cts_gitnet_settings net; /* cts_gitrepo_set_net() */
 };
 
 /* The refspec of remote "origin" (set_remote, fetch). */

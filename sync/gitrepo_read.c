@@ -149,61 +149,66 @@ int cts_gitrepo_list_dir(cts_gitrepo *repo, const cts_gitoid *commit, const char
 	return cts_gitrepo_list_dir_filtered(repo, commit, dir, max_entries, NULL, cb, ctx);
 }
 
+/* The id of directory dir (NULL or "": the root) in commit's tree: 1 and
+ * *out, or 0 when the commit has no such path. */
+static int dir_id(cts_gitrepo *repo, const cts_gitoid *commit, const char *dir, git_oid *out)
+{
+	git_tree *tree = NULL;
+	git_tree_entry *e = NULL;
+	int rc;
+
+	if ((rc = commit_tree(repo, commit, &tree)) < 0)
+		return rc;
+	if (!dir || !*dir) {
+		git_oid_cpy(out, git_tree_id(tree));
+		git_tree_free(tree);
+		return 1;
+	}
+	rc = git_tree_entry_bypath(&e, tree, dir);
+	if (rc == GIT_ENOTFOUND) {
+		git_error_clear();
+		rc = 0;
+	} else if (rc < 0) {
+		rc = cts_error_prefix(cts_git_fail(CTS_EGIT, "lecture de l'arbre"), "%s : ", dir);
+	} else if (git_tree_entry_type(e) != GIT_OBJECT_TREE ||
+	           git_tree_entry_filemode(e) != GIT_FILEMODE_TREE) {
+		rc = cts_error_set(CTS_EINVAL, "%s n'est pas un dossier dans le dépôt", dir);
+	} else {
+		git_oid_cpy(out, git_tree_entry_id(e));
+		rc = 1;
+	}
+	git_tree_entry_free(e);
+	git_tree_free(tree);
+	return rc;
+}
+
 int cts_gitrepo_list_dir_filtered(cts_gitrepo *repo, const cts_gitoid *commit, const char *dir,
                                   size_t max_entries, int (*skip)(const char *name, void *ctx),
                                   int (*cb)(const char *name, const cts_gitoid *oid, size_t size,
                                             unsigned filemode, void *ctx),
                                   void *ctx)
 {
-	git_tree *tree = NULL, *sub = NULL;
-	git_tree_entry *e = NULL;
-	const git_oid *sub_oid;
+	git_tree *sub = NULL;
+	git_oid sub_oid;
 	const char *where = dir && *dir ? dir : "/";
 	git_object_t type;
 	size_t count, osize;
 	int rc;
 
-	if ((rc = commit_tree(repo, commit, &tree)) < 0)
+	if ((rc = dir_id(repo, commit, dir, &sub_oid)) <= 0)
 		return rc;
-	if (dir && *dir) {
-		rc = git_tree_entry_bypath(&e, tree, dir);
-		if (rc == GIT_ENOTFOUND) {
-			git_error_clear();
-			rc = 0;
-			goto cleanup;
-		}
-		if (rc < 0) {
-			rc = cts_error_prefix(cts_git_fail(CTS_EGIT, "lecture de l'arbre"),
-			                      "%s : ", dir);
-			goto cleanup;
-		}
-		if (git_tree_entry_type(e) != GIT_OBJECT_TREE ||
-		    git_tree_entry_filemode(e) != GIT_FILEMODE_TREE) {
-			rc =
-			    cts_error_set(CTS_EINVAL, "%s n'est pas un dossier dans le dépôt", dir);
-			goto cleanup;
-		}
-		sub_oid = git_tree_entry_id(e);
-	} else {
-		sub_oid = git_tree_id(tree);
-	}
 	/* Bound the tree object before parsing it. */
-	if ((rc = object_header(repo, sub_oid, &osize, &type)) < 0)
-		goto cleanup;
-	if (type != GIT_OBJECT_TREE) {
-		rc = cts_error_set(CTS_EINVAL, "%s n'est pas un dossier dans le dépôt", where);
-		goto cleanup;
-	}
+	if ((rc = object_header(repo, &sub_oid, &osize, &type)) < 0)
+		return rc;
+	if (type != GIT_OBJECT_TREE)
+		return cts_error_set(CTS_EINVAL, "%s n'est pas un dossier dans le dépôt", where);
 	if (max_entries < ((size_t)-1) / TREE_ENTRY_MAX_BYTES &&
-	    osize > max_entries * TREE_ENTRY_MAX_BYTES) {
-		rc = cts_error_set(CTS_ELIMIT, "%s contient trop d'entrées (maximum %zu)", where,
-		                   max_entries);
-		goto cleanup;
-	}
-	if (git_tree_lookup(&sub, repo->repo, sub_oid) < 0) {
-		rc = cts_error_prefix(cts_git_fail(CTS_EGIT, "dossier illisible"), "%s : ", where);
-		goto cleanup;
-	}
+	    osize > max_entries * TREE_ENTRY_MAX_BYTES)
+		return cts_error_set(CTS_ELIMIT, "%s contient trop d'entrées (maximum %zu)", where,
+		                     max_entries);
+	if (git_tree_lookup(&sub, repo->repo, &sub_oid) < 0)
+		return cts_error_prefix(cts_git_fail(CTS_EGIT, "dossier illisible"),
+		                        "%s : ", where);
 	count = git_tree_entrycount(sub);
 	if (count > max_entries) {
 		rc = cts_error_set(CTS_ELIMIT, "%s contient trop d'entrées (%zu, maximum %zu)",
@@ -241,8 +246,6 @@ int cts_gitrepo_list_dir_filtered(cts_gitrepo *repo, const cts_gitoid *commit, c
 	rc = 0;
 cleanup:
 	git_tree_free(sub);
-	git_tree_entry_free(e);
-	git_tree_free(tree);
 	return rc;
 }
 

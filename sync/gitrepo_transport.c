@@ -132,8 +132,8 @@ static int session_open(session *s, cts_gitrepo *repo)
 	s->st.repo = repo;
 	cts_gitcb_reset(&s->st, s->url);
 	cts_gitcb_install(&s->cbs, &s->st);
-	cts_gitnet_proxy_options(&s->proxy, repo->proxy);
-	if (!cts_gitnet_proxy_describe(repo->proxy, s->url, s->st.proxy, sizeof(s->st.proxy)))
+	cts_gitnet_proxy_options(&s->proxy, repo->net.proxy);
+	if (!cts_gitnet_proxy_describe(repo->net.proxy, s->url, s->st.proxy, sizeof(s->st.proxy)))
 		s->st.proxy[0] = '\0';
 	if (strncasecmp(s->url, "https://", 8) == 0 && (rc = cts_gitnet_tls_prepare()) < 0)
 		goto fail;

@@ -5,6 +5,7 @@
 #include "error.h"
 #include "hlc.h"
 #include "record.h"
+#include "region.h"
 #include "sshsig.h"
 
 #include <errno.h>
@@ -226,18 +227,7 @@ int cts_history_id(cts_node *n, const char *node, int64_t seq, char id[65])
 
 int cts_history_last(cts_node *n, const char *node, int64_t *out)
 {
-	sqlite3_stmt *s;
-	int rc;
-
-	*out = 0;
-	if ((rc = cts_store_stmt(n->store, &s,
-	                         "SELECT coalesce(max(seq), 0) FROM changeset WHERE node = ?")) < 0)
-		return rc;
-	sqlite3_bind_text(s, 1, node, -1, SQLITE_STATIC);
-	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
-		*out = sqlite3_column_int64(s, 0);
-	sqlite3_reset(s);
-	return rc == SQLITE_ROW ? 0 : cts_store_error(n->store, "lecture de l'historique");
+	return cts_region_last_seq(n, node, out);
 }
 
 int cts_history_record(cts_node *n, const cts_changeset *cs)

@@ -263,124 +263,94 @@ static int next_or_close(parser *p, char close, const char *what)
 	return perr_found(p, what);
 }
 
-/* An object at p->pos ('{'); depth counts it. */
-static int parse_object(parser *p, json_t **out, int depth)
+/* One member of an object ("key": value) at p->pos into obj. */
+static int object_member(parser *p, json_t *obj, int depth)
 {
-	json_t *obj = json_object();
+	json_t *v = NULL;
+	const char *key;
 	char small[64], *heap = NULL;
-	int rc;
+	size_t klen, kpos;
+	int in_scratch, rc;
 
-	if (!obj)
-		return oom();
-	p->pos++;
 	skip_ws(p);
-	if (p->pos < p->len && p->s[p->pos] == '}') {
-		p->pos++;
-		*out = obj;
-		return 0;
+	if (p->pos >= p->len || p->s[p->pos] != '"')
+		return perr_found(p, "clé d'objet (chaîne) attendue");
+	kpos = p->pos;
+	if ((rc = parse_string(p, &key, &klen, &in_scratch)) < 0)
+		return rc;
+	for (size_t i = 0; i < klen; i++) {
+		unsigned char c = (unsigned char)key[i];
+		if (c >= 0x80 || c == 0)
+			return perr_at(kpos, c ? "clé d'objet non ASCII"
+			                       : "clé d'objet contenant U+0000");
 	}
-	for (;;) {
-		json_t *v = NULL;
-		const char *key;
-		size_t klen, kpos;
-		int in_scratch;
-
-		skip_ws(p);
-		if (p->pos >= p->len || p->s[p->pos] != '"') {
-			rc = perr_found(p, "clé d'objet (chaîne) attendue");
-			goto fail;
+	if (json_object_getn(obj, key, klen))
+		return perr_at(kpos, "clé d'objet en double");
+	if (in_scratch) {
+		/* The value's strings will reuse the scratch buffer. */
+		if (klen < sizeof(small)) {
+			memcpy(small, key, klen);
+			key = small;
+		} else {
+			if (!(heap = malloc(klen)))
+				return oom();
+			memcpy(heap, key, klen);
+			key = heap;
 		}
-		kpos = p->pos;
-		if ((rc = parse_string(p, &key, &klen, &in_scratch)) < 0)
-			goto fail;
-		for (size_t i = 0; i < klen; i++) {
-			unsigned char c = (unsigned char)key[i];
-			if (c >= 0x80 || c == 0) {
-				rc = perr_at(kpos, c ? "clé d'objet non ASCII"
-				                     : "clé d'objet contenant U+0000");
-				goto fail;
-			}
-		}
-		if (json_object_getn(obj, key, klen)) {
-			rc = perr_at(kpos, "clé d'objet en double");
-			goto fail;
-		}
-		if (in_scratch) {
-			/* The value's strings will reuse the scratch buffer. */
-			if (klen < sizeof(small)) {
-				memcpy(small, key, klen);
-				key = small;
-			} else {
-				heap = malloc(klen);
-				if (!heap) {
-					rc = oom();
-					goto fail;
-				}
-				memcpy(heap, key, klen);
-				key = heap;
-			}
-		}
-		skip_ws(p);
-		if (p->pos >= p->len || p->s[p->pos] != ':') {
-			rc = perr_found(p, "« : » attendu après la clé");
-			goto fail;
-		}
+	}
+	skip_ws(p);
+	if (p->pos >= p->len || p->s[p->pos] != ':') {
+		rc = perr_found(p, "« : » attendu après la clé");
+	} else {
 		p->pos++;
-		if ((rc = parse_value(p, &v, depth)) < 0)
-			goto fail;
-		/* Steals v, even on failure. */
-		if (json_object_setn_new_nocheck(obj, key, klen, v) < 0) {
+		if ((rc = parse_value(p, &v, depth)) == 0 &&
+		    json_object_setn_new_nocheck(obj, key, klen, v) < 0) /* steals v */
 			rc = oom();
-			goto fail;
-		}
-		free(heap);
-		heap = NULL;
-		if ((rc = next_or_close(p, '}', "« , » ou « } » attendu dans l'objet")) < 0)
-			goto fail;
-		if (rc == 0)
-			break;
 	}
-	*out = obj;
-	return 0;
-fail:
 	free(heap);
-	json_decref(obj);
 	return rc;
 }
 
-/* An array at p->pos ('['); depth counts it. */
-static int parse_array(parser *p, json_t **out, int depth)
+/* One element of an array at p->pos into arr. */
+static int array_element(parser *p, json_t *arr, int depth)
 {
-	json_t *arr = json_array();
+	json_t *v = NULL;
 	int rc;
 
-	if (!arr)
+	if ((rc = parse_value(p, &v, depth)) < 0)
+		return rc;
+	if (json_array_append_new(arr, v) < 0) /* steals v */
+		return oom();
+	return 0;
+}
+
+/* A container at p->pos (its opening character) into c, a new object or
+ * array (NULL: out of memory): its items read by item, separated by ','
+ * and ended by close (what: the error when neither follows an item);
+ * depth counts it. *out = c, or c released on error. */
+static int parse_container(parser *p, json_t *c, char close, const char *what,
+                           int (*item)(parser *p, json_t *c, int depth), int depth, json_t **out)
+{
+	int rc;
+
+	if (!c)
 		return oom();
 	p->pos++;
 	skip_ws(p);
-	if (p->pos < p->len && p->s[p->pos] == ']') {
+	if (p->pos < p->len && p->s[p->pos] == close) {
 		p->pos++;
-		*out = arr;
+		*out = c;
 		return 0;
 	}
-	for (;;) {
-		json_t *v = NULL;
-		if ((rc = parse_value(p, &v, depth)) < 0)
-			goto fail;
-		if (json_array_append_new(arr, v) < 0) { /* steals v */
-			rc = oom();
-			goto fail;
-		}
-		if ((rc = next_or_close(p, ']', "« , » ou « ] » attendu dans le tableau")) < 0)
-			goto fail;
-		if (rc == 0)
-			break;
+	do
+		rc = item(p, c, depth);
+	while (rc == 0 && (rc = next_or_close(p, close, what)) > 0);
+	if (rc < 0) {
+		json_decref(c);
+		return rc;
 	}
-	*out = arr;
+	*out = c;
 	return 0;
-fail:
-	json_decref(arr);
-	return rc;
 }
 
 /* depth: number of arrays/objects enclosing this value. */
@@ -402,8 +372,13 @@ static int parse_value(parser *p, json_t **out, int depth)
 			                     "JSON trop imbriqué à l'octet %zu : plus de %d "
 			                     "tableaux ou objets emboîtés",
 			                     p->pos, CTS_JCS_MAX_DEPTH);
-		return p->s[p->pos] == '{' ? parse_object(p, out, depth + 1)
-		                           : parse_array(p, out, depth + 1);
+		return p->s[p->pos] == '{'
+		           ? parse_container(p, json_object(), '}',
+		                             "« , » ou « } » attendu dans l'objet", object_member,
+		                             depth + 1, out)
+		           : parse_container(p, json_array(), ']',
+		                             "« , » ou « ] » attendu dans le tableau",
+		                             array_element, depth + 1, out);
 	case '"':
 		if ((rc = parse_string(p, &str, &n, &in_scratch)) < 0)
 			return rc;

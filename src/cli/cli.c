@@ -164,6 +164,22 @@ int cli_parse(cli_ctx *c, int argc, char **argv, const cli_opt *opts, const char
 	return 0;
 }
 
+/* One command of a table, as cli_cmd says it is. */
+static int run_cmd(cli_ctx *c, const cli_cmd *k, int argc, char **argv)
+{
+	if (k->sub)
+		return cli_dispatch(c, k->name, k->sub, argc, argv);
+	if (k->listing)
+		return cli_list(c, argc, argv, k->listing);
+	if (k->form)
+		return k->form(c, argc, argv, k);
+	if (k->op)
+		return cli_change_op(c, argc, argv, k->help, k->record, k->op);
+	if (k->body)
+		return cli_run_plain(c, argc, argv, k->help, k->body);
+	return k->run(c, argc, argv);
+}
+
 int cli_dispatch(cli_ctx *c, const char *group, const cli_cmd *cmds, int argc, char **argv)
 {
 	char prog[128];
@@ -183,7 +199,7 @@ int cli_dispatch(cli_ctx *c, const char *group, const cli_cmd *cmds, int argc, c
 		if (strcmp(cmds[i].name, argv[0]) == 0) {
 			snprintf(prog, sizeof(prog), "%s %s", parent ? parent : "ctsnode", argv[0]);
 			c->prog = prog;
-			return cmds[i].run(c, argc - 1, argv + 1);
+			return run_cmd(c, &cmds[i], argc - 1, argv + 1);
 		}
 	}
 	return cli_usage(c, "commande inconnue « %s »", argv[0]);

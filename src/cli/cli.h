@@ -57,20 +57,11 @@ typedef struct {
 	int required;
 } cli_opt;
 
-typedef struct {
-	const char *name;
-	int (*run)(cli_ctx *c, int argc, char **argv);
-	const char *summary; /* one line, French */
-} cli_cmd;
-
 /* Parse argv[0..argc) against opts; positionals are collected into
  * pos[0..*npos) (at most max_pos). --help prints `help` and returns -1
  * with *exit_code = 0; errors print a usage message, *exit_code = 2. */
 int cli_parse(cli_ctx *c, int argc, char **argv, const cli_opt *opts, const char *help, char **pos,
               int max_pos, int *npos, int *exit_code);
-
-/* Dispatch argv[0] among cmds (a sub-command table). */
-int cli_dispatch(cli_ctx *c, const char *group, const cli_cmd *cmds, int argc, char **argv);
 
 /* Print the current library error and map its code to an exit code. */
 int cli_fail(cli_ctx *c, int rc);
@@ -184,21 +175,59 @@ typedef int (*cli_record_op)(cts_node *n, const char *id, cts_change *out);
 int cli_change_op(cli_ctx *c, int argc, char **argv, const char *help, const cli_record *r,
                   cli_record_op op);
 
+/* A command of a table (cli_dispatch): its name, its one-line French summary
+ * and what it is, one of:
+ *   run      a command with its own parsing;
+ *   sub      a group: its sub-command table (NULL-terminated), dispatched in turn;
+ *   listing  a listing (cli_list);
+ *   form     a record's add (help, body) or update (help, record, change):
+ *            form binds the record's fields as options and calls cli_form;
+ *   op       a correction that takes nothing but the record (cli_change_op with
+ *            help and record);
+ *   body     a command without options or argument (cli_run_plain with help). */
+typedef struct cli_cmd {
+	const char *name;
+	const char *summary;
+	int (*run)(cli_ctx *c, int argc, char **argv);
+	const struct cli_cmd *sub;
+	const cli_listing *listing;
+	int (*form)(cli_ctx *c, int argc, char **argv, const struct cli_cmd *k);
+	const char *help;
+	const cli_record *record;
+	cli_record_op op;
+	cli_change_fn change;
+	cli_body body;
+} cli_cmd;
+
+/* The add or update command k describes (update when k->record is set), its
+ * options opts bound to `fields` (the record's fields struct): add runs
+ * k->body with fields as its arg; update resolves the record and calls
+ * k->change with fields (cli_change). Returns the exit code. */
+int cli_form(cli_ctx *c, int argc, char **argv, const cli_opt *opts, const cli_cmd *k,
+             void *fields);
+
+/* Dispatch argv[0] among cmds (a table ended by a NULL name); group names
+ * them in the usage message. Returns the exit code. */
+int cli_dispatch(cli_ctx *c, const char *group, const cli_cmd *cmds, int argc, char **argv);
+
 /* o[key] as a string, "" when absent or not a string (for printing). */
 const char *cli_str(const json_t *o, const char *key);
 
 /* Exit code for a library error code. */
 int cli_exit_code(int rc);
 
-/* The commands. */
+/* The command groups: their sub-command tables. */
+extern const cli_cmd cmd_region_cmds[];
+extern const cli_cmd cmd_key_cmds[];
+extern const cli_cmd cmd_member_cmds[];
+extern const cli_cmd cmd_meeting_cmds[];
+extern const cli_cmd cmd_attendance_cmds[];
+extern const cli_cmd cmd_opinion_cmds[];
+extern const cli_cmd cmd_contribution_cmds[];
+extern const cli_cmd cmd_remote_cmds[];
+
+/* The other commands. */
 int cmd_init(cli_ctx *c, int argc, char **argv);
-int cmd_region(cli_ctx *c, int argc, char **argv);
-int cmd_key(cli_ctx *c, int argc, char **argv);
-int cmd_member(cli_ctx *c, int argc, char **argv);
-int cmd_meeting(cli_ctx *c, int argc, char **argv);
-int cmd_attendance(cli_ctx *c, int argc, char **argv);
-int cmd_opinion(cli_ctx *c, int argc, char **argv);
-int cmd_contribution(cli_ctx *c, int argc, char **argv);
 int cmd_status(cli_ctx *c, int argc, char **argv);
 int cmd_region_init(cli_ctx *c, int argc, char **argv);
 int cmd_seal(cli_ctx *c, int argc, char **argv);
@@ -210,7 +239,6 @@ int cmd_region_pull(cli_ctx *c, int argc, char **argv);
 int cmd_report(cli_ctx *c, int argc, char **argv);
 int cmd_region_publish(cli_ctx *c, int argc, char **argv);
 int cmd_audit(cli_ctx *c, int argc, char **argv);
-int cmd_remote(cli_ctx *c, int argc, char **argv);
 int cmd_ui(cli_ctx *c, int argc, char **argv);
 int cmd_export(cli_ctx *c, int argc, char **argv);
 

@@ -206,3 +206,12 @@ int cli_run_plain(cli_ctx *c, int argc, char **argv, const char *help, cli_body 
 
 	return cli_run(c, argc, argv, &s, body, NULL);
 }
+
+int cli_form(cli_ctx *c, int argc, char **argv, const cli_opt *opts, const cli_cmd *k, void *fields)
+{
+	const cli_spec s = { opts, k->help, NULL, NULL };
+
+	if (k->record)
+		return cli_change(c, argc, argv, opts, k->help, k->record, k->change, fields);
+	return cli_run(c, argc, argv, &s, k->body, fields);
+}

@@ -147,32 +147,42 @@ static json_t *result_json(const cts_attendance_result *r, int ok,
 	return o;
 }
 
-typedef struct {
-	const char *meeting;
-	cts_attendance_options opt;
-	char *buf; /* the sheet, read before the node is opened */
+/* What the attendance commands are given. Each works on the meeting
+ * --meeting names: meeting_body resolves it, then calls the command's work. */
+typedef struct attendance_args {
+	const char *meeting, *member, *status, *format;
+	int csv;                    /* list: --format csv */
+	cts_attendance_options opt; /* import */
+	char *buf;                  /* import: the sheet, read before the node is opened */
 	size_t len;
-} import_args;
+	int (*work)(cli_ctx *c, cts_node *n, const char *mid, const struct attendance_args *a);
+} attendance_args;
+
+static int meeting_body(cli_ctx *c, cts_node *n, const char *pos, void *arg)
+{
+	const attendance_args *a = arg;
+	char mid[37];
+	int ec;
+
+	(void)pos;
+	if ((ec = cli_resolve(c, n, CTS_REF_MEETING, a->meeting, 0, mid)) != 0)
+		return ec;
+	return a->work(c, n, mid, a);
+}
 
 static int import_check(cli_ctx *c, const char *file, void *arg)
 {
-	import_args *a = arg;
+	attendance_args *a = arg;
 	int rc = cts_read_file(file, CTS_SHEET_MAX_BYTES, &a->buf, &a->len);
 
 	return rc < 0 ? cli_fail(c, rc) : 0;
 }
 
-static int import_body(cli_ctx *c, cts_node *n, const char *pos, void *arg)
+static int import_work(cli_ctx *c, cts_node *n, const char *mid, const attendance_args *a)
 {
-	const import_args *a = arg;
 	cts_attendance_result *r = NULL;
-	char mid[37];
-	int ec, rc;
+	int rc = cts_attendance_import_sheet(n, mid, a->buf, a->len, &a->opt, &r);
 
-	(void)pos;
-	if ((ec = cli_resolve(c, n, CTS_REF_MEETING, a->meeting, 0, mid)) != 0)
-		return ec;
-	rc = cts_attendance_import_sheet(n, mid, a->buf, a->len, &a->opt, &r);
 	if (c->json && r) {
 		cli_result(c, result_json(r, rc == 0, &a->opt), NULL);
 	} else if (r && rc == 0) {
@@ -187,7 +197,7 @@ static int import_body(cli_ctx *c, cts_node *n, const char *pos, void *arg)
 
 static int attendance_import(cli_ctx *c, int argc, char **argv)
 {
-	import_args a = { 0 };
+	attendance_args a = { .work = import_work };
 	const cli_opt opts[] = {
 		{ "meeting", OPT_STR, &a.meeting, 1 },
 		{ "create-missing", OPT_FLAG, &a.opt.create_missing, 0 },
@@ -198,7 +208,7 @@ static int attendance_import(cli_ctx *c, int argc, char **argv)
 	};
 	const cli_spec s = { opts, import_help, "le fichier de la feuille de présence est attendu",
 		             import_check };
-	int ec = cli_run(c, argc, argv, &s, import_body, &a);
+	int ec = cli_run(c, argc, argv, &s, meeting_body, &a);
 
 	free(a.buf);
 	return ec;
@@ -220,11 +230,6 @@ static void list_cells(const json_t *a, cli_cells v, int full)
 	snprintf(v[4], CLI_CELL, "%s", cli_str(a, "organisation"));
 }
 
-typedef struct {
-	const char *meeting, *member, *status, *format;
-	int csv;
-} attendance_args;
-
 static int list_check(cli_ctx *c, const char *pos, void *arg)
 {
 	attendance_args *a = arg;
@@ -233,18 +238,13 @@ static int list_check(cli_ctx *c, const char *pos, void *arg)
 	return (a->csv = cli_list_format(c, a->format)) < 0 ? EXIT_USAGE : 0;
 }
 
-static int list_body(cli_ctx *c, cts_node *n, const char *pos, void *arg)
+static int list_work(cli_ctx *c, cts_node *n, const char *mid, const attendance_args *a)
 {
 	static const cli_listing l = { list_help, NULL,       NULL,      list_headers,
 		                       5,         list_cells, "ligne(s)" };
-	const attendance_args *a = arg;
 	json_t *arr = NULL;
-	char mid[37];
-	int ec, rc;
+	int rc;
 
-	(void)pos;
-	if ((ec = cli_resolve(c, n, CTS_REF_MEETING, a->meeting, 0, mid)) != 0)
-		return ec;
 	if ((rc = cts_attendance_list(n, mid, &arr)) < 0)
 		return rc;
 	cli_print_rows(c, arr, &l, a->csv);
@@ -254,13 +254,13 @@ static int list_body(cli_ctx *c, cts_node *n, const char *pos, void *arg)
 
 static int attendance_list(cli_ctx *c, int argc, char **argv)
 {
-	attendance_args a = { 0 };
+	attendance_args a = { .work = list_work };
 	const cli_opt opts[] = { { "meeting", OPT_STR, &a.meeting, 1 },
 		                 { "format", OPT_STR, &a.format, 0 },
 		                 { NULL, 0, NULL, 0 } };
 	const cli_spec s = { opts, list_help, NULL, list_check };
 
-	return cli_run(c, argc, argv, &s, list_body, &a);
+	return cli_run(c, argc, argv, &s, meeting_body, &a);
 }
 
 /* ---- one person ---- */
@@ -301,16 +301,13 @@ static const char *status_code(const char *v)
 	return code;
 }
 
-static int person_body(cli_ctx *c, cts_node *n, const char *pos, void *arg)
+static int person_work(cli_ctx *c, cts_node *n, const char *mid, const attendance_args *a)
 {
-	const attendance_args *a = arg;
 	cts_attendance_change ch;
-	char id[37], mid[37];
+	char id[37];
 	int ec, rc;
 
-	(void)pos;
-	if ((ec = cli_resolve(c, n, CTS_REF_MEETING, a->meeting, 0, mid)) != 0 ||
-	    (ec = resolve_member(c, n, a->member, id)) != 0)
+	if ((ec = resolve_member(c, n, a->member, id)) != 0)
 		return ec;
 	rc = a->status ? cts_attendance_set(n, mid, id, status_code(a->status), &ch)
 	               : cts_attendance_remove(n, mid, id, &ch);
@@ -326,7 +323,7 @@ static int person_body(cli_ctx *c, cts_node *n, const char *pos, void *arg)
 
 static int one_person(cli_ctx *c, int argc, char **argv, int set)
 {
-	attendance_args a = { 0 };
+	attendance_args a = { .work = person_work };
 	const cli_opt opts[] = {
 		{ "meeting", OPT_STR, &a.meeting, 1 },
 		{ "member", OPT_STR, &a.member, 1 },
@@ -336,7 +333,7 @@ static int one_person(cli_ctx *c, int argc, char **argv, int set)
 	const cli_spec s = { set ? opts : (const cli_opt[]){ opts[0], opts[1], opts[3] },
 		             set ? set_help : remove_help, NULL, NULL };
 
-	return cli_run(c, argc, argv, &s, person_body, &a);
+	return cli_run(c, argc, argv, &s, meeting_body, &a);
 }
 
 static int attendance_set(cli_ctx *c, int argc, char **argv)
@@ -349,14 +346,10 @@ static int attendance_remove(cli_ctx *c, int argc, char **argv)
 	return one_person(c, argc, argv, 0);
 }
 
-int cmd_attendance(cli_ctx *c, int argc, char **argv)
-{
-	static const cli_cmd cmds[] = {
-		{ "import", attendance_import, "importer une feuille de présence (CSV)" },
-		{ "list", attendance_list, "lister les présences d'une réunion" },
-		{ "set", attendance_set, "corriger la présence d'une personne" },
-		{ "remove", attendance_remove, "retirer une personne des présences" },
-		{ NULL, NULL, NULL },
-	};
-	return cli_dispatch(c, "attendance", cmds, argc, argv);
-}
+const cli_cmd cmd_attendance_cmds[] = {
+	{ "import", "importer une feuille de présence (CSV)", .run = attendance_import },
+	{ "list", "lister les présences d'une réunion", .run = attendance_list },
+	{ "set", "corriger la présence d'une personne", .run = attendance_set },
+	{ "remove", "retirer une personne des présences", .run = attendance_remove },
+	{ 0 },
+};

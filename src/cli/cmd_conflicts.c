@@ -110,9 +110,9 @@ static int conflicts_resolve(cli_ctx *c, int argc, char **argv)
 int cmd_conflicts(cli_ctx *c, int argc, char **argv)
 {
 	static const cli_cmd cmds[] = {
-		{ "list", conflicts_list, "lister les conflits ouverts" },
-		{ "resolve", conflicts_resolve, "trancher un conflit" },
-		{ NULL, NULL, NULL },
+		{ "list", "lister les conflits ouverts", .run = conflicts_list },
+		{ "resolve", "trancher un conflit", .run = conflicts_resolve },
+		{ 0 },
 	};
 	if (argc == 0 || strncmp(argv[0], "--", 2) == 0)
 		return conflicts_list(c, argc, argv);

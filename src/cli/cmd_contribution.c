@@ -47,6 +47,17 @@ static const char restore_help[] =
 		"date", OPT_STR, &(f).date, 0                                                      \
 	}
 
+/* add and update: the fields of a contribution as options (theme, title and
+ * text required when adding). */
+static int contribution_form(cli_ctx *c, int argc, char **argv, const cli_cmd *k)
+{
+	cts_contribution_fields f = { 0 };
+	const int add = !k->record;
+	const cli_opt opts[] = { CONTRIBUTION_OPTS(f, add), { NULL, 0, NULL, 0 } };
+
+	return cli_form(c, argc, argv, opts, k, &f);
+}
+
 /* --meeting as typed, resolved into mid ("" kept: it detaches). */
 static int resolve_meeting(cts_node *n, cts_contribution_fields *f, char mid[37])
 {
@@ -73,15 +84,6 @@ static int add_body(cli_ctx *c, cts_node *n, const char *pos, void *arg)
 	return rc;
 }
 
-static int contribution_add(cli_ctx *c, int argc, char **argv)
-{
-	cts_contribution_fields f = { 0 };
-	const cli_opt opts[] = { CONTRIBUTION_OPTS(f, 1), { NULL, 0, NULL, 0 } };
-	const cli_spec s = { opts, add_help, NULL, NULL };
-
-	return cli_run(c, argc, argv, &s, add_body, &f);
-}
-
 static const cli_record contribution_ref = {
 	CTS_REF_CONTRIBUTION, 0,
 	"la contribution est attendue : son identifiant ou son titre (ctsnode contribution list)"
@@ -98,26 +100,6 @@ static int do_update(cts_node *n, const char *id, void *arg, cts_change *out)
 	return cts_contribution_update(n, id, &g, out);
 }
 
-static int contribution_update(cli_ctx *c, int argc, char **argv)
-{
-	cts_contribution_fields f = { 0 };
-	const cli_opt opts[] = { CONTRIBUTION_OPTS(f, 0), { NULL, 0, NULL, 0 } };
-
-	return cli_change(c, argc, argv, opts, update_help, &contribution_ref, do_update, &f);
-}
-
-static int contribution_withdraw(cli_ctx *c, int argc, char **argv)
-{
-	return cli_change_op(c, argc, argv, withdraw_help, &contribution_ref,
-	                     cts_contribution_withdraw);
-}
-
-static int contribution_restore(cli_ctx *c, int argc, char **argv)
-{
-	return cli_change_op(c, argc, argv, restore_help, &contribution_ref,
-	                     cts_contribution_restore);
-}
-
 static const char *const list_headers[] = { "Id", "Reçue le", "Réunion", "Thème", "État", "Titre" };
 
 static void list_cells(const json_t *o, cli_cells v, int full)
@@ -131,23 +113,19 @@ static void list_cells(const json_t *o, cli_cells v, int full)
 	snprintf(v[5], CLI_CELL, "%s", cli_str(o, "title"));
 }
 
-static int contribution_list(cli_ctx *c, int argc, char **argv)
-{
-	static const cli_listing l = { list_help,  cts_contribution_list, NULL, list_headers, 6,
-		                       list_cells, "contribution(s)" };
-	return cli_list(c, argc, argv, &l);
-}
+static const cli_listing listing = { list_help,  cts_contribution_list, NULL, list_headers, 6,
+	                             list_cells, "contribution(s)" };
 
-int cmd_contribution(cli_ctx *c, int argc, char **argv)
-{
-	static const cli_cmd cmds[] = {
-		{ "add", contribution_add, "enregistrer une contribution" },
-		{ "list", contribution_list, "lister les contributions" },
-		{ "update", contribution_update,
-		  "corriger une contribution (thème, titre, texte, réunion, date)" },
-		{ "withdraw", contribution_withdraw, "retirer une contribution saisie par erreur" },
-		{ "restore", contribution_restore, "rétablir une contribution retirée" },
-		{ NULL, NULL, NULL },
-	};
-	return cli_dispatch(c, "contribution", cmds, argc, argv);
-}
+const cli_cmd cmd_contribution_cmds[] = {
+	{ "add", "enregistrer une contribution", .form = contribution_form, .help = add_help,
+	  .body = add_body },
+	{ "list", "lister les contributions", .listing = &listing },
+	{ "update", "corriger une contribution (thème, titre, texte, réunion, date)",
+	  .form = contribution_form, .help = update_help, .record = &contribution_ref,
+	  .change = do_update },
+	{ "withdraw", "retirer une contribution saisie par erreur", .help = withdraw_help,
+	  .record = &contribution_ref, .op = cts_contribution_withdraw },
+	{ "restore", "rétablir une contribution retirée", .help = restore_help,
+	  .record = &contribution_ref, .op = cts_contribution_restore },
+	{ 0 },
+};

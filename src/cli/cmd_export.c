@@ -19,14 +19,15 @@ static int export_body(cli_ctx *c, cts_node *n, const char *dir, void *arg)
 	(void)arg;
 	if ((rc = cts_handover_export(n, dir, &count)) < 0)
 		return rc;
+	json_t *o = json_pack("{s:i, s:s}", "entries", count, "dir", dir);
 	if (count == 0)
-		cli_result(c, json_pack("{s:i, s:s}", "entries", count, "dir", dir),
+		cli_result(c, o,
 		           "Aucune saisie non acceptée : rien à ressaisir (fichiers vides écrits "
 		           "dans %s).\n",
 		           dir);
 	else
 		cli_result(
-		    c, json_pack("{s:i, s:s}", "entries", count, "dir", dir),
+		    c, o,
 		    "%d saisie(s) non acceptée(s) écrite(s) dans %s/saisies-non-acceptees.csv (et "
 		    ".json).\n"
 		    "Prochaine étape : faites-les ressaisir sur le poste qui remplace celui-ci.\n",

@@ -31,11 +31,6 @@ static int show_body(cli_ctx *c, cts_node *n, const char *pos, void *arg)
 	return rc;
 }
 
-static int key_show(cli_ctx *c, int argc, char **argv)
-{
-	return cli_run_plain(c, argc, argv, key_show_help, show_body);
-}
-
 static const char key_export_help[] =
     "Usage : ctsnode [--home DOSSIER] key export FICHIER\n"
     "\n"
@@ -78,12 +73,8 @@ static int key_export(cli_ctx *c, int argc, char **argv)
 	return cli_run(c, argc, argv, &s, export_body, NULL);
 }
 
-int cmd_key(cli_ctx *c, int argc, char **argv)
-{
-	static const cli_cmd cmds[] = {
-		{ "show", key_show, "afficher la clé publique du nœud" },
-		{ "export", key_export, "écrire la clé chiffrée dans un fichier (sauvegarde)" },
-		{ NULL, NULL, NULL },
-	};
-	return cli_dispatch(c, "key", cmds, argc, argv);
-}
+const cli_cmd cmd_key_cmds[] = {
+	{ "show", "afficher la clé publique du nœud", .help = key_show_help, .body = show_body },
+	{ "export", "écrire la clé chiffrée dans un fichier (sauvegarde)", .run = key_export },
+	{ 0 },
+};

@@ -57,7 +57,6 @@ static const char restore_help[] =
     "\n"
     "Rétablit une réunion annulée (statut tenue, ou prevue si sa date est à venir).\n";
 
-/* The fields of a meeting, as options (req: body, date and title required). */
 #define MEETING_OPTS(f, req)                                                                       \
 	{ "body", OPT_STR, &(f).body, req }, { "date", OPT_STR, &(f).date, req },                  \
 	    { "title", OPT_STR, &(f).title, req }, { "place", OPT_STR, &(f).place, 0 },            \
@@ -65,6 +64,17 @@ static const char restore_help[] =
 	{                                                                                          \
 		"again", OPT_FLAG, &(f).again, 0                                                   \
 	}
+
+/* add and update: the fields of a meeting as options (body, date and title
+ * required when adding). */
+static int meeting_form(cli_ctx *c, int argc, char **argv, const cli_cmd *k)
+{
+	cts_meeting_fields f = { 0 };
+	const int add = !k->record;
+	const cli_opt opts[] = { MEETING_OPTS(f, add), { NULL, 0, NULL, 0 } };
+
+	return cli_form(c, argc, argv, opts, k, &f);
+}
 
 static int add_body(cli_ctx *c, cts_node *n, const char *pos, void *arg)
 {
@@ -76,15 +86,6 @@ static int add_body(cli_ctx *c, cts_node *n, const char *pos, void *arg)
 	if ((rc = cts_meeting_add(n, arg, id)) == 0)
 		printf("%s\n", id);
 	return rc;
-}
-
-static int meeting_add(cli_ctx *c, int argc, char **argv)
-{
-	cts_meeting_fields f = { 0 };
-	const cli_opt opts[] = { MEETING_OPTS(f, 1), { NULL, 0, NULL, 0 } };
-	const cli_spec s = { opts, add_help, NULL, NULL };
-
-	return cli_run(c, argc, argv, &s, add_body, &f);
 }
 
 static const cli_record meeting_ref = {
@@ -102,35 +103,12 @@ static int do_reopen(cts_node *n, const char *id, void *arg, cts_change *out)
 	return cts_meeting_reopen(n, id, *(const char **)arg, out);
 }
 
-static int meeting_update(cli_ctx *c, int argc, char **argv)
-{
-	cts_meeting_fields f = { 0 };
-	const cli_opt opts[] = { MEETING_OPTS(f, 0), { NULL, 0, NULL, 0 } };
-
-	return cli_change(c, argc, argv, opts, update_help, &meeting_ref, do_update, &f);
-}
-
 static int meeting_reopen(cli_ctx *c, int argc, char **argv)
 {
 	const char *reason = NULL;
 	const cli_opt opts[] = { { "reason", OPT_STR, &reason, 1 }, { NULL, 0, NULL, 0 } };
 
 	return cli_change(c, argc, argv, opts, reopen_help, &meeting_ref, do_reopen, &reason);
-}
-
-static int meeting_approve(cli_ctx *c, int argc, char **argv)
-{
-	return cli_change_op(c, argc, argv, approve_help, &meeting_ref, cts_meeting_approve);
-}
-
-static int meeting_cancel(cli_ctx *c, int argc, char **argv)
-{
-	return cli_change_op(c, argc, argv, cancel_help, &meeting_ref, cts_meeting_cancel);
-}
-
-static int meeting_restore(cli_ctx *c, int argc, char **argv)
-{
-	return cli_change_op(c, argc, argv, restore_help, &meeting_ref, cts_meeting_restore);
 }
 
 static const char *const list_headers[] = { "Id", "Date", "Instance", "Statut", "Lieu", "Titre" };
@@ -146,25 +124,21 @@ static void list_cells(const json_t *o, cli_cells v, int full)
 	snprintf(v[5], CLI_CELL, "%s", cli_str(o, "title"));
 }
 
-static int meeting_list(cli_ctx *c, int argc, char **argv)
-{
-	static const cli_listing l = { list_help, cts_meeting_list, NULL,        list_headers,
-		                       6,         list_cells,       "réunion(s)" };
-	return cli_list(c, argc, argv, &l);
-}
+static const cli_listing listing = { list_help, cts_meeting_list, NULL,        list_headers,
+	                             6,         list_cells,       "réunion(s)" };
 
-int cmd_meeting(cli_ctx *c, int argc, char **argv)
-{
-	static const cli_cmd cmds[] = {
-		{ "add", meeting_add, "enregistrer une réunion" },
-		{ "list", meeting_list, "lister les réunions" },
-		{ "update", meeting_update,
-		  "corriger une réunion (date, titre, instance, lieu, statut)" },
-		{ "approve", meeting_approve, "compte rendu approuvé : verrouiller la réunion" },
-		{ "reopen", meeting_reopen, "rouvrir une réunion approuvée, avec le motif" },
-		{ "cancel", meeting_cancel, "annuler une réunion (gardée, comptée nulle part)" },
-		{ "restore", meeting_restore, "rétablir une réunion annulée" },
-		{ NULL, NULL, NULL },
-	};
-	return cli_dispatch(c, "meeting", cmds, argc, argv);
-}
+const cli_cmd cmd_meeting_cmds[] = {
+	{ "add", "enregistrer une réunion", .form = meeting_form, .help = add_help,
+	  .body = add_body },
+	{ "list", "lister les réunions", .listing = &listing },
+	{ "update", "corriger une réunion (date, titre, instance, lieu, statut)",
+	  .form = meeting_form, .help = update_help, .record = &meeting_ref, .change = do_update },
+	{ "approve", "compte rendu approuvé : verrouiller la réunion", .help = approve_help,
+	  .record = &meeting_ref, .op = cts_meeting_approve },
+	{ "reopen", "rouvrir une réunion approuvée, avec le motif", .run = meeting_reopen },
+	{ "cancel", "annuler une réunion (gardée, comptée nulle part)", .help = cancel_help,
+	  .record = &meeting_ref, .op = cts_meeting_cancel },
+	{ "restore", "rétablir une réunion annulée", .help = restore_help, .record = &meeting_ref,
+	  .op = cts_meeting_restore },
+	{ 0 },
+};

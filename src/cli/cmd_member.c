@@ -59,6 +59,17 @@ static const char restore_help[] =
 		"mandate-end", OPT_STR, &(f).mandate_end, 0                                        \
 	}
 
+/* add and update: the fields of a member as options (names, organisation and
+ * college required when adding). */
+static int member_form(cli_ctx *c, int argc, char **argv, const cli_cmd *k)
+{
+	cts_member_fields f = { 0 };
+	const int add = !k->record;
+	const cli_opt opts[] = { MEMBER_OPTS(f, add), { NULL, 0, NULL, 0 } };
+
+	return cli_form(c, argc, argv, opts, k, &f);
+}
+
 static int add_body(cli_ctx *c, cts_node *n, const char *pos, void *arg)
 {
 	char id[37];
@@ -70,15 +81,6 @@ static int add_body(cli_ctx *c, cts_node *n, const char *pos, void *arg)
 	return rc;
 }
 
-static int member_add(cli_ctx *c, int argc, char **argv)
-{
-	cts_member_fields f = { 0 };
-	const cli_opt opts[] = { MEMBER_OPTS(f, 1), { NULL, 0, NULL, 0 } };
-	const cli_spec s = { opts, add_help, NULL, NULL };
-
-	return cli_run(c, argc, argv, &s, add_body, &f);
-}
-
 #define MEMBER_MISSING                                                                             \
 	"le membre est attendu : son identifiant ou « NOM Prénom » (ctsnode member list)"
 static const cli_record member_ref = { CTS_REF_MEMBER, 0, MEMBER_MISSING };
@@ -88,24 +90,6 @@ static const cli_record removed_member_ref = { CTS_REF_MEMBER, CTS_RESOLVE_REMOV
 static int do_update(cts_node *n, const char *id, void *arg, cts_change *out)
 {
 	return cts_member_update(n, id, arg, out);
-}
-
-static int member_update(cli_ctx *c, int argc, char **argv)
-{
-	cts_member_fields f = { 0 };
-	const cli_opt opts[] = { MEMBER_OPTS(f, 0), { NULL, 0, NULL, 0 } };
-
-	return cli_change(c, argc, argv, opts, update_help, &member_ref, do_update, &f);
-}
-
-static int member_remove(cli_ctx *c, int argc, char **argv)
-{
-	return cli_change_op(c, argc, argv, remove_help, &member_ref, cts_member_remove);
-}
-
-static int member_restore(cli_ctx *c, int argc, char **argv)
-{
-	return cli_change_op(c, argc, argv, restore_help, &removed_member_ref, cts_member_restore);
 }
 
 static const char *const list_headers[] = { "Id",    "Nom",  "Prénom", "Collège",
@@ -133,24 +117,19 @@ static void list_cells(const json_t *o, cli_cells v, int full)
 	snprintf(v[7], CLI_CELL, "%s", cli_str(o, "organisation"));
 }
 
-static int member_list(cli_ctx *c, int argc, char **argv)
-{
-	static const cli_listing l = {
-		list_help,  cts_member_list, cts_member_list_removed, list_headers, 8,
-		list_cells, "membre(s)"
-	};
-	return cli_list(c, argc, argv, &l);
-}
+static const cli_listing listing = {
+	list_help,  cts_member_list, cts_member_list_removed, list_headers, 8,
+	list_cells, "membre(s)"
+};
 
-int cmd_member(cli_ctx *c, int argc, char **argv)
-{
-	static const cli_cmd cmds[] = {
-		{ "add", member_add, "ajouter un membre" },
-		{ "list", member_list, "lister les membres (--removed : les membres retirés)" },
-		{ "update", member_update, "corriger un membre" },
-		{ "remove", member_remove, "retirer un membre de la liste" },
-		{ "restore", member_restore, "rétablir un membre retiré" },
-		{ NULL, NULL, NULL },
-	};
-	return cli_dispatch(c, "member", cmds, argc, argv);
-}
+const cli_cmd cmd_member_cmds[] = {
+	{ "add", "ajouter un membre", .form = member_form, .help = add_help, .body = add_body },
+	{ "list", "lister les membres (--removed : les membres retirés)", .listing = &listing },
+	{ "update", "corriger un membre", .form = member_form, .help = update_help,
+	  .record = &member_ref, .change = do_update },
+	{ "remove", "retirer un membre de la liste", .help = remove_help, .record = &member_ref,
+	  .op = cts_member_remove },
+	{ "restore", "rétablir un membre retiré", .help = restore_help,
+	  .record = &removed_member_ref, .op = cts_member_restore },
+	{ 0 },
+};

@@ -54,7 +54,6 @@ static void warn_contradiction(cts_node *n, const char *id)
 	json_decref(row);
 }
 
-/* The fields of an opinion, as options (req: all required). */
 #define OPINION_OPTS(f, req)                                                                       \
 	{ "meeting", OPT_STR, &(f).meeting, req }, { "subject", OPT_STR, &(f).subject, req },      \
 	    { "for", OPT_INT, &(f).votes_for, req },                                               \
@@ -63,6 +62,19 @@ static void warn_contradiction(cts_node *n, const char *id)
 	{                                                                                          \
 		"outcome", OPT_STR, &(f).outcome, req                                              \
 	}
+
+/* add and update: the fields of an opinion as options (all required when
+ * adding; counts not given to update keep their value: LLONG_MIN). */
+static int opinion_form(cli_ctx *c, int argc, char **argv, const cli_cmd *k)
+{
+	cts_opinion_fields f = { .votes_for = LLONG_MIN,
+		                 .votes_against = LLONG_MIN,
+		                 .votes_abstain = LLONG_MIN };
+	const int add = !k->record;
+	const cli_opt opts[] = { OPINION_OPTS(f, add), { NULL, 0, NULL, 0 } };
+
+	return cli_form(c, argc, argv, opts, k, &f);
+}
 
 static int add_body(cli_ctx *c, cts_node *n, const char *pos, void *arg)
 {
@@ -79,15 +91,6 @@ static int add_body(cli_ctx *c, cts_node *n, const char *pos, void *arg)
 	warn_contradiction(n, id);
 	printf("%s\n", id);
 	return EXIT_OK;
-}
-
-static int opinion_add(cli_ctx *c, int argc, char **argv)
-{
-	cts_opinion_fields f = { 0 };
-	const cli_opt opts[] = { OPINION_OPTS(f, 1), { NULL, 0, NULL, 0 } };
-	const cli_spec s = { opts, add_help, NULL, NULL };
-
-	return cli_run(c, argc, argv, &s, add_body, &f);
 }
 
 static const cli_record opinion_ref = {
@@ -114,26 +117,6 @@ static int do_update(cts_node *n, const char *id, void *arg, cts_change *out)
 	return rc;
 }
 
-static int opinion_update(cli_ctx *c, int argc, char **argv)
-{
-	cts_opinion_fields f = { .votes_for = LLONG_MIN,
-		                 .votes_against = LLONG_MIN,
-		                 .votes_abstain = LLONG_MIN };
-	const cli_opt opts[] = { OPINION_OPTS(f, 0), { NULL, 0, NULL, 0 } };
-
-	return cli_change(c, argc, argv, opts, update_help, &opinion_ref, do_update, &f);
-}
-
-static int opinion_withdraw(cli_ctx *c, int argc, char **argv)
-{
-	return cli_change_op(c, argc, argv, withdraw_help, &opinion_ref, cts_opinion_withdraw);
-}
-
-static int opinion_restore(cli_ctx *c, int argc, char **argv)
-{
-	return cli_change_op(c, argc, argv, restore_help, &opinion_ref, cts_opinion_restore);
-}
-
 static const char *const list_headers[] = { "Id",     "Date",        "Sens", "Pour",
 	                                    "Contre", "Abstentions", "État", "Objet" };
 
@@ -153,22 +136,17 @@ static void list_cells(const json_t *o, cli_cells v, int full)
 	snprintf(v[7], CLI_CELL, "%s", cli_str(o, "subject"));
 }
 
-static int opinion_list(cli_ctx *c, int argc, char **argv)
-{
-	static const cli_listing l = { list_help, cts_opinion_list, NULL,  list_headers,
-		                       8,         list_cells,       "avis" };
-	return cli_list(c, argc, argv, &l);
-}
+static const cli_listing listing = { list_help, cts_opinion_list, NULL,  list_headers,
+	                             8,         list_cells,       "avis" };
 
-int cmd_opinion(cli_ctx *c, int argc, char **argv)
-{
-	static const cli_cmd cmds[] = {
-		{ "add", opinion_add, "enregistrer un avis" },
-		{ "list", opinion_list, "lister les avis" },
-		{ "update", opinion_update, "corriger un avis (objet, votes, sens, réunion)" },
-		{ "withdraw", opinion_withdraw, "retirer un avis saisi par erreur" },
-		{ "restore", opinion_restore, "rétablir un avis retiré" },
-		{ NULL, NULL, NULL },
-	};
-	return cli_dispatch(c, "opinion", cmds, argc, argv);
-}
+const cli_cmd cmd_opinion_cmds[] = {
+	{ "add", "enregistrer un avis", .form = opinion_form, .help = add_help, .body = add_body },
+	{ "list", "lister les avis", .listing = &listing },
+	{ "update", "corriger un avis (objet, votes, sens, réunion)", .form = opinion_form,
+	  .help = update_help, .record = &opinion_ref, .change = do_update },
+	{ "withdraw", "retirer un avis saisi par erreur", .help = withdraw_help,
+	  .record = &opinion_ref, .op = cts_opinion_withdraw },
+	{ "restore", "rétablir un avis retiré", .help = restore_help, .record = &opinion_ref,
+	  .op = cts_opinion_restore },
+	{ 0 },
+};

@@ -20,10 +20,34 @@ static const char revoke_help[] =
     "Révoque un poste : ses changesets après le n°N sont refusés partout. Pour changer de clé,\n"
     "inscrire un nouvel identifiant pour le même territoire puis révoquer l'ancien.\n";
 
+/* What enroll, replace and revoke are given: each takes some of these
+ * options, all required (the bits of region_run's `want`). */
 typedef struct {
 	const char *node, *territory, *key, *new_node;
 	long long after;
 } region_args;
+
+enum { ARG_NODE = 1, ARG_TERRITORY = 2, ARG_NEW_NODE = 4, ARG_KEY = 8, ARG_AFTER = 16 };
+
+/* A command of the registry: the options `want` names, its help, its body. */
+static int region_run(cli_ctx *c, int argc, char **argv, unsigned want, const char *help,
+                      cli_body body)
+{
+	region_args a = { .after = -1 };
+	const cli_opt all[] = {
+		{ "node", OPT_STR, &a.node, 1 },         { "territory", OPT_STR, &a.territory, 1 },
+		{ "new-node", OPT_STR, &a.new_node, 1 }, { "key", OPT_STR, &a.key, 1 },
+		{ "after-seq", OPT_INT, &a.after, 1 },
+	};
+	cli_opt opts[sizeof(all) / sizeof(all[0]) + 1] = { 0 };
+	const cli_spec s = { opts, help, NULL, NULL };
+	size_t n = 0;
+
+	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+		if (want & (1u << i))
+			opts[n++] = all[i];
+	return cli_run(c, argc, argv, &s, body, &a);
+}
 
 static int enroll_body(cli_ctx *c, cts_node *n, const char *pos, void *arg)
 {
@@ -42,16 +66,8 @@ static int enroll_body(cli_ctx *c, cts_node *n, const char *pos, void *arg)
 
 static int region_enroll(cli_ctx *c, int argc, char **argv)
 {
-	region_args a = { 0 };
-	const cli_opt opts[] = {
-		{ "node", OPT_STR, &a.node, 1 },
-		{ "territory", OPT_STR, &a.territory, 1 },
-		{ "key", OPT_STR, &a.key, 1 },
-		{ NULL, 0, NULL, 0 },
-	};
-	const cli_spec s = { opts, enroll_help, NULL, NULL };
-
-	return cli_run(c, argc, argv, &s, enroll_body, &a);
+	return region_run(c, argc, argv, ARG_NODE | ARG_TERRITORY | ARG_KEY, enroll_help,
+	                  enroll_body);
 }
 
 static int revoke_body(cli_ctx *c, cts_node *n, const char *pos, void *arg)
@@ -69,15 +85,7 @@ static int revoke_body(cli_ctx *c, cts_node *n, const char *pos, void *arg)
 
 static int region_revoke(cli_ctx *c, int argc, char **argv)
 {
-	region_args a = { .after = -1 };
-	const cli_opt opts[] = {
-		{ "node", OPT_STR, &a.node, 1 },
-		{ "after-seq", OPT_INT, &a.after, 1 },
-		{ NULL, 0, NULL, 0 },
-	};
-	const cli_spec s = { opts, revoke_help, NULL, NULL };
-
-	return cli_run(c, argc, argv, &s, revoke_body, &a);
+	return region_run(c, argc, argv, ARG_NODE | ARG_AFTER, revoke_help, revoke_body);
 }
 
 static const char replace_help[] =
@@ -114,16 +122,8 @@ static int replace_body(cli_ctx *c, cts_node *n, const char *pos, void *arg)
 
 static int region_replace(cli_ctx *c, int argc, char **argv)
 {
-	region_args a = { 0 };
-	const cli_opt opts[] = {
-		{ "node", OPT_STR, &a.node, 1 },
-		{ "new-node", OPT_STR, &a.new_node, 1 },
-		{ "key", OPT_STR, &a.key, 1 },
-		{ NULL, 0, NULL, 0 },
-	};
-	const cli_spec s = { opts, replace_help, NULL, NULL };
-
-	return cli_run(c, argc, argv, &s, replace_body, &a);
+	return region_run(c, argc, argv, ARG_NODE | ARG_NEW_NODE | ARG_KEY, replace_help,
+	                  replace_body);
 }
 
 static const char signers_help[] =
@@ -142,11 +142,6 @@ static int signers_body(cli_ctx *c, cts_node *n, const char *pos, void *arg)
 		fputs(text, stdout);
 	free(text);
 	return rc;
-}
-
-static int region_signers(cli_ctx *c, int argc, char **argv)
-{
-	return cli_run_plain(c, argc, argv, signers_help, signers_body);
 }
 
 static const char list_help[] =
@@ -240,27 +235,18 @@ static int list_body(cli_ctx *c, cts_node *n, const char *pos, void *arg)
 	return EXIT_OK;
 }
 
-static int region_list(cli_ctx *c, int argc, char **argv)
-{
-	return cli_run_plain(c, argc, argv, list_help, list_body);
-}
-
-int cmd_region(cli_ctx *c, int argc, char **argv)
-{
-	static const cli_cmd cmds[] = {
-		{ "init", cmd_region_init, "créer le nœud régional (autorité)" },
-		{ "enroll", region_enroll, "inscrire le poste d'un territoire" },
-		{ "replace", region_replace,
-		  "remplacer un poste perdu : inscrire le nouveau, révoquer l'ancien" },
-		{ "list", region_list,
-		  "lister les postes : territoire, rôle, état, dernier numéro" },
-		{ "pull", cmd_region_pull,
-		  "importer tous les postes, signer un point de contrôle, publier" },
-		{ "publish", cmd_region_publish, "publier le rapport régional de l'année, signé" },
-		{ "revoke", region_revoke, "révoquer un poste après un numéro de changeset" },
-		{ "allowed-signers", region_signers,
-		  "afficher le fichier allowed_signers du registre" },
-		{ NULL, NULL, NULL },
-	};
-	return cli_dispatch(c, "region", cmds, argc, argv);
-}
+const cli_cmd cmd_region_cmds[] = {
+	{ "init", "créer le nœud régional (autorité)", .run = cmd_region_init },
+	{ "enroll", "inscrire le poste d'un territoire", .run = region_enroll },
+	{ "replace", "remplacer un poste perdu : inscrire le nouveau, révoquer l'ancien",
+	  .run = region_replace },
+	{ "list", "lister les postes : territoire, rôle, état, dernier numéro", .help = list_help,
+	  .body = list_body },
+	{ "pull", "importer tous les postes, signer un point de contrôle, publier",
+	  .run = cmd_region_pull },
+	{ "publish", "publier le rapport régional de l'année, signé", .run = cmd_region_publish },
+	{ "revoke", "révoquer un poste après un numéro de changeset", .run = region_revoke },
+	{ "allowed-signers", "afficher le fichier allowed_signers du registre",
+	  .help = signers_help, .body = signers_body },
+	{ 0 },
+};

@@ -139,19 +139,9 @@ static int show_body(cli_ctx *c, cts_node *n, const char *pos, void *arg)
 	return EXIT_OK;
 }
 
-static int show_run(cli_ctx *c, int argc, char **argv)
-{
-	return cli_run_plain(c, argc, argv, show_help, show_body);
-}
-
-int cmd_remote(cli_ctx *c, int argc, char **argv)
-{
-	static const cli_cmd cmds[] = {
-		{ "show", show_run,
-		  "adresse, proxy, jeton et certificats utilisés pour le dépôt régional" },
-		{ "token", token_run, "enregistrer (ou effacer) le jeton d'un dépôt https://" },
-		{ NULL, NULL, NULL },
-	};
-
-	return cli_dispatch(c, "remote", cmds, argc, argv);
-}
+const cli_cmd cmd_remote_cmds[] = {
+	{ "show", "adresse, proxy, jeton et certificats utilisés pour le dépôt régional",
+	  .help = show_help, .body = show_body },
+	{ "token", "enregistrer (ou effacer) le jeton d'un dépôt https://", .run = token_run },
+	{ 0 },
+};

@@ -28,6 +28,12 @@ static const char report_help[] =
     "  --generated-at TEXTE date de production à inscrire (absente par défaut, pour que deux\n"
     "                       nœuds ayant le même historique produisent des fichiers identiques)\n";
 
+static const char publish_help[] =
+    "Usage : ctsnode [--home DOSSIER] region publish --year AAAA [--generated-at TEXTE]\n"
+    "\n"
+    "Nœud régional : produit le rapport régional de l'année dans les quatre formats et le publie,\n"
+    "signé, sous reports/AAAA/ sur la branche region du dépôt régional.\n";
+
 static int parse_quorum(const char *s, int *num, int *den)
 {
 	char *end;
@@ -51,11 +57,11 @@ typedef struct {
 	char from[11], to[11];
 } report_args;
 
-/* Parse the report options shared by `report` and `region publish`.
+/* Parse the report options shared by `report` and `region publish`
+ * (publish: no --format, --output or --territory, always the four formats).
  * a comes zeroed; the default quorum (1/2) is set here. Returns 0 to go on,
  * or -1 with *ec the exit code (help shown, usage error). */
-static int report_opts(cli_ctx *c, int argc, char **argv, const char *help, report_args *a,
-                       int need_format, int *ec)
+static int report_opts(cli_ctx *c, int argc, char **argv, report_args *a, int publish, int *ec)
 {
 	long long year = 0;
 	const char *quorum = NULL, *f = NULL, *t = NULL;
@@ -64,7 +70,7 @@ static int report_opts(cli_ctx *c, int argc, char **argv, const char *help, repo
 		{ "from", OPT_STR, &f, 0 },
 		{ "to", OPT_STR, &t, 0 },
 		{ "territory", OPT_STR, &a->p.territory, 0 },
-		{ "format", OPT_STR, &a->format, need_format },
+		{ "format", OPT_STR, &a->format, !publish },
 		{ "output", OPT_STR, &a->output, 0 },
 		{ "quorum", OPT_STR, &quorum, 0 },
 		{ "generated-at", OPT_STR, &a->p.generated_at, 0 },
@@ -78,7 +84,8 @@ static int report_opts(cli_ctx *c, int argc, char **argv, const char *help, repo
 	for (int i = 0; i < argc; i++)
 		if (strcmp(argv[i], "-o") == 0)
 			argv[i] = (char *)"--output";
-	if (cli_parse(c, argc, argv, opts, help, pos, 0, &npos, ec) < 0)
+	if (cli_parse(c, argc, argv, opts, publish ? publish_help : report_help, pos, 0, &npos,
+	              ec) < 0)
 		return -1;
 	*ec = EXIT_USAGE;
 	if (year) {
@@ -100,6 +107,10 @@ static int report_opts(cli_ctx *c, int argc, char **argv, const char *help, repo
 		return cli_usage(c, "--quorum attend une fraction N/D, par exemple 1/2"), -1;
 	if (a->format && cts_report_format_parse(a->format) < 0)
 		return cli_usage(c, "format inconnu « %s » : md, html, csv ou json", a->format), -1;
+	if (publish && (a->format || a->output || a->p.territory))
+		return cli_usage(c, "region publish produit toujours le rapport régional dans les "
+		                    "quatre formats"),
+		       -1;
 	*ec = 0;
 	return 0;
 }
@@ -143,22 +154,6 @@ static int report_body(cli_ctx *c, cts_node *n, const char *pos, void *arg)
 	return rc;
 }
 
-int cmd_report(cli_ctx *c, int argc, char **argv)
-{
-	report_args a = { 0 };
-	int ec;
-
-	if (report_opts(c, argc, argv, report_help, &a, 1, &ec) < 0)
-		return ec;
-	return cli_run_on_node(c, NULL, report_body, &a);
-}
-
-static const char publish_help[] =
-    "Usage : ctsnode [--home DOSSIER] region publish --year AAAA [--generated-at TEXTE]\n"
-    "\n"
-    "Nœud régional : produit le rapport régional de l'année dans les quatre formats et le publie,\n"
-    "signé, sous reports/AAAA/ sur la branche region du dépôt régional.\n";
-
 static int publish_body(cli_ctx *c, cts_node *n, const char *pos, void *arg)
 {
 	static const char *const names[] = { "rapport.json", "rapport.md", "rapport.html",
@@ -200,16 +195,23 @@ static int publish_body(cli_ctx *c, cts_node *n, const char *pos, void *arg)
 	return rc;
 }
 
-int cmd_region_publish(cli_ctx *c, int argc, char **argv)
+/* `report` or `region publish` (publish): the options, then the body on the node. */
+static int run_report(cli_ctx *c, int argc, char **argv, int publish)
 {
 	report_args a = { 0 };
 	int ec;
 
-	if (report_opts(c, argc, argv, publish_help, &a, 0, &ec) < 0)
+	if (report_opts(c, argc, argv, &a, publish, &ec) < 0)
 		return ec;
-	if (a.format || a.output || a.p.territory)
-		return cli_usage(
-		    c,
-		    "region publish produit toujours le rapport régional dans les quatre formats");
-	return cli_run_on_node(c, NULL, publish_body, &a);
+	return cli_run_on_node(c, NULL, publish ? publish_body : report_body, &a);
+}
+
+int cmd_report(cli_ctx *c, int argc, char **argv)
+{
+	return run_report(c, argc, argv, 0);
+}
+
+int cmd_region_publish(cli_ctx *c, int argc, char **argv)
+{
+	return run_report(c, argc, argv, 1);
 }

@@ -17,15 +17,12 @@ static int seal_body(cli_ctx *c, cts_node *n, const char *pos, void *arg)
 	if ((ec = cli_seal(c, n, &sealed)) != 0)
 		return ec;
 	cts_store_meta_get_int(n->store, "last_seq", &last, 0);
+	json_t *o = json_pack("{s:i, s:I}", "sealed", sealed, "last_seq", (json_int_t)last);
 	if (sealed)
-		cli_result(c,
-		           json_pack("{s:i, s:I}", "sealed", sealed, "last_seq", (json_int_t)last),
-		           "%d changeset(s) scellé(s) et signé(s) ; dernier : n°%lld.\n", sealed,
-		           (long long)last);
+		cli_result(c, o, "%d changeset(s) scellé(s) et signé(s) ; dernier : n°%lld.\n",
+		           sealed, (long long)last);
 	else
-		cli_result(c,
-		           json_pack("{s:i, s:I}", "sealed", sealed, "last_seq", (json_int_t)last),
-		           "Rien à sceller.\n");
+		cli_result(c, o, "Rien à sceller.\n");
 	return EXIT_OK;
 }
 

@@ -100,37 +100,22 @@ static void hex_random(char out[65])
 	sodium_memzero(b, sizeof(b));
 }
 
-static char *dup_or_null(const char *s)
-{
-	return s ? strdup(s) : NULL;
-}
-
 static int read_identity(ui_app *a, int wait_ms)
 {
 	cts_node *n = NULL;
-	char *key = NULL, *pub = NULL;
+	char *key = NULL;
 	int rc;
 
 	if ((rc = cts_node_open_wait(&n, a->home, wait_ms)) < 0)
 		return rc;
-	a->node_id = dup_or_null(n->id);
-	a->territory = dup_or_null(n->territory);
-	a->remote = dup_or_null(n->remote);
 	a->role = n->role;
-	if ((rc = cts_store_meta_get(n->store, "public_key", &pub)) == 0) {
-		size_t len = strlen(pub) + strlen(n->id) + 2;
-		if ((a->public_key = malloc(len)))
-			snprintf(a->public_key, len, "%s %s", pub, n->id);
-	}
+	rc = cts_node_identity_read(n, &a->ident);
 	if (rc == 0 && !(key = cts_node_path(n, "node.key")))
 		rc = cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
 	if (rc == 0)
 		rc = cts_key_file_is_encrypted(key, &a->key_encrypted);
 	free(key);
-	free(pub);
 	cts_node_free(n);
-	if (rc == 0 && (!a->node_id || !a->territory || !a->public_key))
-		rc = cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
 	return rc;
 }
 
@@ -178,10 +163,10 @@ int ui_app_new_offline(ui_app **out, const char *home, cts_role role, const char
 	if (!a)
 		return cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
 	a->role = role;
-	a->node_id = strdup(node_id);
-	a->territory = strdup(territory);
-	a->public_key = strdup("ssh-ed25519 AAAA");
-	if (!a->node_id || !a->territory || !a->public_key) {
+	a->ident.id = strdup(node_id);
+	a->ident.territory = strdup(territory);
+	a->ident.public_key = strdup("ssh-ed25519 AAAA");
+	if (!a->ident.id || !a->ident.territory || !a->ident.public_key) {
 		ui_app_free(a);
 		return cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
 	}
@@ -247,10 +232,7 @@ void ui_app_free(ui_app *a)
 	pthread_mutex_destroy(&a->mx);
 	sodium_memzero(a->token, sizeof(a->token));
 	free(a->home);
-	free(a->node_id);
-	free(a->territory);
-	free(a->public_key);
-	free(a->remote);
+	cts_node_identity_dispose(&a->ident);
 	free(a);
 }
 

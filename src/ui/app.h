@@ -89,7 +89,7 @@ struct ui_app {
 	char token[65]; /* the launch token of the first address */
 	char cookie_name[40];
 	/* The node's identity, read once at start (it never changes). */
-	char *node_id, *territory, *public_key, *remote;
+	cts_node_identity ident;
 	cts_role role;
 	int key_encrypted;
 	pthread_mutex_t mx; /* pages, sessions */

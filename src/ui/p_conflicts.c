@@ -113,7 +113,7 @@ static void conflict_card(ui_req *r, const lookups *lk, const json_t *c)
 	H("</p>");
 	side(r, c, "lose");
 	H("</div></div>");
-	if (strcmp(ui_str(c, "territory"), r->app->territory) != 0) {
+	if (strcmp(ui_str(c, "territory"), r->app->ident.territory) != 0) {
 		H("<p>Ce conflit concerne le territoire %s : il se tranche sur un de ses "
 		  "postes.</p></section>",
 		  ui_str(c, "territory"));

@@ -74,7 +74,7 @@ static void node_section(ui_req *r, const facts *f)
 	H("<section class=\"card\" aria-labelledby=\"h-poste\"><h2 id=\"h-poste\">Ce poste</h2><dl "
 	  "class=\"facts\">"
 	  "<dt>%s</dt><dd>%s</dd><dt>Poste</dt><dd>%s</dd><dt>Inscription</dt><dd>",
-	  a->role == CTS_ROLE_AUTHORITY ? "Région" : "Territoire", a->territory, a->node_id);
+	  a->role == CTS_ROLE_AUTHORITY ? "Région" : "Territoire", a->ident.territory, a->ident.id);
 	if (a->role == CTS_ROLE_AUTHORITY)
 		H("Nœud régional (autorité) : il inscrit les postes des territoires.");
 	else if (f->enrolled == 1)
@@ -87,7 +87,7 @@ static void node_section(ui_req *r, const facts *f)
 		  "envoyez au "
 		  "coordinateur régional la clé ci-dessous, puis synchronisez.");
 	H("</dd><dt>Clé publique</dt><dd><code class=\"key\">%s</code></dd></dl></section>",
-	  a->public_key);
+	  a->ident.public_key);
 }
 
 static void sync_section(ui_req *r, const facts *f)
@@ -100,7 +100,8 @@ static void sync_section(ui_req *r, const facts *f)
 	  "<dt>Dernière synchronisation réussie</dt><dd>%s</dd><dt>Dépôt régional</dt><dd>%s</dd>"
 	  "<dt>En attente d'envoi</dt><dd>",
 	  f->last_sync ? ui_time_fr(f->last_sync, when) : "jamais",
-	  r->app->remote ? r->app->remote : "aucun (à configurer avec « ctsnode sync --remote »)");
+	  r->app->ident.remote ? r->app->ident.remote
+	                       : "aucun (à configurer avec « ctsnode sync --remote »)");
 	if (f->pending_ops == 0 && unsent <= 0)
 		H("rien : tout est envoyé");
 	else if (f->pending_ops > 0)

@@ -143,7 +143,7 @@ void ui_page_members_csv(ui_req *r)
 	}
 	r->ctype = "text/csv; charset=utf-8";
 	snprintf(r->disposition, sizeof(r->disposition), "attachment; filename=\"membres-%s.csv\"",
-	         r->app->territory);
+	         r->app->ident.territory);
 }
 
 static void member_form(ui_req *r, const char *title, const char *action, const json_t *m,

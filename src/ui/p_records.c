@@ -47,6 +47,20 @@ static json_t *meetings_newest_first(ui_req *r)
 	return rev;
 }
 
+/* The end of a record's form and page: its buttons (save: add_label for a
+ * new record, rec NULL; cancel: back to base), the link that withdraws or
+ * restores rec (withdrawn: its status once withdrawn). */
+static void record_form_end(ui_req *r, const json_t *rec, const char *add_label, const char *base,
+                            const char *withdrawn)
+{
+	H("<div class=\"buttons\">");
+	ui_button(r, rec ? "Enregistrer les modifications" : add_label, NULL);
+	H("<a class=\"button secondary\" href=\"%s\">Annuler</a></div>", base);
+	ui_form_end(r);
+	ui_record_status_link(r, base, rec, withdrawn);
+	ui_page_end(r);
+}
+
 /* A listing page of records (opinions, contributions): the node's list
  * and a second one its rows refer to (meetings, themes), a button to add,
  * a table or the words for none. */
@@ -54,7 +68,10 @@ typedef struct {
 	const char *title, *nav, *add_href, *add_label, *none;
 	int (*list)(cts_node *n, const char *territory, json_t **out);
 	int (*refs)(cts_node *n, json_t **out);
-	const char *caption;     /* after the count: "contribution(s), par thème" */
+	const char *caption;     /* after the count: "contribution(s) transmise(s)" */
+	const char *order;       /* how the rows are sorted: "par thème" */
+	const char *gone;        /* the status of a withdrawn record: "retiree" */
+	const char *gone_words;  /* after their count, when some are: "retirée(s)" */
 	const char *const *cols; /* column headers, NULL-terminated (then the actions) */
 	void (*row)(ui_req *r, const json_t *rec, const json_t *refs);
 } record_page;
@@ -78,7 +95,13 @@ static void record_list_page(ui_req *r, const record_page *p)
 	if (!json_array_size(list)) {
 		H("<p>%s</p>", p->none);
 	} else {
-		H("<table><caption>%zu %s</caption><thead><tr>", json_array_size(list), p->caption);
+		size_t gone = 0;
+
+		json_array_foreach(list, i, o) gone += strcmp(ui_str(o, "status"), p->gone) == 0;
+		H("<table><caption>%zu %s", json_array_size(list) - gone, p->caption);
+		if (gone)
+			H(", %zu %s", gone, p->gone_words);
+		H(", %s</caption><thead><tr>", p->order);
 		for (const char *const *h = p->cols; *h; h++)
 			H("<th scope=\"col\">%s</th>", *h);
 		H("<th scope=\"col\"><span "
@@ -117,24 +140,6 @@ static void opinion_row(ui_req *r, const json_t *o, const json_t *meetings)
 	  ui_str(o, "id"), ui_str(o, "subject"));
 }
 
-void ui_page_opinions(ui_req *r)
-{
-	static const char *const cols[] = { "Réunion", "Objet",       "Sens", "Pour",
-		                            "Contre",  "Abstentions", "État", NULL };
-	static const record_page p = { "Avis",
-		                       "opinions",
-		                       "/avis/nouveau",
-		                       "Enregistrer un avis",
-		                       "Aucun avis enregistré.",
-		                       cts_opinion_list,
-		                       territory_meetings,
-		                       "avis rendu(s), par date de réunion",
-		                       cols,
-		                       opinion_row };
-
-	record_list_page(r, &p);
-}
-
 void ui_opinion_form(ui_req *r, const ui_fs *fs, const json_t *o)
 {
 	json_t *meetings = meetings_newest_first(r);
@@ -162,12 +167,7 @@ void ui_opinion_form(ui_req *r, const ui_fs *fs, const json_t *o)
 	H("</div></fieldset>");
 	ui_radios(r, fs, "outcome", "Sens de l'avis", cts_outcomes, cts_outcome_labels,
 	          o ? ui_str(o, "outcome") : NULL, UI_F_REQUIRED);
-	H("<div class=\"buttons\">");
-	ui_button(r, o ? "Enregistrer les modifications" : "Enregistrer l'avis", NULL);
-	H("<a class=\"button secondary\" href=\"/avis\">Annuler</a></div>");
-	ui_form_end(r);
-	ui_record_status_link(r, "/avis", o, "retire");
-	ui_page_end(r);
+	record_form_end(r, o, "Enregistrer l'avis", "/avis", "retire");
 	json_decref(meetings);
 }
 
@@ -264,24 +264,6 @@ static void contribution_row(ui_req *r, const json_t *c, const json_t *themes)
 	  gone ? "retirée" : "transmise", ui_str(c, "id"), ui_str(c, "title"));
 }
 
-void ui_page_contributions(ui_req *r)
-{
-	static const char *const cols[] = { "Thème",    "Titre", "Texte", "Réunion",
-		                            "Reçue le", "État",  NULL };
-	static const record_page p = { "Contributions",
-		                       "contributions",
-		                       "/contributions/nouvelle",
-		                       "Enregistrer une contribution",
-		                       "Aucune contribution enregistrée.",
-		                       cts_contribution_list,
-		                       cts_theme_list,
-		                       "contribution(s), par thème",
-		                       cols,
-		                       contribution_row };
-
-	record_list_page(r, &p);
-}
-
 void ui_contribution_form(ui_req *r, const ui_fs *fs, const json_t *c)
 {
 	char action[160];
@@ -311,12 +293,7 @@ void ui_contribution_form(ui_req *r, const ui_fs *fs, const json_t *c)
 	         "rapports la datent "
 	         "ainsi, sinon par sa réunion.",
 	         0);
-	H("<div class=\"buttons\">");
-	ui_button(r, c ? "Enregistrer les modifications" : "Enregistrer la contribution", NULL);
-	H("<a class=\"button secondary\" href=\"/contributions\">Annuler</a></div>");
-	ui_form_end(r);
-	ui_record_status_link(r, "/contributions", c, "retiree");
-	ui_page_end(r);
+	record_form_end(r, c, "Enregistrer la contribution", "/contributions", "retiree");
 	json_decref(meetings);
 	json_decref(themes);
 }
@@ -353,4 +330,31 @@ void ui_post_contribution_add(ui_req *r)
 	}
 	ui_flash(r, "Contribution « %s » enregistrée.", f.title);
 	ui_redirect(r, "/contributions");
+}
+
+/* ---- the two listing pages ---- */
+
+static const char *const opinion_cols[] = { "Réunion", "Objet",       "Sens", "Pour",
+	                                    "Contre",  "Abstentions", "État", NULL };
+static const char *const contribution_cols[] = { "Thème",    "Titre", "Texte", "Réunion",
+	                                         "Reçue le", "État",  NULL };
+
+static const record_page record_pages[2] = {
+	{ "Avis", "opinions", "/avis/nouveau", "Enregistrer un avis", "Aucun avis enregistré.",
+	  cts_opinion_list, territory_meetings, "avis rendu(s)", "par date de réunion", "retire",
+	  "retiré(s)", opinion_cols, opinion_row },
+	{ "Contributions", "contributions", "/contributions/nouvelle",
+	  "Enregistrer une contribution", "Aucune contribution enregistrée.", cts_contribution_list,
+	  cts_theme_list, "contribution(s) transmise(s)", "par thème", "retiree", "retirée(s)",
+	  contribution_cols, contribution_row },
+};
+
+void ui_page_opinions(ui_req *r)
+{
+	record_list_page(r, &record_pages[0]);
+}
+
+void ui_page_contributions(ui_req *r)
+{
+	record_list_page(r, &record_pages[1]);
 }

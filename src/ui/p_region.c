@@ -269,7 +269,7 @@ void ui_page_reception(ui_req *r)
 	H("<p>La réception récupère dans le dépôt régional (%s) le travail de tous les postes, le "
 	  "vérifie (signatures, "
 	  "inscriptions, droits), l'importe, signe un point de contrôle et publie le registre.</p>",
-	  r->app->remote ? r->app->remote : "aucun dépôt configuré");
+	  r->app->ident.remote ? r->app->ident.remote : "aucun dépôt configuré");
 	ui_sync_panel(r, 2, "/reception", "Recevoir maintenant");
 	ui_page_end(r);
 }
@@ -362,7 +362,7 @@ void ui_page_audit(ui_req *r)
 	  "chaque changeset et de chaque commit, chaînes complètes, inscriptions et révocations, "
 	  "droits d'écriture, "
 	  "points de contrôle. Chaque anomalie est un constat.</p>",
-	  r->app->remote ? r->app->remote : "aucun dépôt configuré");
+	  r->app->ident.remote ? r->app->ident.remote : "aucun dépôt configuré");
 	if (!ui_job_progress(r, 1u << UI_JOB_AUDIT)) {
 		ui_outcome_copy(r->app, UI_JOB_AUDIT, &o);
 		if (o.kind == UI_JOB_AUDIT)

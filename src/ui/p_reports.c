@@ -56,7 +56,7 @@ static void read_choice(ui_req *r, choice *c)
 
 	memset(c, 0, sizeof(*c));
 	if (r->app->role == CTS_ROLE_TERRITORY)
-		c->territory = r->app->territory;
+		c->territory = r->app->ident.territory;
 	else if (*t && cts_valid_territory(t))
 		c->territory = t;
 	else if (*t)

@@ -37,10 +37,10 @@ static void header(ui_req *r)
 	  "width=\"32\" height=\"32\">"
 	  "<span class=\"name\">ctsnode</span>",
 	  ui_assets_version);
-	if (a->node_id)
+	if (a->ident.id)
 		H("<span class=\"where\">%s %s · poste %s</span>",
-		  a->role == CTS_ROLE_AUTHORITY ? "Région" : "Territoire", a->territory,
-		  a->node_id);
+		  a->role == CTS_ROLE_AUTHORITY ? "Région" : "Territoire", a->ident.territory,
+		  a->ident.id);
 	H("</div>");
 	if (r->sess) {
 		H("<div class=\"actions\">");

@@ -175,6 +175,7 @@ async function secretary(browser, p) {
 	await d.check('avis-retirer');
 	await d.go('form.form button[type=submit]');
 	await d.check('avis-retire');
+	await d.expectText('0 avis rendu(s), 1 retiré(s), par date de réunion');
 	assert(cliJson(p.home, ['opinion', 'list'])[0].status === 'retire', 'opinion list --json : avis non retiré');
 	await d.go(`a[href="/avis/${oid}"]`);
 	await d.go(`a[href="/avis/${oid}/retablir"]`);

@@ -37,8 +37,6 @@
 double bench_now(void);
 /* Peak RSS of this process so far, in KiB (VmHWM). */
 long bench_self_hwm_kib(void);
-/* mkdir -p. 0 ok, -1 error (errno). */
-int bench_mkdirs(const char *path);
 /* rm -rf (no symlink following). */
 int bench_rmtree(const char *path);
 /* printf into a malloc'd string. */

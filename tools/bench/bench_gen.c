@@ -208,7 +208,7 @@ int bench_gen_setup(const char *work)
 	int rc = -1, sealed = 0, already;
 	cts_node_params p = { 0 };
 
-	if (bench_mkdirs(work) != 0)
+	if (cts_mkdirs(work) < 0)
 		return -1;
 	path = bench_strf("%s/region", work);
 	p.node_id = BENCH_AUTHORITY;

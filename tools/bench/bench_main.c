@@ -13,6 +13,8 @@
  */
 #include "bench.h"
 
+#include "node.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <git2.h>
@@ -490,7 +492,7 @@ static void run_size(const options *o, result *r)
 	loadavg(r->load_start, sizeof(r->load_start));
 	say("== taille %s (%ld opérations), charge %s", r->label, r->ops, r->load_start);
 	bench_rmtree(w);
-	bench_mkdirs(w);
+	cts_mkdirs(w);
 	r->fsync_ms = fsync_latency_ms(w);
 
 	/* Generation. */
@@ -1294,7 +1296,7 @@ int main(int argc, char **argv)
 	if (!o.ctsnode)
 		o.ctsnode = cts_default;
 	snprintf(o.work, sizeof(o.work), "%s", work);
-	bench_mkdirs(o.work);
+	cts_mkdirs(o.work);
 	logpath = bench_strf("%s/phases.log", o.work);
 	log_f = fopen(logpath, "w");
 	run_deadline = t_start + budget_min * 60;

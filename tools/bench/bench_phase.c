@@ -17,6 +17,7 @@
 #include "report.h"
 #include "schema.h"
 #include "sshsig.h"
+#include "store.h"
 #include "sync.h"
 
 #include <fcntl.h>
@@ -641,19 +642,7 @@ static int source_apply(sqlite3 *db, const char *territory, json_t *op)
 		return -1;
 	sqlite3_bind_text(s, 1, territory, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, rid, -1, SQLITE_STATIC);
-	json_object_foreach(set, k, v)
-	{
-		if (json_is_string(v))
-			sqlite3_bind_text(s, i, json_string_value(v), (int)json_string_length(v),
-			                  SQLITE_STATIC);
-		else if (json_is_integer(v))
-			sqlite3_bind_int64(s, i, json_integer_value(v));
-		else if (json_is_boolean(v))
-			sqlite3_bind_int(s, i, json_is_true(v));
-		else
-			sqlite3_bind_null(s, i);
-		i++;
-	}
+	json_object_foreach(set, k, v) cts_store_bind_json(s, i++, v);
 	rc = sqlite3_step(s) == SQLITE_DONE ? 0 : -1;
 	sqlite3_finalize(s);
 	return rc;
@@ -800,7 +789,7 @@ static int phase_sshkeygen(const char *work, const char *mode, long sample)
 	if (bench_nodes_load(work, nodes) != 0 || !files || !who)
 		goto out;
 	bench_rmtree(dir);
-	bench_mkdirs(dir);
+	cts_mkdirs(dir);
 	/* Count, then take every step-th changeset. */
 	for (int pass = 0; pass < 2; pass++) {
 		long idx = 0;
