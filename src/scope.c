@@ -206,13 +206,12 @@ out:
  * query, *out (may be NULL) receives its first column as an integer. */
 static int run(cts_node *n, const char *sql, const char *region, int64_t *out)
 {
+	const char *args[2] = { n->territory, region };
 	sqlite3_stmt *s;
 	int rc;
 
-	if ((rc = cts_store_stmt(n->store, &s, sql)) < 0)
+	if ((rc = cts_store_stmt_args(n->store, &s, sql, args, 2)) < 0)
 		return rc;
-	sqlite3_bind_text(s, 1, n->territory, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, region, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
 		if (out)
 			*out = sqlite3_column_int64(s, 0);

@@ -406,9 +406,27 @@ cleanup:
 	return rc;
 }
 
-int cts_gitrepo_fetch(cts_gitrepo *repo)
+/* git_remote_fetch of the refspecs arr on the connected session s. */
+static int remote_fetch(session *s, git_strarray *arr, git_fetch_prune_t prune)
 {
 	git_fetch_options opts;
+	int rc;
+
+	git_fetch_options_init(&opts, GIT_FETCH_OPTIONS_VERSION);
+	opts.callbacks = s->cbs;
+	opts.proxy_opts = s->proxy;
+	opts.follow_redirects = GIT_REMOTE_REDIRECT_NONE;
+	opts.prune = prune;
+	opts.update_fetchhead = 0;
+	opts.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
+	cts_gitcb_reset(&s->st, s->url);
+	if ((rc = git_remote_fetch(s->rem, arr, &opts, "ctsnode: fetch")) < 0)
+		rc = transport_fail(rc, &s->st, "récupération", s->url);
+	return rc;
+}
+
+int cts_gitrepo_fetch(cts_gitrepo *repo)
+{
 	char spec[] = ORIGIN_FETCHSPEC;
 	char *specs[1] = { spec };
 	git_strarray arr = { specs, 1 };
@@ -436,16 +454,7 @@ int cts_gitrepo_fetch(cts_gitrepo *repo)
 			goto cleanup;
 		}
 	}
-	git_fetch_options_init(&opts, GIT_FETCH_OPTIONS_VERSION);
-	opts.callbacks = s.cbs;
-	opts.proxy_opts = s.proxy;
-	opts.follow_redirects = GIT_REMOTE_REDIRECT_NONE;
-	opts.prune = GIT_FETCH_PRUNE;
-	opts.update_fetchhead = 0;
-	opts.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
-	cts_gitcb_reset(&s.st, s.url);
-	if ((rc = git_remote_fetch(s.rem, &arr, &opts, "ctsnode: fetch")) < 0)
-		rc = transport_fail(rc, &s.st, "récupération", s.url);
+	rc = remote_fetch(&s, &arr, GIT_FETCH_PRUNE);
 	cts_crashpoint();
 cleanup:
 	session_close(&s);
@@ -522,7 +531,6 @@ static int prune_wanted(git_repository *r, const git_remote_head **heads, size_t
 
 int cts_gitrepo_fetch_only(cts_gitrepo *repo, int (*want)(const char *branch, void *ctx), void *ctx)
 {
-	git_fetch_options opts;
 	const git_remote_head **heads;
 	char **specs = NULL;
 	size_t nheads, nspecs = 0;
@@ -545,16 +553,7 @@ int cts_gitrepo_fetch_only(cts_gitrepo *repo, int (*want)(const char *branch, vo
 		goto cleanup;
 	if (todo) {
 		git_strarray arr = { specs, nspecs };
-		git_fetch_options_init(&opts, GIT_FETCH_OPTIONS_VERSION);
-		opts.callbacks = s.cbs;
-		opts.proxy_opts = s.proxy;
-		opts.follow_redirects = GIT_REMOTE_REDIRECT_NONE;
-		opts.prune = GIT_FETCH_NO_PRUNE;
-		opts.update_fetchhead = 0;
-		opts.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
-		cts_gitcb_reset(&s.st, s.url);
-		if ((rc = git_remote_fetch(s.rem, &arr, &opts, "ctsnode: fetch")) < 0)
-			rc = transport_fail(rc, &s.st, "récupération", s.url);
+		rc = remote_fetch(&s, &arr, GIT_FETCH_NO_PRUNE);
 	}
 	cts_crashpoint();
 cleanup:
