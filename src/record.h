@@ -71,6 +71,16 @@ int cts_record_pending_ops(cts_store *st, int64_t *out);
 /* Lowercase hex SHA-256 over the canonical dump of all live records
  * (docs/FORMAT.md, "content digest") into hex[65]. */
 int cts_record_digest(cts_store *st, char hex[65]);
+/* The same, one digest per territory terrs[i] into hex[i], in one pass:
+ * the dump restricted to the records whose territory is terrs[i] or
+ * `region` (the authority's reference data, registry and checkpoints),
+ * i.e. what a territory's device and the regional node both hold of that
+ * territory ("territory_digests" of status). */
+int cts_record_digest_territories(cts_store *st, const char *region, const char *const *terrs,
+                                  size_t n, char (*hex)[65]);
+/* The territory codes other than `region` that live records carry, sorted,
+ * as a new JSON array of strings. */
+int cts_record_territories(cts_store *st, const char *region, json_t **out);
 
 /* Open conflicts (id > 0: only that one), oldest first, as a new JSON array
  * of {"id", "table", "territory", "record", "field", "win_value",

@@ -266,7 +266,30 @@ int cts_record_pending_ops(cts_store *st, int64_t *out)
 	return rc == SQLITE_ROW ? 0 : cts_store_error(st, "lecture du journal");
 }
 
-static int digest_flush(crypto_hash_sha256_state *h, json_t *rec)
+/* The hash states one digest pass feeds: one for every record (n == 0),
+ * or one per territory of terrs, the region's records feeding them all. */
+typedef struct {
+	crypto_hash_sha256_state *h;
+	const char *const *terrs;
+	size_t n;
+	const char *region;
+} digest_set;
+
+/* Which state a record of territory terr feeds: its index, n for every
+ * one (the region's), -1 for none. */
+static long digest_slot(const digest_set *d, const char *terr)
+{
+	if (d->n == 0)
+		return 0;
+	if (d->region && strcmp(terr, d->region) == 0)
+		return (long)d->n;
+	for (size_t i = 0; i < d->n; i++)
+		if (strcmp(d->terrs[i], terr) == 0)
+			return (long)i;
+	return -1;
+}
+
+static int digest_flush(digest_set *d, long slot, json_t *rec)
 {
 	char *buf = NULL;
 	size_t len = 0;
@@ -276,22 +299,25 @@ static int digest_flush(crypto_hash_sha256_state *h, json_t *rec)
 		return 0;
 	if ((rc = cts_jcs_dump(&buf, &len, rec)) < 0)
 		return rc;
-	crypto_hash_sha256_update(h, (const unsigned char *)buf, len);
-	crypto_hash_sha256_update(h, (const unsigned char *)"\n", 1);
+	for (size_t i = 0; i < (d->n ? d->n : 1); i++) {
+		if (slot != (long)d->n && (size_t)slot != i)
+			continue;
+		crypto_hash_sha256_update(&d->h[i], (const unsigned char *)buf, len);
+		crypto_hash_sha256_update(&d->h[i], (const unsigned char *)"\n", 1);
+	}
 	free(buf);
 	return 0;
 }
 
-int cts_record_digest(cts_store *st, char hex[65])
+/* One pass over the live records into the states of d. */
+static int digest_pass(cts_store *st, digest_set *d)
 {
-	crypto_hash_sha256_state h;
-	unsigned char out[crypto_hash_sha256_BYTES];
 	sqlite3_stmt *s;
 	json_t *rec = NULL, *set = NULL;
 	char cur_terr[80] = "", cur_rid[40] = "";
+	long slot = -1;
 	int rc = 0;
 
-	crypto_hash_sha256_init(&h);
 	for (size_t i = 0; i < cts_table_count && rc == 0; i++) {
 		const cts_table_def *t = &cts_tables[i];
 
@@ -318,9 +344,12 @@ int cts_record_digest(cts_store *st, char hex[65])
 			json_t *v;
 
 			if (!rec || strcmp(terr, cur_terr) != 0 || strcmp(rid, cur_rid) != 0) {
-				if ((rc = digest_flush(&h, rec)) < 0)
+				if ((rc = digest_flush(d, slot, rec)) < 0)
 					break;
 				json_decref(rec);
+				rec = NULL;
+				if ((slot = digest_slot(d, terr)) < 0)
+					continue; /* a territory this digest leaves out */
 				set = json_object();
 				rec = json_pack("{s:s, s:s, s:s, s:o}", "table", t->name,
 				                "territory", terr, "id", rid, "set", set);
@@ -347,16 +376,74 @@ int cts_record_digest(cts_store *st, char hex[65])
 			rc = cts_store_error(st, "calcul de l'empreinte");
 			break;
 		}
-		rc = digest_flush(&h, rec);
+		rc = digest_flush(d, slot, rec);
 		json_decref(rec);
 		rec = NULL;
 	}
 	json_decref(rec);
-	if (rc < 0)
+	return rc;
+}
+
+/* d's states initialised, fed and written as hex (one per state). */
+static int digest_run(cts_store *st, digest_set *d, char (*hex)[65])
+{
+	unsigned char out[crypto_hash_sha256_BYTES];
+	int rc;
+
+	for (size_t i = 0; i < (d->n ? d->n : 1); i++)
+		crypto_hash_sha256_init(&d->h[i]);
+	if ((rc = digest_pass(st, d)) < 0)
 		return rc;
-	crypto_hash_sha256_final(&h, out);
-	sodium_bin2hex(hex, 65, out, sizeof(out));
+	for (size_t i = 0; i < (d->n ? d->n : 1); i++) {
+		crypto_hash_sha256_final(&d->h[i], out);
+		sodium_bin2hex(hex[i], 65, out, sizeof(out));
+	}
 	return 0;
+}
+
+int cts_record_digest(cts_store *st, char hex[65])
+{
+	crypto_hash_sha256_state h;
+	digest_set d = { &h, NULL, 0, NULL };
+
+	return digest_run(st, &d, (char(*)[65])hex);
+}
+
+int cts_record_digest_territories(cts_store *st, const char *region, const char *const *terrs,
+                                  size_t n, char (*hex)[65])
+{
+	crypto_hash_sha256_state *h;
+	digest_set d = { NULL, terrs, n, region };
+	int rc;
+
+	if (n == 0)
+		return 0;
+	if (!(h = malloc(n * sizeof(*h))))
+		return cts_error_set(CTS_ENOMEM, "mémoire insuffisante (empreintes)");
+	d.h = h;
+	rc = digest_run(st, &d, hex);
+	free(h);
+	return rc;
+}
+
+int cts_record_territories(cts_store *st, const char *region, json_t **out)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	*out = NULL;
+	if ((rc = cts_store_stmt(st, &s,
+	                         "SELECT json_group_array(t) FROM (SELECT DISTINCT territory AS t"
+	                         " FROM fstate WHERE territory != ?1 ORDER BY territory)")) < 0)
+		return rc;
+	sqlite3_bind_text(s, 1, region, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*out = json_loads((const char *)sqlite3_column_text(s, 0), 0, NULL);
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW)
+		return cts_store_error(st, "lecture des territoires");
+	return *out ? 0 : cts_error_set(CTS_ENOMEM, "mémoire insuffisante (territoires)");
 }
 
 int cts_record_clear_all(cts_store *st)

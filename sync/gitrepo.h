@@ -154,6 +154,14 @@ int cts_gitrepo_push(cts_gitrepo *repo, const char *const *refs, size_t n);
  * the advertised branches exactly (same commits, present here, nothing to
  * prune), nothing is negotiated nor written. */
 int cts_gitrepo_fetch(cts_gitrepo *repo);
+/* The same, limited to the branches B (name after refs/heads/) for which
+ * want(B, ctx) returns 1 (0: not fetched; negative: a cts_error, returned):
+ * one forced refspec per wanted branch, and only the remote-tracking refs
+ * of wanted branches the remote no longer has are pruned (those of other
+ * branches are left as they are). Nothing is negotiated when every wanted
+ * branch is tracked here at the advertised commit. */
+int cts_gitrepo_fetch_only(cts_gitrepo *repo, int (*want)(const char *branch, void *ctx),
+                           void *ctx);
 
 /* Resolve a ref (direct or symbolic) to its oid; CTS_ENOTFOUND if absent. */
 int cts_gitrepo_ref_oid(cts_gitrepo *repo, const char *ref, cts_gitoid *out);

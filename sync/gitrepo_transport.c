@@ -406,9 +406,27 @@ cleanup:
 	return rc;
 }
 
-int cts_gitrepo_fetch(cts_gitrepo *repo)
+/* git_remote_fetch of the refspecs arr on the connected session s. */
+static int remote_fetch(session *s, git_strarray *arr, git_fetch_prune_t prune)
 {
 	git_fetch_options opts;
+	int rc;
+
+	git_fetch_options_init(&opts, GIT_FETCH_OPTIONS_VERSION);
+	opts.callbacks = s->cbs;
+	opts.proxy_opts = s->proxy;
+	opts.follow_redirects = GIT_REMOTE_REDIRECT_NONE;
+	opts.prune = prune;
+	opts.update_fetchhead = 0;
+	opts.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
+	cts_gitcb_reset(&s->st, s->url);
+	if ((rc = git_remote_fetch(s->rem, arr, &opts, "ctsnode: fetch")) < 0)
+		rc = transport_fail(rc, &s->st, "récupération", s->url);
+	return rc;
+}
+
+int cts_gitrepo_fetch(cts_gitrepo *repo)
+{
 	char spec[] = ORIGIN_FETCHSPEC;
 	char *specs[1] = { spec };
 	git_strarray arr = { specs, 1 };
@@ -436,18 +454,112 @@ int cts_gitrepo_fetch(cts_gitrepo *repo)
 			goto cleanup;
 		}
 	}
-	git_fetch_options_init(&opts, GIT_FETCH_OPTIONS_VERSION);
-	opts.callbacks = s.cbs;
-	opts.proxy_opts = s.proxy;
-	opts.follow_redirects = GIT_REMOTE_REDIRECT_NONE;
-	opts.prune = GIT_FETCH_PRUNE;
-	opts.update_fetchhead = 0;
-	opts.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
-	cts_gitcb_reset(&s.st, s.url);
-	if ((rc = git_remote_fetch(s.rem, &arr, &opts, "ctsnode: fetch")) < 0)
-		rc = transport_fail(rc, &s.st, "récupération", s.url);
+	rc = remote_fetch(&s, &arr, GIT_FETCH_PRUNE);
 	cts_crashpoint();
 cleanup:
+	session_close(&s);
+	return rc;
+}
+
+/* The refspecs of the advertised branches want() accepts (one forced
+ * refspec per branch) into specs (room for nheads); *todo = 1 when one of
+ * them is not tracked here at the advertised commit. */
+static int wanted_specs(git_repository *r, const git_remote_head **heads, size_t nheads,
+                        int (*want)(const char *branch, void *ctx), void *ctx, char **specs,
+                        size_t *nspecs, int *todo)
+{
+	git_odb *odb = NULL;
+	char name[512];
+	int rc = 0;
+
+	if (git_repository_odb(&odb, r) < 0)
+		return cts_git_fail(CTS_EIO, "lecture du dépôt local");
+	for (size_t i = 0; i < nheads && rc == 0; i++) {
+		const char *branch = heads[i]->name + strlen(HEADS_PREFIX);
+		if (tracking_name(name, sizeof(name), heads[i]->name) < 0)
+			continue;
+		if ((rc = want(branch, ctx)) <= 0)
+			continue;
+		rc = 0;
+		if (!(specs[*nspecs] = malloc(strlen(heads[i]->name) + strlen(name) + 3))) {
+			rc = cts_error_set(CTS_ENOMEM, "mémoire insuffisante (récupération)");
+			break;
+		}
+		sprintf(specs[(*nspecs)++], "+%s:%s", heads[i]->name, name);
+		if (!direct_ref_is(r, name, &heads[i]->oid) || !git_odb_exists(odb, &heads[i]->oid))
+			*todo = 1;
+	}
+	git_odb_free(odb);
+	return rc;
+}
+
+/* Is `branch` among the advertised heads? */
+static int advertised(const git_remote_head **heads, size_t nheads, const char *branch)
+{
+	size_t hl = strlen(HEADS_PREFIX);
+
+	for (size_t i = 0; i < nheads; i++)
+		if (strncmp(heads[i]->name, HEADS_PREFIX, hl) == 0 &&
+		    strcmp(heads[i]->name + hl, branch) == 0)
+			return 1;
+	return 0;
+}
+
+/* Remote-tracking refs of wanted branches the remote no longer advertises
+ * are deleted (pruning limited to what want() accepts). */
+static int prune_wanted(git_repository *r, const git_remote_head **heads, size_t nheads,
+                        int (*want)(const char *branch, void *ctx), void *ctx)
+{
+	git_strarray refs = { 0 };
+	int rc = 0;
+
+	if (git_reference_list(&refs, r) < 0)
+		return cts_git_fail(CTS_EIO, "lecture des branches suivies");
+	for (size_t i = 0; i < refs.count && rc >= 0; i++) {
+		const char *name = refs.strings[i], *branch = name + strlen(TRACKING_PREFIX);
+		git_reference *ref = NULL;
+		if (strncmp(name, TRACKING_PREFIX, strlen(TRACKING_PREFIX)) != 0 ||
+		    advertised(heads, nheads, branch) || (rc = want(branch, ctx)) <= 0)
+			continue;
+		if (git_reference_lookup(&ref, r, name) < 0 || git_reference_delete(ref) < 0)
+			rc = cts_git_fail(CTS_EIO, "suppression d'une branche suivie");
+		git_reference_free(ref);
+	}
+	git_strarray_dispose(&refs);
+	return rc < 0 ? rc : 0;
+}
+
+int cts_gitrepo_fetch_only(cts_gitrepo *repo, int (*want)(const char *branch, void *ctx), void *ctx)
+{
+	const git_remote_head **heads;
+	char **specs = NULL;
+	size_t nheads, nspecs = 0;
+	session s;
+	int rc, todo = 0;
+
+	if ((rc = session_open(&s, repo)) < 0)
+		return rc;
+	if ((rc = session_connect(&s, GIT_DIRECTION_FETCH)) < 0 ||
+	    (rc = git_remote_ls(&heads, &nheads, s.rem)) < 0) {
+		rc = transport_fail(rc, &s.st, "récupération", s.url);
+		goto cleanup;
+	}
+	if (!(specs = calloc(nheads + 1, sizeof(*specs)))) {
+		rc = cts_error_set(CTS_ENOMEM, "mémoire insuffisante (récupération)");
+		goto cleanup;
+	}
+	if ((rc = wanted_specs(repo->repo, heads, nheads, want, ctx, specs, &nspecs, &todo)) < 0 ||
+	    (rc = prune_wanted(repo->repo, heads, nheads, want, ctx)) < 0)
+		goto cleanup;
+	if (todo) {
+		git_strarray arr = { specs, nspecs };
+		rc = remote_fetch(&s, &arr, GIT_FETCH_NO_PRUNE);
+	}
+	cts_crashpoint();
+cleanup:
+	for (size_t i = 0; specs && i < nspecs; i++)
+		free(specs[i]);
+	free(specs);
 	session_close(&s);
 	return rc;
 }

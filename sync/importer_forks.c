@@ -5,6 +5,7 @@
 #include "forkproof.h"
 #include "incident.h"
 #include "journal.h"
+#include "scope.h"
 #include "sshsig.h"
 #include "tables.h"
 
@@ -254,16 +255,6 @@ static int holds(cts_node *n, const char *node, int64_t seq, int *yes)
 	return rc == SQLITE_ROW ? 0 : cts_store_error(n->store, "lecture de l'historique");
 }
 
-/* Whose branches this node reads: every node's today. (A territory device
- * that reads only its territory and the authority must not wait for
- * changesets it never fetches: restrict this then.) */
-static int reads_node(cts_node *n, const char *node)
-{
-	(void)n;
-	(void)node;
-	return 1;
-}
-
 /* Every node the changeset's author says it had seen (`seen`) is a
  * witness: a changeset it names that this node does not hold makes the
  * changeset wait (never applied silently over a truncated history); when
@@ -277,10 +268,12 @@ verdict import_check_seen(cts_node *n, const cts_changeset *cs, eval_ctx *e)
 	json_object_foreach(cs->seen, other, v)
 	{
 		int64_t s = json_integer_value(v);
-		int yes = 0;
+		int yes = 0, reads = cts_scope_reads_node(n, other, NULL);
 
-		if (!reads_node(n, other))
-			continue;
+		if (reads < 0)
+			return import_refuse(e, "", cts_error_message());
+		if (!reads)
+			continue; /* a node this device does not read is not waited for */
 		if (holds(n, other, s, &yes) < 0)
 			return import_refuse(e, "", cts_error_message());
 		if (yes)

@@ -12,6 +12,7 @@
 #include "record.h"
 #include "region.h"
 #include "registry.h"
+#include "scope.h"
 #include "sshsig.h"
 #include "tables.h"
 
@@ -323,16 +324,19 @@ static int check_pinned_authority(cts_node *n, cts_gitrepo *repo)
 
 /* What can be checked and imported once the remote has been fetched. */
 static int after_fetch(cts_node *n, cts_gitrepo *repo, const cts_key *key, cts_sync_result *r,
-                       int region)
+                       sync_scope *scope)
 {
 	char own[96];
 	sync_refs_ctx c = { n, repo, r, 0 };
-	int rc;
+	int rc, region = scope == NULL;
 
 	snprintf(own, sizeof(own), "nodes/%s", n->id);
 	sync_remote_foreign(n, repo, own, r);
 	if (region)
 		sync_remote_foreign(n, repo, "region", r);
+	/* A territory's device: what it reads may grow with what it imports. */
+	if (!region && (rc = sync_scope_widen(n, repo, r, scope, check_pinned_authority)) < 0)
+		return rc;
 	if ((rc = check_pinned_authority(n, repo)) < 0 ||
 	    (rc = sync_check_deleted(n, repo, r)) < 0 || (rc = sync_import_all(n, repo, r)) < 0)
 		return rc;
@@ -350,6 +354,7 @@ static int sync_common(cts_node *n, const cts_key *key, const char *url, cts_syn
                        int region)
 {
 	cts_gitrepo *repo = NULL;
+	sync_scope scope = { 0 };
 	char offline[1024] = "";
 	int rc, fetch_rc, reached;
 
@@ -372,7 +377,12 @@ static int sync_common(cts_node *n, const cts_key *key, const char *url, cts_syn
 	r->import.published = sync_branch_published;
 	r->import.published_ctx = repo;
 	reached = remote_reached(n, url ? url : n->remote);
-	fetch_rc = cts_gitrepo_fetch(repo);
+	/* A territory's device keeps nothing of the other territories (what
+	 * an earlier version fetched, or a folder brought). */
+	if (!cts_scope_reads_all(n) && (rc = cts_scope_purge(n, NULL)) < 0)
+		goto out;
+	fetch_rc =
+	    cts_scope_reads_all(n) ? cts_gitrepo_fetch(repo) : sync_scope_fetch(n, repo, &scope);
 	if (fetch_rc == CTS_ENET && !reached &&
 	    (rc = never_reached(n, url, offline, sizeof(offline))) < 0)
 		goto out;
@@ -385,7 +395,8 @@ static int sync_common(cts_node *n, const cts_key *key, const char *url, cts_syn
 		rc = fetch_rc;
 		goto out;
 	}
-	if (fetch_rc == 0 && (rc = after_fetch(n, repo, key, r, region)) < 0)
+	if (fetch_rc == 0 &&
+	    (rc = after_fetch(n, repo, key, r, cts_scope_reads_all(n) ? NULL : &scope)) < 0)
 		goto out;
 	if ((rc = sync_commit_own(n, repo, key, &r->committed)) < 0)
 		goto out;
@@ -412,6 +423,7 @@ static int sync_common(cts_node *n, const cts_key *key, const char *url, cts_syn
 	if (rc == 0)
 		cts_gitrepo_maintain(repo, LOOSE_OBJECTS_THRESHOLD);
 out:
+	free(scope.fingerprint);
 	cts_gitrepo_free(repo);
 	{
 		/* Evidence is kept whatever became of the rest. */

@@ -5,6 +5,7 @@
  *                   commit signatures, deleted branches
  *   sync_publish.c  what is sent: own commits, foreign commits on our branches, push,
  *                   region branch, checkpoints, published files
+ *   sync_scope.c    what a territory's device fetches: its territory, the authority, region
  *   sync_recovery.c a node on a new machine: init --from-key, a copied node folder adopted
  */
 #ifndef CTS_SYNC_IMPL_H
@@ -52,11 +53,32 @@ typedef struct {
 } sync_refs_ctx;
 
 /* sync_import.c */
+/* Is node's branch looked at here? 0 for a branch of another territory a
+ * territory's device holds from before (cts_scope_excludes_node), else 1;
+ * or an error. */
+int sync_reads(cts_node *n, const char *node);
 int sync_branch_published(const char *node, int64_t seq, void *ctx);
 int sync_import_all(cts_node *n, cts_gitrepo *repo, cts_sync_result *r);
+/* The same for the fetched node branches matching glob. */
+int sync_import_refs(cts_node *n, cts_gitrepo *repo, cts_sync_result *r, const char *glob);
 /* cts_gitrepo_refs_foreach callback over node branches; ctx a sync_refs_ctx. */
 int sync_check_commits(const char *ref, const cts_gitoid *tip, void *vctx);
 int sync_check_deleted(cts_node *n, cts_gitrepo *repo, cts_sync_result *r);
+
+/* sync_scope.c: what a territory's device fetches (src/scope.h). */
+typedef struct {
+	cts_node *n;
+	char pinned[65];   /* node of the pinned authority key (allowed_signers), "" if unknown */
+	char *fingerprint; /* cts_scope_fingerprint at the last fetch (malloc'd) */
+} sync_scope;
+/* Fetch the region branch and the node branches this device reads. */
+int sync_scope_fetch(cts_node *n, cts_gitrepo *repo, sync_scope *w);
+/* After a fetch: `check` (the pinned authority), import the authority's
+ * branch (the registry) and, while what the device reads changed (the
+ * authority or the registry became known), fetch again: at most three
+ * fetches in all (sync_scope.c). */
+int sync_scope_widen(cts_node *n, cts_gitrepo *repo, cts_sync_result *r, sync_scope *w,
+                     int (*check)(cts_node *, cts_gitrepo *));
 
 /* sync_publish.c */
 int sync_commit_own(cts_node *n, cts_gitrepo *repo, const cts_key *key, int *committed);

@@ -11,6 +11,7 @@
 #include "record.h"
 #include "region.h"
 #include "registry.h"
+#include "scope.h"
 #include "sshsig.h"
 #include "tables.h"
 
@@ -20,6 +21,13 @@
 #include <string.h>
 #include <time.h>
 #include <sys/stat.h>
+
+int sync_reads(cts_node *n, const char *node)
+{
+	int rc = cts_scope_excludes_node(n, node);
+
+	return rc < 0 ? rc : !rc;
+}
 
 const char *sync_node_of_key(const unsigned char pk[32], void *vctx)
 {
@@ -285,6 +293,10 @@ static int import_branch(const char *ref, const cts_gitoid *oid, void *vctx)
 	if (strcmp(node, c->n->id) == 0 &&
 	    sync_is_blocked(c->r, ref + strlen("refs/remotes/origin/")))
 		return 0; /* what others wrote on our branch is not ours to import */
+	if ((rc = sync_reads(c->n, node)) <= 0) {
+		c->rc = rc;
+		return rc < 0; /* another territory's branch (fetched before): not read */
+	}
 	snprintf(ckey, sizeof(ckey), "branch_checked:%s", node);
 	snprintf(okey, sizeof(okey), "branch_offered:%s", node);
 	snprintf(fkey, sizeof(fkey), "branch_fullwalk:%s", node);
@@ -372,12 +384,17 @@ static int import_branch(const char *ref, const cts_gitoid *oid, void *vctx)
 
 int sync_import_all(cts_node *n, cts_gitrepo *repo, cts_sync_result *r)
 {
+	return sync_import_refs(n, repo, r, "refs/remotes/origin/nodes/*");
+}
+
+int sync_import_refs(cts_node *n, cts_gitrepo *repo, cts_sync_result *r, const char *glob)
+{
 	sync_refs_ctx c = { n, repo, r, 0 };
 	int rc;
 
 	if ((rc = cts_store_begin(n->store)) < 0)
 		return rc;
-	rc = cts_gitrepo_refs_foreach(repo, "refs/remotes/origin/nodes/*", import_branch, &c);
+	rc = cts_gitrepo_refs_foreach(repo, glob, import_branch, &c);
 	if (c.rc < 0)
 		rc = c.rc;
 	if (rc < 0) {
@@ -434,6 +451,10 @@ int sync_check_commits(const char *ref, const cts_gitoid *tip, void *vctx)
 	if (!cts_valid_node_id(node) || strcmp(node, c->n->id) == 0 ||
 	    branch_key(c->n, node, pk) < 0)
 		return 0;
+	if ((rc = sync_reads(c->n, node)) <= 0) {
+		c->rc = rc;
+		return rc < 0;
+	}
 	snprintf(key, sizeof(key), "commits_checked:%s", node);
 	cts_gitoid_hex(hex, tip);
 	has_since = cts_store_meta_get(c->n->store, key, &seen) == 0 &&
@@ -479,6 +500,11 @@ int sync_check_deleted(cts_node *n, cts_gitrepo *repo, cts_sync_result *r)
 		cts_gitoid oid;
 		if (!node || !cts_valid_node_id(node))
 			continue;
+		/* A branch this device no longer fetches is not said deleted. */
+		if ((rc = sync_reads(n, node)) < 0)
+			break;
+		if (rc == 0)
+			continue;
 		snprintf(ref, sizeof(ref), "refs/remotes/origin/nodes/%s", node);
 		if (cts_gitrepo_ref_oid(repo, ref, &oid) == 0)
 			continue;
@@ -491,5 +517,5 @@ int sync_check_deleted(cts_node *n, cts_gitrepo *repo, cts_sync_result *r)
 		sync_finding(r, "branch_deleted", node, 0, msg);
 	}
 	json_decref(rows);
-	return 0;
+	return rc < 0 ? rc : 0;
 }

@@ -6,6 +6,7 @@
 #include "incident.h"
 #include "record.h"
 #include "region.h"
+#include "scope.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -170,7 +171,7 @@ static void print_incidents(const json_t *incidents)
 static int status_body(cli_ctx *c, cts_node *n, const char *pos, void *arg)
 {
 	static const char *const states[] = { "pending", "held", "refused" };
-	json_t *lists[3] = { 0 }, *incidents = NULL, *ignored = NULL, *o = NULL;
+	json_t *lists[3] = { 0 }, *incidents = NULL, *ignored = NULL, *o = NULL, *tdig = NULL;
 	char digest[65];
 	int64_t pending = 0, last_seq = 0, pushed = 0;
 	int rc;
@@ -180,7 +181,8 @@ static int status_body(cli_ctx *c, cts_node *n, const char *pos, void *arg)
 	if ((rc = cts_record_pending_ops(n->store, &pending)) < 0 ||
 	    (rc = cts_store_meta_get_int(n->store, "last_seq", &last_seq, 0)) < 0 ||
 	    (rc = cts_store_meta_get_int(n->store, "pushed_seq", &pushed, 0)) < 0 ||
-	    (rc = cts_record_digest(n->store, digest)) < 0)
+	    (rc = cts_record_digest(n->store, digest)) < 0 ||
+	    (rc = cts_scope_digests(n, &tdig)) < 0)
 		goto out;
 	for (int i = 0; i < 3; i++)
 		if ((rc = cts_import_inbox(n, states[i], &lists[i])) < 0)
@@ -198,6 +200,7 @@ static int status_body(cli_ctx *c, cts_node *n, const char *pos, void *arg)
 		json_object_set_new(o, "remote", json_string(n->remote));
 	json_object_set(o, "incidents", incidents);
 	json_object_set(o, "ignored", ignored);
+	json_object_set(o, "territory_digests", tdig);
 	if ((rc = people_summary(
 	         n, o, pending, n->remote && pushed < last_seq ? last_seq - pushed : 0,
 	         json_array_size(lists[2]), json_array_size(incidents), !c->json)) < 0)
@@ -220,6 +223,7 @@ static int status_body(cli_ctx *c, cts_node *n, const char *pos, void *arg)
 out:
 	json_decref(o);
 	json_decref(ignored);
+	json_decref(tdig);
 	json_decref(incidents);
 	for (int i = 0; i < 3; i++)
 		json_decref(lists[i]);

@@ -64,6 +64,14 @@ make_territory() { # HOME TERRITORY NODE AUTHORITY_HOME
 	cts "$1" init --territory "$2" --node "$3" --authority-key "$key" --no-passphrase >/dev/null
 }
 
+# The digest of HOME's own territory (status territory_digests), as REF
+# (default HOME) holds it: a territory's device and the region compare this
+# (issue 16 point 7: a device holds only its territory and the region's data).
+tdigest() { # HOME [REF]
+	local t
+	t=$(cts "$1" status --json | jq -r .territory)
+	cts "${2:-$1}" status --json | jq -r --arg t "$t" '.territory_digests[$t] // "absent"'
+}
 # allowed_signers built from a node's registry
 signers_of() { cts "$1" region allowed-signers; }
 

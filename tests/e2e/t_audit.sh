@@ -322,14 +322,13 @@ done
 assert_contains "$(jq -r '.findings[] | select(.kind == "invalid_value") | .detail' "$T/cases/20.json")" \
 	"opération 1 : table meeting, champ date : la date de la réunion « 2020-13-45 »"
 
-# 23. The issue's repro: dp wound back one commit and the authority wound
-# back past the checkpoint that certified dp n°3; re n°2 saw both.
+# 23. dp wound back one commit. A territory's device reads only its
+# territory (issue 16 point 7): re never saw dp; the witness across
+# territories is the authority, whose changesets after its pull name dp n°3
+# in their `seen` (and certify it in a checkpoint).
 R=$(fresh 23)
-K=$(git --git-dir="$R" cat-file blob "nodes/re-secretariat:$(seqfile re-secretariat 2)" | jq '.seen["region-normandie"]')
 git --git-dir="$R" update-ref refs/heads/nodes/dp-secretariat nodes/dp-secretariat~1
-c=$(git --git-dir="$R" log --format=%H -1 nodes/region-normandie -- "$(seqfile region-normandie "$K")")
-git --git-dir="$R" update-ref refs/heads/nodes/region-normandie "$c~1"
-verdict 23 "branches raccourcies sous un témoin (« seen »)" truncated_branch dp-secretariat 3 "$R"
+verdict 23 "branche raccourcie sous le témoin de l'autorité" truncated_branch dp-secretariat 3 "$R"
 
 # 24. A `seen` naming a number that never existed.
 R=$(fresh 24); X="$T/cases/24/files"

@@ -11,6 +11,8 @@
 #  3. invalid fork records (bad signature, same bytes twice, another seq)
 #     are refused with a named reason and are audit findings against
 #     their writer.
+# Every device is in one territory: each reads the others' branches (a
+# territory's device reads only its territory's, issue 16 point 7).
 . "$CTS_E2E_LIB"
 : "${CTS_CRAFT:?CTS_CRAFT must point to the cts_craft test tool}"
 REPO="$T/region.git"
@@ -46,7 +48,7 @@ second_version() {
 }
 
 make_region "$T/region" normandie region-normandie
-enroll_territories "$T/region" re:rouen-elbeuf:re-secretariat lh:le-havre:lh-secretariat dp:dieppe:dp-secretariat \
+enroll_territories "$T/region" re:dieppe:re-secretariat lh:dieppe:lh-secretariat dp:dieppe:dp-secretariat \
 	e1:dieppe:evil-1 e2:dieppe:evil-2 e3:dieppe:evil-3
 expect_status 0 "$CTSNODE" --home "$T/region" region pull --remote "$REPO"
 for h in re lh dp; do add "$h" "PREMIER-$h"; sync_ok "$h" "$REPO"; done
@@ -137,16 +139,16 @@ add lh CERTIFIE
 sync_ok lh
 sync_f region region # checkpoints lh n°2
 sync_f re
-assert_eq "$(named region le-havre CERTIFIE)" 1 "lh n°2 appliqué et certifié"
-second_version lh-secretariat le-havre 2 REMPLACE lh
+assert_eq "$(named region dieppe CERTIFIE)" 1 "lh n°2 appliqué et certifié"
+second_version lh-secretariat dieppe 2 REMPLACE lh
 "$CTSNODE" --home "$T/region" region pull >"$T/pull2.out" 2>&1 || true
 assert_contains "$(cat "$T/pull2.out")" "réécrit"
-assert_eq "$(named region le-havre CERTIFIE)$(named region le-havre REMPLACE)" 00 "aucune version appliquée à la région"
+assert_eq "$(named region dieppe CERTIFIE)$(named region dieppe REMPLACE)" 00 "aucune version appliquée à la région"
 assert_eq "$(refused region lh-secretariat 2)" 2 "la région refuse les deux versions"
 sync_f re
 sync_f region region
 sync_f re
-assert_eq "$(named re le-havre CERTIFIE)$(named re le-havre REMPLACE)" 00 "aucune version appliquée chez re"
+assert_eq "$(named re dieppe CERTIFIE)$(named re dieppe REMPLACE)" 00 "aucune version appliquée chez re"
 assert_eq "$(digest re)" "$(digest region)" "même empreinte (re, région)"
 expect_status 1 "$CTSNODE" audit "$REPO" --json
 assert_eq "$(jq '[.findings[] | select(.node == "lh-secretariat" and .seq == 2) | .kind] | unique' -c <<<"$OUT")" \

@@ -10,6 +10,10 @@ cts "$T/region" region init --region normandie --node region-normandie --remote 
 make_territory "$T/re" rouen-elbeuf re-secretariat "$T/region"
 cts "$T/region" region enroll --node re-secretariat --territory rouen-elbeuf \
 	--key "$(cts "$T/re" key show | awk '{print $1" "$2}')" >/dev/null
+# evil-node is enrolled in re's territory, so that re fetches its branch
+# (a territory's device reads only its territory's nodes, issue 16 point 7).
+ssh-keygen -q -t ed25519 -N '' -f "$T/evil_key"
+cts "$T/region" region enroll --node evil-node --territory rouen-elbeuf --key "$(awk '{print $1" "$2}' "$T/evil_key.pub")" >/dev/null
 cts "$T/region" region pull >/dev/null
 cts "$T/re" member add --last-name GESLIN --first-name Annie --organisation UDAF --college usagers >/dev/null
 cts "$T/re" sync --remote "$REPO" >/dev/null

@@ -11,9 +11,11 @@ G() { git --git-dir="$W" -c user.name=intrus -c user.email=intrus@invalid "$@"; 
 
 cts "$T/region" region init --region normandie --node region-normandie --remote "$REPO" --no-passphrase >/dev/null
 make_territory "$T/re" rouen-elbeuf re-secretariat "$T/region"
-make_territory "$T/lh" le-havre lh-secretariat "$T/region"
-make_territory "$T/dp" dieppe dp-secretariat "$T/region"
-for spec in re:rouen-elbeuf:re-secretariat lh:le-havre:lh-secretariat dp:dieppe:dp-secretariat; do
+# Three devices of one territory: each reads the others' branches (a
+# territory's device reads only its territory's, issue 16 point 7).
+make_territory "$T/lh" rouen-elbeuf lh-secretariat "$T/region"
+make_territory "$T/dp" rouen-elbeuf dp-secretariat "$T/region"
+for spec in re:rouen-elbeuf:re-secretariat lh:rouen-elbeuf:lh-secretariat dp:rouen-elbeuf:dp-secretariat; do
 	IFS=: read -r h terr node <<<"$spec"
 	cts "$T/region" region enroll --node "$node" --territory "$terr" --key "$(cts "$T/$h" key show | awk '{print $1" "$2}')" >/dev/null
 done
@@ -50,7 +52,6 @@ plumb() {
 	echo "$commit"
 }
 incidents() { cts "$1" status --json | jq -c --arg k "$2" '[.incidents[] | select(.kind == $k)]'; }
-digest() { cts "$1" status --json | jq -r .content_digest; }
 has_member() { cts "$1" member list --territory "$2" --json | jq --arg n "$3" '[.[] | select(.last_name == $n)] | length'; }
 
 # ---- Finding 6: a commit by another node on a node's own branch ----
@@ -67,7 +68,7 @@ expect_status 1 "$CTSNODE" --home "$T/re" sync
 assert_contains "$OUT" "BLOQUÉ : la branche nodes/re-secretariat du dépôt régional porte le commit ${foreign:0:12}"
 assert_contains "$OUT" "non signé"
 assert_contains "$OUT" "Prochaine étape"
-assert_eq "$(has_member "$T/re" le-havre APRES-LH)" 1 "le travail des autres est importé malgré le blocage"
+assert_eq "$(has_member "$T/re" rouen-elbeuf APRES-LH)" 1 "le travail des autres est importé malgré le blocage"
 assert_eq "$(cts "$T/re" status --json | jq .last_seq)" $((last + 1)) "travail scellé et gardé"
 assert_eq "$(cts "$T/re" status --json | jq .queued_push)" true "envoi en attente"
 assert_eq "$(git --git-dir="$REPO" rev-parse nodes/re-secretariat)" "$foreign" "rien poussé sur la branche bloquée"
@@ -97,7 +98,7 @@ assert_eq "$(cts "$T/re" status --json | jq .queued_push)" false "travail envoy�
 cts "$T/region" region pull >/dev/null
 for h in re lh dp; do cts "$T/$h" sync >/dev/null || true; done
 cts "$T/region" region pull >/dev/null || true
-for h in re lh dp; do assert_eq "$(digest "$T/$h")" "$(digest "$T/region")" "empreinte de $h"; done
+for h in re lh dp; do assert_eq "$(tdigest "$T/$h")" "$(tdigest "$T/$h" "$T/region")" "empreinte du territoire de $h"; done
 assert_eq "$(has_member "$T/region" rouen-elbeuf BLOQUE-RE)" 1 "la région a reçu le travail retenu"
 assert_contains "$(incidents "$T/dp" branch_rewritten | jq -r '.[0].detail')" "nodes/re-secretariat"
 pass "branche remise en état : le travail gardé part, tout converge (dp note la réécriture)"
@@ -144,7 +145,7 @@ printf '{}\n' >"$T/nosig.json"
 plumb refs/heads/nodes/dp-secretariat "trop gros" "changesets/dp-secretariat/000000000050.json=$T/big.json" \
 	"changesets/dp-secretariat/000000000051.json=$T/nosig.json" >/dev/null
 expect_status 1 "$CTSNODE" --home "$T/re" sync
-assert_eq "$(has_member "$T/re" le-havre SANSSIGNATURE)" 1 "changeset signé appliqué"
+assert_eq "$(has_member "$T/re" rouen-elbeuf SANSSIGNATURE)" 1 "changeset signé appliqué"
 chk() { # KIND NODE SEQ DETAIL-PART
 	local got
 	got=$(incidents "$T/re" "$1" | jq -c --arg n "$2" --argjson s "$3" '[.[] | select(.node == $n and .seq == $s)]')

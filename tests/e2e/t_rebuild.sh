@@ -26,13 +26,12 @@ cts "$T/region" region pull >/dev/null
 for h in re lh; do cts "$T/$h" sync >/dev/null; done
 
 state() { cts "$1" status --json | jq -c '{content_digest, last_seq, node, territory, role, remote, queued_push, pending_ops}'; }
-converged() { # every node has the region's digest, nothing refused
-	local ref h
+converged() { # every node has the region's digest of its territory, nothing refused
+	local h
 	expect_status 0 "$CTSNODE" --home "$T/region" region pull
 	for h in re lh; do expect_status 0 "$CTSNODE" --home "$T/$h" sync; done
-	ref=$(cts "$T/region" status --json | jq -r .content_digest)
 	for h in re lh; do
-		assert_eq "$(cts "$T/$h" status --json | jq -r .content_digest)" "$ref" "empreinte de $h"
+		assert_eq "$(tdigest "$T/$h")" "$(tdigest "$T/$h" "$T/region")" "empreinte du territoire de $h"
 		assert_eq "$(cts "$T/$h" status --json | jq '.refused | length')" 0 "refus chez $h"
 	done
 	assert_eq "$(cts "$T/region" status --json | jq '.refused | length')" 0 "refus à la région"

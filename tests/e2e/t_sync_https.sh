@@ -16,7 +16,6 @@ S="$T/srv"
 https_setup "$S" "$TOKEN"
 LOG="$T/outputs.log" # every output of ctsnode, searched for the token at the end
 run() { expect_status "$@"; printf '%s\n%s\n' "$OUT" "$ERR" >>"$LOG"; }
-digest() { cts "$1" status --json | jq -r .content_digest; }
 refs_of() { git --git-dir="$S/git/$1.git" for-each-ref --format='%(objectname) %(refname)'; }
 
 # 1. The multi-node scenario (region + 3 territories + a second device,
@@ -61,8 +60,7 @@ run 0 "$CTSNODE" --home "$T/r" region pull
 assert_contains "$OUT" "Point de contrôle"
 run 0 "$CTSNODE" --home "$T/a" sync
 run 0 "$CTSNODE" --home "$T/b" sync
-ref=$(digest "$T/r")
-for h in a b; do assert_eq "$(digest "$T/$h")" "$ref" "empreinte de $h"; done
+for h in a b; do assert_eq "$(tdigest "$T/$h")" "$(tdigest "$T/$h" "$T/r")" "empreinte du territoire de $h"; done
 pass "region pull et sync en https:// avec le jeton de « remote token --file » (fichier 0600) : mêmes empreintes"
 
 # 3. A wrong token is told as such (exit 2, not offline) and nothing is lost.
@@ -158,8 +156,7 @@ run 0 "$CTSNODE" --home "$T/b" sync --proxy "$P"
 run 0 "$CTSNODE" --home "$T/r" region pull
 run 0 "$CTSNODE" --home "$T/a" sync
 run 0 "$CTSNODE" --home "$T/b" sync
-ref=$(digest "$T/r")
-for h in a b; do assert_eq "$(digest "$T/$h")" "$ref" "empreinte de $h"; done
+for h in a b; do assert_eq "$(tdigest "$T/$h")" "$(tdigest "$T/$h" "$T/r")" "empreinte du territoire de $h"; done
 pass "proxy requis : direct refusé (code 4), --proxy retenu, https_proxy, no_proxy, proxy injoignable (code 4) ; convergence"
 
 # 8. The token appears in no output and in no file but its own.

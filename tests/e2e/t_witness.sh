@@ -15,9 +15,10 @@ digest() { cts "$T/$1" status --json | jq -r .content_digest; }
 # findings KIND NODE SEQ FILE: how many findings of that kind, node and seq
 findings() { jq --arg k "$1" --arg n "$2" --argjson s "$3" '[.findings[] | select(.kind == $k and .node == $n and .seq == $s)] | length' "$4"; }
 
-# ---- A region, three territories, witnesses of each other ----
+# ---- A region, three devices of one territory (a device reads only its
+# territory's branches, issue 16 point 7), witnesses of each other ----
 make_region "$T/region" normandie region-normandie
-enroll_territories "$T/region" re:rouen-elbeuf:re-secretariat lh:le-havre:lh-secretariat dp:dieppe:dp-secretariat
+enroll_territories "$T/region" re:rouen-elbeuf:re-secretariat lh:rouen-elbeuf:lh-secretariat dp:rouen-elbeuf:dp-secretariat
 expect_status 0 "$CTSNODE" --home "$T/region" region pull --remote "$REPO"
 for h in re lh; do add "$h" "NOM-$h"; sync_ok "$h" "$REPO"; done
 for i in 1 2 3; do add dp "DP$i"; sync_ok dp "$REPO"; done
@@ -89,7 +90,7 @@ openssh_key "$T/lh" "$T/lh.ssh"
 X="$T/forged"
 f="$X/$(seqfile lh-secretariat 2)"
 git --git-dir="$REPO" cat-file blob "nodes/lh-secretariat:$(seqfile lh-secretariat 1)" >"$T/lh1.json"
-canonical_changeset "$f" lh-secretariat le-havre 2 "$T/lh1.json" '{"dp-secretariat": 999999}' \
+canonical_changeset "$f" lh-secretariat rouen-elbeuf 2 "$T/lh1.json" '{"dp-secretariat": 999999}' \
 	"[{\"hlc\":\"$(printf '%012x0000' "$(($(date +%s) * 1000))")\",\"op\":\"put\",\"table\":\"member\",\"id\":\"$(cat /proc/sys/kernel/random/uuid)\",\"set\":{\"last_name\":\"MENTEUR\"}}]"
 ssh-keygen -Y sign -q -f "$T/lh.ssh" -n cts-changeset "$f"
 c=$(signed_commit "$REPO" "$(git --git-dir="$REPO" rev-parse nodes/lh-secretariat)" "$T/lh.ssh" lh-secretariat "$X" \
@@ -108,7 +109,7 @@ for h in region re dp; do
 		"raison de l'attente chez $h"
 	assert_eq "$(jq '[.incidents[] | select(.kind == "truncated_branch" and .node == "dp-secretariat" and .seq == 999999)] | length' <<<"$st")" 1 \
 		"incident chez $h"
-	assert_eq "$(cts "$T/$h" member list --territory le-havre --json | jq '[.[] | select(.last_name == "MENTEUR")] | length')" 0 \
+	assert_eq "$(cts "$T/$h" member list --territory rouen-elbeuf --json | jq '[.[] | select(.last_name == "MENTEUR")] | length')" 0 \
 		"rien appliqué chez $h"
 done
 assert_eq "$(digest re)" "$(digest region)" "même empreinte (re, région)"
@@ -123,7 +124,8 @@ pass "« seen » vers un n° qui n'a jamais existé : constat d'audit, en attent
 # wound back before the region pulls it ----
 REPO2="$T/region2.git"
 make_region "$T/r2" normandie region-b
-enroll_territories "$T/r2" ta:rouen-elbeuf:ta-1 tb:le-havre:tb-1 tc:dieppe:tc-1
+# (ta and tb in one territory: a device sees only its territory's nodes)
+enroll_territories "$T/r2" ta:rouen-elbeuf:ta-1 tb:rouen-elbeuf:tb-1 tc:dieppe:tc-1
 expect_status 0 "$CTSNODE" --home "$T/r2" region pull --remote "$REPO2"
 for i in 1 2; do add tb "TB$i"; sync_ok tb "$REPO2"; done
 sync_ok ta "$REPO2"
@@ -135,9 +137,9 @@ st=$(cts "$T/r2" status --json)
 assert_contains "$(jq -r '.pending[] | select(.node == "ta-1" and .seq == 1) | .reason' <<<"$st")" "n°2 de tb-1"
 assert_contains "$(jq -r '.incidents[] | select(.kind == "truncated_branch" and .node == "tb-1" and .seq == 2) | .detail' <<<"$st")" \
 	"ta-1 n°1"
-assert_eq "$(cts "$T/r2" member list --territory rouen-elbeuf --json | jq length)" 0 "le témoin n'est pas appliqué"
+assert_eq "$(cts "$T/r2" member list --territory rouen-elbeuf --json | jq '[.[] | select(.last_name == "TEMOIN")] | length')" 0 "le témoin n'est pas appliqué"
 expect_status 0 "$CTSNODE" --home "$T/tc" sync --remote "$REPO2"
-assert_eq "$(digest tc)" "$(digest r2)" "même empreinte (tc, région)"
+assert_eq "$(tdigest "$T/tc")" "$(tdigest "$T/tc" "$T/r2")" "même empreinte du territoire (tc, région)"
 expect_status 1 "$CTSNODE" audit "$REPO2" --json
 assert_eq "$(jq '[.findings[] | select(.kind == "truncated_branch" and .node == "tb-1" and .seq == 2)] | length' <<<"$OUT")" 1 \
 	"constat d'audit"
