@@ -6,13 +6,19 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
-tools/deps.sh
-cmake -S . -B build/release -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build build/release -j"$(nproc 2>/dev/null || echo 2)" --target ctsnode >/dev/null
-bin="$root/build/release/ctsnode"
+# The test suite runs it with a built binary (CTSNODE_DEMO_BIN) and its own
+# folder (CTSNODE_DEMO_DIR): no install, no build.
+if [ -n "${CTSNODE_DEMO_BIN:-}" ]; then
+	bin=$CTSNODE_DEMO_BIN
+else
+	tools/deps.sh
+	cmake -S . -B build/release -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	cmake --build build/release -j"$(nproc 2>/dev/null || echo 2)" --target ctsnode >/dev/null
+	bin="$root/build/release/ctsnode"
+fi
 data="$root/tests/data/attendance"
 
-D=$(mktemp -d /tmp/ctsnode-demo-XXXXXX)
+D=${CTSNODE_DEMO_DIR:-$(mktemp -d /tmp/ctsnode-demo-XXXXXX)}
 repo="$D/region.git"
 say() { printf '\n== %s\n' "$*"; }
 cts() { local h=$1; shift; "$bin" --home "$D/$h" "$@"; }
@@ -65,13 +71,14 @@ cts region region pull
 for h in re1 re2 lh dp; do cts "$h" sync >/dev/null; done
 cts region region pull >/dev/null
 
-say "Empreintes du contenu (toutes égales)"
-ref=""
-for h in region re1 re2 lh dp; do
-	d=$(cts "$h" status --json | jq -r .content_digest)
-	printf '  %-8s %s\n' "$h" "$d"
-	[ -z "$ref" ] && ref=$d
-	[ "$d" == "$ref" ] || { echo "ÉCHEC : les nœuds divergent" >&2; exit 1; }
+say "Empreintes du contenu : chaque poste de territoire garde son territoire, égal à celui de la région"
+for h in re1 re2 lh dp; do
+	t=$(cts "$h" status --json | jq -r '.territory_digests | keys[0]')
+	d=$(cts "$h" status --json | jq -r --arg t "$t" '.territory_digests[$t]')
+	r=$(cts region status --json | jq -r --arg t "$t" '.territory_digests[$t]')
+	printf '  %-4s %-13s %s\n' "$h" "$t" "$d"
+	[ -n "$d" ] && [ "$d" != null ] && [ "$d" == "$r" ] ||
+		{ echo "ÉCHEC : le poste $h et la région divergent sur le territoire $t" >&2; exit 1; }
 done
 
 if "$bin" report --help >/dev/null 2>&1; then
