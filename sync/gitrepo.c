@@ -309,6 +309,27 @@ int cts_gitrepo_ref_set(cts_gitrepo *repo, const char *ref, const cts_gitoid *oi
 	return 0;
 }
 
+int cts_gitrepo_ref_delete(cts_gitrepo *repo, const char *ref)
+{
+	git_reference *r = NULL;
+	int rc;
+
+	if (!cts_git_valid_refname(ref))
+		return cts_error_set(CTS_EINVAL, "nom de référence invalide : « %s »",
+		                     ref ? ref : "(nul)");
+	if ((rc = git_reference_lookup(&r, repo->repo, ref)) == GIT_ENOTFOUND) {
+		git_error_clear();
+		return 0;
+	}
+	if (rc == 0)
+		rc = git_reference_delete(r);
+	git_reference_free(r);
+	if (rc < 0)
+		return cts_error_prefix(cts_git_fail(CTS_EGIT, "suppression d'une référence"),
+		                        "%s : ", ref);
+	return 0;
+}
+
 typedef struct {
 	git_repository *repo;
 	int (*cb)(const char *ref, const cts_gitoid *oid, void *ctx);

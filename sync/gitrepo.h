@@ -167,6 +167,8 @@ int cts_gitrepo_fetch_only(cts_gitrepo *repo, int (*want)(const char *branch, vo
 int cts_gitrepo_ref_oid(cts_gitrepo *repo, const char *ref, cts_gitoid *out);
 /* Create or move a ref to oid unconditionally (the object must exist). */
 int cts_gitrepo_ref_set(cts_gitrepo *repo, const char *ref, const cts_gitoid *oid);
+/* Delete ref (a valid name); 0 also when there was none. */
+int cts_gitrepo_ref_delete(cts_gitrepo *repo, const char *ref);
 /* Refs matching a glob (e.g. "refs/remotes/origin/nodes/" followed by
  * '*'; '*' also matches '/'), each with the oid it points to (symbolic refs are
  * skipped). cb's nonzero return stops the walk: a negative value is
@@ -314,6 +316,9 @@ int cts_gitrepo_diff_trees(cts_gitrepo *repo, const cts_gitoid *old, const cts_g
  * objects older than one hour, then reopen the repository. A single
  * writer is assumed (the node lock). */
 int cts_gitrepo_maintain(cts_gitrepo *repo, size_t threshold);
+/* The same whatever the number of loose objects: after refs were deleted,
+ * the objects only they reached are gone afterwards. */
+int cts_gitrepo_compact(cts_gitrepo *repo);
 
 /* Number of loose objects (for tests and status). */
 size_t cts_gitrepo_loose_count(cts_gitrepo *repo);

@@ -152,6 +152,18 @@ static void remove_old_packs(const char *packdir, const char *keep_name)
 
 int cts_gitrepo_maintain(cts_gitrepo *repo, size_t threshold)
 {
+	char objdir[4096];
+	int rc;
+
+	if ((rc = objects_dir(repo, objdir, sizeof(objdir))) < 0)
+		return rc;
+	if (foreach_loose(objdir, NULL, NULL) <= threshold)
+		return 0;
+	return cts_gitrepo_compact(repo);
+}
+
+int cts_gitrepo_compact(cts_gitrepo *repo)
+{
 	char objdir[4096], packdir[4200], idx[4400];
 	git_packbuilder *pb = NULL;
 	git_revwalk *w = NULL;
@@ -164,8 +176,6 @@ int cts_gitrepo_maintain(cts_gitrepo *repo, size_t threshold)
 
 	if ((rc = objects_dir(repo, objdir, sizeof(objdir))) < 0)
 		return rc;
-	if (foreach_loose(objdir, NULL, NULL) <= threshold)
-		return 0;
 	if (git_packbuilder_new(&pb, repo->repo) < 0 || git_revwalk_new(&w, repo->repo) < 0) {
 		rc = cts_git_fail(CTS_EGIT, "compactage du dépôt");
 		goto cleanup;

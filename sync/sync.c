@@ -420,8 +420,14 @@ static int sync_common(cts_node *n, const cts_key *key, const char *url, cts_syn
 	}
 	if (rc == 0 && json_array_size(r->blocked) == 0)
 		rc = record_last_sync(n, r);
-	if (rc == 0)
-		cts_gitrepo_maintain(repo, LOOSE_OBJECTS_THRESHOLD);
+	/* Other territories' branches an earlier version (or init --from-key)
+	 * fetched: their refs and objects go; else the usual maintenance. */
+	if (rc == 0) {
+		int dropped = cts_scope_reads_all(n) ? 0 : sync_scope_drop_unread(n, repo, &scope);
+		if (dropped == 0)
+			cts_gitrepo_maintain(repo, LOOSE_OBJECTS_THRESHOLD);
+		cts_error_clear(); /* housekeeping: tried again at the next sync */
+	}
 out:
 	free(scope.fingerprint);
 	cts_gitrepo_free(repo);

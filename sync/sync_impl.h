@@ -77,6 +77,11 @@ int sync_scope_fetch(cts_node *n, cts_gitrepo *repo, sync_scope *w);
  * branch (the registry) and, while what the device reads changed (the
  * authority or the registry became known), fetch again: at most three
  * fetches in all (sync_scope.c). */
+/* Delete the remote-tracking refs of node branches this device does not
+ * read (fetched by an earlier version or by `init --from-key`) and, when
+ * there were some, compact the repository so that their objects are gone.
+ * Returns how many were deleted, or a negative cts_error. */
+int sync_scope_drop_unread(cts_node *n, cts_gitrepo *repo, sync_scope *w);
 int sync_scope_widen(cts_node *n, cts_gitrepo *repo, cts_sync_result *r, sync_scope *w,
                      int (*check)(cts_node *, cts_gitrepo *));
 

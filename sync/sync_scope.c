@@ -157,3 +157,42 @@ int sync_scope_widen(cts_node *n, cts_gitrepo *repo, cts_sync_result *r, sync_sc
 	}
 	return 0;
 }
+
+typedef struct {
+	sync_scope *w;
+	json_t *drop; /* refs of branches this device does not read */
+} unread_ctx;
+
+static int collect_unread(const char *ref, const cts_gitoid *oid, void *vctx)
+{
+	unread_ctx *u = vctx;
+	const char *node = ref + strlen("refs/remotes/origin/nodes/");
+
+	(void)oid;
+	if (!cts_scope_reads_node(u->w->n, node, u->w->pinned[0] ? u->w->pinned : NULL))
+		json_array_append_new(u->drop, json_string(ref));
+	return 0;
+}
+
+int sync_scope_drop_unread(cts_node *n, cts_gitrepo *repo, sync_scope *w)
+{
+	unread_ctx u = { w, json_array() };
+	size_t i;
+	json_t *ref;
+	int rc;
+
+	w->n = n;
+	if (!u.drop)
+		return cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
+	rc = cts_gitrepo_refs_foreach(repo, "refs/remotes/origin/nodes/*", collect_unread, &u);
+	json_array_foreach(u.drop, i, ref)
+	{
+		if (rc == 0)
+			rc = cts_gitrepo_ref_delete(repo, json_string_value(ref));
+	}
+	if (rc == 0 && json_array_size(u.drop))
+		rc = cts_gitrepo_compact(repo);
+	i = json_array_size(u.drop);
+	json_decref(u.drop);
+	return rc < 0 ? rc : (int)i;
+}

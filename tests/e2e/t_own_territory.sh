@@ -89,6 +89,23 @@ expect_status 0 "$CTSNODE" --home "$T/dp1" rebuild
 assert_eq "$(names "$T/dp1" rouen)" "" "rien de rouen après rebuild"
 pass "les données d'un autre territoire déjà reçues sont effacées à la synchronisation suivante"
 
+# ---- the git objects an earlier version fetched (every branch) go too ----
+git --git-dir="$T/dp1/repo.git" fetch -q "$REPO" '+refs/heads/nodes/*:refs/remotes/origin/nodes/*' ||
+	fail "git fetch de toutes les branches"
+rocommit=$(git --git-dir="$T/dp1/repo.git" rev-parse refs/remotes/origin/nodes/ro-poste-1)
+git --git-dir="$T/dp1/repo.git" cat-file -e "$rocommit" || fail "commit de rouen absent après git fetch"
+expect_status 0 "$CTSNODE" --home "$T/dp1" sync
+git --git-dir="$T/dp1/repo.git" rev-parse -q --verify refs/remotes/origin/nodes/ro-poste-1 >/dev/null &&
+	fail "dp1 garde la branche de ro-poste-1"
+git --git-dir="$T/dp1/repo.git" cat-file -e "$rocommit" 2>/dev/null &&
+	fail "dp1 garde les objets git de ro-poste-1"
+git --git-dir="$T/dp1/repo.git" rev-parse -q --verify refs/remotes/origin/nodes/dp-poste-2 >/dev/null ||
+	fail "dp1 a perdu la branche de dp-poste-2"
+git --git-dir="$T/dp1/repo.git" fsck --no-dangling --no-progress >/dev/null 2>&1 || fail "dépôt de dp1 incohérent après compactage"
+expect_status 0 "$CTSNODE" --home "$T/dp1" sync
+assert_eq "$(tdigest "$T/dp1")" "$(tdigest "$T/dp1" "$T/region")" "empreinte du territoire de dp1 après compactage"
+pass "les branches et objets git d'un autre territoire déjà reçus sont effacés à la synchronisation suivante"
+
 # ---- the audit reads everything ----
 expect_status 0 "$CTSNODE" audit "$REPO" --json
 assert_eq "$(jq .ok <<<"$OUT")" true "audit"
