@@ -11,14 +11,14 @@
 enum { ADD, COUNT, SET_INTRO, GET_INTRO, FORKS, VERSIONS, NSTMT };
 
 static const char *const stmt_sql[NSTMT] = {
-	[ADD] = "INSERT OR IGNORE INTO version (node, seq, blob, branch, cmt)"
-	        " SELECT ?1, ?2, ?3, ?4, ?5 WHERE (SELECT count(*) FROM version"
-	        " WHERE node = ?1 AND seq = ?2) < ?6",
+	[ADD] = ("INSERT OR IGNORE INTO version (node, seq, blob, branch, cmt)"
+	         " SELECT ?1, ?2, ?3, ?4, ?5 WHERE (SELECT count(*) FROM version"
+	         " WHERE node = ?1 AND seq = ?2) < ?6"),
 	[COUNT] = "SELECT count(*) FROM version WHERE node = ? AND seq = ?",
 	[SET_INTRO] = "INSERT OR REPLACE INTO introduced (branch, path, cmt) VALUES (?, ?, ?)",
 	[GET_INTRO] = "SELECT cmt FROM introduced WHERE branch = ? AND path = ?",
-	[FORKS] = "SELECT node, seq FROM version GROUP BY node, seq HAVING count(*) > 1"
-	          " ORDER BY min(rowid)",
+	[FORKS] = ("SELECT node, seq FROM version GROUP BY node, seq HAVING count(*) > 1"
+	           " ORDER BY min(rowid)"),
 	[VERSIONS] =
 	    "SELECT blob, cmt, branch FROM version WHERE node = ? AND seq = ? ORDER BY rowid",
 };
