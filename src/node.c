@@ -1,6 +1,7 @@
 #include "node.h"
 
 #include "error.h"
+#include "history.h"
 #include "key.h"
 #include "record.h"
 #include "registry.h"
@@ -129,6 +130,7 @@ void cts_node_free(cts_node *n)
 	free(n->territory);
 	free(n->authority_key);
 	free(n->remote);
+	free(n->notice);
 	free(n);
 }
 
@@ -254,7 +256,8 @@ int cts_node_open_wait(cts_node **out, const char *home, int wait_ms)
 	if ((rc = take_lock(n, wait_ms, readonly)) < 0 ||
 	    (rc = readonly ? cts_store_open_readonly(&n->store, db)
 	                   : cts_store_open(&n->store, db, 0)) < 0 ||
-	    (rc = load_identity(n)) < 0)
+	    (rc = load_identity(n)) < 0 ||
+	    (!readonly && (rc = cts_history_migrate(n, &n->notice)) < 0))
 		goto fail;
 	free(db);
 	*out = n;

@@ -4,7 +4,8 @@
  *
  *   HOME/node.db                     SQLite view + journal (store.h)
  *   HOME/node.key                    Ed25519 key, encrypted at rest (key.h)
- *   HOME/changesets/<node>/<seq>.json[.sig]   accepted signed history
+ *   (the signed history is in node.db, src/history.h; earlier versions kept
+ *   it as files HOME/changesets/<node>/<seq>.json[.sig], moved in at open)
  *   HOME/repo.git                    bare clone of the regional repository
  *   HOME/git-token                   token of an HTTPS regional repository (0600,
  *                                    optional; sync/gitnet.h)
@@ -26,6 +27,7 @@ typedef struct {
 	char *authority_key; /* pinned "ssh-ed25519 AAAA..." of the authority */
 	char *remote;        /* regional repository URL, may be NULL */
 	int lock_fd;         /* HOME/lock, held for the life of the node (-1: none) */
+	char *notice;        /* French note for the user from the opening, or NULL */
 } cts_node;
 
 typedef struct {
@@ -47,6 +49,8 @@ int cts_node_home_resolve(char **out, const char *flag);
 int cts_node_create(cts_node **out, const char *home, const cts_node_params *p);
 
 /* Open an existing node. CTS_ENOTFOUND with a hint when there is none.
+ * A writable home of an earlier version has its history files moved into
+ * the database (cts_history_migrate; what could not be moved: n->notice).
  * The node is locked (HOME/lock, flock) so that two ctsnode processes
  * never work on one home at once: a second one waits up to wait_ms, then
  * fails with CTS_EBUSY and a clear message. */

@@ -1,6 +1,7 @@
 #include "scope.h"
 
 #include "error.h"
+#include "history.h"
 #include "record.h"
 #include "registry.h"
 #include "store.h"
@@ -238,28 +239,6 @@ static const char *const purge_sql[] = {
 	"DELETE FROM conflict WHERE territory NOT IN (?1, ?2)",
 };
 
-/* HOME/changesets/<node>/ and the files in it. */
-static void remove_history(cts_node *n, const char *node)
-{
-	char rel[96], *dir;
-	DIR *d;
-	struct dirent *de;
-
-	if (!cts_valid_node_id(node))
-		return;
-	snprintf(rel, sizeof(rel), "changesets/%s", node);
-	if (!(dir = cts_node_path(n, rel)))
-		return;
-	if ((d = opendir(dir))) {
-		while ((de = readdir(d)))
-			if (de->d_name[0] != '.')
-				unlinkat(dirfd(d), de->d_name, 0);
-		closedir(d);
-		rmdir(dir);
-	}
-	free(dir);
-}
-
 static int purge_tables(cts_node *n, const char *region, json_t **others)
 {
 	int rc;
@@ -273,6 +252,12 @@ static int purge_tables(cts_node *n, const char *region, json_t **others)
 	for (size_t i = 0; i < sizeof(purge_sql) / sizeof(purge_sql[0]); i++)
 		if ((rc = run(n, purge_sql[i], region, NULL)) < 0)
 			return rc;
+	for (size_t i = 0; i < json_array_size(*others); i++) {
+		json_t *v = json_array_get(*others, i);
+		if ((rc = cts_history_delete_node(
+		         n, json_string_value(json_object_get(v, "node")))) < 0)
+			return rc;
+	}
 	for (size_t i = 0; i < cts_table_count; i++) {
 		char sql[96];
 		snprintf(sql, sizeof(sql), "DELETE FROM %s WHERE territory NOT IN (?1, ?2)",
@@ -285,10 +270,9 @@ static int purge_tables(cts_node *n, const char *region, json_t **others)
 
 int cts_scope_purge(cts_node *n, int *purged)
 {
-	json_t *others = NULL, *v;
+	json_t *others = NULL;
 	char *region = NULL;
 	int64_t held = 0;
-	size_t i;
 	int rc;
 
 	if (purged)
@@ -316,10 +300,6 @@ int cts_scope_purge(cts_node *n, int *purged)
 	}
 	if ((rc = cts_store_commit(n->store)) < 0)
 		goto out;
-	json_array_foreach(others, i, v)
-	{
-		remove_history(n, json_string_value(json_object_get(v, "node")));
-	}
 	if (purged)
 		*purged = 1;
 out:

@@ -52,7 +52,7 @@ int cts_scope_digests(cts_node *n, json_t **out);
 /* A territory's device that holds data of other territories (imported by
  * an earlier version that read every branch, or from a folder) deletes it:
  * their records, tombstones and conflicts, their applied and received
- * changesets, their history files (HOME/changesets/<node>) and branch
+ * changesets, their signed history (src/history.h) and branch
  * markers; what remains is what a device that never read them holds.
  * *purged (may be NULL) = 1 when something was deleted. Nothing on the regional node,
  * nor while the registry holds no authority. */

@@ -11,9 +11,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CTS_CHANGESET_MAX_BYTES (8u * 1024 * 1024)
+#include "history.h" /* CTS_CHANGESET_MAX_BYTES, CTS_SIG_MAX_BYTES */
+
 #define CTS_CHANGESET_MAX_OPS 20000
-#define CTS_SIG_MAX_BYTES 8192
 #define CTS_SIG_NAMESPACE "cts-changeset"
 
 typedef struct {

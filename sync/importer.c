@@ -255,7 +255,7 @@ static void batch_keys(cts_node *n, batch *b)
 static int batch_apply(cts_node *n, batch *b, cts_import_stats *st, size_t *done, size_t total,
                        int *progress, int *need_rebuild, int final_pass)
 {
-	int rc, wrote = 0;
+	int rc;
 
 	if ((rc = cts_store_begin(n->store)) < 0)
 		return rc;
@@ -269,7 +269,6 @@ static int batch_apply(cts_node *n, batch *b, cts_import_stats *st, size_t *done
 			st->progress(*done, total, st->progress_ctx);
 		v = import_evaluate(n, r->node, r->seq, r->id, r->json, r->json_len, r->sig,
 		                    r->sig_len, &b->pre[i], &e);
-		wrote |= e.wrote;
 		if (e.need_rebuild)
 			*need_rebuild = 1;
 		if (e.relayed)
@@ -291,9 +290,8 @@ static int batch_apply(cts_node *n, batch *b, cts_import_stats *st, size_t *done
 		if (final_pass || v == EV_REFUSED)
 			add_event(st, r->node, r->seq, v, e.ignored, e.reason);
 	}
-	/* The files the batch wrote reach the disk before the commit that
-	 * says they are applied. */
-	if ((wrote && (rc = cts_history_sync(n)) < 0) || (rc = cts_store_commit(n->store)) < 0)
+	/* The history rows commit with the state they explain. */
+	if ((rc = cts_store_commit(n->store)) < 0)
 		goto fail;
 	return 0;
 fail:
@@ -545,7 +543,7 @@ int cts_import_dir(cts_node *n, const char *dir, cts_import_stats *st)
 	return rc;
 }
 
-/* Every applied changeset goes back to the inbox, from its files. */
+/* Every applied changeset goes back to the inbox, from the history. */
 static int requeue_applied(cts_node *n)
 {
 	json_t *rows = NULL, *row;
@@ -564,7 +562,7 @@ static int requeue_applied(cts_node *n)
 		char *json = NULL, *sig = NULL, id[65];
 		size_t jl, sl;
 
-		if ((rc = cts_history_read(n->home, node, seq, &json, &jl, &sig, &sl)) < 0) {
+		if ((rc = cts_history_get(n, node, seq, &json, &jl, &sig, &sl)) < 0) {
 			cts_error_prefix(rc, "reconstruction : ");
 			break;
 		}

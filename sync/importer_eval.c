@@ -205,9 +205,7 @@ static verdict apply_changeset(cts_node *n, const cts_changeset *cs, const char 
 	    (rc = cts_store_hlc_observe(n->store, cs->hlc_max)) < 0 ||
 	    (strcmp(role, "authority") == 0 && !is_self && !pinned &&
 	     (rc = cts_store_meta_set(n->store, "authority_node", cs->node)) < 0) ||
-	    (!is_self &&
-	     (e->wrote = 1, rc = cts_history_write_deferred(n, cs->node, cs->seq, json, json_len,
-	                                                    sig, sig_len)) < 0)) {
+	    (rc = cts_history_write(n, cs->node, cs->seq, json, json_len, sig, sig_len)) < 0) {
 		cts_store_rollback(n->store);
 		if (rc == CTS_EIO || rc == CTS_EDB || rc == CTS_EBUSY || rc == CTS_ENOMEM) {
 			/* Our failure, not the changeset's: keep it pending. */

@@ -90,9 +90,8 @@ static int fork_find_local(cts_node *n, const cts_fork_version *self, const char
 	if (have[0] && strcmp(have, self->id) != 0) {
 		cts_fork_version o = { .body = NULL };
 		char *json = NULL, *sig = NULL;
-		/* Applied: verified then; its files are in the history. */
-		if ((rc = cts_history_read(n->home, node, seq, &json, &o.body_len, &sig,
-		                           &o.sig_len)) < 0)
+		/* Applied: verified then; its bytes are in the history. */
+		if ((rc = cts_history_get(n, node, seq, &json, &o.body_len, &sig, &o.sig_len)) < 0)
 			return cts_error_prefix(rc, "bifurcation de %s n°%lld : ", node,
 			                        (long long)seq);
 		memcpy(o.id, have, sizeof(o.id));

@@ -19,7 +19,6 @@ typedef enum { EV_ACCEPT, EV_PENDING, EV_HELD, EV_REFUSED, EV_DUPLICATE } verdic
 typedef struct {
 	char reason[600];
 	int need_rebuild;
-	int wrote;      /* history files written, to be flushed before the commit */
 	int relayed;    /* versions copied from fork evidence into the inbox: another pass */
 	int final_pass; /* the last pass of a run: incidents are recorded */
 	int ignored;    /* refused as expected: written by a revoked node after its revocation */

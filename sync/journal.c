@@ -1,4 +1,3 @@
-#define _GNU_SOURCE /* syncfs */
 #include "journal.h"
 
 #include "changeset.h"
@@ -15,99 +14,6 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-
-static int history_write(cts_node *n, const char *node, int64_t seq, const char *json,
-                         size_t json_len, const char *sig, size_t sig_len, int durable)
-{
-	char rel[128], *path = NULL, sigpath[4300], *old = NULL;
-	size_t old_len = 0;
-	int rc;
-
-	cts_changeset_path(rel, sizeof(rel), node, seq);
-	if (!(path = cts_node_path(n, rel)))
-		return cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
-	snprintf(sigpath, sizeof(sigpath), "%s.sig", path);
-	{
-		char dir[4300];
-		snprintf(dir, sizeof(dir), "%s", path);
-		*strrchr(dir, '/') = '\0';
-		if ((rc = cts_mkdirs(dir)) < 0)
-			goto cleanup;
-	}
-	if (cts_read_file(path, CTS_CHANGESET_MAX_BYTES, &old, &old_len) == 0 &&
-	    old_len == json_len && memcmp(old, json, json_len) == 0) {
-		free(old);
-		old = NULL;
-		if (cts_read_file(sigpath, CTS_SIG_MAX_BYTES, &old, &old_len) == 0 &&
-		    old_len == sig_len && memcmp(old, sig, sig_len) == 0) {
-			rc = 0;
-			goto cleanup;
-		}
-	}
-	cts_error_clear();
-	if ((rc = cts_write_file_replace(path, json, json_len, 0644, durable)) < 0)
-		goto cleanup;
-	rc = cts_write_file_replace(sigpath, sig, sig_len, 0644, durable);
-cleanup:
-	free(old);
-	free(path);
-	return rc;
-}
-
-int cts_history_write(cts_node *n, const char *node, int64_t seq, const char *json, size_t json_len,
-                      const char *sig, size_t sig_len)
-{
-	return history_write(n, node, seq, json, json_len, sig, sig_len, 1);
-}
-
-int cts_history_write_deferred(cts_node *n, const char *node, int64_t seq, const char *json,
-                               size_t json_len, const char *sig, size_t sig_len)
-{
-	return history_write(n, node, seq, json, json_len, sig, sig_len, 0);
-}
-
-int cts_history_sync(cts_node *n)
-{
-	char *dir = cts_node_path(n, "changesets");
-	int fd, rc = 0;
-
-	if (!dir)
-		return cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
-	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0 && errno == ENOENT) {
-		free(dir);
-		return 0; /* nothing was written */
-	}
-	/* One flush of the file system holding the history, instead of two
-	 * fsyncs per file (and per directory). */
-	if (fd < 0 || syncfs(fd) != 0)
-		rc = cts_error_set(CTS_EIO,
-		                   "impossible d'écrire l'historique sur le disque (%s) : %s", dir,
-		                   errno == ENOSPC ? "disque plein" : strerror(errno));
-	if (fd >= 0)
-		close(fd);
-	free(dir);
-	return rc;
-}
-
-int cts_history_read(const char *dir, const char *node, int64_t seq, char **json, size_t *json_len,
-                     char **sig, size_t *sig_len)
-{
-	char rel[128], path[4300];
-	int rc;
-
-	*json = *sig = NULL;
-	cts_changeset_path(rel, sizeof(rel), node, seq);
-	snprintf(path, sizeof(path), "%s/%s", dir, rel);
-	if ((rc = cts_read_file(path, CTS_CHANGESET_MAX_BYTES, json, json_len)) < 0)
-		return rc;
-	snprintf(path, sizeof(path), "%s/%s.sig", dir, rel);
-	if ((rc = cts_read_file(path, CTS_SIG_MAX_BYTES, sig, sig_len)) < 0) {
-		free(*json);
-		*json = NULL;
-	}
-	return rc;
-}
 
 static void format_time(uint64_t ms, char buf[32])
 {

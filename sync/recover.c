@@ -261,10 +261,7 @@ static int find_own(rctx *r, own_info *o, int *restored)
 
 		if (load_cs(r, o->node, s, r->pk, &cs, &f) < 0)
 			break;
-		if (f.from_repo) {
-			rc = cts_history_write(r->n, o->node, s, f.json, f.jl, f.sig, f.sl);
-			*restored += rc == 0;
-		}
+		*restored += f.from_repo; /* offered to the importer by replay_own */
 		o->last = s;
 		json_decref(o->seen);
 		o->seen = json_incref(cs->seen);
@@ -623,7 +620,30 @@ static int offer_ref(const char *ref, const cts_gitoid *oid, void *vctx)
 	return o->rc < 0 ? o->rc : 0;
 }
 
-/* Every changeset of the home and of repo.git, verified again. */
+/* Our changesets found only in repo.git (the others are in the home's
+ * files): the importer stores them in the history as it applies them. */
+static int replay_own(rctx *r, const identity *id, cts_import_stats *st)
+{
+	int rc = 0;
+
+	for (int64_t s = 1; s <= id->own.last && rc == 0; s++) {
+		cts_changeset *cs = NULL;
+		cs_file f = { 0 };
+
+		if ((rc = load_cs(r, id->node, s, r->pk, &cs, &f)) < 0)
+			return cts_error_set(rc,
+			                     "reconstruction : changeset n°%lld de %s illisible",
+			                     (long long)s, id->node);
+		if (f.from_repo)
+			rc = cts_import_offer(r->n, id->node, s, f.json, f.jl, f.sig, f.sl, st);
+		cts_changeset_free(cs);
+		cs_file_dispose(&f);
+	}
+	return rc;
+}
+
+/* Every changeset of the home (files of an earlier version) and of
+ * repo.git, verified again. */
 static int replay(rctx *r, const identity *id, cts_import_stats *st)
 {
 	offer_ctx o = { r, id->node, st, NULL, NULL, 0 };
@@ -634,8 +654,9 @@ static int replay(rctx *r, const identity *id, cts_import_stats *st)
 		rc = 0;
 	}
 	if (rc == 0 && r->repo && (rc = cts_store_begin(r->n->store)) == 0) {
-		if ((rc = cts_gitrepo_refs_foreach(r->repo, "refs/heads/nodes/*", offer_ref, &o)) ==
-		    0)
+		if ((rc = replay_own(r, id, st)) == 0 &&
+		    (rc = cts_gitrepo_refs_foreach(r->repo, "refs/heads/nodes/*", offer_ref, &o)) ==
+		        0)
 			rc = cts_gitrepo_refs_foreach(r->repo, "refs/remotes/origin/nodes/*",
 			                              offer_ref, &o);
 		if (rc == 0)

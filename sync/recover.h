@@ -1,8 +1,11 @@
 /*
  * Rebuilding a node whose database (HOME/node.db) is lost or damaged,
  * from what is signed and still on the machine: the public half of
- * HOME/node.key, the history files HOME/changesets/ and the clone
- * HOME/repo.git (its node branches, local and remote-tracking).
+ * HOME/node.key, the clone HOME/repo.git (its node branches, local and
+ * remote-tracking) and, in a home of an earlier version not yet opened by
+ * this one, the history files HOME/changesets/. (The signed history of
+ * this version is in node.db itself: when the database is lost, it is
+ * rebuilt from repo.git.)
  *
  * A damaged database (not a database, malformed, failed quick_check,
  * identity missing) is moved aside with its -wal and -shm files
@@ -20,8 +23,8 @@
  *    the --authority-key hint settles what remains (pinned as `init`
  *    does); still ambiguous or none: refused, nothing changed;
  *  - remote: the "origin" of HOME/repo.git.
- * Our own changesets found only in HOME/repo.git are written back into
- * HOME/changesets/ (after their signature is checked); our chain must be
+ * Our own changesets found only in HOME/repo.git are offered to the
+ * importer (after their signature is checked); our chain must be
  * complete from n°1 (a gap would make the next seal fork it: refused).
  * Then every changeset found is offered to the importer and verified
  * again; last_seq is our highest seq, pushed_seq what our remote-tracking

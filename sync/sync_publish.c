@@ -69,7 +69,7 @@ int sync_commit_own(cts_node *n, cts_gitrepo *repo, const cts_key *key, int *com
 		for (int64_t s = have + 1; s <= upto && rc == 0; s++) {
 			char *json = NULL, *sig = NULL, p[128];
 			size_t jl, sl;
-			if ((rc = cts_history_read(n->home, n->id, s, &json, &jl, &sig, &sl)) < 0)
+			if ((rc = cts_history_get(n, n->id, s, &json, &jl, &sig, &sl)) < 0)
 				break;
 			cts_changeset_path(p, sizeof(p), n->id, s);
 			paths[k] = strdup(p);

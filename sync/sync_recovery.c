@@ -115,7 +115,7 @@ static int same_chain(cts_node *n, cts_gitrepo *repo, const cts_gitoid *tip, int
 }
 
 /* Own changesets local+1..published, applied by the import, written into
- * HOME/changesets/ (as sealing would have) and counted as ours. */
+ * the history (as sealing would have) and counted as ours. */
 static int take_published(cts_node *n, cts_gitrepo *repo, const cts_gitoid *tip, int64_t local,
                           int64_t published)
 {

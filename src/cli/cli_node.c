@@ -29,6 +29,8 @@ int cli_open_node(cli_ctx *c, cts_node **out)
 		rc = cts_node_open_wait(out, home, wait_ms < 0 ? 0 : wait_ms);
 	}
 	free(home);
+	if (rc == 0 && (*out)->notice)
+		fprintf(stderr, "%s\n", (*out)->notice);
 	return rc < 0 ? cli_fail(c, rc) : 0;
 }
 

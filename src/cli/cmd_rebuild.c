@@ -17,7 +17,8 @@ static const char rebuild_help[] =
     "vérifié à nouveau. L'empreinte du contenu (status) est la même avant et après.\n"
     "\n"
     "Base perdue ou endommagée (node.db absent, illisible, abîmé) : avec la clé du poste\n"
-    "(node.key) et son historique (changesets/ et/ou repo.git), rebuild recrée la base et\n"
+    "(node.key) et son historique (repo.git, et le dossier changesets/ d'une version\n"
+    "antérieure s'il est encore là), rebuild recrée la base et\n"
     "retrouve l'identité du poste (nœud, territoire, rôle, clé de l'autorité, dépôt, dernier\n"
     "changeset) dans ce qui est signé. La base abîmée est mise de côté (node.db.damaged-DATE),\n"
     "jamais effacée. Les saisies qui n'avaient pas encore été scellées (seal ou sync) sont\n"
@@ -70,7 +71,7 @@ static int print_recovery(cli_ctx *c, cts_node *n, const cts_recover_info *info,
 	       st->accepted, (long long)info->last_seq);
 	if (info->restored_from_repo)
 		printf("%d changeset(s) du poste retrouvé(s) dans repo.git et recopié(s) dans "
-		       "changesets/.\n",
+		       "l'historique de la base.\n",
 		       info->restored_from_repo);
 	printf("Empreinte du contenu : %s\n", digest);
 	if (info->unsealed_lost > 0)

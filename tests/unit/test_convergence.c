@@ -62,11 +62,29 @@ static cts_node *make(const char *name, const char *terr, cts_role role, const c
 	return tu_node(root, name, terr, role, authority_key);
 }
 
+/* from's signed history imported by `to` through the interchange folder
+ * (`export DIR`, then `import DIR`). */
+static int import_from(cts_node *to, cts_node *from, cts_import_stats *st)
+{
+	char name[96], *dir;
+	int rc;
+
+	snprintf(name, sizeof(name), "x-%s", from->id);
+	dir = tu_path(root, name);
+	tu_rmtree(dir);
+	rc = cts_history_export(from, dir, NULL);
+	if (rc == 0)
+		rc = cts_import_dir(to, dir, st);
+	tu_rmtree(dir);
+	free(dir);
+	return rc;
+}
+
 static void exchange(cts_node *to, cts_node *from)
 {
 	cts_import_stats st = { 0 };
 	tu_seal(to);
-	if (cts_import_dir(to, from->home, &st) < 0 || cts_import_process(to, &st) < 0)
+	if (import_from(to, from, &st) < 0 || cts_import_process(to, &st) < 0)
 		fail_msg("import %s <- %s : %s", to->id, from->id, cts_error_message());
 	assert_null(st.events); /* nothing pending, held or refused */
 	cts_import_stats_dispose(&st);
@@ -120,8 +138,8 @@ static int collect(cts_node **nodes, int count, item **out)
 			item *it = &items[total++];
 			snprintf(it->node, sizeof(it->node), "%s", nodes[i]->id);
 			it->seq = s;
-			assert_int_equal(cts_history_read(nodes[i]->home, nodes[i]->id, s,
-			                                  &it->json, &it->jl, &it->sig, &it->sl),
+			assert_int_equal(cts_history_get(nodes[i], nodes[i]->id, s, &it->json,
+			                                 &it->jl, &it->sig, &it->sl),
 			                 0);
 		}
 	}
@@ -291,7 +309,7 @@ static void exchange_any(cts_node *to, cts_node *from)
 {
 	cts_import_stats st = { 0 };
 	tu_seal(to);
-	if (cts_import_dir(to, from->home, &st) < 0 || cts_import_process(to, &st) < 0)
+	if (import_from(to, from, &st) < 0 || cts_import_process(to, &st) < 0)
 		fail_msg("import %s <- %s : %s", to->id, from->id, cts_error_message());
 	cts_import_stats_dispose(&st);
 }
@@ -318,11 +336,11 @@ static int count_sql(cts_node *n, const char *sql, const char *arg)
 	return c;
 }
 
-static void read_item(item *it, const char *home, const char *node, int64_t seq)
+static void read_item(item *it, cts_node *from, const char *node, int64_t seq)
 {
 	snprintf(it->node, sizeof(it->node), "%s", node);
 	it->seq = seq;
-	assert_int_equal(cts_history_read(home, node, seq, &it->json, &it->jl, &it->sig, &it->sl),
+	assert_int_equal(cts_history_get(from, node, seq, &it->json, &it->jl, &it->sig, &it->sl),
 	                 0);
 }
 
@@ -449,7 +467,7 @@ static void test_convergence_forks(void **state)
 			else
 				rest[nrest++] = items[i];
 		}
-		read_item(&crit[2], twin_home, "tb-1", s);
+		read_item(&crit[2], twin, "tb-1", s);
 		assert_non_null(crit[0].json);
 		assert_non_null(crit[1].json);
 		assert_non_null(crit[3].json);

@@ -230,7 +230,7 @@ static void test_seal_splits_by_bytes(void **state)
 	for (int64_t s = 1; s <= last; s++) {
 		char *json = NULL, *sig = NULL;
 		size_t jl, sl;
-		assert_int_equal(cts_history_read(n->home, n->id, s, &json, &jl, &sig, &sl), 0);
+		assert_int_equal(cts_history_get(n, n->id, s, &json, &jl, &sig, &sl), 0);
 		assert_true(jl <= CTS_CHANGESET_MAX_BYTES);
 		free(json);
 		free(sig);

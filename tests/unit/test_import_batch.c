@@ -55,7 +55,7 @@ static void chain(cts_node *n, int count)
 }
 
 typedef struct {
-	const cts_node *from;
+	cts_node *from;
 	int64_t seq;
 } ref;
 
@@ -64,8 +64,7 @@ static void offer(cts_node *to, const ref *r, cts_import_stats *st, const char *
 	char *json = NULL, *sig = NULL;
 	size_t jl, sl;
 
-	assert_int_equal(
-	    cts_history_read(r->from->home, r->from->id, r->seq, &json, &jl, &sig, &sl), 0);
+	assert_int_equal(cts_history_get(r->from, r->from->id, r->seq, &json, &jl, &sig, &sl), 0);
 	if (sig_override)
 		assert_int_equal(cts_import_offer(to, r->from->id, r->seq, json, jl, sig_override,
 		                                  strlen(sig_override), st),
@@ -89,16 +88,19 @@ static int64_t count_rows(cts_node *n, const char *sql)
 	return v;
 }
 
-static int history_file_exists(cts_node *n, const char *node, int64_t seq)
+/* 1 if (node, seq) is in n's signed history. */
+static int history_has(cts_node *n, const char *node, int64_t seq)
 {
-	char rel[128], *path;
-	int ok;
+	char *json = NULL, *sig = NULL;
+	size_t jl, sl;
+	int rc = cts_history_get(n, node, seq, &json, &jl, &sig, &sl);
 
-	snprintf(rel, sizeof(rel), "changesets/%s/%012lld.json", node, (long long)seq);
-	path = cts_node_path(n, rel);
-	ok = access(path, F_OK) == 0;
-	free(path);
-	return ok;
+	free(json);
+	free(sig);
+	if (rc == CTS_ENOTFOUND)
+		return 0;
+	assert_int_equal(rc, 0);
+	return 1;
 }
 
 static void test_batches(void **state)
@@ -140,7 +142,7 @@ static void test_batches(void **state)
 	assert_null(st.events);
 	assert_int_equal(count_rows(f, "SELECT count(*) FROM inbox"), 0);
 	assert_int_equal(count_rows(f, "SELECT count(*) FROM member"), CHAIN_A + CHAIN_B);
-	assert_true(history_file_exists(f, "ta-1", CHAIN_A));
+	assert_true(history_has(f, "ta-1", CHAIN_A));
 	assert_int_equal(cts_record_digest(f->store, d1), 0);
 	cts_import_stats_dispose(&st);
 	cts_node_free(f);
@@ -165,8 +167,7 @@ static void test_batches(void **state)
 		char *json = NULL;
 		size_t jl;
 		assert_int_equal(
-		    cts_history_read(a->home, a->id, BAD_SEQ - 1, &json, &jl, &bad_sig, &bad_len),
-		    0);
+		    cts_history_get(a, a->id, BAD_SEQ - 1, &json, &jl, &bad_sig, &bad_len), 0);
 		free(json);
 	}
 	memset(&st, 0, sizeof(st));
@@ -196,9 +197,9 @@ static void test_batches(void **state)
 		    strstr((const char *)sqlite3_column_text(s, 1), "signature invalide"));
 		sqlite3_finalize(s);
 	}
-	assert_true(history_file_exists(f, "ta-1", BAD_SEQ - 1));
-	assert_false(history_file_exists(f, "ta-1", BAD_SEQ));
-	assert_true(history_file_exists(f, "tb-1", CHAIN_B));
+	assert_true(history_has(f, "ta-1", BAD_SEQ - 1));
+	assert_false(history_has(f, "ta-1", BAD_SEQ));
+	assert_true(history_has(f, "tb-1", CHAIN_B));
 	/* The events name the refused one and the waiting ones. */
 	assert_non_null(st.events);
 	assert_int_equal(json_array_size(st.events), (size_t)(CHAIN_A - BAD_SEQ + 1));
