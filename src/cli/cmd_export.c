@@ -1,7 +1,9 @@
-/* ctsnode export DIR: the entries the region has not accepted. */
+/* ctsnode export DIR: the entries the region has not accepted, and the
+ * node's signed history as the folder `import DIR` reads. */
 #include "cli.h"
 
 #include "handover.h"
+#include "history.h"
 
 static const char help[] =
     "Usage : ctsnode [--home DOSSIER] export DOSSIER [--json]\n"
@@ -10,16 +12,27 @@ static const char help[] =
     "ressaisir sur un autre poste : saisies-non-acceptees.csv (pour Excel) et\n"
     "saisies-non-acceptees.json. Poste révoqué : tout ce qu'il a scellé après son dernier\n"
     "changeset valide et ce qu'il n'a pas scellé ; sinon : ce qui n'est pas encore scellé.\n"
+    "\n"
+    "Écrit aussi dans DOSSIER/changesets/ tout l'historique signé que ce poste détient\n"
+    "(DOSSIER/changesets/<nœud>/<numéro>.json et .json.sig, tels quels) : ce dossier peut\n"
+    "être lu par « ctsnode import DOSSIER » sur un autre poste de la même région.\n"
     "Fonctionne aussi sur un poste révoqué ou en lecture seule.\n";
 
 static int export_body(cli_ctx *c, cts_node *n, const char *dir, void *arg)
 {
 	int rc, count = 0;
+	int64_t changesets = 0;
 
 	(void)arg;
-	if ((rc = cts_handover_export(n, dir, &count)) < 0)
+	if ((rc = cts_handover_export(n, dir, &count)) < 0 ||
+	    (rc = cts_history_export(n, dir, &changesets)) < 0)
 		return rc;
-	json_t *o = json_pack("{s:i, s:s}", "entries", count, "dir", dir);
+	json_t *o = json_pack("{s:i, s:s, s:I}", "entries", count, "dir", dir, "changesets",
+	                      (json_int_t)changesets);
+	if (!c->json)
+		printf("%lld changeset(s) signé(s) écrit(s) dans %s/changesets/ : ce dossier peut "
+		       "être lu par « ctsnode import DOSSIER » sur un autre poste de la région.\n",
+		       (long long)changesets, dir);
 	if (count == 0)
 		cli_result(c, o,
 		           "Aucune saisie non acceptée : rien à ressaisir (fichiers vides écrits "

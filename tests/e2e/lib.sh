@@ -90,12 +90,23 @@ verify_all_with_ssh_keygen() { # DIR ALLOWED_SIGNERS
 	echo "$n"
 }
 
+# The interchange folder of a home, HOME.x, written afresh by `export`
+# (its signed history as changesets/<node>/<seq>.json + .sig, the folder
+# `import DIR` reads); prints its path.
+xdir() { # HOME
+	local d="$1.x"
+	rm -rf "$d"
+	cts "$1" export "$d" >/dev/null || fail "export de $1"
+	echo "$d"
+}
+
 # copy one changeset (and its signature) from a home into a drop folder
 drop_changeset() { # HOME NODE SEQ DEST
-	local rel
+	local rel x
 	rel=$(printf 'changesets/%s/%012d.json' "$2" "$3")
+	x=$(xdir "$1")
 	mkdir -p "$4/changesets/$2"
-	cp "$1/$rel" "$1/$rel.sig" "$4/changesets/$2/"
+	cp "$x/$rel" "$x/$rel.sig" "$4/changesets/$2/"
 }
 
 # ed25519_line HEX: "ssh-ed25519 AAAA..." carrying the 32 bytes HEX as the

@@ -13,7 +13,7 @@ keyof() { cts "$1" key show | awk '{print $1" "$2}'; }
 # A works before being enrolled: B keeps A's changesets pending, not lost.
 cts "$A" member add --last-name GESLIN --first-name Annie --organisation "UDAF 76" --college usagers >/dev/null
 cts "$A" seal >/dev/null
-expect_status 0 "$CTSNODE" --home "$B" import "$A"
+expect_status 0 "$CTSNODE" --home "$B" import "$(xdir "$A")"
 st=$(cts "$B" status --json)
 assert_eq "$(jq '.pending | length' <<<"$st")" 1 "changesets en attente chez B"
 assert_contains "$(jq -r '.pending[0].reason' <<<"$st")" "pas encore inscrit"
@@ -24,7 +24,7 @@ for n in "$A:re-1:rouen-elbeuf" "$B:re-2:rouen-elbeuf" "$C:lh-1:le-havre"; do
 	cts "$R" region enroll --node "$id" --territory "$terr" --key "$(keyof "$h")" >/dev/null
 done
 cts "$R" seal >/dev/null
-expect_status 0 "$CTSNODE" --home "$B" import "$R"
+expect_status 0 "$CTSNODE" --home "$B" import "$(xdir "$R")"
 st=$(cts "$B" status --json)
 assert_eq "$(jq '.pending | length' <<<"$st")" 0 "en attente après inscription"
 assert_eq "$(cts "$B" member list --json | jq length)" 1 "membre de A appliqué chez B"
@@ -36,7 +36,7 @@ for i in 1 2 3; do
 	cts "$C" seal >/dev/null
 done
 D="$T/drop"
-cts "$A" import "$R" >/dev/null
+cts "$A" import "$(xdir "$R")" >/dev/null
 drop_changeset "$C" lh-1 1 "$D"; drop_changeset "$C" lh-1 3 "$D"
 cts "$A" import "$D" >/dev/null
 st=$(cts "$A" status --json)
@@ -52,13 +52,13 @@ pass "trou dans la chaîne : les suivants attendent puis s'appliquent"
 # Importing twice changes nothing.
 d1=$(cts "$A" status --json | jq -r .content_digest)
 cts "$A" import "$D" >/dev/null
-cts "$A" import "$C" >/dev/null
+cts "$A" import "$(xdir "$C")" >/dev/null
 assert_eq "$(cts "$A" status --json | jq -r .content_digest)" "$d1" "empreinte après double import"
 pass "idempotence"
 
 # Every changeset so far verifies with stock ssh-keygen and the registry's allowed_signers.
 signers_of "$R" >"$T/allowed_signers"
-for h in "$A" "$C" "$R"; do verify_all_with_ssh_keygen "$h" "$T/allowed_signers" >/dev/null; done
+for h in "$A" "$C" "$R"; do verify_all_with_ssh_keygen "$(xdir "$h")" "$T/allowed_signers" >/dev/null; done
 pass "ssh-keygen -Y verify accepte chaque changeset"
 
 # A tampered copy (one byte) is refused with its reason, nothing applied.
@@ -66,7 +66,7 @@ X="$T/tamper"
 drop_changeset "$C" lh-1 3 "$X"
 sed -i 's/NOM3/NOM9/' "$X/changesets/lh-1/000000000003.json"
 make_territory "$T/fresh" le-havre lh-9 "$R"
-cts "$T/fresh" import "$R" >/dev/null
+cts "$T/fresh" import "$(xdir "$R")" >/dev/null
 cts "$T/fresh" import "$T/tamper" >/dev/null || true
 drop_changeset "$C" lh-1 1 "$T/fresh-in"; drop_changeset "$C" lh-1 2 "$T/fresh-in"
 cts "$T/fresh" import "$T/fresh-in" >/dev/null || true
@@ -84,7 +84,7 @@ hostile() {
 	make_territory "$T/$1" "$2" "$1" "$R"
 	cts "$R" region enroll --node "$1" --territory "$2" --key "$(keyof "$T/$1")" >/dev/null
 	cts "$R" seal >/dev/null
-	cts "$A" import "$R" >/dev/null
+	cts "$A" import "$(xdir "$R")" >/dev/null
 }
 craft() { # NODE TERRITORY SEQ OPS_JSON OUTDIR [extra args]
 	local node=$1 terr=$2 seq=$3 ops=$4 out=$5; shift 5
@@ -121,18 +121,18 @@ done   # lh-1 now has seq 4 and 5
 cts "$R" region revoke --node lh-1 --after-seq 4 >/dev/null
 cts "$R" seal >/dev/null
 make_territory "$T/v" le-havre lh-8 "$R"
-cts "$T/v" import "$R" >/dev/null
+cts "$T/v" import "$(xdir "$R")" >/dev/null
 # Ignored as expected (issue 16): not a refusal to act on, exit 0.
-expect_status 0 "$CTSNODE" --home "$T/v" import "$C" --json
+expect_status 0 "$CTSNODE" --home "$T/v" import "$(xdir "$C")" --json
 assert_eq "$(jq -r '.events[] | select(.node == "lh-1" and .seq == 5) | .state' <<<"$OUT")" ignored "n°5 ignoré"
 assert_eq "$(cts "$T/v" member list --territory le-havre --json | jq length)" 4 "membres jusqu'au n°4"
 assert_eq "$(cts "$T/v" status --json | jq -c '[.ignored[] | select(.node == "lh-1") | .first, .last]')" "[5,5]" "ignorés"
 assert_eq "$(cts "$T/v" status --json | jq '.refused | length')" 0 "refus"
 # A node that applied n°5 before the revocation arrived replays and drops it.
-cts "$A" import "$C" >/dev/null
+cts "$A" import "$(xdir "$C")" >/dev/null
 assert_eq "$(cts "$A" member list --territory le-havre --json | jq length)" 5 "avant la révocation"
 # (exit 1: the replay reports evil-a's and evil-b's refusals again)
-expect_status 1 "$CTSNODE" --home "$A" import "$R"
+expect_status 1 "$CTSNODE" --home "$A" import "$(xdir "$R")"
 grep -q "lh-1 n°5" <<<"$OUT" && fail "n°5 ignoré affiché comme une attente ou un refus : $OUT"
 assert_eq "$(cts "$A" member list --territory le-havre --json | jq -c 'map(.last_name) | sort')" \
 	"$(cts "$T/v" member list --territory le-havre --json | jq -c 'map(.last_name) | sort')" "mêmes membres, quel que soit l'ordre"
@@ -243,9 +243,9 @@ rid=$("$CTS_CRAFT" --derived-id registry:forge-1)
 craft_ops="[{\"hlc\":\"$now_hlc\",\"op\":\"put\",\"table\":\"registry\",\"id\":\"$rid\",\"set\":{\"node\":\"forge-1\",\"territory_code\":\"rouen-elbeuf\",\"role\":\"territory\",\"key\":\"$(ed25519_line $IDENTITY_KEY_HEX)\"}}]"
 printf '%s' "$craft_ops" >"$T/ops.json"
 "$CTS_CRAFT" --key "$R/node.key" --node region-normandie --territory normandie --seq "$seq" \
-	--prev-from "$R/changesets/region-normandie/$(printf '%012d' $((seq - 1))).json" --ops "$T/ops.json" --out "$T/in-i" >/dev/null
+	--prev-from "$(xdir "$R")/changesets/region-normandie/$(printf '%012d' $((seq - 1))).json" --ops "$T/ops.json" --out "$T/in-i" >/dev/null
 make_territory "$T/w" rouen-elbeuf re-7 "$R"
-cts "$T/w" import "$R" >/dev/null
+cts "$T/w" import "$(xdir "$R")" >/dev/null
 expect_status 1 "$CTSNODE" --home "$T/w" import "$T/in-i"
 assert_contains "$(cts "$T/w" status --json | jq -r --argjson s "$seq" '.refused[] | select(.node == "region-normandie" and .seq == $s) | .reason')" \
 	"opération 1 : table registry, champ key : la clé : clé publique refusée"
@@ -261,5 +261,5 @@ pass "rebuild : même empreinte"
 # Every changeset of this run verifies with ssh-keygen and the registry.
 signers_of "$R" >"$T/allowed_signers"
 cts "$B" seal >/dev/null 2>&1 || true
-for h in "$A" "$C" "$R"; do verify_all_with_ssh_keygen "$h" "$T/allowed_signers" >/dev/null; done
+for h in "$A" "$C" "$R"; do verify_all_with_ssh_keygen "$(xdir "$h")" "$T/allowed_signers" >/dev/null; done
 pass "ssh-keygen -Y verify : tous les changesets de la région"

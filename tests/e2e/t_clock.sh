@@ -13,21 +13,21 @@ keyof() { cts "$1" key show | awk '{print $1" "$2}'; }
 cts "$R" region enroll --node re-1 --territory rouen-elbeuf --key "$(keyof "$A")" >/dev/null
 cts "$R" region enroll --node lh-1 --territory le-havre --key "$(keyof "$B")" >/dev/null
 cts "$R" seal >/dev/null
-cts "$A" import "$R" >/dev/null
-cts "$B" import "$R" >/dev/null
+cts "$A" import "$(xdir "$R")" >/dev/null
+cts "$B" import "$(xdir "$R")" >/dev/null
 
 H=3600000
 t0=$(($(date +%s) * 1000))
 at() { local ms=$1; shift; CTSNODE_TEST_CLOCK_MS=$ms "$CTSNODE" "$@"; }
 hlc_ms() { jq -r '.ops[0].hlc' "$1" | python3 -c 'import sys; print(int(sys.stdin.read(), 16) >> 16)'; }
-cs() { printf '%s/changesets/%s/%012d.json' "$1" "$2" "$3"; }
+cs() { printf "%s/changesets/%s/%012d.json" "$(xdir "$1")" "$2" "$3"; }
 named() { cts "$1" member list --territory rouen-elbeuf --json | jq --arg n "$2" '[.[] | select(.last_name == $n)] | length'; }
 
 # A's clock runs 23 h fast: its changeset n°1 is 23 h ahead of B's.
 at $((t0 + 23 * H)) --home "$A" member add --last-name VINGTTROIS --first-name H --organisation X --college etat >/dev/null
 at $((t0 + 23 * H)) --home "$A" seal >/dev/null
 assert_eq "$(hlc_ms "$(cs "$A" re-1 1)")" $((t0 + 23 * H)) "horloge hybride de A"
-expect_status 0 env CTSNODE_TEST_CLOCK_MS=$t0 "$CTSNODE" --home "$B" import "$A"
+expect_status 0 env CTSNODE_TEST_CLOCK_MS=$t0 "$CTSNODE" --home "$B" import "$(xdir "$A")"
 assert_eq "$(named "$B" VINGTTROIS)" 1 "23 h d'avance : appliqué"
 pass "23 h d'avance : accepté"
 
@@ -35,7 +35,7 @@ pass "23 h d'avance : accepté"
 # 23 h ahead of B's hybrid clock. Held: the limit follows the wall clock.
 at $((t0 + 46 * H)) --home "$A" member add --last-name QUARANTESIX --first-name H --organisation X --college etat >/dev/null
 at $((t0 + 46 * H)) --home "$A" seal >/dev/null
-expect_status 0 env CTSNODE_TEST_CLOCK_MS=$((t0 + H)) "$CTSNODE" --home "$B" import "$A"
+expect_status 0 env CTSNODE_TEST_CLOCK_MS=$((t0 + H)) "$CTSNODE" --home "$B" import "$(xdir "$A")"
 assert_eq "$(named "$B" QUARANTESIX)" 0 "46 h d'avance : pas appliqué"
 held=$(cts "$B" status --json | jq -r '.held[] | select(.node == "re-1" and .seq == 2) | .reason')
 assert_contains "$held" "45.0 h"
@@ -48,12 +48,12 @@ at $((t0 + H)) --home "$B" member add --last-name DEB --first-name H --organisat
 at $((t0 + H)) --home "$B" seal >/dev/null
 b_ms=$(hlc_ms "$(cs "$B" lh-1 1)")
 [ "$b_ms" -eq $((t0 + 23 * H)) ] || fail "horloge hybride de B : $b_ms au lieu de $((t0 + 23 * H))"
-expect_status 0 env CTSNODE_TEST_CLOCK_MS=$((t0 + H)) "$CTSNODE" --home "$R" import "$B"
+expect_status 0 env CTSNODE_TEST_CLOCK_MS=$((t0 + H)) "$CTSNODE" --home "$R" import "$(xdir "$B")"
 assert_eq "$(cts "$R" member list --territory le-havre --json | jq length)" 1 "changeset de B appliqué par la région"
 pass "le cliquet de l'horloge hybride ne s'emballe pas d'un nœud à l'autre"
 
 # Once B's wall clock has caught up (46 h - 23 h = 23 h ahead), applied.
-expect_status 0 env CTSNODE_TEST_CLOCK_MS=$((t0 + 23 * H)) "$CTSNODE" --home "$B" import "$A"
+expect_status 0 env CTSNODE_TEST_CLOCK_MS=$((t0 + 23 * H)) "$CTSNODE" --home "$B" import "$(xdir "$A")"
 assert_eq "$(named "$B" QUARANTESIX)" 1 "appliqué quand l'horloge a rattrapé"
 assert_eq "$(cts "$B" status --json | jq '.held | length')" 0 "plus rien de retenu"
 pass "appliqué quand l'horloge murale a rattrapé"

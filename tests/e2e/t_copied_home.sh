@@ -33,7 +33,8 @@ pass "copie ou déplacement sur le même ordinateur : accepté"
 cp -a "$T/old" "$T/copy"
 export CTSNODE_MACHINE_ID_FILE="$T/other-machine-id"
 seq_before=$(cts "$T/copy" status --json | jq .last_seq)
-files_before=$(find "$T/copy/changesets" -type f | wc -l)
+hist() { sqlite3 "file:$1/node.db?mode=ro" "SELECT count(*) FROM history"; }
+files_before=$(hist "$T/copy")
 head_before=$(published dp-secretariat)
 add "$T/copy" COPIE                                    # typing is kept, not sealed
 expect_status 2 "$CTSNODE" --home "$T/copy" sync
@@ -44,7 +45,7 @@ assert_contains "$ERR" "region replace"
 expect_status 0 "$CTSNODE" --home "$T/copy" status --json
 assert_eq "$(jq .last_seq <<<"$OUT")" "$seq_before" "numéro après le refus"
 [ "$(jq .pending_ops <<<"$OUT")" -gt 0 ] || fail "la saisie faite sur la copie a disparu"
-assert_eq "$(find "$T/copy/changesets" -type f | wc -l)" "$files_before" "fichiers de changesets après le refus"
+assert_eq "$(hist "$T/copy")" "$files_before" "historique après le refus"
 assert_eq "$(published dp-secretariat)" "$head_before" "branche du nœud au dépôt après le refus"
 pass "dossier copié sur un autre ordinateur : refusé avant de sceller (code 2, la procédure), rien scellé ni envoyé"
 

@@ -125,7 +125,7 @@ pass "la région apprend la bifurcation par la preuve, tous les nœuds convergen
 
 # The forked node itself (its branch now refused by the repository) learns
 # of it from the region's record, by folder, and stops sealing, saying why.
-"$CTSNODE" --home "$T/dp" import "$T/region" >/dev/null 2>&1 || true
+"$CTSNODE" --home "$T/dp" import "$(xdir "$T/region")" >/dev/null 2>&1 || true
 assert_eq "$(cts "$T/dp" status --json | jq '[.incidents[] | select(.kind == "fork" and .node == "dp-secretariat")] | length')" 1 \
 	"dp apprend sa propre bifurcation"
 add dp APRES

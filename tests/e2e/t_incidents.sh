@@ -57,9 +57,10 @@ has_member() { cts "$1" member list --territory "$2" --json | jq --arg n "$3" '[
 # ---- Finding 6: a commit by another node on a node's own branch ----
 re_tip=$(git --git-dir="$REPO" rev-parse nodes/re-secretariat)
 printf 'note\n' >"$T/note.txt"
+L=$(xdir "$T/lh")
 foreign=$(plumb refs/heads/nodes/re-secretariat "ajout par lh" \
-	"changesets/lh-secretariat/000000000001.json=$T/lh/changesets/lh-secretariat/000000000001.json" \
-	"changesets/lh-secretariat/000000000001.json.sig=$T/lh/changesets/lh-secretariat/000000000001.json.sig")
+	"changesets/lh-secretariat/000000000001.json=$L/changesets/lh-secretariat/000000000001.json" \
+	"changesets/lh-secretariat/000000000001.json.sig=$L/changesets/lh-secretariat/000000000001.json.sig")
 cts "$T/lh" member add --last-name APRES-LH --first-name P --organisation X --college etat >/dev/null
 expect_status 1 "$CTSNODE" --home "$T/lh" sync    # lh sees the unsigned commit (below, for dp)
 cts "$T/re" member add --last-name BLOQUE-RE --first-name P --organisation X --college etat >/dev/null
@@ -133,7 +134,8 @@ cts "$T/lh" member add --last-name SANSSIGNATURE --first-name P --organisation X
 cts "$T/lh" seal >/dev/null
 s=$(cts "$T/lh" status --json | jq .last_seq)
 f=$(printf 'changesets/lh-secretariat/%012d.json' "$s")
-unsigned=$(plumb refs/heads/nodes/lh-secretariat "non signé" "$f=$T/lh/$f" "$f.sig=$T/lh/$f.sig")
+L=$(xdir "$T/lh")
+unsigned=$(plumb refs/heads/nodes/lh-secretariat "non signé" "$f=$L/$f" "$f.sig=$L/$f.sig")
 # (b) a commit signed by a key the registry does not know, adding a file
 # under another node's folder.
 ssh-keygen -q -t ed25519 -N '' -f "$T/intrus_key"

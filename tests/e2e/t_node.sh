@@ -94,6 +94,9 @@ cts "$n" seal >/dev/null
 st=$(cts "$n" status --json)
 assert_eq "$(jq .pending_ops <<<"$st")" 0 "opérations après scellement"
 assert_eq "$(jq .last_seq <<<"$st")" 1 "premier changeset"
-[ -f "$n/changesets/re-2/000000000001.json" ] || fail "changeset non écrit"
-[ -f "$n/changesets/re-2/000000000001.json.sig" ] || fail "signature non écrite"
+x=$(xdir "$n")
+[ -f "$x/changesets/re-2/000000000001.json" ] || fail "changeset non écrit"
+[ -f "$x/changesets/re-2/000000000001.json.sig" ] || fail "signature non écrite"
+assert_eq "$(jq -r .node "$x/changesets/re-2/000000000001.json")" re-2 "changeset exporté"
+[ ! -e "$n/changesets" ] || fail "historique écrit en fichiers dans le dossier du nœud"
 pass "journal et scellement"

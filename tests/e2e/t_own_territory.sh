@@ -36,7 +36,10 @@ for q in "SELECT count(*) FROM fstate WHERE territory = 'rouen'" "SELECT count(*
 	assert_eq "$(db dp1 "$q")" 0 "dp1 : $q"
 done
 assert_eq "$(db ro1 "SELECT count(*) FROM fstate WHERE territory = 'dieppe'")" 0 "ro1 : rien de dieppe"
-[ ! -e "$T/dp1/changesets/ro-poste-1" ] || fail "dp1 garde les fichiers de ro-poste-1"
+assert_eq "$(db dp1 "SELECT count(*) FROM history WHERE node = 'ro-poste-1'")" 0 "dp1 : historique de ro-poste-1"
+assert_eq "$(db dp1 "SELECT count(*) FROM history WHERE node = 'dp-poste-2'")" \
+	"$(db dp2 "SELECT count(*) FROM history WHERE node = 'dp-poste-2'")" "dp1 : historique de dp-poste-2"
+[ ! -e "$T/dp1/changesets" ] || fail "dp1 a des fichiers d'historique hors de la base"
 git --git-dir="$T/dp1/repo.git" rev-parse -q --verify refs/remotes/origin/nodes/ro-poste-1 >/dev/null &&
 	fail "dp1 a récupéré la branche de ro-poste-1"
 git --git-dir="$T/dp1/repo.git" rev-parse -q --verify refs/remotes/origin/nodes/dp-poste-2 >/dev/null ||
@@ -71,16 +74,17 @@ pass "un nouveau poste reçoit son territoire à la première synchronisation, r
 
 # ---- a device holding another territory's data (an earlier version read
 # every branch; here it is brought by a folder) deletes it at its next sync ----
-expect_status 0 "$CTSNODE" --home "$T/dp1" import "$T/ro1"
+expect_status 0 "$CTSNODE" --home "$T/dp1" import "$(xdir "$T/ro1")"
 assert_eq "$(names "$T/dp1" rouen)" "ROUENNAIS" "rouen importé par dossier"
-[ -e "$T/dp1/changesets/ro-poste-1" ] || fail "fichiers de ro-poste-1 absents après l'import"
+[ "$(db dp1 "SELECT count(*) FROM history WHERE node = 'ro-poste-1'")" -gt 0 ] || fail "historique de ro-poste-1 absent après l'import"
 expect_status 0 "$CTSNODE" --home "$T/dp1" sync
 assert_eq "$(names "$T/dp1" rouen)" "" "rouen effacé à la synchronisation"
 for q in "SELECT count(*) FROM fstate WHERE territory = 'rouen'" "SELECT count(*) FROM member WHERE territory = 'rouen'" \
 	"SELECT count(*) FROM changeset WHERE node LIKE 'ro-poste-%'" "SELECT count(*) FROM inbox WHERE node LIKE 'ro-poste-%'"; do
 	assert_eq "$(db dp1 "$q")" 0 "dp1 après nettoyage : $q"
 done
-[ ! -e "$T/dp1/changesets/ro-poste-1" ] || fail "dp1 garde les fichiers de ro-poste-1"
+assert_eq "$(db dp1 "SELECT count(*) FROM history WHERE node LIKE 'ro-poste-%'")" 0 "dp1 garde l'historique de ro-poste-1"
+[ -z "$(ls "$(xdir "$T/dp1")/changesets" | grep ro-poste)" ] || fail "l'export de dp1 contient ro-poste-1"
 assert_eq "$(tdigest "$T/dp1")" "$(tdigest "$T/dp1" "$T/region")" "empreinte du territoire de dp1 après nettoyage"
 expect_status 0 "$CTSNODE" --home "$T/dp2" sync
 assert_eq "$(cts "$T/dp1" status --json | jq -r .content_digest)" "$(cts "$T/dp2" status --json | jq -r .content_digest)" \

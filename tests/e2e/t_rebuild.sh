@@ -1,5 +1,7 @@
 # A lost or damaged node.db is rebuilt from what is signed (issue 12,
-# finding 8): with the key, HOME/changesets/ and HOME/repo.git intact,
+# finding 8): with the key and HOME/repo.git intact (the signed history
+# table went with node.db; a home of an earlier version may still hold
+# HOME/changesets/, read too: case 7),
 # `rebuild` recreates the database, restores the node's identity from the
 # signed history, moves a damaged file aside (never deleting or changing
 # it), gives the same content digest as before, and the node keeps
@@ -113,14 +115,16 @@ assert_eq "$(damaged "$T/lh")" 2 "les deux bases abîmées de lh sont gardées"
 keeps_syncing "$T/lh" APRESIDENTITE
 pass "base lisible sans identité : reconstruite, les saisies non scellées sont dites perdues (2)"
 
-# 5. node.db and HOME/changesets/ both lost: the node's own changesets come
-# back from its clone HOME/repo.git (signatures checked), nothing forks.
+# 5. node.db (with the signed history it holds) lost: the node's own
+# changesets come back from its clone HOME/repo.git (signatures checked)
+# into the history, nothing forks.
 before=$(state "$T/re")
-rm -rf "$T/re/changesets" "$T/re/node.db"
+rm "$T/re/node.db"
 expect_status 0 "$CTSNODE" --home "$T/re" rebuild
 assert_contains "$OUT" "retrouvé(s) dans repo.git"
 assert_eq "$(state "$T/re")" "$before" "même état depuis repo.git"
-n=$(ls "$T/re/changesets/re-secretariat/" | grep -c '\.json$')
+[ ! -e "$T/re/changesets" ] || fail "historique recopié en fichiers dans le dossier du nœud"
+n=$(ls "$(xdir "$T/re")/changesets/re-secretariat/" | grep -c '\.json$')
 assert_eq "$n" "$(cts "$T/re" status --json | jq .last_seq)" "changesets du poste recopiés"
 keeps_syncing "$T/re" APRESREPO
 pass "base et changesets/ perdus : tout revient de repo.git, le nœud continue"
@@ -139,7 +143,11 @@ pass "nœud régional reconstruit : même empreinte, points de contrôle et sync
 # 7. A gap in the node's own chain (n°1 in neither changesets/ nor
 # repo.git) is refused: rebuilding past it would reuse its number. Nothing
 # is moved or created; once the file is back, the rebuild goes through.
+# The history files are those an earlier version kept in HOME/changesets/
+# (here written by `export`), still read by rebuild and then moved into
+# the database at the next opening.
 before=$(state "$T/lh")
+mv "$(xdir "$T/lh")/changesets" "$T/lh/changesets"
 rm "$T/lh/node.db"
 mv "$T/lh/changesets/lh-secretariat/000000000001.json" "$T/lh-1.json"
 mv "$T/lh/repo.git" "$T/lh-repo.git"
@@ -151,5 +159,6 @@ mv "$T/lh-1.json" "$T/lh/changesets/lh-secretariat/000000000001.json"
 mv "$T/lh-repo.git" "$T/lh/repo.git"
 expect_status 0 "$CTSNODE" --home "$T/lh" rebuild
 assert_eq "$(state "$T/lh")" "$before" "même état une fois le fichier rendu"
+[ ! -e "$T/lh/changesets" ] || fail "fichiers d'historique pas repris dans la base"
 keeps_syncing "$T/lh" APRESTROU
 pass "trou dans la chaîne du poste : refusé sans rien toucher, puis reconstruit une fois le fichier rendu"

@@ -41,7 +41,7 @@ for spec in rouen-elbeuf:rouen-elbeuf.csv le-havre:le-havre.csv; do
 		assert_eq "$(jq -c ".region.by_college[\"$col\"].members" <<<"$J")" "$sum" "région / $col"
 	done
 done
-assert_eq "$(jq -r '.heads["re-secretariat"].id' <<<"$J")" "$(sha256sum "$T/re/changesets/re-secretariat/$(printf '%012d' "$(cts "$T/re" status --json | jq .last_seq)").json" | cut -d' ' -f1)" "tête nommée"
+assert_eq "$(jq -r '.heads["re-secretariat"].id' <<<"$J")" "$(sha256sum "$(xdir "$T/re")/changesets/re-secretariat/$(printf '%012d' "$(cts "$T/re" status --json | jq .last_seq)").json" | cut -d' ' -f1)" "tête nommée"
 pass "JSON : chiffres exacts des feuilles réelles, totaux de la région"
 
 # Two nodes with the same history: byte-identical JSON and CSV.
@@ -128,7 +128,7 @@ seq=$(( $(cts "$T/re" status --json | jq .last_seq) + 1 ))
 hlc=$(printf '%012x0000' "$(date -u -d 2020-11-01 +%s)000")
 printf '[{"hlc":"%s","op":"put","table":"contribution","id":"0b6a3c1e-1111-4c1e-9a51-0000000000c1","set":{"theme":"theme-inconnu","title":"Hors thème","text":"x"}}]' "$hlc" >"$T/ops.json"
 "$CTS_CRAFT" --key "$T/re/node.key" --node re-secretariat --territory rouen-elbeuf --seq "$seq" \
-	--prev-from "$T/re/changesets/re-secretariat/$(printf '%012d' $((seq - 1))).json" --ops "$T/ops.json" --out "$T/craft" >/dev/null
+	--prev-from "$(xdir "$T/re")/changesets/re-secretariat/$(printf '%012d' $((seq - 1))).json" --ops "$T/ops.json" --out "$T/craft" >/dev/null
 cts "$T/region" region pull >/dev/null
 cts "$T/region" import "$T/craft" >/dev/null
 K=$(cts "$T/region" report --year 2020 --format json | jq -c '[.checks[].kind] | unique')

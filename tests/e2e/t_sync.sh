@@ -91,14 +91,14 @@ pass "hors ligne : 3 syncs mis en attente, 1 sync livre tout"
 # region and by every node, and reported.
 : "${CTS_CRAFT:?}"
 seq=$(( $(cts "$T/lh" status --json | jq .last_seq) + 1 ))
-prev="$T/lh/changesets/lh-secretariat/$(printf '%012d' $((seq - 1))).json"
+prev="$(xdir "$T/lh")/changesets/lh-secretariat/$(printf '%012d' $((seq - 1))).json"
 hlc=$(printf '%012x0000' "$(($(date +%s) * 1000))")
 printf '[{"hlc":"%s","op":"put","table":"member","id":"0b6a3c1e-1111-4c1e-9a51-0000000000aa","set":{"last_name":"INTRUS"}}]' "$hlc" >"$T/ops.json"
 "$CTS_CRAFT" --key "$T/lh/node.key" --node lh-secretariat --territory rouen-elbeuf --seq "$seq" --prev-from "$prev" \
-	--ops "$T/ops.json" --out "$T/lh" >/dev/null
+	--ops "$T/ops.json" --out "$T/craft-lh" >/dev/null
 # Published on the node's branch of the regional repository with plain git,
 # as a compromised laptop could (the node's own database never saw it).
-f="$T/lh/changesets/lh-secretariat/$(printf '%012d' "$seq").json"
+f="$T/craft-lh/changesets/lh-secretariat/$(printf '%012d' "$seq").json"
 blob=$(git --git-dir="$REPO" hash-object -w "$f")
 sig=$(git --git-dir="$REPO" hash-object -w "$f.sig")
 base=$(git --git-dir="$REPO" rev-parse nodes/lh-secretariat)
