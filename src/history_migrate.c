@@ -84,6 +84,27 @@ static int stored_same(migration *m, const char *node, int64_t seq, const char *
 	return rc;
 }
 
+/* A file whose pair is gone (a move killed between the two deletions):
+ * 1 when the table holds its bytes (pass 2 deletes it), else kept. */
+static int lone_file(migration *m, const char *node, const char *name, int64_t seq, int is_sig)
+{
+	char path[4600], *data = NULL;
+	size_t len = 0;
+	int rc;
+
+	snprintf(path, sizeof(path), "%s/%s/%s", m->base, node, name);
+	rc = cts_read_file(path, is_sig ? CTS_SIG_MAX_BYTES : CTS_CHANGESET_MAX_BYTES, &data, &len);
+	if (rc == 0)
+		rc = is_sig ? stored_same(m, node, seq, NULL, 0, data, len)
+		            : stored_same(m, node, seq, data, len, NULL, 0);
+	free(data);
+	if (rc != 1)
+		keep(m, node, name,
+		     rc == -2 || rc == 0 ? "sans le fichier qui va avec" : cts_error_message());
+	cts_error_clear();
+	return rc == CTS_ENOMEM ? rc : 0;
+}
+
 /* Pass 1, one file: a readable pair goes into the table. */
 static int insert_file(migration *m, const char *node, const char *name, int64_t seq, int is_sig)
 {
@@ -91,20 +112,14 @@ static int insert_file(migration *m, const char *node, const char *name, int64_t
 	size_t jl = 0, sl = 0;
 	int rc = cts_history_read(m->n->home, node, seq, &json, &jl, &sig, &sl);
 
-	if (rc < 0) {
-		if (is_sig && rc == CTS_ENOTFOUND) { /* its .json went already? */
-			char path[4600];
-			snprintf(path, sizeof(path), "%s/%s/%s", m->base, node, name);
-			cts_error_clear();
-			if ((rc = cts_read_file(path, CTS_SIG_MAX_BYTES, &sig, &sl)) == 0)
-				rc = stored_same(m, node, seq, NULL, 0, sig, sl);
-			if (rc != 1)
-				keep(m, node, name, "sans le fichier .json qui va avec");
-		} else if (!is_sig) {
-			keep(m, node, name, cts_error_message());
-		}
+	if (rc == CTS_ENOTFOUND) {
 		cts_error_clear();
-		free(sig);
+		return lone_file(m, node, name, seq, is_sig);
+	}
+	if (rc < 0) {
+		if (!is_sig) /* the pair is reported once, by its .json */
+			keep(m, node, name, cts_error_message());
+		cts_error_clear();
 		return rc == CTS_ENOMEM ? rc : 0;
 	}
 	if (is_sig) { /* the pair is handled with its .json */
