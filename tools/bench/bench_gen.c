@@ -948,8 +948,7 @@ int bench_gen_repo(const char *work, const char *mode, const char *repo_path, in
 		for (int64_t s = 1; s <= last; s++) {
 			char *json = NULL, *sig = NULL;
 			size_t jl, sl;
-			if (cts_history_read(a->home, BENCH_AUTHORITY, s, &json, &jl, &sig, &sl) <
-			        0 ||
+			if (cts_history_get(a, BENCH_AUTHORITY, s, &json, &jl, &sig, &sl) < 0 ||
 			    pc_add(&pcs[0], BENCH_AUTHORITY, s, json, jl, sig, sl) != 0) {
 				free(json);
 				free(sig);

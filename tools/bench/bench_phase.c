@@ -115,15 +115,15 @@ static int phase_import(const char *work, const char *mode, const char *home, in
 		cts_node *a = NULL;
 		if (cts_node_open(&a, rh) == 0)
 			cts_store_meta_get_int(a->store, "last_seq", &last, 0);
-		cts_node_free(a);
 		for (int64_t s = 1; s <= last; s++) {
 			char *json = NULL, *sig = NULL;
 			size_t jl, sl;
-			if (cts_history_read(rh, "bench-autorite", s, &json, &jl, &sig, &sl) < 0 ||
+			if (cts_history_get(a, "bench-autorite", s, &json, &jl, &sig, &sl) < 0 ||
 			    cts_import_offer(n, "bench-autorite", s, json, jl, sig, sl, &st) < 0) {
 				free(json);
 				free(sig);
 				free(rh);
+				cts_node_free(a);
 				cts_store_rollback(n->store);
 				fail("offre des changesets de l'autorité");
 				goto out;
@@ -131,6 +131,7 @@ static int phase_import(const char *work, const char *mode, const char *home, in
 			free(json);
 			free(sig);
 		}
+		cts_node_free(a);
 		free(rh);
 	}
 	{
