@@ -2,7 +2,7 @@
 # pull gives a clear French message and loses nothing; the next command
 # completes. Faults are injected (test hooks, docs/ROBUSTNESS.md):
 # CTSNODE_TEST_MAX_PAGES caps the SQLite file (SQLITE_FULL, as on a full
-# disk), CTSNODE_TEST_ENOSPC_AT fails file writes from the N-th on.
+# disk), CTSNODE_TEST_ENOSPC_SQLITE fails every write SQLite does.
 . "$CTS_E2E_LIB"
 A="$CTS_TEST_DATA/attendance"
 REPO="$T/region.git"
@@ -25,17 +25,33 @@ cts "$T/re" attendance import --meeting "$m" "$A/rouen-elbeuf.csv" --create-miss
 assert_eq "$(cts "$T/re" member list --json | jq length)" 29 "import après libération"
 pass "base pleine pendant un import : message clair, rien d'écrit"
 
-# Disk full while sealing: the operations stay pending, nothing lost.
+# Disk full while sealing (the database cannot grow: the changeset goes
+# into its history table): the operations stay pending, nothing lost.
+pages=$(sqlite3 "$T/re/node.db" 'PRAGMA page_count')
 before=$(cts "$T/re" status --json | jq -c '[.content_digest, .pending_ops, .last_seq]')
-CTSNODE_TEST_ENOSPC_AT=1 expect_status 3 "$CTSNODE" --home "$T/re" sync
+CTSNODE_TEST_MAX_PAGES=$pages expect_status 3 "$CTSNODE" --home "$T/re" sync
 assert_contains "$ERR" "disque plein"
 assert_eq "$(cts "$T/re" status --json | jq -c '[.content_digest, .pending_ops, .last_seq]')" "$before" "opérations gardées"
 expect_status 0 "$CTSNODE" --home "$T/re" sync
 assert_eq "$(cts "$T/re" status --json | jq .pending_ops)" 0 "scellé et envoyé ensuite"
 pass "disque plein au scellement : rien de perdu, le sync suivant passe"
 
-# Disk full while the region stores what it imports: kept pending, applied next time.
-CTSNODE_TEST_ENOSPC_AT=1 "$CTSNODE" --home "$T/region" region pull >"$T/out" 2>&1 || true
+# Disk full while the region stores what it imports: kept pending, applied
+# next time. The database is capped where the received changeset fits in
+# the inbox but its application (state and history) does not: the
+# smallest such cap is found on copies of the region and of the repository
+# (a pull pushes), then a little more is given to the real pull.
+p=$(sqlite3 "$T/region/node.db" 'PRAGMA page_count')
+cap=
+for k in $(seq 2 2 64); do
+	rm -rf "$T/try"; mkdir "$T/try"; cp -a "$T/region" "$T/try/region"; cp -a "$REPO" "$T/try/repo.git"
+	CTSNODE_TEST_MAX_PAGES=$((p + k)) "$CTSNODE" --home "$T/try/region" region pull --remote "$T/try/repo.git" >/dev/null 2>&1 || true
+	[ "$(cts "$T/try/region" status --json | jq '[.pending[] | select(.node == "re-secretariat")] | length')" = 1 ] &&
+		{ cap=$((p + k + 4)); break; }
+done
+[ -n "$cap" ] || fail "aucune taille de base ne garde le changeset en attente"
+CTSNODE_TEST_MAX_PAGES=$cap "$CTSNODE" --home "$T/region" region pull >"$T/out" 2>&1 || true
+assert_contains "$(cat "$T/out")" "disque plein"
 python3 - "$T/region/node.db" <<'PY' || fail "base régionale abîmée"
 import sqlite3, sys
 assert sqlite3.connect(sys.argv[1]).execute("PRAGMA integrity_check").fetchone()[0] == "ok"
