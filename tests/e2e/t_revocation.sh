@@ -49,6 +49,8 @@ expect_status 1 "$CTSNODE" --home "$T/aa" member add --last-name NOUVEAU --first
 assert_contains "$ERR" "n'accepte plus de saisie"
 expect_status 0 "$CTSNODE" --home "$T/aa" export "$T/export"
 assert_contains "$OUT" "2 saisie(s) non acceptée(s)"
+assert_contains "$OUT" "ctsnode import DOSSIER"
+assert_eq "$(ls "$T/export/changesets/aa-secretariat" | grep -c '\.json$')" "$(last_seq "$T/aa")" "historique du poste exporté"
 grep -q OUBLIE "$T/export/saisies-non-acceptees.csv" || fail "OUBLIE absent de l'export"
 grep -q NONSCELLE "$T/export/saisies-non-acceptees.csv" || fail "NONSCELLE absent de l'export"
 grep -q DURAND "$T/export/saisies-non-acceptees.csv" && fail "DURAND (accepté) dans l'export"
