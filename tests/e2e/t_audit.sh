@@ -295,7 +295,7 @@ verdict 16 "commit non signé, bloc gpgsig copié dans le message" unsigned_comm
 R=$(fresh 17); X="$T/cases/17/pirate"
 make_region "$X" normandie region-pirate
 cts "$X" seal >/dev/null
-commit_paths "$R" nodes/region-pirate "$X" "$(seqfile region-pirate 1)" "$(seqfile region-pirate 1).sig"
+commit_paths "$R" nodes/region-pirate "$(xdir "$X")" "$(seqfile region-pirate 1)" "$(seqfile region-pirate 1).sig"
 verdict 17 "un second nœud se déclare autorité" several_authorities region-normandie 1 "$R"
 assert_eq "$(jq -r .authority "$T/cases/17.json")" region-normandie "autorité retenue (signataire de la branche region)"
 
