@@ -19,14 +19,14 @@
 typedef struct {
 	cts_node *n;
 	char base[4200]; /* HOME/changesets */
-	int kept;        /* files left in place (pass 1) */
-	char first[512]; /* the first of them and why */
+	int left;        /* files left in place (counted by pass 2) */
+	char first[512]; /* the first file pass 1 could not take, and why */
 } migration;
 
-/* A file left where it is: counted, the first one named. */
+/* A file pass 1 cannot take: the first one is named. */
 static void keep(migration *m, const char *node, const char *name, const char *why)
 {
-	if (m->kept++ == 0)
+	if (!m->first[0])
 		snprintf(m->first, sizeof(m->first), "%s/%s (%s)", node, name, why);
 }
 
@@ -159,7 +159,9 @@ static int delete_file(migration *m, const char *node, const char *name, int64_t
 			return cts_error_set(CTS_EIO, "impossible de supprimer %s : %s", path,
 			                     strerror(errno));
 		cts_crashpoint();
+		return 0;
 	}
+	m->left++;
 	return rc < 0 && rc != -2 ? rc : 0;
 }
 
@@ -175,6 +177,8 @@ static int walk_node(migration *m, const char *node, int pass)
 	if (!cts_valid_node_id(node) || !(d = opendir(dir))) {
 		if (pass == 1)
 			keep(m, node, "", "pas un dossier de nœud");
+		else
+			m->left++;
 		return 0;
 	}
 	while (rc == 0 && (de = readdir(d))) {
@@ -191,6 +195,8 @@ static int walk_node(migration *m, const char *node, int pass)
 		if (parse_name(de->d_name, &seq, &is_sig) < 0) {
 			if (pass == 1)
 				keep(m, node, de->d_name, "nom inattendu");
+			else
+				m->left++;
 			continue;
 		}
 		rc = pass == 1 ? insert_file(m, node, de->d_name, seq, is_sig)
@@ -241,7 +247,7 @@ int cts_history_migrate(cts_node *n, char **notice)
 	}
 	if ((rc = walk(&m, 2)) < 0)
 		return cts_error_prefix(rc, "passage de l'historique dans la base : ");
-	if (m.kept == 0) {
+	if (m.left == 0) {
 		rmdir(m.base);
 		return 0;
 	}
@@ -249,7 +255,7 @@ int cts_history_migrate(cts_node *n, char **notice)
 	             "Attention : %d fichier(s) de l'ancien historique n'ont pas pu être "
 	             "repris dans la base et restent dans %s : %s. Rien n'a été effacé ; "
 	             "signalez-le à votre coordinateur régional.",
-	             m.kept, m.base, m.first) < 0)
+	             m.left, m.base, m.first[0] ? m.first : "fichier inattendu") < 0)
 		*notice = NULL;
 	return 0;
 }

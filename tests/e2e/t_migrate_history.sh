@@ -77,6 +77,19 @@ for h in $HOMES; do
 done
 pass "ouverture coupée à chaque point ($kills coupures) : base intègre, aucun fichier perdu, la reprise termine"
 
+# ---- files that cannot be moved stay where they are, and are reported ----
+rm -rf "$T/w"; cp -a "$V/re2" "$T/w"
+d=$(ls -d "$T/w/changesets/"*/ | head -1)
+printf 'note\n' >"$d/LISEZMOI"
+echo '{"node":"autre","seq":1}' >"$d/000000000099.json"; echo sig >"$d/000000000099.json.sig"
+expect_status 0 "$CTSNODE" --home "$T/w" status --json
+assert_contains "$ERR" "3 fichier(s) de l'ancien historique n'ont pas pu être repris"
+for f in LISEZMOI 000000000099.json 000000000099.json.sig; do [ -e "$d/$f" ] || fail "$f supprimé"; done
+assert_eq "$(find "$T/w/changesets" -type f | wc -l)" 3 "seuls les fichiers non repris restent"
+expect_status 0 "$CTSNODE" --home "$T/w" status --json
+assert_contains "$ERR" "n'ont pas pu être repris"
+pass "fichiers inattendus ou illisibles : laissés en place, signalés à chaque commande"
+
 # ---- the homes themselves, opened once ----
 for h in $HOMES; do
 	n=$(wc -l <"$V/$h.history.sha256")
