@@ -149,6 +149,7 @@ static int delete_file(migration *m, const char *node, const char *name, int64_t
 	if (cts_read_file(path, is_sig ? CTS_SIG_MAX_BYTES : CTS_CHANGESET_MAX_BYTES, &data, &len) <
 	    0) {
 		cts_error_clear();
+		m->left++;
 		return 0;
 	}
 	rc = is_sig ? stored_same(m, node, seq, NULL, 0, data, len)
