@@ -300,12 +300,12 @@ int cts_scope_purge(cts_node *n, int *purged)
 	}
 	if (rc < 0)
 		return rc;
-	if ((rc = run(
-	         n,
-	         "SELECT EXISTS (SELECT 1 FROM changeset WHERE territory NOT IN (?1, ?2))"
-	         " OR EXISTS (SELECT 1 FROM rstate WHERE territory NOT IN (?1, ?2) AND st <> '{}')"
-	         " OR EXISTS (SELECT 1 FROM inbox WHERE node IN (" OTHER_NODES "))",
-	         region, &held)) < 0 ||
+	if ((rc = run(n,
+	              "SELECT EXISTS (SELECT 1 FROM changeset WHERE territory NOT IN (?1, ?2))"
+	              " OR EXISTS (SELECT 1 FROM rstate WHERE territory NOT IN (?1, ?2)"
+	              " AND st <> '{}')"
+	              " OR EXISTS (SELECT 1 FROM inbox WHERE node IN (" OTHER_NODES "))",
+	              region, &held)) < 0 ||
 	    !held)
 		goto out;
 	if ((rc = cts_store_begin(n->store)) < 0)
