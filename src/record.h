@@ -55,11 +55,11 @@ json_t *cts_record_text(const char *s);
  * one row r per record, its field states as the rows j of json_each(r.st)
  * (j.key the field, j.value ->> 0..3 its value, hlc, node, seq), its
  * tombstone in r.tomb_hlc / r.tomb_node / r.tomb_seq (NULL: none).
- * CTS_RSTATE_HIDDEN: the tombstone hides the field (NULL when no
- * tombstone). */
-#define CTS_RSTATE_HIDDEN(r, j)                                                                    \
-	"(" r ".tomb_hlc > " j ".value ->> 1 OR (" r ".tomb_hlc = " j ".value ->> 1 AND " r        \
-	".tomb_node > " j ".value ->> 2))"
+ * CTS_RSTATE_HIDDEN: r's tombstone hides field state j (NULL when there
+ * is no tombstone); the query names them r and j. */
+#define CTS_RSTATE_HIDDEN                                                                          \
+	"(r.tomb_hlc > j.value ->> 1 OR (r.tomb_hlc = j.value ->> 1"                               \
+	" AND r.tomb_node > j.value ->> 2))"
 
 /* A new random record id (UUID v4 text) into buf[37]. */
 int cts_record_new_id(char buf[37]);

@@ -331,9 +331,8 @@ static int digest_pass(cts_store *st, digest_set *d)
 		if ((rc = cts_store_stmt(st, &s,
 		                         "SELECT r.territory, r.rid, j.key, j.value ->> 0"
 		                         " FROM rstate r, json_each(r.st) j WHERE r.tbl = ?1"
-		                         " AND NOT coalesce(" CTS_RSTATE_HIDDEN(
-		                             "r", "j") ", 0)"
-		                                       " ORDER BY r.territory, r.rid")) < 0)
+		                         " AND NOT coalesce(" CTS_RSTATE_HIDDEN ", 0)"
+		                         " ORDER BY r.territory, r.rid")) < 0)
 			break;
 		sqlite3_bind_text(s, 1, t->name, -1, SQLITE_STATIC);
 		while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
@@ -553,12 +552,11 @@ int cts_record_last_values(cts_store *st, const char *tbl, const char *territory
 	*hidden = 0;
 	if (!set)
 		return cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
-	if ((rc = cts_store_stmt(
-	         st, &s,
-	         "SELECT j.key, j.value ->> 0, r.tomb_hlc IS NOT NULL"
-	         " AND j.value ->> 0 IS NOT NULL AND " CTS_RSTATE_HIDDEN(
-	             "r", "j") " FROM rstate r, json_each(r.st) j"
-	                       " WHERE r.tbl = ? AND r.territory = ? AND r.rid = ?")) < 0) {
+	if ((rc = cts_store_stmt(st, &s,
+	                         "SELECT j.key, j.value ->> 0, r.tomb_hlc IS NOT NULL"
+	                         " AND j.value ->> 0 IS NOT NULL AND " CTS_RSTATE_HIDDEN
+	                         " FROM rstate r, json_each(r.st) j"
+	                         " WHERE r.tbl = ? AND r.territory = ? AND r.rid = ?")) < 0) {
 		json_decref(set);
 		return rc;
 	}
@@ -606,9 +604,8 @@ int cts_record_list_removed(cts_store *st, const char *tbl, const char *const *f
 	cts_strbuf_addf(&sql,
 	                " FROM rstate r WHERE r.tbl = ?2 AND (?1 IS NULL OR r.territory = ?1)"
 	                " AND r.tomb_hlc IS NOT NULL AND EXISTS (SELECT 1 FROM json_each(r.st) j"
-	                " WHERE j.value ->> 0 IS NOT NULL AND " CTS_RSTATE_HIDDEN(
-	                    "r", "j") ")"
-	                              " ORDER BY r.territory, %s, r.rid",
+	                " WHERE j.value ->> 0 IS NOT NULL AND " CTS_RSTATE_HIDDEN ")"
+	                " ORDER BY r.territory, %s, r.rid",
 	                order);
 	if ((rc = cts_strbuf_take(&sql, &text, NULL)) < 0)
 		return rc;

@@ -41,7 +41,7 @@ static const char removed_sql[] =
 	" r.st ->> '$.college[0]', NULL FROM rstate r"
 	" WHERE r.tbl = 'member' AND r.territory = ?1" ID_RANGE("r.rid")
 	" AND r.tomb_hlc IS NOT NULL AND EXISTS (SELECT 1 FROM json_each(r.st) j"
-	" WHERE j.value ->> 0 IS NOT NULL AND " CTS_RSTATE_HIDDEN("r", "j") ")";
+	" WHERE j.value ->> 0 IS NOT NULL AND " CTS_RSTATE_HIDDEN ")";
 /* clang-format on */
 
 static const struct {
