@@ -159,6 +159,22 @@ static int session_connect(session *s, git_direction dir)
 	return git_remote_connect_ext(s->rem, dir, &o);
 }
 
+/* Open the session, connect in direction dir and list the remote's heads
+ * (borrowed from the session); a failure after the opening is reported as
+ * the transport error of what ("envoi", "récupération"). The caller closes
+ * the session in every case. */
+static int session_heads(session *s, cts_gitrepo *repo, git_direction dir, const char *what,
+                         const git_remote_head ***heads, size_t *nheads)
+{
+	int rc;
+
+	if ((rc = session_open(s, repo)) < 0)
+		return rc;
+	if ((rc = session_connect(s, dir)) < 0 || (rc = git_remote_ls(heads, nheads, s->rem)) < 0)
+		return transport_fail(rc, &s->st, what, s->url);
+	return 0;
+}
+
 static const git_remote_head *find_head(const git_remote_head **heads, size_t n, const char *name)
 {
 	for (size_t i = 0; i < n; i++)
@@ -342,13 +358,8 @@ int cts_gitrepo_push(cts_gitrepo *repo, const char *const *refs, size_t n)
 		}
 		snprintf(specs[i], l, "%s:%s", refs[i], refs[i]);
 	}
-	if ((rc = session_open(&s, repo)) < 0)
+	if ((rc = session_heads(&s, repo, GIT_DIRECTION_PUSH, "envoi", &heads, &nheads)) < 0)
 		goto cleanup;
-	if ((rc = session_connect(&s, GIT_DIRECTION_PUSH)) < 0 ||
-	    (rc = git_remote_ls(&heads, &nheads, s.rem)) < 0) {
-		rc = transport_fail(rc, &s.st, "envoi", s.url);
-		goto cleanup;
-	}
 	/* Never forced: each remote ref must be absent or behind ours. */
 	for (size_t i = 0; i < n; i++) {
 		const git_remote_head *h = find_head(heads, nheads, refs[i]);
@@ -430,29 +441,19 @@ int cts_gitrepo_fetch(cts_gitrepo *repo)
 	char spec[] = ORIGIN_FETCHSPEC;
 	char *specs[1] = { spec };
 	git_strarray arr = { specs, 1 };
+	const git_remote_head **heads;
+	size_t nheads;
 	session s;
 	int rc;
 
-	if ((rc = session_open(&s, repo)) < 0)
-		return rc;
-	if ((rc = session_connect(&s, GIT_DIRECTION_FETCH)) < 0) {
-		rc = transport_fail(rc, &s.st, "récupération", s.url);
+	if ((rc = session_heads(&s, repo, GIT_DIRECTION_FETCH, "récupération", &heads, &nheads)) <
+	    0)
 		goto cleanup;
-	}
 	/* Nothing new on the remote: the advertised branches are what we
 	 * track already. Skip the negotiation and the ref updates. */
-	{
-		const git_remote_head **heads;
-		size_t nheads;
-		if ((rc = git_remote_ls(&heads, &nheads, s.rem)) < 0) {
-			rc = transport_fail(rc, &s.st, "récupération", s.url);
-			goto cleanup;
-		}
-		if (tracking_up_to_date(repo->repo, heads, nheads)) {
-			rc = 0;
-			cts_crashpoint();
-			goto cleanup;
-		}
+	if (tracking_up_to_date(repo->repo, heads, nheads)) {
+		cts_crashpoint();
+		goto cleanup;
 	}
 	rc = remote_fetch(&s, &arr, GIT_FETCH_PRUNE);
 	cts_crashpoint();
@@ -537,13 +538,9 @@ int cts_gitrepo_fetch_only(cts_gitrepo *repo, int (*want)(const char *branch, vo
 	session s;
 	int rc, todo = 0;
 
-	if ((rc = session_open(&s, repo)) < 0)
-		return rc;
-	if ((rc = session_connect(&s, GIT_DIRECTION_FETCH)) < 0 ||
-	    (rc = git_remote_ls(&heads, &nheads, s.rem)) < 0) {
-		rc = transport_fail(rc, &s.st, "récupération", s.url);
+	if ((rc = session_heads(&s, repo, GIT_DIRECTION_FETCH, "récupération", &heads, &nheads)) <
+	    0)
 		goto cleanup;
-	}
 	if (!(specs = calloc(nheads + 1, sizeof(*specs)))) {
 		rc = cts_error_set(CTS_ENOMEM, "mémoire insuffisante (récupération)");
 		goto cleanup;

@@ -172,7 +172,7 @@ static int run_cmd(cli_ctx *c, const cli_cmd *k, int argc, char **argv)
 	if (k->listing)
 		return cli_list(c, argc, argv, k->listing);
 	if (k->form)
-		return k->form(c, argc, argv, k);
+		return cli_form(c, argc, argv, k);
 	if (k->op)
 		return cli_change_op(c, argc, argv, k->help, k->record, k->op);
 	if (k->body)

@@ -21,6 +21,7 @@
 #include "resolve.h"
 
 #include <jansson.h>
+#include <stddef.h>
 #include <stdio.h>
 
 enum {
@@ -175,13 +176,36 @@ typedef int (*cli_record_op)(cts_node *n, const char *id, cts_change *out);
 int cli_change_op(cli_ctx *c, int argc, char **argv, const char *help, const cli_record *r,
                   cli_record_op op);
 
+/* A record's field as an option of its add and update commands: the option
+ * name, its kind, its place in the record's fields struct, and whether add
+ * requires it (update never does). */
+typedef struct {
+	const char *name;
+	cli_opt_kind kind;
+	size_t offset;
+	int add_required;
+} cli_field;
+#define CLI_FIELD(type, name, kind, member, add_required)                                          \
+	{                                                                                          \
+		name, kind, offsetof(type, member), add_required                                   \
+	}
+/* The fields of a record kind as options: fields (ended by a NULL name, at
+ * most CLI_FORM_FIELDS), the size of the kind's fields struct (at most
+ * CLI_FORM_SIZE) and its initial value (NULL: zeroed). Borrowed, static. */
+#define CLI_FORM_FIELDS 16
+#define CLI_FORM_SIZE 256
+typedef struct cli_form_spec {
+	const cli_field *fields;
+	size_t size;
+	const void *init;
+} cli_form_spec;
 /* A command of a table (cli_dispatch): its name, its one-line French summary
  * and what it is, one of:
  *   run      a command with its own parsing;
  *   sub      a group: its sub-command table (NULL-terminated), dispatched in turn;
  *   listing  a listing (cli_list);
  *   form     a record's add (help, body) or update (help, record, change):
- *            form binds the record's fields as options and calls cli_form;
+ *            its fields as options (cli_form);
  *   op       a correction that takes nothing but the record (cli_change_op with
  *            help and record);
  *   body     a command without options or argument (cli_run_plain with help). */
@@ -191,7 +215,7 @@ typedef struct cli_cmd {
 	int (*run)(cli_ctx *c, int argc, char **argv);
 	const struct cli_cmd *sub;
 	const cli_listing *listing;
-	int (*form)(cli_ctx *c, int argc, char **argv, const struct cli_cmd *k);
+	const struct cli_form_spec *form;
 	const char *help;
 	const cli_record *record;
 	cli_record_op op;
@@ -199,12 +223,12 @@ typedef struct cli_cmd {
 	cli_body body;
 } cli_cmd;
 
-/* The add or update command k describes (update when k->record is set), its
- * options opts bound to `fields` (the record's fields struct): add runs
- * k->body with fields as its arg; update resolves the record and calls
- * k->change with fields (cli_change). Returns the exit code. */
-int cli_form(cli_ctx *c, int argc, char **argv, const cli_opt *opts, const cli_cmd *k,
-             void *fields);
+/* The add or update command k describes (update when k->record is set):
+ * the options of k->form bound to a fields struct of the record's kind
+ * (initialised from k->form->init, or zeroed); add runs k->body with it as
+ * its arg; update resolves the record and calls k->change with it
+ * (cli_change). Returns the exit code. */
+int cli_form(cli_ctx *c, int argc, char **argv, const cli_cmd *k);
 
 /* Dispatch argv[0] among cmds (a table ended by a NULL name); group names
  * them in the usage message. Returns the exit code. */

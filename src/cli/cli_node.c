@@ -207,11 +207,32 @@ int cli_run_plain(cli_ctx *c, int argc, char **argv, const char *help, cli_body 
 	return cli_run(c, argc, argv, &s, body, NULL);
 }
 
-int cli_form(cli_ctx *c, int argc, char **argv, const cli_opt *opts, const cli_cmd *k, void *fields)
+int cli_form(cli_ctx *c, int argc, char **argv, const cli_cmd *k)
 {
+	const cli_form_spec *f = k->form;
+	union {
+		max_align_t align;
+		unsigned char bytes[CLI_FORM_SIZE];
+	} fields;
+	cli_opt opts[CLI_FORM_FIELDS + 1] = { { NULL, 0, NULL, 0 } };
 	const cli_spec s = { opts, k->help, NULL, NULL };
+	size_t i;
 
+	if (f->size > sizeof(fields))
+		return cli_fail(
+		    c, cts_error_set(CTS_ERR, "formulaire trop grand (%zu octets)", f->size));
+	if (f->init)
+		memcpy(fields.bytes, f->init, f->size);
+	else
+		memset(fields.bytes, 0, f->size);
+	for (i = 0; i < CLI_FORM_FIELDS && f->fields[i].name; i++)
+		opts[i] = (cli_opt){ f->fields[i].name, f->fields[i].kind,
+			             fields.bytes + f->fields[i].offset,
+			             !k->record && f->fields[i].add_required };
+	if (f->fields[i].name)
+		return cli_fail(
+		    c, cts_error_set(CTS_ERR, "formulaire de plus de %d champs", CLI_FORM_FIELDS));
 	if (k->record)
-		return cli_change(c, argc, argv, opts, k->help, k->record, k->change, fields);
-	return cli_run(c, argc, argv, &s, k->body, fields);
+		return cli_change(c, argc, argv, opts, k->help, k->record, k->change, &fields);
+	return cli_run(c, argc, argv, &s, k->body, &fields);
 }

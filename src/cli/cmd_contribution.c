@@ -40,23 +40,17 @@ static const char restore_help[] =
     "\n"
     "Rétablit une contribution retirée.\n";
 
-#define CONTRIBUTION_OPTS(f, req)                                                                  \
-	{ "theme", OPT_STR, &(f).theme, req }, { "title", OPT_STR, &(f).title, req },              \
-	    { "text", OPT_STR, &(f).text, req }, { "meeting", OPT_STR, &(f).meeting, 0 },          \
-	{                                                                                          \
-		"date", OPT_STR, &(f).date, 0                                                      \
-	}
-
 /* add and update: the fields of a contribution as options (theme, title and
  * text required when adding). */
-static int contribution_form(cli_ctx *c, int argc, char **argv, const cli_cmd *k)
-{
-	cts_contribution_fields f = { 0 };
-	const int add = !k->record;
-	const cli_opt opts[] = { CONTRIBUTION_OPTS(f, add), { NULL, 0, NULL, 0 } };
-
-	return cli_form(c, argc, argv, opts, k, &f);
-}
+static const cli_field fields[] = {
+	CLI_FIELD(cts_contribution_fields, "theme", OPT_STR, theme, 1),
+	CLI_FIELD(cts_contribution_fields, "title", OPT_STR, title, 1),
+	CLI_FIELD(cts_contribution_fields, "text", OPT_STR, text, 1),
+	CLI_FIELD(cts_contribution_fields, "meeting", OPT_STR, meeting, 0),
+	CLI_FIELD(cts_contribution_fields, "date", OPT_STR, date, 0),
+	{ NULL, 0, 0, 0 },
+};
+static const cli_form_spec form = { fields, sizeof(cts_contribution_fields), NULL };
 
 /* --meeting as typed, resolved into mid ("" kept: it detaches). */
 static int resolve_meeting(cts_node *n, cts_contribution_fields *f, char mid[37])
@@ -117,12 +111,11 @@ static const cli_listing listing = { list_help,  cts_contribution_list, NULL, li
 	                             list_cells, "contribution(s)" };
 
 const cli_cmd cmd_contribution_cmds[] = {
-	{ "add", "enregistrer une contribution", .form = contribution_form, .help = add_help,
+	{ "add", "enregistrer une contribution", .form = &form, .help = add_help,
 	  .body = add_body },
 	{ "list", "lister les contributions", .listing = &listing },
-	{ "update", "corriger une contribution (thème, titre, texte, réunion, date)",
-	  .form = contribution_form, .help = update_help, .record = &contribution_ref,
-	  .change = do_update },
+	{ "update", "corriger une contribution (thème, titre, texte, réunion, date)", .form = &form,
+	  .help = update_help, .record = &contribution_ref, .change = do_update },
 	{ "withdraw", "retirer une contribution saisie par erreur", .help = withdraw_help,
 	  .record = &contribution_ref, .op = cts_contribution_withdraw },
 	{ "restore", "rétablir une contribution retirée", .help = restore_help,

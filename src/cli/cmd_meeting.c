@@ -57,24 +57,18 @@ static const char restore_help[] =
     "\n"
     "Rétablit une réunion annulée (statut tenue, ou prevue si sa date est à venir).\n";
 
-#define MEETING_OPTS(f, req)                                                                       \
-	{ "body", OPT_STR, &(f).body, req }, { "date", OPT_STR, &(f).date, req },                  \
-	    { "title", OPT_STR, &(f).title, req }, { "place", OPT_STR, &(f).place, 0 },            \
-	    { "status", OPT_STR, &(f).status, 0 },                                                 \
-	{                                                                                          \
-		"again", OPT_FLAG, &(f).again, 0                                                   \
-	}
-
 /* add and update: the fields of a meeting as options (body, date and title
  * required when adding). */
-static int meeting_form(cli_ctx *c, int argc, char **argv, const cli_cmd *k)
-{
-	cts_meeting_fields f = { 0 };
-	const int add = !k->record;
-	const cli_opt opts[] = { MEETING_OPTS(f, add), { NULL, 0, NULL, 0 } };
-
-	return cli_form(c, argc, argv, opts, k, &f);
-}
+static const cli_field fields[] = {
+	CLI_FIELD(cts_meeting_fields, "body", OPT_STR, body, 1),
+	CLI_FIELD(cts_meeting_fields, "date", OPT_STR, date, 1),
+	CLI_FIELD(cts_meeting_fields, "title", OPT_STR, title, 1),
+	CLI_FIELD(cts_meeting_fields, "place", OPT_STR, place, 0),
+	CLI_FIELD(cts_meeting_fields, "status", OPT_STR, status, 0),
+	CLI_FIELD(cts_meeting_fields, "again", OPT_FLAG, again, 0),
+	{ NULL, 0, 0, 0 },
+};
+static const cli_form_spec form = { fields, sizeof(cts_meeting_fields), NULL };
 
 static int add_body(cli_ctx *c, cts_node *n, const char *pos, void *arg)
 {
@@ -128,11 +122,10 @@ static const cli_listing listing = { list_help, cts_meeting_list, NULL,        l
 	                             6,         list_cells,       "réunion(s)" };
 
 const cli_cmd cmd_meeting_cmds[] = {
-	{ "add", "enregistrer une réunion", .form = meeting_form, .help = add_help,
-	  .body = add_body },
+	{ "add", "enregistrer une réunion", .form = &form, .help = add_help, .body = add_body },
 	{ "list", "lister les réunions", .listing = &listing },
-	{ "update", "corriger une réunion (date, titre, instance, lieu, statut)",
-	  .form = meeting_form, .help = update_help, .record = &meeting_ref, .change = do_update },
+	{ "update", "corriger une réunion (date, titre, instance, lieu, statut)", .form = &form,
+	  .help = update_help, .record = &meeting_ref, .change = do_update },
 	{ "approve", "compte rendu approuvé : verrouiller la réunion", .help = approve_help,
 	  .record = &meeting_ref, .op = cts_meeting_approve },
 	{ "reopen", "rouvrir une réunion approuvée, avec le motif", .run = meeting_reopen },

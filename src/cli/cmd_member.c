@@ -48,27 +48,20 @@ static const char restore_help[] =
     "Rétablit dans la liste un membre retiré, avec le même identifiant et ses dernières valeurs.\n"
     "MEMBRE : comme le montre « ctsnode member list --removed ».\n";
 
-#define MEMBER_OPTS(f, req)                                                                        \
-	{ "last-name", OPT_STR, &(f).last_name, req },                                             \
-	    { "first-name", OPT_STR, &(f).first_name, req },                                       \
-	    { "organisation", OPT_STR, &(f).organisation, req },                                   \
-	    { "college", OPT_STR, &(f).college, req }, { "seat", OPT_STR, &(f).seat, 0 },          \
-	    { "role", OPT_STR, &(f).role, 0 },                                                     \
-	    { "mandate-start", OPT_STR, &(f).mandate_start, 0 },                                   \
-	{                                                                                          \
-		"mandate-end", OPT_STR, &(f).mandate_end, 0                                        \
-	}
-
 /* add and update: the fields of a member as options (names, organisation and
  * college required when adding). */
-static int member_form(cli_ctx *c, int argc, char **argv, const cli_cmd *k)
-{
-	cts_member_fields f = { 0 };
-	const int add = !k->record;
-	const cli_opt opts[] = { MEMBER_OPTS(f, add), { NULL, 0, NULL, 0 } };
-
-	return cli_form(c, argc, argv, opts, k, &f);
-}
+static const cli_field fields[] = {
+	CLI_FIELD(cts_member_fields, "last-name", OPT_STR, last_name, 1),
+	CLI_FIELD(cts_member_fields, "first-name", OPT_STR, first_name, 1),
+	CLI_FIELD(cts_member_fields, "organisation", OPT_STR, organisation, 1),
+	CLI_FIELD(cts_member_fields, "college", OPT_STR, college, 1),
+	CLI_FIELD(cts_member_fields, "seat", OPT_STR, seat, 0),
+	CLI_FIELD(cts_member_fields, "role", OPT_STR, role, 0),
+	CLI_FIELD(cts_member_fields, "mandate-start", OPT_STR, mandate_start, 0),
+	CLI_FIELD(cts_member_fields, "mandate-end", OPT_STR, mandate_end, 0),
+	{ NULL, 0, 0, 0 },
+};
+static const cli_form_spec form = { fields, sizeof(cts_member_fields), NULL };
 
 static int add_body(cli_ctx *c, cts_node *n, const char *pos, void *arg)
 {
@@ -123,10 +116,10 @@ static const cli_listing listing = {
 };
 
 const cli_cmd cmd_member_cmds[] = {
-	{ "add", "ajouter un membre", .form = member_form, .help = add_help, .body = add_body },
+	{ "add", "ajouter un membre", .form = &form, .help = add_help, .body = add_body },
 	{ "list", "lister les membres (--removed : les membres retirés)", .listing = &listing },
-	{ "update", "corriger un membre", .form = member_form, .help = update_help,
-	  .record = &member_ref, .change = do_update },
+	{ "update", "corriger un membre", .form = &form, .help = update_help, .record = &member_ref,
+	  .change = do_update },
 	{ "remove", "retirer un membre de la liste", .help = remove_help, .record = &member_ref,
 	  .op = cts_member_remove },
 	{ "restore", "rétablir un membre retiré", .help = restore_help,

@@ -54,27 +54,21 @@ static void warn_contradiction(cts_node *n, const char *id)
 	json_decref(row);
 }
 
-#define OPINION_OPTS(f, req)                                                                       \
-	{ "meeting", OPT_STR, &(f).meeting, req }, { "subject", OPT_STR, &(f).subject, req },      \
-	    { "for", OPT_INT, &(f).votes_for, req },                                               \
-	    { "against", OPT_INT, &(f).votes_against, req },                                       \
-	    { "abstain", OPT_INT, &(f).votes_abstain, req },                                       \
-	{                                                                                          \
-		"outcome", OPT_STR, &(f).outcome, req                                              \
-	}
-
 /* add and update: the fields of an opinion as options (all required when
  * adding; counts not given to update keep their value: LLONG_MIN). */
-static int opinion_form(cli_ctx *c, int argc, char **argv, const cli_cmd *k)
-{
-	cts_opinion_fields f = { .votes_for = LLONG_MIN,
-		                 .votes_against = LLONG_MIN,
-		                 .votes_abstain = LLONG_MIN };
-	const int add = !k->record;
-	const cli_opt opts[] = { OPINION_OPTS(f, add), { NULL, 0, NULL, 0 } };
-
-	return cli_form(c, argc, argv, opts, k, &f);
-}
+static const cli_field fields[] = {
+	CLI_FIELD(cts_opinion_fields, "meeting", OPT_STR, meeting, 1),
+	CLI_FIELD(cts_opinion_fields, "subject", OPT_STR, subject, 1),
+	CLI_FIELD(cts_opinion_fields, "for", OPT_INT, votes_for, 1),
+	CLI_FIELD(cts_opinion_fields, "against", OPT_INT, votes_against, 1),
+	CLI_FIELD(cts_opinion_fields, "abstain", OPT_INT, votes_abstain, 1),
+	CLI_FIELD(cts_opinion_fields, "outcome", OPT_STR, outcome, 1),
+	{ NULL, 0, 0, 0 },
+};
+static const cts_opinion_fields not_given = { .votes_for = LLONG_MIN,
+	                                      .votes_against = LLONG_MIN,
+	                                      .votes_abstain = LLONG_MIN };
+static const cli_form_spec form = { fields, sizeof(cts_opinion_fields), &not_given };
 
 static int add_body(cli_ctx *c, cts_node *n, const char *pos, void *arg)
 {
@@ -140,9 +134,9 @@ static const cli_listing listing = { list_help, cts_opinion_list, NULL,  list_he
 	                             8,         list_cells,       "avis" };
 
 const cli_cmd cmd_opinion_cmds[] = {
-	{ "add", "enregistrer un avis", .form = opinion_form, .help = add_help, .body = add_body },
+	{ "add", "enregistrer un avis", .form = &form, .help = add_help, .body = add_body },
 	{ "list", "lister les avis", .listing = &listing },
-	{ "update", "corriger un avis (objet, votes, sens, réunion)", .form = opinion_form,
+	{ "update", "corriger un avis (objet, votes, sens, réunion)", .form = &form,
 	  .help = update_help, .record = &opinion_ref, .change = do_update },
 	{ "withdraw", "retirer un avis saisi par erreur", .help = withdraw_help,
 	  .record = &opinion_ref, .op = cts_opinion_withdraw },
