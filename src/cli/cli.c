@@ -377,7 +377,7 @@ int cli_list(cli_ctx *c, int argc, char **argv, const cli_listing *l)
 		           { NULL, 0, NULL, 0 } };
 	cts_node *n;
 	json_t *arr = NULL;
-	char *pos[1];
+	char *pos[1], own[128] = "";
 	int npos, ec, rc, csv;
 
 	if (!l->list_removed)
@@ -391,12 +391,20 @@ int cli_list(cli_ctx *c, int argc, char **argv, const cli_listing *l)
 	if (!territory && n->role == CTS_ROLE_TERRITORY)
 		territory = n->territory;
 	c->all_territories = !territory;
+	/* A territory's device keeps its own territory only (scope.h). */
+	if (n->role == CTS_ROLE_TERRITORY && strcmp(territory, n->territory) != 0)
+		snprintf(own, sizeof(own), "%s", n->territory);
 	rc = (removed ? l->list_removed : l->list)(n, territory, &arr);
 	cts_node_free(n);
 	if (rc < 0)
 		return cli_fail(c, rc);
 	cli_print_rows(c, arr, l, csv);
 	json_decref(arr);
+	if (*own && !c->json && !csv)
+		printf(
+		    "Ce poste ne garde que le territoire %s : les autres territoires sont sur le "
+		    "nœud régional.\n",
+		    own);
 	return EXIT_OK;
 }
 

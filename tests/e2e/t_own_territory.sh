@@ -29,6 +29,8 @@ assert_eq "$(names "$T/dp1" rouen)" "" "rouen vu par dp1"
 assert_eq "$(names "$T/ro1" dieppe)" "" "dieppe vu par ro1"
 assert_eq "$(names "$T/region" dieppe)" "DIEPPOIS,DIEPPOIS-DEUX" "dieppe vu par la région"
 assert_eq "$(names "$T/region" rouen)" "ROUENNAIS" "rouen vu par la région"
+cts "$T/dp1" member list --territory rouen | grep -q "^Ce poste ne garde que le territoire dieppe : les autres territoires sont sur le nœud régional\.$" ||
+	fail "dp1 : member list --territory rouen ne dit pas que ce poste ne garde que dieppe"
 db() { sqlite3 "file:$T/$1/node.db?mode=ro" "$2"; }
 for q in "SELECT count(*) FROM rstate r, json_each(r.st) WHERE r.territory = 'rouen'" "SELECT count(*) FROM rstate WHERE tomb_hlc IS NOT NULL AND territory = 'rouen'" \
 	"SELECT count(*) FROM member WHERE territory = 'rouen'" "SELECT count(*) FROM meeting WHERE territory = 'rouen'" \
