@@ -1,13 +1,15 @@
 /*
  * The record engine (record.h): last-writer-wins per field with the
  * (hlc, node, seq) stamp, tombstones, conflicts kept for people to resolve,
- * and the SQL tables re-materialised from fstate/tomb after each write.
+ * and the SQL tables re-materialised from the record's rstate row after
+ * each write.
  * Local writes, the journal side, ids and the digest are in record_local.c.
  */
 #include "record.h"
 
 #include "crashpoint.h"
 #include "error.h"
+#include "strbuf.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -127,13 +129,13 @@ static int64_t stamp_seen(const cts_stamp *w, const char *other)
  * an operation: its field states, its tombstone and its open conflicts. */
 #define REC_MAX_FIELDS 32
 
-/* Statement slots (store.h): 2 per table for the view, then one
- * multi-row fstate write per row count. */
-#define SLOT_FSTATE 24
-#define SLOT_FSTATE_MAX (64 - SLOT_FSTATE - 1)
+/* Statement slots (store.h): 2 per table for the view, then the write
+ * of a record's state row. */
+#define SLOT_VIEWS 24
+#define SLOT_RSTATE SLOT_VIEWS
 
 typedef struct {
-	int present;          /* a row in fstate */
+	int present;          /* an entry in the record's state */
 	sqlite3_value *value; /* its value (copy) */
 	uint64_t hlc;
 	const char *node; /* in rec_state.strings, or the writer's (after a write) */
@@ -197,8 +199,9 @@ static size_t field_index(const cts_table_def *t, const char *name)
 	return (size_t)-1;
 }
 
-/* One statement reads the record's field states, tombstone and open
- * conflicts (all three by primary key / unique index prefix). */
+/* One statement reads the record's state row (its field states, one per
+ * json_each row, and its tombstone on each) and its open conflicts, both
+ * by unique index prefix. */
 static int load_state(cts_store *st, const cts_table_def *t, const char *territory, const char *rid,
                       rec_state *r)
 {
@@ -211,19 +214,25 @@ static int load_state(cts_store *st, const cts_table_def *t, const char *territo
 		return cts_error_set(CTS_ERR, "table %s : trop de champs", t->name);
 	if ((rc = cts_store_stmt_args(
 	         st, &s,
-	         "SELECT 0, field, value, hlc, node, seq, NULL FROM fstate"
-	         " WHERE tbl = ?1 AND territory = ?2 AND rid = ?3"
-	         " UNION ALL SELECT 1, NULL, NULL, hlc, node, seq, NULL FROM tomb"
-	         " WHERE tbl = ?1 AND territory = ?2 AND rid = ?3"
-	         " UNION ALL SELECT 2, field, id, win_seq, win_node, lose_seq, lose_node FROM "
-	         "conflict"
+	         "SELECT 0, j.key, j.value ->> 0, j.value ->> 1, j.value ->> 2, j.value ->> 3,"
+	         " r.tomb_hlc, r.tomb_node FROM rstate r LEFT JOIN json_each(r.st) j"
+	         " WHERE r.tbl = ?1 AND r.territory = ?2 AND r.rid = ?3"
+	         " UNION ALL SELECT 2, field, id, win_seq, win_node, lose_seq, lose_node, NULL"
+	         " FROM conflict"
 	         " WHERE tbl = ?1 AND territory = ?2 AND rid = ?3 AND resolved_by IS NULL",
 	         (const char *const[]){ t->name, territory, rid }, 3)) < 0)
 		return rc;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		int kind = sqlite3_column_int(s, 0);
-		size_t i = kind == 1 ? 0 : field_index(t, (const char *)sqlite3_column_text(s, 1));
+		const unsigned char *name = sqlite3_column_text(s, 1);
+		size_t i = name ? field_index(t, (const char *)name) : (size_t)-1;
 
+		if (kind == 0 && !r->has_tomb && sqlite3_column_type(s, 6) != SQLITE_NULL) {
+			r->has_tomb = 1;
+			r->tomb_hlc = sqlite3_column_int64(s, 6);
+			if ((rc = rec_str(r, sqlite3_column_text(s, 7), &tomb_off)) < 0)
+				goto fail;
+		}
 		if (kind == 0 && i < t->nfields) {
 			field_state *f = &r->f[i];
 			f->present = 1;
@@ -234,11 +243,6 @@ static int load_state(cts_store *st, const cts_table_def *t, const char *territo
 			f->hlc = (uint64_t)sqlite3_column_int64(s, 3);
 			f->seq = sqlite3_column_int64(s, 5);
 			if ((rc = rec_str(r, sqlite3_column_text(s, 4), &node_off[i])) < 0)
-				goto fail;
-		} else if (kind == 1) {
-			r->has_tomb = 1;
-			r->tomb_hlc = sqlite3_column_int64(s, 3);
-			if ((rc = rec_str(r, sqlite3_column_text(s, 4), &tomb_off)) < 0)
 				goto fail;
 		} else if (kind == 2 && i < t->nfields) {
 			open_conflict *c;
@@ -302,7 +306,7 @@ static int materialise(cts_store *st, const cts_table_def *t, const char *territ
 	int visible[REC_MAX_FIELDS], any = 0, rc;
 	unsigned ti = (unsigned)(t - cts_tables);
 
-	if (ti >= cts_table_count || 2 * ti + 1 >= SLOT_FSTATE)
+	if (ti >= cts_table_count || 2 * ti + 1 >= SLOT_VIEWS)
 		return cts_error_set(CTS_ERR, "table %s inconnue", t->name);
 	for (size_t i = 0; i < t->nfields; i++) {
 		const field_state *f = &r->f[i];
@@ -513,38 +517,93 @@ static int resolve_loaded(cts_store *st, const cts_stamp *w, const rec_state *r,
 	return 0;
 }
 
-/* Write the winning fields `win[0..n-1]` of the record into fstate, in
- * one statement (fields are distinct, so the order does not matter). */
-static int write_fields(cts_store *st, const cts_table_def *t, const cts_stamp *w, const char *rid,
-                        const rec_state *r, const size_t *win, size_t n)
+/* s[0..n-1] as a JSON string: its bytes kept, quotes, backslashes and
+ * control characters escaped. */
+static void json_str(cts_strbuf *b, const char *s, size_t n)
+{
+	size_t from = 0;
+
+	cts_strbuf_addc(b, '"');
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c != '"' && c != '\\' && c >= 0x20)
+			continue;
+		cts_strbuf_addn(b, s + from, i - from);
+		cts_strbuf_addf(b, "\\u%04x", c);
+		from = i + 1;
+	}
+	cts_strbuf_addn(b, s + from, n - from);
+	cts_strbuf_addc(b, '"');
+}
+
+/* A field's value in the state JSON: what cts_store_bind_json() would
+ * store (booleans as 0/1), or the stored TEXT / INTEGER / NULL. */
+static void state_value(cts_strbuf *b, const field_state *f)
+{
+	if (f->nv && json_is_string(f->nv))
+		json_str(b, json_string_value(f->nv), json_string_length(f->nv));
+	else if (f->nv && json_is_integer(f->nv))
+		cts_strbuf_addf(b, "%lld", (long long)json_integer_value(f->nv));
+	else if (f->nv && json_is_boolean(f->nv))
+		cts_strbuf_addc(b, json_is_true(f->nv) ? '1' : '0');
+	else if (!f->nv && sqlite3_value_type(f->value) == SQLITE_TEXT)
+		json_str(b, (const char *)sqlite3_value_text(f->value),
+		         (size_t)sqlite3_value_bytes(f->value));
+	else if (!f->nv && sqlite3_value_type(f->value) == SQLITE_INTEGER)
+		cts_strbuf_addf(b, "%lld", (long long)sqlite3_value_int64(f->value));
+	else
+		cts_strbuf_add(b, "null");
+}
+
+/* The record's state as stored in rstate.st: {"field":[value,hlc,node,
+ * seq],...}, present fields only, names in byte order. Malloc'd. */
+static int state_json(const cts_table_def *t, const rec_state *r, char **out, size_t *len)
+{
+	size_t order[REC_MAX_FIELDS], n = 0;
+	cts_strbuf b = { 0 };
+
+	for (size_t i = 0, k; i < t->nfields; i++) {
+		if (!r->f[i].present)
+			continue;
+		for (k = n++; k > 0 && strcmp(t->fields[order[k - 1]].name, t->fields[i].name) > 0;
+		     k--)
+			order[k] = order[k - 1];
+		order[k] = i;
+	}
+	cts_strbuf_addc(&b, '{');
+	for (size_t k = 0; k < n; k++) {
+		const field_state *f = &r->f[order[k]];
+		cts_strbuf_addf(&b, "%s\"%s\":[", k ? "," : "", t->fields[order[k]].name);
+		state_value(&b, f);
+		cts_strbuf_addf(&b, ",%lld,", (long long)f->hlc);
+		json_str(&b, f->node, strlen(f->node));
+		cts_strbuf_addf(&b, ",%lld]", (long long)f->seq);
+	}
+	cts_strbuf_addc(&b, '}');
+	return cts_strbuf_take(&b, out, len);
+}
+
+/* Write the record's whole state row (after this operation's winning
+ * fields were set in r): one upsert, a new record's row appended. */
+static int write_state(cts_store *st, const cts_table_def *t, const char *territory,
+                       const char *rid, const rec_state *r)
 {
 	sqlite3_stmt *s;
+	char *text = NULL;
+	size_t len = 0;
 	int rc;
 
-	if (n == 0)
-		return 0;
-	if (n > SLOT_FSTATE_MAX)
-		return cts_error_set(CTS_ERR, "table %s : trop de champs", t->name);
-	if ((rc = cts_store_stmt_slot(st, CTS_SLOT_RECORD + SLOT_FSTATE + (unsigned)n, &s, NULL)) ==
-	    1) {
-		char sql[2048];
-		size_t off =
-		    (size_t)snprintf(sql, sizeof(sql),
-		                     "INSERT OR REPLACE INTO fstate"
-		                     " (tbl, territory, rid, field, value, hlc, node, seq) VALUES");
-		for (size_t k = 0; k < n; k++)
-			off += (size_t)snprintf(sql + off, sizeof(sql) - off,
-			                        "%s(?1, ?2, ?3, ?%zu, ?%zu, ?4, ?5, ?6)",
-			                        k ? ", " : " ", 7 + 2 * k, 8 + 2 * k);
-		rc = cts_store_stmt_slot(st, CTS_SLOT_RECORD + SLOT_FSTATE + (unsigned)n, &s, sql);
-	}
-	if (rc < 0)
+	if ((rc = cts_store_stmt_slot(st, CTS_SLOT_RECORD + SLOT_RSTATE, &s, NULL)) == 1)
+		rc = cts_store_stmt_slot(
+		    st, CTS_SLOT_RECORD + SLOT_RSTATE, &s,
+		    "INSERT INTO rstate (tbl, territory, rid, st) VALUES (?1, ?2, ?3, ?4)"
+		    " ON CONFLICT (tbl, territory, rid) DO UPDATE SET st = excluded.st");
+	if (rc < 0 || (rc = state_json(t, r, &text, &len)) < 0)
 		return rc;
-	bind_stamp(s, t, w, rid);
-	for (size_t k = 0; k < n; k++) {
-		sqlite3_bind_text(s, 7 + 2 * (int)k, t->fields[win[k]].name, -1, SQLITE_STATIC);
-		cts_store_bind_json(s, 8 + 2 * (int)k, r->f[win[k]].nv);
-	}
+	sqlite3_bind_text(s, 1, t->name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, territory, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, rid, -1, SQLITE_STATIC);
+	sqlite3_bind_text64(s, 4, text, len, free, SQLITE_UTF8);
 	return cts_store_done(st, s, "écriture de l'état des champs");
 }
 
@@ -598,7 +657,7 @@ int cts_record_apply_put(cts_store *st, const cts_table_def *t, const cts_stamp 
 		f->seq = w->seq;
 		win[nwin++] = i;
 	}
-	if ((rc = write_fields(st, t, w, rid, &r, win, nwin)) < 0)
+	if (nwin > 0 && (rc = write_state(st, t, w->territory, rid, &r)) < 0)
 		goto out;
 	for (size_t k = 0; k < nwin; k++)
 		if ((rc = resolve_loaded(st, w, &r, win[k])) < 0)
@@ -616,11 +675,12 @@ int cts_record_apply_del(cts_store *st, const cts_table_def *t, const cts_stamp 
 
 	if ((rc = cts_store_stmt(
 	         st, &s,
-	         "INSERT INTO tomb (tbl, territory, rid, hlc, node, seq) VALUES (?, ?, ?, ?, ?, ?)"
-	         " ON CONFLICT (tbl, territory, rid) DO UPDATE SET hlc = excluded.hlc, node = "
-	         "excluded.node,"
-	         " seq = excluded.seq WHERE excluded.hlc > tomb.hlc OR (excluded.hlc = tomb.hlc "
-	         "AND excluded.node > tomb.node)")) < 0)
+	         "INSERT INTO rstate (tbl, territory, rid, st, tomb_hlc, tomb_node, tomb_seq)"
+	         " VALUES (?1, ?2, ?3, '{}', ?4, ?5, ?6) ON CONFLICT (tbl, territory, rid)"
+	         " DO UPDATE SET tomb_hlc = excluded.tomb_hlc, tomb_node = excluded.tomb_node,"
+	         " tomb_seq = excluded.tomb_seq WHERE rstate.tomb_hlc IS NULL"
+	         " OR excluded.tomb_hlc > rstate.tomb_hlc OR (excluded.tomb_hlc = rstate.tomb_hlc"
+	         " AND excluded.tomb_node > rstate.tomb_node)")) < 0)
 		return rc;
 	bind_stamp(s, t, w, rid);
 	if ((rc = cts_store_done(st, s, "écriture d'une suppression")) < 0)

@@ -51,14 +51,23 @@ int cts_record_replay_unsealed(cts_store *st);
  * NULL s gives JSON null. New reference (NULL only when out of memory). */
 json_t *cts_record_text(const char *s);
 
+/* SQL for readers of the replicated state, table rstate (schema/008):
+ * one row r per record, its field states as the rows j of json_each(r.st)
+ * (j.key the field, j.value ->> 0..3 its value, hlc, node, seq), its
+ * tombstone in r.tomb_hlc / r.tomb_node / r.tomb_seq (NULL: none).
+ * CTS_RSTATE_HIDDEN: r's tombstone hides field state j (NULL when there
+ * is no tombstone); the query names them r and j. */
+#define CTS_RSTATE_HIDDEN                                                                          \
+	"(r.tomb_hlc > j.value ->> 1 OR (r.tomb_hlc = j.value ->> 1"                               \
+	" AND r.tomb_node > j.value ->> 2))"
+
 /* A new random record id (UUID v4 text) into buf[37]. */
 int cts_record_new_id(char buf[37]);
 
 /* Sealing: the state row written by (node, hlc) for field of record
  * (tbl, territory, rid) -- its tombstone when field is NULL -- now says it
  * is held by changeset seq. A row a later write took over (another hlc) is
- * left alone. The record engine owns fstate and tomb; the journal calls
- * this. */
+ * left alone. The record engine owns rstate; the journal calls this. */
 int cts_record_mark_sealed(cts_store *st, const char *tbl, const char *territory, const char *rid,
                            const char *field, const char *node, uint64_t hlc, int64_t seq);
 /* A deterministic record id derived from a name (SHA-256, UUID-shaped,
@@ -94,7 +103,7 @@ int cts_record_conflicts(cts_store *st, int64_t id, json_t **out);
  * CTS_ENOTFOUND when no such open conflict. */
 int cts_record_conflict_resolve(cts_store *st, const char *territory, int64_t id, int keep_winner);
 
-/* Drop all materialised and replicated state (fstate, tomb, conflicts,
+/* Drop all materialised and replicated state (rstate, conflicts,
  * domain tables, accepted changesets): the first step of `rebuild`. */
 int cts_record_clear_all(cts_store *st);
 

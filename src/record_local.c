@@ -210,10 +210,12 @@ int cts_record_mark_sealed(cts_store *st, const char *tbl, const char *territory
 
 	rc = cts_store_stmt(
 	    st, &s,
-	    field ? "UPDATE fstate SET seq = ?1 WHERE tbl = ?2 AND territory = ?3 AND rid = ?4"
-	            " AND node = ?5 AND hlc = ?6 AND field = ?7"
-	          : "UPDATE tomb SET seq = ?1 WHERE tbl = ?2 AND territory = ?3 AND rid = ?4"
-	            " AND node = ?5 AND hlc = ?6");
+	    field ? "UPDATE rstate SET st = json_set(st, '$.\"' || ?7 || '\"[3]', ?1)"
+	            " WHERE tbl = ?2 AND territory = ?3 AND rid = ?4"
+	            " AND st ->> ('$.\"' || ?7 || '\"[2]') = ?5"
+	            " AND st ->> ('$.\"' || ?7 || '\"[1]') = ?6"
+	          : "UPDATE rstate SET tomb_seq = ?1 WHERE tbl = ?2 AND territory = ?3 AND rid = ?4"
+	            " AND tomb_node = ?5 AND tomb_hlc = ?6");
 	if (rc < 0)
 		return rc;
 	sqlite3_bind_int64(s, 1, seq);
@@ -327,13 +329,10 @@ static int digest_pass(cts_store *st, digest_set *d)
 		if (t->writer == CTS_WRITER_ANY)
 			continue;
 		if ((rc = cts_store_stmt(st, &s,
-		                         "SELECT f.territory, f.rid, f.field, f.value FROM fstate "
-		                         "f WHERE f.tbl = ?1"
-		                         " AND NOT EXISTS (SELECT 1 FROM tomb t WHERE t.tbl = ?1 "
-		                         "AND t.territory = f.territory"
-		                         " AND t.rid = f.rid AND (t.hlc > f.hlc OR (t.hlc = f.hlc "
-		                         "AND t.node > f.node)))"
-		                         " ORDER BY f.territory, f.rid, f.field")) < 0)
+		                         "SELECT r.territory, r.rid, j.key, j.value ->> 0"
+		                         " FROM rstate r, json_each(r.st) j WHERE r.tbl = ?1"
+		                         " AND NOT coalesce(" CTS_RSTATE_HIDDEN ", 0)"
+		                         " ORDER BY r.territory, r.rid")) < 0)
 			break;
 		sqlite3_bind_text(s, 1, t->name, -1, SQLITE_STATIC);
 		while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
@@ -434,7 +433,8 @@ int cts_record_territories(cts_store *st, const char *region, json_t **out)
 	*out = NULL;
 	if ((rc = cts_store_stmt(st, &s,
 	                         "SELECT json_group_array(t) FROM (SELECT DISTINCT territory AS t"
-	                         " FROM fstate WHERE territory != ?1 ORDER BY territory)")) < 0)
+	                         " FROM rstate WHERE territory != ?1 AND st <> '{}'"
+	                         " ORDER BY territory)")) < 0)
 		return rc;
 	sqlite3_bind_text(s, 1, region, -1, SQLITE_STATIC);
 	rc = sqlite3_step(s);
@@ -450,7 +450,7 @@ int cts_record_clear_all(cts_store *st)
 {
 	int rc;
 
-	if ((rc = cts_store_exec(st, "DELETE FROM fstate; DELETE FROM tomb; DELETE FROM conflict;"
+	if ((rc = cts_store_exec(st, "DELETE FROM rstate; DELETE FROM conflict;"
 	                             " DELETE FROM changeset; DELETE FROM changeset_seen;")) < 0)
 		return rc;
 	for (size_t i = 0; i < cts_table_count; i++) {
@@ -524,12 +524,14 @@ int cts_record_field_hlc(cts_store *st, const char *tbl, const char *territory, 
 	int rc;
 
 	*hlc = 0;
-	if ((rc = cts_store_stmt_args(
-	         st, &s,
-	         "SELECT hlc FROM fstate WHERE tbl = ? AND territory = ? AND rid = ? AND field = ?",
-	         (const char *const[]){ tbl, territory, rid, field }, 4)) < 0)
+	if ((rc = cts_store_stmt_args(st, &s,
+	                              "SELECT st ->> ('$.\"' || ?4 || '\"[1]') FROM rstate"
+	                              " WHERE tbl = ?1 AND territory = ?2 AND rid = ?3",
+	                              (const char *const[]){ tbl, territory, rid, field }, 4)) < 0)
 		return rc;
 	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW && sqlite3_column_type(s, 0) == SQLITE_NULL)
+		rc = SQLITE_DONE;
 	if (rc == SQLITE_ROW)
 		*hlc = (uint64_t)sqlite3_column_int64(s, 0);
 	sqlite3_reset(s);
@@ -550,13 +552,11 @@ int cts_record_last_values(cts_store *st, const char *tbl, const char *territory
 	*hidden = 0;
 	if (!set)
 		return cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
-	if ((rc =
-	         cts_store_stmt(st, &s,
-	                        "SELECT f.field, f.value, t.rid IS NOT NULL AND f.value IS NOT NULL"
-	                        " AND (t.hlc > f.hlc OR (t.hlc = f.hlc AND t.node > f.node))"
-	                        " FROM fstate f LEFT JOIN tomb t ON t.tbl = f.tbl AND t.territory "
-	                        "= f.territory AND t.rid = f.rid"
-	                        " WHERE f.tbl = ? AND f.territory = ? AND f.rid = ?")) < 0) {
+	if ((rc = cts_store_stmt(st, &s,
+	                         "SELECT j.key, j.value ->> 0, r.tomb_hlc IS NOT NULL"
+	                         " AND j.value ->> 0 IS NOT NULL AND " CTS_RSTATE_HIDDEN
+	                         " FROM rstate r, json_each(r.st) j"
+	                         " WHERE r.tbl = ? AND r.territory = ? AND r.rid = ?")) < 0) {
 		json_decref(set);
 		return rc;
 	}
@@ -592,25 +592,21 @@ int cts_record_list_removed(cts_store *st, const char *tbl, const char *const *f
 	*out = NULL;
 	if (!t)
 		return cts_error_set(CTS_ERR, "table inconnue « %.64s »", tbl);
-	cts_strbuf_add(&sql, "SELECT t.territory, t.rid AS id");
+	cts_strbuf_add(&sql, "SELECT r.territory, r.rid AS id");
 	for (size_t i = 0; i < nfields; i++) {
 		if (!cts_table_field(t, fields[i])) {
 			cts_strbuf_dispose(&sql);
 			return cts_error_set(CTS_ERR, "table %s : champ inconnu « %.64s »", tbl,
 			                     fields[i]);
 		}
-		cts_strbuf_addf(&sql, ", max(CASE WHEN f.field = '%s' THEN f.value END) AS %s",
-		                fields[i], fields[i]);
+		cts_strbuf_addf(&sql, ", r.st ->> '$.%s[0]' AS %s", fields[i], fields[i]);
 	}
-	cts_strbuf_addf(
-	    &sql,
-	    " FROM tomb t JOIN fstate f ON f.tbl = t.tbl AND f.territory = t.territory AND f.rid = "
-	    "t.rid"
-	    " WHERE t.tbl = ?2 AND (?1 IS NULL OR t.territory = ?1) GROUP BY t.territory, t.rid"
-	    " HAVING sum(f.value IS NOT NULL AND (t.hlc > f.hlc OR (t.hlc = f.hlc AND t.node > "
-	    "f.node))) > 0"
-	    " ORDER BY t.territory, %s, t.rid",
-	    order);
+	cts_strbuf_addf(&sql,
+	                " FROM rstate r WHERE r.tbl = ?2 AND (?1 IS NULL OR r.territory = ?1)"
+	                " AND r.tomb_hlc IS NOT NULL AND EXISTS (SELECT 1 FROM json_each(r.st) j"
+	                " WHERE j.value ->> 0 IS NOT NULL AND " CTS_RSTATE_HIDDEN ")"
+	                " ORDER BY r.territory, %s, r.rid",
+	                order);
 	if ((rc = cts_strbuf_take(&sql, &text, NULL)) < 0)
 		return rc;
 	rc = cts_store_rows_args(st, text, (const char *const[]){ territory, tbl }, 2, out);

@@ -2,6 +2,7 @@
 #include "report_impl.h"
 
 #include "error.h"
+#include "record.h"
 #include "tables.h"
 
 #include <stdio.h>
@@ -124,9 +125,9 @@ static int tally(cts_node *n, const char *code, struct ctally *c, const char *id
 /* Contributions dated by their first write (no meeting, or a meeting that
  * is not there or has no date), selected by `where`, ?2 bound to `meeting`. */
 #define FIRST_WRITE_ROWS                                                                           \
-	"SELECT c.id, c.theme, c.title, (SELECT date(min(f.hlc >> 16) / 1000, 'unixepoch') FROM "  \
-	"fstate f"                                                                                 \
-	" WHERE f.tbl = 'contribution' AND f.territory = c.territory AND f.rid = c.id) FROM "      \
+	"SELECT c.id, c.theme, c.title, (SELECT date(min((j.value ->> 1) >> 16) / 1000, "          \
+	"'unixepoch') FROM rstate r, json_each(r.st) j"                                            \
+	" WHERE r.tbl = 'contribution' AND r.territory = c.territory AND r.rid = c.id) FROM "      \
 	"contribution c"                                                                           \
 	" INDEXED BY contribution_meeting"
 

@@ -1,6 +1,7 @@
 #include "resolve.h"
 
 #include "error.h"
+#include "record.h"
 #include "strbuf.h"
 #include "tables.h"
 #include "text.h"
@@ -33,19 +34,14 @@ static const char *const live_sql[] = {
 
 /* Removed members: a tombstone hides some of their last known values
  * (member.c, last_values). */
-#define REMOVED_FIELD(f)                                                                           \
-	"(SELECT value FROM fstate f WHERE f.tbl = 'member' AND f.territory = t.territory AND "    \
-	"f.rid = t.rid"                                                                            \
-	" AND f.field = '" f "')"
 /* One SQL statement, laid out by clause. */
 /* clang-format off */
 static const char removed_sql[] =
-	"SELECT t.rid, " REMOVED_FIELD("last_name") ", " REMOVED_FIELD("first_name") ", "
-	REMOVED_FIELD("college") ", NULL FROM tomb t"
-	" WHERE t.tbl = 'member' AND t.territory = ?1" ID_RANGE("t.rid")
-	" AND EXISTS (SELECT 1 FROM fstate f WHERE f.tbl = 'member'"
-	" AND f.territory = t.territory AND f.rid = t.rid AND f.value IS NOT NULL"
-	" AND (t.hlc > f.hlc OR (t.hlc = f.hlc AND t.node > f.node)))";
+	"SELECT r.rid, r.st ->> '$.last_name[0]', r.st ->> '$.first_name[0]',"
+	" r.st ->> '$.college[0]', NULL FROM rstate r"
+	" WHERE r.tbl = 'member' AND r.territory = ?1" ID_RANGE("r.rid")
+	" AND r.tomb_hlc IS NOT NULL AND EXISTS (SELECT 1 FROM json_each(r.st) j"
+	" WHERE j.value ->> 0 IS NOT NULL AND " CTS_RSTATE_HIDDEN ")";
 /* clang-format on */
 
 static const struct {

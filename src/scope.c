@@ -234,8 +234,7 @@ static const char *const purge_sql[] = {
 	"DELETE FROM meta WHERE (key GLOB 'branch_*:*' OR key GLOB 'commits_checked:*')"
 	" AND substr(key, instr(key, ':') + 1) IN (" OTHER_NODES ")",
 	"DELETE FROM changeset WHERE territory NOT IN (?1, ?2)",
-	"DELETE FROM fstate WHERE territory NOT IN (?1, ?2)",
-	"DELETE FROM tomb WHERE territory NOT IN (?1, ?2)",
+	"DELETE FROM rstate WHERE territory NOT IN (?1, ?2)",
 	"DELETE FROM conflict WHERE territory NOT IN (?1, ?2)",
 };
 
@@ -287,7 +286,8 @@ int cts_scope_purge(cts_node *n, int *purged)
 		return rc;
 	if ((rc = run(n,
 	              "SELECT EXISTS (SELECT 1 FROM changeset WHERE territory NOT IN (?1, ?2))"
-	              " OR EXISTS (SELECT 1 FROM fstate WHERE territory NOT IN (?1, ?2))"
+	              " OR EXISTS (SELECT 1 FROM rstate WHERE territory NOT IN (?1, ?2)"
+	              " AND st <> '{}')"
 	              " OR EXISTS (SELECT 1 FROM inbox WHERE node IN (" OTHER_NODES "))",
 	              region, &held)) < 0 ||
 	    !held)

@@ -32,12 +32,12 @@ assert_eq "$(names "$T/region" rouen)" "ROUENNAIS" "rouen vu par la région"
 cts "$T/dp1" member list --territory rouen | grep -q "^Ce poste ne garde que le territoire dieppe : les autres territoires sont sur le nœud régional\.$" ||
 	fail "dp1 : member list --territory rouen ne dit pas que ce poste ne garde que dieppe"
 db() { sqlite3 "file:$T/$1/node.db?mode=ro" "$2"; }
-for q in "SELECT count(*) FROM fstate WHERE territory = 'rouen'" "SELECT count(*) FROM tomb WHERE territory = 'rouen'" \
+for q in "SELECT count(*) FROM rstate r, json_each(r.st) WHERE r.territory = 'rouen'" "SELECT count(*) FROM rstate WHERE tomb_hlc IS NOT NULL AND territory = 'rouen'" \
 	"SELECT count(*) FROM member WHERE territory = 'rouen'" "SELECT count(*) FROM meeting WHERE territory = 'rouen'" \
 	"SELECT count(*) FROM changeset WHERE node = 'ro-poste-1'" "SELECT count(*) FROM inbox WHERE node = 'ro-poste-1'"; do
 	assert_eq "$(db dp1 "$q")" 0 "dp1 : $q"
 done
-assert_eq "$(db ro1 "SELECT count(*) FROM fstate WHERE territory = 'dieppe'")" 0 "ro1 : rien de dieppe"
+assert_eq "$(db ro1 "SELECT count(*) FROM rstate r, json_each(r.st) WHERE r.territory = 'dieppe'")" 0 "ro1 : rien de dieppe"
 assert_eq "$(db dp1 "SELECT count(*) FROM history WHERE node = 'ro-poste-1'")" 0 "dp1 : historique de ro-poste-1"
 assert_eq "$(db dp1 "SELECT count(*) FROM history WHERE node = 'dp-poste-2'")" \
 	"$(db dp2 "SELECT count(*) FROM history WHERE node = 'dp-poste-2'")" "dp1 : historique de dp-poste-2"
@@ -46,8 +46,8 @@ git --git-dir="$T/dp1/repo.git" rev-parse -q --verify refs/remotes/origin/nodes/
 	fail "dp1 a récupéré la branche de ro-poste-1"
 git --git-dir="$T/dp1/repo.git" rev-parse -q --verify refs/remotes/origin/nodes/dp-poste-2 >/dev/null ||
 	fail "dp1 n'a pas récupéré la branche de dp-poste-2"
-assert_eq "$(db region "SELECT count(*) FROM fstate WHERE territory = 'rouen' AND tbl = 'member'")" \
-	"$(db ro1 "SELECT count(*) FROM fstate WHERE territory = 'rouen' AND tbl = 'member'")" "la région garde rouen"
+assert_eq "$(db region "SELECT count(*) FROM rstate r, json_each(r.st) WHERE r.territory = 'rouen' AND r.tbl = 'member'")" \
+	"$(db ro1 "SELECT count(*) FROM rstate r, json_each(r.st) WHERE r.territory = 'rouen' AND r.tbl = 'member'")" "la région garde rouen"
 pass "chaque territoire garde le sien : rien de rouen dans la base de dieppe, la région garde tout"
 
 # ---- same territory digests, nothing waiting ----
@@ -68,7 +68,7 @@ expect_status 0 "$CTSNODE" --home "$T/region" region pull
 member "$T/ro2" ROUENNAIS-DEUX
 expect_status 0 "$CTSNODE" --home "$T/ro2" sync --remote "$REPO"
 assert_eq "$(names "$T/ro2" rouen)" "ROUENNAIS,ROUENNAIS-DEUX" "rouen vu par ro2 dès sa première synchronisation"
-assert_eq "$(db ro2 "SELECT count(*) FROM fstate WHERE territory = 'dieppe'")" 0 "ro2 : rien de dieppe"
+assert_eq "$(db ro2 "SELECT count(*) FROM rstate r, json_each(r.st) WHERE r.territory = 'dieppe'")" 0 "ro2 : rien de dieppe"
 expect_status 0 "$CTSNODE" --home "$T/region" region pull
 expect_status 0 "$CTSNODE" --home "$T/ro2" sync
 assert_eq "$(tdigest "$T/ro2")" "$(tdigest "$T/ro2" "$T/region")" "empreinte du territoire de ro2"
@@ -81,7 +81,7 @@ assert_eq "$(names "$T/dp1" rouen)" "ROUENNAIS" "rouen importé par dossier"
 [ "$(db dp1 "SELECT count(*) FROM history WHERE node = 'ro-poste-1'")" -gt 0 ] || fail "historique de ro-poste-1 absent après l'import"
 expect_status 0 "$CTSNODE" --home "$T/dp1" sync
 assert_eq "$(names "$T/dp1" rouen)" "" "rouen effacé à la synchronisation"
-for q in "SELECT count(*) FROM fstate WHERE territory = 'rouen'" "SELECT count(*) FROM member WHERE territory = 'rouen'" \
+for q in "SELECT count(*) FROM rstate r, json_each(r.st) WHERE r.territory = 'rouen'" "SELECT count(*) FROM member WHERE territory = 'rouen'" \
 	"SELECT count(*) FROM changeset WHERE node LIKE 'ro-poste-%'" "SELECT count(*) FROM inbox WHERE node LIKE 'ro-poste-%'"; do
 	assert_eq "$(db dp1 "$q")" 0 "dp1 après nettoyage : $q"
 done

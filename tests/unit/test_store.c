@@ -94,7 +94,7 @@ static void test_put_journals_atomically(void **state)
 	assert_int_equal(cts_record_put(f->st, "member", id, set), 0);
 	assert_int_equal(count(f->st, "SELECT count(*) FROM member"), 1);
 	assert_int_equal(count(f->st, "SELECT count(*) FROM journal WHERE sealed_seq IS NULL"), 1);
-	assert_int_equal(count(f->st, "SELECT count(*) FROM fstate"), 3);
+	assert_int_equal(count(f->st, "SELECT count(*) FROM rstate r, json_each(r.st)"), 3);
 	json_decref(set);
 }
 
@@ -121,13 +121,13 @@ static void test_failure_half_way_leaves_nothing(void **state)
 	assert_int_not_equal(rc, 0);
 	cts_store_rollback(f->st);
 	assert_int_equal(count(f->st, "SELECT count(*) FROM member"), 0);
-	assert_int_equal(count(f->st, "SELECT count(*) FROM fstate"), 0);
+	assert_int_equal(count(f->st, "SELECT count(*) FROM rstate r, json_each(r.st)"), 0);
 	assert_int_equal(count(f->st, "SELECT count(*) FROM journal"), 0);
 	/* The failing record alone also leaves nothing, not even its data. */
 	rc = cts_record_put(f->st, "member", ids[2], set);
 	assert_int_not_equal(rc, 0);
 	assert_int_equal(count(f->st, "SELECT count(*) FROM member"), 0);
-	assert_int_equal(count(f->st, "SELECT count(*) FROM fstate"), 0);
+	assert_int_equal(count(f->st, "SELECT count(*) FROM rstate r, json_each(r.st)"), 0);
 	json_decref(set);
 }
 
@@ -163,6 +163,57 @@ static void test_lww_and_tombstone(void **state)
 	assert_int_equal(cts_record_apply_put(f->st, t, &late, id, a), 0); /* a later put revives */
 	assert_int_equal(count(f->st, "SELECT count(*) FROM member WHERE last_name = 'A'"), 1);
 	assert_int_equal(cts_store_commit(f->st), 0);
+	json_decref(a);
+	json_decref(b);
+	json_decref(seen);
+}
+
+/* The record's state row keeps every value exactly: text with quotes,
+ * backslashes, control characters and non-ASCII, integers (booleans as
+ * 0/1), null, also when a later write of another field rewrites the row
+ * from the values read back; field names in byte order. */
+static void test_state_round_trip(void **state)
+{
+	fixture *f = *state;
+	const cts_table_def *t = cts_table_find("opinion");
+	const char *id = "0b6a3c1e-1111-4c1e-9a51-0000000000ee";
+	const char *text = "« l'avis » \"cité\" \\ C:\\x\t\x01 fin \xf0\x9f\x98\x80";
+	json_t *seen = json_object();
+	json_t *a = json_pack("{s:s, s:I, s:b, s:n, s:s}", "subject", text, "votes_for",
+	                      (json_int_t)-9007199254740993LL, "votes_against", 1, "outcome",
+	                      "status", "rendu");
+	json_t *b = json_pack("{s:i}", "votes_abstain", 4);
+	cts_stamp w1 = { "node-one", "rouen-elbeuf", 1, 100, seen },
+	          w2 = { "node-one", "rouen-elbeuf", 2, 200, seen };
+	sqlite3_stmt *s;
+
+	assert_int_equal(cts_store_begin(f->st), 0);
+	assert_int_equal(cts_record_apply_put(f->st, t, &w1, id, a), 0);
+	assert_int_equal(cts_record_apply_put(f->st, t, &w2, id, b), 0);
+	assert_int_equal(cts_store_commit(f->st), 0);
+	assert_int_equal(sqlite3_prepare_v2(f->st->db,
+	                                    "SELECT subject, votes_for, typeof(votes_against),"
+	                                    " votes_against, outcome IS NULL, votes_abstain, status"
+	                                    " FROM opinion",
+	                                    -1, &s, NULL),
+	                 SQLITE_OK);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	assert_string_equal((const char *)sqlite3_column_text(s, 0), text);
+	assert_true(sqlite3_column_int64(s, 1) == -9007199254740993LL);
+	assert_string_equal((const char *)sqlite3_column_text(s, 2), "integer");
+	assert_int_equal(sqlite3_column_int(s, 3), 1);
+	assert_int_equal(sqlite3_column_int(s, 4), 1);
+	assert_int_equal(sqlite3_column_int(s, 5), 4);
+	assert_string_equal((const char *)sqlite3_column_text(s, 6), "rendu");
+	sqlite3_finalize(s);
+	assert_int_equal(count(f->st,
+	                       "SELECT count(*) FROM rstate r, json_each(r.st) j"
+	                       " WHERE typeof(j.value ->> 0) = 'null' AND j.key = 'outcome'"),
+	                 1);
+	assert_int_equal(count(f->st, "SELECT (SELECT group_concat(key) FROM json_each(st))"
+	                              " = 'outcome,status,subject,votes_abstain,votes_against,"
+	                              "votes_for' FROM rstate"),
+	                 1);
 	json_decref(a);
 	json_decref(b);
 	json_decref(seen);
@@ -235,6 +286,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_failure_half_way_leaves_nothing, setup,
 		                                teardown),
 		cmocka_unit_test_setup_teardown(test_lww_and_tombstone, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_state_round_trip, setup, teardown),
 		cmocka_unit_test(test_check_set),
 		cmocka_unit_test_setup_teardown(test_incidents, setup, teardown),
 	};
