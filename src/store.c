@@ -39,8 +39,10 @@ int cts_store_error(cts_store *st, const char *what)
 		                     "%s : la base est utilisée par un autre processus ctsnode, "
 		                     "réessayez dans un instant",
 		                     what);
-	if (is_disk_full(st->db, rc))
+	if (is_disk_full(st->db, rc)) {
+		st->full = 1;
 		return cts_error_set(CTS_EIO, "%s : " CTS_STORE_DISK_FULL, what);
+	}
 	if (rc == SQLITE_READONLY || (st->readonly && rc == SQLITE_CANTOPEN))
 		return cts_error_set(CTS_EIO, "%s : " CTS_STORE_READ_ONLY, what);
 	if (rc == SQLITE_CORRUPT || rc == SQLITE_NOTADB)
@@ -483,6 +485,26 @@ int cts_store_stmt_slot(cts_store *st, unsigned slot, sqlite3_stmt **out, const 
 	return 0;
 }
 
+/* SQLite rolls a whole transaction back by itself on some errors (a full
+ * disk among them): with levels still open on our side, the next
+ * statements would run outside any transaction. 1 if that happened. */
+static int txn_lost(cts_store *st)
+{
+	return st->depth > 0 && sqlite3_get_autocommit(st->db);
+}
+
+/* The error for a transaction SQLite has rolled back: nothing of it was
+ * written; the caller's open levels are gone. */
+static int txn_lost_error(cts_store *st)
+{
+	st->depth = 0;
+	if (st->full)
+		return cts_error_set(CTS_EIO,
+		                     "écriture dans la base annulée : " CTS_STORE_DISK_FULL);
+	return cts_error_set(CTS_EIO, "écriture dans la base annulée par SQLite : rien n'a été "
+	                              "enregistré, relancez la commande");
+}
+
 int cts_store_begin(cts_store *st)
 {
 	char sql[48];
@@ -490,6 +512,8 @@ int cts_store_begin(cts_store *st)
 
 	if (st->readonly)
 		return cts_error_set(CTS_EIO, "%s", CTS_STORE_READ_ONLY);
+	if (txn_lost(st))
+		return txn_lost_error(st);
 	if (st->depth == 0)
 		rc = cts_store_exec(st, "BEGIN IMMEDIATE");
 	else {
@@ -508,6 +532,8 @@ int cts_store_commit(cts_store *st)
 
 	if (st->depth <= 0)
 		return cts_error_set(CTS_ERR, "validation sans transaction ouverte");
+	if (txn_lost(st))
+		return txn_lost_error(st);
 	if (st->depth == 1) {
 		cts_crashpoint();
 		rc = cts_store_exec(st, "COMMIT");
@@ -527,6 +553,10 @@ void cts_store_rollback(cts_store *st)
 
 	if (st->depth <= 0)
 		return;
+	if (txn_lost(st)) {
+		st->depth--; /* SQLite rolled everything back already */
+		return;
+	}
 	if (st->depth == 1)
 		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 	else {

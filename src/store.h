@@ -19,6 +19,7 @@ struct cts_store {
 	void *clock_ctx;
 	int depth;    /* transaction nesting (savepoints inside) */
 	int readonly; /* opened with cts_store_open_readonly() */
+	int full;     /* SQLite reported a full disk (cts_store_error) */
 	struct cts_stmt_cache *cache;
 };
 
