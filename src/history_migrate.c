@@ -62,7 +62,7 @@ static int json_names(const char *json, size_t len, const char *node, int64_t se
 }
 
 /* Compare the stored (node, seq) with the bytes given (NULL: not compared):
- * 1 same, 0 absent, -2 another version, < 0 (other) an error. */
+ * 1 same, 0 absent, 2 another version, < 0 (other) an error. */
 static int stored_same(migration *m, const char *node, int64_t seq, const char *json, size_t jl,
                        const char *sig, size_t sl)
 {
@@ -78,7 +78,7 @@ static int stored_same(migration *m, const char *node, int64_t seq, const char *
 		rc = (!json || (hjl == jl && memcmp(j, json, jl) == 0)) &&
 		             (!sig || (hsl == sl && memcmp(s, sig, sl) == 0))
 		         ? 1
-		         : -2;
+		         : 2;
 	free(j);
 	free(s);
 	return rc;
@@ -100,7 +100,7 @@ static int lone_file(migration *m, const char *node, const char *name, int64_t s
 	free(data);
 	if (rc != 1)
 		keep(m, node, name,
-		     rc == -2 || rc == 0 ? "sans le fichier qui va avec" : cts_error_message());
+		     rc == 2 || rc == 0 ? "sans le fichier qui va avec" : cts_error_message());
 	cts_error_clear();
 	return rc == CTS_ENOMEM ? rc : 0;
 }
@@ -131,11 +131,11 @@ static int insert_file(migration *m, const char *node, const char *name, int64_t
 		keep(m, node, name, "ce n'est pas le changeset de ce nœud et de ce numéro");
 	else if ((rc = stored_same(m, node, seq, json, jl, sig, sl)) == 0)
 		rc = cts_history_write(m->n, node, seq, json, jl, sig, sl);
-	else if (rc == -2)
+	else if (rc == 2)
 		keep(m, node, name, "une autre version de ce changeset est déjà enregistrée");
 	free(json);
 	free(sig);
-	return rc < 0 && rc != -2 ? rc : 0;
+	return rc < 0 ? rc : 0;
 }
 
 /* Pass 2, one file: deleted when the table holds its bytes. */
@@ -163,7 +163,7 @@ static int delete_file(migration *m, const char *node, const char *name, int64_t
 		return 0;
 	}
 	m->left++;
-	return rc < 0 && rc != -2 ? rc : 0;
+	return rc < 0 ? rc : 0;
 }
 
 /* One node's folder, pass 1 (insert) or 2 (delete). */
