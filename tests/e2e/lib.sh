@@ -301,3 +301,13 @@ extract() {
 	git --git-dir="$1" cat-file blob "$2:$rel" >"$5/$rel"
 	git --git-dir="$1" cat-file blob "$2:$rel.sig" >"$5/$rel.sig"
 }
+
+# The exit status of CMD... killed (SIGKILL) at its K-th crash point
+# (CTSNODE_TEST_CRASH_AT, src/base/crashpoint.h); its output is dropped.
+run_crashing() { # K CMD...: exit status of the command killed at point K
+	set +e
+	CTSNODE_TEST_CRASH_AT=$1 "${@:2}" >/dev/null 2>&1
+	local rc=$?
+	set -e
+	echo "$rc"
+}

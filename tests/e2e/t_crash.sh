@@ -33,13 +33,6 @@ restore() { rm -rf "$T/w"; cp -a "$T/tpl" "$T/w"; sed -i "s|$T/tpl/|$T/w/|g" "$T
 # The remote path is stored in each node's meta; point it at the copy.
 fix_remote() { cts "$T/w/re" status >/dev/null; }
 
-run_crashing() { # K CMD...: exit status of the command killed at point K
-	set +e
-	CTSNODE_TEST_CRASH_AT=$1 "${@:2}" >/dev/null 2>&1
-	local rc=$?
-	set -e
-	echo "$rc"
-}
 kills=0
 
 # --- A: attendance import (all or nothing) ---

@@ -47,13 +47,6 @@ covered() {
 	fi
 	echo "$moved"
 }
-run_crashing() { # K CMD...: exit status of the command killed at point K
-	set +e
-	CTSNODE_TEST_CRASH_AT=$1 "${@:2}" >/dev/null 2>&1
-	local rc=$?
-	set -e
-	echo "$rc"
-}
 
 # ---- killed at each crash point of the opening, home by home ----
 kills=0
