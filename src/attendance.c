@@ -71,26 +71,6 @@ done:
 	return rc;
 }
 
-/* The date of a meeting of this territory into date[11]. */
-int cts_att_meeting_date(cts_node *n, const char *meeting, char date[11])
-{
-	sqlite3_stmt *s;
-	int rc;
-
-	date[0] = '\0';
-	if ((rc = cts_store_stmt(n->store, &s,
-	                         "SELECT date FROM meeting WHERE territory = ? AND id = ?")) < 0)
-		return rc;
-	sqlite3_bind_text(s, 1, n->territory, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, meeting, -1, SQLITE_STATIC);
-	if ((rc = sqlite3_step(s)) == SQLITE_ROW && sqlite3_column_text(s, 0))
-		snprintf(date, 11, "%s", (const char *)sqlite3_column_text(s, 0));
-	sqlite3_reset(s);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return cts_store_error(n->store, "lecture d'une réunion");
-	return 0;
-}
-
 /* The attendance records of a meeting, each with id and the fields above. */
 int cts_att_records(cts_node *n, const char *meeting, json_t **out)
 {
@@ -203,7 +183,7 @@ static int one_load(cts_node *n, const char *meeting, const char *member, one_pe
 		return cts_error_set(CTS_EINVAL,
 		                     "les présences sont saisies sur le nœud du territoire");
 	if ((rc = cts_meeting_require(n, meeting, CTS_MEETING_ATTENDANCE, NULL)) < 0 ||
-	    (rc = cts_att_meeting_date(n, meeting, out->date)) < 0 ||
+	    (rc = cts_meeting_date(n, meeting, out->date)) < 0 ||
 	    (rc = roll_member(n, member, &p->member)) < 0 ||
 	    (rc = cts_att_rid(p->rid, meeting, member, NULL, NULL)) < 0 ||
 	    (rc = cts_att_records(n, meeting, &p->recs)) < 0)

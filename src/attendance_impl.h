@@ -21,9 +21,6 @@ const char *cts_att_college_label(const char *code);
 int cts_att_rid(char rid[37], const char *meeting, const char *member_id, const char *last,
                 const char *first);
 
-/* The date of meeting `meeting` of this territory into date[11] ("" if none). */
-int cts_att_meeting_date(cts_node *n, const char *meeting, char date[11]);
-
 /* The attendance records of a meeting of this territory (no checks), as a
  * new JSON array of objects: id, meeting, member, last_name, first_name,
  * organisation, college, status; ordered by id. */

@@ -686,7 +686,7 @@ int cts_attendance_import_sheet(cts_node *n, const char *meeting, const char *bu
 		return cts_error_set(CTS_EINVAL,
 		                     "les présences sont saisies sur le nœud du territoire");
 	if ((rc = cts_meeting_require(n, meeting, CTS_MEETING_ATTENDANCE, NULL)) < 0 ||
-	    (rc = cts_att_meeting_date(n, meeting, date)) < 0 ||
+	    (rc = cts_meeting_date(n, meeting, date)) < 0 ||
 	    (rc = cts_sheet_parse(&sh, buf, len)) < 0)
 		return rc;
 	if (!(res = calloc(1, sizeof(*res))) || !(res->rows = json_array()) ||

@@ -326,6 +326,25 @@ int cts_meeting_check(cts_node *n, const char *territory, const char *id)
 	return cts_store_error(n->store, "recherche d'une réunion");
 }
 
+int cts_meeting_date(cts_node *n, const char *id, char date[11])
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	date[0] = '\0';
+	if ((rc = cts_store_stmt(n->store, &s,
+	                         "SELECT date FROM meeting WHERE territory = ? AND id = ?")) < 0)
+		return rc;
+	sqlite3_bind_text(s, 1, n->territory, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, id, -1, SQLITE_STATIC);
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW && sqlite3_column_text(s, 0))
+		snprintf(date, 11, "%s", (const char *)sqlite3_column_text(s, 0));
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return cts_store_error(n->store, "lecture d'une réunion");
+	return 0;
+}
+
 int cts_meeting_require(cts_node *n, const char *id, cts_meeting_use use, const char **status_out)
 {
 	sqlite3_stmt *s;

@@ -74,6 +74,10 @@ typedef enum {
  * (static string) on success. */
 int cts_meeting_require(cts_node *n, const char *id, cts_meeting_use use, const char **status_out);
 
+/* The date of meeting `id` of this territory into date[11] ("" if none,
+ * or if the meeting has no date). */
+int cts_meeting_date(cts_node *n, const char *id, char date[11]);
+
 /* Meetings (NULL territory: every territory), by date, as a new JSON
  * array: territory, id, body, date, title, place, status, reopen_reason. */
 int cts_meeting_list(cts_node *n, const char *territory, json_t **out);
