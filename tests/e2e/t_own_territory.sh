@@ -112,6 +112,18 @@ expect_status 0 "$CTSNODE" --home "$T/dp1" sync
 assert_eq "$(tdigest "$T/dp1")" "$(tdigest "$T/dp1" "$T/region")" "empreinte du territoire de dp1 après compactage"
 pass "les branches et objets git d'un autre territoire déjà reçus sont effacés à la synchronisation suivante"
 
+# ---- a record of another territory left in the state alone (no changeset
+# of it here) is found at the next sync whatever its code sorts before,
+# between or after dieppe and normandie (the check searches three ranges) ----
+for other in alencon evreux rouen; do
+	sqlite3 "$T/dp1/node.db" "INSERT INTO rstate (tbl, territory, rid, st) VALUES ('member', '$other', 'reste', '{\"last_name\":[\"RESTE\",1,\"x\",1]}')" ||
+		fail "insertion d'un état de $other"
+	expect_status 0 "$CTSNODE" --home "$T/dp1" sync
+	assert_eq "$(db dp1 "SELECT count(*) FROM rstate WHERE territory = '$other'")" 0 "état de $other effacé à la synchronisation"
+done
+assert_eq "$(tdigest "$T/dp1")" "$(tdigest "$T/dp1" "$T/region")" "empreinte du territoire de dp1 après ces nettoyages"
+pass "un état d'un autre territoire laissé seul est effacé à la synchronisation suivante"
+
 # ---- the audit reads everything ----
 expect_status 0 "$CTSNODE" audit "$REPO" --json
 assert_eq "$(jq .ok <<<"$OUT")" true "audit"
