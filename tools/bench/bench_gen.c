@@ -21,6 +21,7 @@
 #include "changeset.h"
 #include "error.h"
 #include "gitrepo.h"
+#include "gitrepo_impl.h" /* cts_gitrepo_raw: the generator writes packs itself */
 #include "hlc.h"
 #include "journal.h"
 #include "key.h"
@@ -30,6 +31,7 @@
 #include "sshsig.h"
 
 #include <git2.h>
+#include <git2/sys/mempack.h>
 #include <jansson.h>
 #include <pthread.h>
 #include <sodium.h>
@@ -799,6 +801,91 @@ static int git_sign(char **armored, size_t *len, const char *payload, size_t ple
 	                       (const unsigned char *)payload, plen);
 }
 
+/* The generator's objects go to an in-memory backend and are written as a
+ * pack every MEMPACK_COMMITS commits: as loose files, a 1 M one-op history
+ * (two blobs per changeset and a directory tree of up to 80 000 entries
+ * per commit) wrote 10 GB in 20 minutes and was never finished. Each pack
+ * holds the objects the backend has (git_mempack_dump would take every
+ * object reachable from the commits, again and again). */
+enum { MEMPACK_COMMITS = 40 };
+
+typedef struct {
+	git_repository *repo;
+	git_odb *odb;
+	git_odb_backend *mem;
+	git_packbuilder *pb;
+	int rc;
+} mempack;
+
+static int mempack_fail(const char *what)
+{
+	const git_error *e = git_error_last();
+
+	fprintf(stderr, "ctsbench : %s : %s\n", what,
+	        e && e->message ? e->message : "erreur de libgit2");
+	return -1;
+}
+
+static int mempack_attach(mempack *mp, cts_gitrepo *repo)
+{
+	mp->repo = cts_gitrepo_raw(repo);
+	if (git_repository_odb(&mp->odb, mp->repo) < 0 || git_mempack_new(&mp->mem) < 0 ||
+	    git_odb_add_backend(mp->odb, mp->mem, 999) < 0 ||
+	    git_packbuilder_new(&mp->pb, mp->repo) < 0)
+		return mempack_fail("objets en mémoire");
+	return 0;
+}
+
+/* Tree walk: the entries still in memory (a tree already written holds
+ * nothing new below it). */
+static int mempack_entry(const char *root, const git_tree_entry *e, void *ctx)
+{
+	mempack *mp = ctx;
+	const git_oid *id = git_tree_entry_id(e);
+
+	(void)root;
+	if (!mp->mem->exists(mp->mem, id))
+		return 1;
+	if (git_packbuilder_insert(mp->pb, id, NULL) < 0)
+		return mp->rc = -1;
+	return 0;
+}
+
+/* Queue the objects of the commit at ref that are still in memory. */
+static int mempack_add(mempack *mp, const char *ref)
+{
+	git_commit *c = NULL;
+	git_tree *t = NULL;
+	git_oid id;
+
+	mp->rc = 0;
+	if (git_reference_name_to_id(&id, mp->repo, ref) < 0 ||
+	    git_commit_lookup(&c, mp->repo, &id) < 0 || git_commit_tree(&t, c) < 0 ||
+	    git_packbuilder_insert(mp->pb, &id, NULL) < 0 ||
+	    (mp->mem->exists(mp->mem, git_tree_id(t)) &&
+	     (git_packbuilder_insert(mp->pb, git_tree_id(t), NULL) < 0 ||
+	      git_tree_walk(t, GIT_TREEWALK_PRE, mempack_entry, mp) < 0)))
+		mp->rc = -1;
+	git_tree_free(t);
+	git_commit_free(c);
+	return mp->rc < 0 ? mempack_fail("objets du commit") : 0;
+}
+
+/* Write the queued objects as one pack of the repository. */
+static int mempack_flush(mempack *mp)
+{
+	if (git_packbuilder_object_count(mp->pb) == 0)
+		return 0;
+	if (git_packbuilder_write(mp->pb, NULL, 0, NULL, NULL) < 0 ||
+	    git_mempack_reset(mp->mem) < 0)
+		return mempack_fail("écriture d'un paquet");
+	git_packbuilder_free(mp->pb);
+	mp->pb = NULL;
+	if (git_packbuilder_new(&mp->pb, mp->repo) < 0)
+		return mempack_fail("écriture d'un paquet");
+	return 0;
+}
+
 typedef struct {
 	char **paths;
 	char **bufs;
@@ -864,8 +951,8 @@ static void pc_free(pending_commit *pc)
 	free(pc->files);
 }
 
-static int pc_commit(cts_gitrepo *repo, pending_commit *pc, const char *node, const cts_key *key,
-                     int allow_replace)
+static int pc_commit(cts_gitrepo *repo, mempack *mp, pending_commit *pc, const char *node,
+                     const cts_key *key, int allow_replace)
 {
 	char ref[128], msg[256];
 	int rc;
@@ -883,6 +970,8 @@ static int pc_commit(cts_gitrepo *repo, pending_commit *pc, const char *node, co
 	                              NULL);
 	if (rc < 0)
 		fail("commit");
+	else if (mp && mempack_add(mp, ref) < 0)
+		rc = -1;
 	pc_clear(pc);
 	return rc < 0 ? -1 : 0;
 }
@@ -906,6 +995,7 @@ int bench_gen_repo(const char *work, const char *mode, const char *repo_path, in
 	cts_gitrepo *repo = NULL;
 	cts_node *a = NULL;
 	char *path = NULL;
+	mempack mp = { 0 };
 	long commits = 0, changesets = 0;
 	double t0 = bench_now();
 	int rc = -1;
@@ -939,6 +1029,8 @@ int bench_gen_repo(const char *work, const char *mode, const char *repo_path, in
 		fail("dépôt régional");
 		goto out;
 	}
+	if (mempack_attach(&mp, repo) < 0)
+		goto out;
 	/* The authority's branch and the region branch (else the authority
 	 * will push them itself at its first pull). */
 	if (with_authority) {
@@ -958,7 +1050,7 @@ int bench_gen_repo(const char *work, const char *mode, const char *repo_path, in
 			free(json);
 			free(sig);
 		}
-		if (pc_commit(repo, &pcs[0], BENCH_AUTHORITY, akey, 0) < 0)
+		if (pc_commit(repo, &mp, &pcs[0], BENCH_AUTHORITY, akey, 0) < 0)
 			goto out;
 		commits++;
 	}
@@ -981,6 +1073,8 @@ int bench_gen_repo(const char *work, const char *mode, const char *repo_path, in
 		                              (int64_t)time(NULL), git_sign, akey, NULL);
 		free(signers);
 		free(registry);
+		if (r2 >= 0 && mempack_add(&mp, "refs/heads/region") < 0)
+			r2 = -1;
 		if (r2 < 0) {
 			fail("branche region");
 			goto out;
@@ -1006,11 +1100,15 @@ int bench_gen_repo(const char *work, const char *mode, const char *repo_path, in
 			}
 			changesets++;
 			if ((int)(pc->n / 2) >= per_commit) {
-				if (pc_commit(repo, pc, nodes[cs.node].id, keys[cs.node], 0) < 0) {
+				if (pc_commit(repo, &mp, pc, nodes[cs.node].id, keys[cs.node], 0) <
+				    0) {
 					bench_corpus_close(&rd);
 					goto out;
 				}
-				commits++;
+				if (++commits % MEMPACK_COMMITS == 0 && mempack_flush(&mp) < 0) {
+					bench_corpus_close(&rd);
+					goto out;
+				}
 			}
 		}
 		bench_corpus_close(&rd);
@@ -1019,16 +1117,16 @@ int bench_gen_repo(const char *work, const char *mode, const char *repo_path, in
 	}
 	for (int i = 0; i < BENCH_NODES; i++) {
 		if (pcs[i].n) {
-			if (pc_commit(repo, &pcs[i], nodes[i].id, keys[i], 0) < 0)
+			if (pc_commit(repo, &mp, &pcs[i], nodes[i].id, keys[i], 0) < 0)
 				goto out;
 			commits++;
 		}
 	}
 	/* A served regional repository is packed (pushes arrive as packs, hosts
-	 * repack): pack it with the library's own maintenance. */
+	 * repack): one pack, made with the library's own compaction. */
 	{
 		double tp = bench_now();
-		if (cts_gitrepo_maintain(repo, 0) < 0) {
+		if (mempack_flush(&mp) < 0 || cts_gitrepo_compact(repo) < 0) {
 			fail("compactage du dépôt");
 			goto out;
 		}
@@ -1045,6 +1143,8 @@ out:
 		pc_free(&pcs[i]);
 	}
 	cts_key_free(akey);
+	git_packbuilder_free(mp.pb);
+	git_odb_free(mp.odb);
 	cts_gitrepo_free(repo);
 	cts_node_free(a);
 	return rc;
@@ -1141,7 +1241,7 @@ int bench_gen_push_new(const char *work, const char *repo_path, int count, int o
 			continue;
 		path = bench_strf("%s/node.key", nodes[i].home);
 		if (cts_key_load(&key, path, NULL) < 0 ||
-		    pc_commit(repo, &pcs[i], nodes[i].id, key, 0) < 0) {
+		    pc_commit(repo, NULL, &pcs[i], nodes[i].id, key, 0) < 0) {
 			cts_key_free(key);
 			goto out;
 		}
