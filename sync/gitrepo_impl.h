@@ -99,6 +99,15 @@ int cts_git_valid_refname(const char *ref);
 /* snprintf that may truncate (messages, hints): never fails. */
 void cts_git_fmt(char *buf, size_t size, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* gitrepo_maintain.c: the objects directory, without a trailing slash. */
+int cts_gitrepo_objects_dir(cts_gitrepo *repo, char *out, size_t size);
+/* gitrepo_seed.c: before a fetch from the folder repository at path, if
+ * the folder holds more than twice the objects we have, copy its packs and
+ * loose objects here (checked; see the file), as `git clone` from a local
+ * path does, so that the fetch only moves the tracking branches. Before any
+ * fetch (path NULL for a network remote): finish or remove what a copy
+ * killed midway left. */
+int cts_gitrepo_seed(cts_gitrepo *repo, const char *path);
 /* Reopen the repository (after maintenance rewrote its packs). */
 int cts_gitrepo_reopen(cts_gitrepo *repo);
 

@@ -52,7 +52,7 @@ static size_t foreach_loose(const char *objdir,
 	return count;
 }
 
-static int objects_dir(cts_gitrepo *repo, char *out, size_t size)
+int cts_gitrepo_objects_dir(cts_gitrepo *repo, char *out, size_t size)
 {
 	git_buf b = { 0 };
 
@@ -70,7 +70,7 @@ size_t cts_gitrepo_loose_count(cts_gitrepo *repo)
 {
 	char objdir[4096];
 
-	if (objects_dir(repo, objdir, sizeof(objdir)) < 0) {
+	if (cts_gitrepo_objects_dir(repo, objdir, sizeof(objdir)) < 0) {
 		cts_error_clear();
 		return 0;
 	}
@@ -155,7 +155,7 @@ int cts_gitrepo_maintain(cts_gitrepo *repo, size_t threshold)
 	char objdir[4096];
 	int rc;
 
-	if ((rc = objects_dir(repo, objdir, sizeof(objdir))) < 0)
+	if ((rc = cts_gitrepo_objects_dir(repo, objdir, sizeof(objdir))) < 0)
 		return rc;
 	if (foreach_loose(objdir, NULL, NULL) <= threshold)
 		return 0;
@@ -174,7 +174,7 @@ int cts_gitrepo_compact(cts_gitrepo *repo)
 	const char *name;
 	int rc;
 
-	if ((rc = objects_dir(repo, objdir, sizeof(objdir))) < 0)
+	if ((rc = cts_gitrepo_objects_dir(repo, objdir, sizeof(objdir))) < 0)
 		return rc;
 	if (git_packbuilder_new(&pb, repo->repo) < 0 || git_revwalk_new(&w, repo->repo) < 0) {
 		rc = cts_git_fail(CTS_EGIT, "compactage du dépôt");

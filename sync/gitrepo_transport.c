@@ -455,6 +455,9 @@ int cts_gitrepo_fetch(cts_gitrepo *repo)
 		cts_crashpoint();
 		goto cleanup;
 	}
+	/* From a folder, a first fetch copies its object files (gitrepo_seed.c). */
+	if ((rc = cts_gitrepo_seed(repo, local_path(s.url))) < 0)
+		goto cleanup;
 	rc = remote_fetch(&s, &arr, GIT_FETCH_PRUNE);
 	cts_crashpoint();
 cleanup:
