@@ -57,6 +57,7 @@ static void descend(diff_ctx *d, const git_tree_entry *old, const git_tree_entry
 		emit(d, CTS_GITDIFF_TOO_DEEP, path, NULL, NULL);
 		return;
 	}
+	cts_gitrepo_tick(d->repo);
 	if ((old && git_tree_lookup(&so, d->repo->repo, git_tree_entry_id(old)) < 0) ||
 	    (new &&git_tree_lookup(&sn, d->repo->repo, git_tree_entry_id(new)) < 0)) {
 		git_error_clear();
@@ -137,6 +138,7 @@ int cts_gitrepo_diff_trees(cts_gitrepo *repo, const cts_gitoid *old, const cts_g
 	git_tree *to = NULL, *tn = NULL;
 	int rc = 0;
 
+	cts_gitrepo_tick(repo);
 	if ((old && git_tree_lookup(&to, repo->repo, cts_git_oid(old)) < 0) ||
 	    git_tree_lookup(&tn, repo->repo, cts_git_oid(new)) < 0)
 		rc = cts_git_fail(CTS_EGIT, "arbre illisible");

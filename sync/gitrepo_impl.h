@@ -16,6 +16,7 @@
 
 #include <git2.h>
 #include <git2/sys/odb_backend.h>
+#include <git2/sys/repository.h>
 
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -37,6 +38,8 @@ struct cts_gitrepo {
 	char *path;
 	int bare_only;           /* opened with git_repository_open_bare */
 	cts_gitnet_settings net; /* cts_gitrepo_set_net() */
+	size_t release_every;    /* cts_gitrepo_release_every() */
+	size_t reads;            /* object reads since the last release */
 };
 
 /* The refspec of remote "origin" (set_remote, fetch). */
@@ -115,6 +118,9 @@ int cts_gitrepo_reopen(cts_gitrepo *repo);
  * cts_gitnet_proxy_check()); po->url borrows proxy. */
 void cts_gitnet_proxy_options(git_proxy_options *po, const char *proxy);
 
+/* gitrepo_read.c: count one object read; at the count set by
+ * cts_gitrepo_release_every(), release libgit2's state of the repository. */
+void cts_gitrepo_tick(cts_gitrepo *repo);
 /* gitrepo_read.c: *out describes e. */
 void cts_gitrepo_entry_of(cts_gitentry *out, const git_tree_entry *e);
 

@@ -2,6 +2,29 @@
 
 /* ---- reading ---- */
 
+void cts_gitrepo_release_every(cts_gitrepo *repo, size_t reads)
+{
+	/* Test hook: release that often instead (1: at every read), so that
+	 * the suite, and its sanitizer run, go through the release. */
+	const char *t = getenv("CTSNODE_TEST_GIT_RELEASE_EVERY");
+
+	if (t && *t && reads)
+		reads = (size_t)strtoul(t, NULL, 10);
+	repo->release_every = reads;
+	repo->reads = 0;
+}
+
+void cts_gitrepo_tick(cts_gitrepo *repo)
+{
+	if (repo->release_every == 0 || ++repo->reads < repo->release_every)
+		return;
+	repo->reads = 0;
+	/* Drops the parsed objects (those still referenced live on), the
+	 * object database with its pack indexes, windows and delta-base caches,
+	 * the config and the refs; libgit2 opens them again when next needed. */
+	(void)git_repository__cleanup(repo->repo);
+}
+
 static int commit_tree(cts_gitrepo *repo, const cts_gitoid *commit_id, git_tree **tree)
 {
 	const git_oid *commit = cts_git_oid(commit_id);
@@ -10,6 +33,7 @@ static int commit_tree(cts_gitrepo *repo, const cts_gitoid *commit_id, git_tree 
 	int rc;
 
 	*tree = NULL;
+	cts_gitrepo_tick(repo);
 	if (git_commit_lookup(&c, repo->repo, commit) < 0) {
 		git_oid_tostr(hex, sizeof(hex), commit);
 		return cts_error_prefix(cts_git_fail(CTS_EGIT, "commit illisible"),
@@ -31,6 +55,7 @@ static int object_header(cts_gitrepo *repo, const git_oid *oid, size_t *size, gi
 	git_odb *odb = NULL;
 	int rc;
 
+	cts_gitrepo_tick(repo);
 	if (git_repository_odb(&odb, repo->repo) < 0)
 		return cts_git_fail(CTS_EGIT, "base d'objets git");
 	rc = git_odb_read_header(size, type, odb, oid);
@@ -391,6 +416,7 @@ int cts_gitrepo_read_blob(cts_gitrepo *repo, const cts_gitoid *oid, const size_t
 	if (size > max_size)
 		return cts_error_set(CTS_ELIMIT, "fichier trop gros (%zu octets, maximum %zu)",
 		                     size, max_size);
+	cts_gitrepo_tick(repo);
 	if (git_blob_lookup(&blob, repo->repo, cts_git_oid(oid)) < 0)
 		return cts_git_fail(CTS_EINVAL, "fichier illisible");
 	size = (size_t)git_blob_rawsize(blob);
@@ -413,6 +439,7 @@ int cts_gitrepo_commit_info(cts_gitrepo *repo, const cts_gitoid *oid, cts_gitcom
 	git_commit *c = NULL;
 
 	memset(out, 0, sizeof(*out));
+	cts_gitrepo_tick(repo);
 	if (git_commit_lookup(&c, repo->repo, cts_git_oid(oid)) < 0)
 		return cts_git_fail(CTS_EGIT, "commit illisible");
 	git_oid_cpy(cts_git_oid_w(&out->tree), git_commit_tree_id(c));
@@ -443,6 +470,7 @@ int cts_gitrepo_tree_foreach(cts_gitrepo *repo, const cts_gitoid *tree,
 	size_t n;
 	int rc = 0;
 
+	cts_gitrepo_tick(repo);
 	if (git_tree_lookup(&t, repo->repo, cts_git_oid(tree)) < 0)
 		return cts_git_fail(CTS_EGIT, "dossier illisible");
 	n = git_tree_entrycount(t);

@@ -128,6 +128,8 @@ int sync_open_repo(cts_node *n, const char *url, cts_gitrepo **repo)
 		return cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
 	rc = cts_gitrepo_open(repo, path);
 	free(path);
+	if (rc == 0)
+		cts_gitrepo_release_every(*repo, SYNC_GIT_RELEASE_EVERY);
 	if (rc == 0 && (rc = cts_gitrepo_set_remote(*repo, remote)) == 0)
 		rc = set_net(n, *repo);
 	if (rc < 0) {

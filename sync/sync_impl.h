@@ -16,6 +16,12 @@
 
 #define COMMIT_MAX_CHANGESETS 500
 #define LOOSE_OBJECTS_THRESHOLD 2000
+/* Objects read between two releases of libgit2's state of the repository
+ * (cts_gitrepo_release_every): each pack keeps a delta-base cache of up to
+ * 16 MiB, and a region's first pull from a folder reads as many packs as
+ * the folder has. Not more often: the release also drops the parsed tree
+ * of the directory the import reads file by file. */
+#define SYNC_GIT_RELEASE_EVERY 2048
 
 /* Evidence seen on the repository: kept in r->findings (printed by the
  * CLI) and recorded as incidents at the end of the sync. */

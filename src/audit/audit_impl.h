@@ -44,6 +44,11 @@
 #define DETAIL_MAX 1200
 #define DEFAULT_PROGRESS_EVERY 500
 #define REPORT_MAX_DIFFS 20
+/* Objects read between two releases of libgit2's state of the repository
+ * (cts_gitrepo_release_every): its pack indexes are mapped whole and read
+ * at random places, one delta-base cache per pack fills up; both are
+ * dropped this often (BENCHMARKS.md, issue 18.4). */
+#define AUDIT_GIT_RELEASE_EVERY 64
 
 /* ---- the audit state ---- */
 

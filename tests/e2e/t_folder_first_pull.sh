@@ -38,7 +38,8 @@ cp -a "$REPO" "$T/repo0.git"
 pass "dépôt régional : $(ls "$REPO"/objects/pack/*.pack | wc -l) paquets et $loose objets isolés"
 
 packs_of() { (cd "$1/objects/pack" && ls pack-*.pack 2>/dev/null | sort) || true; }
-expect_status 0 "$CTSNODE" --home "$T/region" region pull
+# libgit2's state released at every object read (cts_gitrepo_release_every)
+CTSNODE_TEST_GIT_RELEASE_EVERY=1 expect_status 0 "$CTSNODE" --home "$T/region" region pull
 common=$(comm -12 <(packs_of "$REPO") <(packs_of "$T/region/repo.git"))
 [ -n "$common" ] || fail "les paquets du dossier n'ont pas été copiés"
 [ -z "$(ls "$T/region/repo.git/objects/pack" | grep tmp_seed_ || true)" ] || fail "fichiers temporaires restés"
@@ -49,6 +50,15 @@ done
 assert_eq "$(cts "$T/region" member list --json | jq 'map(select(.last_name == "DURAND")) | length')" 1 \
 	"le membre du dernier envoi"
 pass "premier pull : paquets copiés, objets isolés repris, mêmes empreintes"
+
+# The audit, with libgit2's state released at every object read, and as
+# shipped: the same verdict (no finding) and the same report.
+CTSNODE_TEST_GIT_RELEASE_EVERY=1 expect_status 0 "$CTSNODE" audit --json "$REPO"
+every=$(echo "$OUT" | jq -S 'del(.duration_ms, .elapsed_ms)')
+expect_status 0 "$CTSNODE" audit --json "$REPO"
+assert_eq "$every" "$(echo "$OUT" | jq -S 'del(.duration_ms, .elapsed_ms)')" "rapport d'audit"
+assert_eq "$(echo "$OUT" | jq '.findings | length')" 0 "constats de l'audit"
+pass "audit : même rapport en relâchant libgit2 à chaque lecture"
 
 # A damaged pack: refused, nothing copied, the good folder then works.
 BAD="$T/bad.git"
