@@ -93,14 +93,16 @@ typedef enum { CTS_GIT_CACHE_SYNC, CTS_GIT_CACHE_SCAN } cts_git_cache_profile;
 int cts_gitrepo_set_cache_profile(cts_git_cache_profile p);
 
 /* From now on, every `reads` objects read from repo (0: never, the
- * default), libgit2's state of the repository is dropped and opened again
- * when next needed: its parsed objects, and above all its object database
- * with the pack indexes it maps whole, its pack windows and one delta-base
- * cache of up to 16 MiB per pack. A reader that visits each object once
- * (the audit) then stays flat in memory at any history size. Only for a
- * repository that one thread reads. Test hook: CTSNODE_TEST_GIT_RELEASE_EVERY
- * replaces a nonzero `reads`. */
-void cts_gitrepo_release_every(cts_gitrepo *repo, size_t reads);
+ * default), if this process's resident memory is over `above` bytes (0:
+ * whatever it is), libgit2's state of the repository is dropped and opened
+ * again when next needed: its parsed objects, and above all its object
+ * database with the pack indexes it maps whole, its pack windows and one
+ * delta-base cache of up to 16 MiB per pack. A reader that visits each
+ * object once (the audit) then stays flat in memory at any history size.
+ * Only for a repository that one thread reads. Test hook:
+ * CTSNODE_TEST_GIT_RELEASE_EVERY replaces a nonzero `reads`, with no
+ * memory condition. */
+void cts_gitrepo_release_every(cts_gitrepo *repo, size_t reads, size_t above);
 
 /* Open the bare repository at path, creating it (and its parents) if
  * absent. An existing path that is not an openable repository is refused,

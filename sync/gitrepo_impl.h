@@ -38,8 +38,9 @@ struct cts_gitrepo {
 	char *path;
 	int bare_only;           /* opened with git_repository_open_bare */
 	cts_gitnet_settings net; /* cts_gitrepo_set_net() */
-	size_t release_every;    /* cts_gitrepo_release_every() */
-	size_t reads;            /* object reads since the last release */
+	size_t release_every;    /* cts_gitrepo_release_every(): reads */
+	size_t release_above;    /* and resident bytes */
+	size_t reads;            /* object reads since the last check */
 };
 
 /* The refspec of remote "origin" (set_remote, fetch). */
@@ -119,7 +120,8 @@ int cts_gitrepo_reopen(cts_gitrepo *repo);
 void cts_gitnet_proxy_options(git_proxy_options *po, const char *proxy);
 
 /* gitrepo_read.c: count one object read; at the count set by
- * cts_gitrepo_release_every(), release libgit2's state of the repository. */
+ * cts_gitrepo_release_every(), release libgit2's state of the repository
+ * if the process is over the memory set there. */
 void cts_gitrepo_tick(cts_gitrepo *repo);
 /* gitrepo_read.c: *out describes e. */
 void cts_gitrepo_entry_of(cts_gitentry *out, const git_tree_entry *e);

@@ -1,24 +1,53 @@
 #include "gitrepo_impl.h"
+#include <fcntl.h>
 
 /* ---- reading ---- */
 
-void cts_gitrepo_release_every(cts_gitrepo *repo, size_t reads)
+void cts_gitrepo_release_every(cts_gitrepo *repo, size_t reads, size_t above)
 {
-	/* Test hook: release that often instead (1: at every read), so that
-	 * the suite, and its sanitizer run, go through the release. */
+	/* Test hook: release that often instead (1: at every read), whatever
+	 * the memory, so that the suite and its sanitizer run go through it. */
 	const char *t = getenv("CTSNODE_TEST_GIT_RELEASE_EVERY");
 
-	if (t && *t && reads)
+	if (t && *t && reads) {
 		reads = (size_t)strtoul(t, NULL, 10);
+		above = 0;
+	}
 	repo->release_every = reads;
+	repo->release_above = above;
 	repo->reads = 0;
+}
+
+/* This process's resident memory in bytes (/proc/self/statm), 0 if
+ * unknown. */
+static size_t resident_bytes(void)
+{
+	char buf[128];
+	unsigned long size, res;
+	int fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	if (sscanf(buf, "%lu %lu", &size, &res) != 2)
+		return 0;
+	return (size_t)res * (size_t)sysconf(_SC_PAGESIZE);
 }
 
 void cts_gitrepo_tick(cts_gitrepo *repo)
 {
+	size_t rss;
+
 	if (repo->release_every == 0 || ++repo->reads < repo->release_every)
 		return;
 	repo->reads = 0;
+	if (repo->release_above && (rss = resident_bytes()) != 0 && rss <= repo->release_above)
+		return;
 	/* Drops the parsed objects (those still referenced live on), the
 	 * object database with its pack indexes, windows and delta-base caches,
 	 * the config and the refs; libgit2 opens them again when next needed. */

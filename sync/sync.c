@@ -129,7 +129,7 @@ int sync_open_repo(cts_node *n, const char *url, cts_gitrepo **repo)
 	rc = cts_gitrepo_open(repo, path);
 	free(path);
 	if (rc == 0)
-		cts_gitrepo_release_every(*repo, SYNC_GIT_RELEASE_EVERY);
+		cts_gitrepo_release_every(*repo, SYNC_GIT_RELEASE_EVERY, 0);
 	if (rc == 0 && (rc = cts_gitrepo_set_remote(*repo, remote)) == 0)
 		rc = set_net(n, *repo);
 	if (rc < 0) {

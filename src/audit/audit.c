@@ -553,7 +553,7 @@ int cts_audit_run(const char *path_or_url, const cts_audit_options *opt, json_t 
 	}
 	if ((rc = audit_open_repo(&a, path_or_url, tmpl, sizeof(tmpl), &tmp_made)) < 0)
 		goto cleanup;
-	cts_gitrepo_release_every(a.repo, AUDIT_GIT_RELEASE_EVERY);
+	cts_gitrepo_release_every(a.repo, AUDIT_GIT_RELEASE_EVERY, AUDIT_GIT_RELEASE_ABOVE);
 	if ((rc = audit_load_branches(&a)) < 0 || (rc = audit_walk_all(&a, others)) < 0 ||
 	    (rc = audit_all_chains(&a)) < 0)
 		goto cleanup;

@@ -44,11 +44,13 @@
 #define DETAIL_MAX 1200
 #define DEFAULT_PROGRESS_EVERY 500
 #define REPORT_MAX_DIFFS 20
-/* Objects read between two releases of libgit2's state of the repository
- * (cts_gitrepo_release_every): its pack indexes are mapped whole and read
- * at random places, one delta-base cache per pack fills up; both are
- * dropped this often (BENCHMARKS.md, issue 18.4). */
-#define AUDIT_GIT_RELEASE_EVERY 64
+/* libgit2's state of the repository is released (cts_gitrepo_release_every)
+ * when, checked every AUDIT_GIT_RELEASE_EVERY objects read, the process is
+ * over AUDIT_GIT_RELEASE_ABOVE bytes: the pack indexes are mapped whole and
+ * read at random places, one delta-base cache per pack fills up. The
+ * audit's own memory stays under 30 MiB (BENCHMARKS.md, issue 18.4). */
+#define AUDIT_GIT_RELEASE_EVERY 16
+#define AUDIT_GIT_RELEASE_ABOVE ((size_t)32 * 1024 * 1024)
 
 /* ---- the audit state ---- */
 
