@@ -81,20 +81,6 @@ static int seed_mark(seed *s, const char *hex)
 	return 0;
 }
 
-static int write_all(int fd, const unsigned char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 /* Copy src to the new file dst (mode 0444), checking its SHA-1 trailer:
  * the last 20 bytes are the SHA-1 of the rest. min is the smallest valid
  * size; tail (if not NULL) gets the last 40 bytes. 1 if copied, 0 if src
@@ -102,7 +88,7 @@ static int write_all(int fd, const unsigned char *p, size_t n)
 static int copy_checked(const char *src, const char *dst, size_t min, unsigned char tail[40])
 {
 	unsigned char *buf = NULL, sum[20], last[40];
-	int in = -1, out = -1, rc = -1;
+	int in = -1, out = -1, rc = -1, e;
 	cts_sha1_ctx c;
 	struct stat sb;
 	off_t off = 0;
@@ -149,8 +135,8 @@ static int copy_checked(const char *src, const char *dst, size_t min, unsigned c
 			memmove(last, last + r, 40 - (size_t)r);
 			memcpy(last + 40 - r, buf, (size_t)r);
 		}
-		if (write_all(out, buf, (size_t)r) < 0) {
-			rc = cts_error_set(CTS_EIO, "écriture de %s : %s", dst, strerror(errno));
+		if ((e = cts_write_all(out, buf, (size_t)r)) != 0) {
+			rc = cts_error_set(CTS_EIO, "écriture de %s : %s", dst, strerror(e));
 			goto cleanup;
 		}
 		off += r;

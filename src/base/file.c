@@ -29,9 +29,10 @@ static int enospc_hook(void)
 	return target > 0 && ++count >= target;
 }
 
-/* 0, or the errno of the failed write. */
-static int write_all(int fd, const unsigned char *p, size_t len)
+int cts_write_all(int fd, const void *data, size_t len)
 {
+	const unsigned char *p = data;
+
 	while (len > 0) {
 		ssize_t w = write(fd, p, len);
 		if (w < 0 && errno == EINTR)
@@ -76,7 +77,7 @@ static int write_temp(const char *tmp, const char *path, const void *data, size_
 		return cts_error_set(CTS_EIO, "impossible d'écrire %s : %s", path, strerror(errno));
 	e = (flags & W_NEW) && fchmod(fd, (mode_t)mode) != 0 ? errno : 0;
 	if (!e)
-		e = write_all(fd, data, len);
+		e = cts_write_all(fd, data, len);
 	if (e) {
 		close(fd);
 		unlink(tmp);

@@ -9,6 +9,10 @@
 
 #include <stddef.h>
 
+/* Write all len bytes to fd, again after a short write or EINTR: 0, or the
+ * errno of the failed write (EIO if write(2) wrote nothing). */
+int cts_write_all(int fd, const void *data, size_t len);
+
 /* Write a file atomically: temp name, fsync, rename, fsync dir. An existing
  * file at path is replaced. mode is given to open(2) (the umask applies). */
 int cts_write_file_atomic(const char *path, const void *data, size_t len, int mode);
