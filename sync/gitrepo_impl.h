@@ -41,6 +41,9 @@ struct cts_gitrepo {
 	size_t release_every;    /* cts_gitrepo_release_every(): reads */
 	size_t release_above;    /* and resident bytes */
 	size_t reads;            /* object reads since the last check */
+	size_t anon_released;    /* anonymous bytes after the last full release */
+	unsigned release_test;   /* test hook: checks made (alternates the two ways) */
+	char *packdir;           /* objects/pack/ of repo, with its slash */
 };
 
 /* The refspec of remote "origin" (set_remote, fetch). */
@@ -105,6 +108,12 @@ void cts_git_fmt(char *buf, size_t size, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* gitrepo_maintain.c: the objects directory, without a trailing slash. */
 int cts_gitrepo_objects_dir(cts_gitrepo *repo, char *out, size_t size);
+/* gitrepo_maintain.c: an object database reading only the backend *be,
+ * which libgit2 reported made with `made` (its return code: pass the call
+ * that makes it, evaluated before *be is read). On failure (made < 0, or
+ * the database not made) *be is freed, *out is NULL and the libgit2 error
+ * is translated into CTS_EGIT with `what`. */
+int cts_gitrepo_odb_of(git_odb **out, int made, git_odb_backend **be, const char *what);
 /* gitrepo_seed.c: before a fetch from the folder repository at path, if
  * the folder holds more than twice the objects we have, copy its packs and
  * loose objects here (checked; see the file), as `git clone` from a local

@@ -52,6 +52,23 @@ static size_t foreach_loose(const char *objdir,
 	return count;
 }
 
+int cts_gitrepo_odb_of(git_odb **out, int made, git_odb_backend **be, const char *what)
+{
+	*out = NULL;
+	if (made < 0)
+		return cts_git_fail(CTS_EGIT, what);
+	if (git_odb_new(out) < 0 || git_odb_add_backend(*out, *be, 1) < 0) {
+		int rc = cts_git_fail(CTS_EGIT, what);
+
+		(*be)->free(*be);
+		*be = NULL;
+		git_odb_free(*out);
+		*out = NULL;
+		return rc;
+	}
+	return 0;
+}
+
 int cts_gitrepo_objects_dir(cts_gitrepo *repo, char *out, size_t size)
 {
 	git_buf b = { 0 };
@@ -190,15 +207,9 @@ int cts_gitrepo_compact(cts_gitrepo *repo)
 	}
 	snprintf(packdir, sizeof(packdir), "%s/pack", objdir);
 	snprintf(idx, sizeof(idx), "%s/pack-%s.idx", packdir, name);
-	if (git_odb_new(&podb) < 0 || git_odb_backend_one_pack(&be, idx) < 0) {
-		rc = cts_git_fail(CTS_EGIT, "lecture du nouveau paquet");
+	if ((rc = cts_gitrepo_odb_of(&podb, git_odb_backend_one_pack(&be, idx), &be,
+	                             "lecture du nouveau paquet")) < 0)
 		goto cleanup;
-	}
-	if (git_odb_add_backend(podb, be, 1) < 0) {
-		be->free(be);
-		rc = cts_git_fail(CTS_EGIT, "lecture du nouveau paquet");
-		goto cleanup;
-	}
 	pr.pack = podb;
 	pr.now = time(NULL);
 	foreach_loose(objdir, prune_loose, &pr);

@@ -361,15 +361,9 @@ static int copy_loose(seed *s)
 	loose_ctx l = { NULL, s->odb, 0 };
 	int rc = 0;
 
-	if (git_odb_new(&from) < 0 || git_odb_backend_loose(&be, s->src, -1, 0, 0, 0) < 0) {
-		rc = cts_git_fail(CTS_EGIT, "lecture du dépôt régional");
+	if ((rc = cts_gitrepo_odb_of(&from, git_odb_backend_loose(&be, s->src, -1, 0, 0, 0), &be,
+	                             "lecture du dépôt régional")) < 0)
 		goto cleanup;
-	}
-	if (git_odb_add_backend(from, be, 1) < 0) {
-		be->free(be);
-		rc = cts_git_fail(CTS_EGIT, "lecture du dépôt régional");
-		goto cleanup;
-	}
 	l.from = from;
 	if (git_odb_foreach(from, copy_loose_one, &l) < 0 && l.rc == 0)
 		rc = cts_git_fail(CTS_EGIT, "lecture du dépôt régional");
