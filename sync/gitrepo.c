@@ -105,7 +105,6 @@ void cts_gitrepo_free(cts_gitrepo *repo)
 		return;
 	git_repository_free(repo->repo);
 	free(repo->path);
-	free(repo->packdir);
 	cts_gitnet_settings_dispose(&repo->net);
 	free(repo);
 }

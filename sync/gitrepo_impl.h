@@ -41,9 +41,6 @@ struct cts_gitrepo {
 	size_t release_every;    /* cts_gitrepo_release_every(): reads */
 	size_t release_above;    /* and resident bytes */
 	size_t reads;            /* object reads since the last check */
-	size_t anon_released;    /* anonymous bytes after the last full release */
-	unsigned release_test;   /* test hook: checks made (alternates the two ways) */
-	char *packdir;           /* objects/pack/ of repo, with its slash */
 };
 
 /* The refspec of remote "origin" (set_remote, fetch). */

@@ -1,124 +1,57 @@
 #include "gitrepo_impl.h"
 #include <fcntl.h>
-#include <sys/mman.h>
 
 /* ---- reading ---- */
 
 void cts_gitrepo_release_every(cts_gitrepo *repo, size_t reads, size_t above)
 {
-	/* Test hook: check that often instead (1: at every read), whatever
-	 * the memory, and take the two ways of releasing in turn, so that the
-	 * suite and its sanitizer run go through both. */
+	/* Test hook: release that often instead (1: at every read), whatever
+	 * the memory, so that the suite and its sanitizer run go through it. */
 	const char *t = getenv("CTSNODE_TEST_GIT_RELEASE_EVERY");
-	char objdir[4096];
 
-	repo->release_test = 0;
 	if (t && *t && reads) {
 		reads = (size_t)strtoul(t, NULL, 10);
 		above = 0;
-		repo->release_test = 1;
 	}
 	repo->release_every = reads;
 	repo->release_above = above;
 	repo->reads = 0;
-	repo->anon_released = 0;
-	free(repo->packdir);
-	repo->packdir = NULL;
-	/* Without the folder, only the full release is taken. */
-	if (reads && cts_gitrepo_objects_dir(repo, objdir, sizeof(objdir)) == 0) {
-		size_t len = strlen(objdir) + sizeof("/pack/");
-
-		if ((repo->packdir = malloc(len)))
-			snprintf(repo->packdir, len, "%s/pack/", objdir);
-	}
-	cts_error_clear();
 }
 
-/* This process's resident memory and the part of it that is anonymous
- * (not pages of files), in bytes, from /proc/self/statm; -1 if unknown. */
-static int resident_bytes(size_t *total, size_t *anon)
+/* This process's resident memory in bytes (/proc/self/statm), 0 if
+ * unknown. */
+static size_t resident_bytes(void)
 {
 	char buf[128];
-	unsigned long size, res, shared;
+	unsigned long size, res;
 	int fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
 	ssize_t n;
-	size_t page = (size_t)sysconf(_SC_PAGESIZE);
 
 	if (fd < 0)
-		return -1;
+		return 0;
 	n = read(fd, buf, sizeof(buf) - 1);
 	close(fd);
 	if (n <= 0)
-		return -1;
+		return 0;
 	buf[n] = '\0';
-	if (sscanf(buf, "%lu %lu %lu", &size, &res, &shared) != 3)
-		return -1;
-	*total = (size_t)res * page;
-	*anon = res > shared ? (size_t)(res - shared) * page : 0;
-	return 0;
+	if (sscanf(buf, "%lu %lu", &size, &res) != 2)
+		return 0;
+	return (size_t)res * (size_t)sysconf(_SC_PAGESIZE);
 }
-
-/* Drop this process's pages of the files mapped from packdir: libgit2 maps
- * each pack index whole and the packs by windows, read only, so a page
- * dropped here is read again from the page cache at its next access and
- * nothing libgit2 holds changes. Lines of /proc/self/maps:
- * "start-end perms offset dev inode path". */
-static void drop_pack_pages(const char *packdir)
-{
-	FILE *f = fopen("/proc/self/maps", "re");
-	char line[4096 + 128];
-	size_t plen = strlen(packdir);
-
-	if (!f)
-		return;
-	while (fgets(line, sizeof(line), f)) {
-		unsigned long lo, hi;
-		char perms[8];
-		int path_at = 0;
-
-		if (sscanf(line, "%lx-%lx %7s %*s %*s %*s %n", &lo, &hi, perms, &path_at) < 3 ||
-		    path_at == 0 || perms[1] == 'w' || strncmp(line + path_at, packdir, plen) != 0)
-			continue;
-		(void)madvise((void *)lo, hi - lo, MADV_DONTNEED);
-	}
-	fclose(f);
-}
-
-/* Past this growth of anonymous memory since the last full release (one
- * pack's delta-base cache is up to 16 MiB), the full release is taken. */
-#define ANON_GROWTH_FULL_RELEASE ((size_t)16 << 20)
 
 void cts_gitrepo_tick(cts_gitrepo *repo)
 {
-	size_t total = 0, anon = 0;
-	int known, full;
+	size_t rss;
 
 	if (repo->release_every == 0 || ++repo->reads < repo->release_every)
 		return;
 	repo->reads = 0;
-	known = resident_bytes(&total, &anon) == 0;
-	if (repo->release_above && known && total <= repo->release_above)
+	if (repo->release_above && (rss = resident_bytes()) != 0 && rss <= repo->release_above)
 		return;
-	/* The cheap way first: the pages of the pack files. The full way when
-	 * what libgit2 allocates has grown (delta-base caches, parsed
-	 * objects), when the memory is not known, or when no condition was
-	 * set (the sync: the release also drops the one large tree it reads
-	 * again for each file). */
-	if (repo->release_test)
-		full = repo->release_test++ % 2 == 0;
-	else
-		full = !repo->release_above || !known || !repo->packdir ||
-		       anon > repo->anon_released + ANON_GROWTH_FULL_RELEASE;
-	if (!full) {
-		drop_pack_pages(repo->packdir);
-		return;
-	}
 	/* Drops the parsed objects (those still referenced live on), the
 	 * object database with its pack indexes, windows and delta-base caches,
 	 * the config and the refs; libgit2 opens them again when next needed. */
 	(void)git_repository__cleanup(repo->repo);
-	if (resident_bytes(&total, &anon) == 0)
-		repo->anon_released = anon;
 }
 
 static int commit_tree(cts_gitrepo *repo, const cts_gitoid *commit_id, git_tree **tree)

@@ -48,7 +48,11 @@
  * when, checked every AUDIT_GIT_RELEASE_EVERY objects read, the process is
  * over AUDIT_GIT_RELEASE_ABOVE bytes: the pack indexes are mapped whole and
  * read at random places, one delta-base cache per pack fills up. The
- * audit's own memory stays under 30 MiB (BENCHMARKS.md, issue 18.4). */
+ * audit's own memory stays under 30 MiB (BENCHMARKS.md, issue 18.4). The
+ * price is time (1 M one-op changesets in one pack: 57 MiB and 859 s,
+ * never released 107 MiB and 271 s): the index is faulted in again after
+ * each release. Dropping only the pack files' pages (madvise) was tried:
+ * 71 MiB and no faster (BENCHMARKS.md, acceptance run on the final code). */
 #define AUDIT_GIT_RELEASE_EVERY 16
 #define AUDIT_GIT_RELEASE_ABOVE ((size_t)32 * 1024 * 1024)
 
