@@ -87,7 +87,7 @@ static int seed_mark(seed *s, const char *hex)
  * is gone (a concurrent gc), < 0 on error (dst removed). */
 static int copy_checked(const char *src, const char *dst, size_t min, unsigned char tail[40])
 {
-	unsigned char *buf = NULL, sum[20], last[40] = {0};
+	unsigned char *buf = NULL, sum[20], last[40] = { 0 };
 	int in = -1, out = -1, rc = -1, e;
 	cts_sha1_ctx c;
 	struct stat sb;
