@@ -66,7 +66,11 @@ cp -a "$T/repo0.git" "$BAD"
 big=$(ls -S "$BAD"/objects/pack/pack-*.pack | head -1)
 chmod u+w "$big"
 size=$(stat -c %s "$big")
-printf 'X' | dd of="$big" bs=1 seek=$((size / 2)) conv=notrunc status=none
+# flip every bit of the middle byte: writing a fixed byte would leave the
+# pack intact whenever it already held that byte (1 run in 256)
+byte=$(od -An -tu1 -j $((size / 2)) -N1 "$big" | tr -d ' ')
+printf "\\$(printf %03o $((byte ^ 255)))" | dd of="$big" bs=1 seek=$((size / 2)) conv=notrunc status=none
+[ "$(od -An -tu1 -j $((size / 2)) -N1 "$big" | tr -d ' ')" -eq $((byte ^ 255)) ] || fail "octet du paquet non modifié"
 cp -a "$T/region-before" "$T/r-bad"
 set +e
 "$CTSNODE" --home "$T/r-bad" region pull --remote "$BAD" >"$T/bad.out" 2>&1
