@@ -78,18 +78,57 @@ static const struct {
 	{ "contribution", "status", "état" },
 };
 
+/* The record kinds the front ends list and correct: their listing (?1: a
+ * territory or NULL), the code a record without status has, and the one of
+ * a record withdrawn (entered by mistake; NULL: the kind has corrections of
+ * its own, member.h and meeting.h). */
+static const struct {
+	const char *table, *list, *status, *withdrawn;
+} kinds[] = {
+	{ "member",
+	  "SELECT territory, id, last_name, first_name, organisation, college, seat, role,"
+	  " mandate_start, mandate_end FROM member WHERE ?1 IS NULL OR territory = ?1"
+	  " ORDER BY territory, last_name COLLATE NOCASE, first_name COLLATE NOCASE, id",
+	  NULL, NULL },
+	{ "meeting",
+	  "SELECT territory, id, body, date, title, place, status, reopen_reason FROM meeting"
+	  " WHERE ?1 IS NULL OR territory = ?1 ORDER BY territory, date, title, id",
+	  "tenue", NULL },
+	{ "opinion",
+	  "SELECT o.territory, o.id, o.meeting, m.date, o.subject, o.votes_for, o.votes_against,"
+	  " o.votes_abstain, o.outcome, o.status FROM opinion o LEFT JOIN meeting m"
+	  " ON m.territory = o.territory AND m.id = o.meeting"
+	  " WHERE ?1 IS NULL OR o.territory = ?1 ORDER BY o.territory, m.date, o.subject, o.id",
+	  "rendu", "retire" },
+	{ "contribution",
+	  "SELECT territory, id, theme, title, text, meeting, date, status FROM contribution"
+	  " WHERE ?1 IS NULL OR territory = ?1 ORDER BY territory, theme, title, id",
+	  "transmise", "retiree" },
+};
+
+static int kind_of(const char *table)
+{
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (strcmp(kinds[i].table, table) == 0)
+			return (int)i;
+	return -1;
+}
+
+int cts_change_list(cts_node *n, const char *table, const char *territory, json_t **out)
+{
+	int k = kind_of(table);
+
+	if (k < 0)
+		return cts_error_set(CTS_EINVAL, "« %s » : aucune liste de ce nom", table);
+	return cts_store_rows_of(n->store, kinds[k].list, territory, out);
+}
+
 /* The value a status field without value stands for. */
 static const char *default_code(const char *table, const char *field)
 {
-	if (strcmp(field, "status") != 0)
-		return NULL;
-	if (strcmp(table, "meeting") == 0)
-		return "tenue";
-	if (strcmp(table, "opinion") == 0)
-		return "rendu";
-	if (strcmp(table, "contribution") == 0)
-		return "transmise";
-	return NULL;
+	int k = kind_of(table);
+
+	return k >= 0 && strcmp(field, "status") == 0 ? kinds[k].status : NULL;
 }
 
 static const char *field_name(const char *table, const char *field)
@@ -342,14 +381,17 @@ static int check_attached(cts_node *n, const json_t *set, const json_t *row, voi
 	return meeting ? cts_meeting_require(n, meeting, *(const cts_meeting_use *)ctx, NULL) : 0;
 }
 
-int cts_change_attached_status(cts_node *n, const char *table, const char *id, const char *status,
-                               int use, cts_change *out)
+int cts_change_withdraw(cts_node *n, const char *table, const char *id, int withdraw,
+                        cts_change *out)
 {
-	json_t *set = json_pack("{s:s}", "status", status);
-	cts_meeting_use u = (cts_meeting_use)use;
+	int k = kind_of(table);
+	cts_meeting_use u = withdraw ? CTS_MEETING_EDIT : CTS_MEETING_ATTACH;
+	json_t *set;
 	int rc;
 
-	if (!set)
+	if (k < 0 || !kinds[k].withdrawn)
+		return cts_error_set(CTS_EINVAL, "« %s » : ni un avis ni une contribution", table);
+	if (!(set = json_pack("{s:s}", "status", withdraw ? kinds[k].withdrawn : kinds[k].status)))
 		return cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
 	rc = cts_change_update(n, table, id, set, "", check_attached, &u, out);
 	json_decref(set);

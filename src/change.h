@@ -42,12 +42,29 @@ int cts_change_name(cts_node *n, const char *table, const json_t *row, char **ou
 int cts_change_put(cts_node *n, const char *table, const char *id, const json_t *want,
                    cts_change *out);
 
-/* Set the status of an opinion or contribution (`table`) to `status`,
- * when the meeting it hangs on (if any) allows `use` (a cts_meeting_use
- * of meeting.h): one put, or nothing when it already has it (a record
- * without status has the default one: rendu, transmise). */
-int cts_change_attached_status(cts_node *n, const char *table, const char *id, const char *status,
-                               int use, cts_change *out);
+/* The live records of `table` (member, meeting, opinion, contribution) of
+ * `territory` (NULL: every territory) as a new JSON array of objects:
+ *   member        territory, id, last_name, first_name, organisation,
+ *                 college, seat, role, mandate_start, mandate_end; by name;
+ *   meeting       territory, id, body, date, title, place, status,
+ *                 reopen_reason; by date;
+ *   opinion       territory, id, meeting, date (the meeting's), subject,
+ *                 votes_for, votes_against, votes_abstain, outcome, status;
+ *                 by meeting date;
+ *   contribution  territory, id, theme, title, text, meeting, date, status;
+ *                 by theme and title.
+ * Each territory's rows together, territories in code order. */
+int cts_change_list(cts_node *n, const char *table, const char *territory, json_t **out);
+
+/* Withdraw (withdraw 1) an opinion or a contribution (`table`) entered by
+ * mistake, or restore it (withdraw 0): its status becomes the withdrawn one
+ * (retire, retiree) or the default one (rendu, transmise), when the meeting
+ * it hangs on (if any) may be edited (withdraw) or take it (restore,
+ * CTS_MEETING_ATTACH of meeting.h): one put, or nothing when it already
+ * has that status (a record without status has the default one). A
+ * withdrawn record stays in the history and the lists, out of the reports. */
+int cts_change_withdraw(cts_node *n, const char *table, const char *id, int withdraw,
+                        cts_change *out);
 
 /* The meeting a record hangs on (row's "meeting", row may be NULL) and
  * the one `set` moves it to accept it (CTS_MEETING_ATTACH). */

@@ -37,12 +37,9 @@ static int fields_to_set(cts_node *n, const cts_contribution_fields *f, json_t *
 	*out = NULL;
 	if (!set)
 		return cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
-	if (f->theme)
-		json_object_set_new(set, "theme", cts_record_text(f->theme));
-	if (f->title)
-		json_object_set_new(set, "title", cts_record_text(f->title));
-	if (f->text)
-		json_object_set_new(set, "text", cts_record_text(f->text));
+	cts_record_set_text(set, "theme", f->theme);
+	cts_record_set_text(set, "title", f->title);
+	cts_record_set_text(set, "text", f->text);
 	if (f->meeting)
 		json_object_set_new(set, "meeting",
 		                    cts_record_text(*f->meeting ? f->meeting : NULL));
@@ -105,26 +102,6 @@ int cts_contribution_update(cts_node *n, const char *id, const cts_contribution_
 	                       check_meetings, NULL, out);
 	json_decref(set);
 	return rc;
-}
-
-int cts_contribution_withdraw(cts_node *n, const char *id, cts_change *out)
-{
-	return cts_change_attached_status(n, "contribution", id, "retiree", CTS_MEETING_EDIT, out);
-}
-
-int cts_contribution_restore(cts_node *n, const char *id, cts_change *out)
-{
-	return cts_change_attached_status(n, "contribution", id, "transmise", CTS_MEETING_ATTACH,
-	                                  out);
-}
-
-int cts_contribution_list(cts_node *n, const char *territory, json_t **out)
-{
-	return cts_store_rows_of(
-	    n->store,
-	    "SELECT territory, id, theme, title, text, meeting, date, status FROM contribution"
-	    " WHERE ?1 IS NULL OR territory = ?1 ORDER BY territory, theme, title, id",
-	    territory, out);
 }
 
 int cts_theme_list(cts_node *n, json_t **out)

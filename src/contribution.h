@@ -30,14 +30,9 @@ int cts_contribution_add(cts_node *n, const cts_contribution_fields *f, char id_
 int cts_contribution_update(cts_node *n, const char *id, const cts_contribution_fields *f,
                             cts_change *out);
 
-/* Withdraw a contribution (status retiree: kept, listed, out of the
- * reports), or restore it (status transmise). One put each. */
-int cts_contribution_withdraw(cts_node *n, const char *id, cts_change *out);
-int cts_contribution_restore(cts_node *n, const char *id, cts_change *out);
+/* Withdraw and restore: cts_change_withdraw (change.h), table "contribution". */
 
-/* Contributions (NULL territory: every territory) as a new JSON array:
- * territory, id, theme, title, text, meeting, date, status. */
-int cts_contribution_list(cts_node *n, const char *territory, json_t **out);
+/* The list of contributions: cts_change_list (change.h), table "contribution". */
 
 /* 1 if `code` is a known theme (published, or built in), else 0. */
 int cts_theme_known(cts_node *n, const char *code);

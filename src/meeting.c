@@ -33,19 +33,16 @@ static int build_want(cts_node *n, const cts_meeting_fields *f, json_t *want)
 	char iso[11];
 	int rc;
 
-	if (f->body)
-		json_object_set_new(want, "body", cts_record_text(f->body));
+	cts_record_set_text(want, "body", f->body);
 	if (f->date) {
 		if ((rc = cts_change_input_date(n, "la date de la réunion", f->date, 1, iso)) < 0)
 			return rc;
 		json_object_set_new(want, "date", json_string(iso));
 	}
-	if (f->title)
-		json_object_set_new(want, "title", cts_record_text(f->title));
+	cts_record_set_text(want, "title", f->title);
 	if (f->place)
 		json_object_set_new(want, "place", cts_record_text(*f->place ? f->place : NULL));
-	if (f->status)
-		json_object_set_new(want, "status", cts_record_text(f->status));
+	cts_record_set_text(want, "status", f->status);
 	return cts_rules_check_set("meeting", want, NULL);
 }
 
@@ -384,13 +381,4 @@ int cts_meeting_require(cts_node *n, const char *id, cts_meeting_use use, const 
 	if (status_out)
 		*status_out = status;
 	return 0;
-}
-
-int cts_meeting_list(cts_node *n, const char *territory, json_t **out)
-{
-	return cts_store_rows_of(
-	    n->store,
-	    "SELECT territory, id, body, date, title, place, status, reopen_reason FROM meeting"
-	    " WHERE ?1 IS NULL OR territory = ?1 ORDER BY territory, date, title, id",
-	    territory, out);
 }

@@ -78,8 +78,6 @@ int cts_meeting_require(cts_node *n, const char *id, cts_meeting_use use, const 
  * or if the meeting has no date). */
 int cts_meeting_date(cts_node *n, const char *id, char date[11]);
 
-/* Meetings (NULL territory: every territory), by date, as a new JSON
- * array: territory, id, body, date, title, place, status, reopen_reason. */
-int cts_meeting_list(cts_node *n, const char *territory, json_t **out);
+/* The list of meetings: cts_change_list (change.h), table "meeting". */
 
 #endif

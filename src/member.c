@@ -268,16 +268,6 @@ done:
 	return cts_change_end(n, rc);
 }
 
-int cts_member_list(cts_node *n, const char *territory, json_t **out)
-{
-	return cts_store_rows_of(
-	    n->store,
-	    "SELECT territory, id, last_name, first_name, organisation, college, seat, role,"
-	    " mandate_start, mandate_end FROM member WHERE ?1 IS NULL OR territory = ?1"
-	    " ORDER BY territory, last_name COLLATE NOCASE, first_name COLLATE NOCASE, id",
-	    territory, out);
-}
-
 int cts_member_list_removed(cts_node *n, const char *territory, json_t **out)
 {
 	static const char *const fields[] = { "last_name",     "first_name", "organisation",

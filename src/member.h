@@ -45,12 +45,10 @@ int cts_member_restore(cts_node *n, const char *id, cts_change *out);
 int cts_member_find(cts_node *n, const char *territory, const char *last_name,
                     const char *first_name, char id_out[37]);
 
-/* Members of `territory` (NULL: this node's), sorted by name, as a new
- * JSON array of objects. */
-int cts_member_list(cts_node *n, const char *territory, json_t **out);
+/* The list of members: cts_change_list (change.h), table "member". */
 
 /* Removed members of `territory` (NULL: every territory), with their last
- * values, as a new JSON array of the same objects as cts_member_list. */
+ * values, as a new JSON array of the same objects as cts_change_list's. */
 int cts_member_list_removed(cts_node *n, const char *territory, json_t **out);
 
 #endif

@@ -71,6 +71,34 @@ static int check_meeting(cts_node *n, const json_t *set, const json_t *row, void
 	return check_votes(n, to ? to : was, votes);
 }
 
+/* The typed fields as values to write, in the order messages name them:
+ * the strings (adding: every one, NULL as null; else the given ones) and
+ * the counts of `counts` (CTS_VOTES_*). NULL when out of memory. */
+static json_t *fields_to_set(const cts_opinion_fields *f, unsigned counts, int adding)
+{
+	const struct {
+		const char *field, *text;
+		unsigned count; /* a count: its CTS_VOTES_* bit; 0: a string */
+		long long value;
+	} in[] = {
+		{ "meeting", f->meeting, 0, 0 },
+		{ "subject", f->subject, 0, 0 },
+		{ "votes_for", NULL, CTS_VOTES_FOR, f->votes_for },
+		{ "votes_against", NULL, CTS_VOTES_AGAINST, f->votes_against },
+		{ "votes_abstain", NULL, CTS_VOTES_ABSTAIN, f->votes_abstain },
+		{ "outcome", f->outcome, 0, 0 },
+	};
+	json_t *set = json_object();
+
+	for (size_t i = 0; set && i < sizeof(in) / sizeof(in[0]); i++) {
+		if (in[i].count && (counts & in[i].count))
+			json_object_set_new(set, in[i].field, json_integer(in[i].value));
+		else if (!in[i].count && (adding || in[i].text))
+			json_object_set_new(set, in[i].field, cts_record_text(in[i].text));
+	}
+	return set;
+}
+
 int cts_opinion_add(cts_node *n, const cts_opinion_fields *f, char id_out[37])
 {
 	json_t *set;
@@ -78,14 +106,8 @@ int cts_opinion_add(cts_node *n, const cts_opinion_fields *f, char id_out[37])
 
 	if ((rc = cts_meeting_check(n, NULL, f->meeting)) < 0)
 		return rc;
-	if (!(set = json_object()))
+	if (!(set = fields_to_set(f, CTS_VOTES_FOR | CTS_VOTES_AGAINST | CTS_VOTES_ABSTAIN, 1)))
 		return cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
-	json_object_set_new(set, "meeting", cts_record_text(f->meeting));
-	json_object_set_new(set, "subject", cts_record_text(f->subject));
-	json_object_set_new(set, "votes_for", json_integer(f->votes_for));
-	json_object_set_new(set, "votes_against", json_integer(f->votes_against));
-	json_object_set_new(set, "votes_abstain", json_integer(f->votes_abstain));
-	json_object_set_new(set, "outcome", cts_record_text(f->outcome));
 	rc = cts_change_add(n, "opinion", set, check_meeting, NULL, id_out);
 	json_decref(set);
 	return rc;
@@ -93,23 +115,11 @@ int cts_opinion_add(cts_node *n, const cts_opinion_fields *f, char id_out[37])
 
 int cts_opinion_update(cts_node *n, const char *id, const cts_opinion_fields *f, cts_change *out)
 {
-	json_t *set = json_object();
+	json_t *set = fields_to_set(f, f->votes_given, 0);
 	int rc;
 
 	if (!set)
 		return cts_error_set(CTS_ENOMEM, "mémoire insuffisante");
-	if (f->meeting)
-		json_object_set_new(set, "meeting", cts_record_text(f->meeting));
-	if (f->subject)
-		json_object_set_new(set, "subject", cts_record_text(f->subject));
-	if (f->votes_given & CTS_VOTES_FOR)
-		json_object_set_new(set, "votes_for", json_integer(f->votes_for));
-	if (f->votes_given & CTS_VOTES_AGAINST)
-		json_object_set_new(set, "votes_against", json_integer(f->votes_against));
-	if (f->votes_given & CTS_VOTES_ABSTAIN)
-		json_object_set_new(set, "votes_abstain", json_integer(f->votes_abstain));
-	if (f->outcome)
-		json_object_set_new(set, "outcome", cts_record_text(f->outcome));
 	if ((rc = cts_rules_check_set("opinion", set, NULL)) == 0)
 		rc = cts_change_update(n, "opinion", id, set,
 		                       "rien à modifier : indiquez au moins un champ (--subject, "
@@ -118,25 +128,4 @@ int cts_opinion_update(cts_node *n, const char *id, const cts_opinion_fields *f,
 		                       check_meeting, NULL, out);
 	json_decref(set);
 	return rc;
-}
-
-int cts_opinion_withdraw(cts_node *n, const char *id, cts_change *out)
-{
-	return cts_change_attached_status(n, "opinion", id, "retire", CTS_MEETING_EDIT, out);
-}
-
-int cts_opinion_restore(cts_node *n, const char *id, cts_change *out)
-{
-	return cts_change_attached_status(n, "opinion", id, "rendu", CTS_MEETING_ATTACH, out);
-}
-
-int cts_opinion_list(cts_node *n, const char *territory, json_t **out)
-{
-	return cts_store_rows_of(
-	    n->store,
-	    "SELECT o.territory, o.id, o.meeting, m.date, o.subject, o.votes_for, o.votes_against,"
-	    " o.votes_abstain, o.outcome, o.status FROM opinion o LEFT JOIN meeting m"
-	    " ON m.territory = o.territory AND m.id = o.meeting"
-	    " WHERE ?1 IS NULL OR o.territory = ?1 ORDER BY o.territory, m.date, o.subject, o.id",
-	    territory, out);
 }

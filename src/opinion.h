@@ -32,16 +32,9 @@ int cts_opinion_add(cts_node *n, const cts_opinion_fields *f, char id_out[37]);
  * changed; nothing to change writes nothing. */
 int cts_opinion_update(cts_node *n, const char *id, const cts_opinion_fields *f, cts_change *out);
 
-/* Withdraw an opinion entered by mistake (status retire: kept, listed,
- * out of the reports), or restore it (status rendu). One put each; its
- * meeting must not be locked. */
-int cts_opinion_withdraw(cts_node *n, const char *id, cts_change *out);
-int cts_opinion_restore(cts_node *n, const char *id, cts_change *out);
+/* Withdraw and restore: cts_change_withdraw (change.h), table "opinion". */
 
-/* Opinions (NULL territory: every territory) as a new JSON array:
- * territory, id, meeting, date (the meeting's), subject, votes_for,
- * votes_against, votes_abstain, outcome, status. */
-int cts_opinion_list(cts_node *n, const char *territory, json_t **out);
+/* The list of opinions: cts_change_list (change.h), table "opinion". */
 
 /* Does the outcome contradict the votes (favorable with more votes
  * against than for, defavorable with more for than against)? A French

@@ -69,6 +69,12 @@ json_t *cts_record_text(const char *s)
 	return s ? json_string_nocheck(s) : json_null();
 }
 
+void cts_record_set_text(json_t *set, const char *field, const char *value)
+{
+	if (value)
+		json_object_set_new(set, field, cts_record_text(value));
+}
+
 /* (h1, n1) > (h2, n2) in the LWW order. */
 /* ?1..?6 = (table, territory, rid, hlc, node, seq) of a write. */
 static void bind_stamp(sqlite3_stmt *s, const cts_table_def *t, const cts_stamp *w, const char *rid)

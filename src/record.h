@@ -51,6 +51,10 @@ int cts_record_replay_unsealed(cts_store *st);
  * NULL s gives JSON null. New reference (NULL only when out of memory). */
 json_t *cts_record_text(const char *s);
 
+/* set[field] = value (cts_record_text) when the value is given (not NULL):
+ * the typed fields of an add or a correction. */
+void cts_record_set_text(json_t *set, const char *field, const char *value);
+
 /* SQL for readers of the replicated state, table rstate (schema/008):
  * one row r per record, its field states as the rows j of json_each(r.st)
  * (j.key the field, j.value ->> 0..3 its value, hlc, node, seq), its

@@ -173,8 +173,8 @@ static int run_cmd(cli_ctx *c, const cli_cmd *k, int argc, char **argv)
 		return cli_list(c, argc, argv, k->listing);
 	if (k->form)
 		return cli_form(c, argc, argv, k);
-	if (k->op)
-		return cli_change_op(c, argc, argv, k->help, k->record, k->op);
+	if (k->op || k->withdraw)
+		return cli_change_op(c, argc, argv, k);
 	if (k->body)
 		return cli_run_plain(c, argc, argv, k->help, k->body);
 	return k->run(c, argc, argv);
@@ -394,7 +394,8 @@ int cli_list(cli_ctx *c, int argc, char **argv, const cli_listing *l)
 	/* A territory's device keeps its own territory only (scope.h). */
 	if (n->role == CTS_ROLE_TERRITORY && strcmp(territory, n->territory) != 0)
 		snprintf(own, sizeof(own), "%s", n->territory);
-	rc = (removed ? l->list_removed : l->list)(n, territory, &arr);
+	rc = removed ? l->list_removed(n, territory, &arr)
+	             : cts_change_list(n, l->table, territory, &arr);
 	cts_node_free(n);
 	if (rc < 0)
 		return cli_fail(c, rc);

@@ -93,7 +93,7 @@ typedef char cli_cells[CLI_MAX_COLS][CLI_CELL];
 
 typedef struct {
 	const char *help;
-	int (*list)(cts_node *n, const char *territory, json_t **out);
+	const char *table; /* the records listed (cts_change_list) */
 	int (*list_removed)(cts_node *n, const char *territory,
 	                    json_t **out); /* --removed; may be NULL */
 	const char *const *headers;        /* French column headers */
@@ -162,6 +162,7 @@ typedef struct {
 	cts_ref_kind kind;
 	unsigned flags;
 	const char *missing;
+	const char *table; /* opinion, contribution: withdraw and restore's table */
 } cli_record;
 
 /* A correction command: RECORD [options] (opts, help), the record resolved
@@ -171,10 +172,8 @@ typedef int (*cli_change_fn)(cts_node *n, const char *id, void *arg, cts_change 
 int cli_change(cli_ctx *c, int argc, char **argv, const cli_opt *opts, const char *help,
                const cli_record *r, cli_change_fn fn, void *arg);
 
-/* A correction that takes nothing but the record (approve, withdraw, restore...). */
+/* A correction that takes nothing but the record (approve, cancel...). */
 typedef int (*cli_record_op)(cts_node *n, const char *id, cts_change *out);
-int cli_change_op(cli_ctx *c, int argc, char **argv, const char *help, const cli_record *r,
-                  cli_record_op op);
 
 /* A record's field as an option of its add and update commands: the option
  * name, its kind, its place in the record's fields struct, and whether add
@@ -208,6 +207,8 @@ typedef struct cli_form_spec {
  *            its fields as options (cli_form);
  *   op       a correction that takes nothing but the record (cli_change_op with
  *            help and record);
+ *   withdraw CLI_WITHDRAW or CLI_RESTORE: the same with cts_change_withdraw
+ *            on record->table;
  *   body     a command without options or argument (cli_run_plain with help). */
 typedef struct cli_cmd {
 	const char *name;
@@ -219,9 +220,14 @@ typedef struct cli_cmd {
 	const char *help;
 	const cli_record *record;
 	cli_record_op op;
+	enum { CLI_WITHDRAW = 1, CLI_RESTORE } withdraw;
 	cli_change_fn change;
 	cli_body body;
 } cli_cmd;
+
+/* The correction command k describes (op or withdraw, with help and
+ * record): the record resolved and corrected (cli_change). */
+int cli_change_op(cli_ctx *c, int argc, char **argv, const struct cli_cmd *k);
 
 /* The add or update command k describes (update when k->record is set):
  * the options of k->form bound to a fields struct of the record's kind

@@ -185,21 +185,18 @@ int cli_change(cli_ctx *c, int argc, char **argv, const cli_opt *opts, const cha
 	return cli_run(c, argc, argv, &s, change_body, &k);
 }
 
-typedef struct {
-	cli_record_op op;
-} op_call;
-
 static int op_change(cts_node *n, const char *id, void *arg, cts_change *out)
 {
-	return ((op_call *)arg)->op(n, id, out);
+	const cli_cmd *k = arg;
+
+	return k->op
+	           ? k->op(n, id, out)
+	           : cts_change_withdraw(n, k->record->table, id, k->withdraw == CLI_WITHDRAW, out);
 }
 
-int cli_change_op(cli_ctx *c, int argc, char **argv, const char *help, const cli_record *r,
-                  cli_record_op op)
+int cli_change_op(cli_ctx *c, int argc, char **argv, const cli_cmd *k)
 {
-	op_call k = { op };
-
-	return cli_change(c, argc, argv, NULL, help, r, op_change, &k);
+	return cli_change(c, argc, argv, NULL, k->help, k->record, op_change, (void *)k);
 }
 
 int cli_run_plain(cli_ctx *c, int argc, char **argv, const char *help, cli_body body)

@@ -80,7 +80,8 @@ static int add_body(cli_ctx *c, cts_node *n, const char *pos, void *arg)
 
 static const cli_record contribution_ref = {
 	CTS_REF_CONTRIBUTION, 0,
-	"la contribution est attendue : son identifiant ou son titre (ctsnode contribution list)"
+	"la contribution est attendue : son identifiant ou son titre (ctsnode contribution list)",
+	"contribution"
 };
 
 static int do_update(cts_node *n, const char *id, void *arg, cts_change *out)
@@ -107,7 +108,7 @@ static void list_cells(const json_t *o, cli_cells v, int full)
 	snprintf(v[5], CLI_CELL, "%s", cli_str(o, "title"));
 }
 
-static const cli_listing listing = { list_help,  cts_contribution_list, NULL, list_headers, 6,
+static const cli_listing listing = { list_help,  "contribution",   NULL, list_headers, 6,
 	                             list_cells, "contribution(s)" };
 
 const cli_cmd cmd_contribution_cmds[] = {
@@ -117,8 +118,8 @@ const cli_cmd cmd_contribution_cmds[] = {
 	{ "update", "corriger une contribution (thème, titre, texte, réunion, date)", .form = &form,
 	  .help = update_help, .record = &contribution_ref, .change = do_update },
 	{ "withdraw", "retirer une contribution saisie par erreur", .help = withdraw_help,
-	  .record = &contribution_ref, .op = cts_contribution_withdraw },
+	  .record = &contribution_ref, .withdraw = CLI_WITHDRAW },
 	{ "restore", "rétablir une contribution retirée", .help = restore_help,
-	  .record = &contribution_ref, .op = cts_contribution_restore },
+	  .record = &contribution_ref, .withdraw = CLI_RESTORE },
 	{ 0 },
 };

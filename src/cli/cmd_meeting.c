@@ -84,7 +84,7 @@ static int add_body(cli_ctx *c, cts_node *n, const char *pos, void *arg)
 
 static const cli_record meeting_ref = {
 	CTS_REF_MEETING, 0,
-	"la réunion est attendue : son identifiant ou sa date (ctsnode meeting list)"
+	"la réunion est attendue : son identifiant ou sa date (ctsnode meeting list)", NULL
 };
 
 static int do_update(cts_node *n, const char *id, void *arg, cts_change *out)
@@ -118,8 +118,8 @@ static void list_cells(const json_t *o, cli_cells v, int full)
 	snprintf(v[5], CLI_CELL, "%s", cli_str(o, "title"));
 }
 
-static const cli_listing listing = { list_help, cts_meeting_list, NULL,        list_headers,
-	                             6,         list_cells,       "réunion(s)" };
+static const cli_listing listing = { list_help, "meeting",  NULL,        list_headers,
+	                             6,         list_cells, "réunion(s)" };
 
 const cli_cmd cmd_meeting_cmds[] = {
 	{ "add", "enregistrer une réunion", .form = &form, .help = add_help, .body = add_body },

@@ -76,9 +76,9 @@ static int add_body(cli_ctx *c, cts_node *n, const char *pos, void *arg)
 
 #define MEMBER_MISSING                                                                             \
 	"le membre est attendu : son identifiant ou « NOM Prénom » (ctsnode member list)"
-static const cli_record member_ref = { CTS_REF_MEMBER, 0, MEMBER_MISSING };
-static const cli_record removed_member_ref = { CTS_REF_MEMBER, CTS_RESOLVE_REMOVED,
-	                                       MEMBER_MISSING };
+static const cli_record member_ref = { CTS_REF_MEMBER, 0, MEMBER_MISSING, NULL };
+static const cli_record removed_member_ref = { CTS_REF_MEMBER, CTS_RESOLVE_REMOVED, MEMBER_MISSING,
+	                                       NULL };
 
 static int do_update(cts_node *n, const char *id, void *arg, cts_change *out)
 {
@@ -110,10 +110,9 @@ static void list_cells(const json_t *o, cli_cells v, int full)
 	snprintf(v[7], CLI_CELL, "%s", cli_str(o, "organisation"));
 }
 
-static const cli_listing listing = {
-	list_help,  cts_member_list, cts_member_list_removed, list_headers, 8,
-	list_cells, "membre(s)"
-};
+static const cli_listing listing = { list_help,    "member", cts_member_list_removed,
+	                             list_headers, 8,        list_cells,
+	                             "membre(s)" };
 
 const cli_cmd cmd_member_cmds[] = {
 	{ "add", "ajouter un membre", .form = &form, .help = add_help, .body = add_body },

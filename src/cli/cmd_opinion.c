@@ -89,7 +89,7 @@ static int add_body(cli_ctx *c, cts_node *n, const char *pos, void *arg)
 
 static const cli_record opinion_ref = {
 	CTS_REF_OPINION, 0,
-	"l'avis est attendu : son identifiant ou son objet (ctsnode opinion list)"
+	"l'avis est attendu : son identifiant ou son objet (ctsnode opinion list)", "opinion"
 };
 
 static int do_update(cts_node *n, const char *id, void *arg, cts_change *out)
@@ -130,8 +130,9 @@ static void list_cells(const json_t *o, cli_cells v, int full)
 	snprintf(v[7], CLI_CELL, "%s", cli_str(o, "subject"));
 }
 
-static const cli_listing listing = { list_help, cts_opinion_list, NULL,  list_headers,
-	                             8,         list_cells,       "avis" };
+static const cli_listing listing = {
+	list_help, "opinion", NULL, list_headers, 8, list_cells, "avis"
+};
 
 const cli_cmd cmd_opinion_cmds[] = {
 	{ "add", "enregistrer un avis", .form = &form, .help = add_help, .body = add_body },
@@ -139,8 +140,8 @@ const cli_cmd cmd_opinion_cmds[] = {
 	{ "update", "corriger un avis (objet, votes, sens, réunion)", .form = &form,
 	  .help = update_help, .record = &opinion_ref, .change = do_update },
 	{ "withdraw", "retirer un avis saisi par erreur", .help = withdraw_help,
-	  .record = &opinion_ref, .op = cts_opinion_withdraw },
+	  .record = &opinion_ref, .withdraw = CLI_WITHDRAW },
 	{ "restore", "rétablir un avis retiré", .help = restore_help, .record = &opinion_ref,
-	  .op = cts_opinion_restore },
+	  .withdraw = CLI_RESTORE },
 	{ 0 },
 };

@@ -202,19 +202,17 @@ void ui_error_page(ui_req *r, int status, const char *title, const char *message
  * words; not found: 404; invalid: 400; else 500). */
 void ui_fail_page(ui_req *r, int rc, const char *title);
 
-/* A listing of the node's territory (cts_member_list...). */
-typedef int (*ui_list_fn)(cts_node *n, const char *territory, json_t **out);
+/* The node opened and the records of `table` of its territory
+ * (cts_change_list) into *out (new reference): 0, or -1 after the failure
+ * page (its title: title). */
+int ui_open_list(ui_req *r, const char *table, const char *title, json_t **out);
 
-/* The node opened and list's rows of its territory into *out (new
- * reference): 0, or -1 after the failure page (its title: title). */
-int ui_open_list(ui_req *r, ui_list_fn list, const char *title, json_t **out);
-
-/* The record the address names (r->param, an id) among list's rows, the
+/* The record the address names (r->param, an id) among table's rows, the
  * node opened: a new reference, or NULL after an error page -- the
  * failure page's title, then the 404 page's title, its words for an
  * address that is not an id and for an id that is not in the list. */
 typedef struct {
-	ui_list_fn list;
+	const char *table;
 	const char *title, *absent, *not_an_id, *missing;
 } ui_record_kind;
 json_t *ui_load_record(ui_req *r, const ui_record_kind *k);

@@ -151,10 +151,11 @@ void ui_page_conflicts(ui_req *r)
 		return;
 	}
 	n = r->node;
-	if (json_array_size(list) && (cts_member_list(n, NULL, &lk.members) < 0 ||
-	                              cts_meeting_list(n, NULL, &lk.meetings) < 0 ||
-	                              cts_opinion_list(n, NULL, &lk.opinions) < 0 ||
-	                              cts_contribution_list(n, NULL, &lk.contributions) < 0))
+	if (json_array_size(list) &&
+	    (cts_change_list(n, "member", NULL, &lk.members) < 0 ||
+	     cts_change_list(n, "meeting", NULL, &lk.meetings) < 0 ||
+	     cts_change_list(n, "opinion", NULL, &lk.opinions) < 0 ||
+	     cts_change_list(n, "contribution", NULL, &lk.contributions) < 0))
 		cts_error_clear(); /* labels only: the conflicts show with ids */
 	ui_page_begin(r, "Conflits", "conflicts");
 	if (!json_array_size(list))

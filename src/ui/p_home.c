@@ -57,9 +57,9 @@ static int gather(cts_node *n, facts *f)
 		return rc;
 	}
 	if (n->role == CTS_ROLE_TERRITORY) {
-		if ((rc = cts_member_list(n, n->territory, &arr)) < 0 ||
+		if ((rc = cts_change_list(n, "member", n->territory, &arr)) < 0 ||
 		    (rc = count_array(arr, &f->members)) < 0 ||
-		    (rc = cts_meeting_list(n, n->territory, &arr)) < 0 ||
+		    (rc = cts_change_list(n, "meeting", n->territory, &arr)) < 0 ||
 		    (rc = count_array(arr, &f->meetings)) < 0)
 			return rc;
 	}

@@ -53,7 +53,7 @@ void ui_page_meetings(ui_req *r)
 	char y[5] = "", d[11];
 	size_t i, shown = 0;
 
-	if (ui_open_list(r, cts_meeting_list, "Réunions", &list) < 0)
+	if (ui_open_list(r, "meeting", "Réunions", &list) < 0)
 		return;
 	if (strlen(year) == 4)
 		snprintf(y, sizeof(y), "%s", year);
@@ -97,7 +97,7 @@ void ui_page_meetings(ui_req *r)
 /* The meeting of the route (new reference) or a failure page. */
 json_t *ui_load_meeting(ui_req *r)
 {
-	static const ui_record_kind meeting = { cts_meeting_list, "Réunion", "Réunion introuvable",
+	static const ui_record_kind meeting = { "meeting", "Réunion", "Réunion introuvable",
 		                                "Cette adresse ne désigne pas une réunion.",
 		                                "Cette réunion n'existe pas dans ce territoire." };
 
@@ -219,8 +219,8 @@ static void related(ui_req *r, const char *id)
 	json_t *ops = NULL, *cons = NULL, *o;
 	size_t i, n = 0;
 
-	if (cts_opinion_list(r->node, r->node->territory, &ops) < 0 ||
-	    cts_contribution_list(r->node, r->node->territory, &cons) < 0)
+	if (cts_change_list(r->node, "opinion", r->node->territory, &ops) < 0 ||
+	    cts_change_list(r->node, "contribution", r->node->territory, &cons) < 0)
 		cts_error_clear();
 	H("<section aria-labelledby=\"h-avis\"><h2 id=\"h-avis\">Avis rendus</h2><ul>");
 	json_array_foreach(ops, i, o) if (strcmp(ui_str(o, "meeting"), id) == 0 && ++n)

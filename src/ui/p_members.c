@@ -84,7 +84,7 @@ void ui_page_members(ui_req *r)
 {
 	json_t *roll = NULL;
 
-	if (ui_open_list(r, cts_member_list, "Membres", &roll) < 0)
+	if (ui_open_list(r, "member", "Membres", &roll) < 0)
 		return;
 	ui_page_begin(r, "Membres", "members");
 	H("<p class=\"toolbar\"><a class=\"button\" href=\"/membres/nouveau\">Ajouter un "
@@ -130,7 +130,7 @@ void ui_page_members_csv(ui_req *r)
 	size_t i;
 	int rc;
 
-	if (ui_open_list(r, cts_member_list, "Membres", &roll) < 0)
+	if (ui_open_list(r, "member", "Membres", &roll) < 0)
 		return;
 	cts_strbuf_add(&b, "\xef\xbb\xbfNom;Prénom;Structure;Collège;Siège;Rôle;Début de "
 	                   "mandat;Fin de mandat\r\n");
@@ -224,8 +224,7 @@ void ui_post_member_add(ui_req *r)
 static int load(ui_req *r, json_t **m)
 {
 	static const ui_record_kind member = {
-		cts_member_list, "Membre", "Membre introuvable",
-		"Cette adresse ne désigne pas un membre.",
+		"member", "Membre", "Membre introuvable", "Cette adresse ne désigne pas un membre.",
 		"Ce membre n'est pas (ou plus) dans la liste de ce territoire."
 	};
 
@@ -359,9 +358,13 @@ void ui_page_members_removed(ui_req *r)
 	json_t *gone = NULL, *m;
 	char action[160];
 	size_t i;
+	int rc;
 
-	if (ui_open_list(r, cts_member_list_removed, "Membres retirés", &gone) < 0)
+	if ((rc = ui_open(r)) < 0 ||
+	    (rc = cts_member_list_removed(r->node, r->node->territory, &gone)) < 0) {
+		ui_fail_page(r, rc, "Membres retirés");
 		return;
+	}
 	ui_page_begin(r, "Membres retirés de la liste", "members");
 	H("<p>Ces personnes ont été retirées de la liste des membres ; l'historique garde leurs "
 	  "valeurs. Rétablir "

@@ -26,30 +26,17 @@ typedef struct {
 	const char *nav;
 	const char *what;      /* "Avis" */
 	const char *withdrawn; /* status of a withdrawn record */
-	int (*list)(cts_node *n, const char *territory, json_t **out);
-	int (*withdraw)(cts_node *n, const char *id, cts_change *out);
-	int (*restore)(cts_node *n, const char *id, cts_change *out);
 	void (*form)(ui_req *r, const ui_fs *fs, const json_t *rec);
 	const char *const *fields; /* the form's fields, for the library's refusals */
 	const char *edited;        /* the notice when the change has no line of its own */
 } kind;
 
-static const kind opinion = {
-	"opinion",       "/avis",          "opinions",           "Avis",
-	"retire",        cts_opinion_list, cts_opinion_withdraw, cts_opinion_restore,
-	ui_opinion_form, opinion_fields,   "Avis modifié."
-};
-static const kind contribution = { "contribution",
-	                           "/contributions",
-	                           "contributions",
-	                           "Contribution",
-	                           "retiree",
-	                           cts_contribution_list,
-	                           cts_contribution_withdraw,
-	                           cts_contribution_restore,
-	                           ui_contribution_form,
-	                           contribution_fields,
-	                           "Contribution modifiée." };
+static const kind opinion = { "opinion", "/avis",         "opinions",     "Avis",
+	                      "retire",  ui_opinion_form, opinion_fields, "Avis modifié." };
+static const kind contribution = { "contribution",      "/contributions",
+	                           "contributions",     "Contribution",
+	                           "retiree",           ui_contribution_form,
+	                           contribution_fields, "Contribution modifiée." };
 
 /* The kind of record an address names ("/avis/...", "/contributions/..."). */
 static const kind *route_kind(const ui_req *r)
@@ -77,7 +64,7 @@ void ui_record_status_link(ui_req *r, const char *base, const json_t *rec, const
 /* The record of the route (new reference), the node open; NULL after a failure page. */
 static json_t *load(ui_req *r, const kind *k)
 {
-	const ui_record_kind rk = { k->list, k->what, "Introuvable",
+	const ui_record_kind rk = { k->table, k->what, "Introuvable",
 		                    "Cette adresse ne désigne pas un enregistrement.",
 		                    "Cet enregistrement n'existe pas dans ce territoire." };
 
@@ -226,7 +213,7 @@ static void do_status(ui_req *r, const kind *k, int withdraw)
 
 	if (!o)
 		return;
-	rc = withdraw ? k->withdraw(r->node, r->param, &ch) : k->restore(r->node, r->param, &ch);
+	rc = cts_change_withdraw(r->node, k->table, r->param, withdraw, &ch);
 	if (rc < 0)
 		ui_fail_page(r, rc, withdraw ? "Retirer" : "Rétablir");
 	else

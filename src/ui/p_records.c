@@ -39,7 +39,7 @@ static json_t *meetings_newest_first(ui_req *r)
 	json_t *list = NULL, *rev = json_array();
 	size_t n;
 
-	if (r->node && cts_meeting_list(r->node, r->node->territory, &list) == 0)
+	if (r->node && cts_change_list(r->node, "meeting", r->node->territory, &list) == 0)
 		for (n = json_array_size(list); n-- > 0;)
 			json_array_append(rev, json_array_get(list, n));
 	json_decref(list);
@@ -66,7 +66,7 @@ static void record_form_end(ui_req *r, const json_t *rec, const char *add_label,
  * a table or the words for none. */
 typedef struct {
 	const char *title, *nav, *add_href, *add_label, *none;
-	int (*list)(cts_node *n, const char *territory, json_t **out);
+	const char *table; /* the records listed (cts_change_list) */
 	int (*refs)(cts_node *n, json_t **out);
 	const char *caption;     /* after the count: "contribution(s) transmise(s)" */
 	const char *order;       /* how the rows are sorted: "par thème" */
@@ -82,7 +82,7 @@ static void record_list_page(ui_req *r, const record_page *p)
 	size_t i;
 	int rc;
 
-	if (ui_open_list(r, p->list, p->title, &list) < 0)
+	if (ui_open_list(r, p->table, p->title, &list) < 0)
 		return;
 	if ((rc = p->refs(r->node, &refs)) < 0) {
 		json_decref(list);
@@ -118,7 +118,7 @@ static void record_list_page(ui_req *r, const record_page *p)
 
 static int territory_meetings(cts_node *n, json_t **out)
 {
-	return cts_meeting_list(n, n->territory, out);
+	return cts_change_list(n, "meeting", n->territory, out);
 }
 
 static void opinion_row(ui_req *r, const json_t *o, const json_t *meetings)
@@ -341,10 +341,10 @@ static const char *const contribution_cols[] = { "Thème",    "Titre", "Texte", 
 
 static const record_page record_pages[2] = {
 	{ "Avis", "opinions", "/avis/nouveau", "Enregistrer un avis", "Aucun avis enregistré.",
-	  cts_opinion_list, territory_meetings, "avis rendu(s)", "par date de réunion", "retire",
+	  "opinion", territory_meetings, "avis rendu(s)", "par date de réunion", "retire",
 	  "retiré(s)", opinion_cols, opinion_row },
 	{ "Contributions", "contributions", "/contributions/nouvelle",
-	  "Enregistrer une contribution", "Aucune contribution enregistrée.", cts_contribution_list,
+	  "Enregistrer une contribution", "Aucune contribution enregistrée.", "contribution",
 	  cts_theme_list, "contribution(s) transmise(s)", "par thème", "retiree", "retirée(s)",
 	  contribution_cols, contribution_row },
 };

@@ -33,7 +33,7 @@ static int default_year(cts_node *n)
 	int y = 0;
 
 	localtime_r(&now, &tm);
-	if (cts_meeting_list(n, NULL, &list) == 0) {
+	if (cts_change_list(n, "meeting", NULL, &list) == 0) {
 		size_t i;
 		json_t *m;
 		json_array_foreach(list, i, m)

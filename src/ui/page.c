@@ -561,11 +561,12 @@ void ui_checkbox(ui_req *r, const ui_fs *fs, const char *name, const char *label
 	H("</div>");
 }
 
-int ui_open_list(ui_req *r, ui_list_fn list, const char *title, json_t **out)
+int ui_open_list(ui_req *r, const char *table, const char *title, json_t **out)
 {
 	int rc;
 
-	if ((rc = ui_open(r)) < 0 || (rc = list(r->node, r->node->territory, out)) < 0) {
+	if ((rc = ui_open(r)) < 0 ||
+	    (rc = cts_change_list(r->node, table, r->node->territory, out)) < 0) {
 		ui_fail_page(r, rc, title);
 		return -1;
 	}
@@ -580,7 +581,7 @@ json_t *ui_load_record(ui_req *r, const ui_record_kind *k)
 		ui_error_page(r, 404, k->absent, k->not_an_id);
 		return NULL;
 	}
-	if (ui_open_list(r, k->list, k->title, &list) < 0)
+	if (ui_open_list(r, k->table, k->title, &list) < 0)
 		return NULL;
 	o = json_incref((json_t *)ui_find(list, "id", r->param));
 	json_decref(list);

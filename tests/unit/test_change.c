@@ -251,11 +251,11 @@ static void test_opinion_and_contribution(void **state)
 	cts_opinion_fields none = { 0 };
 	REFUSED(cts_opinion_update(n, op, &none, &c), CTS_EINVAL, "rien à modifier");
 	p = pending();
-	said(cts_opinion_restore(n, op, &c), &c, p, 0,
+	said(cts_change_withdraw(n, "opinion", op, 0, &c), &c, p, 0,
 	     "Rien à changer : Avis « Projet » (réunion du 19/11/2020) : état déjà Rendu.");
-	said(cts_opinion_withdraw(n, op, &c), &c, p, 1,
+	said(cts_change_withdraw(n, "opinion", op, 1, &c), &c, p, 1,
 	     "Avis « Projet » (réunion du 19/11/2020) : état Rendu → Retiré.");
-	said(cts_opinion_restore(n, op, &c), &c, p + 1, 1, NULL);
+	said(cts_change_withdraw(n, "opinion", op, 0, &c), &c, p + 1, 1, NULL);
 
 	/* Contributions: a received date not after today. */
 	cts_contribution_fields k = {
@@ -272,11 +272,13 @@ static void test_opinion_and_contribution(void **state)
 	json_decref(row);
 	cts_contribution_fields theme = { .theme = "pilier-inconnu" };
 	REFUSED(cts_contribution_update(n, co, &theme, &c), CTS_EINVAL, "thème inconnu");
-	said(cts_contribution_withdraw(n, co, &c), &c, p + 1, 1,
+	said(cts_change_withdraw(n, "contribution", co, 1, &c), &c, p + 1, 1,
 	     "Contribution « Investir » : état Transmise → Retirée.");
 	/* Withdrawing works on a cancelled meeting; restoring onto it does not. */
 	assert_int_equal(cts_meeting_cancel(n, m, NULL), 0);
-	REFUSED(cts_contribution_restore(n, co, &c), CTS_EINVAL, "annulée");
+	REFUSED(cts_change_withdraw(n, "contribution", co, 0, &c), CTS_EINVAL, "annulée");
+	/* Meetings have corrections of their own (cancel, restore). */
+	REFUSED(cts_change_withdraw(n, "meeting", m, 1, &c), CTS_EINVAL, "ni un avis");
 }
 
 static void test_member_remove_restore(void **state)

@@ -616,10 +616,10 @@ static int correct(cts_node *n, const shared_records *r)
 		break;
 	}
 	case 7:
-		rc = cts_opinion_withdraw(n, o, NULL);
+		rc = cts_change_withdraw(n, "opinion", o, 1, NULL);
 		break;
 	case 8:
-		rc = cts_opinion_restore(n, o, NULL);
+		rc = cts_change_withdraw(n, "opinion", o, 0, NULL);
 		break;
 	case 9: {
 		cts_contribution_fields f = { .title = titles[rnd(3)],
@@ -628,8 +628,7 @@ static int correct(cts_node *n, const shared_records *r)
 		break;
 	}
 	case 10:
-		rc = rnd(2) ? cts_contribution_withdraw(n, c, NULL)
-		            : cts_contribution_restore(n, c, NULL);
+		rc = cts_change_withdraw(n, "contribution", c, rnd(2), NULL);
 		break;
 	case 11: {
 		cts_member_fields f = { .organisation = titles[rnd(3)] };
