@@ -657,6 +657,41 @@ int cts_store_done(cts_store *st, sqlite3_stmt *s, const char *what)
 	return rc == SQLITE_DONE ? 0 : cts_store_error(st, what);
 }
 
+int cts_store_run_cs(cts_store *st, const char *sql, const char *node, int64_t seq,
+                     const cts_store_val *vals, int nvals, const char *what)
+{
+	sqlite3_stmt *s;
+	int rc = cts_store_stmt_cs(st, &s, sql, node, seq);
+
+	if (rc < 0)
+		return rc;
+	for (int i = 0; i < nvals; i++) {
+		const cts_store_val *v = &vals[i];
+		if (v->kind == CTS_VAL_TEXT)
+			sqlite3_bind_text(s, i + 3, v->p, -1, SQLITE_STATIC);
+		else if (v->kind == CTS_VAL_BLOB)
+			sqlite3_bind_blob(s, i + 3, v->p, (int)v->len, SQLITE_STATIC);
+		else
+			sqlite3_bind_int64(s, i + 3, v->i);
+	}
+	return cts_store_done(st, s, what);
+}
+
+int cts_store_int_cs(cts_store *st, const char *sql, const char *node, int64_t seq, int64_t *out,
+                     const char *what)
+{
+	sqlite3_stmt *s;
+	int rc = cts_store_stmt_cs(st, &s, sql, node, seq);
+
+	*out = 0;
+	if (rc < 0)
+		return rc;
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		*out = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : cts_store_error(st, what);
+}
+
 void cts_store_bind_json(sqlite3_stmt *s, int i, const json_t *v)
 {
 	if (json_is_string(v))

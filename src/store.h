@@ -106,6 +106,29 @@ int cts_store_error(cts_store *st, const char *what);
  * reset it: 0, or the SQLite error as "<what> : <sqlite msg>". */
 int cts_store_done(cts_store *st, sqlite3_stmt *s, const char *what);
 
+/* A value bound by cts_store_run_cs: a text (-1 length, NULL binds NULL),
+ * a blob (p, len) or an integer; texts and blobs are bound static. */
+typedef struct {
+	enum { CTS_VAL_TEXT, CTS_VAL_BLOB, CTS_VAL_INT } kind;
+	const void *p;
+	size_t len;
+	int64_t i;
+} cts_store_val;
+#define CTS_VTEXT(s) ((cts_store_val){ CTS_VAL_TEXT, (s), 0, 0 })
+#define CTS_VBLOB(p, n) ((cts_store_val){ CTS_VAL_BLOB, (p), (n), 0 })
+#define CTS_VINT(v) ((cts_store_val){ CTS_VAL_INT, NULL, 0, (int64_t)(v) })
+
+/* A statement about one changeset that returns no row: cts_store_stmt_cs,
+ * vals[0 .. nvals) bound to ?3 .., then cts_store_done with `what`. */
+int cts_store_run_cs(cts_store *st, const char *sql, const char *node, int64_t seq,
+                     const cts_store_val *vals, int nvals, const char *what);
+
+/* A query about one changeset (cts_store_stmt_cs) stepped once: *out is the
+ * first column of its row as an integer (0 without a row). 0, or the
+ * SQLite error as "<what> : <sqlite msg>". */
+int cts_store_int_cs(cts_store *st, const char *sql, const char *node, int64_t seq, int64_t *out,
+                     const char *what);
+
 /* Bind JSON value v to parameter i of s: a string as text (bound static:
  * v must outlive the statement's next step), an integer, true and false as
  * 1 and 0, anything else as NULL. */

@@ -330,44 +330,28 @@ int cts_gitrepo_ref_delete(cts_gitrepo *repo, const char *ref)
 	return 0;
 }
 
-typedef struct {
-	git_repository *repo;
-	int (*cb)(const char *ref, const cts_gitoid *oid, void *ctx);
-	void *ctx;
-	int ret; /* the callback's nonzero return */
-} glob_ctx;
-
-static int glob_cb(const char *name, void *payload)
-{
-	glob_ctx *g = payload;
-	git_reference *r = NULL;
-	git_oid oid;
-	int direct;
-
-	if (git_reference_lookup(&r, g->repo, name) < 0) {
-		git_error_clear();
-		return 0;
-	}
-	direct = git_reference_type(r) == GIT_REFERENCE_DIRECT;
-	if (direct)
-		git_oid_cpy(&oid, git_reference_target(r));
-	git_reference_free(r);
-	if (!direct)
-		return 0;
-	g->ret = g->cb(name, cts_gitoid_of(&oid), g->ctx);
-	return g->ret ? 1 : 0;
-}
-
 int cts_gitrepo_refs_foreach(cts_gitrepo *repo, const char *glob,
                              int (*cb)(const char *ref, const cts_gitoid *oid, void *ctx),
                              void *ctx)
 {
-	glob_ctx g = { repo->repo, cb, ctx, 0 };
-	int rc = git_reference_foreach_glob(repo->repo, glob, glob_cb, &g);
+	git_reference_iterator *it = NULL;
+	git_reference *r;
+	int rc, ret = 0;
 
-	if (g.ret)
-		return g.ret < 0 ? g.ret : 0;
-	if (rc < 0)
+	if (git_reference_iterator_glob_new(&it, repo->repo, glob) < 0)
+		return cts_git_fail(CTS_EGIT, "parcours des références");
+	/* A ref that cannot be read is passed over (the iterator skips it),
+	 * a symbolic one too. */
+	while (!ret && (rc = git_reference_next(&r, it)) == 0) {
+		if (git_reference_type(r) == GIT_REFERENCE_DIRECT)
+			ret =
+			    cb(git_reference_name(r), cts_gitoid_of(git_reference_target(r)), ctx);
+		git_reference_free(r);
+	}
+	git_reference_iterator_free(it);
+	if (ret)
+		return ret < 0 ? ret : 0;
+	if (rc != GIT_ITEROVER)
 		return cts_git_fail(CTS_EGIT, "parcours des références");
 	return 0;
 }

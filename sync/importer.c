@@ -52,27 +52,17 @@ static int inbox_put(cts_node *n, const char *node, int64_t seq, const char *id,
                      const char *reason, const char *json, size_t json_len, const char *sig,
                      size_t sig_len)
 {
-	sqlite3_stmt *s;
-	int rc;
+	const cts_store_val v[] = { CTS_VTEXT(id), CTS_VTEXT(state), CTS_VTEXT(reason),
+		                    CTS_VBLOB(json, json_len), CTS_VBLOB(sig, sig_len) };
 
-	if ((rc = cts_store_stmt_cs(
-	         n->store, &s,
-	         "INSERT INTO inbox (node, seq, id, state, reason, body, sig) VALUES (?, ?, ?, ?, "
-	         "?, ?, ?)"
-	         " ON CONFLICT (node, seq, id) DO UPDATE SET state = excluded.state,"
-	         " reason = excluded.reason, sig = excluded.sig"
-	         " WHERE inbox.state = 'refused' AND inbox.sig IS NOT excluded.sig",
-	         node, seq)) < 0)
-		return rc;
-	sqlite3_bind_text(s, 3, id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 4, state, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 5, reason, -1, SQLITE_STATIC);
-	sqlite3_bind_blob(s, 6, json, (int)json_len, SQLITE_STATIC);
-	sqlite3_bind_blob(s, 7, sig, (int)sig_len, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	return rc == SQLITE_DONE ? 0
-	                         : cts_store_error(n->store, "mise en file d'un changeset reçu");
+	return cts_store_run_cs(
+	    n->store,
+	    "INSERT INTO inbox (node, seq, id, state, reason, body, sig) VALUES (?, ?, ?, ?, "
+	    "?, ?, ?)"
+	    " ON CONFLICT (node, seq, id) DO UPDATE SET state = excluded.state,"
+	    " reason = excluded.reason, sig = excluded.sig"
+	    " WHERE inbox.state = 'refused' AND inbox.sig IS NOT excluded.sig",
+	    node, seq, v, 5, "mise en file d'un changeset reçu");
 }
 
 static int inbox_set(cts_node *n, const char *node, int64_t seq, const char *id, const char *state,
@@ -96,15 +86,10 @@ static int inbox_set(cts_node *n, const char *node, int64_t seq, const char *id,
 
 static int inbox_del(cts_node *n, const char *node, int64_t seq, const char *id)
 {
-	sqlite3_stmt *s;
-	int rc;
+	const cts_store_val v[] = { CTS_VTEXT(id) };
 
-	if ((rc = cts_store_stmt_cs(n->store, &s,
-	                            "DELETE FROM inbox WHERE node = ? AND seq = ? AND id = ?", node,
-	                            seq)) < 0)
-		return rc;
-	sqlite3_bind_text(s, 3, id, -1, SQLITE_STATIC);
-	return cts_store_done(n->store, s, "mise à jour de la file");
+	return cts_store_run_cs(n->store, "DELETE FROM inbox WHERE node = ? AND seq = ? AND id = ?",
+	                        node, seq, v, 1, "mise à jour de la file");
 }
 
 int cts_import_offer(cts_node *n, const char *node, int64_t seq, const char *json, size_t json_len,

@@ -38,26 +38,23 @@ static int fork_learn(cts_node *n, const char *node, int64_t seq, const cts_fork
                       const cts_fork_version *y, eval_ctx *e)
 {
 	const cts_fork_version *a = strcmp(x->id, y->id) < 0 ? x : y, *b = a == x ? y : x;
+	const cts_store_val v[] = { CTS_VTEXT(a->id),
+		                    CTS_VTEXT(b->id),
+		                    CTS_VBLOB(a->body, a->body_len),
+		                    CTS_VBLOB(a->sig, a->sig_len),
+		                    CTS_VBLOB(b->body, b->body_len),
+		                    CTS_VBLOB(b->sig, b->sig_len) };
 	char detail[300];
-	sqlite3_stmt *s;
 	int64_t last;
 	int rc;
 
-	if ((rc = cts_store_stmt_cs(
-	         n->store, &s,
+	if ((rc = cts_store_run_cs(
+	         n->store,
 	         "INSERT INTO fork_known (node, seq, id_a, id_b, body_a, sig_a, body_b, sig_b,"
 	         " first_seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?, strftime('%Y-%m-%dT%H:%M:%SZ', "
 	         "'now'))"
 	         " ON CONFLICT (node, seq) DO NOTHING",
-	         node, seq)) < 0)
-		return rc;
-	sqlite3_bind_text(s, 3, a->id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 4, b->id, -1, SQLITE_STATIC);
-	sqlite3_bind_blob(s, 5, a->body, (int)a->body_len, SQLITE_STATIC);
-	sqlite3_bind_blob(s, 6, a->sig, (int)a->sig_len, SQLITE_STATIC);
-	sqlite3_bind_blob(s, 7, b->body, (int)b->body_len, SQLITE_STATIC);
-	sqlite3_bind_blob(s, 8, b->sig, (int)b->sig_len, SQLITE_STATIC);
-	if ((rc = cts_store_done(n->store, s, "enregistrement d'une bifurcation")) < 0)
+	         node, seq, v, 6, "enregistrement d'une bifurcation")) < 0)
 		return rc;
 	if (sqlite3_changes(n->store->db) == 0)
 		return 0; /* known already */
@@ -158,23 +155,19 @@ int import_fork_facts(cts_node *n, const cts_changeset *cs, const unsigned char 
 static int relay_version(cts_node *n, const char *node, int64_t seq, const cts_fork_version *v,
                          eval_ctx *e)
 {
+	const cts_store_val vals[] = { CTS_VTEXT(v->id), CTS_VBLOB(v->body, v->body_len),
+		                       CTS_VBLOB(v->sig, v->sig_len) };
 	char have[65];
-	sqlite3_stmt *s;
 	int rc;
 
 	if ((rc = cts_history_id(n, node, seq, have)) < 0 || strcmp(have, v->id) == 0)
 		return rc;
-	if ((rc = cts_store_stmt_cs(
-	         n->store, &s,
+	if ((rc = cts_store_run_cs(
+	         n->store,
 	         "INSERT INTO inbox (node, seq, id, state, reason, body, sig)"
 	         " VALUES (?, ?, ?, 'pending', 'recopié d''une preuve de bifurcation', ?, ?)"
 	         " ON CONFLICT (node, seq, id) DO NOTHING",
-	         node, seq)) < 0)
-		return rc;
-	sqlite3_bind_text(s, 3, v->id, -1, SQLITE_STATIC);
-	sqlite3_bind_blob(s, 4, v->body, (int)v->body_len, SQLITE_STATIC);
-	sqlite3_bind_blob(s, 5, v->sig, (int)v->sig_len, SQLITE_STATIC);
-	if ((rc = cts_store_done(n->store, s, "mise en file d'une version recopiée")) < 0)
+	         node, seq, vals, 3, "mise en file d'une version recopiée")) < 0)
 		return rc;
 	if (sqlite3_changes(n->store->db) > 0)
 		e->relayed = 1;
@@ -238,20 +231,15 @@ verdict import_take_evidence(cts_node *n, const cts_changeset *cs, eval_ctx *e)
  * state (pending, held, refused: a refused changeset still existed)? */
 static int holds(cts_node *n, const char *node, int64_t seq, int *yes)
 {
-	sqlite3_stmt *s;
-	int rc;
+	int64_t v;
+	int rc =
+	    cts_store_int_cs(n->store,
+	                     "SELECT EXISTS (SELECT 1 FROM changeset WHERE node = ?1 AND seq = ?2)"
+	                     " OR EXISTS (SELECT 1 FROM inbox WHERE node = ?1 AND seq = ?2)",
+	                     node, seq, &v, "lecture de l'historique");
 
-	*yes = 0;
-	if ((rc = cts_store_stmt_cs(
-	         n->store, &s,
-	         "SELECT EXISTS (SELECT 1 FROM changeset WHERE node = ?1 AND seq = ?2)"
-	         " OR EXISTS (SELECT 1 FROM inbox WHERE node = ?1 AND seq = ?2)",
-	         node, seq)) < 0)
-		return rc;
-	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
-		*yes = sqlite3_column_int(s, 0);
-	sqlite3_reset(s);
-	return rc == SQLITE_ROW ? 0 : cts_store_error(n->store, "lecture de l'historique");
+	*yes = v != 0;
+	return rc;
 }
 
 /* Every node the changeset's author says it had seen (`seen`) is a

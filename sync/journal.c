@@ -138,38 +138,29 @@ int cts_history_last(cts_node *n, const char *node, int64_t *out)
 
 int cts_history_record(cts_node *n, const cts_changeset *cs)
 {
-	sqlite3_stmt *s;
+	const cts_store_val row[] = { CTS_VTEXT(cs->id),     CTS_VTEXT(cs->territory),
+		                      CTS_VTEXT(cs->prev),   CTS_VTEXT(cs->time),
+		                      CTS_VINT(cs->hlc_max), CTS_VINT(json_array_size(cs->ops)) };
 	const char *other;
 	json_t *v;
 	int rc;
 
-	if ((rc = cts_store_stmt_cs(
-	         n->store, &s,
-	         "INSERT INTO changeset (node, seq, id, territory, prev, time, "
-	         "hlc_max, nops, applied)"
-	         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, (SELECT coalesce(max(applied), "
-	         "-1) + 1 FROM changeset))",
-	         cs->node, cs->seq)) < 0)
-		return rc;
-	sqlite3_bind_text(s, 3, cs->id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 4, cs->territory, -1, SQLITE_STATIC);
-	if (cs->prev)
-		sqlite3_bind_text(s, 5, cs->prev, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 6, cs->time, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 7, (sqlite3_int64)cs->hlc_max);
-	sqlite3_bind_int64(s, 8, (sqlite3_int64)json_array_size(cs->ops));
-	if ((rc = cts_store_done(n->store, s, "enregistrement du changeset")) < 0)
+	if ((rc =
+	         cts_store_run_cs(n->store,
+	                          "INSERT INTO changeset (node, seq, id, territory, prev, time, "
+	                          "hlc_max, nops, applied)"
+	                          " VALUES (?, ?, ?, ?, ?, ?, ?, ?, (SELECT coalesce(max(applied), "
+	                          "-1) + 1 FROM changeset))",
+	                          cs->node, cs->seq, row, 6, "enregistrement du changeset")) < 0)
 		return rc;
 	json_object_foreach(cs->seen, other, v)
 	{
-		if ((rc = cts_store_stmt_cs(n->store, &s,
-		                            "INSERT INTO changeset_seen (node, seq, other, oseq) "
-		                            "VALUES (?, ?, ?, ?)",
-		                            cs->node, cs->seq)) < 0)
-			return rc;
-		sqlite3_bind_text(s, 3, other, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(s, 4, json_integer_value(v));
-		if ((rc = cts_store_done(n->store, s, "enregistrement du contexte causal")) < 0)
+		const cts_store_val seen[] = { CTS_VTEXT(other), CTS_VINT(json_integer_value(v)) };
+		if ((rc = cts_store_run_cs(n->store,
+		                           "INSERT INTO changeset_seen (node, seq, other, oseq) "
+		                           "VALUES (?, ?, ?, ?)",
+		                           cs->node, cs->seq, seen, 2,
+		                           "enregistrement du contexte causal")) < 0)
 			return rc;
 	}
 	return 0;

@@ -192,6 +192,11 @@ void ui_fs_refuse(ui_req *r, ui_fs *fs, int rc, const char *table, const char *c
 
 enum { UI_F_REQUIRED = 1, UI_F_TEXTAREA = 2, UI_F_WIDE = 4, UI_F_SHORT = 8 };
 
+/* One line of a facts list: fmt (literal markup, as ui_html_f: an <li>
+ * with its figures) when some is nonzero, else "<li>none</li>" (none is
+ * text). */
+void ui_fact(ui_req *r, int some, const char *none, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 void ui_page_begin(ui_req *r, const char *title, const char *nav);
 void ui_page_end(ui_req *r);
 /* Redirect (303) to location, with a notice for the next page (may be NULL). */

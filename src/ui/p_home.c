@@ -118,19 +118,14 @@ static void review_section(ui_req *r, const facts *f)
 {
 	H("<section class=\"card\" aria-labelledby=\"h-review\"><h2 id=\"h-review\">À "
 	  "examiner</h2><ul class=\"facts\">");
-	if (f->conflicts)
-		H("<li><a href=\"/conflits\">%zu conflit(s) à trancher</a> : deux postes ont "
-		  "modifié la même donnée.</li>",
-		  f->conflicts);
-	else
-		H("<li>Aucun conflit à trancher.</li>");
-	if (f->refused)
-		H("<li class=\"bad\">%zu changeset(s) reçu(s) refusé(s) (signature, droits ou "
-		  "bifurcation) : voir « ctsnode "
-		  "status ».</li>",
-		  f->refused);
-	else
-		H("<li>Aucun changeset refusé.</li>");
+	ui_fact(r, f->conflicts != 0, "Aucun conflit à trancher.",
+	        "<li><a href=\"/conflits\">%zu conflit(s) à trancher</a> : deux postes ont "
+	        "modifié la même donnée.</li>",
+	        f->conflicts);
+	ui_fact(r, f->refused != 0, "Aucun changeset refusé.",
+	        "<li class=\"bad\">%zu changeset(s) reçu(s) refusé(s) (signature, droits ou "
+	        "bifurcation) : voir « ctsnode status ».</li>",
+	        f->refused);
 	if (f->held || f->waiting)
 		H("<li>%zu changeset(s) en attente (poste pas encore inscrit, numéro manquant ou "
 		  "horloge en avance).</li>",

@@ -131,18 +131,14 @@ void ui_sync_outcome(ui_req *r, const ui_outcome *o, int hl)
 			H("<p class=\"state ok\"><strong>%s réussie.</strong></p><ul "
 			  "class=\"facts\">",
 			  o->kind == UI_JOB_PULL ? "Réception" : "Synchronisation");
-		if (o->committed || o->sealed)
-			H("<li>Envoyé : %d lot(s) de modifications signé(s), déposé(s) sur le "
-			  "dépôt régional.</li>",
-			  o->committed ? o->committed : o->sealed);
-		else
-			H("<li>Envoyé : rien de nouveau à envoyer.</li>");
-		if (o->accepted)
-			H("<li>Reçu : %d lot(s) de modifications d'autres postes ou de la région, "
-			  "vérifié(s) et appliqué(s).</li>",
-			  o->accepted);
-		else
-			H("<li>Reçu : rien de nouveau.</li>");
+		ui_fact(r, o->committed || o->sealed, "Envoyé : rien de nouveau à envoyer.",
+		        "<li>Envoyé : %d lot(s) de modifications signé(s), déposé(s) sur le "
+		        "dépôt régional.</li>",
+		        o->committed ? o->committed : o->sealed);
+		ui_fact(r, o->accepted != 0, "Reçu : rien de nouveau.",
+		        "<li>Reçu : %d lot(s) de modifications d'autres postes ou de la région, "
+		        "vérifié(s) et appliqué(s).</li>",
+		        o->accepted);
 		if (o->checkpointed)
 			H("<li>Point de contrôle signé pour %d poste(s).</li>", o->checkpointed);
 		if (json_array_size(o->blocked)) {
@@ -157,11 +153,9 @@ void ui_sync_outcome(ui_req *r, const ui_outcome *o, int hl)
 			  "signées d'un même changeset, "
 			  "gardées comme preuve.</li>",
 			  o->forks);
-		if (refused)
-			H("<li class=\"bad\">Refusé : %zu changeset(s) (détail ci-dessous).</li>",
-			  refused);
-		else
-			H("<li>Refusé : aucun.</li>");
+		ui_fact(r, refused != 0, "Refusé : aucun.",
+		        "<li class=\"bad\">Refusé : %zu changeset(s) (détail ci-dessous).</li>",
+		        refused);
 		if (o->rebuilt)
 			H("<li>La vue locale a été reconstruite (révocation ou bifurcation "
 			  "détectée).</li>");

@@ -5,6 +5,7 @@
 #include "rules.h"
 #include "tables.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -105,6 +106,19 @@ void ui_page_end(ui_req *r)
 	if (r->sess)
 		H(" Pour fermer l'interface, arrêtez « ctsnode ui » (Ctrl-C dans son terminal).");
 	H("</p></footer>\n</body></html>\n");
+}
+
+void ui_fact(ui_req *r, int some, const char *none, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!some) {
+		H("<li>%s</li>", none);
+		return;
+	}
+	va_start(ap, fmt);
+	ui_html_vf(&r->page, fmt, ap);
+	va_end(ap);
 }
 
 void ui_redirect(ui_req *r, const char *location)
