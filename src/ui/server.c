@@ -248,13 +248,12 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	(void)cls;
 	(void)c;
 	(void)toe;
+	*con_cls = NULL;
 	if (!k)
 		return;
-	if (k->pp)
-		MHD_destroy_post_processor(k->pp);
+	MHD_destroy_post_processor(k->pp); /* NULL unless the body was cut short */
 	ui_form_free(k->form);
 	free(k);
-	*con_cls = NULL;
 }
 
 int cts_ui_server_start(cts_ui_server **out, const char *home, unsigned port, int wait_ms)
