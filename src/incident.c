@@ -18,22 +18,21 @@ int cts_incident_add(cts_store *st, const char *kind, const char *node, int64_t 
 {
 	sqlite3_stmt *s;
 	char date[32];
+	/* ?1 .. ?5 but ?3, the seq, bound below. */
+	const char *args[] = { kind, node ? node : "", NULL, detail ? detail : "", date };
 	int rc;
 
 	format_date(st->clock(st->clock_ctx), date);
 	if ((rc = cts_store_begin(st)) < 0)
 		return rc;
-	if ((rc = cts_store_stmt(st, &s,
-	                         "INSERT INTO incident(kind, node, seq, detail, first_seen, "
-	                         "last_seen) VALUES (?1, ?2, ?3, ?4, ?5, ?5)"
-	                         " ON CONFLICT (kind, node, seq, detail) DO UPDATE SET last_seen = "
-	                         "?5, count = count + 1")) < 0)
+	if ((rc = cts_store_stmt_args(st, &s,
+	                              "INSERT INTO incident(kind, node, seq, detail, first_seen, "
+	                              "last_seen) VALUES (?1, ?2, ?3, ?4, ?5, ?5)"
+	                              " ON CONFLICT (kind, node, seq, detail) DO UPDATE SET "
+	                              "last_seen = ?5, count = count + 1",
+	                              args, 5)) < 0)
 		goto fail;
-	sqlite3_bind_text(s, 1, kind, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, node ? node : "", -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 3, seq);
-	sqlite3_bind_text(s, 4, detail ? detail : "", -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 5, date, -1, SQLITE_STATIC);
 	if ((rc = cts_store_done(st, s, "enregistrement d'un incident")) < 0)
 		goto fail;
 	return cts_store_commit(st);

@@ -431,8 +431,8 @@ static int record_conflict(cts_store *st, const cts_table_def *t, const cts_stam
 {
 	sqlite3_stmt *s;
 	int rc;
-	int ov = 1, oh = 2, on = 3, os = 4; /* bind positions for the old side */
-	int nv = 5, nh = 6, nn = 7, ns = 8;
+	/* The winner's value, hlc, node, seq are ?1 .. ?4, the loser's ?5 .. ?8. */
+	int o = incoming_wins ? 5 : 1, n = incoming_wins ? 1 : 5; /* old, new side */
 
 	if ((rc = cts_store_stmt(st, &s,
 	                         "INSERT OR IGNORE INTO conflict (tbl, territory, rid, field, "
@@ -440,24 +440,14 @@ static int record_conflict(cts_store *st, const cts_table_def *t, const cts_stam
 	                         " lose_value, lose_hlc, lose_node, lose_seq) VALUES (?9, ?10, "
 	                         "?11, ?12, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")) < 0)
 		return rc;
-	if (incoming_wins) {
-		ov = 5;
-		oh = 6;
-		on = 7;
-		os = 8;
-		nv = 1;
-		nh = 2;
-		nn = 3;
-		ns = 4;
-	}
-	sqlite3_bind_value(s, ov, old->value);
-	sqlite3_bind_int64(s, oh, (sqlite3_int64)old->hlc);
-	sqlite3_bind_text(s, on, old->node, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, os, old->seq);
-	cts_store_bind_json(s, nv, value);
-	sqlite3_bind_int64(s, nh, (sqlite3_int64)w->hlc);
-	sqlite3_bind_text(s, nn, w->node, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, ns, w->seq);
+	sqlite3_bind_value(s, o, old->value);
+	sqlite3_bind_int64(s, o + 1, (sqlite3_int64)old->hlc);
+	sqlite3_bind_text(s, o + 2, old->node, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, o + 3, old->seq);
+	cts_store_bind_json(s, n, value);
+	sqlite3_bind_int64(s, n + 1, (sqlite3_int64)w->hlc);
+	sqlite3_bind_text(s, n + 2, w->node, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, n + 3, w->seq);
 	sqlite3_bind_text(s, 9, t->name, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 10, w->territory, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 11, rid, -1, SQLITE_STATIC);

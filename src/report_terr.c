@@ -70,22 +70,25 @@ static struct mrow *mtab_find(const struct mtab *t, const char *id)
 	return k ? k->m : NULL;
 }
 
+static void late_dispose(struct late *l)
+{
+	free(l->aid);
+	free(l->detail);
+}
+
+static void mrow_dispose(struct mrow *m)
+{
+	json_decref(m->id);
+	json_decref(m->date);
+	json_decref(m->body);
+	json_decref(m->title);
+	json_decref(m->opinions);
+	CTS_ARRAY_FREE(m->late, m->nlate, late_dispose);
+}
+
 static void mtab_free(struct mtab *t)
 {
-	for (size_t i = 0; i < t->n; i++) {
-		struct mrow *m = &t->m[i];
-		json_decref(m->id);
-		json_decref(m->date);
-		json_decref(m->body);
-		json_decref(m->title);
-		json_decref(m->opinions);
-		for (size_t k = 0; k < m->nlate; k++) {
-			free(m->late[k].aid);
-			free(m->late[k].detail);
-		}
-		free(m->late);
-	}
-	free(t->m);
+	CTS_ARRAY_FREE(t->m, t->n, mrow_dispose);
 	free(t->by_id);
 }
 

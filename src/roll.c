@@ -67,9 +67,7 @@ void cts_roll_free(cts_roll *roll)
 {
 	if (!roll)
 		return;
-	for (size_t i = 0; i < roll->count; i++)
-		member_dispose(&roll->members[i]);
-	free(roll->members);
+	CTS_ARRAY_FREE(roll->members, roll->count, member_dispose);
 	free(roll);
 }
 

@@ -1,6 +1,7 @@
 #include "sheet.h"
 
 #include "error.h"
+#include "strbuf.h"
 #include "text.h"
 
 #include <stdio.h>
@@ -617,9 +618,7 @@ void cts_sheet_free(cts_sheet *sheet)
 {
 	if (!sheet)
 		return;
-	for (size_t i = 0; i < sheet->count; i++)
-		row_free(&sheet->rows[i]);
-	free(sheet->rows);
+	CTS_ARRAY_FREE(sheet->rows, sheet->count, row_free);
 	free(sheet);
 }
 

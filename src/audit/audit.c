@@ -1,4 +1,5 @@
 #include "audit_impl.h"
+#include "strbuf.h"
 
 /* ---- small helpers ---- */
 
@@ -296,13 +297,15 @@ int cts_audit_is_url(const char *s)
 	return colon && (!slash || colon < slash); /* scp-like user@host:path */
 }
 
+static void branch_dispose(branch *b)
+{
+	free(b->name);
+	free(b->commits);
+}
+
 static void audit_dispose(audit *a)
 {
-	for (size_t i = 0; i < a->nbr; i++) {
-		free(a->br[i].name);
-		free(a->br[i].commits);
-	}
-	free(a->br);
+	CTS_ARRAY_FREE(a->br, a->nbr, branch_dispose);
 	json_decref(a->findings);
 	json_decref(a->notices);
 	json_decref(a->nodes);

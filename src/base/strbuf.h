@@ -6,6 +6,7 @@
 #define CTS_STRBUF_H
 
 #include <stddef.h>
+#include <stdlib.h>
 
 typedef struct {
 	char *ptr; /* NUL-terminated once anything was added; owned */
@@ -28,5 +29,16 @@ void cts_strbuf_dispose(cts_strbuf *b);
  * elements when empty). 0, or CTS_ENOMEM with *pv and *cap unchanged
  * (the array stays owned by the caller). */
 int cts_array_reserve(void *pv, size_t *cap, size_t n, size_t size, size_t first);
+
+/* Dispose of each of the n elements of the array v (dispose(&v[i]) frees
+ * what one element owns, not the element itself), then free v. A macro so
+ * that dispose takes its own element type; v and n are evaluated more than
+ * once. */
+#define CTS_ARRAY_FREE(v, n, dispose)                                                              \
+	do {                                                                                       \
+		for (size_t cts_i_ = 0; cts_i_ < (n); cts_i_++)                                    \
+			dispose(&(v)[cts_i_]);                                                     \
+		free(v);                                                                           \
+	} while (0)
 
 #endif

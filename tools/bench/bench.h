@@ -41,6 +41,8 @@ long bench_self_hwm_kib(void);
 int bench_rmtree(const char *path);
 /* printf into a malloc'd string. */
 char *bench_strf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Free the n strings of v, then v. */
+void bench_free_strv(char **v, size_t n);
 /* Write a whole file. 0 ok. */
 int bench_write_file(const char *path, const void *data, size_t len);
 /* Read a whole file (malloc'd, NUL-terminated). 0 ok. */
@@ -84,6 +86,21 @@ int bench_corpus_open(bench_corpus_reader *r, const char *path);
 /* 1: a record was read into *cs (valid until the next call); 0: end; -1: error. */
 int bench_corpus_next(bench_corpus_reader *r, bench_cs *cs);
 void bench_corpus_close(bench_corpus_reader *r);
+
+/* A whole corpus: its parts WORK/corpus-MODE.0.bin, .1.bin, ... (MODE "1"
+ * or "b") read one after the other, up to the first missing one. */
+typedef struct {
+	bench_corpus_reader rd; /* the part being read (rd.f NULL: none) */
+	const char *work, *mode;
+	int part; /* the next part to open */
+} bench_corpus;
+
+void bench_corpus_begin(bench_corpus *c, const char *work, const char *mode);
+/* As bench_corpus_next, through the parts: 1 a record, 0 the end of the
+ * last part; -1 an error, after which the next call goes on with the next
+ * part. */
+int bench_corpus_read(bench_corpus *c, bench_cs *cs);
+void bench_corpus_end(bench_corpus *c);
 
 /* ---- nodes.tsv ---- */
 typedef struct {

@@ -996,9 +996,11 @@ int bench_gen_repo(const char *work, const char *mode, const char *repo_path, in
 	cts_node *a = NULL;
 	char *path = NULL;
 	mempack mp = { 0 };
+	bench_corpus all;
+	bench_cs cs;
 	long commits = 0, changesets = 0;
 	double t0 = bench_now();
-	int rc = -1;
+	int rc = -1, r;
 
 	memset(pcs, 0, sizeof(pcs));
 	if (bench_nodes_load(work, nodes) != 0 || git_setup_nofsync() < 0)
@@ -1082,39 +1084,29 @@ int bench_gen_repo(const char *work, const char *mode, const char *repo_path, in
 		commits++;
 	}
 	/* Node branches, per_commit changesets per commit (as sync does). */
-	for (int part = 0;; part++) {
-		bench_corpus_reader rd;
-		bench_cs cs;
-		int r;
-		path = bench_strf("%s/corpus-%s.%d.bin", work, mode, part);
-		if (bench_corpus_open(&rd, path) != 0)
-			break;
-		free(path);
-		path = NULL;
-		while ((r = bench_corpus_next(&rd, &cs)) == 1) {
-			pending_commit *pc = &pcs[cs.node];
-			if (pc_add(pc, nodes[cs.node].id, cs.seq, cs.json, cs.json_len, cs.sig,
-			           cs.sig_len) != 0) {
-				bench_corpus_close(&rd);
+	bench_corpus_begin(&all, work, mode);
+	while ((r = bench_corpus_read(&all, &cs)) == 1) {
+		pending_commit *pc = &pcs[cs.node];
+		if (pc_add(pc, nodes[cs.node].id, cs.seq, cs.json, cs.json_len, cs.sig,
+		           cs.sig_len) != 0) {
+			bench_corpus_end(&all);
+			goto out;
+		}
+		changesets++;
+		if ((int)(pc->n / 2) >= per_commit) {
+			if (pc_commit(repo, &mp, pc, nodes[cs.node].id, keys[cs.node], 0) < 0) {
+				bench_corpus_end(&all);
 				goto out;
 			}
-			changesets++;
-			if ((int)(pc->n / 2) >= per_commit) {
-				if (pc_commit(repo, &mp, pc, nodes[cs.node].id, keys[cs.node], 0) <
-				    0) {
-					bench_corpus_close(&rd);
-					goto out;
-				}
-				if (++commits % MEMPACK_COMMITS == 0 && mempack_flush(&mp) < 0) {
-					bench_corpus_close(&rd);
-					goto out;
-				}
+			if (++commits % MEMPACK_COMMITS == 0 && mempack_flush(&mp) < 0) {
+				bench_corpus_end(&all);
+				goto out;
 			}
 		}
-		bench_corpus_close(&rd);
-		if (r < 0)
-			goto out;
 	}
+	bench_corpus_end(&all);
+	if (r < 0)
+		goto out;
 	for (int i = 0; i < BENCH_NODES; i++) {
 		if (pcs[i].n) {
 			if (pc_commit(repo, &mp, &pcs[i], nodes[i].id, keys[i], 0) < 0)

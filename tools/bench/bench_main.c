@@ -304,6 +304,30 @@ static double median(double *v, int n)
 	return k % 2 ? v[k / 2] : (v[k / 2 - 1] + v[k / 2]) / 2;
 }
 
+/* `runs` (at most 5) syncs of the device `home` from `repo` in `mode`
+ * (phase sync): the median of the sync's own time in ms, and in *wall_ms
+ * (unless NULL) the median of the wall time in ms. */
+static double sync_median(const char *home, const char *repo, const char *mode, int runs,
+                          double *wall_ms)
+{
+	double v[5], vw[5];
+	child c;
+
+	if (runs > 5)
+		runs = 5;
+	for (int i = 0; i < runs; i++) {
+		v[i] = vw[i] = NM;
+		if (phase(&c, 300, "sync", home, repo, mode, NULL) == 0) {
+			v[i] = getd(&c, "sync_total_ms");
+			vw[i] = c.wall * 1000;
+		}
+		child_free(&c);
+	}
+	if (wall_ms)
+		*wall_ms = median(vw, runs);
+	return median(v, runs);
+}
+
 /* Extrapolate the time of a step to `n` from two earlier sizes (power law,
  * exponent at least 1), or from one (linear). NaN if unknown. */
 static double extrapolate(const double *ns, const double *ts, int k, double n)
@@ -637,30 +661,14 @@ static void run_size(const options *o, result *r)
 		r->repob_du = (double)bench_du(repob);
 	}
 	if (have_repob && have_sync) {
-		double v[5], vw[5];
 		/* A device that has published before: one new changeset (x3) first,
 		 * so that the no-op syncs (x5) are those of a device with a branch. */
 		say("  sync du poste : premier, un changeset (x3), à vide (x5)");
 		phase(&c, 1200, "sync", synch, repob, "first", NULL);
 		r->sync_first_ms = getd(&c, "sync_total_ms");
 		child_free(&c);
-		for (int i = 0; i < 3; i++) {
-			v[i] = NM;
-			if (phase(&c, 300, "sync", synch, repob, "one", NULL) == 0)
-				v[i] = getd(&c, "sync_total_ms");
-			child_free(&c);
-		}
-		r->sync_one_ms = median(v, 3);
-		for (int i = 0; i < 5; i++) {
-			v[i] = vw[i] = NM;
-			if (phase(&c, 300, "sync", synch, repob, "noop", NULL) == 0) {
-				v[i] = getd(&c, "sync_total_ms");
-				vw[i] = c.wall * 1000;
-			}
-			child_free(&c);
-		}
-		r->sync_noop_ms = median(v, 5);
-		r->sync_noop_wall_ms = median(vw, 5);
+		r->sync_one_ms = sync_median(synch, repob, "one", 3, NULL);
+		r->sync_noop_ms = sync_median(synch, repob, "noop", 5, &r->sync_noop_wall_ms);
 	}
 
 	/* Regional repository of the 1-op history: audit and no-op sync. */
@@ -676,20 +684,10 @@ static void run_size(const options *o, result *r)
 		child_free(&c);
 	}
 	if (have_repo1 && have_imp1) {
-		double v[5], vw[5];
 		say("  sync à vide de l'observateur sur le dépôt 1-op (x5, après un premier)");
 		phase(&c, 1200, "sync", imp1, repo1, "first", NULL);
 		child_free(&c);
-		for (int i = 0; i < 5; i++) {
-			v[i] = vw[i] = NM;
-			if (phase(&c, 300, "sync", imp1, repo1, "noop", NULL) == 0) {
-				v[i] = getd(&c, "sync_total_ms");
-				vw[i] = c.wall * 1000;
-			}
-			child_free(&c);
-		}
-		r->sync_noop1_ms = median(v, 5);
-		r->sync_noop1_wall_ms = median(vw, 5);
+		r->sync_noop1_ms = sync_median(imp1, repo1, "noop", 5, &r->sync_noop1_wall_ms);
 	}
 
 	/* Audit with the CLI, when the command exists. */

@@ -140,31 +140,24 @@ static int phase_import(const char *work, const char *mode, const char *home, in
 			cts_store_rollback(n->store);
 			goto out;
 		}
-		for (int part = 0;; part++) {
-			bench_corpus_reader rd;
-			bench_cs cs;
-			char *path = bench_strf("%s/corpus-%s.%d.bin", work, mode, part);
-			int r;
-			if (bench_corpus_open(&rd, path) != 0) {
-				free(path);
+		bench_corpus all;
+		bench_cs cs;
+		int r;
+		bench_corpus_begin(&all, work, mode);
+		while ((r = bench_corpus_read(&all, &cs)) == 1) {
+			if (cts_import_offer(n, nodes[cs.node].id, cs.seq, cs.json, cs.json_len,
+			                     cs.sig, cs.sig_len, &st) < 0) {
+				r = -1;
+				fail("offre");
 				break;
 			}
-			free(path);
-			while ((r = bench_corpus_next(&rd, &cs)) == 1) {
-				if (cts_import_offer(n, nodes[cs.node].id, cs.seq, cs.json,
-				                     cs.json_len, cs.sig, cs.sig_len, &st) < 0) {
-					r = -1;
-					fail("offre");
-					break;
-				}
-				cs_count++;
-				ops += cs.nops;
-			}
-			bench_corpus_close(&rd);
-			if (r < 0) {
-				cts_store_rollback(n->store);
-				goto out;
-			}
+			cs_count++;
+			ops += cs.nops;
+		}
+		bench_corpus_end(&all);
+		if (r < 0) {
+			cts_store_rollback(n->store);
+			goto out;
 		}
 	}
 	if (cts_store_commit(n->store) < 0) {
@@ -523,50 +516,44 @@ static int phase_verify(const char *work, int threads, double seconds)
 	size_t cap = 20000, n = 0;
 	vitem *items = calloc(cap, sizeof(*items));
 	char **bufs = calloc(cap, sizeof(char *));
-	int bad = 0, rc = 1;
+	bench_corpus all;
+	bench_cs cs;
+	int bad = 0, rc = 1, r;
 
 	if (!items || !bufs)
 		goto out;
-	for (int part = 0; n < cap; part++) {
-		bench_corpus_reader rd;
-		bench_cs cs;
-		char *path = bench_strf("%s/corpus-1.%d.bin", work, part);
-		if (bench_corpus_open(&rd, path) != 0) {
-			free(path);
+	bench_corpus_begin(&all, work, "1");
+	while (n < cap && (r = bench_corpus_read(&all, &cs)) != 0) {
+		if (r < 0)
+			continue; /* the rest of a damaged part is skipped */
+		vitem *it = &items[n];
+		unsigned char h[64];
+		size_t off = 0;
+		char *copy = malloc((size_t)cs.json_len + cs.sig_len + 2);
+		if (!copy)
 			break;
+		memcpy(copy, cs.json, cs.json_len + 1);
+		memcpy(copy + cs.json_len + 1, cs.sig, cs.sig_len + 1);
+		bufs[n] = copy;
+		it->msg = copy;
+		it->msg_len = cs.json_len;
+		it->armor = copy + cs.json_len + 1;
+		it->armor_len = cs.sig_len;
+		if (parse_armor(it->armor, it->armor_len, it->pk, it->sig) != 0) {
+			fprintf(stderr, "ctsbench : signature illisible\n");
+			goto out;
 		}
-		free(path);
-		while (n < cap && bench_corpus_next(&rd, &cs) == 1) {
-			vitem *it = &items[n];
-			unsigned char h[64];
-			size_t off = 0;
-			char *copy = malloc((size_t)cs.json_len + cs.sig_len + 2);
-			if (!copy)
-				break;
-			memcpy(copy, cs.json, cs.json_len + 1);
-			memcpy(copy + cs.json_len + 1, cs.sig, cs.sig_len + 1);
-			bufs[n] = copy;
-			it->msg = copy;
-			it->msg_len = cs.json_len;
-			it->armor = copy + cs.json_len + 1;
-			it->armor_len = cs.sig_len;
-			if (parse_armor(it->armor, it->armor_len, it->pk, it->sig) != 0) {
-				fprintf(stderr, "ctsbench : signature illisible\n");
-				goto out;
-			}
-			crypto_hash_sha512(h, (const unsigned char *)it->msg, it->msg_len);
-			memcpy(it->pre, "SSHSIG", 6);
-			off = 6;
-			put_string(it->pre, &off, CTS_SIG_NAMESPACE,
-			           (uint32_t)strlen(CTS_SIG_NAMESPACE));
-			put_string(it->pre, &off, "", 0);
-			put_string(it->pre, &off, "sha512", 6);
-			put_string(it->pre, &off, h, 64);
-			it->pre_len = off;
-			n++;
-		}
-		bench_corpus_close(&rd);
+		crypto_hash_sha512(h, (const unsigned char *)it->msg, it->msg_len);
+		memcpy(it->pre, "SSHSIG", 6);
+		off = 6;
+		put_string(it->pre, &off, CTS_SIG_NAMESPACE, (uint32_t)strlen(CTS_SIG_NAMESPACE));
+		put_string(it->pre, &off, "", 0);
+		put_string(it->pre, &off, "sha512", 6);
+		put_string(it->pre, &off, h, 64);
+		it->pre_len = off;
+		n++;
 	}
+	bench_corpus_end(&all);
 	if (n == 0)
 		goto out;
 	/* Sanity: every preimage verifies (the signatures are real). */
@@ -585,9 +572,7 @@ static int phase_verify(const char *work, int threads, double seconds)
 	bench_out("verify_bad", "%d", bad);
 	rc = bad ? 1 : 0;
 out:
-	for (size_t i = 0; i < n; i++)
-		free(bufs[i]);
-	free(bufs);
+	bench_free_strv(bufs, n);
 	free(items);
 	return rc;
 }
@@ -658,7 +643,9 @@ static int phase_session(const char *work)
 	sqlite3 *src = NULL, *dst = NULL;
 	char *dpath = bench_strf("%s/session-target.db", work);
 	void **blobs = NULL;
-	int *sizes = NULL, conflicts = 0, rc = 1;
+	bench_corpus all;
+	bench_cs cs;
+	int *sizes = NULL, conflicts = 0, rc = 1, r;
 	size_t nb = 0, cap = 0;
 	int64_t ops = 0, rows = 0;
 	double t0, t1;
@@ -682,67 +669,59 @@ static int phase_session(const char *work)
 		        src ? sqlite3_errmsg(src) : "?");
 		goto out;
 	}
-	for (int part = 0;; part++) {
-		bench_corpus_reader rd;
-		bench_cs cs;
-		char *path = bench_strf("%s/corpus-b.%d.bin", work, part);
-		if (bench_corpus_open(&rd, path) != 0) {
-			free(path);
-			break;
-		}
-		free(path);
-		while (bench_corpus_next(&rd, &cs) == 1) {
-			json_t *root = json_loadb(cs.json, cs.json_len, 0, NULL), *op;
-			sqlite3_session *sess = NULL;
-			const char *territory =
-			    json_string_value(json_object_get(root, "territory"));
-			size_t i;
-			int n = 0;
-			void *p = NULL;
+	bench_corpus_begin(&all, work, "b");
+	while ((r = bench_corpus_read(&all, &cs)) != 0) {
+		if (r < 0)
+			continue; /* the rest of a damaged part is skipped */
+		json_t *root = json_loadb(cs.json, cs.json_len, 0, NULL), *op;
+		sqlite3_session *sess = NULL;
+		const char *territory = json_string_value(json_object_get(root, "territory"));
+		size_t i;
+		int n = 0;
+		void *p = NULL;
 
-			if (!root || sqlite3session_create(src, "main", &sess) != SQLITE_OK ||
-			    sqlite3session_attach(sess, NULL) != SQLITE_OK) {
-				json_decref(root);
-				goto out;
-			}
-			sqlite3_exec(src, "BEGIN", NULL, NULL, NULL);
-			json_array_foreach(json_object_get(root, "ops"), i, op)
-			{
-				if (source_apply(src, territory, op) != 0) {
-					fprintf(stderr, "ctsbench : référence session : %s\n",
-					        sqlite3_errmsg(src));
-					json_decref(root);
-					sqlite3session_delete(sess);
-					goto out;
-				}
-				ops++;
-			}
-			sqlite3_exec(src, "COMMIT", NULL, NULL, NULL);
-			if (sqlite3session_changeset(sess, &n, &p) != SQLITE_OK) {
+		if (!root || sqlite3session_create(src, "main", &sess) != SQLITE_OK ||
+		    sqlite3session_attach(sess, NULL) != SQLITE_OK) {
+			json_decref(root);
+			goto out;
+		}
+		sqlite3_exec(src, "BEGIN", NULL, NULL, NULL);
+		json_array_foreach(json_object_get(root, "ops"), i, op)
+		{
+			if (source_apply(src, territory, op) != 0) {
+				fprintf(stderr, "ctsbench : référence session : %s\n",
+				        sqlite3_errmsg(src));
 				json_decref(root);
 				sqlite3session_delete(sess);
 				goto out;
 			}
-			sqlite3session_delete(sess);
+			ops++;
+		}
+		sqlite3_exec(src, "COMMIT", NULL, NULL, NULL);
+		if (sqlite3session_changeset(sess, &n, &p) != SQLITE_OK) {
 			json_decref(root);
-			if (nb == cap) {
-				cap = cap ? cap * 2 : 1024;
-				blobs = realloc(blobs, cap * sizeof(void *));
-				sizes = realloc(sizes, cap * sizeof(int));
-			}
-			blobs[nb] = p;
-			sizes[nb++] = n;
-			{
-				sqlite3_changeset_iter *it;
-				if (sqlite3changeset_start(&it, n, p) == SQLITE_OK) {
-					while (sqlite3changeset_next(it) == SQLITE_ROW)
-						rows++;
-					sqlite3changeset_finalize(it);
-				}
+			sqlite3session_delete(sess);
+			goto out;
+		}
+		sqlite3session_delete(sess);
+		json_decref(root);
+		if (nb == cap) {
+			cap = cap ? cap * 2 : 1024;
+			blobs = realloc(blobs, cap * sizeof(void *));
+			sizes = realloc(sizes, cap * sizeof(int));
+		}
+		blobs[nb] = p;
+		sizes[nb++] = n;
+		{
+			sqlite3_changeset_iter *it;
+			if (sqlite3changeset_start(&it, n, p) == SQLITE_OK) {
+				while (sqlite3changeset_next(it) == SQLITE_ROW)
+					rows++;
+				sqlite3changeset_finalize(it);
 			}
 		}
-		bench_corpus_close(&rd);
 	}
+	bench_corpus_end(&all);
 	t0 = bench_now();
 	for (size_t i = 0; i < nb; i++) {
 		if (sqlite3_exec(dst, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK ||
@@ -784,8 +763,10 @@ static int phase_sshkeygen(const char *work, const char *mode, long sample)
 	char **files = calloc((size_t)sample, sizeof(char *)),
 	     **who = calloc((size_t)sample, sizeof(char *));
 	long total = 0, n = 0, good = 0, step;
+	bench_corpus all;
+	bench_cs cs;
 	double t0, t1;
-	int rc = 1;
+	int rc = 1, r;
 
 	if (bench_nodes_load(work, nodes) != 0 || !files || !who)
 		goto out;
@@ -795,33 +776,26 @@ static int phase_sshkeygen(const char *work, const char *mode, long sample)
 	for (int pass = 0; pass < 2; pass++) {
 		long idx = 0;
 		step = pass == 0 ? 1 : (total / sample > 0 ? total / sample : 1);
-		for (int part = 0;; part++) {
-			bench_corpus_reader rd;
-			bench_cs cs;
-			char *path = bench_strf("%s/corpus-%s.%d.bin", work, mode, part);
-			if (bench_corpus_open(&rd, path) != 0) {
-				free(path);
-				break;
+		bench_corpus_begin(&all, work, mode);
+		while ((r = bench_corpus_read(&all, &cs)) != 0) {
+			if (r < 0)
+				continue; /* the rest of a damaged part is skipped */
+			if (pass == 0) {
+				total++;
+				continue;
 			}
-			free(path);
-			while (bench_corpus_next(&rd, &cs) == 1) {
-				if (pass == 0) {
-					total++;
-					continue;
-				}
-				if (idx++ % step == 0 && n < sample) {
-					char *f = bench_strf("%s/%06ld.json", dir, n),
-					     *fs = bench_strf("%s.sig", f);
-					bench_write_file(f, cs.json, cs.json_len);
-					bench_write_file(fs, cs.sig, cs.sig_len);
-					free(fs);
-					files[n] = f;
-					who[n] = nodes[cs.node].id;
-					n++;
-				}
+			if (idx++ % step == 0 && n < sample) {
+				char *f = bench_strf("%s/%06ld.json", dir, n),
+				     *fs = bench_strf("%s.sig", f);
+				bench_write_file(f, cs.json, cs.json_len);
+				bench_write_file(fs, cs.sig, cs.sig_len);
+				free(fs);
+				files[n] = f;
+				who[n] = nodes[cs.node].id;
+				n++;
 			}
-			bench_corpus_close(&rd);
 		}
+		bench_corpus_end(&all);
 	}
 	t0 = bench_now();
 	for (long i = 0; i < n; i++) {
@@ -850,9 +824,7 @@ static int phase_sshkeygen(const char *work, const char *mode, long sample)
 	bench_out("sshkeygen_ms_per_cs", "%.3f", n ? (t1 - t0) * 1000 / (double)n : 0);
 	rc = good == n && n > 0 ? 0 : 1;
 out:
-	for (long i = 0; i < n; i++)
-		free(files[i]);
-	free(files);
+	bench_free_strv(files, (size_t)n);
 	free(who);
 	free(dir);
 	free(signers);

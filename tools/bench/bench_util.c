@@ -82,6 +82,13 @@ char *bench_strf(const char *fmt, ...)
 	return s;
 }
 
+void bench_free_strv(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
 int bench_write_file(const char *path, const void *data, size_t len)
 {
 	FILE *f = fopen(path, "wb");
@@ -255,6 +262,38 @@ void bench_corpus_close(bench_corpus_reader *r)
 		fclose(r->f);
 	free(r->buf);
 	memset(r, 0, sizeof(*r));
+}
+
+void bench_corpus_begin(bench_corpus *c, const char *work, const char *mode)
+{
+	memset(c, 0, sizeof(*c));
+	c->work = work;
+	c->mode = mode;
+}
+
+int bench_corpus_read(bench_corpus *c, bench_cs *cs)
+{
+	for (;;) {
+		int r;
+		if (!c->rd.f) {
+			char *path = bench_strf("%s/corpus-%s.%d.bin", c->work, c->mode, c->part);
+			r = path ? bench_corpus_open(&c->rd, path) : -1;
+			free(path);
+			if (r != 0)
+				return 0;
+			c->part++;
+		}
+		if ((r = bench_corpus_next(&c->rd, cs)) == 1)
+			return 1;
+		bench_corpus_close(&c->rd);
+		if (r < 0)
+			return -1;
+	}
+}
+
+void bench_corpus_end(bench_corpus *c)
+{
+	bench_corpus_close(&c->rd);
 }
 
 int bench_nodes_load(const char *work, bench_node nodes[BENCH_NODES])
