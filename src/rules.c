@@ -31,15 +31,11 @@ static const cts_codeset roles = { cts_roles, cts_role_labels, "rôle inconnu" }
 /* One line per field: table, field, kind, required, label. */
 #define R(t, f, k, req, label)                                                                     \
 	{                                                                                          \
-		t, f, k, req, 0, NULL, label                                                       \
+		t, f, k, req, NULL, label                                                          \
 	}
 #define CODE(t, f, set, req, label)                                                                \
 	{                                                                                          \
-		t, f, CTS_RULE_CODE, req, 0, &set, label                                           \
-	}
-#define SEQ(t, f, min, req, label)                                                                 \
-	{                                                                                          \
-		t, f, CTS_RULE_SEQ, req, min, NULL, label                                          \
+		t, f, CTS_RULE_CODE, req, &set, label                                              \
 	}
 
 static const cts_field_rule rules[] = {
@@ -88,7 +84,7 @@ static const cts_field_rule rules[] = {
 	R("registry", "territory_code", CTS_RULE_REFCODE, REQ, "le territoire"),
 	CODE("registry", "role", roles, REQ, "le rôle"),
 	R("registry", "key", CTS_RULE_KEY, REQ, "la clé"),
-	SEQ("registry", "revoked_after", 0, OPT, "le dernier changeset valide"),
+	R("registry", "revoked_after", CTS_RULE_UPTO, OPT, "le dernier changeset valide"),
 
 	R("territory", "code", CTS_RULE_REFCODE, REQ, "le code du territoire"),
 	R("territory", "name", CTS_RULE_LINE, REQ, "le nom du territoire"),
@@ -97,13 +93,13 @@ static const cts_field_rule rules[] = {
 	R("theme", "label", CTS_RULE_LINE, REQ, "le libellé du thème"),
 
 	R("checkpoint", "node", CTS_RULE_NODE, REQ, "le nœud"),
-	SEQ("checkpoint", "seq", 1, REQ, "le numéro de changeset"),
+	R("checkpoint", "seq", CTS_RULE_SEQ, REQ, "le numéro de changeset"),
 	R("checkpoint", "changeset", CTS_RULE_HEX64, REQ, "l'empreinte du changeset"),
 
 	/* Fork records (sync/forkproof.h): what the versions say is checked
 	 * there, with the forked node's key. */
 	R("fork", "node", CTS_RULE_NODE, REQ, "le nœud bifurqué"),
-	SEQ("fork", "seq", 1, REQ, "le numéro du changeset bifurqué"),
+	R("fork", "seq", CTS_RULE_SEQ, REQ, "le numéro du changeset bifurqué"),
 	R("fork", "id_a", CTS_RULE_HEX64, REQ, "l'empreinte de la version a"),
 	R("fork", "id_b", CTS_RULE_HEX64, REQ, "l'empreinte de la version b"),
 	R("fork", "sig_a", CTS_RULE_DATA, REQ, "la signature de la version a"),
@@ -301,7 +297,7 @@ static int check_string(const cts_field_rule *r, const cts_field_def *def, const
 static int check_integer(const cts_field_rule *r, const json_t *val, cts_rule_violation *v)
 {
 	json_int_t n = json_integer_value(val);
-	int64_t min = r->kind == CTS_RULE_COUNT ? 0 : r->min;
+	int64_t min = r->kind == CTS_RULE_SEQ ? 1 : 0;
 	int64_t max = r->kind == CTS_RULE_COUNT ? CTS_RULES_MAX_COUNT : CTS_RULES_MAX_SEQ;
 
 	snprintf(v->value, sizeof(v->value), "%lld", (long long)n);
@@ -314,7 +310,7 @@ static int check_integer(const cts_field_rule *r, const json_t *val, cts_rule_vi
 
 static int is_int_kind(cts_rule_kind k)
 {
-	return k == CTS_RULE_COUNT || k == CTS_RULE_SEQ;
+	return k == CTS_RULE_COUNT || k == CTS_RULE_SEQ || k == CTS_RULE_UPTO;
 }
 
 /* The value of one field; v's table, field and label already set. A

@@ -32,7 +32,8 @@ typedef enum {
 	CTS_RULE_DATE,    /* YYYY-MM-DD, a real calendar date */
 	CTS_RULE_UUID,    /* id of a record: lowercase UUID */
 	CTS_RULE_COUNT,   /* integer 0..CTS_RULES_MAX_COUNT */
-	CTS_RULE_SEQ,     /* integer 0..CTS_RULES_MAX_SEQ (changeset numbers) */
+	CTS_RULE_SEQ,     /* a changeset number: integer 1..CTS_RULES_MAX_SEQ */
+	CTS_RULE_UPTO,    /* changesets up to a number: integer 0..CTS_RULES_MAX_SEQ (0: none) */
 	CTS_RULE_NODE,    /* node id [a-z0-9-]{3,64} */
 	CTS_RULE_REFCODE, /* territory or theme code [a-z0-9-]{2,64} */
 	CTS_RULE_HEX64,   /* changeset id: 64 lowercase hex digits */
@@ -53,7 +54,6 @@ typedef struct {
 	const char *table, *field;
 	cts_rule_kind kind;
 	int required;             /* never null, never empty or blank text */
-	int64_t min;              /* CTS_RULE_SEQ: smallest number */
 	const cts_codeset *codes; /* CTS_RULE_CODE only */
 	const char *label;        /* French, with its article: "le collège" */
 } cts_field_rule;

@@ -64,7 +64,7 @@ static void refused_(const char *table, const char *field, json_t *value, int co
 
 static int kind_fits(cts_rule_kind k, cts_ftype t)
 {
-	if (k == CTS_RULE_COUNT || k == CTS_RULE_SEQ)
+	if (k == CTS_RULE_COUNT || k == CTS_RULE_SEQ || k == CTS_RULE_UPTO)
 		return t == CTS_FT_INT;
 	if (k == CTS_RULE_BOOL)
 		return t == CTS_FT_BOOL;
